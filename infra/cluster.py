@@ -1,0 +1,240 @@
+"""The private PostGIS cluster: created under the data folder, reachable only by Unix socket.
+
+PostgreSQL refuses to run as root, so when we are root the cluster is run by an ordinary
+system user (`postgres` by default) and its folder is handed to that user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.errors import SetupError
+
+SOCKET_PORT = 5432  # names the socket file only: the cluster listens on no TCP port
+POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+
+
+def find_bindir(configured: Path | None) -> Path:
+    """The PostgreSQL server binaries: the configured folder, else the newest Debian one."""
+    if configured is not None:
+        candidates = [configured]
+    else:
+        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+        if (found := shutil.which("pg_ctl")) is not None:
+            candidates.append(Path(found).resolve().parent)
+    for path in candidates:
+        if (path / "postgres").exists() and (path / "initdb").exists():
+            return path
+    raise SetupError(
+        "PostgreSQL server binaries (initdb, postgres) were not found",
+        "apt-get install postgresql-15, or set PARTYGRID_PG_BINDIR to their folder",
+    )
+
+
+def postgis_available(bindir: Path) -> bool:
+    """True when the server's extension folder holds PostGIS."""
+    pg_config = bindir / "pg_config"
+    if not pg_config.exists():
+        return False
+    sharedir = subprocess.run(
+        [str(pg_config), "--sharedir"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return bool(sharedir) and (Path(sharedir) / "extension" / "postgis.control").exists()
+
+
+def ensure_postgis(bindir: Path, *, install: bool) -> None:
+    """Install Debian's PostGIS when it is missing and we may; otherwise say how to."""
+    if postgis_available(bindir):
+        return
+    if install and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"partygrid: installing {POSTGIS_PACKAGE} (PostGIS is missing)", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for cmd in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", POSTGIS_PACKAGE],
+        ):
+            subprocess.run(cmd, check=False, env=env, stdout=subprocess.DEVNULL)
+        if postgis_available(bindir):
+            return
+    raise SetupError(
+        f"PostGIS is not installed for the PostgreSQL server in {bindir}",
+        f"sudo apt-get install {POSTGIS_PACKAGE}  (or set DATABASE_URL to a server with PostGIS)",
+    )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A PostgreSQL cluster in `root` (data/, run/ for the socket, postgres.log)."""
+
+    root: Path
+    bindir: Path
+    run_as: str | None = None  # the system user that runs postgres when we are root
+    fast_unsafe: bool = False  # no fsync: for throw-away test clusters only
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "postgres.log"
+
+    def url(self, *, user: str, database: str) -> str:
+        """SQLAlchemy URL for a role over the Unix socket."""
+        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}&port={SOCKET_PORT}"
+
+    def conninfo(self, *, user: str = "postgres", database: str = "postgres") -> str:
+        """libpq conninfo for psycopg."""
+        return f"host={self.socket_dir} port={SOCKET_PORT} user={user} dbname={database}"
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def _run(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+
+    def _prepare_folders(self) -> None:
+        socket_path = self.socket_dir / f".s.PGSQL.{SOCKET_PORT}"
+        if len(str(socket_path)) > 100:
+            raise SetupError(
+                f"the socket path {socket_path} is too long for a Unix socket",
+                "set PARTYGRID_DATA_DIR to a shorter folder",
+            )
+        for folder in (self.root, self.socket_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        if self.run_as:
+            entry = pwd.getpwnam(self.run_as)
+            for folder in (self.root, self.socket_dir, *self.data.parent.glob("data")):
+                os.chown(folder, entry.pw_uid, entry.pw_gid)
+            probe = subprocess.run(
+                ["runuser", "-u", self.run_as, "--", "test", "-w", str(self.root)], check=False
+            )
+            if probe.returncode != 0:
+                raise SetupError(
+                    f"the user {self.run_as!r} that runs PostgreSQL cannot reach {self.root}",
+                    "make the folders above it searchable (chmod o+x) or set PARTYGRID_DATA_DIR",
+                )
+        self.socket_dir.chmod(0o700)
+
+    def initialize(self) -> bool:
+        """initdb once; True when this call created the cluster."""
+        self._prepare_folders()
+        if (self.data / "PG_VERSION").exists():
+            return False
+        done = self._run(
+            [
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=reject",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions",
+            ]
+        )
+        if done.returncode != 0:
+            shutil.rmtree(self.data, ignore_errors=True)  # leave nothing half-made
+            raise SetupError(
+                f"initdb failed: {_last_line(done.stderr)}",
+                f"see the message above; folder {self.data}",
+            )
+        return True
+
+    def running_pid(self) -> int | None:
+        """The pid of this cluster's postmaster, or None; a pid file naming another
+        process (a stale lock after a crash or reboot) is removed here."""
+        pid_file = self.data / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError):
+            return None
+        if _is_postmaster_of(pid, self.data):
+            return pid
+        pid_file.unlink(missing_ok=True)
+        for lock in self.socket_dir.glob(".s.PGSQL.*"):
+            lock.unlink(missing_ok=True)
+        print(
+            f"partygrid: removed a stale postmaster.pid (pid {pid} is not this cluster)", flush=True
+        )
+        return None
+
+    def start(self) -> bool:
+        """Start the cluster; True when this call started it, False when it was running."""
+        if self.running_pid() is not None:
+            return False
+        options = [
+            "-c listen_addresses=''",
+            f"-c unix_socket_directories='{self.socket_dir}'",
+            f"-c port={SOCKET_PORT}",
+        ]
+        if self.fast_unsafe:
+            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        done = self._run(
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(options),
+                "start",
+            ]
+        )
+        if done.returncode != 0:
+            tail = _tail(self.log)
+            raise SetupError(
+                f"PostgreSQL did not start: {tail or _last_line(done.stderr)}",
+                f"read {self.log}",
+            )
+        return True
+
+    def stop(self) -> None:
+        """Fast shutdown; waits until the postmaster is gone."""
+        if self.running_pid() is None:
+            return
+        self._run(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"])
+
+
+def cluster_user() -> str | None:
+    """None when we may run postgres ourselves; the configured user when we are root."""
+    return None if os.geteuid() != 0 else os.environ.get("PARTYGRID_PG_USER", "postgres")
+
+
+def _is_postmaster_of(pid: int, data: Path) -> bool:
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        return False
+    return Path(exe).name in {"postgres", "postmaster"} and Path(cwd) == data.resolve()
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _tail(path: Path) -> str:
+    try:
+        return _last_line(path.read_text(errors="replace")[-2000:])
+    except FileNotFoundError:
+        return ""

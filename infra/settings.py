@@ -1,0 +1,39 @@
+"""Settings of the supervisor (`partygrid up` / `partygrid test`), from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("org", "grid", "assess")
+
+
+class SuiteSettings(BaseSettings):
+    """Everything `partygrid up` needs; each field is an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_", extra="ignore")
+
+    # Where the private cluster, locks and logs live (ignored by git).
+    data_dir: Path = ROOT / ".data"
+    # An admin URL of another PostgreSQL with PostGIS; unset means the private cluster.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    db_name: str = "partygrid"
+    # Password given to the per-service roles on an external server (the private cluster
+    # trusts its own Unix socket, which only this user can reach).
+    role_password: str | None = None
+    pg_bindir: Path | None = None
+    pg_user: str = "postgres"  # who runs the private cluster when we are root
+    install_missing: bool = True  # apt-get install PostGIS when missing and root
+    host: str = "127.0.0.1"
+    gateway_port: int = 4000
+    org_port: int = 4001
+    grid_port: int = 4002
+    assess_port: int = 4003
+    demo_seed: int = 2020
+    start_timeout: float = 60.0
+
+    def port_of(self, name: str) -> int:
+        return int(getattr(self, f"{name}_port"))

@@ -1,0 +1,68 @@
+"""Party organizations and the members they hold (queries; rules come with their issue)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.org.models import member, party_organization
+
+# plan (二): 社区党委、社区党总支、社区党支部 — the three kinds of community organization.
+COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")
+
+_live = party_organization.c.dissolved_at.is_(None)
+
+
+async def organizations_by_id(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[dict | None]:
+    rows = (
+        await conn.execute(select(party_organization).where(party_organization.c.id.in_(ids)))
+    ).mappings()
+    found = {row["id"]: dict(row) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def community_organization_of(
+    conn: AsyncConnection, community_codes: Sequence[str]
+) -> list[dict | None]:
+    """The one live community Party organization of each community."""
+    rows = (
+        await conn.execute(
+            select(party_organization).where(
+                party_organization.c.community_code.in_(community_codes),
+                party_organization.c.kind.in_(COMMUNITY_KINDS),
+                _live,
+            )
+        )
+    ).mappings()
+    found = {row["community_code"]: dict(row) for row in rows}
+    return [found.get(code) for code in community_codes]
+
+
+async def children_of(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[list[dict]]:
+    rows = (
+        await conn.execute(
+            select(party_organization)
+            .where(party_organization.c.parent_id.in_(ids), _live)
+            .order_by(party_organization.c.kind, party_organization.c.name)
+        )
+    ).mappings()
+    grouped: dict[uuid.UUID, list[dict]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row["parent_id"]].append(dict(row))
+    return [grouped[i] for i in ids]
+
+
+async def resident_member_counts(
+    conn: AsyncConnection, building_ids: Sequence[uuid.UUID]
+) -> list[int]:
+    """How many Party members live in each building (all management types)."""
+    rows = await conn.execute(
+        select(member.c.home_building_id, func.count())
+        .where(member.c.home_building_id.in_(building_ids))
+        .group_by(member.c.home_building_id)
+    )
+    counts = dict(rows.tuples().all())
+    return [counts.get(i, 0) for i in building_ids]

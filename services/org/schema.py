@@ -1,0 +1,220 @@
+"""The org subgraph: regions, communities, Party organizations; resident members per building."""
+
+from __future__ import annotations
+
+import uuid
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from services.org import organizations, regions
+
+
+@strawberry.enum(description="Level of a region in the tree.")
+class RegionLevel(Enum):
+    DISTRICT = "district"  # 区
+    STREET = "street"  # 街道办事处
+    TOWNSHIP = "township"  # 乡
+    COMMUNITY = "community"  # 社区
+
+
+@strawberry.enum(description="Kind of Party organization (plan 二).")
+class OrganizationKind(Enum):
+    COMMUNITY_COMMITTEE = "community_committee"  # 社区党委
+    GENERAL_BRANCH = "general_branch"  # 社区党总支
+    BRANCH = "branch"  # 社区党支部
+    GRID_BRANCH = "grid_branch"  # 网格党支部
+    PARTY_GROUP = "party_group"  # 党小组
+    FUNCTIONAL_BRANCH = "functional_branch"  # 功能型党支部
+    SPECIAL_BRANCH = "special_branch"  # 特色党支部
+
+
+def _uuid(value: strawberry.ID) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@strawberry.federation.type(
+    keys=["code"], description="A node of the region tree, keyed by 统计用区划代码."
+)
+class Region:
+    code: str
+    name: str = strawberry.field(description="Name in Chinese.")
+    name_en: str
+    level: RegionLevel
+    parent_code: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Region:
+        return cls(
+            code=row["code"],
+            name=row["name"],
+            name_en=row["name_en"],
+            level=RegionLevel(row["level"]),
+            parent_code=row["parent_code"],
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Region | None:
+        if self.parent_code is None:
+            return None
+        row = await info.context["loaders"].region.load(self.parent_code)
+        return Region.from_row(row) if row else None
+
+    @strawberry.field(description="Child regions, ordered by code.")
+    async def children(self, info: Info) -> list[Region]:
+        rows = await info.context["loaders"].region_children.load(self.code)
+        return [Region.from_row(row) for row in rows]
+
+    @strawberry.field(description="The community, when this region is one.")
+    def community(self) -> Community | None:
+        if self.level is not RegionLevel.COMMUNITY:
+            return None
+        return Community(code=self.code)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Region | None:
+        row = await info.context["loaders"].region.load(code)
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["code"], description="A community (社区).")
+class Community:
+    code: str
+
+    async def _row(self, info: Info) -> dict[str, Any]:
+        return await info.context["loaders"].region.load(self.code)
+
+    @strawberry.field(description="Name in Chinese.")
+    async def name(self, info: Info) -> str:
+        return (await self._row(info))["name"]
+
+    @strawberry.field
+    async def name_en(self, info: Info) -> str:
+        return (await self._row(info))["name_en"]
+
+    @strawberry.field(description="A pilot community (试点社区).")
+    async def is_pilot(self, info: Info) -> bool:
+        return (await self._row(info))["is_pilot"]
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region:
+        return Region.from_row(await self._row(info))
+
+    @strawberry.field(description="Its one community Party organization (党委/党总支/党支部).")
+    async def organization(self, info: Info) -> PartyOrganization | None:
+        row = await info.context["loaders"].community_organization.load(self.code)
+        return PartyOrganization.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Community | None:
+        row = await info.context["loaders"].region.load(code)
+        return cls(code=code) if row and row["level"] == "community" else None
+
+
+@strawberry.federation.type(keys=["id"], description="A Party organization.")
+class PartyOrganization:
+    id: strawberry.ID
+    name: str
+    kind: OrganizationKind
+    unit: str | None = strawberry.field(description="The unit a functional/special one sits in.")
+    community_code: strawberry.Private[str]
+    parent_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PartyOrganization:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            kind=OrganizationKind(row["kind"]),
+            unit=row["unit"],
+            community_code=row["community_code"],
+            parent_id=row["parent_id"],
+        )
+
+    @strawberry.field
+    def community(self) -> Community:
+        return Community(code=self.community_code)
+
+    @strawberry.field
+    async def parent(self, info: Info) -> PartyOrganization | None:
+        if self.parent_id is None:
+            return None
+        row = await info.context["loaders"].organization.load(self.parent_id)
+        return PartyOrganization.from_row(row) if row else None
+
+    @strawberry.field(description="Live organizations directly under this one.")
+    async def children(self, info: Info) -> list[PartyOrganization]:
+        rows = await info.context["loaders"].organization_children.load(_uuid(self.id))
+        return [PartyOrganization.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PartyOrganization | None:
+        key = _uuid(id)
+        row = await info.context["loaders"].organization.load(key) if key else None
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["id"], description="A building (楼栋), as org sees it.")
+class Building:
+    id: strawberry.ID
+
+    @strawberry.field(description="Party members whose home is this building.")
+    async def resident_member_count(self, info: Info) -> int:
+        key = _uuid(self.id)
+        return await info.context["loaders"].resident_count.load(key) if key else 0
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Building:
+        return cls(id=id)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A region by its 区划代码.")
+    async def region(self, info: Info, code: str) -> Region | None:
+        return await Region.resolve_reference(info, code)
+
+    @strawberry.field(description="Regions, optionally of one level or under one parent.")
+    async def regions(
+        self, info: Info, level: RegionLevel | None = None, parent_code: str | None = None
+    ) -> list[Region]:
+        async with info.context["engine"].connect() as conn:
+            rows = await regions.list_regions(
+                conn, level=level.value if level else None, parent_code=parent_code
+            )
+        return [Region.from_row(row) for row in rows]
+
+    @strawberry.field(description="A community by its 12-digit 区划代码.")
+    async def community(self, info: Info, code: str) -> Community | None:
+        return await Community.resolve_reference(info, code)
+
+    @strawberry.field(description="Every community at or below a region.")
+    async def communities(self, info: Info, region_code: str) -> list[Community]:
+        async with info.context["engine"].connect() as conn:
+            rows = await regions.communities_under(conn, region_code)
+        return [Community(code=row["code"]) for row in rows]
+
+    @strawberry.field(description="A Party organization by id.")
+    async def organization(self, info: Info, id: strawberry.ID) -> PartyOrganization | None:
+        return await PartyOrganization.resolve_reference(info, id)
+
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    types=[Region, Community, PartyOrganization, Building],
+    federation_version="2.9",
+)
+
+QUERIES = {
+    "region": regions.regions_by_code,
+    "region_children": regions.children_of,
+    "organization": organizations.organizations_by_id,
+    "organization_children": organizations.children_of,
+    "community_organization": organizations.community_organization_of,
+    "resident_count": organizations.resident_member_counts,
+}
