@@ -32,6 +32,7 @@ class SuiteSettings(BaseSettings):
     org_port: int = 4001
     grid_port: int = 4002
     assess_port: int = 4003
+    demo: bool = True  # load the demo district into an empty database
     demo_seed: int = 2020
     start_timeout: float = 60.0
 

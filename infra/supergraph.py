@@ -84,3 +84,10 @@ def compose(subgraphs: list[Subgraph]) -> Composition:
     if result.get("errors"):
         raise CompositionError(result["errors"])
     return Composition(result["supergraphSdl"], result["publicSdl"])
+
+
+def write_from_running(urls: dict[str, str], path: Path = SUPERGRAPH_PATH) -> Path:
+    """Fetch each running subgraph's SDL, compose under the canonical URLs, write the file."""
+    subgraphs = [Subgraph(name, CANONICAL_URLS[name], fetch_sdl(url)) for name, url in urls.items()]
+    path.write_text(compose(subgraphs).supergraph_sdl)
+    return path

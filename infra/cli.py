@@ -1,0 +1,139 @@
+"""`partygrid`: run the suite, prepare the database, compose the supergraph, run the tests."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+from infra import supergraph
+from infra.errors import SetupError
+from infra.locking import RunLock
+from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.setup import database
+from infra.supervisor import Supervisor, check_port_free, gateway_env, service_env
+
+
+def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
+    # SIGTERM unwinds like Ctrl-C, so every `finally` stops what it started.
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _start_subgraphs(
+    supervisor: Supervisor, settings: SuiteSettings, urls: dict[str, str]
+) -> dict[str, str]:
+    graphql = {}
+    for name in SERVICES:
+        port = settings.port_of(name)
+        supervisor.start(name, port, service_env(name, urls[name], port))
+        graphql[name] = f"http://{settings.host}:{port}/graphql"
+    return graphql
+
+
+def up(settings: SuiteSettings) -> int:
+    """Command 1: set up, start org, grid, assess and the gateway, serve until stopped."""
+    started = time.monotonic()
+    with _stop_on_signals(), RunLock(settings.data_dir):
+        for name in (*SERVICES, "gateway"):
+            check_port_free(
+                settings.host, settings.port_of(name), setting=f"PARTYGRID_{name.upper()}_PORT"
+            )
+        with database(settings) as prepared:
+            supervisor = Supervisor(settings.host, settings.data_dir / "logs")
+            try:
+                subgraph_urls = _start_subgraphs(
+                    supervisor, settings, prepared.database.service_urls
+                )
+                supervisor.start(
+                    "gateway",
+                    settings.gateway_port,
+                    gateway_env(subgraph_urls, settings.gateway_port),
+                )
+                supervisor.wait_healthy(settings.start_timeout)
+                base = f"http://{settings.host}:{settings.gateway_port}"
+                print(f"partygrid: ready in {time.monotonic() - started:.1f} s", flush=True)
+                print(f"  GraphQL:      {base}/graphql", flush=True)
+                print(f"  Coverage map: {base}/maps/coverage", flush=True)
+                print("  Stop with Ctrl-C.", flush=True)
+                while (gone := supervisor.exited()) is None:
+                    time.sleep(0.5)
+                print(f"partygrid: {gone.name} stopped unexpectedly; see {gone.log_path}")
+                return 1
+            except KeyboardInterrupt:
+                print("\npartygrid: stopping", flush=True)
+                return 0
+            finally:
+                supervisor.stop_all()
+
+
+def setup(settings: SuiteSettings) -> int:
+    """Prepare the database (cluster, roles, schemas, migrations, demo) and stop."""
+    with _stop_on_signals(), RunLock(settings.data_dir), database(settings):
+        print("partygrid: database ready", flush=True)
+    return 0
+
+
+def compose(settings: SuiteSettings) -> int:
+    """Start the subgraphs, compose their SDL, and write supergraph.graphql."""
+    with _stop_on_signals(), RunLock(settings.data_dir), database(settings) as prepared:
+        supervisor = Supervisor(settings.host, settings.data_dir / "logs")
+        try:
+            urls = _start_subgraphs(supervisor, settings, prepared.database.service_urls)
+            supervisor.wait_healthy(settings.start_timeout)
+            written = supergraph.write_from_running(urls)
+        finally:
+            supervisor.stop_all()
+    print(f"partygrid: wrote {written.relative_to(ROOT)}", flush=True)
+    return 0
+
+
+def test(args: list[str]) -> int:
+    """Command 2: lint, then the whole test suite (the tests start what they need)."""
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=False)
+    if lint.returncode != 0:
+        return lint.returncode
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, check=False
+    ).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="partygrid", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start the whole suite on demo data")
+    commands.add_parser("setup", help="prepare the database and stop")
+    commands.add_parser("compose", help="write supergraph.graphql from the running subgraphs")
+    run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
+    run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "test":
+            return test(args.pytest_args)
+        settings = SuiteSettings()
+        return {"up": up, "setup": setup, "compose": compose}[args.command](settings)
+    except SetupError as exc:
+        print(f"partygrid: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Everything before the services start: database, schemas, roles, migrations, data.
+
+Used by `partygrid up`, `partygrid setup` and the test suite, so all three prepare the
+database the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine, pool
+
+from infra.cluster import Cluster, cluster_user, ensure_postgis, find_bindir
+from infra.database import (
+    Database,
+    create_database,
+    external_database,
+    prepare_schemas,
+    role_of,
+)
+from infra.demo import load as demo_load
+from infra.settings import SERVICES, SuiteSettings
+from services.assess.standard import ensure_default_standard
+from services.common.migrations import upgrade
+
+
+@dataclass(frozen=True)
+class Prepared:
+    database: Database
+    cluster: Cluster | None  # None when DATABASE_URL points elsewhere
+    demo_loaded_now: bool
+
+
+def private_cluster(settings: SuiteSettings) -> Cluster:
+    bindir = find_bindir(settings.pg_bindir)
+    return Cluster(root=settings.data_dir / "pg", bindir=bindir, run_as=cluster_user())
+
+
+def _role_password(settings: SuiteSettings) -> str:
+    """The service roles' password on an external server: set, or made once and kept."""
+    if settings.role_password:
+        return settings.role_password
+    path = settings.data_dir / "role-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[Prepared]:
+    """Yield a migrated database; stop the private cluster on exit if this call started it."""
+    if settings.database_url:
+        db = external_database(settings.database_url, role_password=_role_password(settings))
+        prepare_and_migrate(db, what="DATABASE_URL")
+        yield Prepared(db, None, settings.demo and _load_demo_once(db, settings.demo_seed))
+        return
+    cluster = private_cluster(settings)
+    if fast_unsafe:
+        cluster = Cluster(cluster.root, cluster.bindir, cluster.run_as, fast_unsafe=True)
+    ensure_postgis(cluster.bindir, install=settings.install_missing)
+    cluster.initialize()
+    started = cluster.start()
+    try:
+        create_database(cluster.conninfo(), settings.db_name)
+        db = Database(
+            admin_conninfo=cluster.conninfo(database=settings.db_name),
+            service_urls={
+                name: cluster.url(user=role_of(name), database=settings.db_name)
+                for name in SERVICES
+            },
+            role_password=None,
+        )
+        prepare_and_migrate(db, what="the private cluster")
+        yield Prepared(db, cluster, settings.demo and _load_demo_once(db, settings.demo_seed))
+    finally:
+        if started:
+            cluster.stop()
+
+
+def prepare_and_migrate(db: Database, *, what: str) -> None:
+    """Roles and schemas, every service's migrations, and reference data."""
+    prepare_schemas(db, what=what)
+    for name in SERVICES:
+        upgrade(name, db.service_urls[name])
+    engine = create_engine(db.service_urls["assess"], poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            ensure_default_standard(conn)
+    finally:
+        engine.dispose()
+
+
+def _load_demo_once(db: Database, seed: int) -> bool:
+    """Load the demo district into an empty database; a second run reuses the data."""
+    if demo_load.is_loaded(db.service_urls["org"]):
+        return False
+    from infra.demo.generate import generate  # generation costs seconds: only when needed
+
+    started = time.monotonic()
+    demo = generate(seed)
+    demo_load.load(demo, org_url=db.service_urls["org"], grid_url=db.service_urls["grid"])
+    print(
+        f"partygrid: loaded the demo district ({len(demo.communities)} communities, "
+        f"{len(demo.buildings)} buildings, {len(demo.members)} members) "
+        f"in {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
+    return True

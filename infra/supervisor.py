@@ -1,0 +1,161 @@
+"""Start the subgraphs and the gateway as child processes, watch them, stop them all."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from infra.errors import SetupError
+
+APPS = {
+    "org": "services.org.app:create_app",
+    "grid": "services.grid.app:create_app",
+    "assess": "services.assess.app:create_app",
+    "gateway": "gateway.app:create_app",
+}
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor dies, so no service outlives it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def check_port_free(host: str, port: int, *, setting: str) -> None:
+    """Fail before anything starts when a port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise SetupError(
+                f"port {port} on {host} is busy (needed for {setting})",
+                f"stop what listens there (ss -ltnp 'sport = :{port}'), or set {setting}",
+            ) from None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    env: dict[str, str]
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Supervisor:
+    """Owns the child processes of one run."""
+
+    host: str
+    log_dir: Path
+    services: list[Service] = field(default_factory=list)
+
+    def start(self, name: str, port: int, env: dict[str, str]) -> Service:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        service = Service(name, port, env, log_path=self.log_dir / f"{name}.log")
+        cmd = [
+            sys.executable, "-m", "uvicorn", APPS[name], "--factory",
+            "--host", self.host, "--port", str(port),
+            "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
+        ]  # fmt: skip
+        with service.log_path.open("ab") as log:
+            service.process = subprocess.Popen(
+                cmd,
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,  # only prctl in the child: fork-safe
+            )
+        self.services.append(service)
+        return service
+
+    def wait_healthy(self, timeout: float) -> None:
+        """Poll each /healthz until 200; a child that exits or hangs stops the run."""
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for service in list(pending):
+                    assert service.process is not None
+                    if service.process.poll() is not None:
+                        raise SetupError(
+                            f"{service.name} exited at start: {_last_line(service.log_path)}",
+                            f"read {service.log_path}",
+                        )
+                    try:
+                        if client.get(f"{service.base_url}/healthz").status_code == 200:
+                            pending.remove(service)
+                    except httpx.TransportError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    names = ", ".join(s.name for s in pending)
+                    raise SetupError(
+                        f"{names} did not become healthy within {timeout:.0f} s",
+                        f"read the logs in {self.log_dir}",
+                    )
+                if pending:
+                    time.sleep(0.1)
+
+    def exited(self) -> Service | None:
+        """A child that has stopped on its own, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service
+        return None
+
+    def stop_all(self, grace: float = 10.0) -> None:
+        """SIGTERM every child, then SIGKILL what is still there after `grace` seconds."""
+        for service in reversed(self.services):
+            if service.process is not None and service.process.poll() is None:
+                service.process.terminate()
+        deadline = time.monotonic() + grace
+        for service in self.services:
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+        self.services.clear()
+
+
+def gateway_env(subgraph_urls: dict[str, str], port: int) -> dict[str, str]:
+    return {
+        "PARTYGRID_GATEWAY_PORT": str(port),
+        "PARTYGRID_GATEWAY_SUBGRAPH_URLS": json.dumps(subgraph_urls),
+    }
+
+
+def service_env(name: str, database_url: str, port: int) -> dict[str, str]:
+    prefix = f"PARTYGRID_{name.upper()}_"
+    return {f"{prefix}DATABASE_URL": database_url, f"{prefix}PORT": str(port)}
+
+
+def _last_line(path: Path | None) -> str:
+    if path is None or not path.exists():
+        return "(no log)"
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "(empty log)"

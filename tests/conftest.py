@@ -1,0 +1,116 @@
+"""Shared fixtures: a real PostGIS database and real service processes on 127.0.0.1.
+
+The test cluster lives in `.data/test` (apart from `partygrid up`'s `.data`), so tests can
+run while the suite is up. With DATABASE_URL set, tests use a `<name>_test` database there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from infra.database import connect_admin, drop_database
+from infra.demo.generate import generate
+from infra.demo.model import Demo
+from infra.locking import RunLock
+from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.setup import Prepared, database, private_cluster
+from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+
+TEST_DATA_DIR = ROOT / ".data" / "test"
+TEST_DB = "partygrid_test"
+
+
+def _test_settings() -> SuiteSettings:
+    settings = SuiteSettings(data_dir=TEST_DATA_DIR, db_name=TEST_DB)
+    if settings.database_url:
+        # Never touch the configured database itself: use a sibling `<name>_test`.
+        url = make_url(settings.database_url)
+        test_url = url.set(database=f"{url.database}_test")
+        with connect_admin(
+            url.set(drivername="postgresql").render_as_string(hide_password=False),
+            what="DATABASE_URL",
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{test_url.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{test_url.database}"')
+        settings = settings.model_copy(
+            update={"database_url": test_url.render_as_string(hide_password=False)}
+        )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def suite_settings() -> SuiteSettings:
+    return _test_settings()
+
+
+@pytest.fixture(scope="session")
+def prepared(suite_settings: SuiteSettings) -> Iterator[Prepared]:
+    """A freshly created, migrated database holding the demo district."""
+    with RunLock(suite_settings.data_dir):
+        if not suite_settings.database_url:
+            cluster = private_cluster(suite_settings)
+            if cluster.running_pid() is not None:
+                drop_database(cluster.conninfo(), TEST_DB)
+            elif (cluster.data / "PG_VERSION").exists():
+                cluster.start()
+                drop_database(cluster.conninfo(), TEST_DB)
+                cluster.stop()
+        with database(suite_settings, fast_unsafe=True) as ready:
+            yield ready
+
+
+@pytest.fixture(scope="session")
+def demo(suite_settings: SuiteSettings) -> Demo:
+    """The same district the database was loaded with (the generator is deterministic)."""
+    return generate(suite_settings.demo_seed)
+
+
+@pytest.fixture(scope="session")
+def service_urls(prepared: Prepared) -> dict[str, str]:
+    """SQLAlchemy URLs of each service role."""
+    return prepared.database.service_urls
+
+
+@dataclass(frozen=True)
+class Running:
+    """GraphQL URLs of the processes started for the session."""
+
+    subgraphs: dict[str, str]
+    gateway: str
+    supervisor: Supervisor
+
+    def post(self, url: str, query: str, variables: dict | None = None) -> dict:
+        response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def running(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """org, grid, assess and the gateway as real processes on free 127.0.0.1 ports."""
+    supervisor = Supervisor("127.0.0.1", tmp_path_factory.mktemp("logs"))
+    try:
+        urls = {}
+        for name in SERVICES:
+            port = free_port()
+            supervisor.start(
+                name, port, service_env(name, prepared.database.service_urls[name], port)
+            )
+            urls[name] = f"http://127.0.0.1:{port}/graphql"
+        gateway_port = free_port()
+        supervisor.start("gateway", gateway_port, gateway_env(urls, gateway_port))
+        supervisor.wait_healthy(60)
+        yield Running(urls, f"http://127.0.0.1:{gateway_port}/graphql", supervisor)
+    finally:
+        supervisor.stop_all()
+
+
+def pytest_report_header() -> list[str]:
+    where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else str(TEST_DATA_DIR)
+    return [f"partygrid test database: {where}"]
