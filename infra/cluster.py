@@ -6,10 +6,12 @@ system user (`postgres` by default) and its folder is handed to that user.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,9 +216,32 @@ class Cluster:
         self._run(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"])
 
 
-def cluster_user() -> str | None:
+def cluster_user(configured: str = "postgres") -> str | None:
     """None when we may run postgres ourselves; the configured user when we are root."""
-    return None if os.geteuid() != 0 else os.environ.get("PARTYGRID_PG_USER", "postgres")
+    return None if os.geteuid() != 0 else configured
+
+
+def reachable_by(user: str | None, folder: Path) -> bool:
+    """Whether `user` can enter `folder` (every folder above it must let it through)."""
+    if user is None:
+        return True
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(folder)], check=False)
+    return probe.returncode == 0
+
+
+def cluster_root(data_dir: Path, user: str | None) -> Path:
+    """`<data_dir>/pg`, or a folder under the system temp folder when the cluster's user
+    cannot reach the data folder (a checkout inside a private home, say)."""
+    if reachable_by(user, data_dir):
+        return data_dir / "pg"
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"partygrid-pg-{digest}"
+    print(
+        f"partygrid: user {user!r} cannot reach {data_dir}; the cluster lives in {root}",
+        flush=True,
+    )
+    return root
 
 
 def _is_postmaster_of(pid: int, data: Path) -> bool:

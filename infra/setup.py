@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import create_engine, pool
 
-from infra.cluster import Cluster, cluster_user, ensure_postgis, find_bindir
+from infra.cluster import Cluster, cluster_root, cluster_user, ensure_postgis, find_bindir
 from infra.database import (
     Database,
     create_database,
@@ -37,7 +37,8 @@ class Prepared:
 
 def private_cluster(settings: SuiteSettings) -> Cluster:
     bindir = find_bindir(settings.pg_bindir)
-    return Cluster(root=settings.data_dir / "pg", bindir=bindir, run_as=cluster_user())
+    user = cluster_user(settings.pg_user)
+    return Cluster(root=cluster_root(settings.data_dir, user), bindir=bindir, run_as=user)
 
 
 def _role_password(settings: SuiteSettings) -> str:

@@ -9,12 +9,17 @@ import shapely
 import strawberry
 from shapely.geometry.base import BaseGeometry
 
-GeoJSON = strawberry.scalar(
-    NewType("GeoJSON", object),
-    description="A GeoJSON geometry object (RFC 7946), WGS-84 longitude/latitude.",
-    serialize=lambda value: value,
-    parse_value=lambda value: value,
-)
+GeoJSON = NewType("GeoJSON", object)
+
+# Register with StrawberryConfig(scalar_map=SCALARS) in each schema that uses GeoJSON.
+SCALARS = {
+    GeoJSON: strawberry.scalar(
+        name="GeoJSON",
+        description="A GeoJSON geometry object (RFC 7946), WGS-84 longitude/latitude.",
+        serialize=lambda value: value,
+        parse_value=lambda value: value,
+    )
+}
 
 
 def geometry_from_geojson(value: dict[str, Any] | str) -> BaseGeometry:

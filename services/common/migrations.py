@@ -33,15 +33,22 @@ def run_env(metadata: MetaData) -> None:
     """Body of each service's env.py: online migrations inside the service's schema."""
     config = context.config
     schema: str = config.attributes["schema"]
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    # SQLAlchemy takes the first connection's schema as "the default" and reports it as
+    # None; starting in `public` keeps the service schema named, so autogenerate compares it.
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url"),
+        poolclass=pool.NullPool,
+        connect_args={"options": "-c search_path=public"},
+    )
     with engine.connect() as connection:
+        # Unqualified names in migration SQL (functions, triggers) land in the service schema.
         connection.execute(text(f'SET search_path TO "{schema}", public'))
         connection.commit()
         context.configure(
             connection=connection,
             target_metadata=metadata,
             version_table_schema=schema,
-            include_schemas=False,
+            include_schemas=True,
             include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
         )
         with context.begin_transaction():

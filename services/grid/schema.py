@@ -7,9 +7,10 @@ from typing import Any
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from services.common.geojson import GeoJSON, geojson_from_text
+from services.common.geojson import SCALARS, GeoJSON, geojson_from_text
 from services.grid import places
 
 
@@ -167,7 +168,10 @@ class Query:
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Community, Zone, Building, PartyOrganization], federation_version="2.9"
+    query=Query,
+    types=[Community, Zone, Building, PartyOrganization],
+    federation_version="2.9",
+    config=StrawberryConfig(scalar_map=SCALARS),
 )
 
 QUERIES = {

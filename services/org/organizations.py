@@ -64,5 +64,5 @@ async def resident_member_counts(
         .where(member.c.home_building_id.in_(building_ids))
         .group_by(member.c.home_building_id)
     )
-    counts = dict(rows.tuples().all())
+    counts = dict(rows.all())
     return [counts.get(i, 0) for i in building_ids]
