@@ -19,6 +19,11 @@ Shape of the district:
   the rest (the township's among them) a 社区党支部.
 - In branch communities Party groups sit in zones, not buildings ("社区党支部应将党小组建在片区"):
   their buildings have no group by design, which is not a gap.
+- Self-managed members belong to their building's Party group, else (branch communities) their
+  zone's group, else the community organization. Non-self-managed and jointly managed members
+  belong to no organization here (their membership is with their employer).
+- Members without a home building: 1-2 per community, and the secretaries of pilot communities,
+  cadres sent down from outside ("试点社区书记由下派科级干部担任").
 
 Deliberate gaps and breaches, for the coverage, grading and issue modules to find. Communities
 are picked by rank or by the seed, so which names carry them depends on the seed.
@@ -108,7 +113,7 @@ _LAT0 = 34.735
 _M_PER_DEG_LAT = 110_950.0
 _M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(_LAT0))
 
-_ROAD_M = -40.0  # roads between zones: zones never touch, so they can never overlap
+_ROAD_M = 4.0  # roads between zones: zones never touch, so they can never overlap
 _SETBACK_M = 8.0  # compounds keep clear of a zone's edge, so no building straddles two zones
 _WALL_M = 4.0  # margin between a compound's wall and its outer buildings
 _JITTER_DEG = 0.002  # how far the seed moves a community's nominal centre
@@ -277,7 +282,8 @@ def _rng(seed: int, *keys: int) -> np.random.Generator:
 
 
 def _m_to_deg(metres: float) -> float:
-    # For buffers: the longitude scale is the larger of the two, so the distance is never short.
+    # For buffers. A degree of longitude is the shorter one here, so the result is at least
+    # `metres` in every direction.
     return metres / _M_PER_DEG_LON
 
 
@@ -721,10 +727,13 @@ def _unit_branches(
     # plan (二): 在社区工作站、综治办、居委会等社区组织中单独或联合建立党支部（党小组）.
     units = [(FUNCTIONAL_BRANCH, u) for u in _FUNCTIONAL_UNITS if u not in missing]
     # plan (二): 在业主委员会、社区志愿者服务队、文体活动宣传队等群众组织中建立特色党支部（党小组）.
+    # Every community but the planned gaps has a volunteer team (plan 三: 联合组建社区党员志愿者服务队);
+    # some, and every one without a team, also have one other special branch.
     if code not in plan.no_volunteer_team:
         units.append((SPECIAL_BRANCH, "volunteer_team"))
     if code in plan.no_volunteer_team or rng.random() < 0.5:
-        units.append((SPECIAL_BRANCH, str(rng.choice(["owners_committee", "culture_team"]))))
+        others = [u for u in _SPECIAL_UNITS if u != "volunteer_team"]
+        units.append((SPECIAL_BRANCH, _pick(rng, others)))
     return [
         Organization(
             ids("org", code, unit), code, f"{name}{_UNIT_SUFFIX[unit]}", kind, parent, unit=unit
@@ -741,22 +750,18 @@ _SURNAMES = (
     "康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺海沙穆"
 )  # one character each; 马、白、海、沙、穆 are common among the district's Hui residents
 _GIVEN_NAME_TEXT = {  # (gender, born before 1975 or not) -> given names of that generation
-    (
-        "M",
-        "old",
-    ): "建国 建华 国强 志强 卫东 红军 振华 德胜 保国 永刚 国庆 建军 海 明 军 勇 刚 平 忠 福生",
-    (
-        "M",
-        "young",
-    ): "伟 强 磊 鹏 涛 斌 超 杰 浩 宇 帅 鑫 浩然 子轩 宇航 俊杰 博文 一鸣 晨阳 志远 文博",
-    (
-        "F",
-        "old",
-    ): "秀英 桂英 玉兰 秀兰 桂兰 凤英 淑珍 桂芳 秀珍 玉珍 淑英 素梅 丽华 红梅 冬梅 爱华 兰 萍",
-    (
-        "F",
-        "young",
-    ): "静 敏 丽 艳 娟 婷 雪 慧 琳 晶 颖 倩 欣怡 梓涵 雨萱 思雨 佳怡 诗琪 晓雯 梦瑶 雅琪",
+    ("M", "old"): (
+        "建国 建华 国强 志强 卫东 红军 振华 德胜 保国 永刚 国庆 建军 海 明 军 勇 刚 平 忠 福生"
+    ),
+    ("M", "young"): (
+        "伟 强 磊 鹏 涛 斌 超 杰 浩 宇 帅 鑫 浩然 子轩 宇航 俊杰 博文 一鸣 晨阳 志远 文博"
+    ),
+    ("F", "old"): (
+        "秀英 桂英 玉兰 秀兰 桂兰 凤英 淑珍 桂芳 秀珍 玉珍 淑英 素梅 丽华 红梅 冬梅 爱华 兰 萍"
+    ),
+    ("F", "young"): (
+        "静 敏 丽 艳 娟 婷 雪 慧 琳 晶 颖 倩 欣怡 梓涵 雨萱 思雨 佳怡 诗琪 晓雯 梦瑶 雅琪"
+    ),
 }
 _GIVEN_NAMES = {key: tuple(text.split()) for key, text in _GIVEN_NAME_TEXT.items()}
 _EDUCATION = ("primary", "junior", "senior", "associate", "bachelor", "master")
