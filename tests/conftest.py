@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -21,6 +19,7 @@ from infra.locking import RunLock
 from infra.settings import ROOT, SERVICES, SuiteSettings
 from infra.setup import Prepared, database, private_cluster
 from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+from stack import Running
 
 TEST_DATA_DIR = ROOT / ".data" / "test"
 TEST_DB = "partygrid_test"
@@ -75,20 +74,6 @@ def demo(suite_settings: SuiteSettings) -> Demo:
 def service_urls(prepared: Prepared) -> dict[str, str]:
     """SQLAlchemy URLs of each service role."""
     return prepared.database.service_urls
-
-
-@dataclass(frozen=True)
-class Running:
-    """GraphQL URLs of the processes started for the session."""
-
-    subgraphs: dict[str, str]
-    gateway: str
-    supervisor: Supervisor
-
-    def post(self, url: str, query: str, variables: dict | None = None) -> dict:
-        response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 @pytest.fixture(scope="session")

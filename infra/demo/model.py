@@ -23,6 +23,7 @@ GRID_BRANCH = "grid_branch"  # 网格党支部 / 分支部, one per zone
 PARTY_GROUP = "party_group"  # 党小组
 FUNCTIONAL_BRANCH = "functional_branch"  # 工作站 / 综治办 / 居委会 branch or group
 SPECIAL_BRANCH = "special_branch"  # 业委会 / 志愿者服务队 / 文体活动宣传队
+COMMUNITY_KINDS = (COMMITTEE, GENERAL_BRANCH, BRANCH)  # exactly one per community
 
 # Member management (plan 三).
 SELF_MANAGED, NON_SELF_MANAGED, JOINTLY_MANAGED = "self", "non_self", "joint"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import httpx
-from conftest import Running
-from expectations import expected_zone
 
+from expectations import expected_zone
 from infra.demo.model import Demo
+from stack import Running
 
 CROSS_SERVICE = """
 query ($code: String!) {

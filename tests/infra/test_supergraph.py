@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Running
 
 from infra.settings import SERVICES
 from infra.supergraph import (
@@ -14,6 +13,7 @@ from infra.supergraph import (
     compose,
     fetch_sdl,
 )
+from stack import Running
 
 
 @pytest.fixture(scope="module")

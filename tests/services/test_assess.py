@@ -6,10 +6,10 @@ import tomllib
 from collections.abc import Callable
 
 import pytest
-from conftest import Running
 from pydantic import ValidationError
 
 from services.assess.standard import DEFAULT_STANDARD_FILE, StandardData, read_standard
+from stack import Running
 
 
 def test_default_standard_over_http_matches_its_file(running: Running) -> None:

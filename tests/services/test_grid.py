@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 import shapely
-from conftest import Running
-from expectations import expected_zone
 from shapely import affinity
 from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.exc import DBAPIError
 
+from expectations import expected_zone
 from infra.demo.model import Demo
 from infra.setup import Prepared
+from stack import Running
 
 
 @pytest.fixture

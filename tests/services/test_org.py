@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from conftest import Running
 from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.exc import IntegrityError
 
 from infra.demo.model import COMMUNITY, Demo
 from infra.setup import Prepared
+from stack import Running
 
 COMMUNITY_KINDS = {"community_committee", "general_branch", "branch"}
 

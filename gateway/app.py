@@ -1,0 +1,88 @@
+"""The gateway's Starlette app: `/graphql`, `/healthz` and `/static`.
+
+Run with `python -m uvicorn gateway.app:create_app --factory --host 127.0.0.1 --port 4000`.
+The supergraph is loaded and the pooled HTTP client opened in the lifespan, not at import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from gateway.graphiql import STATIC_DIR, graphiql_page
+from gateway.http import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    HTTPRequestError,
+    negotiate,
+    problem_response,
+    read_params,
+    render,
+    wants_html,
+)
+from gateway.maps.routes import ROUTES as MAP_ROUTES
+from gateway.runtime import Gateway
+from gateway.settings import GatewaySettings
+from gateway.transport import make_client
+
+log = logging.getLogger("gateway")
+
+
+def create_app(settings: GatewaySettings | None = None) -> Starlette:
+    """Build the gateway app; settings come from the environment unless given."""
+    settings = settings or GatewaySettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        client = make_client(timeout=settings.fetch_timeout)
+        try:
+            app.state.gateway = Gateway.from_settings(settings, client)
+            yield
+        finally:
+            await client.aclose()
+
+    async def graphql(request: Request) -> Response:
+        if wants_html(request):
+            return HTMLResponse(graphiql_page())
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            problem = HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
+            return problem_response(problem, JSON)
+        try:
+            params = await read_params(request, max_body_bytes=settings.max_body_bytes)
+            outcome = await request.app.state.gateway.run(params, method=request.method)
+        except HTTPRequestError as problem:
+            return problem_response(problem, media_type)
+        except Exception:
+            # Never a stack trace to the client; the log has it.
+            log.exception("unexpected gateway failure")
+            problem = HTTPRequestError(500, "Internal gateway error.")
+            return problem_response(problem, media_type)
+        if outcome.get_mutation:
+            return render(
+                outcome.body, status=405, media_type=media_type, headers={"allow": "POST"}
+            )
+        status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
+        return render(outcome.body, status=status, media_type=media_type)
+
+    async def healthz(request: Request) -> JSONResponse:
+        gateway: Gateway = request.app.state.gateway
+        subgraphs = await gateway.health()
+        return JSONResponse({"status": "ok", "subgraphs": subgraphs})
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            *MAP_ROUTES,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )

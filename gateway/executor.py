@@ -1,0 +1,238 @@
+"""Running a query plan: fetch, merge JSON, re-path errors, shape the response.
+
+Stages run in order; inside a stage every fetch starts as soon as the fetches it depends on are
+done, so independent fetches overlap. Results are merged as plain JSON into one tree; entity
+results go to the objects whose representations asked for them (one representation per
+distinct typename and key, its result fanned back to every object that had it). A final pass
+(`gateway.shape`) cuts the tree to the client's selection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from graphql import DocumentNode, GraphQLSchema, execute
+
+from gateway.errors import clean_error, client_path, internal_error, subgraph_path
+from gateway.plan import Fetch, QueryPlan
+from gateway.shape import Shaper
+from gateway.transport import SubgraphError, SubgraphTransport
+
+log = logging.getLogger("gateway.executor")
+
+Located = tuple[dict[str, Any], tuple[Any, ...]]
+"""An object of the merged tree and its response path."""
+
+
+def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Merge `source` into `target`; objects (and lists of them) are merged key by key."""
+    for key, value in source.items():
+        present = target.get(key)
+        if isinstance(present, dict) and isinstance(value, dict):
+            deep_merge(present, value)
+        elif isinstance(present, list) and isinstance(value, list) and len(present) == len(value):
+            for index, (old, new) in enumerate(zip(present, value, strict=True)):
+                if isinstance(old, dict) and isinstance(new, dict):
+                    deep_merge(old, new)
+                else:
+                    present[index] = new
+        else:
+            target[key] = value
+
+
+def _flatten(value: Any, path: tuple[Any, ...], out: list[Located]) -> None:
+    if isinstance(value, dict):
+        out.append((value, path))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _flatten(item, (*path, index), out)
+
+
+def objects_at(root: dict[str, Any], path: tuple[str, ...]) -> list[Located]:
+    """Objects found at a response path, through lists at any depth, with their paths."""
+    current: list[Located] = [(root, ())]
+    for key in path:
+        following: list[Located] = []
+        for obj, at in current:
+            _flatten(obj.get(key), (*at, key), following)
+        current = following
+    return current
+
+
+class _Run:
+    """The state of one request's execution."""
+
+    def __init__(self, plan: QueryPlan, variables: Mapping[str, Any]) -> None:
+        self.plan = plan
+        self.variables = variables
+        self.data: dict[str, Any] = {}
+        # (fetch id, error): fetches finish in any order, responses list errors in plan order.
+        self.errors: list[tuple[int, dict[str, Any]]] = []
+        self.covered: set[tuple[Any, ...]] = set()
+
+    def fail(self, fetch_id: int, error: dict[str, Any], paths: list[tuple[Any, ...]]) -> None:
+        """Record an error that explains the nulls at `paths`."""
+        self.errors.append((fetch_id, error))
+        self.covered.update(paths)
+
+    def report(self, fetch_id: int, error: dict[str, Any]) -> None:
+        """Record an error; a null at (or under) its path needs no second one."""
+        self.errors.append((fetch_id, error))
+        if "path" in error:
+            self.covered.add(tuple(error["path"]))
+
+    def ordered_errors(self) -> list[dict[str, Any]]:
+        return [error for _, error in sorted(self.errors, key=lambda item: item[0])]
+
+    def picked_variables(self, fetch: Fetch) -> dict[str, Any]:
+        return {k: v for k, v in self.variables.items() if k in fetch.variables}
+
+
+class Executor:
+    """Executes plans against subgraphs through `transport`."""
+
+    def __init__(self, schema: GraphQLSchema, transport: SubgraphTransport) -> None:
+        self.schema = schema
+        self.transport = transport
+
+    async def execute(self, plan: QueryPlan, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """The GraphQL response (`errors` first when present, then `data`)."""
+        run = _Run(plan, variables)
+        if plan.introspection is not None:
+            self._introspect(run)
+        for stage in plan.stages:
+            await self._run_stage(run, stage)
+        errors = run.ordered_errors()
+        shaper = Shaper(typename_key=plan.prefix + "__typename", errors=errors, covered=run.covered)
+        data = shaper.root(run.data, plan.shape, plan.root_type)
+        response: dict[str, Any] = {}
+        if errors:
+            response["errors"] = errors
+        response["data"] = data
+        return response
+
+    def _introspect(self, run: _Run) -> None:
+        spec = run.plan.introspection
+        assert spec is not None
+        document = DocumentNode(definitions=(spec.operation, *spec.fragments))
+        result = execute(self.schema, document, variable_values=dict(run.variables))
+        if isinstance(result.data, dict):  # introspection resolvers are synchronous
+            run.data.update(result.data)
+        for error in result.errors or ():
+            run.report(-1, error.formatted)
+
+    async def _run_stage(self, run: _Run, stage: tuple[Fetch, ...]) -> None:
+        tasks: dict[int, asyncio.Task[None]] = {}
+
+        async def after_dependencies(fetch: Fetch) -> None:
+            await asyncio.gather(*(tasks[d] for d in fetch.depends_on if d in tasks))
+            try:
+                await self._run_fetch(run, fetch)
+            except Exception:
+                # A gateway bug must cost this fetch only, never the whole response.
+                log.exception("fetch %s to %s failed in the gateway", fetch.id, fetch.graph)
+                run.fail(fetch.id, internal_error(list(fetch.path) or None), [fetch.path])
+
+        for fetch in stage:
+            tasks[fetch.id] = asyncio.ensure_future(after_dependencies(fetch))
+        await asyncio.gather(*tasks.values())
+
+    async def _run_fetch(self, run: _Run, fetch: Fetch) -> None:
+        if fetch.is_entity_fetch:
+            await self._run_entity_fetch(run, fetch)
+            return
+        body = {"query": fetch.document, "variables": run.picked_variables(fetch)}
+        root_keys = list(fetch.selection.fields)
+        try:
+            result = await self.transport.fetch(fetch.graph, body)
+        except SubgraphError as failure:
+            for key in root_keys:
+                run.fail(fetch.id, failure.error([key]), [(key,)])
+            return
+        data = result.get("data")
+        if isinstance(data, dict):
+            deep_merge(run.data, data)
+        else:
+            run.covered.update((key,) for key in root_keys)
+        for error in result.get("errors") or ():
+            path = subgraph_path(error)
+            run.report(
+                fetch.id, clean_error(error, client_path(path, run.plan.prefix) if path else None)
+            )
+
+    async def _run_entity_fetch(self, run: _Run, fetch: Fetch) -> None:
+        representations, groups = self._representations(run, fetch)
+        if not representations:
+            return
+        variables = run.picked_variables(fetch)
+        variables[run.plan.representations_variable] = representations
+        affected = [at for group in groups for _, at in group]
+        try:
+            result = await self.transport.fetch(
+                fetch.graph, {"query": fetch.document, "variables": variables}
+            )
+        except SubgraphError as failure:
+            prefix = run.plan.prefix
+            first = next((k for k in fetch.selection.fields if not k.startswith(prefix)), None)
+            where = [*affected[0], first] if first else list(affected[0])
+            # One error for the batch (not one per object), at the first field it left null.
+            run.fail(fetch.id, failure.error(where), affected)
+            return
+        data = result.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if isinstance(entities, list):
+            for entity, group in zip(entities, groups, strict=False):
+                if isinstance(entity, dict):
+                    for obj, _ in group:
+                        deep_merge(obj, entity)
+        else:
+            run.covered.update(affected)
+        for error in result.get("errors") or ():
+            self._entity_error(run, fetch, error, groups, affected)
+
+    def _representations(self, run: _Run, fetch: Fetch) -> tuple[list[dict], list[list[Located]]]:
+        """Distinct representations of the objects at the fetch's path, and who shares each."""
+        typename_key = run.plan.prefix + "__typename"
+        representations: list[dict[str, Any]] = []
+        groups: list[list[Located]] = []
+        index: dict[bytes, int] = {}
+        for obj, at in objects_at(run.data, fetch.path):
+            if obj.get(typename_key) != fetch.entity_type:
+                continue
+            representation: dict[str, Any] = {"__typename": fetch.entity_type}
+            for key in fetch.key_fields:
+                value = obj.get(key.alias)
+                if value is None and not (key.optional and key.alias in obj):
+                    break  # no key (its fetch failed or it is null): nothing to ask for
+                representation[key.name] = value
+            else:
+                ident = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+                position = index.get(ident)
+                if position is None:
+                    position = index[ident] = len(representations)
+                    representations.append(representation)
+                    groups.append([])
+                groups[position].append((obj, at))
+        return representations, groups
+
+    def _entity_error(
+        self,
+        run: _Run,
+        fetch: Fetch,
+        error: Any,
+        groups: list[list[Located]],
+        affected: list[tuple],
+    ) -> None:
+        path = subgraph_path(error)
+        index = path[1] if path and len(path) >= 2 and path[0] == "_entities" else None
+        if isinstance(index, int) and 0 <= index < len(groups):
+            rest = client_path(path[2:], run.plan.prefix)  # type: ignore[index]
+            # Every object that shared the representation gets the error at its own path.
+            for _, at in groups[index]:
+                run.report(fetch.id, clean_error(error, [*at, *rest]))
+            return
+        run.report(fetch.id, clean_error(error, list(affected[0])))

@@ -1,0 +1,74 @@
+"""Map pages served by the gateway, built from the graph through the gateway itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from gateway.http import GraphQLParams
+from gateway.maps.labels import labels_for
+from gateway.maps.render import community_map, district_map
+
+BASE = "/maps/coverage"
+STATIC = "/static"
+
+COMMUNITY_QUERY = """
+query CoverageMap($code: String!) {
+  community(code: $code) {
+    code name boundary
+    organization { name kind }
+    zones {
+      name boundary
+      organization { id name }
+      buildings { id name address footprint partyGroup { id name } residentMemberCount }
+    }
+    orphanBuildings { id name address footprint residentMemberCount }
+  }
+}"""
+
+DISTRICT_QUERY = """
+query DistrictCoverage($code: String!) {
+  communities(regionCode: $code) {
+    code name boundary
+    organization { kind }
+    zones { organization { id } buildings { partyGroup { id } residentMemberCount } }
+    orphanBuildings { id residentMemberCount }
+  }
+}"""
+
+DISTRICTS_QUERY = "query Districts { regions(level: DISTRICT) { code } }"
+
+
+async def _query(request: Request, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    outcome = await request.app.state.gateway.run(
+        GraphQLParams(query=query, variables=variables), method="POST"
+    )
+    return outcome.body.get("data") or {}
+
+
+async def community_page(request: Request) -> Response:
+    lang = request.query_params.get("lang")
+    data = await _query(request, COMMUNITY_QUERY, {"code": request.path_params["code"]})
+    if not data.get("community"):
+        return HTMLResponse(f"<h1>{labels_for(lang)['not_found']}</h1>", status_code=404)
+    return HTMLResponse(community_map(data["community"], lang=lang, static=STATIC))
+
+
+async def district_page(request: Request) -> Response:
+    lang = request.query_params.get("lang")
+    code = request.query_params.get("region")
+    if code is None:
+        districts = (await _query(request, DISTRICTS_QUERY, {})).get("regions") or []
+        code = districts[0]["code"] if districts else ""
+    data = await _query(request, DISTRICT_QUERY, {"code": code})
+    communities = data.get("communities") or []
+    return HTMLResponse(district_map(communities, lang=lang, static=STATIC, base=BASE))
+
+
+ROUTES = [
+    Route(BASE, district_page, methods=["GET"]),
+    Route(BASE + "/{code:str}", community_page, methods=["GET"]),
+]

@@ -1,0 +1,411 @@
+"""Query planning over the supergraph's `@join__*` directives.
+
+Root fields are grouped per subgraph (query roots fetched concurrently, mutation roots in
+order). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
+the type's key (and `__typename`) to that fetch, under internal aliases, and hand the field to
+an `_entities` fetch of a subgraph that can. There is one entity fetch per (subgraph, response
+path, type), so all objects at a path travel in one batch. Plans are cached per document,
+operation and `@skip`/`@include` condition values.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
+    is_composite_type,
+    print_ast,
+)
+
+from gateway.collect import (
+    FieldGroups,
+    collect_fields,
+    condition_key,
+    condition_variables,
+    sub_selections,
+)
+from gateway.keys import EntityKeys, field_set
+from gateway.plan import Fetch, Introspection, KeyField, QueryPlan, Selection, fetch_document
+from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
+from gateway.supergraph import Supergraph, graphs_in_order
+
+BASE_PREFIX = "_pgk"
+# Caches are keyed by document text: a huge one-off document is planned but not kept.
+MAX_CACHED_CHARS = 100_000
+
+
+class PlanningError(Exception):
+    """The operation cannot be routed over this supergraph; the message is safe to show."""
+
+
+def _variables_in(value: ValueNode, found: set[str]) -> None:
+    if isinstance(value, VariableNode):
+        found.add(value.name.value)
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            _variables_in(item, found)
+    elif isinstance(value, ObjectValueNode):
+        for item in value.fields:
+            _variables_in(item.value, found)
+
+
+def internal_prefix(document: DocumentNode) -> str:
+    """An alias prefix no response key of the client's document starts with."""
+    keys: set[str] = set()
+    stack = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                keys.add(selection.alias.value if selection.alias else selection.name.value)
+            if getattr(selection, "selection_set", None) is not None:
+                stack.append(selection.selection_set)
+    number = 0
+    while True:
+        prefix = f"{BASE_PREFIX}{number or ''}_"
+        if not any(k.startswith(prefix) for k in keys):
+            return prefix
+        number += 1
+
+
+class _Builder:
+    """Plans one operation; holds the fetches made so far."""
+
+    def __init__(
+        self,
+        planner: Planner,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        prefix: str,
+    ) -> None:
+        self.supergraph = planner.supergraph
+        self.schema = planner.schema
+        self.keys = planner.keys
+        self.fragments = fragments
+        self.variables = variables
+        self.prefix = prefix
+        self.typename_alias = prefix + "__typename"
+        self.fetches: list[Fetch] = []
+        self.entity_fetches: dict[tuple[str, tuple[str, ...], str], Fetch] = {}
+
+    def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
+        fetch = Fetch(id=len(self.fetches), graph=graph, **kwargs)
+        self.fetches.append(fetch)
+        return fetch
+
+    def begin_stage(self) -> int:
+        """Entity fetches are shared within a stage only; returns where the stage starts."""
+        self.entity_fetches = {}
+        return len(self.fetches)
+
+    # Root fields --------------------------------------------------------------------------
+
+    def root_groups(
+        self, root: str, groups: FieldGroups, *, ordered: bool
+    ) -> list[tuple[str, FieldGroups]]:
+        """(graph, fields) per root fetch: per subgraph for queries, consecutive for mutations."""
+        if ordered:
+            consecutive: list[tuple[str, FieldGroups]] = []
+            for key, nodes in groups.items():
+                graphs = self.root_graphs(root, nodes)
+                previous = consecutive[-1][0] if consecutive else None
+                graph = previous if previous in graphs else graphs[0]
+                if graph != previous:
+                    consecutive.append((graph, {}))
+                consecutive[-1][1][key] = nodes
+            return consecutive
+        by_graph: dict[str, FieldGroups] = {}
+        for key, nodes in groups.items():
+            graphs = self.root_graphs(root, nodes)
+            # A field several subgraphs resolve joins a fetch already planned: fewer requests.
+            graph = next((g for g in by_graph if g in graphs), graphs[0])
+            by_graph.setdefault(graph, {})[key] = nodes
+        return list(by_graph.items())
+
+    def root_graphs(self, root: str, nodes: list[FieldNode]) -> list[str]:
+        name = nodes[0].name.value
+        graphs = graphs_in_order(self.supergraph, self.supergraph.resolving_graphs(root, name))
+        if not graphs:
+            raise PlanningError(f"No subgraph resolves {root}.{name}.")
+        return graphs
+
+    # Objects and fields -------------------------------------------------------------------
+
+    def plan_object(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        groups: FieldGroups,
+        path: tuple[str, ...],
+    ) -> None:
+        """Add `groups` (fields of `type_name` at `path`) to `fetch`, or to entity fetches."""
+        remote: dict[str, FieldGroups] = {}
+        for key, nodes in groups.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                continue  # the shaping pass writes typenames
+            if fetch.graph in self.supergraph.resolving_graphs(type_name, name):
+                self.plan_field(fetch, selection, type_name, key, nodes, path)
+            else:
+                target = self.choose_graph(fetch.graph, type_name, name, remote)
+                remote.setdefault(target, {})[key] = nodes
+        for target, fields in remote.items():
+            key_fields = self.add_key(fetch.graph, selection, type_name, target)
+            key_fields += self.add_requires(fetch.graph, selection, type_name, target, fields)
+            child = self.entity_fetch(target, type_name, path, key_fields, fetch)
+            self.plan_object(child, child.selection, type_name, fields, path)
+
+    def plan_field(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        parent: str,
+        key: str,
+        nodes: list[FieldNode],
+        path: tuple[str, ...],
+    ) -> None:
+        node = nodes[0]
+        name = node.name.value
+        arguments = self.arguments(node, fetch)
+        parent_type: GraphQLObjectType = self.schema.get_type(parent)  # type: ignore[assignment]
+        named = get_named_type(parent_type.fields[name].type)
+        if not is_composite_type(named):
+            selection.add(key, name, arguments)
+            return
+        children = selection.add(key, name, arguments, composite=True).children
+        assert children is not None
+        subsets = sub_selections(nodes)
+        child_path = (*path, key)
+        if not is_abstract_type(named):
+            groups = self.collect(named, subsets)  # type: ignore[arg-type]
+            self.plan_object(fetch, children, named.name, groups, child_path)
+            return
+        # Abstract: the runtime type decides, so plan each possible type the subgraph knows.
+        children.add(self.typename_alias, "__typename")
+        known = set(self.supergraph.possible_types(named.name, fetch.graph))
+        for runtime in self.schema.get_possible_types(named):  # type: ignore[arg-type]
+            if runtime.name in known:
+                groups = self.collect(runtime, subsets)
+                if any(nodes[0].name.value != "__typename" for nodes in groups.values()):
+                    self.plan_object(
+                        fetch, children.on(runtime.name), runtime.name, groups, child_path
+                    )
+
+    def collect(self, runtime: GraphQLObjectType, subsets: list[SelectionSetNode]) -> FieldGroups:
+        return collect_fields(self.schema, self.fragments, self.variables, runtime, subsets)
+
+    def arguments(self, node: FieldNode, fetch: Fetch) -> str:
+        """The field's arguments as GraphQL text; records the variables they use."""
+        if not node.arguments:
+            return ""
+        for argument in node.arguments:
+            _variables_in(argument.value, fetch.variables)
+        return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
+
+    # Entity jumps -------------------------------------------------------------------------
+
+    def choose_graph(self, source: str, type_name: str, field: str, remote: FieldGroups) -> str:
+        """A subgraph that resolves `type_name.field` and can be reached from `source`."""
+        candidates = graphs_in_order(
+            self.supergraph, self.supergraph.resolving_graphs(type_name, field)
+        )
+        usable = [g for g in candidates if self.keys.between(type_name, source, g)]
+        if not usable:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{field}: no subgraph that resolves it can be reached."
+            )
+        # Fields already going to a subgraph at this path pull more fields along: fewer fetches.
+        return next((g for g in usable if g in remote), usable[0])
+
+    def add_key(
+        self, source: str, selection: Selection, type_name: str, target: str
+    ) -> tuple[KeyField, ...]:
+        """Select the key `target` needs (and `__typename`) under internal aliases."""
+        key = self.keys.between(type_name, source, target)
+        assert key is not None  # choose_graph only picks reachable subgraphs
+        selection.add(self.typename_alias, "__typename")
+        return self.keys.select(selection, key, self.prefix)
+
+    def add_requires(
+        self,
+        source: str,
+        selection: Selection,
+        type_name: str,
+        target: str,
+        fields: FieldGroups,
+    ) -> tuple[KeyField, ...]:
+        """Select what `@requires` of `fields` in `target` needs; it joins the representations.
+
+        Only required fields that `source` resolves are supported so far; others (which need a
+        fetch of their own before the entity fetch) are refused rather than sent incomplete.
+        """
+        added: tuple[KeyField, ...] = ()
+        for nodes in fields.values():
+            join = self.supergraph.field(type_name, nodes[0].name.value).join_for(target)
+            if join is None or not join.requires:
+                continue
+            for node in field_set(join.requires).selections:
+                name = getattr(node, "name", None)
+                if name and source not in self.supergraph.resolving_graphs(type_name, name.value):
+                    raise PlanningError(
+                        f"Cannot plan {type_name}.{nodes[0].name.value}: its @requires needs "
+                        f"{name.value} from another subgraph, which is not supported yet."
+                    )
+            added += self.keys.select(selection, join.requires, self.prefix, optional=True)
+        return added
+
+    def entity_fetch(
+        self,
+        graph: str,
+        type_name: str,
+        path: tuple[str, ...],
+        key_fields: tuple[KeyField, ...],
+        parent: Fetch,
+    ) -> Fetch:
+        """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`."""
+        ident = (graph, path, type_name)
+        found = self.entity_fetches.get(ident)
+        if found is None:
+            found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
+            self.entity_fetches[ident] = found
+        else:  # another parent at the same path: the batch sends what both need
+            found.key_fields = tuple(dict.fromkeys(found.key_fields + key_fields))
+        if parent.id not in found.depends_on:
+            found.depends_on.append(parent.id)
+        return found
+
+
+class Planner:
+    """Plans operations over one supergraph and caches the plans (LRU)."""
+
+    def __init__(self, supergraph: Supergraph, schema: GraphQLSchema, *, cache_size: int = 512):
+        self.supergraph = supergraph
+        self.schema = schema
+        self.keys = EntityKeys(supergraph)
+        self.cache_size = cache_size
+        self._plans: OrderedDict[tuple, QueryPlan] = OrderedDict()
+        self._conditions: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+
+    def plan(
+        self,
+        text: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> QueryPlan:
+        """The plan of `operation` (validated) for these `@skip`/`@include` variable values."""
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        name = operation.name.value if operation.name else None
+        names = self._remember(self._conditions, (text, name), None)
+        if names is None:
+            names = condition_variables(operation, fragments)
+            self._remember(self._conditions, (text, name), names)
+        cache_key = (text, name, condition_key(names, variables))
+        plan = self._remember(self._plans, cache_key, None)
+        if plan is None:
+            plan = self._build(document, operation, fragments, variables)
+            self._remember(self._plans, cache_key, plan)
+        return plan
+
+    def _remember(self, cache: OrderedDict, key: tuple, value: Any) -> Any:
+        """LRU get (value None) or put."""
+        if len(key[0]) > MAX_CACHED_CHARS:
+            return value
+        if value is None:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+        cache[key] = value
+        if len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        return value
+
+    def _build(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> QueryPlan:
+        if operation.operation == OperationType.SUBSCRIPTION:
+            raise PlanningError("Subscriptions are not supported by this gateway.")
+        mutation = operation.operation == OperationType.MUTATION
+        root = self.schema.mutation_type if mutation else self.schema.query_type
+        assert root is not None  # validation rejects operations the schema has no root for
+        prefix = internal_prefix(document)
+        builder = _Builder(self, fragments, variables, prefix)
+        groups = builder.collect(root, [operation.selection_set])
+        introspection = {
+            k: n for k, n in groups.items() if n[0].name.value in INTROSPECTION_ROOT_FIELDS
+        }
+        routed = {
+            k: n
+            for k, n in groups.items()
+            if k not in introspection and n[0].name.value != "__typename"
+        }
+        supergraph_root = (
+            self.supergraph.mutation_type if mutation else self.supergraph.query_type
+        ) or root.name
+        stages: list[tuple[Fetch, ...]] = []
+        for graph, fields in builder.root_groups(supergraph_root, routed, ordered=mutation):
+            start = builder.begin_stage() if mutation else 0
+            fetch = builder.new_fetch(graph)
+            builder.plan_object(fetch, fetch.selection, root.name, fields, ())
+            if mutation:  # each group of mutation fields runs after the previous one finished
+                stages.append(tuple(builder.fetches[start:]))
+        if not mutation and builder.fetches:
+            stages.append(tuple(builder.fetches))
+        variable_names = {v.variable.name.value for v in operation.variable_definitions or ()}
+        representations = (
+            "representations" if "representations" not in variable_names else prefix + "reps"
+        )
+        for fetch in builder.fetches:
+            fetch.document = fetch_document(fetch, operation, mutation, representations, prefix)
+        return QueryPlan(
+            kind="mutation" if mutation else "query",
+            stages=tuple(stages),
+            shape=build_shape(self.schema, fragments, variables, root, [operation.selection_set]),
+            root_type=root.name,
+            prefix=prefix,
+            representations_variable=representations,
+            introspection=_introspection(operation, fragments, introspection),
+        )
+
+
+def _introspection(
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    groups: FieldGroups,
+) -> Introspection | None:
+    if not groups:
+        return None
+    nodes = tuple(n for group in groups.values() for n in group)
+    return Introspection(
+        operation=OperationDefinitionNode(
+            operation=operation.operation,
+            name=operation.name,
+            variable_definitions=operation.variable_definitions,
+            directives=(),
+            selection_set=SelectionSetNode(selections=nodes),
+        ),
+        fragments=tuple(fragments.values()),
+    )

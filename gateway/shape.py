@@ -1,0 +1,188 @@
+"""The client's response shape, and the pass that cuts the merged results to it.
+
+Subgraph results are merged as JSON into one tree that also holds the gateway's internal key
+fields. The final pass walks the client's selection once: it keeps only requested fields, in
+requested order, writes `__typename`, and applies GraphQL null propagation (a null in a
+non-null position nulls the nearest nullable parent, with an error unless one already
+explains it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_composite_type,
+)
+
+from gateway.collect import collect_fields, sub_selections
+
+INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
+
+
+@dataclass(frozen=True)
+class ShapeField:
+    """A field of the response: key, type, and per runtime type its selected fields.
+
+    `kind` is "field", "typename" (written by the gateway) or "raw" (introspection results,
+    already shaped by graphql-core).
+    """
+
+    key: str
+    name: str
+    parent: str
+    kind: str = "field"
+    type: GraphQLOutputType | None = None
+    by_type: Mapping[str, tuple[ShapeField, ...]] | None = None
+    abstract: bool = False
+
+
+def build_shape(
+    schema: GraphQLSchema,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    runtime: GraphQLObjectType,
+    selection_sets: list[SelectionSetNode],
+) -> tuple[ShapeField, ...]:
+    """The response shape of `selection_sets` on objects of type `runtime`."""
+    shape: list[ShapeField] = []
+    groups = collect_fields(schema, fragments, variables, runtime, selection_sets)
+    for key, nodes in groups.items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            shape.append(ShapeField(key, name, runtime.name, kind="typename"))
+            continue
+        if name in INTROSPECTION_ROOT_FIELDS and runtime is schema.query_type:
+            shape.append(ShapeField(key, name, runtime.name, kind="raw"))
+            continue
+        field_type = runtime.fields[name].type
+        named = get_named_type(field_type)
+        by_type = None
+        if is_composite_type(named):
+            subsets = sub_selections(nodes)
+            runtimes = (
+                schema.get_possible_types(named)  # type: ignore[arg-type]
+                if is_abstract_type(named)
+                else [named]
+            )
+            by_type = {
+                t.name: build_shape(schema, fragments, variables, t, subsets)  # type: ignore[arg-type]
+                for t in runtimes
+            }
+        shape.append(
+            ShapeField(
+                key,
+                name,
+                runtime.name,
+                type=field_type,
+                by_type=by_type,
+                abstract=is_abstract_type(named),
+            )
+        )
+    return tuple(shape)
+
+
+_BUBBLE = object()  # "this value is an invalid null": null the nearest nullable parent
+
+Path = tuple[Any, Any] | None  # (parent path, key): built per field, turned into a list on errors
+
+
+def path_list(path: Path) -> list[Any]:
+    """A linked path as the list GraphQL errors use."""
+    keys: list[Any] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
+
+
+class Shaper:
+    """Cuts a merged result tree to the client's shape; collects null-propagation errors.
+
+    `covered` holds response paths that already have an error (re-pathed subgraph errors,
+    failed fetches): a null at or under them needs no second error.
+    """
+
+    def __init__(self, *, typename_key: str, errors: list[dict[str, Any]], covered: set[tuple]):
+        self.typename_key = typename_key
+        self.errors = errors
+        self.covered = covered
+
+    def root(self, data: dict[str, Any], shape: tuple[ShapeField, ...], root_type: str) -> Any:
+        """The response `data`: None when a non-null root field had to be nulled."""
+        result = self._fields(data, shape, root_type, None)
+        return None if result is _BUBBLE else result
+
+    def _value(self, raw: Any, type_: GraphQLOutputType, field: ShapeField, path: Path) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            result = self._nullable(raw, type_.of_type, field, path)
+            if result is None:
+                self._null_error(field, path)
+                return _BUBBLE
+            return result
+        result = self._nullable(raw, type_, field, path)
+        return None if result is _BUBBLE else result
+
+    def _nullable(self, raw: Any, type_: Any, field: ShapeField, path: Path) -> Any:
+        if raw is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            if not isinstance(raw, list):
+                return None
+            items = []
+            for index, item in enumerate(raw):
+                value = self._value(item, type_.of_type, field, (path, index))
+                if value is _BUBBLE:
+                    return _BUBBLE
+                items.append(value)
+            return items
+        if field.by_type is None:
+            return raw  # scalars and enums are already serialized by the subgraph
+        if not isinstance(raw, dict):
+            return None
+        typename = raw.get(self.typename_key) if field.abstract else type_.name
+        selected = field.by_type.get(typename)
+        if selected is None:
+            # A type the client cannot see (inaccessible) or a subgraph without a typename.
+            return {}
+        return self._fields(raw, selected, typename, path)
+
+    def _fields(
+        self, raw: dict[str, Any], shape: tuple[ShapeField, ...], typename: str, path: Path
+    ) -> Any:
+        out: dict[str, Any] = {}
+        for field in shape:
+            if field.kind == "typename":
+                out[field.key] = typename
+            elif field.kind == "raw":
+                out[field.key] = raw.get(field.key)
+            else:
+                value = self._value(raw.get(field.key), field.type, field, (path, field.key))
+                if value is _BUBBLE:
+                    return _BUBBLE
+                out[field.key] = value
+        return out
+
+    def _null_error(self, field: ShapeField, path: Path) -> None:
+        keys = tuple(path_list(path))
+        if any(keys[:n] in self.covered for n in range(len(keys), 0, -1)):
+            return
+        self.covered.add(keys)
+        self.errors.append(
+            {
+                "message": f"Cannot return null for non-nullable field {field.parent}.{field.name}.",
+                "path": list(keys),
+            }
+        )

@@ -1,0 +1,124 @@
+"""Query plans over the composed test supergraph (no network: planning only)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import get_operation_ast, parse, validate
+
+from gateway.api_schema import build_api_schema
+from gateway.planner import Planner
+from gateway.supergraph import parse_supergraph
+
+pytestmark = pytest.mark.slow  # starts subgraph and gateway processes
+
+
+@pytest.fixture(scope="module")
+def planner(stack) -> Planner:
+    supergraph = parse_supergraph(stack.composition.supergraph_sdl)
+    return Planner(supergraph, build_api_schema(supergraph), cache_size=8)
+
+
+def plan(planner: Planner, text: str, variables: dict | None = None, name: str | None = None):
+    document = parse(text)
+    assert not validate(planner.schema, document)
+    operation = get_operation_ast(document, name)
+    return planner.plan(text, document, operation, variables or {})
+
+
+def summary(query_plan) -> list[list[tuple[str, str, list[int]]]]:
+    """Per stage: (subgraph, path, dependencies) of each fetch."""
+    return [
+        [(f.graph, "/".join(f.path), f.depends_on) for f in stage] for stage in query_plan.stages
+    ]
+
+
+def test_issue_query_plan(planner):
+    query_plan = plan(
+        planner,
+        '{ community(code: "C1") { name organization { name } zones { name buildings { name } } } }',
+    )
+    assert summary(query_plan) == [[("grid", "", []), ("org", "community", [0])]]
+    root, entity = query_plan.stages[0]
+    assert "_pgk___typename: __typename" in root.document and "_pgk_code: code" in root.document
+    assert entity.document == (
+        "query($representations: [_Any!]!) { _entities(representations: $representations) "
+        "{ ... on Community { organization { name } } } }"
+    )
+
+
+def test_root_fields_are_grouped_per_subgraph(planner):
+    query_plan = plan(
+        planner, '{ organizations { id } communities { code } organization(id: "O1") { name } }'
+    )
+    assert summary(query_plan) == [[("org", "", []), ("grid", "", [])]]
+    org = query_plan.stages[0][0]
+    assert org.document == 'query { organizations { id } organization(id: "O1") { name } }'
+
+
+def test_one_entity_fetch_per_subgraph_and_path(planner):
+    query_plan = plan(
+        planner,
+        """{ communities { organization { name score secretary }
+             zones { buildings { grade certificate zone { id } } } } }""",
+    )
+    (stage,) = query_plan.stages
+    ids = {(f.graph, "/".join(f.path)): f.id for f in stage}
+    assert len(ids) == len(stage) == 4
+    assert {(f.graph, "/".join(f.path), tuple(f.depends_on)) for f in stage} == {
+        ("grid", "", ()),
+        ("org", "communities", (ids["grid", ""],)),
+        ("assess", "communities/organization", (ids["org", "communities"],)),
+        ("assess", "communities/zones/buildings", (ids["grid", ""],)),
+    }
+
+
+def test_variables_go_only_where_used(planner):
+    text = """query($code: ID!, $id: ID!, $flag: Boolean!) {
+        community(code: $code) { organization @skip(if: $flag) { name } }
+        organization(id: $id) { id } }"""
+    query_plan = plan(planner, text, {"code": "C1", "id": "O1", "flag": False})
+    by_graph = {(f.graph, f.path): f for f in query_plan.fetches}
+    assert by_graph[("grid", ())].variables == {"code"}
+    assert by_graph[("grid", ())].document.startswith("query($code: ID!) {")
+    assert by_graph[("org", ())].variables == {"id"}
+    assert by_graph[("org", ("community",))].variables == set()
+
+
+def test_mutations_are_staged_in_order(planner):
+    query_plan = plan(
+        planner,
+        'mutation { a: appendLog(entry: "a") b: appendLog(entry: "b") '
+        'c: appendGridLog(entry: "c") d: appendLog(entry: "d") }',
+    )
+    assert summary(query_plan) == [[("org", "", [])], [("grid", "", [])], [("org", "", [])]]
+    assert query_plan.stages[0][0].document.startswith("mutation { a: appendLog")
+
+
+def test_conditions_pick_the_plan_and_plans_are_cached(planner):
+    text = 'query($x: Boolean!) { community(code: "C1") { name organization @include(if: $x) { name } } }'
+    with_org = plan(planner, text, {"x": True})
+    without = plan(planner, text, {"x": False})
+    assert [f.graph for f in with_org.fetches] == ["grid", "org"]
+    assert [f.graph for f in without.fetches] == ["grid"]
+    assert plan(planner, text, {"x": True}) is with_org
+
+
+def test_internal_prefix_avoids_client_aliases(planner):
+    query_plan = plan(planner, '{ _pgk_a: community(code: "C1") { organization { name } } }')
+    assert query_plan.prefix == "_pgk1_"
+    assert "_pgk1_code: code" in query_plan.fetches[0].document
+
+
+def test_representations_variable_avoids_client_variables(planner):
+    text = "query($representations: ID!) { community(code: $representations) { organization { name } } }"
+    query_plan = plan(planner, text, {"representations": "C1"})
+    assert query_plan.representations_variable == "_pgk_reps"
+    assert "$_pgk_reps: [_Any!]!" in query_plan.fetches[1].document
+
+
+def test_abstract_types_are_planned_per_possible_type(planner):
+    query_plan = plan(
+        planner, '{ search(text: "1") { ... on Zone { name } ... on Building { grade } } }'
+    )
+    assert summary(query_plan) == [[("grid", "", []), ("assess", "search", [0])]]
+    assert query_plan.fetches[1].entity_type == "Building"
