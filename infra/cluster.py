@@ -230,13 +230,18 @@ def reachable_by(user: str | None, folder: Path) -> bool:
     return probe.returncode == 0
 
 
+def fallback_root(data_dir: Path) -> Path:
+    """Where the cluster of `data_dir` lives when its user cannot reach `data_dir`."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"partygrid-pg-{digest}"
+
+
 def cluster_root(data_dir: Path, user: str | None) -> Path:
     """`<data_dir>/pg`, or a folder under the system temp folder when the cluster's user
     cannot reach the data folder (a checkout inside a private home, say)."""
     if reachable_by(user, data_dir):
         return data_dir / "pg"
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
-    root = Path(tempfile.gettempdir()) / f"partygrid-pg-{digest}"
+    root = fallback_root(data_dir)
     print(
         f"partygrid: user {user!r} cannot reach {data_dir}; the cluster lives in {root}",
         flush=True,

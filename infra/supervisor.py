@@ -35,6 +35,8 @@ def _die_with_parent() -> None:
 def check_port_free(host: str, port: int, *, setting: str) -> None:
     """Fail before anything starts when a port is taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: connections of a previous run in TIME_WAIT do not make it busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
