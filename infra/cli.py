@@ -122,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("compose", help="write supergraph.graphql from the running subgraphs")
     run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
     run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:
+        return test(argv[1:])  # everything after `test` belongs to pytest, options included
     args = parser.parse_args(argv)
     try:
-        if args.command == "test":
-            return test(args.pytest_args)
         settings = SuiteSettings()
         return {"up": up, "setup": setup, "compose": compose}[args.command](settings)
     except SetupError as exc:
