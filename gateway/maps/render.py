@@ -201,7 +201,9 @@ def district_map(
         ),
         popup=folium.GeoJsonPopup(fields=["name", "link"], aliases=["", ""]),
     ).add_to(fmap)
-    legend = [(_ramp(p), f"{p}%") for p in (100, 95, 90, 80)]
+    legend = [
+        (_ramp(p), label) for p, label in ((100, "≥99.5%"), (95, "≥95%"), (90, "≥90%"), (0, "<90%"))
+    ]
     fmap.get_root().html.add_child(
         _panel(labels["district_title"], _summary_lines(total, labels), legend)
     )
