@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import Connection, create_engine, pool
 
+from infra.cluster import Cluster
+from infra.database import create_database, drop_database
 from infra.supervisor import Supervisor
 
 
@@ -21,3 +26,27 @@ class Running:
         response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+@contextlib.contextmanager
+def rolled_back(url: str) -> Iterator[Connection]:
+    """A connection as one service role whose changes are rolled back at the end."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            transaction = conn.begin()
+            yield conn
+            transaction.rollback()
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(cluster: Cluster, name: str) -> Iterator[str]:
+    """A brand-new empty database on the test cluster, dropped afterwards; yields its name."""
+    drop_database(cluster.conninfo(), name)
+    create_database(cluster.conninfo(), name)
+    try:
+        yield name
+    finally:
+        drop_database(cluster.conninfo(), name)

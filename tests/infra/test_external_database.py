@@ -11,9 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infra.database import create_database, drop_database, role_of
+from infra.database import role_of
 from infra.settings import SERVICES
 from infra.setup import Prepared
+from stack import scratch_database
 
 EXTERNAL_DB = "partygrid_external_test"
 
@@ -23,10 +24,8 @@ def external_url(prepared: Prepared) -> Iterator[str]:
     if prepared.cluster is None:
         pytest.skip("already running against DATABASE_URL: the whole suite covers that path")
     cluster = prepared.cluster
-    drop_database(cluster.conninfo(), EXTERNAL_DB)
-    create_database(cluster.conninfo(), EXTERNAL_DB)
-    yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
-    drop_database(cluster.conninfo(), EXTERNAL_DB)
+    with scratch_database(cluster, EXTERNAL_DB):
+        yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
 
 
 def test_setup_against_database_url(external_url: str, tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, pool, text
 
-from infra.database import Database, create_database, drop_database, role_of
+from infra.database import Database, role_of
 from infra.settings import SERVICES
 from infra.setup import Prepared, prepare_and_migrate
 from services.assess.models import metadata as assess_metadata
 from services.common.migrations import downgrade, upgrade
 from services.grid.models import metadata as grid_metadata
 from services.org.models import metadata as org_metadata
+from stack import scratch_database
 
 METADATA = {"org": org_metadata, "grid": grid_metadata, "assess": assess_metadata}
 EMPTY_DB = "partygrid_migrations_test"
@@ -28,14 +29,12 @@ def empty_database(prepared: Prepared) -> Iterator[Database]:
     if prepared.cluster is None:
         pytest.skip("needs the private cluster: DATABASE_URL may not allow CREATE DATABASE")
     cluster = prepared.cluster
-    drop_database(cluster.conninfo(), EMPTY_DB)
-    create_database(cluster.conninfo(), EMPTY_DB)
-    yield Database(
-        admin_conninfo=cluster.conninfo(database=EMPTY_DB),
-        service_urls={s: cluster.url(user=role_of(s), database=EMPTY_DB) for s in SERVICES},
-        role_password=None,
-    )
-    drop_database(cluster.conninfo(), EMPTY_DB)
+    with scratch_database(cluster, EMPTY_DB):
+        yield Database(
+            admin_conninfo=cluster.conninfo(database=EMPTY_DB),
+            service_urls={s: cluster.url(user=role_of(s), database=EMPTY_DB) for s in SERVICES},
+            role_password=None,
+        )
 
 
 def _tables(conninfo: str, schema: str) -> set[str]:

@@ -9,24 +9,20 @@ from collections.abc import Iterator
 import pytest
 import shapely
 from shapely import affinity
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from expectations import expected_zone
 from infra.demo.model import Demo
 from infra.setup import Prepared
-from stack import Running
+from stack import Running, rolled_back
 
 
 @pytest.fixture
 def grid_conn(prepared: Prepared) -> Iterator[Connection]:
     """A grid-role connection whose changes are rolled back after the test."""
-    engine = create_engine(prepared.database.service_urls["grid"], poolclass=pool.NullPool)
-    with engine.connect() as conn:
-        transaction = conn.begin()
+    with rolled_back(prepared.database.service_urls["grid"]) as conn:
         yield conn
-        transaction.rollback()
-    engine.dispose()
 
 
 def _zone_ids(conn: Connection) -> dict[uuid.UUID, uuid.UUID | None]:

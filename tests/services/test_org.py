@@ -7,24 +7,20 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from infra.demo.model import COMMUNITY, Demo
 from infra.setup import Prepared
-from stack import Running
+from stack import Running, rolled_back
 
 COMMUNITY_KINDS = {"community_committee", "general_branch", "branch"}
 
 
 @pytest.fixture
 def org_conn(prepared: Prepared) -> Iterator[Connection]:
-    engine = create_engine(prepared.database.service_urls["org"], poolclass=pool.NullPool)
-    with engine.connect() as conn:
-        transaction = conn.begin()
+    with rolled_back(prepared.database.service_urls["org"]) as conn:
         yield conn
-        transaction.rollback()
-    engine.dispose()
 
 
 def test_region_tree_over_http(running: Running, demo: Demo) -> None:
