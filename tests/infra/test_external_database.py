@@ -28,7 +28,7 @@ def external_url(prepared: Prepared) -> Iterator[str]:
         yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
 
 
-def test_setup_against_database_url(external_url: str, tmp_path: Path) -> None:
+def test_setup_against_database_url_past_a_stale_lock_file(external_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARTYGRID_")}
     env |= {
         "DATABASE_URL": external_url,
@@ -36,6 +36,8 @@ def test_setup_against_database_url(external_url: str, tmp_path: Path) -> None:
         "PARTYGRID_ROLE_PASSWORD": "role-secret",
         "PARTYGRID_DEMO": "false",
     }
+    # A lock file left by a run that was killed names a dead pid: it must not block us.
+    (tmp_path / "partygrid.lock").write_text("999999\n")
     done = subprocess.run(
         [sys.executable, "-m", "infra.cli", "setup"],
         env=env,
