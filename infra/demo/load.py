@@ -7,7 +7,7 @@ import uuid
 from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, Engine, create_engine, func, insert, pool, select
 
-from infra.demo.model import Demo, Organization
+from infra.demo.model import Demo, Member, Organization
 from services.grid.models import SRID, building, community, zone
 from services.org.models import committee_membership, member, party_organization, region
 
@@ -63,7 +63,7 @@ def _write_org(conn: Connection, demo: Demo) -> None:
                 "name": o.name,
                 "kind": o.kind,
                 "parent_id": o.parent_id,
-                "unit": o.unit,
+                "units": [o.unit] if o.unit else [],
             }
             for o in _parents_first(demo.organizations)
         ],
@@ -85,6 +85,8 @@ def _write_org(conn: Connection, demo: Demo) -> None:
                 "home_building_id": m.home_building_id,
                 "employer_unit": m.employer_unit,
                 "reported_in_on": m.reported_in_on,
+                "reporting_unit": None if m.management == "self" else m.employer_unit,
+                "reporting_status": _reporting_status(m),
             }
             for m in demo.members
         ],
@@ -156,6 +158,12 @@ def _write_grid(conn: Connection, demo: Demo) -> None:
             for b in demo.buildings
         ],
     )
+
+
+def _reporting_status(m: Member) -> str | None:
+    if m.management == "self":
+        return None
+    return "reported" if m.reported_in_on else "pending"
 
 
 def _parents_first(organizations: list[Organization]) -> list[Organization]:

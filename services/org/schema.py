@@ -28,7 +28,9 @@ class OrganizationKind(Enum):
     GRID_BRANCH = "grid_branch"  # 网格党支部
     PARTY_GROUP = "party_group"  # 党小组
     FUNCTIONAL_BRANCH = "functional_branch"  # 功能型党支部
+    FUNCTIONAL_GROUP = "functional_group"  # 功能型党小组
     SPECIAL_BRANCH = "special_branch"  # 特色党支部
+    SPECIAL_GROUP = "special_group"  # 特色党小组
 
 
 def _uuid(value: strawberry.ID) -> uuid.UUID | None:
@@ -121,7 +123,9 @@ class PartyOrganization:
     id: strawberry.ID
     name: str
     kind: OrganizationKind
-    unit: str | None = strawberry.field(description="The unit a functional/special one sits in.")
+    units: list[str] = strawberry.field(
+        description="Units a functional or special one sits in (单独或联合: one or more)."
+    )
     community_code: strawberry.Private[str]
     parent_id: strawberry.Private[uuid.UUID | None]
 
@@ -131,7 +135,7 @@ class PartyOrganization:
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
             kind=OrganizationKind(row["kind"]),
-            unit=row["unit"],
+            units=row["units"],
             community_code=row["community_code"],
             parent_id=row["parent_id"],
         )
