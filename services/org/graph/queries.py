@@ -1,0 +1,40 @@
+"""Root queries over the region tree and organizations."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from services.org import regions
+from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
+
+
+@strawberry.type
+class RegionQueries:
+    @strawberry.field(description="A region by its 区划代码.")
+    async def region(self, info: Info, code: str) -> Region | None:
+        return await Region.resolve_reference(info, code)
+
+    @strawberry.field(description="Regions, optionally of one level or under one parent.")
+    async def regions(
+        self, info: Info, level: RegionLevel | None = None, parent_code: str | None = None
+    ) -> list[Region]:
+        async with info.context["engine"].connect() as conn:
+            rows = await regions.list_regions(
+                conn, level=level.value if level else None, parent_code=parent_code
+            )
+        return [Region.from_row(row) for row in rows]
+
+    @strawberry.field(description="A community by its 12-digit 区划代码.")
+    async def community(self, info: Info, code: str) -> Community | None:
+        return await Community.resolve_reference(info, code)
+
+    @strawberry.field(description="Every community at or below a region.")
+    async def communities(self, info: Info, region_code: str) -> list[Community]:
+        async with info.context["engine"].connect() as conn:
+            rows = await regions.communities_under(conn, region_code)
+        return [Community(code=row["code"]) for row in rows]
+
+    @strawberry.field(description="A Party organization by id.")
+    async def organization(self, info: Info, id: strawberry.ID) -> PartyOrganization | None:
+        return await PartyOrganization.resolve_reference(info, id)
