@@ -38,11 +38,12 @@ def _stop_on_signals() -> Iterator[None]:
 def _start_subgraphs(
     supervisor: Supervisor, settings: SuiteSettings, urls: dict[str, str]
 ) -> dict[str, str]:
-    graphql = {}
+    graphql = {
+        name: f"http://{settings.host}:{settings.port_of(name)}/graphql" for name in SERVICES
+    }
     for name in SERVICES:
         port = settings.port_of(name)
-        supervisor.start(name, port, service_env(name, urls[name], port))
-        graphql[name] = f"http://{settings.host}:{port}/graphql"
+        supervisor.start(name, port, service_env(name, urls[name], port, graphql))
     return graphql
 
 

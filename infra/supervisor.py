@@ -151,9 +151,16 @@ def gateway_env(subgraph_urls: dict[str, str], port: int) -> dict[str, str]:
     }
 
 
-def service_env(name: str, database_url: str, port: int) -> dict[str, str]:
+def service_env(
+    name: str, database_url: str, port: int, graphql_urls: dict[str, str]
+) -> dict[str, str]:
+    """A subgraph's settings: its own role's database, its port, the subgraphs it asks."""
     prefix = f"PARTYGRID_{name.upper()}_"
-    return {f"{prefix}DATABASE_URL": database_url, f"{prefix}PORT": str(port)}
+    env = {f"{prefix}DATABASE_URL": database_url, f"{prefix}PORT": str(port)}
+    env |= {
+        f"{prefix}{other.upper()}_URL": url for other, url in graphql_urls.items() if other != name
+    }
+    return env
 
 
 def _last_line(path: Path | None) -> str:

@@ -81,13 +81,11 @@ def running(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """org, grid, assess and the gateway as real processes on free 127.0.0.1 ports."""
     supervisor = Supervisor("127.0.0.1", tmp_path_factory.mktemp("logs"))
     try:
-        urls = {}
-        for name in SERVICES:
-            port = free_port()
-            supervisor.start(
-                name, port, service_env(name, prepared.database.service_urls[name], port)
-            )
-            urls[name] = f"http://127.0.0.1:{port}/graphql"
+        ports = {name: free_port() for name in SERVICES}
+        urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+        for name, port in ports.items():
+            database_url = prepared.database.service_urls[name]
+            supervisor.start(name, port, service_env(name, database_url, port, urls))
         gateway_port = free_port()
         supervisor.start("gateway", gateway_port, gateway_env(urls, gateway_port))
         supervisor.wait_healthy(60)

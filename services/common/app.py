@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -30,25 +29,37 @@ class _SubgraphGraphQL(GraphQL):
         return {"request": request, "response": response, **self._make_context()}
 
 
+Resources = Callable[[], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
+
+
+@contextlib.asynccontextmanager
+async def _no_resources() -> AsyncIterator[dict[str, Any]]:
+    yield {}
+
+
 def create_subgraph_app(
     *,
     name: str,
     schema: strawberry.Schema,
     settings: ServiceSettings,
     queries: dict[str, BatchQuery],
+    resources: Resources = _no_resources,
 ) -> Starlette:
     """Build a subgraph app; the engine lives for the app's lifespan, not the import.
 
-    Resolvers find `engine` and per-request `loaders` (one DataLoader per batch query) in
+    Resolvers find `engine`, per-request `loaders` (one DataLoader per batch query) and
+    whatever `resources` yields for the app's lifetime (e.g. clients of other subgraphs) in
     their context.
     """
-    state: dict[str, AsyncEngine] = {}
+    state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         state["engine"] = make_engine(settings.database_url, pool_size=settings.pool_size)
         try:
-            yield
+            async with resources() as extra:
+                state["extra"] = extra
+                yield
         finally:
             await state["engine"].dispose()
 
@@ -60,7 +71,8 @@ def create_subgraph_app(
         )
 
     def context() -> dict[str, Any]:
-        return {"engine": state["engine"], "loaders": Loaders(state["engine"], queries)}
+        engine = state["engine"]
+        return {"engine": engine, "loaders": Loaders(engine, queries), **state["extra"]}
 
     graphql = _SubgraphGraphQL(schema, context)
     return Starlette(

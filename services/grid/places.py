@@ -109,3 +109,21 @@ async def building_counts_of_communities(conn: AsyncConnection, codes: Sequence[
     )
     counts = dict((await conn.execute(query)).all())
     return [counts.get(code, 0) for code in codes]
+
+
+async def zones_of_organizations(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> list[list[dict]]:
+    """Zones assigned to each organization (grid branch, or zone group)."""
+    query = select(*_zone_columns).where(zone.c.organization_id.in_(ids)).order_by(zone.c.name)
+    return await _grouped(conn, query, "organization_id", ids)
+
+
+async def buildings_of_groups(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[list[dict]]:
+    """Buildings assigned to each Party group."""
+    query = (
+        select(*_building_columns)
+        .where(building.c.party_group_id.in_(ids))
+        .order_by(building.c.name, building.c.id)
+    )
+    return await _grouped(conn, query, "party_group_id", ids)

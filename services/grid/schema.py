@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -23,11 +22,27 @@ def _uuid(value: strawberry.ID | uuid.UUID | None) -> uuid.UUID | None:
         return None
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+@strawberry.federation.type(keys=["id"])
 class PartyOrganization:
-    """A reference to an org Party organization; org resolves its fields."""
+    """An org Party organization; grid adds what it assigns to it."""
 
     id: strawberry.ID
+
+    @strawberry.field(description="Zones assigned to it (as grid branch or zone group).")
+    async def assigned_zones(self, info: Info) -> list[Zone]:
+        key = _uuid(self.id)
+        rows = await info.context["loaders"].zones_of_organization.load(key) if key else []
+        return [Zone.from_row(row) for row in rows]
+
+    @strawberry.field(description="Buildings assigned to it (as Party group).")
+    async def assigned_buildings(self, info: Info) -> list[Building]:
+        key = _uuid(self.id)
+        rows = await info.context["loaders"].buildings_of_group.load(key) if key else []
+        return [Building.from_row(row) for row in rows]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> PartyOrganization:
+        return cls(id=id)
 
 
 def _organization(value: uuid.UUID | None) -> PartyOrganization | None:
@@ -182,4 +197,6 @@ QUERIES = {
     "buildings_of_zone": places.buildings_of_zones,
     "orphans_of_community": places.orphan_buildings_of_communities,
     "building_count": places.building_counts_of_communities,
+    "zones_of_organization": places.zones_of_organizations,
+    "buildings_of_group": places.buildings_of_groups,
 }

@@ -28,7 +28,9 @@ def external_url(prepared: Prepared) -> Iterator[str]:
         yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
 
 
-def test_setup_against_database_url_past_a_stale_lock_file(external_url: str, tmp_path: Path) -> None:
+def test_setup_against_database_url_past_a_stale_lock_file(
+    external_url: str, tmp_path: Path
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARTYGRID_")}
     env |= {
         "DATABASE_URL": external_url,

@@ -1,0 +1,118 @@
+"""What org asks the grid subgraph: zones and buildings with their assignments.
+
+Services talk through the graph: org never reads grid's schema. Placement rules need each
+community's zones and buildings; dissolving an organization needs to know whether grid still
+assigns zones or buildings to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+COMMUNITY_GRID = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Community {
+    code
+    zones { id name organization { id } buildings { id name partyGroup { id } } }
+    orphanBuildings { id name partyGroup { id } }
+  } } }"""
+
+ASSIGNMENTS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on PartyOrganization { id assignedZones { id name } assignedBuildings { id name } } } }"""
+
+
+class GridUnavailableError(RuntimeError):
+    """The grid subgraph did not answer; callers decide whether that refuses a write."""
+
+
+@dataclass(frozen=True)
+class ZoneFact:
+    id: uuid.UUID
+    name: str
+    organization_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class BuildingFact:
+    id: uuid.UUID
+    name: str
+    zone_id: uuid.UUID | None  # None: an orphan, in no zone
+    party_group_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class CommunityGrid:
+    code: str
+    zones: list[ZoneFact]
+    buildings: list[BuildingFact]
+
+
+@dataclass(frozen=True)
+class Assignments:
+    """Names of the zones and buildings grid assigns to one organization."""
+
+    zones: list[str]
+    buildings: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.zones or self.buildings)
+
+
+def _id(value: dict | None) -> uuid.UUID | None:
+    return uuid.UUID(value["id"]) if value else None
+
+
+class GridClient:
+    """A small GraphQL client of the grid subgraph over a shared pooled httpx client."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
+        self._url = url
+        self._client = client
+
+    async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
+        if not reps:
+            return []
+        try:
+            response = await self._client.post(
+                self._url, json={"query": query, "variables": {"reps": reps}}
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise GridUnavailableError(str(exc)) from exc
+        if body.get("errors") or not body.get("data"):
+            raise GridUnavailableError(str(body.get("errors")))
+        return body["data"]["_entities"]
+
+    async def communities(self, codes: list[str]) -> dict[str, CommunityGrid]:
+        reps = [{"__typename": "Community", "code": code} for code in codes]
+        result = {}
+        for entity in await self._entities(COMMUNITY_GRID, reps):
+            if entity is None:
+                continue
+            zones, buildings = [], []
+            for zone in entity["zones"]:
+                zone_id = uuid.UUID(zone["id"])
+                zones.append(ZoneFact(zone_id, zone["name"], _id(zone["organization"])))
+                buildings += [
+                    BuildingFact(uuid.UUID(b["id"]), b["name"], zone_id, _id(b["partyGroup"]))
+                    for b in zone["buildings"]
+                ]
+            buildings += [
+                BuildingFact(uuid.UUID(b["id"]), b["name"], None, _id(b["partyGroup"]))
+                for b in entity["orphanBuildings"]
+            ]
+            result[entity["code"]] = CommunityGrid(entity["code"], zones, buildings)
+        return result
+
+    async def assignments(self, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, Assignments]:
+        reps = [{"__typename": "PartyOrganization", "id": str(i)} for i in organization_ids]
+        result = {}
+        for entity in await self._entities(ASSIGNMENTS, reps):
+            if entity is not None:
+                result[uuid.UUID(entity["id"])] = Assignments(
+                    zones=[z["name"] for z in entity["assignedZones"]],
+                    buildings=[b["name"] for b in entity["assignedBuildings"]],
+                )
+        return result
