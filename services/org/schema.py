@@ -1,19 +1,25 @@
-"""The org subgraph's schema, assembled from the modules of `services.org.graph`."""
+"""The org subgraph's schema, assembled from the modules of `services.org.graph`.
+
+Each module there exports QUERY_TYPES and MUTATION_TYPES (merged into Query and Mutation),
+TYPES (entities to register) and LOADERS (batch queries behind per-request DataLoaders).
+"""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.tools import merge_types
 
-from services.org.graph import core, queries
+from services.org.graph import core, evaluation, findings, members, queries, units
 
-Query = merge_types("Query", (queries.RegionQueries,))
+MODULES = (core, queries, members, findings, units, evaluation)
+
+_mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 
 schema = strawberry.federation.Schema(
-    query=Query,
-    types=[core.Region, core.Community, core.PartyOrganization, core.Building],
+    query=merge_types("Query", tuple(t for m in MODULES for t in m.QUERY_TYPES)),
+    mutation=merge_types("Mutation", _mutations) if _mutations else None,
+    types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
 )
 
-# Batch queries behind the per-request DataLoaders, by loader name.
-QUERIES = {**core.LOADERS}
+QUERIES = {name: query for m in MODULES for name, query in m.LOADERS.items()}

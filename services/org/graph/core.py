@@ -178,6 +178,9 @@ class Building:
         return cls(id=id)
 
 
+QUERY_TYPES: tuple[type, ...] = ()
+MUTATION_TYPES: tuple[type, ...] = ()
+TYPES = (Region, Community, PartyOrganization, Building)
 LOADERS = {
     "region": regions.regions_by_code,
     "region_children": regions.children_of,

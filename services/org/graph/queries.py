@@ -38,3 +38,9 @@ class RegionQueries:
     @strawberry.field(description="A Party organization by id.")
     async def organization(self, info: Info, id: strawberry.ID) -> PartyOrganization | None:
         return await PartyOrganization.resolve_reference(info, id)
+
+
+QUERY_TYPES = (RegionQueries,)
+MUTATION_TYPES: tuple[type, ...] = ()
+TYPES: tuple[type, ...] = ()
+LOADERS: dict = {}
