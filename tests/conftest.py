@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -21,7 +22,8 @@ from infra.setup import Prepared, database, private_cluster
 from infra.supervisor import Supervisor, free_port, gateway_env, service_env
 from stack import Running
 
-TEST_DATA_DIR = ROOT / ".data" / "test"
+# Parallel checkouts or workers can each have their own test cluster.
+TEST_DATA_DIR = Path(os.environ.get("PARTYGRID_TEST_DATA_DIR", ROOT / ".data" / "test"))
 TEST_DB = "partygrid_test"
 
 
