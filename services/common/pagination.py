@@ -97,10 +97,11 @@ def _literal(column: ColumnElement, value: Any) -> Any:
     return literal(value, type_=column.type)
 
 
-def connection(page: Page, make: Any) -> Connection:
-    """Wrap a Page into a Connection, turning each row into a node with `make(row)`."""
+def connection(page: Page, make: Any, cls: type[Connection] = Connection) -> Connection:
+    """Wrap a Page into a Connection (or a named subclass, `cls`), turning each row into a
+    node with `make(row)`."""
     edges = [Edge(cursor=c, node=make(r)) for c, r in zip(page.cursors, page.rows, strict=True)]
-    return Connection(
+    return cls(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None

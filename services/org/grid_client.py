@@ -23,6 +23,10 @@ ASSIGNMENTS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id assignedZones { id name } assignedBuildings { id name } } } }"""
 
 
+BUILDINGS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Building { id community { code } } } }"""
+
+
 class GridUnavailableError(RuntimeError):
     """The grid subgraph did not answer; callers decide whether that refuses a write."""
 
@@ -116,3 +120,12 @@ class GridClient:
                     buildings=[b["name"] for b in entity["assignedBuildings"]],
                 )
         return result
+
+    async def building_communities(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The community of each building grid knows (unknown ids are absent)."""
+        reps = [{"__typename": "Building", "id": str(i)} for i in ids]
+        return {
+            uuid.UUID(e["id"]): e["community"]["code"]
+            for e in await self._entities(BUILDINGS, reps)
+            if e is not None
+        }

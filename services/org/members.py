@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ from services.org.models import (
     member_office,
     post,
 )
+
+
+def whole_years(start: dt.date, end: dt.date) -> int:
+    """Completed years from `start` to `end` (birthdays and Party anniversaries)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
 async def members_by_id(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[dict | None]:

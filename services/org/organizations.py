@@ -61,8 +61,32 @@ async def resident_member_counts(
     """How many Party members live in each building (all management types)."""
     rows = await conn.execute(
         select(member.c.home_building_id, func.count())
-        .where(member.c.home_building_id.in_(building_ids))
+        .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
         .group_by(member.c.home_building_id)
     )
     counts = dict(rows.all())
     return [counts.get(i, 0) for i in building_ids]
+
+
+async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUID]) -> list[dict]:
+    """Members living in each building, by management type, and those not yet reported in."""
+    rows = await conn.execute(
+        select(
+            member.c.home_building_id,
+            member.c.management,
+            member.c.reporting_status,
+            func.count(),
+        )
+        .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
+        .group_by(member.c.home_building_id, member.c.management, member.c.reporting_status)
+    )
+    counts = {
+        b: {"total": 0, "self": 0, "non_self": 0, "joint": 0, "pending": 0} for b in building_ids
+    }
+    for building, management, status, n in rows:
+        entry = counts[building]
+        entry["total"] += n
+        entry[management] += n
+        if status == "pending":
+            entry["pending"] += n
+    return [counts[b] for b in building_ids]

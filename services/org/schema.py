@@ -9,9 +9,18 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from services.org.graph import core, evaluation, findings, members, queries, units
+from services.org.graph import (
+    core,
+    evaluation,
+    findings,
+    member_changes,
+    members,
+    organizations,
+    queries,
+    units,
+)
 
-MODULES = (core, queries, members, findings, units, evaluation)
+MODULES = (core, queries, organizations, members, member_changes, findings, units, evaluation)
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from services.org import organizations, regions
+
+if TYPE_CHECKING:
+    from services.org.graph.members import CommitteeSeat, Management, MemberConnection
 
 
 @strawberry.enum(description="Level of a region in the tree.")
@@ -31,6 +35,16 @@ class OrganizationKind(Enum):
     FUNCTIONAL_GROUP = "functional_group"  # 功能型党小组
     SPECIAL_BRANCH = "special_branch"  # 特色党支部
     SPECIAL_GROUP = "special_group"  # 特色党小组
+
+
+@strawberry.enum(description="Units a functional or special branch sits in.")
+class Unit(Enum):
+    WORKSTATION = "workstation"  # 社区工作站
+    ZONGZHIBAN = "zongzhiban"  # 综治办
+    JUWEIHUI = "juweihui"  # 居委会
+    OWNERS_COMMITTEE = "owners_committee"  # 业主委员会
+    VOLUNTEER_TEAM = "volunteer_team"  # 志愿者服务队
+    CULTURE_TEAM = "culture_team"  # 文体活动宣传队
 
 
 def parse_uuid(value: strawberry.ID | str) -> uuid.UUID | None:
@@ -124,9 +138,11 @@ class PartyOrganization:
     id: strawberry.ID
     name: str
     kind: OrganizationKind
-    units: list[str] = strawberry.field(
+    units: list[Unit] = strawberry.field(
         description="Units a functional or special one sits in (单独或联合: one or more)."
     )
+    version: int = strawberry.field(description="Edit version, for optimistic concurrency.")
+    dissolved_at: dt.datetime | None
     community_code: strawberry.Private[str]
     parent_id: strawberry.Private[uuid.UUID | None]
 
@@ -136,10 +152,25 @@ class PartyOrganization:
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
             kind=OrganizationKind(row["kind"]),
-            units=row["units"],
+            units=[Unit(u) for u in row["units"]],
+            version=row["version"],
+            dissolved_at=row["dissolved_at"],
             community_code=row["community_code"],
             parent_id=row["parent_id"],
         )
+
+    @strawberry.field(description="False once dissolved; grid assigns only live ones.")
+    def is_live(self) -> bool:
+        return self.dissolved_at is None
+
+    @strawberry.field(description="Its committee (委员会), secretary first.")
+    async def committee(
+        self, info: Info
+    ) -> list[Annotated[CommitteeSeat, strawberry.lazy("services.org.graph.members")]]:
+        from services.org.graph.members import CommitteeSeat  # at call time: an import cycle
+
+        rows = await info.context["loaders"].seats_of_organization.load(parse_uuid(self.id))
+        return [CommitteeSeat.from_row(row) for row in rows]
 
     @strawberry.field
     def community(self) -> Community:
@@ -164,9 +195,47 @@ class PartyOrganization:
         return cls.from_row(row) if row else None
 
 
+@strawberry.type(description="Party members living in a building, by management type.")
+class ResidentCounts:
+    total: int
+    self_managed: int = strawberry.field(description="自管党员.")
+    non_self_managed: int = strawberry.field(description="非自管党员.")
+    jointly_managed: int = strawberry.field(description="联管党员.")
+    not_reported_in: int = strawberry.field(description="Non-self-managed, not yet reported in.")
+
+
 @strawberry.federation.type(keys=["id"], description="A building (楼栋), as org sees it.")
 class Building:
     id: strawberry.ID
+
+    @strawberry.field(description="Members living here, by management type (for ranking gaps).")
+    async def resident_counts(self, info: Info) -> ResidentCounts:
+        key = parse_uuid(self.id)
+        if key is None:
+            return ResidentCounts(
+                total=0, self_managed=0, non_self_managed=0, jointly_managed=0, not_reported_in=0
+            )
+        c = await info.context["loaders"].resident_counts.load(key)
+        return ResidentCounts(
+            total=c["total"],
+            self_managed=c["self"],
+            non_self_managed=c["non_self"],
+            jointly_managed=c["joint"],
+            not_reported_in=c["pending"],
+        )
+
+    @strawberry.field(description="Members whose home is this building, paged.")
+    async def resident_members(
+        self,
+        info: Info,
+        management: Annotated[Management, strawberry.lazy("services.org.graph.members")]
+        | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Annotated[MemberConnection, strawberry.lazy("services.org.graph.members")]:
+        from services.org.graph.members import resident_members  # at call time: an import cycle
+
+        return await resident_members(info, self.id, management, first, after)
 
     @strawberry.field(description="Party members whose home is this building.")
     async def resident_member_count(self, info: Info) -> int:
@@ -188,4 +257,5 @@ LOADERS = {
     "organization_children": organizations.children_of,
     "community_organization": organizations.community_organization_of,
     "resident_count": organizations.resident_member_counts,
+    "resident_counts": organizations.resident_counts,
 }

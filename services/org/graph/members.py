@@ -13,6 +13,7 @@ from strawberry.types import Info
 from services.common.pagination import Connection, connection
 from services.org import members, regions
 from services.org.graph.core import Building, Community, PartyOrganization, parse_uuid
+from services.org.members import whole_years
 
 
 @strawberry.enum(description="How a member is managed (plan 三).")
@@ -263,11 +264,6 @@ class Member:
         return cls.from_row(row) if row else None
 
 
-def whole_years(start: dt.date, end: dt.date) -> int:
-    """Completed years from `start` to `end` (birthdays and Party anniversaries)."""
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
-
-
 @strawberry.input(description="Which members to list.")
 class MemberFilterInput:
     region_code: str | None = strawberry.field(
@@ -294,7 +290,7 @@ class MemberQueries:
         filter: MemberFilterInput | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> Connection[Member]:
+    ) -> MemberConnection:
         f = filter or MemberFilterInput()
         async with info.context["engine"].connect() as conn:
             codes = None
@@ -314,7 +310,33 @@ class MemberQueries:
                 first=first,
                 after=after,
             )
-        return connection(page, Member.from_row)
+        return connection(page, Member.from_row, MemberConnection)
+
+
+@strawberry.type(description="A page of members.")
+class MemberConnection(Connection[Member]):
+    """Named so other modules can refer to it lazily (generic aliases cannot be lazy)."""
+
+
+async def resident_members(
+    info: Info,
+    building_id: strawberry.ID,
+    management: Management | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Member]:
+    """Members living in one building (Building.residentMembers)."""
+    async with info.context["engine"].connect() as conn:
+        page = await members.list_members(
+            conn,
+            members.MemberFilter(
+                building_id=_optional_uuid(building_id),
+                management=management.value if management else None,
+            ),
+            first=first,
+            after=after,
+        )
+    return connection(page, Member.from_row, MemberConnection)
 
 
 def _optional_uuid(value: strawberry.ID | None) -> uuid.UUID | None:
