@@ -55,7 +55,10 @@ def _role_password(settings: SuiteSettings) -> str:
 
 @contextlib.contextmanager
 def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[Prepared]:
-    """Yield a migrated database; stop the private cluster on exit if this call started it."""
+    """Yield a migrated database; the private cluster is stopped on exit.
+
+    Call it holding the data folder's RunLock: the cluster then belongs to this run alone.
+    """
     if settings.database_url:
         db = external_database(settings.database_url, role_password=_role_password(settings))
         prepare_and_migrate(db, what="DATABASE_URL")
@@ -66,7 +69,10 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
         cluster = Cluster(cluster.root, cluster.bindir, cluster.run_as, fast_unsafe=True)
     ensure_postgis(cluster.bindir, install=settings.install_missing)
     cluster.initialize()
-    started = cluster.start()
+    if not cluster.start():
+        # Callers hold the data folder's run lock, so a running cluster here was left by a
+        # run that died (SIGKILL, power loss): adopt it, and stop it like our own.
+        print("partygrid: reusing the cluster an earlier run left running", flush=True)
     try:
         create_database(cluster.conninfo(), settings.db_name)
         db = Database(
@@ -80,8 +86,7 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
         prepare_and_migrate(db, what="the private cluster")
         yield Prepared(db, cluster, settings.demo and _load_demo_once(db, settings.demo_seed))
     finally:
-        if started:
-            cluster.stop()
+        cluster.stop()
 
 
 def prepare_and_migrate(db: Database, *, what: str) -> None:

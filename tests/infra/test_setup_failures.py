@@ -136,3 +136,22 @@ def test_stale_pid_file_is_cleared_and_the_cluster_starts(tmp_path: Path) -> Non
             shutil.rmtree(cluster.root, ignore_errors=True)
     assert cluster.running_pid() is None
     assert _postgres_processes_of(cluster.data) == []
+
+
+def test_a_cluster_left_running_by_a_dead_run_is_adopted_then_stopped(tmp_path: Path) -> None:
+    user = cluster_user()
+    cluster = Cluster(cluster_root(tmp_path, user), find_bindir(None), user, fast_unsafe=True)
+    cluster.initialize()
+    cluster.start()  # as a run killed with SIGKILL leaves it: running, with no run lock held
+    try:
+        done = _partygrid(
+            ["setup"], {"PARTYGRID_DATA_DIR": str(tmp_path), "PARTYGRID_DEMO": "false"}
+        )
+        assert done.returncode == 0, done.stderr
+        assert "reusing the cluster" in done.stdout
+        assert cluster.running_pid() is None, "setup must stop the cluster it adopted"
+    finally:
+        cluster.stop()
+        if cluster.root != tmp_path / "pg":
+            shutil.rmtree(cluster.root, ignore_errors=True)
+    assert _postgres_processes_of(cluster.data) == []
