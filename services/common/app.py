@@ -44,6 +44,7 @@ def create_subgraph_app(
     settings: ServiceSettings,
     queries: dict[str, BatchQuery],
     resources: Resources = _no_resources,
+    routes: list[Route] | None = None,
 ) -> Starlette:
     """Build a subgraph app; the engine lives for the app's lifespan, not the import.
 
@@ -54,11 +55,14 @@ def create_subgraph_app(
     state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state["engine"] = make_engine(settings.database_url, pool_size=settings.pool_size)
         try:
             async with resources() as extra:
                 state["extra"] = extra
+                # Extra routes (e.g. grid's tiles) reach the same engine and resources.
+                app.state.engine = state["engine"]
+                app.state.resources = extra
                 yield
         finally:
             await state["engine"].dispose()
@@ -76,6 +80,10 @@ def create_subgraph_app(
 
     graphql = _SubgraphGraphQL(schema, context)
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *(routes or []),
+        ],
         lifespan=lifespan,
     )

@@ -11,9 +11,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from services.common.geojson import SCALARS
-from services.grid.graph import core, queries
+from services.grid.graph import core, coverage, history, planner, queries, transfer
 
-MODULES = (core, queries)
+MODULES = (core, queries, coverage, planner, history, transfer)
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 
