@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Connection, Engine, create_engine, func, insert, pool, select
+from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, pool, select
 
 from infra.demo.model import Demo, Member, Organization
 from services.grid.models import SRID, building, community, zone
-from services.org.models import committee_membership, member, party_organization, region
+from services.org.models import (
+    committee_membership,
+    evaluation,
+    evaluation_feedback,
+    member,
+    member_category,
+    member_office,
+    party_organization,
+    post,
+    region,
+    resident_unit,
+    volunteer_team,
+    volunteer_team_member,
+)
 
 
 def is_loaded(org_url: str) -> bool:
@@ -38,9 +52,11 @@ def _engine(url: str) -> Engine:
 
 
 def _write_org(conn: Connection, demo: Demo) -> None:
+    """Every org table, parents before children so each foreign key finds its row."""
     pilots = {c.code for c in demo.communities if c.is_pilot}
-    conn.execute(
-        insert(region),
+    _insert(
+        conn,
+        region,
         [
             {
                 "code": r.code,
@@ -54,8 +70,9 @@ def _write_org(conn: Connection, demo: Demo) -> None:
             for r in sorted(demo.regions, key=lambda r: (len(r.code), r.code))
         ],
     )
-    conn.execute(
-        insert(party_organization),
+    _insert(
+        conn,
+        party_organization,
         [
             {
                 "id": o.id,
@@ -63,52 +80,57 @@ def _write_org(conn: Connection, demo: Demo) -> None:
                 "name": o.name,
                 "kind": o.kind,
                 "parent_id": o.parent_id,
-                "units": [o.unit] if o.unit else [],
+                "units": list(o.units),
             }
             for o in _parents_first(demo.organizations)
         ],
     )
-    conn.execute(
-        insert(member),
-        [
-            {
-                "id": m.id,
-                "community_code": m.community_code,
-                "name": m.name,
-                "gender": m.gender,
-                "birth_date": m.birth_date,
-                "education": m.education,
-                "joined_on": m.joined_on,
-                "is_probationary": m.is_probationary,
-                "management": m.management,
-                "organization_id": m.organization_id,
-                "home_building_id": m.home_building_id,
-                "employer_unit": m.employer_unit,
-                "reported_in_on": m.reported_in_on,
-                "reporting_unit": None if m.management == "self" else m.employer_unit,
-                "reporting_status": _reporting_status(m),
-            }
-            for m in demo.members
-        ],
-    )
-    community_org = {
-        o.community_code: o.id
-        for o in demo.organizations
-        if o.kind in ("community_committee", "general_branch", "branch")
+    _insert(conn, member, [_member_row(m) for m in demo.members])
+    # Resident units before the seats and offices that name them; teams before their members;
+    # evaluations before their feedback.
+    _insert(conn, resident_unit, _rows(demo.resident_units))
+    _insert(conn, committee_membership, _rows(demo.committee_seats))
+    _insert(conn, member_office, _rows(demo.member_offices))
+    _insert(conn, member_category, _rows(demo.member_categories))
+    _insert(conn, post, _rows(demo.posts))
+    _insert(conn, volunteer_team, _rows(demo.volunteer_teams))
+    _insert(conn, volunteer_team_member, _rows(demo.volunteer_team_members))
+    _insert(conn, evaluation, _rows(demo.evaluations))
+    _insert(conn, evaluation_feedback, _rows(demo.evaluation_feedback))
+
+
+def _member_row(m: Member) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "community_code": m.community_code,
+        "name": m.name,
+        "gender": m.gender,
+        "birth_date": m.birth_date,
+        "education": m.education,
+        "joined_on": m.joined_on,
+        "is_probationary": m.is_probationary,
+        "management": m.management,
+        "organization_id": m.organization_id,
+        "home_building_id": m.home_building_id,
+        "employer_unit": m.employer_unit,
+        "reported_in_on": m.reported_in_on,
+        "reporting_unit": m.reporting_unit,
+        "reporting_status": m.reporting_status,
+        "is_able": m.is_able,
+        "is_sent_down_cadre": m.is_sent_down_cadre,
+        "phone": m.phone,
+        "left_on": m.left_on,
     }
-    seats = [
-        {
-            "id": uuid.uuid5(m.id, "committee"),
-            "community_code": m.community_code,
-            "organization_id": community_org[m.community_code],
-            "member_id": m.id,
-            "role": m.committee_role,
-        }
-        for m in demo.members
-        if m.committee_role and m.community_code in community_org
-    ]
-    if seats:
-        conn.execute(insert(committee_membership), seats)
+
+
+def _rows(items: Sequence[object]) -> list[dict[str, Any]]:
+    """Rows of dataclasses whose field names are the table's column names."""
+    return [dict(vars(item)) for item in items]
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(table), rows)
 
 
 def _write_grid(conn: Connection, demo: Demo) -> None:
@@ -158,12 +180,6 @@ def _write_grid(conn: Connection, demo: Demo) -> None:
             for b in demo.buildings
         ],
     )
-
-
-def _reporting_status(m: Member) -> str | None:
-    if m.management == "self":
-        return None
-    return "reported" if m.reported_in_on else "pending"
 
 
 def _parents_first(organizations: list[Organization]) -> list[Organization]:

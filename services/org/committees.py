@@ -26,9 +26,13 @@ from services.org.lookups import (
 )
 from services.org.members import whole_years
 from services.org.models import committee_membership
+from services.org.rules import (
+    committee_size_limit,
+    may_be_parttime_deputy,
+    meets_fulltime_deputy_standing,
+)
 
 LEADING_ROLES = ("secretary", "fulltime_deputy", "parttime_deputy")
-FULLTIME_DEPUTY_MIN_STANDING = 2  # plan (二): 专职副书记 党龄2年以上
 # Grid branches, groups and functional/special ones have a secretary (组长) and members.
 UNIT_ROLES = ("secretary", "member")
 
@@ -38,11 +42,6 @@ ROLE_NAMES = {
     "parttime_deputy": ("兼职副书记", "part-time deputy secretary"),
     "member": ("委员", "member"),
 }
-
-
-def seat_limits(kind: str) -> tuple[int, int]:
-    """plan (二): 社区党委设委员5至7人; 党总支、党支部设委员3至5人."""
-    return (5, 7) if kind == "community_committee" else (3, 5)
 
 
 CONSTRAINT_ERRORS = {
@@ -58,7 +57,6 @@ CONSTRAINT_ERRORS = {
         "该职务已有人担任",
         "Someone already holds this role",
         ["role"],
-        rule="committee.roles",
     ),
 }
 
@@ -113,13 +111,13 @@ async def add_seat(
     if role in LEADING_ROLES and held[role]:
         zh, en = ROLE_NAMES[role]
         raise _rule(
-            "committee.roles",
+            f"committee.{role}",
             f"委员会已有{zh}（只能设1名）",
             f"The committee already has its {en}",
             "role",
         )
     if org["kind"] in COMMUNITY_KINDS:
-        low, high = seat_limits(org["kind"])
+        low, high = committee_size_limit(org["kind"])
         if len(seats) + 1 > high:
             raise _rule(
                 "committee.size",
@@ -127,16 +125,15 @@ async def add_seat(
                 f"The committee has {len(seats)} members; at most {high} ({low}-{high})",
                 "organizationId",
             )
-    if role == "fulltime_deputy":
+    if role == "fulltime_deputy" and not meets_fulltime_deputy_standing(person["joined_on"], today):
         standing = whole_years(person["joined_on"], today)
-        if standing < FULLTIME_DEPUTY_MIN_STANDING:
-            raise _rule(
-                "deputy.standing",
-                f"专职副书记须党龄2年以上（{person['name']} 党龄 {standing} 年）",
-                f"A full-time deputy needs 2 years' Party standing ({standing})",
-                "memberId",
-            )
-    if role == "parttime_deputy" and person["is_probationary"]:
+        raise _rule(
+            "deputy.standing",
+            f"专职副书记须党龄2年以上（{person['name']} 党龄 {standing} 年）",
+            f"A full-time deputy needs 2 years' Party standing ({standing})",
+            "memberId",
+        )
+    if role == "parttime_deputy" and not may_be_parttime_deputy(person["is_probationary"]):
         raise _rule(
             "deputy.full_member",
             f"兼职副书记须为正式党员（{person['name']} 为预备党员）",

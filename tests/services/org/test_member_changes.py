@@ -169,7 +169,7 @@ def test_committee_hard_rules(running: Running, demo: Demo) -> None:
     assert roles["SECRETARY"] == 1
     refused = _seat(running, top, newcomer, "SECRETARY")
     assert error_codes(refused) == ["RULE_VIOLATION"]
-    assert refused["errors"][0]["rule"] == "committee.roles"
+    assert refused["errors"][0]["rule"] == "committee.secretary"
     # One member, one seat.
     refused = _seat(running, top, next(iter(seated)), "MEMBER")
     assert error_codes(refused) == ["CONFLICT"]
