@@ -14,6 +14,7 @@ from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 from services.grid.org_client import OrgClient
 from services.grid.schema import QUERIES, schema
+from services.grid.tiles import TileSettings, tile_routes
 
 
 class GridSettings(ServiceSettings):
@@ -24,7 +25,9 @@ class GridSettings(ServiceSettings):
     org_timeout: float = 10.0
 
 
-def create_app(settings: GridSettings | None = None) -> Starlette:
+def create_app(
+    settings: GridSettings | None = None, tiles: TileSettings | None = None
+) -> Starlette:
     settings = settings or GridSettings()
 
     @contextlib.asynccontextmanager
@@ -33,5 +36,10 @@ def create_app(settings: GridSettings | None = None) -> Starlette:
             yield {"org": OrgClient(settings.org_url, client)}
 
     return create_subgraph_app(
-        name="grid", schema=schema, settings=settings, queries=QUERIES, resources=resources
+        name="grid",
+        schema=schema,
+        settings=settings,
+        queries=QUERIES,
+        resources=resources,
+        routes=tile_routes(tiles),  # /tiles/{layer}/{z}/{x}/{y}.pbf
     )

@@ -4,13 +4,19 @@ adds to org's Party organizations."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from services.common.geojson import GeoJSON, geojson_from_text
 from services.grid import places
+
+if TYPE_CHECKING:
+    from services.grid.graph.coverage import Coverage, CoverageState
+
+# Coverage types live in graph/coverage.py, which imports this module: resolve them lazily.
+_COVERAGE = "services.grid.graph.coverage"
 
 
 def parse_uuid(value: strawberry.ID | uuid.UUID | None) -> uuid.UUID | None:
@@ -75,6 +81,12 @@ class Community:
     async def building_count(self, info: Info) -> int:
         return await info.context["loaders"].building_count.load(self.code)
 
+    @strawberry.field(description="Its coverage: figures and ranked gaps (DOMAIN coverage graph).")
+    async def coverage(self, info: Info) -> Annotated[Coverage, strawberry.lazy(_COVERAGE)]:
+        from services.grid.graph.coverage import region_coverage  # an import cycle
+
+        return await region_coverage(info, self.code, None)
+
     @classmethod
     def resolve_reference(cls, code: str) -> Community:
         # Communities with no boundary yet still resolve: their grid fields are empty.
@@ -115,6 +127,12 @@ class Zone:
     async def buildings(self, info: Info) -> list[Building]:
         rows = await info.context["loaders"].buildings_of_zone.load(parse_uuid(self.id))
         return [Building.from_row(row) for row in rows]
+
+    @strawberry.field(description="Its coverage: the zone and its buildings, with ranked gaps.")
+    async def coverage(self, info: Info) -> Annotated[Coverage, strawberry.lazy(_COVERAGE)]:
+        from services.grid.graph.coverage import zone_coverage  # an import cycle
+
+        return await zone_coverage(info, self)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Zone | None:
@@ -163,6 +181,17 @@ class Building:
     @strawberry.field(description="Its Party group (党小组), if assigned.")
     def party_group(self) -> PartyOrganization | None:
         return organization_ref(self.party_group_id)
+
+    @strawberry.field(
+        description="COVERED, GAP (no group), GAP_WITH_MEMBERS (no group, members live here) "
+        "or ORPHAN (in no zone); in a branch community its zone's group covers it."
+    )
+    async def coverage_state(
+        self, info: Info
+    ) -> Annotated[CoverageState, strawberry.lazy(_COVERAGE)] | None:
+        from services.grid.graph.coverage import building_state  # an import cycle
+
+        return await building_state(info, uuid.UUID(str(self.id)))
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Building | None:

@@ -1,0 +1,180 @@
+"""Vector tiles of the grid: `GET /tiles/{layer}/{z}/{x}/{y}.pbf` (Mapbox Vector Tiles).
+
+Large scopes (a street, a district) are drawn from tiles made by PostGIS (`ST_AsMVT`) rather
+than from inlined GeoJSON (ARCHITECTURE "Maps"). Three layers, each one MVT layer of the
+same name:
+
+- `zones`: id, name, community, has_organization (a grid branch or a zone Party group).
+- `buildings`: id, name, state (covered, gap or orphan). States come from grid data alone;
+  resident Party members live in the org service, so "gap with resident members" is not a
+  tile state (the coverage pages ask the graph for it).
+- `gaps`: zones without an organization (kind zone, state no_organization) and buildings in
+  state gap or orphan (kind building).
+
+Below `buildings_min_zoom` a tile holds zones only (buildings are too small to see and too
+many to ship); every layer is capped at `max_features` per tile. `?community=CODE` keeps one
+community; `?limit=N` lowers the cap. The SQL lives in `tiles_*.sql` next to this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+LAYERS = ("zones", "buildings", "gaps")
+_COMMUNITY_CODE = re.compile(r"^[0-9]{1,12}$")
+_SQL_DIR = Path(__file__).parent
+
+
+class TileSettings(BaseSettings):
+    """How tiles are cut: zoom thresholds, the feature cap, MVT geometry and caching."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_GRID_TILES_", extra="ignore")
+
+    max_zoom: int = 22
+    # Below this zoom, tiles hold zones only: the buildings layer is empty and the gaps
+    # layer lists zones without an organization.
+    buildings_min_zoom: int = 14
+    max_features: int = 10_000  # per layer per tile
+    extent: int = 4096  # MVT tile coordinate space
+    buffer: int = 256  # extent units drawn beyond the tile edge, so strokes join up
+    cache_max_age: int = 60  # seconds; edits to zones show within a minute
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TileSettings:
+        if not 0 <= self.buildings_min_zoom <= self.max_zoom <= 30:
+            raise ValueError("need 0 <= buildings_min_zoom <= max_zoom <= 30")
+        if self.max_features < 1 or self.extent < 1 or self.buffer < 0:
+            raise ValueError("max_features and extent must be positive, buffer not negative")
+        return self
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile address in the Web Mercator quad tree (XYZ scheme, y down)."""
+
+    z: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class TileData:
+    """An encoded MVT layer and how many features it holds."""
+
+    content: bytes
+    features: int
+
+
+class TileRequestError(ValueError):
+    """A tile request that names no tile or no layer (HTTP 400)."""
+
+
+@functools.cache
+def _layer_sql(layer: str) -> str:
+    """The layer's SQL, with the shared building-state CTEs put in where it asks for them."""
+    sql = (_SQL_DIR / f"tiles_{layer}.sql").read_text()
+    states = (_SQL_DIR / "tiles_building_states.sql").read_text()
+    return sql.replace("{building_states}", states.strip())
+
+
+def parse_tile(z: str, x: str, y: str, *, max_zoom: int) -> Tile:
+    """Validate a tile address: 0 <= z <= max_zoom and 0 <= x, y < 2^z."""
+    try:
+        tile = Tile(int(z), int(x), int(y))
+    except ValueError:
+        raise TileRequestError(f"z, x and y must be integers, got {z}/{x}/{y}") from None
+    if not 0 <= tile.z <= max_zoom:
+        raise TileRequestError(f"z must be within 0..{max_zoom}, got {tile.z}")
+    size = 1 << tile.z
+    if not (0 <= tile.x < size and 0 <= tile.y < size):
+        raise TileRequestError(f"x and y must be within 0..{size - 1} at z {tile.z}")
+    return tile
+
+
+async def get_tile(
+    conn: AsyncConnection,
+    *,
+    layer: str,
+    tile: Tile,
+    settings: TileSettings,
+    community: str | None = None,
+    limit: int | None = None,
+) -> TileData:
+    """Encode one layer of one tile in PostGIS; zoom thresholds decide what it may hold."""
+    if layer not in LAYERS:
+        raise TileRequestError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
+    with_buildings = tile.z >= settings.buildings_min_zoom
+    if layer == "buildings" and not with_buildings:
+        return TileData(b"", 0)
+    params: dict[str, object] = {
+        "z": tile.z,
+        "x": tile.x,
+        "y": tile.y,
+        "extent": settings.extent,
+        "buffer": settings.buffer,
+        "community": community,
+        "feature_limit": min(limit or settings.max_features, settings.max_features),
+    }
+    if layer == "gaps":
+        params["with_buildings"] = with_buildings
+    # A tile is a small indexed query; JIT compiling it would cost more than it saves.
+    await conn.execute(text("SET LOCAL jit = off"))
+    row = (await conn.execute(text(_layer_sql(layer)), params)).one()
+    return TileData(bytes(row.tile or b""), int(row.features))
+
+
+def _query_options(request: Request) -> tuple[str | None, int | None]:
+    community = request.query_params.get("community") or None
+    if community is not None and not _COMMUNITY_CODE.match(community):
+        raise TileRequestError(f"community must be a region code of digits, got {community!r}")
+    raw_limit = request.query_params.get("limit")
+    if raw_limit is None:
+        return community, None
+    if not raw_limit.isdigit() or int(raw_limit) < 1:
+        raise TileRequestError(f"limit must be a positive integer, got {raw_limit!r}")
+    return community, int(raw_limit)
+
+
+def tile_routes(settings: TileSettings | None = None) -> list[Route]:
+    """The tile route for a subgraph app whose lifespan puts the engine on app.state."""
+    settings = settings or TileSettings()
+
+    async def tile_endpoint(request: Request) -> Response:
+        p = request.path_params
+        try:
+            tile = parse_tile(p["z"], p["x"], p["y"], max_zoom=settings.max_zoom)
+            if p["layer"] not in LAYERS:
+                raise TileRequestError(f"unknown layer {p['layer']!r}; layers: {', '.join(LAYERS)}")
+            community, limit = _query_options(request)
+        except TileRequestError as error:
+            return JSONResponse({"detail": str(error)}, status_code=400)
+        engine: AsyncEngine = request.app.state.engine
+        async with engine.connect() as conn:
+            data = await get_tile(
+                conn,
+                layer=p["layer"],
+                tile=tile,
+                settings=settings,
+                community=community,
+                limit=limit,
+            )
+        headers = {"Cache-Control": f"public, max-age={settings.cache_max_age}"}
+        if data.features >= min(limit or settings.max_features, settings.max_features):
+            headers["X-Tile-Capped"] = "true"  # the cap was reached: features may be missing
+        if not data.content:
+            return Response(status_code=204, headers=headers)
+        return Response(data.content, media_type=MVT_MEDIA_TYPE, headers=headers)
+
+    return [Route("/tiles/{layer}/{z}/{x}/{y}.pbf", tile_endpoint, methods=["GET"])]

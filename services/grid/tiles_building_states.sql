@@ -1,0 +1,39 @@
+-- Included by tiles_buildings.sql and tiles_gaps.sql as the CTE "states": the buildings
+-- (楼栋) whose footprints intersect the tile, each with its coverage state from grid data
+-- alone (resident members live in the org service and are not part of the state):
+--   orphan   no zone contains it (zone_id NULL), whatever its group;
+--   covered  it has a Party group, or its community keeps its groups in zones (a branch
+--            community: no building of it has a group) and its zone has one;
+--   gap      otherwise.
+-- Whether a community keeps its groups in zones is inferred from the grid tables, since the
+-- community's kind lives in org: a committee community none of whose buildings has a group
+-- yet would read as a branch community.
+in_tile AS (
+    SELECT b.id, b.name, b.footprint, b.community_code, b.zone_id, b.party_group_id
+    FROM grid.building b, bounds
+    WHERE b.footprint && bounds.geo
+      AND ST_Intersects(b.footprint, bounds.geo)
+      AND (CAST(:community AS varchar) IS NULL OR b.community_code = :community)
+),
+-- MATERIALIZED: computed once per tile, not once per building.
+zone_grouped AS MATERIALIZED (
+    SELECT c.community_code
+    FROM (SELECT DISTINCT community_code FROM in_tile) c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM grid.building g
+        WHERE g.community_code = c.community_code AND g.party_group_id IS NOT NULL
+    )
+),
+states AS (
+    SELECT t.id, t.name, t.footprint,
+           CASE
+               WHEN t.zone_id IS NULL THEN 'orphan'
+               WHEN t.party_group_id IS NOT NULL THEN 'covered'
+               WHEN z.organization_id IS NOT NULL AND zg.community_code IS NOT NULL
+                   THEN 'covered'
+               ELSE 'gap'
+           END AS state
+    FROM in_tile t
+    LEFT JOIN grid.zone z ON z.id = t.zone_id
+    LEFT JOIN zone_grouped zg ON zg.community_code = t.community_code
+)
