@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
-from infra import supergraph
+from infra import grid_cli, supergraph
 from infra.errors import SetupError
 from infra.locking import RunLock
 from infra.settings import ROOT, SERVICES, SuiteSettings
@@ -123,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("compose", help="write supergraph.graphql from the running subgraphs")
     run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
     run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    grid_cli.add_parsers(commands)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         return test(argv[1:])  # everything after `test` belongs to pytest, options included
     args = parser.parse_args(argv)
     try:
+        if args.command in ("import", "export"):
+            return {"import": grid_cli.import_main, "export": grid_cli.export_main}[args.command](args)
         settings = SuiteSettings()
         return {"up": up, "setup": setup, "compose": compose}[args.command](settings)
     except SetupError as exc:

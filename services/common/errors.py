@@ -27,7 +27,11 @@ class UserErrorCode(Enum):
     UNAVAILABLE = "unavailable"  # a service this write must consult did not answer
 
 
-@strawberry.type(description="A refused write, with the reason in Chinese and English.")
+# Shareable: every subgraph refuses writes the same way, and federation lets several
+# subgraphs resolve one value type only when it says so.
+@strawberry.federation.type(
+    shareable=True, description="A refused write, with the reason in Chinese and English."
+)
 class UserError:
     code: UserErrorCode
     message: str = strawberry.field(description="Chinese (zh-CN).")

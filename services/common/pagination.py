@@ -17,7 +17,7 @@ T = TypeVar("T")
 MAX_PAGE = 200  # a page never holds more; clients page with `after`
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)  # the same value type in every subgraph
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

@@ -20,9 +20,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "grid"
 SRID = 4326
@@ -97,3 +99,41 @@ building = Table(
 Index("building_footprint_gix", building.c.footprint, postgresql_using="gist")
 Index("building_community_idx", building.c.community_code)
 Index("building_zone_idx", building.c.zone_id)
+
+# History (ARCHITECTURE "Data": every edit to boundaries and assignments is versioned, listable,
+# diffable and undoable). One change set per planner commit, numbered per community; its items
+# hold each directly written entity's state before and after (null: absent).
+change_set = Table(
+    "change_set",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_code", String(12), ForeignKey("community.code"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, ... per community
+    Column("kind", Text, nullable=False),  # redraw_zone, split_zone, ..., undo
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The derived effects when committed: buildings that changed zone/branch/group, coverage.
+    Column("summary", JSONB, nullable=False, server_default="{}"),
+    Column("undo_of", Uuid, ForeignKey("change_set.id"), nullable=True),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("community_code", "number", name="change_set_number_per_community"),
+)
+
+change_item = Table(
+    "change_item",
+    metadata,
+    Column(
+        "change_set_id",
+        Uuid,
+        ForeignKey("change_set.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("entity", Text, primary_key=True),  # zone | building
+    Column("entity_id", Uuid, primary_key=True),
+    Column("community_code", String(12), nullable=False),
+    Column("before", JSONB, nullable=True),
+    Column("after", JSONB, nullable=True),
+    CheckConstraint("entity IN ('zone', 'building')", name="change_item_entity_kind"),
+)
+Index("change_item_entity_idx", change_item.c.entity_id)

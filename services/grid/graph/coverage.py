@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from services.common.geojson import GeoJSON
-from services.common.pagination import MAX_PAGE, Edge, decode_cursor
+from services.common.pagination import MAX_PAGE, Edge, PageInfo, decode_cursor
 from services.common.pagination import encode_cursor as _encode
 from services.grid import coverage as domain
 from services.grid.graph.core import Building, Community, Zone
@@ -156,16 +156,10 @@ class Gap:
         return Zone.from_row(row) if row else None
 
 
-@strawberry.type(description="Where a page of gaps ends (org owns the shared PageInfo type).")
-class GapPageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
 @strawberry.type(description="A page of coverage gaps, most severe first (Relay connection).")
 class GapConnection:
     edges: list[Edge[Gap]]
-    page_info: GapPageInfo
+    page_info: PageInfo
     total_count: int = strawberry.field(description="All gaps asked, over every page.")
 
     @strawberry.field
@@ -234,7 +228,7 @@ class Coverage:
         edges = [Edge(cursor=_encode(list(g.sort_key())), node=Gap.from_domain(g)) for g in page]
         return GapConnection(
             edges=edges,
-            page_info=GapPageInfo(
+            page_info=PageInfo(
                 has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
             ),
             total_count=len(ranked),

@@ -1,8 +1,218 @@
-"""GraphQL of the grid subgraph: history (being written)."""
+"""GraphQL of the grid's history: change sets listed and diffed, and undo of the latest."""
 
 from __future__ import annotations
 
-QUERY_TYPES: tuple[type, ...] = ()
-MUTATION_TYPES: tuple[type, ...] = ()
+import datetime as dt
+import uuid
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from services.common.errors import DomainError, UserError
+from services.common.geojson import GeoJSON
+from services.common.pagination import connection
+from services.grid import history
+from services.grid.graph.planner import (
+    BuildingPlacementChange,
+    DryRun,
+    Placement,
+    PlanCoverage,
+    PlanDiff,
+    PlanResult,
+    coverage_of,
+    plan,
+)
+
+
+@strawberry.type(description="An entity's state in a change set (absent entities: null).")
+class EntityState:
+    version: int
+    name: str | None = None
+    boundary: GeoJSON | None = strawberry.field(default=None, description="Zones only.")
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A zone's grid branch (or group in branch communities)."
+    )
+    party_group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A building's Party group."
+    )
+
+    @classmethod
+    def of(cls, state: dict | None) -> EntityState | None:
+        if state is None:
+            return None
+        org, group = state.get("organizationId"), state.get("partyGroupId")
+        return cls(
+            version=state["version"],
+            name=state.get("name"),
+            boundary=state.get("boundary"),
+            organization_id=strawberry.ID(org) if org else None,
+            party_group_id=strawberry.ID(group) if group else None,
+        )
+
+
+@strawberry.type(description="One entity a change set wrote: before and after.")
+class ChangeItem:
+    entity: str = strawberry.field(description="zone or building.")
+    entity_id: strawberry.ID
+    before: EntityState | None
+    after: EntityState | None
+
+
+@strawberry.type(description="One committed planner edit (or undo), numbered per community.")
+class ChangeSet:
+    id: strawberry.ID
+    community_code: str
+    number: int
+    kind: str
+    author: str
+    reason: str
+    created_at: dt.datetime
+    undo_of: strawberry.ID | None = strawberry.field(description="The change set it undid.")
+    undone_at: dt.datetime | None
+    summary: strawberry.Private[dict]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ChangeSet:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            community_code=row["community_code"],
+            number=row["number"],
+            kind=row["kind"],
+            author=row["author"],
+            reason=row["reason"],
+            created_at=row["created_at"],
+            undo_of=strawberry.ID(str(row["undo_of"])) if row["undo_of"] else None,
+            undone_at=row["undone_at"],
+            summary=row["summary"] or {},
+        )
+
+    @strawberry.field(description="Each entity written, with its state before and after.")
+    async def items(self, info: Info) -> list[ChangeItem]:
+        async with info.context["engine"].connect() as conn:
+            rows = await history.items_of(conn, uuid.UUID(str(self.id)))
+        return [
+            ChangeItem(
+                entity=r["entity"],
+                entity_id=strawberry.ID(str(r["entity_id"])),
+                before=EntityState.of(r["before"]),
+                after=EntityState.of(r["after"]),
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Buildings that changed zone, branch or group; zones made/gone.")
+    def diff(self) -> PlanDiff:
+        return PlanDiff(
+            buildings=[
+                BuildingPlacementChange(
+                    building_id=strawberry.ID(b["id"]),
+                    before=Placement.of(*_placement(b["before"])),
+                    after=Placement.of(*_placement(b["after"])),
+                )
+                for b in self.summary.get("buildings", [])
+            ],
+            zones_created=[strawberry.ID(i) for i in self.summary.get("zonesCreated", [])],
+            zones_deleted=[strawberry.ID(i) for i in self.summary.get("zonesDeleted", [])],
+        )
+
+    @strawberry.field
+    def coverage_before(self) -> PlanCoverage | None:
+        return coverage_of(self.summary.get("coverageBefore"))
+
+    @strawberry.field
+    def coverage_after(self) -> PlanCoverage | None:
+        return coverage_of(self.summary.get("coverageAfter"))
+
+
+def _placement(values: dict) -> tuple:
+    return values.get("zone_id"), values.get("branch_id"), values.get("group_id")
+
+
+@strawberry.type
+class ChangeSetPageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ChangeSetEdge:
+    cursor: str
+    node: ChangeSet
+
+
+@strawberry.type(description="A page of change sets, oldest first (Relay connection).")
+class ChangeSetConnection:
+    edges: list[ChangeSetEdge]
+    page_info: ChangeSetPageInfo
+    total_count: int
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field
+    def nodes(self) -> list[ChangeSet]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type
+class HistoryQueries:
+    @strawberry.field(description="A community's change sets, oldest first, paged.")
+    async def change_sets(
+        self, info: Info, community_code: str, first: int | None = 50, after: str | None = None
+    ) -> ChangeSetConnection:
+        try:
+            async with info.context["engine"].connect() as conn:
+                page = await history.change_sets_page(conn, community_code, first, after)
+        except DomainError as refused:
+            return ChangeSetConnection(
+                edges=[],
+                page_info=ChangeSetPageInfo(has_next_page=False, end_cursor=None),
+                total_count=0,
+                errors=refused.user_errors(),
+            )
+        generic = connection(page, ChangeSet.from_row)
+        return ChangeSetConnection(
+            edges=[ChangeSetEdge(cursor=e.cursor, node=e.node) for e in generic.edges],
+            page_info=ChangeSetPageInfo(
+                has_next_page=generic.page_info.has_next_page,
+                end_cursor=generic.page_info.end_cursor,
+            ),
+            total_count=generic.total_count,
+        )
+
+    @strawberry.field(description="A change set by id.")
+    async def change_set(self, info: Info, id: strawberry.ID) -> ChangeSet | None:
+        try:
+            key = uuid.UUID(str(id))
+        except ValueError:
+            return None
+        async with info.context["engine"].connect() as conn:
+            row = await history.change_set_by_id(conn, key)
+        return ChangeSet.from_row(row) if row else None
+
+
+@strawberry.type
+class HistoryMutations:
+    @strawberry.mutation(
+        description="Undo the community's latest change set not yet undone (repeat to undo "
+        "earlier ones, in order); STALE if anything it wrote changed since."
+    )
+    async def undo_latest(
+        self,
+        info: Info,
+        community_code: str,
+        reason: str = "",
+        dry_run: DryRun = False,
+    ) -> PlanResult:
+        return await plan(
+            info,
+            lambda: history.undo_latest(community_code),
+            kind="undo",
+            reason=reason,
+            dry_run=dry_run,
+        )
+
+
+QUERY_TYPES: tuple[type, ...] = (HistoryQueries,)
+MUTATION_TYPES: tuple[type, ...] = (HistoryMutations,)
 TYPES: tuple[type, ...] = ()  # entity types to register with the schema
 LOADERS: dict = {}

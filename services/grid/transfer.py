@@ -1,0 +1,433 @@
+"""Import of zones and buildings into one community: checks, coordinate conversion, upsert.
+
+Readers (`transfer_geojson`, `transfer_csv`, `transfer_osm`) turn a source into records in
+the coordinate system the caller declared; this module converts them to WGS-84 (the stored
+system), checks them against the community, and writes them all in the caller's transaction:
+one refusal (a typed DomainError carrying every problem found, up to `MAX_ERRORS`) and
+nothing is written.
+
+Identity (so that importing the same source twice never duplicates):
+- a record with a source key (GeoJSON feature `id`, CSV `id` column, OSM `way/123`) gets
+  `uuid5(community + key)`; a key that already is a UUID (e.g. from our own export) is the id;
+- a record without one gets `uuid5(community + name + address)` (zones: name).
+A re-import updates rows that changed (bumping `version`) and skips identical ones; an id that
+belongs to another community is refused. Buildings must lie in the community (their interior
+point, the point the database assigns zones by); the OSM reader skips those outside instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import shapely
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.errors import ConstraintErrors, DomainError, UserErrorCode
+from services.grid.coordinates import Crs, geometry_to_wgs84
+from services.grid.models import SRID, building, community, zone
+
+# Limits of one import: past them it is refused before anything is parsed further.
+MAX_BYTES = 20 * 1024 * 1024  # text sources (GeoJSON, CSV); a 50 MB upload is refused
+MAX_RECORDS = 50_000  # features or rows
+MAX_ERRORS = 50  # problems reported in one refusal
+MAX_NAME = 200
+MAX_ADDRESS = 500
+MAX_HOUSEHOLDS = 100_000
+# Zones may stick out of the community or overlap each other by float slivers only (the
+# database's own tolerance, about 0.1 m²).
+AREA_TOLERANCE = 1e-11
+# A stored footprint closer than this (degrees, ~10 cm) to the imported one is unchanged.
+SAME_PLACE = 1e-6
+BATCH = 500  # rows per INSERT statement (and per progress step)
+
+ID_NAMESPACE = uuid.UUID("6f1d4c52-6a7e-4f0e-9a53-7d0a2b1c9e11")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildingRecord:
+    """One building as read from a source, in the source's coordinate system."""
+
+    name: str
+    address: str
+    households: int
+    footprint: BaseGeometry  # Polygon, MultiPolygon or Point
+    field: list[str]  # where in the input it came from, for errors
+    source_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ZoneRecord:
+    """One zone as read from a source, in the source's coordinate system."""
+
+    name: str
+    boundary: BaseGeometry  # Polygon or MultiPolygon
+    field: list[str]
+    source_key: str | None = None
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: rows written (new or changed), rows left as they were."""
+
+    imported: int = 0
+    skipped: int = 0
+    ids: list[uuid.UUID] = field(default_factory=list)  # every id the source maps to
+    notes: list[str] = field(default_factory=list)  # why records were skipped (OSM)
+
+
+def invalid(message: str, message_en: str, where: list[str]) -> DomainError:
+    """A refusal of one input value."""
+    return DomainError(UserErrorCode.INVALID, message, message_en, where)
+
+
+class Problems:
+    """Collects refusals of many records so that one answer names them all."""
+
+    def __init__(self) -> None:
+        self.found: list[DomainError] = []
+
+    def add(self, error: DomainError) -> None:
+        if len(self.found) < MAX_ERRORS:
+            self.found.append(error)
+
+    def raise_any(self) -> None:
+        if self.found:
+            first, *more = self.found
+            raise DomainError(
+                first.code, first.message, first.message_en, first.field, first.rule, more
+            )
+
+
+def check_size(data: str | bytes) -> None:
+    """Refuse a source over MAX_BYTES (checked before parsing anything)."""
+    size = len(data)  # characters <= UTF-8 bytes: a cheap first look
+    if size <= MAX_BYTES and isinstance(data, str):
+        size = len(data.encode())
+    if size > MAX_BYTES:
+        mb = MAX_BYTES // (1024 * 1024)
+        raise invalid(
+            f"导入数据过大（{size / 1048576:.1f} MB，上限 {mb} MB），请分批导入",
+            f"Import too large ({size / 1048576:.1f} MB, limit {mb} MB); split it",
+            ["data"],
+        )
+
+
+def check_count(count: int) -> None:
+    """Refuse a source with more than MAX_RECORDS records."""
+    if count > MAX_RECORDS:
+        raise invalid(
+            f"记录过多（{count} 条，上限 {MAX_RECORDS} 条），请分批导入",
+            f"Too many records ({count}, limit {MAX_RECORDS}); split the import",
+            ["data"],
+        )
+
+
+def check_text(value: object, what: tuple[str, str], limit: int, where: list[str]) -> str:
+    """A trimmed string property of at most `limit` characters ('' for a missing one)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(f"{what[0]}应为文本", f"The {what[1]} must be text", where)
+    value = value.strip()
+    if len(value) > limit:
+        raise invalid(
+            f"{what[0]}过长（最多 {limit} 字）",
+            f"The {what[1]} is too long (at most {limit} characters)",
+            where,
+        )
+    return value
+
+
+def check_name(value: object, where: list[str]) -> str:
+    """A non-empty name."""
+    name = check_text(value, ("名称", "name"), MAX_NAME, where)
+    if not name:
+        raise invalid("缺少名称", "The name is missing", where)
+    return name
+
+
+def check_households(value: object, where: list[str]) -> int:
+    """A household count: a whole number from 0 to MAX_HOUSEHOLDS (missing: 0)."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise invalid("户数应为整数", "households must be a whole number", where) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid("户数应为整数", "households must be a whole number", where)
+    if not 0 <= value <= MAX_HOUSEHOLDS:
+        raise invalid(
+            f"户数超出范围（0–{MAX_HOUSEHOLDS}）",
+            f"households out of range (0–{MAX_HOUSEHOLDS})",
+            where,
+        )
+    return value
+
+
+def stable_id(community_code: str, source_key: str | None, *fallback: str) -> uuid.UUID:
+    """The row id a source record maps to (see the module docstring)."""
+    if source_key is not None:
+        try:
+            return uuid.UUID(source_key)
+        except ValueError:
+            return uuid.uuid5(ID_NAMESPACE, f"{community_code}\x1fkey\x1f{source_key}")
+    return uuid.uuid5(ID_NAMESPACE, "\x1f".join((community_code, "natural", *fallback)))
+
+
+async def community_boundary(conn: AsyncConnection, code: str) -> BaseGeometry:
+    """The community's boundary, or NOT_FOUND."""
+    row = (
+        await conn.execute(
+            select(func.ST_AsBinary(community.c.boundary)).where(community.c.code == code)
+        )
+    ).first()
+    if row is None:
+        raise DomainError(
+            UserErrorCode.NOT_FOUND,
+            f"未找到社区：{code}",
+            f"No community {code}",
+            ["communityCode"],
+        )
+    return shapely.from_wkb(bytes(row[0]))
+
+
+def _to_wgs84(crs: Crs, shape: BaseGeometry, where: list[str]) -> BaseGeometry:
+    converted = geometry_to_wgs84(crs, shape)
+    if not converted.is_valid:
+        raise invalid(
+            "坐标转换后形状无效，请检查坐标系",
+            "The shape is invalid once converted to WGS-84; check the declared system",
+            where,
+        )
+    return converted
+
+
+def _outside(what: tuple[str, str], code: str, where: list[str]) -> DomainError:
+    return DomainError(
+        UserErrorCode.RULE_VIOLATION,
+        f"{what[0]}不在社区 {code} 范围内（坐标系是否声明正确？）",
+        f"The {what[1]} lies outside community {code} (is the coordinate system right?)",
+        where,
+        rule="inside_community",
+    )
+
+
+def _duplicate(key: uuid.UUID, where: list[str]) -> DomainError:
+    return DomainError(
+        UserErrorCode.CONFLICT,
+        f"同一来源记录重复出现（编号 {key}）",
+        f"The same source record appears twice (id {key})",
+        where,
+    )
+
+
+async def _check_ids_free(
+    conn: AsyncConnection, table: object, ids: Sequence[uuid.UUID], code: str
+) -> None:
+    """Refuse ids that already name a row of another community."""
+    taken = (
+        await conn.execute(
+            select(table.c.id, table.c.community_code).where(  # type: ignore[attr-defined]
+                table.c.id.in_(list(ids)),  # type: ignore[attr-defined]
+                table.c.community_code != code,  # type: ignore[attr-defined]
+            )
+        )
+    ).all()
+    if taken:
+        raise DomainError(
+            UserErrorCode.CONFLICT,
+            f"编号 {taken[0][0]} 已属于社区 {taken[0][1]}",
+            f"Id {taken[0][0]} already belongs to community {taken[0][1]}",
+            ["data"],
+        )
+
+
+def prepare_buildings(
+    records: Sequence[BuildingRecord], *, crs: Crs, code: str, boundary: BaseGeometry
+) -> list[dict]:
+    """Rows to write: converted to WGS-84, inside the community, each source record once."""
+    problems, rows, seen = Problems(), [], set()
+    shapely.prepare(boundary)
+    for record in records:
+        try:
+            footprint = _to_wgs84(crs, record.footprint, record.field)
+            if not boundary.covers(footprint.point_on_surface()):
+                raise _outside(("楼栋", "building"), code, record.field)
+            key = stable_id(code, record.source_key, record.name, record.address)
+            if key in seen:
+                raise _duplicate(key, record.field)
+        except DomainError as refused:
+            problems.add(refused)
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "id": key,
+                "community_code": code,
+                "name": record.name,
+                "address": record.address,
+                "households": record.households,
+                "footprint": from_shape(footprint, srid=SRID),
+            }
+        )
+    problems.raise_any()
+    return rows
+
+
+async def write_buildings(
+    conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
+) -> ImportOutcome:
+    """Insert new buildings, update changed ones; the zone is left to the database."""
+    outcome = ImportOutcome(ids=[r["id"] for r in rows])
+    if rows:
+        await _check_ids_free(conn, building, outcome.ids, rows[0]["community_code"])
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        new = pg_insert(building).values(chunk)
+        old = building.c
+        statement = new.on_conflict_do_update(
+            index_elements=[old.id],
+            set_={
+                "name": new.excluded.name,
+                "address": new.excluded.address,
+                "households": new.excluded.households,
+                "footprint": new.excluded.footprint,
+                "version": old.version + 1,
+                "updated_at": func.now(),
+            },
+            where=(old.community_code == new.excluded.community_code)
+            & or_(
+                old.name != new.excluded.name,
+                old.address != new.excluded.address,
+                old.households != new.excluded.households,
+                func.ST_HausdorffDistance(old.footprint, new.excluded.footprint) > SAME_PLACE,
+            ),
+        ).returning(old.id)
+        written = len((await conn.execute(statement)).all())
+        outcome.imported += written
+        outcome.skipped += len(chunk) - written
+        if progress:
+            progress(len(chunk))
+    return outcome
+
+
+async def _existing_zones(conn: AsyncConnection, code: str) -> list[tuple[uuid.UUID, str, bytes]]:
+    query = select(zone.c.id, zone.c.name, func.ST_AsBinary(zone.c.boundary)).where(
+        zone.c.community_code == code
+    )
+    return [(r[0], r[1], bytes(r[2])) for r in (await conn.execute(query)).all()]
+
+
+def _overlaps(shape: BaseGeometry, other: BaseGeometry) -> bool:
+    return shape.intersects(other) and shape.intersection(other).area > AREA_TOLERANCE
+
+
+async def prepare_zones(
+    conn: AsyncConnection,
+    records: Sequence[ZoneRecord],
+    *,
+    crs: Crs,
+    code: str,
+    boundary: BaseGeometry,
+) -> list[dict]:
+    """Rows to write: converted, inside the community, overlapping no other zone."""
+    problems, rows, placed = Problems(), [], []
+    others = {
+        zid: (name, shapely.from_wkb(wkb)) for zid, name, wkb in await _existing_zones(conn, code)
+    }
+    for record in records:
+        try:
+            shape = _to_wgs84(crs, record.boundary, record.field)
+            if shape.difference(boundary).area > AREA_TOLERANCE:
+                raise _outside(("片区", "zone"), code, record.field)
+            key = stable_id(code, record.source_key, record.name)
+            if any(key == k for k, _, _ in placed):
+                raise _duplicate(key, record.field)
+            clash = [n for zid, (n, s) in others.items() if zid != key and _overlaps(shape, s)]
+            clash += [n for k, n, s in placed if _overlaps(shape, s)]
+            if clash:
+                raise DomainError(
+                    UserErrorCode.CONFLICT,
+                    f"片区与片区“{clash[0]}”重叠",
+                    f"The zone overlaps zone '{clash[0]}'",
+                    record.field,
+                    rule="zone_no_overlap",
+                )
+        except DomainError as refused:
+            problems.add(refused)
+            continue
+        placed.append((key, record.name, shape))
+        rows.append(
+            {
+                "id": key,
+                "community_code": code,
+                "name": record.name,
+                "boundary": from_shape(shape, srid=SRID),
+            }
+        )
+    problems.raise_any()
+    return rows
+
+
+async def write_zones(
+    conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
+) -> ImportOutcome:
+    """Insert new zones, update changed ones; the database re-derives buildings' zones."""
+    outcome = ImportOutcome(ids=[r["id"] for r in rows])
+    if rows:
+        await _check_ids_free(conn, zone, outcome.ids, rows[0]["community_code"])
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        new = pg_insert(zone).values(chunk)
+        old = zone.c
+        statement = new.on_conflict_do_update(
+            index_elements=[old.id],
+            set_={
+                "name": new.excluded.name,
+                "boundary": new.excluded.boundary,
+                "version": old.version + 1,
+                "updated_at": func.now(),
+            },
+            where=(old.community_code == new.excluded.community_code)
+            & or_(
+                old.name != new.excluded.name,
+                func.ST_HausdorffDistance(old.boundary, new.excluded.boundary) > SAME_PLACE,
+            ),
+        ).returning(old.id)
+        written = len((await conn.execute(statement)).all())
+        outcome.imported += written
+        outcome.skipped += len(chunk) - written
+        if progress:
+            progress(len(chunk))
+    return outcome
+
+
+# A zone written concurrently by someone else can still trip the database's own checks.
+CONSTRAINT_ERRORS: ConstraintErrors = {
+    "zone_no_overlap": DomainError(
+        UserErrorCode.CONFLICT,
+        "片区与同社区的其他片区重叠",
+        "A zone overlaps another zone of its community",
+        ["data"],
+        rule="zone_no_overlap",
+    ),
+    "zone_within_community": DomainError(
+        UserErrorCode.RULE_VIOLATION,
+        "片区超出社区范围",
+        "A zone lies outside its community",
+        ["data"],
+        rule="inside_community",
+    ),
+}

@@ -1,0 +1,96 @@
+"""Imports into one community, from text (GeoJSON, CSV) or an OSM extract, all-or-nothing.
+
+Each function runs inside the caller's transaction (GraphQL's `run_write`, or the CLI's) and
+raises DomainError before writing anything when the source is refused.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.grid import transfer, transfer_csv, transfer_geojson, transfer_osm
+from services.grid.coordinates import Crs
+from services.grid.transfer import ImportOutcome, Progress, invalid
+
+
+class ImportFormat(Enum):
+    """A text format an import reads."""
+
+    GEOJSON = "geojson"
+    CSV = "csv"
+
+
+_BUILDING_READERS = {
+    ImportFormat.GEOJSON: transfer_geojson.read_buildings,
+    ImportFormat.CSV: transfer_csv.read_buildings,
+}
+_ZONE_READERS = {
+    ImportFormat.GEOJSON: transfer_geojson.read_zones,
+    ImportFormat.CSV: transfer_csv.read_zones,
+}
+
+
+async def import_buildings(
+    conn: AsyncConnection,
+    *,
+    community_code: str,
+    fmt: ImportFormat,
+    crs: Crs,
+    data: str,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Buildings of a GeoJSON FeatureCollection or CSV into a community."""
+    boundary = await transfer.community_boundary(conn, community_code)
+    records = _BUILDING_READERS[fmt](data)
+    rows = transfer.prepare_buildings(records, crs=crs, code=community_code, boundary=boundary)
+    return await transfer.write_buildings(conn, rows, progress=progress)
+
+
+async def import_zones(
+    conn: AsyncConnection,
+    *,
+    community_code: str,
+    fmt: ImportFormat,
+    crs: Crs,
+    data: str,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Zones of a GeoJSON FeatureCollection or CSV (WKT) into a community."""
+    boundary = await transfer.community_boundary(conn, community_code)
+    records = _ZONE_READERS[fmt](data)
+    rows = await transfer.prepare_zones(
+        conn, records, crs=crs, code=community_code, boundary=boundary
+    )
+    return await transfer.write_zones(conn, rows, progress=progress)
+
+
+async def import_osm_buildings(
+    conn: AsyncConnection,
+    *,
+    community_code: str,
+    path: Path,
+    crs: Crs = Crs.WGS84,
+    seen: Progress | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Building footprints of an OSM extract that lie in the community (see transfer_osm)."""
+    if crs not in (Crs.WGS84, Crs.CGCS2000):
+        raise invalid(
+            "OpenStreetMap 数据本身即为 WGS-84，不能声明为其他坐标系",
+            "OpenStreetMap data is WGS-84 by definition; declare WGS84",
+            ["crs"],
+        )
+    boundary = await transfer.community_boundary(conn, community_code)
+    found = transfer_osm.read_buildings(path, boundary, seen=seen)
+    rows = transfer.prepare_buildings(
+        found.records, crs=Crs.WGS84, code=community_code, boundary=boundary
+    )
+    outcome = await transfer.write_buildings(conn, rows, progress=progress)
+    outcome.skipped += found.skipped
+    if found.outside:
+        outcome.notes.append(f"{found.outside} footprints outside the community")
+    outcome.notes.extend(found.broken)
+    return outcome

@@ -1,0 +1,202 @@
+"""History of the grid: change sets listed and diffed, undo in order, conflicts; and the
+planner end to end through the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from planner_api import (
+    ASSIGN,
+    ASSIGN_ZONE,
+    COMMUNITY,
+    OTHER,
+    REDRAW,
+    UNDO,
+    Grid,
+    buildings_of,
+    call,
+    geojson,
+    ok,
+    organizations,
+    refused,
+)
+from shapely import affinity
+
+from infra.demo.model import Demo
+from infra.setup import Prepared
+from stack import Running
+
+CHANGE_SETS = """query($c: String!, $first: Int, $after: String) {
+  changeSets(communityCode: $c, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id number kind author reason createdAt undoOf undoneAt
+            diff { buildings { buildingId } zonesCreated zonesDeleted }
+            coverageBefore { orphans } coverageAfter { orphans } } } }"""
+CHANGE_SET = """query($id: ID!) { changeSet(id: $id) { number kind
+  items { entity entityId before { version boundary organizationId partyGroupId }
+          after { version boundary organizationId partyGroupId } } } }"""
+
+
+@pytest.fixture(scope="module")
+def grid(prepared: Prepared) -> Iterator[Grid]:
+    g = Grid(prepared.database.service_urls["grid"])
+    yield g
+    g.engine.dispose()
+
+
+@pytest.fixture
+def untouched(grid: Grid) -> Iterator[None]:
+    before = grid.fingerprint(versions=False)
+    yield
+    grid.assert_invariants()
+    assert grid.fingerprint(versions=False) == before
+
+
+def first_zone(grid: Grid) -> dict:
+    return grid.zones(COMMUNITY)[0]
+
+
+def query(running: Running, text: str, url: str | None = None, **variables) -> dict:
+    body = running.post(url or running.subgraphs["grid"], text, variables)
+    assert not body.get("errors"), body["errors"]
+    return body["data"]
+
+
+def test_change_sets_are_listed_paged_and_diffable(
+    running: Running, grid: Grid, demo: Demo, untouched: None
+) -> None:
+    start = query(running, CHANGE_SETS, c=COMMUNITY, first=1)["changeSets"]["totalCount"]
+    zone = first_zone(grid)
+    smaller = affinity.scale(grid.shape(zone["id"]), 0.8, 0.8, origin="centroid")
+    ok(
+        call(
+            running,
+            REDRAW,
+            z=str(zone["id"]),
+            b=geojson(smaller),
+            v=zone["version"],
+            dry=False,
+            r="一",
+        )
+    )
+    group = str(organizations(demo, COMMUNITY, "party_group")[0])
+    building = str(buildings_of(demo, COMMUNITY)[0].id)
+    ok(call(running, ASSIGN, c=COMMUNITY, g=group, ids=[building], dry=False))
+
+    page = query(running, CHANGE_SETS, c=COMMUNITY, first=start + 1)["changeSets"]
+    assert page["totalCount"] == start + 2 and page["pageInfo"]["hasNextPage"]
+    rest = query(running, CHANGE_SETS, c=COMMUNITY, first=5, after=page["pageInfo"]["endCursor"])[
+        "changeSets"
+    ]
+    assert [n["kind"] for n in rest["nodes"]] == ["assign_buildings"]
+    redraw = page["nodes"][-1]
+    assert (redraw["kind"], redraw["reason"], redraw["author"]) == (
+        "redraw_zone",
+        "一",
+        "anonymous",
+    )
+    assert redraw["number"] == rest["nodes"][0]["number"] - 1
+    assert redraw["coverageAfter"]["orphans"] >= redraw["coverageBefore"]["orphans"]
+
+    detail = query(running, CHANGE_SET, id=redraw["id"])["changeSet"]
+    (item,) = detail["items"]
+    assert item["entity"] == "zone" and item["entityId"] == str(zone["id"])
+    assert item["before"]["boundary"]["type"] == item["after"]["boundary"]["type"] == "Polygon"
+    assert item["after"]["version"] == item["before"]["version"] + 1
+    assign = query(running, CHANGE_SET, id=rest["nodes"][0]["id"])["changeSet"]
+    if assign["items"]:  # unless the building already had that group
+        assert assign["items"][0]["after"]["partyGroupId"] == group
+
+    # Undo in order: the assignment first, then the redraw; each undo is a change set too.
+    first_undo = ok(call(running, UNDO, c=COMMUNITY))["changeSet"]
+    assert first_undo["kind"] == "undo"
+    ok(call(running, UNDO, c=COMMUNITY))
+    nodes = query(running, CHANGE_SETS, c=COMMUNITY, first=200)["changeSets"]["nodes"]
+    assert [n["kind"] for n in nodes[-4:]] == ["redraw_zone", "assign_buildings", "undo", "undo"]
+    assert nodes[-1]["undoOf"] == redraw["id"] and nodes[-2]["undoOf"] == rest["nodes"][0]["id"]
+    assert nodes[-3]["undoneAt"] and nodes[-4]["undoneAt"]
+    assert query(running, CHANGE_SET, id="not-an-id")["changeSet"] is None
+
+
+def test_undo_is_stale_when_something_changed_since(
+    running: Running, grid: Grid, demo: Demo, untouched: None
+) -> None:
+    zone = first_zone(grid)
+    branch = str(organizations(demo, COMMUNITY, "grid_branch")[0])
+    other_branch = str(organizations(demo, COMMUNITY, "grid_branch")[1])
+    ok(call(running, ASSIGN_ZONE, z=str(zone["id"]), o=branch, v=zone["version"], dry=False))
+    # An edit made outside the planner (e.g. an import) since the change set.
+    with grid.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE grid.zone SET organization_id = %s, version = version + 1 WHERE id = %s",
+            (other_branch, zone["id"]),
+        )
+    before = grid.fingerprint()
+    result = refused(call(running, UNDO, c=COMMUNITY), "STALE")
+    assert f"zone {zone['id']} @ {zone['version'] + 2}" in result["errors"][0]["messageEn"]
+    assert grid.fingerprint() == before
+    # Put it back as the change set left it (the recorded version too), then undo works.
+    with grid.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE grid.zone SET organization_id = %s, version = version - 1 WHERE id = %s",
+            (branch, zone["id"]),
+        )
+    ok(call(running, UNDO, c=COMMUNITY))
+
+
+def test_nothing_to_undo_is_not_found(running: Running, grid: Grid) -> None:
+    before = grid.fingerprint()
+    refused(call(running, UNDO, c=OTHER), "NOT_FOUND")
+    assert grid.fingerprint() == before
+
+
+def test_the_author_comes_from_the_user_header(
+    running: Running, grid: Grid, untouched: None
+) -> None:
+    zone = first_zone(grid)
+    response = httpx.post(
+        running.subgraphs["grid"],
+        json={
+            "query": ASSIGN_ZONE,
+            "variables": {"z": str(zone["id"]), "o": None, "v": zone["version"], "dry": False},
+        },
+        headers={"X-PartyGrid-User": "planner-wang"},
+        timeout=30,
+    )
+    result = response.json()["data"]["assignZone"]
+    assert ok(result)["changeSet"]["author"] == "planner-wang"
+    ok(call(running, UNDO, c=COMMUNITY))
+
+
+def test_the_planner_end_to_end_through_the_gateway(
+    running: Running, grid: Grid, untouched: None
+) -> None:
+    """Preview, commit, conflict, history and undo, as a client of the gateway sees them."""
+    gateway = running.gateway
+    zone = first_zone(grid)
+    smaller = affinity.scale(grid.shape(zone["id"]), 0.7, 0.7, origin="centroid")
+    args = {"z": str(zone["id"]), "b": geojson(smaller), "v": zone["version"]}
+    before = grid.fingerprint()
+    preview = ok(call(running, REDRAW, gateway, dry=True, **args))
+    assert preview["changeSet"] is None and grid.fingerprint() == before
+    commit = ok(call(running, REDRAW, gateway, dry=False, r="网关", **args))
+    assert commit["diff"] == preview["diff"]
+    conflict = refused(call(running, REDRAW, gateway, dry=False, **args), "STALE")
+    assert conflict["currentVersion"] == zone["version"] + 1
+    listed = query(running, CHANGE_SETS, gateway, c=COMMUNITY, first=200)["changeSets"]
+    assert listed["nodes"][-1]["id"] == commit["changeSet"]["id"]
+    undone = ok(call(running, UNDO, gateway, c=COMMUNITY))
+    assert undone["changeSet"]["kind"] == "undo"
+    # The diff's organizations resolve across subgraphs (org names the branch).
+    named = running.post(
+        gateway,
+        """mutation($z: ID!, $b: GeoJSON!, $v: Int!) { redrawZone(zoneId: $z, boundary: $b,
+           expectedVersion: $v, dryRun: true) { diff { buildings { before { branch { name } } }
+           } errors { code } } }""",
+        {**args, "v": grid.zone(zone["id"])["version"]},
+    )
+    assert not named.get("errors"), named["errors"]
+    changes = named["data"]["redrawZone"]["diff"]["buildings"]
+    assert changes and all(c["before"]["branch"]["name"] for c in changes if c["before"]["branch"])
