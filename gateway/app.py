@@ -30,6 +30,7 @@ from gateway.http import (
 from gateway.maps.routes import ROUTES as MAP_ROUTES
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
+from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
 
 log = logging.getLogger("gateway")
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *MAP_ROUTES,
+            *TILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
