@@ -138,11 +138,15 @@ def test_an_education_outside_the_list_is_a_graphql_error(running: Running, demo
 
 
 def _committee_community(demo: Demo) -> tuple[str, Organization]:
-    """A committee (社区党委) community whose committee has room (fewer than 7 seats)."""
+    """A committee (社区党委) community whose committee has room (fewer than 7 seats) and
+    whose deputies are qualified (so a test can vacate a role and restore it)."""
     for community in demo.communities:
         top = _top(demo, community.code)
         seats = [m for m in demo.members if m.community_code == community.code and m.committee_role]
-        if top.kind == COMMITTEE and len(seats) < 7:
+        qualified = not any(
+            m.is_probationary for m in seats if m.committee_role == "parttime_deputy"
+        )
+        if top.kind == COMMITTEE and len(seats) < 7 and qualified:
             return community.code, top
     raise AssertionError("the demo needs a 社区党委 with room on its committee")
 
@@ -173,22 +177,6 @@ def test_committee_hard_rules(running: Running, demo: Demo) -> None:
     # One member, one seat.
     refused = _seat(running, top, next(iter(seated)), "MEMBER")
     assert error_codes(refused) == ["CONFLICT"]
-    # A probationary member cannot be the part-time deputy; a newcomer cannot be full-time deputy.
-    if not roles["PARTTIME_DEPUTY"]:
-        probationer = register(
-            running, communityCode=community, organizationId=str(top.id), isProbationary=True
-        )
-        refused = _seat(running, top, probationer["member"]["id"], "PARTTIME_DEPUTY")
-        assert refused["errors"][0]["rule"] == "deputy.full_member"
-    if not roles["FULLTIME_DEPUTY"]:
-        recent = register(
-            running,
-            communityCode=community,
-            organizationId=str(top.id),
-            joinedOn=str(dt.date.today().replace(day=1)),
-        )
-        refused = _seat(running, top, recent["member"]["id"], "FULLTIME_DEPUTY")
-        assert refused["errors"][0]["rule"] == "deputy.standing"
     # Fill the committee to 7, then the 8th is refused; remove one, and there is room again.
     added = []
     while sum(roles.values()) + len(added) < 7:
@@ -294,3 +282,36 @@ def test_resident_counts_by_management(running: Running, demo: Demo) -> None:
             entry["total"]
             == entry["selfManaged"] + entry["nonSelfManaged"] + entry["jointlyManaged"]
         )
+
+
+@pytest.mark.parametrize(
+    ("role", "fields", "rule"),
+    [
+        # plan (二): 兼职副书记 一般应由是正式党员的综治办主任兼任 — not a probationary member.
+        ("PARTTIME_DEPUTY", {"isProbationary": True}, "deputy.full_member"),
+        # plan (二): 专职副书记应由党龄2年以上的党员担任.
+        ("FULLTIME_DEPUTY", {"joinedOn": str(dt.date.today().replace(day=1))}, "deputy.standing"),
+    ],
+)
+def test_an_unqualified_deputy_is_refused(
+    running: Running, demo: Demo, role: str, fields: dict, rule: str
+) -> None:
+    community, top = _committee_community(demo)
+    committee = query(running, COMMITTEE_QUERY, {"id": str(top.id)})["organization"]["committee"]
+    holder = next((seat for seat in committee if seat["role"] == role), None)
+    if holder is not None:  # vacate the role for the attempt, and restore it afterwards
+        assert (
+            mutate(running, END_SEAT, {"id": holder["id"], "on": str(dt.date.today())})["errors"]
+            == []
+        )
+    try:
+        person = register(running, communityCode=community, organizationId=str(top.id), **fields)
+        refused = _seat(running, top, person["member"]["id"], role)
+        assert error_codes(refused) == ["RULE_VIOLATION"]
+        assert refused["errors"][0]["rule"] == rule
+        after = query(running, COMMITTEE_QUERY, {"id": str(top.id)})["organization"]["committee"]
+        assert person["member"]["id"] not in {seat["member"]["id"] for seat in after}
+    finally:
+        if holder is not None:
+            restored = _seat(running, top, holder["member"]["id"], role)
+            assert restored["errors"] == [], restored
