@@ -1,73 +1,40 @@
-"""Coverage states of a community's buildings and zones, from the graph's data.
+"""Map colours for grid's coverage states; the states themselves come from the graph.
 
-DOMAIN "The coverage graph": a building with no Party group is a gap, worse when Party
-members live there; a building in no zone is an orphan; a zone needs its grid branch
-(committee / general-branch communities) or group (branch communities). In a branch
-community groups sit in zones ("党小组建在片区"), so a building there is covered by its zone.
+Grid decides coverage (services/grid/coverage.py: DOMAIN "The coverage graph"); the maps
+only draw what `Building.coverageState` and `coverage(regionCode:)` say.
 """
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
-from enum import Enum
 from typing import Any
 
-
-class State(Enum):
-    COVERED = "covered"
-    GAP = "gap"
-    GAP_MEMBERS = "gap_members"
-    ORPHAN = "orphan"
-
+STATES = ("COVERED", "GAP", "GAP_WITH_MEMBERS", "ORPHAN")
 
 COLOURS = {
-    State.COVERED: "#2e8b57",
-    State.GAP: "#e53935",
-    State.GAP_MEMBERS: "#7f0000",
-    State.ORPHAN: "#9e9e9e",
+    "COVERED": "#2e8b57",
+    "GAP": "#e53935",
+    "GAP_WITH_MEMBERS": "#7f0000",
+    "ORPHAN": "#9e9e9e",
+}
+
+# Label keys of gateway.maps.labels, by state.
+LABEL_KEYS = {
+    "COVERED": "covered",
+    "GAP": "gap",
+    "GAP_WITH_MEMBERS": "gap_members",
+    "ORPHAN": "orphan",
 }
 
 
-@dataclass(frozen=True)
-class Summary:
-    buildings: int
-    covered: int
-    gaps_with_members: int
-    gaps: int
-    orphans: int
-    zones_without_org: int
-
-    def __add__(self, other: Summary) -> Summary:
-        return Summary(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.covered / self.buildings if self.buildings else 100.0
-
-
-def building_state(building: dict[str, Any], zone: dict[str, Any] | None, *, branch: bool) -> State:
-    if zone is None:
-        return State.ORPHAN
-    has_group = building.get("partyGroup") is not None or (branch and zone.get("organization"))
-    if has_group:
-        return State.COVERED
-    return State.GAP_MEMBERS if building.get("residentMemberCount") else State.GAP
-
-
-def classify(community: dict[str, Any]) -> tuple[list[tuple[dict, dict | None, State]], Summary]:
-    """Every building with its zone and state, and the community's summary."""
-    branch = (community.get("organization") or {}).get("kind") == "BRANCH"
-    rows: list[tuple[dict, dict | None, State]] = []
-    for zone in community["zones"]:
-        rows += [(b, zone, building_state(b, zone, branch=branch)) for b in zone["buildings"]]
-    rows += [(b, None, State.ORPHAN) for b in community["orphanBuildings"]]
-    states = [state for _, _, state in rows]
-    summary = Summary(
-        buildings=len(rows),
-        covered=states.count(State.COVERED),
-        gaps_with_members=states.count(State.GAP_MEMBERS),
-        gaps=states.count(State.GAP),
-        orphans=states.count(State.ORPHAN),
-        zones_without_org=sum(1 for z in community["zones"] if z.get("organization") is None),
-    )
-    return rows, summary
+def summary_lines(coverage: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The panel's figures from a `coverage` (or `CommunityCoverage`) result."""
+    gaps = coverage["gapCounts"]
+    percent = coverage["percent"]
+    shown = "—" if percent is None else f"{percent:.1f}%"
+    return [
+        (labels["coverage"], f"{shown} ({coverage['covered']}/{coverage['buildings']})"),
+        (labels["gap_members"], str(gaps["buildingWithMembers"])),
+        (labels["gap"], str(gaps["building"])),
+        (labels["orphan"], str(gaps["orphan"])),
+        (labels["zone_without_org"], str(coverage["zonesWithoutOrganization"])),
+    ]

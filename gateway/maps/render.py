@@ -15,7 +15,7 @@ import folium
 import shapely
 from branca.element import Element
 
-from gateway.maps.coverage import COLOURS, State, Summary, classify
+from gateway.maps.coverage import COLOURS, LABEL_KEYS, STATES, summary_lines
 from gateway.maps.labels import labels_for
 
 ZONE_PALETTE = ("#1e88e5", "#8e24aa", "#fb8c00", "#00897b", "#6d4c41", "#3949ab", "#c0ca33")
@@ -62,20 +62,13 @@ def _panel(title: str, lines: list[tuple[str, str]], legend: list[tuple[str, str
     )
 
 
-def _summary_lines(summary: Summary, labels: dict[str, str]) -> list[tuple[str, str]]:
-    return [
-        (labels["coverage"], f"{summary.percent:.1f}% ({summary.covered}/{summary.buildings})"),
-        (labels["gap_members"], str(summary.gaps_with_members)),
-        (labels["gap"], str(summary.gaps)),
-        (labels["orphan"], str(summary.orphans)),
-        (labels["zone_without_org"], str(summary.zones_without_org)),
-    ]
-
-
-def community_map(community: dict[str, Any], *, lang: str | None, static: str) -> str:
-    """One community: boundary, zones coloured by grid branch, buildings by coverage."""
+def community_map(
+    community: dict[str, Any], coverage: dict[str, Any], *, lang: str | None, static: str
+) -> str:
+    """One community: boundary, zones coloured by grid branch, buildings by coverage state."""
     labels = labels_for(lang)
-    rows, summary = classify(community)
+    rows = [(b, zone) for zone in community["zones"] for b in zone["buildings"]]
+    rows += [(b, None) for b in community["orphanBuildings"]]
     fmap = _offline_map(
         _bounds([community.get("boundary")] + [z["boundary"] for z in community["zones"]]),
         static,
@@ -128,11 +121,11 @@ def community_map(community: dict[str, Any], *, lang: str | None, static: str) -
                 "zone": zone["name"] if zone else labels["none"],
                 "group": (b.get("partyGroup") or {}).get("name") or labels["none"],
                 "residents": b.get("residentMemberCount", 0),
-                "state": state.value,
-                "colour": COLOURS[state],
+                "state": b["coverageState"],
+                "colour": COLOURS[b["coverageState"]],
             },
         }
-        for b, zone, state in rows
+        for b, zone in rows
     ]
     fields = ["name", "zone", "group", "residents"]
     aliases = [labels["buildings"], labels["zone"], labels["group"], labels["residents"]]
@@ -153,25 +146,31 @@ def community_map(community: dict[str, Any], *, lang: str | None, static: str) -
 
     org = community.get("organization")
     title = f"{community['name']} · {org['name'] if org else labels['none']}"
-    legend = [(COLOURS[s], labels[s.value]) for s in State]
-    fmap.get_root().html.add_child(_panel(title, _summary_lines(summary, labels), legend))
+    legend = [(COLOURS[s], labels[LABEL_KEYS[s]]) for s in STATES]
+    fmap.get_root().html.add_child(_panel(title, summary_lines(coverage, labels), legend))
     fmap.get_root().header.add_child(Element(f"<title>{html.escape(labels['title'])}</title>"))
     return fmap.get_root().render()
 
 
 def district_map(
-    communities: list[dict[str, Any]], *, lang: str | None, static: str, base: str
+    communities: list[dict[str, Any]],
+    coverage: dict[str, Any] | None,
+    *,
+    lang: str | None,
+    static: str,
+    base: str,
 ) -> str:
     """Every community in scope, coloured by its share of covered buildings."""
     labels = labels_for(lang)
     fmap = _offline_map(_bounds([c.get("boundary") for c in communities]), static)
+    figures = {c["code"]: c for c in (coverage or {}).get("communities", [])}
     features = []
-    total = Summary(0, 0, 0, 0, 0, 0)
     for community in communities:
-        _, summary = classify(community)
-        total += summary
-        if not community.get("boundary"):
+        summary = figures.get(community["code"])
+        if not community.get("boundary") or summary is None:
             continue
+        percent = summary["percent"] if summary["percent"] is not None else 100.0
+        gaps = summary["gapCounts"]
         link = f"{base}/{community['code']}" + ("?lang=en" if lang == "en" else "")
         features.append(
             {
@@ -179,10 +178,10 @@ def district_map(
                 "geometry": community["boundary"],
                 "properties": {
                     "name": community["name"],
-                    "coverage": f"{summary.percent:.1f}%",
-                    "gaps": summary.gaps_with_members + summary.gaps + summary.orphans,
+                    "coverage": f"{percent:.1f}%",
+                    "gaps": gaps["buildingWithMembers"] + gaps["building"] + gaps["orphan"],
                     "link": f"<a href='{html.escape(link)}'>{html.escape(labels['open'])}</a>",
-                    "colour": _ramp(summary.percent),
+                    "colour": _ramp(percent),
                 },
             }
         )
@@ -204,9 +203,8 @@ def district_map(
     legend = [
         (_ramp(p), label) for p, label in ((100, "≥99.5%"), (95, "≥95%"), (90, "≥90%"), (0, "<90%"))
     ]
-    fmap.get_root().html.add_child(
-        _panel(labels["district_title"], _summary_lines(total, labels), legend)
-    )
+    lines = summary_lines(coverage, labels) if coverage else []
+    fmap.get_root().html.add_child(_panel(labels["district_title"], lines, legend))
     fmap.get_root().header.add_child(
         Element(f"<title>{html.escape(labels['district_title'])}</title>")
     )

@@ -15,29 +15,30 @@ from gateway.maps.render import community_map, district_map
 BASE = "/maps/coverage"
 STATIC = "/static"
 
-COMMUNITY_QUERY = """
-query CoverageMap($code: String!) {
-  community(code: $code) {
-    code name boundary
-    organization { name kind }
-    zones {
-      name boundary
-      organization { id name }
-      buildings { id name address footprint partyGroup { id name } residentMemberCount }
-    }
-    orphanBuildings { id name address footprint residentMemberCount }
-  }
-}"""
+FIGURES = "buildings covered percent zonesWithoutOrganization gapCounts { buildingWithMembers building orphan }"
 
-DISTRICT_QUERY = """
-query DistrictCoverage($code: String!) {
-  communities(regionCode: $code) {
+COMMUNITY_QUERY = f"""
+query CoverageMap($code: String!) {{
+  coverage(regionCode: $code) {{ {FIGURES} }}
+  community(code: $code) {{
     code name boundary
-    organization { kind }
-    zones { organization { id } buildings { partyGroup { id } residentMemberCount } }
-    orphanBuildings { id residentMemberCount }
-  }
-}"""
+    organization {{ name kind }}
+    zones {{
+      name boundary
+      organization {{ id name }}
+      buildings {{
+        id name address footprint coverageState partyGroup {{ id name }} residentMemberCount
+      }}
+    }}
+    orphanBuildings {{ id name address footprint coverageState residentMemberCount }}
+  }}
+}}"""
+
+DISTRICT_QUERY = f"""
+query DistrictCoverage($code: String!) {{
+  coverage(regionCode: $code) {{ {FIGURES} communities {{ code {FIGURES} }} }}
+  communities(regionCode: $code) {{ code name boundary }}
+}}"""
 
 DISTRICTS_QUERY = "query Districts { regions(level: DISTRICT) { code } }"
 
@@ -54,7 +55,9 @@ async def community_page(request: Request) -> Response:
     data = await _query(request, COMMUNITY_QUERY, {"code": request.path_params["code"]})
     if not data.get("community"):
         return HTMLResponse(f"<h1>{labels_for(lang)['not_found']}</h1>", status_code=404)
-    return HTMLResponse(community_map(data["community"], lang=lang, static=STATIC))
+    return HTMLResponse(
+        community_map(data["community"], data["coverage"], lang=lang, static=STATIC)
+    )
 
 
 async def district_page(request: Request) -> Response:
@@ -65,7 +68,8 @@ async def district_page(request: Request) -> Response:
         code = districts[0]["code"] if districts else ""
     data = await _query(request, DISTRICT_QUERY, {"code": code})
     communities = data.get("communities") or []
-    return HTMLResponse(district_map(communities, lang=lang, static=STATIC, base=BASE))
+    coverage = data.get("coverage")
+    return HTMLResponse(district_map(communities, coverage, lang=lang, static=STATIC, base=BASE))
 
 
 ROUTES = [
