@@ -14,10 +14,11 @@ Rules beyond that list, kept consistent with the map pages (gateway/maps/coverag
   is covered when its zone has its group. Its buildings are never gaps 1/2; when the zone lacks
   its group the zone is gap 3, and those buildings count as not covered (state GAP/
   GAP_WITH_MEMBERS, as on the maps) without a gap entry of their own.
-- Resident members come from org in one batched call. When org does not answer, the figures
-  are given without them (``residents_known`` False: gap 1 cannot be told from gap 2, and there
-  is no gap 5), and a community's kind is inferred from the grid: one with no building group
-  at all is taken to be a branch community.
+- Resident members come from org in one call for the scope's communities (a building absent
+  from org's answer has none). When org does not answer, the figures are given without them
+  (``residents_known`` False: gap 1 cannot be told from gap 2, and there is no gap 5), and a
+  community's kind is inferred from the grid: one with no building group at all is taken to
+  be a branch community.
 
 Gap 5 is listed per building (one entry for the members of a building who have not reported
 in); ``GapCounts.not_reported_in`` counts the members. Each gap's ``residents`` is the number of
@@ -341,13 +342,14 @@ async def gap_geometries(conn: AsyncConnection, gaps: Sequence[Gap]) -> dict[uui
 
 
 async def _org_facts(
-    org: OrgClient, codes: list[str], building_ids: list[uuid.UUID]
+    org: OrgClient, codes: list[str], *, any_buildings: bool
 ) -> tuple[dict[str, str | None], dict[uuid.UUID, Residents]] | None:
-    """Community kinds and resident counts from org, both batched; None if org is down."""
+    """Community kinds and the resident counts of the communities' buildings from org, one
+    request each; None if org is down."""
     try:
         kinds, residents = await asyncio.gather(
             org.community_kinds(codes) if codes else _nothing(),
-            org.residents(building_ids) if building_ids else _nothing(),
+            org.residents(codes) if codes and any_buildings else _nothing(),
         )
     except OrgUnavailableError:
         return None
@@ -489,10 +491,10 @@ def classify(
 
 async def coverage(conn: AsyncConnection, org: OrgClient, *, scope: Scope) -> Coverage:
     """Coverage of a region (district, street office, community by code prefix), a zone or
-    some buildings, optionally within a box: two set-based queries and one batched org call
-    (two requests in parallel), whatever the size of the scope."""
+    some buildings, optionally within a box: two set-based queries and two org requests in
+    parallel (kinds and resident counts of the scope's communities), whatever its size."""
     communities, zones, buildings = await _load_places(conn, scope)
-    facts = await _org_facts(org, [c.code for c in communities], [b.id for b in buildings])
+    facts = await _org_facts(org, [c.code for c in communities], any_buildings=bool(buildings))
     kinds, residents = facts if facts is not None else (None, None)
     return classify(communities, zones, buildings, kinds, residents, scope)
 

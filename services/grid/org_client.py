@@ -1,4 +1,4 @@
-"""What grid asks the org subgraph: who an organization is, and who lives in a building.
+"""What grid asks the org subgraph: who an organization is, and who lives in which building.
 
 Services talk through the graph: grid never reads org's schema. Assignments must point at a
 live organization of the same community (a grid branch for a zone, a Party group for a
@@ -15,8 +15,8 @@ import httpx
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id name kind isLive community { code } } } }"""
 
-RESIDENTS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
-  ... on Building { id residentCounts { total selfManaged nonSelfManaged jointlyManaged notReportedIn } } } }"""
+RESIDENTS = """query ($codes: [String!]!) { residentCounts(communityCodes: $codes) {
+  buildingId total selfManaged nonSelfManaged jointlyManaged notReportedIn } }"""
 
 COMMUNITY_ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Community { code organization { id kind } } } }"""
@@ -53,20 +53,23 @@ class OrgClient:
         self._url = url
         self._client = client
 
+    async def _query(self, query: str, variables: dict) -> dict:
+        try:
+            response = await self._client.post(
+                self._url, json={"query": query, "variables": variables}
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise OrgUnavailableError(str(exc)) from exc
+        if body.get("errors") or not body.get("data"):
+            raise OrgUnavailableError(str(body.get("errors")))
+        return body["data"]
+
     async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
         found: list[dict | None] = []
         for start in range(0, len(reps), BATCH):
-            try:
-                response = await self._client.post(
-                    self._url,
-                    json={"query": query, "variables": {"reps": reps[start : start + BATCH]}},
-                )
-                body = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise OrgUnavailableError(str(exc)) from exc
-            if body.get("errors") or not body.get("data"):
-                raise OrgUnavailableError(str(body.get("errors")))
-            found += body["data"]["_entities"]
+            data = await self._query(query, {"reps": reps[start : start + BATCH]})
+            found += data["_entities"]
         return found
 
     async def organizations(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, OrganizationFact]:
@@ -84,21 +87,20 @@ class OrgClient:
             if e is not None
         }
 
-    async def residents(self, building_ids: list[uuid.UUID]) -> dict[uuid.UUID, Residents]:
-        """Party members living in each building, by management type."""
-        reps = [{"__typename": "Building", "id": str(i)} for i in building_ids]
-        result = {}
-        for entity in await self._entities(RESIDENTS, reps):
-            if entity is not None:
-                c = entity["residentCounts"]
-                result[uuid.UUID(entity["id"])] = Residents(
-                    total=c["total"],
-                    self_managed=c["selfManaged"],
-                    non_self_managed=c["nonSelfManaged"],
-                    jointly_managed=c["jointlyManaged"],
-                    not_reported_in=c["notReportedIn"],
-                )
-        return result
+    async def residents(self, community_codes: list[str]) -> dict[uuid.UUID, Residents]:
+        """Party members living in each building of these communities, by management type, in
+        one request; a building absent from the answer has none."""
+        data = await self._query(RESIDENTS, {"codes": community_codes})
+        return {
+            uuid.UUID(c["buildingId"]): Residents(
+                total=c["total"],
+                self_managed=c["selfManaged"],
+                non_self_managed=c["nonSelfManaged"],
+                jointly_managed=c["jointlyManaged"],
+                not_reported_in=c["notReportedIn"],
+            )
+            for c in data["residentCounts"]
+        }
 
     async def community_kinds(self, codes: list[str]) -> dict[str, str | None]:
         """The kind of each community's own organization (committee, general branch, branch)."""

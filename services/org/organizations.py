@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org.models import member, party_organization
@@ -68,8 +68,16 @@ async def resident_member_counts(
     return [counts.get(i, 0) for i in building_ids]
 
 
-async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUID]) -> list[dict]:
-    """Members living in each building, by management type, and those not yet reported in."""
+def _no_residents() -> dict[str, int]:
+    return {"total": 0, "self": 0, "non_self": 0, "joint": 0, "pending": 0}
+
+
+async def _count_residents(
+    conn: AsyncConnection, which: ColumnElement[bool]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """One GROUP BY over the members who have not left and match `which`: per home building,
+    the total, each management type (self, non_self, joint) and those not yet reported in
+    (pending). Buildings with no such member are absent."""
     rows = await conn.execute(
         select(
             member.c.home_building_id,
@@ -77,16 +85,30 @@ async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUI
             member.c.reporting_status,
             func.count(),
         )
-        .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
+        .where(which, member.c.home_building_id.is_not(None), member.c.left_on.is_(None))
         .group_by(member.c.home_building_id, member.c.management, member.c.reporting_status)
     )
-    counts = {
-        b: {"total": 0, "self": 0, "non_self": 0, "joint": 0, "pending": 0} for b in building_ids
-    }
+    counts: dict[uuid.UUID, dict[str, int]] = {}
     for building, management, status, n in rows:
-        entry = counts[building]
+        entry = counts.setdefault(building, _no_residents())
         entry["total"] += n
         entry[management] += n
         if status == "pending":
             entry["pending"] += n
-    return [counts[b] for b in building_ids]
+    return counts
+
+
+async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUID]) -> list[dict]:
+    """Members living in each building, by management type, and those not yet reported in."""
+    counts = await _count_residents(conn, member.c.home_building_id.in_(building_ids))
+    return [counts.get(b) or _no_residents() for b in building_ids]
+
+
+async def resident_counts_of_communities(
+    conn: AsyncConnection, community_codes: Sequence[str]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """The same counts for every building of some communities that has a resident member, in
+    one query (grid's coverage asks for whole communities at once; buildings absent here have
+    none). A member's home is a building of the member's own community: registering or
+    moving a member checks that with grid."""
+    return await _count_residents(conn, member.c.community_code.in_(community_codes))

@@ -17,10 +17,21 @@ from services.org.graph import (
     members,
     organizations,
     queries,
+    residents,
     units,
 )
 
-MODULES = (core, queries, organizations, members, member_changes, findings, units, evaluation)
+MODULES = (
+    core,
+    queries,
+    organizations,
+    members,
+    member_changes,
+    findings,
+    units,
+    evaluation,
+    residents,
+)
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry.types import Info
@@ -203,6 +203,18 @@ class ResidentCounts:
     jointly_managed: int = strawberry.field(description="联管党员.")
     not_reported_in: int = strawberry.field(description="Non-self-managed, not yet reported in.")
 
+    @classmethod
+    def from_counts(cls, counts: dict[str, int], **keys: Any) -> Self:
+        """From `organizations.resident_counts`' dict; `keys` fill a subclass's own fields."""
+        return cls(
+            total=counts["total"],
+            self_managed=counts["self"],
+            non_self_managed=counts["non_self"],
+            jointly_managed=counts["joint"],
+            not_reported_in=counts["pending"],
+            **keys,
+        )
+
 
 @strawberry.federation.type(keys=["id"], description="A building (楼栋), as org sees it.")
 class Building:
@@ -215,14 +227,7 @@ class Building:
             return ResidentCounts(
                 total=0, self_managed=0, non_self_managed=0, jointly_managed=0, not_reported_in=0
             )
-        c = await info.context["loaders"].resident_counts.load(key)
-        return ResidentCounts(
-            total=c["total"],
-            self_managed=c["self"],
-            non_self_managed=c["non_self"],
-            jointly_managed=c["joint"],
-            not_reported_in=c["pending"],
-        )
+        return ResidentCounts.from_counts(await info.context["loaders"].resident_counts.load(key))
 
     @strawberry.field(description="Members whose home is this building, paged.")
     async def resident_members(
