@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from services.assess import standard as standards
+from services.common.documents import document_caches
 
 
 @strawberry.enum(description="How an indicator is measured.")
@@ -121,7 +122,10 @@ class Query:
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Indicator, GradingStandard], federation_version="2.9"
+    query=Query,
+    types=[Indicator, GradingStandard],
+    federation_version="2.9",
+    extensions=document_caches(),
 )
 
 QUERIES = {

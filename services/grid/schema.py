@@ -10,6 +10,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from services.common.documents import document_caches
 from services.common.geojson import SCALARS
 from services.grid.graph import core, coverage, history, planner, queries, transfer
 
@@ -22,6 +23,7 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
+    extensions=document_caches(),
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

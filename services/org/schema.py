@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from services.common.documents import document_caches
 from services.org.graph import (
     core,
     evaluation,
@@ -40,6 +41,7 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
+    extensions=document_caches(),
 )
 
 QUERIES = {name: query for m in MODULES for name, query in m.LOADERS.items()}
