@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -234,7 +234,7 @@ def _duplicate(key: uuid.UUID, where: list[str]) -> DomainError:
 
 
 async def _check_ids_free(
-    conn: AsyncConnection, table: object, ids: Sequence[uuid.UUID], code: str
+    conn: AsyncConnection, table: Table, ids: Sequence[uuid.UUID], code: str
 ) -> None:
     """Refuse ids that already name a row of another community."""
     taken = (
@@ -290,30 +290,38 @@ async def write_buildings(
     conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
 ) -> ImportOutcome:
     """Insert new buildings, update changed ones; the zone is left to the database."""
+    return await _upsert(
+        conn, building, rows, ("name", "address", "households"), "footprint", progress
+    )
+
+
+async def _upsert(
+    conn: AsyncConnection,
+    table: Table,
+    rows: list[dict],
+    plain: tuple[str, ...],
+    geometry: str,
+    progress: Progress | None,
+) -> ImportOutcome:
+    """Insert rows, update those whose plain columns changed or whose geometry moved more
+    than SAME_PLACE (a re-import changes nothing), never across communities."""
     outcome = ImportOutcome(ids=[r["id"] for r in rows])
     if rows:
-        await _check_ids_free(conn, building, outcome.ids, rows[0]["community_code"])
+        await _check_ids_free(conn, table, outcome.ids, rows[0]["community_code"])
+    old = table.c
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
-        new = pg_insert(building).values(chunk)
-        old = building.c
+        new = pg_insert(table).values(chunk)
+        changed = [old[c] != new.excluded[c] for c in plain]
+        moved = func.ST_HausdorffDistance(old[geometry], new.excluded[geometry]) > SAME_PLACE
         statement = new.on_conflict_do_update(
             index_elements=[old.id],
             set_={
-                "name": new.excluded.name,
-                "address": new.excluded.address,
-                "households": new.excluded.households,
-                "footprint": new.excluded.footprint,
+                **{c: new.excluded[c] for c in (*plain, geometry)},
                 "version": old.version + 1,
                 "updated_at": func.now(),
             },
-            where=(old.community_code == new.excluded.community_code)
-            & or_(
-                old.name != new.excluded.name,
-                old.address != new.excluded.address,
-                old.households != new.excluded.households,
-                func.ST_HausdorffDistance(old.footprint, new.excluded.footprint) > SAME_PLACE,
-            ),
+            where=(old.community_code == new.excluded.community_code) & or_(*changed, moved),
         ).returning(old.id)
         written = len((await conn.execute(statement)).all())
         outcome.imported += written
@@ -385,33 +393,7 @@ async def write_zones(
     conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
 ) -> ImportOutcome:
     """Insert new zones, update changed ones; the database re-derives buildings' zones."""
-    outcome = ImportOutcome(ids=[r["id"] for r in rows])
-    if rows:
-        await _check_ids_free(conn, zone, outcome.ids, rows[0]["community_code"])
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        new = pg_insert(zone).values(chunk)
-        old = zone.c
-        statement = new.on_conflict_do_update(
-            index_elements=[old.id],
-            set_={
-                "name": new.excluded.name,
-                "boundary": new.excluded.boundary,
-                "version": old.version + 1,
-                "updated_at": func.now(),
-            },
-            where=(old.community_code == new.excluded.community_code)
-            & or_(
-                old.name != new.excluded.name,
-                func.ST_HausdorffDistance(old.boundary, new.excluded.boundary) > SAME_PLACE,
-            ),
-        ).returning(old.id)
-        written = len((await conn.execute(statement)).all())
-        outcome.imported += written
-        outcome.skipped += len(chunk) - written
-        if progress:
-            progress(len(chunk))
-    return outcome
+    return await _upsert(conn, zone, rows, ("name",), "boundary", progress)
 
 
 # A zone written concurrently by someone else can still trip the database's own checks.
