@@ -12,5 +12,10 @@ CACHED_DOCUMENTS = 1024
 
 
 def document_caches() -> list:
-    """Schema extensions for `strawberry.federation.Schema(extensions=...)`."""
-    return [ParserCache(maxsize=CACHED_DOCUMENTS), ValidationCache(maxsize=CACHED_DOCUMENTS)]
+    """Schema extensions for `strawberry.federation.Schema(extensions=...)`: factories, so
+    each request gets fresh extension objects; Strawberry keeps the LRU caches themselves
+    at module level, keyed by size, so they outlive requests."""
+    return [
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+    ]
