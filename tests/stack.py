@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import Connection, create_engine, pool
 
-from infra.cluster import Cluster
 from infra.database import create_database, drop_database
 from infra.supervisor import Supervisor
 
@@ -42,11 +41,12 @@ def rolled_back(url: str) -> Iterator[Connection]:
 
 
 @contextlib.contextmanager
-def scratch_database(cluster: Cluster, name: str) -> Iterator[str]:
-    """A brand-new empty database on the test cluster, dropped afterwards; yields its name."""
-    drop_database(cluster.conninfo(), name)
-    create_database(cluster.conninfo(), name)
+def scratch_database(admin_conninfo: str, name: str) -> Iterator[str]:
+    """A brand-new empty database on the test server (reached through any admin connection),
+    dropped afterwards; yields its name."""
+    drop_database(admin_conninfo, name)
+    create_database(admin_conninfo, name)
     try:
         yield name
     finally:
-        drop_database(cluster.conninfo(), name)
+        drop_database(admin_conninfo, name)

@@ -24,7 +24,7 @@ def external_url(prepared: Prepared) -> Iterator[str]:
     if prepared.cluster is None:
         pytest.skip("already running against DATABASE_URL: the whole suite covers that path")
     cluster = prepared.cluster
-    with scratch_database(cluster, EXTERNAL_DB):
+    with scratch_database(cluster.conninfo(), EXTERNAL_DB):
         yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
 
 

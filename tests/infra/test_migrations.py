@@ -9,9 +9,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
 
-from infra.database import Database, role_of
-from infra.settings import SERVICES
+from infra.database import Database, external_database, role_of
+from infra.settings import SERVICES, SuiteSettings
 from infra.setup import Prepared, prepare_and_migrate
 from services.assess.models import metadata as assess_metadata
 from services.common.migrations import downgrade, upgrade
@@ -24,12 +25,18 @@ EMPTY_DB = "partygrid_migrations_test"
 
 
 @pytest.fixture
-def empty_database(prepared: Prepared) -> Iterator[Database]:
-    """A brand-new database on the test server, dropped afterwards."""
-    if prepared.cluster is None:
-        pytest.skip("needs the private cluster: DATABASE_URL may not allow CREATE DATABASE")
-    cluster = prepared.cluster
-    with scratch_database(cluster, EMPTY_DB):
+def empty_database(prepared: Prepared, suite_settings: SuiteSettings) -> Iterator[Database]:
+    """A brand-new database on the test server (private cluster or DATABASE_URL), dropped
+    afterwards."""
+    with scratch_database(prepared.database.admin_conninfo, EMPTY_DB):
+        cluster = prepared.cluster
+        if cluster is None:
+            url = make_url(suite_settings.database_url).set(database=EMPTY_DB)
+            yield external_database(
+                url.render_as_string(hide_password=False),
+                role_password=prepared.database.role_password,
+            )
+            return
         yield Database(
             admin_conninfo=cluster.conninfo(database=EMPTY_DB),
             service_urls={s: cluster.url(user=role_of(s), database=EMPTY_DB) for s in SERVICES},
