@@ -33,6 +33,7 @@ from infra.database import external_database, role_of
 from infra.errors import SetupError
 from infra.locking import RunLock
 from infra.settings import SuiteSettings
+from infra.setup import database, private_cluster, role_password
 from services.common.errors import DomainError
 from services.grid import transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs
@@ -66,11 +67,9 @@ def grid_database_url(explicit: str | None) -> Iterator[str]:
     if configured:
         yield configured
         return
-    from infra.setup import _role_password, database, private_cluster
-
     settings = SuiteSettings()
     if settings.database_url:
-        db = external_database(settings.database_url, role_password=_role_password(settings))
+        db = external_database(settings.database_url, role_password=role_password(settings))
         yield db.service_urls["grid"]
         return
     cluster = private_cluster(settings)

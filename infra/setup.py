@@ -41,7 +41,7 @@ def private_cluster(settings: SuiteSettings) -> Cluster:
     return Cluster(root=cluster_root(settings.data_dir, user), bindir=bindir, run_as=user)
 
 
-def _role_password(settings: SuiteSettings) -> str:
+def role_password(settings: SuiteSettings) -> str:
     """The service roles' password on an external server: set, or made once and kept."""
     if settings.role_password:
         return settings.role_password
@@ -60,7 +60,7 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
     Call it holding the data folder's RunLock: the cluster then belongs to this run alone.
     """
     if settings.database_url:
-        db = external_database(settings.database_url, role_password=_role_password(settings))
+        db = external_database(settings.database_url, role_password=role_password(settings))
         prepare_and_migrate(db, what="DATABASE_URL")
         yield Prepared(db, None, settings.demo and _load_demo_once(db, settings.demo_seed))
         return
