@@ -1,13 +1,11 @@
-"""GeoJSON in and out of the graph: a scalar plus conversions to and from PostGIS values."""
+"""GeoJSON in and out of the graph: the scalar, and PostGIS output to it."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, NewType
 
-import shapely
 import strawberry
-from shapely.geometry.base import BaseGeometry
 
 GeoJSON = NewType("GeoJSON", object)
 
@@ -20,15 +18,6 @@ SCALARS = {
         parse_value=lambda value: value,
     )
 }
-
-
-def geometry_from_geojson(value: dict[str, Any] | str) -> BaseGeometry:
-    """Parse a GeoJSON geometry (dict or text) into shapely; raises ValueError when malformed."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    try:
-        return shapely.from_geojson(text)
-    except shapely.errors.GEOSException as exc:
-        raise ValueError(f"not a GeoJSON geometry: {exc}") from exc
 
 
 def geojson_from_text(value: str | None) -> dict[str, Any] | None:

@@ -3,10 +3,7 @@ planner end to end through the gateway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from planner_api import (
     ASSIGN,
     ASSIGN_ZONE,
@@ -25,7 +22,6 @@ from planner_api import (
 from shapely import affinity
 
 from infra.demo.model import Demo
-from infra.setup import Prepared
 from stack import Running
 
 CHANGE_SETS = """query($c: String!, $first: Int, $after: String) {
@@ -37,21 +33,6 @@ CHANGE_SETS = """query($c: String!, $first: Int, $after: String) {
 CHANGE_SET = """query($id: ID!) { changeSet(id: $id) { number kind
   items { entity entityId before { version boundary organizationId partyGroupId }
           after { version boundary organizationId partyGroupId } } } }"""
-
-
-@pytest.fixture(scope="module")
-def grid(prepared: Prepared) -> Iterator[Grid]:
-    g = Grid(prepared.database.service_urls["grid"])
-    yield g
-    g.engine.dispose()
-
-
-@pytest.fixture
-def untouched(grid: Grid) -> Iterator[None]:
-    before = grid.fingerprint(versions=False)
-    yield
-    grid.assert_invariants()
-    assert grid.fingerprint(versions=False) == before
 
 
 def first_zone(grid: Grid) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -38,25 +37,8 @@ from shapely import affinity
 from shapely.geometry import LineString, box
 
 from infra.demo.model import Demo
-from infra.setup import Prepared
 from services.grid import validation
 from stack import Running
-
-
-@pytest.fixture(scope="module")
-def grid(prepared: Prepared) -> Iterator[Grid]:
-    g = Grid(prepared.database.service_urls["grid"])
-    yield g
-    g.engine.dispose()
-
-
-@pytest.fixture
-def untouched(grid: Grid) -> Iterator[None]:
-    """The test must leave the grid as it found it (content; versions may have grown)."""
-    before = grid.fingerprint(versions=False)
-    yield
-    grid.assert_invariants()
-    assert grid.fingerprint(versions=False) == before
 
 
 def busiest_zone(grid: Grid, code: str = COMMUNITY) -> dict:
