@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.graphiql import STATIC_DIR, graphiql_page
+from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.http import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -78,15 +79,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
         return render(outcome.body, status=status, media_type=media_type)
 
-    async def healthz(request: Request) -> JSONResponse:
-        gateway: Gateway = request.app.state.gateway
-        subgraphs = await gateway.health()
-        return JSONResponse({"status": "ok", "subgraphs": subgraphs})
-
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *HEALTH_ROUTES,
             *MAP_ROUTES,
             *TILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -90,6 +90,50 @@ async def check_zone_organization(
     await _check(org, org_id, community_code, kinds, field)
 
 
+async def check_restorable(
+    org: OrgClient,
+    community_code: str,
+    zone_organizations: list[uuid.UUID],
+    groups: list[uuid.UUID],
+    field: str = "communityCode",
+) -> None:
+    """Undo re-points zones and buildings at organizations they had before; each must still be
+    one they could be assigned to now (live, of this community, of the right kind), checked
+    through org in one request. Undo is refused otherwise, naming them."""
+    ids = list(dict.fromkeys([*zone_organizations, *groups]))
+    if not ids:
+        return
+    try:
+        facts = await org.organizations(ids)
+        branch = False
+        if any(f.kind == "party_group" for i, f in facts.items() if i in zone_organizations):
+            kinds = await org.community_kinds([community_code])
+            branch = kinds.get(community_code) == "branch"
+    except OrgUnavailableError:
+        raise _unavailable(field) from None
+    zone_kinds = ("party_group",) if branch else ("grid_branch",)
+    refused: list[tuple[str, str]] = []
+    for ids_of, kinds in ((zone_organizations, zone_kinds), (groups, ("party_group",))):
+        for org_id in dict.fromkeys(ids_of):
+            fact = facts.get(org_id)
+            if fact is None:
+                refused.append((f"党组织 {org_id} 不存在", f"organization {org_id} does not exist"))
+                continue
+            why = _refuse(fact, community_code, kinds)
+            if why is not None:
+                refused.append((f"{fact.name} {why[0]}", f"{fact.name} {why[1]}"))
+    if refused:
+        raise DomainError(
+            UserErrorCode.RULE_VIOLATION,
+            "无法撤销：原党组织已不可用（" + "；".join(zh for zh, _ in refused) + "）",
+            "Cannot undo: organizations it would restore are no longer valid ("
+            + "; ".join(en for _, en in refused)
+            + ")",
+            [field],
+            rule="assignment.live_organization_of_community",
+        )
+
+
 async def _buildings_by_ids(plan: Plan, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
     rows = await plan.conn.execute(
         text(

@@ -32,6 +32,7 @@ The domain takes the connection and the org client explicitly; no GraphQL here.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import uuid
 from collections import Counter
@@ -40,11 +41,22 @@ from dataclasses import astuple, dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.grid.models import SRID, building, community, zone
-from services.grid.org_client import OrgClient, OrgUnavailableError, Residents
+from services.grid.org_client import CoverageFacts, OrgClient, OrgUnavailableError, Residents
 from services.grid.places import GEOJSON_DIGITS
 
 BRANCH = "branch"  # 社区党支部: Party groups sit in zones
@@ -54,6 +66,10 @@ REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")  # 统计用区划代码: di
 class BuildingState(Enum):
     """A building's coverage, as the map pages colour it."""
 
+    # Members are singletons, so identity hashing is correct; Enum's own __hash__ is Python
+    # code, and classification hashes states and kinds for every building it counts.
+    __hash__ = object.__hash__
+
     COVERED = "covered"
     GAP = "gap"
     GAP_WITH_MEMBERS = "gap_with_members"
@@ -62,6 +78,8 @@ class BuildingState(Enum):
 
 class GapKind(Enum):
     """The five gaps; the value is the severity (1 most severe)."""
+
+    __hash__ = object.__hash__  # as BuildingState's
 
     BUILDING_WITH_MEMBERS = 1
     BUILDING = 2
@@ -218,55 +236,62 @@ class Coverage:
 # --- SQL -------------------------------------------------------------------------------
 
 
-def _envelope(bbox: BBox) -> ColumnElement:
-    return func.ST_MakeEnvelope(bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat, SRID)
+# Statements are built once per scope shape (what the scope names, and whether it has a box)
+# and bound per call: building a Core statement and its cache key costs SQLAlchemy more than
+# the database spends on one community.
+_BOX = tuple(bindparam(f"box_{i}", type_=Float) for i in range(4))
 
 
-def _in_box(geometry: ColumnElement, bbox: BBox | None) -> ColumnElement:
+def _in_box(geometry: ColumnElement, boxed: bool) -> ColumnElement:
     # `&&` lets the GiST index pick candidates; ST_Intersects keeps only true overlaps.
-    if bbox is None:
+    if not boxed:
         return true()
-    envelope = _envelope(bbox)
+    envelope = func.ST_MakeEnvelope(*_BOX, SRID)
     return and_(geometry.op("&&")(envelope), func.ST_Intersects(geometry, envelope))
 
 
-def _community_filter(scope: Scope) -> ColumnElement:
-    code = scope.region_code
-    if code is not None:
-        column = {6: community.c.district_code, 9: community.c.street_code, 12: community.c.code}
-        return column[len(code)] == code
-    if scope.zone_id is not None:
-        return community.c.code.in_(select(zone.c.community_code).where(zone.c.id == scope.zone_id))
-    ids = list(scope.building_ids or ())
-    return community.c.code.in_(select(building.c.community_code).where(building.c.id.in_(ids)))
+def _community_filter(shape: str) -> ColumnElement:
+    if shape in ("district", "street", "community"):
+        column = {
+            "district": community.c.district_code,
+            "street": community.c.street_code,
+            "community": community.c.code,
+        }
+        return column[shape] == bindparam("code")
+    if shape == "zone":
+        return community.c.code.in_(
+            select(zone.c.community_code).where(zone.c.id == bindparam("zone_id"))
+        )
+    return community.c.code.in_(
+        select(building.c.community_code).where(building.c.id.in_(bindparam("building_ids")))
+    )
 
 
-def _building_filter(scope: Scope) -> ColumnElement:
-    conditions = [_in_box(building.c.footprint, scope.bbox)]
-    if scope.zone_id is not None:
-        conditions.append(building.c.zone_id == scope.zone_id)
-    if scope.building_ids is not None:
-        conditions.append(building.c.id.in_(list(scope.building_ids)))
+def _building_filter(shape: str, boxed: bool) -> ColumnElement:
+    conditions = [_in_box(building.c.footprint, boxed)]
+    if shape == "zone":
+        conditions.append(building.c.zone_id == bindparam("zone_id"))
+    if shape == "buildings":
+        conditions.append(building.c.id.in_(bindparam("building_ids")))
     return and_(*conditions)
 
 
-def _zone_filter(scope: Scope) -> ColumnElement:
-    if scope.building_ids is not None:
+def _zone_filter(shape: str, boxed: bool) -> ColumnElement:
+    if shape == "buildings":
         return false()  # building states need no zone figures
-    conditions = [_in_box(zone.c.boundary, scope.bbox)]
-    if scope.zone_id is not None:
-        conditions.append(zone.c.id == scope.zone_id)
+    conditions = [_in_box(zone.c.boundary, boxed)]
+    if shape == "zone":
+        conditions.append(zone.c.id == bindparam("zone_id"))
     return and_(*conditions)
 
 
-async def _load_places(
-    conn: AsyncConnection, scope: Scope
-) -> tuple[list[PlacedCommunity], list[PlacedZone], list[PlacedBuilding]]:
-    """The scope's communities with their zones (one query) and buildings (a second)."""
+@functools.cache
+def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
+    """The zones query and the buildings query for one scope shape."""
     any_group = exists().where(
         building.c.community_code == community.c.code, building.c.party_group_id.is_not(None)
     )
-    zone_rows = await conn.execute(
+    zones = (
         select(
             community.c.code,
             community.c.street_code,
@@ -278,24 +303,14 @@ async def _load_places(
         )
         .select_from(
             community.outerjoin(
-                zone, and_(zone.c.community_code == community.c.code, _zone_filter(scope))
+                zone,
+                and_(zone.c.community_code == community.c.code, _zone_filter(shape, boxed)),
             )
         )
-        .where(_community_filter(scope))
+        .where(_community_filter(shape))
         .order_by(community.c.code, zone.c.name)
     )
-    communities: dict[str, PlacedCommunity] = {}
-    zones: list[PlacedZone] = []
-    for r in zone_rows.mappings():
-        communities.setdefault(
-            r["code"],
-            PlacedCommunity(
-                r["code"], r["street_code"], r["district_code"], r["any_building_group"]
-            ),
-        )
-        if r["id"] is not None:
-            zones.append(PlacedZone(r["id"], r["code"], r["name"], r["has_organization"]))
-    building_rows = await conn.execute(
+    buildings = (
         select(
             building.c.id,
             building.c.community_code,
@@ -309,10 +324,43 @@ async def _load_places(
                 zone, zone.c.id == building.c.zone_id
             )
         )
-        .where(_community_filter(scope), _building_filter(scope))
+        .where(_community_filter(shape), _building_filter(shape, boxed))
         .order_by(building.c.community_code, building.c.name, building.c.id)
     )
-    buildings = [PlacedBuilding(**r) for r in building_rows.mappings()]
+    return zones, buildings
+
+
+_LEVELS = {6: "district", 9: "street", 12: "community"}
+
+
+def _shape_and_params(scope: Scope) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    if scope.bbox is not None:
+        params.update(zip((p.key for p in _BOX), astuple(scope.bbox), strict=True))
+    if scope.region_code is not None:
+        return _LEVELS[len(scope.region_code)], {**params, "code": scope.region_code}
+    if scope.zone_id is not None:
+        return "zone", {**params, "zone_id": scope.zone_id}
+    return "buildings", {**params, "building_ids": list(scope.building_ids or ())}
+
+
+async def _load_places(
+    conn: AsyncConnection, scope: Scope
+) -> tuple[list[PlacedCommunity], list[PlacedZone], list[PlacedBuilding]]:
+    """The scope's communities with their zones (one query) and buildings (a second)."""
+    shape, params = _shape_and_params(scope)
+    zones_query, buildings_query = _statements(shape, scope.bbox is not None)
+    communities: dict[str, PlacedCommunity] = {}
+    zones: list[PlacedZone] = []
+    for code, street, district, any_group, zone_id, name, has_org in await conn.execute(
+        zones_query, params
+    ):
+        if code not in communities:
+            communities[code] = PlacedCommunity(code, street, district, any_group)
+        if zone_id is not None:
+            zones.append(PlacedZone(zone_id, code, name, has_org))
+    rows = await conn.execute(buildings_query, params)
+    buildings = [PlacedBuilding(*row) for row in rows]
     return list(communities.values()), zones, buildings
 
 
@@ -341,23 +389,14 @@ async def gap_geometries(conn: AsyncConnection, gaps: Sequence[Gap]) -> dict[uui
 # --- org -------------------------------------------------------------------------------
 
 
-async def _org_facts(
-    org: OrgClient, codes: list[str], *, any_buildings: bool
-) -> tuple[dict[str, str | None], dict[uuid.UUID, Residents]] | None:
-    """Community kinds and the resident counts of the communities' buildings from org, one
-    request each; None if org is down."""
+async def _org_facts(org: OrgClient, region_codes: list[str]) -> CoverageFacts | None:
+    """Community kinds and resident counts from org in one request; None if org is down."""
+    if not region_codes:
+        return CoverageFacts(kinds={}, residents={})
     try:
-        kinds, residents = await asyncio.gather(
-            org.community_kinds(codes) if codes else _nothing(),
-            org.residents(codes) if codes and any_buildings else _nothing(),
-        )
+        return await org.coverage_facts(region_codes)
     except OrgUnavailableError:
         return None
-    return kinds, residents
-
-
-async def _nothing() -> dict:
-    return {}
 
 
 # --- pure classification and ranking ---------------------------------------------------
@@ -491,12 +530,23 @@ def classify(
 
 async def coverage(conn: AsyncConnection, org: OrgClient, *, scope: Scope) -> Coverage:
     """Coverage of a region (district, street office, community by code prefix), a zone or
-    some buildings, optionally within a box: two set-based queries and two org requests in
-    parallel (kinds and resident counts of the scope's communities), whatever its size."""
-    communities, zones, buildings = await _load_places(conn, scope)
-    facts = await _org_facts(org, [c.code for c in communities], any_buildings=bool(buildings))
-    kinds, residents = facts if facts is not None else (None, None)
-    return classify(communities, zones, buildings, kinds, residents, scope)
+    some buildings, optionally within a box: two set-based queries and one org request,
+    whatever its size. A region's org request runs while the queries do (org answers by
+    region code); a zone or buildings need the queries first to know their communities."""
+    if scope.region_code is not None:
+        asked = asyncio.ensure_future(_org_facts(org, [scope.region_code]))
+        try:
+            communities, zones, buildings = await _load_places(conn, scope)
+        except BaseException:
+            asked.cancel()
+            raise
+        facts = await asked
+    else:
+        communities, zones, buildings = await _load_places(conn, scope)
+        facts = await _org_facts(org, [c.code for c in communities])
+    if facts is None:
+        return classify(communities, zones, buildings, None, None, scope)
+    return classify(communities, zones, buildings, facts.kinds, facts.residents, scope)
 
 
 async def building_states(

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
 from services.common.pagination import Page, fetch_page
+from services.grid.assignments import check_restorable
 from services.grid.models import change_set
+from services.grid.org_client import OrgClient
 from services.grid.validation import PlanRefusedError
 
 if TYPE_CHECKING:
@@ -280,7 +282,21 @@ async def _restore_zone(conn: AsyncConnection, code: str, item: dict) -> None:
     await conn.execute(text(sql), values)
 
 
-def undo_latest(community_code: str) -> Any:
+def _restored_organizations(items: list[dict]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Organizations undo would point zones and buildings at again (those they had before and
+    no longer have): their liveness may have changed since (dissolved, moved)."""
+    zones: list[uuid.UUID] = []
+    groups: list[uuid.UUID] = []
+    for item in items:
+        before, after = item["before"] or {}, item["after"] or {}
+        key = "organizationId" if item["entity"] == "zone" else "partyGroupId"
+        wanted = before.get(key)
+        if wanted and wanted != after.get(key):
+            (zones if item["entity"] == "zone" else groups).append(uuid.UUID(wanted))
+    return zones, groups
+
+
+def undo_latest(community_code: str, org: OrgClient) -> Any:
     """The operation undoing the community's latest change set not yet undone."""
 
     async def undo(plan: Plan) -> None:
@@ -289,6 +305,7 @@ def undo_latest(community_code: str) -> Any:
         target = await _latest_target(conn, community_code)
         items = await items_of(conn, target["id"])
         await _check_unchanged(conn, community_code, items)
+        await check_restorable(org, community_code, *_restored_organizations(items))
         zones = [i for i in items if i["entity"] == "zone"]
         buildings = [i for i in items if i["entity"] == "building"]
         await plan.track_zones([i["entity_id"] for i in zones])

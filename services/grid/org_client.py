@@ -15,11 +15,13 @@ import httpx
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id name kind isLive community { code } } } }"""
 
-RESIDENTS = """query ($codes: [String!]!) { residentCounts(communityCodes: $codes) {
-  buildingId total selfManaged nonSelfManaged jointlyManaged notReportedIn } }"""
+# Coverage needs both for the same regions, in one round trip; the resident figures come as
+# columns (cheap for org to produce, see org's `regionResidents`).
+COVERAGE_FACTS = """query ($regions: [String!]!) { regionResidents(regionCodes: $regions) {
+  communities { code kind } buildingIds total notReportedIn } }"""
 
-COMMUNITY_ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
-  ... on Community { code organization { id kind } } } }"""
+COMMUNITY_KINDS = """query ($regions: [String!]!) {
+  communityKinds(regionCodes: $regions) { code kind } }"""
 
 BATCH = 2000  # representations per request: keeps each request and response moderate
 
@@ -39,11 +41,18 @@ class OrganizationFact:
 
 @dataclass(frozen=True)
 class Residents:
+    """Resident Party members of one building: all, and those not reported in (plan 三)."""
+
     total: int = 0
-    self_managed: int = 0
-    non_self_managed: int = 0
-    jointly_managed: int = 0
     not_reported_in: int = 0
+
+
+@dataclass(frozen=True)
+class CoverageFacts:
+    """What coverage needs from org about some regions' communities."""
+
+    kinds: dict[str, str | None]  # community code -> kind of its organization (lower-case)
+    residents: dict[uuid.UUID, Residents]  # a building absent here has none
 
 
 class OrgClient:
@@ -87,26 +96,24 @@ class OrgClient:
             if e is not None
         }
 
-    async def residents(self, community_codes: list[str]) -> dict[uuid.UUID, Residents]:
-        """Party members living in each building of these communities, by management type, in
-        one request; a building absent from the answer has none."""
-        data = await self._query(RESIDENTS, {"codes": community_codes})
-        return {
-            uuid.UUID(c["buildingId"]): Residents(
-                total=c["total"],
-                self_managed=c["selfManaged"],
-                non_self_managed=c["nonSelfManaged"],
-                jointly_managed=c["jointlyManaged"],
-                not_reported_in=c["notReportedIn"],
-            )
-            for c in data["residentCounts"]
-        }
+    async def coverage_facts(self, region_codes: list[str]) -> CoverageFacts:
+        """Community kinds and the resident members of every building at or below these
+        regions (6, 9 or 12-digit codes), in one request."""
+        table = (await self._query(COVERAGE_FACTS, {"regions": region_codes}))["regionResidents"]
+        return CoverageFacts(
+            kinds=_kinds(table["communities"]),
+            residents={
+                uuid.UUID(building): Residents(total, pending)
+                for building, total, pending in zip(
+                    table["buildingIds"], table["total"], table["notReportedIn"], strict=True
+                )
+            },
+        )
 
     async def community_kinds(self, codes: list[str]) -> dict[str, str | None]:
         """The kind of each community's own organization (committee, general branch, branch)."""
-        reps = [{"__typename": "Community", "code": code} for code in codes]
-        return {
-            e["code"]: (e["organization"] or {}).get("kind", "").lower() or None
-            for e in await self._entities(COMMUNITY_ORGANIZATIONS, reps)
-            if e is not None
-        }
+        return _kinds((await self._query(COMMUNITY_KINDS, {"regions": codes}))["communityKinds"])
+
+
+def _kinds(rows: list[dict]) -> dict[str, str | None]:
+    return {row["code"]: row["kind"].lower() if row["kind"] else None for row in rows}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.org import regions
 from services.org.models import member, party_organization
 
 # plan (二): 社区党委、社区党总支、社区党支部 — the three kinds of community organization.
@@ -72,43 +73,87 @@ def _no_residents() -> dict[str, int]:
     return {"total": 0, "self": 0, "non_self": 0, "joint": 0, "pending": 0}
 
 
-async def _count_residents(
-    conn: AsyncConnection, which: ColumnElement[bool]
-) -> dict[uuid.UUID, dict[str, int]]:
+def _count_residents(which: ColumnElement[bool]) -> Select:
     """One GROUP BY over the members who have not left and match `which`: per home building,
     the total, each management type (self, non_self, joint) and those not yet reported in
-    (pending). Buildings with no such member are absent."""
-    rows = await conn.execute(
+    (pending), ordered by building. Buildings with no such member are absent. The database
+    does the sums: one row per building reaches Python."""
+    management = member.c.management
+    return (
         select(
             member.c.home_building_id,
-            member.c.management,
-            member.c.reporting_status,
             func.count(),
+            func.count().filter(management == "self"),
+            func.count().filter(management == "non_self"),
+            func.count().filter(management == "joint"),
+            func.count().filter(member.c.reporting_status == "pending"),
         )
         .where(which, member.c.home_building_id.is_not(None), member.c.left_on.is_(None))
-        .group_by(member.c.home_building_id, member.c.management, member.c.reporting_status)
+        .group_by(member.c.home_building_id)
+        .order_by(member.c.home_building_id)  # the database sorts UUIDs far faster than Python
     )
-    counts: dict[uuid.UUID, dict[str, int]] = {}
-    for building, management, status, n in rows:
-        entry = counts.setdefault(building, _no_residents())
-        entry["total"] += n
-        entry[management] += n
-        if status == "pending":
-            entry["pending"] += n
-    return counts
+
+
+def _by_building(rows: Iterable[Row]) -> dict[uuid.UUID, dict[str, int]]:
+    return {
+        building: {
+            "total": total,
+            "self": own,
+            "non_self": non_self,
+            "joint": joint,
+            "pending": pending,
+        }
+        for building, total, own, non_self, joint, pending in rows
+    }
+
+
+_RESIDENTS_IN_REGIONS = _count_residents(member.c.community_code.in_(regions.COMMUNITY_CODES_UNDER))
+
+_COMMUNITIES = regions.COMMUNITY_CODES_UNDER.subquery()
+_COMMUNITY_KINDS_IN_REGIONS = (
+    select(_COMMUNITIES.c.code, party_organization.c.kind)
+    .select_from(
+        _COMMUNITIES.outerjoin(
+            party_organization,
+            and_(
+                party_organization.c.community_code == _COMMUNITIES.c.code,
+                party_organization.c.kind.in_(COMMUNITY_KINDS),
+                _live,
+            ),
+        )
+    )
+    .order_by(_COMMUNITIES.c.code)
+)
 
 
 async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUID]) -> list[dict]:
     """Members living in each building, by management type, and those not yet reported in."""
-    counts = await _count_residents(conn, member.c.home_building_id.in_(building_ids))
+    rows = await conn.execute(_count_residents(member.c.home_building_id.in_(building_ids)))
+    counts = _by_building(rows)
     return [counts.get(b) or _no_residents() for b in building_ids]
 
 
-async def resident_counts_of_communities(
-    conn: AsyncConnection, community_codes: Sequence[str]
+async def resident_counts_in_regions(
+    conn: AsyncConnection, region_codes: Sequence[str]
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """The same counts for every building of some communities that has a resident member, in
-    one query (grid's coverage asks for whole communities at once; buildings absent here have
-    none). A member's home is a building of the member's own community: registering or
-    moving a member checks that with grid."""
-    return await _count_residents(conn, member.c.community_code.in_(community_codes))
+    """The same counts for every building of the communities at or below these regions (6, 9
+    or 12-digit codes; others are a ValueError) that has a resident member, in one query
+    (grid's coverage asks for whole regions at once; buildings absent here have none). A
+    member's home is a building of the member's own community: registering or moving a member
+    checks that with grid."""
+    patterns = regions.prefixes(region_codes)
+    if not patterns:
+        return {}
+    return _by_building(await conn.execute(_RESIDENTS_IN_REGIONS, {"prefixes": patterns}))
+
+
+async def community_kinds_in_regions(
+    conn: AsyncConnection, region_codes: Sequence[str]
+) -> list[tuple[str, str | None]]:
+    """(code, kind of its live community organization or None) for every community at or
+    below these regions, by code."""
+    patterns = regions.prefixes(region_codes)
+    if not patterns:
+        return []
+    rows = await conn.execute(_COMMUNITY_KINDS_IN_REGIONS, {"prefixes": patterns})
+    return [(code, kind) for code, kind in rows]

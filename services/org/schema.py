@@ -7,8 +7,10 @@ TYPES (entities to register) and LOADERS (batch queries behind per-request DataL
 from __future__ import annotations
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from services.common.columns import SCALARS
 from services.common.documents import document_caches
 from services.org.graph import (
     core,
@@ -42,6 +44,7 @@ schema = strawberry.federation.Schema(
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
     extensions=document_caches(),
+    config=StrawberryConfig(scalar_map=SCALARS),
 )
 
 QUERIES = {name: query for m in MODULES for name, query in m.LOADERS.items()}

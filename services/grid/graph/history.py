@@ -205,7 +205,7 @@ class HistoryMutations:
     ) -> PlanResult:
         return await plan(
             info,
-            lambda: history.undo_latest(community_code),
+            lambda: history.undo_latest(community_code, info.context["org"]),
             kind="undo",
             reason=reason,
             dry_run=dry_run,

@@ -1,8 +1,11 @@
-"""Resident Party members of whole communities' buildings, in one set-based query.
+"""What grid's coverage asks org for whole regions at once: the resident Party members of every
+building, and the kind of each community's organization.
 
-Grid's coverage ranks gaps by these counts for every building it covers; asking for them per
-`Building` entity resolves each representation one by one, so this root query answers for
-whole communities with one GROUP BY and plain objects.
+Coverage ranks its gaps by resident members for every building it covers. Asking per `Building`
+entity resolves each representation one by one, and even a list of small objects costs the
+executor one completion step per number; `regionResidents` answers with one GROUP BY as
+columns (services.common.columns), each serialized in one step, and the communities' kinds
+from the same connection.
 """
 
 from __future__ import annotations
@@ -10,30 +13,70 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from services.common.columns import IDColumn, IntColumn
 from services.org import organizations
-from services.org.graph.core import ResidentCounts
+from services.org.graph.core import OrganizationKind
 
 
-@strawberry.type(description="Party members living in one building, by management type.")
-class BuildingResidents(ResidentCounts):
-    building_id: strawberry.ID = strawberry.field(description="A grid Building id.")
+@strawberry.type(description="A community and the kind of its own Party organization.")
+class CommunityKind:
+    code: str
+    kind: OrganizationKind | None = strawberry.field(
+        description="COMMUNITY_COMMITTEE, GENERAL_BRANCH or BRANCH; null if it has none live."
+    )
+
+
+def _kinds(rows: list[tuple[str, str | None]]) -> list[CommunityKind]:
+    return [
+        CommunityKind(code=code, kind=OrganizationKind(kind) if kind else None)
+        for code, kind in rows
+    ]
+
+
+@strawberry.type(
+    description="The communities of some regions with their organizations' kinds, and the "
+    "Party members living in their buildings as columns: entry i of every column is building "
+    "i. Only buildings with a resident member who has not left are listed."
+)
+class RegionResidents:
+    communities: list[CommunityKind]
+    building_ids: IDColumn = strawberry.field(description="Grid Building ids, ordered.")
+    total: IntColumn
+    self_managed: IntColumn = strawberry.field(description="自管党员.")
+    non_self_managed: IntColumn = strawberry.field(description="非自管党员.")
+    jointly_managed: IntColumn = strawberry.field(description="联管党员.")
+    not_reported_in: IntColumn = strawberry.field(
+        description="Non-self-managed, not yet reported in."
+    )
 
 
 @strawberry.type
 class ResidentQueries:
     @strawberry.field(
-        description="Resident members of the buildings of these communities that have at least "
-        "one who has not left, by building id; a building absent here has none."
+        description="The communities at or below these regions (6, 9 or 12-digit codes) and "
+        "the resident members of their buildings (what grid's coverage needs, in one call)."
     )
-    async def resident_counts(
-        self, info: Info, community_codes: list[str]
-    ) -> list[BuildingResidents]:
+    async def region_residents(self, info: Info, region_codes: list[str]) -> RegionResidents:
         async with info.context["engine"].connect() as conn:
-            counts = await organizations.resident_counts_of_communities(conn, community_codes)
-        return [
-            BuildingResidents.from_counts(c, building_id=strawberry.ID(str(building)))
-            for building, c in sorted(counts.items())
-        ]
+            kinds = await organizations.community_kinds_in_regions(conn, region_codes)
+            counts = await organizations.resident_counts_in_regions(conn, region_codes)
+        rows = counts.values()  # by building id, as the query orders them
+        return RegionResidents(
+            communities=_kinds(kinds),
+            building_ids=IDColumn(list(counts)),
+            total=IntColumn([c["total"] for c in rows]),
+            self_managed=IntColumn([c["self"] for c in rows]),
+            non_self_managed=IntColumn([c["non_self"] for c in rows]),
+            jointly_managed=IntColumn([c["joint"] for c in rows]),
+            not_reported_in=IntColumn([c["pending"] for c in rows]),
+        )
+
+    @strawberry.field(
+        description="Every community at or below these regions with its organization's kind."
+    )
+    async def community_kinds(self, info: Info, region_codes: list[str]) -> list[CommunityKind]:
+        async with info.context["engine"].connect() as conn:
+            return _kinds(await organizations.community_kinds_in_regions(conn, region_codes))
 
 
 QUERY_TYPES = (ResidentQueries,)

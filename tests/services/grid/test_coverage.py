@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 import shapely
 from shapely.geometry import box
@@ -18,9 +19,10 @@ from shapely.geometry import box
 from expectations import expected_zone
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, PARTY_GROUP, SELF_MANAGED, Demo
 from infra.setup import Prepared
+from infra.supervisor import free_port
 from services.common.database import make_engine
 from services.grid import coverage as domain
-from services.grid.org_client import OrgUnavailableError
+from services.grid.org_client import OrgClient, OrgUnavailableError
 from stack import Running
 
 FIGURES = """buildings covered percent orphans zones zonesWithoutOrganization residentMembers
@@ -336,26 +338,21 @@ def test_through_the_gateway(running: Running, demo: Demo) -> None:
 # --- without org: figures still come, without resident figures ----------------------------
 
 
-class _DownOrg:
-    async def residents(self, building_ids: list[uuid.UUID]) -> dict:
-        raise OrgUnavailableError("down")
-
-    async def community_kinds(self, codes: list[str]) -> dict:
-        raise OrgUnavailableError("down")
-
-
 def test_org_down_gives_coverage_without_residents(
     prepared: Prepared, demo: Demo, facts: dict
 ) -> None:
     code = _pick_communities(demo, facts)["branch"]
 
     async def run() -> domain.Coverage:
+        # A real client of an org that is not there: nothing listens on this port.
         engine = make_engine(prepared.database.service_urls["grid"], pool_size=1)
+        url = f"http://127.0.0.1:{free_port()}/graphql"
         try:
-            async with engine.connect() as conn:
-                return await domain.coverage(
-                    conn, _DownOrg(), scope=domain.Scope(region_code=code[:6])
-                )
+            async with httpx.AsyncClient() as client, engine.connect() as conn:
+                down = OrgClient(url, client)
+                with pytest.raises(OrgUnavailableError):
+                    await down.community_kinds([code])
+                return await domain.coverage(conn, down, scope=domain.Scope(region_code=code[:6]))
         finally:
             await engine.dispose()
 

@@ -181,3 +181,60 @@ def test_the_planner_end_to_end_through_the_gateway(
     assert not named.get("errors"), named["errors"]
     changes = named["data"]["redrawZone"]["diff"]["buildings"]
     assert changes and all(c["before"]["branch"]["name"] for c in changes if c["before"]["branch"])
+
+
+CREATE_GROUP = """mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) {
+  organization { id } errors { code } } }"""
+DISSOLVE = """mutation ($id: ID!) { dissolveOrganization(id: $id) { errors { code message } } }"""
+
+
+def test_undo_refuses_to_restore_a_dissolved_group(
+    running: Running, grid: Grid, demo: Demo, untouched: None
+) -> None:
+    """An undo would point a building back at its former Party group; if org has dissolved
+    that group since, the undo is refused (DOMAIN: an assignment points at a live
+    organization of its community) and nothing changes."""
+    top = next(
+        o
+        for o in demo.organizations
+        if o.community_code == COMMUNITY and o.kind in ("community_committee", "general_branch")
+    )
+    made = running.post(
+        running.subgraphs["org"],
+        CREATE_GROUP,
+        {
+            "input": {
+                "communityCode": COMMUNITY,
+                "name": "撤销测试党小组",
+                "kind": "PARTY_GROUP",
+                "parentId": str(top.id),
+            }
+        },
+    )["data"]["createOrganization"]
+    assert made["errors"] == []
+    doomed = made["organization"]["id"]
+    building = str(buildings_of(demo, COMMUNITY)[1].id)
+    with grid.engine.connect() as conn:
+        original = conn.exec_driver_sql(
+            "SELECT party_group_id FROM grid.building WHERE id = %s", (building,)
+        ).scalar_one()
+    other = next(
+        str(g) for g in organizations(demo, COMMUNITY, "party_group") if str(g) != str(original)
+    )
+    ok(call(running, ASSIGN, c=COMMUNITY, g=doomed, ids=[building], dry=False))
+    ok(call(running, ASSIGN, c=COMMUNITY, g=other, ids=[building], dry=False))
+    gone = running.post(running.subgraphs["org"], DISSOLVE, {"id": doomed})
+    assert gone["data"]["dissolveOrganization"]["errors"] == []
+
+    before = grid.fingerprint()
+    result = refused(call(running, UNDO, c=COMMUNITY), "RULE_VIOLATION")
+    assert "撤销测试党小组" in result["errors"][0]["message"]
+    assert "is dissolved" in result["errors"][0]["messageEn"]
+    assert grid.fingerprint() == before
+    # The preview says the same and writes nothing either.
+    refused(call(running, UNDO, c=COMMUNITY, dry=True), "RULE_VIOLATION")
+    assert grid.fingerprint() == before
+
+    # Put the building back as it was (a new change set, not an undo).
+    restore = str(original) if original else None
+    ok(call(running, ASSIGN, c=COMMUNITY, g=restore, ids=[building], dry=False))

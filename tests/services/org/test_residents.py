@@ -1,6 +1,7 @@
-"""Org's set-based resident counts (`residentCounts`): the Party members living in each
-building of whole communities, which grid's coverage ranks its gaps by — compared with the
-demo district, computed here from its buildings and members."""
+"""Org's set-based answers for grid's coverage: `regionResidents` (the Party members living in
+each building of whole regions, as columns, which coverage ranks its gaps by, and the kinds of
+the regions' communities) and `communityKinds` — compared with the demo district, computed
+here from its data."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import Collection
 
 from org_api import mutate, query, register
 
+from infra.demo.model import COMMUNITY_KINDS as KINDS_OF_COMMUNITY
 from infra.demo.model import SELF_MANAGED, Demo
 from stack import Running
 
-RESIDENT_COUNTS = """query ($codes: [String!]!) { residentCounts(communityCodes: $codes) {
-  buildingId total selfManaged nonSelfManaged jointlyManaged notReportedIn } }"""
+RESIDENT_TABLE = """query ($codes: [String!]!) { regionResidents(regionCodes: $codes) {
+  buildingIds total selfManaged nonSelfManaged jointlyManaged notReportedIn } }"""
 FIELD_OF_MANAGEMENT = {
     "self": "selfManaged",
     "non_self": "nonSelfManaged",
@@ -37,10 +39,12 @@ def expected_counts(demo: Demo, codes: Collection[str]) -> dict[str, dict[str, i
 
 
 def resident_counts(running: Running, codes: list[str]) -> dict[str, dict[str, int]]:
-    rows = query(running, RESIDENT_COUNTS, {"codes": codes})["residentCounts"]
-    by_building = {row.pop("buildingId"): row for row in rows}
-    assert len(by_building) == len(rows), "one entry per building"
-    return by_building
+    table = query(running, RESIDENT_TABLE, {"codes": codes})["regionResidents"]
+    ids = table.pop("buildingIds")
+    assert ids == sorted(ids), "ordered by building id"
+    assert all(len(column) == len(ids) for column in table.values()), "one entry per building"
+    assert len(set(ids)) == len(ids)
+    return {b: {f: table[f][i] for f in FIELDS} for i, b in enumerate(ids)}
 
 
 def test_one_community_matches_the_demo(running: Running, demo: Demo) -> None:
@@ -90,7 +94,52 @@ def test_members_who_left_are_excluded(running: Running, demo: Demo) -> None:
     assert resident_counts(running, [code]) == before
 
 
+def test_a_street_or_district_code_covers_its_communities(running: Running, demo: Demo) -> None:
+    district = next(r.code for r in demo.regions if r.level == "district")
+    street = next(r.code for r in demo.regions if r.level == "street")
+    of_street = {c.code for c in demo.communities if c.code.startswith(street)}
+    assert 0 < len(of_street) < len(demo.communities)
+    assert resident_counts(running, [street]) == expected_counts(demo, of_street)
+    every = {c.code for c in demo.communities}
+    assert resident_counts(running, [district]) == expected_counts(demo, every)
+    # Overlapping regions count each building once.
+    assert resident_counts(running, [district, street]) == expected_counts(demo, every)
+
+
 def test_unknown_or_no_community_gives_nothing(running: Running) -> None:
     assert resident_counts(running, ["410104999999"]) == {}
     assert resident_counts(running, []) == {}
-    assert resident_counts(running, ["not a code"]) == {}
+
+
+def test_a_malformed_region_code_is_an_error(running: Running) -> None:
+    for bad in ("not a code", "4101", "41010400100%", ""):
+        result = running.post(running.subgraphs["org"], RESIDENT_TABLE, {"codes": [bad]})
+        assert result["data"] is None
+        assert (
+            "expected 6 (district), 9 (street) or 12 (community) digits"
+            in (result["errors"][0]["message"])
+        )
+
+
+COMMUNITY_KINDS = """query ($codes: [String!]!) { communityKinds(regionCodes: $codes) {
+  code kind } }"""
+
+
+def test_community_kinds_name_each_communitys_organization(running: Running, demo: Demo) -> None:
+    district = next(r.code for r in demo.regions if r.level == "district")
+    got = query(running, COMMUNITY_KINDS, {"codes": [district]})["communityKinds"]
+    expected = {
+        o.community_code: o.kind.upper() for o in demo.organizations if o.kind in KINDS_OF_COMMUNITY
+    }
+    assert [row["code"] for row in got] == sorted(c.code for c in demo.communities)
+    assert {row["code"]: row["kind"] for row in got} == {
+        c.code: expected.get(c.code) for c in demo.communities
+    }
+    assert len(set(expected.values())) == 3  # committee, general branch and branch all occur
+    bundled = """query ($codes: [String!]!) { regionResidents(regionCodes: $codes) {
+      communities { code kind } } }"""
+    assert query(running, bundled, {"codes": [district]})["regionResidents"]["communities"] == got
+    one = demo.communities[0].code
+    assert query(running, COMMUNITY_KINDS, {"codes": [one]})["communityKinds"] == [
+        {"code": one, "kind": expected.get(one)}
+    ]
