@@ -24,7 +24,8 @@ Gap 5 is listed per building (one entry for the members of a building who have n
 in); ``GapCounts.not_reported_in`` counts the members. Each gap's ``residents`` is the number of
 Party members it concerns, which ranks gaps of one severity: the building's resident members
 (gaps 1, 2, 4), those of the zone's buildings in the requested area (3), or the members not
-reported in (5). Ties go by name, then community code and id, so the order is total.
+reported in (5). Ties go by name (as people read it: 2号楼 before 10号楼, the database's
+`natural_key`), then community code and id, so the order is total.
 
 The domain takes the connection and the org client explicitly; no GraphQL here.
 """
@@ -130,6 +131,7 @@ class PlacedBuilding:
     id: uuid.UUID
     community_code: str
     name: str
+    name_key: str  # sorts as people read the name
     zone_id: uuid.UUID | None
     has_group: bool  # its own Party group (党小组建到楼栋)
     zone_has_organization: bool  # its zone's grid branch or zone group
@@ -140,6 +142,7 @@ class PlacedZone:
     id: uuid.UUID
     community_code: str
     name: str
+    name_key: str
     has_organization: bool
 
 
@@ -156,6 +159,7 @@ class Gap:
     kind: GapKind
     community_code: str
     name: str
+    name_key: str
     residents: int  # Party members the gap concerns (see the module docstring)
     not_reported_in: int = 0
     building_id: uuid.UUID | None = None
@@ -173,7 +177,7 @@ class Gap:
 
     def sort_key(self) -> tuple[int, int, str, str, str]:
         """Severity, then members concerned (most first), then name: a total order."""
-        return (self.severity, -self.residents, self.name, self.community_code, str(self.id))
+        return (self.severity, -self.residents, self.name_key, self.community_code, str(self.id))
 
 
 @dataclass(frozen=True)
@@ -299,6 +303,7 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
             any_group.label("any_building_group"),
             zone.c.id,
             zone.c.name,
+            zone.c.name_key,
             zone.c.organization_id.is_not(None).label("has_organization"),
         )
         .select_from(
@@ -308,13 +313,14 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
             )
         )
         .where(_community_filter(shape))
-        .order_by(community.c.code, zone.c.name)
+        .order_by(community.c.code, zone.c.name_key, zone.c.id)
     )
     buildings = (
         select(
             building.c.id,
             building.c.community_code,
             building.c.name,
+            building.c.name_key,
             building.c.zone_id,
             building.c.party_group_id.is_not(None).label("has_group"),
             zone.c.organization_id.is_not(None).label("zone_has_organization"),
@@ -325,7 +331,7 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
             )
         )
         .where(_community_filter(shape), _building_filter(shape, boxed))
-        .order_by(building.c.community_code, building.c.name, building.c.id)
+        .order_by(building.c.community_code, building.c.name_key, building.c.id)
     )
     return zones, buildings
 
@@ -352,13 +358,13 @@ async def _load_places(
     zones_query, buildings_query = _statements(shape, scope.bbox is not None)
     communities: dict[str, PlacedCommunity] = {}
     zones: list[PlacedZone] = []
-    for code, street, district, any_group, zone_id, name, has_org in await conn.execute(
+    for code, street, district, any_group, zone_id, name, key, has_org in await conn.execute(
         zones_query, params
     ):
         if code not in communities:
             communities[code] = PlacedCommunity(code, street, district, any_group)
         if zone_id is not None:
-            zones.append(PlacedZone(zone_id, code, name, has_org))
+            zones.append(PlacedZone(zone_id, code, name, key, has_org))
     rows = await conn.execute(buildings_query, params)
     buildings = [PlacedBuilding(*row) for row in rows]
     return list(communities.values()), zones, buildings
@@ -473,13 +479,14 @@ def classify(
             zone_residents[b.zone_id] = zone_residents.get(b.zone_id, 0) + r.total
         kind = _gap_kind(state, branch=is_branch[b.community_code])
         if kind is not None:
-            gaps.append(Gap(kind, b.community_code, b.name, r.total, building_id=b.id))
+            gaps.append(Gap(kind, b.community_code, b.name, b.name_key, r.total, building_id=b.id))
         if r.not_reported_in:  # gap 5, listed per building
             gaps.append(
                 Gap(
                     GapKind.NOT_REPORTED_IN,
                     b.community_code,
                     b.name,
+                    b.name_key,
                     r.not_reported_in,
                     not_reported_in=r.not_reported_in,
                     building_id=b.id,
@@ -499,6 +506,7 @@ def classify(
                     GapKind.ZONE,
                     z.community_code,
                     z.name,
+                    z.name_key,
                     zone_residents.get(z.id, 0),
                     zone_id=z.id,
                 )

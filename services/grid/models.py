@@ -12,6 +12,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -61,6 +62,8 @@ zone = Table(
     Column("id", Uuid, primary_key=True),
     Column("community_code", String(12), ForeignKey("community.code"), nullable=False),
     Column("name", Text, nullable=False),
+    # Sorts names as people read them (第二 before 第十, 2号楼 before 10号楼); see migration 0003.
+    Column("name_key", Text, Computed("natural_key(name)", persisted=True), nullable=False),
     _geometry("boundary"),
     # The grid branch (committee/general-branch communities) or the Party group (branch
     # communities) that covers this zone: an org PartyOrganization id.
@@ -81,6 +84,7 @@ building = Table(
     Column("id", Uuid, primary_key=True),
     Column("community_code", String(12), ForeignKey("community.code"), nullable=False),
     Column("name", Text, nullable=False),
+    Column("name_key", Text, Computed("natural_key(name)", persisted=True), nullable=False),
     Column("address", Text, nullable=False, server_default=""),
     Column("households", Integer, nullable=False, server_default="0"),
     _geometry("footprint"),

@@ -71,7 +71,11 @@ async def zones_by_id(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[d
 
 
 async def zones_of_communities(conn: AsyncConnection, codes: Sequence[str]) -> list[list[dict]]:
-    query = select(*_zone_columns).where(zone.c.community_code.in_(codes)).order_by(zone.c.name)
+    query = (
+        select(*_zone_columns)
+        .where(zone.c.community_code.in_(codes))
+        .order_by(zone.c.name_key, zone.c.id)
+    )
     return await _grouped(conn, query, "community_code", codes)
 
 
@@ -84,7 +88,7 @@ async def buildings_of_zones(conn: AsyncConnection, ids: Sequence[uuid.UUID]) ->
     query = (
         select(*_building_columns)
         .where(building.c.zone_id.in_(ids))
-        .order_by(building.c.name, building.c.id)
+        .order_by(building.c.name_key, building.c.id)
     )
     return await _grouped(conn, query, "zone_id", ids)
 
@@ -96,7 +100,7 @@ async def orphan_buildings_of_communities(
     query = (
         select(*_building_columns)
         .where(building.c.community_code.in_(codes), building.c.zone_id.is_(None))
-        .order_by(building.c.name, building.c.id)
+        .order_by(building.c.name_key, building.c.id)
     )
     return await _grouped(conn, query, "community_code", codes)
 
@@ -115,7 +119,11 @@ async def zones_of_organizations(
     conn: AsyncConnection, ids: Sequence[uuid.UUID]
 ) -> list[list[dict]]:
     """Zones assigned to each organization (grid branch, or zone group)."""
-    query = select(*_zone_columns).where(zone.c.organization_id.in_(ids)).order_by(zone.c.name)
+    query = (
+        select(*_zone_columns)
+        .where(zone.c.organization_id.in_(ids))
+        .order_by(zone.c.name_key, zone.c.id)
+    )
     return await _grouped(conn, query, "organization_id", ids)
 
 
@@ -124,6 +132,6 @@ async def buildings_of_groups(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -
     query = (
         select(*_building_columns)
         .where(building.c.party_group_id.in_(ids))
-        .order_by(building.c.name, building.c.id)
+        .order_by(building.c.name_key, building.c.id)
     )
     return await _grouped(conn, query, "party_group_id", ids)

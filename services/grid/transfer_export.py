@@ -78,7 +78,7 @@ async def _buildings(conn: AsyncConnection, region_code: str, gaps_only: bool) -
         )
         .join(community, community.c.code == building.c.community_code)
         .where(region_filter(region_code))
-        .order_by(building.c.community_code, building.c.name, building.c.id)
+        .order_by(building.c.community_code, building.c.name_key, building.c.id)
     )
     if gaps_only:
         query = query.where(or_(building.c.party_group_id.is_(None), building.c.zone_id.is_(None)))
@@ -96,7 +96,7 @@ async def _zones(conn: AsyncConnection, region_code: str, gaps_only: bool) -> li
         )
         .join(community, community.c.code == zone.c.community_code)
         .where(region_filter(region_code))
-        .order_by(zone.c.community_code, zone.c.name, zone.c.id)
+        .order_by(zone.c.community_code, zone.c.name_key, zone.c.id)
     )
     if gaps_only:
         query = query.where(zone.c.organization_id.is_(None))

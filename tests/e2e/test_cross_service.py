@@ -6,7 +6,7 @@ from collections import Counter
 
 import httpx
 
-from expectations import expected_zone
+from expectations import expected_zone, reading_key
 from infra.demo.model import Demo
 from stack import Running
 
@@ -42,7 +42,8 @@ def test_the_issue_query_returns_the_demo_data(running: Running, demo: Demo) -> 
             "kind": community_org.kind.upper(),
         }
         zones = sorted(
-            (z for z in demo.zones if z.community_code == community.code), key=lambda z: z.name
+            (z for z in demo.zones if z.community_code == community.code),
+            key=lambda z: reading_key(z.name),
         )
         assert [z["name"] for z in got["zones"]] == [z.name for z in zones]
         for zone_json, zone in zip(got["zones"], zones, strict=True):

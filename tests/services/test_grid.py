@@ -12,7 +12,7 @@ from shapely import affinity
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from expectations import expected_zone
+from expectations import expected_zone, reading_key
 from infra.demo.model import Demo
 from infra.setup import Prepared
 from stack import Running, rolled_back
@@ -145,7 +145,8 @@ def test_invalid_polygons_are_refused(grid_conn: Connection) -> None:
 def test_zones_and_buildings_over_http(running: Running, demo: Demo) -> None:
     community = demo.communities[0]
     zones = sorted(
-        (z for z in demo.zones if z.community_code == community.code), key=lambda z: z.name
+        (z for z in demo.zones if z.community_code == community.code),
+        key=lambda z: reading_key(z.name),
     )
     expected = expected_zone(demo)
     result = running.post(
@@ -174,3 +175,41 @@ def test_an_unknown_or_malformed_building_id_is_null(running: Running) -> None:
         f'{{ a: building(id: "not-a-uuid") {{ id }} b: building(id: "{uuid.uuid4()}") {{ id }} }}',
     )
     assert result == {"data": {"a": None, "b": None}}
+
+
+READING_ORDER = [
+    "1号楼",
+    "2号楼",
+    "10号楼",
+    "一〇二室",
+    "一百零五号",
+    "第一片区",
+    "第二片区",
+    "第三片区",
+    "第十片区",
+    "第十二片区",
+    "第二十片区",
+    "第二十片区2号楼",
+    "第二十片区10号楼",
+]
+
+
+def test_names_sort_as_people_read_them(grid_conn: Connection) -> None:
+    """Zones and buildings list 第二 before 第十 and 2号楼 before 10号楼 (code-point order
+    put 第三 before 第二): the database's natural_key agrees with the test's own reading."""
+    shuffled = sorted(READING_ORDER, reverse=True)
+    keys = grid_conn.execute(
+        text("SELECT n, grid.natural_key(n) FROM unnest(CAST(:names AS text[])) AS n"),
+        {"names": shuffled},
+    ).all()
+    assert dict(keys) == {n: reading_key(n) for n in shuffled}
+    assert [name for name, _ in sorted(keys, key=lambda row: row[1])] == READING_ORDER
+    # Stored with every zone and building, and kept current when a name changes.
+    zone_id, _ = _a_zone_with_buildings(grid_conn)
+    grid_conn.execute(
+        text("UPDATE grid.zone SET name = '第十二片区' WHERE id = :z"), {"z": zone_id}
+    )
+    stored = grid_conn.execute(
+        text("SELECT name_key FROM grid.zone WHERE id = :z"), {"z": zone_id}
+    ).scalar_one()
+    assert stored == reading_key("第十二片区")

@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from expectations import expected_zone
+from expectations import expected_zone, reading_key
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, PARTY_GROUP, SELF_MANAGED, Demo
 from infra.setup import Prepared
 from infra.supervisor import free_port
@@ -118,18 +118,20 @@ def expected_coverage(
         f["orphans"] += state == "ORPHAN"
         severity = {"ORPHAN": 4} if branch else {"ORPHAN": 4, "GAP_WITH_MEMBERS": 1, "GAP": 2}
         if state in severity:
-            out.gaps.append((severity[state], -n, b.name, b.community_code, str(b.id)))
+            out.gaps.append((severity[state], -n, reading_key(b.name), b.community_code, str(b.id)))
         if facts["unreported"][b.id]:
             k = facts["unreported"][b.id]
             f["notReportedIn"] += k
-            out.gaps.append((5, -k, b.name, b.community_code, str(b.id)))
+            out.gaps.append((5, -k, reading_key(b.name), b.community_code, str(b.id)))
     for z in demo.zones:
         if z.community_code not in codes or (area and not area.intersects(z.boundary)):
             continue
         f["zones"] += 1
         if z.id not in facts["zone_org"]:
             f["zonesWithoutOrganization"] += 1
-            out.gaps.append((3, -zone_residents[z.id], z.name, z.community_code, str(z.id)))
+            out.gaps.append(
+                (3, -zone_residents[z.id], reading_key(z.name), z.community_code, str(z.id))
+            )
     out.gaps.sort()
     for severity, name in ((1, "buildingWithMembers"), (2, "building"), (3, "zone"), (4, "orphan")):
         f[name] = sum(1 for g in out.gaps if g[0] == severity)
@@ -160,7 +162,10 @@ def _figures(result: dict) -> dict[str, int]:
 
 def _gap_keys(result: dict) -> list[tuple]:
     props = [f["properties"] for f in result["gapsGeoJSON"]["features"]]
-    return [(p["severity"], -p["residents"], p["name"], p["community"], p["id"]) for p in props]
+    return [
+        (p["severity"], -p["residents"], reading_key(p["name"]), p["community"], p["id"])
+        for p in props
+    ]
 
 
 def _assert_matches(result: dict, expected: Expected) -> None:
@@ -241,7 +246,9 @@ def test_gap_list_is_ranked_and_pages_in_order(running: Running, demo: Demo) -> 
         for n in gaps["nodes"]:
             target = (n["building"] or n["zone"])["id"]
             assert n["kind"] == KIND_BY_SEVERITY[n["severity"]]
-            walked.append((n["severity"], -n["residents"], n["name"], n["communityCode"], target))
+            walked.append(
+                (n["severity"], -n["residents"], reading_key(n["name"]), n["communityCode"], target)
+            )
         if not gaps["pageInfo"]["hasNextPage"]:
             break
         after = gaps["pageInfo"]["endCursor"]
@@ -376,6 +383,7 @@ def _building(**kw: object) -> domain.PlacedBuilding:
         "id": uuid.uuid4(),
         "community_code": "410104001001",
         "name": "1号楼",
+        "name_key": "000000000001号楼",
         "zone_id": uuid.uuid4(),
         "has_group": False,
         "zone_has_organization": True,
@@ -398,10 +406,13 @@ def test_building_state_rules() -> None:
 def test_rank_orders_by_severity_then_residents_then_name() -> None:
     a, b = uuid.uuid4(), uuid.uuid4()
     gaps = [
-        domain.Gap(domain.GapKind.ORPHAN, "c", "甲", 9, building_id=a),
-        domain.Gap(domain.GapKind.BUILDING, "c", "乙", 0, building_id=b),
-        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "B", 1, building_id=a),
-        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "A", 1, building_id=b),
-        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "Z", 5, building_id=b),
+        domain.Gap(domain.GapKind.ORPHAN, "c", "甲", "甲", 9, building_id=a),
+        domain.Gap(domain.GapKind.BUILDING, "c", "乙", "乙", 0, building_id=b),
+        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "B", "B", 1, building_id=a),
+        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "A", "A", 1, building_id=b),
+        domain.Gap(domain.GapKind.BUILDING_WITH_MEMBERS, "c", "Z", "Z", 5, building_id=b),
+        # Within a tie, reading order: 2号楼 before 10号楼 (their keys, as SQL gives them).
+        domain.Gap(domain.GapKind.BUILDING, "c", "10号楼", reading_key("10号楼"), 0, building_id=a),
+        domain.Gap(domain.GapKind.BUILDING, "c", "2号楼", reading_key("2号楼"), 0, building_id=a),
     ]
-    assert [g.name for g in domain.rank(gaps)] == ["Z", "A", "B", "乙", "甲"]
+    assert [g.name for g in domain.rank(gaps)] == ["Z", "A", "B", "2号楼", "10号楼", "乙", "甲"]
