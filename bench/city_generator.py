@@ -23,6 +23,7 @@ from sqlalchemy import Connection, create_engine, pool, text
 from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import database
+from services.grid.reassignment import STATEMENTS, sql_sections
 
 COMMUNITIES_AT_SCALE_1 = 2_000  # × 25 zones × 20 buildings each
 ZONES_PER_COMMUNITY, BUILDINGS_PER_ZONE = 25, 20
@@ -57,33 +58,18 @@ class City:
         )
 
 
-def sql_sections(path: Path) -> dict[str, str]:
-    """The statements of a .sql file split at `-- name: key` lines."""
-    sections: dict[str, str] = {}
-    name = None
-    for line in path.read_text().splitlines():
-        if line.startswith("-- name:"):
-            name = line.removeprefix("-- name:").strip()
-            sections[name] = ""
-        elif name is not None:
-            sections[name] += line + "\n"
-    return {k: v.strip() for k, v in sections.items()}
-
-
 REASSIGN = sql_sections(_HERE / "grid_city.sql")
 
 
 def reassign_all(conn: Connection) -> int:
-    """Re-derive every building's zone the fast way; returns the rows changed.
-
-    The zone-driven join fills a narrow assignment table, then one UPDATE writes only the
-    changed rows, with the per-row deriving trigger off for this transaction (ALTER TABLE
-    is transactional: a failure leaves the trigger on).
-    """
-    conn.execute(text(REASSIGN["assign_ours"]))
-    conn.execute(text("ALTER TABLE grid.building DISABLE TRIGGER building_derive_zone"))
-    changed = conn.execute(text(REASSIGN["apply_ours"])).rowcount
-    conn.execute(text("ALTER TABLE grid.building ENABLE TRIGGER building_derive_zone"))
+    """The service's full re-assignment (services/grid/reassignment.py: the same statements,
+    here over a synchronous connection); returns the rows changed."""
+    everywhere = {"prefix": "%"}
+    conn.execute(text(STATEMENTS["assign"]), everywhere)
+    conn.execute(text("SELECT set_config('partygrid.bulk_zone_derivation', 'on', true)"))
+    changed = conn.execute(text(STATEMENTS["apply"]), everywhere).rowcount
+    conn.execute(text("SELECT set_config('partygrid.bulk_zone_derivation', 'off', true)"))
+    conn.execute(text("DROP TABLE assignment"))
     return changed
 
 

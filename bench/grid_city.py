@@ -28,6 +28,7 @@ from sqlalchemy import Connection, create_engine, pool, text
 from starlette.applications import Starlette
 
 from services.common.database import make_engine
+from services.grid.reassignment import STATEMENTS
 from services.grid.tiles import tile_routes
 
 
@@ -61,7 +62,7 @@ def measure_reassignment(conn: Connection, n: int) -> list[tuple[str, float, flo
 
     def ours_assign() -> None:
         with conn.begin_nested():
-            conn.execute(text(REASSIGN["assign_ours"]))
+            conn.execute(text(STATEMENTS["assign"]), {"prefix": "%"})
             conn.execute(text("DROP TABLE assignment"))
 
     changed: list[int] = []

@@ -1,4 +1,5 @@
--- Statements of bench/grid_city.py, one per "-- name:" section.
+-- Statements of bench/grid_city.py, one per "-- name:" section. Ours (the full
+-- re-assignment) is services/grid/reassignment.sql.
 
 -- name: assign_raw
 -- The raw baseline: every building's zone, driven from the zones side (one GiST probe into
@@ -23,36 +24,6 @@ JOIN grid.zone z
   ON z.community_code = b.community_code
  AND b.footprint && z.boundary
  AND ST_Covers(z.boundary, ST_PointOnSurface(b.footprint))
-
--- name: assign_ours
--- Our full re-assignment, step 1: the zone-driven join into a narrow assignment table
--- (two uuids a row, temporary: no WAL, no indexes to maintain).
-CREATE TEMP TABLE assignment ON COMMIT DROP AS
-SELECT b.id AS building_id, z.id AS zone_id
-FROM grid.zone z
-CROSS JOIN LATERAL (
-    SELECT b.id
-    FROM grid.building b
-    WHERE b.footprint && z.boundary
-      AND b.community_code = z.community_code
-      AND ST_Covers(z.boundary, ST_PointOnSurface(b.footprint))
-    OFFSET 0
-) b
-
--- name: apply_ours
--- Step 2: write only the buildings whose zone changed (NULL for those no zone holds). The
--- caller turns building_derive_zone off for this transaction, or every written row would
--- re-derive its zone one building at a time.
--- The changes are found in one hash join; only changed rows are then fetched by key.
-UPDATE grid.building b
-SET zone_id = n.zone_id
-FROM (
-    SELECT x.id, a.zone_id
-    FROM grid.building x
-    LEFT JOIN assignment a ON a.building_id = x.id
-    WHERE x.zone_id IS DISTINCT FROM a.zone_id
-) n
-WHERE b.id = n.id
 
 -- name: tile_raw_buildings
 -- Raw ST_AsMVT of the buildings in one tile: the textbook query, with a simpler state rule

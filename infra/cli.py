@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return test(argv[1:])  # everything after `test` belongs to pytest, options included
     args = parser.parse_args(argv)
     try:
-        if args.command in ("import", "export"):
-            return {"import": grid_cli.import_main, "export": grid_cli.export_main}[args.command](args)
+        if args.command in grid_cli.COMMANDS:
+            return grid_cli.COMMANDS[args.command](args)
         settings = SuiteSettings()
         return {"up": up, "setup": setup, "compose": compose}[args.command](settings)
     except SetupError as exc:

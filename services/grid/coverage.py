@@ -381,14 +381,14 @@ async def gap_geometries(conn: AsyncConnection, gaps: Sequence[Gap]) -> dict[uui
                 building.c.id.in_(building_ids)
             )
         )
-        found.update(rows.tuples().all())
+        found.update(rows.all())
     if zone_ids:
         rows = await conn.execute(
             select(zone.c.id, func.ST_AsGeoJSON(zone.c.boundary, GEOJSON_DIGITS)).where(
                 zone.c.id.in_(zone_ids)
             )
         )
-        found.update(rows.tuples().all())
+        found.update(rows.all())
     return found
 
 
