@@ -20,8 +20,10 @@ from starlette.staticfiles import StaticFiles
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.http import (
+    ALLOWED_METHODS,
     GRAPHQL_RESPONSE_JSON,
     JSON,
+    READ_METHODS,
     HTTPRequestError,
     negotiate,
     problem_response,
@@ -36,6 +38,7 @@ from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
 
 log = logging.getLogger("gateway")
+_ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
@@ -56,6 +59,13 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             await client.aclose()
 
     async def graphql(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"allow": ALLOWED_METHODS})
+        if request.method not in ("GET", "HEAD", "POST"):
+            problem = HTTPRequestError(
+                405, "Use GET for queries or POST.", {"allow": ALLOWED_METHODS}
+            )
+            return problem_response(problem, JSON)
         if wants_html(request):
             return HTMLResponse(graphiql_page())
         media_type = negotiate(request.headers.get("accept"))
@@ -64,7 +74,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             return problem_response(problem, JSON)
         try:
             params = await read_params(request, max_body_bytes=settings.max_body_bytes)
-            outcome = await request.app.state.gateway.run(params, method=request.method)
+            # HEAD runs as GET, so it can never run a mutation either.
+            method = "GET" if request.method in READ_METHODS else "POST"
+            outcome = await request.app.state.gateway.run(params, method=method)
         except HTTPRequestError as problem:
             return problem_response(problem, media_type)
         except Exception:
@@ -81,7 +93,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # The usual methods all reach the handler, so a wrong one gets a JSON 405 too.
+            Route("/graphql", graphql, methods=_ROUTED_METHODS),
             *HEALTH_ROUTES,
             *MAP_ROUTES,
             *TILE_ROUTES,

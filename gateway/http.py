@@ -1,10 +1,11 @@
 """GraphQL over HTTP: reading requests, choosing the media type, writing responses.
 
-Follows the GraphQL-over-HTTP spec: POST with a JSON body, GET with query parameters (queries
-only), `application/graphql-response+json` when the client accepts it, else
+Follows the GraphQL-over-HTTP spec: POST with a JSON body, GET (and HEAD) with query
+parameters (queries only), `application/graphql-response+json` when the client accepts it, else
 `application/json`. Requests that are not well-formed GraphQL-over-HTTP requests get 400 (or
-405/406/413/415 where HTTP has a better word); GraphQL request errors (parse, validation) get
-400 under `application/graphql-response+json` and 200 under `application/json`.
+405/406/413/415 where HTTP has a better word), malformed JSON included; GraphQL request errors
+(parse, validation, unknown operation, variable coercion) get 400 under
+`application/graphql-response+json` and 200 under `application/json`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from starlette.responses import Response
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 _OFFERED = (GRAPHQL_RESPONSE_JSON, JSON)
+# HEAD is GET without the body (HTTP requires it wherever GET is served).
+READ_METHODS = frozenset({"GET", "HEAD"})
+ALLOWED_METHODS = "GET, HEAD, POST"
+_PARAMETER_NAMES = ("query", "operationName", "variables", "extensions")
 
 
 class HTTPRequestError(Exception):
@@ -82,11 +87,19 @@ def negotiate(accept: str | None) -> str | None:
 
 
 def wants_html(request: Request) -> bool:
-    """A browser asking for a page (GraphiQL) rather than a GraphQL response."""
-    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    """A browser asking for a page (GraphiQL) rather than a GraphQL response.
+
+    Browsers name text/html and neither GraphQL media type; a client that names one of those
+    wants GraphQL even if it also lists text/html.
+    """
+    if request.method not in READ_METHODS:
+        return False
+    ranges = dict(_media_ranges(request.headers.get("accept", "")))
+    named_graphql = any(ranges.get(m, 0) > 0 for m in _OFFERED)
+    return ranges.get("text/html", 0) > 0 and not named_graphql
 
 
-def _json_object(raw: str | bytes, what: str) -> Any:
+def _json_value(raw: str | bytes, what: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -108,46 +121,76 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _params(raw: Any) -> GraphQLParams:
+    if isinstance(raw, list):
+        # Batching is not part of the spec; refusing it whole keeps one operation per request.
+        raise HTTPRequestError(
+            400,
+            "Batched requests (a JSON array) are not supported; send one operation per request.",
+        )
     if not isinstance(raw, dict):
         raise HTTPRequestError(400, "The request body must be a JSON object.")
     query = raw.get("query")
     if query is None:
-        raise HTTPRequestError(400, "Missing query.")
+        raise HTTPRequestError(400, 'The "query" parameter is missing.')
     if not isinstance(query, str):
-        raise HTTPRequestError(400, "The query must be a string.")
+        raise HTTPRequestError(400, 'The "query" parameter must be a string.')
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise HTTPRequestError(400, "The operationName must be a string or null.")
+        raise HTTPRequestError(400, 'The "operationName" parameter must be a string or null.')
     variables = raw.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        raise HTTPRequestError(400, "The variables must be a JSON object or null.")
+        raise HTTPRequestError(400, 'The "variables" parameter must be a JSON object or null.')
     extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
-        raise HTTPRequestError(400, "The extensions must be a JSON object or null.")
+        raise HTTPRequestError(400, 'The "extensions" parameter must be a JSON object or null.')
     return GraphQLParams(query, operation_name or None, variables or {}, extensions or {})
 
 
-async def read_params(request: Request, *, max_body_bytes: int) -> GraphQLParams:
-    """The GraphQL parameters of a GET or POST request; raise HTTPRequestError when malformed."""
-    if request.method == "GET":
-        raw: dict[str, Any] = dict(request.query_params)
-        for name in ("variables", "extensions"):
-            if raw.get(name):
-                raw[name] = _json_object(raw[name], name)
-            else:
-                raw.pop(name, None)
-        return _params(raw)
-    content_type = request.headers.get("content-type", "")
-    media, _, parameters = content_type.partition(";")
+def _query_string_params(request: Request) -> GraphQLParams:
+    """GET parameters: `variables` and `extensions` arrive as JSON text."""
+    raw: dict[str, Any] = {}
+    for name in _PARAMETER_NAMES:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            # Which copy wins is not specified anywhere; guessing could run the wrong operation.
+            raise HTTPRequestError(400, f'The "{name}" parameter is given more than once.')
+        if values and values[0]:
+            raw[name] = values[0]
+    for name in ("variables", "extensions"):
+        if name in raw:
+            raw[name] = _json_value(raw[name], f'The "{name}" parameter')
+    return _params(raw)
+
+
+def _check_body_headers(request: Request) -> None:
+    """Refuse bodies we cannot read: not JSON, not UTF-8, or content-coded (gzip...)."""
+    media, *parameters = request.headers.get("content-type", "").split(";")
     if media.strip().lower() != JSON:
-        raise HTTPRequestError(415, "Send GraphQL requests as application/json.")
-    charset = parameters.strip().lower()
-    if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
-        raise HTTPRequestError(415, "Only UTF-8 request bodies are accepted.")
+        raise HTTPRequestError(415, f"Send GraphQL requests as {JSON}.")
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise HTTPRequestError(415, "Only UTF-8 request bodies are accepted.")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # RFC 9110 15.5.16: say which codings we do accept.
+        raise HTTPRequestError(
+            415, "Compressed request bodies are not accepted.", {"accept-encoding": "identity"}
+        )
+
+
+async def read_params(request: Request, *, max_body_bytes: int) -> GraphQLParams:
+    """The GraphQL parameters of a GET, HEAD or POST request; HTTPRequestError when malformed."""
+    if request.method in READ_METHODS:
+        return _query_string_params(request)
+    _check_body_headers(request)
     body = await _read_body(request, max_body_bytes)
     if not body:
         raise HTTPRequestError(400, "The request body is empty.")
-    return _params(_json_object(body, "The request body"))
+    return _params(_json_value(body, "The request body"))
 
 
 def render(body: dict[str, Any], *, status: int, media_type: str, headers: Any = None) -> Response:
