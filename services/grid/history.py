@@ -183,6 +183,53 @@ async def items_of(conn: AsyncConnection, set_id: uuid.UUID) -> list[dict]:
     return [dict(r) for r in rows.mappings()]
 
 
+async def net_changes(
+    conn: AsyncConnection, community_code: str, from_number: int, to_number: int
+) -> list[dict]:
+    """What changed between the grid as change set `from_number` left it (0: before the
+    first) and as `to_number` left it: per entity written in between, its state before the
+    first of those change sets and after the last; entities that came back to where they
+    were (an edit and its undo) are left out. Edits made outside the planner (imports) are
+    not change sets and do not appear."""
+    if not 0 <= from_number < to_number:
+        raise DomainError(
+            UserErrorCode.INVALID,
+            f"需要 0 ≤ 起始编号 < 结束编号（{from_number}，{to_number}）",
+            f"Expected 0 <= fromNumber < toNumber (got {from_number}, {to_number})",
+            ["fromNumber"],
+        )
+    latest = (
+        await conn.execute(
+            text("SELECT max(number) FROM grid.change_set WHERE community_code = :c"),
+            {"c": community_code},
+        )
+    ).scalar_one()
+    if latest is None or to_number > latest:
+        raise DomainError(
+            UserErrorCode.NOT_FOUND,
+            f"社区 {community_code} 没有第 {to_number} 号变更",
+            f"Community {community_code} has no change set number {to_number}",
+            ["toNumber"],
+        )
+    rows = await conn.execute(
+        text(
+            "SELECT ci.entity, ci.entity_id, "
+            "(array_agg(ci.before ORDER BY cs.number))[1] AS before, "
+            "(array_agg(ci.after ORDER BY cs.number DESC))[1] AS after "
+            "FROM grid.change_item ci JOIN grid.change_set cs ON cs.id = ci.change_set_id "
+            "WHERE cs.community_code = :c AND cs.number > :a AND cs.number <= :b "
+            "GROUP BY ci.entity, ci.entity_id ORDER BY ci.entity DESC, ci.entity_id"
+        ),
+        {"c": community_code, "a": from_number, "b": to_number},
+    )
+    changed = []
+    for r in rows.mappings():
+        keys = ZONE_CONTENT if r["entity"] == "zone" else BUILDING_CONTENT
+        if not _same(r["before"], r["after"], keys):
+            changed.append(dict(r))
+    return changed
+
+
 # --- undo -----------------------------------------------------------------------------------
 
 

@@ -90,16 +90,7 @@ class ChangeSet:
     @strawberry.field(description="Each entity written, with its state before and after.")
     async def items(self, info: Info) -> list[ChangeItem]:
         async with info.context["engine"].connect() as conn:
-            rows = await history.items_of(conn, uuid.UUID(str(self.id)))
-        return [
-            ChangeItem(
-                entity=r["entity"],
-                entity_id=strawberry.ID(str(r["entity_id"])),
-                before=EntityState.of(r["before"]),
-                after=EntityState.of(r["after"]),
-            )
-            for r in rows
-        ]
+            return _items(await history.items_of(conn, uuid.UUID(str(self.id))))
 
     @strawberry.field(description="Buildings that changed zone, branch or group; zones made/gone.")
     def diff(self) -> PlanDiff:
@@ -188,6 +179,47 @@ class HistoryQueries:
         async with info.context["engine"].connect() as conn:
             row = await history.change_set_by_id(conn, key)
         return ChangeSet.from_row(row) if row else None
+
+    @strawberry.field(
+        description="What differs between the grid as change set fromNumber left it (0: "
+        "before the first) and as toNumber left it; an edit and its undo cancel out."
+    )
+    async def change_sets_diff(
+        self, info: Info, community_code: str, from_number: int, to_number: int
+    ) -> HistoryDiff:
+        try:
+            async with info.context["engine"].connect() as conn:
+                rows = await history.net_changes(conn, community_code, from_number, to_number)
+        except DomainError as refused:
+            return HistoryDiff(
+                from_number=from_number,
+                to_number=to_number,
+                items=[],
+                errors=refused.user_errors(),
+            )
+        return HistoryDiff(from_number=from_number, to_number=to_number, items=_items(rows))
+
+
+@strawberry.type(description="The net changes between two numbered states of a community's grid.")
+class HistoryDiff:
+    from_number: int
+    to_number: int
+    items: list[ChangeItem] = strawberry.field(
+        description="Each entity that differs: its state then and now (null: absent)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _items(rows: list[dict]) -> list[ChangeItem]:
+    return [
+        ChangeItem(
+            entity=r["entity"],
+            entity_id=strawberry.ID(str(r["entity_id"])),
+            before=EntityState.of(r["before"]),
+            after=EntityState.of(r["after"]),
+        )
+        for r in rows
+    ]
 
 
 @strawberry.type

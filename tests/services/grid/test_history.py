@@ -238,3 +238,56 @@ def test_undo_refuses_to_restore_a_dissolved_group(
     # Put the building back as it was (a new change set, not an undo).
     restore = str(original) if original else None
     ok(call(running, ASSIGN, c=COMMUNITY, g=restore, ids=[building], dry=False))
+
+
+DIFF = """query($c: String!, $a: Int!, $b: Int!) {
+  changeSetsDiff(communityCode: $c, fromNumber: $a, toNumber: $b) {
+    fromNumber toNumber errors { code field }
+    items { entity entityId before { organizationId partyGroupId boundary }
+            after { organizationId partyGroupId boundary } } } }"""
+
+
+def test_any_two_states_can_be_diffed(
+    running: Running, grid: Grid, demo: Demo, untouched: None
+) -> None:
+    """DOMAIN (history): change sets are diffable — between any two numbered states, each
+    entity that differs with its state then and now; an edit and its undo cancel out."""
+    start = query(running, CHANGE_SETS, c=COMMUNITY, first=1)["changeSets"]["totalCount"]
+    last = query(running, CHANGE_SETS, c=COMMUNITY, first=200)["changeSets"]["nodes"]
+    n = last[-1]["number"] if last else 0
+    assert len(last) == start
+    zone = first_zone(grid)
+    smaller = affinity.scale(grid.shape(zone["id"]), 0.9, 0.9, origin="centroid")
+    ok(call(running, REDRAW, z=str(zone["id"]), b=geojson(smaller), v=zone["version"], dry=False))
+    group = str(organizations(demo, COMMUNITY, "party_group")[0])
+    with grid.engine.connect() as conn:
+        building = str(
+            conn.exec_driver_sql(
+                "SELECT id FROM grid.building WHERE community_code = %s "
+                "AND party_group_id IS DISTINCT FROM %s ORDER BY id LIMIT 1",
+                (COMMUNITY, group),
+            ).scalar_one()
+        )
+    ok(call(running, ASSIGN, c=COMMUNITY, g=group, ids=[building], dry=False))
+    ok(call(running, UNDO, c=COMMUNITY))  # undoes the assignment: n+3
+
+    def diff(a: int, b: int) -> dict:
+        return query(running, DIFF, c=COMMUNITY, a=a, b=b)["changeSetsDiff"]
+
+    both = diff(n, n + 2)
+    assert both["errors"] == []
+    assert {(i["entity"], i["entityId"]) for i in both["items"]} == {
+        ("zone", str(zone["id"])),
+        ("building", building),
+    }
+    moved = next(i for i in both["items"] if i["entity"] == "building")
+    assert moved["after"]["partyGroupId"] == group != moved["before"]["partyGroupId"]
+    reshaped = next(i for i in both["items"] if i["entity"] == "zone")
+    assert reshaped["before"]["boundary"] != reshaped["after"]["boundary"]
+    # The assignment and its undo cancel: only the redraw is left, and nothing after it.
+    assert [i["entity"] for i in diff(n, n + 3)["items"]] == ["zone"]
+    assert diff(n + 1, n + 3)["items"] == []
+    # Bad ranges are typed errors.
+    assert diff(n + 3, n + 1)["errors"] == [{"code": "INVALID", "field": ["fromNumber"]}]
+    assert diff(n, n + 4)["errors"] == [{"code": "NOT_FOUND", "field": ["toNumber"]}]
+    ok(call(running, UNDO, c=COMMUNITY))  # the redraw, so the grid is as it was
