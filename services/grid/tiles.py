@@ -5,9 +5,10 @@ than from inlined GeoJSON (ARCHITECTURE "Maps"). Three layers, each one MVT laye
 same name:
 
 - `zones`: id, name, community, has_organization (a grid branch or a zone Party group).
-- `buildings`: id, name, state (covered, gap or orphan). States come from grid data alone;
-  resident Party members live in the org service, so "gap with resident members" is not a
-  tile state (the coverage pages ask the graph for it).
+- `buildings`: id, name, state (covered, gap or orphan). States come from grid data and the
+  kinds of the tile's communities, asked of org (inferred from the grid when org does not
+  answer); resident Party members are not asked for per tile, so "gap with resident members"
+  is not a tile state (the coverage pages ask the graph for it).
 - `gaps`: zones without an organization (kind zone, state no_organization) and buildings in
   state gap or orphan (kind building).
 
@@ -30,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from services.grid.org_client import OrgClient, OrgUnavailableError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 LAYERS = ("zones", "buildings", "gaps")
@@ -103,9 +106,35 @@ def parse_tile(z: str, x: str, y: str, *, max_zoom: int) -> Tile:
     return tile
 
 
+async def _branch_communities(
+    conn: AsyncConnection, org: OrgClient | None, tile: Tile, community: str | None
+) -> list[str] | None:
+    """The branch (党支部) communities among those the tile touches, as org says; None when
+    there is no org client or org does not answer (the SQL then infers kinds)."""
+    if org is None:
+        return None
+    rows = await conn.execute(
+        text(
+            "SELECT c.code FROM grid.community c "
+            "WHERE c.boundary && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) "
+            "AND (CAST(:community AS varchar) IS NULL OR c.code = :community)"
+        ),
+        {"z": tile.z, "x": tile.x, "y": tile.y, "community": community},
+    )
+    codes = [code for (code,) in rows]
+    if not codes:
+        return []
+    try:
+        kinds = await org.community_kinds(codes)
+    except OrgUnavailableError:
+        return None
+    return [code for code, kind in kinds.items() if kind == "branch"]
+
+
 async def get_tile(
     conn: AsyncConnection,
     *,
+    org: OrgClient | None,
     layer: str,
     tile: Tile,
     settings: TileSettings,
@@ -131,6 +160,10 @@ async def get_tile(
         params["with_buildings"] = with_buildings
     # A tile is a small indexed query; JIT compiling it would cost more than it saves.
     await conn.execute(text("SET LOCAL jit = off"))
+    needs_kinds = layer != "zones" and with_buildings
+    params["branches"] = (
+        await _branch_communities(conn, org, tile, community) if needs_kinds else None
+    )
     row = (await conn.execute(text(_layer_sql(layer)), params)).one()
     return TileData(bytes(row.tile or b""), int(row.features))
 
@@ -164,6 +197,8 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
         async with engine.connect() as conn:
             data = await get_tile(
                 conn,
+                # An app without resources (a bench, say) has no org: kinds are inferred.
+                org=getattr(request.app.state, "resources", {}).get("org"),
                 layer=p["layer"],
                 tile=tile,
                 settings=settings,

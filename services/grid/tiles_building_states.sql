@@ -5,9 +5,11 @@
 --   covered  it has a Party group, or its community keeps its groups in zones (a branch
 --            community: no building of it has a group) and its zone has one;
 --   gap      otherwise.
--- Whether a community keeps its groups in zones is inferred from the grid tables, since the
--- community's kind lives in org: a committee community none of whose buildings has a group
--- yet would read as a branch community.
+-- Whether a community keeps its groups in zones is its kind, which lives in org: :branches
+-- is the array of the tile's branch communities as org named them. When org did not answer
+-- it is NULL and the kind is inferred from the grid tables (a community none of whose
+-- buildings has a group is taken for a branch community — a new committee community would
+-- read wrongly, which is why org is asked first).
 in_tile AS (
     SELECT b.id, b.name, b.footprint, b.community_code, b.zone_id, b.party_group_id
     FROM grid.building b, bounds
@@ -19,10 +21,14 @@ in_tile AS (
 zone_grouped AS MATERIALIZED (
     SELECT c.community_code
     FROM (SELECT DISTINCT community_code FROM in_tile) c
-    WHERE NOT EXISTS (
-        SELECT 1 FROM grid.building g
-        WHERE g.community_code = c.community_code AND g.party_group_id IS NOT NULL
-    )
+    WHERE CASE
+        WHEN CAST(:branches AS text[]) IS NOT NULL
+            THEN c.community_code = ANY (CAST(:branches AS text[]))
+        ELSE NOT EXISTS (
+            SELECT 1 FROM grid.building g
+            WHERE g.community_code = c.community_code AND g.party_group_id IS NOT NULL
+        )
+    END
 ),
 states AS (
     SELECT t.id, t.name, t.footprint,

@@ -16,10 +16,12 @@ import mapbox_vector_tile
 import pytest
 import shapely
 from shapely.geometry import box
+from sqlalchemy import create_engine, pool, text
 
 from expectations import expected_zone
 from infra.demo.model import BRANCH, COMMITTEE, GENERAL_BRANCH, PARTY_GROUP, Demo
 from infra.setup import Prepared
+from infra.supervisor import free_port
 from services.grid.app import GridSettings, create_app
 from services.grid.tiles import MVT_MEDIA_TYPE, TileSettings
 from stack import Running
@@ -231,9 +233,13 @@ def test_the_limit_parameter_caps_a_tile(tiles: httpx.Client, demo: Demo) -> Non
     assert "x-tile-capped" not in _get(tiles, "buildings", tile).headers
 
 
-def test_the_configured_feature_cap_bounds_every_layer(prepared: Prepared, demo: Demo) -> None:
+def test_the_configured_feature_cap_bounds_every_layer(
+    prepared: Prepared, running: Running, demo: Demo
+) -> None:
     app = create_app(
-        GridSettings(database_url=prepared.database.service_urls["grid"]),
+        GridSettings(
+            database_url=prepared.database.service_urls["grid"], org_url=running.subgraphs["org"]
+        ),
         TileSettings(max_features=4, buildings_min_zoom=13),
     )
     z, x, y = _community_tile(demo, COMMITTEE, 13)[1]
@@ -282,3 +288,73 @@ def test_a_bad_tile_request_is_400(tiles: httpx.Client, path: str) -> None:
     response = tiles.get(path)
     assert response.status_code == 400, path
     assert response.json()["detail"]
+
+
+def _states_in(client: httpx.Client, tile: tuple[int, int, int]) -> dict[str, str]:
+    response = _get(client, "buildings", tile)
+    return {
+        f["properties"]["id"]: f["properties"]["state"] for f in _features(response, "buildings")
+    }
+
+
+def test_a_committee_community_without_groups_yet_shows_its_gaps(
+    tiles: httpx.Client, prepared: Prepared, demo: Demo
+) -> None:
+    """A committee community none of whose buildings has a Party group yet (a new one) is
+    still a committee community: org says so, and its buildings are gaps even in zones with a
+    grid branch ("党小组建在楼栋"). Guessing the kind from the grid would call it a branch
+    community and paint those buildings covered — which is what happens when org is down."""
+    code, tile = _community_tile(demo, COMMITTEE, Z_BUILDINGS)
+    zone_of = expected_zone(demo)
+    held = _zone_held(demo)
+    in_held_zone = {
+        str(b.id)
+        for b in demo.buildings
+        if b.community_code == code and _in_tile(b.footprint, tile) and zone_of[b.id] in held
+    }
+    assert in_held_zone, "the demo community needs buildings in zones with a grid branch"
+    engine = create_engine(prepared.database.service_urls["grid"], poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            saved = conn.execute(
+                text(
+                    "SELECT id, party_group_id FROM grid.building "
+                    "WHERE community_code = :c AND party_group_id IS NOT NULL"
+                ),
+                {"c": code},
+            ).all()
+            conn.execute(
+                text("UPDATE grid.building SET party_group_id = NULL WHERE community_code = :c"),
+                {"c": code},
+            )
+        states = _states_in(tiles, tile)
+        assert {states[b] for b in in_held_zone} == {"gap"}
+
+        # Without org (nothing listens where this app looks for it), the kind is guessed.
+        app = create_app(
+            GridSettings(
+                database_url=prepared.database.service_urls["grid"],
+                org_url=f"http://127.0.0.1:{free_port()}/graphql",
+            )
+        )
+
+        async def guessed() -> dict[str, str]:
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://g") as client:
+                    z, x, y = tile
+                    response = await client.get(f"/tiles/buildings/{z}/{x}/{y}.pbf")
+                    decoded = mapbox_vector_tile.decode(response.content)["buildings"]
+                    return {
+                        f["properties"]["id"]: f["properties"]["state"] for f in decoded["features"]
+                    }
+
+        assert {asyncio.run(guessed())[b] for b in in_held_zone} == {"covered"}
+    finally:
+        with engine.begin() as conn:
+            for building, group in saved:
+                conn.execute(
+                    text("UPDATE grid.building SET party_group_id = :g WHERE id = :i"),
+                    {"g": group, "i": building},
+                )
+        engine.dispose()
