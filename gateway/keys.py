@@ -1,8 +1,10 @@
 """Entity keys: which key links two subgraphs for a type, and how a fetch selects it.
 
-To move from subgraph A to subgraph B for an object, A must return a key that B resolves
-entities by (`@join__type(graph: B, key: ...)`, resolvable). The key is selected in A's fetch
-under internal aliases (`<prefix><field>`), so it can never collide with the client's fields.
+To move from subgraph A to subgraph B for an object, the object needs a key that B resolves
+entities by (`@join__type(graph: B, key: ...)`, resolvable). Best, A returns it itself; else a
+third subgraph C that A can reach fills in the key fields A lacks (a type with several keys:
+A knows `card`, B only `id`, C both). Key fields are selected under internal aliases
+(`<prefix><field>`), so they can never collide with the client's fields.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from functools import lru_cache
 from graphql import FieldNode, SelectionSetNode, parse, print_ast
 
 from gateway.plan import KeyField, Selection
-from gateway.supergraph import Supergraph
+from gateway.supergraph import Supergraph, graphs_in_order
+
+# How many subgraphs may stand between the one holding an object and the one it needs.
+MAX_HOPS = 2
 
 
 @lru_cache(maxsize=256)
@@ -38,6 +43,7 @@ class EntityKeys:
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
         self._between: dict[tuple[str, str, str], str | None] = {}
+        self._routes: dict[tuple[str, str, str, int], tuple[str, int] | None] = {}
 
     def between(self, type_name: str, source: str, target: str) -> str | None:
         """A key of `type_name` that `target` resolves entities by and `source` can provide."""
@@ -61,18 +67,69 @@ class EntityKeys:
                 return key
         return None
 
+    def route(
+        self, type_name: str, source: str, target: str, hops: int = MAX_HOPS
+    ) -> tuple[str, int] | None:
+        """(key, hops): the key of `type_name` to reach `target` from `source` by, and how many
+        subgraphs must first fill in key fields `source` lacks; None when out of reach."""
+        ident = (type_name, source, target, hops)
+        if ident not in self._routes:
+            self._routes[ident] = self._route(type_name, source, target, hops)
+        return self._routes[ident]
+
+    def _route(self, type_name: str, source: str, target: str, hops: int) -> tuple[str, int] | None:
+        direct = self.between(type_name, source, target)
+        if direct is not None:
+            return direct, 0
+        if hops <= 0:
+            return None
+        best: tuple[str, int] | None = None
+        for key in self.supergraph.types[type_name].keys(target):
+            cost = 0
+            for node in field_set(key).selections:
+                if not isinstance(node, FieldNode):
+                    continue
+                name = node.name.value
+                if source in self.supergraph.resolving_graphs(type_name, name):
+                    continue
+                helpers = [
+                    self.route(type_name, source, g, hops - 1)
+                    for g in self.helpers(type_name, name, exclude=target)
+                ]
+                reachable = [h[1] for h in helpers if h is not None]
+                if not reachable:
+                    break
+                cost += 1 + min(reachable)
+            else:
+                if best is None or cost < best[1]:
+                    best = (key, cost)
+        return best
+
+    def helpers(self, type_name: str, field: str, *, exclude: str = "") -> list[str]:
+        """Subgraphs that resolve `type_name.field`, in declaration order."""
+        graphs = self.supergraph.resolving_graphs(type_name, field) - {exclude}
+        return graphs_in_order(self.supergraph, graphs)
+
     @staticmethod
     def select(
-        selection: Selection, key: str, prefix: str, *, optional: bool = False
+        selection: Selection, fields: SelectionSetNode | str, prefix: str, *, optional: bool = False
     ) -> tuple[KeyField, ...]:
-        """Add `key`'s fields to `selection` under internal aliases; return how to read them."""
-        fields: list[KeyField] = []
-        for node in field_set(key).selections:
-            if not isinstance(node, FieldNode):
-                continue
-            alias = prefix + node.name.value
-            sub = selection.add(alias, node.name.value, composite=node.selection_set is not None)
-            if node.selection_set is not None:
-                _copy(node.selection_set, sub.children)  # type: ignore[arg-type]
-            fields.append(KeyField(node.name.value, alias, optional))
-        return tuple(fields)
+        """Add a field set's fields to `selection` under internal aliases; return how to read
+        them."""
+        nodes = field_set(fields).selections if isinstance(fields, str) else fields.selections
+        found: list[KeyField] = []
+        for node in nodes:
+            if isinstance(node, FieldNode):
+                found.append(EntityKeys.select_field(selection, node, prefix, optional=optional))
+        return tuple(found)
+
+    @staticmethod
+    def select_field(
+        selection: Selection, node: FieldNode, prefix: str, *, optional: bool = False
+    ) -> KeyField:
+        """Add one field of a field set to `selection` under its internal alias."""
+        alias = prefix + node.name.value
+        sub = selection.add(alias, node.name.value, composite=node.selection_set is not None)
+        if node.selection_set is not None:
+            _copy(node.selection_set, sub.children)  # type: ignore[arg-type]
+        return KeyField(node.name.value, alias, optional)

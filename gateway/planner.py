@@ -40,7 +40,7 @@ from gateway.collect import (
     condition_variables,
     sub_selections,
 )
-from gateway.keys import EntityKeys, field_set
+from gateway.keys import MAX_HOPS, EntityKeys, field_set
 from gateway.plan import Fetch, Introspection, KeyField, QueryPlan, Selection, fetch_document
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
 from gateway.supergraph import Supergraph, graphs_in_order
@@ -153,23 +153,51 @@ class _Builder:
         type_name: str,
         groups: FieldGroups,
         path: tuple[str, ...],
+        provided: Provided | None = None,
+        *,
+        required_ready: bool = False,
     ) -> None:
-        """Add `groups` (fields of `type_name` at `path`) to `fetch`, or to entity fetches."""
+        """Add `groups` (fields of `type_name` at `path`) to `fetch`, or to entity fetches.
+
+        `provided` lists fields the subgraph `@provides` here although it does not own them.
+        `required_ready` says `fetch` is the entity fetch whose representations already carry
+        what the `@requires` of these fields need.
+        """
         remote: dict[str, FieldGroups] = {}
         for key, nodes in groups.items():
             name = nodes[0].name.value
             if name == "__typename":
                 continue  # the shaping pass writes typenames
-            if fetch.graph in self.supergraph.resolving_graphs(type_name, name):
-                self.plan_field(fetch, selection, type_name, key, nodes, path)
+            if self.local(fetch.graph, type_name, name, provided) and (
+                required_ready or not self.requires(fetch.graph, type_name, name)
+            ):
+                self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
             else:
-                target = self.choose_graph(fetch.graph, type_name, name, remote)
+                # A field whose @requires is not at hand goes through `_entities` even to its
+                # own subgraph: only representations carry the required fields.
+                target = (
+                    fetch.graph
+                    if self.local(fetch.graph, type_name, name, provided)
+                    else self.choose_graph(fetch.graph, type_name, name, remote)
+                )
                 remote.setdefault(target, {})[key] = nodes
         for target, fields in remote.items():
-            key_fields = self.add_key(fetch.graph, selection, type_name, target)
-            key_fields += self.add_requires(fetch.graph, selection, type_name, target, fields)
-            child = self.entity_fetch(target, type_name, path, key_fields, fetch)
-            self.plan_object(child, child.selection, type_name, fields, path)
+            child = self.jump(fetch, selection, type_name, target, path)
+            self.add_requires(fetch, selection, type_name, child, fields, path)
+            self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
+
+    def local(self, graph: str, type_name: str, name: str, provided: Provided | None) -> bool:
+        """Whether `graph` can resolve `type_name.name` in the fetch at hand."""
+        return graph in self.supergraph.resolving_graphs(type_name, name) or bool(
+            provided and name in provided
+        )
+
+    def requires(self, graph: str, type_name: str, name: str) -> str | None:
+        """The `@requires` field set of `type_name.name` in `graph`, if any."""
+        info = self.supergraph.types.get(type_name)
+        found = info.fields.get(name) if info else None
+        join = found.join_for(graph) if found else None
+        return join.requires if join else None
 
     def plan_field(
         self,
@@ -179,6 +207,7 @@ class _Builder:
         key: str,
         nodes: list[FieldNode],
         path: tuple[str, ...],
+        provided: Provided | None = None,
     ) -> None:
         node = nodes[0]
         name = node.name.value
@@ -192,9 +221,10 @@ class _Builder:
         assert children is not None
         subsets = sub_selections(nodes)
         child_path = (*path, key)
+        inner = self.provided_under(fetch.graph, parent, name, provided)
         if not is_abstract_type(named):
             groups = self.collect(named, subsets)  # type: ignore[arg-type]
-            self.plan_object(fetch, children, named.name, groups, child_path)
+            self.plan_object(fetch, children, named.name, groups, child_path, inner)
             return
         # Abstract: the runtime type decides, so plan each possible type the subgraph knows.
         children.add(self.typename_alias, "__typename")
@@ -204,8 +234,22 @@ class _Builder:
                 groups = self.collect(runtime, subsets)
                 if any(nodes[0].name.value != "__typename" for nodes in groups.values()):
                     self.plan_object(
-                        fetch, children.on(runtime.name), runtime.name, groups, child_path
+                        fetch, children.on(runtime.name), runtime.name, groups, child_path, inner
                     )
+
+    def provided_under(
+        self, graph: str, parent: str, name: str, provided: Provided | None
+    ) -> Provided | None:
+        """What `graph` provides inside `parent.name`: its own `@provides`, or a nested part
+        of one that an outer field declared."""
+        if provided and provided.get(name) is not None:
+            return provided[name]
+        info = self.supergraph.types.get(parent)
+        found = info.fields.get(name) if info else None
+        join = found.join_for(graph) if found else None
+        if join is None or not join.provides:
+            return None
+        return provides_map(field_set(join.provides))
 
     def collect(self, runtime: GraphQLObjectType, subsets: list[SelectionSetNode]) -> FieldGroups:
         return collect_fields(self.schema, self.fragments, self.variables, runtime, subsets)
@@ -222,53 +266,118 @@ class _Builder:
 
     def choose_graph(self, source: str, type_name: str, field: str, remote: FieldGroups) -> str:
         """A subgraph that resolves `type_name.field` and can be reached from `source`."""
-        candidates = graphs_in_order(
-            self.supergraph, self.supergraph.resolving_graphs(type_name, field)
-        )
-        usable = [g for g in candidates if self.keys.between(type_name, source, g)]
-        if not usable:
+        routes = {
+            g: route
+            for g in self.keys.helpers(type_name, field)
+            if (route := self.keys.route(type_name, source, g)) is not None
+        }
+        if not routes:
             raise PlanningError(
                 f"Cannot plan {type_name}.{field}: no subgraph that resolves it can be reached."
             )
-        # Fields already going to a subgraph at this path pull more fields along: fewer fetches.
-        return next((g for g in usable if g in remote), usable[0])
+        # Fields already going to a subgraph at this path pull more fields along: fewer
+        # fetches; otherwise the fewest hops, then declaration order.
+        already = [g for g in routes if g in remote]
+        if already:
+            return already[0]
+        return min(routes, key=lambda g: routes[g][1])
 
-    def add_key(
-        self, source: str, selection: Selection, type_name: str, target: str
-    ) -> tuple[KeyField, ...]:
-        """Select the key `target` needs (and `__typename`) under internal aliases."""
-        key = self.keys.between(type_name, source, target)
-        assert key is not None  # choose_graph only picks reachable subgraphs
-        selection.add(self.typename_alias, "__typename")
-        return self.keys.select(selection, key, self.prefix)
-
-    def add_requires(
+    def jump(
         self,
-        source: str,
+        fetch: Fetch,
         selection: Selection,
         type_name: str,
         target: str,
-        fields: FieldGroups,
-    ) -> tuple[KeyField, ...]:
-        """Select what `@requires` of `fields` in `target` needs; it joins the representations.
+        path: tuple[str, ...],
+        depth: int = 0,
+    ) -> Fetch:
+        """The entity fetch of `target` for the `type_name` objects `fetch` puts at `path`.
 
-        Only required fields that `source` resolves are supported so far; others (which need a
-        fetch of their own before the entity fetch) are refused rather than sent incomplete.
+        `fetch` selects the key's fields it can resolve (and `__typename`); others come from
+        helper entity fetches at the same path, which the new fetch then waits for.
         """
-        added: tuple[KeyField, ...] = ()
+        route = self.keys.route(type_name, fetch.graph, target)
+        if route is None or depth > MAX_HOPS:
+            raise PlanningError(f"Cannot plan {type_name}: {target} cannot be reached.")
+        selection.add(self.typename_alias, "__typename")
+        key_fields, after = self.require(
+            fetch, selection, type_name, field_set(route[0]), path, depth=depth
+        )
+        return self.entity_fetch(target, type_name, path, key_fields, after)
+
+    def require(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        fields: SelectionSetNode,
+        path: tuple[str, ...],
+        *,
+        optional: bool = False,
+        depth: int = 0,
+        avoid: str = "",
+    ) -> tuple[tuple[KeyField, ...], list[int]]:
+        """Have the fields of a field set put at `path` under internal aliases: by `fetch` when
+        its subgraph resolves them, else by helper entity fetches. Returns how to read them and
+        the fetches that write them."""
+        found: list[KeyField] = []
+        after = [fetch.id]
+        for node in fields.selections:
+            if not isinstance(node, FieldNode):
+                continue
+            name = node.name.value
+            if fetch.graph in self.supergraph.resolving_graphs(type_name, name):
+                found.append(
+                    self.keys.select_field(selection, node, self.prefix, optional=optional)
+                )
+                continue
+            helper_graph = self.helper_graph(fetch.graph, type_name, name, avoid)
+            helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1)
+            found.append(
+                self.keys.select_field(helper.selection, node, self.prefix, optional=optional)
+            )
+            after.append(helper.id)
+        return tuple(found), after
+
+    def helper_graph(self, source: str, type_name: str, field: str, avoid: str) -> str:
+        """The nearest subgraph, other than `avoid`, that resolves `field` for `source`."""
+        routes = {
+            g: route
+            for g in self.keys.helpers(type_name, field, exclude=avoid)
+            if (route := self.keys.route(type_name, source, g)) is not None
+        }
+        if not routes:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{field}: no subgraph that resolves it can be reached."
+            )
+        return min(routes, key=lambda g: routes[g][1])
+
+    def add_requires(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        child: Fetch,
+        fields: FieldGroups,
+        path: tuple[str, ...],
+    ) -> None:
+        """Add what `@requires` of `fields` in `child`'s subgraph needs to its representations
+        (required fields may be null, so they are optional there)."""
         for nodes in fields.values():
-            join = self.supergraph.field(type_name, nodes[0].name.value).join_for(target)
+            join = self.supergraph.field(type_name, nodes[0].name.value).join_for(child.graph)
             if join is None or not join.requires:
                 continue
-            for node in field_set(join.requires).selections:
-                name = getattr(node, "name", None)
-                if name and source not in self.supergraph.resolving_graphs(type_name, name.value):
-                    raise PlanningError(
-                        f"Cannot plan {type_name}.{nodes[0].name.value}: its @requires needs "
-                        f"{name.value} from another subgraph, which is not supported yet."
-                    )
-            added += self.keys.select(selection, join.requires, self.prefix, optional=True)
-        return added
+            key_fields, after = self.require(
+                fetch,
+                selection,
+                type_name,
+                field_set(join.requires),
+                path,
+                optional=True,
+                avoid=child.graph,
+            )
+            child.key_fields = tuple(dict.fromkeys(child.key_fields + key_fields))
+            child.depends_on.extend(d for d in after if d not in child.depends_on)
 
     def entity_fetch(
         self,
@@ -276,7 +385,7 @@ class _Builder:
         type_name: str,
         path: tuple[str, ...],
         key_fields: tuple[KeyField, ...],
-        parent: Fetch,
+        after: list[int],
     ) -> Fetch:
         """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`."""
         ident = (graph, path, type_name)
@@ -286,9 +395,25 @@ class _Builder:
             self.entity_fetches[ident] = found
         else:  # another parent at the same path: the batch sends what both need
             found.key_fields = tuple(dict.fromkeys(found.key_fields + key_fields))
-        if parent.id not in found.depends_on:
-            found.depends_on.append(parent.id)
+        found.depends_on.extend(d for d in after if d not in found.depends_on)
         return found
+
+
+Provided = Mapping[str, "Provided | None"]
+"""Fields a subgraph `@provides` at a place: name -> what it provides inside (None: a leaf)."""
+
+
+def provides_map(fields: SelectionSetNode) -> dict[str, Provided | None]:
+    """A `@provides` field set as nested names (type conditions flattened)."""
+    found: dict[str, Provided | None] = {}
+    for node in fields.selections:
+        if isinstance(node, FieldNode):
+            found[node.name.value] = (
+                provides_map(node.selection_set) if node.selection_set is not None else None
+            )
+        elif getattr(node, "selection_set", None) is not None:
+            found.update(provides_map(node.selection_set))  # type: ignore[attr-defined]
+    return found
 
 
 class Planner:

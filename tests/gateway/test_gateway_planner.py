@@ -122,3 +122,70 @@ def test_abstract_types_are_planned_per_possible_type(planner):
     )
     assert summary(query_plan) == [[("grid", "", []), ("assess", "search", [0])]]
     assert query_plan.fetches[1].entity_type == "Building"
+
+
+def test_second_key_is_fetched_from_a_third_subgraph(planner):
+    """grid knows residents by card, assess by id: org turns cards into ids first."""
+    query_plan = plan(planner, "{ apartments { residents { score } } }")
+    (stage,) = query_plan.stages
+    assert [(f.graph, "/".join(f.path), f.depends_on) for f in stage] == [
+        ("grid", "", []),
+        ("org", "apartments/residents", [0]),
+        ("assess", "apartments/residents", [0, 1]),
+    ]
+    org, assess = stage[1], stage[2]
+    assert "_pgk_id: id" in org.document and "score" not in org.document
+    assert [k.name for k in assess.key_fields] == ["id"]
+
+
+def test_requires_from_a_third_subgraph(planner):
+    query_plan = plan(planner, '{ resident(id: "R1") { discount bracket } }')
+    (stage,) = query_plan.stages
+    assert [(f.graph, f.depends_on) for f in stage] == [("org", []), ("assess", [0])]
+    # The inaccessible secretLevel is still selected for assess's @requires.
+    assert "_pgk_age: age" in stage[0].document
+    assert "_pgk_secretLevel: secretLevel" in stage[0].document
+    assert {k.name: k.optional for k in stage[1].key_fields} == {
+        "id": False,
+        "age": True,
+        "secretLevel": True,
+    }
+
+
+def test_requires_of_a_field_of_the_same_subgraph(planner):
+    """assess resolves discount itself, but only with org's age: root, org, then _entities."""
+    query_plan = plan(planner, "{ topResidents { score discount } }")
+    (stage,) = query_plan.stages
+    assert [(f.graph, "/".join(f.path), f.depends_on) for f in stage] == [
+        ("assess", "", []),
+        ("assess", "topResidents", [0, 2]),
+        ("org", "topResidents", [0]),
+    ]
+    assert "score" in stage[0].document and "discount" not in stage[0].document
+
+
+def test_provides_saves_a_fetch(planner):
+    query_plan = plan(planner, "{ topResidents { id name } }")
+    assert summary(query_plan) == [[("assess", "", [])]]
+    assert "name" in query_plan.fetches[0].document
+    # Outside the @provides path, name comes from its owner.
+    other = plan(planner, "{ cheapApartments { number } apartments { residents { name } } }")
+    assert {f.graph for f in other.fetches} == {"assess", "grid", "org"}
+
+
+def test_compound_nested_key(planner):
+    query_plan = plan(planner, "{ cheapApartments { kind } }")
+    assert summary(query_plan) == [[("assess", "", []), ("grid", "cheapApartments", [0])]]
+    root = query_plan.fetches[0]
+    assert "_pgk_building: building { id }" in root.document
+    assert "_pgk_number: number" in root.document
+
+
+def test_plans_are_cached_per_document_and_operation(planner):
+    text = "query A { communities { code } } query B { organizations { id score } }"
+    first_a = plan(planner, text, name="A")
+    first_b = plan(planner, text, name="B")
+    assert first_a is not first_b
+    assert [f.graph for f in first_b.fetches] == ["org", "assess"]
+    assert plan(planner, text, name="A") is first_a
+    assert plan(planner, text, name="B") is first_b

@@ -7,6 +7,7 @@ from typing import Any
 
 import fx_assess
 import fx_grid
+import fx_homes
 import fx_org
 import pytest
 
@@ -337,3 +338,52 @@ def test_requires_sends_the_required_fields(gql, recorded):
         {"__typename": "Building", "id": "B4", "name": "Building 4"},
         {"__typename": "Building", "id": "B5", "name": "Building 5"},
     ]
+
+
+def test_requires_from_a_third_subgraph_reach_the_representations(gql, recorded):
+    """grid holds cards; org adds ids, ages and secret levels; assess computes from them."""
+    key = ("B1", 101)
+    query = '{ apartment(building: "B1", number: 101) { residents { card discount bracket } } }'
+    residents = [fx_homes.BY_CARD[c] for c in fx_homes.APARTMENTS[key]["cards"]]
+    assert data_of(gql(query)) == {
+        "apartment": {
+            "residents": [
+                {
+                    "card": fx_homes.RESIDENTS[r]["card"],
+                    "discount": fx_homes.discount(fx_homes.RESIDENTS[r]["age"]),
+                    "bracket": fx_homes.bracket(fx_homes.RESIDENTS[r]["level"]),
+                }
+                for r in residents
+            ]
+        }
+    }
+    (request,) = recorded("assess")
+    assert request["variables"]["representations"] == [
+        {
+            "__typename": "Resident",
+            "id": r,
+            "age": fx_homes.RESIDENTS[r]["age"],
+            "secretLevel": fx_homes.RESIDENTS[r]["level"],
+        }
+        for r in residents
+    ]
+
+
+def test_unknown_entity_nulls_its_list_item(gql):
+    """org does not know card-9: its non-null name fails and the nullable item becomes null."""
+    response = gql('{ apartment(building: "B6", number: 301) { residents { card name } } }')
+    body = response.json()
+    cards = fx_homes.APARTMENTS["B6", 301]["cards"]
+    known = fx_homes.RESIDENTS[fx_homes.BY_CARD[cards[0]]]
+    assert body["data"] == {
+        "apartment": {"residents": [{"card": cards[0], "name": known["name"]}, None]}
+    }
+    assert [e["path"] for e in body["errors"]] == [["apartment", "residents", 1, "name"]]
+
+
+def test_list_of_lists_of_entities(gql):
+    expected = [
+        None if row is None else [{"id": b, "grade": fx_assess.GRADES[b]} for b in row]
+        for row in fx_homes.BLOCKS
+    ]
+    assert data_of(gql("{ blocks { id grade } }")) == {"blocks": expected}

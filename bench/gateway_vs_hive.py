@@ -1,0 +1,246 @@
+"""Our gateway against Hive Gateway on the same supergraph and subgraphs, plus direct calls.
+
+Run: `.venv/bin/python bench/gateway_vs_hive.py [--seconds 10] [--concurrency 8]`
+
+By default it starts the gateway tests' fixture subgraphs (no database), composes them, and
+starts both gateways over the same supergraph file, all on 127.0.0.1 ports 4650-4699 with logs
+in `.data/bench-gateway-vs-hive`. `--supergraph FILE --subgraph-urls JSON` uses running
+subgraphs instead (e.g. the real services; the mix is then read from `--mix FILE`, one query a
+line). Load comes from a separate process (this script re-run with `--load`), a closed loop
+of `--concurrency` clients over one keep-alive pool, cycling through the query mix. Each target
+is warmed up first, then measured for `--seconds`. `--header 'authorization: Bearer …'` adds a
+header to every request (for when the gateway wants a token).
+
+Printed per target: requests, errors, p50 and p99 latency, throughput; and our overhead over
+calling the subgraph directly, on the mix's one-subgraph query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "gateway" / "fixtures"
+HIVE = ROOT / "infra" / "node_modules" / ".bin" / "hive-gateway"
+PORTS = {"org": 4651, "grid": 4652, "assess": 4653, "ours": 4654, "hive": 4655}
+
+# The fixture mix: one subgraph, two, three with @requires, and a second-key hop.
+MIX = [
+    "{ communities { code name zones { name buildings { name } } } }",
+    '{ community(code: "C1") { name organization { name } zones { name buildings { name } } } }',
+    "{ communities { organization { name score } zones { buildings { id grade label } } } }",
+    '{ apartments(filter: {building: "B1"}) { number rent { amount } residents { name score } } }',
+]
+# The mix's query that one subgraph answers alone, and which subgraph: the overhead baseline.
+DIRECT = (MIX[0], "grid")
+
+
+def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    with log.open("wb") as handle:
+        return subprocess.Popen(
+            args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=handle, stderr=handle
+        )
+
+
+def _wait(url: str, patience: float = 60.0) -> None:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _uvicorn(app: str, port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", app, *extra, "--host", "127.0.0.1", "--port",
+            str(port), "--log-level", "warning"]  # fmt: skip
+
+
+def start_fixture_subgraphs(logs: Path, started: list[subprocess.Popen]) -> dict[str, str]:
+    """The gateway tests' three fixture subgraphs; their GraphQL URLs by name."""
+    state = logs / "state"
+    state.mkdir(exist_ok=True)
+    urls = {}
+    for name in ("org", "grid", "assess"):
+        args = _uvicorn(f"fx_{name}:app", PORTS[name], "--app-dir", str(FIXTURES))
+        started.append(_spawn(args, logs / f"{name}.log", {"PG_FIXTURE_STATE_DIR": str(state)}))
+        urls[name] = f"http://127.0.0.1:{PORTS[name]}/graphql"
+    for url in urls.values():
+        _wait(url.replace("/graphql", "/debug/requests"))
+    return urls
+
+
+def compose_supergraph(urls: dict[str, str], path: Path) -> Path:
+    """Compose the running subgraphs with their real URLs (Hive reads URLs from the file)."""
+    sys.path.insert(0, str(ROOT))
+    from infra.supergraph import Subgraph, compose, fetch_sdl
+
+    composition = compose([Subgraph(n, u, fetch_sdl(u)) for n, u in urls.items()])
+    path.write_text(composition.supergraph_sdl, encoding="utf-8")
+    return path
+
+
+def start_gateways(
+    supergraph: Path, urls: dict[str, str], logs: Path, started: list[subprocess.Popen]
+) -> dict[str, str]:
+    """Our gateway (one uvicorn worker) and Hive Gateway (one process) on the same file."""
+    env = {
+        "PARTYGRID_GATEWAY_SUPERGRAPH_PATH": str(supergraph),
+        "PARTYGRID_GATEWAY_SUBGRAPH_URLS": json.dumps(urls),
+    }
+    ours = _uvicorn("gateway.app:create_app", PORTS["ours"], "--factory")
+    started.append(_spawn(ours, logs / "ours.log", env))
+    hive_env = {k: v for k, v in os.environ.items() if not k.startswith(("HIVE_", "APOLLO_"))}
+    hive_env["NODE_ENV"] = "production"
+    hive = [str(HIVE), "supergraph", str(supergraph), "--host", "127.0.0.1",
+            "--port", str(PORTS["hive"]), "--disable-websockets", "--polling", "1h"]  # fmt: skip
+    with (logs / "hive.log").open("wb") as handle:
+        started.append(subprocess.Popen(hive, cwd=logs, env=hive_env, stdout=handle, stderr=handle))
+    _wait(f"http://127.0.0.1:{PORTS['ours']}/healthz")
+    _wait(f"http://127.0.0.1:{PORTS['hive']}/healthcheck")
+    return {
+        "ours": f"http://127.0.0.1:{PORTS['ours']}/graphql",
+        "hive": f"http://127.0.0.1:{PORTS['hive']}/graphql",
+    }
+
+
+# The load generator (runs in its own process) ---------------------------------------------
+
+
+async def _load(
+    url: str, queries: list[str], headers: dict[str, str], seconds: float, concurrency: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    bodies = [json.dumps({"query": q}).encode() for q in queries]
+    headers = {"content-type": "application/json", "accept": "application/json", **headers}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0, trust_env=False) as client:
+
+        async def worker(offset: int, deadline: float) -> None:
+            nonlocal errors
+            index = offset
+            while time.perf_counter() < deadline:
+                body = bodies[index % len(bodies)]
+                index += 1
+                started = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200 or b'"errors"' in response.content:
+                    errors += 1
+                latencies.append(elapsed)
+
+        # Warm-up: plan caches, connection pools, JIT.
+        await asyncio.gather(*(worker(i, time.perf_counter() + 2.0) for i in range(concurrency)))
+        latencies.clear()
+        errors = 0
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(i, began + seconds) for i in range(concurrency)))
+        wall = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "throughput": len(latencies) / wall,
+    }
+
+
+def run_load(url: str, queries: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Run the load generator in a separate process and read its JSON result."""
+    command = [sys.executable, __file__, "--load", url, "--seconds", str(args.seconds),
+               "--concurrency", str(args.concurrency), "--queries", json.dumps(queries)]  # fmt: skip
+    for header in args.header:
+        command += ["--header", header]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
+    return json.loads(done.stdout)
+
+
+def _headers(raw: list[str]) -> dict[str, str]:
+    return {k.strip(): v.strip() for k, _, v in (h.partition(":") for h in raw)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--header", action="append", default=[], help="'name: value'")
+    parser.add_argument("--supergraph", type=Path, help="use running subgraphs: supergraph file")
+    parser.add_argument("--subgraph-urls", help="with --supergraph: JSON map name -> URL")
+    parser.add_argument("--mix", type=Path, help="with --supergraph: one query per line")
+    parser.add_argument("--direct", help="with --supergraph: 'subgraph=query' for the baseline")
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--queries", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:  # the load generator process
+        result = asyncio.run(
+            _load(
+                args.load,
+                json.loads(args.queries),
+                _headers(args.header),
+                args.seconds,
+                args.concurrency,
+            )
+        )
+        print(json.dumps(result))
+        return
+    logs = ROOT / ".data" / "bench-gateway-vs-hive"
+    logs.mkdir(parents=True, exist_ok=True)
+    started: list[subprocess.Popen] = []
+    try:
+        if args.supergraph:
+            urls = json.loads(args.subgraph_urls)
+            mix = [q for q in args.mix.read_text().splitlines() if q.strip()]
+            graph, _, query = (args.direct or f"{next(iter(urls))}={mix[0]}").partition("=")
+            direct, supergraph = (query, graph), args.supergraph
+        else:
+            urls = start_fixture_subgraphs(logs, started)
+            mix, direct = MIX, DIRECT
+            supergraph = compose_supergraph(urls, logs / "supergraph.graphql")
+        gateways = start_gateways(supergraph, urls, logs, started)
+        results = {name: run_load(url, mix, args) for name, url in gateways.items()}
+        results["ours, one-subgraph query"] = run_load(gateways["ours"], [direct[0]], args)
+        results["direct, one-subgraph query"] = run_load(urls[direct[1]], [direct[0]], args)
+        report(results, args)
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=10)
+
+
+def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    print(f"{args.seconds:g} s per target, {args.concurrency} concurrent clients")
+    print(f"{'target':30} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for name, r in results.items():
+        print(
+            f"{name:30} {r['requests']:9d} {r['errors']:7d} {r['p50_ms']:8.2f} "
+            f"{r['p99_ms']:8.2f} {r['throughput']:8.1f}"
+        )
+    ours, hive = results["ours"], results["hive"]
+    gateway, direct = results["ours, one-subgraph query"], results["direct, one-subgraph query"]
+    print(
+        f"p50 ours/hive x{ours['p50_ms'] / hive['p50_ms']:.2f} (target <= 1), "
+        f"throughput ours/hive x{ours['throughput'] / hive['throughput']:.2f} (target >= 1); "
+        f"overhead over direct: p50 +{gateway['p50_ms'] - direct['p50_ms']:.2f} ms "
+        f"(x{gateway['p50_ms'] / direct['p50_ms']:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
