@@ -22,7 +22,10 @@ _MAX_MESSAGE = 1000
 _INTERNAL = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+"
     r"|\b(SELECT|INSERT|UPDATE|DELETE)\b[\s\S]*\b(FROM|INTO|SET|WHERE)\b|\[SQL:"
-    r"|psycopg|sqlalchemy|asyncpg|sqlstate|https?://",
+    r"|psycopg|sqlalchemy|asyncpg|sqlstate|[a-z][a-z0-9+.-]*://"
+    # Addresses: IPv4, IPv6 loopback, localhost, host:port, Unix sockets and source files.
+    r"|\b\d{1,3}(\.\d{1,3}){3}\b|\[::1?\]|\blocalhost\b|\bport \d{2,5}\b"
+    r"|\.s\.PGSQL|\.py\b",
     re.IGNORECASE,
 )
 MASKED_MESSAGE = "Internal subgraph error."
@@ -50,12 +53,25 @@ def clean_error(error: Any, path: list[Any] | None) -> dict[str, Any]:
     cleaned: dict[str, Any] = {"message": message[:_MAX_MESSAGE]}
     if path is not None:
         cleaned["path"] = path
-    extensions = error.get("extensions")
-    if isinstance(extensions, dict):
-        kept = {k: v for k, v in extensions.items() if k.lower() not in _UNSAFE_EXTENSIONS}
-        if kept:
-            cleaned["extensions"] = kept
+    extensions = _safe_extensions(error.get("extensions"))
+    if extensions:
+        cleaned["extensions"] = extensions
     return cleaned
+
+
+def _safe_extensions(value: Any) -> Any:
+    """`value` without unsafe keys at any depth (servers nest traces, e.g. `exception`)."""
+    if isinstance(value, dict):
+        return {
+            k: _safe_extensions(v)
+            for k, v in value.items()
+            if not (isinstance(k, str) and k.lower() in _UNSAFE_EXTENSIONS)
+        }
+    if isinstance(value, list):
+        return [_safe_extensions(v) for v in value]
+    if isinstance(value, str) and _INTERNAL.search(value):
+        return MASKED_MESSAGE
+    return value
 
 
 def subgraph_path(error: Any) -> list[Any] | None:

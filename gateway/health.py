@@ -1,4 +1,8 @@
-"""Health routes of the gateway: `/healthz` (the process and what each subgraph says)."""
+"""Health routes of the gateway.
+
+`/healthz` says the process is up and serving (liveness: it asks nothing of the subgraphs);
+`/readyz` says whether every subgraph answers, 503 naming those that do not (readiness).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,18 @@ from starlette.routing import Route
 from gateway.runtime import Gateway
 
 
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
     gateway: Gateway = request.app.state.gateway
-    subgraphs = await gateway.health()
-    return JSONResponse({"status": "ok", "subgraphs": subgraphs})
+    subgraphs = await gateway.readiness()
+    down = sorted(name for name, state in subgraphs.items() if state != "ok")
+    if down:
+        body = {"status": "unavailable", "unavailable": down, "subgraphs": subgraphs}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ready", "subgraphs": subgraphs})
 
 
-ROUTES = [Route("/healthz", healthz, methods=["GET"])]
+ROUTES = [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]

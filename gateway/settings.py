@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.limits import Introspection, Limits
 
 # The committed supergraph sits at the repository root, next to the gateway package.
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[1] / "supergraph.graphql"
 
 
 class GatewaySettings(BaseSettings):
-    """Where the gateway listens, which supergraph it serves and how it talks to subgraphs.
+    """Where the gateway listens, which supergraph it serves, how it talks to subgraphs, and
+    what one operation may ask for.
 
     `subgraph_urls` overrides the URLs written in the supergraph, by subgraph name (JSON in
     `PARTYGRID_GATEWAY_SUBGRAPH_URLS`), so the committed file need not know deployment ports.
+    `subgraph_timeouts` overrides `fetch_timeout` (seconds) for the subgraphs it names.
+
+    Limits (each breach is a GraphQL error with its own `extensions.code`; nothing runs):
+    `max_depth` fields deep, `max_aliases` aliases, `max_tokens` lexical tokens (the parser
+    stops there), `max_repeated_fields` fields repeated under a response name already selected
+    (validation is quadratic in them), `max_cost` estimated response fields where a list counts
+    its `first`/`limit` or `default_list_size` items. `introspection`: "always", "never", or
+    "authenticated" (only for authenticated callers; everyone while auth is not configured).
+
+    `access_log`: "stderr", "off", or a file path to append JSON lines to.
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTYGRID_GATEWAY_", extra="ignore")
@@ -25,6 +38,34 @@ class GatewaySettings(BaseSettings):
     supergraph_path: Path = DEFAULT_SUPERGRAPH
     subgraph_urls: dict[str, str] = Field(default_factory=dict)
     fetch_timeout: float = Field(default=10.0, gt=0)
+    subgraph_timeouts: dict[str, float] = Field(default_factory=dict)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     plan_cache_size: int = Field(default=512, ge=1)
     health_timeout: float = Field(default=2.0, gt=0)
+    max_depth: int = Field(default=Limits.max_depth, ge=1)
+    max_aliases: int = Field(default=Limits.max_aliases, ge=0)
+    max_tokens: int = Field(default=5000, ge=1)
+    max_repeated_fields: int = Field(default=Limits.max_repeated_fields, ge=0)
+    max_cost: int = Field(default=Limits.max_cost, ge=1)
+    default_list_size: int = Field(default=Limits.default_list_size, ge=1)
+    introspection: Introspection = Limits.introspection
+    access_log: str = "stderr"
+
+    @field_validator("subgraph_timeouts")
+    @classmethod
+    def _positive_timeouts(cls, timeouts: dict[str, float]) -> dict[str, float]:
+        bad = sorted(name for name, seconds in timeouts.items() if not seconds > 0)
+        if bad:
+            raise ValueError(f"subgraph timeouts must be positive seconds: {', '.join(bad)}")
+        return timeouts
+
+    def limits(self) -> Limits:
+        """The operation limits these settings set."""
+        return Limits(
+            max_depth=self.max_depth,
+            max_aliases=self.max_aliases,
+            max_repeated_fields=self.max_repeated_fields,
+            max_cost=self.max_cost,
+            default_list_size=self.default_list_size,
+            introspection=self.introspection,
+        )

@@ -1,18 +1,23 @@
 """Talking to subgraphs: one pooled `httpx.AsyncClient`, JSON in and out.
 
 Failures become `SubgraphError` with a kind the client may see ("unavailable", "timeout",
-"bad_response"); the URL and the underlying exception go to the log only.
+"bad_response"); the URL and the underlying exception go to the log only. Every fetch is
+timed for the access log. One deadline covers a whole fetch: `fetch_timeout`, or the
+subgraph's own entry in `timeouts`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 import orjson
+
+from gateway.access_log import record_fetch
 
 log = logging.getLogger("gateway.transport")
 
@@ -70,19 +75,36 @@ class SubgraphTransport:
         *,
         fetch_timeout: float,
         probe_timeout: float = 2.0,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.client = client
         self.urls = dict(urls)
         self.fetch_timeout = fetch_timeout
         self.probe_timeout = probe_timeout
+        self.timeouts = {name: (timeouts or {}).get(name, fetch_timeout) for name in self.urls}
 
     async def fetch(self, graph: str, body: dict[str, Any]) -> dict[str, Any]:
         """The subgraph's JSON response (`data`/`errors`); raise SubgraphError otherwise."""
+        started = time.perf_counter()
+        try:
+            payload = await self._fetch(graph, body)
+        except SubgraphError as failure:
+            record_fetch(graph, time.perf_counter() - started, failure.kind)
+            raise
+        record_fetch(
+            graph, time.perf_counter() - started, "errors" if payload.get("errors") else "ok"
+        )
+        return payload
+
+    async def _fetch(self, graph: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self.urls[graph]
         try:
             # One deadline for the whole exchange: httpx's timeouts are per phase.
-            async with asyncio.timeout(self.fetch_timeout):
-                response = await self.client.post(url, content=orjson.dumps(body), headers=_HEADERS)
+            deadline = self.timeouts[graph]
+            async with asyncio.timeout(deadline):
+                response = await self.client.post(
+                    url, content=orjson.dumps(body), headers=_HEADERS, timeout=deadline
+                )
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("subgraph %s at %s timed out: %r", graph, url, exc)
             raise SubgraphError(graph, "timeout") from exc
@@ -100,7 +122,7 @@ class SubgraphTransport:
         return payload
 
     async def probe(self, graph: str) -> bool:
-        """Whether the subgraph answers `{ __typename }` (for `/healthz`)."""
+        """Whether the subgraph answers `{ __typename }` with HTTP 200 (for `/readyz`)."""
         try:
             async with asyncio.timeout(self.probe_timeout):
                 response = await self.client.post(

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from services.assess import standard as standards
 from services.common.documents import document_caches
+from services.common.masking import MaskUnexpectedErrors
 
 
 @strawberry.enum(description="How an indicator is measured.")
@@ -125,7 +126,7 @@ schema = strawberry.federation.Schema(
     query=Query,
     types=[Indicator, GradingStandard],
     federation_version="2.9",
-    extensions=document_caches(),
+    extensions=[*document_caches(), MaskUnexpectedErrors],
 )
 
 QUERIES = {

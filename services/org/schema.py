@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 
 from services.common.columns import SCALARS
 from services.common.documents import document_caches
+from services.common.masking import MaskUnexpectedErrors
 from services.org.graph import (
     core,
     evaluation,
@@ -43,7 +44,7 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
-    extensions=document_caches(),
+    extensions=[*document_caches(), MaskUnexpectedErrors],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

@@ -80,11 +80,15 @@ def test_killed_subgraph_gives_partial_data(fragile):
     assert root.json()["data"] is None
     assert [e["path"] for e in root.json()["errors"]] == [["topBuildings"]]
 
-    health = httpx.get(gateway.base + "/healthz").json()
-    assert health == {
-        "status": "ok",
+    assert httpx.get(gateway.base + "/healthz").json() == {"status": "ok"}
+    ready = httpx.get(gateway.base + "/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "unavailable": ["assess"],
         "subgraphs": {"org": "ok", "grid": "ok", "assess": "unreachable"},
     }
+    assert_no_internals(ready.text)
 
 
 def test_slow_subgraph_times_out_into_nulls(fragile):
@@ -107,3 +111,20 @@ def test_slow_subgraph_times_out_into_nulls(fragile):
     (error,) = body["errors"]
     assert error["path"] == ["community", "zones", 0, "buildings", 0, "slowGrade"]
     assert error["extensions"]["code"] == "SUBGRAPH_TIMEOUT"
+
+
+def test_subgraph_internals_never_reach_the_client(gql):
+    """fx_org's `broken` fails with SQL in its message; the gateway passes on the error at
+    its path, but not what it says."""
+    response = gql('{ broken organization(id: "O1") { name } }')
+    assert response.status_code == 200
+    assert_no_internals(response.text)
+    assert "SELECT" not in response.text and "psycopg" not in response.text
+    body = response.json()
+    assert body["data"] == {
+        "broken": None,
+        "organization": {"name": fx_org.ORGANIZATIONS["O1"]["name"]},
+    }
+    (error,) = body["errors"]
+    assert error["path"] == ["broken"]
+    assert error["message"] == "Internal subgraph error."

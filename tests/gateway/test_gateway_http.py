@@ -346,6 +346,16 @@ def test_get_refuses_mutations(stack, untouched, method, accept):
         assert "POST" in message
 
 
+@pytest.mark.parametrize("accept", BOTH)
+def test_get_refuses_a_mutation_that_would_not_validate_as_such(stack, accept):
+    """The method is judged first: 405, not a validation error, and nothing runs."""
+    response = httpx.get(
+        url(stack), params={"query": "mutation { noSuchField }"}, headers={"accept": accept}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
 BAD_GETS = {
     "no-query": ([("variables", "{}")], '"query" parameter is missing'),
     "empty-query": ([("query", "")], '"query" parameter is missing'),
@@ -408,10 +418,13 @@ def test_a_client_naming_a_graphql_type_gets_graphql_not_the_page(stack, accept)
 # --- health (the route lives in gateway/health.py; kept here until it has tests of its own) --
 
 
-def test_healthz_reports_subgraphs(stack):
+def test_healthz_is_the_process_and_readyz_reports_subgraphs(stack):
     response = httpx.get(stack.gateway.base + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
+    assert response.json() == {"status": "ok"}
+    ready = httpx.get(stack.gateway.base + "/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
         "subgraphs": {"org": "ok", "grid": "ok", "assess": "ok"},
     }

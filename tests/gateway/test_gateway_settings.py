@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from gateway.settings import GatewaySettings
 
 
@@ -25,3 +28,32 @@ def test_default_supergraph_is_next_to_the_package(monkeypatch):
     settings = GatewaySettings()
     assert settings.supergraph_path.name == "supergraph.graphql"
     assert (settings.supergraph_path.parent / "gateway" / "settings.py").is_file()
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PARTYGRID_GATEWAY_MAX_DEPTH", "7")
+    monkeypatch.setenv("PARTYGRID_GATEWAY_MAX_ALIASES", "3")
+    monkeypatch.setenv("PARTYGRID_GATEWAY_MAX_COST", "900")
+    monkeypatch.setenv("PARTYGRID_GATEWAY_INTROSPECTION", "never")
+    monkeypatch.setenv("PARTYGRID_GATEWAY_SUBGRAPH_TIMEOUTS", '{"assess": 0.5}')
+    settings = GatewaySettings()
+    limits = settings.limits()
+    assert (limits.max_depth, limits.max_aliases, limits.max_cost) == (7, 3, 900)
+    assert limits.introspection == "never"
+    assert settings.subgraph_timeouts == {"assess": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTROSPECTION", "sometimes"),
+        ("MAX_DEPTH", "0"),
+        ("MAX_TOKENS", "-1"),
+        ("SUBGRAPH_TIMEOUTS", '{"org": 0}'),
+        ("FETCH_TIMEOUT", "0"),
+    ],
+)
+def test_bad_limit_settings_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(f"PARTYGRID_GATEWAY_{name}", value)
+    with pytest.raises(ValidationError):
+        GatewaySettings()

@@ -1,0 +1,44 @@
+"""Unexpected errors in a subgraph reach clients as one neutral message, never as SQL, driver
+messages, addresses or stack traces; the full error goes to the subgraph's log.
+
+Deliberate errors stay readable: errors about the request itself (syntax, validation,
+variables: they carry no path), GraphQLErrors a resolver raises, ValueErrors our domain code
+raises for bad input (e.g. a malformed region code or bounding box), and DomainErrors.
+Refused writes are typed payload errors (data, not errors) and are untouched.
+"""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from services.common.errors import DomainError
+
+MASKED_MESSAGE = "Internal server error."
+MASKED_CODE = "INTERNAL_SERVER_ERROR"
+# Exception types resolvers raise on purpose, with messages meant for the caller.
+DELIBERATE = (GraphQLError, ValueError, DomainError)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Whether `error` comes from a resolver failing in a way nobody meant to tell callers."""
+    if error.path is None:
+        return False  # about the request (parse, validation, variables), not our internals
+    original = error.original_error
+    return original is not None and not isinstance(original, DELIBERATE)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's MaskErrors, masking only unexpected errors and giving them a code.
+
+    Pass the class (a factory) in a schema's `extensions`, never an instance: the extension
+    keeps per-request state, so one instance must not serve concurrent requests.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": MASKED_CODE}
+        return masked
