@@ -17,6 +17,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.auth.gate import GatewayAuth
+from gateway.auth.tokens import InvalidAccessTokenError
+from gateway.auth.web import ROUTES as LOGIN_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.http import (
@@ -44,17 +47,20 @@ _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """Build the gateway app; settings come from the environment unless given."""
     settings = settings or GatewaySettings()
+    auth = GatewayAuth.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        client = make_client(timeout=settings.fetch_timeout)
+        client = make_client(timeout=settings.fetch_timeout, mounts=auth.mounts())
         try:
-            app.state.gateway = Gateway.from_settings(settings, client)
-            # Schema and supergraph live as long as the process: freezing them out of the
-            # collector's generations keeps full collections (latency spikes) short.
-            gc.collect()
-            gc.freeze()
-            yield
+            async with auth.running():  # the in-process auth subgraph and its database engine
+                app.state.auth = auth
+                app.state.gateway = Gateway.from_settings(settings, client, auth)
+                # Schema and supergraph live as long as the process: freezing them out of the
+                # collector's generations keeps full collections (latency spikes) short.
+                gc.collect()
+                gc.freeze()
+                yield
         finally:
             await client.aclose()
 
@@ -73,10 +79,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             problem = HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
             return problem_response(problem, JSON)
         try:
+            identity = auth.authenticate(request.headers.get("authorization"))
+        except InvalidAccessTokenError as bad:
+            status, body, headers = auth.refusal(bad)  # 401: TOKEN_EXPIRED or TOKEN_INVALID
+            return Response(body, status_code=status, media_type=media_type, headers=headers)
+        try:
             params = await read_params(request, max_body_bytes=settings.max_body_bytes)
             # HEAD runs as GET, so it can never run a mutation either.
             method = "GET" if request.method in READ_METHODS else "POST"
-            outcome = await request.app.state.gateway.run(params, method=method)
+            with auth.serving(identity):  # every subgraph fetch carries this caller
+                outcome = await request.app.state.gateway.run(
+                    params, method=method, authenticated=auth.authenticated(identity)
+                )
         except HTTPRequestError as problem:
             return problem_response(problem, media_type)
         except Exception:
@@ -96,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             # The usual methods all reach the handler, so a wrong one gets a JSON 405 too.
             Route("/graphql", graphql, methods=_ROUTED_METHODS),
             *HEALTH_ROUTES,
+            *LOGIN_ROUTES,
             *MAP_ROUTES,
             *TILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -27,6 +27,7 @@ from graphql.execution.values import get_variable_values
 
 from gateway.access_log import AccessLog, RequestLog
 from gateway.api_schema import build_api_schema
+from gateway.auth.gate import GatewayAuth
 from gateway.executor import Executor
 from gateway.http import GraphQLParams
 from gateway.limits import TOKEN_LIMIT_CODE, Limits, Measure, breaches, is_token_limit, measure
@@ -124,7 +125,9 @@ class Gateway:
         self.access_log = access_log or AccessLog(None)
 
     @classmethod
-    def from_settings(cls, settings: GatewaySettings, client: httpx.AsyncClient) -> Gateway:
+    def from_settings(
+        cls, settings: GatewaySettings, client: httpx.AsyncClient, auth: GatewayAuth | None = None
+    ) -> Gateway:
         """Load the supergraph file named by `settings`, with its URL overrides applied."""
         if not settings.supergraph_path.is_file():
             raise SupergraphError(
@@ -140,6 +143,8 @@ class Gateway:
             fetch_timeout=settings.fetch_timeout,
             probe_timeout=settings.health_timeout,
             timeouts=settings.subgraph_timeouts,
+            headers=auth.subgraph_headers if auth else None,
+            probe_headers=auth.probe_headers if auth else None,
         )
         return cls(
             supergraph,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -55,9 +55,19 @@ class SubgraphError(Exception):
         return error
 
 
-def make_client(*, timeout: float, max_connections: int = 100) -> httpx.AsyncClient:
-    """The pooled HTTP client the gateway shares between requests, opened for the lifespan."""
+Headers = Mapping[str, str]
+
+
+def make_client(
+    *,
+    timeout: float,
+    max_connections: int = 100,
+    mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> httpx.AsyncClient:
+    """The pooled HTTP client the gateway shares between requests, opened for the lifespan;
+    `mounts` serve some origins in-process (the gateway-owned auth subgraph)."""
     return httpx.AsyncClient(
+        mounts=dict(mounts or {}),
         timeout=httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
         # Subgraphs are reached directly; proxy variables of the environment must not apply.
@@ -76,8 +86,13 @@ class SubgraphTransport:
         fetch_timeout: float,
         probe_timeout: float = 2.0,
         timeouts: Mapping[str, float] | None = None,
+        headers: Callable[[], Headers] | None = None,
+        probe_headers: Callable[[], Headers] | None = None,
     ) -> None:
         self.client = client
+        # Per fetch: the caller's identity as a signed internal token (gateway.auth.gate).
+        self.headers = headers
+        self.probe_headers = probe_headers
         self.urls = dict(urls)
         self.fetch_timeout = fetch_timeout
         self.probe_timeout = probe_timeout
@@ -102,8 +117,9 @@ class SubgraphTransport:
             # One deadline for the whole exchange: httpx's timeouts are per phase.
             deadline = self.timeouts[graph]
             async with asyncio.timeout(deadline):
+                headers = {**_HEADERS, **self.headers()} if self.headers else _HEADERS
                 response = await self.client.post(
-                    url, content=orjson.dumps(body), headers=_HEADERS, timeout=deadline
+                    url, content=orjson.dumps(body), headers=headers, timeout=deadline
                 )
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("subgraph %s at %s timed out: %r", graph, url, exc)
@@ -125,8 +141,9 @@ class SubgraphTransport:
         """Whether the subgraph answers `{ __typename }` with HTTP 200 (for `/readyz`)."""
         try:
             async with asyncio.timeout(self.probe_timeout):
+                headers = {**_HEADERS, **self.probe_headers()} if self.probe_headers else _HEADERS
                 response = await self.client.post(
-                    self.urls[graph], content=b'{"query":"{ __typename }"}', headers=_HEADERS
+                    self.urls[graph], content=b'{"query":"{ __typename }"}', headers=headers
                 )
             return response.status_code == 200
         except (TimeoutError, httpx.HTTPError):

@@ -12,11 +12,13 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
+from gateway.auth import cli as user_cli
 from infra import grid_cli, supergraph
+from infra.database import external_database, role_of
 from infra.errors import SetupError
 from infra.locking import RunLock
-from infra.settings import ROOT, SERVICES, SuiteSettings
-from infra.setup import database
+from infra.settings import AUTH_SCHEMA, ROOT, SERVICES, SuiteSettings
+from infra.setup import database, private_cluster, role_password, token_keys
 from infra.supervisor import Supervisor, check_port_free, gateway_env, service_env
 
 
@@ -41,9 +43,10 @@ def _start_subgraphs(
     graphql = {
         name: f"http://{settings.host}:{settings.port_of(name)}/graphql" for name in SERVICES
     }
+    keys = token_keys(settings)
     for name in SERVICES:
         port = settings.port_of(name)
-        supervisor.start(name, port, service_env(name, urls[name], port, graphql))
+        supervisor.start(name, port, service_env(name, urls[name], port, graphql, keys=keys))
     return graphql
 
 
@@ -64,7 +67,12 @@ def up(settings: SuiteSettings) -> int:
                 supervisor.start(
                     "gateway",
                     settings.gateway_port,
-                    gateway_env(subgraph_urls, settings.gateway_port),
+                    gateway_env(
+                        subgraph_urls,
+                        settings.gateway_port,
+                        keys=token_keys(settings),
+                        auth_url=prepared.database.auth_url,
+                    ),
                 )
                 supervisor.wait_healthy(settings.start_timeout)
                 base = f"http://{settings.host}:{settings.gateway_port}"
@@ -97,11 +105,60 @@ def compose(settings: SuiteSettings) -> int:
         try:
             urls = _start_subgraphs(supervisor, settings, prepared.database.service_urls)
             supervisor.wait_healthy(settings.start_timeout)
+            # This process asks for the SDL itself: it needs the internal key too.
+            os.environ["PARTYGRID_INTERNAL_TOKEN_KEY"] = token_keys(settings)["internal"]
             written = supergraph.write_from_running(urls)
         finally:
             supervisor.stop_all()
     print(f"partygrid: wrote {written.relative_to(ROOT)}", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _auth_database_url(explicit: str | None) -> Iterator[str]:
+    """The auth role's URL: given; on DATABASE_URL's server; the running private cluster;
+    else the private cluster prepared (and migrated) for the command and stopped after."""
+    configured = explicit or os.environ.get("PARTYGRID_AUTH_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    settings = SuiteSettings()
+    if settings.database_url:
+        db = external_database(settings.database_url, role_password=role_password(settings))
+        yield db.auth_url
+        return
+    cluster = private_cluster(settings)
+    if cluster.running_pid() is not None:
+        yield cluster.url(user=role_of(AUTH_SCHEMA), database=settings.db_name)
+        return
+    with RunLock(settings.data_dir), database(settings) as prepared:
+        yield prepared.database.auth_url
+
+
+def user(args: argparse.Namespace) -> int:
+    """`partygrid user add|list|disable`."""
+    with _auth_database_url(args.database_url) as url:
+        return user_cli.run(
+            url,
+            args.action,
+            name=getattr(args, "name", ""),
+            role=getattr(args, "role", ""),
+            region=getattr(args, "region", ""),
+        )
+
+
+def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
+    users = commands.add_parser("user", help="add, list or disable users")
+    actions = users.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a user (password from a prompt or stdin)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=user_cli.ROLES)
+    add.add_argument("--region", required=True, help="6, 9 or 12-digit region code")
+    actions.add_parser("list", help="list users")
+    disable = actions.add_parser("disable", help="disable a user")
+    disable.add_argument("name")
+    for action in (users,):
+        action.add_argument("--database-url", help="SQLAlchemy URL of the auth role")
 
 
 def test(args: list[str]) -> int:
@@ -124,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
     run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
     grid_cli.add_parsers(commands)
+    _add_user_parsers(commands)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         return test(argv[1:])  # everything after `test` belongs to pytest, options included
@@ -131,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in grid_cli.COMMANDS:
             return grid_cli.COMMANDS[args.command](args)
+        if args.command == "user":
+            return user(args)
         settings = SuiteSettings()
         return {"up": up, "setup": setup, "compose": compose}[args.command](settings)
     except SetupError as exc:

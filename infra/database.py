@@ -14,7 +14,10 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from infra.errors import SetupError
-from infra.settings import SERVICES
+from infra.settings import AUTH_SCHEMA, SERVICES
+
+# Schemas with a role each: the services', and the gateway's users (gateway/auth).
+SCHEMAS = (*SERVICES, AUTH_SCHEMA)
 
 
 def role_of(service: str) -> str:
@@ -29,6 +32,7 @@ class Database:
     admin_conninfo: str  # libpq conninfo, connected to the target database
     service_urls: dict[str, str]  # SQLAlchemy URLs per service
     role_password: str | None
+    auth_url: str = ""  # SQLAlchemy URL of the gateway's users (role partygrid_auth)
 
 
 def external_database(database_url: str, *, role_password: str) -> Database:
@@ -41,7 +45,12 @@ def external_database(database_url: str, *, role_password: str) -> Database:
         )
         for name in SERVICES
     }
-    return Database(admin_conninfo=admin, service_urls=services, role_password=role_password)
+    auth = url.set(username=role_of(AUTH_SCHEMA), password=role_password).render_as_string(
+        hide_password=False
+    )
+    return Database(
+        admin_conninfo=admin, service_urls=services, role_password=role_password, auth_url=auth
+    )
 
 
 def connect_admin(conninfo: str, *, what: str) -> psycopg.Connection:
@@ -73,7 +82,8 @@ def drop_database(maintenance_conninfo: str, name: str) -> None:
 
 
 def prepare_schemas(db: Database, *, what: str) -> None:
-    """PostGIS, then per service: a login role, a schema it owns, and nothing for PUBLIC."""
+    """PostGIS, then per schema (each service's, and auth): a login role, a schema it owns,
+    and nothing for PUBLIC."""
     with connect_admin(db.admin_conninfo, what=what) as conn:
         available = conn.execute(
             "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
@@ -85,7 +95,7 @@ def prepare_schemas(db: Database, *, what: str) -> None:
             )
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         dbname = conn.info.dbname
-        for service in SERVICES:
+        for service in SCHEMAS:
             _ensure_role(conn, role_of(service), db.role_password)
             role = sql.Identifier(role_of(service))
             schema = sql.Identifier(service)

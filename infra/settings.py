@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("org", "grid", "assess")
+AUTH_SCHEMA = "auth"  # users and refresh tokens, owned by the gateway (gateway/auth)
 
 
 class SuiteSettings(BaseSettings):
@@ -24,6 +25,10 @@ class SuiteSettings(BaseSettings):
     # Password given to the per-service roles on an external server (the private cluster
     # trusts its own Unix socket, which only this user can reach).
     role_password: str | None = None
+    # Signing keys (made once per data folder when unset; never logged): internal tokens
+    # between the gateway and subgraphs, and users' access tokens.
+    internal_token_key: str | None = None
+    access_token_key: str | None = None
     pg_bindir: Path | None = None
     pg_user: str = "postgres"  # who runs the private cluster when we are root
     install_missing: bool = True  # apt-get install PostGIS when missing and root

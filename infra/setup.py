@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import create_engine, pool
 
+from gateway.auth.migrate import upgrade_auth
 from infra.cluster import Cluster, cluster_root, cluster_user, ensure_postgis, find_bindir
 from infra.database import (
     Database,
@@ -23,7 +24,8 @@ from infra.database import (
     role_of,
 )
 from infra.demo import load as demo_load
-from infra.settings import SERVICES, SuiteSettings
+from infra.demo.users import PASSWORD_FILE, ensure_demo_users
+from infra.settings import AUTH_SCHEMA, SERVICES, SuiteSettings
 from services.assess.standard import ensure_default_standard
 from services.common.migrations import upgrade
 
@@ -41,16 +43,30 @@ def private_cluster(settings: SuiteSettings) -> Cluster:
     return Cluster(root=cluster_root(settings.data_dir, user), bindir=bindir, run_as=user)
 
 
-def role_password(settings: SuiteSettings) -> str:
-    """The service roles' password on an external server: set, or made once and kept."""
-    if settings.role_password:
-        return settings.role_password
-    path = settings.data_dir / "role-password"
+def _kept_secret(settings: SuiteSettings, name: str, nbytes: int) -> str:
+    """A random secret made once in the data folder (owner-only) and reused after."""
+    path = settings.data_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(nbytes))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def role_password(settings: SuiteSettings) -> str:
+    """The service roles' password on an external server: set, or made once and kept."""
+    return settings.role_password or _kept_secret(settings, "role-password", 24)
+
+
+def token_keys(settings: SuiteSettings) -> dict[str, str]:
+    """The signing keys every process gets in its environment (set, or made once and kept):
+    the internal token's, shared by gateway and subgraphs, and the access tokens', the
+    gateway's alone (see `infra.supervisor`)."""
+    return {
+        "internal": settings.internal_token_key or _kept_secret(settings, "internal-token-key", 48),
+        "access": settings.access_token_key or _kept_secret(settings, "access-token-key", 48),
+    }
 
 
 @contextlib.contextmanager
@@ -62,7 +78,7 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
     if settings.database_url:
         db = external_database(settings.database_url, role_password=role_password(settings))
         prepare_and_migrate(db, what="DATABASE_URL")
-        yield Prepared(db, None, settings.demo and _load_demo_once(db, settings.demo_seed))
+        yield Prepared(db, None, settings.demo and _load_demo_once(db, settings))
         return
     cluster = private_cluster(settings)
     if fast_unsafe:
@@ -82,18 +98,21 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
                 for name in SERVICES
             },
             role_password=None,
+            auth_url=cluster.url(user=role_of(AUTH_SCHEMA), database=settings.db_name),
         )
         prepare_and_migrate(db, what="the private cluster")
-        yield Prepared(db, cluster, settings.demo and _load_demo_once(db, settings.demo_seed))
+        yield Prepared(db, cluster, settings.demo and _load_demo_once(db, settings))
     finally:
         cluster.stop()
 
 
 def prepare_and_migrate(db: Database, *, what: str) -> None:
-    """Roles and schemas, every service's migrations, and reference data."""
+    """Roles and schemas, every service's migrations and the users', and reference data."""
     prepare_schemas(db, what=what)
     for name in SERVICES:
         upgrade(name, db.service_urls[name])
+    if db.auth_url:  # a Database made by hand (tests) may leave the users' schema out
+        upgrade_auth(db.auth_url)
     engine = create_engine(db.service_urls["assess"], poolclass=pool.NullPool)
     try:
         with engine.begin() as conn:
@@ -102,8 +121,22 @@ def prepare_and_migrate(db: Database, *, what: str) -> None:
         engine.dispose()
 
 
-def _load_demo_once(db: Database, seed: int) -> bool:
-    """Load the demo district into an empty database; a second run reuses the data."""
+def _load_demo_once(db: Database, settings: SuiteSettings) -> bool:
+    """Load the demo district into an empty database; a second run reuses the data. Its
+    sign-in accounts are made too, where missing (infra.demo.users)."""
+    loaded_now = _load_demo_data(db, settings.demo_seed)
+    if db.auth_url:
+        made = ensure_demo_users(db.auth_url, db.service_urls["org"], settings.data_dir)
+        if made:
+            print(
+                f"partygrid: demo sign-in accounts {', '.join(made)}; their password is in "
+                f"{settings.data_dir / PASSWORD_FILE}",
+                flush=True,
+            )
+    return loaded_now
+
+
+def _load_demo_data(db: Database, seed: int) -> bool:
     if demo_load.is_loaded(db.service_urls["org"]):
         return False
     from infra.demo.generate import generate  # generation costs seconds: only when needed

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from gateway.auth.app import AUTH_URL
+from services.common.app import internal_tokens
+from services.common.auth import service_identity
+
 INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
 SUPERGRAPH_PATH = ROOT / "supergraph.graphql"
@@ -24,6 +28,8 @@ CANONICAL_URLS = {
     "org": "http://127.0.0.1:4001/graphql",
     "grid": "http://127.0.0.1:4002/graphql",
     "assess": "http://127.0.0.1:4003/graphql",
+    # The gateway's own subgraph (login, viewer), answered in-process at this URL.
+    "auth": AUTH_URL,
 }
 
 
@@ -48,8 +54,17 @@ class Composition:
     public_sdl: str
 
 
+def service_headers() -> dict[str, str]:
+    """An internal token for the suite itself (PARTYGRID_INTERNAL_TOKEN_KEY), if one is set:
+    subgraphs answer `_service` only with one."""
+    tokens = internal_tokens("compose")
+    return tokens.headers(service_identity("compose")) if tokens else {}
+
+
 def fetch_sdl(url: str, *, headers: dict[str, str] | None = None, timeout: float = 10.0) -> str:
-    """Ask a running subgraph for its federation SDL (`_service { sdl }`)."""
+    """Ask a running subgraph for its federation SDL (`_service { sdl }`); without `headers`,
+    as the suite itself (see `service_headers`)."""
+    headers = service_headers() if headers is None else headers
     response = httpx.post(
         url, json={"query": "{ _service { sdl } }"}, headers=headers, timeout=timeout
     )
@@ -86,8 +101,27 @@ def compose(subgraphs: list[Subgraph]) -> Composition:
     return Composition(result["supergraphSdl"], result["publicSdl"])
 
 
+def auth_subgraph() -> Subgraph:
+    """The gateway's own subgraph, its SDL read in-process (it never listens on a port)."""
+    from gateway.auth.schema import schema  # Strawberry schema: only when composing
+
+    result = schema.execute_sync("{ _service { sdl } }")
+    if result.errors:
+        raise RuntimeError(f"the auth subgraph refused _service: {result.errors[0].message}")
+    assert result.data is not None
+    return Subgraph("auth", CANONICAL_URLS["auth"], result.data["_service"]["sdl"])
+
+
+def running_subgraphs(urls: dict[str, str]) -> list[Subgraph]:
+    """Every subgraph of the supergraph: the running services' and the gateway's own."""
+    return [
+        *(Subgraph(name, CANONICAL_URLS[name], fetch_sdl(url)) for name, url in urls.items()),
+        auth_subgraph(),
+    ]
+
+
 def write_from_running(urls: dict[str, str], path: Path = SUPERGRAPH_PATH) -> Path:
-    """Fetch each running subgraph's SDL, compose under the canonical URLs, write the file."""
-    subgraphs = [Subgraph(name, CANONICAL_URLS[name], fetch_sdl(url)) for name, url in urls.items()]
-    path.write_text(compose(subgraphs).supergraph_sdl)
+    """Fetch each running subgraph's SDL, add the gateway's, compose under the canonical
+    URLs, write the file."""
+    path.write_text(compose(running_subgraphs(urls)).supergraph_sdl)
     return path

@@ -22,6 +22,8 @@ APPS = {
     "grid": "services.grid.app:create_app",
     "assess": "services.assess.app:create_app",
     "gateway": "gateway.app:create_app",
+    # The gateway serves its auth subgraph in-process; alone, for a stand-in gateway.
+    "auth": "gateway.auth.app:create_app",
 }
 _PR_SET_PDEATHSIG = 1
 
@@ -144,22 +146,46 @@ class Supervisor:
         self.services.clear()
 
 
-def gateway_env(subgraph_urls: dict[str, str], port: int) -> dict[str, str]:
-    return {
+def gateway_env(
+    subgraph_urls: dict[str, str],
+    port: int,
+    *,
+    keys: dict[str, str] | None = None,
+    auth_url: str | None = None,
+) -> dict[str, str]:
+    """The gateway's settings: its port, the subgraphs' URLs, both signing keys (it checks
+    access tokens and signs internal ones) and its users' database (the auth role)."""
+    env = {
         "PARTYGRID_GATEWAY_PORT": str(port),
         "PARTYGRID_GATEWAY_SUBGRAPH_URLS": json.dumps(subgraph_urls),
     }
+    if keys:
+        env["PARTYGRID_INTERNAL_TOKEN_KEY"] = keys["internal"]
+        env["PARTYGRID_ACCESS_TOKEN_KEY"] = keys["access"]
+    if auth_url:
+        env["PARTYGRID_AUTH_DATABASE_URL"] = auth_url
+    return env
 
 
 def service_env(
-    name: str, database_url: str, port: int, graphql_urls: dict[str, str]
+    name: str,
+    database_url: str,
+    port: int,
+    graphql_urls: dict[str, str],
+    *,
+    keys: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """A subgraph's settings: its own role's database, its port, the subgraphs it asks."""
+    """A subgraph's settings: its own role's database, its port, the subgraphs it asks, and
+    the internal token key (never the access token key: subgraphs trust only the gateway)."""
     prefix = f"PARTYGRID_{name.upper()}_"
     env = {f"{prefix}DATABASE_URL": database_url, f"{prefix}PORT": str(port)}
     env |= {
         f"{prefix}{other.upper()}_URL": url for other, url in graphql_urls.items() if other != name
     }
+    if keys:
+        env["PARTYGRID_INTERNAL_TOKEN_KEY"] = keys["internal"]
+        # A key inherited from the parent's environment must not leak to a subgraph.
+        env["PARTYGRID_ACCESS_TOKEN_KEY"] = ""
     return env
 
 

@@ -18,7 +18,7 @@ from infra.demo.generate import generate
 from infra.demo.model import Demo
 from infra.locking import RunLock
 from infra.settings import ROOT, SERVICES, SuiteSettings
-from infra.setup import Prepared, database, private_cluster
+from infra.setup import Prepared, database, private_cluster, token_keys
 from infra.supervisor import Supervisor, free_port, gateway_env, service_env
 from stack import Running
 
@@ -79,19 +79,26 @@ def service_urls(prepared: Prepared) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def running(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def running(
+    prepared: Prepared, suite_settings: SuiteSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Running]:
     """org, grid, assess and the gateway as real processes on free 127.0.0.1 ports."""
     supervisor = Supervisor("127.0.0.1", tmp_path_factory.mktemp("logs"))
+    keys = token_keys(suite_settings)
+    # This process signs too (Running.post, composing from the running subgraphs).
+    os.environ["PARTYGRID_INTERNAL_TOKEN_KEY"] = keys["internal"]
     try:
         ports = {name: free_port() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
         for name, port in ports.items():
             database_url = prepared.database.service_urls[name]
-            supervisor.start(name, port, service_env(name, database_url, port, urls))
+            env = service_env(name, database_url, port, urls, keys=keys)
+            supervisor.start(name, port, env)
         gateway_port = free_port()
-        supervisor.start("gateway", gateway_port, gateway_env(urls, gateway_port))
+        env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
+        supervisor.start("gateway", gateway_port, env)
         supervisor.wait_healthy(60)
-        yield Running(urls, f"http://127.0.0.1:{gateway_port}/graphql", supervisor)
+        yield Running(urls, f"http://127.0.0.1:{gateway_port}/graphql", supervisor, keys)
     finally:
         supervisor.stop_all()
 

@@ -3,26 +3,63 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Connection, create_engine, pool
 
+from gateway.auth.tokens import AccessTokens
 from infra.database import create_database, drop_database
 from infra.supervisor import Supervisor
+from services.common.auth import Identity, Role
+from services.common.auth_tokens import InternalTokens
+
+# The demo district's code: tests that do not care about auth act for its 区委组织部.
+DISTRICT = Identity("test-district", Role.DISTRICT, "410104")
 
 
 @dataclass(frozen=True)
 class Running:
-    """GraphQL URLs of the processes started for the session."""
+    """GraphQL URLs of the processes started for the session, and the session's keys."""
 
     subgraphs: dict[str, str]
     gateway: str
     supervisor: Supervisor
+    keys: dict[str, str] = field(default_factory=dict)  # "internal" and "access"
 
-    def post(self, url: str, query: str, variables: dict | None = None) -> dict:
-        response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
+    def headers(self, url: str, identity: Identity | None) -> dict[str, str]:
+        """What a caller sends: to the gateway an access token (Authorization: Bearer), to a
+        subgraph the internal token the gateway would sign. None: nothing (anonymous)."""
+        if identity is None:
+            return {}
+        if url == self.gateway:
+            access = AccessTokens(self.keys["access"], ttl=dt.timedelta(minutes=5))
+            return {"authorization": f"Bearer {access.issue(identity).token}"}
+        return InternalTokens(self.keys["internal"], issuer="tests").headers(identity)
+
+    def raw_post(
+        self, url: str, query: str, variables: dict | None = None, *, identity: Identity | None
+    ) -> httpx.Response:
+        """POST as `identity` and return the HTTP response, whatever its status."""
+        return httpx.post(
+            url,
+            json={"query": query, "variables": variables},
+            headers=self.headers(url, identity),
+            timeout=30,
+        )
+
+    def post(
+        self,
+        url: str,
+        query: str,
+        variables: dict | None = None,
+        *,
+        identity: Identity | None = DISTRICT,
+    ) -> dict:
+        """POST as `identity` (the district by default) and expect HTTP 200."""
+        response = self.raw_post(url, query, variables, identity=identity)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from gateway.auth.tokens import InvalidAccessTokenError
+from gateway.auth.web import page_identity
 from gateway.http import GraphQLParams
 from gateway.maps.labels import labels_for
 from gateway.maps.render import community_map, district_map
@@ -44,13 +47,35 @@ DISTRICTS_QUERY = "query Districts { regions(level: DISTRICT) { code } }"
 
 
 async def _query(request: Request, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    outcome = await request.app.state.gateway.run(
-        GraphQLParams(query=query, variables=variables), method="POST"
-    )
+    """The page's data from the graph, as the caller may see it (nothing for a bad token)."""
+    auth = request.app.state.auth
+    try:
+        identity = page_identity(request)
+    except InvalidAccessTokenError:
+        return {}
+    with auth.serving(identity):
+        outcome = await request.app.state.gateway.run(
+            GraphQLParams(query=query, variables=variables), method="POST"
+        )
     return outcome.body.get("data") or {}
 
 
+def _sign_in_first(request: Request) -> Response | None:
+    """Maps show what the caller may see: nobody signed in is sent to sign in first."""
+    try:
+        anonymous = page_identity(request).anonymous
+    except InvalidAccessTokenError:
+        anonymous = True
+    if not anonymous:
+        return None
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    lang = "&lang=en" if request.query_params.get("lang") == "en" else ""
+    return RedirectResponse(f"/login?next={urllib.parse.quote(here)}{lang}", status_code=303)
+
+
 async def community_page(request: Request) -> Response:
+    if (redirect := _sign_in_first(request)) is not None:
+        return redirect
     lang = request.query_params.get("lang")
     data = await _query(request, COMMUNITY_QUERY, {"code": request.path_params["code"]})
     if not data.get("community"):
@@ -61,6 +86,8 @@ async def community_page(request: Request) -> Response:
 
 
 async def district_page(request: Request) -> Response:
+    if (redirect := _sign_in_first(request)) is not None:
+        return redirect
     lang = request.query_params.get("lang")
     code = request.query_params.get("region")
     if code is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -14,9 +15,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from services.common.auth import ANONYMOUS
+from services.common.auth_guard import InternalTokenGuard
+from services.common.auth_tokens import InternalTokens
 from services.common.database import make_engine, ping
 from services.common.loaders import BatchQuery, Loaders
-from services.common.settings import ServiceSettings
+from services.common.settings import InternalTokenSettings, ServiceSettings
+
+log = logging.getLogger("partygrid.auth")
 
 
 class _SubgraphGraphQL(GraphQL):
@@ -27,10 +33,29 @@ class _SubgraphGraphQL(GraphQL):
         self._make_context = make_context
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, **self._make_context()}
+        # The guard in front verified the internal token and left the caller here.
+        identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
+        return {
+            "request": request,
+            "response": response,
+            "identity": identity,
+            **self._make_context(),
+        }
 
 
 Resources = Callable[[], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
+
+
+def internal_tokens(
+    name: str, settings: InternalTokenSettings | None = None
+) -> InternalTokens | None:
+    """This process's signer and checker of internal tokens; None when no key is set."""
+    settings = settings or InternalTokenSettings()
+    if settings.internal_token_key is None:
+        log.warning("%s: PARTYGRID_INTERNAL_TOKEN_KEY is unset; /graphql refuses every call", name)
+        return None
+    key = settings.internal_token_key.get_secret_value()
+    return InternalTokens(key, issuer=name, ttl=settings.internal_token_ttl)
 
 
 @contextlib.asynccontextmanager
@@ -46,14 +71,19 @@ def create_subgraph_app(
     queries: dict[str, BatchQuery],
     resources: Resources = _no_resources,
     routes: list[Route] | None = None,
+    tokens: InternalTokens | None = None,
+    allow_anonymous: bool = False,
 ) -> Starlette:
     """Build a subgraph app; the engine lives for the app's lifespan, not the import.
 
     Resolvers find `engine`, per-request `loaders` (one DataLoader per batch query) and
     whatever `resources` yields for the app's lifetime (e.g. clients of other subgraphs) in
-    their context.
+    their context, and the caller's `identity`. `/graphql` serves only calls with a valid
+    internal token signed by `tokens` (see `auth_guard`; `allow_anonymous` serves callers
+    who have not logged in, for the gateway's login subgraph); `/healthz` stays open.
     """
     state: dict[str, Any] = {}
+    tokens = tokens or internal_tokens(name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,7 +117,11 @@ def create_subgraph_app(
     return Starlette(
         routes=[
             Route("/healthz", healthz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                InternalTokenGuard(graphql, tokens, allow_anonymous=allow_anonymous),
+                methods=["GET", "POST"],
+            ),
             *(routes or []),
         ],
         lifespan=lifespan,

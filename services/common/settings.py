@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,3 +19,16 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 4001
     pool_size: int = 5
+
+
+class InternalTokenSettings(BaseSettings):
+    """The key every process of the suite signs and checks internal tokens with.
+
+    One variable for all (`PARTYGRID_INTERNAL_TOKEN_KEY`), made once per data folder by the
+    setup. Unset, a subgraph refuses every GraphQL call (it fails closed).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_", extra="ignore")
+
+    internal_token_key: SecretStr | None = None
+    internal_token_ttl: int = 60

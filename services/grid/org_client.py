@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from services.common.app import internal_tokens
+from services.common.auth import current_identity, service_identity
+from services.common.auth_tokens import InternalTokens
+
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id name kind isLive community { code } } } }"""
 
@@ -58,14 +62,29 @@ class CoverageFacts:
 class OrgClient:
     """A small GraphQL client of the org subgraph over a shared pooled httpx client."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, url: str, client: httpx.AsyncClient, tokens: InternalTokens | None = None
+    ) -> None:
         self._url = url
         self._client = client
+        # Calls carry the caller of the request being served, so the other subgraph applies
+        # that caller's scope (an unset key: calls go without, and are refused).
+        self._tokens = tokens or internal_tokens("grid")
+
+    def _headers(self) -> dict[str, str]:
+        if self._tokens is None:
+            return {}
+        # Outside a /graphql request (tiles, the CLI) nobody has logged in: the service asks
+        # as itself. Inside one, the guard has already refused anonymous callers.
+        identity = current_identity()
+        if identity.anonymous:
+            identity = service_identity("grid")
+        return self._tokens.headers(identity)
 
     async def _query(self, query: str, variables: dict) -> dict:
         try:
             response = await self._client.post(
-                self._url, json={"query": query, "variables": variables}
+                self._url, json={"query": query, "variables": variables}, headers=self._headers()
             )
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from services.common.app import internal_tokens
+from services.common.auth import current_identity, service_identity
+from services.common.auth_tokens import InternalTokens
+
 COMMUNITY_GRID = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Community {
     code
@@ -71,16 +75,33 @@ def _id(value: dict | None) -> uuid.UUID | None:
 class GridClient:
     """A small GraphQL client of the grid subgraph over a shared pooled httpx client."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, url: str, client: httpx.AsyncClient, tokens: InternalTokens | None = None
+    ) -> None:
         self._url = url
         self._client = client
+        # Calls carry the caller of the request being served, so the other subgraph applies
+        # that caller's scope (an unset key: calls go without, and are refused).
+        self._tokens = tokens or internal_tokens("org")
+
+    def _headers(self) -> dict[str, str]:
+        if self._tokens is None:
+            return {}
+        # Outside a /graphql request (tiles, the CLI) nobody has logged in: the service asks
+        # as itself. Inside one, the guard has already refused anonymous callers.
+        identity = current_identity()
+        if identity.anonymous:
+            identity = service_identity("org")
+        return self._tokens.headers(identity)
 
     async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
         if not reps:
             return []
         try:
             response = await self._client.post(
-                self._url, json={"query": query, "variables": {"reps": reps}}
+                self._url,
+                json={"query": query, "variables": {"reps": reps}},
+                headers=self._headers(),
             )
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

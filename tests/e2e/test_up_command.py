@@ -18,6 +18,7 @@ import pytest
 
 from infra.cluster import fallback_root
 from infra.demo.model import Demo
+from infra.demo.users import PASSWORD_FILE
 from infra.settings import ROOT
 from infra.supervisor import free_port
 
@@ -26,6 +27,21 @@ Fresh = tuple[dict[str, str], dict[str, int]]  # environment, ports
 QUERY = """query ($code: String!) {
   community(code: $code) { name organization { name } zones { name buildings { name } } }
 }"""
+
+
+LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
+  session { accessToken } errors { code } } }"""
+
+
+def _signed_in(graphql: str, data_dir: Path) -> dict[str, str]:
+    """A demo account's bearer header (its password is kept in the data folder)."""
+    password = (data_dir / PASSWORD_FILE).read_text().strip()
+    body = httpx.post(
+        graphql,
+        json={"query": LOGIN, "variables": {"u": "demo-district", "p": password}},
+        timeout=30,
+    ).json()
+    return {"authorization": f"Bearer {body['data']['login']['session']['accessToken']}"}
 
 
 def _env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
@@ -116,15 +132,17 @@ def test_up_from_nothing_serves_the_demo_and_stops_cleanly(fresh: Fresh, demo: D
         urls = up.wait_ready()
         assert urls["graphql"] == f"http://127.0.0.1:{ports['gateway']}/graphql"
         community = demo.communities[0]
+        signed_in = _signed_in(urls["graphql"], Path(env["PARTYGRID_DATA_DIR"]))
         body = httpx.post(
             urls["graphql"],
             json={"query": QUERY, "variables": {"code": community.code}},
+            headers=signed_in,
             timeout=30,
         ).json()
         assert "errors" not in body, body
         zones = [z for z in demo.zones if z.community_code == community.code]
         assert {z["name"] for z in body["data"]["community"]["zones"]} == {z.name for z in zones}
-        assert httpx.get(urls["map"], timeout=60).status_code == 200
+        assert httpx.get(urls["map"], headers=signed_in, timeout=60).status_code == 200
         assert any("loaded the demo district" in line for line in up.lines)
     finally:
         code = up.stop(signal.SIGTERM)
@@ -141,7 +159,10 @@ def test_a_second_run_reuses_the_data_and_ctrl_c_stops_it(fresh: Fresh) -> None:
     try:
         urls = up.wait_ready()
         body = httpx.post(
-            urls["graphql"], json={"query": "{ regions(level: STREET) { code } }"}, timeout=30
+            urls["graphql"],
+            json={"query": "{ regions(level: STREET) { code } }"},
+            headers=_signed_in(urls["graphql"], Path(env["PARTYGRID_DATA_DIR"])),
+            timeout=30,
         ).json()
         assert len(body["data"]["regions"]) >= 3
         assert not any("loaded the demo district" in line for line in up.lines)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from infra.settings import SERVICES
 from infra.supergraph import (
-    CANONICAL_URLS,
     SUPERGRAPH_PATH,
     CompositionError,
     Subgraph,
     compose,
-    fetch_sdl,
+    running_subgraphs,
 )
 from stack import Running
 
 
 @pytest.fixture(scope="module")
 def subgraphs(running: Running) -> list[Subgraph]:
-    return [Subgraph(n, CANONICAL_URLS[n], fetch_sdl(running.subgraphs[n])) for n in SERVICES]
+    return running_subgraphs(running.subgraphs)
 
 
 def test_committed_supergraph_is_current(subgraphs: list[Subgraph]) -> None:

@@ -10,13 +10,17 @@ import pytest
 
 from expectations import expected_zone
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo
-from stack import Running
+from stack import DISTRICT, Running
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!127\.0\.0\.1)""", re.I)
 
 
 def _page(running: Running, path: str) -> httpx.Response:
-    return httpx.get(running.gateway.replace("/graphql", path), timeout=60)
+    return httpx.get(
+        running.gateway.replace("/graphql", path),
+        headers=running.headers(running.gateway, DISTRICT),
+        timeout=60,
+    )
 
 
 def expected_summary(demo: Demo, code: str) -> dict[str, int]:

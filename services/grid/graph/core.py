@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.common.geojson import GeoJSON, geojson_from_text
 from services.grid import places
 
@@ -38,13 +39,15 @@ class PartyOrganization:
     async def assigned_zones(self, info: Info) -> list[Zone]:
         key = parse_uuid(self.id)
         rows = await info.context["loaders"].zones_of_organization.load(key) if key else []
-        return [Zone.from_row(row) for row in rows]
+        identity = caller(info)
+        return [Zone.from_row(row) for row in rows if identity.covers(row["community_code"])]
 
     @strawberry.field(description="Buildings assigned to it (as Party group).")
     async def assigned_buildings(self, info: Info) -> list[Building]:
         key = parse_uuid(self.id)
         rows = await info.context["loaders"].buildings_of_group.load(key) if key else []
-        return [Building.from_row(row) for row in rows]
+        identity = caller(info)
+        return [Building.from_row(row) for row in rows if identity.covers(row["community_code"])]
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> PartyOrganization:
@@ -88,9 +91,10 @@ class Community:
         return await region_coverage(info, self.code, None)
 
     @classmethod
-    def resolve_reference(cls, code: str) -> Community:
+    def resolve_reference(cls, info: Info, code: str) -> Community | None:
         # Communities with no boundary yet still resolve: their grid fields are empty.
-        return cls(code=code)
+        # Outside the caller's node, none does.
+        return cls(code=code) if caller(info).covers(code) else None
 
 
 @strawberry.federation.type(keys=["id"], description="A zone (片区), the first grid level.")
@@ -138,7 +142,9 @@ class Zone:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Zone | None:
         key = parse_uuid(id)
         row = await info.context["loaders"].zone.load(key) if key else None
-        return cls.from_row(row) if row else None
+        if row is None or not caller(info).covers(row["community_code"]):
+            return None
+        return cls.from_row(row)
 
 
 @strawberry.federation.type(keys=["id"], description="A building (楼栋), the second grid level.")
@@ -197,7 +203,9 @@ class Building:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Building | None:
         key = parse_uuid(id)
         row = await info.context["loaders"].building.load(key) if key else None
-        return cls.from_row(row) if row else None
+        if row is None or not caller(info).covers(row["community_code"]):
+            return None
+        return cls.from_row(row)
 
 
 QUERY_TYPES: tuple[type, ...] = ()

@@ -20,6 +20,7 @@ from services.common.geojson import GeoJSON
 from services.common.pagination import MAX_PAGE, Edge, PageInfo, decode_cursor
 from services.common.pagination import encode_cursor as _encode
 from services.grid import coverage as domain
+from services.grid.graph.access import scoped_code
 from services.grid.graph.core import Building, Community, Zone
 
 
@@ -275,6 +276,7 @@ async def _coverage(info: Info, scope: domain.Scope) -> domain.Coverage:
 
 
 async def region_coverage(info: Info, region_code: str, bbox: BBoxInput | None) -> Coverage:
+    region_code = scoped_code(info, region_code)
     scope = domain.Scope(region_code=region_code, bbox=bbox.to_domain() if bbox else None)
     return Coverage.from_domain(region_code, await _coverage(info, scope))
 

@@ -9,10 +9,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.common.errors import DomainError, UserError
 from services.common.geojson import GeoJSON
 from services.common.pagination import connection
 from services.grid import history
+from services.grid.graph.access import GridWriter, scoped_code
 from services.grid.graph.planner import (
     BuildingPlacementChange,
     DryRun,
@@ -150,6 +152,7 @@ class HistoryQueries:
     async def change_sets(
         self, info: Info, community_code: str, first: int | None = 50, after: str | None = None
     ) -> ChangeSetConnection:
+        scoped_code(info, community_code)
         try:
             async with info.context["engine"].connect() as conn:
                 page = await history.change_sets_page(conn, community_code, first, after)
@@ -178,7 +181,9 @@ class HistoryQueries:
             return None
         async with info.context["engine"].connect() as conn:
             row = await history.change_set_by_id(conn, key)
-        return ChangeSet.from_row(row) if row else None
+        if row is None or not caller(info).covers(row["community_code"]):
+            return None
+        return ChangeSet.from_row(row)
 
     @strawberry.field(
         description="What differs between the grid as change set fromNumber left it (0: "
@@ -187,6 +192,7 @@ class HistoryQueries:
     async def change_sets_diff(
         self, info: Info, community_code: str, from_number: int, to_number: int
     ) -> HistoryDiff:
+        scoped_code(info, community_code)
         try:
             async with info.context["engine"].connect() as conn:
                 rows = await history.net_changes(conn, community_code, from_number, to_number)
@@ -225,8 +231,9 @@ def _items(rows: list[dict]) -> list[ChangeItem]:
 @strawberry.type
 class HistoryMutations:
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Undo the community's latest change set not yet undone (repeat to undo "
-        "earlier ones, in order); STALE if anything it wrote changed since."
+        "earlier ones, in order); STALE if anything it wrote changed since.",
     )
     async def undo_latest(
         self,

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.common.errors import DomainError, UserError, UserErrorCode
 from services.common.geojson import GeoJSON
 from services.grid import assignments, redraw
+from services.grid.graph.access import GridWriter
 from services.grid.graph.core import Building, PartyOrganization, organization_ref
 from services.grid.planning import BuildingChange, Figures, Operation, Outcome, run_plan
 from services.grid.validation import Finding, PlanRefusedError, split_line, zone_shape
@@ -32,10 +34,8 @@ ANONYMOUS = "anonymous"
 
 
 def author_of(info: Info) -> str:
-    """Who edits: the gateway's `X-PartyGrid-User` header (set once auth lands)."""
-    request = info.context.get("request")
-    name = request.headers.get("x-partygrid-user", "").strip() if request else ""
-    return name[:200] or ANONYMOUS
+    """Who edits: the user the internal token names (never a header the caller could set)."""
+    return caller(info).subject[:200] or ANONYMOUS
 
 
 @strawberry.type(description="Where a building sits in the coverage graph.")
@@ -228,7 +228,10 @@ async def _assign_buildings(
 
 @strawberry.type
 class PlannerMutations:
-    @strawberry.mutation(description="Redraw a zone's boundary (Polygon or MultiPolygon).")
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Redraw a zone's boundary (Polygon or MultiPolygon).",
+    )
     async def redraw_zone(
         self,
         info: Info,
@@ -249,8 +252,9 @@ class PlannerMutations:
         )
 
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Split a zone by a LineString: it keeps the larger half, a new zone "
-        "(optionally with an organization) gets the other."
+        "(optionally with an organization) gets the other.",
     )
     async def split_zone(
         self,
@@ -279,8 +283,9 @@ class PlannerMutations:
         )
 
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Merge adjacent zones of one community into the first (it keeps its id, "
-        "name and organization)."
+        "name and organization).",
     )
     async def merge_zones(
         self,
@@ -300,7 +305,9 @@ class PlannerMutations:
             dry_run=dry_run,
         )
 
-    @strawberry.mutation(description="Draw a new zone in a community.")
+    @strawberry.mutation(
+        permission_classes=[GridWriter], description="Draw a new zone in a community."
+    )
     async def create_zone(
         self,
         info: Info,
@@ -325,7 +332,10 @@ class PlannerMutations:
             dry_run=dry_run,
         )
 
-    @strawberry.mutation(description="Delete a zone; its buildings re-derive their zone.")
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Delete a zone; its buildings re-derive their zone.",
+    )
     async def delete_zone(
         self,
         info: Info,
@@ -343,8 +353,9 @@ class PlannerMutations:
         )
 
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Assign buildings (by ids, or those whose interior point lies in `area`) "
-        "to a Party group of their community; a null group unassigns them."
+        "to a Party group of their community; a null group unassigns them.",
     )
     async def assign_buildings(
         self,
@@ -362,7 +373,10 @@ class PlannerMutations:
             info, community_code, party_group_id, buildings, reason, dry_run
         )
 
-    @strawberry.mutation(description="Clear the Party group of buildings (by ids or area).")
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Clear the Party group of buildings (by ids or area).",
+    )
     async def unassign_buildings(
         self,
         info: Info,
@@ -377,8 +391,9 @@ class PlannerMutations:
         return await _assign_buildings(info, community_code, None, buildings, reason, dry_run)
 
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Assign a zone to its organization: a live grid branch of its community "
-        "(a Party group in branch communities); null unassigns."
+        "(a Party group in branch communities); null unassigns.",
     )
     async def assign_zone(
         self,

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from services.common.errors import UserError, run_write
 from services.grid import transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs as DomainCrs
+from services.grid.graph.access import GridWriter, scoped_code
 from services.grid.transfer import ImportOutcome
 
 Crs = strawberry.enum(
@@ -56,8 +57,9 @@ def _result(outcome: ImportOutcome | None, errors: list[UserError]) -> ImportRes
 @strawberry.type
 class TransferMutations:
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Import buildings (Polygon, MultiPolygon or Point; name, address, "
-        "households) into a community; re-importing the same source updates, never duplicates."
+        "households) into a community; re-importing the same source updates, never duplicates.",
     )
     async def import_buildings(
         self,
@@ -75,8 +77,9 @@ class TransferMutations:
         return _result(*await run_write(info.context["engine"], write))
 
     @strawberry.mutation(
+        permission_classes=[GridWriter],
         description="Import zones (Polygon or MultiPolygon; name) into a community; they must "
-        "lie inside it and overlap no other zone. Buildings get their zones by the usual rule."
+        "lie inside it and overlap no other zone. Buildings get their zones by the usual rule.",
     )
     async def import_zones(
         self,
@@ -98,6 +101,7 @@ class TransferMutations:
 async def _export(
     info: Info, region_code: str, layer: ExportLayer, fmt: transfer_export.ExportFormat, crs: Crs
 ) -> str:
+    region_code = scoped_code(info, region_code)
     async with info.context["engine"].connect() as conn:
         return await transfer_export.export(
             conn, region_code=region_code, layer=layer, fmt=fmt, crs=crs

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.org import organizations, regions
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class Region:
     @strawberry.field(description="Child regions, ordered by code.")
     async def children(self, info: Info) -> list[Region]:
         rows = await info.context["loaders"].region_children.load(self.code)
-        return [Region.from_row(row) for row in rows]
+        identity = caller(info)
+        return [Region.from_row(row) for row in rows if identity.sees(row["code"])]
 
     @strawberry.field(description="The community, when this region is one.")
     def community(self) -> Community | None:
@@ -95,6 +97,9 @@ class Region:
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> Region | None:
+        # A caller sees its node, what lies under it, and the path down to it.
+        if not caller(info).sees(code):
+            return None
         row = await info.context["loaders"].region.load(code)
         return cls.from_row(row) if row else None
 
@@ -129,6 +134,8 @@ class Community:
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> Community | None:
+        if not caller(info).covers(code):
+            return None
         row = await info.context["loaders"].region.load(code)
         return cls(code=code) if row and row["level"] == "community" else None
 
@@ -192,7 +199,9 @@ class PartyOrganization:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PartyOrganization | None:
         key = parse_uuid(id)
         row = await info.context["loaders"].organization.load(key) if key else None
-        return cls.from_row(row) if row else None
+        if row is None or not caller(info).covers(row["community_code"]):
+            return None
+        return cls.from_row(row)
 
 
 @strawberry.type(description="Party members living in a building, by management type.")

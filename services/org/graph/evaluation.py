@@ -12,11 +12,14 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection
 from services.org import evaluation, regions
+from services.org.graph.access import OrgWriter
 from services.org.graph.core import parse_uuid
 from services.org.graph.members import Member
+from services.org.graph.queries import scoped_region
 from services.org.lookups import parse_id
 
 
@@ -85,7 +88,9 @@ class Evaluation:
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(await info.context["loaders"].member.load(self.member_id))
+        return Member.from_row(
+            await info.context["loaders"].member.load(self.member_id), caller(info)
+        )
 
     @strawberry.field(description="Feedback sent to the member's own unit, oldest first.")
     async def feedback(self, info: Info) -> list[EvaluationFeedback]:
@@ -116,7 +121,9 @@ class EvaluationQueries:
     async def evaluation(self, info: Info, id: strawberry.ID) -> Evaluation | None:
         key = parse_uuid(id)
         row = await info.context["loaders"].evaluation.load(key) if key else None
-        return Evaluation.from_row(row) if row else None
+        if row is None or not caller(info).covers(row["community_code"]):
+            return None
+        return Evaluation.from_row(row)
 
     @strawberry.field(
         description="Evaluations in the communities under a district, street or community, "
@@ -133,7 +140,9 @@ class EvaluationQueries:
         after: str | None = None,
     ) -> EvaluationConnection:
         async with info.context["engine"].connect() as conn:
-            codes = [r["code"] for r in await regions.communities_under(conn, region_code)]
+            scoped = scoped_region(info, region_code)
+            under = await regions.communities_under(conn, scoped) if scoped else []
+            codes = [r["code"] for r in under]
             page = await evaluation.list_evaluations(
                 conn,
                 evaluation.EvaluationFilter(
@@ -155,7 +164,9 @@ async def _write(info: Info, write: Any) -> EvaluationPayload:
 
 @strawberry.type
 class EvaluationMutations:
-    @strawberry.mutation(description="Nominate a member for a 双争 title of a year.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="Nominate a member for a 双争 title of a year."
+    )
     async def nominate_excellent_member(
         self,
         info: Info,
@@ -180,8 +191,9 @@ class EvaluationMutations:
         return await _write(info, write)
 
     @strawberry.mutation(
+        permission_classes=[OrgWriter],
         description="Publicize a nomination in the community (公示) for a period; the period "
-        "may still be running (its end may be after today)."
+        "may still be running (its end may be after today).",
     )
     async def publicize_evaluation(
         self,
@@ -200,7 +212,10 @@ class EvaluationMutations:
 
         return await _write(info, write)
 
-    @strawberry.mutation(description="Choose the member, or not, after the publicity period.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Choose the member, or not, after the publicity period.",
+    )
     async def decide_evaluation(
         self, info: Info, id: strawberry.ID, chosen: bool, decided_on: dt.date
     ) -> EvaluationPayload:
@@ -212,10 +227,11 @@ class EvaluationMutations:
         return await _write(info, write)
 
     @strawberry.mutation(
+        permission_classes=[OrgWriter],
         description="Record feedback on a chosen member to their own unit's Party organization "
         "(反馈党员所在单位党组织). The unit defaults from the member: the employer for "
         "non-self-managed and jointly managed members (its organization from a resident unit "
-        "of that name, else give it), the community's own organization for self-managed ones."
+        "of that name, else give it), the community's own organization for self-managed ones.",
     )
     async def record_evaluation_feedback(
         self,

@@ -17,6 +17,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from services.common.auth import caller
 from services.common.errors import DomainError
 from services.common.pagination import (
     MAX_PAGE,
@@ -30,6 +31,7 @@ from services.org import regions
 from services.org import rules as checker
 from services.org.graph.core import Community, PartyOrganization, parse_uuid
 from services.org.graph.members import Member
+from services.org.graph.queries import scoped_region
 from services.org.rules_settings import rules_settings
 
 
@@ -103,7 +105,7 @@ class Finding:
         if self.member_id is None:
             return None
         row = await info.context["loaders"].member.load(self.member_id)
-        return Member.from_row(row) if row else None
+        return Member.from_row(row, caller(info)) if row else None
 
 
 @strawberry.type(description="A page of findings.")
@@ -132,9 +134,13 @@ async def _scope_findings(
     """Findings of a region's communities, or of an organization (inside the region if both
     are given); an unknown region or organization has none."""
     grid, settings = info.context.get("grid"), rules_settings()
+    # Only communities under the caller's node: an organization's findings too.
+    region_code = scoped_region(info, region_code or caller(info).region)
+    if region_code is None:
+        return []
     async with info.context["engine"].connect() as conn:
         codes = None
-        if region_code is not None:
+        if region_code:
             (known,) = await regions.regions_by_code(conn, [region_code])
             if known is None:
                 return []

@@ -11,8 +11,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from services.common.auth import current_identity
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.org import committees, member_records, posts
+from services.org.graph.access import OrgWriter
 from services.org.graph.members import (
     CategoryCare,
     CommitteeRole,
@@ -125,12 +127,17 @@ async def _write(info: Info, write: Write, errors: dict | None = None) -> tuple[
 
 def _member(result: tuple[dict | None, list[UserError]]) -> MemberPayload:
     row, errors = result
-    return MemberPayload(member=Member.from_row(row) if row else None, errors=errors)
+    return MemberPayload(
+        member=Member.from_row(row, current_identity()) if row else None, errors=errors
+    )
 
 
 @strawberry.type
 class MemberMutations:
-    @strawberry.mutation(description="Register a member (self-managed, non-self-managed or joint).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Register a member (self-managed, non-self-managed or joint).",
+    )
     async def register_member(self, info: Info, input: RegisterMemberInput) -> MemberPayload:
         async def write(conn: AsyncConnection) -> dict:
             details = member_records.MemberDetails(
@@ -155,7 +162,7 @@ class MemberMutations:
 
         return _member(await _write(info, write))
 
-    @strawberry.mutation(description="Change a member's record.")
+    @strawberry.mutation(permission_classes=[OrgWriter], description="Change a member's record.")
     async def update_member(
         self,
         info: Info,
@@ -185,7 +192,10 @@ class MemberMutations:
 
         return _member(await _write(info, write))
 
-    @strawberry.mutation(description="Record reporting in (党员报到) of a non-self-managed member.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Record reporting in (党员报到) of a non-self-managed member.",
+    )
     async def record_reporting_in(
         self,
         info: Info,
@@ -205,7 +215,9 @@ class MemberMutations:
 
         return _member(await _write(info, write))
 
-    @strawberry.mutation(description="A member moved away, transferred out or died.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="A member moved away, transferred out or died."
+    )
     async def mark_member_left(
         self, info: Info, member_id: strawberry.ID, left_on: dt.date
     ) -> MemberPayload:
@@ -216,7 +228,10 @@ class MemberMutations:
 
         return _member(await _write(info, write))
 
-    @strawberry.mutation(description="Seat a member on a committee (plan 二 hard rules apply).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Seat a member on a committee (plan 二 hard rules apply).",
+    )
     async def add_committee_member(
         self,
         info: Info,
@@ -241,7 +256,10 @@ class MemberMutations:
             seat=CommitteeSeat.from_row(row) if row else None, errors=errors
         )
 
-    @strawberry.mutation(description="Remove a member from a committee (kept as history).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Remove a member from a committee (kept as history).",
+    )
     async def remove_committee_member(
         self, info: Info, seat_id: strawberry.ID, ended_on: dt.date
     ) -> CommitteeSeatPayload:
@@ -255,7 +273,7 @@ class MemberMutations:
             seat=CommitteeSeat.from_row(row) if row else None, errors=errors
         )
 
-    @strawberry.mutation(description="Claim a post (明岗定责).")
+    @strawberry.mutation(permission_classes=[OrgWriter], description="Claim a post (明岗定责).")
     async def claim_post(
         self,
         info: Info,
@@ -278,7 +296,7 @@ class MemberMutations:
         row, errors = await _write(info, write)
         return PostPayload(post=Post.from_row(row) if row else None, errors=errors)
 
-    @strawberry.mutation(description="Release a post.")
+    @strawberry.mutation(permission_classes=[OrgWriter], description="Release a post.")
     async def release_post(
         self, info: Info, post_id: strawberry.ID, released_on: dt.date
     ) -> PostPayload:
@@ -291,8 +309,9 @@ class MemberMutations:
         return PostPayload(post=Post.from_row(row) if row else None, errors=errors)
 
     @strawberry.mutation(
+        permission_classes=[OrgWriter],
         description="Record a special category (mobile, elderly/frail, hardship) and its helper: "
-        "a member of the community or a contact."
+        "a member of the community or a contact.",
     )
     async def assign_helper(
         self,
@@ -316,7 +335,9 @@ class MemberMutations:
         row, errors = await _write(info, write)
         return CategoryPayload(category=CategoryCare.from_row(row) if row else None, errors=errors)
 
-    @strawberry.mutation(description="Remove a special category record.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="Remove a special category record."
+    )
     async def clear_member_category(
         self, info: Info, member_id: strawberry.ID, category: SpecialCategory
     ) -> DonePayload:

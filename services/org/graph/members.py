@@ -10,9 +10,11 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import ANONYMOUS, Identity, caller
 from services.common.pagination import Connection, connection
 from services.org import members, regions
 from services.org.graph.core import Building, Community, PartyOrganization, parse_uuid
+from services.org.graph.queries import scoped_region
 from services.org.members import whole_years
 
 
@@ -118,7 +120,7 @@ class CategoryCare:
         if self.helper_id is None:
             return None
         row = await info.context["loaders"].member.load(self.helper_id)
-        return Member.from_row(row) if row else None
+        return Member.from_row(row, caller(info)) if row else None
 
     @strawberry.field(description="Whether someone helps: a member or a contact.")
     def has_helper(self) -> bool:
@@ -151,7 +153,9 @@ class CommitteeSeat:
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(await info.context["loaders"].member.load(self.member_id))
+        return Member.from_row(
+            await info.context["loaders"].member.load(self.member_id), caller(info)
+        )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CommitteeSeat:
@@ -165,12 +169,30 @@ class CommitteeSeat:
         )
 
 
+@strawberry.enum(description="Whether a member's personal fields (phone, birth date) are shown.")
+class PersonalDataAccess(Enum):
+    GRANTED = "granted"
+    WITHHELD_ROLE = "withheld_role"  # the caller's role may not see personal data
+    WITHHELD_SCOPE = "withheld_scope"  # the member lies outside the caller's node
+
+
+def personal_data_access(identity: Identity, community_code: str) -> PersonalDataAccess:
+    """District, street office and community secretary see personal fields within scope."""
+    if not identity.covers(community_code):
+        return PersonalDataAccess.WITHHELD_SCOPE
+    if not identity.may_read_personal(community_code):
+        return PersonalDataAccess.WITHHELD_ROLE
+    return PersonalDataAccess.GRANTED
+
+
 @strawberry.federation.type(keys=["id"], description="A Party member (党员).")
 class Member:
     id: strawberry.ID
     name: str
     gender: str = strawberry.field(description="M or F.")
-    birth_date: dt.date
+    birth_date: dt.date | None = strawberry.field(
+        description="Personal: null unless `personalDataAccess` is GRANTED."
+    )
     education: Education
     joined_on: dt.date = strawberry.field(description="Date joined the Party.")
     is_probationary: bool = strawberry.field(description="预备党员 (not yet a full member).")
@@ -178,18 +200,25 @@ class Member:
     employer_unit: str | None
     is_able: bool = strawberry.field(description="Able to take part in activities.")
     is_sent_down_cadre: bool = strawberry.field(description="下派科级干部.")
-    phone: str | None
+    phone: str | None = strawberry.field(
+        description="Personal: null unless `personalDataAccess` is GRANTED."
+    )
+    personal_data_access: PersonalDataAccess = strawberry.field(
+        description="Whether the caller may see this member's personal fields, and if not why."
+    )
     left_on: dt.date | None
     version: int
     row: strawberry.Private[dict[str, Any]]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Member:
+    def from_row(cls, row: dict[str, Any], identity: Identity = ANONYMOUS) -> Member:
+        access = personal_data_access(identity, row["community_code"])
+        granted = access is PersonalDataAccess.GRANTED
         return cls(
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
             gender=row["gender"],
-            birth_date=row["birth_date"],
+            birth_date=row["birth_date"] if granted else None,
             education=Education(row["education"]),
             joined_on=row["joined_on"],
             is_probationary=row["is_probationary"],
@@ -197,7 +226,8 @@ class Member:
             employer_unit=row["employer_unit"],
             is_able=row["is_able"],
             is_sent_down_cadre=row["is_sent_down_cadre"],
-            phone=row["phone"],
+            phone=row["phone"] if granted else None,
+            personal_data_access=access,
             left_on=row["left_on"],
             version=row["version"],
             row=row,
@@ -235,7 +265,8 @@ class Member:
 
     @strawberry.field(description="Age in whole years on a date (today).")
     def age(self, as_of: dt.date | None = None) -> int:
-        return whole_years(self.birth_date, as_of or dt.date.today())
+        # From the stored date: an age is not a birth date (the rules' "around 40" needs it).
+        return whole_years(self.row["birth_date"], as_of or dt.date.today())
 
     @strawberry.field(description="Posts currently held (明岗定责).")
     async def posts(self, info: Info) -> list[Post]:
@@ -261,7 +292,10 @@ class Member:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Member | None:
         key = parse_uuid(id)
         row = await info.context["loaders"].member.load(key) if key else None
-        return cls.from_row(row) if row else None
+        identity = caller(info)
+        if row is None or not identity.covers(row["community_code"]):
+            return None
+        return cls.from_row(row, identity)
 
 
 @strawberry.input(description="Which members to list.")
@@ -292,10 +326,16 @@ class MemberQueries:
         after: str | None = None,
     ) -> MemberConnection:
         f = filter or MemberFilterInput()
+        identity = caller(info)
+        # Only members under the caller's node, whatever the filter asks ("" for the
+        # service principal: the whole tree).
+        wanted = f.region_code if f.region_code is not None else identity.region
+        scoped = scoped_region(info, wanted) if wanted else None
         async with info.context["engine"].connect() as conn:
             codes = None
-            if f.region_code is not None:
-                codes = [r["code"] for r in await regions.communities_under(conn, f.region_code)]
+            if wanted:
+                under = await regions.communities_under(conn, scoped) if scoped else []
+                codes = [r["code"] for r in under]
             page = await members.list_members(
                 conn,
                 members.MemberFilter(
@@ -310,7 +350,7 @@ class MemberQueries:
                 first=first,
                 after=after,
             )
-        return connection(page, Member.from_row, MemberConnection)
+        return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
 
 
 @strawberry.type(description="A page of members.")
@@ -325,18 +365,23 @@ async def resident_members(
     first: int | None,
     after: str | None,
 ) -> Connection[Member]:
-    """Members living in one building (Building.residentMembers)."""
+    """Members living in one building (Building.residentMembers), under the caller's node."""
+    identity = caller(info)
     async with info.context["engine"].connect() as conn:
+        codes = None
+        if identity.region:
+            codes = [r["code"] for r in await regions.communities_under(conn, identity.region)]
         page = await members.list_members(
             conn,
             members.MemberFilter(
+                community_codes=codes,
                 building_id=_optional_uuid(building_id),
                 management=management.value if management else None,
             ),
             first=first,
             after=after,
         )
-    return connection(page, Member.from_row, MemberConnection)
+    return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
 
 
 def _optional_uuid(value: strawberry.ID | None) -> uuid.UUID | None:

@@ -13,7 +13,9 @@ from services.common.errors import DomainError, UserError, UserErrorCode, run_wr
 from services.common.pagination import Connection, connection, fetch_page
 from services.org import organization_changes as changes
 from services.org import regions
+from services.org.graph.access import OrgWriter
 from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
+from services.org.graph.queries import scoped_region
 from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 from services.org.models import party_organization
@@ -66,7 +68,10 @@ def _assignments_of(info: Info) -> changes.AssignmentsOf:
 
 @strawberry.type
 class OrganizationMutations:
-    @strawberry.mutation(description="Create an organization (plan 二 placement rules apply).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Create an organization (plan 二 placement rules apply).",
+    )
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> OrganizationPayload:
@@ -82,7 +87,10 @@ class OrganizationMutations:
 
         return _payload(*await run_write(info.context["engine"], write, changes.CONSTRAINT_ERRORS))
 
-    @strawberry.mutation(description="Rename, or change the units of, an organization.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Rename, or change the units of, an organization.",
+    )
     async def update_organization(
         self,
         info: Info,
@@ -101,7 +109,10 @@ class OrganizationMutations:
 
         return _payload(*await run_write(info.context["engine"], write))
 
-    @strawberry.mutation(description="Move an organization under another of its community.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Move an organization under another of its community.",
+    )
     async def move_organization(
         self,
         info: Info,
@@ -120,8 +131,9 @@ class OrganizationMutations:
         return _payload(*await run_write(info.context["engine"], write))
 
     @strawberry.mutation(
+        permission_classes=[OrgWriter],
         description="Dissolve an organization; refused while it has live children, members, "
-        "or zones and buildings grid assigns to it (they are named)."
+        "or zones and buildings grid assigns to it (they are named).",
     )
     async def dissolve_organization(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
@@ -152,8 +164,10 @@ class OrganizationQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[PartyOrganization]:
+        scoped = scoped_region(info, region_code)
         async with info.context["engine"].connect() as conn:
-            codes = [r["code"] for r in await regions.communities_under(conn, region_code)]
+            under = await regions.communities_under(conn, scoped) if scoped else []
+            codes = [r["code"] for r in under]
             query = party_organization.select().where(
                 party_organization.c.community_code.in_(codes)
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from services.common.auth import caller, is_region_code
 from services.org import regions
 from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
 
@@ -23,7 +24,8 @@ class RegionQueries:
             rows = await regions.list_regions(
                 conn, level=level.value if level else None, parent_code=parent_code
             )
-        return [Region.from_row(row) for row in rows]
+        identity = caller(info)
+        return [Region.from_row(row) for row in rows if identity.sees(row["code"])]
 
     @strawberry.field(description="A community by its 12-digit 区划代码.")
     async def community(self, info: Info, code: str) -> Community | None:
@@ -31,13 +33,24 @@ class RegionQueries:
 
     @strawberry.field(description="Every community at or below a region.")
     async def communities(self, info: Info, region_code: str) -> list[Community]:
+        scoped = scoped_region(info, region_code)
+        if scoped is None:
+            return []
         async with info.context["engine"].connect() as conn:
-            rows = await regions.communities_under(conn, region_code)
+            rows = await regions.communities_under(conn, scoped)
         return [Community(code=row["code"]) for row in rows]
 
     @strawberry.field(description="A Party organization by id.")
     async def organization(self, info: Info, id: strawberry.ID) -> PartyOrganization | None:
         return await PartyOrganization.resolve_reference(info, id)
+
+
+def scoped_region(info: Info, code: str) -> str | None:
+    """The part of the tree under `code` the caller sees (see `Identity.narrow`); a malformed
+    code passes as is, for the domain to refuse."""
+    if not is_region_code(code):
+        return code
+    return caller(info).narrow(code)
 
 
 QUERY_TYPES = (RegionQueries,)

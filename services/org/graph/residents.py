@@ -16,6 +16,7 @@ from strawberry.types import Info
 from services.common.columns import IDColumn, IntColumn
 from services.org import organizations
 from services.org.graph.core import OrganizationKind
+from services.org.graph.queries import scoped_region
 
 
 @strawberry.type(description="A community and the kind of its own Party organization.")
@@ -57,6 +58,7 @@ class ResidentQueries:
         "the resident members of their buildings (what grid's coverage needs, in one call)."
     )
     async def region_residents(self, info: Info, region_codes: list[str]) -> RegionResidents:
+        region_codes = scoped_regions(info, region_codes)
         async with info.context["engine"].connect() as conn:
             kinds = await organizations.community_kinds_in_regions(conn, region_codes)
             counts = await organizations.resident_counts_in_regions(conn, region_codes)
@@ -75,8 +77,14 @@ class ResidentQueries:
         description="Every community at or below these regions with its organization's kind."
     )
     async def community_kinds(self, info: Info, region_codes: list[str]) -> list[CommunityKind]:
+        region_codes = scoped_regions(info, region_codes)
         async with info.context["engine"].connect() as conn:
             return _kinds(await organizations.community_kinds_in_regions(conn, region_codes))
+
+
+def scoped_regions(info: Info, codes: list[str]) -> list[str]:
+    """Each code narrowed to what the caller sees; codes wholly outside it dropped."""
+    return [c for c in (scoped_region(info, code) for code in codes) if c is not None]
 
 
 QUERY_TYPES = (ResidentQueries,)

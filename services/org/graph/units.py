@@ -11,9 +11,11 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from services.common.auth import caller, is_region_code
 from services.common.errors import UserError, run_write
 from services.common.pagination import connection, fetch_page
 from services.org import units
+from services.org.graph.access import OrgWriter
 from services.org.graph.core import Community, PartyOrganization, parse_uuid
 from services.org.graph.member_changes import CommitteeSeatPayload
 from services.org.graph.members import CommitteeSeat, Member, MemberConnection
@@ -120,7 +122,7 @@ class VolunteerTeam:
                 first=first,
                 after=after,
             )
-        return connection(page, Member.from_row, MemberConnection)
+        return connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection)
 
     @strawberry.field(description="How many of its members are self, non-self and jointly managed.")
     async def management_mix(self, info: Info) -> ManagementMix:
@@ -161,12 +163,16 @@ class UpdateResidentUnitInput:
 class UnitQueries:
     @strawberry.field(description="A community's resident units (驻社区单位), by name.")
     async def resident_units(self, info: Info, community_code: str) -> list[ResidentUnit]:
+        if is_region_code(community_code) and not caller(info).covers(community_code):
+            return []
         async with info.context["engine"].connect() as conn:
             rows = await units.list_resident_units(conn, community_code=community_code)
         return [ResidentUnit.from_row(row) for row in rows]
 
     @strawberry.field(description="A community's volunteer service teams, by name.")
     async def volunteer_teams(self, info: Info, community_code: str) -> list[VolunteerTeam]:
+        if is_region_code(community_code) and not caller(info).covers(community_code):
+            return []
         async with info.context["engine"].connect() as conn:
             rows = await units.list_teams(conn, community_code=community_code)
         return [VolunteerTeam.from_row(row) for row in rows]
@@ -197,7 +203,9 @@ def _seat(result: tuple[dict | None, list[UserError]]) -> CommitteeSeatPayload:
 
 @strawberry.type
 class UnitMutations:
-    @strawberry.mutation(description="Register a resident unit (驻社区单位).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="Register a resident unit (驻社区单位)."
+    )
     async def register_resident_unit(
         self, info: Info, input: RegisterResidentUnitInput
     ) -> ResidentUnitPayload:
@@ -212,7 +220,10 @@ class UnitMutations:
 
         return _unit(await _write(info, write))
 
-    @strawberry.mutation(description="Change a resident unit's name, address or organization.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Change a resident unit's name, address or organization.",
+    )
     async def update_resident_unit(
         self, info: Info, id: strawberry.ID, input: UpdateResidentUnitInput
     ) -> ResidentUnitPayload:
@@ -227,7 +238,10 @@ class UnitMutations:
 
         return _unit(await _write(info, write))
 
-    @strawberry.mutation(description="Record the co-building agreement (签订协议) with a unit.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Record the co-building agreement (签订协议) with a unit.",
+    )
     async def sign_agreement(
         self, info: Info, id: strawberry.ID, signed_on: dt.date, summary: str
     ) -> ResidentUnitPayload:
@@ -239,8 +253,9 @@ class UnitMutations:
         return _unit(await _write(info, write))
 
     @strawberry.mutation(
+        permission_classes=[OrgWriter],
         description="Seat a big-committee part-time member (大党委兼职委员) on the community "
-        "organization's committee: a resident unit's Party head or a non-self-managed member."
+        "organization's committee: a resident unit's Party head or a non-self-managed member.",
     )
     async def add_part_time_member(
         self,
@@ -263,7 +278,10 @@ class UnitMutations:
 
         return _seat(await _write(info, write))
 
-    @strawberry.mutation(description="End a part-time member's seat (kept as history).")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="End a part-time member's seat (kept as history).",
+    )
     async def end_part_time_member(
         self, info: Info, seat_id: strawberry.ID, ended_on: dt.date
     ) -> CommitteeSeatPayload:
@@ -274,7 +292,9 @@ class UnitMutations:
 
         return _seat(await _write(info, write))
 
-    @strawberry.mutation(description="Found a Party-member volunteer service team.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="Found a Party-member volunteer service team."
+    )
     async def create_volunteer_team(
         self,
         info: Info,
@@ -296,7 +316,10 @@ class UnitMutations:
 
         return _team(await _write(info, write))
 
-    @strawberry.mutation(description="Add a member of the team's community to a volunteer team.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter],
+        description="Add a member of the team's community to a volunteer team.",
+    )
     async def add_volunteer(
         self,
         info: Info,
@@ -314,7 +337,9 @@ class UnitMutations:
 
         return _team(await _write(info, write))
 
-    @strawberry.mutation(description="Take a member off a volunteer team.")
+    @strawberry.mutation(
+        permission_classes=[OrgWriter], description="Take a member off a volunteer team."
+    )
     async def remove_volunteer(
         self, info: Info, team_id: strawberry.ID, member_id: strawberry.ID
     ) -> VolunteerTeamPayload:

@@ -22,7 +22,8 @@ from planner_api import (
 from shapely import affinity
 
 from infra.demo.model import Demo
-from stack import Running
+from services.common.auth import Identity, Role
+from stack import DISTRICT, Running
 
 CHANGE_SETS = """query($c: String!, $first: Int, $after: String) {
   changeSets(communityCode: $c, first: $first, after: $after) {
@@ -76,7 +77,7 @@ def test_change_sets_are_listed_paged_and_diffable(
     assert (redraw["kind"], redraw["reason"], redraw["author"]) == (
         "redraw_zone",
         "一",
-        "anonymous",
+        DISTRICT.subject,
     )
     assert redraw["number"] == rest["nodes"][0]["number"] - 1
     assert redraw["coverageAfter"]["orphans"] >= redraw["coverageBefore"]["orphans"]
@@ -133,9 +134,12 @@ def test_nothing_to_undo_is_not_found(running: Running, grid: Grid) -> None:
     assert grid.fingerprint() == before
 
 
-def test_the_author_comes_from_the_user_header(
+def test_the_author_is_the_caller_not_a_header(
     running: Running, grid: Grid, untouched: None
 ) -> None:
+    """The change set's author comes from the signed identity, never from a header any
+    caller could set."""
+    planner = Identity("planner-wang", Role.PLANNER, "410104")
     zone = first_zone(grid)
     response = httpx.post(
         running.subgraphs["grid"],
@@ -143,7 +147,10 @@ def test_the_author_comes_from_the_user_header(
             "query": ASSIGN_ZONE,
             "variables": {"z": str(zone["id"]), "o": None, "v": zone["version"], "dry": False},
         },
-        headers={"X-PartyGrid-User": "planner-wang"},
+        headers={
+            "X-PartyGrid-User": "someone-else",
+            **running.headers(running.subgraphs["grid"], planner),
+        },
         timeout=30,
     )
     result = response.json()["data"]["assignZone"]

@@ -38,7 +38,7 @@ from shapely.geometry import LineString, box
 
 from infra.demo.model import Demo
 from services.grid import validation
-from stack import Running
+from stack import DISTRICT, Running
 
 
 def busiest_zone(grid: Grid, code: str = COMMUNITY) -> dict:
@@ -149,7 +149,10 @@ def test_nan_and_infinite_coordinates_are_refused(
     response = httpx.post(
         running.subgraphs["grid"],
         content=body,
-        headers={"content-type": "application/json"},
+        headers={
+            "content-type": "application/json",
+            **running.headers(running.subgraphs["grid"], DISTRICT),
+        },
         timeout=30,
     )
     result = response.json()["data"]["redrawZone"]
@@ -289,7 +292,7 @@ def test_redraw_previews_exactly_what_it_commits(
     change_set = commit["changeSet"]
     assert (change_set["kind"], change_set["author"], change_set["reason"]) == (
         "redraw_zone",
-        "anonymous",
+        DISTRICT.subject,
         "缩小片区",
     )
     (item,) = change_set["items"]

@@ -26,6 +26,7 @@ from expectations import expected_zone
 from infra.cli import main as partygrid_main
 from infra.demo.model import Demo
 from infra.setup import Prepared
+from services.common.auth import Identity, Role
 from services.common.errors import DomainError
 from services.grid import transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs, wgs84_from
@@ -383,6 +384,8 @@ def test_export_in_gcj02_is_offset(prepared: Prepared, place: tuple) -> None:
 # --- OpenStreetMap ---------------------------------------------------------------------------
 
 OSM_COMMUNITY = "990000000001"
+# The OSM test community lies outside the demo district: a caller scoped to its own district.
+OSM_CALLER = Identity("osm-test", Role.DISTRICT, "990000")
 
 
 @pytest.fixture
@@ -430,13 +433,16 @@ def test_osm_extract_imports_and_gets_coverage(
     assert "imported 2171, skipped 0" in capsys.readouterr().out
     grid = running.subgraphs["grid"]
     representation = {"r": [{"__typename": "Community", "code": osm_community}]}
-    community = running.post(grid, ORPHANS, representation)["data"]["_entities"][0]
+    community = running.post(grid, ORPHANS, representation, identity=OSM_CALLER)["data"][
+        "_entities"
+    ][0]
     assert community["buildingCount"] == 2171
     assert len(community["orphanBuildings"]) == 2171  # no zones yet: every building an orphan
     coverage = running.post(
         grid,
         "query ($c: String!) { coverage(regionCode: $c) { buildings covered orphans } }",
         {"c": osm_community},
+        identity=OSM_CALLER,
     )["data"]["coverage"]
     assert coverage == {"buildings": 2171, "covered": 0, "orphans": 2171}
 
@@ -448,10 +454,14 @@ def test_osm_extract_imports_and_gets_coverage(
         grid,
         IMPORT_ZONES,
         {"code": osm_community, "format": "GEOJSON", "crs": "WGS84", "data": zones},
+        identity=OSM_CALLER,
     )
     assert answer["data"]["importZones"]["errors"] == []
     exported = running.post(
-        grid, EXPORT, {"code": osm_community, "layer": "BUILDINGS", "crs": "WGS84"}
+        grid,
+        EXPORT,
+        {"code": osm_community, "layer": "BUILDINGS", "crs": "WGS84"},
+        identity=OSM_CALLER,
     )
     features = json.loads(exported["data"]["exportGeoJSON"])["features"]
     in_west = {
@@ -459,7 +469,9 @@ def test_osm_extract_imports_and_gets_coverage(
         for f in features
         if west.covers(shapely.geometry.shape(f["geometry"]).representative_point())
     }
-    community = running.post(grid, ORPHANS, representation)["data"]["_entities"][0]
+    community = running.post(grid, ORPHANS, representation, identity=OSM_CALLER)["data"][
+        "_entities"
+    ][0]
     assert {b["id"] for b in community["zones"][0]["buildings"]} == in_west
     assert len(community["orphanBuildings"]) == 2171 - len(in_west) and 0 < len(in_west) < 2171
 

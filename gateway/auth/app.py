@@ -1,0 +1,56 @@
+"""The auth subgraph as an ASGI app. The gateway serves it in-process (`gate.py` mounts it
+on httpx as `AUTH_URL`); `uvicorn gateway.auth.app:create_app --factory` serves it alone
+(for a stand-in gateway such as Hive Gateway). Like every subgraph, it needs the internal
+token; unlike the others it serves callers who have not logged in (they come to log in)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+
+from gateway.auth.schema import schema
+from gateway.auth.settings import AuthSettings
+from gateway.auth.tokens import AccessTokens
+from services.common.app import create_subgraph_app
+from services.common.auth_tokens import InternalTokens
+from services.common.settings import ServiceSettings
+
+NAME = "auth"
+# The URL the supergraph names for this subgraph; the gateway answers it in-process, so it
+# never reaches the network (".invalid" cannot resolve, RFC 2606).
+AUTH_URL = "http://auth.partygrid.invalid/graphql"
+
+
+def access_tokens(settings: AuthSettings) -> AccessTokens | None:
+    if settings.access_token_key is None:
+        return None
+    return AccessTokens(
+        settings.access_token_key.get_secret_value(), ttl=dt.timedelta(seconds=settings.access_ttl)
+    )
+
+
+def create_app(
+    settings: AuthSettings | None = None, tokens: InternalTokens | None = None
+) -> Starlette:
+    settings = settings or AuthSettings()
+
+    @contextlib.asynccontextmanager
+    async def resources() -> AsyncIterator[dict[str, Any]]:
+        yield {
+            "access_tokens": access_tokens(settings),
+            "refresh_ttl": dt.timedelta(seconds=settings.refresh_ttl),
+        }
+
+    return create_subgraph_app(
+        name=NAME,
+        schema=schema,
+        settings=ServiceSettings(database_url=settings.database_url, pool_size=settings.pool_size),
+        queries={},
+        resources=resources,
+        tokens=tokens,
+        allow_anonymous=True,
+    )

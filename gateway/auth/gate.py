@@ -1,0 +1,119 @@
+"""What the gateway does about auth on each request, in one object.
+
+1. `authenticate(authorization)`: the caller from `Authorization: Bearer <access token>`
+   (anonymous without one; InvalidAccessTokenError for an expired or forged one, which the
+   gateway answers with `refusal()`: HTTP 401, code TOKEN_EXPIRED or TOKEN_INVALID).
+2. `serving(identity)`: the caller of the request being served (a context variable, so every
+   subgraph fetch task started under it sees it).
+3. `subgraph_headers()`: the internal token for that caller, sent with each subgraph fetch.
+4. `mounts()` and `running()`: the auth subgraph served in-process at `AUTH_URL`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+
+from gateway.auth.app import AUTH_URL, access_tokens, create_app
+from gateway.auth.settings import AuthSettings
+from gateway.auth.tokens import AccessTokens, InvalidAccessTokenError
+from services.common.app import internal_tokens
+from services.common.auth import (
+    ANONYMOUS,
+    Identity,
+    current_identity,
+    reset_current,
+    service_identity,
+    set_current,
+)
+from services.common.auth_tokens import InternalTokens
+
+REFUSALS = {
+    "TOKEN_EXPIRED": ("访问令牌已过期，请刷新或重新登录", "The access token has expired."),
+    "TOKEN_INVALID": ("访问令牌无效", "The access token is invalid."),
+}
+AUTH_ORIGIN = httpx.URL(AUTH_URL).copy_with(path="/").__str__().rstrip("/")
+
+
+class GatewayAuth:
+    def __init__(
+        self,
+        access: AccessTokens | None,
+        internal: InternalTokens | None,
+        app: Starlette,
+    ) -> None:
+        self.access = access
+        self.internal = internal
+        self.app = app
+        self._probe = service_identity("gateway")
+
+    @classmethod
+    def from_env(cls) -> GatewayAuth:
+        """From PARTYGRID_INTERNAL_TOKEN_KEY, PARTYGRID_ACCESS_TOKEN_KEY, PARTYGRID_AUTH_*."""
+        settings = AuthSettings()
+        internal = internal_tokens("gateway")
+        return cls(access_tokens(settings), internal, create_app(settings, internal))
+
+    def authenticate(self, authorization: str | None) -> Identity:
+        """The caller named by an Authorization header (None or empty: anonymous)."""
+        if not authorization:
+            return ANONYMOUS
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidAccessTokenError("TOKEN_INVALID", "not a bearer token")
+        if self.access is None:
+            raise InvalidAccessTokenError("TOKEN_INVALID", "no access token key configured")
+        return self.access.verify(token.strip())
+
+    def authenticated(self, identity: Identity) -> bool | None:
+        """For the limits (introspection for authenticated callers): None while no access
+        key is configured, so nobody could log in and everyone counts."""
+        return None if self.access is None else not identity.anonymous
+
+    @staticmethod
+    def refusal(error: InvalidAccessTokenError) -> tuple[int, bytes, dict[str, str]]:
+        """Status, GraphQL error body and headers for a request with an unusable token."""
+        message, message_en = REFUSALS[error.code]
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": message,
+                        "extensions": {"code": error.code, "messageEn": message_en},
+                    }
+                ]
+            }
+        )
+        return 401, body, {"www-authenticate": 'Bearer error="invalid_token"'}
+
+    @staticmethod
+    @contextlib.contextmanager
+    def serving(identity: Identity) -> Iterator[None]:
+        reset = set_current(identity)
+        try:
+            yield
+        finally:
+            reset_current(reset)
+
+    def subgraph_headers(self) -> dict[str, str]:
+        """The internal token of the caller being served (anonymous ones too: the auth
+        subgraph serves them, the others refuse them with UNAUTHENTICATED)."""
+        return self.internal.headers(current_identity()) if self.internal else {}
+
+    def probe_headers(self) -> dict[str, str]:
+        """The gateway as itself, for readiness probes."""
+        return self.internal.headers(self._probe) if self.internal else {}
+
+    def mounts(self) -> dict[str, httpx.AsyncBaseTransport]:
+        """httpx mounts for the gateway's pooled client: the auth subgraph, in-process."""
+        return {AUTH_ORIGIN: httpx.ASGITransport(app=self.app)}
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The auth subgraph's lifespan (its database engine), inside the gateway's."""
+        async with self.app.router.lifespan_context(self.app):
+            yield

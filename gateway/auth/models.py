@@ -1,0 +1,54 @@
+"""Tables of the `auth` schema: users and their refresh tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+
+SCHEMA = "auth"
+metadata = MetaData(schema=SCHEMA)
+
+ROLES = ("district", "street", "secretary", "planner", "viewer")
+
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("username", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters
+    Column("role", Text, nullable=False),
+    Column("region_code", String(12), nullable=False),  # the node its scope hangs from
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(
+        "role IN ('district', 'street', 'secretary', 'planner', 'viewer')",
+        name="user_account_role_known",
+    ),
+    CheckConstraint(
+        "region_code ~ '^([0-9]{6}|[0-9]{9}|[0-9]{12})$'", name="user_account_region_code"
+    ),
+)
+
+refresh_token = Table(
+    "refresh_token",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("user_account.id"), nullable=False),
+    # SHA-256 of the token: a leaked table yields no usable token.
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),  # rotated: one use each
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("refresh_token_user", refresh_token.c.user_id)

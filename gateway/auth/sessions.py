@@ -1,0 +1,113 @@
+"""Logging in and refreshing: credentials or a refresh token in, a new token pair out.
+
+Refresh tokens rotate: each is good once. Presenting a used one again means it was copied,
+so every refresh token of that user is revoked (the thief and the user both log in again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.auth.models import refresh_token, user_account
+from gateway.auth.passwords import hash_password, needs_rehash, verify_password
+from gateway.auth.tokens import (
+    AccessToken,
+    AccessTokens,
+    new_refresh_token,
+    refresh_token_hash,
+)
+from gateway.auth.users import User, find_user, set_password_hash
+
+REFUSALS = {
+    "INVALID_CREDENTIALS": ("用户名或密码错误", "Wrong username or password."),
+    "INVALID_REFRESH_TOKEN": (
+        "刷新令牌无效或已过期，请重新登录",
+        "The refresh token is invalid or expired; log in again.",
+    ),
+}
+
+
+class SessionRefusedError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message, self.message_en = REFUSALS[code]
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    access: AccessToken
+    refresh_token: str
+    refresh_expires_at: dt.datetime
+
+
+async def _open(
+    conn: AsyncConnection, user: User, access: AccessTokens, refresh_ttl: dt.timedelta
+) -> Session:
+    now = dt.datetime.now(dt.UTC)
+    token = new_refresh_token()
+    expires = now + refresh_ttl
+    await conn.execute(
+        insert(refresh_token).values(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=refresh_token_hash(token),
+            expires_at=expires,
+        )
+    )
+    return Session(user, access.issue(user.identity, now=now), token, expires)
+
+
+async def login(
+    conn: AsyncConnection,
+    *,
+    username: str,
+    password: str,
+    access: AccessTokens,
+    refresh_ttl: dt.timedelta,
+) -> Session:
+    """A session for valid credentials of an enabled user; one refusal for every failure,
+    so a caller cannot tell unknown names from wrong passwords."""
+    user = await find_user(conn, username)
+    matches = verify_password(user.password_hash if user else None, password)
+    if user is None or not matches or user.disabled_at is not None:
+        raise SessionRefusedError("INVALID_CREDENTIALS")
+    if needs_rehash(user.password_hash):
+        await set_password_hash(conn, user.id, hash_password(password))
+    return await _open(conn, user, access, refresh_ttl)
+
+
+async def refresh(
+    conn: AsyncConnection, *, token: str, access: AccessTokens, refresh_ttl: dt.timedelta
+) -> Session:
+    """A new session for a live refresh token of an enabled user; the token is spent."""
+    found = (
+        await conn.execute(
+            select(refresh_token, user_account.c.username)
+            .join(user_account, user_account.c.id == refresh_token.c.user_id)
+            .where(refresh_token.c.token_hash == refresh_token_hash(token))
+            .with_for_update(of=refresh_token)
+        )
+    ).first()
+    if found is None:
+        raise SessionRefusedError("INVALID_REFRESH_TOKEN")
+    if found.used_at is not None:
+        await conn.execute(
+            update(refresh_token)
+            .where(refresh_token.c.user_id == found.user_id, refresh_token.c.used_at.is_(None))
+            .values(used_at=func.now())
+        )
+        raise SessionRefusedError("INVALID_REFRESH_TOKEN")
+    user = await find_user(conn, found.username)
+    if user is None or user.disabled_at is not None or found.expires_at <= dt.datetime.now(dt.UTC):
+        raise SessionRefusedError("INVALID_REFRESH_TOKEN")
+    await conn.execute(
+        update(refresh_token).where(refresh_token.c.id == found.id).values(used_at=func.now())
+    )
+    return await _open(conn, user, access, refresh_ttl)

@@ -1,0 +1,23 @@
+"""Settings of the gateway's auth subgraph, from `PARTYGRID_AUTH_*` (and the shared keys)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthSettings(BaseSettings):
+    """`database_url`: the auth role's own URL (set by the supervisor). Token lifetimes in
+    seconds: access tokens are short (a disabled user keeps access at most that long);
+    refresh tokens longer, each used once. `access_token_key` comes from
+    `PARTYGRID_ACCESS_TOKEN_KEY` (the gateway's alone); unset, nobody can log in."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_AUTH_", extra="ignore")
+
+    database_url: str = "postgresql+psycopg:///partygrid"
+    pool_size: int = 2
+    access_ttl: int = Field(default=900, gt=0)
+    refresh_ttl: int = Field(default=7 * 24 * 3600, gt=0)
+    access_token_key: SecretStr | None = Field(
+        default=None, validation_alias="PARTYGRID_ACCESS_TOKEN_KEY"
+    )

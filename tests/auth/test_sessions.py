@@ -1,0 +1,189 @@
+"""Users and sessions: `partygrid user` creates them, the auth subgraph (as its own process,
+the way a stand-in gateway would reach it) logs them in, refreshes and says who is calling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway.auth.tokens import AccessTokens
+from infra.settings import ROOT
+from infra.setup import Prepared, token_keys
+from infra.supervisor import Supervisor, free_port
+from services.common.auth import ANONYMOUS, Identity, Role
+from services.common.auth_tokens import InternalTokens
+
+LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
+  session { accessToken tokenType refreshToken viewer { username role regionCode } }
+  errors { code message messageEn } } }"""
+REFRESH = """mutation ($t: String!) { refresh(token: $t) {
+  session { accessToken refreshToken } errors { code } } }"""
+VIEWER = "{ viewer { username role regionCode } }"
+
+
+@pytest.fixture(scope="module")
+def keys(suite_settings) -> dict[str, str]:
+    return token_keys(suite_settings)
+
+
+@pytest.fixture(scope="module")
+def auth_url(prepared: Prepared, keys, tmp_path_factory) -> Iterator[str]:
+    """The auth subgraph as a uvicorn process on a free loopback port."""
+    supervisor = Supervisor("127.0.0.1", tmp_path_factory.mktemp("auth-logs"))
+    port = free_port()
+    env = {
+        "PARTYGRID_AUTH_DATABASE_URL": prepared.database.auth_url,
+        "PARTYGRID_INTERNAL_TOKEN_KEY": keys["internal"],
+        "PARTYGRID_ACCESS_TOKEN_KEY": keys["access"],
+    }
+    supervisor.start("auth", port, env)
+    try:
+        supervisor.wait_healthy(60)
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        supervisor.stop_all()
+
+
+def user_command(prepared: Prepared, *args: str, password: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "PARTYGRID_AUTH_DATABASE_URL": prepared.database.auth_url}
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", "user", *args],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def call(url: str, keys, query: str, variables=None, identity: Identity = ANONYMOUS) -> dict:
+    headers = InternalTokens(keys["internal"], issuer="gateway").headers(identity)
+    response = httpx.post(
+        url, json={"query": query, "variables": variables}, headers=headers, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def secretary(prepared: Prepared) -> tuple[str, str]:
+    name, password = f"sec-{uuid.uuid4().hex[:8]}", "正确的密码-correct horse"
+    done = user_command(
+        prepared, "add", name, "--role", "secretary", "--region", "410104001001", password=password
+    )
+    assert done.returncode == 0, done.stderr
+    return name, password
+
+
+def test_the_cli_adds_lists_and_disables(prepared: Prepared, secretary) -> None:
+    name, _ = secretary
+    listed = user_command(prepared, "list").stdout.splitlines()
+    assert f"{name}\tsecretary\t社区党组织书记\t410104001001\tactive" in listed
+    assert user_command(prepared, "disable", name).returncode == 0
+    assert f"{name}\tsecretary\t社区党组织书记\t410104001001\tdisabled" in (
+        user_command(prepared, "list").stdout.splitlines()
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "says"),
+    [
+        (("--role", "viewer", "--region", "4101"), "long enough pw", "6, 9 or 12 digits"),
+        (("--role", "viewer", "--region", "410104"), "short", "8 to 1024 characters"),
+    ],
+)
+def test_the_cli_refuses_bad_users(prepared: Prepared, args, password, says) -> None:
+    name = f"bad-{uuid.uuid4().hex[:8]}"
+    done = user_command(prepared, "add", name, *args, password=password)
+    assert done.returncode == 1 and says in done.stderr
+    assert name not in user_command(prepared, "list").stdout
+
+
+def test_the_cli_refuses_a_taken_name(prepared: Prepared, secretary) -> None:
+    name, password = secretary
+    done = user_command(
+        prepared, "add", name, "--role", "district", "--region", "410104", password=password
+    )
+    assert done.returncode == 1 and "exists already" in done.stderr
+    assert f"{name}\tsecretary" in user_command(prepared, "list").stdout  # unchanged
+
+
+def test_login_issues_a_short_lived_access_token(auth_url, keys, secretary) -> None:
+    name, password = secretary
+    body = call(auth_url, keys, LOGIN, {"u": name, "p": password})
+    session = body["data"]["login"]["session"]
+    assert body["data"]["login"]["errors"] == []
+    assert session["tokenType"] == "Bearer"
+    assert session["viewer"] == {
+        "username": name,
+        "role": "SECRETARY",
+        "regionCode": "410104001001",
+    }
+    access = AccessTokens(keys["access"], ttl=dt.timedelta(minutes=15))
+    assert access.verify(session["accessToken"]) == Identity(name, Role.SECRETARY, "410104001001")
+    # The gateway forwards that identity; the subgraph answers who is calling.
+    viewer = call(auth_url, keys, VIEWER, identity=access.verify(session["accessToken"]))
+    assert viewer["data"]["viewer"]["username"] == name
+
+
+@pytest.mark.parametrize("who", ["wrong-password", "unknown-user"])
+def test_a_failed_login_says_the_same_either_way(auth_url, keys, secretary, who) -> None:
+    name, password = secretary
+    variables = (
+        {"u": name, "p": password + "x"}
+        if who == "wrong-password"
+        else {"u": "nobody-" + uuid.uuid4().hex, "p": password}
+    )
+    result = call(auth_url, keys, LOGIN, variables)["data"]["login"]
+    assert result["session"] is None
+    assert result["errors"] == [
+        {
+            "code": "INVALID_CREDENTIALS",
+            "message": "用户名或密码错误",
+            "messageEn": "Wrong username or password.",
+        }
+    ]
+
+
+def test_refresh_rotates_and_a_reused_token_revokes_the_family(auth_url, keys, secretary) -> None:
+    name, password = secretary
+    first = call(auth_url, keys, LOGIN, {"u": name, "p": password})["data"]["login"]["session"]
+    second = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
+    assert second["errors"] == [] and second["session"]["refreshToken"] != first["refreshToken"]
+    # The first token again: a copy in someone's hands. Refused, and its successor dies too.
+    again = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
+    assert again == {"session": None, "errors": [{"code": "INVALID_REFRESH_TOKEN"}]}
+    successor = second["session"]["refreshToken"]
+    after = call(auth_url, keys, REFRESH, {"t": successor})["data"]["refresh"]
+    assert after["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
+
+
+def test_a_disabled_user_can_neither_log_in_nor_refresh(
+    auth_url, keys, prepared: Prepared, secretary
+) -> None:
+    name, password = secretary
+    session = call(auth_url, keys, LOGIN, {"u": name, "p": password})["data"]["login"]["session"]
+    assert user_command(prepared, "disable", name).returncode == 0
+    login = call(auth_url, keys, LOGIN, {"u": name, "p": password})["data"]["login"]
+    assert login["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    refresh = call(auth_url, keys, REFRESH, {"t": session["refreshToken"]})["data"]["refresh"]
+    assert refresh["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
+
+
+def test_nobody_is_the_viewer_before_login(auth_url, keys) -> None:
+    assert call(auth_url, keys, VIEWER)["data"] == {"viewer": None}
+
+
+def test_the_auth_subgraph_refuses_direct_calls(auth_url) -> None:
+    response = httpx.post(auth_url, json={"query": VIEWER}, timeout=30)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_TOKEN_MISSING"
