@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+from bench_auth import sign_for_subgraphs
 
 BASELINE = "{ __typename }"
 GAPS = """query ($code: String!) { coverage(regionCode: $code) {
@@ -47,7 +48,7 @@ def main() -> None:
     parser.add_argument("grid", help="the grid subgraph's GraphQL URL")
     parser.add_argument("-n", type=int, default=50)
     args = parser.parse_args()
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, event_hooks={"request": [sign_for_subgraphs]}) as client:
         baseline = p50(lambda: _post(client, args.grid, BASELINE, {}), args.n)
         print(f"baseline {{ __typename }}: p50 {baseline:.1f} ms (n={args.n})")
         for label, code in REGIONS.items():

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+from bench_auth import signer
 
 GATEWAY_QUERY = """query ($code: String!) { community(code: $code) {
   name organization { name } zones { name buildings { name residentMemberCount } } } }"""
@@ -59,7 +60,7 @@ def main() -> None:
     parser.add_argument("--code", default="410104001001")
     parser.add_argument("-n", type=int, default=300)
     args = parser.parse_args()
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, event_hooks={"request": [signer(args.gateway)]}) as client:
         via = timed(lambda: _post(client, args.gateway, GATEWAY_QUERY, {"code": args.code}), args.n)
         by_hand = timed(lambda: direct(client, args.org, args.grid, args.code), args.n)
     for name, samples in (("gateway", via), ("direct", by_hand)):

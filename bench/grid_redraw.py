@@ -38,6 +38,7 @@ from collections.abc import Callable
 
 import httpx
 import psycopg
+from bench_auth import signer
 
 TARGET_P50, TARGET_P99 = 25.0, 60.0  # ms, from the issue
 WARMUP = 10
@@ -228,7 +229,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         psycopg.connect(libpq_url(args.grid_db), autocommit=True) as db,
-        httpx.Client(timeout=30) as client,
+        httpx.Client(timeout=30, event_hooks={"request": [signer(args.gateway)]}) as client,
     ):
         zone = Zone(db, args.zone)
         results: dict[str, list[float]] = {}

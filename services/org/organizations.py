@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org import regions
@@ -107,8 +108,6 @@ def _by_building(rows: Iterable[Row]) -> dict[uuid.UUID, dict[str, int]]:
     }
 
 
-_RESIDENTS_IN_REGIONS = _count_residents(member.c.community_code.in_(regions.COMMUNITY_CODES_UNDER))
-
 _COMMUNITIES = regions.COMMUNITY_CODES_UNDER.subquery()
 _COMMUNITY_KINDS_IN_REGIONS = (
     select(_COMMUNITIES.c.code, party_organization.c.kind)
@@ -133,20 +132,6 @@ async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUI
     return [counts.get(b) or _no_residents() for b in building_ids]
 
 
-async def resident_counts_in_regions(
-    conn: AsyncConnection, region_codes: Sequence[str]
-) -> dict[uuid.UUID, dict[str, int]]:
-    """The same counts for every building of the communities at or below these regions (6, 9
-    or 12-digit codes; others are a ValueError) that has a resident member, in one query
-    (grid's coverage asks for whole regions at once; buildings absent here have none). A
-    member's home is a building of the member's own community: registering or moving a member
-    checks that with grid."""
-    patterns = regions.prefixes(region_codes)
-    if not patterns:
-        return {}
-    return _by_building(await conn.execute(_RESIDENTS_IN_REGIONS, {"prefixes": patterns}))
-
-
 async def community_kinds_in_regions(
     conn: AsyncConnection, region_codes: Sequence[str]
 ) -> list[tuple[str, str | None]]:
@@ -157,3 +142,76 @@ async def community_kinds_in_regions(
         return []
     rows = await conn.execute(_COMMUNITY_KINDS_IN_REGIONS, {"prefixes": patterns})
     return [(code, kind) for code, kind in rows]
+
+
+@dataclass(frozen=True)
+class RegionResidents:
+    """The communities at or below some regions with their organizations' kinds, and the
+    resident members of their buildings, as parallel columns (entry i: building i)."""
+
+    community_codes: list[str]
+    community_kinds: list[str | None]
+    building_ids: list[str]
+    total: list[int]
+    self_managed: list[int]
+    non_self_managed: list[int]
+    jointly_managed: list[int]
+    not_reported_in: list[int]
+
+
+# Grid's coverage asks this for every coverage it computes: one statement builds every column
+# as an array in the database, so no row reaches Python (the per-row work and a second round
+# trip were most of the call's time).
+_REGION_RESIDENTS = text(
+    """
+    WITH communities AS (
+        SELECT code FROM org.region
+        WHERE level = 'community' AND code LIKE ANY (CAST(:prefixes AS text[]))
+    ), kinds AS (
+        SELECT c.code, o.kind
+        FROM communities c
+        LEFT JOIN org.party_organization o
+          ON o.community_code = c.code
+         AND o.kind = ANY (CAST(:community_kinds AS text[]))
+         AND o.dissolved_at IS NULL
+    ), counts AS (
+        SELECT m.home_building_id AS building,
+               count(*) AS total,
+               count(*) FILTER (WHERE m.management = 'self') AS own,
+               count(*) FILTER (WHERE m.management = 'non_self') AS non_self,
+               count(*) FILTER (WHERE m.management = 'joint') AS joint,
+               count(*) FILTER (WHERE m.reporting_status = 'pending') AS pending
+        FROM org.member m
+        WHERE m.community_code IN (SELECT code FROM communities)
+          AND m.home_building_id IS NOT NULL
+          AND m.left_on IS NULL
+        GROUP BY m.home_building_id
+        ORDER BY m.home_building_id  -- sorted once; the aggregates below keep this order
+    )
+    SELECT (SELECT array_agg(code ORDER BY code) FROM kinds),
+           (SELECT array_agg(kind ORDER BY code) FROM kinds),
+           array_agg(building::text),
+           array_agg(total),
+           array_agg(own),
+           array_agg(non_self),
+           array_agg(joint),
+           array_agg(pending)
+    FROM counts
+    """
+)
+
+
+async def region_residents(conn: AsyncConnection, region_codes: Sequence[str]) -> RegionResidents:
+    """Kinds and resident counts for the communities at or below these regions (6, 9 or
+    12-digit codes; others are a ValueError), in one statement. A member's home is a building
+    of the member's own community: registering or moving a member checks that with grid."""
+    patterns = regions.prefixes(region_codes)
+    if not patterns:
+        return RegionResidents([], [], [], [], [], [], [], [])
+    row = (
+        await conn.execute(
+            _REGION_RESIDENTS,
+            {"prefixes": patterns, "community_kinds": list(COMMUNITY_KINDS)},
+        )
+    ).one()
+    return RegionResidents(*(list(column or []) for column in row))

@@ -3,9 +3,9 @@ building, and the kind of each community's organization.
 
 Coverage ranks its gaps by resident members for every building it covers. Asking per `Building`
 entity resolves each representation one by one, and even a list of small objects costs the
-executor one completion step per number; `regionResidents` answers with one GROUP BY as
-columns (services.common.columns), each serialized in one step, and the communities' kinds
-from the same connection.
+executor one completion step per number; `regionResidents` answers with one SQL statement
+that builds every column as an array (services.common.columns serializes each in one step),
+the communities' kinds included.
 """
 
 from __future__ import annotations
@@ -60,17 +60,17 @@ class ResidentQueries:
     async def region_residents(self, info: Info, region_codes: list[str]) -> RegionResidents:
         region_codes = scoped_regions(info, region_codes)
         async with info.context["engine"].connect() as conn:
-            kinds = await organizations.community_kinds_in_regions(conn, region_codes)
-            counts = await organizations.resident_counts_in_regions(conn, region_codes)
-        rows = counts.values()  # by building id, as the query orders them
+            found = await organizations.region_residents(conn, region_codes)
         return RegionResidents(
-            communities=_kinds(kinds),
-            building_ids=IDColumn(list(counts)),
-            total=IntColumn([c["total"] for c in rows]),
-            self_managed=IntColumn([c["self"] for c in rows]),
-            non_self_managed=IntColumn([c["non_self"] for c in rows]),
-            jointly_managed=IntColumn([c["joint"] for c in rows]),
-            not_reported_in=IntColumn([c["pending"] for c in rows]),
+            communities=_kinds(
+                list(zip(found.community_codes, found.community_kinds, strict=True))
+            ),
+            building_ids=IDColumn(found.building_ids),
+            total=IntColumn(found.total),
+            self_managed=IntColumn(found.self_managed),
+            non_self_managed=IntColumn(found.non_self_managed),
+            jointly_managed=IntColumn(found.jointly_managed),
+            not_reported_in=IntColumn(found.not_reported_in),
         )
 
     @strawberry.field(
