@@ -1,7 +1,9 @@
 """Vector tiles through the one public door: `/tiles/...` is passed to the grid subgraph.
 
 The grid subgraph renders tiles with ST_AsMVT (services/grid/tiles.py); the gateway only
-forwards the request so that browsers never talk to a subgraph directly.
+forwards the request, with the caller (a bearer token or the map pages' sign-in cookie) as
+the internal token grid wants, so that browsers never talk to a subgraph directly and each
+sees only its own region's tiles. Nobody signed in gets 401.
 """
 
 from __future__ import annotations
@@ -11,11 +13,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.auth.tokens import InvalidAccessTokenError
+from gateway.auth.web import page_identity
+from services.common.auth import ANONYMOUS
+
 # Response headers worth passing back; everything else stays between gateway and grid.
 _PASSED = ("content-type", "cache-control", "x-tile-capped", "etag")
 
 
 async def tile(request: Request) -> Response:
+    auth = request.app.state.auth
+    try:
+        identity = page_identity(request)
+    except InvalidAccessTokenError:
+        identity = ANONYMOUS
+    if identity.anonymous:
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+    with auth.serving(identity):
+        signed = auth.subgraph_headers()
     gateway = request.app.state.gateway
     graphql_url = gateway.transport.urls.get("grid")
     if graphql_url is None:
@@ -25,6 +40,7 @@ async def tile(request: Request) -> Response:
         upstream = await gateway.transport.client.get(
             f"{base}/tiles/{request.path_params['path']}",
             params=request.query_params,
+            headers=signed,
             timeout=gateway.transport.fetch_timeout,
         )
     except httpx.HTTPError:

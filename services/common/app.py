@@ -12,7 +12,7 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from strawberry.asgi import GraphQL
 
 from services.common.auth import ANONYMOUS
@@ -122,7 +122,17 @@ def create_subgraph_app(
                 InternalTokenGuard(graphql, tokens, allow_anonymous=allow_anonymous),
                 methods=["GET", "POST"],
             ),
-            *(routes or []),
+            # Extra routes (grid's tiles) answer only the same signed callers as /graphql.
+            *(_guarded(route, tokens) for route in routes or []),
         ],
         lifespan=lifespan,
+    )
+
+
+def _guarded(route: Route, tokens: InternalTokens | None) -> Route:
+    return Route(
+        route.path,
+        InternalTokenGuard(request_response(route.endpoint), tokens),
+        methods=sorted(route.methods or ()),
+        name=route.name,
     )

@@ -13,8 +13,9 @@ same name:
   state gap or orphan (kind building).
 
 Below `buildings_min_zoom` a tile holds zones only (buildings are too small to see and too
-many to ship); every layer is capped at `max_features` per tile. `?community=CODE` keeps one
-community; `?limit=N` lowers the cap. The SQL lives in `tiles_*.sql` next to this module.
+many to ship); every layer is capped at `max_features` per tile. A tile shows only the
+caller's region (the internal token's); `?community=CODE` (any region code) narrows it, and
+a code outside the caller's region is 403; `?limit=N` lowers the cap. The SQL lives in `tiles_*.sql` next to this module.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from services.common.auth import Identity, current_identity
 from services.grid.org_client import OrgClient, OrgUnavailableError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -107,7 +109,7 @@ def parse_tile(z: str, x: str, y: str, *, max_zoom: int) -> Tile:
 
 
 async def _branch_communities(
-    conn: AsyncConnection, org: OrgClient | None, tile: Tile, community: str | None
+    conn: AsyncConnection, org: OrgClient | None, tile: Tile, area: str
 ) -> list[str] | None:
     """The branch (党支部) communities among those the tile touches, as org says; None when
     there is no org client or org does not answer (the SQL then infers kinds)."""
@@ -117,9 +119,9 @@ async def _branch_communities(
         text(
             "SELECT c.code FROM grid.community c "
             "WHERE c.boundary && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) "
-            "AND (CAST(:community AS varchar) IS NULL OR c.code = :community)"
+            "AND c.code LIKE :area"
         ),
-        {"z": tile.z, "x": tile.x, "y": tile.y, "community": community},
+        {"z": tile.z, "x": tile.x, "y": tile.y, "area": area},
     )
     codes = [code for (code,) in rows]
     if not codes:
@@ -138,10 +140,11 @@ async def get_tile(
     layer: str,
     tile: Tile,
     settings: TileSettings,
-    community: str | None = None,
+    region: str = "",
     limit: int | None = None,
 ) -> TileData:
-    """Encode one layer of one tile in PostGIS; zoom thresholds decide what it may hold."""
+    """Encode one layer of one tile in PostGIS; zoom thresholds decide what it may hold.
+    Only the region's (a code prefix: "" for all) communities are drawn."""
     if layer not in LAYERS:
         raise TileRequestError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
     with_buildings = tile.z >= settings.buildings_min_zoom
@@ -153,7 +156,7 @@ async def get_tile(
         "y": tile.y,
         "extent": settings.extent,
         "buffer": settings.buffer,
-        "community": community,
+        "area": f"{region}%",
         "feature_limit": min(limit or settings.max_features, settings.max_features),
     }
     if layer == "gaps":
@@ -162,7 +165,7 @@ async def get_tile(
     await conn.execute(text("SET LOCAL jit = off"))
     needs_kinds = layer != "zones" and with_buildings
     params["branches"] = (
-        await _branch_communities(conn, org, tile, community) if needs_kinds else None
+        await _branch_communities(conn, org, tile, params["area"]) if needs_kinds else None
     )
     row = (await conn.execute(text(_layer_sql(layer)), params)).one()
     return TileData(bytes(row.tile or b""), int(row.features))
@@ -180,6 +183,17 @@ def _query_options(request: Request) -> tuple[str | None, int | None]:
     return community, int(raw_limit)
 
 
+def _visible_region(caller: Identity, asked: str | None) -> str | None:
+    """The code prefix a caller's tile shows: the narrower of the region asked and the
+    caller's own (a role sees its region node and below); None when they do not overlap."""
+    own = caller.region
+    if asked is None or asked.startswith(own):
+        return asked if asked is not None else own
+    if own.startswith(asked):
+        return own
+    return None
+
+
 def tile_routes(settings: TileSettings | None = None) -> list[Route]:
     """The tile route for a subgraph app whose lifespan puts the engine on app.state."""
     settings = settings or TileSettings()
@@ -193,6 +207,9 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
             community, limit = _query_options(request)
         except TileRequestError as error:
             return JSONResponse({"detail": str(error)}, status_code=400)
+        region = _visible_region(current_identity(), community)
+        if region is None:
+            return JSONResponse({"detail": f"region {community} is outside your scope"}, 403)
         engine: AsyncEngine = request.app.state.engine
         async with engine.connect() as conn:
             data = await get_tile(
@@ -202,7 +219,7 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
                 layer=p["layer"],
                 tile=tile,
                 settings=settings,
-                community=community,
+                region=region,
                 limit=limit,
             )
         headers = {"Cache-Control": f"public, max-age={settings.cache_max_age}"}

@@ -15,7 +15,7 @@ in_tile AS (
     FROM grid.building b, bounds
     WHERE b.footprint && bounds.geo
       AND ST_Intersects(b.footprint, bounds.geo)
-      AND (CAST(:community AS varchar) IS NULL OR b.community_code = :community)
+      AND b.community_code LIKE :area
 ),
 -- MATERIALIZED: computed once per tile, not once per building.
 zone_grouped AS MATERIALIZED (

@@ -1,5 +1,6 @@
 -- Vector tile layer "buildings": every building in the tile with its coverage state (see
--- tiles_building_states.sql). Parameters: z, x, y, extent, buffer, community, feature_limit.
+-- tiles_building_states.sql). Parameters: z, x, y, extent, buffer, area (a LIKE prefix of community codes), feature_limit,
+-- branches.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS geo

@@ -2,7 +2,8 @@
 -- 'no_organization') and, when with_buildings, buildings in state gap or orphan (kind
 -- 'building'; see tiles_building_states.sql). Zones come first, then the more severe
 -- building gaps (DOMAIN "The coverage graph"), so a feature cap drops orphans last-first.
--- Parameters: z, x, y, extent, buffer, community, feature_limit, with_buildings.
+-- Parameters: z, x, y, extent, buffer, area (a LIKE prefix of community codes), feature_limit,
+-- with_buildings, branches.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS geo
@@ -15,7 +16,7 @@ gaps AS (
     WHERE z.organization_id IS NULL
       AND z.boundary && bounds.geo
       AND ST_Intersects(z.boundary, bounds.geo)
-      AND (CAST(:community AS varchar) IS NULL OR z.community_code = :community)
+      AND z.community_code LIKE :area
     UNION ALL
     SELECT s.id, s.name, 'building', s.state, CASE s.state WHEN 'gap' THEN 1 ELSE 2 END,
            s.footprint

@@ -1,6 +1,7 @@
 -- Vector tile layer "zones": the zones (片区) a tile touches, with whether a grid branch
 -- (committee/general-branch communities) or a zone Party group (branch communities) holds
--- them. Parameters: z, x, y, extent, buffer, community (NULL for all), feature_limit.
+-- them. Parameters: z, x, y, extent, buffer, area (a LIKE prefix of community codes),
+-- feature_limit.
 -- The && on the tile's bounds in 4326 lets zone_boundary_gix choose the candidates.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
@@ -11,7 +12,7 @@ picked AS (
     FROM grid.zone z, bounds
     WHERE z.boundary && bounds.geo
       AND ST_Intersects(z.boundary, bounds.geo)
-      AND (CAST(:community AS varchar) IS NULL OR z.community_code = :community)
+      AND z.community_code LIKE :area
     ORDER BY z.id
     LIMIT :feature_limit
 ),

@@ -8,7 +8,8 @@ import httpx
 import mapbox_vector_tile
 
 from infra.demo.model import Demo
-from stack import Running
+from services.common.auth import Identity, Role
+from stack import DISTRICT, Running
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -22,8 +23,8 @@ def test_a_tile_through_the_gateway_equals_the_grid_tile(running: Running, demo:
     point = demo.communities[0].boundary.representative_point()
     x, y = _tile_of(point.x, point.y, 14)
     path = f"/tiles/buildings/14/{x}/{y}.pbf"
-    gateway = httpx.get(running.gateway.removesuffix("/graphql") + path, timeout=30)
-    grid = httpx.get(running.subgraphs["grid"].removesuffix("/graphql") + path, timeout=30)
+    gateway = _get(running, running.gateway, path, DISTRICT)
+    grid = _get(running, running.subgraphs["grid"], path, DISTRICT)
     assert gateway.status_code == grid.status_code == 200
     assert gateway.headers["content-type"] == grid.headers["content-type"]
     decoded = mapbox_vector_tile.decode(gateway.content)
@@ -32,6 +33,44 @@ def test_a_tile_through_the_gateway_equals_the_grid_tile(running: Running, demo:
 
 
 def test_bad_tile_requests_keep_their_status(running: Running) -> None:
-    base = running.gateway.removesuffix("/graphql")
-    assert httpx.get(f"{base}/tiles/nope/14/1/1.pbf", timeout=30).status_code == 400
-    assert httpx.get(f"{base}/tiles/zones/99/1/1.pbf", timeout=30).status_code == 400
+    for path in ("/tiles/nope/14/1/1.pbf", "/tiles/zones/99/1/1.pbf"):
+        assert _get(running, running.gateway, path, DISTRICT).status_code == 400
+
+
+def test_tiles_need_a_caller_and_show_only_its_region(running: Running, demo: Demo) -> None:
+    """Tiles are the graph's data too: nobody signed in gets none (the gateway says 401, grid
+    itself refuses a call without an internal token), and a caller sees only its region."""
+    community = demo.communities[0]
+    point = community.boundary.representative_point()
+    x, y = _tile_of(point.x, point.y, 14)
+    path = f"/tiles/buildings/14/{x}/{y}.pbf"
+    assert httpx.get(running.gateway.removesuffix("/graphql") + path).status_code == 401
+    grid_url = running.subgraphs["grid"].removesuffix("/graphql")
+    refused = httpx.get(grid_url + path)
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["extensions"]["code"] == "INTERNAL_TOKEN_MISSING"
+
+    def ids(identity: Identity, query: str = "") -> set[str]:
+        response = _get(running, running.gateway, path + query, identity)
+        assert response.status_code in (200, 204), response.text
+        if response.status_code == 204:
+            return set()
+        features = mapbox_vector_tile.decode(response.content)["buildings"]["features"]
+        return {f["properties"]["id"] for f in features}
+
+    everyone = ids(DISTRICT)
+    mine = {str(b.id) for b in demo.buildings if b.community_code == community.code}
+    secretary = Identity("t-secretary", Role.SECRETARY, community.code)
+    assert ids(secretary) == everyone & mine != set()
+    other = next(c.code for c in demo.communities if c.code[:9] != community.code[:9])
+    outsider = Identity("t-outsider", Role.SECRETARY, other)
+    assert ids(outsider) == everyone - {
+        str(b.id) for b in demo.buildings if b.community_code != other
+    }
+    asked = _get(running, running.gateway, path + f"?community={community.code}", outsider)
+    assert asked.status_code == 403
+
+
+def _get(running: Running, url: str, path: str, identity: Identity) -> httpx.Response:
+    base = url.removesuffix("/graphql")
+    return httpx.get(base + path, headers=running.headers(url, identity), timeout=30)

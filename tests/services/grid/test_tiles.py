@@ -24,7 +24,7 @@ from infra.setup import Prepared
 from infra.supervisor import free_port
 from services.grid.app import GridSettings, create_app
 from services.grid.tiles import MVT_MEDIA_TYPE, TileSettings
-from stack import Running
+from stack import DISTRICT, Running
 
 Z_BUILDINGS, Z_ZONES = 14, 12  # the default buildings_min_zoom is 14
 
@@ -103,7 +103,8 @@ def _features(response: httpx.Response, layer: str) -> list[dict]:
 def tiles(running: Running) -> Iterator[httpx.Client]:
     """A client of the grid process started for the session (tiles share its host)."""
     base = running.subgraphs["grid"].removesuffix("/graphql")
-    with httpx.Client(base_url=base, timeout=30) as client:
+    headers = running.headers(running.subgraphs["grid"], DISTRICT)
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         yield client
 
 
@@ -234,8 +235,10 @@ def test_the_limit_parameter_caps_a_tile(tiles: httpx.Client, demo: Demo) -> Non
 
 
 def test_the_configured_feature_cap_bounds_every_layer(
-    prepared: Prepared, running: Running, demo: Demo
+    prepared: Prepared, running: Running, demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PARTYGRID_INTERNAL_TOKEN_KEY", running.keys["internal"])
+    signed = running.headers(running.subgraphs["grid"], DISTRICT)
     app = create_app(
         GridSettings(
             database_url=prepared.database.service_urls["grid"], org_url=running.subgraphs["org"]
@@ -247,7 +250,9 @@ def test_the_configured_feature_cap_bounds_every_layer(
     async def fetch() -> dict[str, list[httpx.Response]]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://grid") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://grid", headers=signed
+            ) as client:
                 return {
                     layer: [
                         await client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf"),
@@ -298,7 +303,11 @@ def _states_in(client: httpx.Client, tile: tuple[int, int, int]) -> dict[str, st
 
 
 def test_a_committee_community_without_groups_yet_shows_its_gaps(
-    tiles: httpx.Client, prepared: Prepared, demo: Demo
+    tiles: httpx.Client,
+    prepared: Prepared,
+    running: Running,
+    demo: Demo,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A committee community none of whose buildings has a Party group yet (a new one) is
     still a committee community: org says so, and its buildings are gaps even in zones with a
@@ -331,6 +340,8 @@ def test_a_committee_community_without_groups_yet_shows_its_gaps(
         assert {states[b] for b in in_held_zone} == {"gap"}
 
         # Without org (nothing listens where this app looks for it), the kind is guessed.
+        monkeypatch.setenv("PARTYGRID_INTERNAL_TOKEN_KEY", running.keys["internal"])
+        signed = running.headers(running.subgraphs["grid"], DISTRICT)
         app = create_app(
             GridSettings(
                 database_url=prepared.database.service_urls["grid"],
@@ -341,7 +352,9 @@ def test_a_committee_community_without_groups_yet_shows_its_gaps(
         async def guessed() -> dict[str, str]:
             async with app.router.lifespan_context(app):
                 transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://g") as client:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://g", headers=signed
+                ) as client:
                     z, x, y = tile
                     response = await client.get(f"/tiles/buildings/{z}/{x}/{y}.pbf")
                     decoded = mapbox_vector_tile.decode(response.content)["buildings"]
