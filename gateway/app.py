@@ -44,6 +44,10 @@ log = logging.getLogger("gateway")
 _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+async def _no_icon(_request: Request) -> Response:
+    return Response(status_code=204)
+
+
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """Build the gateway app; settings come from the environment unless given."""
     settings = settings or GatewaySettings()
@@ -110,6 +114,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             # The usual methods all reach the handler, so a wrong one gets a JSON 405 too.
             Route("/graphql", graphql, methods=_ROUTED_METHODS),
             *HEALTH_ROUTES,
+            # Browsers ask for it on every page; an answer keeps their consoles clean.
+            Route("/favicon.ico", _no_icon, methods=["GET"]),
             *LOGIN_ROUTES,
             *MAP_ROUTES,
             *TILE_ROUTES,

@@ -14,6 +14,7 @@ from types import FrameType
 
 from gateway.auth import cli as user_cli
 from infra import grid_cli, supergraph
+from infra.browser import ensure_chromium
 from infra.database import external_database, role_of
 from infra.errors import SetupError
 from infra.locking import RunLock
@@ -166,7 +167,12 @@ def test(args: list[str]) -> int:
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=False)
     if lint.returncode != 0:
         return lint.returncode
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        chromium = ensure_chromium(install=SuiteSettings().install_missing)
+    except SetupError as exc:
+        print(f"partygrid: {exc}", file=sys.stderr, flush=True)
+        return 2
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PARTYGRID_CHROMIUM": str(chromium)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, check=False
     ).returncode

@@ -1,0 +1,74 @@
+"""Pages in a real headless browser: Debian's Chromium driven by Playwright.
+
+`partygrid test` installs Chromium when missing and hands its path in PARTYGRID_CHROMIUM.
+A page opens signed in (the sign-in cookie the gateway's /login would set) and records what
+it requests and every console error, so tests can assert no internet and no errors.
+Screenshots go to <test data dir>/artifacts/screenshots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from browser_pages import Visit
+from playwright.sync_api import Browser, sync_playwright
+
+from gateway.auth.tokens import AccessTokens
+from gateway.auth.web import COOKIE
+from infra.browser import find_chromium
+from infra.settings import SuiteSettings
+from services.common.auth import Identity
+from stack import DISTRICT, Running
+
+
+# Module scope, after the suite is running: Playwright's sync API keeps an event loop
+# running in this thread while the browser is open, and set-up code (and other tests) call
+# asyncio.run, which refuses to start inside one.
+@pytest.fixture(scope="module")
+def browser(running: Running) -> Iterator[Browser]:
+    chromium = find_chromium()
+    assert chromium is not None, "no Chromium: run the tests with `./partygrid test`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(suite_settings: SuiteSettings) -> Path:
+    folder = suite_settings.data_dir / "artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
+    """`visit(path, identity=DISTRICT)`: a fresh signed-in page at `path` on the gateway
+    (identity None: nobody signed in)."""
+    contexts = []
+    base = running.gateway.removesuffix("/graphql")
+
+    def open_page(
+        path: str, identity: Identity | None = DISTRICT, *, width: int = 1200, height: int = 800
+    ) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        if identity is not None:
+            tokens = AccessTokens(running.keys["access"], ttl=dt.timedelta(minutes=15))
+            context.add_cookies(
+                [{"name": COOKIE, "value": tokens.issue(identity).token, "url": base}]
+            )
+        page = context.new_page()
+        seen = Visit(page)
+        page.on("request", lambda request: seen.requests.append(request.url))
+        page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
+        page.on("pageerror", lambda error: seen.errors.append(str(error)))
+        page.goto(base + path, wait_until="networkidle")
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
