@@ -187,6 +187,13 @@ def assign_buildings(
                 "Give either building ids or an area, not both",
                 ["buildingIds"],
             )
+        if building_ids is not None and not building_ids:
+            raise DomainError(
+                UserErrorCode.INVALID,
+                "楼栋编号列表为空",
+                "The list of building ids is empty",
+                ["buildingIds"],
+            )
         exists = (
             await plan.conn.execute(
                 text("SELECT 1 FROM grid.community WHERE code = :c"), {"c": community_code}

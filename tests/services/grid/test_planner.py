@@ -471,3 +471,11 @@ def test_assign_a_zone_to_a_grid_branch_or_in_branch_communities_a_group(
     group = str(organizations(demo, BRANCH_COMMUNITY, "party_group")[0])
     ok(call(running, ASSIGN_ZONE, z=str(zone["id"]), o=group, v=zone["version"], dry=False))
     undo(running, BRANCH_COMMUNITY)
+
+
+def test_an_empty_list_of_buildings_is_refused(running: Running, grid: Grid) -> None:
+    """A typed error (not an internal one) and nothing written, for both writes."""
+    before = grid.fingerprint()
+    refused(call(running, UNASSIGN, c=COMMUNITY, ids=[], dry=False), "INVALID")
+    refused(call(running, ASSIGN, c=COMMUNITY, g=None, ids=[], dry=False), "INVALID")
+    assert grid.fingerprint() == before
