@@ -9,10 +9,16 @@ subgraphs instead (e.g. the real services; the mix is then read from `--mix FILE
 line). Load comes from a separate process (this script re-run with `--load`), a closed loop
 of `--concurrency` clients over one keep-alive pool, cycling through the query mix. Each target
 is warmed up first, then measured for `--seconds`. `--header 'authorization: Bearer …'` adds a
-header to every request (for when the gateway wants a token).
+header to every request (for when the gateway wants a token). `--rounds N` measures both
+gateways N times, alternating which goes first, and summarises with medians (the machine is
+shared: one round is noisy). `--workers N` runs our gateway as N uvicorn worker processes
+(Hive is one process: the headline figures are with one). Before each fixture run the fixture
+subgraphs forget the requests they recorded, so no target pays for an earlier one's.
 
 Printed per target: requests, errors, p50 and p99 latency, throughput; and our overhead over
-calling the subgraph directly, on the mix's one-subgraph query.
+calling the subgraph directly, on the mix's one-subgraph query, with one client (the pure
+per-request overhead; Hive's beside it) and with `--concurrency` clients (where both gateways share identical
+subgraph requests in flight, so "via ours" can beat "direct").
 """
 
 from __future__ import annotations
@@ -34,6 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "gateway" / "fixtures"
 HIVE = ROOT / "infra" / "node_modules" / ".bin" / "hive-gateway"
 PORTS = {"org": 4651, "grid": 4652, "assess": 4653, "ours": 4654, "hive": 4655}
+
+
+def use_ports(base: int) -> None:
+    """Move every port of the run to `base + 1 ...` (the defaults are base 4650)."""
+    for offset, name in enumerate(PORTS, start=1):
+        PORTS[name] = base + offset
+
 
 # The fixture mix: one subgraph, two, three with @requires, and a second-key hop.
 MIX = [
@@ -95,14 +108,18 @@ def compose_supergraph(urls: dict[str, str], path: Path) -> Path:
 
 
 def start_gateways(
-    supergraph: Path, urls: dict[str, str], logs: Path, started: list[subprocess.Popen]
+    supergraph: Path,
+    urls: dict[str, str],
+    logs: Path,
+    started: list[subprocess.Popen],
+    workers: int = 1,
 ) -> dict[str, str]:
-    """Our gateway (one uvicorn worker) and Hive Gateway (one process) on the same file."""
+    """Our gateway (`workers` uvicorn workers) and Hive Gateway (one process) on one file."""
     env = {
         "PARTYGRID_GATEWAY_SUPERGRAPH_PATH": str(supergraph),
         "PARTYGRID_GATEWAY_SUBGRAPH_URLS": json.dumps(urls),
     }
-    ours = _uvicorn("gateway.app:create_app", PORTS["ours"], "--factory")
+    ours = _uvicorn("gateway.app:create_app", PORTS["ours"], "--factory", "--workers", str(workers))
     started.append(_spawn(ours, logs / "ours.log", env))
     hive_env = {k: v for k, v in os.environ.items() if not k.startswith(("HIVE_", "APOLLO_"))}
     hive_env["NODE_ENV"] = "production"
@@ -161,10 +178,13 @@ async def _load(
     }
 
 
-def run_load(url: str, queries: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def run_load(
+    url: str, queries: list[str], args: argparse.Namespace, concurrency: int | None = None
+) -> dict[str, Any]:
     """Run the load generator in a separate process and read its JSON result."""
+    clients = str(concurrency or args.concurrency)
     command = [sys.executable, __file__, "--load", url, "--seconds", str(args.seconds),
-               "--concurrency", str(args.concurrency), "--queries", json.dumps(queries)]  # fmt: skip
+               "--concurrency", clients, "--queries", json.dumps(queries)]  # fmt: skip
     for header in args.header:
         command += ["--header", header]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
@@ -184,6 +204,10 @@ def main() -> None:
     parser.add_argument("--subgraph-urls", help="with --supergraph: JSON map name -> URL")
     parser.add_argument("--mix", type=Path, help="with --supergraph: one query per line")
     parser.add_argument("--direct", help="with --supergraph: 'subgraph=query' for the baseline")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds (medians)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of ours")
+    parser.add_argument("--port-base", type=int, default=4650, help="ports base+1 .. base+5")
+    parser.add_argument("--logs", type=Path, default=ROOT / ".data" / "bench-gateway-vs-hive")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--queries", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,7 +223,8 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
-    logs = ROOT / ".data" / "bench-gateway-vs-hive"
+    use_ports(args.port_base)
+    logs = args.logs.resolve()
     logs.mkdir(parents=True, exist_ok=True)
     started: list[subprocess.Popen] = []
     try:
@@ -212,11 +237,31 @@ def main() -> None:
             urls = start_fixture_subgraphs(logs, started)
             mix, direct = MIX, DIRECT
             supergraph = compose_supergraph(urls, logs / "supergraph.graphql")
-        gateways = start_gateways(supergraph, urls, logs, started)
-        results = {name: run_load(url, mix, args) for name, url in gateways.items()}
-        results["ours, one-subgraph query"] = run_load(gateways["ours"], [direct[0]], args)
-        results["direct, one-subgraph query"] = run_load(urls[direct[1]], [direct[0]], args)
-        report(results, args)
+        gateways = start_gateways(supergraph, urls, logs, started, args.workers)
+        forget = (
+            []
+            if args.supergraph
+            else [u.replace("/graphql", "/debug/requests") for u in urls.values()]
+        )
+
+        def measure(url: str, queries: list[str], concurrency: int | None = None) -> dict:
+            for recorder in forget:
+                httpx.delete(recorder, timeout=5.0)
+            return run_load(url, queries, args, concurrency)
+
+        rounds: list[dict[str, dict[str, Any]]] = []
+        for number in range(args.rounds):
+            order = list(gateways) if number % 2 == 0 else list(reversed(gateways))
+            rounds.append({name: measure(gateways[name], mix) for name in order})
+        one = [direct[0]]
+        overhead = {
+            "ours, one-subgraph, 1 client": measure(gateways["ours"], one, 1),
+            "hive, one-subgraph, 1 client": measure(gateways["hive"], one, 1),
+            "direct, one-subgraph, 1 client": measure(urls[direct[1]], one, 1),
+            "ours, one-subgraph query": measure(gateways["ours"], one),
+            "direct, one-subgraph query": measure(urls[direct[1]], one),
+        }
+        report(rounds, overhead, args)
     finally:
         for process in started:
             process.terminate()
@@ -224,21 +269,51 @@ def main() -> None:
             process.wait(timeout=10)
 
 
-def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
-    print(f"{args.seconds:g} s per target, {args.concurrency} concurrent clients")
-    print(f"{'target':30} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    for name, r in results.items():
-        print(
-            f"{name:30} {r['requests']:9d} {r['errors']:7d} {r['p50_ms']:8.2f} "
-            f"{r['p99_ms']:8.2f} {r['throughput']:8.1f}"
-        )
-    ours, hive = results["ours"], results["hive"]
-    gateway, direct = results["ours, one-subgraph query"], results["direct, one-subgraph query"]
+def _row(name: str, r: dict[str, Any]) -> str:
+    return (
+        f"{name:32} {r['requests']:9d} {r['errors']:7d} {r['p50_ms']:8.2f} "
+        f"{r['p99_ms']:8.2f} {r['throughput']:8.1f}"
+    )
+
+
+def report(
+    rounds: list[dict[str, dict[str, Any]]],
+    overhead: dict[str, dict[str, Any]],
+    args: argparse.Namespace,
+) -> None:
+    print(
+        f"{args.seconds:g} s per target, {args.concurrency} concurrent clients, "
+        f"{len(rounds)} round(s), our gateway with {args.workers} worker(s)"
+    )
+    print(f"{'target':32} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for number, results in enumerate(rounds, start=1):
+        for name, r in results.items():
+            print(_row(f"{name} (round {number})" if len(rounds) > 1 else name, r))
+    for name, r in overhead.items():
+        print(_row(name, r))
+    median = {
+        name: {k: statistics.median(r[name][k] for r in rounds) for k in ("p50_ms", "throughput")}
+        for name in ("ours", "hive")
+    }
+    ours, hive = median["ours"], median["hive"]
+    print(
+        f"{'medians: ' if len(rounds) > 1 else ''}ours p50 {ours['p50_ms']:.2f} ms, "
+        f"{ours['throughput']:.1f} req/s; hive p50 {hive['p50_ms']:.2f} ms, "
+        f"{hive['throughput']:.1f} req/s"
+    )
+    single, alone = (
+        overhead["ours, one-subgraph, 1 client"],
+        overhead["direct, one-subgraph, 1 client"],
+    )
+    gateway, direct = overhead["ours, one-subgraph query"], overhead["direct, one-subgraph query"]
     print(
         f"p50 ours/hive x{ours['p50_ms'] / hive['p50_ms']:.2f} (target <= 1), "
         f"throughput ours/hive x{ours['throughput'] / hive['throughput']:.2f} (target >= 1); "
-        f"overhead over direct: p50 +{gateway['p50_ms'] - direct['p50_ms']:.2f} ms "
-        f"(x{gateway['p50_ms'] / direct['p50_ms']:.2f})"
+        f"overhead over direct, 1 client: p50 +{single['p50_ms'] - alone['p50_ms']:.2f} ms "
+        f"(x{single['p50_ms'] / alone['p50_ms']:.2f}; hive "
+        f"+{overhead['hive, one-subgraph, 1 client']['p50_ms'] - alone['p50_ms']:.2f} ms); "
+        f"{args.concurrency} clients: "
+        f"{gateway['p50_ms'] - direct['p50_ms']:+.2f} ms (x{gateway['p50_ms'] / direct['p50_ms']:.2f})"
     )
 
 

@@ -66,6 +66,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 gc.freeze()
                 yield
         finally:
+            gateway = getattr(app.state, "gateway", None)
+            if gateway is not None:
+                gateway.transport.close()  # the subgraph connection pool's idle connections
             await client.aclose()
 
     async def graphql(request: Request) -> Response:

@@ -18,7 +18,7 @@ import orjson
 from graphql import DocumentNode, GraphQLSchema, execute
 
 from gateway.errors import clean_error, client_path, internal_error, subgraph_path
-from gateway.plan import Fetch, QueryPlan
+from gateway.plan import EntityBatch, Fetch, QueryPlan
 from gateway.shape import Shaper
 from gateway.transport import SubgraphError, SubgraphTransport
 
@@ -73,6 +73,8 @@ class _Run:
         # (fetch id, error): fetches finish in any order, responses list errors in plan order.
         self.errors: list[tuple[int, dict[str, Any]]] = []
         self.covered: set[tuple[Any, ...]] = set()
+        # Reads may share identical subgraph requests in flight; a mutation's fetches never.
+        self.shared = plan.kind == "query"
 
     def fail(self, fetch_id: int, error: dict[str, Any], paths: list[tuple[Any, ...]]) -> None:
         """Record an error that explains the nulls at `paths`."""
@@ -137,18 +139,36 @@ class Executor:
                 log.exception("fetch %s to %s failed in the gateway", fetch.id, fetch.graph)
                 run.fail(fetch.id, internal_error(list(fetch.path) or None), [fetch.path])
 
+        async def batch_after_dependencies(batch: EntityBatch) -> None:
+            await asyncio.gather(*(tasks[d] for d in batch.depends_on() if d in tasks))
+            try:
+                await self._run_batch(run, batch)
+            except Exception:
+                log.exception("batch to %s failed in the gateway", batch.graph)
+                for fetch in batch.fetches:
+                    run.fail(fetch.id, internal_error(list(fetch.path) or None), [fetch.path])
+
         for fetch in stage:
-            tasks[fetch.id] = asyncio.ensure_future(after_dependencies(fetch))
-        await asyncio.gather(*tasks.values())
+            if fetch.id in tasks:
+                continue
+            batch = run.plan.batch_of.get(fetch.id)
+            if batch is None:
+                tasks[fetch.id] = asyncio.ensure_future(after_dependencies(fetch))
+            else:
+                task = asyncio.ensure_future(batch_after_dependencies(batch))
+                tasks.update((member.id, task) for member in batch.fetches)
+        await asyncio.gather(*set(tasks.values()))
 
     async def _run_fetch(self, run: _Run, fetch: Fetch) -> None:
         if fetch.is_entity_fetch:
-            await self._run_entity_fetch(run, fetch)
+            representations, groups = self._representations(run, fetch)
+            if representations:
+                await self._run_entity_fetch(run, fetch, representations, groups)
             return
         body = {"query": fetch.document, "variables": run.picked_variables(fetch)}
         root_keys = list(fetch.selection.fields)
         try:
-            result = await self.transport.fetch(fetch.graph, body)
+            result = await self.transport.fetch(fetch.graph, body, shared=run.shared)
         except SubgraphError as failure:
             for key in root_keys:
                 run.fail(fetch.id, failure.error([key]), [(key,)])
@@ -164,35 +184,80 @@ class Executor:
                 fetch.id, clean_error(error, client_path(path, run.plan.prefix) if path else None)
             )
 
-    async def _run_entity_fetch(self, run: _Run, fetch: Fetch) -> None:
-        representations, groups = self._representations(run, fetch)
-        if not representations:
-            return
+    async def _run_entity_fetch(
+        self, run: _Run, fetch: Fetch, representations: list[dict], groups: list[list[Located]]
+    ) -> None:
         variables = run.picked_variables(fetch)
         variables[run.plan.representations_variable] = representations
-        affected = [at for group in groups for _, at in group]
         try:
             result = await self.transport.fetch(
-                fetch.graph, {"query": fetch.document, "variables": variables}
+                fetch.graph, {"query": fetch.document, "variables": variables}, shared=run.shared
             )
         except SubgraphError as failure:
-            prefix = run.plan.prefix
-            first = next((k for k in fetch.selection.fields if not k.startswith(prefix)), None)
-            where = [*affected[0], first] if first else list(affected[0])
-            # One error for the batch (not one per object), at the first field it left null.
-            run.fail(fetch.id, failure.error(where), affected)
+            self._entity_failure(run, fetch, failure, groups)
             return
         data = result.get("data")
-        entities = data.get("_entities") if isinstance(data, dict) else None
+        self._merge_entities(run, fetch, data, "_entities", groups)
+        for error in result.get("errors") or ():
+            self._entity_error(run, fetch, error, "_entities", groups)
+
+    async def _run_batch(self, run: _Run, batch: EntityBatch) -> None:
+        """The batch's members that have representations, in one request."""
+        members: list[tuple[int, Fetch, list[dict], list[list[Located]]]] = []
+        for index, fetch in enumerate(batch.fetches):
+            representations, groups = self._representations(run, fetch)
+            if representations:
+                members.append((index, fetch, representations, groups))
+        if len(members) == 1:
+            _, fetch, representations, groups = members[0]
+            await self._run_entity_fetch(run, fetch, representations, groups)
+        if len(members) <= 1:
+            return
+        variables: dict[str, Any] = {}
+        for index, fetch, representations, _ in members:
+            variables.update(run.picked_variables(fetch))
+            variables[batch.variable(index)] = representations
+        document = batch.document(tuple(index for index, *_ in members))
+        try:
+            result = await self.transport.fetch(
+                batch.graph, {"query": document, "variables": variables}, shared=run.shared
+            )
+        except SubgraphError as failure:
+            for _, fetch, _, groups in members:
+                self._entity_failure(run, fetch, failure, groups)
+            return
+        data = result.get("data")
+        for index, fetch, _, groups in members:
+            self._merge_entities(run, fetch, data, batch.field(index), groups)
+        fields = {batch.field(index): (fetch, groups) for index, fetch, _, groups in members}
+        for error in result.get("errors") or ():
+            path = subgraph_path(error)
+            key = path[0] if path else ""
+            fetch, groups = fields.get(key) or (members[0][1], members[0][3])  # type: ignore[arg-type]
+            self._entity_error(run, fetch, error, key, groups)
+
+    def _entity_failure(
+        self, run: _Run, fetch: Fetch, failure: SubgraphError, groups: list[list[Located]]
+    ) -> None:
+        """One error for the fetch (not one per object), at the first field it left null."""
+        affected = [at for group in groups for _, at in group]
+        prefix = run.plan.prefix
+        first = next((k for k in fetch.selection.fields if not k.startswith(prefix)), None)
+        where = [*affected[0], first] if first else list(affected[0])
+        run.fail(fetch.id, failure.error(where), affected)
+
+    def _merge_entities(
+        self, run: _Run, fetch: Fetch, data: Any, key: str, groups: list[list[Located]]
+    ) -> None:
+        """Merge each entity of `data[key]` into every object that shared its representation."""
+        entities = data.get(key) if isinstance(data, dict) else None
         if isinstance(entities, list):
             for entity, group in zip(entities, groups, strict=False):
                 if isinstance(entity, dict):
                     for obj, _ in group:
                         deep_merge(obj, entity)
         else:
-            run.covered.update(affected)
-        for error in result.get("errors") or ():
-            self._entity_error(run, fetch, error, groups, affected)
+            run.covered.update(at for group in groups for _, at in group)
 
     def _representations(self, run: _Run, fetch: Fetch) -> tuple[list[dict], list[list[Located]]]:
         """Distinct representations of the objects at the fetch's path, and who shares each."""
@@ -220,19 +285,15 @@ class Executor:
         return representations, groups
 
     def _entity_error(
-        self,
-        run: _Run,
-        fetch: Fetch,
-        error: Any,
-        groups: list[list[Located]],
-        affected: list[tuple],
+        self, run: _Run, fetch: Fetch, error: Any, key: str, groups: list[list[Located]]
     ) -> None:
+        """Re-path a subgraph error under `key` (the fetch's `_entities`) to the client's
+        objects: every object that shared the representation gets it at its own path."""
         path = subgraph_path(error)
-        index = path[1] if path and len(path) >= 2 and path[0] == "_entities" else None
+        index = path[1] if path and len(path) >= 2 and path[0] == key else None
         if isinstance(index, int) and 0 <= index < len(groups):
             rest = client_path(path[2:], run.plan.prefix)  # type: ignore[index]
-            # Every object that shared the representation gets the error at its own path.
             for _, at in groups[index]:
                 run.report(fetch.id, clean_error(error, [*at, *rest]))
             return
-        run.report(fetch.id, clean_error(error, list(affected[0])))
+        run.report(fetch.id, clean_error(error, list(groups[0][0][1])))

@@ -41,7 +41,15 @@ from gateway.collect import (
     sub_selections,
 )
 from gateway.keys import MAX_HOPS, EntityKeys, field_set
-from gateway.plan import Fetch, Introspection, KeyField, QueryPlan, Selection, fetch_document
+from gateway.plan import (
+    Fetch,
+    Introspection,
+    KeyField,
+    QueryPlan,
+    Selection,
+    entity_batches,
+    fetch_document,
+)
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
 from gateway.supergraph import Supergraph, graphs_in_order
 
@@ -66,8 +74,11 @@ def _variables_in(value: ValueNode, found: set[str]) -> None:
 
 
 def internal_prefix(document: DocumentNode) -> str:
-    """An alias prefix no response key of the client's document starts with."""
+    """An alias prefix no response key or variable of the client's document starts with."""
     keys: set[str] = set()
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            keys.update(v.variable.name.value for v in definition.variable_definitions or ())
     stack = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
     while stack:
         for selection in stack.pop().selections:
@@ -505,6 +516,7 @@ class Planner:
         )
         for fetch in builder.fetches:
             fetch.document = fetch_document(fetch, operation, mutation, representations, prefix)
+        batches = tuple(b for stage in stages for b in entity_batches(stage, prefix))
         return QueryPlan(
             kind="mutation" if mutation else "query",
             stages=tuple(stages),
@@ -513,6 +525,8 @@ class Planner:
             prefix=prefix,
             representations_variable=representations,
             introspection=_introspection(operation, fragments, introspection),
+            batches=batches,
+            batch_of={f.id: b for b in batches for f in b.fetches},
         )
 
 

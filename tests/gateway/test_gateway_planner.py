@@ -189,3 +189,55 @@ def test_plans_are_cached_per_document_and_operation(planner):
     assert [f.graph for f in first_b.fetches] == ["org", "assess"]
     assert plan(planner, text, name="A") is first_a
     assert plan(planner, text, name="B") is first_b
+
+
+def test_entity_fetches_of_one_subgraph_at_two_paths_are_batched(planner):
+    """assess's buildings wait for org's organizations: same chain length, one request."""
+    query_plan = plan(
+        planner, "{ communities { organization { score } zones { buildings { grade } } } }"
+    )
+    (stage,) = query_plan.stages
+    ids = {(f.graph, "/".join(f.path)): f.id for f in stage}
+    (batch,) = query_plan.batches
+    assert batch.graph == "assess"
+    assert [f.id for f in batch.fetches] == sorted(
+        [ids["assess", "communities/organization"], ids["assess", "communities/zones/buildings"]]
+    )
+    assert batch.depends_on() == sorted([ids["grid", ""], ids["org", "communities"]])
+    assert all(query_plan.batch_of[f.id] is batch for f in batch.fetches)
+    text = batch.document((0, 1))
+    assert text.startswith("query($_pgk_r0: [_Any!]!, $_pgk_r1: [_Any!]!) { ")
+    assert "_pgk_e0: _entities(representations: $_pgk_r0) { ... on " in text
+    assert "_pgk_e1: _entities(representations: $_pgk_r1) { ... on " in text
+    assert "batch to assess" in query_plan.describe()
+
+
+def test_batches_never_lengthen_the_chain(planner):
+    """Two org fetches where one needs the other's results cannot travel together."""
+    query_plan = plan(
+        planner, "{ communities { organization { communities { organization { name } } } } }"
+    )
+    org_fetches = [f for f in query_plan.fetches if f.graph == "org"]
+    assert len(org_fetches) == 2
+    assert query_plan.batches == ()
+
+
+def test_batch_documents_leave_decided_conditions_out(planner):
+    text = (
+        "query($b: Boolean!) { communities { organization { score } "
+        "zones { buildings { grade @include(if: $b) certificate @skip(if: $b) } } } }"
+    )
+    query_plan = plan(planner, text, {"b": True})
+    (batch,) = query_plan.batches
+    assert "$b" not in batch.document((0, 1))  # conditions are decided in the plan
+
+
+def test_batch_variables_avoid_client_variables(planner):
+    text = (
+        "query($_pgk_r0: ID!) { communities { organization { score } "
+        "zones { buildings { grade } } } community(code: $_pgk_r0) { code } }"
+    )
+    query_plan = plan(planner, text, {"_pgk_r0": "C1"})
+    assert query_plan.prefix == "_pgk1_"
+    (batch,) = query_plan.batches
+    assert "$_pgk1_r0: [_Any!]!" in batch.document((0, 1))

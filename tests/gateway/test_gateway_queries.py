@@ -387,3 +387,52 @@ def test_list_of_lists_of_entities(gql):
         for row in fx_homes.BLOCKS
     ]
     assert data_of(gql("{ blocks { id grade } }")) == {"blocks": expected}
+
+
+def test_entity_fetches_at_two_paths_share_one_request(gql, recorded):
+    """Organizations' scores and buildings' grades reach assess in one batched request."""
+    query = "{ communities { organization { score } zones { buildings { id grade } } } }"
+    expected = {
+        "communities": [
+            {
+                "organization": {"score": fx_assess.SCORES[fx_org.COMMUNITY_ORG[code]]},
+                "zones": [
+                    {
+                        "buildings": [
+                            {"id": b, "grade": fx_assess.GRADES[b]}
+                            for b in fx_grid.ZONES[z]["buildings"]
+                        ]
+                    }
+                    for z in row["zones"]
+                ],
+            }
+            for code, row in fx_grid.COMMUNITIES.items()
+        ]
+    }
+    assert data_of(gql(query)) == expected
+    (request,) = recorded("assess")
+    assert request["query"].count("_entities(") == 2
+    assert sorted(request["variables"]) == ["_pgk_r0", "_pgk_r1"]
+
+
+def test_errors_of_a_batched_request_keep_their_paths(gql, recorded):
+    """Certificates (blocks' buildings) and scores (communities' organizations) share one
+    assess request; B6's error comes back under its own `_entities` and lands on B6 alone."""
+    body = gql("{ blocks { id certificate } communities { organization { score } } }").json()
+    assert body["data"] == {
+        "blocks": [
+            [{"id": b, "certificate": f"cert-{b}"} for b in ("B1", "B2")],
+            None,
+            None,  # B6 has no certificate: the non-null item nulls its row
+            [],
+        ],
+        "communities": [
+            {"organization": {"score": fx_assess.SCORES[fx_org.COMMUNITY_ORG[code]]}}
+            for code in fx_grid.COMMUNITIES
+        ],
+    }
+    assert [(e["message"], e["path"]) for e in body["errors"]] == [
+        ("building B6 has no certificate", ["blocks", 2, 1, "certificate"])
+    ]
+    (request,) = recorded("assess")
+    assert request["query"].count("_entities(") == 2
