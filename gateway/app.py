@@ -68,7 +68,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         finally:
             gateway = getattr(app.state, "gateway", None)
             if gateway is not None:
-                gateway.transport.close()  # the subgraph connection pool's idle connections
+                await gateway.transport.aclose()  # the subgraph connections
             await client.aclose()
 
     async def graphql(request: Request) -> Response:

@@ -1,11 +1,11 @@
-"""Talking to subgraphs: pooled keep-alive HTTP/1.1 connections, JSON in and out.
+"""Talking to subgraphs: pooled keep-alive connections, JSON in and out.
 
-Subgraph fetches go through `ConnectionPool`, a small HTTP/1.1 client on asyncio protocols
-with httptools parsing responses: far less CPU per fetch than httpx's general-purpose pool
-(bench/README.md, `gateway_vs_hive.py`). The shared `httpx.AsyncClient` stays for everything
-else (the tile proxy, readiness probes), for https subgraphs, for subgraphs it serves itself
-through its mounts (hosts under `.invalid`, which no resolver answers, such as the in-process
-auth subgraph), and for all of them when httptools is not installed.
+Subgraph fetches go through `ConnectionPool`, aiohttp's client: far less CPU per fetch than
+httpx's pool, which was most of the gateway's own CPU under load (bench/README.md,
+`gateway_vs_hive.py`). The shared `httpx.AsyncClient` stays for everything else (the tile
+proxy, readiness probes), for https subgraphs, and for subgraphs it serves itself through its
+mounts (hosts under `.invalid`, which no resolver answers, such as the in-process auth
+subgraph).
 
 Failures become `SubgraphError` with a kind the client may see ("unavailable", "timeout",
 "bad_response"); the URL and the underlying exception go to the log only. Every fetch is
@@ -18,18 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 import orjson
-
-try:
-    import httptools
-except ImportError:  # pragma: no cover - without it every subgraph goes through httpx
-    httptools = None
 
 from gateway.access_log import record_fetch
 
@@ -44,7 +39,6 @@ _HEADERS = {
 _IDLE_SECONDS = 4.0
 
 Headers = Mapping[str, str]
-_PARSER_ERRORS: tuple[type[Exception], ...] = (httptools.HttpParserError,) if httptools else ()
 
 
 class SubgraphError(Exception):
@@ -92,159 +86,54 @@ def make_client(
     )
 
 
-# The HTTP/1.1 client ---------------------------------------------------------------------
-
-
-class ConnectionLostError(ConnectionError):
-    """The connection closed before a whole response came; `unanswered`: not a byte of it."""
-
-    def __init__(self, message: str, *, unanswered: bool) -> None:
-        super().__init__(message)
-        self.unanswered = unanswered
-
-
-class _Connection(asyncio.Protocol):
-    """One keep-alive connection: sends a request, parses its response with httptools."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.body: list[bytes] = []
-        self.answered = False
-        self.closed = False
-        self.idle_since = 0.0
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        if self.waiter is None or self.waiter.done():
-            self.close()  # bytes nobody asked for: the connection is out of step
-            return
-        self.answered = True
-        try:
-            self.parser.feed_data(data)
-        except _PARSER_ERRORS as exc:
-            self._fail(exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self._fail(ConnectionLostError(f"connection closed: {exc!r}", unanswered=not self.answered))
-
-    # httptools callbacks
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        if not self.parser.should_keep_alive():
-            self.close()
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
-
-    # ours
-    def _fail(self, exc: Exception) -> None:
-        self.close()
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(exc)
-
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
-
-    async def exchange(self, request: bytes) -> tuple[int, bytes]:
-        """Send one request and wait for its whole response: (status, body)."""
-        assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.body = []
-        self.answered = False
-        self.transport.write(request)
-        return await self.waiter
+# The subgraph client ----------------------------------------------------------------------
 
 
 class ConnectionPool:
-    """Keep-alive HTTP/1.1 connections per origin, for POSTs of small JSON bodies.
+    """Keep-alive connections to the subgraphs for POSTs of small JSON bodies, on aiohttp's
+    client (its connection pool costs a fraction of httpx's per request, which was most of
+    the gateway's own CPU under load). Made inside the running loop, on first use.
 
-    A connection whose exchange fails or is cancelled is closed, never reused. A request that
-    died on a reused connection before any answer (the server had closed it while idle) is
-    retried once on a new one when `retry` allows it (reads).
+    A read that died on a reused keep-alive connection the server had just closed is retried
+    once (`retry`); mutations never are.
     """
 
     def __init__(self, *, max_connections: int = 100) -> None:
         self.max_connections = max_connections
-        self._idle: dict[tuple[str, int], deque[_Connection]] = {}
-        self._slots: dict[tuple[str, int], asyncio.Semaphore] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections,
+                keepalive_timeout=_IDLE_SECONDS,
+                use_dns_cache=True,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=None),  # the caller's deadline rules
+                auto_decompress=False,
+                trust_env=False,  # subgraphs are reached directly, never through a proxy
+            )
+        return self._session
 
     async def post(
         self, url: str, body: bytes, headers: Headers, *, retry: bool = False
     ) -> tuple[int, bytes]:
-        """POST `body` to `url` (http only): (status, response body)."""
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"not an http URL: {url}")
-        origin = (parts.hostname, parts.port or 80)
-        request = _request(parts.netloc, parts.path or "/", parts.query, body, headers)
-        slots = self._slots.get(origin)
-        if slots is None:
-            slots = self._slots[origin] = asyncio.Semaphore(self.max_connections)
-        async with slots:
-            connection, reused = await self._acquire(origin)
+        """POST `body` to `url`: (status, response body)."""
+        for attempt in (1, 2):
             try:
-                result = await self._exchange(origin, connection, request)
-            except ConnectionLostError as lost:
-                if not (retry and reused and lost.unanswered):
+                async with self._client().post(url, data=body, headers=dict(headers)) as response:
+                    return response.status, await response.read()
+            except aiohttp.ServerDisconnectedError:
+                if not retry or attempt == 2:
                     raise
-                connection, _ = await self._acquire(origin, fresh=True)
-                result = await self._exchange(origin, connection, request)
-        return result
+        raise AssertionError("unreachable")
 
-    async def _exchange(
-        self, origin: tuple[str, int], connection: _Connection, request: bytes
-    ) -> tuple[int, bytes]:
-        try:
-            result = await connection.exchange(request)
-        except BaseException:
-            connection.close()  # cancelled or failed mid-exchange: its state is unknown
-            raise
-        if not connection.closed:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(origin, deque()).append(connection)
-        return result
-
-    async def _acquire(
-        self, origin: tuple[str, int], *, fresh: bool = False
-    ) -> tuple[_Connection, bool]:
-        idle = self._idle.get(origin)
-        now = time.monotonic()
-        while idle and not fresh:
-            connection = idle.pop()  # the most recently used: the least likely to be dropped
-            if not connection.closed and now - connection.idle_since < _IDLE_SECONDS:
-                return connection, True
-            connection.close()
-        loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(_Connection, origin[0], origin[1])
-        return connection, False
-
-    def close(self) -> None:
-        """Close every idle connection (the lifespan's end)."""
-        for idle in self._idle.values():
-            while idle:
-                idle.pop().close()
-
-
-def _request(netloc: str, path: str, query: str, body: bytes, headers: Headers) -> bytes:
-    target = f"{path}?{query}" if query else path
-    lines = [f"POST {target} HTTP/1.1", f"host: {netloc}", f"content-length: {len(body)}"]
-    for name, value in headers.items():
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
-            raise ValueError(f"invalid header {name!r}")
-        lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-# Subgraph fetches ------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close the connections (the lifespan's end)."""
+        if self._session is not None:
+            await self._session.close()
 
 
 class SubgraphTransport:
@@ -320,7 +209,7 @@ class SubgraphTransport:
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("subgraph %s at %s timed out: %r", graph, url, exc)
             raise SubgraphError(graph, "timeout") from exc
-        except (OSError, *_PARSER_ERRORS, httpx.HTTPError) as exc:
+        except (OSError, aiohttp.ClientError, httpx.HTTPError) as exc:
             log.warning("subgraph %s at %s unreachable: %r", graph, url, exc)
             raise SubgraphError(graph, "unavailable") from exc
         try:
@@ -381,18 +270,13 @@ class SubgraphTransport:
         except (TimeoutError, httpx.HTTPError):
             return False
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Close the pooled connections."""
-        self.pool.close()
+        await self.pool.aclose()
 
 
 def _poolable(url: str) -> bool:
     """Plain http to a host a resolver can answer (`.invalid` ones live on httpx mounts)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
-    return (
-        httptools is not None
-        and parts.scheme == "http"
-        and bool(host)
-        and not host.endswith(".invalid")
-    )
+    return parts.scheme == "http" and bool(host) and not host.endswith(".invalid")
