@@ -15,6 +15,7 @@ from pathlib import Path
 
 from infra.cluster import Cluster, cluster_root, cluster_user, find_bindir
 from infra.locking import RunLock
+from infra.supervisor import free_port
 
 SETUP_FAILED = 2  # the CLI's exit status for a SetupError
 
@@ -62,8 +63,12 @@ def test_busy_port_stops_before_anything_starts(tmp_path: Path) -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
+        # The other ports free ones of their own, so a suite running on the defaults (a
+        # developer's `partygrid up`) cannot be the busy port this test finds first.
+        others = {f"PARTYGRID_{n}_PORT": str(free_port()) for n in ("ORG", "GRID", "ASSESS")}
         done = _partygrid(
-            ["up"], {"PARTYGRID_DATA_DIR": str(tmp_path), "PARTYGRID_GATEWAY_PORT": str(port)}
+            ["up"],
+            {"PARTYGRID_DATA_DIR": str(tmp_path), "PARTYGRID_GATEWAY_PORT": str(port), **others},
         )
     _assert_one_cause(done, f"port {port}", "PARTYGRID_GATEWAY_PORT")
     assert not (tmp_path / "pg").exists(), "no cluster may be created when a port is busy"
