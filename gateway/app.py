@@ -34,6 +34,7 @@ from gateway.http import (
     render,
     wants_html,
 )
+from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
@@ -121,6 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Route("/favicon.ico", _no_icon, methods=["GET"]),
             *LOGIN_ROUTES,
             *MAP_ROUTES,
+            *PLANNER_ROUTES,
             *TILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -1,0 +1,233 @@
+"""The planner page (`/maps/planner/<community code>`) and the JSON routes its script calls.
+
+`/graphql` takes bearer tokens only and the sign-in cookie is HttpOnly, so the page cannot
+call mutations itself: it posts edits to `/maps/planner/<code>/preview`, `/commit` and
+`/undo` (and reads `/state`), which accept the cookie, refuse anything not from this site
+(Origin / Sec-Fetch-Site) and forward to the grid's planner mutations through the gateway
+under the caller's identity, so grid applies the same role and scope checks as for anyone.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.parse
+from typing import Any
+
+import shapely
+from shapely.ops import split
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from gateway.auth.tokens import InvalidAccessTokenError
+from gateway.auth.web import page_identity
+from gateway.http import GraphQLParams
+from gateway.maps.coverage import summary_lines
+from gateway.maps.labels import labels_for
+from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
+from gateway.maps.planner_labels import both, planner_labels
+from gateway.maps.planner_page import planner_map
+from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity
+
+BASE = "/maps/planner"
+STATIC = "/static"
+PAGE_QUERY = "query PlannerPage($code: String!) { community(code: $code) { code name boundary } }"
+
+
+def _identity(request: Request) -> Identity:
+    try:
+        return page_identity(request)
+    except InvalidAccessTokenError:
+        return ANONYMOUS
+
+
+def may_plan(identity: Identity, code: str) -> bool:
+    """Planners (and the district) whose region node covers the community."""
+    return identity.role in GRID_WRITERS and identity.covers(code)
+
+
+async def _run(request: Request, identity: Identity, query: str, variables: dict) -> dict:
+    """One operation through the gateway, as the caller (its whole GraphQL body)."""
+    with request.app.state.auth.serving(identity):
+        outcome = await request.app.state.gateway.run(
+            GraphQLParams(query=query, variables=variables), method="POST"
+        )
+    return outcome.body
+
+
+def _sign_in_first(request: Request) -> Response | None:
+    """Nobody signed in: to the sign-in form, and back here afterwards."""
+    if not _identity(request).anonymous:
+        return None
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    lang = "&lang=en" if request.query_params.get("lang") == "en" else ""
+    return RedirectResponse(f"/login?next={urllib.parse.quote(here)}{lang}", status_code=303)
+
+
+def _forbidden_page(lang: str | None) -> HTMLResponse:
+    t = planner_labels(lang)
+    return HTMLResponse(
+        f"<!doctype html><html lang='{'en' if lang == 'en' else 'zh-CN'}'><head>"
+        f"<meta charset='utf-8'><title>{html.escape(t['forbidden'])}</title></head>"
+        f"<body style='font-family:sans-serif;margin:3rem'><h1 id='planner-forbidden'>"
+        f"{html.escape(t['forbidden'])}</h1><p>{html.escape(t['forbidden_detail'])}</p>"
+        "</body></html>",
+        status_code=403,
+    )
+
+
+async def planner_page(request: Request) -> Response:
+    if (redirect := _sign_in_first(request)) is not None:
+        return redirect
+    lang = request.query_params.get("lang")
+    code = request.path_params["code"]
+    identity = _identity(request)
+    if not may_plan(identity, code):
+        return _forbidden_page(lang)
+    data = (await _run(request, identity, PAGE_QUERY, {"code": code})).get("data") or {}
+    community = data.get("community")
+    if not community:
+        return HTMLResponse(f"<h1>{labels_for(lang)['not_found']}</h1>", status_code=404)
+    return HTMLResponse(planner_map(community, lang=lang, static=STATIC, base=BASE))
+
+
+def _error(status: int, key: str, code: str) -> JSONResponse:
+    message, message_en = both(key)
+    error = {"code": code, "message": message, "messageEn": message_en}
+    return JSONResponse({"ok": False, "errors": [error]}, status_code=status)
+
+
+def _same_origin(request: Request) -> bool:
+    """Only this site's own pages: a cross-site page must not post with the user's cookie."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("origin")
+    return origin is not None and origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _refusal(request: Request, *, write: bool) -> tuple[Identity, Response | None]:
+    """Who calls a JSON route, or the response refusing them."""
+    identity = _identity(request)
+    if write and not _same_origin(request):
+        return identity, _error(403, "cross_site", "CROSS_SITE")
+    if identity.anonymous:
+        return identity, _error(401, "sign_in", "UNAUTHENTICATED")
+    if not may_plan(identity, request.path_params["code"]):
+        return identity, _error(403, "forbidden", "FORBIDDEN")
+    return identity, None
+
+
+def _graph_errors(body: dict) -> list[dict[str, Any]]:
+    """GraphQL errors (e.g. FORBIDDEN from grid) in the page's typed shape."""
+    errors = []
+    for e in body.get("errors") or []:
+        extensions = e.get("extensions") or {}
+        errors.append(
+            {
+                "code": extensions.get("code", "ERROR"),
+                "message": e.get("message", ""),
+                "messageEn": extensions.get("messageEn", e.get("message", "")),
+            }
+        )
+    return errors
+
+
+async def state(request: Request) -> Response:
+    """The community as the page draws it: zones, buildings, groups and coverage."""
+    identity, refused = _refusal(request, write=False)
+    if refused is not None:
+        return refused
+    code = request.path_params["code"]
+    body = await _run(request, identity, STATE_QUERY, {"code": code})
+    data = body.get("data") or {}
+    community = data.get("community")
+    if not community:
+        errors = _graph_errors(body)
+        return JSONResponse({"ok": False, "errors": errors}, status_code=404 if not errors else 502)
+    lang = request.query_params.get("lang")
+    buildings = [
+        {**b, "zoneId": zone["id"], "zoneName": zone["name"]}
+        for zone in community["zones"]
+        for b in zone["buildings"]
+    ] + [{**b, "zoneId": None, "zoneName": None} for b in community["orphanBuildings"]]
+    zones = [{k: v for k, v in z.items() if k != "buildings"} for z in community["zones"]]
+    return JSONResponse(
+        {
+            "ok": True,
+            "community": {k: community[k] for k in ("code", "name", "boundary", "organization")},
+            "zones": zones,
+            "buildings": buildings,
+            "groups": ((data.get("organizations") or {}).get("nodes")) or [],
+            "coverage": data.get("coverage"),
+            "figures": summary_lines(data["coverage"], labels_for(lang))
+            if data.get("coverage")
+            else [],
+            "changeSets": (data.get("changeSets") or {}).get("totalCount", 0),
+        }
+    )
+
+
+async def zone_cut_by(request: Request, identity: Identity, code: str, line: dict) -> dict | None:
+    """The zone a drawn line cuts in two (the first, by id), with its version."""
+    try:
+        cut = shapely.geometry.shape(line)
+    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+        return None
+    body = await _run(request, identity, ZONES_QUERY, {"code": code})
+    zones = ((body.get("data") or {}).get("community") or {}).get("zones") or []
+    for zone in sorted(zones, key=lambda z: z["id"]):
+        shape = shapely.geometry.shape(zone["boundary"])
+        if len(shapely.get_parts(split(shape, cut))) > 1:
+            return zone
+    return None
+
+
+async def _plan(request: Request, *, dry_run: bool, undo: bool = False) -> Response:
+    identity, refused = _refusal(request, write=True)
+    if refused is not None:
+        return refused
+    code = request.path_params["code"]
+    try:
+        edit = {"op": "undo"} if undo else json.loads(await request.body() or b"null")
+    except ValueError:
+        return _error(400, "bad_json", "INVALID")
+    try:
+        query, variables = mutation_for(edit, code)
+        if edit["op"] == "split" and "zoneId" not in variables:
+            zone = await zone_cut_by(request, identity, code, variables["line"])
+            if zone is None:
+                raise BadEditError(*both("no_zone_cut"))
+            variables |= {"zoneId": zone["id"], "expectedVersion": zone["version"]}
+    except BadEditError as bad:
+        return JSONResponse({"ok": False, "errors": [bad.error()]}, status_code=400)
+    body = await _run(request, identity, query, variables | {"dryRun": dry_run})
+    result = (body.get("data") or {}).get("result")
+    if result is None:
+        unavailable = dict(zip(("message", "messageEn"), both("unavailable"), strict=True))
+        errors = _graph_errors(body) or [{"code": "UNAVAILABLE", **unavailable}]
+        status = 403 if any(e.get("code") == "FORBIDDEN" for e in errors) else 502
+        return JSONResponse({"ok": False, "errors": errors}, status_code=status)
+    return JSONResponse({"ok": not result["errors"], "dryRun": dry_run, "result": result})
+
+
+async def preview(request: Request) -> Response:
+    return await _plan(request, dry_run=True)
+
+
+async def commit(request: Request) -> Response:
+    return await _plan(request, dry_run=False)
+
+
+async def undo(request: Request) -> Response:
+    return await _plan(request, dry_run=False, undo=True)
+
+
+ROUTES = [
+    Route(BASE + "/{code:str}", planner_page, methods=["GET"]),
+    Route(BASE + "/{code:str}/state", state, methods=["GET"]),
+    Route(BASE + "/{code:str}/preview", preview, methods=["POST"]),
+    Route(BASE + "/{code:str}/commit", commit, methods=["POST"]),
+    Route(BASE + "/{code:str}/undo", undo, methods=["POST"]),
+]

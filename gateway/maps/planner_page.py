@@ -1,0 +1,135 @@
+"""The planner page as a folium map with Leaflet.draw, served with no internet.
+
+Python lays out the page (map, Draw toolbar on an editable zones group, the side panel) and
+hands the page script (static/planner/planner.js) the map, the group and its labels; the
+script loads the community from `/state` and sends each edit to the JSON routes. Assets are
+set per instance: folium's class-level default_js/default_css lists are shared by every map
+and point at CDNs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import folium
+import shapely
+from branca.element import Element, MacroElement
+from folium.plugins import Draw
+from folium.template import Template
+
+from gateway.maps.planner_labels import planner_labels
+
+# Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
+DRAW_OPTIONS = {
+    "polyline": {"shapeOptions": {"color": "#d81b60", "weight": 3}},
+    "polygon": {"allowIntersection": True, "showArea": False},
+    "rectangle": False,
+    "circle": False,
+    "marker": False,
+    "circlemarker": False,
+}
+
+
+class _Start(MacroElement):
+    """Calls the page script with the map and the editable group, by their folium names."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "PartyGridPlanner.start({map: {{ this._parent.get_name() }}, "
+        "zones: {{ this.zones.get_name() }}, options: {{ this.options }}});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, zones: folium.FeatureGroup, options: dict[str, Any]) -> None:
+        super().__init__()
+        self.zones = zones
+        # Inlined in a <script>: "</" must never appear literally.
+        self.options = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
+
+
+class _Localize(MacroElement):
+    """Leaflet.draw's own texts in the page's language, before its toolbar is built."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}PartyGridPlanner.localize({{ this.lang }});{% endmacro %}"
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = json.dumps(lang)
+
+
+def _panel(title: str, t: dict[str, str]) -> Element:
+    e = html.escape
+    return Element(
+        f"""<aside id="planner-panel" aria-label="{e(t["title"])}">
+<h1 id="planner-title">{e(title)}</h1>
+<section><h2>{e(t["coverage"])}</h2><table id="planner-coverage"></table>
+<p id="planner-changes"></p></section>
+<section><h2>{e(t["mode"])}</h2>
+<label><input type="radio" name="planner-mode" value="zones" checked> {e(t["mode_zones"])}</label>
+<label><input type="radio" name="planner-mode" value="groups"> {e(t["mode_groups"])}</label>
+<p id="planner-hint" class="hint">{e(t["hint_zones"])}</p>
+<p id="planner-zone-fields"><label>{e(t["new_zone_name"])}
+<input id="planner-zone-name" value="{e(t["new_zone"])}"></label></p>
+<div id="planner-group-fields" hidden><label>{e(t["group"])}
+<select id="planner-group"></select></label>
+<p>{e(t["selected"])}: <b id="planner-selected">0</b></p>
+<button type="button" id="planner-preview">{e(t["preview"])}</button></div></section>
+<div id="planner-message" role="alert" aria-live="polite"></div>
+<section id="planner-diff" hidden></section>
+<p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>
+<button type="button" id="planner-discard" disabled>{e(t["discard"])}</button>
+<button type="button" id="planner-undo">{e(t["undo"])}</button></p>
+</aside>"""
+    )
+
+
+def planner_map(community: dict[str, Any], *, lang: str | None, static: str, base: str) -> str:
+    """The page for one community; its data comes from `<base>/<code>/state` at load."""
+    t = planner_labels(lang)
+    boundary = community.get("boundary")
+    if boundary:
+        minx, miny, maxx, maxy = shapely.geometry.shape(boundary).bounds
+    else:
+        minx, miny, maxx, maxy = (113.66, 34.70, 113.76, 34.77)  # the demo district's box
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,  # SVG paths: each building and vertex takes its own clicks
+    )
+    fmap.default_js = [("leaflet", f"{static}/leaflet/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{static}/leaflet/leaflet.css")]
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    zones = folium.FeatureGroup(name=t["zone"], control=False).add_to(fmap)
+    draw = Draw(
+        feature_group=zones,
+        show_geometry_on_click=False,
+        draw_options=DRAW_OPTIONS,
+        edit_options={"edit": {"selectedPathOptions": {"maintainColor": True}}},
+    )
+    draw.default_js = [
+        ("leaflet_draw_js", f"{static}/leaflet-draw/leaflet.draw.js"),
+        ("partygrid_planner_js", f"{static}/planner/planner.js"),
+    ]
+    draw.default_css = [
+        ("leaflet_draw_css", f"{static}/leaflet-draw/leaflet.draw.css"),
+        ("partygrid_planner_css", f"{static}/planner/planner.css"),
+    ]
+    fmap.add_child(_Localize("en" if lang == "en" else "zh"))
+    draw.add_to(fmap)
+    code = community["code"]
+    options = {
+        "code": code,
+        "endpoint": f"{base}/{code}",
+        "lang": "en" if lang == "en" else "zh",
+        "labels": t,
+    }
+    fmap.add_child(_Start(zones, options))
+    root = fmap.get_root()
+    root.html.add_child(_panel(f"{t['title']} · {community['name']}", t))
+    root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"))
+    return root.render()

@@ -1,0 +1,363 @@
+/* PartyGrid planner page: edit a community's zones and Party groups on the map.
+ *
+ * Every edit becomes one pending operation, previewed at once (POST <endpoint>/preview: the
+ * grid's planner mutation with dryRun) and shown on the map and in the side panel; Commit
+ * sends the same operation (POST <endpoint>/commit), Discard drops it. The drawing stays on
+ * the map until it is committed or discarded, whatever goes wrong in between.
+ */
+(function () {
+  'use strict';
+
+  var COLOURS = { COVERED: '#2e8b57', GAP: '#e53935', GAP_WITH_MEMBERS: '#7f0000', ORPHAN: '#9e9e9e' };
+  var ZONE_PALETTE = ['#1e88e5', '#8e24aa', '#fb8c00', '#00897b', '#6d4c41', '#3949ab', '#c0ca33'];
+  var NO_ORG_ZONE = '#ff7043';
+
+  // Leaflet.draw's texts in Chinese (merged over L.drawLocal before the toolbar is built).
+  var DRAW_ZH = {
+    draw: {
+      toolbar: {
+        actions: { title: '取消绘制', text: '取消' },
+        finish: { title: '完成绘制', text: '完成' },
+        undo: { title: '删除最后一个点', text: '删除最后一个点' },
+        buttons: { polyline: '画线分割片区', polygon: '画多边形：新建片区或圈选楼栋' }
+      },
+      handlers: {
+        polygon: { tooltip: { start: '点击开始绘制', cont: '点击继续绘制', end: '点击第一个点闭合图形' } },
+        polyline: {
+          error: '<strong>错误：</strong>线不能自相交！',
+          tooltip: { start: '点击开始画线', cont: '点击继续画线', end: '点击最后一个点结束' }
+        }
+      }
+    },
+    edit: {
+      toolbar: {
+        actions: {
+          save: { title: '保存修改', text: '保存' },
+          cancel: { title: '取消编辑，放弃所有修改', text: '取消' },
+          clearAll: { title: '删除所有片区', text: '全部删除' }
+        },
+        buttons: {
+          edit: '编辑片区顶点', editDisabled: '没有可编辑的片区',
+          remove: '删除片区', removeDisabled: '没有可删除的片区'
+        }
+      },
+      handlers: {
+        edit: { tooltip: { text: '拖动顶点编辑片区边界', subtext: '点击“取消”放弃修改' } },
+        remove: { tooltip: { text: '点击片区将其删除' } }
+      }
+    }
+  };
+
+  function merge(into, from) {
+    Object.keys(from).forEach(function (k) {
+      if (from[k] && typeof from[k] === 'object' && into[k] && typeof into[k] === 'object') {
+        merge(into[k], from[k]);
+      } else {
+        into[k] = from[k];
+      }
+    });
+  }
+
+  function localize(lang) {
+    if (lang !== 'en') { merge(L.drawLocal, DRAW_ZH); }
+  }
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function start(cfg) {
+    var map = cfg.map, zones = cfg.zones, o = cfg.options, t = o.labels;
+    var boundary = L.featureGroup().addTo(map);
+    var buildings = L.featureGroup().addTo(map);
+    var drawings = L.featureGroup().addTo(map);  // new shapes, lines and lassos: kept until discarded
+    var marks = L.featureGroup().addTo(map);     // the preview's diff and repaired shapes
+    var byId = {}, zoneNames = {}, selected = {};
+    var $ = function (id) { return document.getElementById(id); };
+    var P = { ready: false, busy: false, state: null, pending: null, result: null, mode: 'zones' };
+    window.__pgMap = map;
+    window.__pgPlanner = P;
+
+    function say(text, kind) {
+      var box = $('planner-message');
+      box.textContent = text || '';
+      box.className = kind || '';
+    }
+    function msg(error) { return o.lang === 'en' ? (error.messageEn || error.message) : error.message; }
+    function label(key, values) {
+      var s = t[key];
+      Object.keys(values || {}).forEach(function (k) { s = s.replace('{' + k + '}', values[k]); });
+      return s;
+    }
+    function buttons() {
+      var ok = P.result && P.result.ok && P.pending && !P.busy;
+      $('planner-commit').disabled = !ok;
+      $('planner-discard').disabled = !P.pending || P.busy;
+      $('planner-undo').disabled = P.busy || !!P.pending || !(P.state && P.state.changeSets);
+    }
+
+    function zoneStyle(zone, i) {
+      var c = zone.organization ? ZONE_PALETTE[i % ZONE_PALETTE.length] : NO_ORG_ZONE;
+      return { color: c, fillColor: c, fillOpacity: 0.1, weight: 2, dashArray: zone.organization ? null : '6 4' };
+    }
+    function buildingStyle(b) {
+      var c = COLOURS[b.coverageState] || '#9e9e9e';
+      var on = !!selected[b.id];
+      return { color: on ? '#0d47a1' : c, fillColor: c, fillOpacity: 0.8, weight: on ? 4 : 1 };
+    }
+
+    function drawState(s) {
+      boundary.clearLayers(); zones.clearLayers(); buildings.clearLayers();
+      byId = {}; zoneNames = {};
+      if (s.community.boundary) {
+        L.geoJSON(s.community.boundary, { interactive: false, style: { color: '#1565c0', weight: 3, fill: false } }).addTo(boundary);
+      }
+      s.zones.forEach(function (zone, i) {
+        zoneNames[zone.id] = zone.name;
+        var g = zone.boundary;
+        var layer = L.polygon(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2), zoneStyle(zone, i));
+        layer.zone = zone;
+        layer.bindTooltip(zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none));
+        zones.addLayer(layer);
+      });
+      s.buildings.forEach(function (b) {
+        var layer = L.geoJSON(b.footprint, {
+          style: function () { return buildingStyle(b); },
+          pointToLayer: function (_f, at) { return L.circleMarker(at, { radius: 5 }); }
+        });
+        layer.setStyle(buildingStyle(b));
+        layer.building = b;
+        layer.bindTooltip(b.name + ' · ' + (b.zoneName || t.none) + ' · ' + (b.partyGroup ? b.partyGroup.name : t.no_group));
+        layer.on('click', function () { toggle(b.id); });
+        byId[b.id] = layer;
+        buildings.addLayer(layer);
+      });
+      buildings.bringToFront();
+      drawings.bringToFront();
+      var table = $('planner-coverage');
+      table.textContent = '';
+      s.figures.forEach(function (row) {
+        var tr = el('tr');
+        tr.appendChild(el('td', row[0]));
+        tr.appendChild(el('td', row[1], 'n'));
+        table.appendChild(tr);
+      });
+      $('planner-changes').textContent = t.changes + ': ' + s.changeSets;
+      var select = $('planner-group'), keep = select.value;
+      select.textContent = '';
+      var none = el('option', t.no_group); none.value = ''; select.appendChild(none);
+      s.groups.forEach(function (g) { var opt = el('option', g.name); opt.value = g.id; select.appendChild(opt); });
+      if (keep) { select.value = keep; }
+      $('planner-selected').textContent = String(Object.keys(selected).length);
+    }
+
+    function load() {
+      P.busy = true; buttons();
+      return fetch(o.endpoint + '/state' + (o.lang === 'en' ? '?lang=en' : ''), { credentials: 'same-origin' })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (!s.ok) { say(t.refused + s.errors.map(msg).join('；'), 'error'); return; }
+          P.state = s; selected = {}; drawState(s);
+        })
+        .catch(function () { say(t.unavailable, 'error'); })
+        .then(function () { P.busy = false; P.ready = true; buttons(); });
+    }
+
+    function toggle(id) {
+      if (P.mode !== 'groups' || P.busy) { return; }
+      if (selected[id]) { delete selected[id]; } else { selected[id] = true; }
+      if (byId[id]) { byId[id].setStyle(buildingStyle(byId[id].building)); }
+      $('planner-selected').textContent = String(Object.keys(selected).length);
+    }
+
+    function post(path, body) {
+      return fetch(o.endpoint + path, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body || {})
+      }).then(function (r) { return r.json(); });  // a non-JSON answer (a proxy's 502) rejects too
+    }
+
+    function zoneName(id) { return id ? (zoneNames[id] || t.new_zone) : t.none; }
+    function orgName(org) { return org ? org.name : t.none; }
+
+    function showDiff(result) {
+      var box = $('planner-diff');
+      box.textContent = '';
+      marks.clearLayers();
+      box.hidden = false;
+      box.appendChild(el('h2', t.diff));
+      var before = result.coverageBefore, after = result.coverageAfter;
+      if (before && after) {
+        var table = el('table'); table.id = 'planner-diff-coverage';
+        var head = el('tr'); head.appendChild(el('th', '')); head.appendChild(el('th', t.before, 'n')); head.appendChild(el('th', t.after, 'n'));
+        table.appendChild(head);
+        [['buildings', 'buildings'], ['withGroup', 'with_group'], ['orphans', 'orphans'], ['zones', 'zones'], ['zonesWithoutOrganization', 'zones_without_org']].forEach(function (f) {
+          var tr = el('tr'); tr.dataset.figure = f[0];
+          tr.appendChild(el('td', t[f[1]]));
+          tr.appendChild(el('td', before[f[0]], 'n'));
+          var moved = after[f[0]] - before[f[0]];
+          tr.appendChild(el('td', after[f[0]], 'n' + (moved ? ' changed' : '')));
+          table.appendChild(tr);
+        });
+        box.appendChild(table);
+      }
+      var changes = (result.diff && result.diff.buildings) || [];
+      box.appendChild(el('h2', t.changed + ' (' + changes.length + ')'));
+      var list = el('ul'); list.id = 'planner-diff-buildings';
+      changes.forEach(function (c) {
+        var layer = byId[c.buildingId], b = layer && layer.building;
+        var parts = [];
+        if (c.before.zoneId !== c.after.zoneId) { parts.push(t.zone + ' ' + zoneName(c.before.zoneId) + ' → ' + zoneName(c.after.zoneId)); }
+        if (orgName(c.before.group) !== orgName(c.after.group)) { parts.push(t.group + ' ' + orgName(c.before.group) + ' → ' + orgName(c.after.group)); }
+        if (orgName(c.before.branch) !== orgName(c.after.branch)) { parts.push(orgName(c.before.branch) + ' → ' + orgName(c.after.branch)); }
+        var item = el('li', (b ? b.name : c.buildingId) + '：' + parts.join('；'));
+        item.dataset.building = c.buildingId;
+        list.appendChild(item);
+        if (b) {
+          L.geoJSON(b.footprint, {
+            interactive: false, style: { color: '#ff6f00', weight: 4, fill: false, dashArray: '4 3' },
+            pointToLayer: function (_f, at) { return L.circleMarker(at, { radius: 8 }); }
+          }).addTo(marks);
+        }
+      });
+      box.appendChild(list);
+      var findings = result.findings || [];
+      if (findings.length) {
+        box.appendChild(el('h2', t.findings));
+        var fl = el('ul'); fl.id = 'planner-findings';
+        findings.forEach(function (f) {
+          var item = el('li', msg(f)); item.dataset.code = f.code; fl.appendChild(item);
+          if (f.repaired) {
+            L.geoJSON(f.repaired, { interactive: false, style: { color: '#6a1b9a', weight: 2, dashArray: '2 4', fillOpacity: 0.05 } }).addTo(marks);
+          }
+        });
+        box.appendChild(fl);
+        if (findings.some(function (f) { return f.repaired; })) { box.appendChild(el('p', t.repaired, 'hint')); }
+      }
+    }
+
+    function refusal(result, errors) {
+      var stale = errors.filter(function (e) { return e.code === 'STALE'; })[0];
+      if (stale) {
+        var v = result && result.currentVersion !== null && result.currentVersion !== undefined ? result.currentVersion : '?';
+        say(label('conflict', { v: v }), 'conflict');
+      } else {
+        say(t.refused + errors.map(msg).join('；'), 'error');
+      }
+    }
+
+    function preview(operation) {
+      P.pending = operation; P.result = null; P.busy = true; buttons();
+      say(t.previewing, '');
+      return post('/preview', operation).then(function (answer) {
+        P.result = answer;
+        if (answer.result) { showDiff(answer.result); }
+        if (answer.ok) { say('', ''); } else { refusal(answer.result, (answer.result && answer.result.errors && answer.result.errors.length) ? answer.result.errors : (answer.errors || [])); }
+      }, function () {
+        P.result = { ok: false, network: true };
+        say(t.unavailable, 'error');  // the drawing stays: preview again by discarding and redrawing
+      }).then(function () { P.busy = false; buttons(); });
+    }
+
+    function commit() {
+      if (!P.pending || P.busy) { return Promise.resolve(); }
+      P.busy = true; buttons(); say(t.committing, '');
+      return post('/commit', P.pending).then(function (answer) {
+        var result = answer.result;
+        if (!answer.ok) {
+          P.busy = false;
+          refusal(result, (result && result.errors && result.errors.length) ? result.errors : (answer.errors || []));
+          return;
+        }
+        P.pending = null; P.result = null;
+        drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
+        var n = result.changeSet ? result.changeSet.number : '';
+        return load().then(function () { say(label('committed', { n: n }), 'ok'); });
+      }, function () {
+        say(t.network, 'error');  // nothing is lost: the pending edit and its drawing stay
+      }).then(function () { P.busy = false; buttons(); });
+    }
+
+    function discard() {
+      P.pending = null; P.result = null;
+      drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
+      selected = {};
+      if (P.state) { drawState(P.state); }
+      say(t.discarded, 'ok'); buttons();
+    }
+
+    function undo() {
+      if (P.busy || P.pending) { return Promise.resolve(); }
+      P.busy = true; buttons();
+      return post('/undo', {}).then(function (answer) {
+        if (!answer.ok) { P.busy = false; refusal(answer.result, (answer.result && answer.result.errors) || answer.errors || []); return; }
+        var n = answer.result.changeSet ? answer.result.changeSet.number : '';
+        return load().then(function () { say(label('undone', { n: n }), 'ok'); });
+      }, function () { say(t.network, 'error'); })
+        .then(function () { P.busy = false; buttons(); });
+    }
+
+    function geometry(layer) { return layer.toGeoJSON().geometry; }
+
+    map.on(L.Draw.Event.CREATED, function (e) {
+      zones.removeLayer(e.layer);  // folium's Draw put it in the zones group; it is no zone yet
+      drawings.addLayer(e.layer);
+      if (P.pending) { say(t.one_edit, 'error'); return; }
+      var name = $('planner-zone-name').value.trim() || t.new_zone;
+      if (e.layerType === 'polyline') {
+        preview({ op: 'split', line: geometry(e.layer), newZoneName: name });
+      } else if (P.mode === 'groups') {
+        var group = $('planner-group').value || null;
+        preview({ op: 'assign', partyGroupId: group, area: geometry(e.layer) });
+      } else {
+        preview({ op: 'create', name: name, boundary: geometry(e.layer) });
+      }
+    });
+    map.on(L.Draw.Event.EDITED, function (e) {
+      var edited = e.layers.getLayers().filter(function (l) { return l.zone; });
+      if (!edited.length) { return; }
+      if (P.pending || edited.length > 1) { P.pending = P.pending || { op: 'none' }; say(t.one_edit, 'error'); buttons(); return; }
+      var z = edited[0];
+      preview({ op: 'redraw', zoneId: z.zone.id, expectedVersion: z.zone.version, boundary: geometry(z) });
+    });
+    map.on(L.Draw.Event.DELETED, function (e) {
+      var gone = e.layers.getLayers().filter(function (l) { return l.zone; });
+      if (!gone.length) { return; }
+      if (P.pending || gone.length > 1) { P.pending = P.pending || { op: 'none' }; say(t.one_edit, 'error'); buttons(); return; }
+      preview({ op: 'delete', zoneId: gone[0].zone.id, expectedVersion: gone[0].zone.version });
+    });
+
+    Array.prototype.forEach.call(document.querySelectorAll('input[name=planner-mode]'), function (radio) {
+      radio.addEventListener('change', function () {
+        P.mode = radio.value;
+        $('planner-group-fields').hidden = P.mode !== 'groups';
+        $('planner-zone-fields').hidden = P.mode === 'groups';
+        $('planner-hint').textContent = P.mode === 'groups' ? t.hint_groups : t.hint_zones;
+      });
+    });
+    $('planner-preview').addEventListener('click', function () {
+      if (P.pending) { say(t.one_edit, 'error'); return; }
+      var ids = Object.keys(selected);
+      if (!ids.length) { say(t.refused + t.selected + ': 0', 'error'); return; }
+      preview({
+        op: 'assign', partyGroupId: $('planner-group').value || null, buildingIds: ids,
+        expectedVersions: ids.map(function (id) { return byId[id].building.version; })
+      });
+    });
+    $('planner-commit').addEventListener('click', commit);
+    $('planner-discard').addEventListener('click', discard);
+    $('planner-undo').addEventListener('click', undo);
+
+    P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
+    P.zoneLayer = function (id) { return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; })[0]; };
+    P.buildingLayer = function (id) { return byId[id]; };
+    P.drawings = drawings;
+    load();
+  }
+
+  window.PartyGridPlanner = { start: start, localize: localize };
+})();
