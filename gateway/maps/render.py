@@ -1,103 +1,133 @@
-"""Coverage maps as folium pages that need no internet.
+"""A community's coverage map: one folium page with its grid inlined as GeoJSON.
 
-Leaflet comes from the gateway's own /static (pinned copy with its licence), set on each map
-instance: folium's class-level default_js/default_css lists are shared by every map and
-point at CDNs. Base tiles are off: the grid itself is the map.
+A community holds a few hundred buildings, so its page carries them all (tooltips and popups
+need no further request). Street-office and district pages draw from vector tiles instead
+(gateway.maps.tiled). Assets come from /static (gateway.maps.assets); base tiles and the
+display coordinate system from gateway.maps.basemaps.
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 from typing import Any
 
 import folium
 import shapely
-from branca.element import Element
 
-from gateway.maps.coverage import COLOURS, LABEL_KEYS, STATES, summary_lines
+from gateway.maps.assets import Script, expose_map, js, offline_map
+from gateway.maps.basemaps import BasemapSettings, add_basemap, display_transform
+from gateway.maps.coverage import COLOURS, summary_lines
 from gateway.maps.labels import labels_for
+from gateway.maps.panel import (
+    NO_ORG_ZONE,
+    ZONE_PALETTE,
+    building_legend,
+    panel,
+    zone_legend,
+)
 
-ZONE_PALETTE = ("#1e88e5", "#8e24aa", "#fb8c00", "#00897b", "#6d4c41", "#3949ab", "#c0ca33")
-NO_ORG_ZONE = "#ff7043"
+DEMO_BOX = (113.66, 34.70, 113.76, 34.77)  # nothing mapped yet: the demo district's box
+# A building's popup adds its resident members' names when it opens (/maps/buildings/<id>).
+_NAMES_ON_OPEN = """%(layer)s.on('popupopen', function (e) {
+  var source = e.propagatedFrom || e.layer || e.popup._source;
+  var p = source && source.feature && source.feature.properties;
+  if (!p || !p.count) { return; }
+  fetch('/maps/buildings/' + encodeURIComponent(p.id) + '?lang=' + %(lang)s,
+        {credentials: 'same-origin', headers: {accept: 'application/json'}})
+    .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+    .then(function (b) {
+      var box = e.popup.getElement();
+      if (!box) { return; }
+      var line = document.createElement('div');
+      line.className = 'pg-residents';
+      line.textContent = %(label)s + ': ' + b.residents;
+      // (not popup.update(): it would render the content again, without this line)
+      box.querySelector('.leaflet-popup-content').appendChild(line);
+    })
+    .catch(function () {});
+});"""
 
 
-def _offline_map(bounds: tuple[float, float, float, float], static: str) -> folium.Map:
-    minx, miny, maxx, maxy = bounds
-    fmap = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    fmap.default_js = [("leaflet", f"{static}/leaflet/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{static}/leaflet/leaflet.css")]
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    return fmap
-
-
-def _bounds(geometries: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+def bounds_of(geometries: list[dict[str, Any] | None]) -> tuple[float, float, float, float]:
+    """lon/lat bounds of the geometries given (GeoJSON dicts; None skipped)."""
     shapes = [shapely.geometry.shape(g) for g in geometries if g]
     if not shapes:
-        return (113.66, 34.70, 113.76, 34.77)  # nothing mapped yet: the demo district's box
+        return DEMO_BOX
     return tuple(shapely.total_bounds(shapes))  # type: ignore[return-value]
 
 
-def _panel(title: str, lines: list[tuple[str, str]], legend: list[tuple[str, str]]) -> Element:
-    rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
-        for k, v in lines
-    )
-    keys = "".join(
-        f"<div><span style='display:inline-block;width:12px;height:12px;background:{c};"
-        f"margin-right:6px'></span>{html.escape(label)}</div>"
-        for c, label in legend
-    )
-    return Element(
-        "<div id='coverage-panel' style='position:fixed;top:10px;left:50px;z-index:1000;"
-        "background:#fff;padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px #0004;"
-        f"font:13px sans-serif'><div style='font-weight:bold;margin-bottom:4px'>"
-        f"{html.escape(title)}</div><table>{rows}</table>"
-        f"<div id='coverage-legend' style='margin-top:6px'>{keys}</div></div>"
-    )
+def residents_text(building: dict[str, Any], labels: dict[str, str]) -> str:
+    """ "3: 张三、李四、王五" — the resident members' count and (the first) names."""
+    count = building.get("residentMemberCount", 0)
+    members = building.get("residentMembers") or {}
+    names = [m["name"] for m in members.get("nodes", [])]
+    if not names:
+        return str(count)
+    more = f" {labels['members_more']}" if count > len(names) else ""
+    return f"{count}{labels['people']}: {'、'.join(names)}{more}"
 
 
-def community_map(
-    community: dict[str, Any], coverage: dict[str, Any], *, lang: str | None, static: str
-) -> str:
-    """One community: boundary, zones coloured by grid branch, buildings by coverage state."""
-    labels = labels_for(lang)
-    rows = [(b, zone) for zone in community["zones"] for b in zone["buildings"]]
-    rows += [(b, None) for b in community["orphanBuildings"]]
-    fmap = _offline_map(
-        _bounds([community.get("boundary")] + [z["boundary"] for z in community["zones"]]),
-        static,
-    )
-    if community.get("boundary"):
-        folium.GeoJson(
-            community["boundary"],
-            name=labels["boundary"],
-            style_function=lambda _f: {"color": "#1565c0", "weight": 3, "fill": False},
-        ).add_to(fmap)
-
-    palette = itertools.cycle(ZONE_PALETTE)
-    zone_features = []
-    for zone in community["zones"]:
+def branch_colours(zones: list[dict[str, Any]]) -> dict[str, str]:
+    """One colour per grid branch (by organization id, in zone order)."""
+    colours: dict[str, str] = {}
+    for zone in zones:
         org = zone.get("organization")
-        zone_features.append(
+        if org and org["id"] not in colours:
+            colours[org["id"]] = ZONE_PALETTE[len(colours) % len(ZONE_PALETTE)]
+    return colours
+
+
+def _zone_features(zones: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+    colours = branch_colours(zones)
+    features = []
+    for zone in zones:
+        org = zone.get("organization")
+        features.append(
             {
                 "type": "Feature",
                 "geometry": zone["boundary"],
                 "properties": {
+                    "id": zone.get("id", ""),
                     "name": zone["name"],
                     "org": org["name"] if org else labels["none"],
-                    "colour": next(palette) if org else NO_ORG_ZONE,
+                    "colour": colours[org["id"]] if org else NO_ORG_ZONE,
                     "dash": None if org else "6 4",
                 },
             }
         )
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": zone_features},
+    return features
+
+
+def _building_features(community: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [(b, zone) for zone in community["zones"] for b in zone["buildings"]]
+    rows += [(b, None) for b in community["orphanBuildings"]]
+    features = []
+    for building, zone in rows:
+        org = (zone or {}).get("organization")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": building["footprint"],
+                "properties": {
+                    "id": building.get("id", ""),
+                    "name": building["name"],
+                    "address": building.get("address", ""),
+                    "zone": zone["name"] if zone else labels["none"],
+                    "branch": org["name"] if org else labels["none"],
+                    "group": (building.get("partyGroup") or {}).get("name") or labels["none"],
+                    "residents": residents_text(building, labels),
+                    "count": building.get("residentMemberCount", 0),
+                    "state": building["coverageState"],
+                    "colour": COLOURS[building["coverageState"]],
+                },
+            }
+        )
+    return features
+
+
+def _add_zones(fmap: folium.Map, features: list[dict[str, Any]], labels: dict[str, str]) -> Any:
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
         name=labels["zones"],
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -109,114 +139,125 @@ def community_map(
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]
         ),
-    ).add_to(fmap)
+        popup=folium.GeoJsonPopup(
+            fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]
+        ),
+    )
+    layer.add_to(fmap)
+    names = folium.FeatureGroup(name=labels["zone_labels"])
+    for feature in features:
+        if not feature["geometry"]:
+            continue
+        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f"<span>{html.escape(feature['properties']['name'])}</span>",
+                class_name="zone-label",
+                icon_size=(120, 16),
+                icon_anchor=(60, 8),
+            ),
+            interactive=False,
+        ).add_to(names)
+    names.add_to(fmap)
+    return layer
 
-    building_features = [
-        {
-            "type": "Feature",
-            "geometry": b["footprint"],
-            "properties": {
-                "name": b["name"],
-                "address": b.get("address", ""),
-                "zone": zone["name"] if zone else labels["none"],
-                "group": (b.get("partyGroup") or {}).get("name") or labels["none"],
-                "residents": b.get("residentMemberCount", 0),
-                "state": b["coverageState"],
-                "colour": COLOURS[b["coverageState"]],
-            },
-        }
-        for b, zone in rows
+
+def _add_buildings(
+    fmap: folium.Map, features: list[dict[str, Any]], labels: dict[str, str], lang: str | None
+) -> Any:
+    fields = ["name", "zone", "branch", "group", "residents"]
+    aliases = [
+        labels["buildings"],
+        labels["zone"],
+        labels["branch"],
+        labels["group"],
+        labels["residents"],
     ]
-    fields = ["name", "zone", "group", "residents"]
-    aliases = [labels["buildings"], labels["zone"], labels["group"], labels["residents"]]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": building_features},
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
         name=labels["buildings"],
         style_function=lambda f: {
             "color": f["properties"]["colour"],
             "fillColor": f["properties"]["colour"],
+            "fill": True,
             "fillOpacity": 0.8,
             "weight": 1,
         },
         marker=folium.CircleMarker(radius=4),
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-        popup=folium.GeoJsonPopup(fields=["address", *fields], aliases=["", *aliases]),
-    ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+        tooltip=folium.GeoJsonTooltip(fields=fields[:4], aliases=aliases[:4]),
+        popup=folium.GeoJsonPopup(
+            fields=["address", *fields], aliases=[labels["address"], *aliases]
+        ),
+    )
+    layer.add_to(fmap)
+    fmap.add_child(
+        Script(
+            _NAMES_ON_OPEN
+            % {
+                "layer": layer.get_name(),
+                "lang": js("en" if lang == "en" else "zh"),
+                "label": js(labels["residents"]),
+            }
+        )
+    )
+    return layer
 
-    org = community.get("organization")
-    title = f"{community['name']} · {org['name'] if org else labels['none']}"
-    legend = [(COLOURS[s], labels[LABEL_KEYS[s]]) for s in STATES]
-    fmap.get_root().html.add_child(_panel(title, summary_lines(coverage, labels), legend))
-    fmap.get_root().header.add_child(Element(f"<title>{html.escape(labels['title'])}</title>"))
-    return fmap.get_root().render()
 
-
-def district_map(
-    communities: list[dict[str, Any]],
-    coverage: dict[str, Any] | None,
+def community_map(
+    community: dict[str, Any],
+    coverage: dict[str, Any],
     *,
     lang: str | None,
     static: str,
-    base: str,
-) -> str:
-    """Every community in scope, coloured by its share of covered buildings."""
+    basemap: BasemapSettings,
+    links: list[tuple[str, str]] | None = None,
+) -> folium.Map:
+    """One community: boundary, zones coloured by grid branch and labelled, buildings by
+    coverage state, a legend, the figures and a layer control. `links`: (label, URL) pairs
+    shown in the panel (escaped)."""
     labels = labels_for(lang)
-    fmap = _offline_map(_bounds([c.get("boundary") for c in communities]), static)
-    figures = {c["code"]: c for c in (coverage or {}).get("communities", [])}
-    features = []
-    for community in communities:
-        summary = figures.get(community["code"])
-        if not community.get("boundary") or summary is None:
-            continue
-        percent = summary["percent"] if summary["percent"] is not None else 100.0
-        gaps = summary["gapCounts"]
-        link = f"{base}/{community['code']}" + ("?lang=en" if lang == "en" else "")
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": community["boundary"],
-                "properties": {
-                    "name": community["name"],
-                    "coverage": f"{percent:.1f}%",
-                    "gaps": gaps["buildingWithMembers"] + gaps["building"] + gaps["orphan"],
-                    "link": f"<a href='{html.escape(link)}'>{html.escape(labels['open'])}</a>",
-                    "colour": _ramp(percent),
-                },
-            }
-        )
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=labels["communities"],
-        style_function=lambda f: {
-            "color": "#37474f",
-            "weight": 1,
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.55,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "coverage", "gaps"],
-            aliases=[labels["community"], labels["coverage"], labels["gaps"]],
-        ),
-        popup=folium.GeoJsonPopup(fields=["name", "link"], aliases=["", ""]),
-    ).add_to(fmap)
-    legend = [
-        (_ramp(p), label) for p, label in ((100, "≥99.5%"), (95, "≥95%"), (90, "≥90%"), (0, "<90%"))
-    ]
-    lines = summary_lines(coverage, labels) if coverage else []
-    fmap.get_root().html.add_child(_panel(labels["district_title"], lines, legend))
-    fmap.get_root().header.add_child(
-        Element(f"<title>{html.escape(labels['district_title'])}</title>")
+    to_display = display_transform(basemap)
+    zones = community["zones"]
+    zone_features = _zone_features(zones, labels)
+    building_features = _building_features(community, labels)
+    shapes = to_display(
+        [community.get("boundary")]
+        + [f["geometry"] for f in zone_features]
+        + [f["geometry"] for f in building_features]
     )
-    return fmap.get_root().render()
+    boundary = shapes[0]
+    for feature, geometry in zip(zone_features + building_features, shapes[1:], strict=True):
+        feature["geometry"] = geometry
+    fmap = offline_map(
+        bounds_of([boundary, *shapes[1 : 1 + len(zones)]]), static, prefer_canvas=True
+    )
+    add_basemap(fmap, basemap, lang=lang)
+    if boundary:
+        folium.GeoJson(
+            boundary,
+            name=labels["boundary"],
+            style_function=lambda _f: {"color": "#1565c0", "weight": 3, "fill": False},
+        ).add_to(fmap)
+    zones_layer = _add_zones(fmap, zone_features, labels)
+    buildings_layer = _add_buildings(fmap, building_features, labels, lang)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    expose_map(fmap, {"zones": zones_layer.get_name(), "buildings": buildings_layer.get_name()})
 
-
-def _ramp(percent: float) -> str:
-    """Green when (nearly) fully covered, through amber to red."""
-    if percent >= 99.5:
-        return "#2e7d32"
-    if percent >= 95:
-        return "#9ccc65"
-    if percent >= 90:
-        return "#ffb300"
-    return "#e53935"
+    org = community.get("organization")
+    title = f"{community['name']} · {org['name'] if org else labels['none']}"
+    legend = building_legend(labels) + zone_legend(labels)
+    figures = panel(title, summary_lines(coverage, labels), legend)
+    fmap.get_root().html.add_child(figures)
+    if links:
+        anchors = " · ".join(
+            f"<a href='{html.escape(url)}'>{html.escape(text)}</a>" for text, url in links
+        )
+        fmap.get_root().html.add_child(
+            folium.Element(
+                "<div id='coverage-links' style='position:fixed;bottom:22px;right:10px;"
+                f"z-index:1000;background:#fff;padding:2px 8px;font:12px sans-serif'>{anchors}</div>"
+            )
+        )
+    fmap.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    return fmap
