@@ -58,7 +58,8 @@ def page_identity(request: Request) -> Identity:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\host" as "//host": a backslash is as bad as a second slash.
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/maps/coverage"
     return target
 

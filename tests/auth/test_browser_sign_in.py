@@ -68,7 +68,12 @@ def test_a_wrong_password_is_refused_without_a_cookie(site: str) -> None:
 
 
 def test_sign_in_never_redirects_off_the_site(site: str, demo_password: str) -> None:
-    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
+    for target in (
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "https://evil.example/",
+        "javascript:alert(1)",
+    ):
         response = _sign_in(site, "demo-viewer", demo_password, target)
         assert response.headers["location"] == "/maps/coverage", target
 
