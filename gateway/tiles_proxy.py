@@ -13,9 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import page_identity
-from services.common.auth import ANONYMOUS
 
 # Response headers worth passing back; everything else stays between gateway and grid.
 _PASSED = ("content-type", "cache-control", "x-tile-capped", "etag")
@@ -23,10 +21,7 @@ _PASSED = ("content-type", "cache-control", "x-tile-capped", "etag")
 
 async def tile(request: Request) -> Response:
     auth = request.app.state.auth
-    try:
-        identity = page_identity(request)
-    except InvalidAccessTokenError:
-        identity = ANONYMOUS
+    identity = page_identity(request)
     if identity.anonymous:
         return JSONResponse({"detail": "sign in first"}, status_code=401)
     with auth.serving(identity):

@@ -41,19 +41,28 @@ TEXT = {
 
 
 def page_identity(request: Request) -> Identity:
-    """The caller of a page: a bearer token if sent, else the sign-in cookie (anonymous
-    without either; an expired or forged cookie counts as none)."""
+    """The caller of a page: a bearer token if sent, else the sign-in cookie. Anonymous
+    without either, and when the token is expired or forged: a page then asks to sign in
+    (`sign_in_first`) rather than failing."""
     auth = request.app.state.auth
-    header = request.headers.get("authorization")
-    if header:
-        return auth.authenticate(header)
-    cookie = request.cookies.get(COOKIE)
-    if not cookie:
+    token = request.headers.get("authorization") or (
+        f"Bearer {request.cookies[COOKIE]}" if request.cookies.get(COOKIE) else None
+    )
+    if token is None:
         return ANONYMOUS
     try:
-        return auth.authenticate(f"Bearer {cookie}")
+        return auth.authenticate(token)
     except InvalidAccessTokenError:
         return ANONYMOUS
+
+
+def sign_in_first(request: Request) -> Response | None:
+    """Nobody signed in: to the sign-in form, and back to this page afterwards."""
+    if not page_identity(request).anonymous:
+        return None
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    lang = "&lang=en" if request.query_params.get("lang") == "en" else ""
+    return RedirectResponse(f"/login?next={urllib.parse.quote(here)}{lang}", status_code=303)
 
 
 def _safe_next(target: str | None) -> str:

@@ -11,35 +11,26 @@ from __future__ import annotations
 
 import html
 import json
-import urllib.parse
 from typing import Any
 
 import shapely
 from shapely.ops import split
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.tokens import InvalidAccessTokenError
-from gateway.auth.web import page_identity
+from gateway.auth.web import page_identity, sign_in_first
 from gateway.http import GraphQLParams
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
 from gateway.maps.planner_labels import both, planner_labels
 from gateway.maps.planner_page import planner_map
-from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity
+from services.common.auth import GRID_WRITERS, Identity
 
 BASE = "/maps/planner"
 STATIC = "/static"
 PAGE_QUERY = "query PlannerPage($code: String!) { community(code: $code) { code name boundary } }"
-
-
-def _identity(request: Request) -> Identity:
-    try:
-        return page_identity(request)
-    except InvalidAccessTokenError:
-        return ANONYMOUS
 
 
 def may_plan(identity: Identity, code: str) -> bool:
@@ -56,15 +47,6 @@ async def _run(request: Request, identity: Identity, query: str, variables: dict
     return outcome.body
 
 
-def _sign_in_first(request: Request) -> Response | None:
-    """Nobody signed in: to the sign-in form, and back here afterwards."""
-    if not _identity(request).anonymous:
-        return None
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    lang = "&lang=en" if request.query_params.get("lang") == "en" else ""
-    return RedirectResponse(f"/login?next={urllib.parse.quote(here)}{lang}", status_code=303)
-
-
 def _forbidden_page(lang: str | None) -> HTMLResponse:
     t = planner_labels(lang)
     return HTMLResponse(
@@ -78,11 +60,11 @@ def _forbidden_page(lang: str | None) -> HTMLResponse:
 
 
 async def planner_page(request: Request) -> Response:
-    if (redirect := _sign_in_first(request)) is not None:
+    if (redirect := sign_in_first(request)) is not None:
         return redirect
     lang = request.query_params.get("lang")
     code = request.path_params["code"]
-    identity = _identity(request)
+    identity = page_identity(request)
     if not may_plan(identity, code):
         return _forbidden_page(lang)
     data = (await _run(request, identity, PAGE_QUERY, {"code": code})).get("data") or {}
@@ -109,7 +91,7 @@ def _same_origin(request: Request) -> bool:
 
 def _refusal(request: Request, *, write: bool) -> tuple[Identity, Response | None]:
     """Who calls a JSON route, or the response refusing them."""
-    identity = _identity(request)
+    identity = page_identity(request)
     if write and not _same_origin(request):
         return identity, _error(403, "cross_site", "CROSS_SITE")
     if identity.anonymous:

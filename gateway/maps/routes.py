@@ -16,15 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.tokens import InvalidAccessTokenError
-from gateway.auth.web import page_identity
+from gateway.auth.web import page_identity, sign_in_first
 from gateway.http import GraphQLParams
 from gateway.maps import queries
 from gateway.maps.basemaps import basemap_settings
@@ -33,7 +31,6 @@ from gateway.maps.labels import labels_for
 from gateway.maps.printing import paper, print_view
 from gateway.maps.render import community_map, residents_text
 from gateway.maps.tiled import region_map
-from services.common.auth import ANONYMOUS, Identity
 
 BASE = "/maps/coverage"
 BUILDINGS = "/maps/buildings"
@@ -42,30 +39,14 @@ _CODE = re.compile(r"^(?:[0-9]{6}|[0-9]{9}|[0-9]{12})$")
 _ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 
 
-def _identity(request: Request) -> Identity:
-    try:
-        return page_identity(request)
-    except InvalidAccessTokenError:
-        return ANONYMOUS
-
-
 async def _query(request: Request, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     """The page's data from the graph, as the caller may see it."""
     auth = request.app.state.auth
-    with auth.serving(_identity(request)):
+    with auth.serving(page_identity(request)):
         outcome = await request.app.state.gateway.run(
             GraphQLParams(query=query, variables=variables), method="POST"
         )
     return outcome.body.get("data") or {}
-
-
-def _sign_in_first(request: Request) -> Response | None:
-    """Maps show what the caller may see: nobody signed in is sent to sign in first."""
-    if not _identity(request).anonymous:
-        return None
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    lang = "&lang=en" if request.query_params.get("lang") == "en" else ""
-    return RedirectResponse(f"/login?next={urllib.parse.quote(here)}{lang}", status_code=303)
 
 
 def _message(lang: str | None, status: int, headline: str, hint: str = "") -> HTMLResponse:
@@ -88,7 +69,7 @@ def _refusal(request: Request, code: str) -> Response | None:
     labels = labels_for(lang)
     if not _CODE.match(code):
         return _message(lang, 404, labels["region_not_found"])
-    if not _identity(request).covers(code):
+    if not page_identity(request).covers(code):
         return _message(lang, 403, labels["forbidden"], labels["forbidden_hint"])
     return None
 
@@ -175,7 +156,7 @@ async def _region_response(request: Request, code: str) -> Response:
 
 async def coverage_page(request: Request) -> Response:
     """A community, street office or district by its code."""
-    if (redirect := _sign_in_first(request)) is not None:
+    if (redirect := sign_in_first(request)) is not None:
         return redirect
     code = request.path_params["code"]
     if (refused := _refusal(request, code)) is not None:
@@ -187,7 +168,7 @@ async def coverage_page(request: Request) -> Response:
 
 async def print_page(request: Request) -> Response:
     """A community's map laid out for one landscape A4 or A3 sheet."""
-    if (redirect := _sign_in_first(request)) is not None:
+    if (redirect := sign_in_first(request)) is not None:
         return redirect
     code = request.path_params["code"]
     if (refused := _refusal(request, code)) is not None:
@@ -204,9 +185,9 @@ async def print_page(request: Request) -> Response:
 async def home_page(request: Request) -> Response:
     """The caller's own region: the district for district users, their street or
     community for others (the first district for a service caller, who sees everything)."""
-    if (redirect := _sign_in_first(request)) is not None:
+    if (redirect := sign_in_first(request)) is not None:
         return redirect
-    code = request.query_params.get("region") or _identity(request).region
+    code = request.query_params.get("region") or page_identity(request).region
     if not code:
         districts = (await _query(request, queries.DISTRICTS, {})).get("regions") or []
         code = districts[0]["code"] if districts else ""
@@ -220,7 +201,7 @@ async def home_page(request: Request) -> Response:
 
 async def building_popup(request: Request) -> Response:
     """One building's popup for the tiled pages, as JSON; 404 when unknown or unseen."""
-    identity = _identity(request)
+    identity = page_identity(request)
     if identity.anonymous:
         return JSONResponse({"detail": "sign in first"}, status_code=401)
     building_id = request.path_params["id"]
