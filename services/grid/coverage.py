@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -56,12 +55,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.auth import is_region_code
 from services.grid.models import SRID, building, community, zone
 from services.grid.org_client import CoverageFacts, OrgClient, OrgUnavailableError, Residents
 from services.grid.places import GEOJSON_DIGITS
 
 BRANCH = "branch"  # 社区党支部: Party groups sit in zones
-REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")  # 统计用区划代码: district, street, community
 
 
 class BuildingState(Enum):
@@ -117,7 +116,7 @@ class Scope:
     bbox: BBox | None = None
 
     def __post_init__(self) -> None:
-        if self.region_code is not None and not REGION_CODE.match(self.region_code):
+        if self.region_code is not None and not is_region_code(self.region_code):
             raise ValueError(
                 f"regionCode {self.region_code!r}: expected 6 (district), 9 (street) or "
                 "12 (community) digits"

@@ -11,14 +11,13 @@ off, which would lock the table against readers).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+from services.common.auth import is_region_code
 
 
 def sql_sections(path: Path) -> dict[str, str]:
@@ -46,7 +45,7 @@ class Reassigned:
 async def reassign(conn: AsyncConnection, region_code: str | None = None) -> Reassigned:
     """Re-derive the zone of every building (of a district, street office or community by
     code) inside the caller's transaction; returns how many there are and how many changed."""
-    if region_code is not None and not REGION_CODE.match(region_code):
+    if region_code is not None and not is_region_code(region_code):
         raise ValueError(
             f"region {region_code!r}: expected 6 (district), 9 (street) or 12 (community) digits"
         )

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from sqlalchemy import Text, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.auth import is_region_code
 from services.org.models import region
-
-# 统计用区划代码: district (6 digits), street office (9), community (12); codes nest by prefix.
-REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
-
-# Built once: statements that hot paths reuse skip SQLAlchemy's per-call construction and
-# cache-key work. `prefixes` is a text[] of LIKE patterns made by `prefixes()`.
-COMMUNITY_CODES_UNDER = select(region.c.code).where(
-    region.c.level == "community",
-    region.c.code.like(any_(bindparam("prefixes", type_=ARRAY(Text)))),
-)
 
 
 async def regions_by_code(conn: AsyncConnection, codes: Sequence[str]) -> list[dict | None]:
@@ -53,9 +42,9 @@ async def list_regions(
 
 
 def prefixes(codes: Sequence[str]) -> list[str]:
-    """The `prefixes` parameter of COMMUNITY_CODES_UNDER; a code that is not 6, 9 or 12
+    """LIKE patterns (`:prefixes`) for the communities at or below these regions; a code that is not 6, 9 or 12
     digits is refused (so no code carries a LIKE wildcard)."""
-    bad = [code for code in codes if not REGION_CODE.match(code)]
+    bad = [code for code in codes if not is_region_code(code)]
     if bad:
         raise ValueError(
             f"regionCodes {bad!r}: expected 6 (district), 9 (street) or 12 (community) digits"
