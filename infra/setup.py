@@ -7,7 +7,6 @@ database the same way.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from infra.database import (
 )
 from infra.demo import load as demo_load
 from infra.demo.users import PASSWORD_FILE, ensure_demo_users
+from infra.kept_secrets import kept_secret
 from infra.settings import AUTH_SCHEMA, SERVICES, SuiteSettings
 from services.assess.standard import ensure_default_standard
 from services.common.migrations import upgrade
@@ -43,20 +43,9 @@ def private_cluster(settings: SuiteSettings) -> Cluster:
     return Cluster(root=cluster_root(settings.data_dir, user), bindir=bindir, run_as=user)
 
 
-def _kept_secret(settings: SuiteSettings, name: str, nbytes: int) -> str:
-    """A random secret made once in the data folder (owner-only) and reused after."""
-    path = settings.data_dir / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(nbytes))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def role_password(settings: SuiteSettings) -> str:
     """The service roles' password on an external server: set, or made once and kept."""
-    return settings.role_password or _kept_secret(settings, "role-password", 24)
+    return settings.role_password or kept_secret(settings.data_dir, "role-password", 24)
 
 
 def token_keys(settings: SuiteSettings) -> dict[str, str]:
@@ -64,8 +53,10 @@ def token_keys(settings: SuiteSettings) -> dict[str, str]:
     the internal token's, shared by gateway and subgraphs, and the access tokens', the
     gateway's alone (see `infra.supervisor`)."""
     return {
-        "internal": settings.internal_token_key or _kept_secret(settings, "internal-token-key", 48),
-        "access": settings.access_token_key or _kept_secret(settings, "access-token-key", 48),
+        "internal": settings.internal_token_key
+        or kept_secret(settings.data_dir, "internal-token-key", 48),
+        "access": settings.access_token_key
+        or kept_secret(settings.data_dir, "access-token-key", 48),
     }
 
 

@@ -8,13 +8,13 @@ a demo left running must not open with a guessable one).
 from __future__ import annotations
 
 import asyncio
-import secrets
 from pathlib import Path
 
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.auth import users
+from infra.kept_secrets import kept_secret
 
 PASSWORD_FILE = "demo-password"
 
@@ -37,13 +37,7 @@ def demo_accounts(regions: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 def demo_password(data_dir: Path) -> str:
-    path = data_dir / PASSWORD_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return kept_secret(data_dir, PASSWORD_FILE, 12)
 
 
 async def _ensure(auth_url: str, accounts: list[tuple[str, str, str]], password: str) -> list[str]:
