@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, select, text
+from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org import regions
@@ -108,20 +108,23 @@ def _by_building(rows: Iterable[Row]) -> dict[uuid.UUID, dict[str, int]]:
     }
 
 
-_COMMUNITIES = regions.COMMUNITY_CODES_UNDER.subquery()
-_COMMUNITY_KINDS_IN_REGIONS = (
-    select(_COMMUNITIES.c.code, party_organization.c.kind)
-    .select_from(
-        _COMMUNITIES.outerjoin(
-            party_organization,
-            and_(
-                party_organization.c.community_code == _COMMUNITIES.c.code,
-                party_organization.c.kind.in_(COMMUNITY_KINDS),
-                _live,
-            ),
-        )
-    )
-    .order_by(_COMMUNITIES.c.code)
+# The communities at or below some regions (:prefixes, LIKE patterns) and the kind of each
+# one's live community organization (:community_kinds): shared by both statements below.
+_COMMUNITY_KINDS_CTES = """
+    communities AS (
+        SELECT code FROM org.region
+        WHERE level = 'community' AND code LIKE ANY (CAST(:prefixes AS text[]))
+    ), kinds AS (
+        SELECT c.code, o.kind
+        FROM communities c
+        LEFT JOIN org.party_organization o
+          ON o.community_code = c.code
+         AND o.kind = ANY (CAST(:community_kinds AS text[]))
+         AND o.dissolved_at IS NULL
+    )"""
+
+_COMMUNITY_KINDS_IN_REGIONS = text(
+    f"WITH {_COMMUNITY_KINDS_CTES} SELECT code, kind FROM kinds ORDER BY code"
 )
 
 
@@ -140,7 +143,10 @@ async def community_kinds_in_regions(
     patterns = regions.prefixes(region_codes)
     if not patterns:
         return []
-    rows = await conn.execute(_COMMUNITY_KINDS_IN_REGIONS, {"prefixes": patterns})
+    rows = await conn.execute(
+        _COMMUNITY_KINDS_IN_REGIONS,
+        {"prefixes": patterns, "community_kinds": list(COMMUNITY_KINDS)},
+    )
     return [(code, kind) for code, kind in rows]
 
 
@@ -163,18 +169,8 @@ class RegionResidents:
 # as an array in the database, so no row reaches Python (the per-row work and a second round
 # trip were most of the call's time).
 _REGION_RESIDENTS = text(
-    """
-    WITH communities AS (
-        SELECT code FROM org.region
-        WHERE level = 'community' AND code LIKE ANY (CAST(:prefixes AS text[]))
-    ), kinds AS (
-        SELECT c.code, o.kind
-        FROM communities c
-        LEFT JOIN org.party_organization o
-          ON o.community_code = c.code
-         AND o.kind = ANY (CAST(:community_kinds AS text[]))
-         AND o.dissolved_at IS NULL
-    ), counts AS (
+    f"""
+    WITH {_COMMUNITY_KINDS_CTES}, counts AS (
         SELECT m.home_building_id AS building,
                count(*) AS total,
                count(*) FILTER (WHERE m.management = 'self') AS own,
