@@ -14,12 +14,13 @@ import json
 from typing import Any
 
 import folium
-import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import Draw
 from folium.template import Template
 
+from gateway.maps.assets import offline_map
 from gateway.maps.planner_labels import planner_labels
+from gateway.maps.render import bounds_of
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -90,20 +91,8 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 def planner_map(community: dict[str, Any], *, lang: str | None, static: str, base: str) -> str:
     """The page for one community; its data comes from `<base>/<code>/state` at load."""
     t = planner_labels(lang)
-    boundary = community.get("boundary")
-    if boundary:
-        minx, miny, maxx, maxy = shapely.geometry.shape(boundary).bounds
-    else:
-        minx, miny, maxx, maxy = (113.66, 34.70, 113.76, 34.77)  # the demo district's box
-    fmap = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=False,  # SVG paths: each building and vertex takes its own clicks
-    )
-    fmap.default_js = [("leaflet", f"{static}/leaflet/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{static}/leaflet/leaflet.css")]
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # SVG paths, not a canvas: each building and vertex takes its own clicks.
+    fmap = offline_map(bounds_of([community.get("boundary")]), static, prefer_canvas=False)
     zones = folium.FeatureGroup(name=t["zone"], control=False).add_to(fmap)
     draw = Draw(
         feature_group=zones,
