@@ -1,4 +1,7 @@
-"""Tables of the assess schema: grading standards (data the district edits) and indicators."""
+"""Tables of the assess schema: grading standards (data the district edits) and indicators.
+
+The other capabilities keep their tables in modules of their own on this metadata
+(`*_tables.py`), imported at the end so Alembic and the tests see one schema."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -21,18 +25,27 @@ from sqlalchemy.dialects.postgresql import JSONB
 SCHEMA = "assess"
 metadata = MetaData(schema=SCHEMA)
 
-# 《社区党组织分类定级参考标准》: one row per standard the district has written.
+# 《社区党组织分类定级参考标准》: one row per version the district has loaded. A version is
+# never changed once loaded: assessments name the version they were made under.
 standard = Table(
     "standard",
     metadata,
-    Column("id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),  # "<code>@<version>"
+    Column("code", Text, nullable=False),  # the standard's own id in its document
+    Column("version", Integer, nullable=False),
     Column("name", Text, nullable=False),
     Column("name_en", Text, nullable=False),
     Column("source", Text, nullable=False),  # where its rules come from
     # Grades best first, each {"id", "name", "name_en", "min_score"}.
     Column("grades", JSONB, nullable=False),
+    Column("total_weight", Numeric(8, 2), nullable=False),
+    # The current version: new assessments use it.
     Column("is_default", Boolean, nullable=False, server_default="false"),
+    Column("document", Text, nullable=False),  # the YAML as loaded, kept for the record
+    Column("loaded_by", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("code", "version", name="standard_code_version"),
+    CheckConstraint("version >= 1", name="standard_version_positive"),
 )
 Index(
     "standard_one_default",
@@ -53,10 +66,27 @@ indicator = Table(
     Column("name_en", Text, nullable=False),
     Column("measured", Text, nullable=False),  # computed | attested
     Column("sources", Text, nullable=False, server_default=""),  # services it reads: org,grid
+    Column("metric", Text),  # computed: a measure in services/assess/metrics.py
+    Column("record", Text),  # attested: a check in services/assess/record_checks.py
+    Column("params", JSONB, nullable=False, server_default="{}"),
     Column("weight", Numeric(6, 2), nullable=False),
     Column("threshold", Numeric(6, 4), nullable=False),  # pass mark, a share 0..1
     Column("plan_clause", Text, nullable=False, server_default=""),
     CheckConstraint("measured IN ('computed', 'attested')", name="indicator_measured"),
     CheckConstraint("weight >= 0", name="indicator_weight_nonnegative"),
     CheckConstraint("threshold >= 0 AND threshold <= 1", name="indicator_threshold_share"),
+    CheckConstraint(
+        "(measured = 'computed' AND metric IS NOT NULL AND record IS NULL)"
+        " OR (measured = 'attested' AND record IS NOT NULL AND metric IS NULL)",
+        name="indicator_measure",
+    ),
+)
+
+# Each capability's tables, on the same metadata (imported for their side effect).
+from services.assess import (  # noqa: E402
+    commendation_tables,  # noqa: F401
+    grading_tables,  # noqa: F401
+    milestone_tables,  # noqa: F401
+    record_tables,  # noqa: F401
+    report_tables,  # noqa: F401
 )

@@ -1,109 +1,262 @@
-"""The grading standard as data: read from a TOML file, kept in the database, queried.
+"""The grading standard as data: a versioned YAML document, validated, kept, queried.
 
 DOMAIN "Assessment": "The standard is data the district edits (indicators, weights,
-thresholds, grade names), not code."
+thresholds, grade names), not code." A district user loads a new version; a loaded version
+never changes, so past assessments keep the one they were made under.
 """
 
 from __future__ import annotations
 
-import tomllib
+import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import Connection, delete, insert, select, update
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess.measures import Measure
+from services.assess.metrics import METRICS
 from services.assess.models import indicator, standard
+from services.assess.record_checks import RECORD_CHECKS
 
-DEFAULT_STANDARD_FILE = Path(__file__).resolve().parent / "data" / "default_standard.toml"
+DEFAULT_STANDARD_FILE = Path(__file__).resolve().parent / "data" / "default_standard.yaml"
+MAX_DOCUMENT_BYTES = 256 * 1024  # a standard is a few dozen indicators; more is a mistake
+# The two families every standard grades (DOMAIN "三有" and "四化"); a community "meets
+# 三有四化" when every indicator of both passes.
+GROUP_FAMILIES = ("三有", "四化")
 
 
-class GradeData(BaseModel):
-    id: str
-    name: str
-    name_en: str
+class StandardError(ValueError):
+    """A standard document that cannot be loaded; `problems` are (path, zh, en) triples."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {en}" for path, _, en in problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GradeData(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
     min_score: float = Field(ge=0, le=100)
 
 
-class IndicatorData(BaseModel):
+class IndicatorData(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")
-    group: str
-    group_en: str
-    name: str
-    name_en: str
-    measured: Literal["computed", "attested"]
-    sources: str = ""
-    weight: float = Field(ge=0)
+    group: str = Field(min_length=1)
+    group_en: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    weight: float = Field(gt=0)
     threshold: float = Field(ge=0, le=1)
+    measured: Literal["computed", "attested"]
+    metric: str | None = None
+    record: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
     plan_clause: str = ""
 
+    @model_validator(mode="after")
+    def _one_measure(self) -> IndicatorData:
+        known: dict[str, Measure]
+        if self.measured == "computed":
+            name, known, other, what = self.metric, METRICS, self.record, "metric"
+        else:
+            name, known, other, what = self.record, RECORD_CHECKS, self.metric, "record"
+        if other is not None:
+            raise ValueError(f"a {self.measured} indicator names a {what}, nothing else")
+        if name is None:
+            raise ValueError(f"a {self.measured} indicator must name its {what}")
+        if name not in known:
+            raise ValueError(f"unknown {what} {name!r}; known: {', '.join(sorted(known))}")
+        # Normalized (defaults filled in) so the stored params are complete.
+        self.params = known[name].params.model_validate(self.params).model_dump(mode="json")
+        return self
 
-class StandardData(BaseModel):
+    @property
+    def measure(self) -> Measure:
+        return METRICS[self.metric] if self.metric else RECORD_CHECKS[str(self.record)]
+
+
+class StandardData(_Strict):
     """A whole standard as the district writes it."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    name: str
-    name_en: str
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
     source: str
+    total_weight: float = Field(gt=0)
     grades: list[GradeData] = Field(min_length=2)
     indicators: list[IndicatorData] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> StandardData:
         codes = [i.code for i in self.indicators]
-        if len(set(codes)) != len(codes):
-            raise ValueError("indicator codes must be unique")
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"indicator codes repeated: {', '.join(repeated)}")
+        grade_ids = [g.id for g in self.grades]
+        if len(set(grade_ids)) != len(grade_ids):
+            raise ValueError("grade ids must be unique")
         scores = [g.min_score for g in self.grades]
         if scores != sorted(scores, reverse=True) or len(set(scores)) != len(scores):
             raise ValueError("grades must be listed best first with strictly falling min_score")
         if scores[-1] != 0:
             raise ValueError("the last grade must start at min_score 0 so every score has one")
+        weights = math.fsum(i.weight for i in self.indicators)
+        if not math.isclose(weights, self.total_weight, abs_tol=1e-6):
+            raise ValueError(
+                f"indicator weights add up to {weights:g}, not the declared total_weight"
+                f" {self.total_weight:g}"
+            )
+        missing = [
+            f for f in GROUP_FAMILIES if not any(i.group.startswith(f) for i in self.indicators)
+        ]
+        if missing:
+            raise ValueError(f"no indicator in group {', '.join(missing)}")
         return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def parse_standard(text: str) -> StandardData:
+    """Parse and validate a standard document; StandardError lists every problem."""
+    if len(text.encode()) > MAX_DOCUMENT_BYTES:
+        raise StandardError([("", "文档过大", f"the document exceeds {MAX_DOCUMENT_BYTES} bytes")])
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise StandardError([(where, "不是有效的YAML文档", f"not a YAML document: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise StandardError([("", "文档应为键值映射", "the document must be a mapping")])
+    try:
+        return StandardData.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"])
+            problems.append((path, _zh(error), error["msg"]))
+        raise StandardError(problems) from exc
+
+
+def _zh(error: Any) -> str:
+    kind = error["type"]
+    return {
+        "missing": "缺少必填项",
+        "extra_forbidden": "不认识的字段",
+        "greater_than": "数值过小",
+        "greater_than_equal": "数值过小",
+        "less_than_equal": "数值过大",
+        "string_pattern_mismatch": "格式不正确",
+        "literal_error": "取值不在允许范围内",
+        "too_short": "条目不足",
+    }.get(kind, "标准文档有误")
 
 
 def read_standard(path: Path = DEFAULT_STANDARD_FILE) -> StandardData:
-    """Parse and validate a standard file; raises ValueError (pydantic) when it is wrong."""
-    with path.open("rb") as handle:
-        return StandardData.model_validate(tomllib.load(handle))
+    """The shipped (or another) standard file, validated."""
+    return parse_standard(path.read_text(encoding="utf-8"))
 
 
-def install_standard(conn: Connection, data: StandardData, *, make_default: bool) -> None:
-    """Write a standard (replacing one with the same id) in the caller's transaction."""
-    conn.execute(delete(standard).where(standard.c.id == data.id))
+def _rows(
+    data: StandardData, document: str, loaded_by: str, make_default: bool
+) -> tuple[dict, list[dict]]:
+    head = {
+        "id": data.key,
+        "code": data.id,
+        "version": data.version,
+        "name": data.name,
+        "name_en": data.name_en,
+        "source": data.source,
+        "grades": [g.model_dump() for g in data.grades],
+        "total_weight": data.total_weight,
+        "is_default": make_default,
+        "document": document,
+        "loaded_by": loaded_by,
+    }
+    items = [
+        {
+            "standard_id": data.key,
+            "position": position,
+            "code": item.code,
+            "group_name": item.group,
+            "group_en": item.group_en,
+            "name": item.name,
+            "name_en": item.name_en,
+            "measured": item.measured,
+            "sources": ",".join(item.measure.sources),
+            "metric": item.metric,
+            "record": item.record,
+            "params": item.params,
+            "weight": item.weight,
+            "threshold": item.threshold,
+            "plan_clause": item.plan_clause,
+        }
+        for position, item in enumerate(data.indicators)
+    ]
+    return head, items
+
+
+def install_standard(
+    conn: Connection, data: StandardData, document: str, *, make_default: bool, loaded_by: str = ""
+) -> None:
+    """Write a new version in the caller's transaction (setup and the demo use this)."""
+    head, items = _rows(data, document, loaded_by, make_default)
     if make_default:
         conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
-    conn.execute(
-        insert(standard).values(
-            id=data.id,
-            name=data.name,
-            name_en=data.name_en,
-            source=data.source,
-            grades=[g.model_dump() for g in data.grades],
-            is_default=make_default,
-        )
-    )
-    conn.execute(
-        insert(indicator),
-        [
-            {
-                "standard_id": data.id,
-                "position": position,
-                "group_name": item.group,
-                **item.model_dump(exclude={"group"}),
-            }
-            for position, item in enumerate(data.indicators)
-        ],
-    )
+    conn.execute(insert(standard).values(**head))
+    conn.execute(insert(indicator), items)
 
 
 def ensure_default_standard(conn: Connection) -> bool:
     """Install the shipped default standard when no standard exists yet; True if installed."""
     if conn.execute(select(standard.c.id).limit(1)).first() is not None:
         return False
-    install_standard(conn, read_standard(), make_default=True)
+    text = DEFAULT_STANDARD_FILE.read_text(encoding="utf-8")
+    install_standard(conn, parse_standard(text), text, make_default=True, loaded_by="setup")
     return True
+
+
+async def latest_version(conn: AsyncConnection, code: str) -> int:
+    found = await conn.scalar(select(func.max(standard.c.version)).where(standard.c.code == code))
+    return int(found or 0)
+
+
+async def load_standard(
+    conn: AsyncConnection, data: StandardData, document: str, *, make_default: bool, loaded_by: str
+) -> dict:
+    """A new version, in the caller's transaction; the caller checked it is newer."""
+    head, items = _rows(data, document, loaded_by, make_default)
+    if make_default:
+        await conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
+    await conn.execute(insert(standard).values(**head))
+    await conn.execute(insert(indicator), items)
+    row = (await conn.execute(select(standard).where(standard.c.id == data.key))).mappings().one()
+    return dict(row)
+
+
+async def make_default(conn: AsyncConnection, standard_id: str) -> dict | None:
+    """Make a loaded version the current one; None when there is no such version."""
+    found = await conn.scalar(select(standard.c.id).where(standard.c.id == standard_id))
+    if found is None:
+        return None
+    await conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
+    await conn.execute(update(standard).values(is_default=True).where(standard.c.id == standard_id))
+    row = (
+        (await conn.execute(select(standard).where(standard.c.id == standard_id))).mappings().one()
+    )
+    return dict(row)
 
 
 # -- queries for the graph ------------------------------------------------------------------
@@ -113,6 +266,12 @@ async def standards_by_id(conn: AsyncConnection, ids: Sequence[str]) -> list[dic
     rows = (await conn.execute(select(standard).where(standard.c.id.in_(ids)))).mappings()
     found = {row["id"]: dict(row) for row in rows}
     return [found.get(i) for i in ids]
+
+
+async def all_standards(conn: AsyncConnection) -> list[dict]:
+    """Every loaded version, newest first within each standard."""
+    rows = await conn.execute(select(standard).order_by(standard.c.code, standard.c.version.desc()))
+    return [dict(row) for row in rows.mappings()]
 
 
 async def default_standard(conn: AsyncConnection) -> dict | None:

@@ -1,0 +1,237 @@
+"""Grading standards and their indicators (三有四化) in the graph; district users load new
+versions of a standard as YAML documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from services.assess import standard as standards
+from services.common.auth import Role, caller, require_role
+from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+
+STANDARD_WRITERS = frozenset({Role.DISTRICT})  # DOMAIN: the department "sets the grading standard"
+
+
+@strawberry.enum(description="How an indicator is measured.")
+class Measurement(Enum):
+    COMPUTED = "computed"  # from the graph
+    ATTESTED = "attested"  # recorded with evidence
+
+
+@strawberry.type(description="A grade of the standard (先进/较好/一般/后进).")
+class Grade:
+    id: strawberry.ID
+    name: str = strawberry.field(description="Name in Chinese.")
+    name_en: str
+    min_score: float = strawberry.field(description="Least weighted score (0-100) for it.")
+
+
+@strawberry.federation.type(keys=["id"], description="An indicator of a grading standard.")
+class Indicator:
+    id: strawberry.ID = strawberry.field(
+        description="`<standard id>:<code>`, e.g. default-2020@1:P1."
+    )
+    code: str
+    group: str
+    group_en: str
+    name: str
+    name_en: str
+    measured: Measurement
+    sources: list[str] = strawberry.field(description="Services whose data computes it.")
+    metric: str | None = strawberry.field(description="Computed: the measure of the graph.")
+    record: str | None = strawberry.field(description="Attested: the kind of record checked.")
+    params: JSON = strawberry.field(description="The measure's or check's settings.")
+    weight: float
+    threshold: float = strawberry.field(description="Pass mark, a share from 0 to 1.")
+    plan_clause: str = strawberry.field(description="Where in the plan the rule comes from.")
+    standard_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def standard(self, info: Info) -> GradingStandard:
+        row = await info.context["loaders"].standard.load(self.standard_id)
+        return GradingStandard.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Indicator:
+        return cls(
+            id=strawberry.ID(f"{row['standard_id']}:{row['code']}"),
+            code=row["code"],
+            group=row["group_name"],
+            group_en=row["group_en"],
+            name=row["name"],
+            name_en=row["name_en"],
+            measured=Measurement(row["measured"]),
+            sources=[s for s in row["sources"].split(",") if s],
+            metric=row["metric"],
+            record=row["record"],
+            params=row["params"],
+            weight=float(row["weight"]),
+            threshold=float(row["threshold"]),
+            plan_clause=row["plan_clause"],
+            standard_id=row["standard_id"],
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Indicator | None:
+        standard_id, _, code = str(id).partition(":")
+        row = await info.context["loaders"].indicator.load((standard_id, code))
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(
+    keys=["id"], description="《社区党组织分类定级参考标准》: a grading standard."
+)
+class GradingStandard:
+    id: strawberry.ID = strawberry.field(description="`<code>@<version>`, e.g. default-2020@1.")
+    code: str = strawberry.field(description="The standard's id in its document.")
+    version: int
+    name: str
+    name_en: str
+    source: str
+    is_default: bool = strawberry.field(description="The current version: new assessments use it.")
+    total_weight: float
+    grades: list[Grade]
+    loaded_by: str
+    loaded_at: dt.datetime
+    document: str = strawberry.field(description="The YAML document as it was loaded.")
+
+    @strawberry.field(description="Indicators in the standard's order.")
+    async def indicators(self, info: Info) -> list[Indicator]:
+        rows = await info.context["loaders"].indicators_of.load(str(self.id))
+        return [Indicator.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> GradingStandard:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            code=row["code"],
+            version=row["version"],
+            name=row["name"],
+            name_en=row["name_en"],
+            source=row["source"],
+            is_default=row["is_default"],
+            total_weight=float(row["total_weight"]),
+            grades=[Grade(**grade) for grade in row["grades"]],
+            loaded_by=row["loaded_by"],
+            loaded_at=row["created_at"],
+            document=row["document"],
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> GradingStandard | None:
+        row = await info.context["loaders"].standard.load(str(id))
+        return cls.from_row(row) if row else None
+
+
+@strawberry.type
+class StandardQueries:
+    @strawberry.field(description="A standard by id; the default standard when id is omitted.")
+    async def grading_standard(
+        self, info: Info, id: strawberry.ID | None = None
+    ) -> GradingStandard | None:
+        if id is not None:
+            row = await info.context["loaders"].standard.load(str(id))
+        else:
+            async with info.context["engine"].connect() as conn:
+                row = await standards.default_standard(conn)
+        return GradingStandard.from_row(row) if row else None
+
+    @strawberry.field(description="Every loaded version, newest first within each standard.")
+    async def grading_standards(self, info: Info) -> list[GradingStandard]:
+        async with info.context["engine"].connect() as conn:
+            rows = await standards.all_standards(conn)
+        return [GradingStandard.from_row(row) for row in rows]
+
+    @strawberry.field(description="An indicator by id (`<standard id>:<code>`).")
+    async def indicator(self, info: Info, id: strawberry.ID) -> Indicator | None:
+        return await Indicator.resolve_reference(info, id)
+
+
+@strawberry.type
+class StandardPayload:
+    standard: GradingStandard | None
+    errors: list[UserError]
+
+
+def _refusal(problems: list[tuple[str, str, str]]) -> DomainError:
+    errors = [
+        DomainError(
+            UserErrorCode.INVALID,
+            f"{path}：{zh}" if path else zh,
+            f"{path}: {en}" if path else en,
+            ["document", *path.split(".")] if path else ["document"],
+        )
+        for path, zh, en in problems
+    ]
+    first, *more = errors
+    first.more = more
+    return first
+
+
+@strawberry.type
+class StandardMutations:
+    @strawberry.mutation(
+        description="Load a new version of a grading standard from its YAML document "
+        "(district users). A loaded version never changes; a newer one replaces it for new "
+        "assessments when `makeCurrent`."
+    )
+    async def load_grading_standard(
+        self, info: Info, document: str, make_current: bool = True
+    ) -> StandardPayload:
+        identity = caller(info)
+        require_role(identity, STANDARD_WRITERS, what_en="load a grading standard")
+
+        async def write(conn: Any) -> dict:
+            try:
+                data = standards.parse_standard(document)
+            except standards.StandardError as exc:
+                raise _refusal(exc.problems) from exc
+            latest = await standards.latest_version(conn, data.id)
+            if data.version <= latest:
+                raise DomainError(
+                    UserErrorCode.CONFLICT,
+                    f"标准{data.id}已有第{latest}版，新版本号须大于{latest}",
+                    f"Standard {data.id} already has version {latest}; a new version must be greater",
+                    ["document", "version"],
+                )
+            return await standards.load_standard(
+                conn, data, document, make_default=make_current, loaded_by=identity.subject
+            )
+
+        row, errors = await run_write(info.context["engine"], write)
+        return StandardPayload(
+            standard=GradingStandard.from_row(row) if row else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Make a loaded version the current one (district users).")
+    async def set_current_grading_standard(self, info: Info, id: strawberry.ID) -> StandardPayload:
+        require_role(caller(info), STANDARD_WRITERS, what_en="choose the current standard")
+
+        async def write(conn: Any) -> dict:
+            row = await standards.make_default(conn, str(id))
+            if row is None:
+                raise DomainError(
+                    UserErrorCode.NOT_FOUND, f"未找到评价标准：{id}", f"No standard {id}", ["id"]
+                )
+            return row
+
+        row, errors = await run_write(info.context["engine"], write)
+        return StandardPayload(
+            standard=GradingStandard.from_row(row) if row else None, errors=errors
+        )
+
+
+QUERY_TYPES = (StandardQueries,)
+MUTATION_TYPES = (StandardMutations,)
+TYPES = [Indicator, GradingStandard]
+LOADERS = {
+    "standard": standards.standards_by_id,
+    "indicators_of": standards.indicators_of,
+    "indicator": standards.indicators_by_key,
+}

@@ -1,0 +1,10 @@
+"""The grading workflow per community and year in the graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+QUERY_TYPES: tuple[type, ...] = ()
+MUTATION_TYPES: tuple[type, ...] = ()
+TYPES: list[type] = []
+LOADERS: dict[str, Any] = {}

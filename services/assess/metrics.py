@@ -1,0 +1,20 @@
+"""Computed indicators: measures of the live graph, read through the gateway."""
+
+from __future__ import annotations
+
+from services.assess.measures import Measure
+
+_DECLARED = (
+    Measure("org.people_in_post", "书记、专职副书记配备到位且符合条件", "Secretary and full-time deputy in post", ("org",)),
+    Measure("org.committee_composition", "委员会职数和职务符合规定", "Committee size and roles", ("org",)),
+    Measure("org.leadership_profile", "班子以40岁左右、大专以上为主体", "Leadership age and education", ("org",)),
+    Measure("grid.zones_with_branch", "片区建有网格党支部（党小组）", "Zones with their branch or group", ("grid", "org")),
+    Measure("grid.member_buildings_with_group", "有党员居住的楼栋建有党小组", "Buildings with resident members and a group", ("grid", "org")),
+    Measure("org.functional_units", "功能型党组织", "Functional branches and groups", ("org",)),
+    Measure("org.big_committee", "社区“大党委”", "Big committee with part-time members", ("org",)),
+    Measure("org.reporting_rate", "非自管党员报到率", "Reporting-in rate", ("org",)),
+    Measure("org.joint_volunteer_team", "党员志愿者服务队", "Joint volunteer service team", ("org",)),
+    Measure("org.post_rate", "明岗定责比例", "Post-claim rate", ("org",)),
+    Measure("org.special_category_helpers", "特殊类别党员帮扶", "Helpers for special-category members", ("org",)),
+)  # fmt: skip
+METRICS: dict[str, Measure] = {m.name: m for m in _DECLARED}

@@ -1,0 +1,5 @@
+"""Tables of the plan's milestones and each community's status against them."""
+
+from __future__ import annotations
+
+from services.assess.models import metadata  # noqa: F401
