@@ -40,6 +40,7 @@ from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
 from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
+from services.common.auth_tokens import HEADER as INTERNAL_HEADER
 
 log = logging.getLogger("gateway")
 _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -87,7 +88,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             problem = HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
             return problem_response(problem, JSON)
         try:
-            identity = auth.authenticate(request.headers.get("authorization"))
+            identity = auth.authenticate(
+                request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)
+            )
         except InvalidAccessTokenError as bad:
             status, body, headers = auth.refusal(bad)  # 401: TOKEN_EXPIRED or TOKEN_INVALID
             return Response(body, status_code=status, media_type=media_type, headers=headers)

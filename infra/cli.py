@@ -45,9 +45,11 @@ def _start_subgraphs(
         name: f"http://{settings.host}:{settings.port_of(name)}/graphql" for name in SERVICES
     }
     keys = token_keys(settings)
+    gateway = f"http://{settings.host}:{settings.gateway_port}/graphql"
     for name in SERVICES:
         port = settings.port_of(name)
-        supervisor.start(name, port, service_env(name, urls[name], port, graphql, keys=keys))
+        env = service_env(name, urls[name], port, graphql, keys=keys, gateway_url=gateway)
+        supervisor.start(name, port, env)
     return graphql
 
 

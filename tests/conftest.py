@@ -90,15 +90,16 @@ def running(
     try:
         ports = {name: free_port() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+        gateway_port = free_port()
+        gateway = f"http://127.0.0.1:{gateway_port}/graphql"
         for name, port in ports.items():
             database_url = prepared.database.service_urls[name]
-            env = service_env(name, database_url, port, urls, keys=keys)
+            env = service_env(name, database_url, port, urls, keys=keys, gateway_url=gateway)
             supervisor.start(name, port, env)
-        gateway_port = free_port()
         env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
         supervisor.start("gateway", gateway_port, env)
         supervisor.wait_healthy(60)
-        yield Running(urls, f"http://127.0.0.1:{gateway_port}/graphql", supervisor, keys)
+        yield Running(urls, gateway, supervisor, keys)
     finally:
         supervisor.stop_all()
 

@@ -1,8 +1,10 @@
 """What the gateway does about auth on each request, in one object.
 
-1. `authenticate(authorization)`: the caller from `Authorization: Bearer <access token>`
-   (anonymous without one; InvalidAccessTokenError for an expired or forged one, which the
-   gateway answers with `refusal()`: HTTP 401, code TOKEN_EXPIRED or TOKEN_INVALID).
+1. `authenticate(authorization, internal)`: the caller from `Authorization: Bearer <access
+   token>` (anonymous without one; InvalidAccessTokenError for an expired or forged one, which
+   the gateway answers with `refusal()`: HTTP 401, code TOKEN_EXPIRED or TOKEN_INVALID), or a
+   service of the suite acting as itself, from its signed internal token (assess reads the
+   graph through the gateway so; a user's identity in an internal token is refused here).
 2. `serving(identity)`: the caller of the request being served (a context variable, so every
    subgraph fetch task started under it sees it).
 3. `subgraph_headers()`: the internal token for that caller, sent with each subgraph fetch.
@@ -25,12 +27,13 @@ from services.common.app import internal_tokens
 from services.common.auth import (
     ANONYMOUS,
     Identity,
+    Role,
     current_identity,
     reset_current,
     service_identity,
     set_current,
 )
-from services.common.auth_tokens import InternalTokens
+from services.common.auth_tokens import InternalTokens, InvalidInternalTokenError
 
 REFUSALS = {
     "TOKEN_EXPIRED": ("访问令牌已过期，请刷新或重新登录", "The access token has expired."),
@@ -58,8 +61,11 @@ class GatewayAuth:
         internal = internal_tokens("gateway")
         return cls(access_tokens(settings), internal, create_app(settings, internal))
 
-    def authenticate(self, authorization: str | None) -> Identity:
-        """The caller named by an Authorization header (None or empty: anonymous)."""
+    def authenticate(self, authorization: str | None, internal: str | None = None) -> Identity:
+        """The caller named by an Authorization header (None or empty: anonymous), or by a
+        service's internal token (`partygrid-identity`)."""
+        if internal:
+            return self._service(internal)
         if not authorization:
             return ANONYMOUS
         scheme, _, token = authorization.strip().partition(" ")
@@ -68,6 +74,20 @@ class GatewayAuth:
         if self.access is None:
             raise InvalidAccessTokenError("TOKEN_INVALID", "no access token key configured")
         return self.access.verify(token.strip())
+
+    def _service(self, token: str) -> Identity:
+        if self.internal is None:
+            raise InvalidAccessTokenError("TOKEN_INVALID", "no internal token key configured")
+        try:
+            identity = self.internal.verify(token.strip())
+        except InvalidInternalTokenError as exc:
+            code = "TOKEN_EXPIRED" if exc.reason == "expired" else "TOKEN_INVALID"
+            raise InvalidAccessTokenError(code, f"internal token: {exc.reason}") from exc
+        # Internal tokens carrying a user are what the gateway sends subgraphs; one coming
+        # back to the public door would let a captured subgraph token act as that user.
+        if identity.role is not Role.SERVICE:
+            raise InvalidAccessTokenError("TOKEN_INVALID", "internal token of a user")
+        return identity
 
     def authenticated(self, identity: Identity) -> bool | None:
         """For the limits (introspection for authenticated callers): None while no access

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
 from pydantic_settings import SettingsConfigDict
 from starlette.applications import Starlette
 
+from services.assess.gateway_client import GatewayClient
 from services.assess.schema import QUERIES, schema
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
@@ -13,9 +19,19 @@ from services.common.settings import ServiceSettings
 class AssessSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PARTYGRID_ASSESS_", extra="ignore")
     port: int = 4003
+    # The gateway: computed indicators read org and grid through it, as the service itself.
+    gateway_url: str = "http://127.0.0.1:4000/graphql"
+    gateway_timeout: float = 30.0  # a whole district's facts in one read
 
 
 def create_app(settings: AssessSettings | None = None) -> Starlette:
+    settings = settings or AssessSettings()
+
+    @contextlib.asynccontextmanager
+    async def resources() -> AsyncIterator[dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=settings.gateway_timeout) as client:
+            yield {"gateway": GatewayClient(settings.gateway_url, client)}
+
     return create_subgraph_app(
-        name="assess", schema=schema, settings=settings or AssessSettings(), queries=QUERIES
+        name="assess", schema=schema, settings=settings, queries=QUERIES, resources=resources
     )

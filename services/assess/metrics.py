@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 from services.assess.measures import Measure
+
+if TYPE_CHECKING:
+    from services.assess.gateway_client import GatewayClient
+    from services.assess.scoring import Measured
 
 _DECLARED = (
     Measure("org.people_in_post", "书记、专职副书记配备到位且符合条件", "Secretary and full-time deputy in post", ("org",)),
@@ -18,3 +26,16 @@ _DECLARED = (
     Measure("org.special_category_helpers", "特殊类别党员帮扶", "Helpers for special-category members", ("org",)),
 )  # fmt: skip
 METRICS: dict[str, Measure] = {m.name: m for m in _DECLARED}
+
+
+async def measure(
+    gateway: GatewayClient,
+    indicators: Sequence[Mapping[str, Any]],
+    communities: Sequence[str],
+    as_of: dt.date,
+) -> dict[str, dict[str, Measured]]:
+    """Each community's computed indicators (rows with `measured == "computed"`), by code.
+
+    Not written yet: every computed indicator is unmeasured (earns nothing).
+    """
+    return {code: {} for code in communities}

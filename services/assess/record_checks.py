@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.assess.measures import Measure, NoParams
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from services.assess.scoring import Measured
 
 FACILITIES = ("office", "meeting_room", "activity_room", "disclosure_board", "publicity_board")
 # plan (四): the five basic work systems.
@@ -59,3 +66,17 @@ _DECLARED = (
     Measure("activities", "“双创双争”活动", "双创双争 activities", params=ActivitiesParams),
 )
 RECORD_CHECKS: dict[str, Measure] = {m.name: m for m in _DECLARED}
+
+
+async def check(
+    conn: AsyncConnection,
+    indicators: Sequence[Mapping[str, Any]],
+    communities: Sequence[str],
+    year: int,
+    as_of: dt.date,
+) -> dict[str, dict[str, Measured]]:
+    """Each community's attested indicators (rows with `measured == "attested"`), by code.
+
+    Not written yet: every attested indicator is unmeasured (earns nothing).
+    """
+    return {code: {} for code in communities}

@@ -14,7 +14,8 @@ from test_sessions import user_command
 
 from gateway.auth.tokens import AccessTokens
 from infra.setup import Prepared
-from services.common.auth import Identity, Role
+from services.common.auth import Identity, Role, service_identity
+from services.common.auth_tokens import InternalTokens
 from stack import Running
 
 LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
@@ -88,3 +89,47 @@ def test_an_unusable_bearer_token_is_401(running: Running, places, kind: str) ->
     code = response.json()["errors"][0]["extensions"]["code"]
     assert code == ("TOKEN_EXPIRED" if kind == "expired" else "TOKEN_INVALID")
     assert "data" not in response.json()
+
+
+def _internal(running: Running, identity: Identity, *, key: str | None = None) -> dict:
+    return InternalTokens(key or running.keys["internal"], issuer="assess").headers(identity)
+
+
+def test_a_service_of_the_suite_reads_through_the_gateway_as_itself(
+    running: Running, places
+) -> None:
+    """Issue 7: assess reads org and grid "through the gateway with a service identity": its
+    signed internal token is accepted at the gateway and reaches the whole tree, read-only."""
+    response = httpx.post(
+        running.gateway,
+        json={"query": PLACES, "variables": {"home": places["home"], "away": places["away"]}},
+        headers=_internal(running, service_identity("assess")),
+        timeout=30,
+    )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    assert body["data"]["home"]["zones"] and body["data"]["away"]["name"]
+
+
+@pytest.mark.parametrize("kind", ["user", "forged", "expired"])
+def test_an_internal_token_other_than_a_services_is_refused_at_the_gateway(
+    running: Running, places, kind: str
+) -> None:
+    """The tokens the gateway sends subgraphs carry users; one presented back at the public
+    door is refused (401), as is a forged or expired service token."""
+    if kind == "user":
+        headers = _internal(running, Identity("t-district", Role.DISTRICT, places["home"][:6]))
+    elif kind == "forged":
+        headers = _internal(running, service_identity("assess"), key="k" * 40)
+    else:
+        old = InternalTokens(running.keys["internal"], issuer="assess", ttl=-120)
+        headers = old.headers(service_identity("assess"))
+    response = httpx.post(
+        running.gateway,
+        json={"query": PLACES, "variables": {"home": places["home"], "away": places["away"]}},
+        headers=headers,
+        timeout=30,
+    )
+    assert response.status_code == 401, response.text
+    code = response.json()["errors"][0]["extensions"]["code"]
+    assert code == ("TOKEN_EXPIRED" if kind == "expired" else "TOKEN_INVALID")

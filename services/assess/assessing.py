@@ -1,0 +1,70 @@
+"""Assess communities under a standard: computed indicators from the graph (through the
+gateway) and attested ones from records, measured side by side, then scored."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.assess import metrics, record_checks
+from services.assess.gateway_client import GatewayClient
+from services.assess.models import indicator, standard
+from services.assess.scoring import Score, score
+
+
+@dataclass(frozen=True)
+class StandardRows:
+    standard: dict[str, Any]
+    indicators: list[dict[str, Any]]
+
+
+async def standard_rows(engine: AsyncEngine, standard_id: str | None) -> StandardRows | None:
+    """A loaded version (the current one when `standard_id` is None) and its indicators."""
+    async with engine.connect() as conn:
+        where = standard.c.is_default if standard_id is None else standard.c.id == standard_id
+        head = (await conn.execute(select(standard).where(where))).mappings().first()
+        if head is None:
+            return None
+        rows = await conn.execute(
+            select(indicator)
+            .where(indicator.c.standard_id == head["id"])
+            .order_by(indicator.c.position)
+        )
+        return StandardRows(dict(head), [dict(r) for r in rows.mappings()])
+
+
+async def assess(
+    engine: AsyncEngine,
+    gateway: GatewayClient,
+    rows: StandardRows,
+    communities: Sequence[str],
+    year: int,
+    as_of: dt.date | None = None,
+) -> dict[str, Score]:
+    """Each community's score under `rows`; raises GatewayUnavailableError when the graph
+    cannot be read (no computed indicator is guessed)."""
+    as_of = as_of or dt.date.today()
+    computed = [r for r in rows.indicators if r["measured"] == "computed"]
+    attested = [r for r in rows.indicators if r["measured"] == "attested"]
+
+    async def records() -> dict[str, dict]:
+        async with engine.connect() as conn:
+            return await record_checks.check(conn, attested, communities, year, as_of)
+
+    from_graph, from_records = await asyncio.gather(
+        metrics.measure(gateway, computed, communities, as_of), records()
+    )
+    return {
+        code: score(
+            rows.standard,
+            rows.indicators,
+            {**from_graph.get(code, {}), **from_records.get(code, {})},
+        )
+        for code in communities
+    }
