@@ -27,14 +27,15 @@ LABEL_KEYS = {
 
 
 def summary_lines(coverage: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
-    """The panel's figures from a `coverage` (or `CommunityCoverage`) result."""
-    gaps = coverage["gapCounts"]
+    """The panel's figures from a `coverage` (or `CommunityCoverage`) result: buildings by
+    the states the map colours them with, so the panel and the map agree."""
+    states = coverage["buildingStates"]
     percent = coverage["percent"]
     shown = "—" if percent is None else f"{percent:.1f}%"
     return [
         (labels["coverage"], f"{shown} ({coverage['covered']}/{coverage['buildings']})"),
-        (labels["gap_members"], str(gaps["buildingWithMembers"])),
-        (labels["gap"], str(gaps["building"])),
-        (labels["orphan"], str(gaps["orphan"])),
+        (labels["gap_members"], str(states["gapWithMembers"])),
+        (labels["gap"], str(states["gap"])),
+        (labels["orphan"], str(states["orphan"])),
         (labels["zone_without_org"], str(coverage["zonesWithoutOrganization"])),
     ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.maps.queries import FIGURES
+
 # PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
 RESULT = """
   changeSet { id number kind }
@@ -28,11 +30,6 @@ RESULT = """
   errors { code message messageEn field rule }
   currentVersion
 """
-
-FIGURES = (
-    "buildings covered percent zonesWithoutOrganization "
-    "gapCounts { buildingWithMembers building orphan }"
-)
 
 STATE_QUERY = f"""
 query PlannerState($code: String!) {{

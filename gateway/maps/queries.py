@@ -4,7 +4,7 @@ from __future__ import annotations
 
 FIGURES = (
     "buildings covered percent zonesWithoutOrganization "
-    "gapCounts { buildingWithMembers building orphan }"
+    "buildingStates { gap gapWithMembers orphan }"
 )
 # Resident members named in a popup; the count says how many there are in all.
 NAMED_RESIDENTS = 10

@@ -64,7 +64,7 @@ def _community_features(
         if not community.get("boundary") or summary is None:
             continue
         percent = summary["percent"] if summary["percent"] is not None else 100.0
-        gaps = summary["gapCounts"]
+        states = summary["buildingStates"]
         link = f"{base}/{community['code']}" + ("?lang=en" if lang == "en" else "")
         name = (
             community["nameEn"] if lang == "en" and community.get("nameEn") else community["name"]
@@ -77,7 +77,7 @@ def _community_features(
                     "code": community["code"],
                     "name": name,
                     "coverage": f"{percent:.1f}% ({summary['covered']}/{summary['buildings']})",
-                    "gaps": gaps["buildingWithMembers"] + gaps["building"] + gaps["orphan"],
+                    "gaps": states["gapWithMembers"] + states["gap"] + states["orphan"],
                     "link": f"<a href='{html.escape(link)}'>{html.escape(labels['open'])}</a>",
                     "colour": _ramp(percent),
                 },

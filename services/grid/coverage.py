@@ -201,6 +201,10 @@ class Figures:
     zones: int = 0
     zones_without_organization: int = 0
     residents: int = 0  # resident Party members of the buildings counted
+    # Buildings by state (as the maps colour them). Unlike gap counts, a branch community's
+    # building in a zone without a group is counted here by its own state, not as the zone.
+    uncovered: int = 0  # GAP
+    uncovered_with_members: int = 0  # GAP_WITH_MEMBERS
     gap_counts: GapCounts = field(default_factory=GapCounts)
 
     def __add__(self, other: Figures) -> Figures:
@@ -443,6 +447,8 @@ def _figures(count: Counter) -> Figures:
         zones=count["zones"],
         zones_without_organization=count[GapKind.ZONE],
         residents=count["residents"],
+        uncovered=count[BuildingState.GAP],
+        uncovered_with_members=count[BuildingState.GAP_WITH_MEMBERS],
         gap_counts=GapCounts(
             building_with_members=count[GapKind.BUILDING_WITH_MEMBERS],
             building=count[GapKind.BUILDING],

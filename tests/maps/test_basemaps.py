@@ -23,7 +23,7 @@ FIGURES = {
     "covered": 1,
     "percent": 100.0,
     "zonesWithoutOrganization": 0,
-    "gapCounts": {"buildingWithMembers": 0, "building": 0, "orphan": 0},
+    "buildingStates": {"gapWithMembers": 0, "gap": 0, "orphan": 0},
 }
 
 

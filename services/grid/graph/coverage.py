@@ -71,6 +71,26 @@ class GapCounts:
         )
 
 
+@strawberry.type(
+    description="Buildings by coverage state, as the maps colour them (a branch community's "
+    "buildings in a zone with no group count by their own state, not under the zone's gap)."
+)
+class BuildingStateCounts:
+    covered: int
+    gap: int
+    gap_with_members: int
+    orphan: int
+
+    @classmethod
+    def from_domain(cls, f: domain.Figures) -> BuildingStateCounts:
+        return cls(
+            covered=f.covered,
+            gap=f.uncovered,
+            gap_with_members=f.uncovered_with_members,
+            orphan=f.orphans,
+        )
+
+
 def _percent(figures: domain.Figures) -> float | None:
     return None if figures.percent is None else round(figures.percent, 2)
 
@@ -89,6 +109,7 @@ class CommunityCoverage:
     zones_without_organization: int
     resident_members: int
     gap_counts: GapCounts
+    building_states: BuildingStateCounts
 
     @strawberry.field
     def community(self) -> Community:
@@ -108,6 +129,7 @@ class CommunityCoverage:
             zones_without_organization=f.zones_without_organization,
             resident_members=f.residents,
             gap_counts=GapCounts.from_domain(f.gap_counts),
+            building_states=BuildingStateCounts.from_domain(f),
         )
 
 
@@ -212,6 +234,10 @@ class Coverage:
     @strawberry.field
     def gap_counts(self) -> GapCounts:
         return GapCounts.from_domain(self.result.figures.gap_counts)
+
+    @strawberry.field
+    def building_states(self) -> BuildingStateCounts:
+        return BuildingStateCounts.from_domain(self.result.figures)
 
     @strawberry.field(description="Per-community figures, by code.")
     def communities(self) -> list[CommunityCoverage]:
