@@ -175,13 +175,18 @@ async def _plan(request: Request, *, dry_run: bool, undo: bool = False) -> Respo
         edit = {"op": "undo"} if undo else json.loads(await request.body() or b"null")
     except ValueError:
         return _error(400, "bad_json", "INVALID")
+    # Fields the route chose for the page (the zone a line cuts, and its version): the page
+    # sends them back with the commit, so a change in between is a conflict, not a silent
+    # cut of the newer shape.
+    resolved: dict[str, Any] = {}
     try:
         query, variables = mutation_for(edit, code)
         if edit["op"] == "split" and "zoneId" not in variables:
             zone = await zone_cut_by(request, identity, code, variables["line"])
             if zone is None:
                 raise BadEditError(*both("no_zone_cut"))
-            variables |= {"zoneId": zone["id"], "expectedVersion": zone["version"]}
+            resolved = {"zoneId": zone["id"], "expectedVersion": zone["version"]}
+            variables |= resolved
     except BadEditError as bad:
         return JSONResponse({"ok": False, "errors": [bad.error()]}, status_code=400)
     body = await _run(request, identity, query, variables | {"dryRun": dry_run})
@@ -191,7 +196,9 @@ async def _plan(request: Request, *, dry_run: bool, undo: bool = False) -> Respo
         errors = _graph_errors(body) or [{"code": "UNAVAILABLE", **unavailable}]
         status = 403 if any(e.get("code") == "FORBIDDEN" for e in errors) else 502
         return JSONResponse({"ok": False, "errors": errors}, status_code=status)
-    return JSONResponse({"ok": not result["errors"], "dryRun": dry_run, "result": result})
+    return JSONResponse(
+        {"ok": not result["errors"], "dryRun": dry_run, "result": result, "resolved": resolved}
+    )
 
 
 async def preview(request: Request) -> Response:

@@ -80,6 +80,12 @@ MUTATIONS = {
         "splitZone(zoneId: $zoneId, line: $line, expectedVersion: $expectedVersion, "
         'newZoneName: $newZoneName, reason: "planner page", dryRun: $dryRun)',
     ),
+    "merge": _document(
+        "PlannerMerge",
+        "$zoneIds: [ID!]!, $expectedVersions: [Int!]!",
+        "mergeZones(zoneIds: $zoneIds, expectedVersions: $expectedVersions, "
+        'reason: "planner page", dryRun: $dryRun)',
+    ),
     "delete": _document(
         "PlannerDelete",
         "$zoneId: ID!, $expectedVersion: Int!",
@@ -106,6 +112,7 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "redraw": {"zoneId": (str,), "boundary": (dict,), "expectedVersion": (int,)},
     "create": {"name": (str,), "boundary": (dict,)},
     "split": {"line": (dict,), "newZoneName": (str,)},
+    "merge": {"zoneIds": (list,), "expectedVersions": (list,)},
     "delete": {"zoneId": (str,), "expectedVersion": (int,)},
     "assign": {},
     "undo": {},
@@ -123,6 +130,15 @@ _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
 }
 
 
+# What the lists' items must be (a wrong one would otherwise fail GraphQL variable coercion
+# and come back untyped).
+_ITEMS: dict[str, tuple[type, ...]] = {
+    "zoneIds": (str,),
+    "buildingIds": (str,),
+    "expectedVersions": (int,),
+}
+
+
 @dataclass(frozen=True)
 class BadEditError(Exception):
     """An edit the page sent that cannot become a mutation: refused before the graph."""
@@ -134,8 +150,14 @@ class BadEditError(Exception):
         return {"code": "INVALID", "message": self.message, "messageEn": self.message_en}
 
 
+def _wrong(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, bool) or not isinstance(value, kinds)
+
+
 def _checked(value: Any, name: str, kinds: tuple[type, ...]) -> Any:
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if _wrong(value, kinds) or (
+        isinstance(value, list) and any(_wrong(v, _ITEMS[name]) for v in value)
+    ):
         raise BadEditError(
             f"字段 {name} 缺失或类型错误", f"Field {name} is missing or of the wrong type"
         )

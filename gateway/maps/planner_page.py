@@ -72,13 +72,17 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <section><h2>{e(t["mode"])}</h2>
 <label><input type="radio" name="planner-mode" value="zones" checked> {e(t["mode_zones"])}</label>
 <label><input type="radio" name="planner-mode" value="groups"> {e(t["mode_groups"])}</label>
+<label><input type="radio" name="planner-mode" value="merge"> {e(t["mode_merge"])}</label>
 <p id="planner-hint" class="hint">{e(t["hint_zones"])}</p>
 <p id="planner-zone-fields"><label>{e(t["new_zone_name"])}
 <input id="planner-zone-name" value="{e(t["new_zone"])}"></label></p>
 <div id="planner-group-fields" hidden><label>{e(t["group"])}
 <select id="planner-group"></select></label>
 <p>{e(t["selected"])}: <b id="planner-selected">0</b></p>
-<button type="button" id="planner-preview">{e(t["preview"])}</button></div></section>
+<button type="button" id="planner-preview">{e(t["preview"])}</button></div>
+<div id="planner-merge-fields" hidden>
+<p>{e(t["merge_selected"])}: <b id="planner-merge-selected">{e(t["none"])}</b></p>
+<button type="button" id="planner-merge-preview">{e(t["merge_preview"])}</button></div></section>
 <div id="planner-message" role="alert" aria-live="polite"></div>
 <section id="planner-diff" hidden></section>
 <p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>

@@ -3,7 +3,8 @@
  * Every edit becomes one pending operation, previewed at once (POST <endpoint>/preview: the
  * grid's planner mutation with dryRun) and shown on the map and in the side panel; Commit
  * sends the same operation (POST <endpoint>/commit), Discard drops it. The drawing stays on
- * the map until it is committed or discarded, whatever goes wrong in between.
+ * the map until it is committed or discarded, whatever goes wrong in between. When the grid
+ * refuses a drawn shape and offers a repaired one, one click previews that shape instead.
  */
 (function () {
   'use strict';
@@ -76,6 +77,7 @@
     var drawings = L.featureGroup().addTo(map);  // new shapes, lines and lassos: kept until discarded
     var marks = L.featureGroup().addTo(map);     // the preview's diff and repaired shapes
     var byId = {}, zoneNames = {}, selected = {};
+    var merging = [];  // zone ids picked for a merge, in click order: the first is kept
     var $ = function (id) { return document.getElementById(id); };
     var P = { ready: false, busy: false, state: null, pending: null, result: null, mode: 'zones' };
     window.__pgMap = map;
@@ -101,7 +103,14 @@
 
     function zoneStyle(zone, i) {
       var c = zone.organization ? ZONE_PALETTE[i % ZONE_PALETTE.length] : NO_ORG_ZONE;
-      return { color: c, fillColor: c, fillOpacity: 0.1, weight: 2, dashArray: zone.organization ? null : '6 4' };
+      var on = merging.indexOf(zone.id) >= 0;
+      return {
+        color: on ? '#0d47a1' : c, fillColor: c, fillOpacity: on ? 0.3 : 0.1, weight: on ? 5 : 2,
+        dashArray: zone.organization || on ? null : '6 4'
+      };
+    }
+    function zoneLayer(id) {
+      return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; })[0];
     }
     function buildingStyle(b) {
       var c = COLOURS[b.coverageState] || '#9e9e9e';
@@ -119,7 +128,8 @@
         zoneNames[zone.id] = zone.name;
         var g = zone.boundary;
         var layer = L.polygon(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2), zoneStyle(zone, i));
-        layer.zone = zone;
+        layer.zone = zone; layer.zoneIndex = i;
+        layer.on('click', function () { pickZone(zone.id); });
         layer.bindTooltip(zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none));
         zones.addLayer(layer);
       });
@@ -160,7 +170,7 @@
         .then(function (r) { return r.json(); })
         .then(function (s) {
           if (!s.ok) { say(t.refused + s.errors.map(msg).join('；'), 'error'); return; }
-          P.state = s; selected = {}; drawState(s);
+          P.state = s; selected = {}; merging = []; drawState(s); showMerging();
         })
         .catch(function () { say(t.unavailable, 'error'); })
         .then(function () { P.busy = false; P.ready = true; buttons(); });
@@ -171,6 +181,22 @@
       if (selected[id]) { delete selected[id]; } else { selected[id] = true; }
       if (byId[id]) { byId[id].setStyle(buildingStyle(byId[id].building)); }
       $('planner-selected').textContent = String(Object.keys(selected).length);
+    }
+
+    // Merge mode: each click on a zone adds it to (or takes it from) the zones to merge.
+    function pickZone(id) {
+      if (P.mode !== 'merge' || P.busy || P.pending) { return; }
+      var at = merging.indexOf(id);
+      if (at >= 0) { merging.splice(at, 1); } else { merging.push(id); }
+      zones.eachLayer(function (l) { if (l.zone) { l.setStyle(zoneStyle(l.zone, l.zoneIndex)); } });
+      showMerging();
+    }
+    function showMerging() {
+      var en = o.lang === 'en';
+      var names = merging.map(function (id, i) {
+        return zoneNames[id] + (i ? '' : (en ? ' (' + t.merge_kept + ')' : '（' + t.merge_kept + '）'));
+      });
+      $('planner-merge-selected').textContent = names.length ? names.join(en ? ', ' : '、') : t.none;
     }
 
     function post(path, body) {
@@ -236,8 +262,33 @@
           }
         });
         box.appendChild(fl);
-        if (findings.some(function (f) { return f.repaired; })) { box.appendChild(el('p', t.repaired, 'hint')); }
+        var offered = findings.filter(function (f) { return f.repaired; })[0];
+        if (offered) {
+          box.appendChild(el('p', t.repaired, 'hint'));
+          var op = P.pending;
+          if (op && (op.boundary || op.area)) {
+            var use = el('button', t.use_repaired); use.type = 'button'; use.id = 'planner-use-repaired';
+            use.addEventListener('click', function () { useRepaired(offered.repaired); });
+            box.appendChild(use);
+          }
+        }
       }
+    }
+
+    // The grid's repaired shape in place of the drawn one (on the map too), previewed again.
+    function useRepaired(shape) {
+      var op = P.pending;
+      if (!op || P.busy) { return Promise.resolve(); }
+      var next = Object.assign({}, op);
+      next[op.boundary ? 'boundary' : 'area'] = shape;
+      var rings = L.GeoJSON.coordsToLatLngs(shape.coordinates, shape.type === 'Polygon' ? 1 : 2);
+      if (op.op === 'redraw') {
+        zoneLayer(op.zoneId).setLatLngs(rings);
+      } else {
+        drawings.clearLayers();
+        drawings.addLayer(L.polygon(rings, { color: '#3388ff', weight: 4, fillOpacity: 0.2 }));
+      }
+      return preview(next);
     }
 
     function refusal(result, errors) {
@@ -255,6 +306,8 @@
       say(t.previewing, '');
       return post('/preview', operation).then(function (answer) {
         P.result = answer;
+        // The zone the route found for a split line, and its version: committed as previewed.
+        if (answer.resolved) { P.pending = Object.assign({}, operation, answer.resolved); }
         if (answer.result) { showDiff(answer.result); }
         if (answer.ok) { say('', ''); } else { refusal(answer.result, (answer.result && answer.result.errors && answer.result.errors.length) ? answer.result.errors : (answer.errors || [])); }
       }, function () {
@@ -285,8 +338,9 @@
     function discard() {
       P.pending = null; P.result = null;
       drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
-      selected = {};
+      selected = {}; merging = [];
       if (P.state) { drawState(P.state); }
+      showMerging();
       say(t.discarded, 'ok'); buttons();
     }
 
@@ -335,8 +389,9 @@
       radio.addEventListener('change', function () {
         P.mode = radio.value;
         $('planner-group-fields').hidden = P.mode !== 'groups';
-        $('planner-zone-fields').hidden = P.mode === 'groups';
-        $('planner-hint').textContent = P.mode === 'groups' ? t.hint_groups : t.hint_zones;
+        $('planner-zone-fields').hidden = P.mode !== 'zones';
+        $('planner-merge-fields').hidden = P.mode !== 'merge';
+        $('planner-hint').textContent = t['hint_' + P.mode];
       });
     });
     $('planner-preview').addEventListener('click', function () {
@@ -348,12 +403,20 @@
         expectedVersions: ids.map(function (id) { return byId[id].building.version; })
       });
     });
+    $('planner-merge-preview').addEventListener('click', function () {
+      if (P.pending) { say(t.one_edit, 'error'); return; }
+      if (merging.length < 2) { say(t.merge_two, 'error'); return; }
+      preview({
+        op: 'merge', zoneIds: merging.slice(),
+        expectedVersions: merging.map(function (id) { return zoneLayer(id).zone.version; })
+      });
+    });
     $('planner-commit').addEventListener('click', commit);
     $('planner-discard').addEventListener('click', discard);
     $('planner-undo').addEventListener('click', undo);
 
     P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
-    P.zoneLayer = function (id) { return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; })[0]; };
+    P.zoneLayer = zoneLayer; P.useRepaired = useRepaired;
     P.buildingLayer = function (id) { return byId[id]; };
     P.drawings = drawings;
     load();
