@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
 from services.common.pagination import Page, fetch_page
-from services.grid.assignments import check_restorable
 from services.grid.models import change_set
 from services.grid.org_client import OrgClient
 from services.grid.validation import PlanRefusedError
@@ -352,6 +351,9 @@ def undo_latest(community_code: str, org: OrgClient) -> Any:
         target = await _latest_target(conn, community_code)
         items = await items_of(conn, target["id"])
         await _check_unchanged(conn, community_code, items)
+        # Imported here: assignments builds on planning, which records through this module.
+        from services.grid.assignments import check_restorable
+
         await check_restorable(org, community_code, *_restored_organizations(items))
         zones = [i for i in items if i["entity"] == "zone"]
         buildings = [i for i in items if i["entity"] == "building"]

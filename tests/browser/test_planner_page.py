@@ -24,10 +24,6 @@ from shapely.ops import split
 from gateway.maps.labels import labels_for
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo, Zone
 from services.common.auth import Identity, Role
-
-# history first: grid's modules import each other in a cycle (planning -> history ->
-# assignments -> planning) that only this entry point resolves.
-from services.grid import history as _grid_history  # noqa: F401
 from services.grid.redraw import MERGE_GAP
 from stack import Running
 
