@@ -36,6 +36,7 @@ from gateway.http import (
 )
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
+from gateway.reports_proxy import ROUTES as REPORT_ROUTES
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
 from gateway.tiles_proxy import ROUTES as TILE_ROUTES
@@ -127,6 +128,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *MAP_ROUTES,
             *PLANNER_ROUTES,
             *TILE_ROUTES,
+            *REPORT_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,

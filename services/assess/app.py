@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from starlette.applications import Starlette
 
 from services.assess.gateway_client import GatewayClient
+from services.assess.report_download import ROUTES as REPORT_ROUTES
 from services.assess.schema import QUERIES, schema
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
@@ -33,5 +34,10 @@ def create_app(settings: AssessSettings | None = None) -> Starlette:
             yield {"gateway": GatewayClient(settings.gateway_url, client)}
 
     return create_subgraph_app(
-        name="assess", schema=schema, settings=settings, queries=QUERIES, resources=resources
+        name="assess",
+        schema=schema,
+        settings=settings,
+        queries=QUERIES,
+        resources=resources,
+        routes=REPORT_ROUTES,  # /reports/{code}/{YYYY-MM}.xlsx
     )
