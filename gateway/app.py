@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import ROUTES as LOGIN_ROUTES
+from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.http import (
@@ -129,6 +130,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *PLANNER_ROUTES,
             *TILE_ROUTES,
             *REPORT_ROUTES,
+            *FILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,

@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from starlette.applications import Starlette
 
+from services.assess.evidence import DEFAULT_MAX_BYTES
+from services.assess.evidence_routes import evidence_routes
 from services.assess.gateway_client import GatewayClient
 from services.assess.report_download import ROUTES as REPORT_ROUTES
 from services.assess.schema import QUERIES, schema
@@ -23,6 +26,8 @@ class AssessSettings(ServiceSettings):
     # The gateway: computed indicators read org and grid through it, as the service itself.
     gateway_url: str = "http://127.0.0.1:4000/graphql"
     gateway_timeout: float = 30.0  # a whole district's facts in one read
+    # Evidence files (issue 7: "size and type limits"): the largest upload, in bytes.
+    evidence_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
 
 
 def create_app(settings: AssessSettings | None = None) -> Starlette:
@@ -39,5 +44,6 @@ def create_app(settings: AssessSettings | None = None) -> Starlette:
         settings=settings,
         queries=QUERIES,
         resources=resources,
-        routes=REPORT_ROUTES,  # /reports/{code}/{YYYY-MM}.xlsx
+        # /reports/{code}/{YYYY-MM}.xlsx and /evidence, behind the same guard as /graphql
+        routes=[*REPORT_ROUTES, *evidence_routes(settings.evidence_max_bytes)],
     )

@@ -1,0 +1,163 @@
+"""Evidence files through the one public door: `/files/evidence` is passed to assess.
+
+Files are too large for GraphQL bodies, so they travel as plain HTTP (like `/tiles`, see
+tiles_proxy.py): the gateway authenticates the caller (a bearer token, or the pages' sign-in
+cookie), caps the body, and forwards to assess's guarded `/evidence` with the caller's
+internal token. Assess decides everything else (role, scope, type by content, storage).
+
+    POST /files/evidence?community=<12-digit code>&name=<shown name>   body: the file's bytes
+        -> 201 {"evidence": {"id", "name", "mediaType", "size", "sha256", ...}} or
+           {"errors": [{"code", "message", "messageEn", "field"}]} with 401/403/413/415/...
+    GET /files/evidence/<id> -> the file, as an attachment of its detected type
+
+The body is the raw file, never a form: browsers let any site post forms (multipart,
+urlencoded, text/plain) with the user's cookie, so those content types are refused (415) and a
+cross-site upload is impossible without a CORS preflight this gateway never grants.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import httpx
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.auth.web import page_identity
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
+# Response headers worth passing back; everything else stays between gateway and assess.
+_PASSED = (
+    "content-type",
+    "content-disposition",
+    "content-security-policy",
+    "cache-control",
+    "etag",
+)
+
+
+class FileSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_GATEWAY_", extra="ignore")
+    # The door's cap on an upload; assess applies its own limit (the same by default).
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+
+@functools.cache
+def _settings() -> FileSettings:
+    return FileSettings()
+
+
+def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"code": code, "message": zh, "messageEn": en, "field": None}]},
+        status_code=status,
+        headers={"x-content-type-options": "nosniff"},
+    )
+
+
+def _assess_base(request: Request) -> str | None:
+    url = request.app.state.gateway.transport.urls.get("assess")
+    return url.removesuffix("/graphql") if url else None
+
+
+def _signed(request: Request) -> dict[str, str] | None:
+    """The caller's internal token for assess; None when nobody is signed in."""
+    identity = page_identity(request)
+    if identity.anonymous:
+        return None
+    auth = request.app.state.auth
+    with auth.serving(identity):
+        return auth.subgraph_headers()
+
+
+def _unauthenticated() -> JSONResponse:
+    return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
+
+
+async def _capped_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is larger than `limit` (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def upload(request: Request) -> Response:
+    headers = _signed(request)
+    if headers is None:
+        return _unauthenticated()
+    declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared_type in _FORM_TYPES:
+        return _problem(
+            415,
+            "INVALID",
+            "请直接以文件内容作为请求体上传（不接受表单）",
+            "Send the file's bytes as the body (e.g. application/octet-stream), not a form",
+        )
+    limit = _settings().max_upload_bytes
+    body = await _capped_body(request, limit)
+    if body is None:
+        return _problem(
+            413,
+            "INVALID",
+            f"文件过大：不能超过{limit // (1024 * 1024)}MB",
+            f"The file is too large: at most {limit} bytes",
+        )
+    base = _assess_base(request)
+    if base is None:
+        return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
+    gateway = request.app.state.gateway
+    try:
+        answer = await gateway.transport.client.post(
+            f"{base}/evidence",
+            params={k: v for k, v in request.query_params.items() if k in ("community", "name")},
+            content=body,
+            headers={**headers, "content-type": "application/octet-stream"},
+            timeout=gateway.transport.fetch_timeout,
+        )
+    except httpx.HTTPError:
+        # No subgraph address or exception text goes back to the client.
+        return _problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
+    return Response(
+        answer.content,
+        status_code=answer.status_code,
+        media_type="application/json",
+        headers={"x-content-type-options": "nosniff"},
+    )
+
+
+async def download(request: Request) -> Response:
+    headers = _signed(request)
+    if headers is None:
+        return _unauthenticated()
+    base = _assess_base(request)
+    if base is None:
+        return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
+    gateway = request.app.state.gateway
+    try:
+        answer = await gateway.transport.client.get(
+            f"{base}/evidence/{request.path_params['id']}",
+            headers=headers,
+            timeout=gateway.transport.fetch_timeout,
+        )
+    except httpx.HTTPError:
+        return _problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
+    passed = {k: v for k, v in answer.headers.items() if k.lower() in _PASSED}
+    # Whatever assess said, a browser must never sniff or render what it saves.
+    passed["x-content-type-options"] = "nosniff"
+    return Response(answer.content, status_code=answer.status_code, headers=passed)
+
+
+ROUTES = [
+    Route("/files/evidence", upload, methods=["POST"]),
+    Route("/files/evidence/{id:uuid}", download, methods=["GET"]),
+]
