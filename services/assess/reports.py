@@ -33,6 +33,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.assess import grading
 from services.assess.assessing import assess, standard_rows
 from services.assess.gateway_client import GatewayClient, GatewayUnavailableError
 from services.assess.report_tables import monthly_report, monthly_report_row
@@ -178,19 +179,6 @@ async def read_street(gateway: GatewayClient, code: str) -> StreetFacts | None:
 
 
 # --- The determined grade (grading workflow) -------------------------------------------------
-
-
-async def determined_grade(
-    conn: AsyncConnection, community_code: str, year: int
-) -> dict[str, Any] | None:
-    """ADAPTER — the grade the street office determined (认定) for the community and year,
-    as a grade band {"id", "name", "name_en"}; None while there is none.
-
-    Returns None for now: the grading workflow (services/assess/grading.py, issue 7 item 4)
-    is written in parallel; the lead wires this to it when it lands. Until then every report
-    shows the computed grade, marked 测算（未认定）.
-    """
-    return None
 
 
 # --- Snapshot and changes (pure) -------------------------------------------------------------
@@ -368,7 +356,7 @@ async def _store(
     before = {r["community_code"]: r for r in previous.rows} if previous else {}
     new_rows = []
     for position, (code, name) in enumerate(facts.communities, start=1):
-        determined = await determined_grade(conn, code, month.year)
+        determined = await grading.determined_grade(conn, code, month.year)
         row = snapshot_row(
             position, code, name, scores[code], facts.coverage.get(code, Coverage()), determined
         )

@@ -79,7 +79,8 @@ def _assert_matches(report: dict, want: Expected) -> None:
         score, cover = want.scores[row["code"]], want.coverage[row["code"]]
         assert row["position"] == position
         assert row["score"] == pytest.approx(score.score)
-        # No grade is determined yet (the grading workflow adapter): the computed one, marked.
+        # No grade is determined for these months' year: the computed one, marked (the e2e
+        # cycle test shows a determined grade in a report).
         assert row["grade"]["id"] == score.grade["id"]
         assert row["grade"]["determined"] is False
         assert row["grade"]["label"] == f"{score.grade['name']}（测算·未认定）"
