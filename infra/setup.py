@@ -26,6 +26,7 @@ from infra.demo import load as demo_load
 from infra.demo.users import PASSWORD_FILE, ensure_demo_users
 from infra.kept_secrets import kept_secret
 from infra.settings import AUTH_SCHEMA, SERVICES, SuiteSettings
+from services.assess.commendations import install_default_criteria
 from services.assess.standard import ensure_default_standard
 from services.common.migrations import upgrade
 
@@ -108,6 +109,7 @@ def prepare_and_migrate(db: Database, *, what: str) -> None:
     try:
         with engine.begin() as conn:
             ensure_default_standard(conn)
+            install_default_criteria(conn)
     finally:
         engine.dispose()
 
