@@ -35,6 +35,7 @@ from gateway.http import (
     render,
     wants_html,
 )
+from gateway.maps.basemaps import basemap_settings
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
 from gateway.reports_proxy import ROUTES as REPORT_ROUTES
@@ -56,6 +57,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """Build the gateway app; settings come from the environment unless given."""
     settings = settings or GatewaySettings()
     auth = GatewayAuth.from_env()
+    # Base-map settings are checked now: a wrong one (Tianditu without its key) stops the
+    # gateway at start with the reason, not every map page later with a 500.
+    basemap_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_pages import Visit
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from gateway.auth.tokens import AccessTokens
 from gateway.auth.web import COOKIE
@@ -47,13 +47,20 @@ def screenshots(suite_settings: SuiteSettings) -> Path:
 @pytest.fixture
 def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
     """`visit(path, identity=DISTRICT)`: a fresh signed-in page at `path` on the gateway
-    (identity None: nobody signed in)."""
+    (identity None: nobody signed in). `gateway`: another gateway process's GraphQL URL
+    (the session's by default); `before(page)` runs before the page opens (routes, say)."""
     contexts = []
-    base = running.gateway.removesuffix("/graphql")
 
     def open_page(
-        path: str, identity: Identity | None = DISTRICT, *, width: int = 1200, height: int = 800
+        path: str,
+        identity: Identity | None = DISTRICT,
+        *,
+        width: int = 1200,
+        height: int = 800,
+        gateway: str | None = None,
+        before: Callable[[Page], None] | None = None,
     ) -> Visit:
+        base = (gateway or running.gateway).removesuffix("/graphql")
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         if identity is not None:
@@ -66,6 +73,8 @@ def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
         page.on("request", lambda request: seen.requests.append(request.url))
         page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
         page.on("pageerror", lambda error: seen.errors.append(str(error)))
+        if before is not None:
+            before(page)
         page.goto(base + path, wait_until="networkidle")
         return seen
 

@@ -13,7 +13,8 @@ import shapely
 from folium.plugins import VectorGridProtobuf
 from pydantic import ValidationError
 
-from gateway.maps.basemaps import BasemapSettings, offset_grid
+from gateway.app import create_app
+from gateway.maps.basemaps import BasemapSettings, basemap_settings, offset_grid
 from gateway.maps.render import community_map
 from gateway.maps.tiled import region_map
 from infra.demo.model import Demo
@@ -106,6 +107,21 @@ def test_bad_base_map_settings_are_refused() -> None:
         BasemapSettings(kind="tianditu")
     with pytest.raises(ValidationError):
         BasemapSettings(kind="bing")  # type: ignore[arg-type]
+
+
+def test_the_gateway_refuses_to_start_with_bad_base_map_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Tianditu base map without its key stops the gateway when it is built, naming the
+    setting, instead of serving every map page as a 500 later."""
+    monkeypatch.setenv("PARTYGRID_GATEWAY_BASEMAP_KIND", "tianditu")
+    monkeypatch.delenv("PARTYGRID_GATEWAY_BASEMAP_TIANDITU_KEY", raising=False)
+    basemap_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationError, match="TIANDITU_KEY"):
+            create_app()
+    finally:
+        basemap_settings.cache_clear()
 
 
 def test_tianditu_with_a_key_and_labels_in_the_pages_language(demo: Demo) -> None:
