@@ -1,4 +1,11 @@
-"""Computed indicators: measures of the live graph, read through the gateway."""
+"""Computed indicators: measures of the live graph, read through the gateway.
+
+`measure` reads every community asked in one gateway request (`metric_reads`), as assess
+itself (the service identity: the whole tree, read only), then applies each indicator's
+measure to each community (`metric_org`, `metric_grid`). Nothing is read from another
+service's tables, and nothing is guessed: GatewayUnavailableError propagates. A community
+a service does not know is unmeasured for that service's indicators (value None).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +43,10 @@ async def measure(
 ) -> dict[str, dict[str, Measured]]:
     """Each community's computed indicators (rows with `measured == "computed"`), by code.
 
-    Not written yet: every computed indicator is unmeasured (earns nothing).
-    """
-    return {code: {} for code in communities}
+    One gateway request for all communities; only the services the indicators need are
+    asked. `as_of` dates ages and Party standing (the rows are read as they are now)."""
+    # Imported here: `standard` imports METRICS, and the measures import `scoring`, which
+    # imports `standard`.
+    from services.assess.metric_run import measure_all
+
+    return await measure_all(gateway, indicators, communities, as_of)

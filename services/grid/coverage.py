@@ -205,6 +205,10 @@ class Figures:
     # building in a zone without a group is counted here by its own state, not as the zone.
     uncovered: int = 0  # GAP
     uncovered_with_members: int = 0  # GAP_WITH_MEMBERS
+    # Buildings with a resident Party member, and of them the covered ones (plan 二 "党小组建到
+    # 楼栋": the share an assessment grades; orphans count as not covered).
+    member_buildings: int = 0
+    member_buildings_covered: int = 0
     gap_counts: GapCounts = field(default_factory=GapCounts)
 
     def __add__(self, other: Figures) -> Figures:
@@ -449,6 +453,8 @@ def _figures(count: Counter) -> Figures:
         residents=count["residents"],
         uncovered=count[BuildingState.GAP],
         uncovered_with_members=count[BuildingState.GAP_WITH_MEMBERS],
+        member_buildings=count["member_buildings"],
+        member_buildings_covered=count["member_buildings_covered"],
         gap_counts=GapCounts(
             building_with_members=count[GapKind.BUILDING_WITH_MEMBERS],
             building=count[GapKind.BUILDING],
@@ -502,6 +508,9 @@ def classify(
         count[state] += 1
         count[kind] += 1
         count["residents"] += r.total
+        if r.total:
+            count["member_buildings"] += 1
+            count["member_buildings_covered"] += state is BuildingState.COVERED
         count[GapKind.NOT_REPORTED_IN] += r.not_reported_in  # members, not buildings
     for z in zones:
         missing = not z.has_organization  # plan 二: 分支部建在片区 / 党小组建在片区

@@ -95,6 +95,7 @@ class SeatFact:
     organization_id: uuid.UUID
     member_id: uuid.UUID
     role: str
+    resident_unit_id: uuid.UUID | None = None  # a part-time member's unit (驻社区单位)
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,11 @@ async def _load_member_records(
     for row in await _rows(conn, seats):
         c = facts[row["community_code"]]
         if row["member_id"] in c.members and c.live(row["organization_id"]):
-            c.seats.append(SeatFact(row["organization_id"], row["member_id"], row["role"]))
+            c.seats.append(
+                SeatFact(
+                    row["organization_id"], row["member_id"], row["role"], row["resident_unit_id"]
+                )
+            )
 
     offices: dict[str, dict[uuid.UUID, set[str]]] = {code: {} for code in codes}
     for row in await _rows(

@@ -63,8 +63,23 @@ def _owing(c: CommunityFacts, duty: str) -> Iterator[tuple[MemberFact, frozenset
         if duties.get(m.id) != duty:
             continue
         kinds = c.post_kinds.get(m.id, frozenset())
-        if (duty == "any" and not kinds) or (duty != "any" and duty not in kinds):
+        if not _holds(duty, kinds):
             yield m, kinds
+
+
+def _holds(duty: str, kinds: frozenset[str]) -> bool:
+    """Whether posts of these kinds answer the duty ("any": some post)."""
+    return bool(kinds) if duty == "any" else duty in kinds
+
+
+def unmet_post_duties(c: CommunityFacts) -> set[uuid.UUID]:
+    """Members owing a post (see `post_duties`) who do not hold it: exactly those the three
+    post rules name (post.held, post.grid_management, post.volunteer)."""
+    return {
+        member_id
+        for member_id, duty in post_duties(c).items()
+        if not _holds(duty, c.post_kinds.get(member_id, frozenset()))
+    }
 
 
 def post_held(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:

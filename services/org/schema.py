@@ -15,6 +15,7 @@ from services.common.documents import document_caches
 from services.common.masking import MaskUnexpectedErrors
 from services.org.graph import (
     core,
+    counts,
     evaluation,
     findings,
     member_changes,
@@ -35,6 +36,7 @@ MODULES = (
     units,
     evaluation,
     residents,
+    counts,
 )
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)

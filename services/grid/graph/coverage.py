@@ -108,6 +108,12 @@ class CommunityCoverage:
     zones: int
     zones_without_organization: int
     resident_members: int
+    member_buildings: int = strawberry.field(
+        description="Buildings with a resident Party member (unknown when org did not answer: 0)."
+    )
+    member_buildings_covered: int = strawberry.field(
+        description="Of them, covered: its own group, or (branch community) its zone's group."
+    )
     gap_counts: GapCounts
     building_states: BuildingStateCounts
 
@@ -128,6 +134,8 @@ class CommunityCoverage:
             zones=f.zones,
             zones_without_organization=f.zones_without_organization,
             resident_members=f.residents,
+            member_buildings=f.member_buildings,
+            member_buildings_covered=f.member_buildings_covered,
             gap_counts=GapCounts.from_domain(f.gap_counts),
             building_states=BuildingStateCounts.from_domain(f),
         )
@@ -230,6 +238,14 @@ class Coverage:
     @strawberry.field(description="Party members living in the buildings counted.")
     def resident_members(self) -> int:
         return self.result.figures.residents
+
+    @strawberry.field(description="Buildings with a resident Party member.")
+    def member_buildings(self) -> int:
+        return self.result.figures.member_buildings
+
+    @strawberry.field(description="Of them, covered (see CommunityCoverage).")
+    def member_buildings_covered(self) -> int:
+        return self.result.figures.member_buildings_covered
 
     @strawberry.field
     def gap_counts(self) -> GapCounts:

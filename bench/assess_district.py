@@ -1,0 +1,131 @@
+"""Time to measure every computed indicator of the whole demo district (issue 7: "the note gives
+the number of indicators and the time to assess the whole district"), as `metrics.measure`
+does it for assess — one request through the gateway as the assess service — against a
+baseline of one trivial gateway query (`{ __typename }`) made the same way, in the same run.
+
+Against a running suite (`./partygrid up`; keys from PARTYGRID_DATA_DIR, default .data):
+    .venv/bin/python bench/assess_district.py http://127.0.0.1:4000/graphql [-n 20]
+Or on a stack of its own (a private cluster in PARTYGRID_DATA_DIR, the demo district, the
+three subgraphs and the gateway on free ports; everything is stopped at the end):
+    PARTYGRID_DATA_DIR=/tmp/bench-data .venv/bin/python bench/assess_district.py --own-stack
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+
+from infra.settings import ROOT, SERVICES, SuiteSettings
+from services.assess import metric_org, metrics
+from services.assess.gateway_client import GatewayClient
+from services.assess.metric_reads import read_graph
+from services.assess.standard import read_standard
+from services.common.auth_tokens import InternalTokens
+
+DISTRICT = "410104"
+AS_OF = dt.date(2020, 5, 15)
+COMMUNITIES = """query ($r: String!) { communities(regionCode: $r) { code } }"""
+
+
+async def p50(fn: Callable[[], Awaitable[object]], n: int) -> float:
+    """Median wall time in ms over n runs, after 3 warm-up runs."""
+    for _ in range(3):
+        await fn()
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+async def run(gateway_url: str, internal_key: str, n: int) -> None:
+    standard = read_standard()
+    rows = [
+        {"code": i.code, "metric": i.metric, "params": i.params, "measured": i.measured}
+        for i in standard.indicators
+        if i.measured == "computed"
+    ]
+    async with httpx.AsyncClient(timeout=60) as client:
+        gateway = GatewayClient(gateway_url, client, InternalTokens(internal_key, issuer="assess"))
+        data = await gateway.query(COMMUNITIES, {"r": DISTRICT})
+        codes = [c["code"] for c in data["communities"]]
+        baseline = await p50(lambda: gateway.query("{ __typename }"), n)
+        rules = metric_org.FINDING_RULES
+        org = await p50(lambda: read_graph(gateway, codes, AS_OF, grid=False, rules=rules), n)
+        grid = await p50(lambda: read_graph(gateway, codes, AS_OF, org=False), n)
+        read = await p50(lambda: read_graph(gateway, codes, AS_OF, rules=rules), n)
+        whole = await p50(lambda: metrics.measure(gateway, rows, codes, AS_OF), n)
+        measured = await metrics.measure(gateway, rows, codes, AS_OF)
+    values = sum(1 for m in measured.values() for x in m.values() if x.value is not None)
+    print(
+        f"standard {standard.key}: {len(standard.indicators)} indicators, {len(rows)} computed; "
+        f"district {DISTRICT}: {len(codes)} communities, {values} measurements (n={n})"
+    )
+    print(f"baseline {{ __typename }} via the gateway: p50 {baseline:.1f} ms")
+    print(f"  org's communityCounts alone: p50 {org:.1f} ms (×{org / baseline:.1f})")
+    print(f"  grid's coverage alone: p50 {grid:.1f} ms (×{grid / baseline:.1f})")
+    print(f"read_graph (the one gateway request): p50 {read:.1f} ms (×{read / baseline:.1f})")
+    print(f"metrics.measure, whole district: p50 {whole:.1f} ms (×{whole / baseline:.1f})")
+
+
+@contextlib.contextmanager
+def own_stack() -> Iterator[tuple[str, str]]:
+    """The demo district in a private cluster and the suite's processes, as the tests start
+    them (tests/conftest.py); yields the gateway URL and the internal token key."""
+    from infra.locking import RunLock
+    from infra.setup import database, token_keys
+    from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+
+    data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
+    settings = SuiteSettings(data_dir=data_dir)
+    with RunLock(settings.data_dir), database(settings) as prepared:
+        keys = token_keys(settings)
+        supervisor = Supervisor("127.0.0.1", Path(tempfile.mkdtemp(prefix="assess-bench-")))
+        try:
+            ports = {name: free_port() for name in SERVICES}
+            urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+            gateway_port = free_port()
+            gateway = f"http://127.0.0.1:{gateway_port}/graphql"
+            for name, port in ports.items():
+                url = prepared.database.service_urls[name]
+                env = service_env(name, url, port, urls, keys=keys, gateway_url=gateway)
+                supervisor.start(name, port, env)
+            env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
+            env["PARTYGRID_GATEWAY_ACCESS_LOG"] = "off"
+            supervisor.start("gateway", gateway_port, env)
+            supervisor.wait_healthy(60)
+            yield gateway, keys["internal"]
+        finally:
+            supervisor.stop_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("gateway", nargs="?", help="the gateway's GraphQL URL")
+    parser.add_argument("--own-stack", action="store_true", help="start a stack of its own")
+    parser.add_argument("-n", type=int, default=20)
+    args = parser.parse_args()
+    if args.own_stack:
+        with own_stack() as (gateway, key):
+            asyncio.run(run(gateway, key, args.n))
+    elif args.gateway:
+        data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
+        key = (data_dir / "internal-token-key").read_text().strip()
+        asyncio.run(run(args.gateway, key, args.n))
+    else:
+        parser.error("give the gateway's URL or --own-stack")
+
+
+if __name__ == "__main__":
+    main()
