@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from gateway.auth import cli as user_cli
-from infra import grid_cli, supergraph
+from infra import assess_cli, grid_cli, supergraph
 from infra.browser import ensure_chromium
 from infra.database import external_database, role_of
 from infra.errors import SetupError
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
     run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
     grid_cli.add_parsers(commands)
+    assess_cli.add_parsers(commands)
     _add_user_parsers(commands)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
@@ -197,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in grid_cli.COMMANDS:
             return grid_cli.COMMANDS[args.command](args)
+        if args.command in assess_cli.COMMANDS:
+            return assess_cli.COMMANDS[args.command](args)
         if args.command == "user":
             return user(args)
         settings = SuiteSettings()
