@@ -26,11 +26,12 @@ from pathlib import Path
 import httpx
 
 from infra.settings import ROOT, SERVICES, SuiteSettings
-from services.assess import metric_org, metrics
+from services.assess import assessing, metric_org, metrics
 from services.assess.gateway_client import GatewayClient
 from services.assess.metric_reads import read_graph
 from services.assess.standard import read_standard
 from services.common.auth_tokens import InternalTokens
+from services.common.database import make_engine
 
 DISTRICT = "410104"
 AS_OF = dt.date(2020, 5, 15)
@@ -49,7 +50,7 @@ async def p50(fn: Callable[[], Awaitable[object]], n: int) -> float:
     return statistics.median(samples)
 
 
-async def run(gateway_url: str, internal_key: str, n: int) -> None:
+async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | None = None) -> None:
     standard = read_standard()
     rows = [
         {"code": i.code, "metric": i.metric, "params": i.params, "measured": i.measured}
@@ -67,6 +68,17 @@ async def run(gateway_url: str, internal_key: str, n: int) -> None:
         read = await p50(lambda: read_graph(gateway, codes, AS_OF, rules=rules), n)
         whole = await p50(lambda: metrics.measure(gateway, rows, codes, AS_OF), n)
         measured = await metrics.measure(gateway, rows, codes, AS_OF)
+        assessed = None
+        if assess_url:  # all 23 indicators: computed and attested side by side, then scored
+            engine = make_engine(assess_url, pool_size=2)
+            try:
+                graded = await assessing.standard_rows(engine, None)
+                assert graded is not None
+                assessed = await p50(
+                    lambda: assessing.assess(engine, gateway, graded, codes, AS_OF.year, AS_OF), n
+                )
+            finally:
+                await engine.dispose()
     values = sum(1 for m in measured.values() for x in m.values() if x.value is not None)
     print(
         f"standard {standard.key}: {len(standard.indicators)} indicators, {len(rows)} computed; "
@@ -77,12 +89,18 @@ async def run(gateway_url: str, internal_key: str, n: int) -> None:
     print(f"  grid's coverage alone: p50 {grid:.1f} ms (×{grid / baseline:.1f})")
     print(f"read_graph (the one gateway request): p50 {read:.1f} ms (×{read / baseline:.1f})")
     print(f"metrics.measure, whole district: p50 {whole:.1f} ms (×{whole / baseline:.1f})")
+    if assessed is not None:
+        print(
+            f"assessing.assess, whole district ({len(standard.indicators)} indicators, scores "
+            f"and grades): p50 {assessed:.1f} ms (×{assessed / baseline:.1f})"
+        )
 
 
 @contextlib.contextmanager
-def own_stack() -> Iterator[tuple[str, str]]:
+def own_stack() -> Iterator[tuple[str, str, str]]:
     """The demo district in a private cluster and the suite's processes, as the tests start
-    them (tests/conftest.py); yields the gateway URL and the internal token key."""
+    them (tests/conftest.py); yields the gateway URL, the internal token key and assess's
+    database URL (the whole assessment is measured in process against it)."""
     from infra.locking import RunLock
     from infra.setup import database, token_keys
     from infra.supervisor import Supervisor, free_port, gateway_env, service_env
@@ -105,7 +123,7 @@ def own_stack() -> Iterator[tuple[str, str]]:
             env["PARTYGRID_GATEWAY_ACCESS_LOG"] = "off"
             supervisor.start("gateway", gateway_port, env)
             supervisor.wait_healthy(60)
-            yield gateway, keys["internal"]
+            yield gateway, keys["internal"], prepared.database.service_urls["assess"]
         finally:
             supervisor.stop_all()
 
@@ -117,8 +135,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
     if args.own_stack:
-        with own_stack() as (gateway, key):
-            asyncio.run(run(gateway, key, args.n))
+        with own_stack() as (gateway, key, assess_url):
+            asyncio.run(run(gateway, key, args.n, assess_url))
     elif args.gateway:
         data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
         key = (data_dir / "internal-token-key").read_text().strip()
