@@ -9,7 +9,9 @@ draft takes, from the graph and the ratings:
 - excellent members: members chosen in 双争 (plan 三) since the previous 七一 (decided from
   July 1 of the year before to June 30), whatever their management kind;
 and street offices nominate others (e.g. 大党委兼职委员) with a reason. The district publishes
-the list; a published list is locked (no entry added, removed or redrafted).
+the list; a published list is locked (no entry added, removed or redrafted). Like every write
+about a year, a list's year runs from 2000 to the current one (services/assess/dates.py): the
+list of a coming July 1 is drafted once its year has begun.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess import dates
 from services.assess.commendation_facts import Person
 from services.assess.commendation_tables import (
     commendation_entry,
@@ -30,7 +33,7 @@ from services.assess.commendation_tables import (
     five_good,
     star_rating,
 )
-from services.assess.commendations import Criteria, check_year, invalid
+from services.assess.commendations import Criteria, invalid
 from services.common.errors import DomainError, UserErrorCode
 
 CATEGORIES = {
@@ -73,10 +76,10 @@ def _locked(row: Mapping[str, Any]) -> DomainError:
 
 
 async def open_list(
-    conn: AsyncConnection, crit: Criteria, district: str, year: int, by: str
+    conn: AsyncConnection, crit: Criteria, district: str, year: int, by: str, today: dt.date
 ) -> dict:
     """The district's draft list of the year, made if missing; refused once published."""
-    check_year(year)
+    dates.check_year(year, today)
     statement = upsert(commendation_list).values(
         id=uuid.uuid4(), district_code=district, year=year, criteria_id=crit.row["id"],
         state="draft", created_by=by,
@@ -154,11 +157,11 @@ async def computed_entries(
 
 async def redraft(
     conn: AsyncConnection, crit: Criteria, *, district: str, year: int,
-    communities: Sequence[str], chosen: Sequence[Mapping[str, Any]], by: str,
+    communities: Sequence[str], chosen: Sequence[Mapping[str, Any]], by: str, today: dt.date,
 ) -> dict:  # fmt: skip
     """Make or refresh the draft: computed entries are taken again from live data; the street
     offices' nominations stay (a nomination wins over a computed entry of the same person)."""
-    row = await open_list(conn, crit, district, year, by)
+    row = await open_list(conn, crit, district, year, by, today)
     await conn.execute(
         delete(commendation_entry).where(
             commendation_entry.c.list_id == row["id"], commendation_entry.c.source != "nomination"
@@ -179,10 +182,10 @@ async def redraft(
 
 async def nominate(
     conn: AsyncConnection, crit: Criteria, *, year: int, member: Mapping[str, Any],
-    category: str, reason: str, by: str,
+    category: str, reason: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
     """A street office puts a member of its communities on the draft list, with a reason."""
-    check_year(year)
+    dates.check_year(year, today)
     if category not in NOMINABLE:
         raise invalid("街道只能提名优秀党务工作者或优秀共产党员",
                       "A street office nominates excellent Party workers or members", "category")  # fmt: skip
@@ -192,7 +195,7 @@ async def nominate(
     if not reason.strip():
         raise invalid("提名须说明事迹或理由", "A nomination needs a reason", "reason")
     community = member["community"]["code"]
-    row = await open_list(conn, crit, community[:6], year, by)
+    row = await open_list(conn, crit, community[:6], year, by, today)
     person = Person(member["id"], member["name"], member["management"].lower(),
                     any(s["role"] == "PARTTIME_MEMBER" for s in member["committeeSeats"]))  # fmt: skip
     basis = [{"code": "nomination", "zh": f"街道提名：{reason.strip()}",
@@ -256,9 +259,11 @@ async def remove(conn: AsyncConnection, entry_id: uuid.UUID) -> dict:
     return listed
 
 
-async def publish(conn: AsyncConnection, *, district: str, year: int, by: str) -> dict:
+async def publish(
+    conn: AsyncConnection, *, district: str, year: int, by: str, today: dt.date
+) -> dict:
     """The district publishes its list: from now on it is locked."""
-    check_year(year)
+    dates.check_year(year, today)
     row = await list_row(conn, district, year, lock=True)
     if row is None:
         raise DomainError(UserErrorCode.NOT_FOUND, f"{year}年“七一”表彰名单尚未起草",

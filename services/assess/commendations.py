@@ -7,11 +7,13 @@ five-good community Party organizations (五好社区党组织), under versioned
 - Five-good: evaluated per community and year against the five goods; the street office
   nominates a community that meets them all, the district confirms it (or not).
 
-Domain code: callers check role and scope; refusals are DomainErrors, nothing written.
+Domain code: callers check role and scope; refusals are DomainErrors, nothing written. Every
+write names a year from 2000 to the current one (services/assess/dates.py; `today` is given).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.assess import assessing
+from services.assess import assessing, dates
 from services.assess.commendation_criteria import (
     CriteriaData,
     CriteriaError,
@@ -46,7 +48,6 @@ from services.assess.models import indicator, standard
 from services.assess.scoring import Score
 from services.common.errors import DomainError, UserErrorCode
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 FIVE_GOOD_STAGES = {
     "nominated": ("已提名", "nominated"),
     "confirmed": ("已确认", "confirmed"),
@@ -56,15 +57,6 @@ FIVE_GOOD_STAGES = {
 
 def invalid(zh: str, en: str, field: str) -> DomainError:
     return DomainError(UserErrorCode.INVALID, zh, en, [field])
-
-
-def check_year(year: int) -> None:
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise invalid(
-            f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间",
-            f"The year is {FIRST_YEAR}-{LAST_YEAR}",
-            "year",
-        )
 
 
 # -- criteria versions ----------------------------------------------------------------------
@@ -301,10 +293,10 @@ def board(
 
 async def attest(
     conn: AsyncConnection, data: CriteriaData, *, unit: Mapping[str, Any], year: int,
-    criterion: str, note: str, by: str,
+    criterion: str, note: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
     """Record (or restate) the street office's attestation of a criterion for a unit."""
-    check_year(year)
+    dates.check_year(year, today)
     known = {c.code: c for c in data.stars.criteria}
     if criterion not in known or not known[criterion].attested:
         attested = ", ".join(c for c, v in known.items() if v.attested)
@@ -328,11 +320,11 @@ async def attest(
 
 async def award(
     conn: AsyncConnection, crit: Criteria, computed: UnitStars, *, year: int, stars: int,
-    reason: str, by: str,
+    reason: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
     """plan (五): 星级模范 — the street office awards a unit its stars for a year. Stars other
     than the computed ones need a reason; a later award of the same year replaces it."""
-    check_year(year)
+    dates.check_year(year, today)
     top = crit.data.max_stars
     if not 0 <= stars <= top:
         raise invalid(f"星级应在0至{top}之间", f"Stars are from 0 to {top}", "stars")
@@ -469,11 +461,11 @@ def goods_json(goods: Sequence[GoodResult]) -> list[dict]:
 
 async def nominate_five_good(
     conn: AsyncConnection, crit: Criteria, graph: CommunityGraph, goods: Sequence[GoodResult], *,
-    year: int, note: str, by: str,
+    year: int, note: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
     """The street office nominates a community that meets all five goods (plan 五: 争创"五好"
     社区党组织); a nomination not yet confirmed, or one not confirmed, may be made again."""
-    check_year(year)
+    dates.check_year(year, today)
     unmet = [g for g in goods if not g.met]
     if unmet:
         raise DomainError(
@@ -505,10 +497,11 @@ async def nominate_five_good(
 
 
 async def decide_five_good(
-    conn: AsyncConnection, *, community: str, year: int, confirmed: bool, reason: str, by: str
-) -> dict:
+    conn: AsyncConnection, *, community: str, year: int, confirmed: bool, reason: str, by: str,
+    today: dt.date,
+) -> dict:  # fmt: skip
     """The district confirms a nomination, or not (with a reason)."""
-    check_year(year)
+    dates.check_year(year, today)
     row = await five_good_row(conn, community, year)
     if row is None:
         raise DomainError(

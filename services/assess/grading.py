@@ -18,6 +18,9 @@ States move one way:
 - At each step the computed score (assessing.assess) is stored as a snapshot.
 - At determination every failed indicator becomes an improvement goal (owner, due date,
   open → done).
+- Years and dates (services/assess/dates.py): an assessment's year runs from 2000 to the
+  current one; the survey was held (not in the future) in that year or in January–June of
+  the next; a goal is done on a day not in the future; a due date is a plan and may lie ahead.
 
 Who may take each step is `MAY` (role × step); callers check role and scope before calling here.
 """
@@ -35,6 +38,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess import dates
 from services.assess.grading_tables import (
     assessment,
     grading_snapshot,
@@ -322,8 +326,19 @@ def satisfaction_rate(satisfied: int, basically: int, dissatisfied: int) -> floa
     return (satisfied + basically) / total if total else None
 
 
-def check_survey(counts: Sequence[SurveyInput]) -> None:
+def check_survey(
+    counts: Sequence[SurveyInput], *, held_on: dt.date, year: int, today: dt.date
+) -> None:
+    """The counts (at least one group, each once, none negative, some ratings) and the date:
+    not in the future, and in the assessment's year or the first half of the next — the plan
+    grades by mid-May (分类定级 … 5月中旬以前完成), and a year's grading may be finished early
+    the next year, but not later than June."""
     problems: list[DomainError] = []
+    try:
+        dates.past_date(held_on, "heldOn", today)
+        dates.date_within(held_on, dt.date(year, 1, 1), dt.date(year + 1, 6, 30), "heldOn")
+    except DomainError as wrong:
+        problems.append(wrong)
     if not counts:
         problems.append(
             _invalid(
@@ -560,6 +575,10 @@ async def update_goal(
             )
         else:
             done_on = change.done_on or today
+            try:
+                dates.past_date(done_on, "doneOn", today)  # done is what happened
+            except DomainError as wrong:
+                problems.append(wrong)
             if done_on.year < goal["year"]:
                 problems.append(
                     _invalid(

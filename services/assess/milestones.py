@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess import dates
 from services.assess.milestone_tables import milestone_attestation
 from services.common.errors import DomainError, UserErrorCode
 
@@ -246,7 +247,9 @@ async def attest(
     by: str,
     today: dt.date,
 ) -> dict[str, Any]:
-    """The street office records that an attested milestone was done (again: replaces it)."""
+    """The street office records that an attested milestone was done (again: replaces it):
+    a year from 2000 to the current one, a day in it that is not in the future."""
+    dates.check_year(milestone.year, today)
     if milestone.proof != "attested":
         raise DomainError(
             UserErrorCode.RULE_VIOLATION,
@@ -263,19 +266,23 @@ async def attest(
             ["communityCode"],
             rule="milestone.pilot_only",
         )
-    problems = []
-    if done_on > today:
-        problems.append(
-            ("doneOn", f"完成日期不能晚于今天：{done_on}", f"The date {done_on} is in the future")
-        )
+    problems: list[DomainError] = []
+    try:
+        dates.past_date(done_on, "doneOn", today)
+    except DomainError as wrong:
+        problems.append(wrong)
     if done_on.year != milestone.year:
         problems.append(
-            ("doneOn", f"完成日期应在{milestone.year}年内", f"The date must be in {milestone.year}")
+            _invalid(
+                "doneOn",
+                f"完成日期应在{milestone.year}年内",
+                f"The date must be in {milestone.year}",
+            )
         )
     if not note.strip():
-        problems.append(("note", "请说明完成情况", "A note on what was done is required"))
+        problems.append(_invalid("note", "请说明完成情况", "A note on what was done is required"))
     if problems:
-        first, *more = [DomainError(UserErrorCode.INVALID, zh, en, [f]) for f, zh, en in problems]
+        first, *more = problems
         first.more = more
         raise first
     values = {
@@ -294,6 +301,10 @@ async def attest(
     )
     await conn.execute(statement)
     return values
+
+
+def _invalid(field: str, zh: str, en: str) -> DomainError:
+    return DomainError(UserErrorCode.INVALID, zh, en, [field])
 
 
 async def withdraw(conn: AsyncConnection, milestone: Milestone, community_code: str) -> bool:

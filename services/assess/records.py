@@ -5,8 +5,9 @@ Kinds: funds (党建工作经费) and their uses, the five facilities, the adopt
 activities (双创双争 ...), co-building agreements with resident units (共建协议).
 
 Rules every record obeys (a refusal is a DomainError; nothing is written):
-- dates are not in the future (nor before 1990: a typo, not a record); amounts are >= 0;
-  counts of people are >= 1; texts that say what happened are not blank;
+- dates are not in the future (nor before 1990: a typo, not a record; services/assess/dates.py);
+  a budget year is from 2000 to the next year (funds may be granted in advance); amounts are
+  >= 0; counts of people are >= 1; texts that say what happened are not blank;
 - evidence named by a record is an upload of the same community; the work rule, a work
   system's adoption and an agreement need at least one (they are documents);
 - a fund use names live funds of its community, and the uses of one allocation add up to no
@@ -29,6 +30,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess import dates
 from services.assess import record_vocab as vocab
 from services.assess.record_tables import evidence, record, record_evidence
 from services.common.auth import Role
@@ -37,7 +39,6 @@ from services.common.errors import DomainError, UserErrorCode, not_found
 # Who writes a community's records (plan: the community's secretary keeps them, the street
 # office and the district may too); everyone else reads within scope.
 RECORD_WRITERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY})
-EARLIEST = dt.date(1990, 1, 1)
 NEEDS_EVIDENCE = frozenset({"work_rule", "work_system", "agreement"})
 MAX_TEXT = 500
 MAX_MINUTES = 20_000
@@ -75,19 +76,6 @@ class Entry:
 
 def _invalid(zh: str, en: str, path: list[str]) -> DomainError:
     return DomainError(UserErrorCode.INVALID, zh, en, path)
-
-
-def past_date(value: dt.date, name: str, today: dt.date) -> dt.date:
-    """DOMAIN: a record tells what happened — its date is not in the future."""
-    if value > today:
-        raise _invalid(
-            f"日期不能晚于今天：{value}", f"The date {value} is in the future", ["input", name]
-        )
-    if value < EARLIEST:
-        raise _invalid(
-            f"日期过早：{value}", f"The date {value} is before {EARLIEST}", ["input", name]
-        )
-    return value
 
 
 def amount(value: Decimal | float, name: str) -> Decimal:
@@ -150,12 +138,13 @@ def funds(
     today: dt.date,
 ) -> Entry:
     """plan (一、二): 党建工作经费 — an allocation for a budget year (may be granted the year before)."""
-    if not EARLIEST.year <= year <= today.year + 1:
-        raise _invalid(f"年度不正确：{year}", f"Year {year} is out of range", ["input", "year"])
+    # The one write whose year may be the next: a budget granted in advance (its allocation
+    # date, which happened, is checked like every other date).
+    dates.check_year(year, today, ["input", "year"], latest=today.year + 1)
     return Entry(
         "funds",
         community,
-        past_date(allocated_on, "allocatedOn", today),
+        dates.past_date(allocated_on, ["input", "allocatedOn"], today),
         year,
         amount=amount(value, "amount"),
         details={"source": words(source, "source", ("经费来源", "source"))},
@@ -187,7 +176,7 @@ def facility(
     return Entry(
         "facility",
         community,
-        past_date(since, "since", today),
+        dates.past_date(since, ["input", "since"], today),
         since.year,
         subject=kind,
         details={"floor_area_m2": floor_area, "location": location.strip()[:MAX_TEXT]},
@@ -206,7 +195,7 @@ def work_rule(
     return Entry(
         "work_rule",
         community,
-        past_date(adopted_on, "adoptedOn", today),
+        dates.past_date(adopted_on, ["input", "adoptedOn"], today),
         adopted_on.year,
         details={"title": words(title or vocab.WORK_RULE_TITLE, "title", ("标题", "title"))},
         evidence_ids=tuple(evidence_ids),
@@ -230,7 +219,7 @@ def training(
     return Entry(
         "training",
         community,
-        past_date(held_on, "heldOn", today),
+        dates.past_date(held_on, ["input", "heldOn"], today),
         held_on.year,
         subject=choice(form, vocab.TRAINING_FORMS, "form"),
         details={
@@ -253,7 +242,7 @@ def adoption(
     return Entry(
         "work_system",
         community,
-        past_date(adopted_on, "adoptedOn", today),
+        dates.past_date(adopted_on, ["input", "adoptedOn"], today),
         adopted_on.year,
         subject=choice(system, vocab.WORK_SYSTEMS, "system"),
         evidence_ids=tuple(evidence_ids),
@@ -274,7 +263,7 @@ def sitting(
     return Entry(
         "sitting",
         community,
-        past_date(held_on, "heldOn", today),
+        dates.past_date(held_on, ["input", "heldOn"], today),
         held_on.year,
         subject=choice(system, vocab.WORK_SYSTEMS, "system"),
         details={
@@ -299,7 +288,7 @@ def activity(
     return Entry(
         "activity",
         community,
-        past_date(held_on, "heldOn", today),
+        dates.past_date(held_on, ["input", "heldOn"], today),
         held_on.year,
         subject=choice(kind, vocab.ACTIVITY_KINDS, "kind"),
         details={
@@ -322,7 +311,7 @@ def agreement(
 ) -> Entry:
     """plan (三): 社区党组织与驻社区党组织签订协议 — with a resident unit org knows (its id, checked
     through the graph by the caller; its name then is kept as it was)."""
-    signed_on = past_date(signed_on, "signedOn", today)
+    signed_on = dates.past_date(signed_on, ["input", "signedOn"], today)
     if valid_until is not None and valid_until < signed_on:
         raise _invalid(
             "有效期不能早于签订日期",
@@ -463,7 +452,7 @@ async def fund_use(
     return Entry(
         "fund_use",
         funds_row["community_code"],
-        past_date(spent_on, "spentOn", today),
+        dates.past_date(spent_on, ["input", "spentOn"], today),
         funds_row["year"],
         amount=spent,
         parent_id=funds_row["id"],

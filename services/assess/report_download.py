@@ -12,7 +12,6 @@ role or scope; 404 no such report or district; 503 the graph could not be read (
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
 
 from graphql import GraphQLError
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.assess import report_rollup, report_xlsx, reports
+from services.assess import dates, report_rollup, report_xlsx, reports
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.report_access import require_reader, visible_rows
 from services.common.auth import current_identity, require_scope
@@ -84,7 +83,7 @@ async def _district(request: Request, code: str, month: reports.Month) -> Respon
 async def download(request: Request) -> Response:
     code, month_text = request.path_params["code"], request.path_params["month"]
     try:
-        month = reports.parse_month(month_text, today=dt.date.today())
+        month = reports.parse_month(month_text, today=dates.today())
         if len(code) != 6:
             reports.check_street_code(code, "code")
         elif not (code.isascii() and code.isdigit()):

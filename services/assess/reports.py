@@ -33,7 +33,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.assess import grading
+from services.assess import dates, grading
 from services.assess.assessing import assess, standard_rows
 from services.assess.gateway_client import GatewayClient, GatewayUnavailableError
 from services.assess.report_tables import monthly_report, monthly_report_row
@@ -73,7 +73,7 @@ class Month:
 
 
 def parse_month(text: str, *, today: dt.date) -> Month:
-    """`YYYY-MM`, not after the current month; DomainError INVALID otherwise."""
+    """`YYYY-MM`, from 2000 and not after the current month; DomainError INVALID otherwise."""
     found = _MONTH.match(text or "")
     if found is None:
         raise DomainError(
@@ -83,11 +83,12 @@ def parse_month(text: str, *, today: dt.date) -> Month:
             ["month"],
         )
     month = Month(int(found[1]), int(found[2]))
-    if month > Month.of(today) or month.year < 1949:
+    dates.check_year(month.year, today, "month")  # like every write about a year
+    if month > Month.of(today):
         raise DomainError(
             UserErrorCode.INVALID,
             f"不能为未来的月份填报：{text}",
-            f"The month {text} is in the future (or before any report could exist)",
+            f"The month {text} is in the future",
             ["month"],
         )
     return month

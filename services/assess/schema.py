@@ -2,6 +2,7 @@
 
 Each module there exports QUERY_TYPES and MUTATION_TYPES (merged into Query and Mutation),
 TYPES (entities to register) and LOADERS (batch queries behind per-request DataLoaders).
+Modules of types only (report_types, grading_types) are reached through those and not listed.
 """
 
 from __future__ import annotations
@@ -10,12 +11,32 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from services.assess.graph import commendations, core, grading, milestones, records, reports
+from services.assess.graph import (
+    commendation_lists,
+    commendations,
+    core,
+    five_goods,
+    grading,
+    grading_steps,
+    milestones,
+    records,
+    reports,
+)
 from services.common.columns import SCALARS
 from services.common.documents import document_caches
 from services.common.masking import MaskUnexpectedErrors
 
-MODULES = (core, records, grading, milestones, reports, commendations)
+MODULES = (
+    core,
+    records,
+    grading,
+    grading_steps,
+    milestones,
+    reports,
+    commendations,
+    five_goods,
+    commendation_lists,
+)
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 

@@ -1,6 +1,11 @@
 """The plan's milestones and each community's status in the graph: the schedule of a year,
 statuses per community as of a day, overdue lists per street, and the street office's
-attestations of the milestones no data proves."""
+attestations of the milestones no data proves.
+
+Years: the schedule, the statuses and the overdue lists are a plan view and may be asked of
+any year, a future one too (what is due, and what live data would already prove); an
+attestation or its withdrawal is a write and names a year from 2000 to the current one
+(services/assess/dates.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from services.assess import assessing, grading, milestones
+from services.assess import assessing, dates, grading, milestones
 from services.assess.gateway_client import GatewayUnavailableError
 from services.common.auth import Role, caller, is_region_code, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -155,7 +160,7 @@ async def _statuses(
         snapshots = await grading.snapshots_for(conn, codes, year)
         attested = await milestones.attestations_for(conn, codes, year)
     plan = milestones.schedule(year)
-    today = dt.date.today()
+    today = dates.today()
     live: dict[str, dict] = {}
     if codes and as_of >= today and any(milestones.needs_live(m) for m in plan):
         live = await _live(info, codes, assessed, year, today)
@@ -220,7 +225,7 @@ class MilestoneQueries:
     async def milestone_statuses(
         self, info: Info, region_code: str, year: int, as_of: dt.date | None = None
     ) -> list[CommunityMilestones]:
-        found = await _statuses(info, region_code, year, as_of or dt.date.today())
+        found = await _statuses(info, region_code, year, as_of or dates.today())
         return [
             CommunityMilestones(
                 community_code=c.code,
@@ -239,7 +244,7 @@ class MilestoneQueries:
     async def overdue_milestones(
         self, info: Info, region_code: str, year: int, as_of: dt.date | None = None
     ) -> OverdueMilestones:
-        day = as_of or dt.date.today()
+        day = as_of or dates.today()
         streets: dict[str, StreetOverdue] = {}
         for c, statuses in await _statuses(info, region_code, year, day):
             street = streets.setdefault(
@@ -300,7 +305,7 @@ async def _community_or_refuse(info: Info, community_code: str) -> milestones.Co
 
 
 async def _status_now(info: Info, community_code: str, year: int, milestone_id: str) -> Any:
-    for _, statuses in await _statuses(info, community_code, year, dt.date.today()):
+    for _, statuses in await _statuses(info, community_code, year, dates.today()):
         for s in statuses:
             if s.milestone.id == milestone_id:
                 return MilestoneStatus.of(s)
@@ -327,6 +332,8 @@ class MilestoneMutations:
         require_role(identity, ATTESTERS, what_en="attest a milestone")
 
         async def write(conn: AsyncConnection) -> dict:
+            today = dates.today()
+            dates.check_year(year, today)  # before reading org: a future year is refused as is
             community = await _community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
             return await milestones.attest(
@@ -337,7 +344,7 @@ class MilestoneMutations:
                 done_on=done_on,
                 note=note,
                 by=identity.subject,
-                today=dt.date.today(),
+                today=today,
             )
 
         done, errors = await run_write(info.context["engine"], write)
@@ -353,6 +360,7 @@ class MilestoneMutations:
         require_role(caller(info), ATTESTERS, what_en="withdraw a milestone attestation")
 
         async def write(conn: AsyncConnection) -> bool:
+            dates.check_year(year, dates.today())  # like its attestation
             await _community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
             if not await milestones.withdraw(conn, milestone, community_code):

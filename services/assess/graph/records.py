@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from services.assess import dates, records
 from services.assess import evidence as files
-from services.assess import records
 from services.assess.community_check import community_or_refuse, resident_unit_name
 from services.common.auth import caller, is_region_code, require_role, require_write
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -361,7 +361,7 @@ async def _add(info: Info, community: str, build: Builder) -> AttestedRecordPayl
     async def write(conn: AsyncConnection) -> dict:
         _community(info, community)
         await community_or_refuse(info.context["gateway"], community, ["input", "communityCode"])
-        entry = await build(conn, dt.date.today())
+        entry = await build(conn, dates.today())
         return await records.add(conn, entry, by=identity.subject)
 
     row, errors = await run_write(info.context["engine"], write, records.CONSTRAINT_ERRORS)
@@ -419,7 +419,7 @@ class RecordMutations:
                 input.purpose,
                 input.amount,
                 _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                dt.date.today(),
+                dates.today(),
             )
             return await records.add(conn, entry, by=identity.subject)
 

@@ -21,7 +21,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from services.assess import report_lifecycle, report_rollup, reports
+from services.assess import dates, report_lifecycle, report_rollup, reports
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.report_types import MonthlyReport, MonthlyReportRollup
 from services.assess.report_access import (
@@ -56,10 +56,6 @@ def _district_code(code: str) -> str:
     return code
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
 @strawberry.type
 class ReportQueries:
     @strawberry.field(
@@ -71,7 +67,7 @@ class ReportQueries:
         identity = caller(info)
         try:
             reports.check_street_code(street_code)
-            when = reports.parse_month(month, today=_today())
+            when = reports.parse_month(month, today=dates.today())
         except DomainError as bad:
             raise query_error(bad) from bad
         require_reader(identity, street_code)
@@ -89,7 +85,7 @@ class ReportQueries:
         identity = caller(info)
         try:
             _district_code(district_code)
-            when = reports.parse_month(month, today=_today())
+            when = reports.parse_month(month, today=dates.today())
             if not 1 <= months <= 60:
                 raise DomainError(
                     UserErrorCode.INVALID, "月数应在1到60之间", "months: 1 to 60", ["months"]
@@ -177,7 +173,7 @@ class ReportMutations:
         require_role(identity, REPORT_WRITERS, what_en="generate a monthly report")
         try:
             reports.check_street_code(street_code)
-            when = reports.parse_month(month, today=_today())
+            when = reports.parse_month(month, today=dates.today())
             require_write(identity, REPORT_WRITERS, [street_code], what_en="generate a report")
             report = await reports.generate(
                 info.context["engine"],

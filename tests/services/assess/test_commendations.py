@@ -2,9 +2,10 @@
 as data, star ratings computed from the graph and awarded by the street office, five-good
 organizations nominated and confirmed, the July-1 list drafted, nominated to and published.
 
-Expectations come from org and grid data read in the test through the graph. Ratings and
-five-goods use years nobody else uses (2040+); the July-1 list takes 双争 decided since the
-previous July 1, so its year follows today's date (org refuses future nominations)."""
+Expectations come from org and grid data read in the test through the graph. Every write
+names a year from 2000 to the current one (services/assess/dates.py), so these tests use past
+years nobody else uses, 2021-2025: ratings 2021-2024, five-goods 2025, July-1 lists 2021 (its
+双争 decided in March 2021, since the previous July 1) and 2024."""
 
 from __future__ import annotations
 
@@ -246,7 +247,7 @@ def _expected_stars(running: Running, community: str) -> dict[str, tuple[int, di
 
 def test_computed_stars_follow_the_graph(running: Running, community: str) -> None:
     expected = _expected_stars(running, community)
-    got = gql(running, STAR_RATINGS, {"r": community, "y": 2041})["starRatings"]
+    got = gql(running, STAR_RATINGS, {"r": community, "y": 2021})["starRatings"]
     assert {r["unitId"] for r in got} == set(expected)
     for rating in got:
         stars, met = expected[rating["unitId"]]
@@ -260,7 +261,7 @@ def test_computed_stars_follow_the_graph(running: Running, community: str) -> No
 def test_stars_awarded_with_and_without_a_reason(
     running: Running, prepared: Prepared, community: str
 ) -> None:
-    year = 2042
+    year = 2022
     office = street(community)
     board = gql(running, STAR_RATINGS, {"r": community, "y": year})["starRatings"]
     unit = next(r for r in board if r["computedStars"] >= 1)
@@ -307,7 +308,7 @@ def test_stars_awarded_with_and_without_a_reason(
 def test_an_attested_criterion_counts_once_recorded_with_a_note(
     running: Running, community: str
 ) -> None:
-    year = 2043
+    year = 2023
     office = street(community)
     board = gql(running, STAR_RATINGS, {"r": community, "y": year})["starRatings"]
     unit = next((r for r in board if r["computedStars"] == 4), None)
@@ -319,7 +320,7 @@ def test_an_attested_criterion_counts_once_recorded_with_a_note(
     computed = payload(running, ATTEST, {"u": unit["unitId"], "y": year, "c": "S1", "n": "有"},
                        identity=office)  # fmt: skip
     assert codes(computed) == ["INVALID"] and computed["errors"][0]["field"] == ["criterion"]
-    note = "2043年开展“双创双争”活动12次，有记录"
+    note = f"{year}年开展“双创双争”活动12次，有记录"
     done = payload(running, ATTEST, {"u": unit["unitId"], "y": year, "c": "S5", "n": note},
                    identity=office)  # fmt: skip
     assert done["errors"] == [] and done["attestation"]["note"] == note
@@ -336,7 +337,7 @@ def test_an_attested_criterion_counts_once_recorded_with_a_note(
 
 
 def test_star_roles_and_scope(running: Running, demo: Demo, community: str) -> None:
-    year = 2044
+    year = 2024
     board = gql(running, STAR_RATINGS, {"r": community, "y": year})["starRatings"]
     unit = board[0]["unitId"]
     elsewhere = next(c.code for c in demo.communities if c.code[:9] != community[:9])
@@ -353,6 +354,45 @@ def test_star_roles_and_scope(running: Running, demo: Demo, community: str) -> N
     assert gql(running, STAR_RATINGS, {"r": community, "y": year}, identity=outside) == {
         "starRatings": []
     }
+
+
+# -- years ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["a year to come", "before 2000"])
+def test_writes_of_a_year_not_in_range_are_invalid_and_write_nothing(
+    running: Running, prepared: Prepared, community: str, when: str
+) -> None:
+    """Every write about a year names one from 2000 to the current one (services/assess/
+    dates.py): stars, five-goods and 七一 lists of a year to come have not happened. Reads of
+    such a year stay open (they find nothing stored)."""
+    year = dt.date.today().year + 1 if when == "a year to come" else 1999
+    unit = gql(running, STAR_RATINGS, {"r": community, "y": 2021})["starRatings"][0]["unitId"]
+    member = gql(
+        running,
+        "query ($c: String!) { members(filter: {regionCode: $c}, first: 1) { nodes { id } } }",
+        {"c": community},
+    )["members"]["nodes"][0]["id"]
+    office, district = street(community), DISTRICT
+    cases = [
+        (AWARD, {"u": unit, "y": year, "s": 0, "why": "x"}, office),
+        (ATTEST, {"u": unit, "y": year, "c": "S5", "n": "x"}, office),
+        (NOMINATE_FIVE, {"c": community, "y": year, "k": None}, office),
+        (DECIDE_FIVE, {"c": community, "y": year, "ok": True, "why": ""}, district),
+        (DRAFT, {"r": community[:6], "y": year}, district),
+        (NOMINATE, {"y": year, "m": member, "c": "EXCELLENT_MEMBER", "why": "x"}, office),
+        (PUBLISH, {"r": community[:6], "y": year}, district),
+    ]
+    tables = ("star_rating", "star_attestation", "five_good", "commendation_list",
+              "commendation_entry")  # fmt: skip
+    before = {t: _db_count(prepared, t) for t in tables}
+    for query, variables, who in cases:
+        refused = payload(running, query, variables, identity=who)
+        assert codes(refused) == ["INVALID"], (variables, refused)
+        assert refused["errors"][0]["field"] == ["year"], refused
+        assert refused["errors"][0]["message"] and refused["errors"][0]["messageEn"]
+    assert {t: _db_count(prepared, t) for t in tables} == before
+    assert gql(running, LIST, {"r": community[:6], "y": year})["commendationList"] is None
 
 
 # -- five-good ------------------------------------------------------------------------------
@@ -387,7 +427,7 @@ def _fact_criteria(version: int, part_time_threshold: int) -> str:
 def test_five_good_evaluated_nominated_and_confirmed(
     running: Running, prepared: Prepared, demo: Demo
 ) -> None:
-    year = 2045
+    year = 2025
     # A 社区党委 community: its big committee has part-time members (plan 三).
     code = sorted(o.community_code for o in demo.organizations if o.kind == "community_committee")[
         1
@@ -415,7 +455,7 @@ def test_five_good_evaluated_nominated_and_confirmed(
     assert values["community.co_building_agreements"] == (
         pytest.approx(signed) if signed is not None else None
     )
-    assert values["community.excellent_members"] == 0  # no 双争 in 2045
+    assert values["community.excellent_members"] == 0  # no 双争 in 2025
     assert values["community.committee_core"] == float(
         {"SECRETARY", "FULLTIME_DEPUTY"} <= set(roles)
     )
@@ -445,7 +485,7 @@ def test_five_good_evaluated_nominated_and_confirmed(
     assert done["errors"] == [] and done["evaluation"]["stage"] == "CONFIRMED"
     again = payload(running, DECIDE_FIVE, {"c": code, "y": year, "ok": False, "why": "x"})
     assert codes(again) == ["RULE_VIOLATION"]
-    none = payload(running, DECIDE_FIVE, {"c": code, "y": year + 1, "ok": True, "why": ""})
+    none = payload(running, DECIDE_FIVE, {"c": code, "y": year - 1, "ok": True, "why": ""})
     assert codes(none) == ["NOT_FOUND"]
     listed = gql(
         running,
@@ -482,16 +522,16 @@ CHOSEN = """query ($r: String!, $y: Int!, $after: String) {
     nodes { title decidedOn member { id leftOn } } } }"""
 
 
-def _choose(running: Running, member: str) -> dt.date:
-    """A 双争 evaluation of the member chosen through org's mutations; the decision date."""
-    today = dt.date.today()
-    nominated = payload(running, EVALUATION_STEPS[0],
-                        {"m": member, "y": today.year, "on": str(today - dt.timedelta(days=10))})  # fmt: skip
+def _choose(running: Running, member: str, year: int) -> dt.date:
+    """A 双争 evaluation of the member chosen through org's mutations in March of a year
+    (nominated, publicized a week, decided); the decision date."""
+    nominated = payload(
+        running, EVALUATION_STEPS[0], {"m": member, "y": year, "on": f"{year}-03-01"}
+    )
     evaluation = nominated["evaluation"]["id"]
-    period = {"id": evaluation, "from": str(today - dt.timedelta(days=9)),
-              "until": str(today - dt.timedelta(days=3))}  # fmt: skip
+    period = {"id": evaluation, "from": f"{year}-03-02", "until": f"{year}-03-08"}
     assert payload(running, EVALUATION_STEPS[1], period)["errors"] == []
-    decided = today - dt.timedelta(days=2)
+    decided = dt.date(year, 3, 10)
     chosen = payload(running, EVALUATION_STEPS[2], {"id": evaluation, "on": str(decided)})
     assert chosen["evaluation"]["stage"] == "CHOSEN"
     return decided
@@ -516,7 +556,7 @@ def test_july_first_list_includes_jointly_managed_and_part_time_members(
         "birthDate": "1982-03-01", "education": "BACHELOR", "joinedOn": "2006-07-01",
         "management": "JOINT", "employerUnit": "区税务局",
     }})["member"]  # fmt: skip
-    decided = _choose(running, joint["id"])
+    decided = _choose(running, joint["id"], 2021)
     year = _list_year(decided)
     units = gql(
         running,
@@ -597,7 +637,7 @@ def test_july_first_list_includes_jointly_managed_and_part_time_members(
 
 
 def test_a_draft_entry_is_removed_by_the_district_only(running: Running, demo: Demo) -> None:
-    year = 2046
+    year = 2024
     code = sorted(o.community_code for o in demo.organizations if o.kind == "general_branch")[0]
     member = _paged(running, """query ($c: String!, $after: String) { members(filter:
         {regionCode: $c, management: JOINT}, first: 5, after: $after) {
@@ -612,5 +652,5 @@ def test_a_draft_entry_is_removed_by_the_district_only(running: Running, demo: D
     assert made["entry"]["id"] not in {e["id"] for e in gone["entries"]}
     missing = payload(running, REMOVE, {"e": str(uuid.uuid4())})
     assert codes(missing) == ["NOT_FOUND"]
-    unpublished = payload(running, PUBLISH, {"r": code[:6], "y": year + 10})
+    unpublished = payload(running, PUBLISH, {"r": code[:6], "y": 2023})  # no list of 2023
     assert codes(unpublished) == ["NOT_FOUND"]

@@ -6,6 +6,9 @@ plan 方法步骤（一）: 按照社区党组织自查自评、党员群众民�
 
 Scores come from the indicators' measures, which other work fills in: expectations are read
 from what the API computed (snapshots, gradingPreview), never fixed numbers.
+
+Years 2001-2008 are these tests' own (no other test writes them): a write names no year after
+the current one (services/assess/dates.py), so they lie in the past.
 """
 
 from __future__ import annotations
@@ -41,11 +44,11 @@ from services.assess.standard import DEFAULT_STANDARD_FILE, read_standard
 from services.common.auth import USER_ROLES, Identity, Role
 from stack import DISTRICT, Running
 
-CYCLE_YEAR = 2031
+CYCLE_YEAR = 2001
 # One assessment per state, for the refusals: self_assessment, opinion_survey (no survey yet),
 # opinion_survey (surveyed), determined.
-STATE_YEARS = {"fresh": 2032, "self_assessed": 2033, "surveyed": 2034, "determined": 2035}
-KEPT_YEARS = (2036, 2038)  # opened under a newer standard, and under the old one
+STATE_YEARS = {"fresh": 2002, "self_assessed": 2003, "surveyed": 2004, "determined": 2005}
+KEPT_YEARS = (2006, 2008)  # opened under a newer standard, and under the old one
 YEARS = [CYCLE_YEAR, *STATE_YEARS.values(), *KEPT_YEARS]
 
 
@@ -83,7 +86,8 @@ def _self_assess(running: Running, assessment: dict, who: Identity = DISTRICT) -
 
 
 def _survey(running: Running, assessment: dict, who: Identity = DISTRICT) -> dict:
-    variables = {"id": assessment["id"], "heldOn": "2031-05-08", "counts": SURVEY_COUNTS}
+    held_on = f"{assessment['year']}-05-08"  # plan: 分类定级 … 5月中旬以前
+    variables = {"id": assessment["id"], "heldOn": held_on, "counts": SURVEY_COUNTS}
     payload = mutate(running, SURVEY, variables, who)
     assert payload["errors"] == [], payload
     return payload["assessment"]
@@ -181,14 +185,19 @@ def test_a_full_cycle_for_one_demo_community(
     payload = mutate(
         running,
         SURVEY,
-        {"id": opened["id"], "heldOn": "2031-05-08", "counts": SURVEY_COUNTS, "note": "测评"},
+        {
+            "id": opened["id"],
+            "heldOn": f"{CYCLE_YEAR}-05-08",
+            "counts": SURVEY_COUNTS,
+            "note": "测评",
+        },
         street,
     )
     assert payload["errors"] == [], payload
     surveyed = payload["assessment"]
     assert surveyed["state"] == "OPINION_SURVEY"  # until the grade is determined
     survey = surveyed["survey"]
-    assert (survey["heldOn"], survey["recordedBy"]) == ("2031-05-08", street.subject)
+    assert (survey["heldOn"], survey["recordedBy"]) == (f"{CYCLE_YEAR}-05-08", street.subject)
     for got, given in zip(survey["counts"], SURVEY_COUNTS, strict=True):
         total = given["satisfied"] + given["basicallySatisfied"] + given["dissatisfied"]
         assert got["total"] == total
@@ -246,10 +255,16 @@ def test_a_full_cycle_for_one_demo_community(
     # Goals are edited: the secretary marks one done; the street office gives another a user
     # owner and an earlier due date.
     done = mutate(
-        running, UPDATE_GOAL, {"id": goals[0]["id"], "status": "DONE", "doneOn": "2031-09-01"}, me
+        running,
+        UPDATE_GOAL,
+        {"id": goals[0]["id"], "status": "DONE", "doneOn": f"{CYCLE_YEAR}-09-01"},
+        me,
     )
     assert done["errors"] == [] and done["goal"]["status"] == "DONE", done
-    assert (done["goal"]["doneOn"], done["goal"]["updatedBy"]) == ("2031-09-01", me.subject)
+    assert (done["goal"]["doneOn"], done["goal"]["updatedBy"]) == (
+        f"{CYCLE_YEAR}-09-01",
+        me.subject,
+    )
     reopened = mutate(running, UPDATE_GOAL, {"id": goals[0]["id"], "status": "OPEN"}, me)
     assert codes(reopened) == {"RULE_VIOLATION"} and reopened["goal"] is None  # open → done only
     early = dt.date.fromisoformat(deadline) - dt.timedelta(days=30)
@@ -348,14 +363,18 @@ def _calls(staged: dict[str, dict], community: Community) -> dict[str, tuple[str
     """One well-formed call of each step, on an assessment in the state it needs."""
     goal = staged["determined"]["goals"][0]["id"] if staged["determined"]["goals"] else None
     return {
-        "OPEN": (OPEN, {"code": community.code, "year": 2036}),
+        "OPEN": (OPEN, {"code": community.code, "year": KEPT_YEARS[0]}),
         "SELF_ASSESS": (
             SELF_ASSESS,
             {"id": staged["fresh"]["id"], "scores": full_self_scores(staged["fresh"])},
         ),
         "SURVEY": (
             SURVEY,
-            {"id": staged["self_assessed"]["id"], "heldOn": "2033-05-01", "counts": SURVEY_COUNTS},
+            {
+                "id": staged["self_assessed"]["id"],
+                "heldOn": f"{STATE_YEARS['self_assessed']}-05-01",
+                "counts": SURVEY_COUNTS,
+            },
         ),
         "DETERMINE": (
             DETERMINE,
@@ -407,10 +426,17 @@ def test_steps_out_of_order_are_rule_violations(
     cases = [
         (DETERMINE, {"id": fresh["id"], "grade": grade, "reason": "r"}),  # before self-assessment
         (DETERMINE, {"id": assessed["id"], "grade": grade, "reason": "r"}),  # before the survey
-        (SURVEY, {"id": fresh["id"], "heldOn": "2032-05-01", "counts": SURVEY_COUNTS}),
+        (SURVEY, {"id": fresh["id"], "heldOn": f"{fresh['year']}-05-01", "counts": SURVEY_COUNTS}),
         (SELF_ASSESS, {"id": assessed["id"], "scores": full_self_scores(assessed)}),
         (SELF_ASSESS, {"id": surveyed["id"], "scores": full_self_scores(surveyed)}),
-        (SURVEY, {"id": determined["id"], "heldOn": "2035-05-01", "counts": SURVEY_COUNTS}),
+        (
+            SURVEY,
+            {
+                "id": determined["id"],
+                "heldOn": f"{determined['year']}-05-01",
+                "counts": SURVEY_COUNTS,
+            },
+        ),
         (DETERMINE, {"id": determined["id"], "grade": grade, "reason": "again"}),
     ]
     with rows.unchanged():
@@ -480,11 +506,49 @@ def test_bad_survey_counts_are_invalid(
     assessed = staged["self_assessed"]
     with rows.unchanged():
         payload = mutate(
-            running, SURVEY, {"id": assessed["id"], "heldOn": "2033-05-01", "counts": counts}
+            running,
+            SURVEY,
+            {"id": assessed["id"], "heldOn": f"{assessed['year']}-05-01", "counts": counts},
         )
     assert payload["assessment"] is None
     assert codes(payload) == {"INVALID"}, payload
     assert field in [e["field"] for e in payload["errors"]], payload
+
+
+SURVEY_TIMES = {
+    "not yet held": lambda year: dt.date.today() + dt.timedelta(days=1),
+    "before its year": lambda year: dt.date(year - 1, 12, 31),
+    "after the next June": lambda year: dt.date(year + 1, 7, 1),
+}
+
+
+@pytest.mark.parametrize("when", sorted(SURVEY_TIMES))
+def test_a_survey_out_of_its_time_is_invalid(
+    running: Running, rows: Rows, staged: dict[str, dict], when: str
+) -> None:
+    """The survey happened (not in the future), in the assessment's year or January-June of
+    the next: a year's grading may be finished early the next year (plan: 5月中旬以前)."""
+    assessed = staged["self_assessed"]
+    held_on = SURVEY_TIMES[when](assessed["year"]).isoformat()
+    with rows.unchanged():
+        payload = mutate(
+            running, SURVEY, {"id": assessed["id"], "heldOn": held_on, "counts": SURVEY_COUNTS}
+        )
+    assert payload["assessment"] is None
+    assert codes(payload) == {"INVALID"}, payload
+    assert [e["field"] for e in payload["errors"]] == [["heldOn"]], payload
+    assert payload["errors"][0]["message"] and payload["errors"][0]["messageEn"]
+
+
+def test_a_survey_early_the_next_year_is_taken(running: Running, staged: dict[str, dict]) -> None:
+    """The last day of the window (June 30 of the next year) counts; so does the year's first."""
+    surveyed = staged["surveyed"]
+    for held_on in (f"{surveyed['year'] + 1}-06-30", f"{surveyed['year']}-01-01"):
+        payload = mutate(
+            running, SURVEY, {"id": surveyed["id"], "heldOn": held_on, "counts": SURVEY_COUNTS}
+        )
+        assert payload["errors"] == [], payload
+        assert payload["assessment"]["survey"]["heldOn"] == held_on
 
 
 def test_a_bad_determination_is_invalid(
@@ -501,7 +565,10 @@ def test_a_bad_determination_is_invalid(
             {"grade": grade, "reason": "认定", "ownerUser": "王", "ownerRole": "STREET"},
             ["goalsOwner"],
         ),
-        ({"grade": grade, "reason": "认定", "due": "2020-01-01"}, ["goalsDueOn"]),
+        (
+            {"grade": grade, "reason": "认定", "due": f"{surveyed['year'] - 1}-12-31"},
+            ["goalsDueOn"],
+        ),
     ]
     with rows.unchanged():
         for extra, field in cases:
@@ -516,11 +583,14 @@ def test_bad_openings_and_goal_edits_are_refused(
 ) -> None:
     fresh, determined = staged["fresh"], staged["determined"]
     unknown = DISTRICT.region + "999999"  # in the district's range, no such community
+    year, tomorrow = determined["year"], (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    next_year = dt.date.today().year + 1
     cases = [
         (OPEN, {"code": community.code, "year": fresh["year"]}, "CONFLICT", ["communityCode"]),
-        (OPEN, {"code": unknown, "year": 2036}, "NOT_FOUND", ["communityCode"]),
-        (OPEN, {"code": community.code[:9], "year": 2036}, "INVALID", ["communityCode"]),
+        (OPEN, {"code": unknown, "year": KEPT_YEARS[0]}, "NOT_FOUND", ["communityCode"]),
+        (OPEN, {"code": community.code[:9], "year": KEPT_YEARS[0]}, "INVALID", ["communityCode"]),
         (OPEN, {"code": community.code, "year": 1999}, "INVALID", ["year"]),
+        (OPEN, {"code": community.code, "year": next_year}, "INVALID", ["year"]),  # not yet
         (SELF_ASSESS, {"id": "00000000-0000-0000-0000-000000000000", "scores": []}, "NOT_FOUND", ["assessmentId"]),
         (UPDATE_GOAL, {"id": "00000000-0000-0000-0000-000000000000", "text": "x"}, "NOT_FOUND", ["id"]),
     ]  # fmt: skip
@@ -529,8 +599,11 @@ def test_bad_openings_and_goal_edits_are_refused(
         cases += [
             (UPDATE_GOAL, {"id": goal, "text": "  "}, "INVALID", ["text"]),
             (UPDATE_GOAL, {"id": goal, "ownerUser": "王", "ownerRole": "STREET"}, "INVALID", ["owner"]),
-            (UPDATE_GOAL, {"id": goal, "dueOn": "2020-12-31"}, "INVALID", ["dueOn"]),
-            (UPDATE_GOAL, {"id": goal, "doneOn": "2035-06-01"}, "INVALID", ["doneOn"]),
+            (UPDATE_GOAL, {"id": goal, "dueOn": f"{year - 1}-12-31"}, "INVALID", ["dueOn"]),
+            (UPDATE_GOAL, {"id": goal, "doneOn": f"{year}-06-01"}, "INVALID", ["doneOn"]),
+            (UPDATE_GOAL, {"id": goal, "status": "DONE", "doneOn": f"{year - 1}-12-31"}, "INVALID", ["doneOn"]),
+            # Done is what happened: not tomorrow (a due date, a plan, may lie ahead).
+            (UPDATE_GOAL, {"id": goal, "status": "DONE", "doneOn": tomorrow}, "INVALID", ["doneOn"]),
         ]  # fmt: skip
     with rows.unchanged():
         for query, variables, code, field in cases:
@@ -547,11 +620,13 @@ def test_a_survey_may_be_corrected_until_the_determination(
     surveyed = staged["surveyed"]
     corrected = [dict(SURVEY_COUNTS[0], dissatisfied=SURVEY_COUNTS[0]["dissatisfied"] + 1)]
     payload = mutate(
-        running, SURVEY, {"id": surveyed["id"], "heldOn": "2034-05-02", "counts": corrected}
+        running,
+        SURVEY,
+        {"id": surveyed["id"], "heldOn": f"{surveyed['year']}-05-02", "counts": corrected},
     )
     assert payload["errors"] == [], payload
     survey = payload["assessment"]["survey"]
-    assert survey["heldOn"] == "2034-05-02"
+    assert survey["heldOn"] == f"{surveyed['year']}-05-02"
     assert [(c["respondents"], c["dissatisfied"]) for c in survey["counts"]] == [
         ("MEMBERS", corrected[0]["dissatisfied"])
     ]

@@ -6,9 +6,10 @@ systems in pilot communities by 5-31 and in all communities by 9-30; June exchan
 七一 commendations; typical cases by 9-30; all communities meet 三有四化 by 10-31;
 demonstration communities by year end.
 
-Years of their own: 2012 (past: only dated records count) and 2037 (ahead of today: live
-data counts). Expected statuses are derived from the schedule, org's pilot flags and the
-computed scores the API returns, never fixed.
+Years of their own: 2012 (past: only dated records count; every write goes there, since a
+write names no year after the current one) and 2037 (ahead of today, read only: the schedule
+and statuses are a plan view, and live data counts). Expected statuses are derived from the
+schedule, org's pilot flags and the computed scores the API returns, never fixed.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def _expected(
 
 def test_statuses_follow_the_evidence(running: Running, rows: Rows) -> None:
     """Ahead of today live data proves the computed milestones; a determined assessment
-    proves the grading; before a record's date nothing is done."""
+    proves the grading (on the day it was determined); before a record's date nothing is
+    done."""
     today = dt.date.today()
     street = communities(running)[0].street
     mine = communities(running, street)
@@ -151,20 +153,28 @@ def test_statuses_follow_the_evidence(running: Running, rows: Rows) -> None:
             assert (status["status"], status["doneOn"]) == expected, (c, m["id"], status)
             assert status["how"] and status["howEn"]
 
-    # A full cycle for one community: the grading milestone is done the day it is determined.
+    # A full cycle for one community, in a past year (no write names a later year than the
+    # current one): the grading milestone is done the day it is determined.
     first = mine[0]
-    opened = mutate(running, OPEN, {"code": first.code, "year": AHEAD})["assessment"]
+    opened = mutate(running, OPEN, {"code": first.code, "year": PAST})["assessment"]
     mutate(running, SELF_ASSESS, {"id": opened["id"], "scores": full_self_scores(opened)})
-    mutate(running, SURVEY, {"id": opened["id"], "heldOn": "2037-05-10", "counts": SURVEY_COUNTS})
+    survey = {"id": opened["id"], "heldOn": f"{PAST}-05-10", "counts": SURVEY_COUNTS}
+    assert mutate(running, SURVEY, survey)["errors"] == []
     grade = opened["standard"]["grades"][0]["id"]
     done = mutate(running, DETERMINE, {"id": opened["id"], "grade": grade, "reason": "认定"})
     assert done["errors"] == [], done
-    after = {s["milestone"]["id"]: s for s in _statuses(running, first.code, AHEAD, on)[first.code]["milestones"]}  # fmt: skip
+
+    def statuses_of(on: dt.date) -> dict[str, dict]:
+        found = _statuses(running, first.code, PAST, on)[first.code]["milestones"]
+        return {s["milestone"]["id"]: s for s in found}
+
+    after = statuses_of(today)
     assert (after["grading"]["status"], after["grading"]["doneOn"]) == ("DONE", today.isoformat())
     # Asked as of yesterday: the determination (today) had not happened, nor had the grading
-    # snapshots been taken, and live data proves nothing about the past.
-    before = {s["milestone"]["id"]: s for s in _statuses(running, first.code, AHEAD, today - dt.timedelta(days=1))[first.code]["milestones"]}  # fmt: skip
-    assert all(s["status"] == "PENDING" for s in before.values()), before
+    # snapshots been taken, and live data proves nothing about the past: nothing is done, and
+    # every deadline of that year has passed.
+    before = statuses_of(today - dt.timedelta(days=1))
+    assert all((s["status"], s["doneOn"]) == ("OVERDUE", None) for s in before.values()), before
     # Grading snapshots are dated evidence: one taken ten days ago in which W1-W5 passed
     # proves the five work systems as of five days ago, when live data proves nothing.
     taken = today - dt.timedelta(days=10)
@@ -183,14 +193,13 @@ def test_statuses_follow_the_evidence(running: Running, rows: Rows) -> None:
     passed = {r["indicatorCode"] for r in snap["results"] if r["passed"]} | {
         f"W{n}" for n in range(1, 6)
     }
-    on = today - dt.timedelta(days=5)
-    dated = {s["milestone"]["id"]: s for s in _statuses(running, first.code, AHEAD, on)[first.code]["milestones"]}  # fmt: skip
+    dated = statuses_of(today - dt.timedelta(days=5))
     assert (dated["five_systems_all"]["status"], dated["five_systems_all"]["doneOn"]) == (
         "DONE",
         taken.isoformat(),
     )
-    assert dated["grading"]["status"] == "PENDING"  # determined today, after the as-of day
-    for m in schedule:
+    assert dated["grading"]["status"] == "OVERDUE"  # determined today, after the as-of day
+    for m in _schedule(running, PAST):
         if m["proof"] == "INDICATORS" and _applies(m, first):
             proven = all(code in passed for code in m["indicators"])
             assert (dated[m["id"]]["status"] == "DONE") == proven, dated[m["id"]]
@@ -276,10 +285,13 @@ def test_bad_attestations_are_refused_and_write_nothing(running: Running, rows: 
     everyone = communities(running)
     target = next(c for c in everyone if not c.is_pilot)
     other = next(c for c in everyone if c.street != target.street)
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    today = dt.date.today()
+    tomorrow = today + dt.timedelta(days=1)
     good = {"c": target.code, "y": PAST, "m": "typical_cases", "on": f"{PAST}-09-01", "note": "典型材料"}  # fmt: skip
     cases = [
-        ({"on": tomorrow.isoformat(), "y": tomorrow.year}, "INVALID", ["doneOn"]),
+        ({"on": tomorrow.isoformat(), "y": today.year}, "INVALID", ["doneOn"]),  # not yet done
+        ({"y": today.year + 1}, "INVALID", ["year"]),  # a year to come: its schedule is a plan
+        ({"y": 1999, "on": "1999-09-01"}, "INVALID", ["year"]),
         ({"on": f"{PAST + 1}-01-02"}, "INVALID", ["doneOn"]),
         ({"note": "  "}, "INVALID", ["note"]),
         ({"m": "grading"}, "RULE_VIOLATION", ["milestoneId"]),  # proven by a determination
@@ -301,3 +313,5 @@ def test_bad_attestations_are_refused_and_write_nothing(running: Running, rows: 
             assert forbidden(running, ATTEST, good, who) == "role"
         assert forbidden(running, ATTEST, good, street_user(other.code)) == "scope"
         assert forbidden(running, WITHDRAW, {k: good[k] for k in ("c", "y", "m")}, street_user(other.code)) == "scope"  # fmt: skip
+        later = mutate(running, WITHDRAW, {"c": target.code, "y": today.year + 1, "m": "typical_cases"})  # fmt: skip
+        assert later == {"status": None, "errors": [{"code": "INVALID", "field": ["year"]}]}

@@ -596,6 +596,108 @@ def test_other_bad_records_are_refused(running: Running, codes: list[str], asses
     assert after_upload["record"] == before["record"]
 
 
+def _undated(community: str, funds_id: str, unit_id: str) -> dict[str, tuple[str, dict, str]]:
+    """One write of each kind, well formed but for the date (or year) named last."""
+    future = str(FUTURE)
+    funds = {"communityCode": community, "amount": 1, "source": "区财政"}
+    system = {"communityCode": community, "system": "JOINT_MEETING"}
+    return {
+        "funds allocated": (FUNDS, {**funds, "year": 2012, "allocatedOn": future}, "allocatedOn"),
+        "funds of a year after the next": (
+            FUNDS,
+            {**funds, "year": FUTURE.year + 2, "allocatedOn": "2012-01-01"},
+            "year",
+        ),
+        "funds of a year before 2000": (
+            FUNDS,
+            {**funds, "year": 1999, "allocatedOn": "2012-01-01"},
+            "year",
+        ),
+        "fund use": (
+            FUND_USE,
+            {"fundsId": funds_id, "spentOn": future, "purpose": "购置", "amount": 1},
+            "spentOn",
+        ),
+        "facility": (
+            FACILITY,
+            {"communityCode": community, "facility": "OFFICE", "since": future, "floorArea": 20},
+            "since",
+        ),
+        "work rule": (
+            WORK_RULE,
+            {"communityCode": community, "adoptedOn": future, "evidenceIds": []},
+            "adoptedOn",
+        ),
+        "training": (TRAINING, _training(community, heldOn=future)["input"], "heldOn"),
+        "work system adoption": (
+            ADOPTION,
+            {**system, "adoptedOn": future, "evidenceIds": []},
+            "adoptedOn",
+        ),
+        "sitting": (
+            SITTING,
+            {**system, "heldOn": future, "minutes": "议定事项", "attendeeCount": 3},
+            "heldOn",
+        ),
+        "activity": (
+            ACTIVITY,
+            {
+                "communityCode": community,
+                "kind": "SHUANGCHUANG_SHUANGZHENG",
+                "heldOn": future,
+                "title": "双创双争",
+                "participantCount": 3,
+            },
+            "heldOn",
+        ),
+        "agreement": (
+            AGREEMENT,
+            {
+                "communityCode": community,
+                "residentUnitId": unit_id,
+                "signedOn": future,
+                "evidenceIds": [],
+            },
+            "signedOn",
+        ),
+    }
+
+
+def test_no_kind_of_record_takes_a_future_date(
+    running: Running, codes: list[str], written: Written, assess_url: str
+) -> None:
+    """DOMAIN: a record says what happened, so no kind of record is dated in the future; a
+    budget year runs from 2000 to the next one (funds may be granted in advance). Refused
+    with INVALID on the field, nothing written (services/assess/dates.py)."""
+    units = {
+        code: running.post(
+            running.gateway,
+            "query ($c: String!) { residentUnits(communityCode: $c) { id } }",
+            {"c": code},
+        )["data"]["residentUnits"]
+        for code in codes
+    }
+    community = next(code for code in codes if units[code])
+    funds = written.add(
+        FUNDS,
+        {
+            "communityCode": community,
+            "year": 2012,
+            "amount": 100,
+            "source": "区财政",
+            "allocatedOn": "2012-01-05",
+        },
+    )
+    before = counts(assess_url)
+    cases = _undated(community, funds["id"], units[community][0]["id"])
+    for what, (document, input, field) in cases.items():
+        errors = refused(running, document, {"input": input})
+        assert _codes(errors) == ["INVALID"], (what, errors)
+        assert errors[0]["field"] == ["input", field], (what, errors)
+        assert errors[0]["message"] and errors[0]["messageEn"]
+    assert counts(assess_url) == before
+
+
 def test_writes_need_a_writer_in_scope(running: Running, codes: list[str], assess_url: str) -> None:
     community, other = codes[0], codes[1]
     before = counts(assess_url)

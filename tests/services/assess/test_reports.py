@@ -352,6 +352,8 @@ BAD_GENERATE = [
     ("month without zero", None, "2019-7", "INVALID", ["month"]),
     ("not a month", None, "July", "INVALID", ["month"]),
     ("future month", None, _future_month(), "INVALID", ["month"]),
+    ("a year to come", None, f"{dt.date.today().year + 1}-01", "INVALID", ["month"]),
+    ("before 2000", None, "1999-12", "INVALID", ["month"]),  # services/assess/dates.py
 ]
 
 

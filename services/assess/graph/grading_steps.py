@@ -1,0 +1,275 @@
+"""The steps of the grading workflow in the graph (mutations): open → self-assess → survey →
+determine, each storing the computed score beside it, and edits of the improvement goals the
+gaps become. Types: graph/grading_types.py; reads: graph/grading.py.
+
+Domain rules live in services/assess/grading.py; here: who the caller is, scope, and the
+reads of the graph a step needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.types import Info
+
+from services.assess import assessing, dates, grading, milestones
+from services.assess.gateway_client import GatewayUnavailableError
+from services.assess.graph.grading import parse_id
+from services.assess.graph.grading_types import (
+    Assessment,
+    AssessmentPayload,
+    GoalOwnerRole,
+    GoalStatus,
+    ImprovementGoal,
+    ImprovementGoalPayload,
+    SelfScoreInput,
+    SurveyCountInput,
+    measure_or_refuse,
+)
+from services.common.auth import caller, is_region_code, require_role, require_scope
+from services.common.errors import DomainError, UserErrorCode, not_found, run_write
+
+
+async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
+    rows = await assessing.standard_rows(info.context["engine"], row["standard_id"])
+    if rows is None:  # the foreign key keeps it; guard anyway
+        raise not_found("评价标准", "standard", row["standard_id"], "assessmentId")
+    return rows
+
+
+def _invalid(zh: str, en: str, field: str) -> DomainError:
+    return DomainError(UserErrorCode.INVALID, zh, en, [field])
+
+
+async def _assessment_payload(info: Info, write: Any) -> AssessmentPayload:
+    row, errors = await run_write(info.context["engine"], write, grading.CONSTRAINT_ERRORS)
+    return AssessmentPayload(assessment=Assessment.from_row(row) if row else None, errors=errors)
+
+
+async def _step_row(conn: AsyncConnection, info: Info, assessment_id: strawberry.ID) -> dict:
+    """The assessment a step acts on, locked, in the caller's scope (FORBIDDEN otherwise)."""
+    row = await grading.assessment_or_refuse(conn, parse_id(assessment_id))
+    require_scope(caller(info), row["community_code"])
+    return row
+
+
+def _require(info: Info, step: grading.Step) -> str:
+    identity = caller(info)
+    require_role(identity, grading.MAY[step].roles, what_en=grading.MAY[step].name_en)
+    return identity.subject
+
+
+# -- mutations --------------------------------------------------------------------------------
+
+
+@strawberry.type
+class GradingMutations:
+    @strawberry.mutation(
+        description="Open a community's assessment of a year under the current standard "
+        "(secretary of the community, its street office, or the district)."
+    )
+    async def open_assessment(
+        self, info: Info, community_code: str, year: int
+    ) -> AssessmentPayload:
+        by = _require(info, grading.Step.OPEN)
+
+        async def write(conn: AsyncConnection) -> dict:
+            if not (is_region_code(community_code) and len(community_code) == 12):
+                raise _invalid(
+                    f"社区代码应为12位数字：{community_code}",
+                    f"A community code has 12 digits: {community_code}",
+                    "communityCode",
+                )
+            require_scope(caller(info), community_code)
+            dates.check_year(year, dates.today())
+            try:
+                found = await milestones.communities_in(info.context["gateway"], community_code)
+            except GatewayUnavailableError as exc:
+                raise DomainError(
+                    UserErrorCode.UNAVAILABLE,
+                    "暂时无法读取社区信息，未作更改",
+                    "The community cannot be read now; nothing was changed",
+                ) from exc
+            if not any(c.code == community_code for c in found):
+                raise not_found("社区", "community", community_code, "communityCode")
+            if await grading.assessment_of(conn, community_code, year) is not None:
+                raise grading.CONSTRAINT_ERRORS["assessment_once_a_year"]
+            rows = await assessing.standard_rows(info.context["engine"], None)
+            if rows is None:
+                raise DomainError(
+                    UserErrorCode.NOT_FOUND, "尚无现行评价标准", "No current grading standard"
+                )
+            snapshot = await measure_or_refuse(info, rows, community_code, year)
+            return await grading.open_assessment(
+                conn,
+                community_code=community_code,
+                year=year,
+                standard_id=rows.standard["id"],
+                by=by,
+                snapshot=snapshot,
+            )
+
+        return await _assessment_payload(info, write)
+
+    @strawberry.mutation(
+        description="自查自评: a self-score (0 to the indicator's weight) and note for every "
+        "indicator of the assessment's standard; the assessment moves on to the opinion survey."
+    )
+    async def record_self_assessment(
+        self,
+        info: Info,
+        assessment_id: strawberry.ID,
+        scores: list[SelfScoreInput],
+        note: str = "",
+    ) -> AssessmentPayload:
+        by = _require(info, grading.Step.SELF_ASSESS)
+
+        async def write(conn: AsyncConnection) -> dict:
+            row = await _step_row(conn, info, assessment_id)
+            grading.expect_step(row, grading.Step.SELF_ASSESS)
+            rows = await _standard_of(info, row)
+            given = [grading.SelfScoreInput(s.indicator_code, s.score, s.note) for s in scores]
+            grading.check_self_scores(rows.indicators, given)
+            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
+            return await grading.record_self_assessment(
+                conn, row, given, note=note, by=by, snapshot=snapshot
+            )
+
+        return await _assessment_payload(info, write)
+
+    @strawberry.mutation(
+        description="党员群众民意测评: members' and residents' ratings (street office or "
+        "district); may be recorded again to correct it until the grade is determined."
+    )
+    async def record_opinion_survey(
+        self,
+        info: Info,
+        assessment_id: strawberry.ID,
+        held_on: dt.date,
+        counts: list[SurveyCountInput],
+        note: str = "",
+    ) -> AssessmentPayload:
+        by = _require(info, grading.Step.SURVEY)
+
+        async def write(conn: AsyncConnection) -> dict:
+            row = await _step_row(conn, info, assessment_id)
+            grading.expect_step(row, grading.Step.SURVEY)
+            given = [
+                grading.SurveyInput(
+                    c.respondents.value, c.satisfied, c.basically_satisfied, c.dissatisfied
+                )
+                for c in counts
+            ]
+            grading.check_survey(given, held_on=held_on, year=row["year"], today=dates.today())
+            rows = await _standard_of(info, row)
+            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
+            return await grading.record_survey(
+                conn, row, given, held_on=held_on, note=note, by=by, snapshot=snapshot
+            )
+
+        return await _assessment_payload(info, write)
+
+    @strawberry.mutation(
+        description="办事处党工委认定等级: a grade of the assessment's standard with its reason "
+        "(street office or district), after the self-assessment and the survey. Every "
+        "indicator failing at this moment becomes an improvement goal, due by `goalsDueOn` "
+        "(default: the year's 三有四化 deadline) and owned by `goalsOwnerUser` or "
+        "`goalsOwnerRole` (default: the community secretary)."
+    )
+    async def determine_grade(
+        self,
+        info: Info,
+        assessment_id: strawberry.ID,
+        grade_id: str,
+        reason: str,
+        goals_due_on: dt.date | None = None,
+        goals_owner_user: str | None = None,
+        goals_owner_role: GoalOwnerRole | None = None,
+    ) -> AssessmentPayload:
+        by = _require(info, grading.Step.DETERMINE)
+
+        async def write(conn: AsyncConnection) -> dict:
+            row = await _step_row(conn, info, assessment_id)
+            grading.expect_step(row, grading.Step.DETERMINE)
+            grading.expect_surveyed(row)
+            rows = await _standard_of(info, row)
+            owner = grading.GoalOwner(
+                goals_owner_user,
+                goals_owner_role.value if goals_owner_role else None,
+            )
+            if owner.user is None and owner.role is None:
+                owner = grading.GoalOwner(role=grading.DEFAULT_GOAL_OWNER_ROLE)
+            grading.check_determination(rows.standard, grade_id, reason, owner)
+            due = goals_due_on or _three_haves_deadline(row["year"])
+            if due.year < row["year"]:
+                raise _invalid(
+                    f"完成期限不能早于{row['year']}年",
+                    f"The due date cannot be before {row['year']}",
+                    "goalsDueOn",
+                )
+            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
+            return await grading.determine(
+                conn,
+                row,
+                grade_id=grade_id,
+                reason=reason,
+                by=by,
+                snapshot=snapshot,
+                indicators=rows.indicators,
+                goals_due_on=due,
+                goals_owner=owner,
+            )
+
+        return await _assessment_payload(info, write)
+
+    @strawberry.mutation(
+        description="Edit an improvement goal (text, owner, due date) or mark it done "
+        "(open → done)."
+    )
+    async def update_improvement_goal(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        text: str | None = None,
+        owner_user: str | None = None,
+        owner_role: GoalOwnerRole | None = None,
+        due_on: dt.date | None = None,
+        status: GoalStatus | None = None,
+        done_on: dt.date | None = None,
+    ) -> ImprovementGoalPayload:
+        by = _require(info, grading.Step.EDIT_GOAL)
+
+        async def write(conn: AsyncConnection) -> dict:
+            goal = await grading.goal_or_refuse(conn, parse_id(id))
+            require_scope(caller(info), goal["community_code"])
+            owner = None
+            if owner_user is not None or owner_role is not None:
+                owner = grading.GoalOwner(owner_user, owner_role.value if owner_role else None)
+            change = grading.GoalChange(
+                text=text,
+                owner=owner,
+                due_on=due_on,
+                status=status.value if status else None,
+                done_on=done_on,
+            )
+            return await grading.update_goal(conn, goal, change, by=by, today=dates.today())
+
+        row, errors = await run_write(info.context["engine"], write)
+        return ImprovementGoalPayload(
+            goal=ImprovementGoal.from_row(row) if row else None, errors=errors
+        )
+
+
+def _three_haves_deadline(year: int) -> dt.date:
+    """plan (一): 10月底以前，全区所有社区基本达到“三有四化”要求 — the goals' default deadline."""
+    found = [m for m in milestones.schedule(year) if m.proof == "meets_standard"]
+    return found[0].due if found else dt.date(year, 12, 31)
+
+
+QUERY_TYPES: tuple[type, ...] = ()
+MUTATION_TYPES = (GradingMutations,)
+TYPES: list[type] = []
+LOADERS: dict[str, Any] = {}
