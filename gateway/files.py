@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.web import page_identity
+from gateway.passthrough import signed_headers, subgraph_base
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 # Response headers worth passing back; everything else stays between gateway and assess.
@@ -58,21 +58,6 @@ def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
     )
 
 
-def _assess_base(request: Request) -> str | None:
-    url = request.app.state.gateway.transport.urls.get("assess")
-    return url.removesuffix("/graphql") if url else None
-
-
-def _signed(request: Request) -> dict[str, str] | None:
-    """The caller's internal token for assess; None when nobody is signed in."""
-    identity = page_identity(request)
-    if identity.anonymous:
-        return None
-    auth = request.app.state.auth
-    with auth.serving(identity):
-        return auth.subgraph_headers()
-
-
 def _unauthenticated() -> JSONResponse:
     return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
 
@@ -92,7 +77,7 @@ async def _capped_body(request: Request, limit: int) -> bytes | None:
 
 
 async def upload(request: Request) -> Response:
-    headers = _signed(request)
+    headers = signed_headers(request)
     if headers is None:
         return _unauthenticated()
     declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -112,7 +97,7 @@ async def upload(request: Request) -> Response:
             f"文件过大：不能超过{limit // (1024 * 1024)}MB",
             f"The file is too large: at most {limit} bytes",
         )
-    base = _assess_base(request)
+    base = subgraph_base(request, "assess")
     if base is None:
         return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
     gateway = request.app.state.gateway
@@ -136,10 +121,10 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
-    headers = _signed(request)
+    headers = signed_headers(request)
     if headers is None:
         return _unauthenticated()
-    base = _assess_base(request)
+    base = subgraph_base(request, "assess")
     if base is None:
         return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
     gateway = request.app.state.gateway

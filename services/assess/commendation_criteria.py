@@ -18,23 +18,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.assess.commendation_facts import COMMUNITY_FACTS, UNIT_FACTS
+from services.assess.yaml_documents import DocumentError, parse_document
 
 DEFAULT_CRITERIA_FILE = Path(__file__).resolve().parent / "data" / "commendation_criteria.yaml"
-MAX_DOCUMENT_BYTES = 128 * 1024
 MAX_STARS = 5
 CODE = r"^[A-Z][A-Z0-9]{0,7}$"
 
 
-class CriteriaError(ValueError):
-    """A criteria document that cannot be loaded; `problems` are (path, zh, en) triples."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {en}" for path, _, en in problems))
-        self.problems = problems
+# A criteria document that cannot be loaded; `problems` are (path, zh, en) triples.
+CriteriaError = DocumentError
 
 
 class _Strict(BaseModel):
@@ -172,43 +167,9 @@ class CriteriaData(_Strict):
         return {c.group for g in self.five_good.goods for c in g.conditions if c.group}
 
 
-_ZH = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不认识的字段",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "string_pattern_mismatch": "格式不正确",
-    "literal_error": "取值不在允许范围内",
-    "too_short": "条目不足",
-    "too_long": "条目过多",
-}
-
-
 def parse_criteria(text: str) -> CriteriaData:
     """Parse and validate a criteria document; CriteriaError lists every problem."""
-    if len(text.encode()) > MAX_DOCUMENT_BYTES:
-        raise CriteriaError([("", "文档过大", f"the document exceeds {MAX_DOCUMENT_BYTES} bytes")])
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise CriteriaError([(where, "不是有效的YAML文档", f"not a YAML document: {exc}")]) from exc
-    if not isinstance(raw, dict):
-        raise CriteriaError([("", "文档应为键值映射", "the document must be a mapping")])
-    try:
-        return CriteriaData.model_validate(raw)
-    except ValidationError as exc:
-        raise CriteriaError(
-            [
-                (
-                    ".".join(str(p) for p in e["loc"]),
-                    _ZH.get(e["type"], "评定标准文档有误"),
-                    e["msg"],
-                )
-                for e in exc.errors()
-            ]
-        ) from exc
+    return parse_document(text, CriteriaData, wrong_zh="评定标准文档有误")
 
 
 def read_default_criteria() -> tuple[CriteriaData, str]:

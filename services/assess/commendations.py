@@ -46,6 +46,7 @@ from services.assess.commendation_tables import (
 from services.assess.gateway_client import GatewayClient
 from services.assess.models import indicator, standard
 from services.assess.scoring import Score
+from services.assess.yaml_documents import refusal
 from services.common.errors import DomainError, UserErrorCode
 
 FIVE_GOOD_STAGES = {
@@ -66,22 +67,6 @@ def invalid(zh: str, en: str, field: str) -> DomainError:
 class Criteria:
     row: dict[str, Any]
     data: CriteriaData
-
-
-def refusal(problems: list[tuple[str, str, str]]) -> DomainError:
-    """A refused document: one error per problem, the first carrying the rest."""
-    errors = [
-        DomainError(
-            UserErrorCode.INVALID,
-            f"{path}：{zh}" if path else zh,
-            f"{path}: {en}" if path else en,
-            ["document", *path.split(".")] if path else ["document"],
-        )
-        for path, zh, en in problems
-    ]
-    first, *more = errors
-    first.more = more
-    return first
 
 
 def _default_criteria_insert() -> Any:

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,20 +20,16 @@ from services.assess.measures import Measure
 from services.assess.metrics import METRICS
 from services.assess.models import indicator, standard
 from services.assess.record_checks import RECORD_CHECKS
+from services.assess.yaml_documents import DocumentError, parse_document
 
 DEFAULT_STANDARD_FILE = Path(__file__).resolve().parent / "data" / "default_standard.yaml"
-MAX_DOCUMENT_BYTES = 256 * 1024  # a standard is a few dozen indicators; more is a mistake
 # The two families every standard grades (DOMAIN "三有" and "四化"); a community "meets
 # 三有四化" when every indicator of both passes.
 GROUP_FAMILIES = ("三有", "四化")
 
 
-class StandardError(ValueError):
-    """A standard document that cannot be loaded; `problems` are (path, zh, en) triples."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {en}" for path, _, en in problems))
-        self.problems = problems
+# A standard document that cannot be loaded; `problems` are (path, zh, en) triples.
+StandardError = DocumentError
 
 
 class _Strict(BaseModel):
@@ -130,38 +125,7 @@ class StandardData(_Strict):
 
 def parse_standard(text: str) -> StandardData:
     """Parse and validate a standard document; StandardError lists every problem."""
-    if len(text.encode()) > MAX_DOCUMENT_BYTES:
-        raise StandardError([("", "文档过大", f"the document exceeds {MAX_DOCUMENT_BYTES} bytes")])
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise StandardError([(where, "不是有效的YAML文档", f"not a YAML document: {exc}")]) from exc
-    if not isinstance(raw, dict):
-        raise StandardError([("", "文档应为键值映射", "the document must be a mapping")])
-    try:
-        return StandardData.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            path = ".".join(str(part) for part in error["loc"])
-            problems.append((path, _zh(error), error["msg"]))
-        raise StandardError(problems) from exc
-
-
-def _zh(error: Any) -> str:
-    kind = error["type"]
-    return {
-        "missing": "缺少必填项",
-        "extra_forbidden": "不认识的字段",
-        "greater_than": "数值过小",
-        "greater_than_equal": "数值过小",
-        "less_than_equal": "数值过大",
-        "string_pattern_mismatch": "格式不正确",
-        "literal_error": "取值不在允许范围内",
-        "too_short": "条目不足",
-    }.get(kind, "标准文档有误")
+    return parse_document(text, StandardData, wrong_zh="标准文档有误")
 
 
 def read_standard(path: Path = DEFAULT_STANDARD_FILE) -> StandardData:

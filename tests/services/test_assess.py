@@ -12,11 +12,11 @@ from sqlalchemy import create_engine, pool, text
 from infra.setup import Prepared
 from services.assess.standard import (
     DEFAULT_STANDARD_FILE,
-    MAX_DOCUMENT_BYTES,
     StandardError,
     parse_standard,
     read_standard,
 )
+from services.assess.yaml_documents import MAX_DOCUMENT_BYTES
 from services.common.auth import Identity, Role
 from stack import Running
 

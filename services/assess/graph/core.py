@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from services.assess import standard as standards
+from services.assess.yaml_documents import refusal
 from services.common.auth import Role, caller, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
@@ -159,21 +160,6 @@ class StandardPayload:
     errors: list[UserError]
 
 
-def _refusal(problems: list[tuple[str, str, str]]) -> DomainError:
-    errors = [
-        DomainError(
-            UserErrorCode.INVALID,
-            f"{path}：{zh}" if path else zh,
-            f"{path}: {en}" if path else en,
-            ["document", *path.split(".")] if path else ["document"],
-        )
-        for path, zh, en in problems
-    ]
-    first, *more = errors
-    first.more = more
-    return first
-
-
 @strawberry.type
 class StandardMutations:
     @strawberry.mutation(
@@ -191,7 +177,7 @@ class StandardMutations:
             try:
                 data = standards.parse_standard(document)
             except standards.StandardError as exc:
-                raise _refusal(exc.problems) from exc
+                raise refusal(exc.problems) from exc
             latest = await standards.latest_version(conn, data.id)
             if data.version <= latest:
                 raise DomainError(

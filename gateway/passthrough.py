@@ -1,0 +1,64 @@
+"""Plain-HTTP routes the gateway passes to a subgraph (tiles, report workbooks, evidence
+files): the caller is authenticated here (a bearer token or the pages' sign-in cookie) and
+forwarded as the internal token the subgraph wants, so browsers never talk to a subgraph and
+each caller gets only what its role and region allow."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.auth.web import page_identity
+
+
+def signed_headers(request: Request) -> dict[str, str] | None:
+    """The caller's internal token for a subgraph; None when nobody is signed in."""
+    identity = page_identity(request)
+    if identity.anonymous:
+        return None
+    auth = request.app.state.auth
+    with auth.serving(identity):
+        return auth.subgraph_headers()
+
+
+def subgraph_base(request: Request, name: str) -> str | None:
+    """A subgraph's address (without /graphql), as the supergraph names it."""
+    url = request.app.state.gateway.transport.urls.get(name)
+    return url.removesuffix("/graphql") if url else None
+
+
+async def pass_get(
+    request: Request,
+    *,
+    subgraph: str,
+    path: str,
+    passed: tuple[str, ...],
+    what: str,
+    wait: float | None = None,
+    params: bool = False,
+) -> Response:
+    """GET `path` of `subgraph` for the caller; back come its status, body and the response
+    headers named in `passed` (lower case); `wait` overrides the fetch deadline (seconds).
+    401 for nobody, 502 when the subgraph is down."""
+    signed = signed_headers(request)
+    if signed is None:
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+    base = subgraph_base(request, subgraph)
+    if base is None:
+        return JSONResponse(
+            {"detail": f"no {subgraph} subgraph in the supergraph"}, status_code=404
+        )
+    transport = request.app.state.gateway.transport
+    try:
+        upstream = await transport.client.get(
+            f"{base}{path}",
+            params=request.query_params if params else None,
+            headers=signed,
+            timeout=wait or transport.fetch_timeout,
+        )
+    except httpx.HTTPError:
+        # No subgraph address or exception text goes back to the client.
+        return JSONResponse({"detail": f"the {what} service did not answer"}, status_code=502)
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in passed}
+    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
