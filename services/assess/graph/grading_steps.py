@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from services.assess import assessing, dates, grading, milestones
-from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.grading import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
@@ -29,7 +28,8 @@ from services.assess.graph.grading_types import (
     SurveyCountInput,
     measure_or_refuse,
 )
-from services.common.auth import caller, is_region_code, require_role, require_scope
+from services.assess.graph.milestones import community_or_refuse
+from services.common.auth import caller, require_role, require_scope
 from services.common.errors import DomainError, UserErrorCode, not_found, run_write
 
 
@@ -77,24 +77,8 @@ class GradingMutations:
         by = _require(info, grading.Step.OPEN)
 
         async def write(conn: AsyncConnection) -> dict:
-            if not (is_region_code(community_code) and len(community_code) == 12):
-                raise _invalid(
-                    f"社区代码应为12位数字：{community_code}",
-                    f"A community code has 12 digits: {community_code}",
-                    "communityCode",
-                )
-            require_scope(caller(info), community_code)
+            await community_or_refuse(info, community_code)
             dates.check_year(year, dates.today())
-            try:
-                found = await milestones.communities_in(info.context["gateway"], community_code)
-            except GatewayUnavailableError as exc:
-                raise DomainError(
-                    UserErrorCode.UNAVAILABLE,
-                    "暂时无法读取社区信息，未作更改",
-                    "The community cannot be read now; nothing was changed",
-                ) from exc
-            if not any(c.code == community_code for c in found):
-                raise not_found("社区", "community", community_code, "communityCode")
             if await grading.assessment_of(conn, community_code, year) is not None:
                 raise grading.CONSTRAINT_ERRORS["assessment_once_a_year"]
             rows = await assessing.standard_rows(info.context["engine"], None)

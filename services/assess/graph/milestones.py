@@ -276,7 +276,9 @@ class MilestoneQueries:
         )
 
 
-async def _community_or_refuse(info: Info, community_code: str) -> milestones.CommunityFacts:
+async def community_or_refuse(info: Info, community_code: str) -> milestones.CommunityFacts:
+    """A community the caller may act on, as org knows it: INVALID for a malformed code,
+    FORBIDDEN outside the caller's scope, NOT_FOUND unknown, UNAVAILABLE when org is down."""
     if not (is_region_code(community_code) and len(community_code) == 12):
         raise DomainError(
             UserErrorCode.INVALID,
@@ -334,7 +336,7 @@ class MilestoneMutations:
         async def write(conn: AsyncConnection) -> dict:
             today = dates.today()
             dates.check_year(year, today)  # before reading org: a future year is refused as is
-            community = await _community_or_refuse(info, community_code)
+            community = await community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
             return await milestones.attest(
                 conn,
@@ -361,7 +363,7 @@ class MilestoneMutations:
 
         async def write(conn: AsyncConnection) -> bool:
             dates.check_year(year, dates.today())  # like its attestation
-            await _community_or_refuse(info, community_code)
+            await community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
             if not await milestones.withdraw(conn, milestone, community_code):
                 raise DomainError(
