@@ -286,6 +286,13 @@ def write_chart_sheet(
 
 
 def _save(wb: Workbook) -> bytes:
+    # The workbook holds no formula of ours: any text openpyxl took for one ("=…", typed in
+    # the commentary or a name) is kept as text, so opening the file never runs it.
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

