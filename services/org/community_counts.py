@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -86,7 +86,22 @@ class CommunityCounts:
     helped_members: int  # of them, with a helper or contact for every category they are in
     functional_units: tuple[str, ...]  # of 工作站、综治办、居委会, those a functional unit covers
     teams: tuple[TeamMix, ...]
-    findings: tuple[Finding, ...]  # the community's findings of COUNTED_RULES
+    # What `findings` checks, when asked (assess asks for a few rules' findings only).
+    facts: CommunityFacts = field(repr=False, compare=False)
+    ctx: RuleContext = field(repr=False, compare=False)
+
+    def findings(self, rules: Sequence[str] | None = None) -> list[Finding]:
+        """The community's findings of COUNTED_RULES, in the checker's order; with `rules`,
+        of those rule ids or dotted prefixes ("committee") only. Only the rules asked for
+        are run: counts for a district need none of them, and the post rules are the
+        checker's dearest."""
+        chosen = [r for r in COUNTED_RULES if rules is None or matches(r.id, rules)]
+        return check([self.facts], self.ctx, chosen)
+
+
+def matches(rule_id: str, wanted: Sequence[str]) -> bool:
+    """Whether a rule id is one of `wanted` ids or under one of its dotted prefixes."""
+    return any(rule_id == w or rule_id.startswith(f"{w}.") for w in wanted)
 
 
 def _committee(c: CommunityFacts, ctx: RuleContext) -> CommitteeCounts | None:
@@ -124,7 +139,7 @@ def _committee(c: CommunityFacts, ctx: RuleContext) -> CommitteeCounts | None:
 def _post_duties(c: CommunityFacts) -> tuple[PostDuty, ...]:
     duties = post_duties(c)
     owed = Counter(duties.values())
-    unmet = Counter(duties[m] for m in unmet_post_duties(c))
+    unmet = Counter(duties[m] for m in unmet_post_duties(c, duties))
     return tuple(
         PostDuty(duty, owed=owed[duty], held=owed[duty] - unmet[duty])
         for duty in ("any", "grid_management", "volunteer")
@@ -141,8 +156,8 @@ def _teams(c: CommunityFacts) -> tuple[TeamMix, ...]:
     return tuple(mixes)
 
 
-def count(c: CommunityFacts, ctx: RuleContext, found: Sequence[Finding]) -> CommunityCounts:
-    """One community's counts; `found` are its findings (any order)."""
+def count(c: CommunityFacts, ctx: RuleContext) -> CommunityCounts:
+    """One community's counts (its findings are checked when asked for)."""
     # plan (三): 党员向社区党组织报到 — the non-self-managed (and jointly managed) who live here;
     # "left" ones moved away and no longer owe it (they are also `left_on` and not loaded).
     due = [
@@ -170,7 +185,8 @@ def count(c: CommunityFacts, ctx: RuleContext, found: Sequence[Finding]) -> Comm
         helped_members=len(in_category - unhelped),
         functional_units=tuple(u for u in FUNCTIONAL_UNITS if u in covered),
         teams=_teams(c),
-        findings=tuple(sorted(found, key=lambda f: f.sort_key)),
+        facts=c,
+        ctx=ctx,
     )
 
 
@@ -185,7 +201,4 @@ async def community_counts(
     facts are read once for all of them, in the rule checker's few batched queries."""
     facts = await load_facts(conn, None, community_codes=community_codes)
     ctx = RuleContext(as_of, settings or rules_settings())
-    by_community: dict[str, list[Finding]] = {c.code: [] for c in facts}
-    for finding in check(facts, ctx, COUNTED_RULES):
-        by_community[finding.community_code].append(finding)
-    return [count(c, ctx, by_community[c.code]) for c in facts]
+    return [count(c, ctx) for c in facts]

@@ -13,12 +13,14 @@ can be named.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org.grid_client import CommunityGrid, GridClient, GridUnavailableError
@@ -51,7 +53,7 @@ KIND_NAMES = {  # kind -> (中文, English), for messages
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleContext:
     """What a check needs besides the facts: the check date (ages and Party standing are
     measured on it) and the configurable thresholds."""
@@ -60,7 +62,7 @@ class RuleContext:
     settings: RulesSettings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrganizationFact:
     id: uuid.UUID
     community_code: str
@@ -71,7 +73,7 @@ class OrganizationFact:
     is_live: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberFact:
     id: uuid.UUID
     community_code: str
@@ -88,7 +90,7 @@ class MemberFact:
     is_sent_down_cadre: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeatFact:
     """A current committee seat (ended seats are history and not loaded)."""
 
@@ -98,7 +100,7 @@ class SeatFact:
     resident_unit_id: uuid.UUID | None = None  # a part-time member's unit (驻社区单位)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CategoryFact:
     member_id: uuid.UUID
     category: str  # mobile | elderly_frail | hardship
@@ -110,7 +112,7 @@ class CategoryFact:
         return self.helper_member_id is not None or bool((self.helper_contact or "").strip())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamFact:
     """A volunteer team (党员志愿者服务队) and its members who have not left."""
 
@@ -119,7 +121,7 @@ class TeamFact:
     member_ids: tuple[uuid.UUID, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResidentUnitFact:
     """A resident unit (驻社区单位) and whether it signed a co-building agreement (共建协议)."""
 
@@ -129,7 +131,7 @@ class ResidentUnitFact:
     agreement_signed_on: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Breach:
     """What a check yields; `services.org.rules` adds the rule's id, severity and clause.
 
@@ -185,7 +187,7 @@ class CommunityFacts:
 
     def sorted_members(self) -> list[MemberFact]:
         """Members in a stable order (name, id), for stable messages."""
-        return sorted(self.members.values(), key=lambda m: (m.name, str(m.id)))
+        return by_name(self.members.values())
 
     def organization_for(self, m: MemberFact) -> uuid.UUID | None:
         """Where a member's finding goes: the live organization holding its membership, else
@@ -197,6 +199,12 @@ class CommunityFacts:
         return top.id if top else None
 
 
+def by_name(members: Iterable[MemberFact]) -> list[MemberFact]:
+    """Members in the stable order of `CommunityFacts.sorted_members` (name, id). Checks sort
+    the few members they name, not the whole community (a district is ~10,000 members)."""
+    return sorted(members, key=lambda m: (m.name, str(m.id)))
+
+
 async def load_facts(
     conn: AsyncConnection, grid: GridClient | None, *, community_codes: Sequence[str]
 ) -> list[CommunityFacts]:
@@ -205,118 +213,127 @@ async def load_facts(
     `grid` None, or grid unavailable, leaves `grid` empty with `grid_problem` saying why: the
     placement rules then report that they could not check, and nothing fails."""
     codes = sorted(set(community_codes))
-    rows = await _rows(
-        conn,
-        select(region).where(region.c.code.in_(codes), region.c.level == "community"),
+    query = select(region.c.code, region.c.name, region.c.is_pilot).where(
+        region.c.code.in_(codes), region.c.level == "community"
     )
-    facts = {r["code"]: CommunityFacts(r["code"], r["name"], r["is_pilot"]) for r in rows}
+    facts = {
+        code: CommunityFacts(code, name, pilot) for code, name, pilot in await _rows(conn, query)
+    }
     codes = sorted(facts)
     if not codes:
         return []
-    await _load_organizations(conn, facts, codes)
-    await _load_members(conn, facts, codes)
-    await _load_member_records(conn, facts, codes)
-    await _load_teams(conn, facts, codes)
-    await _load_resident_units(conn, facts, codes)
-    await _load_grid(conn, grid, facts, codes)
+    # Grid answers from another process: ask it first and read our tables meanwhile.
+    asked = asyncio.ensure_future(_ask_grid(grid, codes))
+    try:
+        await _load_organizations(conn, facts, codes)
+        await _load_members(conn, facts, codes)
+        await _load_member_records(conn, facts, codes)
+        await _load_teams(conn, facts, codes)
+        await _load_resident_units(conn, facts, codes)
+    except BaseException:
+        asked.cancel()
+        raise
+    await _load_grid(conn, await asked, facts)
     return [facts[c] for c in codes]
 
 
-async def _rows(conn: AsyncConnection, query: Executable) -> list[dict]:
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+async def _rows(conn: AsyncConnection, query: Executable) -> Sequence[Row[Any]]:
+    """Plain rows (tuples), for unpacking: the loaders select only the columns they use, in
+    order, since mappings per row were most of the cost of loading a district."""
+    return (await conn.execute(query)).all()
 
 
-def _organization(row: dict) -> OrganizationFact:
-    return OrganizationFact(
-        id=row["id"],
-        community_code=row["community_code"],
-        name=row["name"],
-        kind=row["kind"],
-        parent_id=row["parent_id"],
-        units=tuple(row["units"] or ()),
-        is_live=row["dissolved_at"] is None,
-    )
+# The columns an OrganizationFact is made of, in its fields' order.
+_ORGANIZATION_COLUMNS = (
+    party_organization.c.id,
+    party_organization.c.community_code,
+    party_organization.c.name,
+    party_organization.c.kind,
+    party_organization.c.parent_id,
+    party_organization.c.units,
+    party_organization.c.dissolved_at.is_(None).label("is_live"),
+)
+
+
+def _organization(row: Row[Any]) -> OrganizationFact:
+    id_, code, name, kind, parent_id, units, is_live = row
+    return OrganizationFact(id_, code, name, kind, parent_id, tuple(units or ()), is_live)
 
 
 async def _load_organizations(
     conn: AsyncConnection, facts: dict[str, CommunityFacts], codes: list[str]
 ) -> None:
-    query = select(party_organization).where(party_organization.c.community_code.in_(codes))
+    query = select(*_ORGANIZATION_COLUMNS).where(party_organization.c.community_code.in_(codes))
     for row in await _rows(conn, query):
-        facts[row["community_code"]].organizations[row["id"]] = _organization(row)
+        org = _organization(row)
+        facts[org.community_code].organizations[org.id] = org
 
 
 async def _load_members(
     conn: AsyncConnection, facts: dict[str, CommunityFacts], codes: list[str]
 ) -> None:
-    query = select(member).where(member.c.community_code.in_(codes), member.c.left_on.is_(None))
+    m = member.c
+    query = select(  # MemberFact's fields, in order
+        m.id, m.community_code, m.name, m.birth_date, m.education, m.joined_on,
+        m.is_probationary, m.management, m.reporting_status, m.organization_id,
+        m.home_building_id, m.is_able, m.is_sent_down_cadre,
+    ).where(m.community_code.in_(codes), m.left_on.is_(None))  # fmt: skip
+    by_code = {code: c.members for code, c in facts.items()}
     for row in await _rows(conn, query):
-        facts[row["community_code"]].members[row["id"]] = MemberFact(
-            id=row["id"],
-            community_code=row["community_code"],
-            name=row["name"],
-            birth_date=row["birth_date"],
-            education=row["education"],
-            joined_on=row["joined_on"],
-            is_probationary=row["is_probationary"],
-            management=row["management"],
-            reporting_status=row["reporting_status"],
-            organization_id=row["organization_id"],
-            home_building_id=row["home_building_id"],
-            is_able=row["is_able"],
-            is_sent_down_cadre=row["is_sent_down_cadre"],
-        )
+        by_code[row[1]][row[0]] = MemberFact(*row)
 
 
 async def _load_member_records(
     conn: AsyncConnection, facts: dict[str, CommunityFacts], codes: list[str]
 ) -> None:
     """Seats, offices, categories and posts of the members loaded (left members' are dropped)."""
-    seats = select(committee_membership).where(
-        committee_membership.c.community_code.in_(codes), committee_membership.c.ended_on.is_(None)
-    )
-    for row in await _rows(conn, seats):
-        c = facts[row["community_code"]]
-        if row["member_id"] in c.members and c.live(row["organization_id"]):
-            c.seats.append(
-                SeatFact(
-                    row["organization_id"], row["member_id"], row["role"], row["resident_unit_id"]
-                )
-            )
+    cm = committee_membership.c
+    seats = select(
+        cm.community_code, cm.organization_id, cm.member_id, cm.role, cm.resident_unit_id
+    ).where(cm.community_code.in_(codes), cm.ended_on.is_(None))
+    for code, organization_id, member_id, role, unit_id in await _rows(conn, seats):
+        c = facts[code]
+        if member_id in c.members and c.live(organization_id):
+            c.seats.append(SeatFact(organization_id, member_id, role, unit_id))
 
     offices: dict[str, dict[uuid.UUID, set[str]]] = {code: {} for code in codes}
-    for row in await _rows(
-        conn, select(member_office).where(member_office.c.community_code.in_(codes))
+    query = select(
+        member_office.c.community_code, member_office.c.member_id, member_office.c.office
+    )
+    for code, member_id, office in await _rows(
+        conn, query.where(member_office.c.community_code.in_(codes))
     ):
-        offices[row["community_code"]].setdefault(row["member_id"], set()).add(row["office"])
+        offices[code].setdefault(member_id, set()).add(office)
 
     # A helper who has left helps no more: the category's helper is then missing.
     helper = member.alias("helper")
+    mc = member_category.c
     categories = (
-        select(member_category, helper.c.left_on.label("helper_left_on"))
-        .outerjoin(helper, helper.c.id == member_category.c.helper_member_id)
-        .where(member_category.c.community_code.in_(codes))
-        .order_by(member_category.c.category)
+        select(
+            mc.community_code,
+            mc.member_id,
+            mc.category,
+            mc.helper_member_id,
+            mc.helper_contact,
+            helper.c.left_on.is_not(None).label("helper_gone"),
+        )
+        .outerjoin(helper, helper.c.id == mc.helper_member_id)
+        .where(mc.community_code.in_(codes))
+        .order_by(mc.category)
     )
-    for row in await _rows(conn, categories):
-        c = facts[row["community_code"]]
-        if row["member_id"] in c.members:
-            gone = row["helper_left_on"] is not None
+    for code, member_id, category, helper_id, contact, gone in await _rows(conn, categories):
+        c = facts[code]
+        if member_id in c.members:
             c.categories.append(
-                CategoryFact(
-                    row["member_id"],
-                    row["category"],
-                    None if gone else row["helper_member_id"],
-                    row["helper_contact"],
-                )
+                CategoryFact(member_id, category, None if gone else helper_id, contact)
             )
 
     kinds: dict[str, dict[uuid.UUID, set[str]]] = {code: {} for code in codes}
     posts = select(post.c.community_code, post.c.member_id, post.c.kind).where(
         post.c.community_code.in_(codes), post.c.released_on.is_(None)
     )
-    for row in await _rows(conn, posts):
-        kinds[row["community_code"]].setdefault(row["member_id"], set()).add(row["kind"])
+    for code, member_id, kind in await _rows(conn, posts):
+        kinds[code].setdefault(member_id, set()).add(kind)
 
     for code, c in facts.items():
         c.offices = {m: frozenset(o) for m, o in offices[code].items() if m in c.members}
@@ -327,48 +344,54 @@ async def _load_teams(
     conn: AsyncConnection, facts: dict[str, CommunityFacts], codes: list[str]
 ) -> None:
     joined: dict[uuid.UUID, list[uuid.UUID]] = {}
-    links = select(volunteer_team_member).where(volunteer_team_member.c.community_code.in_(codes))
-    for row in await _rows(conn, links):
-        joined.setdefault(row["team_id"], []).append(row["member_id"])
-    teams = select(volunteer_team).where(volunteer_team.c.community_code.in_(codes))
-    for row in await _rows(conn, teams.order_by(volunteer_team.c.name, volunteer_team.c.id)):
-        c = facts[row["community_code"]]
-        present = sorted((m for m in joined.get(row["id"], []) if m in c.members), key=str)
-        c.teams.append(TeamFact(row["id"], row["name"], tuple(present)))
+    vtm = volunteer_team_member.c
+    links = select(vtm.team_id, vtm.member_id).where(vtm.community_code.in_(codes))
+    for team_id, member_id in await _rows(conn, links):
+        joined.setdefault(team_id, []).append(member_id)
+    vt = volunteer_team.c
+    teams = select(vt.id, vt.community_code, vt.name).where(vt.community_code.in_(codes))
+    for team_id, code, name in await _rows(conn, teams.order_by(vt.name, vt.id)):
+        c = facts[code]
+        present = sorted((m for m in joined.get(team_id, []) if m in c.members), key=str)
+        c.teams.append(TeamFact(team_id, name, tuple(present)))
 
 
 async def _load_resident_units(
     conn: AsyncConnection, facts: dict[str, CommunityFacts], codes: list[str]
 ) -> None:
+    ru = resident_unit.c
     query = (
-        select(resident_unit)
-        .where(resident_unit.c.community_code.in_(codes))
-        .order_by(resident_unit.c.name, resident_unit.c.id)
-    )
-    for row in await _rows(conn, query):
-        facts[row["community_code"]].resident_units.append(
-            ResidentUnitFact(
-                row["id"], row["name"], row["party_organization_name"], row["agreement_signed_on"]
-            )
+        select(
+            ru.id, ru.community_code, ru.name, ru.party_organization_name, ru.agreement_signed_on
         )
+        .where(ru.community_code.in_(codes))
+        .order_by(ru.name, ru.id)
+    )
+    for id_, code, name, party_name, signed_on in await _rows(conn, query):
+        facts[code].resident_units.append(ResidentUnitFact(id_, name, party_name, signed_on))
+
+
+async def _ask_grid(
+    grid: GridClient | None, codes: list[str]
+) -> dict[str, CommunityGrid] | tuple[str, str]:
+    """Grid's zones and buildings of the communities, or (zh, en) why there are none."""
+    if grid is None:
+        return ("未查询网格数据", "grid facts were not requested")
+    try:
+        return await grid.communities(codes)
+    except GridUnavailableError:
+        return ("网格服务暂不可用", "the grid service is unavailable")
 
 
 async def _load_grid(
     conn: AsyncConnection,
-    grid: GridClient | None,
+    grids: dict[str, CommunityGrid] | tuple[str, str],
     facts: dict[str, CommunityFacts],
-    codes: list[str],
 ) -> None:
     """Zones and buildings from grid, and the organizations it names that live elsewhere."""
-    if grid is None:
+    if isinstance(grids, tuple):
         for c in facts.values():
-            c.grid_problem = ("未查询网格数据", "grid facts were not requested")
-        return
-    try:
-        grids = await grid.communities(codes)
-    except GridUnavailableError:
-        for c in facts.values():
-            c.grid_problem = ("网格服务暂不可用", "the grid service is unavailable")
+            c.grid_problem = grids
         return
     foreign: set[uuid.UUID] = set()
     for code, c in facts.items():
@@ -380,7 +403,7 @@ async def _load_grid(
         named |= {b.party_group_id for b in c.grid.buildings}
         foreign |= {i for i in named if i is not None and i not in c.organizations}
     if foreign:
-        query = select(party_organization).where(party_organization.c.id.in_(foreign))
+        query = select(*_ORGANIZATION_COLUMNS).where(party_organization.c.id.in_(foreign))
         others = [_organization(row) for row in await _rows(conn, query)]
         for c in facts.values():
             c.elsewhere = {o.id: o for o in others}

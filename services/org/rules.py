@@ -239,13 +239,15 @@ async def check_communities(
     community_codes: Sequence[str],
     as_of: dt.date,
     settings: RulesSettings | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
     """Every finding of the given communities on `as_of` (ages and Party standing are
-    measured on it; the rows are read as they are now). Grid unavailable is not an error:
-    each community gets one `placement.unchecked` finding instead. `settings` defaults to
-    the environment's (`PARTYGRID_ORG_RULES_*`)."""
-    facts = await load_facts(conn, grid, community_codes=community_codes)
-    return check(facts, RuleContext(as_of, settings or rules_settings()))
+    measured on it; the rows are read as they are now), of `rules` only if given. Grid
+    unavailable is not an error: each community gets one `placement.unchecked` finding
+    instead. `settings` defaults to the environment's (`PARTYGRID_ORG_RULES_*`)."""
+    chosen = list(RULES.values()) if rules is None else list(rules)
+    facts = await load_facts(conn, _grid_for(grid, chosen), community_codes=community_codes)
+    return check(facts, RuleContext(as_of, settings or rules_settings()), chosen)
 
 
 async def check_organization(
@@ -255,9 +257,11 @@ async def check_organization(
     organization_id: uuid.UUID,
     as_of: dt.date,
     settings: RulesSettings | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
     """Findings of one live organization and the organizations under it (for a community
-    organization: its whole community); unknown or dissolved organizations have none."""
+    organization: its whole community), of `rules` only if given; unknown or dissolved
+    organizations have none."""
     row = (
         await conn.execute(
             select(party_organization.c.community_code).where(
@@ -268,10 +272,16 @@ async def check_organization(
     ).first()
     if row is None:
         return []
-    facts = await load_facts(conn, grid, community_codes=[row.community_code])
+    chosen = list(RULES.values()) if rules is None else list(rules)
+    facts = await load_facts(conn, _grid_for(grid, chosen), community_codes=[row.community_code])
     scope = subtree(facts[0], organization_id) if facts else set()
-    found = check(facts, RuleContext(as_of, settings or rules_settings()))
+    found = check(facts, RuleContext(as_of, settings or rules_settings()), chosen)
     return [f for f in found if f.organization_id in scope]
+
+
+def _grid_for(grid: GridClient | None, rules: Sequence[Rule]) -> GridClient | None:
+    """Grid is asked only for the placement rules (zones and buildings are all it gives)."""
+    return grid if any(r.id.startswith("placement.") for r in rules) else None
 
 
 def subtree(c: CommunityFacts, root: uuid.UUID) -> set[uuid.UUID]:

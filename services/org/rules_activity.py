@@ -17,7 +17,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from services.org.rule_facts import KIND_NAMES, Breach, CommunityFacts, MemberFact, RuleContext
+from services.org.rule_facts import (
+    KIND_NAMES,
+    Breach,
+    CommunityFacts,
+    MemberFact,
+    RuleContext,
+    by_name,
+)
 
 GRID_UNIT_KINDS = ("grid_branch", "party_group")  # 居民楼栋党支部、党小组
 CATEGORY_NAMES = {
@@ -58,13 +65,13 @@ def post_duties(c: CommunityFacts) -> dict[uuid.UUID, str]:
 
 def _owing(c: CommunityFacts, duty: str) -> Iterator[tuple[MemberFact, frozenset[str]]]:
     """Members owing `duty` who do not hold it, with the kinds of posts they do hold."""
-    duties = post_duties(c)
-    for m in c.sorted_members():
-        if duties.get(m.id) != duty:
-            continue
-        kinds = c.post_kinds.get(m.id, frozenset())
-        if not _holds(duty, kinds):
-            yield m, kinds
+    owing = (
+        c.members[member_id]
+        for member_id, owed in post_duties(c).items()
+        if owed == duty and not _holds(duty, c.post_kinds.get(member_id, frozenset()))
+    )
+    for m in by_name(owing):
+        yield m, c.post_kinds.get(m.id, frozenset())
 
 
 def _holds(duty: str, kinds: frozenset[str]) -> bool:
@@ -72,12 +79,15 @@ def _holds(duty: str, kinds: frozenset[str]) -> bool:
     return bool(kinds) if duty == "any" else duty in kinds
 
 
-def unmet_post_duties(c: CommunityFacts) -> set[uuid.UUID]:
-    """Members owing a post (see `post_duties`) who do not hold it: exactly those the three
-    post rules name (post.held, post.grid_management, post.volunteer)."""
+def unmet_post_duties(
+    c: CommunityFacts, duties: dict[uuid.UUID, str] | None = None
+) -> set[uuid.UUID]:
+    """Members owing a post (see `post_duties`; pass them if already at hand) who do not hold
+    it: exactly those the three post rules name (post.held, post.grid_management,
+    post.volunteer)."""
     return {
         member_id
-        for member_id, duty in post_duties(c).items()
+        for member_id, duty in (post_duties(c) if duties is None else duties).items()
         if not _holds(duty, c.post_kinds.get(member_id, frozenset()))
     }
 
@@ -124,19 +134,22 @@ def post_volunteer(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:
 def unit_leader(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:
     """plan (五): 居民楼栋党支部书记、党小组长 — every live grid branch and Party group has one."""
     led = {s.organization_id for s in c.seats if s.role == "secretary"}
-    units = sorted(
-        (o for o in c.organizations.values() if o.is_live and o.kind in GRID_UNIT_KINDS),
+    leaderless = sorted(
+        (
+            o
+            for o in c.organizations.values()
+            if o.is_live and o.kind in GRID_UNIT_KINDS and o.id not in led
+        ),
         key=lambda o: (o.name, str(o.id)),
     )
-    for o in units:
-        if o.id not in led:
-            title = ("书记", "secretary") if o.kind == "grid_branch" else ("组长", "leader")
-            yield Breach(
-                c.code,
-                f"{KIND_NAMES[o.kind][0]}「{o.name}」没有{title[0]}",
-                f"{KIND_NAMES[o.kind][1].capitalize()} {o.name} has no {title[1]}",
-                o.id,
-            )
+    for o in leaderless:
+        title = ("书记", "secretary") if o.kind == "grid_branch" else ("组长", "leader")
+        yield Breach(
+            c.code,
+            f"{KIND_NAMES[o.kind][0]}「{o.name}」没有{title[0]}",
+            f"{KIND_NAMES[o.kind][1].capitalize()} {o.name} has no {title[1]}",
+            o.id,
+        )
 
 
 def category_helper(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:
@@ -145,9 +158,7 @@ def category_helper(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:
     for cat in c.categories:
         if not cat.has_helper:
             unhelped.setdefault(cat.member_id, set()).add(cat.category)
-    for m in c.sorted_members():
-        if m.id not in unhelped:
-            continue
+    for m in by_name(c.members[i] for i in unhelped if i in c.members):
         ordered = [k for k in CATEGORY_NAMES if k in unhelped[m.id]]
         yield Breach(
             c.code,

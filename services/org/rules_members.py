@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from services.org.rule_facts import Breach, CommunityFacts, RuleContext
+from services.org.rule_facts import Breach, CommunityFacts, RuleContext, by_name
 
 MANAGEMENT_NAMES = {
     "self": ("自管", "self-managed"),
@@ -71,16 +71,18 @@ def volunteer_team_joint(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach
 
 def reporting_pending(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:
     """plan (三): 党员向社区党组织报到 — non-self-managed residents report in ('left': gone)."""
-    for m in c.sorted_members():
-        if m.management != "self" and m.reporting_status == "pending":
-            kind_zh, kind_en = MANAGEMENT_NAMES[m.management]
-            yield Breach(
-                c.code,
-                f"{kind_zh}党员{m.name}尚未向社区党组织报到",
-                f"{kind_en.capitalize()} member {m.name} has not reported in to the community",
-                c.organization_for(m),
-                m.id,
-            )
+    pending = (
+        m for m in c.members.values() if m.management != "self" and m.reporting_status == "pending"
+    )
+    for m in by_name(pending):
+        kind_zh, kind_en = MANAGEMENT_NAMES[m.management]
+        yield Breach(
+            c.code,
+            f"{kind_zh}党员{m.name}尚未向社区党组织报到",
+            f"{kind_en.capitalize()} member {m.name} has not reported in to the community",
+            c.organization_for(m),
+            m.id,
+        )
 
 
 def resident_unit_agreement(c: CommunityFacts, ctx: RuleContext) -> Iterator[Breach]:

@@ -110,7 +110,7 @@ class CommunityCounts:
         description="Of 工作站、综治办、居委会, those a live functional branch or group covers."
     )
     volunteer_teams: list[TeamMixCount]
-    all_findings: strawberry.Private[list[Finding]]
+    counts: strawberry.Private[domain.CommunityCounts]  # checks its findings when asked
 
     @strawberry.field(
         description="The community's findings of every rule except placement.* (grid's "
@@ -118,9 +118,7 @@ class CommunityCounts:
         'of these rule ids or dotted prefixes ("committee") only.'
     )
     def findings(self, rules: list[str] | None = None) -> list[Finding]:
-        if rules is None:
-            return self.all_findings
-        return [f for f in self.all_findings if _matches(f.rule, rules)]
+        return [Finding.of(f) for f in self.counts.findings(rules)]
 
     @strawberry.field
     def community(self) -> Community:
@@ -149,12 +147,8 @@ class CommunityCounts:
                 )
                 for t in c.teams
             ],
-            all_findings=[Finding.of(f) for f in c.findings],
+            counts=c,
         )
-
-
-def _matches(rule: str, wanted: list[str]) -> bool:
-    return any(rule == w or rule.startswith(f"{w}.") for w in wanted)
 
 
 def _bad_input(message: str) -> GraphQLError:

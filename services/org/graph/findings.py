@@ -129,10 +129,14 @@ def _matching_rules(rule: str | None) -> set[str] | None:
 
 
 async def _scope_findings(
-    info: Info, region_code: str | None, organization_id: strawberry.ID | None, as_of: dt.date
+    info: Info,
+    region_code: str | None,
+    organization_id: strawberry.ID | None,
+    as_of: dt.date,
+    rules: list[checker.Rule],
 ) -> list[checker.Finding]:
-    """Findings of a region's communities, or of an organization (inside the region if both
-    are given); an unknown region or organization has none."""
+    """Findings of `rules` in a region's communities, or of an organization (inside the
+    region if both are given); an unknown region or organization has none."""
     grid, settings = info.context.get("grid"), rules_settings()
     # Only communities under the caller's node: an organization's findings too.
     region_code = scoped_region(info, region_code or caller(info).region)
@@ -147,13 +151,18 @@ async def _scope_findings(
             codes = [r["code"] for r in await regions.communities_under(conn, region_code)]
         if organization_id is None:
             return await checker.check_communities(
-                conn, grid, community_codes=codes or [], as_of=as_of, settings=settings
+                conn,
+                grid,
+                community_codes=codes or [],
+                as_of=as_of,
+                settings=settings,
+                rules=rules,
             )
         key = parse_uuid(organization_id)
         if key is None:
             return []
         found = await checker.check_organization(
-            conn, grid, organization_id=key, as_of=as_of, settings=settings
+            conn, grid, organization_id=key, as_of=as_of, settings=settings, rules=rules
         )
         return [f for f in found if codes is None or f.community_code in codes]
 
@@ -211,13 +220,16 @@ class FindingQueries:
                 "（findings needs a scope: give regionCode or organizationId）"
             )
         chosen = _matching_rules(rule)
-        found = await _scope_findings(info, region_code, organization_id, as_of or dt.date.today())
-        found = [
-            f
-            for f in found
-            if (severity is None or f.severity.value == severity.value)
-            and (chosen is None or f.rule in chosen)
+        # Only the rules filtered for are run (grid is not asked without a placement rule).
+        wanted = [
+            r
+            for r in checker.RULES.values()
+            if (severity is None or r.severity.value == severity.value)
+            and (chosen is None or r.id in chosen)
         ]
+        found = await _scope_findings(
+            info, region_code, organization_id, as_of or dt.date.today(), wanted
+        )
         return _page(found, first, after)
 
 
