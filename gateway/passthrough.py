@@ -5,6 +5,8 @@ each caller gets only what its role and region allow."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,19 +30,33 @@ def subgraph_base(request: Request, name: str) -> str | None:
     return url.removesuffix("/graphql") if url else None
 
 
+def safe_path(path: str) -> str | None:
+    """`path` (the route's decoded `{path:path}`) with each segment quoted, or None when a
+    segment is empty, "." or "..": the HTTP client would resolve those, so `..%2Fgraphql`
+    must never climb out of the route's own folder on the subgraph."""
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return "/".join(quote(part, safe="") for part in parts)
+
+
 async def pass_get(
     request: Request,
     *,
     subgraph: str,
-    path: str,
+    prefix: str,
     passed: tuple[str, ...],
     what: str,
     wait: float | None = None,
     params: bool = False,
 ) -> Response:
-    """GET `path` of `subgraph` for the caller; back come its status, body and the response
-    headers named in `passed` (lower case); `wait` overrides the fetch deadline (seconds).
-    401 for nobody, 502 when the subgraph is down."""
+    """GET `<prefix>/<the route's path>` of `subgraph` for the caller; back come its status,
+    body and the response headers named in `passed` (lower case); `wait` overrides the fetch
+    deadline (seconds). 401 for nobody, 404 for a path that leaves the prefix, 502 when the
+    subgraph is down."""
+    path = safe_path(request.path_params["path"])
+    if path is None:
+        return JSONResponse({"detail": "not found"}, status_code=404)
     signed = signed_headers(request)
     if signed is None:
         return JSONResponse({"detail": "sign in first"}, status_code=401)
@@ -52,7 +68,7 @@ async def pass_get(
     transport = request.app.state.gateway.transport
     try:
         upstream = await transport.client.get(
-            f"{base}{path}",
+            f"{base}{prefix}/{path}",
             params=request.query_params if params else None,
             headers=signed,
             timeout=wait or transport.fetch_timeout,

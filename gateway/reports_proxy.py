@@ -17,11 +17,10 @@ _PASSED = ("content-type", "content-disposition", "cache-control")
 
 
 async def report(request: Request) -> Response:
-    path = f"/reports/{request.path_params['path']}"
     # A district's workbook reads the graph back through the gateway first: a longer wait.
     wait = max(request.app.state.gateway.transport.fetch_timeout, 30.0)
     return await pass_get(
-        request, subgraph="assess", path=path, passed=_PASSED, what="report", wait=wait
+        request, subgraph="assess", prefix="/reports", passed=_PASSED, what="report", wait=wait
     )
 
 

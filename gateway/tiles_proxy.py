@@ -17,9 +17,8 @@ _PASSED = ("content-type", "cache-control", "x-tile-capped", "etag")
 
 
 async def tile(request: Request) -> Response:
-    path = f"/tiles/{request.path_params['path']}"
     return await pass_get(
-        request, subgraph="grid", path=path, passed=_PASSED, what="tile", params=True
+        request, subgraph="grid", prefix="/tiles", passed=_PASSED, what="tile", params=True
     )
 
 

@@ -74,3 +74,27 @@ def test_tiles_need_a_caller_and_show_only_its_region(running: Running, demo: De
 def _get(running: Running, url: str, path: str, identity: Identity) -> httpx.Response:
     base = url.removesuffix("/graphql")
     return httpx.get(base + path, headers=running.headers(url, identity), timeout=30)
+
+
+def test_a_passed_path_cannot_climb_out_of_its_folder(running: Running, demo: Demo) -> None:
+    """`/tiles/..%2Fgraphql` must not reach grid's /graphql with the caller's token (that
+    would skip the gateway's limits and introspection policy), nor `/reports/..%2F…` any other
+    route of assess: a path with an empty, "." or ".." segment is 404 at the door."""
+    query = "?query=%7B__typename%7D"
+    for path in (
+        "/tiles/..%2Fgraphql" + query,
+        "/tiles/zones/..%2F..%2Fgraphql" + query,
+        "/tiles/.%2Fzones/1/1/1.pbf",
+        "/reports/..%2Fgraphql" + query,
+        "/reports/..%2Fevidence",
+        "/tiles/zones//1/1.pbf",
+    ):
+        response = _get(running, running.gateway, path, DISTRICT)
+        assert response.status_code == 404, (path, response.status_code, response.text[:200])
+        assert "__typename" not in response.text
+    # The ordinary paths still pass (a community's zones at z12; a report of an unknown month).
+    point = demo.communities[0].boundary.representative_point()
+    x, y = _tile_of(point.x, point.y, 12)
+    assert (
+        _get(running, running.gateway, f"/tiles/zones/12/{x}/{y}.pbf", DISTRICT).status_code == 200
+    )
