@@ -10,9 +10,12 @@ internal token. Assess decides everything else (role, scope, type by content, st
            {"errors": [{"code", "message", "messageEn", "field"}]} with 401/403/413/415/...
     GET /files/evidence/<id> -> the file, as an attachment of its detected type
 
-The body is the raw file, never a form: browsers let any site post forms (multipart,
-urlencoded, text/plain) with the user's cookie, so those content types are refused (415) and a
-cross-site upload is impossible without a CORS preflight this gateway never grants.
+The body is the raw file with a declared type (e.g. application/octet-stream), never a form
+and never untyped: browsers let any site post forms (multipart, urlencoded, text/plain), and a
+`no-cors` fetch with a Blob body sends no Content-Type at all, both without a CORS preflight.
+So form types and a missing or empty Content-Type are refused (415); any other type makes a
+cross-site request need a preflight this gateway never grants. The pages' sign-in cookie is
+SameSite=Strict as well, so a cross-site request does not carry it in the first place.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.passthrough import signed_headers, subgraph_base
+from gateway.passthrough import pass_get, signed_headers, subgraph_base
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 # Response headers worth passing back; everything else stays between gateway and assess.
@@ -81,12 +84,13 @@ async def upload(request: Request) -> Response:
     if headers is None:
         return _unauthenticated()
     declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if declared_type in _FORM_TYPES:
+    if not declared_type or declared_type in _FORM_TYPES:
         return _problem(
             415,
             "INVALID",
-            "请直接以文件内容作为请求体上传（不接受表单）",
-            "Send the file's bytes as the body (e.g. application/octet-stream), not a form",
+            "请直接以文件内容作为请求体上传，并注明其类型（不接受表单）",
+            "Send the file's bytes as the body with a type (e.g. application/octet-stream),"
+            " not a form",
         )
     limit = _settings().max_upload_bytes
     body = await _capped_body(request, limit)
@@ -121,28 +125,19 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
-    headers = signed_headers(request)
-    if headers is None:
-        return _unauthenticated()
-    base = subgraph_base(request, "assess")
-    if base is None:
-        return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
-    gateway = request.app.state.gateway
-    try:
-        answer = await gateway.transport.client.get(
-            f"{base}/evidence/{request.path_params['id']}",
-            headers=headers,
-            timeout=gateway.transport.fetch_timeout,
-        )
-    except httpx.HTTPError:
-        return _problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
-    passed = {k: v for k, v in answer.headers.items() if k.lower() in _PASSED}
+    response = await pass_get(
+        request,
+        subgraph="assess",
+        prefix="/evidence",
+        passed=_PASSED,
+        what="assess",
+    )
     # Whatever assess said, a browser must never sniff or render what it saves.
-    passed["x-content-type-options"] = "nosniff"
-    return Response(answer.content, status_code=answer.status_code, headers=passed)
+    response.headers["x-content-type-options"] = "nosniff"
+    return response
 
 
 ROUTES = [
     Route("/files/evidence", upload, methods=["POST"]),
-    Route("/files/evidence/{id:uuid}", download, methods=["GET"]),
+    Route("/files/evidence/{path:uuid}", download, methods=["GET"]),
 ]

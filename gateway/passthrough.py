@@ -54,7 +54,7 @@ async def pass_get(
     body and the response headers named in `passed` (lower case); `wait` overrides the fetch
     deadline (seconds). 401 for nobody, 404 for a path that leaves the prefix, 502 when the
     subgraph is down."""
-    path = safe_path(request.path_params["path"])
+    path = safe_path(str(request.path_params["path"]))
     if path is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     signed = signed_headers(request)

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from services.assess import evidence
 from services.assess.community_check import community_or_refuse
-from services.assess.records import RECORD_WRITERS
+from services.assess.records import RECORD_WRITERS, may_read
 from services.common.auth import ANONYMOUS, Identity, is_region_code
 from services.common.errors import DomainError, UserErrorCode
 
@@ -130,8 +130,9 @@ def evidence_routes(max_bytes: int) -> list[Route]:
         if evidence_id is not None:
             async with request.app.state.engine.connect() as conn:
                 row = await evidence.with_content(conn, evidence_id)
-        # Out of scope reads as unknown: ids of other communities' files say nothing.
-        if row is None or not identity.covers(row["community_code"]):
+        # Out of scope (or a role that reads no assessment data: planners) reads as unknown:
+        # ids of other communities' files say nothing.
+        if row is None or not may_read(identity, row["community_code"]):
             return _error(
                 404,
                 DomainError(

@@ -272,7 +272,8 @@ def _periods(per: str, year: int) -> list[tuple[dt.date, dt.date]]:
 def _activities(facts: _Facts, params: ActivitiesParams, w: _Window) -> Measured:
     """plan (五) 活动经常化: activities of the kind held regularly — the share of the year's
     periods (quarters by default) with at least `min_records`. A period counts once it has
-    ended; the one in progress counts only once it is met (never against the community)."""
+    ended; the one in progress counts only once it is met (never against the community), so
+    while no period is due yet the value is 1.0."""
     label, label_en = vocab.ACTIVITY_KINDS[params.kind]
     rows = [r for r in w.in_year(facts.of("activity")) if r["subject"] == params.kind]
     if not rows:
@@ -287,6 +288,16 @@ def _activities(facts: _Facts, params: ActivitiesParams, w: _Window) -> Measured
             due += 1
             met += enough
     unit, unit_en = _PER[params.per]
+    if not due:
+        # Only the period in progress has records, not yet enough: nothing is due, and the
+        # period in progress is never against the community (see above).
+        return _measured(
+            1.0,
+            f"本年度尚无已结束的{unit[1:]}（本期{label}{len(rows)}次，每期至少{params.min_records}次）",
+            f"no {unit_en[:-1]} has ended this year ({len(rows)} {label_en} in the current one,"
+            f" at least {params.min_records} each)",
+            rows,
+        )
     return _measured(
         met / due,
         f"{due}{unit}中{met}{unit}开展了{label}（每期至少{params.min_records}次）",

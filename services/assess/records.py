@@ -20,6 +20,7 @@ kept, for audit) and recorded again. Voided records count for nothing.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,12 +34,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.assess import dates
 from services.assess import record_vocab as vocab
 from services.assess.record_tables import evidence, record, record_evidence
-from services.common.auth import Role
+from services.common.auth import Identity, Role
 from services.common.errors import DomainError, UserErrorCode, not_found
 
 # Who writes a community's records (plan: the community's secretary keeps them, the street
-# office and the district may too); everyone else reads within scope.
+# office and the district may too).
 RECORD_WRITERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY})
+# Who reads them (and their evidence files, attendee names among them): the assessment's
+# readers, as for monthly reports (report_access.REPORT_READERS). Not planners: they plan the
+# grid, and assessment data is not theirs to read.
+RECORD_READERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY, Role.VIEWER, Role.SERVICE})
+
+
+def may_read(identity: Identity, community_code: str) -> bool:
+    """A reading role, and the community in the caller's scope."""
+    return identity.role in RECORD_READERS and identity.covers(community_code)
+
+
 NEEDS_EVIDENCE = frozenset({"work_rule", "work_system", "agreement"})
 MAX_TEXT = 500
 MAX_MINUTES = 20_000
@@ -87,9 +99,26 @@ def amount(value: Decimal | float, name: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
-def words(value: str, name: str, what: tuple[str, str], limit: int = MAX_TEXT) -> str:
-    text = value.strip()
-    if not text:
+def _no_controls(text: str, path: list[str], what: tuple[str, str]) -> str:
+    """INVALID on a control character other than a line break or tab: Postgres refuses a NUL
+    (a DataError, masked as an internal error) and none is text a person wrote."""
+    for ch in text:
+        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise _invalid(
+                f"{what[0]}含有不允许的控制字符（U+{ord(ch):04X}）",
+                f"The {what[1]} contains a control character (U+{ord(ch):04X})",
+                path,
+            )
+    return text
+
+
+def words(
+    value: str, name: str, what: tuple[str, str], limit: int = MAX_TEXT, *, required: bool = True
+) -> str:
+    """Typed text, trimmed: INVALID when blank (unless not `required`), too long, or holding a
+    control character."""
+    text = _no_controls(value.replace("\r\n", "\n").strip(), ["input", name], what)
+    if not text and required:
         raise _invalid(f"{what[0]}不能为空", f"The {what[1]} is empty", ["input", name])
     if len(text) > limit:
         raise _invalid(
@@ -109,6 +138,8 @@ def choice(value: str, allowed: dict[str, tuple[str, str]], name: str) -> str:
 def people(count: int | None, names: Sequence[str] | None, field: str) -> dict[str, Any]:
     """Attendees as a count, names, or both (the count then covers the names)."""
     listed = [n.strip() for n in names or [] if n.strip()]
+    for n in listed:
+        _no_controls(n, ["input", f"{field}s"], ("名单", "list of names"))
     if len(listed) > MAX_NAMES or any(len(n) > 50 for n in listed):
         raise _invalid("名单过长", "The list of names is too long", ["input", f"{field}s"])
     total = count if count is not None else len(listed)
@@ -179,7 +210,10 @@ def facility(
         dates.past_date(since, ["input", "since"], today),
         since.year,
         subject=kind,
-        details={"floor_area_m2": floor_area, "location": location.strip()[:MAX_TEXT]},
+        details={
+            "floor_area_m2": floor_area,
+            "location": words(location, "location", ("位置", "location"), required=False),
+        },
         evidence_ids=tuple(evidence_ids),
     )
 
@@ -327,7 +361,7 @@ def agreement(
         details={
             "resident_unit_id": str(unit_id),
             "unit_name": unit_name,
-            "summary": summary.strip()[:MAX_TEXT],
+            "summary": words(summary, "summary", ("协议内容", "summary"), required=False),
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
         evidence_ids=tuple(evidence_ids),

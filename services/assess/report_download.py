@@ -12,6 +12,7 @@ role or scope; 404 no such report or district; 503 the graph could not be read (
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 
 from graphql import GraphQLError
@@ -22,7 +23,7 @@ from starlette.routing import Route
 from services.assess import dates, report_rollup, report_xlsx, reports
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.report_access import require_reader, visible_rows
-from services.common.auth import current_identity, require_scope
+from services.common.auth import Identity, current_identity, require_scope
 from services.common.errors import DomainError
 
 TREND_MONTHS = 12
@@ -44,6 +45,10 @@ def _attachment(content: bytes, filename: str) -> Response:
     )
 
 
+def _visible(report: reports.Report, identity: Identity) -> reports.Report:
+    return dataclasses.replace(report, rows=visible_rows(report, identity))
+
+
 async def _street(request: Request, code: str, month: reports.Month) -> Response:
     identity = current_identity()
     require_reader(identity, code)
@@ -57,7 +62,10 @@ async def _street(request: Request, code: str, month: reports.Month) -> Response
         history = await reports.find_reports(
             conn, street_codes=[code], months=[str(m) for m in window]
         )
-        grades = await report_rollup.grade_distribution(conn, [report])
+        # The charts show what the rows sheet shows: a secretary (or a community viewer) gets
+        # their own communities' trend and grades, never the whole street's.
+        history = [_visible(r, identity) for r in history]
+        grades = await report_rollup.grade_distribution(conn, [_visible(report, identity)])
     rows = visible_rows(report, identity)
     content = report_xlsx.street_workbook(report, rows, report_rollup.trend(history), grades)
     name = f"{report.head['street_name']}{month.zh}三有四化工作月报表.xlsx"

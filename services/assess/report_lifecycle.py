@@ -10,6 +10,7 @@ draft, saying why; the last return is kept on the report.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -37,7 +38,18 @@ async def report_for_update(conn: AsyncConnection, report_id: uuid.UUID) -> Repo
 
 
 def _text(value: str, limit: int, field: list[str], what: str) -> str:
-    value = value.strip()
+    """Typed text, trimmed: INVALID when too long or holding a control character other than a
+    line break or tab (openpyxl cannot write one, so the report's .xlsx would fail, and
+    Postgres refuses a NUL). Same rule as H11's services/assess/text.py `clean_text`."""
+    value = value.replace("\r\n", "\n").strip()
+    for ch in value:
+        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise DomainError(
+                UserErrorCode.INVALID,
+                f"{what}含有不允许的控制字符（U+{ord(ch):04X}）",
+                f"{field[-1]} contains a control character (U+{ord(ch):04X})",
+                field,
+            )
     if len(value) > limit:
         raise DomainError(
             UserErrorCode.INVALID,

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -65,8 +66,14 @@ def committee_of(street_name: str) -> str:
     return f"{name}党工委" if name.endswith("街道") else f"{name}党委"
 
 
+def _safe(value: Any) -> Any:
+    """Text as openpyxl can write it: without the control characters it refuses (raising
+    IllegalCharacterError, a 500). Input refuses them (report_lifecycle); names come from org."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def sheet_title(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "报表"
+    return re.sub(r"[\[\]:*?/\\]", "", _safe(name))[:31] or "报表"
 
 
 def _date_zh(day: dt.date) -> str:
@@ -79,7 +86,7 @@ def _share(part: int, whole: int) -> float | str:
 
 def _merge(ws: Worksheet, row: int, first: int, last: int, value: Any, **style: Any) -> None:
     ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = ws.cell(row=row, column=first, value=value)
+    cell = ws.cell(row=row, column=first, value=_safe(value))
     for key, val in style.items():
         setattr(cell, key, val)
 
@@ -131,7 +138,7 @@ def write_report_sheet(ws: Worksheet, report: Report, rows: Sequence[Mapping[str
     filed = head["submitted_at"] or head["generated_at"]
     _merge(ws, 2, 1, 6, f"填报单位：{committee_of(head['street_name'])}（盖章）")
     _merge(
-        ws, 2, 7, WIDTH, f"填报日期：{_date_zh(filed.date())}",
+        ws, 2, 7, WIDTH, f"填报日期：{_date_zh(filed.astimezone().date())}",
         alignment=Alignment(horizontal="right"),
     )  # fmt: skip
     _header(ws)
@@ -181,7 +188,7 @@ def _community_row(ws: Worksheet, number: int, row: Mapping[str, Any]) -> None:
         row["remark"],
     ]  # fmt: skip
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=number, column=col, value=value)
+        cell = ws.cell(row=number, column=col, value=_safe(value))
         cell.alignment = _CENTER if col not in (6, 11, 12) else _WRAP
     ws.cell(row=number, column=4).number_format = "0.00"
     ws.cell(row=number, column=5).number_format = f'0"/{passed + len(failed)}"'
@@ -204,7 +211,7 @@ def _totals_row(ws: Worksheet, number: int, rows: Sequence[Mapping[str, Any]]) -
     }
     ws.merge_cells(start_row=number, start_column=1, end_row=number, end_column=2)
     for col, value in values.items():
-        cell = ws.cell(row=number, column=col, value=value)
+        cell = ws.cell(row=number, column=col, value=_safe(value))
         cell.font, cell.alignment = Font(name=_FONT, bold=True), _CENTER
     ws.cell(row=number, column=4).number_format = "0.00"
     ws.cell(row=number, column=5).number_format = "0.0"
@@ -266,7 +273,7 @@ def write_chart_sheet(
     ws.cell(row=1, column=grade_col, value="等级")
     ws.cell(row=1, column=grade_col + 1, value="社区数")
     for offset, grade in enumerate(grades, start=2):
-        ws.cell(row=offset, column=grade_col, value=grade.name)
+        ws.cell(row=offset, column=grade_col, value=_safe(grade.name))
         ws.cell(row=offset, column=grade_col + 1, value=grade.count)
     bar = BarChart()
     bar.type = "col"
@@ -349,7 +356,7 @@ def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
             street.rank if street.rank is not None else "—",
             street.name,
             STATUS_ZH[street.status],
-            _date_zh(submitted.date()) if submitted else "—",
+            _date_zh(submitted.astimezone().date()) if submitted else "—",
             t.communities if t else "—",
             t.average_score if t and t.average_score is not None else "—",
             t.average_passed if t and t.average_passed is not None else "—",
@@ -358,7 +365,7 @@ def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
             _share(t.zones_with_organization, t.zones) if t else "—",
         ]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=number, column=col, value=value)
+            cell = ws.cell(row=number, column=col, value=_safe(value))
             cell.border, cell.alignment = _BOX, _CENTER
         for col in (9, 10):
             ws.cell(row=number, column=col).number_format = PERCENT
@@ -378,7 +385,7 @@ def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
             _share(row["zones_with_organization"], row["zones"]),
         ]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=number, column=col, value=value)
+            cell = ws.cell(row=number, column=col, value=_safe(value))
             cell.border, cell.alignment = _BOX, _CENTER
         for col in (7, 8):
             ws.cell(row=number, column=col).number_format = PERCENT

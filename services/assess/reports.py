@@ -331,7 +331,8 @@ async def generate(
                 ["streetCode"],
             )
         codes = [code for code, _ in facts.communities]
-        as_of = min(month.last_day(), now.date())
+        # `now` is UTC; the month's days are local (dates.today()): compare local days.
+        as_of = min(month.last_day(), now.astimezone().date())
         scores = await assess(engine, gateway, rows, codes, month.year, as_of)
     except GatewayUnavailableError as exc:
         raise DomainError(

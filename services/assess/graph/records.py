@@ -1,6 +1,7 @@
 """Attested records and their evidence files in the graph.
 
-Reads: a community's records (within the caller's scope), one record, one evidence file.
+Reads: a community's records (within the caller's scope), one record, one evidence file;
+read by the assessment's readers (records.RECORD_READERS: not planners), else empty or null.
 Writes (the community's secretary, its street office, the district): one mutation per kind
 of record, `voidRecord` (records are never edited or deleted) and `attachEvidence`. Files
 themselves go through HTTP (`POST /files/evidence` on the gateway), which answers with the
@@ -200,7 +201,7 @@ class RecordQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> AttestedRecordConnection:
-        if not caller(info).covers(community_code):
+        if not records.may_read(caller(info), community_code):
             community_code = "-"  # nothing matches: the same shape, no rows
         query = records.records_query(
             community_code, kind.value if kind else None, year, include_voided
@@ -223,7 +224,7 @@ class RecordQueries:
         except ValueError:
             return None
         row = await info.context["loaders"].attested_record.load(key)
-        if row is None or not caller(info).covers(row["community_code"]):
+        if row is None or not records.may_read(caller(info), row["community_code"]):
             return None
         return AttestedRecord.from_row(row)
 
@@ -234,7 +235,7 @@ class RecordQueries:
         except ValueError:
             return None
         row = await info.context["loaders"].evidence_file.load(key)
-        if row is None or not caller(info).covers(row["community_code"]):
+        if row is None or not records.may_read(caller(info), row["community_code"]):
             return None
         return EvidenceFile.from_row(row)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+import httpx
 import pytest
 from records_api import (
     EVIDENCE,
@@ -175,6 +176,20 @@ def test_uploads_need_a_writer_in_scope(
     assert upload(running, pdf(), community, identity=None).status_code == 401
     # A form (what any site can post with the user's cookie) is refused before it is read.
     assert upload(running, pdf(), community, content_type="multipart/form-data").status_code == 415
+    # So is a body without a type: what a no-cors fetch with a Blob body sends cross-site
+    # (no CORS preflight needed), and an empty type.
+    target = running.gateway.removesuffix("/graphql") + "/files/evidence"
+    signed = running.headers(running.gateway, DISTRICT)
+    for declared in (None, ""):
+        headers = {k: v for k, v in signed.items() if k.lower() != "content-type"}
+        if declared is not None:
+            headers["content-type"] = declared
+        untyped = httpx.post(
+            target, params={"community": community}, content=pdf(), headers=headers, timeout=60
+        )
+        assert untyped.request.headers.get("content-type", "") == (declared or "")
+        assert untyped.status_code == 415, (declared, untyped.text)
+        assert untyped.json()["errors"][0]["messageEn"]
     # Not a community code, and a code of no community (asked of org through the graph).
     bad = upload(running, pdf(), community[:9])
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == ["community"]
@@ -193,3 +208,10 @@ def test_files_are_served_only_within_scope(running: Running, two: tuple[str, st
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["code"] == "NOT_FOUND"
     hidden = running.post(running.gateway, EVIDENCE, {"id": found["id"]}, identity=secretary(other))
     assert hidden["data"]["evidenceFile"] is None
+    # Assessment data is read by the district, streets, secretaries and viewers in scope; a
+    # planner (who plans the grid) is refused like one out of scope: 404 here, null in the graph.
+    assert download(running, found["id"], PLANNER).status_code == 404
+    planner = running.post(running.gateway, EVIDENCE, {"id": found["id"]}, identity=PLANNER)
+    assert planner["data"]["evidenceFile"] is None
+    shown = running.post(running.gateway, EVIDENCE, {"id": found["id"]}, identity=VIEWER)
+    assert shown["data"]["evidenceFile"]["id"] == found["id"]

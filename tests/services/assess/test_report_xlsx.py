@@ -24,6 +24,7 @@ from report_api import (
     data,
     generate,
     mutate,
+    read,
     street_user,
     streets,
 )
@@ -265,13 +266,26 @@ def test_the_district_roll_up_downloads_with_a_sheet_per_street(
 def test_a_secretary_downloads_only_their_community(
     running: Running, street_reports: tuple[str, str, list[dict]]
 ) -> None:
-    _, name, (_, report) = street_reports
+    code, name, (earlier, report) = street_reports
+    # Precondition: with more than one community, the street's figures differ from theirs.
+    assert len(report["communities"]) > 1
     community = report["communities"][-1]
     secretary = Identity("s", Role.SECRETARY, community["code"])
     wb = _workbook(download(running, report["downloadPath"], secretary))
     ws = wb[name]
     assert ws["B5"].value == community["name"]
     assert ws["A6"].value == "合计"
+    # The chart sheet shows what the graph shows them: their community's trend and grade,
+    # as `monthlyReport` totals it for the secretary (never the whole street's).
+    theirs = [read(running, code, r["month"], secretary) for r in (earlier, report)]
+    assert [len(r["communities"]) for r in theirs] == [1, 1]
+    trend = [{"month": r["month"], "totals": r["totals"]} for r in theirs]
+    roll = data(running, ROLLUP, {"district": DISTRICT_CODE, "month": report["month"]})
+    grade_names = [g["name"] for g in roll["monthlyReportRollup"]["gradeDistribution"]]
+    grades = [{"name": n, "count": int(n == community["grade"]["name"])} for n in grade_names]
+    _assert_charts(wb["统计图"], trend, grades)
+    counts = [wb["统计图"].cell(row=r, column=21).value for r in range(2, len(grades) + 2)]
+    assert sum(counts) == 1
 
 
 def test_downloads_are_refused_when_they_should_be(
