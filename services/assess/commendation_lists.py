@@ -34,6 +34,7 @@ from services.assess.commendation_tables import (
     star_rating,
 )
 from services.assess.commendations import Criteria, invalid
+from services.assess.text import MAX_LINE, clean_text
 from services.common.errors import DomainError, UserErrorCode
 
 CATEGORIES = {
@@ -192,17 +193,18 @@ async def nominate(
     if member["leftOn"]:
         raise invalid(f"{member['name']}已于{member['leftOn']}离开社区",
                       f"{member['name']} left on {member['leftOn']}", "memberId")  # fmt: skip
-    if not reason.strip():
+    why = clean_text(reason, "reason", MAX_LINE)
+    if why is None:
         raise invalid("提名须说明事迹或理由", "A nomination needs a reason", "reason")
     community = member["community"]["code"]
     row = await open_list(conn, crit, community[:6], year, by, today)
     person = Person(member["id"], member["name"], member["management"].lower(),
                     any(s["role"] == "PARTTIME_MEMBER" for s in member["committeeSeats"]))  # fmt: skip
-    basis = [{"code": "nomination", "zh": f"街道提名：{reason.strip()}",
-              "en": f"nominated by the street office: {reason.strip()}"}]  # fmt: skip
+    basis = [{"code": "nomination", "zh": f"街道提名：{why}",
+              "en": f"nominated by the street office: {why}"}]  # fmt: skip
     values = _entry(row["id"], category, person.id, person.name, community, "nomination", basis,
                     by, management=person.management, part_time=person.part_time,
-                    reason=reason.strip())  # fmt: skip
+                    reason=why)  # fmt: skip
     # A nomination replaces a computed entry of the same person and category.
     await conn.execute(
         delete(commendation_entry).where(

@@ -46,6 +46,7 @@ from services.assess.commendation_tables import (
 from services.assess.gateway_client import GatewayClient
 from services.assess.models import indicator, standard
 from services.assess.scoring import Score
+from services.assess.text import MAX_NOTE, clean_text
 from services.assess.yaml_documents import refusal
 from services.common.errors import DomainError, UserErrorCode
 
@@ -289,11 +290,12 @@ async def attest(
             f"「{criterion}」不是须由街道认定的星级标准（可认定：{attested}）",
             f"{criterion} is not an attested star criterion (attested: {attested})", "criterion",
         )  # fmt: skip
-    if not note.strip():
+    text = clean_text(note, "note", MAX_NOTE)
+    if text is None:
         raise invalid("认定须附说明", "An attestation needs a note", "note")
     values = {
         "unit_id": uuid.UUID(unit["id"]), "year": year, "criterion": criterion,
-        "community_code": unit["community"]["code"], "note": note.strip(), "attested_by": by,
+        "community_code": unit["community"]["code"], "note": text, "attested_by": by,
     }  # fmt: skip
     statement = upsert(star_attestation).values(**values)
     statement = statement.on_conflict_do_update(
@@ -313,7 +315,7 @@ async def award(
     top = crit.data.max_stars
     if not 0 <= stars <= top:
         raise invalid(f"星级应在0至{top}之间", f"Stars are from 0 to {top}", "stars")
-    reason = reason.strip()
+    reason = clean_text(reason, "reason", MAX_NOTE) or ""
     if stars != computed.stars and not reason:
         raise invalid(
             f"评定{stars}星与测算的{computed.stars}星不同，须说明理由",
@@ -459,26 +461,35 @@ async def nominate_five_good(
             "Not met: " + ", ".join(g.name_en for g in unmet),
             ["communityCode"], rule="five_good.all_goods",
         )  # fmt: skip
+    nomination_note = clean_text(note, "note", MAX_NOTE) or ""
+    already_confirmed = DomainError(
+        UserErrorCode.CONFLICT, f"{graph.name}{year}年度已确认为“五好”社区党组织",
+        f"{graph.name} is already confirmed five-good for {year}", ["communityCode"],
+    )  # fmt: skip
     existing = await five_good_row(conn, graph.code, year)
     if existing is not None and existing["stage"] == "confirmed":
-        raise DomainError(
-            UserErrorCode.CONFLICT, f"{graph.name}{year}年度已确认为“五好”社区党组织",
-            f"{graph.name} is already confirmed five-good for {year}", ["communityCode"],
-        )  # fmt: skip
+        raise already_confirmed
     values = {
         "community_code": graph.code, "year": year,
         "organization_id": uuid.UUID(graph.organization_id) if graph.organization_id else None,
         "organization_name": graph.organization_name or graph.name,
         "criteria_id": crit.row["id"], "stage": "nominated", "goods": goods_json(goods),
-        "note": note.strip(), "nominated_by": by, "decided_by": None, "decided_at": None,
+        "note": nomination_note, "nominated_by": by, "decided_by": None, "decided_at": None,
         "decision_reason": "",
     }  # fmt: skip
     statement = upsert(five_good).values(**values)
     changed = {k: statement.excluded[k] for k in values if k not in ("community_code", "year")}
+    # The check above read without a lock: a confirmation committed meanwhile must not be
+    # overwritten, so the upsert itself leaves a confirmed row alone (no row comes back).
     statement = statement.on_conflict_do_update(
-        index_elements=["community_code", "year"], set_={**changed, "nominated_at": func.now()}
+        index_elements=["community_code", "year"],
+        set_={**changed, "nominated_at": func.now()},
+        where=five_good.c.stage != "confirmed",
     ).returning(five_good)
-    return dict((await conn.execute(statement)).mappings().one())
+    row = (await conn.execute(statement)).mappings().first()
+    if row is None:
+        raise already_confirmed
+    return dict(row)
 
 
 async def decide_five_good(
@@ -499,17 +510,31 @@ async def decide_five_good(
             UserErrorCode.RULE_VIOLATION, f"该提名已{now_zh}，不能再次确认",
             f"The nomination is already {now_en}", ["communityCode"], rule="five_good.stage_order",
         )  # fmt: skip
-    if not confirmed and not reason.strip():
+    why = clean_text(reason, "reason", MAX_NOTE) or ""
+    if not confirmed and not why:
         raise invalid("不予确认须说明理由", "Not confirming needs a reason", "reason")
+    # Checked above without a lock: the update only moves a row still nominated, so a
+    # concurrent decision (or a renomination) is not overwritten.
     statement = (
         update(five_good)
-        .where(five_good.c.community_code == community, five_good.c.year == year)
+        .where(
+            five_good.c.community_code == community,
+            five_good.c.year == year,
+            five_good.c.stage == "nominated",
+        )
         .values(
             stage="confirmed" if confirmed else "rejected",
             decided_by=by,
             decided_at=func.now(),
-            decision_reason=reason.strip(),
+            decision_reason=why,
         )
         .returning(five_good)
     )
-    return dict((await conn.execute(statement)).mappings().one())
+    decided = (await conn.execute(statement)).mappings().first()
+    if decided is None:
+        raise DomainError(
+            UserErrorCode.CONFLICT, "该提名刚被他人处理，请刷新后重试",
+            "The nomination was just decided by someone else; reload and try again",
+            ["communityCode"], rule="five_good.stage_order",
+        )  # fmt: skip
+    return dict(decided)

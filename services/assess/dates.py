@@ -6,7 +6,8 @@
 - A date of something that happened (a sitting, a survey, a determination, a goal done, an
   attestation) is not in the future, nor before EARLIEST: a facility or a work rule may
   predate the system's years, so the floor of dates lies before FIRST_YEAR.
-- Plans (goal due dates, the milestone schedule) may lie ahead; callers do not check them here.
+- Plans (goal due dates, the milestone schedule) may lie ahead; a plan view's year is bounded
+  (`check_plan_year`: FIRST_YEAR to PLAN_YEARS_AHEAD years ahead).
 
 Today is the machine's date (`today()`); domain code takes it as an argument so tests can
 set it.
@@ -21,11 +22,18 @@ from services.common.errors import DomainError, UserErrorCode
 
 FIRST_YEAR = 2000
 EARLIEST = dt.date(1990, 1, 1)
+PLAN_YEARS_AHEAD = 50  # plan views look ahead this far at most
 
 
 def today() -> dt.date:
     """The current day, by the machine's clock."""
     return dt.date.today()
+
+
+def local_day(ts: dt.datetime) -> dt.date:
+    """The machine's local day of a stored instant (timestamps are stored in UTC): the same
+    clock as `today()`, so a step taken at 00:30 local time is not dated the day before."""
+    return ts.astimezone().date()
 
 
 def _field(field: str | Sequence[str]) -> list[str]:
@@ -53,6 +61,12 @@ def check_year(
             _field(field),
         )
     return year
+
+
+def check_plan_year(year: int, today: dt.date, field: str | Sequence[str] = "year") -> int:
+    """A year a plan view is about (the milestones' schedule, statuses, a preview): FIRST_YEAR
+    to PLAN_YEARS_AHEAD years ahead; INVALID otherwise (a year past 9999 is no date at all)."""
+    return check_year(year, today, field, latest=today.year + PLAN_YEARS_AHEAD)
 
 
 def past_date(value: dt.date, field: str | Sequence[str], today: dt.date) -> dt.date:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess import dates
 from services.assess.milestone_tables import milestone_attestation
+from services.assess.text import MAX_NOTE, clean_text
 from services.common.errors import DomainError, UserErrorCode
 
 if TYPE_CHECKING:
@@ -205,8 +206,9 @@ def status_of(
             how, how_en = "尚无街道确认", "not attested yet"
     else:
         for snap in evidence.snapshots:
-            if snap["taken_at"].date() <= as_of and _holds(milestone, snap):
-                done_on = snap["taken_at"].date()
+            taken_on = dates.local_day(snap["taken_at"])
+            if taken_on <= as_of and _holds(milestone, snap):
+                done_on = taken_on
                 how, how_en = "分类定级测算达标", "met in a grading snapshot"
                 break
         live = evidence.live
@@ -279,8 +281,15 @@ async def attest(
                 f"The date must be in {milestone.year}",
             )
         )
-    if not note.strip():
-        problems.append(_invalid("note", "请说明完成情况", "A note on what was done is required"))
+    try:
+        text = clean_text(note, "note", MAX_NOTE)
+    except DomainError as wrong:
+        problems.append(wrong)
+    else:
+        if text is None:
+            problems.append(
+                _invalid("note", "请说明完成情况", "A note on what was done is required")
+            )
     if problems:
         first, *more = problems
         first.more = more
@@ -290,7 +299,7 @@ async def attest(
         "milestone": milestone.id,
         "community_code": community_code,
         "done_on": done_on,
-        "note": note.strip(),
+        "note": text,
         "attested_by": by,
     }
     statement = insert(milestone_attestation).values(**values)

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from services.assess import dates
 from services.assess.report_rollup import GradeCount, Rollup, TrendPoint, totals
 from services.assess.reports import Month, Report
 
@@ -138,7 +139,7 @@ def write_report_sheet(ws: Worksheet, report: Report, rows: Sequence[Mapping[str
     filed = head["submitted_at"] or head["generated_at"]
     _merge(ws, 2, 1, 6, f"填报单位：{committee_of(head['street_name'])}（盖章）")
     _merge(
-        ws, 2, 7, WIDTH, f"填报日期：{_date_zh(filed.astimezone().date())}",
+        ws, 2, 7, WIDTH, f"填报日期：{_date_zh(dates.local_day(filed))}",
         alignment=Alignment(horizontal="right"),
     )  # fmt: skip
     _header(ws)
@@ -356,7 +357,7 @@ def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
             street.rank if street.rank is not None else "—",
             street.name,
             STATUS_ZH[street.status],
-            _date_zh(submitted.astimezone().date()) if submitted else "—",
+            _date_zh(dates.local_day(submitted)) if submitted else "—",
             t.communities if t else "—",
             t.average_score if t and t.average_score is not None else "—",
             t.average_passed if t and t.average_passed is not None else "—",

@@ -332,7 +332,7 @@ async def generate(
             )
         codes = [code for code, _ in facts.communities]
         # `now` is UTC; the month's days are local (dates.today()): compare local days.
-        as_of = min(month.last_day(), now.astimezone().date())
+        as_of = min(month.last_day(), dates.local_day(now))
         scores = await assess(engine, gateway, rows, codes, month.year, as_of)
     except GatewayUnavailableError as exc:
         raise DomainError(

@@ -4,7 +4,8 @@ sees), the computed score an assessment opened now would start from, and who may
 step. Types: graph/grading_types.py; the steps: graph/grading_steps.py.
 
 Reads take any year: none is stored for a year to come (the steps refuse one), and the
-preview is the live score whatever the year (the milestones' plan view derives from it).
+preview is the live score of a plan year (2000 to 50 years ahead, like the milestones' plan
+view, which derives from it; INVALID otherwise).
 Domain rules live in services/assess/grading.py; here: who the caller is, scope, and types.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from services.assess import assessing, grading
+from services.assess import assessing, grading, grading_reads
 from services.assess.graph.grading_types import (
     Assessment,
     AssessmentConnection,
@@ -30,6 +31,7 @@ from services.assess.graph.grading_types import (
     ImprovementGoalConnection,
     measure_or_refuse,
 )
+from services.assess.graph.milestones import plan_year
 from services.common.auth import caller, is_region_code
 from services.common.pagination import PageInfo, connection
 
@@ -71,7 +73,7 @@ class GradingQueries:
         if not caller(info).covers(community_code):
             return None
         async with info.context["engine"].connect() as conn:
-            row = await grading.assessment_of(conn, community_code, year)
+            row = await grading_reads.assessment_of(conn, community_code, year)
         return Assessment.from_row(row) if row else None
 
     @strawberry.field(
@@ -91,7 +93,7 @@ class GradingQueries:
         if scoped is None:
             return AssessmentConnection(edges=[], page_info=_empty_page(), total_count=0)
         async with info.context["engine"].connect() as conn:
-            page = await grading.list_assessments(
+            page = await grading_reads.list_assessments(
                 conn,
                 scoped,
                 year=year,
@@ -119,7 +121,7 @@ class GradingQueries:
         if scoped is None:
             return ImprovementGoalConnection(edges=[], page_info=_empty_page(), total_count=0)
         async with info.context["engine"].connect() as conn:
-            page = await grading.list_goals(
+            page = await grading_reads.list_goals(
                 conn,
                 scoped,
                 year=year,
@@ -141,6 +143,7 @@ class GradingQueries:
         year: int,
         standard_id: strawberry.ID | None = None,
     ) -> GradingSnapshot | None:
+        plan_year(year)
         if not (is_region_code(community_code) and caller(info).covers(community_code)):
             return None
         rows = await assessing.standard_rows(
@@ -174,9 +177,9 @@ QUERY_TYPES = (GradingQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: list[type] = []
 LOADERS: dict[str, Any] = {
-    "grading_assessment": grading.assessments_by_id,
-    "grading_self_scores": grading.self_scores_of,
-    "grading_survey_counts": grading.survey_counts_of,
-    "grading_snapshots": grading.snapshots_of,
-    "grading_goals": grading.goals_of,
+    "grading_assessment": grading_reads.assessments_by_id,
+    "grading_self_scores": grading_reads.self_scores_of,
+    "grading_survey_counts": grading_reads.survey_counts_of,
+    "grading_snapshots": grading_reads.snapshots_of,
+    "grading_goals": grading_reads.goals_of,
 }

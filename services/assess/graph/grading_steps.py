@@ -9,13 +9,14 @@ reads of the graph a step needs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from services.assess import assessing, dates, grading, milestones
+from services.assess import assessing, dates, grading, grading_reads, milestones
 from services.assess.graph.grading import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
@@ -29,6 +30,7 @@ from services.assess.graph.grading_types import (
     measure_or_refuse,
 )
 from services.assess.graph.milestones import community_or_refuse
+from services.assess.text import MAX_NOTE, clean_text
 from services.common.auth import caller, require_role, require_scope
 from services.common.errors import DomainError, UserErrorCode, not_found, run_write
 
@@ -40,19 +42,45 @@ async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
     return rows
 
 
+# A step's write, prepared: lock, check the state again, store.
+Write = Callable[[AsyncConnection], Awaitable[dict]]
+
+
 def _invalid(zh: str, en: str, field: str) -> DomainError:
     return DomainError(UserErrorCode.INVALID, zh, en, [field])
 
 
-async def _assessment_payload(info: Info, write: Any) -> AssessmentPayload:
+async def _assessment_payload(
+    info: Info, prepare: Callable[[], Awaitable[Write]]
+) -> AssessmentPayload:
+    """`prepare` does the slow work (standard, gateway, checks) with no transaction open and
+    returns the write, which locks the row, checks its state again and only stores: a step
+    holds neither the row lock nor a second pooled connection while the gateway answers."""
+    try:
+        write = await prepare()
+    except DomainError as refused:
+        return AssessmentPayload(assessment=None, errors=refused.user_errors())
     row, errors = await run_write(info.context["engine"], write, grading.CONSTRAINT_ERRORS)
     return AssessmentPayload(assessment=Assessment.from_row(row) if row else None, errors=errors)
 
 
-async def _step_row(conn: AsyncConnection, info: Info, assessment_id: strawberry.ID) -> dict:
-    """The assessment a step acts on, locked, in the caller's scope (FORBIDDEN otherwise)."""
-    row = await grading.assessment_or_refuse(conn, parse_id(assessment_id))
-    require_scope(caller(info), row["community_code"])
+async def _peek_row(info: Info, assessment_id: strawberry.ID) -> dict:
+    """The assessment a step acts on, unlocked (to prepare the step), in the caller's scope
+    (FORBIDDEN otherwise)."""
+    key = parse_id(assessment_id)
+    async with info.context["engine"].connect() as conn:
+        found = await grading_reads.assessments_by_id(conn, [key]) if key is not None else [None]
+    if found[0] is None:
+        raise not_found("分类定级", "assessment", assessment_id, "assessmentId")
+    require_scope(caller(info), found[0]["community_code"])
+    return found[0]
+
+
+async def _step_row(conn: AsyncConnection, peeked: dict, step: grading.Step) -> dict:
+    """The assessment locked for the step, still in the state the step needs (a concurrent
+    step may have moved it while this one was prepared)."""
+    row = await grading.assessment_or_refuse(conn, peeked["id"])
+    grading.expect_step(row, step)
     return row
 
 
@@ -63,6 +91,8 @@ def _require(info: Info, step: grading.Step) -> str:
 
 
 # -- mutations --------------------------------------------------------------------------------
+# Each step prepares with no transaction open (scope, state, the standard, the checks, the
+# computed score through the gateway), then writes: lock the row, check its state again, store.
 
 
 @strawberry.type
@@ -75,28 +105,35 @@ class GradingMutations:
         self, info: Info, community_code: str, year: int
     ) -> AssessmentPayload:
         by = _require(info, grading.Step.OPEN)
+        engine = info.context["engine"]
 
-        async def write(conn: AsyncConnection) -> dict:
+        async def prepare() -> Write:
             await community_or_refuse(info, community_code)
             dates.check_year(year, dates.today())
-            if await grading.assessment_of(conn, community_code, year) is not None:
-                raise grading.CONSTRAINT_ERRORS["assessment_once_a_year"]
-            rows = await assessing.standard_rows(info.context["engine"], None)
+            async with engine.connect() as conn:
+                if await grading_reads.assessment_of(conn, community_code, year) is not None:
+                    raise grading.CONSTRAINT_ERRORS["assessment_once_a_year"]
+            rows = await assessing.standard_rows(engine, None)
             if rows is None:
                 raise DomainError(
                     UserErrorCode.NOT_FOUND, "尚无现行评价标准", "No current grading standard"
                 )
             snapshot = await measure_or_refuse(info, rows, community_code, year)
-            return await grading.open_assessment(
-                conn,
-                community_code=community_code,
-                year=year,
-                standard_id=rows.standard["id"],
-                by=by,
-                snapshot=snapshot,
-            )
 
-        return await _assessment_payload(info, write)
+            async def write(conn: AsyncConnection) -> dict:
+                # A concurrent open of the same year hits assessment_once_a_year (CONFLICT).
+                return await grading.open_assessment(
+                    conn,
+                    community_code=community_code,
+                    year=year,
+                    standard_id=rows.standard["id"],
+                    by=by,
+                    snapshot=snapshot,
+                )
+
+            return write
+
+        return await _assessment_payload(info, prepare)
 
     @strawberry.mutation(
         description="自查自评: a self-score (0 to the indicator's weight) and note for every "
@@ -111,18 +148,31 @@ class GradingMutations:
     ) -> AssessmentPayload:
         by = _require(info, grading.Step.SELF_ASSESS)
 
-        async def write(conn: AsyncConnection) -> dict:
-            row = await _step_row(conn, info, assessment_id)
-            grading.expect_step(row, grading.Step.SELF_ASSESS)
-            rows = await _standard_of(info, row)
-            given = [grading.SelfScoreInput(s.indicator_code, s.score, s.note) for s in scores]
+        async def prepare() -> Write:
+            peeked = await _peek_row(info, assessment_id)
+            grading.expect_step(peeked, grading.Step.SELF_ASSESS)
+            rows = await _standard_of(info, peeked)
+            given = [
+                grading.SelfScoreInput(
+                    s.indicator_code,
+                    s.score,
+                    clean_text(s.note, ["scores", str(i), "note"], MAX_NOTE) or "",
+                )
+                for i, s in enumerate(scores)
+            ]
+            self_note = clean_text(note, "note", MAX_NOTE) or ""
             grading.check_self_scores(rows.indicators, given)
-            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
-            return await grading.record_self_assessment(
-                conn, row, given, note=note, by=by, snapshot=snapshot
-            )
+            snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
-        return await _assessment_payload(info, write)
+            async def write(conn: AsyncConnection) -> dict:
+                row = await _step_row(conn, peeked, grading.Step.SELF_ASSESS)
+                return await grading.record_self_assessment(
+                    conn, row, given, note=self_note, by=by, snapshot=snapshot
+                )
+
+            return write
+
+        return await _assessment_payload(info, prepare)
 
     @strawberry.mutation(
         description="党员群众民意测评: members' and residents' ratings (street office or "
@@ -138,23 +188,29 @@ class GradingMutations:
     ) -> AssessmentPayload:
         by = _require(info, grading.Step.SURVEY)
 
-        async def write(conn: AsyncConnection) -> dict:
-            row = await _step_row(conn, info, assessment_id)
-            grading.expect_step(row, grading.Step.SURVEY)
+        async def prepare() -> Write:
+            peeked = await _peek_row(info, assessment_id)
+            grading.expect_step(peeked, grading.Step.SURVEY)
             given = [
                 grading.SurveyInput(
                     c.respondents.value, c.satisfied, c.basically_satisfied, c.dissatisfied
                 )
                 for c in counts
             ]
-            grading.check_survey(given, held_on=held_on, year=row["year"], today=dates.today())
-            rows = await _standard_of(info, row)
-            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
-            return await grading.record_survey(
-                conn, row, given, held_on=held_on, note=note, by=by, snapshot=snapshot
-            )
+            grading.check_survey(given, held_on=held_on, year=peeked["year"], today=dates.today())
+            survey_note = clean_text(note, "note", MAX_NOTE) or ""
+            rows = await _standard_of(info, peeked)
+            snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
-        return await _assessment_payload(info, write)
+            async def write(conn: AsyncConnection) -> dict:
+                row = await _step_row(conn, peeked, grading.Step.SURVEY)
+                return await grading.record_survey(
+                    conn, row, given, held_on=held_on, note=survey_note, by=by, snapshot=snapshot
+                )
+
+            return write
+
+        return await _assessment_payload(info, prepare)
 
     @strawberry.mutation(
         description="办事处党工委认定等级: a grade of the assessment's standard with its reason "
@@ -175,39 +231,47 @@ class GradingMutations:
     ) -> AssessmentPayload:
         by = _require(info, grading.Step.DETERMINE)
 
-        async def write(conn: AsyncConnection) -> dict:
-            row = await _step_row(conn, info, assessment_id)
-            grading.expect_step(row, grading.Step.DETERMINE)
-            grading.expect_surveyed(row)
-            rows = await _standard_of(info, row)
+        async def prepare() -> Write:
+            peeked = await _peek_row(info, assessment_id)
+            grading.expect_step(peeked, grading.Step.DETERMINE)
+            grading.expect_surveyed(peeked)
+            rows = await _standard_of(info, peeked)
             owner = grading.GoalOwner(
                 goals_owner_user,
                 goals_owner_role.value if goals_owner_role else None,
             )
             if owner.user is None and owner.role is None:
                 owner = grading.GoalOwner(role=grading.DEFAULT_GOAL_OWNER_ROLE)
-            grading.check_determination(rows.standard, grade_id, reason, owner)
-            due = goals_due_on or _three_haves_deadline(row["year"])
-            if due.year < row["year"]:
+            # Blank is refused by check_determination ("needs its reason"), the rest here.
+            why = clean_text(reason, "reason", MAX_NOTE) or ""
+            grading.check_determination(rows.standard, grade_id, why, owner)
+            due = goals_due_on or _three_haves_deadline(peeked["year"])
+            if due.year < peeked["year"]:
                 raise _invalid(
-                    f"完成期限不能早于{row['year']}年",
-                    f"The due date cannot be before {row['year']}",
+                    f"完成期限不能早于{peeked['year']}年",
+                    f"The due date cannot be before {peeked['year']}",
                     "goalsDueOn",
                 )
-            snapshot = await measure_or_refuse(info, rows, row["community_code"], row["year"])
-            return await grading.determine(
-                conn,
-                row,
-                grade_id=grade_id,
-                reason=reason,
-                by=by,
-                snapshot=snapshot,
-                indicators=rows.indicators,
-                goals_due_on=due,
-                goals_owner=owner,
-            )
+            snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
-        return await _assessment_payload(info, write)
+            async def write(conn: AsyncConnection) -> dict:
+                row = await _step_row(conn, peeked, grading.Step.DETERMINE)
+                grading.expect_surveyed(row)
+                return await grading.determine(
+                    conn,
+                    row,
+                    grade_id=grade_id,
+                    reason=why,
+                    by=by,
+                    snapshot=snapshot,
+                    indicators=rows.indicators,
+                    goals_due_on=due,
+                    goals_owner=owner,
+                )
+
+            return write
+
+        return await _assessment_payload(info, prepare)
 
     @strawberry.mutation(
         description="Edit an improvement goal (text, owner, due date) or mark it done "

@@ -3,7 +3,8 @@ statuses per community as of a day, overdue lists per street, and the street off
 attestations of the milestones no data proves.
 
 Years: the schedule, the statuses and the overdue lists are a plan view and may be asked of
-any year, a future one too (what is due, and what live data would already prove); an
+a future year too (what is due, and what live data would already prove), up to 50 years
+ahead (dates.check_plan_year; INVALID beyond, or before 2000); an
 attestation or its withdrawal is a write and names a year from 2000 to the current one
 (services/assess/dates.py)."""
 
@@ -15,10 +16,11 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from services.assess import assessing, dates, grading, milestones
+from services.assess import assessing, dates, grading, grading_reads, milestones
 from services.assess.gateway_client import GatewayUnavailableError
 from services.common.auth import Role, caller, is_region_code, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -138,6 +140,22 @@ class MilestoneAttestationPayload:
     errors: list[UserError]
 
 
+def plan_year(year: int, field: str = "year") -> int:
+    """A plan view's year (dates.check_plan_year), or an INVALID GraphQL error typed like a
+    refused write (extensions: code, messageEn, field)."""
+    try:
+        return dates.check_plan_year(year, dates.today(), field)
+    except DomainError as wrong:
+        raise GraphQLError(
+            wrong.message,
+            extensions={
+                "code": wrong.code.name,
+                "messageEn": wrong.message_en,
+                "field": wrong.field,
+            },
+        ) from wrong
+
+
 async def _statuses(
     info: Info, region_code: str, year: int, as_of: dt.date
 ) -> list[tuple[milestones.CommunityFacts, list[milestones.CommunityStatus]]]:
@@ -156,8 +174,8 @@ async def _statuses(
         ) from exc
     codes = [c.code for c in communities]
     async with engine.connect() as conn:
-        assessed = await grading.assessments_for(conn, codes, year)
-        snapshots = await grading.snapshots_for(conn, codes, year)
+        assessed = await grading_reads.assessments_for(conn, codes, year)
+        snapshots = await grading_reads.snapshots_for(conn, codes, year)
         attested = await milestones.attestations_for(conn, codes, year)
     plan = milestones.schedule(year)
     today = dates.today()
@@ -168,7 +186,9 @@ async def _statuses(
     for c in communities:
         row = assessed.get(c.code)
         evidence = milestones.Evidence(
-            determined_on=row["determined_at"].date() if row and row["determined_at"] else None,
+            determined_on=(
+                dates.local_day(row["determined_at"]) if row and row["determined_at"] else None
+            ),
             snapshots=tuple(snapshots.get(c.code, ())),
             live=live.get(c.code),
             attested=attested.get(c.code, {}),
@@ -216,7 +236,7 @@ async def _live(
 class MilestoneQueries:
     @strawberry.field(description="The plan's milestones in a year, by deadline.")
     def milestones(self, year: int) -> list[Milestone]:
-        return [Milestone.of(m) for m in milestones.schedule(year)]
+        return [Milestone.of(m) for m in milestones.schedule(plan_year(year))]
 
     @strawberry.field(
         description="Each community under a region (as far as the caller sees) against the "
@@ -225,7 +245,7 @@ class MilestoneQueries:
     async def milestone_statuses(
         self, info: Info, region_code: str, year: int, as_of: dt.date | None = None
     ) -> list[CommunityMilestones]:
-        found = await _statuses(info, region_code, year, as_of or dates.today())
+        found = await _statuses(info, region_code, plan_year(year), as_of or dates.today())
         return [
             CommunityMilestones(
                 community_code=c.code,
@@ -244,6 +264,7 @@ class MilestoneQueries:
     async def overdue_milestones(
         self, info: Info, region_code: str, year: int, as_of: dt.date | None = None
     ) -> OverdueMilestones:
+        plan_year(year)
         day = as_of or dates.today()
         streets: dict[str, StreetOverdue] = {}
         for c, statuses in await _statuses(info, region_code, year, day):
@@ -307,7 +328,14 @@ async def community_or_refuse(info: Info, community_code: str) -> milestones.Com
 
 
 async def _status_now(info: Info, community_code: str, year: int, milestone_id: str) -> Any:
-    for _, statuses in await _statuses(info, community_code, year, dates.today()):
+    """The community's status after a committed attestation or withdrawal; None when the
+    graph cannot be read now (live scores): the write stands, and saying it failed would be
+    wrong — milestoneStatuses tells the status later."""
+    try:
+        found = await _statuses(info, community_code, year, dates.today())
+    except DomainError:
+        return None
+    for _, statuses in found:
         for s in statuses:
             if s.milestone.id == milestone_id:
                 return MilestoneStatus.of(s)
@@ -333,11 +361,16 @@ class MilestoneMutations:
         identity = caller(info)
         require_role(identity, ATTESTERS, what_en="attest a milestone")
 
-        async def write(conn: AsyncConnection) -> dict:
-            today = dates.today()
+        today = dates.today()
+        try:
+            # Org is read before the transaction opens: no pooled connection waits on it.
             dates.check_year(year, today)  # before reading org: a future year is refused as is
             community = await community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
+        except DomainError as refused:
+            return MilestoneAttestationPayload(status=None, errors=refused.user_errors())
+
+        async def write(conn: AsyncConnection) -> dict:
             return await milestones.attest(
                 conn,
                 milestone,
@@ -361,10 +394,14 @@ class MilestoneMutations:
     ) -> MilestoneAttestationPayload:
         require_role(caller(info), ATTESTERS, what_en="withdraw a milestone attestation")
 
-        async def write(conn: AsyncConnection) -> bool:
+        try:
             dates.check_year(year, dates.today())  # like its attestation
             await community_or_refuse(info, community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
+        except DomainError as refused:
+            return MilestoneAttestationPayload(status=None, errors=refused.user_errors())
+
+        async def write(conn: AsyncConnection) -> bool:
             if not await milestones.withdraw(conn, milestone, community_code):
                 raise DomainError(
                     UserErrorCode.NOT_FOUND,

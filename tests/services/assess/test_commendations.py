@@ -26,6 +26,7 @@ from services.assess.commendation_criteria import (
     read_default_criteria,
 )
 from services.assess.standard import read_standard
+from services.assess.text import MAX_LINE, MAX_NOTE
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running, rolled_back
 
@@ -306,17 +307,23 @@ def test_stars_awarded_with_and_without_a_reason(
 
 
 def test_an_attested_criterion_counts_once_recorded_with_a_note(
-    running: Running, community: str
+    running: Running, prepared: Prepared, community: str
 ) -> None:
     year = 2023
     office = street(community)
     board = gql(running, STAR_RATINGS, {"r": community, "y": year})["starRatings"]
     unit = next((r for r in board if r["computedStars"] == 4), None)
-    if unit is None:
-        pytest.skip("no unit meets the four computed criteria in this community")
+    # The demo data is deterministic: this community has such a unit (fail, not skip, if not).
+    assert unit is not None, "no unit meets the four computed criteria in this community"
     empty = payload(running, ATTEST, {"u": unit["unitId"], "y": year, "c": "S5", "n": "  "},
                     identity=office)  # fmt: skip
     assert codes(empty) == ["INVALID"] and empty["errors"][0]["field"] == ["note"]
+    before = _db_count(prepared, "star_attestation")
+    for bad_note in ("有记录\x00", "长" * (MAX_NOTE + 1)):  # a NUL; over the cap
+        bad = payload(running, ATTEST, {"u": unit["unitId"], "y": year, "c": "S5", "n": bad_note},
+                      identity=office)  # fmt: skip
+        assert codes(bad) == ["INVALID"] and bad["errors"][0]["field"] == ["note"], bad
+    assert _db_count(prepared, "star_attestation") == before
     computed = payload(running, ATTEST, {"u": unit["unitId"], "y": year, "c": "S1", "n": "有"},
                        identity=office)  # fmt: skip
     assert codes(computed) == ["INVALID"] and computed["errors"][0]["field"] == ["criterion"]
@@ -461,8 +468,8 @@ def test_five_good_evaluated_nominated_and_confirmed(
     )
     expect_all = led >= 0.5 and signed is not None
     assert got["meetsAll"] is expect_all and got["stage"] is None
-    if not expect_all:
-        pytest.skip("the chosen community has no resident unit with a Party organization")
+    # The demo data is deterministic: the chosen community meets all five (fail, not skip).
+    assert expect_all, "the chosen community has no resident unit with a Party organization"
 
     office = street(code)
     before = _db_count(prepared, "five_good")
@@ -481,6 +488,12 @@ def test_five_good_evaluated_nominated_and_confirmed(
     forbidden(running, DECIDE_FIVE, {"c": code, "y": year, "ok": True, "why": ""}, office)
     bare = payload(running, DECIDE_FIVE, {"c": code, "y": year, "ok": False, "why": ""})
     assert codes(bare) == ["INVALID"] and bare["errors"][0]["field"] == ["reason"]
+    # A NUL (Postgres refuses it in text) or an over-long reason: INVALID, still nominated.
+    for why in ("不予确认\x00", "长" * (MAX_NOTE + 1)):
+        bad = payload(running, DECIDE_FIVE, {"c": code, "y": year, "ok": False, "why": why})
+        assert codes(bad) == ["INVALID"] and bad["errors"][0]["field"] == ["reason"], bad
+    still = gql(running, EVALUATE, {"c": code, "y": year, "k": key})["fiveGoodEvaluation"]
+    assert still["stage"] == "NOMINATED"
     done = payload(running, DECIDE_FIVE, {"c": code, "y": year, "ok": True, "why": ""})
     assert done["errors"] == [] and done["evaluation"]["stage"] == "CONFIRMED"
     again = payload(running, DECIDE_FIVE, {"c": code, "y": year, "ok": False, "why": "x"})
@@ -636,13 +649,21 @@ def test_july_first_list_includes_jointly_managed_and_part_time_members(
         assert left["errors"] == []
 
 
-def test_a_draft_entry_is_removed_by_the_district_only(running: Running, demo: Demo) -> None:
+def test_a_draft_entry_is_removed_by_the_district_only(
+    running: Running, prepared: Prepared, demo: Demo
+) -> None:
     year = 2024
     code = sorted(o.community_code for o in demo.organizations if o.kind == "general_branch")[0]
     member = _paged(running, """query ($c: String!, $after: String) { members(filter:
         {regionCode: $c, management: JOINT}, first: 5, after: $after) {
         pageInfo { hasNextPage endCursor } nodes { id } } }""",
                     {"c": code}, "members")[0]  # fmt: skip
+    before = _db_count(prepared, "commendation_entry")
+    for why in ("值守\x00", "长" * (MAX_LINE + 1)):  # a NUL; over the cap: nothing written
+        bad = payload(running, NOMINATE, {"y": year, "m": member["id"], "c": "EXCELLENT_MEMBER",
+                                          "why": why}, identity=street(code))  # fmt: skip
+        assert codes(bad) == ["INVALID"] and bad["errors"][0]["field"] == ["reason"], bad
+    assert _db_count(prepared, "commendation_entry") == before
     made = payload(running, NOMINATE, {"y": year, "m": member["id"], "c": "EXCELLENT_MEMBER",
                                        "why": "联管党员，疫情防控卡点值守"}, identity=street(code))  # fmt: skip
     assert made["errors"] == [] and made["entry"]["management"] == "JOINT".lower()

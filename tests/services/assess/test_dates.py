@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -117,3 +120,32 @@ def test_report_months_run_from_2000_to_this_month() -> None:
     assert parse_month("2026-03", today=TODAY) == Month(2026, 3)
     assert _refused(parse_month, "2026-04", today=TODAY).field == ["month"]
     assert _refused(parse_month, "1999-12", today=TODAY).field == ["month"]
+
+
+@pytest.fixture
+def in_beijing() -> Iterator[None]:
+    """The process's local time zone set to China Standard Time (UTC+8) for one test."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_a_stored_instant_counts_on_the_local_day_like_today(in_beijing: None) -> None:
+    """Steps are stored in UTC; they are compared with today() (the local day), so they are
+    dated by the local day too: 00:30 in Beijing on 1 January is the 1st, not 31 December."""
+    stored = dt.datetime(2025, 12, 31, 16, 30, tzinfo=dt.UTC)
+    assert stored.date() == dt.date(2025, 12, 31)  # the UTC day, which the rule replaces
+    assert dates.local_day(stored) == dt.date(2026, 1, 1)
+    assert dates.local_day(dt.datetime(2026, 1, 1, 15, 59, tzinfo=dt.UTC)) == dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("year", [10000, TODAY.year + dates.PLAN_YEARS_AHEAD + 1, 1999])
+def test_a_plan_year_is_bounded(year: int) -> None:
+    assert dates.check_plan_year(TODAY.year + dates.PLAN_YEARS_AHEAD, TODAY) > TODAY.year
+    assert _refused(dates.check_plan_year, year, TODAY).field == ["year"]

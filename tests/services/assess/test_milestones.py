@@ -39,6 +39,7 @@ from grading_api import (
 from sqlalchemy import text
 
 from infra.setup import Prepared
+from services.assess.text import MAX_NOTE
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
@@ -294,6 +295,8 @@ def test_bad_attestations_are_refused_and_write_nothing(running: Running, rows: 
         ({"y": 1999, "on": "1999-09-01"}, "INVALID", ["year"]),
         ({"on": f"{PAST + 1}-01-02"}, "INVALID", ["doneOn"]),
         ({"note": "  "}, "INVALID", ["note"]),
+        ({"note": "典型\x00材料"}, "INVALID", ["note"]),  # Postgres refuses a NUL in text
+        ({"note": "长" * (MAX_NOTE + 1)}, "INVALID", ["note"]),
         ({"m": "grading"}, "RULE_VIOLATION", ["milestoneId"]),  # proven by a determination
         ({"m": "three_haves_four"}, "RULE_VIOLATION", ["milestoneId"]),  # proven by the data
         ({"m": "exchange_meeting"}, "RULE_VIOLATION", ["communityCode"]),  # pilots only
@@ -315,3 +318,16 @@ def test_bad_attestations_are_refused_and_write_nothing(running: Running, rows: 
         assert forbidden(running, WITHDRAW, {k: good[k] for k in ("c", "y", "m")}, street_user(other.code)) == "scope"  # fmt: skip
         later = mutate(running, WITHDRAW, {"c": target.code, "y": today.year + 1, "m": "typical_cases"})  # fmt: skip
         assert later == {"status": None, "errors": [{"code": "INVALID", "field": ["year"]}]}
+
+
+@pytest.mark.parametrize("query", [SCHEDULE, STATUSES, OVERDUE])
+def test_a_plan_year_beyond_its_bounds_is_invalid(running: Running, query: str) -> None:
+    """The plan views take 2000 to 50 years ahead (services/assess/dates.py): a year past
+    9999 is INVALID (with the field), not a masked internal error."""
+    for year in (10000, dt.date.today().year + 51, 1999):
+        variables = {"y": year} | ({"r": DISTRICT.region} if "$r" in query else {})
+        result = running.post(running.gateway, query, variables)
+        assert result.get("errors"), result
+        extensions = result["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("INVALID", ["year"]), result
+        assert result["errors"][0]["message"] and extensions["messageEn"]
