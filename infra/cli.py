@@ -160,8 +160,7 @@ def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="list users")
     disable = actions.add_parser("disable", help="disable a user")
     disable.add_argument("name")
-    for action in (users,):
-        action.add_argument("--database-url", help="SQLAlchemy URL of the auth role")
+    users.add_argument("--database-url", help="SQLAlchemy URL of the auth role")
 
 
 def test(args: list[str]) -> int:

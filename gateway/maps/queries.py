@@ -60,11 +60,6 @@ query RegionCoverage($code: String!, $after: String = null) {{
   }}
 }}"""
 
-MORE_WORST = f"""
-query MoreWorstGaps($code: String!, $after: String) {{
-  coverage(regionCode: $code) {{ {_WORST} }}
-}}"""
-
 BUILDING = f"""
 query BuildingPopup($id: ID!) {{
   building(id: $id) {{

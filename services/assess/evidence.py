@@ -138,14 +138,15 @@ def display_name(name: str | None, media_type: str) -> str:
 class Upload:
     community_code: str
     data: bytes
+    media_type: str  # what `detect` found in `data`
     name: str | None
     uploaded_by: str
 
 
 async def store(conn: AsyncConnection, upload: Upload) -> dict[str, Any]:
-    """Keep an upload (its type already allowed by `detect`); the evidence row, new or the
-    community's earlier upload of the same content."""
-    media_type = detect(upload.data)
+    """Keep an upload (its type found by `detect`); the evidence row, new or the community's
+    earlier upload of the same content."""
+    media_type = upload.media_type
     digest = hashlib.sha256(upload.data).hexdigest()
     await conn.execute(
         insert(evidence_blob)
@@ -182,11 +183,10 @@ async def described(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[dic
     return [found.get(i) for i in ids]
 
 
-async def with_content(conn: AsyncConnection, evidence_id: uuid.UUID) -> dict[str, Any] | None:
-    """One evidence and its bytes, to serve it."""
-    query = _described().add_columns(evidence_blob.c.content).where(evidence.c.id == evidence_id)
-    row = (await conn.execute(query)).mappings().first()
-    return dict(row) if row else None
+async def content_of(conn: AsyncConnection, sha256: str) -> bytes:
+    """The bytes of a stored file, to serve it (read only after the caller was checked)."""
+    query = select(evidence_blob.c.content).where(evidence_blob.c.sha256 == sha256)
+    return (await conn.execute(query)).scalar_one()
 
 
 def download_headers(row: dict[str, Any]) -> dict[str, str]:

@@ -103,14 +103,18 @@ def evidence_routes(max_bytes: int) -> list[Route]:
             return _forbidden(f"超出管辖范围：{community}", f"Outside your scope: {community}")
         try:
             data = await _body(request, max_bytes)
-            evidence.detect(data)  # before asking anyone anything about a file we refuse
+            media_type = evidence.detect(data)  # before asking anyone about a refused file
             await community_or_refuse(request.app.state.resources["gateway"], community)
             engine: AsyncEngine = request.app.state.engine
             async with engine.begin() as conn:
                 row = await evidence.store(
                     conn,
                     evidence.Upload(
-                        community, data, request.query_params.get("name"), identity.subject
+                        community,
+                        data,
+                        media_type,
+                        request.query_params.get("name"),
+                        identity.subject,
                     ),
                 )
         except evidence.EvidenceRefusedError as refused:
@@ -126,23 +130,22 @@ def evidence_routes(max_bytes: int) -> list[Route]:
             evidence_id = uuid.UUID(request.path_params["id"])
         except ValueError:
             evidence_id = None
-        row = None
-        if evidence_id is not None:
-            async with request.app.state.engine.connect() as conn:
-                row = await evidence.with_content(conn, evidence_id)
-        # Out of scope (or a role that reads no assessment data: planners) reads as unknown:
-        # ids of other communities' files say nothing.
-        if row is None or not may_read(identity, row["community_code"]):
-            return _error(
-                404,
-                DomainError(
-                    UserErrorCode.NOT_FOUND,
-                    "未找到佐证材料",
-                    "No such evidence file in your scope",
-                    ["id"],
-                ),
-            )
-        return Response(row["content"], headers=evidence.download_headers(row))
+        async with request.app.state.engine.connect() as conn:
+            (row,) = await evidence.described(conn, [evidence_id]) if evidence_id else [None]
+            # Out of scope (or a role that reads no assessment data: planners) reads as
+            # unknown: ids of other communities' files say nothing. The bytes are read after.
+            if row is not None and may_read(identity, row["community_code"]):
+                content = await evidence.content_of(conn, row["sha256"])
+                return Response(content, headers=evidence.download_headers(row))
+        return _error(
+            404,
+            DomainError(
+                UserErrorCode.NOT_FOUND,
+                "未找到佐证材料",
+                "No such evidence file in your scope",
+                ["id"],
+            ),
+        )
 
     return [
         Route("/evidence", upload, methods=["POST"]),

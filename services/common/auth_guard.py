@@ -13,7 +13,7 @@ import logging
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.auth import Identity, reset_current, set_current
+from services.common.auth import reset_current, set_current
 from services.common.auth_tokens import HEADER, InternalTokens, InvalidInternalTokenError
 
 log = logging.getLogger("partygrid.auth")
@@ -80,10 +80,6 @@ class InternalTokenGuard:
             await self.app(scope, receive, send)
         finally:
             reset_current(reset)
-
-
-def identity_of(scope_state: dict) -> Identity | None:
-    return scope_state.get("identity")
 
 
 def _header(scope: Scope) -> str | None:

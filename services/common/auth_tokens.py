@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from services.common.auth import Identity, Role
+from services.common.auth import ANONYMOUS, Identity, Role, is_region_code
 
 HEADER = "partygrid-identity"
 AUDIENCE = "partygrid-subgraphs"
@@ -108,12 +108,12 @@ def _identity(claims: dict) -> Identity:
     if not (isinstance(role_name, str) and isinstance(region, str) and isinstance(subject, str)):
         raise InvalidInternalTokenError("malformed claims")
     if role_name == ANONYMOUS_ROLE:
-        return Identity(subject="", role=None, region="")
+        return ANONYMOUS
     try:
         role = Role(role_name)
     except ValueError as exc:
         raise InvalidInternalTokenError("unknown role") from exc
     # Only the service principal may hold the whole tree; a user's node is a region code.
-    if role is not Role.SERVICE and not (region.isdigit() and len(region) in (6, 9, 12)):
+    if role is not Role.SERVICE and not is_region_code(region):
         raise InvalidInternalTokenError("malformed region")
     return Identity(subject=subject, role=role, region=region)

@@ -50,6 +50,9 @@ class Page:
     total: int
 
 
+EMPTY_PAGE = Page(rows=[], cursors=[], has_next=False, total=0)  # e.g. nothing in scope
+
+
 def encode_cursor(values: list[Any]) -> str:
     raw = json.dumps([str(v) if not isinstance(v, int | float | str) else v for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode()

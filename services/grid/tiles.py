@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.common.auth import Identity, current_identity
+from services.common.auth import current_identity
 from services.grid.org_client import OrgClient, OrgUnavailableError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -183,17 +183,6 @@ def _query_options(request: Request) -> tuple[str | None, int | None]:
     return community, int(raw_limit)
 
 
-def _visible_region(caller: Identity, asked: str | None) -> str | None:
-    """The code prefix a caller's tile shows: the narrower of the region asked and the
-    caller's own (a role sees its region node and below); None when they do not overlap."""
-    own = caller.region
-    if asked is None or asked.startswith(own):
-        return asked if asked is not None else own
-    if own.startswith(asked):
-        return own
-    return None
-
-
 def tile_routes(settings: TileSettings | None = None) -> list[Route]:
     """The tile route for a subgraph app whose lifespan puts the engine on app.state."""
     settings = settings or TileSettings()
@@ -207,7 +196,9 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
             community, limit = _query_options(request)
         except TileRequestError as error:
             return JSONResponse({"detail": str(error)}, status_code=400)
-        region = _visible_region(current_identity(), community)
+        caller = current_identity()  # the guard has refused anonymous callers
+        # A role sees its region node and below: the narrower of the region asked and its own.
+        region = caller.region if community is None else caller.narrow(community)
         if region is None:
             return JSONResponse({"detail": f"region {community} is outside your scope"}, 403)
         engine: AsyncEngine = request.app.state.engine
@@ -222,7 +213,9 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
                 region=region,
                 limit=limit,
             )
-        headers = {"Cache-Control": f"public, max-age={settings.cache_max_age}"}
+        # private: a tile's content depends on the caller's region, its URL does not, so no
+        # shared cache may hand one caller's tile to another.
+        headers = {"Cache-Control": f"private, max-age={settings.cache_max_age}"}
         if data.features >= min(limit or settings.max_features, settings.max_features):
             headers["X-Tile-Capped"] = "true"  # the cap was reached: features may be missing
         if not data.content:

@@ -33,7 +33,7 @@ from services.assess.graph.grading_types import (
 )
 from services.assess.graph.milestones import plan_year
 from services.common.auth import caller, is_region_code
-from services.common.pagination import PageInfo, connection
+from services.common.pagination import EMPTY_PAGE, connection
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ class GradingQueries:
     ) -> AssessmentConnection:
         scoped = _scoped(info, region_code)
         if scoped is None:
-            return AssessmentConnection(edges=[], page_info=_empty_page(), total_count=0)
+            return connection(EMPTY_PAGE, Assessment.from_row, AssessmentConnection)
         async with info.context["engine"].connect() as conn:
             page = await grading_reads.list_assessments(
                 conn,
@@ -119,7 +119,7 @@ class GradingQueries:
     ) -> ImprovementGoalConnection:
         scoped = _scoped(info, region_code)
         if scoped is None:
-            return ImprovementGoalConnection(edges=[], page_info=_empty_page(), total_count=0)
+            return connection(EMPTY_PAGE, ImprovementGoal.from_row, ImprovementGoalConnection)
         async with info.context["engine"].connect() as conn:
             page = await grading_reads.list_goals(
                 conn,
@@ -167,10 +167,6 @@ class GradingQueries:
             )
             for t in grading.TRANSITIONS
         ]
-
-
-def _empty_page() -> PageInfo:
-    return PageInfo(has_next_page=False, end_cursor=None)
 
 
 QUERY_TYPES = (GradingQueries,)

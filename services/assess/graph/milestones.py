@@ -327,19 +327,18 @@ async def community_or_refuse(info: Info, community_code: str) -> milestones.Com
     )
 
 
-async def _status_now(info: Info, community_code: str, year: int, milestone_id: str) -> Any:
-    """The community's status after a committed attestation or withdrawal; None when the
-    graph cannot be read now (live scores): the write stands, and saying it failed would be
-    wrong — milestoneStatuses tells the status later."""
-    try:
-        found = await _statuses(info, community_code, year, dates.today())
-    except DomainError:
-        return None
-    for _, statuses in found:
-        for s in statuses:
-            if s.milestone.id == milestone_id:
-                return MilestoneStatus.of(s)
-    return None
+async def _status_now(
+    info: Info, milestone: milestones.Milestone, community_code: str
+) -> MilestoneStatus:
+    """An attested milestone's status after its attestation or withdrawal: it rests on the
+    attestation alone (only attested milestones may be attested), so no live scoring."""
+    async with info.context["engine"].connect() as conn:
+        found = await milestones.attestations_for(conn, [community_code], milestone.year)
+    today = dates.today()
+    evidence = milestones.Evidence(attested=found.get(community_code, {}))
+    return MilestoneStatus.of(
+        milestones.status_of(milestone, community_code, evidence, today, today)
+    )
 
 
 @strawberry.type
@@ -383,7 +382,7 @@ class MilestoneMutations:
             )
 
         done, errors = await run_write(info.context["engine"], write)
-        status = await _status_now(info, community_code, year, milestone_id) if done else None
+        status = await _status_now(info, milestone, community_code) if done else None
         return MilestoneAttestationPayload(status=status, errors=errors)
 
     @strawberry.mutation(
@@ -412,7 +411,7 @@ class MilestoneMutations:
             return True
 
         done, errors = await run_write(info.context["engine"], write)
-        status = await _status_now(info, community_code, year, milestone_id) if done else None
+        status = await _status_now(info, milestone, community_code) if done else None
         return MilestoneAttestationPayload(status=status, errors=errors)
 
 

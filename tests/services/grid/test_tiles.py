@@ -133,7 +133,8 @@ def test_a_z14_tile_holds_exactly_the_buildings_it_touches_with_their_states(
         f["properties"]["name"] == names[f["properties"]["id"]]
         for f in _features(response, "buildings")
     )
-    assert response.headers["cache-control"].startswith("public, max-age=")
+    # A tile shows the caller's region only, at a URL that does not name it: never shared.
+    assert response.headers["cache-control"].startswith("private, max-age=")
 
 
 def test_a_building_is_drawn_where_its_footprint_is(tiles: httpx.Client, demo: Demo) -> None:
