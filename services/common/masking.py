@@ -3,7 +3,9 @@ messages, addresses or stack traces; the full error goes to the subgraph's log.
 
 Deliberate errors stay readable: errors about the request itself (syntax, validation,
 variables: they carry no path), GraphQLErrors a resolver raises, ValueErrors our domain code
-raises for bad input (e.g. a malformed region code or bounding box), and DomainErrors.
+raises for bad input (e.g. a malformed region code or bounding box), and DomainErrors. A
+DomainError a query raises reads like the refusal of a write: the Chinese message, with
+`extensions` {code, messageEn, field, rule}, so resolvers need not convert it themselves.
 Refused writes are typed payload errors (data, not errors) and are untouched.
 """
 
@@ -38,7 +40,32 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [_as_refusal(e) for e in super()._process_errors(errors)]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": MASKED_CODE}
         return masked
+
+
+def _as_refusal(error: GraphQLError) -> GraphQLError:
+    refused = error.original_error
+    if not isinstance(refused, DomainError):
+        return error
+    extensions = {
+        "code": refused.code.name,
+        "messageEn": refused.message_en,
+        "field": refused.field,
+    }
+    if refused.rule is not None:
+        extensions["rule"] = refused.rule
+    return GraphQLError(
+        refused.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=refused,
+        extensions={**(error.extensions or {}), **extensions},
+    )

@@ -13,10 +13,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import strawberry
 
 from infra.supervisor import Supervisor, free_port
 from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
+from services.common.errors import DomainError, UserErrorCode
+from services.common.masking import MaskUnexpectedErrors
 
 pytestmark = pytest.mark.slow  # starts subgraph processes
 
@@ -94,3 +97,32 @@ def test_request_errors_stay_readable(unreachable):
     (error,) = response.json()["errors"]
     assert "NOWHERE" in error["message"]
     assert "path" not in error
+
+
+def test_a_domain_error_in_a_query_reads_like_a_refused_write() -> None:
+    """A DomainError raised by a query (a bad year, org unreachable...) reaches the caller in
+    Chinese with its code, English message and field, without each resolver converting it."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def plan(self, year: int) -> int:
+            raise DomainError(
+                UserErrorCode.INVALID, f"年度无效：{year}", f"Invalid year {year}", ["year"]
+            )
+
+        @strawberry.field
+        def broken(self) -> int:
+            raise RuntimeError("SELECT secret FROM somewhere")
+
+    schema = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
+    result = schema.execute_sync("{ plan(year: 99999) }")
+    (error,) = result.errors
+    assert error.message == "年度无效：99999"
+    assert error.extensions == {
+        "code": "INVALID",
+        "messageEn": "Invalid year 99999",
+        "field": ["year"],
+    }
+    (masked,) = schema.execute_sync("{ broken }").errors
+    assert "secret" not in masked.message and masked.extensions == {"code": "INTERNAL_SERVER_ERROR"}
