@@ -19,11 +19,13 @@ from services.assess import commendations as domain
 from services.assess import dates
 from services.assess.graph.commendations import (
     DISTRICT_WRITERS,
+    READERS,
     STREET_WRITERS,
     communities_seen,
     criteria_version,
     guarded,
     read_graph,
+    region_or_refuse,
 )
 from services.common.auth import caller, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -123,7 +125,11 @@ class FiveGoodQueries:
     async def five_good_evaluation(
         self, info: Info, community_code: str, year: int, criteria_id: strawberry.ID | None = None
     ) -> FiveGoodEvaluation | None:
-        if community_code not in {c["code"] for c in await communities_seen(info, community_code)}:
+        region_or_refuse(community_code)
+        identity = caller(info)
+        require_role(identity, READERS, what_en="read commendations")
+        # An unknown community reads as nothing below (its graph is None): no list to fetch.
+        if len(community_code) != 12 or not identity.covers(community_code):
             return None
         crit = await criteria_version(info, criteria_id)
         graph, goods = await read_graph(info, lambda: _evaluate(info, crit, community_code, year))
