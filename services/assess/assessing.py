@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.assess import metrics, record_checks
 from services.assess.gateway_client import GatewayClient
+from services.assess.metric_reads import CommunityGraph
 from services.assess.models import indicator, standard
 from services.assess.scoring import Score, score
 
@@ -46,9 +47,11 @@ async def assess(
     communities: Sequence[str],
     year: int,
     as_of: dt.date | None = None,
+    graph: Mapping[str, CommunityGraph] | None = None,
 ) -> dict[str, Score]:
     """Each community's score under `rows`; raises GatewayUnavailableError when the graph
-    cannot be read (no computed indicator is guessed)."""
+    cannot be read (no computed indicator is guessed). `graph`: the graph already read for
+    these communities (`metrics.read` of `rows.indicators`), not read again."""
     as_of = as_of or dt.date.today()
     computed = [r for r in rows.indicators if r["measured"] == "computed"]
     attested = [r for r in rows.indicators if r["measured"] == "attested"]
@@ -58,7 +61,7 @@ async def assess(
             return await record_checks.check(conn, attested, communities, year, as_of)
 
     from_graph, from_records = await asyncio.gather(
-        metrics.measure(gateway, computed, communities, as_of), records()
+        metrics.measure(gateway, computed, communities, as_of, graph), records()
     )
     return {
         code: score(

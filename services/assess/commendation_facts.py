@@ -11,7 +11,6 @@ gateway's cost limit. The facts are pure functions of what was read; the criteri
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.assess.gateway_client import GatewayClient
 
 UNIT_KINDS = ("grid_branch", "party_group")  # plan (五): 星级模范楼栋党支部/党小组
-PAGE = 200  # org's largest page
 
 
 class _Params(BaseModel):
@@ -259,6 +257,8 @@ CHOSEN = """query ($r: String!, $year: Int!, $after: String) {
     pageInfo { hasNextPage endCursor }
     nodes { id year title reason decidedOn
       member { id name management leftOn community { code } committeeSeats { role } } } } }"""
+CHOSEN_COUNT = """query ($r: String!, $year: Int!) {
+  evaluations(regionCode: $r, year: $year, stage: CHOSEN, first: 1) { totalCount } }"""
 MEMBER = """query ($id: ID!) { member(id: $id) {
   id name management leftOn community { code } committeeSeats { role } } }"""
 UNIT = """query ($id: ID!) { organization(id: $id) { id name kind isLive community { code } } }"""
@@ -333,7 +333,7 @@ async def read_community(
     if members:
         reads.append(_pages(gateway, MEMBERS, {"c": code}, "members"))
     if year is not None:
-        reads.append(_pages(gateway, CHOSEN, {"r": code, "year": year}, "evaluations"))
+        reads.append(gateway.query(CHOSEN_COUNT, {"r": code, "year": year}))
     found = await asyncio.gather(*reads)
     places, branches, groups = found[0], found[1], found[2]
     community = places["community"]
@@ -360,7 +360,7 @@ async def read_community(
             for m in rest.pop(0)
         ]
     if year is not None:
-        graph.chosen_evaluations = len(rest.pop(0))
+        graph.chosen_evaluations = rest.pop(0)["evaluations"]["totalCount"]
     return graph
 
 
@@ -378,7 +378,3 @@ async def read_member(gateway: GatewayClient, member_id: str) -> dict | None:
 
 async def read_unit(gateway: GatewayClient, unit_id: str) -> dict | None:
     return (await gateway.query(UNIT, {"id": unit_id}))["organization"]
-
-
-def parse_date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None

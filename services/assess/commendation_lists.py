@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess import dates
 from services.assess.commendation_facts import Person
+from services.assess.commendation_facts import person as facts_person
 from services.assess.commendation_tables import (
     commendation_entry,
     commendation_list,
@@ -37,11 +38,6 @@ from services.assess.commendations import Criteria, invalid
 from services.assess.text import MAX_LINE, clean_text
 from services.common.errors import DomainError, UserErrorCode
 
-CATEGORIES = {
-    "five_good_organization": ("“五好”社区党组织", "five-good community organization"),
-    "excellent_party_worker": ("优秀党务工作者", "excellent Party worker"),
-    "excellent_member": ("优秀共产党员", "excellent Party member"),
-}
 TITLES = {
     "management_vanguard": ("社区管理先锋", "vanguard of community management"),
     "service_model": ("服务群众模范", "model of serving the people"),
@@ -144,8 +140,7 @@ async def computed_entries(
             continue
         if member["community"]["code"] not in communities:
             continue
-        person = Person(member["id"], member["name"], member["management"].lower(),
-                        any(s["role"] == "PARTTIME_MEMBER" for s in member["committeeSeats"]))  # fmt: skip
+        person = facts_person(member)
         zh, en = TITLES[e["title"].lower()]
         basis = [{"code": "evaluation", "zh": f"{e['year']}年“双争”评为{zh}（{decided}）",
                   "en": f"chosen {en} in 双争 {e['year']} ({decided})"}]  # fmt: skip
@@ -198,8 +193,7 @@ async def nominate(
         raise invalid("提名须说明事迹或理由", "A nomination needs a reason", "reason")
     community = member["community"]["code"]
     row = await open_list(conn, crit, community[:6], year, by, today)
-    person = Person(member["id"], member["name"], member["management"].lower(),
-                    any(s["role"] == "PARTTIME_MEMBER" for s in member["committeeSeats"]))  # fmt: skip
+    person = facts_person(member)
     basis = [{"code": "nomination", "zh": f"街道提名：{why}",
               "en": f"nominated by the street office: {why}"}]  # fmt: skip
     values = _entry(row["id"], category, person.id, person.name, community, "nomination", basis,

@@ -14,6 +14,7 @@ write names a year from 2000 to the current one (services/assess/dates.py; `toda
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,11 +87,11 @@ def install_default_criteria(conn: Connection) -> bool:
     return True
 
 
-async def ensure_default_criteria(conn: AsyncConnection) -> None:
-    """The same, for a database set up before the criteria existed (a write's transaction)."""
-    if await conn.scalar(select(commendation_criteria.c.id).limit(1)) is not None:
-        return
-    await conn.execute(_default_criteria_insert())
+@functools.lru_cache(maxsize=16)
+def _parsed(document: str) -> CriteriaData:
+    """A loaded version's document, parsed once: a loaded version never changes (a change is
+    a new version), so its text identifies it."""
+    return parse_criteria(document)
 
 
 async def criteria(conn: AsyncConnection, criteria_id: str | None = None) -> Criteria:
@@ -107,7 +108,7 @@ async def criteria(conn: AsyncConnection, criteria_id: str | None = None) -> Cri
             UserErrorCode.NOT_FOUND, f"未找到评定标准：{criteria_id}",
             f"No commendation criteria {criteria_id}", ["criteriaId"],
         )  # fmt: skip
-    return Criteria(dict(row), parse_criteria(row["document"]))
+    return Criteria(dict(row), _parsed(row["document"]))
 
 
 async def all_criteria(conn: AsyncConnection) -> list[dict]:
@@ -154,7 +155,6 @@ async def load_criteria(
     problems = check_against_standard(data, {r[0] for r in rows}, {r[1] for r in rows})
     if problems:
         raise refusal(problems)
-    await ensure_default_criteria(conn)
     latest = await conn.scalar(
         select(func.max(commendation_criteria.c.version)).where(
             commendation_criteria.c.code == data.id

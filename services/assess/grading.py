@@ -40,9 +40,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess import dates
-
-# Re-exported: reports read the determined grade here (services/assess/reports.py).
-from services.assess.grading_reads import determined_grade as determined_grade
 from services.assess.grading_tables import (
     assessment,
     grading_snapshot,
@@ -62,7 +59,6 @@ STATE_NAMES = {
     "determined": ("已认定等级", "grade determined"),
 }
 RESPONDENTS = {"members": ("党员", "members"), "residents": ("群众", "residents")}
-GOAL_OWNER_ROLES = ("secretary", "street", "district")
 DEFAULT_GOAL_OWNER_ROLE = "secretary"  # 社区党组织书记: the community acts on its own gaps
 
 

@@ -41,25 +41,29 @@ async def assessment_of(conn: AsyncConnection, community_code: str, year: int) -
     return dict(row) if row else None
 
 
-async def determined_grade(
-    conn: AsyncConnection, community_code: str, year: int
-) -> dict[str, Any] | None:
-    """The grade the street office determined (认定) for the community and year, as the grade
-    band of the assessment's own standard; None until it is determined."""
-    row = (
-        await conn.execute(
-            select(assessment.c.grade_id, standard.c.grades)
-            .join(standard, standard.c.id == assessment.c.standard_id)
-            .where(
-                assessment.c.community_code == community_code,
-                assessment.c.year == year,
-                assessment.c.state == "determined",
-            )
+async def determined_grades(
+    conn: AsyncConnection, community_codes: Sequence[str], year: int
+) -> dict[str, dict[str, Any]]:
+    """The grade the street office determined (认定) for each community in the year, as the
+    grade band of the assessment's own standard, by community code; a community whose grade
+    is not determined yet is absent. One query for all of them."""
+    if not community_codes:
+        return {}
+    rows = await conn.execute(
+        select(assessment.c.community_code, assessment.c.grade_id, standard.c.grades)
+        .join(standard, standard.c.id == assessment.c.standard_id)
+        .where(
+            assessment.c.community_code.in_(community_codes),
+            assessment.c.year == year,
+            assessment.c.state == "determined",
         )
-    ).first()
-    if row is None:
-        return None
-    return next((dict(g) for g in row.grades if g["id"] == row.grade_id), None)
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        grade = next((dict(g) for g in row.grades if g["id"] == row.grade_id), None)
+        if grade is not None:
+            found[row.community_code] = grade
+    return found
 
 
 async def assessments_for(

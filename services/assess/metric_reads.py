@@ -35,8 +35,9 @@ ORG_FIELDS = """communityCounts(communityCodes: $codes, asOf: $asOf) {
     findings(rules: $rules) { rule message messageEn }
   }"""
 GRID_FIELDS = """residentsKnown
-    communities { code organizationKind zones zonesWithoutOrganization buildings orphans
-                  memberBuildings memberBuildingsCovered }"""
+    communities { code organizationKind zones zonesWithoutOrganization buildings covered orphans
+                  memberBuildings memberBuildingsCovered
+                  gapCounts { buildingWithMembers building zone orphan notReportedIn } }"""
 
 
 class _Read(BaseModel):
@@ -97,6 +98,16 @@ class OrgCounts(_Read):
         return [f for f in self.findings if f.rule in wanted]
 
 
+class GapCounts(_Read):
+    """Grid's `GapCounts` of one community (the monthly report keeps them)."""
+
+    building_with_members: int
+    building: int
+    zone: int
+    orphan: int
+    not_reported_in: int
+
+
 class GridCounts(_Read):
     """Grid's `CommunityCoverage` of one community."""
 
@@ -105,9 +116,11 @@ class GridCounts(_Read):
     zones: int
     zones_without_organization: int
     buildings: int
+    covered: int
     orphans: int
     member_buildings: int
     member_buildings_covered: int
+    gap_counts: GapCounts
 
 
 class _Coverage(_Read):

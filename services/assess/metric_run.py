@@ -49,24 +49,44 @@ def measure_one(name: str, graph: CommunityGraph) -> Measured:
     return _unknown_metric(name)
 
 
+def _metric_rows(indicators: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [r for r in indicators if r.get("metric")]
+
+
+async def read_for(
+    gateway: GatewayClient,
+    indicators: Sequence[Mapping[str, Any]],
+    communities: Sequence[str],
+    as_of: dt.date,
+    *,
+    grid: bool = False,
+) -> dict[str, CommunityGraph]:
+    """See `metrics.read`."""
+    names = {r["metric"] for r in _metric_rows(indicators)}
+    org = bool(names & set(ORG_MEASURES))
+    grid = grid or bool(names & set(GRID_MEASURES))
+    if not communities:
+        return {}
+    if org or grid:
+        return await read_graph(
+            gateway, communities, as_of, org=org, grid=grid, rules=metric_org.FINDING_RULES
+        )
+    return {c: CommunityGraph(c, None, None) for c in communities}
+
+
 async def measure_all(
     gateway: GatewayClient,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
+    graph: Mapping[str, CommunityGraph] | None = None,
 ) -> dict[str, dict[str, Measured]]:
     """See `metrics.measure`."""
-    rows = [r for r in indicators if r.get("metric")]
-    names = {r["metric"] for r in rows}
-    org, grid = bool(names & set(ORG_MEASURES)), bool(names & set(GRID_MEASURES))
     if not communities:
         return {}
-    if org or grid:
-        graph = await read_graph(
-            gateway, communities, as_of, org=org, grid=grid, rules=metric_org.FINDING_RULES
-        )
-    else:
-        graph = {c: CommunityGraph(c, None, None) for c in communities}
+    if graph is None:
+        graph = await read_for(gateway, indicators, communities, as_of)
+    rows = _metric_rows(indicators)
     return {
         code: {r["code"]: measure_one(r["metric"], graph[code]) for r in rows}
         for code in communities

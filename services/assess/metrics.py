@@ -17,6 +17,7 @@ from services.assess.measures import Measure
 
 if TYPE_CHECKING:
     from services.assess.gateway_client import GatewayClient
+    from services.assess.metric_reads import CommunityGraph
     from services.assess.scoring import Measured
 
 _DECLARED = (
@@ -35,18 +36,37 @@ _DECLARED = (
 METRICS: dict[str, Measure] = {m.name: m for m in _DECLARED}
 
 
+async def read(
+    gateway: GatewayClient,
+    indicators: Sequence[Mapping[str, Any]],
+    communities: Sequence[str],
+    as_of: dt.date,
+    *,
+    grid: bool = False,
+) -> dict[str, CommunityGraph]:
+    """What the computed indicators among `indicators` need of the graph, in one gateway
+    request (`metric_reads.read_graph`); `grid`: read grid's coverage even when no indicator
+    needs it (the monthly report keeps the coverage figures of the same read)."""
+    from services.assess.metric_run import read_for  # see `measure`
+
+    return await read_for(gateway, indicators, communities, as_of, grid=grid)
+
+
 async def measure(
     gateway: GatewayClient,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
+    graph: Mapping[str, CommunityGraph] | None = None,
 ) -> dict[str, dict[str, Measured]]:
     """Each community's computed indicators (rows with `measured == "computed"`), by code.
 
     One gateway request for all communities; only the services the indicators need are
-    asked. `as_of` dates ages and Party standing (the rows are read as they are now)."""
+    asked. `as_of` dates ages and Party standing (the rows are read as they are now).
+    `graph`: what `read` already read for these communities and indicators (no second
+    request)."""
     # Imported here: `standard` imports METRICS, and the measures import `scoring`, which
     # imports `standard`.
     from services.assess.metric_run import measure_all
 
-    return await measure_all(gateway, indicators, communities, as_of)
+    return await measure_all(gateway, indicators, communities, as_of, graph)

@@ -125,11 +125,8 @@ def schedule(year: int, data: ScheduleData | None = None) -> list[Milestone]:
                 m.plan_clause,
             )
         )
-    return sorted(found, key=lambda m: (m.due, data.milestones.index(_by_id(data, m.id))))
-
-
-def _by_id(data: ScheduleData, key: str) -> MilestoneData:
-    return next(m for m in data.milestones if m.id == key)
+    # Stable: milestones due the same day stay in the schedule's order.
+    return sorted(found, key=lambda m: m.due)
 
 
 def _clamped(year: int, month: int, day: int) -> dt.date:

@@ -56,11 +56,8 @@ async def _street(request: Request, code: str, month: reports.Month) -> Response
         report = await reports.find_report(conn, code, month)
         if report is None:
             return _problem(404, f"{month.zh}尚未生成月报表", f"No report of {month} yet")
-        window = [month]
-        while len(window) < TREND_MONTHS:
-            window.append(window[-1].previous())
         history = await reports.find_reports(
-            conn, street_codes=[code], months=[str(m) for m in window]
+            conn, street_codes=[code], months=[str(m) for m in month.back(TREND_MONTHS)]
         )
         # The charts show what the rows sheet shows: a secretary (or a community viewer) gets
         # their own communities' trend and grades, never the whole street's.
@@ -78,8 +75,9 @@ async def _district(request: Request, code: str, month: reports.Month) -> Respon
     require_scope(identity, code)
     gateway = request.app.state.resources["gateway"]
     try:
-        async with request.app.state.engine.connect() as conn:
-            found = await report_rollup.rollup(conn, gateway, code, month, TREND_MONTHS)
+        found = await report_rollup.rollup(
+            request.app.state.engine, gateway, code, month, TREND_MONTHS
+        )
     except GatewayUnavailableError:
         return _problem(503, "暂时无法读取区划数据", "The regions could not be read")
     if found is None:

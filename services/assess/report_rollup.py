@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assess.gateway_client import GatewayClient
 from services.assess.models import standard
@@ -180,9 +180,12 @@ def _score_key(row: Mapping[str, Any]) -> tuple:
 
 
 async def rollup(
-    conn: AsyncConnection, gateway: GatewayClient, district_code: str, month: Month, months: int
+    engine: AsyncEngine, gateway: GatewayClient, district_code: str, month: Month, months: int
 ) -> Rollup | None:
-    """The district's roll-up for `month`; None when org has no such district."""
+    """The district's roll-up for `month`; None when org has no such district.
+
+    The gateway is asked before a pooled connection is taken, so none is held while it
+    answers."""
     data = await gateway.query(DISTRICT_STREETS, {"district": district_code})
     region = data.get("region")
     if region is None or region["level"] != "DISTRICT":
@@ -190,11 +193,12 @@ async def rollup(
     named = {
         c["code"]: c["name"] for c in region["children"] if c["level"] in ("STREET", "TOWNSHIP")
     }
-    window = [month]
-    while len(window) < months:
-        window.append(window[-1].previous())
-    reports = await find_reports(conn, street_codes=sorted(named), months=[str(m) for m in window])
-    current = {r.head["street_code"]: r for r in reports if r.head["month"] == str(month)}
+    async with engine.connect() as conn:
+        reports = await find_reports(
+            conn, street_codes=sorted(named), months=[str(m) for m in month.back(months)]
+        )
+        current = {r.head["street_code"]: r for r in reports if r.head["month"] == str(month)}
+        grades = await grade_distribution(conn, list(current.values()))
     reported = [s for s in sorted(named) if s in current]
     street_totals = {s: totals(current[s].rows) for s in reported}
     street_rank = {
@@ -233,5 +237,5 @@ async def rollup(
         streets=streets,
         community_ranking=community_ranking,
         trend=trend(reports),
-        grades=await grade_distribution(conn, list(current.values())),
+        grades=grades,
     )

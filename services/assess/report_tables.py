@@ -29,8 +29,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from services.assess.models import metadata
 
-REPORT_STATES = ("draft", "submitted")
-
 monthly_report = Table(
     "monthly_report",
     metadata,

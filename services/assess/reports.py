@@ -26,16 +26,17 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.assess import dates, grading
+from services.assess import dates, grading_reads, metrics
 from services.assess.assessing import assess, standard_rows
 from services.assess.gateway_client import GatewayClient, GatewayUnavailableError
+from services.assess.metric_reads import GridCounts
 from services.assess.report_tables import monthly_report, monthly_report_row
 from services.assess.scoring import Score
 from services.common.errors import DomainError, UserErrorCode
@@ -60,6 +61,13 @@ class Month:
 
     def previous(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    def back(self, n: int) -> list[Month]:
+        """The last `n` months up to and including this one, this one first."""
+        window = [self]
+        while len(window) < n:
+            window.append(window[-1].previous())
+        return window
 
     def last_day(self) -> dt.date:
         following = (
@@ -121,12 +129,6 @@ STREET_FACTS = """
 query ReportStreetFacts($street: String!) {
   region(code: $street) { code name level }
   communities(regionCode: $street) { code name }
-  coverage(regionCode: $street) {
-    communities {
-      code buildings covered zones zonesWithoutOrganization
-      gapCounts { buildingWithMembers building zone orphan notReportedIn }
-    }
-  }
 }
 """
 
@@ -141,6 +143,19 @@ class Coverage:
     zones_with_organization: int = 0
     gap_counts: Mapping[str, int] | None = None
 
+    @classmethod
+    def of(cls, grid: GridCounts | None) -> Coverage:
+        """From the grid part of the assessment's read (none: grid has not mapped it)."""
+        if grid is None:
+            return cls()
+        return cls(
+            buildings=grid.buildings,
+            covered=grid.covered,
+            zones=grid.zones,
+            zones_with_organization=grid.zones - grid.zones_without_organization,
+            gap_counts=grid.gap_counts.model_dump(),
+        )
+
 
 def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
@@ -151,35 +166,18 @@ class StreetFacts:
     code: str
     name: str
     communities: list[tuple[str, str]]  # (code, name) by code
-    coverage: dict[str, Coverage]
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m[1].lower(), name)
+    coverage: dict[str, Coverage]  # from the same read the communities are assessed on
 
 
 async def read_street(gateway: GatewayClient, code: str) -> StreetFacts | None:
-    """The street's name, communities and their coverage; None when org has no such street
-    office or township."""
+    """The street's name and communities (coverage still empty: `generate` fills it from the
+    assessment's read); None when org has no such street office or township."""
     data = await gateway.query(STREET_FACTS, {"street": code})
     region = data.get("region")
     if region is None or region["level"] not in ("STREET", "TOWNSHIP"):
         return None
-    coverage = {
-        c["code"]: Coverage(
-            buildings=c["buildings"],
-            covered=c["covered"],
-            zones=c["zones"],
-            zones_with_organization=c["zones"] - c["zonesWithoutOrganization"],
-            gap_counts={_snake(k): v for k, v in c["gapCounts"].items()},
-        )
-        for c in data["coverage"]["communities"]
-    }
     communities = sorted((c["code"], c["name"]) for c in data["communities"])
-    return StreetFacts(code, region["name"], communities, coverage)
-
-
-# --- The determined grade (grading workflow) -------------------------------------------------
+    return StreetFacts(code, region["name"], communities, {})
 
 
 # --- Snapshot and changes (pure) -------------------------------------------------------------
@@ -333,7 +331,11 @@ async def generate(
         codes = [code for code, _ in facts.communities]
         # `now` is UTC; the month's days are local (dates.today()): compare local days.
         as_of = min(month.last_day(), dates.local_day(now))
-        scores = await assess(engine, gateway, rows, codes, month.year, as_of)
+        # One read of the graph: the computed indicators and the report's coverage figures.
+        computed = [r for r in rows.indicators if r["measured"] == "computed"]
+        graph = await metrics.read(gateway, computed, codes, as_of, grid=True)
+        scores = await assess(engine, gateway, rows, codes, month.year, as_of, graph)
+        facts = replace(facts, coverage={c: Coverage.of(g.grid) for c, g in graph.items()})
     except GatewayUnavailableError as exc:
         raise DomainError(
             UserErrorCode.UNAVAILABLE,
@@ -356,9 +358,11 @@ async def _store(
 ) -> Report:
     previous = await find_report(conn, facts.code, month.previous())
     before = {r["community_code"]: r for r in previous.rows} if previous else {}
+    codes = [code for code, _ in facts.communities]
+    determined_of = await grading_reads.determined_grades(conn, codes, month.year)
     new_rows = []
     for position, (code, name) in enumerate(facts.communities, start=1):
-        determined = await grading.determined_grade(conn, code, month.year)
+        determined = determined_of.get(code)
         row = snapshot_row(
             position, code, name, scores[code], facts.coverage.get(code, Coverage()), determined
         )

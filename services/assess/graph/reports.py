@@ -95,10 +95,9 @@ class ReportQueries:
         require_reader(identity, district_code)
         require_scope(identity, district_code)  # the whole district's figures
         try:
-            async with info.context["engine"].connect() as conn:
-                found = await report_rollup.rollup(
-                    conn, info.context["gateway"], district_code, when, months
-                )
+            found = await report_rollup.rollup(
+                info.context["engine"], info.context["gateway"], district_code, when, months
+            )
         except GatewayUnavailableError as exc:
             raise GraphQLError("暂时无法读取区划数据", extensions={"code": "UNAVAILABLE"}) from exc
         if found is None:
