@@ -49,17 +49,13 @@ from services.assess.models import indicator, standard
 from services.assess.scoring import Score
 from services.assess.text import MAX_NOTE, clean_text
 from services.assess.yaml_documents import refusal
-from services.common.errors import DomainError, UserErrorCode
+from services.common.errors import DomainError, UserErrorCode, invalid
 
 FIVE_GOOD_STAGES = {
     "nominated": ("已提名", "nominated"),
     "confirmed": ("已确认", "confirmed"),
     "rejected": ("未确认", "not confirmed"),
 }
-
-
-def invalid(zh: str, en: str, field: str) -> DomainError:
-    return DomainError(UserErrorCode.INVALID, zh, en, [field])
 
 
 # -- criteria versions ----------------------------------------------------------------------

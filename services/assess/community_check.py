@@ -8,13 +8,23 @@ assess service. If the graph does not answer, the write is refused (UNAVAILABLE)
 from __future__ import annotations
 
 from services.assess.gateway_client import GatewayClient, GatewayUnavailableError
-from services.common.errors import DomainError, UserErrorCode
+from services.common.auth import is_region_code
+from services.common.errors import DomainError, UserErrorCode, invalid
 
 _COMMUNITY = "query ($c: String!) { community(code: $c) { code } }"
 _UNITS = """query ($c: String!) {
   community(code: $c) { code }
   residentUnits(communityCode: $c) { id name }
 }"""
+
+
+def check_community_code(code: str, field: list[str]) -> None:
+    """INVALID unless `code` is a community's region code (12 digits); before the gateway
+    is asked, so a malformed code is a typed error, not an unknown community."""
+    if not (is_region_code(code) and len(code) == 12):
+        raise invalid(
+            f"社区代码应为12位数字：{code}", f"A community code has 12 digits: {code!r}", field
+        )
 
 
 def _unavailable() -> DomainError:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from services.common.errors import DomainError, UserErrorCode
+from services.common.errors import DomainError, UserErrorCode, field_path
 
 FIRST_YEAR = 2000
 EARLIEST = dt.date(1990, 1, 1)
@@ -36,10 +36,6 @@ def local_day(ts: dt.datetime) -> dt.date:
     return ts.astimezone().date()
 
 
-def _field(field: str | Sequence[str]) -> list[str]:
-    return [field] if isinstance(field, str) else [str(f) for f in field]
-
-
 def check_year(
     year: int, today: dt.date, field: str | Sequence[str] = "year", *, latest: int | None = None
 ) -> int:
@@ -51,14 +47,14 @@ def check_year(
             UserErrorCode.INVALID,
             f"年度不能晚于{last}年：{year}",
             f"The year {year} is after {last}",
-            _field(field),
+            field_path(field),
         )
     if year < FIRST_YEAR:
         raise DomainError(
             UserErrorCode.INVALID,
             f"年度不能早于{FIRST_YEAR}年：{year}",
             f"The year {year} is before {FIRST_YEAR}",
-            _field(field),
+            field_path(field),
         )
     return year
 
@@ -77,14 +73,14 @@ def past_date(value: dt.date, field: str | Sequence[str], today: dt.date) -> dt.
             UserErrorCode.INVALID,
             f"日期不能晚于今天：{value}",
             f"The date {value} is in the future",
-            _field(field),
+            field_path(field),
         )
     if value < EARLIEST:
         raise DomainError(
             UserErrorCode.INVALID,
             f"日期过早：{value}",
             f"The date {value} is before {EARLIEST}",
-            _field(field),
+            field_path(field),
         )
     return value
 
@@ -98,6 +94,6 @@ def date_within(
             UserErrorCode.INVALID,
             f"日期应在{first}至{last}之间：{value}",
             f"The date {value} must be from {first} to {last}",
-            _field(field),
+            field_path(field),
         )
     return value

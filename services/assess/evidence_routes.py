@@ -12,7 +12,6 @@ only) are query parameters. Answers 201 with the evidence as JSON, or an error b
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,9 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.assess import evidence
-from services.assess.community_check import community_or_refuse
+from services.assess.community_check import check_community_code, community_or_refuse
+from services.assess.graph.core import parse_id
 from services.assess.records import RECORD_WRITERS, may_read
-from services.common.auth import ANONYMOUS, Identity, is_region_code
+from services.common.auth import ANONYMOUS, Identity
 from services.common.errors import DomainError, UserErrorCode
 
 
@@ -89,16 +89,10 @@ def evidence_routes(max_bytes: int) -> list[Route]:
         community = request.query_params.get("community", "")
         if identity.role not in RECORD_WRITERS:
             return _forbidden("当前角色无权上传佐证材料", "Your role may not upload evidence files")
-        if not (is_region_code(community) and len(community) == 12):
-            return _error(
-                400,
-                DomainError(
-                    UserErrorCode.INVALID,
-                    f"社区代码应为12位数字：{community}",
-                    f"A community code has 12 digits: {community!r}",
-                    ["community"],
-                ),
-            )
+        try:
+            check_community_code(community, ["community"])
+        except DomainError as malformed:
+            return _error(400, malformed)
         if not identity.covers(community):
             return _forbidden(f"超出管辖范围：{community}", f"Outside your scope: {community}")
         try:
@@ -126,10 +120,7 @@ def evidence_routes(max_bytes: int) -> list[Route]:
 
     async def download(request: Request) -> Response:
         identity = _identity(request)
-        try:
-            evidence_id = uuid.UUID(request.path_params["id"])
-        except ValueError:
-            evidence_id = None
+        evidence_id = parse_id(request.path_params["id"])
         async with request.app.state.engine.connect() as conn:
             (row,) = await evidence.described(conn, [evidence_id]) if evidence_id else [None]
             # Out of scope (or a role that reads no assessment data: planners) reads as

@@ -50,7 +50,7 @@ from services.assess.grading_tables import (
 from services.assess.scoring import Score
 from services.assess.text import MAX_LINE, clean_text
 from services.common.auth import Role
-from services.common.errors import DomainError, UserErrorCode, not_found
+from services.common.errors import DomainError, UserErrorCode, invalid, not_found, refuse_all
 
 STATES = ("self_assessment", "opinion_survey", "determined")
 STATE_NAMES = {
@@ -104,18 +104,6 @@ CONSTRAINT_ERRORS = {
         ["communityCode"],
     ),
 }
-
-
-def _invalid(zh: str, en: str, field: list[str | int]) -> DomainError:
-    return DomainError(UserErrorCode.INVALID, zh, en, [str(f) for f in field])
-
-
-def _refuse_all(problems: list[DomainError]) -> None:
-    """Raise one refusal naming every problem (the first carries the rest)."""
-    if problems:
-        first, *more = problems
-        first.more = more
-        raise first
 
 
 # -- snapshots of the computed score ----------------------------------------------------------
@@ -234,7 +222,7 @@ def check_self_scores(
         code = item.indicator_code
         if code not in weights:
             problems.append(
-                _invalid(
+                invalid(
                     f"标准中没有指标{code}",
                     f"The standard has no indicator {code}",
                     ["scores", i, "indicatorCode"],
@@ -243,7 +231,7 @@ def check_self_scores(
             continue
         if code in seen:
             problems.append(
-                _invalid(
+                invalid(
                     f"指标{code}重复自评",
                     f"Indicator {code} is scored twice",
                     ["scores", i, "indicatorCode"],
@@ -252,7 +240,7 @@ def check_self_scores(
         seen.add(code)
         if not math.isfinite(item.score) or not 0 <= item.score <= weights[code]:
             problems.append(
-                _invalid(
+                invalid(
                     f"指标{code}的自评分应在0至{weights[code]:g}分之间：{item.score:g}",
                     f"The self-score of {code} must be from 0 to {weights[code]:g}: {item.score:g}",
                     ["scores", i, "score"],
@@ -261,13 +249,13 @@ def check_self_scores(
     missing = [code for code in weights if code not in seen]
     if missing:
         problems.append(
-            _invalid(
+            invalid(
                 f"以下指标未自评：{'、'.join(missing)}",
                 f"Indicators not self-scored: {', '.join(missing)}",
                 ["scores"],
             )
         )
-    _refuse_all(problems)
+    refuse_all(problems)
 
 
 async def record_self_assessment(
@@ -340,7 +328,7 @@ def check_survey(
         problems.append(wrong)
     if not counts:
         problems.append(
-            _invalid(
+            invalid(
                 "民意测评至少需一组测评结果",
                 "The survey needs at least one group's counts",
                 ["counts"],
@@ -351,7 +339,7 @@ def check_survey(
         zh, en = RESPONDENTS[c.respondents]
         if c.respondents in seen:
             problems.append(
-                _invalid(f"{zh}测评结果重复", f"The {en}' counts are given twice", ["counts", i])
+                invalid(f"{zh}测评结果重复", f"The {en}' counts are given twice", ["counts", i])
             )
         seen.add(c.respondents)
         for name, value in (
@@ -361,7 +349,7 @@ def check_survey(
         ):
             if value < 0:
                 problems.append(
-                    _invalid(
+                    invalid(
                         f"{zh}测评票数不能为负：{value}",
                         f"The {en}' count {name} cannot be negative: {value}",
                         ["counts", i, name],
@@ -372,9 +360,9 @@ def check_survey(
             and not c.total
         ):
             problems.append(
-                _invalid(f"{zh}测评没有票数", f"The {en}' survey has no ratings", ["counts", i])
+                invalid(f"{zh}测评没有票数", f"The {en}' survey has no ratings", ["counts", i])
             )
-    _refuse_all(problems)
+    refuse_all(problems)
 
 
 async def record_survey(
@@ -434,7 +422,7 @@ def check_owner(owner: GoalOwner, field: str) -> None:
     if (owner.user is None) == (owner.role is None) or (
         owner.user is not None and not owner.user.strip()
     ):
-        raise _invalid(
+        raise invalid(
             "整改目标的责任人须为一个用户名或一个角色",
             "A goal's owner is either one user name or one role",
             [field],
@@ -448,7 +436,7 @@ def check_determination(
     grades = [g["id"] for g in standard_row["grades"]]
     if grade_id not in grades:
         problems.append(
-            _invalid(
+            invalid(
                 f"等级{grade_id}不在标准{standard_row['id']}中（可选：{'、'.join(grades)}）",
                 f"Grade {grade_id} is not one of standard {standard_row['id']}: {', '.join(grades)}",
                 ["gradeId"],
@@ -456,13 +444,13 @@ def check_determination(
         )
     if not reason.strip():
         problems.append(
-            _invalid("认定等级须写明理由", "A determination needs its reason", ["reason"])
+            invalid("认定等级须写明理由", "A determination needs its reason", ["reason"])
         )
     try:
         check_owner(owner, "goalsOwner")
     except DomainError as wrong:
         problems.append(wrong)
-    _refuse_all(problems)
+    refuse_all(problems)
 
 
 async def determine(
@@ -548,7 +536,7 @@ async def update_goal(
             problems.append(wrong)
         else:
             if text is None:
-                problems.append(_invalid("整改目标内容不能为空", "A goal needs its text", ["text"]))
+                problems.append(invalid("整改目标内容不能为空", "A goal needs its text", ["text"]))
             values["text"] = text
     if change.owner is not None:
         try:
@@ -559,7 +547,7 @@ async def update_goal(
     if change.due_on is not None:
         if change.due_on.year < goal["year"]:
             problems.append(
-                _invalid(
+                invalid(
                     f"完成期限不能早于{goal['year']}年",
                     f"The due date cannot be before {goal['year']}",
                     ["dueOn"],
@@ -585,7 +573,7 @@ async def update_goal(
                 problems.append(wrong)
             if done_on.year < goal["year"]:
                 problems.append(
-                    _invalid(
+                    invalid(
                         f"完成日期不能早于{goal['year']}年",
                         f"The done date cannot be before {goal['year']}",
                         ["doneOn"],
@@ -594,9 +582,9 @@ async def update_goal(
             values["status"], values["done_on"] = "done", done_on
     elif change.done_on is not None:
         problems.append(
-            _invalid("只有标记完成时才填写完成日期", "doneOn goes with status DONE", ["doneOn"])
+            invalid("只有标记完成时才填写完成日期", "doneOn goes with status DONE", ["doneOn"])
         )
-    _refuse_all(problems)
+    refuse_all(problems)
     if values:
         await conn.execute(
             update(improvement_goal)

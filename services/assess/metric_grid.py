@@ -15,8 +15,8 @@ Refs name the org rule each indicator restates (placement.*), for the reader to 
 
 from __future__ import annotations
 
+from services.assess.measures import Measured
 from services.assess.metric_reads import GridCounts
-from services.assess.scoring import Measured
 
 
 def _zone_rule(g: GridCounts) -> tuple[str, tuple[str, str]]:

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.assess.measures import Measured
 from services.assess.metric_reads import Finding, OrgCounts
-from services.assess.scoring import Measured
 
 KIND_NAMES = {
     "COMMUNITY_COMMITTEE": ("社区党委", "community Party committee"),

@@ -1,7 +1,7 @@
 """Applying the metrics: each indicator's measure to each community's graph facts.
 
-Kept apart from `metrics` (which `standard` imports for the names) because the measures need
-`scoring.Measured`, and `scoring` imports `standard`.
+Kept apart from `metrics` (the names `standard` checks documents against) so that module stays
+a short list of declarations.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from services.assess import metric_grid, metric_org
 from services.assess.gateway_client import GatewayClient
+from services.assess.measures import Measured
 from services.assess.metric_reads import CommunityGraph, GridCounts, OrgCounts, read_graph
-from services.assess.scoring import Measured
 
 # What each metric applies to: org's counts of the community, or grid's coverage of it.
 ORG_MEASURES: dict[str, Callable[[OrgCounts], Measured]] = {

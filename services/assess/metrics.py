@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from services.assess.measures import Measure
+from services.assess.measures import Measure, Measured
+from services.assess.metric_run import measure_all, read_for
 
 if TYPE_CHECKING:
     from services.assess.gateway_client import GatewayClient
     from services.assess.metric_reads import CommunityGraph
-    from services.assess.scoring import Measured
 
 _DECLARED = (
     Measure("org.people_in_post", "书记、专职副书记配备到位且符合条件", "Secretary and full-time deputy in post", ("org",)),
@@ -47,8 +47,6 @@ async def read(
     """What the computed indicators among `indicators` need of the graph, in one gateway
     request (`metric_reads.read_graph`); `grid`: read grid's coverage even when no indicator
     needs it (the monthly report keeps the coverage figures of the same read)."""
-    from services.assess.metric_run import read_for  # see `measure`
-
     return await read_for(gateway, indicators, communities, as_of, grid=grid)
 
 
@@ -65,8 +63,4 @@ async def measure(
     asked. `as_of` dates ages and Party standing (the rows are read as they are now).
     `graph`: what `read` already read for these communities and indicators (no second
     request)."""
-    # Imported here: `standard` imports METRICS, and the measures import `scoring`, which
-    # imports `standard`.
-    from services.assess.metric_run import measure_all
-
     return await measure_all(gateway, indicators, communities, as_of, graph)

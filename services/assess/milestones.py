@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.assess import dates
 from services.assess.milestone_tables import milestone_attestation
 from services.assess.text import MAX_NOTE, clean_text
-from services.common.errors import DomainError, UserErrorCode
+from services.common.errors import DomainError, UserErrorCode, invalid, refuse_all
 
 if TYPE_CHECKING:
     from services.assess.gateway_client import GatewayClient
@@ -272,10 +272,10 @@ async def attest(
         problems.append(wrong)
     if done_on.year != milestone.year:
         problems.append(
-            _invalid(
-                "doneOn",
+            invalid(
                 f"完成日期应在{milestone.year}年内",
                 f"The date must be in {milestone.year}",
+                "doneOn",
             )
         )
     try:
@@ -285,12 +285,9 @@ async def attest(
     else:
         if text is None:
             problems.append(
-                _invalid("note", "请说明完成情况", "A note on what was done is required")
+                invalid("请说明完成情况", "A note on what was done is required", "note")
             )
-    if problems:
-        first, *more = problems
-        first.more = more
-        raise first
+    refuse_all(problems)
     values = {
         "year": milestone.year,
         "milestone": milestone.id,
@@ -307,10 +304,6 @@ async def attest(
     )
     await conn.execute(statement)
     return values
-
-
-def _invalid(field: str, zh: str, en: str) -> DomainError:
-    return DomainError(UserErrorCode.INVALID, zh, en, [field])
 
 
 async def withdraw(conn: AsyncConnection, milestone: Milestone, community_code: str) -> bool:

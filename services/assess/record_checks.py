@@ -13,13 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.assess import record_vocab as vocab
-from services.assess.measures import Measure, NoParams
+from services.assess.measures import Measure, Measured, NoParams
 from services.assess.record_tables import record
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from services.assess.scoring import Measured
 
 FACILITIES = tuple(vocab.FACILITIES)
 WORK_SYSTEMS = tuple(vocab.WORK_SYSTEMS)  # plan (四): the five basic work systems
@@ -307,14 +306,10 @@ def _activities(facts: _Facts, params: ActivitiesParams, w: _Window) -> Measured
 
 
 def _nothing(zh: str, en: str) -> Measured:
-    from services.assess.scoring import Measured
-
     return Measured(None, zh, en)
 
 
 def _measured(value: float, zh: str, en: str, rows: Sequence[Mapping[str, Any]]) -> Measured:
-    from services.assess.scoring import Measured
-
     return Measured(value, zh, en, _refs(rows))
 
 

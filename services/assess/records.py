@@ -20,7 +20,6 @@ kept, for audit) and recorded again. Voided records count for nothing.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.assess import dates
 from services.assess import record_vocab as vocab
 from services.assess.record_tables import evidence, record, record_evidence
+from services.assess.text import clean_text
 from services.common.auth import Identity, Role
-from services.common.errors import DomainError, UserErrorCode, not_found
+from services.common.errors import DomainError, UserErrorCode, invalid, not_found
 
 # Who writes a community's records (plan: the community's secretary keeps them, the street
 # office and the district may too).
@@ -55,6 +55,7 @@ NEEDS_EVIDENCE = frozenset({"work_rule", "work_system", "agreement"})
 MAX_TEXT = 500
 MAX_MINUTES = 20_000
 MAX_NAMES = 500
+MAX_NAME = 50  # characters of one name
 
 CONSTRAINT_ERRORS = {
     "record_one_adoption": DomainError(
@@ -86,52 +87,26 @@ class Entry:
 # -- checks of single values -----------------------------------------------------------------
 
 
-def _invalid(zh: str, en: str, path: list[str]) -> DomainError:
-    return DomainError(UserErrorCode.INVALID, zh, en, path)
-
-
 def amount(value: Decimal | float, name: str) -> Decimal:
     number = Decimal(str(value))
     if not number.is_finite() or number < 0:
-        raise _invalid("金额不能为负数", f"The amount {value} is negative", ["input", name])
+        raise invalid("金额不能为负数", f"The amount {value} is negative", ["input", name])
     if number >= Decimal("1e12"):
-        raise _invalid("金额过大", f"The amount {value} is too large", ["input", name])
+        raise invalid("金额过大", f"The amount {value} is too large", ["input", name])
     return number.quantize(Decimal("0.01"))
 
 
-def _no_controls(text: str, path: list[str], what: tuple[str, str]) -> str:
-    """INVALID on a control character other than a line break or tab: Postgres refuses a NUL
-    (a DataError, masked as an internal error) and none is text a person wrote."""
-    for ch in text:
-        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise _invalid(
-                f"{what[0]}含有不允许的控制字符（U+{ord(ch):04X}）",
-                f"The {what[1]} contains a control character (U+{ord(ch):04X})",
-                path,
-            )
-    return text
-
-
 def words(
-    value: str, name: str, what: tuple[str, str], limit: int = MAX_TEXT, *, required: bool = True
+    value: str, name: str, what_zh: str, limit: int = MAX_TEXT, *, required: bool = True
 ) -> str:
-    """Typed text, trimmed: INVALID when blank (unless not `required`), too long, or holding a
-    control character."""
-    text = _no_controls(value.replace("\r\n", "\n").strip(), ["input", name], what)
-    if not text and required:
-        raise _invalid(f"{what[0]}不能为空", f"The {what[1]} is empty", ["input", name])
-    if len(text) > limit:
-        raise _invalid(
-            f"{what[0]}过长（最多{limit}字）",
-            f"The {what[1]} is longer than {limit} characters",
-            ["input", name],
-        )
-    return text
+    """Typed text, trimmed (services/assess/text.py): INVALID when blank (unless not
+    `required`), too long, or holding a control character; "" when blank and not required."""
+    return clean_text(value, ["input", name], limit, required=required, what_zh=what_zh) or ""
 
 
 def choice(value: str, allowed: dict[str, tuple[str, str]], name: str) -> str:
     if value not in allowed:
-        raise _invalid(f"取值不在允许范围内：{value}", f"Unknown {name}: {value}", ["input", name])
+        raise invalid(f"取值不在允许范围内：{value}", f"Unknown {name}: {value}", ["input", name])
     return value
 
 
@@ -139,16 +114,16 @@ def people(count: int | None, names: Sequence[str] | None, field: str) -> dict[s
     """Attendees as a count, names, or both (the count then covers the names)."""
     listed = [n.strip() for n in names or [] if n.strip()]
     for n in listed:
-        _no_controls(n, ["input", f"{field}s"], ("名单", "list of names"))
-    if len(listed) > MAX_NAMES or any(len(n) > 50 for n in listed):
-        raise _invalid("名单过长", "The list of names is too long", ["input", f"{field}s"])
+        clean_text(n, ["input", f"{field}s"], MAX_NAME, what_zh="名单中的姓名")
+    if len(listed) > MAX_NAMES:
+        raise invalid("名单过长", "The list of names is too long", ["input", f"{field}s"])
     total = count if count is not None else len(listed)
     if total < 1:
-        raise _invalid(
+        raise invalid(
             "参加人数至少为1", "At least one attendee is needed", ["input", f"{field}Count"]
         )
     if total < len(listed):
-        raise _invalid(
+        raise invalid(
             "人数少于所列名单",
             "The count is smaller than the names listed",
             ["input", f"{field}Count"],
@@ -178,7 +153,7 @@ def funds(
         dates.past_date(allocated_on, ["input", "allocatedOn"], today),
         year,
         amount=amount(value, "amount"),
-        details={"source": words(source, "source", ("经费来源", "source"))},
+        details={"source": words(source, "source", "经费来源")},
         evidence_ids=tuple(evidence_ids),
     )
 
@@ -195,11 +170,9 @@ def facility(
     """plan (一、三) 有处议事: one of the five facilities, in use since a date."""
     kind = choice(kind, vocab.FACILITIES, "facility")
     if floor_area is not None and not 0 <= floor_area < 1e6:
-        raise _invalid(
-            "面积不正确", f"Floor area {floor_area} out of range", ["input", "floorArea"]
-        )
+        raise invalid("面积不正确", f"Floor area {floor_area} out of range", ["input", "floorArea"])
     if kind in vocab.ROOMS and not floor_area:
-        raise _invalid(
+        raise invalid(
             "房间须填写使用面积（平方米）",
             "A room needs its floor area in square metres",
             ["input", "floorArea"],
@@ -212,7 +185,7 @@ def facility(
         subject=kind,
         details={
             "floor_area_m2": floor_area,
-            "location": words(location, "location", ("位置", "location"), required=False),
+            "location": words(location, "location", "位置", required=False),
         },
         evidence_ids=tuple(evidence_ids),
     )
@@ -231,7 +204,7 @@ def work_rule(
         community,
         dates.past_date(adopted_on, ["input", "adoptedOn"], today),
         adopted_on.year,
-        details={"title": words(title or vocab.WORK_RULE_TITLE, "title", ("标题", "title"))},
+        details={"title": words(title or vocab.WORK_RULE_TITLE, "title", "标题")},
         evidence_ids=tuple(evidence_ids),
     )
 
@@ -249,7 +222,7 @@ def training(
 ) -> Entry:
     """plan (一) 有人管事: 集中培训、以会代训、观摩交流、个人自学."""
     if not 0 < hours <= 1000:
-        raise _invalid("学时须大于0", f"Hours {hours} out of range", ["input", "hours"])
+        raise invalid("学时须大于0", f"Hours {hours} out of range", ["input", "hours"])
     return Entry(
         "training",
         community,
@@ -257,7 +230,7 @@ def training(
         held_on.year,
         subject=choice(form, vocab.TRAINING_FORMS, "form"),
         details={
-            "topic": words(topic, "topic", ("培训主题", "topic")),
+            "topic": words(topic, "topic", "培训主题"),
             "hours": hours,
             "attendees": people(attendee_count, attendees, "attendee"),
         },
@@ -302,7 +275,7 @@ def sitting(
         subject=choice(system, vocab.WORK_SYSTEMS, "system"),
         details={
             "attendees": people(attendee_count, attendees, "attendee"),
-            "minutes": words(minutes, "minutes", ("会议记录", "minutes"), MAX_MINUTES),
+            "minutes": words(minutes, "minutes", "会议记录", MAX_MINUTES),
         },
         evidence_ids=tuple(evidence_ids),
     )
@@ -326,7 +299,7 @@ def activity(
         held_on.year,
         subject=choice(kind, vocab.ACTIVITY_KINDS, "kind"),
         details={
-            "title": words(title, "title", ("活动名称", "title")),
+            "title": words(title, "title", "活动名称"),
             "participants": people(participant_count, participants, "participant"),
         },
         evidence_ids=tuple(evidence_ids),
@@ -347,7 +320,7 @@ def agreement(
     through the graph by the caller; its name then is kept as it was)."""
     signed_on = dates.past_date(signed_on, ["input", "signedOn"], today)
     if valid_until is not None and valid_until < signed_on:
-        raise _invalid(
+        raise invalid(
             "有效期不能早于签订日期",
             "The agreement ends before it was signed",
             ["input", "validUntil"],
@@ -361,7 +334,7 @@ def agreement(
         details={
             "resident_unit_id": str(unit_id),
             "unit_name": unit_name,
-            "summary": words(summary, "summary", ("协议内容", "summary"), required=False),
+            "summary": words(summary, "summary", "协议内容", required=False),
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
         evidence_ids=tuple(evidence_ids),
@@ -490,7 +463,7 @@ async def fund_use(
         funds_row["year"],
         amount=spent,
         parent_id=funds_row["id"],
-        details={"purpose": words(purpose, "purpose", ("用途", "purpose"))},
+        details={"purpose": words(purpose, "purpose", "用途")},
         evidence_ids=tuple(evidence_ids),
     )
 
@@ -501,7 +474,7 @@ async def void(
     """Void a record (locked by the caller), kept for audit. Funds with live uses stay until
     their uses are voided."""
     _live(row, "id")
-    reason = words(reason, "reason", ("作废原因", "reason"))
+    reason = words(reason, "reason", "作废原因")
     if row["kind"] == "funds":
         uses = await conn.scalar(
             select(func.count()).where(
@@ -533,7 +506,7 @@ async def attach(
         conn, row["community_code"], evidence_ids, ["evidenceIds"]
     )
     if not linked:
-        raise _invalid("未指定佐证材料", "No evidence given", ["evidenceIds"])
+        raise invalid("未指定佐证材料", "No evidence given", ["evidenceIds"])
     await conn.execute(
         pg_insert(record_evidence)
         .values([{"record_id": row["id"], "evidence_id": e, "attached_by": by} for e in linked])

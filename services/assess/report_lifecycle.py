@@ -10,7 +10,6 @@ draft, saying why; the last return is kept on the report.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -20,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.report_tables import monthly_report, monthly_report_row
 from services.assess.reports import Report, find_reports, locked_error
+from services.assess.text import clean_text
 from services.common.errors import DomainError, UserErrorCode
 
+# Typed text goes through `clean_text`: a control character would also break the report's
+# .xlsx (openpyxl cannot write one), not only Postgres (a NUL).
 MAX_COMMENTARY = 4000  # characters of each part: a page of a printed report
 MAX_REMARK = 500
 MAX_REASON = 500
@@ -35,29 +37,6 @@ async def report_for_update(conn: AsyncConnection, report_id: uuid.UUID) -> Repo
             UserErrorCode.NOT_FOUND, f"未找到月报表：{report_id}", f"No report {report_id}", ["id"]
         )
     return found[0]
-
-
-def _text(value: str, limit: int, field: list[str], what: str) -> str:
-    """Typed text, trimmed: INVALID when too long or holding a control character other than a
-    line break or tab (openpyxl cannot write one, so the report's .xlsx would fail, and
-    Postgres refuses a NUL). Same rule as H11's services/assess/text.py `clean_text`."""
-    value = value.replace("\r\n", "\n").strip()
-    for ch in value:
-        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise DomainError(
-                UserErrorCode.INVALID,
-                f"{what}含有不允许的控制字符（U+{ord(ch):04X}）",
-                f"{field[-1]} contains a control character (U+{ord(ch):04X})",
-                field,
-            )
-    if len(value) > limit:
-        raise DomainError(
-            UserErrorCode.INVALID,
-            f"{what}不能超过{limit}字",
-            f"{field[-1]} is longer than {limit} characters",
-            field,
-        )
-    return value
 
 
 async def update_commentary(
@@ -79,7 +58,7 @@ async def update_commentary(
         "next_plan": (next_plan, "下月计划"),
     }
     values = {
-        column: _text(value, MAX_COMMENTARY, [column], what)
+        column: clean_text(value, [column], MAX_COMMENTARY, what_zh=what) or ""
         for column, (value, what) in parts.items()
         if value is not None
     }
@@ -92,7 +71,7 @@ async def update_commentary(
                 f"The report has no community {code}",
                 ["remarks", code],
             )
-        text = _text(remark, MAX_REMARK, ["remarks", code], "备注")
+        text = clean_text(remark, ["remarks", code], MAX_REMARK, what_zh="备注") or ""
         await conn.execute(
             update(monthly_report_row)
             .where(monthly_report_row.c.report_id == report.head["id"])
@@ -122,7 +101,7 @@ async def return_report(
             "Only a submitted report can be returned",
             ["id"],
         )
-    reason = _text(reason, MAX_REASON, ["reason"], "退回理由")
+    reason = clean_text(reason, ["reason"], MAX_REASON, what_zh="退回理由") or ""
     if not reason:
         raise DomainError(
             UserErrorCode.INVALID, "退回须说明理由", "A return needs a reason", ["reason"]

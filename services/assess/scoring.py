@@ -17,20 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.assess.measures import NOT_MEASURED, Measured
 from services.assess.standard import GROUP_FAMILIES
-
-
-@dataclass(frozen=True)
-class Measured:
-    """What one measure found for one community."""
-
-    value: float | None  # a share from 0 to 1; None: nothing to measure from (no data, no record)
-    detail: str  # zh-CN: what was counted, e.g. "报到 18/20 人"
-    detail_en: str
-    refs: tuple[str, ...] = ()  # ids of what it rests on (records, evidence, findings)
-
-
-NOT_MEASURED = Measured(None, "无数据", "no data")
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,21 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Literal, overload
 
-from services.common.errors import DomainError, UserErrorCode
+from services.common.errors import field_path, invalid
 
 # Line breaks and tabs are ordinary in a typed note; every other control character (NUL,
 # ESC, a lone CR...) is not text a person wrote.
 _ALLOWED_CONTROLS = frozenset("\n\t")
 
 
-def _field(field: str | Sequence[str]) -> list[str]:
-    return [field] if isinstance(field, str) else [str(f) for f in field]
-
-
 @overload
 def clean_text(
-    value: str | None, field: str | Sequence[str], max_len: int, *, required: Literal[True]
+    value: str | None,
+    field: str | Sequence[str],
+    max_len: int,
+    *,
+    required: Literal[True],
+    what_zh: str | None = None,
 ) -> str: ...
 
 
@@ -36,37 +37,52 @@ def clean_text(
     max_len: int,
     *,
     required: Literal[False] = False,
+    what_zh: str | None = None,
+) -> str | None: ...
+
+
+@overload
+def clean_text(
+    value: str | None,
+    field: str | Sequence[str],
+    max_len: int,
+    *,
+    required: bool,
+    what_zh: str | None = None,
 ) -> str | None: ...
 
 
 def clean_text(
-    value: str | None, field: str | Sequence[str], max_len: int, *, required: bool = False
+    value: str | None,
+    field: str | Sequence[str],
+    max_len: int,
+    *,
+    required: bool = False,
+    what_zh: str | None = None,
 ) -> str | None:
     """`value` trimmed; None when blank (INVALID instead when `required`). INVALID when it
     holds a control character other than a line break or tab (a CR LF counts as a line
-    break), or is longer than `max_len` characters after trimming."""
-    path = _field(field)
+    break), or is longer than `max_len` characters after trimming. The Chinese message names
+    the field by `what_zh` (e.g. "退回理由"), else by its key; the English one by its key."""
+    path = field_path(field)
     name = path[-1]
+    zh = what_zh or name
     text = (value or "").replace("\r\n", "\n").strip()
     if not text:
         if required:
-            raise DomainError(UserErrorCode.INVALID, f"{name}不能为空", f"{name} is empty", path)
+            raise invalid(f"{zh}不能为空", f"{name} is empty", path)
         return None
     for ch in text:
         # Cc: control characters; Cs: lone surrogates, which UTF-8 (and Postgres) cannot hold.
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise DomainError(
-                UserErrorCode.INVALID,
-                f"{name}含有不允许的控制字符（U+{ord(ch):04X}）",
+            raise invalid(
+                f"{zh}含有不允许的控制字符（U+{ord(ch):04X}）",
                 f"{name} contains a control character (U+{ord(ch):04X})",
                 path,
             )
     if len(text) > max_len:
-        raise DomainError(
-            UserErrorCode.INVALID,
-            f"{name}过长（最多{max_len}字）",
-            f"{name} is longer than {max_len} characters",
-            path,
+        raise invalid(
+            f"{zh}过长（最多{max_len}字）", f"{name} is longer than {max_len} characters", path
         )
     return text
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from services.common.errors import DomainError, UserErrorCode
+from services.common.errors import DomainError, combined, invalid
 
 MAX_DOCUMENT_BYTES = 256 * 1024  # a standard is a few dozen entries; more is a mistake
 Model = TypeVar("Model", bound=BaseModel)
@@ -63,14 +63,11 @@ def _problem(error: Any, wrong_zh: str) -> Problem:
 def refusal(problems: list[Problem]) -> DomainError:
     """A refused document as one typed error per problem (field: document.<path>)."""
     errors = [
-        DomainError(
-            UserErrorCode.INVALID,
+        invalid(
             f"{path}：{zh}" if path else zh,
             f"{path}: {en}" if path else en,
             ["document", *path.split(".")] if path else ["document"],
         )
         for path, zh, en in problems
     ]
-    first, *more = errors
-    first.more = more
-    return first
+    return combined(errors)

@@ -3,7 +3,8 @@ nothing is written (the mutation's transaction is rolled back)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from enum import Enum
@@ -69,6 +70,27 @@ def not_found(what_zh: str, what_en: str, value: object, field: str) -> DomainEr
     return DomainError(
         UserErrorCode.NOT_FOUND, f"未找到{what_zh}：{value}", f"No {what_en} {value}", [field]
     )
+
+
+def field_path(field: str | Sequence[str | int]) -> list[str]:
+    """An error's field path: one name, or the path's parts (list indexes as text)."""
+    return [field] if isinstance(field, str) else [str(f) for f in field]
+
+
+def invalid(zh: str, en: str, field: str | Sequence[str | int]) -> DomainError:
+    return DomainError(UserErrorCode.INVALID, zh, en, field_path(field))
+
+
+def combined(problems: Sequence[DomainError]) -> DomainError:
+    """One refusal naming every problem: the first, carrying the rest (`problems` non-empty)."""
+    first, *more = problems
+    return dataclasses.replace(first, more=more)
+
+
+def refuse_all(problems: Sequence[DomainError]) -> None:
+    """Raise one refusal naming every problem, if there is any."""
+    if problems:
+        raise combined(problems)
 
 
 # Constraint names in the database -> the error a user sees when a write hits them.

@@ -28,6 +28,7 @@ from services.assess.graph.commendations import (
     guarded,
     region_or_refuse,
 )
+from services.assess.graph.core import parse_id
 from services.common.auth import caller, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
@@ -201,11 +202,8 @@ class CommendationListMutations:
 
         async def prepare() -> tuple[domain.Criteria, dict]:
             dates.check_year(year, today)
-            try:
-                key = str(uuid.UUID(str(member_id)))
-            except ValueError:
-                key = None
-            member = await facts.read_member(info.context["gateway"], key) if key else None
+            key = parse_id(member_id)
+            member = await facts.read_member(info.context["gateway"], str(key)) if key else None
             if member is None:
                 raise DomainError(UserErrorCode.NOT_FOUND, f"未找到党员：{member_id}",
                                   f"No member {member_id}", ["memberId"])  # fmt: skip
@@ -236,10 +234,7 @@ class CommendationListMutations:
         require_role(identity, DISTRICT_WRITERS, what_en="edit the July-1 list")
 
         async def write(conn: AsyncConnection) -> dict:
-            try:
-                key = uuid.UUID(str(entry_id))
-            except ValueError:
-                key = uuid.UUID(int=0)
+            key = parse_id(entry_id) or uuid.UUID(int=0)
             _entry, listed = await lists.entry_or_refuse(conn, key)
             require_scope(identity, listed["district_code"])
             return await lists.remove(conn, key)

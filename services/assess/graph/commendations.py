@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -30,6 +29,7 @@ from services.assess import commendations as domain
 from services.assess import dates
 from services.assess.commendation_criteria import CriteriaData
 from services.assess.gateway_client import GatewayUnavailableError
+from services.assess.graph.core import parse_id
 from services.common.auth import Role, caller, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
@@ -308,11 +308,8 @@ async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset
     """A live grid branch or Party group in the caller's scope."""
     identity = caller(info)
     require_role(identity, writers, what_en="rate units")
-    try:
-        key = str(uuid.UUID(str(unit_id)))
-    except ValueError:
-        key = None
-    unit = await facts.read_unit(info.context["gateway"], key) if key else None
+    key = parse_id(unit_id)
+    unit = await facts.read_unit(info.context["gateway"], str(key)) if key else None
     if unit is None or not unit["isLive"] or unit["kind"].lower() not in facts.UNIT_KINDS:
         raise DomainError(
             UserErrorCode.NOT_FOUND, f"未找到网格党支部或党小组：{unit_id}",

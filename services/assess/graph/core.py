@@ -4,6 +4,7 @@ versions of a standard as YAML documents."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from enum import Enum
 from typing import Any
 
@@ -17,6 +18,14 @@ from services.common.auth import Role, caller, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
 STANDARD_WRITERS = frozenset({Role.DISTRICT})  # DOMAIN: the department "sets the grading standard"
+
+
+def parse_id(value: strawberry.ID | str) -> uuid.UUID | None:
+    """An id as a UUID; None when it is not one (found nowhere)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 @strawberry.enum(description="How an indicator is measured.")

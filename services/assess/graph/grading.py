@@ -12,13 +12,13 @@ Domain rules live in services/assess/grading.py; here: who the caller is, scope,
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from services.assess import assessing, grading, grading_reads
+from services.assess.graph.core import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
     AssessmentConnection,
@@ -43,14 +43,6 @@ def _scoped(info: Info, region_code: str) -> str | None:
     if not is_region_code(region_code):
         return None
     return caller(info).narrow(region_code)
-
-
-def parse_id(value: strawberry.ID | str) -> uuid.UUID | None:
-    """An id as a UUID; None when it is not one (found nowhere)."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 # -- queries ----------------------------------------------------------------------------------

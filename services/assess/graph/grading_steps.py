@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from services.assess import assessing, dates, grading, grading_reads, milestones
-from services.assess.graph.grading import parse_id
+from services.assess.graph.core import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
     AssessmentPayload,
@@ -32,7 +32,7 @@ from services.assess.graph.grading_types import (
 from services.assess.graph.milestones import community_or_refuse
 from services.assess.text import MAX_NOTE, clean_text
 from services.common.auth import caller, require_role, require_scope
-from services.common.errors import DomainError, UserErrorCode, not_found, run_write
+from services.common.errors import DomainError, UserErrorCode, invalid, not_found, run_write
 
 
 async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
@@ -44,10 +44,6 @@ async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
 
 # A step's write, prepared: lock, check the state again, store.
 Write = Callable[[AsyncConnection], Awaitable[dict]]
-
-
-def _invalid(zh: str, en: str, field: str) -> DomainError:
-    return DomainError(UserErrorCode.INVALID, zh, en, [field])
 
 
 async def _assessment_payload(
@@ -247,7 +243,7 @@ class GradingMutations:
             grading.check_determination(rows.standard, grade_id, why, owner)
             due = goals_due_on or _three_haves_deadline(peeked["year"])
             if due.year < peeked["year"]:
-                raise _invalid(
+                raise invalid(
                     f"完成期限不能早于{peeked['year']}年",
                     f"The due date cannot be before {peeked['year']}",
                     "goalsDueOn",

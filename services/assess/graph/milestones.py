@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from services.assess import assessing, dates, grading, grading_reads, milestones
+from services.assess.community_check import check_community_code
 from services.assess.gateway_client import GatewayUnavailableError
 from services.common.auth import Role, caller, is_region_code, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -300,13 +301,7 @@ class MilestoneQueries:
 async def community_or_refuse(info: Info, community_code: str) -> milestones.CommunityFacts:
     """A community the caller may act on, as org knows it: INVALID for a malformed code,
     FORBIDDEN outside the caller's scope, NOT_FOUND unknown, UNAVAILABLE when org is down."""
-    if not (is_region_code(community_code) and len(community_code) == 12):
-        raise DomainError(
-            UserErrorCode.INVALID,
-            f"社区代码应为12位数字：{community_code}",
-            f"A community code has 12 digits: {community_code}",
-            ["communityCode"],
-        )
+    check_community_code(community_code, ["communityCode"])
     require_scope(caller(info), community_code)
     try:
         found = await milestones.communities_in(info.context["gateway"], community_code)

@@ -23,8 +23,13 @@ from strawberry.types import Info
 
 from services.assess import dates, records
 from services.assess import evidence as files
-from services.assess.community_check import community_or_refuse, resident_unit_name
-from services.common.auth import caller, is_region_code, require_role, require_write
+from services.assess.community_check import (
+    check_community_code,
+    community_or_refuse,
+    resident_unit_name,
+)
+from services.assess.graph.core import parse_id
+from services.common.auth import caller, require_role, require_write
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.common.pagination import EMPTY_PAGE, Connection, connection, fetch_page
 
@@ -174,12 +179,12 @@ class AttestedRecordPayload:
 
 
 def _uuid(value: Any, path: list[str]) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
+    key = parse_id(value)
+    if key is None:
         raise DomainError(
             UserErrorCode.INVALID, f"编号格式不正确：{value}", f"Malformed id {value}", path
-        ) from None
+        )
+    return key
 
 
 def _uuids(values: list[strawberry.ID] | None, path: list[str]) -> list[uuid.UUID]:
@@ -219,9 +224,8 @@ class RecordQueries:
 
     @strawberry.field(description="An attested record by id (null outside your scope).")
     async def attested_record(self, info: Info, id: strawberry.ID) -> AttestedRecord | None:
-        try:
-            key = uuid.UUID(str(id))
-        except ValueError:
+        key = parse_id(id)
+        if key is None:
             return None
         row = await info.context["loaders"].attested_record.load(key)
         if row is None or not records.may_read(caller(info), row["community_code"]):
@@ -230,9 +234,8 @@ class RecordQueries:
 
     @strawberry.field(description="An evidence file's description (null outside your scope).")
     async def evidence_file(self, info: Info, id: strawberry.ID) -> EvidenceFile | None:
-        try:
-            key = uuid.UUID(str(id))
-        except ValueError:
+        key = parse_id(id)
+        if key is None:
             return None
         row = await info.context["loaders"].evidence_file.load(key)
         if row is None or not records.may_read(caller(info), row["community_code"]):
@@ -345,13 +348,7 @@ def _community(info: Info, code: str) -> None:
     """A write names a community: 12 digits, in the caller's scope, with the right role."""
     identity = caller(info)
     require_role(identity, records.RECORD_WRITERS, what_en="keep attested records")
-    if not (is_region_code(code) and len(code) == 12):
-        raise DomainError(
-            UserErrorCode.INVALID,
-            f"社区代码应为12位数字：{code}",
-            f"A community code has 12 digits: {code!r}",
-            ["input", "communityCode"],
-        )
+    check_community_code(code, ["input", "communityCode"])
     require_write(identity, records.RECORD_WRITERS, [code], what_en="keep attested records")
 
 

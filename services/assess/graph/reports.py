@@ -23,6 +23,7 @@ from strawberry.types import Info
 
 from services.assess import dates, report_lifecycle, report_rollup, reports
 from services.assess.gateway_client import GatewayUnavailableError
+from services.assess.graph.core import parse_id
 from services.assess.graph.report_types import MonthlyReport, MonthlyReportRollup
 from services.assess.report_access import (
     REPORT_RETURNERS,
@@ -133,12 +134,12 @@ class ReportCommentaryInput:
 
 
 def _report_id(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
+    key = parse_id(value)
+    if key is None:
         raise DomainError(
             UserErrorCode.NOT_FOUND, f"未找到月报表：{value}", f"No report {value}", ["id"]
-        ) from None
+        )
+    return key
 
 
 async def _change(
