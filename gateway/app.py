@@ -66,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         client = make_client(timeout=settings.fetch_timeout, mounts=auth.mounts())
         try:
             async with auth.running():  # the in-process auth subgraph and its database engine
+                app.state.settings = settings
                 app.state.auth = auth
                 app.state.gateway = Gateway.from_settings(settings, client, auth)
                 # Schema and supergraph live as long as the process: freezing them out of the

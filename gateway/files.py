@@ -20,16 +20,13 @@ SameSite=Strict as well, so a cross-site request does not carry it in the first 
 
 from __future__ import annotations
 
-import functools
-
 import httpx
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
+from services.common.http_body import read_capped
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 # Response headers worth passing back; everything else stays between gateway and assess.
@@ -42,17 +39,6 @@ _PASSED = (
 )
 
 
-class FileSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PARTYGRID_GATEWAY_", extra="ignore")
-    # The door's cap on an upload; assess applies its own limit (the same by default).
-    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-
-
-@functools.cache
-def _settings() -> FileSettings:
-    return FileSettings()
-
-
 def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"code": code, "message": zh, "messageEn": en, "field": None}]},
@@ -63,20 +49,6 @@ def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
 
 def _unauthenticated() -> JSONResponse:
     return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
-
-
-async def _capped_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is larger than `limit` (declared or sent)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def upload(request: Request) -> Response:
@@ -92,8 +64,8 @@ async def upload(request: Request) -> Response:
             "Send the file's bytes as the body with a type (e.g. application/octet-stream),"
             " not a form",
         )
-    limit = _settings().max_upload_bytes
-    body = await _capped_body(request, limit)
+    limit = request.app.state.settings.max_upload_bytes
+    body = await read_capped(request, limit)
     if body is None:
         return _problem(
             413,

@@ -17,6 +17,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.common.http_body import read_capped
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 _OFFERED = (GRAPHQL_RESPONSE_JSON, JSON)
@@ -106,20 +108,6 @@ def _json_value(raw: str | bytes, what: str) -> Any:
         raise HTTPRequestError(400, f"{what} is not valid JSON.") from exc
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPRequestError(413, "Request body too large.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPRequestError(413, "Request body too large.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _params(raw: Any) -> GraphQLParams:
     if isinstance(raw, list):
         # Batching is not part of the spec; refusing it whole keeps one operation per request.
@@ -187,7 +175,9 @@ async def read_params(request: Request, *, max_body_bytes: int) -> GraphQLParams
     if request.method in READ_METHODS:
         return _query_string_params(request)
     _check_body_headers(request)
-    body = await _read_body(request, max_body_bytes)
+    body = await read_capped(request, max_body_bytes)
+    if body is None:
+        raise HTTPRequestError(413, "Request body too large.")
     if not body:
         raise HTTPRequestError(400, "The request body is empty.")
     return _params(_json_value(body, "The request body"))

@@ -8,8 +8,10 @@ user's rights) accept. The form goes through the graph's own `login` mutation.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import urllib.parse
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -44,16 +46,30 @@ def page_identity(request: Request) -> Identity:
     """The caller of a page: a bearer token if sent, else the sign-in cookie. Anonymous
     without either, and when the token is expired or forged: a page then asks to sign in
     (`sign_in_first`) rather than failing."""
-    auth = request.app.state.auth
+    # Kept on the request: a page asks several times, and each decode checks a signature.
+    known: Identity | None = getattr(request.state, "page_identity", None)
+    if known is not None:
+        return known
     token = request.headers.get("authorization") or (
         f"Bearer {request.cookies[COOKIE]}" if request.cookies.get(COOKIE) else None
     )
-    if token is None:
-        return ANONYMOUS
-    try:
-        return auth.authenticate(token)
-    except InvalidAccessTokenError:
-        return ANONYMOUS
+    identity = ANONYMOUS
+    if token is not None:
+        with contextlib.suppress(InvalidAccessTokenError):
+            identity = request.app.state.auth.authenticate(token)
+    request.state.page_identity = identity
+    return identity
+
+
+async def run_as(
+    request: Request, identity: Identity, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """One operation through the gateway, as `identity` (its whole GraphQL body)."""
+    with request.app.state.auth.serving(identity):
+        outcome = await request.app.state.gateway.run(
+            GraphQLParams(query=query, variables=variables), method="POST"
+        )
+    return outcome.body
 
 
 def sign_in_first(request: Request) -> Response | None:
@@ -105,14 +121,9 @@ async def login(request: Request) -> Response:
     field = {name: values[0] for name, values in body.items() if values}
     lang = _lang(field.get("lang"))
     next_path = _safe_next(field.get("next"))
-    outcome = await request.app.state.gateway.run(
-        GraphQLParams(
-            query=LOGIN,
-            variables={"u": field.get("username", ""), "p": field.get("password", "")},
-        ),
-        method="POST",
-    )
-    session = ((outcome.body.get("data") or {}).get("login") or {}).get("session")
+    variables = {"u": field.get("username", ""), "p": field.get("password", "")}
+    body = await run_as(request, ANONYMOUS, LOGIN, variables)
+    session = ((body.get("data") or {}).get("login") or {}).get("session")
     if not session:
         return HTMLResponse(_form(lang, next_path, failed=True), status_code=401)
     response = RedirectResponse(next_path, status_code=303)

@@ -19,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.web import page_identity, sign_in_first
-from gateway.http import GraphQLParams
+from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
@@ -36,15 +35,6 @@ PAGE_QUERY = "query PlannerPage($code: String!) { community(code: $code) { code 
 def may_plan(identity: Identity, code: str) -> bool:
     """Planners (and the district) whose region node covers the community."""
     return identity.role in GRID_WRITERS and identity.covers(code)
-
-
-async def _run(request: Request, identity: Identity, query: str, variables: dict) -> dict:
-    """One operation through the gateway, as the caller (its whole GraphQL body)."""
-    with request.app.state.auth.serving(identity):
-        outcome = await request.app.state.gateway.run(
-            GraphQLParams(query=query, variables=variables), method="POST"
-        )
-    return outcome.body
 
 
 def _forbidden_page(lang: str | None) -> HTMLResponse:
@@ -67,7 +57,7 @@ async def planner_page(request: Request) -> Response:
     identity = page_identity(request)
     if not may_plan(identity, code):
         return _forbidden_page(lang)
-    data = (await _run(request, identity, PAGE_QUERY, {"code": code})).get("data") or {}
+    data = (await run_as(request, identity, PAGE_QUERY, {"code": code})).get("data") or {}
     community = data.get("community")
     if not community:
         return HTMLResponse(f"<h1>{labels_for(lang)['not_found']}</h1>", status_code=404)
@@ -122,7 +112,7 @@ async def state(request: Request) -> Response:
     if refused is not None:
         return refused
     code = request.path_params["code"]
-    body = await _run(request, identity, STATE_QUERY, {"code": code})
+    body = await run_as(request, identity, STATE_QUERY, {"code": code})
     data = body.get("data") or {}
     community = data.get("community")
     if not community:
@@ -157,7 +147,7 @@ async def zone_cut_by(request: Request, identity: Identity, code: str, line: dic
         cut = shapely.geometry.shape(line)
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
         return None
-    body = await _run(request, identity, ZONES_QUERY, {"code": code})
+    body = await run_as(request, identity, ZONES_QUERY, {"code": code})
     zones = ((body.get("data") or {}).get("community") or {}).get("zones") or []
     for zone in sorted(zones, key=lambda z: z["id"]):
         shape = shapely.geometry.shape(zone["boundary"])
@@ -189,7 +179,7 @@ async def _plan(request: Request, *, dry_run: bool, undo: bool = False) -> Respo
             variables |= resolved
     except BadEditError as bad:
         return JSONResponse({"ok": False, "errors": [bad.error()]}, status_code=400)
-    body = await _run(request, identity, query, variables | {"dryRun": dry_run})
+    body = await run_as(request, identity, query, variables | {"dryRun": dry_run})
     result = (body.get("data") or {}).get("result")
     if result is None:
         unavailable = dict(zip(("message", "messageEn"), both("unavailable"), strict=True))

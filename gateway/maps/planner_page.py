@@ -10,15 +10,13 @@ and point at CDNs.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.plugins import Draw
-from folium.template import Template
 
-from gateway.maps.assets import offline_map
+from gateway.maps.assets import Script, js, offline_map
 from gateway.maps.planner_labels import planner_labels
 from gateway.maps.render import bounds_of
 
@@ -31,35 +29,6 @@ DRAW_OPTIONS = {
     "marker": False,
     "circlemarker": False,
 }
-
-
-class _Start(MacroElement):
-    """Calls the page script with the map and the editable group, by their folium names."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "PartyGridPlanner.start({map: {{ this._parent.get_name() }}, "
-        "zones: {{ this.zones.get_name() }}, options: {{ this.options }}});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, zones: folium.FeatureGroup, options: dict[str, Any]) -> None:
-        super().__init__()
-        self.zones = zones
-        # Inlined in a <script>: "</" must never appear literally.
-        self.options = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
-
-
-class _Localize(MacroElement):
-    """Leaflet.draw's own texts in the page's language, before its toolbar is built."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}PartyGridPlanner.localize({{ this.lang }});{% endmacro %}"
-    )
-
-    def __init__(self, lang: str) -> None:
-        super().__init__()
-        self.lang = json.dumps(lang)
 
 
 def _panel(title: str, t: dict[str, str]) -> Element:
@@ -112,7 +81,8 @@ def planner_map(community: dict[str, Any], *, lang: str | None, static: str, bas
         ("leaflet_draw_css", f"{static}/leaflet-draw/leaflet.draw.css"),
         ("partygrid_planner_css", f"{static}/planner/planner.css"),
     ]
-    fmap.add_child(_Localize("en" if lang == "en" else "zh"))
+    # Leaflet.draw's own texts in the page's language, before its toolbar is built.
+    fmap.add_child(Script(f"PartyGridPlanner.localize({js('en' if lang == 'en' else 'zh')});"))
     draw.add_to(fmap)
     code = community["code"]
     options = {
@@ -121,7 +91,13 @@ def planner_map(community: dict[str, Any], *, lang: str | None, static: str, bas
         "lang": "en" if lang == "en" else "zh",
         "labels": t,
     }
-    fmap.add_child(_Start(zones, options))
+    # The page script gets the map and the editable group by their folium names.
+    fmap.add_child(
+        Script(
+            f"PartyGridPlanner.start({{map: {fmap.get_name()}, zones: {zones.get_name()}, "
+            f"options: {js(options)}}});"
+        )
+    )
     root = fmap.get_root()
     root.html.add_child(_panel(f"{t['title']} · {community['name']}", t))
     root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"))

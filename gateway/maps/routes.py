@@ -22,8 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.web import page_identity, sign_in_first
-from gateway.http import GraphQLParams
+from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps import queries
 from gateway.maps.basemaps import basemap_settings
 from gateway.maps.coverage import LABEL_KEYS
@@ -41,12 +40,7 @@ _ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 
 async def _query(request: Request, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     """The page's data from the graph, as the caller may see it."""
-    auth = request.app.state.auth
-    with auth.serving(page_identity(request)):
-        outcome = await request.app.state.gateway.run(
-            GraphQLParams(query=query, variables=variables), method="POST"
-        )
-    return outcome.body.get("data") or {}
+    return (await run_as(request, page_identity(request), query, variables)).get("data") or {}
 
 
 def _message(lang: str | None, status: int, headline: str, hint: str = "") -> HTMLResponse:

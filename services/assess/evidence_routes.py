@@ -25,6 +25,7 @@ from services.assess.graph.core import parse_id
 from services.assess.records import RECORD_WRITERS, may_read
 from services.common.auth import ANONYMOUS, Identity
 from services.common.errors import DomainError, UserErrorCode
+from services.common.http_body import read_capped
 
 
 def _identity(request: Request) -> Identity:
@@ -69,20 +70,6 @@ def described(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes `limit` bytes (declared or sent)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise evidence.too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise evidence.too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def evidence_routes(max_bytes: int) -> list[Route]:
     async def upload(request: Request) -> Response:
         identity = _identity(request)
@@ -96,7 +83,9 @@ def evidence_routes(max_bytes: int) -> list[Route]:
         if not identity.covers(community):
             return _forbidden(f"超出管辖范围：{community}", f"Outside your scope: {community}")
         try:
-            data = await _body(request, max_bytes)
+            data = await read_capped(request, max_bytes)
+            if data is None:
+                raise evidence.too_large(max_bytes)
             media_type = evidence.detect(data)  # before asking anyone about a refused file
             await community_or_refuse(request.app.state.resources["gateway"], community)
             engine: AsyncEngine = request.app.state.engine

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import jwt
 
-from services.common.auth import ANONYMOUS, Identity, Role, is_region_code
+from services.common.auth import (
+    ANONYMOUS,
+    Identity,
+    Role,
+    current_identity,
+    is_region_code,
+    service_identity,
+)
 
 HEADER = "partygrid-identity"
 AUDIENCE = "partygrid-subgraphs"
@@ -101,6 +108,20 @@ class InternalTokens:
             self._verified.clear()
         self._verified[token] = (identity, float(claims["exp"]) + LEEWAY_SECONDS)
         return identity
+
+
+def outgoing_headers(tokens: InternalTokens | None, service: str) -> dict[str, str]:
+    """Headers of a call from `service` to another subgraph: the token of the caller of the
+    request being served, so the other side applies that caller's scope (no key: none, and
+    the call is refused). Outside any guarded request (the CLI, startup work) nobody has
+    logged in: the service asks as itself; inside one, the guard has refused anonymous
+    callers already (/graphql and tiles alike)."""
+    if tokens is None:
+        return {}
+    identity = current_identity()
+    if identity.anonymous:
+        identity = service_identity(service)
+    return tokens.headers(identity)
 
 
 def _identity(claims: dict) -> Identity:

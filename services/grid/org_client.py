@@ -7,14 +7,14 @@ building); coverage ranks gaps by the Party members living in each building.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
 import httpx
 
 from services.common.app import internal_tokens
-from services.common.auth import current_identity, service_identity
-from services.common.auth_tokens import InternalTokens
+from services.common.auth_tokens import InternalTokens, outgoing_headers
 
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id name kind isLive community { code } } } }"""
@@ -28,6 +28,10 @@ COMMUNITY_KINDS = """query ($regions: [String!]!) {
   communityKinds(regionCodes: $regions) { code kind } }"""
 
 BATCH = 2000  # representations per request: keeps each request and response moderate
+# Every buildings/gaps tile at z >= 14 needs its communities' kinds; a kind changes only when a
+# community's own organization is founded or dissolved, so tiles may be this late with it.
+KINDS_TTL_SECONDS = 60.0
+_KINDS_CACHED = 20_000  # a bound on the cache, far above a city's communities
 
 
 class OrgUnavailableError(RuntimeError):
@@ -70,21 +74,14 @@ class OrgClient:
         # Calls carry the caller of the request being served, so the other subgraph applies
         # that caller's scope (an unset key: calls go without, and are refused).
         self._tokens = tokens or internal_tokens("grid")
-
-    def _headers(self) -> dict[str, str]:
-        if self._tokens is None:
-            return {}
-        # Outside a /graphql request (tiles, the CLI) nobody has logged in: the service asks
-        # as itself. Inside one, the guard has already refused anonymous callers.
-        identity = current_identity()
-        if identity.anonymous:
-            identity = service_identity("grid")
-        return self._tokens.headers(identity)
+        self._kinds: dict[str, tuple[str | None, float]] = {}  # code -> (kind, asked at)
 
     async def _query(self, query: str, variables: dict) -> dict:
         try:
             response = await self._client.post(
-                self._url, json={"query": query, "variables": variables}, headers=self._headers()
+                self._url,
+                json={"query": query, "variables": variables},
+                headers=outgoing_headers(self._tokens, "grid"),
             )
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -129,9 +126,28 @@ class OrgClient:
             },
         )
 
-    async def community_kinds(self, codes: list[str]) -> dict[str, str | None]:
-        """The kind of each community's own organization (committee, general branch, branch)."""
-        return _kinds((await self._query(COMMUNITY_KINDS, {"regions": codes}))["communityKinds"])
+    async def community_kinds(
+        self, codes: list[str], *, cached: bool = False
+    ) -> dict[str, str | None]:
+        """The kind of each community's own organization (committee, general branch, branch).
+        `cached` (tiles): kinds asked less than KINDS_TTL_SECONDS ago are reused and only the
+        others asked; writes check against a fresh answer. Every answer refreshes the cache."""
+        now = time.monotonic()
+        found: dict[str, str | None] = {}
+        if cached:
+            for code in codes:
+                hit = self._kinds.get(code)
+                if hit is not None and now - hit[1] < KINDS_TTL_SECONDS:
+                    found[code] = hit[0]
+        missing = [code for code in codes if code not in found]
+        if missing:
+            data = await self._query(COMMUNITY_KINDS, {"regions": missing})
+            asked = _kinds(data["communityKinds"])
+            if len(self._kinds) >= _KINDS_CACHED:
+                self._kinds.clear()
+            self._kinds.update((code, (kind, now)) for code, kind in asked.items())
+            found.update(asked)
+        return found
 
 
 def _kinds(rows: list[dict]) -> dict[str, str | None]:

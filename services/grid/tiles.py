@@ -127,7 +127,7 @@ async def _branch_communities(
     if not codes:
         return []
     try:
-        kinds = await org.community_kinds(codes)
+        kinds = await org.community_kinds(codes, cached=True)
     except OrgUnavailableError:
         return None
     return [code for code, kind in kinds.items() if kind == "branch"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org.rule_facts import CommunityFacts, RuleContext, load_facts
-from services.org.rules import RULES, Finding, check
+from services.org.rules import RULES, Finding, check, is_placement
 from services.org.rules_activity import post_duties, unmet_post_duties
 from services.org.rules_committee import (
     committee_size_limit,
@@ -32,7 +32,7 @@ from services.org.rules_placement import FUNCTIONAL_KINDS, FUNCTIONAL_UNITS
 from services.org.rules_settings import RulesSettings, rules_settings
 
 # Placement needs grid's zones and buildings; grid's coverage counts those itself.
-COUNTED_RULES = tuple(r for r in RULES.values() if not r.id.startswith("placement."))
+COUNTED_RULES = tuple(r for r in RULES.values() if not is_placement(r))
 MAX_COMMUNITIES = 2000  # a city's worth; more in one request is a mistake
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from services.common.app import internal_tokens
-from services.common.auth import current_identity, service_identity
-from services.common.auth_tokens import InternalTokens
+from services.common.auth_tokens import InternalTokens, outgoing_headers
 
 COMMUNITY_GRID = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Community {
@@ -84,16 +83,6 @@ class GridClient:
         # that caller's scope (an unset key: calls go without, and are refused).
         self._tokens = tokens or internal_tokens("org")
 
-    def _headers(self) -> dict[str, str]:
-        if self._tokens is None:
-            return {}
-        # Outside a /graphql request (tiles, the CLI) nobody has logged in: the service asks
-        # as itself. Inside one, the guard has already refused anonymous callers.
-        identity = current_identity()
-        if identity.anonymous:
-            identity = service_identity("org")
-        return self._tokens.headers(identity)
-
     async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
         if not reps:
             return []
@@ -101,7 +90,7 @@ class GridClient:
             response = await self._client.post(
                 self._url,
                 json={"query": query, "variables": {"reps": reps}},
-                headers=self._headers(),
+                headers=outgoing_headers(self._tokens, "org"),
             )
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

@@ -279,9 +279,14 @@ async def check_organization(
     return [f for f in found if f.organization_id in scope]
 
 
+def is_placement(rule: Rule) -> bool:
+    """A grid placement rule: it needs grid's zones and buildings."""
+    return rule.id.startswith("placement.")
+
+
 def _grid_for(grid: GridClient | None, rules: Sequence[Rule]) -> GridClient | None:
     """Grid is asked only for the placement rules (zones and buildings are all it gives)."""
-    return grid if any(r.id.startswith("placement.") for r in rules) else None
+    return grid if any(is_placement(r) for r in rules) else None
 
 
 def subtree(c: CommunityFacts, root: uuid.UUID) -> set[uuid.UUID]:
