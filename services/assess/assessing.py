@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.assess import document_owners as owners
 from services.assess import metrics, record_checks
 from services.assess.gateway_client import GatewayClient
 from services.assess.metric_reads import CommunityGraph
@@ -25,11 +26,16 @@ class StandardRows:
     indicators: list[dict[str, Any]]
 
 
-async def standard_rows(engine: AsyncEngine, standard_id: str | None) -> StandardRows | None:
-    """A loaded version (the current one when `standard_id` is None) and its indicators."""
+async def standard_rows(
+    engine: AsyncEngine, standard_id: str | None, district: str | None
+) -> StandardRows | None:
+    """A version `district` sees (its current one when `standard_id` is None) and its
+    indicators; None when there is none (another district's version reads as none)."""
     async with engine.connect() as conn:
-        where = standard.c.is_default if standard_id is None else standard.c.id == standard_id
-        head = (await conn.execute(select(standard).where(where))).mappings().first()
+        if standard_id is None:
+            head = await owners.current(conn, standard, standard.c.is_default, district)
+        else:
+            head = await owners.find(conn, standard, standard_id, district)
         if head is None:
             return None
         rows = await conn.execute(
@@ -37,7 +43,7 @@ async def standard_rows(engine: AsyncEngine, standard_id: str | None) -> Standar
             .where(indicator.c.standard_id == head["id"])
             .order_by(indicator.c.position)
         )
-        return StandardRows(dict(head), [dict(r) for r in rows.mappings()])
+        return StandardRows(head, [dict(r) for r in rows.mappings()])
 
 
 async def assess(

@@ -28,8 +28,10 @@ from services.assess.models import metadata
 commendation_criteria = Table(
     "commendation_criteria",
     metadata,
-    Column("id", Text, primary_key=True),  # "<code>@<version>"
+    Column("id", Text, primary_key=True),  # "<code>@<version>", "<district>/<code>@<version>"
     Column("code", Text, nullable=False),
+    # The district that loaded it (6 digits); NULL: shared, the shipped default (document_owners).
+    Column("district_code", Text),
     Column("version", Integer, nullable=False),
     Column("name", Text, nullable=False),
     Column("name_en", Text, nullable=False),
@@ -37,12 +39,20 @@ commendation_criteria = Table(
     Column("document", Text, nullable=False),
     Column("loaded_by", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("code", "version", name="commendation_criteria_code_version"),
     CheckConstraint("version >= 1", name="commendation_criteria_version_positive"),
+    CheckConstraint("district_code ~ '^[0-9]{6}$'", name="commendation_criteria_district_code"),
+)
+# One version per number and owner; one current version per owner (the shared one: '').
+Index(
+    "commendation_criteria_owner_code_version",
+    func.coalesce(commendation_criteria.c.district_code, ""),
+    commendation_criteria.c.code,
+    commendation_criteria.c.version,
+    unique=True,
 )
 Index(
     "commendation_criteria_one_current",
-    commendation_criteria.c.is_current,
+    func.coalesce(commendation_criteria.c.district_code, ""),
     unique=True,
     postgresql_where=commendation_criteria.c.is_current,
 )

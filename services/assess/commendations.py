@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assess import assessing, dates
+from services.assess import document_owners as owners
 from services.assess.commendation_criteria import (
     CriteriaData,
     CriteriaError,
@@ -76,8 +77,12 @@ def _default_criteria_insert() -> Any:
 
 
 def install_default_criteria(conn: Connection) -> bool:
-    """Setup: install the shipped criteria as the current version when none is loaded yet."""
-    if conn.execute(select(commendation_criteria.c.id).limit(1)).first() is not None:
+    """Setup: install the shipped criteria as the shared current version when no shared
+    version is loaded yet."""
+    shared = select(commendation_criteria.c.id).where(
+        commendation_criteria.c.district_code.is_(None)
+    )
+    if conn.execute(shared.limit(1)).first() is not None:
         return False
     conn.execute(_default_criteria_insert())
     return True
@@ -90,37 +95,54 @@ def _parsed(document: str) -> CriteriaData:
     return parse_criteria(document)
 
 
-async def criteria(conn: AsyncConnection, criteria_id: str | None = None) -> Criteria:
-    """A loaded version (the current one when `criteria_id` is None; setup installs the
-    shipped one); NOT_FOUND for an unknown id."""
-    where = (
-        commendation_criteria.c.is_current
+async def criteria(
+    conn: AsyncConnection, criteria_id: str | None, *, district: str | None
+) -> Criteria:
+    """A version `district` sees (its current one when `criteria_id` is None; setup installs
+    the shipped one as the shared default); NOT_FOUND for an unknown id or another
+    district's."""
+    table, flag = commendation_criteria, commendation_criteria.c.is_current
+    row = (
+        await owners.current(conn, table, flag, district)
         if criteria_id is None
-        else commendation_criteria.c.id == criteria_id
+        else await owners.find(conn, table, criteria_id, district)
     )
-    row = (await conn.execute(select(commendation_criteria).where(where))).mappings().first()
     if row is None:
         raise DomainError(
             UserErrorCode.NOT_FOUND, f"未找到评定标准：{criteria_id}",
             f"No commendation criteria {criteria_id}", ["criteriaId"],
         )  # fmt: skip
-    return Criteria(dict(row), _parsed(row["document"]))
+    return Criteria(row, _parsed(row["document"]))
 
 
-async def all_criteria(conn: AsyncConnection) -> list[dict]:
-    query = select(commendation_criteria).order_by(
-        commendation_criteria.c.code, commendation_criteria.c.version.desc()
+async def all_criteria(conn: AsyncConnection, district: str | None) -> list[dict]:
+    """Every version `district` sees, newest first within each code."""
+    table = commendation_criteria
+    query = (
+        select(table)
+        .where(owners.visible(table, district))
+        .order_by(table.c.code, table.c.version.desc(), table.c.district_code)
     )
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-async def _standard_for(conn: AsyncConnection, code: str) -> dict | None:
-    """The grading standard five-good conditions use: the current one if it has that code,
-    else the newest version of the code."""
+async def current_criteria_ids(conn: AsyncConnection, districts: Sequence[str]) -> list[str | None]:
+    """The current version's id of each district ("": the shared one)."""
+    flag = commendation_criteria.c.is_current
+    found = [await owners.current(conn, commendation_criteria, flag, d or None) for d in districts]
+    return [row["id"] if row else None for row in found]
+
+
+async def _standard_for(conn: AsyncConnection, code: str, district: str | None) -> dict | None:
+    """The grading standard five-good conditions of `district` use: its current one if it has
+    that code, else the newest version of the code it sees."""
+    current = await owners.current(conn, standard, standard.c.is_default, district)
+    if current is not None and current["code"] == code:
+        return current
     query = (
         select(standard)
-        .where(standard.c.code == code)
-        .order_by(standard.c.is_default.desc(), standard.c.version.desc())
+        .where(standard.c.code == code, owners.visible(standard, district))
+        .order_by(standard.c.version.desc(), standard.c.district_code)
         .limit(1)
     )
     row = (await conn.execute(query)).mappings().first()
@@ -128,15 +150,15 @@ async def _standard_for(conn: AsyncConnection, code: str) -> dict | None:
 
 
 async def load_criteria(
-    conn: AsyncConnection, document: str, *, make_current: bool, loaded_by: str
+    conn: AsyncConnection, document: str, *, make_current: bool, loaded_by: str, district: str
 ) -> dict:
-    """A new version from its YAML; refused when invalid, not newer, or naming indicators or
-    groups its grading standard lacks."""
+    """A new version of `district`'s from its YAML; refused when invalid, not newer than
+    the versions it sees, or naming indicators or groups its grading standard lacks."""
     try:
         data = parse_criteria(document)
     except CriteriaError as exc:
         raise refusal(exc.problems) from exc
-    graded = await _standard_for(conn, data.standard)
+    graded = await _standard_for(conn, data.standard, district)
     if graded is None:
         raise refusal(
             [("standard", f"未找到评价标准{data.standard}", f"No standard {data.standard}")]
@@ -153,7 +175,8 @@ async def load_criteria(
         raise refusal(problems)
     latest = await conn.scalar(
         select(func.max(commendation_criteria.c.version)).where(
-            commendation_criteria.c.code == data.id
+            commendation_criteria.c.code == data.id,
+            owners.visible(commendation_criteria, district),
         )
     )
     if latest is not None and data.version <= latest:
@@ -163,13 +186,12 @@ async def load_criteria(
             ["document", "version"],
         )  # fmt: skip
     if make_current:
-        await conn.execute(
-            update(commendation_criteria)
-            .values(is_current=False)
-            .where(commendation_criteria.c.is_current)
+        await owners.clear_current(
+            conn, commendation_criteria, commendation_criteria.c.is_current, district
         )
     values = {
-        "id": data.key, "code": data.id, "version": data.version, "name": data.name,
+        "id": owners.document_id(district, data.key), "code": data.id,
+        "district_code": district, "version": data.version, "name": data.name,
         "name_en": data.name_en, "is_current": make_current, "document": document,
         "loaded_by": loaded_by,
     }  # fmt: skip
@@ -410,9 +432,10 @@ async def assessment(
     engine: AsyncEngine, gateway: GatewayClient, data: CriteriaData, community: str, year: int
 ) -> Score | None:
     """The community's score under the grading standard the criteria name (None if absent)."""
+    district = owners.district_of(community)
     async with engine.connect() as conn:
-        graded = await _standard_for(conn, data.standard)
-    rows = await assessing.standard_rows(engine, graded["id"]) if graded else None
+        graded = await _standard_for(conn, data.standard, district)
+    rows = await assessing.standard_rows(engine, graded["id"], district) if graded else None
     if rows is None:
         return None
     return (await assessing.assess(engine, gateway, rows, [community], year))[community]

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,8 +29,10 @@ metadata = MetaData(schema=SCHEMA)
 standard = Table(
     "standard",
     metadata,
-    Column("id", Text, primary_key=True),  # "<code>@<version>"
+    Column("id", Text, primary_key=True),  # "<code>@<version>", "<district>/<code>@<version>"
     Column("code", Text, nullable=False),  # the standard's own id in its document
+    # The district that loaded it (6 digits); NULL: shared, the shipped default (document_owners).
+    Column("district_code", Text),
     Column("version", Integer, nullable=False),
     Column("name", Text, nullable=False),
     Column("name_en", Text, nullable=False),
@@ -44,12 +45,20 @@ standard = Table(
     Column("document", Text, nullable=False),  # the YAML as loaded, kept for the record
     Column("loaded_by", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("code", "version", name="standard_code_version"),
     CheckConstraint("version >= 1", name="standard_version_positive"),
+    CheckConstraint("district_code ~ '^[0-9]{6}$'", name="standard_district_code"),
+)
+# One version per number and owner; one current version per owner (the shared one: '').
+Index(
+    "standard_owner_code_version",
+    func.coalesce(standard.c.district_code, ""),
+    standard.c.code,
+    standard.c.version,
+    unique=True,
 )
 Index(
     "standard_one_default",
-    standard.c.is_default,
+    func.coalesce(standard.c.district_code, ""),
     unique=True,
     postgresql_where=standard.c.is_default,
 )

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assess import dates, grading_reads, metrics
 from services.assess.assessing import assess, standard_rows
+from services.assess.document_owners import district_of
 from services.assess.gateway_client import GatewayClient, GatewayUnavailableError
 from services.assess.metric_reads import GridCounts
 from services.assess.report_tables import monthly_report, monthly_report_row
@@ -314,7 +315,7 @@ async def generate(
         existing = await find_report(conn, street_code, month)
     if existing is not None and existing.locked:
         raise locked_error(existing.head)
-    rows = await standard_rows(engine, None)
+    rows = await standard_rows(engine, None, district_of(street_code))
     if rows is None:
         raise DomainError(
             UserErrorCode.NOT_FOUND, "尚无现行评价标准", "No current grading standard", None

@@ -1,8 +1,10 @@
 """The grading standard as data: a versioned YAML document, validated, kept, queried.
 
 DOMAIN "Assessment": "The standard is data the district edits (indicators, weights,
-thresholds, grade names), not code." A district user loads a new version; a loaded version
-never changes, so past assessments keep the one they were made under.
+thresholds, grade names), not code." A district user loads a new version for their district;
+a loaded version never changes, so past assessments keep the one they were made under. Each
+district has its own current version, the shipped default where it has none
+(document_owners).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.assess import document_owners as owners
 from services.assess.measures import Measure
 from services.assess.metrics import METRICS
 from services.assess.models import indicator, standard
@@ -134,11 +137,13 @@ def read_standard(path: Path = DEFAULT_STANDARD_FILE) -> StandardData:
 
 
 def _rows(
-    data: StandardData, document: str, loaded_by: str, make_default: bool
+    data: StandardData, document: str, loaded_by: str, make_default: bool, district: str | None
 ) -> tuple[dict, list[dict]]:
+    key = owners.document_id(district, data.key)
     head = {
-        "id": data.key,
+        "id": key,
         "code": data.id,
+        "district_code": district,
         "version": data.version,
         "name": data.name,
         "name_en": data.name_en,
@@ -151,7 +156,7 @@ def _rows(
     }
     items = [
         {
-            "standard_id": data.key,
+            "standard_id": key,
             "position": position,
             "code": item.code,
             "group_name": item.group,
@@ -175,52 +180,64 @@ def _rows(
 def install_standard(
     conn: Connection, data: StandardData, document: str, *, make_default: bool, loaded_by: str = ""
 ) -> None:
-    """Write a new version in the caller's transaction (setup and the demo use this)."""
-    head, items = _rows(data, document, loaded_by, make_default)
+    """Write a new shared version in the caller's transaction (setup and the demo use this)."""
+    head, items = _rows(data, document, loaded_by, make_default, None)
     if make_default:
-        conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
+        conn.execute(
+            update(standard)
+            .values(is_default=False)
+            .where(standard.c.is_default, standard.c.district_code.is_(None))
+        )
     conn.execute(insert(standard).values(**head))
     conn.execute(insert(indicator), items)
 
 
 def ensure_default_standard(conn: Connection) -> bool:
-    """Install the shipped default standard when no standard exists yet; True if installed."""
-    if conn.execute(select(standard.c.id).limit(1)).first() is not None:
+    """Install the shipped default standard when no shared standard exists yet; True if
+    installed."""
+    shared = select(standard.c.id).where(standard.c.district_code.is_(None)).limit(1)
+    if conn.execute(shared).first() is not None:
         return False
     text = DEFAULT_STANDARD_FILE.read_text(encoding="utf-8")
     install_standard(conn, parse_standard(text), text, make_default=True, loaded_by="setup")
     return True
 
 
-async def latest_version(conn: AsyncConnection, code: str) -> int:
-    found = await conn.scalar(select(func.max(standard.c.version)).where(standard.c.code == code))
+async def latest_version(conn: AsyncConnection, code: str, district: str) -> int:
+    """The newest version of `code` the district sees: a new one must be newer (so its own
+    versions follow the shared ones they replace)."""
+    found = await conn.scalar(
+        select(func.max(standard.c.version)).where(
+            standard.c.code == code, owners.visible(standard, district)
+        )
+    )
     return int(found or 0)
 
 
 async def load_standard(
-    conn: AsyncConnection, data: StandardData, document: str, *, make_default: bool, loaded_by: str
+    conn: AsyncConnection,
+    data: StandardData,
+    document: str,
+    *,
+    make_default: bool,
+    loaded_by: str,
+    district: str,
 ) -> dict:
-    """A new version, in the caller's transaction; the caller checked it is newer."""
-    head, items = _rows(data, document, loaded_by, make_default)
+    """A new version of `district`'s, in the caller's transaction; the caller checked it is
+    newer."""
+    head, items = _rows(data, document, loaded_by, make_default, district)
     if make_default:
-        await conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
+        await owners.clear_current(conn, standard, standard.c.is_default, district)
     await conn.execute(insert(standard).values(**head))
     await conn.execute(insert(indicator), items)
-    row = (await conn.execute(select(standard).where(standard.c.id == data.key))).mappings().one()
-    return dict(row)
+    row = (await conn.execute(select(standard).where(standard.c.id == head["id"]))).mappings()
+    return dict(row.one())
 
 
-async def make_default(conn: AsyncConnection, standard_id: str) -> dict | None:
-    """Make a loaded version the current one; None when there is no such version."""
-    found = await conn.scalar(select(standard.c.id).where(standard.c.id == standard_id))
-    if found is None:
-        return None
-    await conn.execute(update(standard).values(is_default=False).where(standard.c.is_default))
-    await conn.execute(update(standard).values(is_default=True).where(standard.c.id == standard_id))
-    row = (
-        (await conn.execute(select(standard).where(standard.c.id == standard_id))).mappings().one()
-    )
-    return dict(row)
+async def make_default(conn: AsyncConnection, standard_id: str, district: str) -> dict | None:
+    """Make a version `district` sees its current one; None when it sees no such version
+    (its row with is_default false: a shared version other than the shared current one)."""
+    return await owners.choose(conn, standard, standard.c.is_default, standard_id, district)
 
 
 # -- queries for the graph ------------------------------------------------------------------
@@ -232,15 +249,25 @@ async def standards_by_id(conn: AsyncConnection, ids: Sequence[str]) -> list[dic
     return [found.get(i) for i in ids]
 
 
-async def all_standards(conn: AsyncConnection) -> list[dict]:
-    """Every loaded version, newest first within each standard."""
-    rows = await conn.execute(select(standard).order_by(standard.c.code, standard.c.version.desc()))
+async def all_standards(conn: AsyncConnection, district: str | None) -> list[dict]:
+    """Every version `district` sees, newest first within each standard."""
+    rows = await conn.execute(
+        select(standard)
+        .where(owners.visible(standard, district))
+        .order_by(standard.c.code, standard.c.version.desc(), standard.c.district_code)
+    )
     return [dict(row) for row in rows.mappings()]
 
 
-async def default_standard(conn: AsyncConnection) -> dict | None:
-    row = (await conn.execute(select(standard).where(standard.c.is_default))).mappings().first()
-    return dict(row) if row else None
+async def default_standard(conn: AsyncConnection, district: str | None) -> dict | None:
+    """The version new assessments of `district`'s communities use."""
+    return await owners.current(conn, standard, standard.c.is_default, district)
+
+
+async def current_standard_ids(conn: AsyncConnection, districts: Sequence[str]) -> list[str | None]:
+    """The current version's id of each district ("": the shared one)."""
+    found = [await default_standard(conn, d or None) for d in districts]
+    return [row["id"] if row else None for row in found]
 
 
 async def indicators_of(conn: AsyncConnection, standard_ids: Sequence[str]) -> list[list[dict]]:

@@ -21,6 +21,7 @@ from services.assess import commendation_facts as facts
 from services.assess import commendation_lists as lists
 from services.assess import commendations as domain
 from services.assess import dates
+from services.assess.document_owners import district_of
 from services.assess.graph.commendations import (
     DISTRICT_WRITERS,
     READERS,
@@ -165,7 +166,7 @@ class CommendationListMutations:
         async def prepare() -> tuple[domain.Criteria, list[str], list[dict]]:
             dates.check_year(year, today)
             async with info.context["engine"].begin() as conn:
-                crit = await domain.criteria(conn)
+                crit = await domain.criteria(conn, None, district=district)
             gateway = info.context["gateway"]
             found = await gateway.query(
                 "query ($r: String!) { communities(regionCode: $r) { code } }", {"r": district}
@@ -209,7 +210,8 @@ class CommendationListMutations:
                                   f"No member {member_id}", ["memberId"])  # fmt: skip
             require_scope(identity, member["community"]["code"])
             async with info.context["engine"].begin() as conn:
-                return await domain.criteria(conn), member
+                district = district_of(member["community"]["code"])
+                return await domain.criteria(conn, None, district=district), member
 
         prepared, errors = await guarded(info, prepare)
         if prepared is None:

@@ -27,6 +27,7 @@ from strawberry.types import Info
 from services.assess import commendation_facts as facts
 from services.assess import commendations as domain
 from services.assess import dates
+from services.assess import document_owners as owners
 from services.assess.commendation_criteria import CriteriaData
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.core import parse_id
@@ -56,10 +57,14 @@ async def read_graph(info: Info, read: Callable[[], Awaitable[T]]) -> T:
                                                       "messageEn": error.message_en}) from exc  # fmt: skip
 
 
-async def criteria_version(info: Info, criteria_id: strawberry.ID | None) -> domain.Criteria:
-    """The criteria by id, or the current version."""
+async def criteria_version(
+    info: Info, criteria_id: strawberry.ID | None, district: str | None
+) -> domain.Criteria:
+    """The criteria by id, or the current version, as `district` sees them."""
     async with info.context["engine"].begin() as conn:
-        return await domain.criteria(conn, str(criteria_id) if criteria_id else None)
+        return await domain.criteria(
+            conn, str(criteria_id) if criteria_id else None, district=district
+        )
 
 
 def region_or_refuse(code: str) -> None:
@@ -128,12 +133,16 @@ class GoodDefinition:
 
 @strawberry.type(description="A version of the criteria of star ratings, five-goods and 七一.")
 class CommendationCriteria:
-    id: strawberry.ID = strawberry.field(description="`<code>@<version>`.")
+    id: strawberry.ID = strawberry.field(
+        description="`<code>@<version>` (shared) or `<district>/<code>@<version>` (a district's)."
+    )
     code: str
+    district_code: str | None = strawberry.field(
+        description="The district that loaded it; null: shared (the shipped default)."
+    )
     version: int
     name: str
     name_en: str
-    is_current: bool
     loaded_by: str
     document: str
     standard: str = strawberry.field(description="The grading standard its conditions name.")
@@ -141,11 +150,16 @@ class CommendationCriteria:
     star_criteria: list[StarCriterion]
     goods: list[GoodDefinition]
 
+    @strawberry.field(description="The current version of the caller's district.")
+    async def is_current(self, info: Info) -> bool:
+        district = owners.district_of_caller(caller(info)) or ""
+        return await info.context["loaders"].current_criteria.load(district) == str(self.id)
+
     @classmethod
     def from_row(cls, row: dict[str, Any], data: CriteriaData) -> CommendationCriteria:
         return cls(
-            id=strawberry.ID(row["id"]), code=row["code"], version=row["version"],
-            name=row["name"], name_en=row["name_en"], is_current=row["is_current"],
+            id=strawberry.ID(row["id"]), code=row["code"], district_code=row["district_code"],
+            version=row["version"], name=row["name"], name_en=row["name_en"],
             loaded_by=row["loaded_by"], document=row["document"], standard=data.standard,
             max_stars=data.max_stars,
             star_criteria=[
@@ -241,20 +255,26 @@ async def _board(
 
 @strawberry.type
 class CommendationQueries:
-    @strawberry.field(description="Commendation criteria by id; the current version when omitted.")
+    @strawberry.field(
+        description="Commendation criteria by id (the shared versions and the caller's "
+        "district's); the current version of the caller's district when omitted."
+    )
     async def commendation_criteria(
         self, info: Info, id: strawberry.ID | None = None
     ) -> CommendationCriteria | None:
         try:
-            crit = await criteria_version(info, id)
+            crit = await criteria_version(info, id, owners.district_of_caller(caller(info)))
         except DomainError:
             return None
         return CommendationCriteria.from_row(crit.row, crit.data)
 
-    @strawberry.field(description="Every loaded version of the criteria, newest first.")
+    @strawberry.field(
+        description="Every version of the criteria the caller's district sees (shared and its "
+        "own), newest first."
+    )
     async def commendation_criteria_versions(self, info: Info) -> list[CommendationCriteria]:
         async with info.context["engine"].begin() as conn:
-            rows = await domain.all_criteria(conn)
+            rows = await domain.all_criteria(conn, owners.district_of_caller(caller(info)))
         parse = domain.parse_criteria
         return [CommendationCriteria.from_row(r, parse(r["document"])) for r in rows]
 
@@ -267,7 +287,7 @@ class CommendationQueries:
         self, info: Info, region_code: str, year: int, criteria_id: strawberry.ID | None = None
     ) -> list[StarRating]:
         codes = [c["code"] for c in await communities_seen(info, region_code)]
-        crit = await criteria_version(info, criteria_id)
+        crit = await criteria_version(info, criteria_id, owners.district_of(region_code))
         board = await _board(info, crit, codes, year)
         async with info.context["engine"].connect() as conn:
             awarded = await domain.ratings(conn, codes, year)
@@ -322,21 +342,50 @@ async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset
 @strawberry.type
 class CommendationMutations:
     @strawberry.mutation(
-        description="Load a new version of the commendation criteria from YAML (district users)."
+        description="Load a new version of the commendation criteria from YAML for the "
+        "caller's district (district users); the district's current one when `makeCurrent`."
     )
     async def load_commendation_criteria(
         self, info: Info, document: str, make_current: bool = True
     ) -> CriteriaPayload:
         identity = caller(info)
-        require_role(identity, DISTRICT_WRITERS, what_en="load commendation criteria")
+        district = owners.writer_district(identity, "load commendation criteria")
 
         async def write(conn: AsyncConnection) -> dict:
             return await domain.load_criteria(
-                conn, document, make_current=make_current, loaded_by=identity.subject
-            )
+                conn, document, make_current=make_current, loaded_by=identity.subject,
+                district=district,
+            )  # fmt: skip
 
         row, errors = await run_write(info.context["engine"], write)
         made = CommendationCriteria.from_row(row, domain.parse_criteria(document)) if row else None
+        return CriteriaPayload(criteria=made, errors=errors)
+
+    @strawberry.mutation(
+        description="Make a version of the criteria the current one of the caller's district "
+        "(district users): one of its own, or the shared current one to follow the default."
+    )
+    async def set_current_commendation_criteria(
+        self, info: Info, id: strawberry.ID
+    ) -> CriteriaPayload:
+        district = owners.writer_district(caller(info), "choose the current criteria")
+        table = domain.commendation_criteria
+
+        async def write(conn: AsyncConnection) -> dict:
+            row = await owners.choose(conn, table, table.c.is_current, str(id), district)
+            if row is None:
+                raise DomainError(UserErrorCode.NOT_FOUND, f"未找到评定标准：{id}",
+                                  f"No commendation criteria {id}", ["id"])  # fmt: skip
+            if not row["is_current"]:
+                raise owners.not_followed("评定标准", "commendation criteria", str(id))
+            return row
+
+        row, errors = await run_write(info.context["engine"], write)
+        made = (
+            CommendationCriteria.from_row(row, domain.parse_criteria(row["document"]))
+            if row
+            else None
+        )
         return CriteriaPayload(criteria=made, errors=errors)
 
     @strawberry.mutation(
@@ -352,7 +401,11 @@ class CommendationMutations:
             return StarAttestationPayload(attestation=None, errors=errors)
 
         async def write(conn: AsyncConnection) -> dict:
-            crit = await domain.criteria(conn, str(criteria_id) if criteria_id else None)
+            crit = await domain.criteria(
+                conn,
+                str(criteria_id) if criteria_id else None,
+                district=owners.district_of(unit["community"]["code"]),
+            )
             return await domain.attest(conn, crit.data, unit=unit, year=year, criterion=criterion,
                                        note=note, by=caller(info).subject, today=today)  # fmt: skip
 
@@ -377,7 +430,11 @@ class CommendationMutations:
             unit = await _unit_or_refuse(info, unit_id, STREET_WRITERS)
             dates.check_year(year, today)
             async with info.context["engine"].begin() as conn:
-                crit = await domain.criteria(conn, str(criteria_id) if criteria_id else None)
+                crit = await domain.criteria(
+                    conn,
+                    str(criteria_id) if criteria_id else None,
+                    district=owners.district_of(unit["community"]["code"]),
+                )
             board = await _board(info, crit, [unit["community"]["code"]], year)
             computed = next(u for u in board if u.unit.id == unit["id"])
             return crit, computed
@@ -400,4 +457,4 @@ class CommendationMutations:
 QUERY_TYPES = (CommendationQueries,)
 MUTATION_TYPES = (CommendationMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}
+LOADERS: dict[str, Any] = {"current_criteria": domain.current_criteria_ids}

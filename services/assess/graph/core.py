@@ -1,5 +1,6 @@
 """Grading standards and their indicators (三有四化) in the graph; district users load new
-versions of a standard as YAML documents."""
+versions of a standard as YAML documents for their own district and choose its current one
+(services/assess/document_owners.py): a caller sees the shared versions and its district's."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from services.assess import document_owners as owners
 from services.assess import standard as standards
 from services.assess.yaml_documents import refusal
-from services.common.auth import Role, caller, require_role
+from services.common.auth import caller
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
-STANDARD_WRITERS = frozenset({Role.DISTRICT})  # DOMAIN: the department "sets the grading standard"
+
+def caller_district(info: Info) -> str | None:
+    return owners.district_of_caller(caller(info))
 
 
 def parse_id(value: strawberry.ID | str) -> uuid.UUID | None:
@@ -90,6 +94,8 @@ class Indicator:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Indicator | None:
         standard_id, _, code = str(id).partition(":")
+        if not owners.sees_id(caller_district(info), standard_id):
+            return None
         row = await info.context["loaders"].indicator.load((standard_id, code))
         return cls.from_row(row) if row else None
 
@@ -98,18 +104,30 @@ class Indicator:
     keys=["id"], description="《社区党组织分类定级参考标准》: a grading standard."
 )
 class GradingStandard:
-    id: strawberry.ID = strawberry.field(description="`<code>@<version>`, e.g. default-2020@1.")
+    id: strawberry.ID = strawberry.field(
+        description="`<code>@<version>` (shared, e.g. default-2020@1) or "
+        "`<district>/<code>@<version>` (a district's own)."
+    )
     code: str = strawberry.field(description="The standard's id in its document.")
+    district_code: str | None = strawberry.field(
+        description="The district that loaded it; null: shared (the shipped default)."
+    )
     version: int
     name: str
     name_en: str
     source: str
-    is_default: bool = strawberry.field(description="The current version: new assessments use it.")
     total_weight: float
     grades: list[Grade]
     loaded_by: str
     loaded_at: dt.datetime
     document: str = strawberry.field(description="The YAML document as it was loaded.")
+
+    @strawberry.field(
+        description="The current version of the caller's district: its new assessments use it."
+    )
+    async def is_default(self, info: Info) -> bool:
+        current = await info.context["loaders"].current_standard.load(caller_district(info) or "")
+        return current == str(self.id)
 
     @strawberry.field(description="Indicators in the standard's order.")
     async def indicators(self, info: Info) -> list[Indicator]:
@@ -121,11 +139,11 @@ class GradingStandard:
         return cls(
             id=strawberry.ID(row["id"]),
             code=row["code"],
+            district_code=row["district_code"],
             version=row["version"],
             name=row["name"],
             name_en=row["name_en"],
             source=row["source"],
-            is_default=row["is_default"],
             total_weight=float(row["total_weight"]),
             grades=[Grade(**grade) for grade in row["grades"]],
             loaded_by=row["loaded_by"],
@@ -135,27 +153,34 @@ class GradingStandard:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> GradingStandard | None:
+        if not owners.sees_id(caller_district(info), str(id)):
+            return None  # another district's version reads as unknown
         row = await info.context["loaders"].standard.load(str(id))
         return cls.from_row(row) if row else None
 
 
 @strawberry.type
 class StandardQueries:
-    @strawberry.field(description="A standard by id; the default standard when id is omitted.")
+    @strawberry.field(
+        description="A standard by id (the shared versions and the caller's district's); the "
+        "current standard of the caller's district when id is omitted."
+    )
     async def grading_standard(
         self, info: Info, id: strawberry.ID | None = None
     ) -> GradingStandard | None:
         if id is not None:
-            row = await info.context["loaders"].standard.load(str(id))
-        else:
-            async with info.context["engine"].connect() as conn:
-                row = await standards.default_standard(conn)
+            return await GradingStandard.resolve_reference(info, id)
+        async with info.context["engine"].connect() as conn:
+            row = await standards.default_standard(conn, caller_district(info))
         return GradingStandard.from_row(row) if row else None
 
-    @strawberry.field(description="Every loaded version, newest first within each standard.")
+    @strawberry.field(
+        description="Every version the caller's district sees (shared and its own), newest "
+        "first within each standard."
+    )
     async def grading_standards(self, info: Info) -> list[GradingStandard]:
         async with info.context["engine"].connect() as conn:
-            rows = await standards.all_standards(conn)
+            rows = await standards.all_standards(conn, caller_district(info))
         return [GradingStandard.from_row(row) for row in rows]
 
     @strawberry.field(description="An indicator by id (`<standard id>:<code>`).")
@@ -173,21 +198,21 @@ class StandardPayload:
 class StandardMutations:
     @strawberry.mutation(
         description="Load a new version of a grading standard from its YAML document "
-        "(district users). A loaded version never changes; a newer one replaces it for new "
-        "assessments when `makeCurrent`."
+        "for the caller's district (district users). A loaded version never changes; a newer "
+        "one replaces it for the district's new assessments when `makeCurrent`."
     )
     async def load_grading_standard(
         self, info: Info, document: str, make_current: bool = True
     ) -> StandardPayload:
         identity = caller(info)
-        require_role(identity, STANDARD_WRITERS, what_en="load a grading standard")
+        district = owners.writer_district(identity, "load a grading standard")
 
         async def write(conn: Any) -> dict:
             try:
                 data = standards.parse_standard(document)
             except standards.StandardError as exc:
                 raise refusal(exc.problems) from exc
-            latest = await standards.latest_version(conn, data.id)
+            latest = await standards.latest_version(conn, data.id, district)
             if data.version <= latest:
                 raise DomainError(
                     UserErrorCode.CONFLICT,
@@ -196,7 +221,12 @@ class StandardMutations:
                     ["document", "version"],
                 )
             return await standards.load_standard(
-                conn, data, document, make_default=make_current, loaded_by=identity.subject
+                conn,
+                data,
+                document,
+                make_default=make_current,
+                loaded_by=identity.subject,
+                district=district,
             )
 
         row, errors = await run_write(info.context["engine"], write)
@@ -204,16 +234,21 @@ class StandardMutations:
             standard=GradingStandard.from_row(row) if row else None, errors=errors
         )
 
-    @strawberry.mutation(description="Make a loaded version the current one (district users).")
+    @strawberry.mutation(
+        description="Make a version the current one of the caller's district (district users): "
+        "one of its own, or the shared current one to follow the shipped default again."
+    )
     async def set_current_grading_standard(self, info: Info, id: strawberry.ID) -> StandardPayload:
-        require_role(caller(info), STANDARD_WRITERS, what_en="choose the current standard")
+        district = owners.writer_district(caller(info), "choose the current standard")
 
         async def write(conn: Any) -> dict:
-            row = await standards.make_default(conn, str(id))
+            row = await standards.make_default(conn, str(id), district)
             if row is None:
                 raise DomainError(
                     UserErrorCode.NOT_FOUND, f"未找到评价标准：{id}", f"No standard {id}", ["id"]
                 )
+            if not row["is_default"]:
+                raise owners.not_followed("评价标准", "standard", str(id))
             return row
 
         row, errors = await run_write(info.context["engine"], write)
@@ -227,6 +262,7 @@ MUTATION_TYPES = (StandardMutations,)
 TYPES = [Indicator, GradingStandard]
 LOADERS = {
     "standard": standards.standards_by_id,
+    "current_standard": standards.current_standard_ids,
     "indicators_of": standards.indicators_of,
     "indicator": standards.indicators_by_key,
 }

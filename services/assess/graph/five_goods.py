@@ -17,6 +17,7 @@ from strawberry.types import Info
 from services.assess import commendation_facts as facts
 from services.assess import commendations as domain
 from services.assess import dates
+from services.assess.document_owners import district_of
 from services.assess.graph.commendations import (
     DISTRICT_WRITERS,
     READERS,
@@ -131,7 +132,7 @@ class FiveGoodQueries:
         # An unknown community reads as nothing below (its graph is None): no list to fetch.
         if len(community_code) != 12 or not identity.covers(community_code):
             return None
-        crit = await criteria_version(info, criteria_id)
+        crit = await criteria_version(info, criteria_id, district_of(community_code))
         graph, goods = await read_graph(info, lambda: _evaluate(info, crit, community_code, year))
         if graph is None:
             return None
@@ -186,7 +187,11 @@ class FiveGoodMutations:
         async def prepare() -> tuple[domain.Criteria, Any, list[domain.GoodResult]]:
             dates.check_year(year, today)
             async with info.context["engine"].begin() as conn:
-                crit = await domain.criteria(conn, str(criteria_id) if criteria_id else None)
+                crit = await domain.criteria(
+                    conn,
+                    str(criteria_id) if criteria_id else None,
+                    district=district_of(community_code),
+                )
             graph, goods = await _evaluate(info, crit, community_code, year)
             if graph is None:
                 raise DomainError(UserErrorCode.NOT_FOUND, f"未找到社区：{community_code}",

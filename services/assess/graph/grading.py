@@ -18,6 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from services.assess import assessing, grading, grading_reads
+from services.assess.document_owners import district_of
 from services.assess.graph.core import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
@@ -126,7 +127,8 @@ class GradingQueries:
 
     @strawberry.field(
         description="A community's computed score now, from live data, under the current "
-        "standard (or `standardId`): what an assessment opened now would start from."
+        "standard of its district (or `standardId`): what an assessment opened now would "
+        "start from."
     )
     async def grading_preview(
         self,
@@ -139,7 +141,9 @@ class GradingQueries:
         if not (is_region_code(community_code) and caller(info).covers(community_code)):
             return None
         rows = await assessing.standard_rows(
-            info.context["engine"], str(standard_id) if standard_id else None
+            info.context["engine"],
+            str(standard_id) if standard_id else None,
+            district_of(community_code),
         )
         if rows is None:
             return None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from services.assess import assessing, dates, grading, grading_reads, milestones
+from services.assess.document_owners import district_of
 from services.assess.graph.core import parse_id
 from services.assess.graph.grading_types import (
     Assessment,
@@ -36,7 +37,9 @@ from services.common.errors import DomainError, UserErrorCode, invalid, not_foun
 
 
 async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
-    rows = await assessing.standard_rows(info.context["engine"], row["standard_id"])
+    rows = await assessing.standard_rows(
+        info.context["engine"], row["standard_id"], district_of(row["community_code"])
+    )
     if rows is None:  # the foreign key keeps it; guard anyway
         raise not_found("评价标准", "standard", row["standard_id"], "assessmentId")
     return rows
@@ -109,7 +112,7 @@ class GradingMutations:
             async with engine.connect() as conn:
                 if await grading_reads.assessment_of(conn, community_code, year) is not None:
                     raise grading.CONSTRAINT_ERRORS["assessment_once_a_year"]
-            rows = await assessing.standard_rows(engine, None)
+            rows = await assessing.standard_rows(engine, None, district_of(community_code))
             if rows is None:
                 raise DomainError(
                     UserErrorCode.NOT_FOUND, "尚无现行评价标准", "No current grading standard"

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from services.assess import assessing, dates, grading
+from services.assess.document_owners import district_of
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.core import Grade, GradingStandard, Indicator
 from services.common.errors import DomainError, UserError, UserErrorCode
@@ -334,7 +335,9 @@ class Assessment:
 
     @strawberry.field(description="The computed score now, from live data, under its standard.")
     async def live_score(self, info: Info) -> GradingSnapshot:
-        rows = await assessing.standard_rows(info.context["engine"], self.row["standard_id"])
+        rows = await assessing.standard_rows(
+            info.context["engine"], self.row["standard_id"], district_of(self.community_code)
+        )
         if rows is None:
             raise DomainError(UserErrorCode.NOT_FOUND, "评价标准缺失", "The standard is missing")
         values = await measure_or_refuse(info, rows, self.community_code, self.year)

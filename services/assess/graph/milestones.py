@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from services.assess import assessing, dates, grading, grading_reads, milestones
 from services.assess.community_check import check_community_code
+from services.assess.document_owners import district_of
 from services.assess.gateway_client import GatewayUnavailableError
 from services.common.auth import Role, caller, is_region_code, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
@@ -210,15 +211,16 @@ async def _statuses(
 async def _live(
     info: Info, codes: list[str], assessed: dict[str, dict], year: int, today: dt.date
 ) -> dict[str, dict]:
-    """Live scores: under each community's assessment standard, else the current one."""
+    """Live scores: under each community's assessment standard, else its district's current
+    one."""
     engine, gateway = info.context["engine"], info.context["gateway"]
-    by_standard: dict[str | None, list[str]] = defaultdict(list)
+    by_standard: dict[tuple[str | None, str], list[str]] = defaultdict(list)
     for code in codes:
         row = assessed.get(code)
-        by_standard[row["standard_id"] if row else None].append(code)
+        by_standard[row["standard_id"] if row else None, district_of(code)].append(code)
     live: dict[str, dict] = {}
-    for standard_id, group in by_standard.items():
-        rows = await assessing.standard_rows(engine, standard_id)
+    for (standard_id, district), group in by_standard.items():
+        rows = await assessing.standard_rows(engine, standard_id, district)
         if rows is None:
             continue
         try:
