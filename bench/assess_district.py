@@ -72,7 +72,7 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
         if assess_url:  # all 23 indicators: computed and attested side by side, then scored
             engine = make_engine(assess_url, pool_size=2)
             try:
-                graded = await assessing.standard_rows(engine, None)
+                graded = await assessing.standard_rows(engine, None, codes[0][:6])
                 assert graded is not None
                 assessed = await p50(
                     lambda: assessing.assess(engine, gateway, graded, codes, AS_OF.year, AS_OF), n

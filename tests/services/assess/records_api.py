@@ -213,7 +213,7 @@ def measure(
     async def run() -> tuple[dict, dict]:
         engine = make_engine(assess_url.replace("postgresql://", "postgresql+psycopg://", 1))
         try:
-            rows = await standard_rows(engine, None)
+            rows = await standard_rows(engine, None, communities[0][:6])
             assert rows is not None
             attested = [r for r in rows.indicators if r["measured"] == "attested"]
             async with engine.connect() as conn:

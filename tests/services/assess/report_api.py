@@ -133,7 +133,7 @@ def expected(running: Running, assess_url: str, street: str, month: str) -> Expe
         engine = make_engine(assess_url, pool_size=1)
         try:
             async with httpx.AsyncClient(timeout=60) as client:
-                rows = await standard_rows(engine, None)
+                rows = await standard_rows(engine, None, street[:6])
                 assert rows is not None
                 gateway = GatewayClient(running.gateway, client)
                 return await assess(engine, gateway, rows, codes, year, last_day), rows.standard[
