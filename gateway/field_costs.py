@@ -60,6 +60,14 @@ FIELD_COSTS: Mapping[str, Weight] = {
     # The district's 14 communities' coverage, one by one, took 12 baseline reads.
     "Community.coverage": Weight.flat(1),
     "Zone.coverage": Weight.flat(1),  # within one community's
+    "Query.starRatings": Weight(district=178, street=178, community=66),
+    "Query.milestoneStatuses": Weight(district=45, street=17, community=8),
+    "Query.overdueMilestones": Weight(district=31, street=14, community=13),
+    "Query.gradingPreview": Weight.flat(9),
+    "Query.fiveGoodOrganizations": Weight(district=3, street=4, community=3),
+    "Query.communityCounts": Weight(district=26, street=26, community=3),
+    "Query.regionResidents": Weight(district=2, street=1, community=1),
+    "Query.monthlyReportRollup": Weight.flat(3),
 }
 
 

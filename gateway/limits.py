@@ -13,8 +13,10 @@ connection, its parent's), else the schema's default for that argument, else
 
 Work is what the fields behind a response cost the subgraphs: each field with a weight in
 `gateway.field_costs` adds its weight for the region it is asked for, times the list sizes
-around it (a field without a weight does no work worth counting). An operation over `max_work`
-is refused; one of at least `expensive_work` is expensive, and a caller may have only
+around it (a field without a weight does no work worth counting). An operation whose work is
+over `max_work` and over its heaviest single call is refused: any one call fits (however heavy,
+it is one subgraph request under the fetch deadline), several heavy ones together need not.
+One of at least `expensive_work` is expensive, and a caller may have only
 `max_expensive_in_flight` of those running at once (`gateway.in_flight`).
 """
 
@@ -96,12 +98,14 @@ class Measure:
     introspection: bool
     sized_by_variables: bool
     work: int = 0
+    heaviest: int = 0  # the work of its heaviest single call
 
 
 @dataclass
 class _Tally:
     cost: int = 0
     work: int = 0
+    heaviest: int = 0
     depth: int = 0
     aliases: int = 0
     repeated: int = 0
@@ -113,6 +117,7 @@ class _Tally:
     def add(self, other: _Tally, multiplier: int = 1) -> None:
         self.cost = min(self.cost + multiplier * other.cost, _COST_CAP)
         self.work = min(self.work + multiplier * other.work, _COST_CAP)
+        self.heaviest = max(self.heaviest, other.heaviest)
         self.depth = max(self.depth, other.depth)
         self.aliases += other.aliases
         self.repeated += other.repeated
@@ -215,6 +220,7 @@ class _Walker:
         weight = self.field_costs.get(f"{parent.name}.{name}") if parent is not None else None
         if weight is not None:
             tally.work = work_of(weight, codes) if codes is not None else weight.at(level)
+            tally.heaviest = tally.work
         if node.selection_set is not None:
             inner = self.selections(node.selection_set, _named(output), child_page, level)
             tally.add(inner, multiplier)
@@ -314,6 +320,7 @@ def measure(
         introspection=tally.introspection,
         sized_by_variables=walker.sized_by_variables,
         work=tally.work,
+        heaviest=tally.heaviest,
     )
 
 
@@ -362,7 +369,7 @@ def breaches(
                 "Ask for smaller pages (first/limit).",
             )
         )
-    if found.work > limits.max_work and not trusted:
+    if found.work > max(limits.max_work, found.heaviest) and not trusted:
         work = "more than 10^15" if found.work >= _COST_CAP else str(found.work)
         errors.append(
             {

@@ -213,7 +213,7 @@ class Gateway:
             if isinstance(candidate, OperationDefinitionNode):
                 found = self._measure(entry, candidate, params.variables)
                 if candidate is not operation:
-                    found = replace(found, introspection=False, work=0)
+                    found = replace(found, introspection=False, work=0, heaviest=0)
                 else:
                     work = found.work
                 refused += breaches(

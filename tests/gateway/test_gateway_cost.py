@@ -147,7 +147,7 @@ def test_anonymous_callers_get_no_suggestions(running: Running) -> None:
     assert "ZONE" in enum and "Did you mean" not in enum
     # Signed-in callers may see the schema anyway (introspection), so they get them.
     signed_in = ask(running, MISSPELT, "cost-suggest").json()["errors"][0]["message"]
-    assert "Did you mean 'region'?" in signed_in
+    assert "Did you mean 'region'" in signed_in
     enum = ask(running, BAD_ENUM, "cost-suggest", {"l": "ZONE"}).json()["errors"][0]["message"]
     assert "Did you mean the enum value 'ZONES'?" in enum
 
@@ -169,12 +169,13 @@ def test_the_access_log_records_who_from_where_what_and_how_it_ended(running: Ru
     )
     assert (line["type"], line["status"], line["codes"]) == ("query", "ok", [])
     assert line["ms"] > 0 and [f["subgraph"] for f in line["fetches"]] == ["org"]
-    anonymous = ask(running, 'mutation CostLogAnon { refresh(token: "nope") { ok } }', None)
+    # An anonymous caller: the subgraph refuses it, and the line says with which code.
+    anonymous = ask(running, 'query CostLogAnon { region(code: "410104") { name } }', None)
+    body = anonymous.json()
     (line,) = logged(running, "CostLogAnon")
     assert (line["subject"], line["role"], line["client"]) == (None, "anonymous", "127.0.0.1")
-    assert line["type"] == "mutation"
-    assert line["status"] in ("ok", "partial", "failed", "refused")
-    assert line["codes"] == sorted(set(codes(anonymous.json())), key=codes(anonymous.json()).index)
+    assert line["type"] == "query" and line["status"] in ("partial", "failed")
+    assert line["codes"] == list(dict.fromkeys(codes(body))) and line["codes"]
     # Never a token: not in any line of the log.
     (gateway,) = [s for s in running.supervisor.services if s.name == "gateway"]
     assert gateway.log_path is not None
