@@ -78,9 +78,10 @@ class Limits:
     max_cost: int = 100_000
     default_list_size: int = 10
     introspection: Introspection = "authenticated"
-    # In baseline reads (gateway.field_costs): one district's findings (39) and one export
-    # (13) fit; five findings, or five exports, do not.
-    max_work: int = 60
+    # In baseline reads (gateway.field_costs): the district's findings (31) and an export
+    # (19) together fit; five findings (155) or five exports (95) do not. Expensive: about
+    # half a second of backend time or more (a street's findings, any district export).
+    max_work: int = 80
     expensive_work: int = 10
     max_expensive_in_flight: int = 2
     field_costs: Mapping[str, Weight] = field(default_factory=lambda: dict(FIELD_COSTS))
