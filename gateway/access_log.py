@@ -1,6 +1,8 @@
 """The structured access log: one JSON line per GraphQL request.
 
-Each line holds the operation (name and type), how long the gateway took, how it ended
+Each line holds who asked (the caller's subject and role — "anonymous" without one; never a
+token) and from where (the client's address), the operation (name and type), how long the
+gateway took, how it ended
 (`status`: "ok", "partial" when data came with errors, "failed" when no data came,
 "refused" when the request never executed), the error codes, and every subgraph fetch with
 its time and outcome. Fetches are collected through a context variable: the executor's tasks
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
+from services.common.auth import Identity
 
 _FETCHES: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
     "gateway_fetches", default=None
@@ -40,6 +44,9 @@ class RequestLog:
     token: contextvars.Token | None = None
     operation_name: str | None = None
     operation_type: str | None = None
+    subject: str | None = None
+    role: str = "anonymous"
+    client: str | None = None
 
 
 def status_of(body: dict[str, Any], *, executed: bool) -> str:
@@ -78,9 +85,14 @@ class AccessLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path.open("ab", buffering=0))
 
-    def start(self) -> RequestLog:
-        """Begin a request: fetches made from here on in this context are its own."""
-        request = RequestLog()
+    def start(self, caller: Identity, client: str | None) -> RequestLog:
+        """Begin a request of `caller` from address `client`: fetches made from here on in
+        this context are its own."""
+        request = RequestLog(
+            subject=caller.subject or None,
+            role=caller.role.value if caller.role else "anonymous",
+            client=client,
+        )
         request.token = _FETCHES.set(request.fetches)
         return request
 
@@ -93,6 +105,9 @@ class AccessLog:
         line = {
             "ts": round(time.time(), 3),
             "event": "graphql",
+            "subject": request.subject,
+            "role": request.role,
+            "client": request.client,
             "operation": request.operation_name,
             "type": request.operation_type,
             "ms": round((time.perf_counter() - request.started) * 1000, 3),

@@ -121,7 +121,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 outcome.body, status=405, media_type=media_type, headers={"allow": "POST"}
             )
         status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
-        return render(outcome.body, status=status, media_type=media_type)
+        return render(
+            outcome.body,
+            status=outcome.status or status,
+            media_type=media_type,
+            headers=outcome.headers,
+        )
 
     return Starlette(
         routes=[

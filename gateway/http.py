@@ -10,7 +10,7 @@ parameters (queries only), `application/graphql-response+json` when the client a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -40,12 +40,14 @@ class HTTPRequestError(Exception):
 
 @dataclass(frozen=True)
 class GraphQLParams:
-    """The parameters of a GraphQL request."""
+    """The parameters of a GraphQL request, and the address it came from (`client`: None for
+    operations the gateway runs itself, for its pages)."""
 
     query: str
     operation_name: str | None = None
     variables: dict[str, Any] = field(default_factory=dict)
     extensions: dict[str, Any] = field(default_factory=dict)
+    client: str | None = None
 
 
 def _media_ranges(accept: str) -> list[tuple[str, float]]:
@@ -172,15 +174,16 @@ def _check_body_headers(request: Request) -> None:
 
 async def read_params(request: Request, *, max_body_bytes: int) -> GraphQLParams:
     """The GraphQL parameters of a GET, HEAD or POST request; HTTPRequestError when malformed."""
+    client = request.client.host if request.client else None
     if request.method in READ_METHODS:
-        return _query_string_params(request)
+        return replace(_query_string_params(request), client=client)
     _check_body_headers(request)
     body = await read_capped(request, max_body_bytes)
     if body is None:
         raise HTTPRequestError(413, "Request body too large.")
     if not body:
         raise HTTPRequestError(400, "The request body is empty.")
-    return _params(_json_value(body, "The request body"))
+    return replace(_params(_json_value(body, "The request body")), client=client)
 
 
 def render(body: dict[str, Any], *, status: int, media_type: str, headers: Any = None) -> Response:

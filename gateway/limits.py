@@ -10,6 +10,14 @@ Cost is an estimate of the fields a response can hold: each field costs 1, and a
 multiplies what it holds by its size: the field's `first`/`limit` argument (or, for a paged
 connection, its parent's), else the schema's default for that argument, else
 `default_list_size`.
+
+Work is what the fields behind a response cost the subgraphs: each field with a weight in
+`gateway.field_costs` adds its weight for the region it is asked for, times the list sizes
+around it (a field without a weight does no work worth counting). An operation whose work is
+over `max_work` and over its heaviest single call is refused: any one call fits (however heavy,
+it is one subgraph request under the fetch deadline), several heavy ones together need not.
+One of at least `expensive_work` is expensive, and a caller may have only
+`max_expensive_in_flight` of those running at once (`gateway.in_flight`).
 """
 
 from __future__ import annotations
@@ -32,10 +40,23 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
+)
+
+from gateway.field_costs import (
+    FIELD_COSTS,
+    LEVELS,
+    REGION_ARGUMENTS,
+    Level,
+    Weight,
+    level_of,
+    work_of,
 )
 
 Introspection = Literal["always", "authenticated", "never"]
@@ -57,11 +78,19 @@ class Limits:
     max_cost: int = 100_000
     default_list_size: int = 10
     introspection: Introspection = "authenticated"
+    # In baseline reads (gateway.field_costs): the district's findings (31) and an export
+    # (19) together fit; five findings (155) or five exports (95) do not. Expensive: about
+    # half a second of backend time or more (a street's findings, any district export).
+    max_work: int = 80
+    expensive_work: int = 10
+    max_expensive_in_flight: int = 2
+    field_costs: Mapping[str, Weight] = field(default_factory=lambda: dict(FIELD_COSTS))
 
 
 @dataclass(frozen=True)
 class Measure:
-    """The shape of one operation. `sized_by_variables`: its cost depends on variables."""
+    """The shape of one operation. `sized_by_variables`: its cost or work depends on
+    variables."""
 
     depth: int
     aliases: int
@@ -69,11 +98,15 @@ class Measure:
     cost: int
     introspection: bool
     sized_by_variables: bool
+    work: int = 0
+    heaviest: int = 0  # the work of its heaviest single call
 
 
 @dataclass
 class _Tally:
     cost: int = 0
+    work: int = 0
+    heaviest: int = 0
     depth: int = 0
     aliases: int = 0
     repeated: int = 0
@@ -84,6 +117,8 @@ class _Tally:
 
     def add(self, other: _Tally, multiplier: int = 1) -> None:
         self.cost = min(self.cost + multiplier * other.cost, _COST_CAP)
+        self.work = min(self.work + multiplier * other.work, _COST_CAP)
+        self.heaviest = max(self.heaviest, other.heaviest)
         self.depth = max(self.depth, other.depth)
         self.aliases += other.aliases
         self.repeated += other.repeated
@@ -100,36 +135,42 @@ class _Walker:
         document: DocumentNode,
         variables: Mapping[str, Any],
         default_list_size: int,
+        field_costs: Mapping[str, Weight],
     ) -> None:
         self.schema = schema
         self.variables = variables
         self.default_list_size = default_list_size
+        self.field_costs = field_costs
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.memo: dict[tuple[str, int | None], _Tally] = {}
+        self.memo: dict[tuple[str, int | None, Level], _Tally] = {}
         self.active: set[str] = set()  # fragments being measured: a cycle counts as empty
         self.sized_by_variables = False
 
     def selections(
-        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, page: int | None
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        page: int | None,
+        level: Level = "district",
     ) -> _Tally:
         tally = _Tally()
         seen: set[str] = set()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 key = (selection.alias or selection.name).value
-                inner = self.field(selection, parent, page)
+                inner = self.field(selection, parent, page, level)
                 tally.add(inner)
                 merged = [(key, inner.fields)]
             elif isinstance(selection, FragmentSpreadNode):
-                inner = self.spread(selection.name.value, page)
+                inner = self.spread(selection.name.value, page, level)
                 tally.add(inner)
                 merged = inner.keys
             else:  # inline fragment
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                inner = self.selections(selection.selection_set, target, page)
+                inner = self.selections(selection.selection_set, target, page, level)
                 tally.add(inner)
                 merged = inner.keys
             for key, fields in merged:
@@ -140,8 +181,8 @@ class _Walker:
                 tally.keys.append((key, fields))
         return tally
 
-    def spread(self, name: str, page: int | None) -> _Tally:
-        memo_key = (name, page)
+    def spread(self, name: str, page: int | None, level: Level) -> _Tally:
+        memo_key = (name, page, level)
         known = self.memo.get(memo_key)
         if known is not None:
             return known
@@ -151,13 +192,15 @@ class _Walker:
         self.active.add(name)
         try:
             target = self.schema.get_type(fragment.type_condition.name.value)
-            tally = self.selections(fragment.selection_set, target, page)
+            tally = self.selections(fragment.selection_set, target, page, level)
         finally:
             self.active.discard(name)
         self.memo[memo_key] = tally
         return tally
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None) -> _Tally:
+    def field(
+        self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None, level: Level
+    ) -> _Tally:
         name = node.name.value
         definition = _field_definition(parent, name)
         output = definition.type if definition else None
@@ -172,12 +215,36 @@ class _Walker:
             multiplier, child_page = 1, size
         tally = _Tally(cost=1, depth=1, aliases=int(node.alias is not None), fields=1)
         tally.introspection = name in _INTROSPECTION_FIELDS
+        codes = self.region_codes(node)
+        if codes is not None:  # fields below work on this region (its widest level)
+            level = min((level_of(code) for code in codes), key=LEVELS.index, default=level)
+        weight = self.field_costs.get(f"{parent.name}.{name}") if parent is not None else None
+        if weight is not None:
+            tally.work = work_of(weight, codes) if codes is not None else weight.at(level)
+            tally.heaviest = tally.work
         if node.selection_set is not None:
-            inner = self.selections(node.selection_set, _named(output), child_page)
+            inner = self.selections(node.selection_set, _named(output), child_page, level)
             tally.add(inner, multiplier)
             tally.depth = 1 + inner.depth
             tally.fields = min(1 + inner.fields, _COST_CAP)
         return tally
+
+    def region_codes(self, node: FieldNode) -> list[object] | None:
+        """The codes of the field's region argument (None: it has none); a code that is not
+        known yet (a variable not given) is None, counted as a district."""
+        for argument in node.arguments or ():
+            if argument.name.value in REGION_ARGUMENTS:
+                return self.codes(argument.value)
+        return None
+
+    def codes(self, value: ValueNode) -> list[object]:
+        if isinstance(value, VariableNode):
+            self.sized_by_variables = True
+            given = self.variables.get(value.name.value)
+            return list(given) if isinstance(given, list) else [given]
+        if isinstance(value, ListValueNode):
+            return [code for item in value.values for code in self.codes(item)]
+        return [value.value if isinstance(value, StringValueNode) else None]
 
     def size_argument(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
         """The field's `first`/`limit`: given, from a variable, or the schema's default."""
@@ -241,9 +308,10 @@ def measure(
     variables: Mapping[str, Any],
     *,
     default_list_size: int,
+    field_costs: Mapping[str, Weight] = FIELD_COSTS,
 ) -> Measure:
     """Measure `operation` (not yet validated: unknown fields simply cost 1)."""
-    walker = _Walker(schema, document, variables, default_list_size)
+    walker = _Walker(schema, document, variables, default_list_size, field_costs)
     tally = walker.selections(operation.selection_set, _root_type(schema, operation), None)
     return Measure(
         depth=tally.depth,
@@ -252,6 +320,8 @@ def measure(
         cost=tally.cost,
         introspection=tally.introspection,
         sized_by_variables=walker.sized_by_variables,
+        work=tally.work,
+        heaviest=tally.heaviest,
     )
 
 
@@ -259,11 +329,14 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
 
 
-def breaches(found: Measure, limits: Limits, *, authenticated: bool | None) -> list[dict[str, Any]]:
+def breaches(
+    found: Measure, limits: Limits, *, authenticated: bool | None, trusted: bool = False
+) -> list[dict[str, Any]]:
     """The GraphQL errors for every limit `found` exceeds (empty: it may run).
 
     `authenticated` is None while the gateway has no authentication configured; the
-    "authenticated" introspection policy then allows introspection.
+    "authenticated" introspection policy then allows introspection. `trusted`: a service of
+    the suite, whose reads are bounded by the user request that caused them (no work limit).
     """
     errors = []
     if found.depth > limits.max_depth:
@@ -296,6 +369,22 @@ def breaches(found: Measure, limits: Limits, *, authenticated: bool | None) -> l
                 f"The operation's estimated cost is {cost}; the limit is {limits.max_cost}. "
                 "Ask for smaller pages (first/limit).",
             )
+        )
+    if found.work > max(limits.max_work, found.heaviest) and not trusted:
+        work = "more than 10^15" if found.work >= _COST_CAP else str(found.work)
+        errors.append(
+            {
+                "message": f"操作的预计工作量为 {work}，上限为 {limits.max_work}："
+                "请分成几次请求，或缩小区域（街道、社区）",
+                "extensions": {
+                    "code": "COST_LIMIT_EXCEEDED",
+                    "messageEn": f"The operation's estimated work is {work}; the limit is "
+                    f"{limits.max_work}. Split it into several requests or ask for smaller "
+                    "regions (a street or a community).",
+                    "work": found.work,
+                    "maxWork": limits.max_work,
+                },
+            }
         )
     if found.introspection and not introspection_allowed(limits, authenticated=authenticated):
         errors.append(

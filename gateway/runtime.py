@@ -30,11 +30,21 @@ from gateway.api_schema import build_api_schema
 from gateway.auth.gate import GatewayAuth
 from gateway.executor import Executor
 from gateway.http import GraphQLParams
-from gateway.limits import TOKEN_LIMIT_CODE, Limits, Measure, breaches, is_token_limit, measure
+from gateway.in_flight import RETRY_AFTER, ExpensiveOperations, caller_key
+from gateway.limits import (
+    TOKEN_LIMIT_CODE,
+    Limits,
+    Measure,
+    breaches,
+    introspection_allowed,
+    is_token_limit,
+    measure,
+)
 from gateway.planner import MAX_CACHED_CHARS, Planner, PlanningError
 from gateway.settings import GatewaySettings
 from gateway.supergraph import Supergraph, SupergraphError, parse_supergraph
 from gateway.transport import SubgraphTransport
+from services.common.auth import Role, current_identity
 
 log = logging.getLogger("gateway")
 
@@ -45,11 +55,15 @@ class Outcome:
 
     `request_error` marks a response without `data` (the request never executed): 400 under
     graphql-response+json, 200 under json. `get_mutation` marks a mutation sent by GET (405).
+    `status` and `headers`, when set, are the HTTP status and headers whatever the media type
+    (429 and Retry-After for a caller with too many expensive operations running).
     """
 
     body: dict[str, Any]
     request_error: bool = False
     get_mutation: bool = False
+    status: int | None = None
+    headers: dict[str, str] | None = None
 
 
 def _request_error(errors: list[GraphQLError] | list[dict[str, Any]]) -> Outcome:
@@ -63,7 +77,8 @@ class _Document:
 
     document: DocumentNode | None
     syntax_errors: list[GraphQLError]
-    validation: list[GraphQLError] | None = None
+    # Validation errors, with suggestions ("Did you mean …") and without (key: hidden).
+    validation: dict[bool, list[GraphQLError]] = field(default_factory=dict)
     # Measures that do not depend on variables, by operation.
     measures: dict[int, Measure] = field(default_factory=dict)
 
@@ -95,11 +110,13 @@ class _DocumentCache:
                 self._entries.popitem(last=False)
         return found
 
-    def validate(self, entry: _Document) -> list[GraphQLError]:
-        if entry.validation is None:
+    def validate(self, entry: _Document, *, hide_suggestions: bool) -> list[GraphQLError]:
+        found = entry.validation.get(hide_suggestions)
+        if found is None:
             assert entry.document is not None
-            entry.validation = validate(self.schema, entry.document)
-        return entry.validation
+            found = validate(self.schema, entry.document, hide_suggestions=hide_suggestions)
+            entry.validation[hide_suggestions] = found
+        return found
 
 
 class Gateway:
@@ -123,6 +140,7 @@ class Gateway:
         self.planner = Planner(supergraph, self.schema, cache_size=cache_size)
         self.executor = Executor(self.schema, transport)
         self.access_log = access_log or AccessLog(None)
+        self.expensive = ExpensiveOperations(self.limits.max_expensive_in_flight)
 
     @classmethod
     def from_settings(
@@ -161,9 +179,11 @@ class Gateway:
         """Check, validate, plan and execute one GraphQL request, and log it.
 
         `authenticated` is the caller's state as the auth layer sees it (None: no auth is
-        configured); it decides whether introspection is allowed.
+        configured); it decides whether introspection is allowed, and with it whether errors
+        may suggest names of the schema ("Did you mean …"). The caller is the identity being
+        served (`GatewayAuth.serving`).
         """
-        request = self.access_log.start()
+        request = self.access_log.start(current_identity(), params.client)
         outcome = Outcome({"errors": [{"message": "Internal gateway error."}]}, request_error=True)
         try:
             outcome = await self._run(params, method, authenticated, request)
@@ -182,15 +202,23 @@ class Gateway:
         if operation is not None:
             request.operation_name = operation.name.value if operation.name else None
             request.operation_type = operation.operation.value
+        identity = current_identity()
+        trusted = identity.role is Role.SERVICE
         # Limits before validation, for every operation of the document: validating an
-        # oversized operation is itself the attack. Only the one that runs may introspect.
+        # oversized operation is itself the attack. Only the one that runs may introspect,
+        # and only its work is done.
         refused: list[dict[str, Any]] = []
+        work = 0
         for candidate in document.definitions:
             if isinstance(candidate, OperationDefinitionNode):
                 found = self._measure(entry, candidate, params.variables)
                 if candidate is not operation:
-                    found = replace(found, introspection=False)
-                refused += breaches(found, self.limits, authenticated=authenticated)
+                    found = replace(found, introspection=False, work=0, heaviest=0)
+                else:
+                    work = found.work
+                refused += breaches(
+                    found, self.limits, authenticated=authenticated, trusted=trusted
+                )
         if refused:
             return _request_error(refused)
         # GraphQL over HTTP: a mutation sent by GET is 405 even when it would not validate.
@@ -200,7 +228,9 @@ class Gateway:
                 request_error=True,
                 get_mutation=True,
             )
-        errors = self.documents.validate(entry)
+        # Suggestions name parts of the schema: only for callers who may introspect it.
+        hide = not introspection_allowed(self.limits, authenticated=authenticated)
+        errors = self.documents.validate(entry, hide_suggestions=hide)
         if errors:
             return _request_error(errors)
         if operation is None:
@@ -211,11 +241,24 @@ class Gateway:
             )
             return _request_error([{"message": message}])
         coerced = get_variable_values(
-            self.schema, operation.variable_definitions or (), params.variables, max_errors=50
+            self.schema,
+            operation.variable_definitions or (),
+            params.variables,
+            max_errors=50,
+            hide_suggestions=hide,
         )
         if isinstance(coerced, list):
             return _request_error(coerced)
-        return await self._execute(params, document, operation, coerced.coerced)
+        if trusted or work < self.limits.expensive_work:
+            return await self._execute(params, document, operation, coerced.coerced)
+        with self.expensive.slot(caller_key(identity, params.client)) as admitted:
+            if not admitted:  # refused before any subgraph is asked
+                return replace(
+                    _request_error([self.expensive.refusal()]),
+                    status=429,
+                    headers={"retry-after": str(RETRY_AFTER)},
+                )
+            return await self._execute(params, document, operation, coerced.coerced)
 
     def _measure(
         self, entry: _Document, operation: OperationDefinitionNode, variables: dict[str, Any]
@@ -229,6 +272,7 @@ class Gateway:
                 operation,
                 variables,
                 default_list_size=self.limits.default_list_size,
+                field_costs=self.limits.field_costs,
             )
             if not found.sized_by_variables:
                 entry.measures[id(operation)] = found

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.field_costs import weights
 from gateway.limits import Introspection, Limits
 
 # The committed supergraph sits at the repository root, next to the gateway package.
@@ -26,7 +27,14 @@ class GatewaySettings(BaseSettings):
     stops there), `max_repeated_fields` fields repeated under a response name already selected
     (validation is quadratic in them), `max_cost` estimated response fields where a list counts
     its `first`/`limit` or `default_list_size` items. `introspection`: "always", "never", or
-    "authenticated" (only for authenticated callers; everyone while auth is not configured).
+    "authenticated" (only for authenticated callers; everyone while auth is not configured);
+    validation errors suggest names ("Did you mean …") only to callers who may introspect.
+    `max_work`: estimated backend work (fields weighted by `gateway.field_costs`, in units of
+    a cheap read; `field_costs` overrides weights by "Type.field", JSON such as
+    `{"Query.findings": {"district": 300, "street": 40, "community": 5}}`); an operation of at
+    least `expensive_work` is expensive and a caller may run `max_expensive_in_flight` of those
+    at once (beyond: TOO_MANY_EXPENSIVE_OPERATIONS, HTTP 429, Retry-After). Services of the
+    suite are exempt from both.
 
     `access_log`: "stderr", "off", or a file path to append JSON lines to.
     `max_upload_bytes`: the door's cap on an evidence file (`/files/evidence`); assess applies
@@ -52,6 +60,10 @@ class GatewaySettings(BaseSettings):
     max_cost: int = Field(default=Limits.max_cost, ge=1)
     default_list_size: int = Field(default=Limits.default_list_size, ge=1)
     introspection: Introspection = Limits.introspection
+    max_work: int = Field(default=Limits.max_work, ge=1)
+    expensive_work: int = Field(default=Limits.expensive_work, ge=1)
+    max_expensive_in_flight: int = Field(default=Limits.max_expensive_in_flight, ge=1)
+    field_costs: dict[str, dict[str, int]] = Field(default_factory=dict)
     access_log: str = "stderr"
 
     @field_validator("subgraph_timeouts")
@@ -62,6 +74,12 @@ class GatewaySettings(BaseSettings):
             raise ValueError(f"subgraph timeouts must be positive seconds: {', '.join(bad)}")
         return timeouts
 
+    @field_validator("field_costs")
+    @classmethod
+    def _known_levels(cls, costs: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        weights(costs)  # raises ValueError naming the entry at fault
+        return costs
+
     def limits(self) -> Limits:
         """The operation limits these settings set."""
         return Limits(
@@ -71,4 +89,8 @@ class GatewaySettings(BaseSettings):
             max_cost=self.max_cost,
             default_list_size=self.default_list_size,
             introspection=self.introspection,
+            max_work=self.max_work,
+            expensive_work=self.expensive_work,
+            max_expensive_in_flight=self.max_expensive_in_flight,
+            field_costs=weights(self.field_costs),
         )
