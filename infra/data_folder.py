@@ -7,6 +7,9 @@ import pwd
 from pathlib import Path
 
 LOCK_NAME = "partygrid.lock"
+# What only a PartyGrid data folder holds: the run lock, `./partygrid`'s bootstrap lock, a
+# private cluster.
+MARKERS = (LOCK_NAME, "bootstrap.lock", "pg")
 
 
 def make_private(data_dir: Path, owner: str | None = None) -> None:
@@ -14,10 +17,10 @@ def make_private(data_dir: Path, owner: str | None = None) -> None:
     root and an unprivileged user runs the cluster inside) hand the folder itself to it.
 
     Only a folder that is ours is changed: one we just made, an empty one, or one holding
-    our run lock. A folder given by hand that holds other things ($HOME, /srv) is left as
+    our locks or cluster. A folder given by hand that holds other things ($HOME, /srv) is left as
     it is, so a mistaken PARTYGRID_DATA_DIR never locks its owner out."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not (data_dir / LOCK_NAME).exists() and any(data_dir.iterdir()):
+    if not any((data_dir / name).exists() for name in MARKERS) and any(data_dir.iterdir()):
         return
     if owner is not None:
         entry = pwd.getpwnam(owner)
