@@ -2,6 +2,12 @@
 
 PostgreSQL refuses to run as root, so when we are root the cluster is run by an ordinary
 system user (`postgres` by default) and its folder is handed to that user.
+
+Every connection, the superuser's included, needs its role's password (scram-sha-256): the
+socket is no longer trusted for whoever can reach it. The passwords are made once and kept
+in the cluster's folder (owner-only files, see `infra.kept_secrets`); each start writes
+pg_hba.conf and sets the superuser's password, so clusters made by earlier versions (which
+trusted the socket) are upgraded on their next start.
 """
 
 from __future__ import annotations
@@ -14,11 +20,22 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+from psycopg.conninfo import make_conninfo
 
 from infra.errors import SetupError
+from infra.kept_secrets import kept_secret
 
 SOCKET_PORT = 5432  # names the socket file only: the cluster listens on no TCP port
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+ADMIN = "postgres"  # the cluster's superuser
+# Socket only, password always: no `trust`, no `peer`, no TCP.
+PG_HBA = """\
+# Written by partygrid (infra/cluster.py) at every start; edits here are replaced.
+# Every role, the superuser included, signs in with its password over the Unix socket.
+local   all   all   scram-sha-256
+"""
 
 
 def find_bindir(configured: Path | None) -> Path:
@@ -90,13 +107,36 @@ class Cluster:
     def log(self) -> Path:
         return self.root / "postgres.log"
 
-    def url(self, *, user: str, database: str) -> str:
-        """SQLAlchemy URL for a role over the Unix socket."""
-        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}&port={SOCKET_PORT}"
+    @property
+    def admin_password(self) -> str:
+        """The superuser's password (made once, kept in the cluster's folder)."""
+        return kept_secret(self.root, "admin-password", 24)
 
-    def conninfo(self, *, user: str = "postgres", database: str = "postgres") -> str:
-        """libpq conninfo for psycopg."""
-        return f"host={self.socket_dir} port={SOCKET_PORT} user={user} dbname={database}"
+    @property
+    def role_password(self) -> str:
+        """The service roles' password on this cluster (set by `infra.database`)."""
+        return kept_secret(self.root, "role-password", 24)
+
+    def password_of(self, user: str) -> str:
+        return self.admin_password if user == ADMIN else self.role_password
+
+    def url(self, *, user: str, database: str) -> str:
+        """SQLAlchemy URL for a role over the Unix socket, with its password."""
+        password = quote(self.password_of(user), safe="")
+        return (
+            f"postgresql+psycopg://{user}:{password}@/{database}"
+            f"?host={self.socket_dir}&port={SOCKET_PORT}"
+        )
+
+    def conninfo(self, *, user: str = ADMIN, database: str = "postgres") -> str:
+        """libpq conninfo for psycopg, with the role's password."""
+        return make_conninfo(
+            host=str(self.socket_dir),
+            port=SOCKET_PORT,
+            user=user,
+            dbname=database,
+            password=self.password_of(user),
+        )
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -127,7 +167,8 @@ class Cluster:
                     f"the user {self.run_as!r} that runs PostgreSQL cannot reach {self.root}",
                     "make the folders above it searchable (chmod o+x) or set PARTYGRID_DATA_DIR",
                 )
-        self.socket_dir.chmod(0o700)
+        for folder in (self.root, self.socket_dir):
+            folder.chmod(0o700)
 
     def initialize(self) -> bool:
         """initdb once; True when this call created the cluster."""
@@ -140,8 +181,8 @@ class Cluster:
                 "-D",
                 str(self.data),
                 "-U",
-                "postgres",
-                "--auth-local=trust",
+                ADMIN,
+                "--auth-local=scram-sha-256",
                 "--auth-host=reject",
                 "-E",
                 "UTF8",
@@ -175,17 +216,55 @@ class Cluster:
         )
         return None
 
-    def start(self) -> bool:
-        """Start the cluster; True when this call started it, False when it was running."""
-        if self.running_pid() is not None:
-            return False
+    def _options(self) -> list[str]:
         options = [
             "-c listen_addresses=''",
             f"-c unix_socket_directories='{self.socket_dir}'",
+            "-c unix_socket_permissions=0700",
             f"-c port={SOCKET_PORT}",
         ]
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        return options
+
+    def _hba_is_ours(self) -> bool:
+        try:
+            return (self.data / "pg_hba.conf").read_text() == PG_HBA
+        except FileNotFoundError:
+            return False
+
+    def _require_passwords(self) -> None:
+        """With the server stopped: pg_hba.conf as ours, and the superuser's password set in
+        single-user mode (needs no sign-in, so it also upgrades a cluster that trusted the
+        socket, or one whose password file was lost). The password goes by stdin, never argv."""
+        hba = self.data / "pg_hba.conf"
+        if not self._hba_is_ours():
+            hba.write_text(PG_HBA)  # we may be root: keep the file the cluster user's
+            if self.run_as:
+                entry = pwd.getpwnam(self.run_as)
+                os.chown(hba, entry.pw_uid, entry.pw_gid)
+            hba.chmod(0o600)
+        password = self.admin_password.replace("'", "''")
+        done = self._run(
+            ["postgres", "--single", "-D", str(self.data), "-c", "log_min_messages=fatal", ADMIN],
+            input=f"ALTER ROLE {ADMIN} PASSWORD '{password}';\n",
+        )
+        if done.returncode != 0:
+            raise SetupError(
+                f"cannot set the cluster's password: {_last_line(done.stderr)}",
+                f"see the message above; folder {self.data}",
+            )
+
+    def start(self) -> bool:
+        """Start the cluster; True when this call started it, False when it was running.
+
+        A running cluster whose pg_hba.conf is not ours (left by an earlier version) is
+        stopped and started again, so that it never keeps trusting its socket."""
+        if self.running_pid() is not None:
+            if self._hba_is_ours():
+                return False
+            self.stop()
+        self._require_passwords()
         done = self._run(
             [
                 "pg_ctl",
@@ -197,7 +276,7 @@ class Cluster:
                 "-t",
                 "60",
                 "-o",
-                " ".join(options),
+                " ".join(self._options()),
                 "start",
             ]
         )

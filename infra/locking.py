@@ -6,6 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from infra.data_folder import LOCK_NAME, make_private
 from infra.errors import SetupError
 
 
@@ -13,12 +14,13 @@ class RunLock:
     """Held for a whole run; a crashed run never leaves a stale lock behind."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "partygrid.lock"
+        self.path = data_dir / LOCK_NAME
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        make_private(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # a lock file made by an earlier version was 0644
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -23,14 +23,15 @@ class SuiteSettings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     db_name: str = "partygrid"
     # Password given to the per-service roles on an external server (the private cluster
-    # trusts its own Unix socket, which only this user can reach).
+    # keeps passwords of its own in its folder: `infra.cluster`).
     role_password: str | None = None
     # Signing keys (made once per data folder when unset; never logged): internal tokens
     # between the gateway and subgraphs, and users' access tokens.
     internal_token_key: str | None = None
     access_token_key: str | None = None
     pg_bindir: Path | None = None
-    pg_user: str = "postgres"  # who runs the private cluster when we are root
+    # Who runs the private cluster and the services when we are root (never root itself).
+    pg_user: str = "postgres"
     install_missing: bool = True  # apt-get install PostGIS when missing and root
     host: str = "127.0.0.1"
     gateway_port: int = 4000

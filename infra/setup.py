@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, pool
 
 from gateway.auth.migrate import upgrade_auth
 from infra.cluster import Cluster, cluster_root, cluster_user, ensure_postgis, find_bindir
+from infra.data_folder import make_private
 from infra.database import (
     Database,
     create_database,
@@ -41,6 +42,8 @@ class Prepared:
 def private_cluster(settings: SuiteSettings) -> Cluster:
     bindir = find_bindir(settings.pg_bindir)
     user = cluster_user(settings.pg_user)
+    # 0700, and the cluster's user's when we are root, so that it can reach its folder.
+    make_private(settings.data_dir, owner=user)
     return Cluster(root=cluster_root(settings.data_dir, user), bindir=bindir, run_as=user)
 
 
@@ -89,7 +92,7 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
                 name: cluster.url(user=role_of(name), database=settings.db_name)
                 for name in SERVICES
             },
-            role_password=None,
+            role_password=cluster.role_password,
             auth_url=cluster.url(user=role_of(AUTH_SCHEMA), database=settings.db_name),
         )
         prepare_and_migrate(db, what="the private cluster")

@@ -1,4 +1,9 @@
-"""Start the subgraphs and the gateway as child processes, watch them, stop them all."""
+"""Start the subgraphs and the gateway as child processes, watch them, stop them all.
+
+Started as root, the children run as an unprivileged user (PARTYGRID_PG_USER, the one that
+runs the private cluster, so they reach its socket); every child has umask 077, and the
+logs are owner-only: nothing they write is readable by other users.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from infra.errors import SetupError
+from infra.unprivileged import account, ensure_can_run_python, service_user
 
 APPS = {
     "org": "services.org.app:create_app",
@@ -26,6 +32,7 @@ APPS = {
     "auth": "gateway.auth.app:create_app",
 }
 _PR_SET_PDEATHSIG = 1
+PRIVATE_UMASK = 0o077
 
 
 def _die_with_parent() -> None:
@@ -74,23 +81,41 @@ class Supervisor:
     host: str
     log_dir: Path
     services: list[Service] = field(default_factory=list)
+    run_as: str | None = field(default_factory=service_user)
+
+    def _identity(self) -> dict[str, object]:
+        """Popen's arguments that drop root, and the environment of that user."""
+        if self.run_as is None:
+            return {}
+        entry = account(self.run_as)
+        ensure_can_run_python(self.run_as)
+        home = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LOGNAME": entry.pw_name}
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "home": home}
 
     def start(self, name: str, port: int, env: dict[str, str]) -> Service:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.log_dir.chmod(0o700)
         service = Service(name, port, env, log_path=self.log_dir / f"{name}.log")
+        identity = self._identity()
+        home = identity.pop("home", {})
         cmd = [
             sys.executable, "-m", "uvicorn", APPS[name], "--factory",
             "--host", self.host, "--port", str(port),
             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
-        with service.log_path.open("ab") as log:
+        # Opened here (we may be root) and handed over: the service needs no right to it.
+        fd = os.open(service.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # a log made by an earlier version was 0644
+        with os.fdopen(fd, "ab") as log:
             service.process = subprocess.Popen(
                 cmd,
-                env={**os.environ, **env},
+                env={**os.environ, **home, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                umask=PRIVATE_UMASK,
                 preexec_fn=_die_with_parent,  # only prctl in the child: fork-safe
+                **identity,  # type: ignore[arg-type]
             )
         self.services.append(service)
         return service

@@ -56,3 +56,39 @@ def test_the_image_installs_what_the_commands_need() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for needed in ("constraints.txt", "services", "gateway", "infra", "supergraph.graphql"):
         assert needed in dockerfile, needed
+
+
+def _resolved(value: object, environ: dict[str, str]) -> str:
+    """Compose's `${NAME:-default}` / `${NAME}` interpolation, for one scalar."""
+    import re
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(3) or ""
+        return environ.get(name) or default
+
+    return re.sub(r"\$\{([A-Z0-9_]+)(:[-?]([^}]*))?\}", one, str(value))
+
+
+def _set_up_environment(environ: dict[str, str]) -> dict[str, str]:
+    env = COMPOSE["services"]["setup"]["environment"]
+    return {key: _resolved(value, environ) for key, value in env.items()}
+
+
+def test_the_deployment_loads_no_demo_data_or_accounts_unless_asked() -> None:
+    from infra.settings import SuiteSettings
+
+    for name, service in COMPOSE["services"].items():
+        env = service.get("environment") or {}
+        demo_keys = {key for key in env if "DEMO" in key.upper()}
+        assert demo_keys <= {"PARTYGRID_DEMO"}, name  # no demo password or accounts set
+    env = _set_up_environment({})
+    assert "PARTYGRID_DEMO" in env, "the set-up job must say demo or not, not inherit a default"
+    assert SuiteSettings(demo=env["PARTYGRID_DEMO"]).demo is False
+    asked = _set_up_environment({"PARTYGRID_DEMO": "true"})
+    assert SuiteSettings(demo=asked["PARTYGRID_DEMO"]).demo is True
+
+
+def test_the_image_runs_as_an_unprivileged_user() -> None:
+    lines = [line.split() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    users = [words[1] for words in lines if words[:1] == ["USER"]]
+    assert users and users[-1] not in ("root", "0"), users

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -25,17 +26,21 @@ def external_url(prepared: Prepared) -> Iterator[str]:
         pytest.skip("already running against DATABASE_URL: the whole suite covers that path")
     cluster = prepared.cluster
     with scratch_database(cluster.conninfo(), EXTERNAL_DB):
-        yield f"postgresql://postgres@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
+        password = quote(cluster.admin_password, safe="")
+        yield f"postgresql://postgres:{password}@/{EXTERNAL_DB}?host={cluster.socket_dir}&port=5432"
 
 
 def test_setup_against_database_url_past_a_stale_lock_file(
-    external_url: str, tmp_path: Path
+    external_url: str, tmp_path: Path, prepared: Prepared
 ) -> None:
+    # Roles are cluster-wide: keep the password the session's services sign in with.
+    assert prepared.cluster is not None
+    role_secret = prepared.cluster.role_password
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARTYGRID_")}
     env |= {
         "DATABASE_URL": external_url,
         "PARTYGRID_DATA_DIR": str(tmp_path),
-        "PARTYGRID_ROLE_PASSWORD": "role-secret",
+        "PARTYGRID_ROLE_PASSWORD": role_secret,
         "PARTYGRID_DEMO": "false",
     }
     # A lock file left by a run that was killed names a dead pid: it must not block us.
@@ -49,7 +54,7 @@ def test_setup_against_database_url_past_a_stale_lock_file(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "role-secret" not in done.stdout + done.stderr
+    assert role_secret not in done.stdout + done.stderr
     assert not (tmp_path / "pg").exists(), "no private cluster with DATABASE_URL"
     with psycopg.connect(external_url) as conn:
         for service in SERVICES:

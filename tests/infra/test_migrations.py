@@ -40,7 +40,7 @@ def empty_database(prepared: Prepared, suite_settings: SuiteSettings) -> Iterato
         yield Database(
             admin_conninfo=cluster.conninfo(database=EMPTY_DB),
             service_urls={s: cluster.url(user=role_of(s), database=EMPTY_DB) for s in SERVICES},
-            role_password=None,
+            role_password=cluster.role_password,
         )
 
 
