@@ -196,7 +196,8 @@ class WriteGuard:
             return
         body, more = await _whole_body(receive)
         replay = _replaying(body, more, receive)
-        fingerprint = _mutation_fingerprint(body)
+        # Parsing costs: only a keyed request needs to know here whether it is a mutation.
+        fingerprint = _mutation_fingerprint(body) if key is not None else None
         if key is not None and fingerprint is not None and self.table is not None:
             if not valid_key(key):
                 await _respond(send, error_body("INVALID_IDEMPOTENCY_KEY"), 400)
@@ -204,11 +205,13 @@ class WriteGuard:
             identity = scope.get("state", {}).get("identity", ANONYMOUS)
             await self._once(scope, replay, send, (identity.subject, key), fingerprint, deadline)
             return
-        captured, _ = await self._run(scope, replay, deadline, write=fingerprint is not None)
+        captured, _ = await self._run(
+            scope, replay, deadline, lambda: _mutation_fingerprint(body) is not None
+        )
         await _respond(send, bytes(captured.body), captured.status, captured.headers)
 
     async def _run(
-        self, scope: Scope, receive: Receive, deadline: float | None, *, write: bool
+        self, scope: Scope, receive: Receive, deadline: float | None, write: Callable[[], bool]
     ) -> tuple[_Captured, bool]:
         """The app's whole response, or OUTCOME_UNKNOWN / DEADLINE_EXCEEDED past `deadline`
         (the app is cancelled: its open transaction rolls back); and whether it was cut off."""
@@ -217,10 +220,11 @@ class WriteGuard:
             async with asyncio.timeout(deadline):
                 await self.app(scope, receive, captured.send)
         except TimeoutError:
-            log.warning("cut off a %s at its deadline (%.1f s)", "write" if write else "read",
+            wrote = write()  # parsed only now: most requests finish in time
+            log.warning("cut off a %s at its deadline (%.1f s)", "write" if wrote else "read",
                         deadline or 0)  # fmt: skip
             cut = _Captured()
-            cut.body += error_body("OUTCOME_UNKNOWN" if write else "DEADLINE_EXCEEDED")
+            cut.body += error_body("OUTCOME_UNKNOWN" if wrote else "DEADLINE_EXCEEDED")
             cut.headers = [(b"content-type", b"application/json")]
             return cut, True
         return captured, False
@@ -257,7 +261,7 @@ class WriteGuard:
                 return
             await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
         try:
-            captured, cut = await self._run(scope, receive, deadline, write=True)
+            captured, cut = await self._run(scope, receive, deadline, lambda: True)
         except BaseException:
             await asyncio.shield(self._release(claim))
             raise

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import httpx
@@ -183,3 +185,41 @@ def test_a_body_shorter_than_its_length_is_answered_408_and_closed(
     answer = _short_body(url, running.headers(url, DISTRICT))  # past the token checks
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"REQUEST_TIMEOUT" in answer
+
+
+def test_a_retry_while_the_first_still_runs_is_in_progress_then_gets_its_answer(
+    running: Running, grid_db, impatient_gateway: str, restored: None
+) -> None:
+    variables, key = _zone(grid_db), str(uuid.uuid4())
+    sets = _change_sets(grid_db)
+    with grid_db.connect() as blocker, ThreadPoolExecutor(1) as pool:
+        blocker.execute(
+            text("SELECT 1 FROM grid.zone WHERE id = :z FOR UPDATE"), {"z": variables["z"]}
+        )
+        # The first waits for the lock under the patient gateway's deadline...
+        first = pool.submit(_post, running, running.gateway, ASSIGN_ZONE, variables, key)
+        while not first.done() and not _waiting_for_lock(grid_db):
+            time.sleep(0.05)
+        assert not first.done(), first.result()
+        # ...and a retry through the impatient one finds it still running.
+        body = _post(running, impatient_gateway, ASSIGN_ZONE, variables, key)
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "IN_PROGRESS", body
+        blocker.rollback()
+        answered = first.result(timeout=30)
+    assert answered["data"]["assignZone"]["errors"] == [], answered
+    assert _post(running, impatient_gateway, ASSIGN_ZONE, variables, key) == answered
+    assert _change_sets(grid_db) == sets + 1
+
+
+def _waiting_for_lock(grid_db) -> bool:
+    """Whether some session of grid's role waits for a lock (the first write blocked)."""
+    with grid_db.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND usename = current_user"
+                )
+            ).scalar_one()
+        )
