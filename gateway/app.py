@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
@@ -43,7 +44,9 @@ from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
 from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
+from gateway.write_keys import WriteKeys
 from services.common.auth_tokens import HEADER as INTERNAL_HEADER
+from services.common.http_body import BodyDeadline
 
 log = logging.getLogger("gateway")
 _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -143,5 +146,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *FILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
+        # A body that does not arrive in time gets 408; a write's Idempotency-Key goes on to
+        # the subgraphs (README "Retrying writes").
+        middleware=[Middleware(BodyDeadline), Middleware(WriteKeys)],
         lifespan=lifespan,
     )

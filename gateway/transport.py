@@ -10,7 +10,10 @@ subgraph).
 Failures become `SubgraphError` with a kind the client may see ("unavailable", "timeout",
 "bad_response"); the URL and the underlying exception go to the log only. Every fetch is
 timed for the access log. One deadline covers a whole fetch: `fetch_timeout`, or the
-subgraph's own entry in `timeouts`.
+subgraph's own entry in `timeouts`; what is left of it goes with the request
+(`partygrid-deadline-ms`), so the subgraph stops work nobody waits for. A mutation fetch
+carries the client's Idempotency-Key made unique per fetch (`gateway.write_keys`); when its
+deadline passes, its outcome is unknown (OUTCOME_UNKNOWN: retry with the same key).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import httpx
 import orjson
 
 from gateway.access_log import record_fetch
+from gateway.write_keys import next_key
+from services.common.idempotency import DEADLINE_HEADER, KEY_HEADER, MESSAGES
 
 log = logging.getLogger("gateway.transport")
 
@@ -48,11 +53,14 @@ class SubgraphError(Exception):
         "unavailable": "Subgraph '{graph}' is unavailable.",
         "timeout": "Subgraph '{graph}' did not answer in time.",
         "bad_response": "Subgraph '{graph}' returned an invalid response.",
+        # A write sent and not answered in time: it may yet be applied, or not.
+        "outcome_unknown": MESSAGES["OUTCOME_UNKNOWN"][0] + "（{graph}）",
     }
     CODES: ClassVar[dict[str, str]] = {
         "unavailable": "SUBGRAPH_UNAVAILABLE",
         "timeout": "SUBGRAPH_TIMEOUT",
         "bad_response": "SUBGRAPH_BAD_RESPONSE",
+        "outcome_unknown": "OUTCOME_UNKNOWN",
     }
 
     def __init__(self, graph: str, kind: str) -> None:
@@ -66,6 +74,8 @@ class SubgraphError(Exception):
         if path is not None:
             error["path"] = path
         error["extensions"] = {"code": self.CODES[self.kind], "serviceName": self.graph}
+        if self.kind == "outcome_unknown":
+            error["extensions"]["messageEn"] = MESSAGES["OUTCOME_UNKNOWN"][1]
         return error
 
 
@@ -180,8 +190,10 @@ class SubgraphTransport:
         `shared`: the request is a read, which may share an identical one in flight.
         """
         started = time.perf_counter()
+        # Mutation fetch documents start with the operation type (gateway.plan).
+        write = not shared and str(body.get("query", "")).startswith("mutation")
         try:
-            payload = await self._fetch(graph, orjson.dumps(body), shared)
+            payload = await self._fetch(graph, orjson.dumps(body), shared, write)
         except SubgraphError as failure:
             record_fetch(graph, time.perf_counter() - started, failure.kind)
             raise
@@ -196,19 +208,22 @@ class SubgraphTransport:
             return _HEADERS
         return {**_HEADERS, **self.headers()}
 
-    async def _fetch(self, graph: str, content: bytes, shared: bool) -> dict[str, Any]:
+    async def _fetch(self, graph: str, content: bytes, shared: bool, write: bool) -> dict[str, Any]:
         url = self.urls[graph]
         headers = self._request_headers()
+        if write and (key := next_key(graph)) is not None:
+            headers = {**headers, KEY_HEADER: key}
         try:
             # One deadline for the whole exchange, whoever makes it.
-            async with asyncio.timeout(self.timeouts[graph]):
+            async with asyncio.timeout(self.timeouts[graph]) as deadline:
                 if shared:
                     status, raw = await self._shared(graph, content, headers)
                 else:
+                    headers = {**headers, **_deadline_header(deadline.when())}
                     status, raw = await self._post(graph, content, headers, retry=False)
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("subgraph %s at %s timed out: %r", graph, url, exc)
-            raise SubgraphError(graph, "timeout") from exc
+            raise SubgraphError(graph, "outcome_unknown" if write else "timeout") from exc
         except (OSError, aiohttp.ClientError, httpx.HTTPError) as exc:
             log.warning("subgraph %s at %s unreachable: %r", graph, url, exc)
             raise SubgraphError(graph, "unavailable") from exc
@@ -239,7 +254,8 @@ class SubgraphTransport:
     async def _bounded_post(
         self, graph: str, content: bytes, headers: Headers
     ) -> tuple[int, bytes]:
-        async with asyncio.timeout(self.timeouts[graph]):
+        async with asyncio.timeout(self.timeouts[graph]) as deadline:
+            headers = {**headers, **_deadline_header(deadline.when())}
             return await self._post(graph, content, headers, retry=True)
 
     def _landed(self, key: tuple, task: asyncio.Task) -> None:
@@ -273,6 +289,14 @@ class SubgraphTransport:
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self.pool.aclose()
+
+
+def _deadline_header(when: float | None) -> dict[str, str]:
+    """What is left of a fetch's deadline (loop time `when`), for the subgraph."""
+    if when is None:
+        return {}
+    left = max(when - asyncio.get_running_loop().time(), 0.0)
+    return {DEADLINE_HEADER: str(int(left * 1000))}
 
 
 def _poolable(url: str) -> bool:

@@ -53,4 +53,5 @@ def create_app(
         resources=resources,
         tokens=tokens,
         allow_anonymous=True,
+        idempotent_writes=False,  # sign-in answers hold tokens: never stored for a replay
     )

@@ -21,8 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from services.common.idempotency import define_table
+
 SCHEMA = "assess"
 metadata = MetaData(schema=SCHEMA)
+# Answers to retried writes (services/common/idempotency.py).
+idempotency_key = define_table(metadata)
 
 # 《社区党组织分类定级参考标准》: one row per version the district has loaded. A version is
 # never changed once loaded: assessments name the version they were made under.

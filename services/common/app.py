@@ -8,8 +8,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import sqlalchemy as sa
 import strawberry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, request_response
@@ -19,6 +21,8 @@ from services.common.auth import ANONYMOUS
 from services.common.auth_guard import InternalTokenGuard
 from services.common.auth_tokens import InternalTokens
 from services.common.database import make_engine, ping
+from services.common.http_body import BodyDeadline
+from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import BatchQuery, Loaders
 from services.common.settings import InternalTokenSettings, ServiceSettings
 
@@ -73,6 +77,7 @@ def create_subgraph_app(
     routes: list[Route] | None = None,
     tokens: InternalTokens | None = None,
     allow_anonymous: bool = False,
+    idempotent_writes: bool = True,
 ) -> Starlette:
     """Build a subgraph app; the engine lives for the app's lifespan, not the import.
 
@@ -81,6 +86,11 @@ def create_subgraph_app(
     their context, and the caller's `identity`. `/graphql` serves only calls with a valid
     internal token signed by `tokens` (see `auth_guard`; `allow_anonymous` serves callers
     who have not logged in, for the gateway's login subgraph); `/healthz` stays open.
+
+    Every subgraph keeps the gateway's deadline and, with `idempotent_writes`, answers a
+    retried mutation (same `Idempotency-Key`) from its `<name>.idempotency_key` table
+    (`services.common.idempotency`); a body that does not arrive in time is answered 408
+    (`services.common.http_body.BodyDeadline`).
     """
     state: dict[str, Any] = {}
     tokens = tokens or internal_tokens(name)
@@ -114,17 +124,20 @@ def create_subgraph_app(
         return {"engine": engine, "loaders": Loaders(engine, queries), **state["extra"]}
 
     graphql = _SubgraphGraphQL(schema, context)
+    keys = define_table(sa.MetaData(schema=name)) if idempotent_writes else None
+    guarded = WriteGuard(graphql, lambda: state["engine"], keys)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route(
                 "/graphql",
-                InternalTokenGuard(graphql, tokens, allow_anonymous=allow_anonymous),
+                InternalTokenGuard(guarded, tokens, allow_anonymous=allow_anonymous),
                 methods=["GET", "POST"],
             ),
             # Extra routes (grid's tiles) answer only the same signed callers as /graphql.
             *(_guarded(route, tokens) for route in routes or []),
         ],
+        middleware=[Middleware(BodyDeadline)],
         lifespan=lifespan,
     )
 

@@ -1,9 +1,29 @@
-"""Reading a request body under a cap: the gateway's doors and assess's evidence route all
-refuse a body that is too large before holding more than the cap in memory."""
+"""Reading request bodies: under a cap, and in time.
+
+`read_capped`: the gateway's doors and assess's evidence route all refuse a body that is too
+large before holding more than the cap in memory.
+
+`BodyDeadline`: ASGI middleware in front of every app of the suite (the gateway and each
+subgraph). A body that does not arrive in time — shorter than its Content-Length, or
+trickling — is answered 408 and its connection closed, instead of holding the connection
+(and a worker's attention) open for as long as the client likes. The time allowed is
+`grace` seconds plus the declared length at `min_rate` bytes a second, so a large upload on
+a slow link still gets through.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
+import orjson
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("partygrid.http")
+
+BODY_GRACE_SECONDS = 5.0
+BODY_MIN_RATE = 100_000  # bytes per second
 
 
 async def read_capped(request: Request, limit: int) -> bytes | None:
@@ -19,3 +39,91 @@ async def read_capped(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+_TIMEOUT_BODY = orjson.dumps(
+    {
+        "errors": [
+            {
+                "message": "请求体未能按时送达",
+                "extensions": {
+                    "code": "REQUEST_TIMEOUT",
+                    "messageEn": "The request body did not arrive in time.",
+                },
+            }
+        ]
+    }
+)
+
+
+class BodyDeadline:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        grace: float = BODY_GRACE_SECONDS,
+        min_rate: int = BODY_MIN_RATE,
+    ) -> None:
+        self.app = app
+        self.grace = grace
+        self.min_rate = min_rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = 0
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length" and value.isdigit():
+                declared = int(value)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.grace + declared / self.min_rate
+        whole = False  # the body has arrived: later receives wait for a disconnect only
+        started = False
+        answered = False
+
+        async def timed_receive() -> Message:
+            nonlocal whole, answered
+            if whole or answered:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                log.warning("request body too slow: answered 408 and closed the connection")
+                if not started:
+                    answered = True
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 408,
+                            "headers": [
+                                (b"content-type", b"application/json"),
+                                (b"content-length", str(len(_TIMEOUT_BODY)).encode()),
+                                (b"connection", b"close"),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": _TIMEOUT_BODY})
+                return {"type": "http.disconnect"}
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                whole = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if answered:
+                return  # 408 went out already: whatever the app says next is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except Exception:
+            if not answered:
+                raise
+            # The app failed on the body it never got; the client has its 408.
+            log.debug("app failed after a body timeout", exc_info=True)

@@ -27,9 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from services.common.idempotency import define_table
+
 SCHEMA = "grid"
 SRID = 4326
 metadata = MetaData(schema=SCHEMA)
+# Answers to retried writes (services/common/idempotency.py).
+idempotency_key = define_table(metadata)
 
 
 def _geometry(name: str) -> Column:

@@ -25,8 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from services.common.idempotency import define_table
+
 SCHEMA = "org"
 metadata = MetaData(schema=SCHEMA)
+# Answers to retried writes (services/common/idempotency.py).
+idempotency_key = define_table(metadata)
 
 REGION_LEVELS = ("district", "street", "township", "community")
 ORGANIZATION_KINDS = (

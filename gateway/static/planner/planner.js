@@ -199,12 +199,26 @@
       $('planner-merge-selected').textContent = names.length ? names.join(en ? ', ' : '、') : t.none;
     }
 
+    // Each write carries an Idempotency-Key; the same edit sent again before a definite
+    // answer (its outcome unknown, the network down) reuses it, so grid applies it once.
+    var writeKeys = {};
+    function newKey() {
+      var b = crypto.getRandomValues(new Uint8Array(16));
+      return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    }
     function post(path, body) {
+      var text = JSON.stringify(body || {}), id = path + ' ' + text;
+      writeKeys[id] = writeKeys[id] || newKey();
       return fetch(o.endpoint + path, {
         method: 'POST', credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body || {})
-      }).then(function (r) { return r.json(); });  // a non-JSON answer (a proxy's 502) rejects too
+        headers: { 'content-type': 'application/json', 'idempotency-key': writeKeys[id] },
+        body: text
+      }).then(function (r) { return r.json(); })  // a non-JSON answer (a proxy's 502) rejects too
+        .then(function (answer) {
+          var unknown = (answer.errors || []).some(function (e) { return e.code === 'OUTCOME_UNKNOWN' || e.code === 'IN_PROGRESS' || e.code === 'UNAVAILABLE'; });
+          if (!unknown) { delete writeKeys[id]; }
+          return answer;
+        });
     }
 
     function zoneName(id) { return id ? (zoneNames[id] || t.new_zone) : t.none; }

@@ -1,0 +1,364 @@
+"""Writes that may be retried, and deadlines the gateway and a subgraph agree on.
+
+`WriteGuard` is ASGI middleware around a subgraph's `/graphql` (inside the internal-token
+guard, so the caller is known), installed for every subgraph by `services.common.app`:
+
+- `partygrid-deadline-ms` (sent by the gateway: what is left of its own deadline): the
+  request is cut off a little before it, so the subgraph stops work the gateway no longer
+  waits for and answers first. A cut-off mutation answers OUTCOME_UNKNOWN (its transaction
+  is rolled back with the cancelled task; retrying with the same key settles it), a read
+  DEADLINE_EXCEEDED.
+- `Idempotency-Key` on a mutation: (caller subject, key) is claimed in the service's own
+  `idempotency_key` table with a fingerprint of the request. A retry with the same key and
+  the same request gets the first response back instead of writing twice; the same key with
+  another request is IDEMPOTENCY_KEY_REUSED; a retry while the first still runs waits for it
+  (up to its deadline) and then answers IN_PROGRESS. An answered key is kept for `KEEP`; a
+  claim whose process died is given up after `LEASE`.
+
+Errors are GraphQL errors with a Chinese message and `extensions.code` / `messageEn`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.auth import ANONYMOUS
+
+log = logging.getLogger("partygrid.idempotency")
+
+KEY_HEADER = "idempotency-key"
+DEADLINE_HEADER = "partygrid-deadline-ms"
+MAX_KEY_LENGTH = 255
+KEEP = dt.timedelta(hours=24)  # an answered key replays its answer this long
+LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is given up
+_POLL_SECONDS = 0.1
+_MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
+TABLE = "idempotency_key"
+_GONE = object()  # the claim was given up between our insert and read: claim again
+
+MESSAGES = {
+    "OUTCOME_UNKNOWN": (
+        "写入未能在时限内完成，结果未知：请用同一 Idempotency-Key 重试以取得结果，或查看变更记录",
+        "The write did not finish in time; its outcome is unknown. Retry with the same "
+        "Idempotency-Key to get its outcome, or look it up in the change log.",
+    ),
+    "DEADLINE_EXCEEDED": ("查询未能在时限内完成", "The request did not finish in time."),
+    "IDEMPOTENCY_KEY_REUSED": (
+        "该 Idempotency-Key 已用于另一个请求：每个不同的写入请使用新的键",
+        "This Idempotency-Key was used for a different request; use a new key for each "
+        "distinct write.",
+    ),
+    "IN_PROGRESS": (
+        "使用该 Idempotency-Key 的请求仍在处理中，请稍后用同一键重试",
+        "A request with this Idempotency-Key is still running; retry later with the same key.",
+    ),
+    "INVALID_IDEMPOTENCY_KEY": (
+        f"Idempotency-Key 须为 1 至 {MAX_KEY_LENGTH} 个可见 ASCII 字符",
+        f"The Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters.",
+    ),
+}
+
+
+def error_body(code: str) -> bytes:
+    """A GraphQL response without data, refusing or cutting off the request with `code`."""
+    message, message_en = MESSAGES[code]
+    return orjson.dumps(
+        {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": code, "messageEn": message_en}}],
+        }
+    )
+
+
+def valid_key(key: str) -> bool:
+    """1 to MAX_KEY_LENGTH visible ASCII characters (what a UUID or any token is)."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and all("!" <= c <= "~" for c in key)
+
+
+def define_table(metadata: sa.MetaData) -> sa.Table:
+    """The `idempotency_key` table on a service's metadata (its migration creates it)."""
+    return sa.Table(
+        TABLE,
+        metadata,
+        sa.Column("subject", sa.Text, primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.Text, nullable=False),
+        sa.Column("response", sa.LargeBinary),  # NULL while the first request runs
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Index("ix_idempotency_key_expires_at", "expires_at"),
+    )
+
+
+def create_table(op: Any, schema: str) -> None:
+    """The migration step creating `idempotency_key` in `schema` (one per service history)."""
+    op.create_table(
+        TABLE,
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("fingerprint", sa.Text, nullable=False),
+        sa.Column("response", sa.LargeBinary),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "key"),
+        schema=schema,
+    )
+    op.create_index("ix_idempotency_key_expires_at", TABLE, ["expires_at"], schema=schema)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def deadline_seconds(scope: Scope) -> float | None:
+    """How long this request may run: the gateway's remaining deadline less a margin for
+    the answer's way back (None: no deadline was sent)."""
+    raw = _header(scope, DEADLINE_HEADER.encode())
+    if raw is None or not raw.strip().isdigit():
+        return None
+    seconds = int(raw) / 1000
+    return max(seconds - min(1.0, seconds * 0.2), 0.0)
+
+
+def _mutation_fingerprint(body: bytes) -> str | None:
+    """A fingerprint of the request when it is a mutation (None: a read or unparseable)."""
+    try:
+        request = orjson.loads(body)
+        query = request.get("query")
+        operation = get_operation_ast(parse(query), request.get("operationName"))
+    except (orjson.JSONDecodeError, AttributeError, TypeError, GraphQLError):
+        return None
+    if operation is None or operation.operation != OperationType.MUTATION:
+        return None
+    canonical = orjson.dumps(
+        [query, request.get("operationName"), request.get("variables") or {}],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class _Captured:
+    """A response held back until it is whole, so a cut-off request can answer instead."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers") or [])
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+
+
+async def _respond(send: Send, body: bytes, status: int = 200, headers: Any = None) -> None:
+    if headers is None:
+        headers = [(b"content-type", b"application/json")]
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class WriteGuard:
+    """See the module docstring. `engine` gives the service's engine (made in the lifespan);
+    `table` None: this subgraph keeps no keys (it serves deadlines only)."""
+
+    def __init__(
+        self, app: ASGIApp, engine: Callable[[], AsyncEngine], table: sa.Table | None
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, KEY_HEADER.encode())
+        deadline = deadline_seconds(scope)
+        if scope["type"] != "http" or scope["method"] != "POST" or (key, deadline) == (None, None):
+            await self.app(scope, receive, send)
+            return
+        body, more = await _whole_body(receive)
+        replay = _replaying(body, more, receive)
+        # Parsing costs: only a keyed request needs to know here whether it is a mutation.
+        fingerprint = _mutation_fingerprint(body) if key is not None else None
+        if key is not None and fingerprint is not None and self.table is not None:
+            if not valid_key(key):
+                await _respond(send, error_body("INVALID_IDEMPOTENCY_KEY"), 400)
+                return
+            identity = scope.get("state", {}).get("identity", ANONYMOUS)
+            await self._once(scope, replay, send, (identity.subject, key), fingerprint, deadline)
+            return
+        captured, _ = await self._run(
+            scope, replay, deadline, lambda: _mutation_fingerprint(body) is not None
+        )
+        await _respond(send, bytes(captured.body), captured.status, captured.headers)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, deadline: float | None, write: Callable[[], bool]
+    ) -> tuple[_Captured, bool]:
+        """The app's whole response, or OUTCOME_UNKNOWN / DEADLINE_EXCEEDED past `deadline`
+        (the app is cancelled: its open transaction rolls back); and whether it was cut off."""
+        captured = _Captured()
+        try:
+            async with asyncio.timeout(deadline):
+                await self.app(scope, receive, captured.send)
+        except TimeoutError:
+            wrote = write()  # parsed only now: most requests finish in time
+            log.warning("cut off a %s at its deadline (%.1f s)", "write" if wrote else "read",
+                        deadline or 0)  # fmt: skip
+            cut = _Captured()
+            cut.body += error_body("OUTCOME_UNKNOWN" if wrote else "DEADLINE_EXCEEDED")
+            cut.headers = [(b"content-type", b"application/json")]
+            return cut, True
+        return captured, False
+
+    async def _once(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        claim: tuple[str, str],
+        fingerprint: str,
+        deadline: float | None,
+    ) -> None:
+        """Run the write once per (subject, key); answer retries from the record."""
+        assert self.table is not None
+        loop = asyncio.get_running_loop()
+        wait_until = loop.time() + (deadline if deadline is not None else _MAX_WAIT_SECONDS)
+        while True:
+            found = await self._claim(claim, fingerprint)
+            if found is None:
+                break  # ours to run
+            if found is _GONE:
+                continue
+            if found.fingerprint != fingerprint:
+                await _respond(send, error_body("IDEMPOTENCY_KEY_REUSED"))
+                return
+            if found.response is not None:
+                stored = orjson.loads(found.response)
+                headers = [(b"content-type", stored["type"].encode())]
+                await _respond(send, stored["body"].encode(), stored["status"], headers)
+                return
+            if loop.time() + _POLL_SECONDS > wait_until:
+                await _respond(send, error_body("IN_PROGRESS"))
+                return
+            await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
+        try:
+            captured, cut = await self._run(scope, receive, deadline, lambda: True)
+        except BaseException:
+            await asyncio.shield(self._release(claim))
+            raise
+        if cut:
+            # Cut off here: the write was rolled back with the task, so a retry runs it anew.
+            await asyncio.shield(self._release(claim))
+        else:
+            await asyncio.shield(self._store(claim, captured))
+        await _respond(send, bytes(captured.body), captured.status, captured.headers)
+
+    async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
+        """None when this request claimed the key; else the row that holds it."""
+        table = self.table
+        assert table is not None
+        subject, key = claim
+        now = dt.datetime.now(dt.UTC)
+        async with self.engine().begin() as conn:
+            await conn.execute(sa.delete(table).where(table.c.expires_at < now))
+            inserted = await conn.execute(
+                insert(table)
+                .values(
+                    subject=subject,
+                    key=key,
+                    fingerprint=fingerprint,
+                    created_at=now,
+                    expires_at=now + LEASE,
+                )
+                .on_conflict_do_nothing()
+                .returning(table.c.key)
+            )
+            if inserted.first() is not None:
+                return None
+            held = await conn.execute(
+                sa.select(table.c.fingerprint, table.c.response).where(
+                    table.c.subject == subject, table.c.key == key
+                )
+            )
+            return held.first() or _GONE
+
+    async def _store(self, claim: tuple[str, str], captured: _Captured) -> None:
+        table = self.table
+        assert table is not None
+        content_type = dict(captured.headers).get(b"content-type", b"application/json")
+        record = orjson.dumps(
+            {
+                "status": captured.status,
+                "type": content_type.decode("latin-1"),
+                "body": bytes(captured.body).decode("utf-8", "replace"),
+            }
+        )
+        async with self.engine().begin() as conn:
+            await conn.execute(
+                sa.update(table)
+                .where(table.c.subject == claim[0], table.c.key == claim[1])
+                .values(response=record, expires_at=dt.datetime.now(dt.UTC) + KEEP)
+            )
+
+    async def _release(self, claim: tuple[str, str]) -> None:
+        table = self.table
+        assert table is not None
+        try:
+            async with self.engine().begin() as conn:
+                await conn.execute(
+                    sa.delete(table).where(
+                        table.c.subject == claim[0],
+                        table.c.key == claim[1],
+                        table.c.response.is_(None),
+                    )
+                )
+        except Exception:  # the lease gives the key up later
+            log.exception("could not release idempotency key")
+
+
+async def _whole_body(receive: Receive) -> tuple[bytes, Message | None]:
+    """The request body (the body deadline in front bounds how long this takes), and a
+    disconnect message if one came instead."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def _replaying(body: bytes, ended: Message | None, receive: Receive) -> Receive:
+    """A receive that gives the app the body read already, then the real channel."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            if ended is not None:
+                return ended
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
