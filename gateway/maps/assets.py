@@ -63,8 +63,10 @@ def vector_grid(url: str, name: str, options: str, static: str) -> VectorGridPro
 
 
 def js(value: Any) -> str:
-    """A Python value as a JavaScript literal, safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """A Python value as a JavaScript literal, safe inside a <script> element: no `<`, `>`
+    or `&` of a name survives as such (a name cannot close the element or open another)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def expose_map(fmap: folium.Map, extra: dict[str, str] | None = None) -> None:

@@ -21,7 +21,7 @@ from browser_pages import Visit
 
 from infra.demo.model import Demo
 from services.common.auth import Identity, Role
-from stack import DISTRICT, Running
+from stack import Running
 
 
 def payload(tag: str) -> str:
@@ -184,7 +184,7 @@ def _community_page(seen: Visit, t: Target) -> None:
     text = seen.page.locator("#coverage-panel .title").inner_text()
     assert t.names["community_org"] in text
     assert t.names["community_org"] in seen.page.title()
-    labels = " ".join(seen.page.locator(".zone-label").all_inner_texts())
+    labels = " ".join(seen.page.locator(".zone-label").all_text_contents())
     assert t.names["zone"] in labels
     zone_id, building_id = t.zone["id"], t.building["id"]
     tip = _open_text(seen, OPEN_FEATURE, ["zones", zone_id, "tooltip"])
@@ -217,6 +217,11 @@ GO_AND_LOAD = """([lat, lon]) => new Promise(resolve => {
   if (!layer.isLoading() && Object.keys(layer._tiles).length) { resolve(true); }
 })"""
 
+CLOSE_POPUPS = """() => {
+  window.__pgMap.eachLayer(l => { if (l.closePopup) { l.closePopup(); } });
+  window.__pgMap.closePopup();
+}"""
+
 # Hover and click a tile feature by id, as the mouse would (VectorGrid's event shape).
 FIRE = """([name, id, type]) => {
   const layer = window.__pgLayers[name];
@@ -238,12 +243,14 @@ def test_names_stay_text_on_the_tiled_pages(
 ) -> None:
     code = target.code[:9] if region == "street" else target.code[:6]
     seen = visit(f"/maps/coverage/{code}")
-    labels = " ".join(seen.page.locator(".zone-label").all_inner_texts())
+    labels = " ".join(seen.page.locator(".zone-label").all_text_contents())
     assert target.names["zone"] in labels
     # The community's popup links to its page (a link built as an element, not markup).
     _open_text(seen, OPEN_FEATURE, ["communities", target.code, "popup", "code"])
     link = seen.page.locator(".leaflet-popup-content a")
     assert link.get_attribute("href") == f"/maps/coverage/{target.code}"
+    seen.page.evaluate(CLOSE_POPUPS)
+    seen.page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
     lon, lat = _centre(target.building["footprint"])
     assert seen.page.evaluate(GO_AND_LOAD, [lat, lon])
     seen.page.wait_for_function(
@@ -257,7 +264,12 @@ def test_names_stay_text_on_the_tiled_pages(
     popup = seen.page.locator(".leaflet-popup-content").inner_text()
     assert target.names["zone"] in popup
     assert seen.page.evaluate(FIRE, ["buildings", target.building["id"], "mouseover"])
-    assert target.names["building"] in seen.page.locator(".leaflet-tooltip:not(.foliumtooltip)").inner_text()
+    assert (
+        target.names["building"]
+        in seen.page.locator(".leaflet-tooltip:not(.foliumtooltip)").inner_text()
+    )
+    seen.page.evaluate(CLOSE_POPUPS)
+    seen.page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
     assert seen.page.evaluate(FIRE, ["buildings", target.building["id"], "click"])
     seen.page.locator(".leaflet-popup-content table").wait_for()
     popup = seen.page.locator(".leaflet-popup-content").inner_text()
