@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from gateway.maps.basemaps import BasemapSettings, tile_sources
 from infra.demo.model import Demo
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
@@ -96,3 +97,14 @@ def test_a_map_page_has_inline_scripts_only_with_its_nonce(
     assert nonce is not None
     assert all(f'nonce="{nonce.group(1)}"' in a for a in inline)
     assert nonce.group(1) not in second.text
+
+
+def test_base_tiles_are_allowed_images_and_nothing_else() -> None:
+    """img-src names the configured tile servers (a templated label becomes `*`)."""
+    assert tile_sources(BasemapSettings()) == []
+    assert tile_sources(BasemapSettings(kind="tianditu", tianditu_key="k")) == [
+        "https://*.tianditu.gov.cn"
+    ]
+    assert tile_sources(BasemapSettings(kind="amap")) == ["https://*.is.autonavi.com"]
+    xyz = BasemapSettings(kind="xyz", url="http://{s}.tiles.internal:8080/{z}/{x}/{y}.png")
+    assert tile_sources(xyz) == ["http://*.tiles.internal:8080"]
