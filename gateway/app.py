@@ -36,11 +36,12 @@ from gateway.http import (
     render,
     wants_html,
 )
-from gateway.maps.basemaps import basemap_settings
+from gateway.maps.basemaps import basemap_settings, tile_sources
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
 from gateway.reports_proxy import ROUTES as REPORT_ROUTES
 from gateway.runtime import Gateway
+from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
 from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
@@ -62,7 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     auth = GatewayAuth.from_env()
     # Base-map settings are checked now: a wrong one (Tianditu without its key) stops the
     # gateway at start with the reason, not every map page later with a 500.
-    basemap_settings()
+    basemap = basemap_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -131,7 +132,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             headers=outcome.headers,
         )
 
-    return Starlette(
+    app = Starlette(
         routes=[
             # The usual methods all reach the handler, so a wrong one gets a JSON 405 too.
             Route("/graphql", graphql, methods=_ROUTED_METHODS),
@@ -151,3 +152,6 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         middleware=[Middleware(BodyDeadline), Middleware(WriteKeys)],
         lifespan=lifespan,
     )
+    # Outermost: every response, errors included, carries the CSP and the other headers.
+    app.add_middleware(SecurityHeaders, image_sources=tile_sources(basemap))
+    return app

@@ -8,10 +8,12 @@ their licences beside them); folium's link names are kept so nothing is loaded t
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import folium
 from branca.element import MacroElement
+from folium.features import GeoJsonPopup, GeoJsonTooltip
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
@@ -61,8 +63,10 @@ def vector_grid(url: str, name: str, options: str, static: str) -> VectorGridPro
 
 
 def js(value: Any) -> str:
-    """A Python value as a JavaScript literal, safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """A Python value as a JavaScript literal, safe inside a <script> element: no `<`, `>`
+    or `&` of a name survives as such (a name cannot close the element or open another)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def expose_map(fmap: folium.Map, extra: dict[str, str] | None = None) -> None:
@@ -73,3 +77,71 @@ def expose_map(fmap: folium.Map, extra: dict[str, str] | None = None) -> None:
         entries = ", ".join(f"{js(k)}: {v}" for k, v in extra.items())
         parts.append(f"window.__pgLayers = {{{entries}}};")
     fmap.add_child(Script("\n".join(parts)))
+
+
+# folium's GeoJsonTooltip/GeoJsonPopup put property values into the page with innerHTML; a
+# zone or Party group named `<img onerror=...>` would run. These build the same table from
+# text nodes. A property holding {"href": "/path", "text": ...} becomes a link (same site
+# only: a `javascript:` URL is no link).
+_TEXT_TABLE = """function (layer) {
+  var div = L.DomUtil.create('div');
+  var fields = {{ this.fields | tojson }};
+  var aliases = {{ this.aliases | tojson }};
+  var props = (layer.feature && layer.feature.properties) || {};
+  var table = L.DomUtil.create('table', '', div);
+  fields.forEach(function (field, i) {
+    var row = L.DomUtil.create('tr', '', table);
+    {%- if this.labels %}
+    L.DomUtil.create('th', '', row).textContent = aliases[i];
+    {%- endif %}
+    var cell = L.DomUtil.create('td', '', row);
+    var value = props[field];
+    if (value && typeof value === 'object' && typeof value.href === 'string') {
+      var a = L.DomUtil.create('a', '', cell);
+      if (value.href.charAt(0) === '/' && value.href.charAt(1) !== '/') { a.href = value.href; }
+      a.textContent = String(value.text);
+    } else {
+      cell.textContent = value === null || value === undefined ? '' : String(value);
+    }
+  });
+  return div;
+}"""
+
+
+class TextTooltip(GeoJsonTooltip):
+    """A GeoJson layer's tooltip: a table of its properties, as text."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindTooltip("
+        + _TEXT_TABLE
+        + ", {{ this.tooltip_options | tojavascript }});{% endmacro %}"
+    )
+
+
+class TextPopup(GeoJsonPopup):
+    """A GeoJson layer's popup: a table of its properties, as text (or a same-site link)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindPopup("
+        + _TEXT_TABLE
+        + ", {{ this.popup_options | tojavascript }});{% endmacro %}"
+    )
+
+
+# folium's own templates write their inline scripts as a bare `<script>`: the map's global
+# switches in the head and the page script at the end.
+_BARE_SCRIPT = re.compile(r"<script>")
+_FOLIUM_SCRIPTS = 2
+
+
+def render_page(fmap: folium.Map, script_nonce: str) -> str:
+    """The map's whole page, its inline scripts marked with the response's CSP nonce.
+
+    Every user text reaches the page escaped (html.escape in markup, `js`/tojson in script),
+    so it cannot add a `<script>`; if a page ever had another inline script than folium's
+    two, nothing is marked and the page fails loudly here instead of allowing it."""
+    page = fmap.get_root().render()
+    found = len(_BARE_SCRIPT.findall(page))
+    if found != _FOLIUM_SCRIPTS:
+        raise RuntimeError(f"a map page has {found} inline scripts, not {_FOLIUM_SCRIPTS}")
+    return _BARE_SCRIPT.sub(f'<script nonce="{script_nonce}">', page)

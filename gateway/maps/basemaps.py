@@ -19,6 +19,7 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import coordTransform as ct  # noqa: N813 (the package's own module name)
 import folium
@@ -73,9 +74,9 @@ def basemap_settings() -> BasemapSettings:
     return BasemapSettings()
 
 
-def add_basemap(fmap: folium.Map, settings: BasemapSettings, *, lang: str | None) -> None:
-    """Put the configured base tiles under the map (nothing for `none`)."""
-    layers: list[tuple[str, str, str, bool]] = []  # url, subdomains, name, overlay
+def _tile_layers(settings: BasemapSettings, lang: str | None) -> list[tuple[str, str, str, bool]]:
+    """(url template, subdomains, name, overlay) of each configured base layer."""
+    layers: list[tuple[str, str, str, bool]] = []
     if settings.kind == "xyz":
         layers.append((settings.url, settings.subdomains or "abc", "底图 / Base map", False))
     elif settings.kind == "tianditu":
@@ -99,6 +100,24 @@ def add_basemap(fmap: folium.Map, settings: BasemapSettings, *, lang: str | None
         )
     elif settings.kind == "amap":
         layers.append((settings.url or AMAP, settings.subdomains or "1234", "高德 / AMap", False))
+    return layers
+
+
+def tile_sources(settings: BasemapSettings) -> list[str]:
+    """CSP img-src sources of the base tiles (`https://*.host` where a label is templated)."""
+    sources = []
+    for url, *_ in _tile_layers(settings, None):
+        parts = urlsplit(url)
+        labels = parts.netloc.split(".")
+        if "{" in labels[0]:
+            labels[0] = "*"
+        sources.append(f"{parts.scheme}://{'.'.join(labels)}")
+    return sorted(set(sources))
+
+
+def add_basemap(fmap: folium.Map, settings: BasemapSettings, *, lang: str | None) -> None:
+    """Put the configured base tiles under the map (nothing for `none`)."""
+    layers = _tile_layers(settings, lang)
     attribution = settings.attribution or {
         "xyz": "PartyGrid",
         "tianditu": "天地图 © 国家地理信息公共服务平台",

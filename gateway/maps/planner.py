@@ -25,6 +25,7 @@ from gateway.maps.labels import labels_for
 from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
 from gateway.maps.planner_labels import both, planner_labels
 from gateway.maps.planner_page import planner_map
+from gateway.security_headers import nonce
 from services.common.auth import GRID_WRITERS, Identity
 
 BASE = "/maps/planner"
@@ -60,8 +61,12 @@ async def planner_page(request: Request) -> Response:
     data = (await run_as(request, identity, PAGE_QUERY, {"code": code})).get("data") or {}
     community = data.get("community")
     if not community:
-        return HTMLResponse(f"<h1>{labels_for(lang)['not_found']}</h1>", status_code=404)
-    return HTMLResponse(planner_map(community, lang=lang, static=STATIC, base=BASE))
+        return HTMLResponse(
+            f"<h1>{html.escape(labels_for(lang)['not_found'])}</h1>", status_code=404
+        )
+    return HTMLResponse(
+        planner_map(community, lang=lang, static=STATIC, base=BASE, script_nonce=nonce(request))
+    )
 
 
 def _error(status: int, key: str, code: str) -> JSONResponse:

@@ -16,7 +16,7 @@ import folium
 from branca.element import Element
 from folium.plugins import Draw
 
-from gateway.maps.assets import Script, js, offline_map
+from gateway.maps.assets import Script, js, offline_map, render_page
 from gateway.maps.planner_labels import planner_labels
 from gateway.maps.render import bounds_of
 
@@ -61,8 +61,11 @@ def _panel(title: str, t: dict[str, str]) -> Element:
     )
 
 
-def planner_map(community: dict[str, Any], *, lang: str | None, static: str, base: str) -> str:
-    """The page for one community; its data comes from `<base>/<code>/state` at load."""
+def planner_map(
+    community: dict[str, Any], *, lang: str | None, static: str, base: str, script_nonce: str
+) -> str:
+    """The page for one community; its data comes from `<base>/<code>/state` at load.
+    `script_nonce`: the response's CSP nonce for the page's inline scripts."""
     t = planner_labels(lang)
     # SVG paths, not a canvas: each building and vertex takes its own clicks.
     fmap = offline_map(bounds_of([community.get("boundary")]), static, prefer_canvas=False)
@@ -101,4 +104,4 @@ def planner_map(community: dict[str, Any], *, lang: str | None, static: str, bas
     root = fmap.get_root()
     root.html.add_child(_panel(f"{t['title']} · {community['name']}", t))
     root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"))
-    return root.render()
+    return render_page(fmap, script_nonce)

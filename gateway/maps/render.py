@@ -14,7 +14,7 @@ from typing import Any
 import folium
 import shapely
 
-from gateway.maps.assets import Script, expose_map, js, offline_map
+from gateway.maps.assets import Script, TextPopup, TextTooltip, expose_map, js, offline_map
 from gateway.maps.basemaps import BasemapSettings, add_basemap, display_transform
 from gateway.maps.coverage import COLOURS, summary_lines
 from gateway.maps.labels import labels_for
@@ -136,12 +136,8 @@ def _add_zones(fmap: folium.Map, features: list[dict[str, Any]], labels: dict[st
             "weight": 2,
             "dashArray": f["properties"]["dash"],
         },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]
-        ),
-        popup=folium.GeoJsonPopup(
-            fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]
-        ),
+        tooltip=TextTooltip(fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]),
+        popup=TextPopup(fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]),
     )
     layer.add_to(fmap)
     names = folium.FeatureGroup(name=labels["zone_labels"])
@@ -185,10 +181,8 @@ def _add_buildings(
             "weight": 1,
         },
         marker=folium.CircleMarker(radius=4),
-        tooltip=folium.GeoJsonTooltip(fields=fields[:4], aliases=aliases[:4]),
-        popup=folium.GeoJsonPopup(
-            fields=["address", *fields], aliases=[labels["address"], *aliases]
-        ),
+        tooltip=TextTooltip(fields=fields[:4], aliases=aliases[:4]),
+        popup=TextPopup(fields=["address", *fields], aliases=[labels["address"], *aliases]),
     )
     layer.add_to(fmap)
     fmap.add_child(

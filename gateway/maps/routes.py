@@ -24,12 +24,14 @@ from starlette.routing import Route
 
 from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps import queries
+from gateway.maps.assets import render_page
 from gateway.maps.basemaps import basemap_settings
 from gateway.maps.coverage import LABEL_KEYS
 from gateway.maps.labels import labels_for
 from gateway.maps.printing import paper, print_view
 from gateway.maps.render import community_map, residents_text
 from gateway.maps.tiled import region_map
+from gateway.security_headers import nonce
 
 BASE = "/maps/coverage"
 BUILDINGS = "/maps/buildings"
@@ -106,7 +108,7 @@ async def _community_response(request: Request, code: str, *, printed: bool) -> 
     )
     if printed and size is not None:
         print_view(fmap, size=size, title=community["name"], labels=labels, made_on=dt.date.today())
-    return HTMLResponse(fmap.get_root().render())
+    return HTMLResponse(render_page(fmap, nonce(request)))
 
 
 async def _worst_buildings(request: Request, code: str, coverage: dict[str, Any]) -> list[str]:
@@ -145,7 +147,7 @@ async def _region_response(request: Request, code: str) -> Response:
         base=BASE,
         basemap=basemap_settings(),
     )
-    return HTMLResponse(fmap.get_root().render())
+    return HTMLResponse(render_page(fmap, nonce(request)))
 
 
 async def coverage_page(request: Request) -> Response:

@@ -17,7 +17,15 @@ from typing import Any
 import folium
 import shapely
 
-from gateway.maps.assets import Script, expose_map, js, offline_map, vector_grid
+from gateway.maps.assets import (
+    Script,
+    TextPopup,
+    TextTooltip,
+    expose_map,
+    js,
+    offline_map,
+    vector_grid,
+)
 from gateway.maps.basemaps import (
     BasemapSettings,
     add_basemap,
@@ -78,7 +86,7 @@ def _community_features(
                     "name": name,
                     "coverage": f"{percent:.1f}% ({summary['covered']}/{summary['buildings']})",
                     "gaps": states["gapWithMembers"] + states["gap"] + states["orphan"],
-                    "link": f"<a href='{html.escape(link)}'>{html.escape(labels['open'])}</a>",
+                    "link": {"href": link, "text": labels["open"]},
                     "colour": _ramp(percent),
                 },
             }
@@ -186,11 +194,11 @@ def region_map(
             "fillColor": f["properties"]["colour"],
             "fillOpacity": 0.3,
         },
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=TextTooltip(
             fields=["name", "coverage", "gaps"],
             aliases=[labels["community"], labels["coverage"], labels["gaps"]],
         ),
-        popup=folium.GeoJsonPopup(fields=["name", "coverage", "link"], aliases=["", "", ""]),
+        popup=TextPopup(fields=["name", "coverage", "link"], aliases=["", "", ""]),
     )
     communities_layer.add_to(fmap)
     scope = f"?community={region['code']}"

@@ -4,6 +4,9 @@
 A page opens signed in (the sign-in cookie the gateway's /login would set) and records what
 it requests and every console error, so tests can assert no internet and no errors.
 Screenshots go to <test data dir>/artifacts/screenshots.
+
+Pages run under the gateway's CSP (no 'unsafe-eval'): give `wait_for_function` a function
+(`"() => ..."`), not an expression, which Playwright would eval inside the page.
 """
 
 from __future__ import annotations

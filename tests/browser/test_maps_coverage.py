@@ -112,7 +112,7 @@ def test_a_community_map_draws_every_building_by_state(
     residents = {m.name for m in demo.members if m.home_building_id == worst}
     assert any(name in names.inner_text() for name in residents)
     seen.page.wait_for_function(
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     )
     seen.page.screenshot(path=screenshots / f"coverage-community-{code}-popup.png")
     _clean(seen)

@@ -204,7 +204,7 @@ def open_planner(
 ) -> Visit:
     query = f"?lang={lang}" if lang else ""
     seen = visit(f"/maps/planner/{code}{query}", identity=planner_of(code), **kwargs)
-    seen.page.wait_for_function("window.__pgPlanner && window.__pgPlanner.ready")
+    seen.page.wait_for_function("() => window.__pgPlanner && window.__pgPlanner.ready")
     return seen
 
 
@@ -242,7 +242,7 @@ def fit(page: Page, shape: BaseGeometry) -> None:
 
 
 def wait_idle(page: Page) -> None:
-    page.wait_for_function("window.__pgPlanner.ready && !window.__pgPlanner.busy")
+    page.wait_for_function("() => window.__pgPlanner.ready && !window.__pgPlanner.busy")
 
 
 def draw_polygon(page: Page, points: list[tuple[float, float]]) -> None:

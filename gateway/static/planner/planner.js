@@ -63,6 +63,8 @@
     if (lang !== 'en') { merge(L.drawLocal, DRAW_ZH); }
   }
 
+  // Every name from the graph reaches the page as text: a node with textContent, never a
+  // string Leaflet would set as innerHTML (bindTooltip, bindPopup, setContent).
   function el(tag, text, cls) {
     var node = document.createElement(tag);
     if (text !== undefined && text !== null) { node.textContent = String(text); }
@@ -130,7 +132,7 @@
         var layer = L.polygon(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2), zoneStyle(zone, i));
         layer.zone = zone; layer.zoneIndex = i;
         layer.on('click', function () { pickZone(zone.id); });
-        layer.bindTooltip(zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none));
+        layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
         zones.addLayer(layer);
       });
       s.buildings.forEach(function (b) {
@@ -140,7 +142,7 @@
         });
         layer.setStyle(buildingStyle(b));
         layer.building = b;
-        layer.bindTooltip(b.name + ' · ' + (b.zoneName || t.none) + ' · ' + (b.partyGroup ? b.partyGroup.name : t.no_group));
+        layer.bindTooltip(el('span', b.name + ' · ' + (b.zoneName || t.none) + ' · ' + (b.partyGroup ? b.partyGroup.name : t.no_group)));
         layer.on('click', function () { toggle(b.id); });
         byId[b.id] = layer;
         buildings.addLayer(layer);
