@@ -74,6 +74,7 @@ def _warm() -> None:
 class _Slot:
     def __init__(self) -> None:
         self.executor = self._start()
+        self.ready = False  # the worker has started and imported the geometry modules
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
@@ -82,12 +83,12 @@ class _Slot:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm,
         )
 
     def restart(self) -> None:
         """Kill the worker (a runaway GEOS call cannot be interrupted otherwise)."""
         old, self.executor = self.executor, self._start()
+        self.ready = False
         for process in list((getattr(old, "_processes", None) or {}).values()):
             if process.pid and process.pid != os.getpid():
                 process.kill()
@@ -125,6 +126,9 @@ class GeometryPool:
         slot = await free.get()
         try:
             for attempt in (1, 2):
+                if not slot.ready:  # a worker's start-up (a second or so) is not the job's
+                    await asyncio.get_running_loop().run_in_executor(slot.executor, _warm)
+                    slot.ready = True
                 future = asyncio.get_running_loop().run_in_executor(
                     slot.executor, _call, function, args
                 )

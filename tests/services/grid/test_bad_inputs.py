@@ -8,14 +8,13 @@ import json
 import math
 from pathlib import Path
 
-import httpx
 import pytest
 from planner_api import COMMUNITY, CREATE, REDRAW, Grid, call, ok, refused
 from shapely.geometry import Polygon
 
 from infra.cli import main as partygrid_main
 from infra.setup import Prepared
-from stack import DISTRICT, Running
+from stack import Running
 
 IMPORT_ZONES = """mutation ($code: String!, $format: ImportFormat!, $crs: Crs!, $data: String!) {
   importZones(communityCode: $code, format: $format, crs: $crs, data: $data) {
@@ -41,22 +40,13 @@ BAD = {
         "type": "Polygon",
         "coordinates": [[[113.0, 34.0, 10**400], *SQUARE[1:4], [113.0, 34.0, 10**400]]],
     },
-    # Spelled in the request's JSON (which json.dumps could not even write)...
-    "nested 5,000 deep": "RAW",
-    # ... and as GeoJSON text in a string.
+    # GeoJSON text in a string, nested thousands deep.
     "nested 5,000 deep as text": '{"type": "Polygon", "coordinates": ' + DEEP + "}",
 }
 
 
 def _post(running: Running, variables: dict) -> dict:
-    """POST REDRAW with `variables`; a "RAW" boundary is spliced in as DEEP GeoJSON."""
-    url = running.subgraphs["grid"]
-    body = json.dumps({"query": REDRAW, "variables": variables})
-    body = body.replace('"RAW"', '{"type": "Polygon", "coordinates": ' + DEEP + "}")
-    headers = running.headers(url, DISTRICT) | {"content-type": "application/json"}
-    response = httpx.post(url, content=body, headers=headers, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return running.post(running.subgraphs["grid"], REDRAW, variables)
 
 
 @pytest.mark.parametrize("case", list(BAD))
