@@ -18,7 +18,7 @@ from graphql import GraphQLField, GraphQLNonNull, build_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, pool, text
-from strategies import for_type, geojson, ints
+from strategies import for_type, geojson, ints, nested
 from strategies import text as texts
 
 from infra.settings import ROOT
@@ -34,7 +34,7 @@ SKIPPED = {"login", "refresh"}
 # Settings for CI: the same examples every run, no shrinking database, and no deadline (a
 # request's time is the services', not the test's).
 FUZZ = settings(
-    max_examples=250,
+    max_examples=200,
     deadline=None,
     derandomize=True,
     database=None,
@@ -69,10 +69,15 @@ def _arguments(name: str) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(required, optional=optional)
 
 
+CLIENT = httpx.Client(timeout=60)
+
+
 def _post(running: Running, query: str, variables: dict, identity: Identity) -> dict:
+    """POST through the gateway; the answer must be typed. A request error (the variables
+    do not fit the schema: no `path`) is GraphQL's own typed refusal and carries no code."""
     body = json.dumps({"query": query, "variables": variables})
     headers = running.headers(running.gateway, identity) | {"content-type": "application/json"}
-    response = httpx.post(running.gateway, content=body, headers=headers, timeout=60)
+    response = CLIENT.post(running.gateway, content=body, headers=headers)
     assert response.status_code < 500, (response.status_code, response.text[:500])
     assert response.status_code in ALLOWED_STATUS, (response.status_code, response.text[:500])
     if response.status_code != 200:
@@ -80,7 +85,8 @@ def _post(running: Running, query: str, variables: dict, identity: Identity) -> 
     answer = response.json()
     for error in answer.get("errors") or []:
         code = (error.get("extensions") or {}).get("code")
-        assert code and "INTERNAL" not in code, (query[:80], error)
+        assert code or ("path" not in error and answer.get("data") is None), (query[:80], error)
+        assert "INTERNAL" not in (code or "") and "nternal" not in error["message"], error
     return answer
 
 
@@ -104,31 +110,40 @@ class Invariants:
             "FROM grid.building), ''))"
         )
 
-    def violations(self) -> dict[str, int]:
+    def violations(self, community: str | None = None) -> dict[str, int]:
+        """Counts of broken invariants (0 each when whole), of one community or all."""
+        where = "" if community is None else " AND {t}.community_code = :c"
         checks = {
-            "invalid zone": "SELECT count(*) FROM grid.zone WHERE NOT ST_IsValid(boundary)",
-            "invalid building": "SELECT count(*) FROM grid.building WHERE NOT ST_IsValid(footprint)",
+            "invalid zone": "SELECT count(*) FROM grid.zone a WHERE NOT ST_IsValid(boundary)"
+            + where.format(t="a"),
+            "invalid building": (
+                "SELECT count(*) FROM grid.building b WHERE NOT ST_IsValid(footprint)"
+                + where.format(t="b")
+            ),
             "overlapping zones": (
                 "SELECT count(*) FROM grid.zone a JOIN grid.zone b ON a.community_code = "
                 "b.community_code AND a.id < b.id AND a.boundary && b.boundary AND "
-                "ST_Area(ST_Intersection(a.boundary, b.boundary)) > 1e-11"
+                "ST_Area(ST_Intersection(a.boundary, b.boundary)) > 1e-11" + where.format(t="a")
             ),
             "building in the wrong zone": (
                 "SELECT count(*) FROM grid.building b WHERE b.zone_id IS DISTINCT FROM "
                 "(SELECT z.id FROM grid.zone z WHERE z.community_code = b.community_code "
                 "AND ST_Covers(z.boundary, ST_PointOnSurface(b.footprint)) ORDER BY z.id LIMIT 1)"
+                + where.format(t="b")
             ),
             # Half-written: a change set with no items, or items of no change set.
             "empty change set": (
                 "SELECT count(*) FROM grid.change_set s WHERE NOT EXISTS "
                 "(SELECT 1 FROM grid.change_item i WHERE i.change_set_id = s.id)"
+                + where.format(t="s")
             ),
             "orphan change item": (
                 "SELECT count(*) FROM grid.change_item i WHERE NOT EXISTS "
                 "(SELECT 1 FROM grid.change_set s WHERE s.id = i.change_set_id)"
+                + where.format(t="i")
             ),
         }
-        return {name: self.scalar(sql) for name, sql in checks.items()}
+        return {name: self.scalar(sql, c=community) for name, sql in checks.items()}
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +195,7 @@ UNDO = """mutation ($c: String!) { undoLatest(communityCode: $c, reason: "fuzz c
   dryRun: false) { changeSet { id } errors { code } } }"""
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)  # each example also reads the grid's invariants
 @given(data=st.data())
 def test_geometry_writes_keep_the_grid_whole(
     running: Running, invariants: Invariants, grid_target: dict, data: st.DataObject
@@ -209,5 +224,24 @@ def test_geometry_writes_keep_the_grid_whole(
         grid_target["version"] = invariants.scalar(
             "SELECT version FROM grid.zone WHERE id = CAST(:i AS uuid)", i=zone
         )
-    assert invariants.violations() == dict.fromkeys(invariants.violations(), 0)
+    found = invariants.violations(COMMUNITY)  # the community written to; all of them below
+    assert found == dict.fromkeys(found, 0)
     assert invariants.fingerprint() == before
+
+
+def test_the_grid_is_whole_after_fuzzing(invariants: Invariants) -> None:
+    """Runs after the fuzzing above (file order): every community's invariants."""
+    found = invariants.violations()
+    assert found == dict.fromkeys(found, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gateway/transport.py serialises variables with orjson, which refuses more than "
+    "254 levels of nesting: the gateway answers INTERNAL_SERVER_ERROR (grid itself refuses "
+    "the shape as INVALID). gateway/* is outside this change; remove the mark once fixed.",
+)
+def test_deep_json_values_through_the_gateway(running: Running, grid_target: dict) -> None:
+    shape = {"type": "Polygon", "coordinates": nested(300)}
+    variables = {"z": grid_target["id"], "b": shape, "v": 1, "r": "", "dry": True}
+    _post(running, REDRAW, variables, PLANNER)

@@ -377,7 +377,9 @@ class PlannerMutations:
         self,
         info: Info,
         community_code: str,
-        party_group_id: strawberry.ID | None,
+        # UNSET: the argument is nullable, so a caller may leave it out (the schema keeps no
+        # default); without one the call failed as an internal error.
+        party_group_id: strawberry.ID | None = strawberry.UNSET,
         building_ids: list[strawberry.ID] | None = None,
         area: GeoJSON | None = None,
         expected_versions: list[int] | None = None,
@@ -385,9 +387,8 @@ class PlannerMutations:
         dry_run: DryRun = False,
     ) -> PlanResult:
         buildings = BuildingSelection(building_ids, area, expected_versions)
-        return await _assign_buildings(
-            info, community_code, party_group_id, buildings, reason, dry_run
-        )
+        group = None if party_group_id is strawberry.UNSET else party_group_id
+        return await _assign_buildings(info, community_code, group, buildings, reason, dry_run)
 
     @strawberry.mutation(
         permission_classes=[GridWriter],
