@@ -96,9 +96,17 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-async def record(plan: Plan, outcome: Outcome, *, kind: str, author: str, reason: str) -> dict:
+def _content(state: dict | None) -> dict | None:
+    """An entity's state without its version: what a change set is about."""
+    return None if state is None else {k: v for k, v in state.items() if k != "version"}
+
+
+async def record(
+    plan: Plan, outcome: Outcome, *, kind: str, author: str, reason: str
+) -> dict | None:
     """Write the change set of a commit (its number is the next of the community; the
-    community's edit lock, held by the plan, makes that safe)."""
+    community's edit lock, held by the plan, makes that safe). None, writing nothing, when
+    the commit changes no content (a version bump alone is no change)."""
     conn, code = plan.conn, plan.community_code
     items = []
     for entity, befores, read in (
@@ -106,7 +114,13 @@ async def record(plan: Plan, outcome: Outcome, *, kind: str, author: str, reason
         ("building", plan.buildings, building_states),
     ):
         afters = await read(conn, list(befores))
-        items += [(entity, i, befores[i], afters[i]) for i in befores if befores[i] != afters[i]]
+        items += [
+            (entity, i, befores[i], afters[i])
+            for i in befores
+            if _content(befores[i]) != _content(afters[i])
+        ]
+    if not items:
+        return None
     set_id = uuid.uuid4()
     row = (
         (

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, UserError, UserErrorCode
+from services.common.text import MAX_NOTE, clean_text
 from services.grid import history
 from services.grid.validation import Finding, PlanRefusedError
 
@@ -107,6 +108,12 @@ class Plan:
 
 
 Operation = Callable[[Plan], Awaitable[None]]
+
+NO_CHANGE = Finding(
+    "NO_CHANGE",
+    "没有任何改动，未记录变更集",
+    "Nothing changed; no change set was recorded",
+)
 
 
 async def _snapshot(
@@ -226,6 +233,7 @@ async def run_plan(
         async with engine.connect() as conn:
             transaction = await conn.begin()
             try:
+                reason = clean_text(reason, ["reason"], MAX_NOTE, what_zh="理由") or ""
                 plan = Plan(conn)
                 await operation(plan)
                 outcome = await _outcome(plan)
@@ -235,6 +243,11 @@ async def run_plan(
                 outcome.change_set = await history.record(
                     plan, outcome, kind=kind, author=author, reason=reason
                 )
+                if outcome.change_set is None:
+                    # Nothing changed: keep versions as they were and say so.
+                    await transaction.rollback()
+                    outcome.findings.append(NO_CHANGE)
+                    return outcome
                 await transaction.commit()
                 return outcome
             finally:

@@ -16,6 +16,8 @@ from shapely.ops import split
 from sqlalchemy import text
 
 from services.common.errors import DomainError, UserErrorCode, not_found
+from services.common.text import MAX_NAME, clean_text
+from services.grid import geometry_pool
 from services.grid.org_client import OrgClient
 from services.grid.planning import Operation, Plan
 from services.grid.validation import PlanRefusedError, stale
@@ -89,9 +91,7 @@ async def _insert_zone(
 
 
 def _name(name: str, field: list[str]) -> str:
-    if not name.strip():
-        raise DomainError(UserErrorCode.INVALID, "名称不能为空", "The name is empty", field)
-    return name.strip()
+    return clean_text(name, field, MAX_NAME, required=True, what_zh="名称")
 
 
 def redraw_zone(zone_id: uuid.UUID, shape: BaseGeometry, expected_version: int) -> Operation:
@@ -167,7 +167,9 @@ def split_zone(
 
     async def cut(plan: Plan) -> None:
         row = await zone_for_edit(plan, zone_id, expected_version, ["zoneId"])
-        kept, other = _halves(shapely.from_wkb(row["wkb"]), line)
+        kept, other = await geometry_pool.run(
+            _halves, shapely.from_wkb(row["wkb"]), line, field=["line"]
+        )
         if new_organization_id is not None:
             await check_zone_organization(org, new_organization_id, row["community_code"])
         name = _name(new_name, ["newZoneName"])
@@ -187,6 +189,14 @@ def _adjacent(shapes: list[BaseGeometry]) -> bool:
                 reached.add(j)
                 frontier.append(j)
     return len(reached) == len(shapes)
+
+
+def _merged(shapes: list[BaseGeometry]) -> BaseGeometry | None:
+    """The union of adjacent zones, None when they are not one connected group (in a
+    geometry worker: both the adjacency test and the union are overlay work)."""
+    if not _adjacent(shapes):
+        return None
+    return shapely.make_valid(shapely.union_all(shapes))
 
 
 def merge_zones(zone_ids: list[uuid.UUID], expected_versions: list[int]) -> Operation:
@@ -213,14 +223,14 @@ def merge_zones(zone_ids: list[uuid.UUID], expected_versions: list[int]) -> Oper
             # A zone of another community is not found in the first one's scope.
             rows.append(await zone_for_edit(plan, zone_id, version, ["zoneIds"]))
         shapes = [shapely.from_wkb(r["wkb"]) for r in rows]
-        if not _adjacent(shapes):
+        merged = await geometry_pool.run(_merged, shapes, field=["zoneIds"])
+        if merged is None:
             raise DomainError(
                 UserErrorCode.RULE_VIOLATION,
                 "只能合并相邻的片区",
                 "Only adjacent zones can be merged",
                 ["zoneIds"],
             )
-        merged = shapely.make_valid(shapely.union_all(shapes))
         for zone_id in zone_ids[1:]:  # delete first: the grown zone must not overlap them
             await plan.conn.execute(text("DELETE FROM grid.zone WHERE id = :i"), {"i": zone_id})
         await _set_boundary(plan, zone_ids[0], merged)

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import ConstraintErrors, DomainError, UserErrorCode
+from services.common.text import clean_text
 from services.grid.coordinates import Crs, geometry_to_wgs84
 from services.grid.models import SRID, building, community, zone
 
@@ -136,14 +137,8 @@ def check_text(value: object, what: tuple[str, str], limit: int, where: list[str
         return ""
     if not isinstance(value, str):
         raise invalid(f"{what[0]}应为文本", f"The {what[1]} must be text", where)
-    value = value.strip()
-    if len(value) > limit:
-        raise invalid(
-            f"{what[0]}过长（最多 {limit} 字）",
-            f"The {what[1]} is too long (at most {limit} characters)",
-            where,
-        )
-    return value
+    # The one text rule (services/common/text.py): trimmed, capped, no control characters.
+    return clean_text(value, where, limit, what_zh=what[0]) or ""
 
 
 def check_name(value: object, where: list[str]) -> str:

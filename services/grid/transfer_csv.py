@@ -21,6 +21,11 @@ from services.grid import transfer
 from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape
 
+# csv's default cap of one field is 128 KiB, short of the WKT of a 6,000-vertex zone; the
+# whole input is capped instead (transfer.MAX_BYTES, checked before reading), so one field
+# may be as long as the input may be.
+csv.field_size_limit(transfer.MAX_BYTES)
+
 BUILDING_COLUMNS = ("name", "lon", "lat")
 ZONE_COLUMNS = ("name", "wkt")
 

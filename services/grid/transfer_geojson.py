@@ -8,7 +8,6 @@ silently) through `services.grid.validation`, and leaves coordinates in the decl
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from services.common.errors import DomainError
 from services.grid import transfer
 from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
-from services.grid.validation import ZONE_TYPES, parse_shape
+from services.grid.validation import ZONE_TYPES, parse_shape, position
 
 BUILDING_TYPES = ("Polygon", "MultiPolygon", "Point")
 EXPORT_DIGITS = 7  # about a centimetre
@@ -31,6 +30,8 @@ def _features(data: str) -> list[Any]:
         collection = json.loads(data)
     except ValueError:
         raise invalid("不是有效的 JSON", "Not valid JSON", ["data"]) from None
+    except RecursionError:  # thousands of nested arrays or objects
+        raise invalid("JSON 嵌套过深", "The JSON is nested too deeply", ["data"]) from None
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise invalid(
             "应为 GeoJSON FeatureCollection", "Expected a GeoJSON FeatureCollection", ["data"]
@@ -43,23 +44,7 @@ def _features(data: str) -> list[Any]:
 
 
 def _point(geometry: dict[str, Any], where: list[str]) -> BaseGeometry:
-    position = geometry.get("coordinates")
-    if (
-        not isinstance(position, list)
-        or len(position) not in (2, 3)
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
-    ):
-        raise invalid("点坐标应为 [经度, 纬度]", "A Point must be [longitude, latitude]", where)
-    if not all(math.isfinite(v) for v in position):
-        raise invalid("坐标不能为 NaN 或无穷大", "A coordinate is NaN or infinite", where)
-    lon, lat = float(position[0]), float(position[1])
-    if abs(lon) > 180 or abs(lat) > 90:
-        raise invalid(
-            f"坐标超出范围：[{lon}, {lat}]",
-            f"Coordinate out of range: [{lon}, {lat}] (longitude ±180, latitude ±90)",
-            where,
-        )
-    return Point(lon, lat)
+    return Point(*position(geometry.get("coordinates"), where))
 
 
 def _feature(feature: Any, index: int, allowed: tuple[str, ...]) -> tuple[BaseGeometry, dict]:

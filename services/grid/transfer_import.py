@@ -6,14 +6,18 @@ raises DomainError before writing anything when the source is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.grid import transfer, transfer_csv, transfer_geojson, transfer_osm
+from services.grid import geometry_pool, transfer, transfer_csv, transfer_geojson, transfer_osm
 from services.grid.coordinates import Crs
 from services.grid.transfer import ImportOutcome, Progress, invalid
+
+T = TypeVar("T")
 
 
 class ImportFormat(Enum):
@@ -33,6 +37,13 @@ _ZONE_READERS = {
 }
 
 
+async def _read(reader: Callable[[str], list[T]], data: str) -> list[T]:
+    """Parse and check a source in a geometry worker: checking (and offering repairs of)
+    thousands of shapes is minutes of GEOS at worst, never on the event loop."""
+    transfer.check_size(data)  # before handing megabytes to a worker
+    return await geometry_pool.run(reader, data, budget=geometry_pool.IMPORT_BUDGET, field=["data"])
+
+
 async def import_buildings(
     conn: AsyncConnection,
     *,
@@ -44,7 +55,7 @@ async def import_buildings(
 ) -> ImportOutcome:
     """Buildings of a GeoJSON FeatureCollection or CSV into a community."""
     boundary = await transfer.community_boundary(conn, community_code)
-    records = _BUILDING_READERS[fmt](data)
+    records = await _read(_BUILDING_READERS[fmt], data)
     rows = transfer.prepare_buildings(records, crs=crs, code=community_code, boundary=boundary)
     return await transfer.write_buildings(conn, rows, progress=progress)
 
@@ -60,7 +71,7 @@ async def import_zones(
 ) -> ImportOutcome:
     """Zones of a GeoJSON FeatureCollection or CSV (WKT) into a community."""
     boundary = await transfer.community_boundary(conn, community_code)
-    records = _ZONE_READERS[fmt](data)
+    records = await _read(_ZONE_READERS[fmt], data)
     rows = await transfer.prepare_zones(
         conn, records, crs=crs, code=community_code, boundary=boundary
     )

@@ -21,7 +21,16 @@ import osmium
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from services.grid.transfer import MAX_RECORDS, BuildingRecord, check_count
+from services.common.errors import DomainError
+from services.grid.transfer import (
+    MAX_ADDRESS,
+    MAX_NAME,
+    MAX_RECORDS,
+    BuildingRecord,
+    check_count,
+    check_text,
+    invalid,
+)
 
 ADDRESS_TAGS = ("addr:city", "addr:district", "addr:street", "addr:housenumber", "addr:unit")
 
@@ -77,8 +86,13 @@ class _Buildings(osmium.SimpleHandler):
             self.found.outside += 1
             return
         check_count(len(self.found.records) + 1)
-        address = _address(tags)
-        name = (tags.get("name") or address or key.removeprefix("osm:"))[:200]
+        try:  # the one text rule: a tag with a control character is a broken record
+            address = check_text(_address(tags), ("地址", "address"), MAX_ADDRESS, [key])
+            name = check_text(tags.get("name"), ("名称", "name"), MAX_NAME, [key])
+        except DomainError as refused:
+            self.found.broken.append(f"{key}: {refused.message_en}")
+            return
+        name = name or address or key.removeprefix("osm:")
         self.found.records.append(
             BuildingRecord(
                 name=name,
@@ -101,7 +115,14 @@ def read_buildings(
     """
     shapely.prepare(boundary)
     handler = _Buildings(boundary, seen)
-    handler.apply_file(str(path), locations=True)
+    try:
+        handler.apply_file(str(path), locations=True)
+    except RuntimeError as exc:  # osmium's reading errors: not PBF/OSM XML, truncated...
+        raise invalid(
+            "无法读取 OpenStreetMap 文件（应为 .osm.pbf 或 .osm）",
+            f"Not a readable OpenStreetMap file (.osm.pbf or .osm): {exc}",
+            ["file"],
+        ) from None
     return handler.found
 
 

@@ -69,12 +69,18 @@ def _invalid(message: str, message_en: str, field: list[str]) -> DomainError:
     )
 
 
+def _too_deep(field: list[str]) -> DomainError:
+    return _invalid("GeoJSON 嵌套过深", "The GeoJSON is nested too deeply", field)
+
+
 def _load(value: Any, field: list[str]) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
             raise _invalid("不是 JSON", "Not JSON", field) from None
+        except RecursionError:  # thousands of nested arrays: not a geometry
+            raise _too_deep(field) from None
     if not isinstance(value, dict):
         raise _invalid("不是 GeoJSON 几何对象", "Not a GeoJSON geometry object", field)
     return value
@@ -85,8 +91,16 @@ def _position(value: Any, field: list[str]) -> tuple[float, float]:
         raise _invalid("坐标应为 [经度, 纬度]", "A position must be [longitude, latitude]", field)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         raise _invalid("坐标应为数字", "A coordinate is not a number", field)
-    lon, lat = float(value[0]), float(value[1])
-    if not all(math.isfinite(v) for v in value):
+    try:
+        numbers = [float(v) for v in value]
+    except OverflowError:  # an integer of hundreds of digits: no float holds it
+        raise _invalid(
+            "坐标超出范围（经度 ±180，纬度 ±90）",
+            "Coordinate out of range (longitude ±180, latitude ±90)",
+            field,
+        ) from None
+    lon, lat = numbers[0], numbers[1]
+    if not all(math.isfinite(v) for v in numbers):
         raise _invalid("坐标不能为 NaN 或无穷大", "A coordinate is NaN or infinite", field)
     if abs(lon) > 180 or abs(lat) > 90:
         raise _invalid(
@@ -184,11 +198,37 @@ def _check_valid_area(shape: BaseGeometry, field: list[str]) -> None:
         raise _invalid("多边形面积为零", "The polygon has no area", field)
 
 
-def zone_shape(value: Any, field: list[str]) -> BaseGeometry:
+def position(value: Any, field: list[str]) -> tuple[float, float]:
+    """One checked [longitude, latitude] (a Point's coordinates)."""
+    return _position(value, field)
+
+
+def as_text(value: Any, field: list[str]) -> str:
+    """GeoJSON as text, to hand to a geometry worker (a string pickles flat, however deep
+    the arrays it spells)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, allow_nan=True)
+    except RecursionError:
+        raise _too_deep(field) from None
+    except (TypeError, ValueError):
+        raise _invalid("不是 GeoJSON 几何对象", "Not a GeoJSON geometry object", field) from None
+
+
+async def checked_shape(value: Any, allowed: tuple[str, ...], field: list[str]) -> BaseGeometry:
+    """`parse_shape` in a geometry worker, off the event loop and under its time budget
+    (services/grid/geometry_pool.py): validity and the offered repair can take GEOS minutes."""
+    from services.grid import geometry_pool
+
+    return await geometry_pool.run(parse_shape, as_text(value, field), allowed, field, field=field)
+
+
+async def zone_shape(value: Any, field: list[str]) -> BaseGeometry:
     """A zone boundary: a valid Polygon or MultiPolygon."""
-    return parse_shape(value, ZONE_TYPES, field)
+    return await checked_shape(value, ZONE_TYPES, field)
 
 
-def split_line(value: Any, field: list[str]) -> BaseGeometry:
+async def split_line(value: Any, field: list[str]) -> BaseGeometry:
     """A split line: a LineString."""
-    return parse_shape(value, LINE_TYPES, field)
+    return await checked_shape(value, LINE_TYPES, field)

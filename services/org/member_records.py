@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
+from services.common.text import MAX_LINE, MAX_NAME, clean_text
 from services.org.lookups import (
     community_or_refuse,
     expect_version,
@@ -29,6 +30,11 @@ from services.org.members import whole_years
 from services.org.models import EDUCATION_LEVELS, MANAGEMENT_TYPES, member
 
 MIN_JOINING_AGE = 18  # 党章: 年满十八岁的中国工人、农民、军人、知识分子和其他社会阶层的先进分子
+# No one joined before the Party was founded (1921-07-01); a birth year before 1900 is a typo
+# (0001-01-01 is what an empty date picker sends), not a living member.
+FOUNDED = dt.date(1921, 7, 1)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+MAX_PHONE = 40
 
 # Refuses a home building that grid does not know in the community (raises DomainError).
 BuildingCheck = Callable[[uuid.UUID, str], Awaitable[None]]
@@ -56,9 +62,35 @@ def _invalid(message: str, message_en: str, field: str) -> DomainError:
     return DomainError(UserErrorCode.INVALID, message, message_en, ["input", field])
 
 
+def _not_before(value: dt.date, earliest: dt.date, field: str, zh: str, en: str) -> None:
+    if value < earliest:
+        raise _invalid(
+            f"{zh}不能早于 {earliest}：{value}", f"The {en} {value} is before {earliest}", field
+        )
+
+
+def _left_after_joining(left_on: dt.date, joined_on: dt.date) -> None:
+    if left_on < joined_on:
+        raise _invalid(
+            f"离开日期 {left_on} 早于入党日期 {joined_on}",
+            f"Left on {left_on}, before joining on {joined_on}",
+            "leftOn",
+        )
+
+
+def clean_details(d: MemberDetails) -> MemberDetails:
+    """The details with their text under the one text rule (services/common/text.py)."""
+    return replace(
+        d,
+        name=clean_text(d.name, ["input", "name"], MAX_NAME, required=True, what_zh="姓名"),
+        employer_unit=clean_text(
+            d.employer_unit, ["input", "employerUnit"], MAX_NAME, what_zh="所在单位"
+        ),
+        phone=clean_text(d.phone, ["input", "phone"], MAX_PHONE, what_zh="电话"),
+    )
+
+
 async def _validate(conn: AsyncConnection, d: MemberDetails) -> None:
-    if not d.name.strip():
-        raise _invalid("姓名不能为空", "The name is empty", "name")
     if d.gender not in ("M", "F"):
         raise _invalid("性别应为 M 或 F", "Gender is M or F", "gender")
     if d.education not in EDUCATION_LEVELS:
@@ -73,6 +105,8 @@ async def _validate(conn: AsyncConnection, d: MemberDetails) -> None:
         )
     not_in_future(d.birth_date, "birthDate")
     not_in_future(d.joined_on, "joinedOn")
+    _not_before(d.birth_date, EARLIEST_BIRTH, "birthDate", "出生日期", "birth date")
+    _not_before(d.joined_on, FOUNDED, "joinedOn", "入党日期", "joining date")
     if whole_years(d.birth_date, d.joined_on) < MIN_JOINING_AGE:
         raise _invalid("入党时应年满十八岁", "Members join the Party at 18 or older", "joinedOn")
     if d.management == "self":
@@ -104,13 +138,13 @@ async def register(
 ) -> dict:
     """Register a member; `check_building(building_id, community_code)` refuses unknown homes."""
     await community_or_refuse(conn, details.community_code, "communityCode")
+    details = clean_details(details)
     await _validate(conn, details)
     if details.home_building_id is not None and check_building is not None:
         await check_building(details.home_building_id, details.community_code)
     values = {
         "id": uuid.uuid4(),
         **asdict(details),
-        "name": details.name.strip(),
         "reporting_status": None if details.management == "self" else "pending",
         "reporting_unit": None if details.management == "self" else details.employer_unit,
     }
@@ -138,13 +172,12 @@ async def record_reporting_in(
     not_in_future(reported_on, "reportedOn")
     if reported_on < row["joined_on"]:
         raise _invalid("报到日期早于入党日期", "Reported before joining the Party", "reportedOn")
-    if not unit.strip():
-        raise _invalid("须填写报到来自的单位", "Name the unit it reports in from", "unit")
+    unit = clean_text(unit, ["input", "unit"], MAX_LINE, required=True, what_zh="报到来自的单位")
     if status not in ("pending", "reported", "left"):
         raise _invalid(f"报到状态不在列表中：{status}", f"Unknown status {status}", "status")
     values = {
         "reported_in_on": reported_on if status == "reported" else row["reported_in_on"],
-        "reporting_unit": unit.strip(),
+        "reporting_unit": unit,
         "reporting_status": status,
         "version": row["version"] + 1,
     }
@@ -154,6 +187,7 @@ async def record_reporting_in(
 async def mark_left(conn: AsyncConnection, *, member_id: uuid.UUID, left_on: dt.date) -> dict:
     row = await member_or_refuse(conn, member_id, "memberId", lock=True)
     not_in_future(left_on, "leftOn")
+    _left_after_joining(left_on, row["joined_on"])
     return await _update(conn, member_id, {"left_on": left_on, "version": row["version"] + 1})
 
 
@@ -173,8 +207,14 @@ async def change(
         # Membership moves to the employer's organization: none of ours holds it any more.
         changes = changes | {"organization_id": None}
         merged["organization_id"] = None
-    details = MemberDetails(**merged)
+    details = clean_details(MemberDetails(**merged))
     await _validate(conn, details)
+    if row["left_on"] is not None:
+        _left_after_joining(row["left_on"], details.joined_on)
+    # Store the cleaned text of what changed.
+    changes = changes | {
+        k: getattr(details, k) for k in ("name", "employer_unit", "phone") if k in changes
+    }
     if changes.get("home_building_id") is not None and check_building is not None:
         await check_building(changes["home_building_id"], details.community_code)
     values = dict(changes)

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
+from services.common.text import MAX_NAME, clean_text
 from services.org.grid_client import Assignments
 from services.org.lookups import (
     COMMUNITY_KINDS,
@@ -53,12 +54,7 @@ class NewOrganization:
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise DomainError(
-            UserErrorCode.INVALID, "名称不能为空", "The name is empty", ["input", "name"]
-        )
-    return name
+    return clean_text(name, ["input", "name"], MAX_NAME, required=True, what_zh="名称")
 
 
 def _check_units(kind: str, units: Sequence[str]) -> list[str]:

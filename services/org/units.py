@@ -22,6 +22,7 @@ from sqlalchemy import Executable, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode, not_found
+from services.common.text import MAX_NOTE, clean_text
 from services.org.lookups import (
     COMMUNITY_KINDS,
     community_or_refuse,
@@ -62,12 +63,8 @@ async def _one(conn: AsyncConnection, statement: Executable) -> dict[str, Any]:
 
 
 def _text(value: str, field: list[str], what_zh: str, what_en: str) -> str:
-    """A required name or summary, trimmed; blank is refused."""
-    if not value.strip():
-        raise DomainError(
-            UserErrorCode.INVALID, f"{what_zh}不能为空", f"The {what_en} is empty", field
-        )
-    return value.strip()
+    """A required name or summary under the one text rule (services/common/text.py)."""
+    return clean_text(value, field, MAX_NOTE, required=True, what_zh=what_zh)
 
 
 async def _name_free(

@@ -10,6 +10,7 @@ so a preview and its commit are guaranteed to be the same call. Refusals come ba
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -173,6 +174,8 @@ async def plan(info: Info, build: Any, *, kind: str, reason: str, dry_run: bool)
     """Build the operation (input checks refuse before any transaction), then run it."""
     try:
         operation: Operation = build()
+        if inspect.isawaitable(operation):  # a build that checks shapes in a geometry worker
+            operation = await operation
     except PlanRefusedError as refused:
         return result_of(Outcome(findings=refused.findings, errors=refused.user_errors()))
     except DomainError as refused:
@@ -210,16 +213,20 @@ async def _assign_buildings(
     reason: str,
     dry_run: bool,
 ) -> PlanResult:
-    return await plan(
-        info,
-        lambda: assignments.assign_buildings(
+
+    async def build() -> Operation:
+        return assignments.assign_buildings(
             community_code,
             _id(group_id, "partyGroupId"),
             None if buildings.ids is None else [_id(b, "buildingIds") for b in buildings.ids],
-            None if buildings.area is None else zone_shape(buildings.area, ["area"]),
+            None if buildings.area is None else await zone_shape(buildings.area, ["area"]),
             buildings.versions,
             info.context["org"],
-        ),
+        )
+
+    return await plan(
+        info,
+        build,
         kind="assign_buildings" if group_id else "unassign_buildings",
         reason=reason,
         dry_run=dry_run,
@@ -241,11 +248,14 @@ class PlannerMutations:
         reason: str = "",
         dry_run: DryRun = False,
     ) -> PlanResult:
+        async def build() -> Operation:
+            return redraw.redraw_zone(
+                _id(zone_id, "zoneId"), await zone_shape(boundary, ["boundary"]), expected_version
+            )
+
         return await plan(
             info,
-            lambda: redraw.redraw_zone(
-                _id(zone_id, "zoneId"), zone_shape(boundary, ["boundary"]), expected_version
-            ),
+            build,
             kind="redraw_zone",
             reason=reason,
             dry_run=dry_run,
@@ -267,16 +277,19 @@ class PlannerMutations:
         reason: str = "",
         dry_run: DryRun = False,
     ) -> PlanResult:
-        return await plan(
-            info,
-            lambda: redraw.split_zone(
+        async def build() -> Operation:
+            return redraw.split_zone(
                 _id(zone_id, "zoneId"),
-                split_line(line, ["line"]),
+                await split_line(line, ["line"]),
                 expected_version,
                 new_zone_name,
                 _id(new_organization_id, "newOrganizationId"),
                 info.context["org"],
-            ),
+            )
+
+        return await plan(
+            info,
+            build,
             kind="split_zone",
             reason=reason,
             dry_run=dry_run,
@@ -318,15 +331,18 @@ class PlannerMutations:
         reason: str = "",
         dry_run: DryRun = False,
     ) -> PlanResult:
-        return await plan(
-            info,
-            lambda: redraw.create_zone(
+        async def build() -> Operation:
+            return redraw.create_zone(
                 community_code,
                 name,
-                zone_shape(boundary, ["boundary"]),
+                await zone_shape(boundary, ["boundary"]),
                 _id(organization_id, "organizationId"),
                 info.context["org"],
-            ),
+            )
+
+        return await plan(
+            info,
+            build,
             kind="create_zone",
             reason=reason,
             dry_run=dry_run,
@@ -361,7 +377,9 @@ class PlannerMutations:
         self,
         info: Info,
         community_code: str,
-        party_group_id: strawberry.ID | None,
+        # UNSET: the argument is nullable, so a caller may leave it out (the schema keeps no
+        # default); without one the call failed as an internal error.
+        party_group_id: strawberry.ID | None = strawberry.UNSET,
         building_ids: list[strawberry.ID] | None = None,
         area: GeoJSON | None = None,
         expected_versions: list[int] | None = None,
@@ -369,9 +387,8 @@ class PlannerMutations:
         dry_run: DryRun = False,
     ) -> PlanResult:
         buildings = BuildingSelection(building_ids, area, expected_versions)
-        return await _assign_buildings(
-            info, community_code, party_group_id, buildings, reason, dry_run
-        )
+        group = None if party_group_id is strawberry.UNSET else party_group_id
+        return await _assign_buildings(info, community_code, group, buildings, reason, dry_run)
 
     @strawberry.mutation(
         permission_classes=[GridWriter],

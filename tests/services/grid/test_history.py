@@ -63,8 +63,11 @@ def test_change_sets_are_listed_paged_and_diffable(
             r="一",
         )
     )
-    group = str(organizations(demo, COMMUNITY, "party_group")[0])
     building = str(buildings_of(demo, COMMUNITY)[0].id)
+    current = grid.scalar("SELECT party_group_id FROM grid.building WHERE id = :i", i=building)
+    group = next(  # a real change: assigning the group it has records nothing
+        str(g) for g in organizations(demo, COMMUNITY, "party_group") if str(g) != str(current)
+    )
     ok(call(running, ASSIGN, c=COMMUNITY, g=group, ids=[building], dry=False))
 
     page = query(running, CHANGE_SETS, c=COMMUNITY, first=start + 1)["changeSets"]
@@ -106,8 +109,10 @@ def test_undo_is_stale_when_something_changed_since(
     running: Running, grid: Grid, demo: Demo, untouched: None
 ) -> None:
     zone = first_zone(grid)
-    branch = str(organizations(demo, COMMUNITY, "grid_branch")[0])
-    other_branch = str(organizations(demo, COMMUNITY, "grid_branch")[1])
+    branches = [str(b) for b in organizations(demo, COMMUNITY, "grid_branch")]
+    # A real change (assigning the branch it has records nothing), then another one.
+    branch = next(b for b in branches if b != str(zone["organization_id"]))
+    other_branch = next(b for b in branches if b != branch)
     ok(call(running, ASSIGN_ZONE, z=str(zone["id"]), o=branch, v=zone["version"], dry=False))
     # An edit made outside the planner (e.g. an import) since the change set.
     with grid.engine.begin() as conn:
