@@ -103,11 +103,35 @@ def wants_html(request: Request) -> bool:
     return ranges.get("text/html", 0) > 0 and not named_graphql
 
 
+# Deeper JSON is refused before anything walks it: GeoJSON needs 4 levels, GraphQL inputs a
+# few more, and the subgraph fetch (orjson.dumps) stops at 255, which made a 500.
+MAX_JSON_DEPTH = 64
+
+
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` nests lists and objects deeper than `limit` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def _json_value(raw: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise HTTPRequestError(400, f"{what} is not valid JSON.") from exc
+    if _too_deep(value):
+        raise HTTPRequestError(
+            400, f"{what} nests JSON more than {MAX_JSON_DEPTH} levels deep."
+        )
+    return value
 
 
 def _params(raw: Any) -> GraphQLParams:
