@@ -12,14 +12,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.auth.client import ClientAddress
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import ROUTES as LOGIN_ROUTES
+from gateway.body_cap import BodyCap, gateway_caps
 from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
@@ -139,4 +142,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
+        middleware=[
+            # Every route's body is capped (413 beyond); sign-in throttling sees the client.
+            Middleware(BodyCap, **gateway_caps(settings.max_body_bytes, settings.max_upload_bytes)),
+            Middleware(ClientAddress),
+        ],
     )
