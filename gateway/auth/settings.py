@@ -26,7 +26,7 @@ class AuthSettings(BaseSettings):
     refresh_ttl: int = Field(default=7 * 24 * 3600, gt=0)
     login_account_free_failures: int = Field(default=5, ge=1)
     login_client_free_failures: int = Field(default=20, ge=1)
-    login_backoff_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_seconds: float = Field(default=30.0, gt=0)
     login_backoff_max_seconds: float = Field(default=900.0, gt=0)
     session_check_seconds: float = Field(default=2.0, gt=0, le=5)
     access_token_key: SecretStr | None = Field(

@@ -33,7 +33,8 @@ def test_a_cross_site_form_cannot_sign_anyone_in(running: Running, prepared: Pre
         fields = {"username": name, "password": password, "csrf": token}
         response = _post(victim, fields, **{"sec-fetch-site": "cross-site"})
         assert response.status_code == 403 and "partygrid_access" not in response.cookies
-        # The same form, same-origin: signed in.
+        # The form again (each refusal hands out a fresh pair), same-origin: signed in.
+        fields["csrf"] = form(victim)
         response = _post(victim, fields, **{"sec-fetch-site": "same-origin"})
         assert response.status_code == 303 and "partygrid_access" in response.cookies
 
