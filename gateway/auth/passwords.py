@@ -2,17 +2,21 @@
 off the event loop, and the password policy.
 
 Hashing takes tens of milliseconds of CPU (and 64 MiB): done on the event loop, one login a
-second made every request of the gateway wait. It runs in worker threads instead (argon2
-releases the GIL), at most `HASH_WORKERS` at once, so a flood of logins queues for those
-few threads and never takes all of anyio's (which file reads and the like need too).
+second made every request of the gateway wait. It runs in a pool of its own instead (argon2
+releases the GIL), `HASH_WORKERS` threads, so a flood of logins queues for those few threads
+and never takes the threads others need (anyio's, for file reads). The pool's threads run at
+the lowest CPU priority (Linux niceness is per thread, and argon2's own lane threads inherit
+it), so under a flood the event loop, at normal priority, still gets the CPU when it needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
@@ -30,18 +34,14 @@ _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
 _SCORED_PREFIX = 100  # zxcvbn's matching is superlinear in length; the start decides anyway
 
 
-_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+_POOL = ThreadPoolExecutor(
+    max_workers=HASH_WORKERS, thread_name_prefix="argon2", initializer=_lower_priority
 )
-
-
-def _limiter() -> anyio.CapacityLimiter:
-    # One per event loop (the CLI and the demo set-up run several loops, one at a time).
-    loop = asyncio.get_running_loop()
-    limiter = _LIMITERS.get(loop)
-    if limiter is None:
-        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(HASH_WORKERS)
-    return limiter
 
 
 def hash_password(password: str) -> str:
@@ -59,15 +59,14 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 async def hash_password_async(password: str) -> str:
-    """`hash_password` in one of the bounded hashing threads."""
-    return await anyio.to_thread.run_sync(hash_password, password, limiter=_limiter())
+    """`hash_password` in one of the hashing threads."""
+    return await asyncio.get_running_loop().run_in_executor(_POOL, hash_password, password)
 
 
 async def verify_password_async(stored_hash: str | None, password: str) -> bool:
-    """`verify_password` in one of the bounded hashing threads."""
-    return await anyio.to_thread.run_sync(
-        verify_password, stored_hash, password, limiter=_limiter()
-    )
+    """`verify_password` in one of the hashing threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, verify_password, stored_hash, password)
 
 
 def needs_rehash(stored_hash: str) -> bool:
