@@ -124,7 +124,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 outcome.body, status=405, media_type=media_type, headers={"allow": "POST"}
             )
         status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
-        return render(outcome.body, status=status, media_type=media_type)
+        status, headers = auth.throttled(outcome.body, status)  # 429 for a throttled login
+        return render(outcome.body, status=status, media_type=media_type, headers=headers)
 
     return Starlette(
         routes=[

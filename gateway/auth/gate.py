@@ -127,6 +127,18 @@ class GatewayAuth:
         return 401, body, {"www-authenticate": 'Bearer error="invalid_token"'}
 
     @staticmethod
+    def throttled(body: dict, status: int) -> tuple[int, dict[str, str] | None]:
+        """HTTP 429 and Retry-After for an operation refused whole by sign-in throttling
+        (its RATE_LIMITED error carries `retryAfter`); else `status` unchanged."""
+        if body.get("data") is not None:
+            return status, None
+        for error in body.get("errors") or []:
+            extensions = error.get("extensions") or {}
+            if extensions.get("code") == "RATE_LIMITED":
+                return 429, {"retry-after": str(extensions.get("retryAfter") or 1)}
+        return status, None
+
+    @staticmethod
     @contextlib.contextmanager
     def serving(identity: Identity) -> Iterator[None]:
         reset = set_current(identity)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from signin_helpers import form, login, new_user, site
+from signin_helpers import LOGIN, form, gql, login, new_user, site
 
 from infra.setup import Prepared
 from stack import Running
@@ -33,9 +33,12 @@ def test_an_account_is_locked_with_backoff_after_five_failures(
         # Each from its own address: only the account's count can refuse.
         body = login(running, name, f"wrong-{attempt}", client=f"203.0.113.{attempt + 1}")
         assert body["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}], body
-    body = login(running, name, password, client="203.0.113.99")  # even the right one
+    response = gql(running, LOGIN, {"u": name, "p": password}, client="203.0.113.99")
+    assert response.status_code == 429  # even the right password, while the account waits
+    body = response.json()
     refused = _rate_limited(body)
     assert refused is not None, body
+    assert int(response.headers["retry-after"]) == refused["extensions"]["retryAfter"]
     assert refused["message"].startswith("尝试次数过多")
     assert refused["extensions"]["messageEn"].startswith("Too many attempts")
     assert 1 <= refused["extensions"]["retryAfter"] <= 900
