@@ -18,9 +18,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.auth.client import ClientAddress
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import ROUTES as LOGIN_ROUTES
+from gateway.body_cap import BodyCap, gateway_caps
 from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
@@ -125,12 +127,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 outcome.body, status=405, media_type=media_type, headers={"allow": "POST"}
             )
         status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
-        return render(
-            outcome.body,
-            status=outcome.status or status,
-            media_type=media_type,
-            headers=outcome.headers,
-        )
+        # 429 and Retry-After for a throttled login; the limits' own status and headers else.
+        status, throttle_headers = auth.throttled(outcome.body, outcome.status or status)
+        headers = {**(outcome.headers or {}), **(throttle_headers or {})}
+        return render(outcome.body, status=status, media_type=media_type, headers=headers or None)
 
     app = Starlette(
         routes=[
@@ -147,10 +147,16 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *FILE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        # A body that does not arrive in time gets 408; a write's Idempotency-Key goes on to
-        # the subgraphs (README "Retrying writes").
-        middleware=[Middleware(BodyDeadline), Middleware(WriteKeys)],
         lifespan=lifespan,
+        middleware=[
+            # Every route's body is capped (413 beyond); a body that does not arrive in time
+            # gets 408; sign-in throttling sees the client; a write's Idempotency-Key goes on
+            # to the subgraphs (README "Retrying writes").
+            Middleware(BodyCap, **gateway_caps(settings.max_body_bytes, settings.max_upload_bytes)),
+            Middleware(BodyDeadline),
+            Middleware(ClientAddress),
+            Middleware(WriteKeys),
+        ],
     )
     # Outermost: every response, errors included, carries the CSP and the other headers.
     app.add_middleware(SecurityHeaders, image_sources=tile_sources(basemap))

@@ -139,7 +139,7 @@ def _auth_database_url(explicit: str | None) -> Iterator[str]:
 
 
 def user(args: argparse.Namespace) -> int:
-    """`partygrid user add|list|disable`."""
+    """`partygrid user add|list|disable|passwd|reset`."""
     with _auth_database_url(args.database_url) as url:
         return user_cli.run(
             url,
@@ -151,7 +151,7 @@ def user(args: argparse.Namespace) -> int:
 
 
 def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
-    users = commands.add_parser("user", help="add, list or disable users")
+    users = commands.add_parser("user", help="add, list, disable users; set or reset passwords")
     actions = users.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add a user (password from a prompt or stdin)")
     add.add_argument("name")
@@ -160,6 +160,10 @@ def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="list users")
     disable = actions.add_parser("disable", help="disable a user")
     disable.add_argument("name")
+    passwd = actions.add_parser("passwd", help="set a new password (from a prompt or stdin)")
+    passwd.add_argument("name")
+    reset = actions.add_parser("reset", help="set and print a random temporary password")
+    reset.add_argument("name")
     users.add_argument("--database-url", help="SQLAlchemy URL of the auth role")
 
 

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from gateway.auth.schema import schema
 from gateway.auth.settings import AuthSettings
+from gateway.auth.throttle import LoginThrottle
 from gateway.auth.tokens import AccessTokens
 from services.common.app import create_subgraph_app
 from services.common.auth_tokens import InternalTokens
@@ -43,6 +44,12 @@ def create_app(
         yield {
             "access_tokens": access_tokens(settings),
             "refresh_ttl": dt.timedelta(seconds=settings.refresh_ttl),
+            "throttle": LoginThrottle(
+                account_free=settings.login_account_free_failures,
+                client_free=settings.login_client_free_failures,
+                base=settings.login_backoff_seconds,
+                cap=settings.login_backoff_max_seconds,
+            ),
         }
 
     return create_subgraph_app(

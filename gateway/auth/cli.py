@@ -1,8 +1,13 @@
-"""`partygrid user add|list|disable`: the commands' work, given the auth role's URL.
+"""`partygrid user add|list|disable|passwd|reset`: the commands' work, given the auth role's
+URL.
 
     partygrid user add NAME --role ROLE --region CODE    password from a prompt or stdin
     partygrid user list
     partygrid user disable NAME
+    partygrid user passwd NAME     a new password from a prompt or stdin (the policy applies)
+    partygrid user reset NAME      prints a random temporary password to hand over
+
+Disabling, passwd and reset end every session of the user within seconds.
 
 Which database is infra/cli.py's concern; this module only talks to the `auth` schema.
 """
@@ -51,11 +56,11 @@ async def _in_transaction(url: str, work: Callable[[AsyncConnection], Awaitable[
 
 
 def run(url: str, action: str, *, name: str = "", role: str = "", region: str = "") -> int:
-    """Do `action` (add, list, disable); 0 on success, 1 with a message for a bad input."""
+    """Do `action` (add, list, disable, passwd, reset); 0 on success, 1 with a message for a bad input."""
     try:
         if action == "add":
             # Check before asking for a password: a typo in the role costs no typing.
-            users.check_new_user(name, "x" * 8, role, region)
+            users.check_new_user(name, None, role, region)
             password = read_password()
             user = asyncio.run(
                 _in_transaction(
@@ -66,6 +71,22 @@ def run(url: str, action: str, *, name: str = "", role: str = "", region: str = 
                 )
             )
             print(f"partygrid: added {user.username} ({user.role.value} @ {user.region_code})")
+        elif action == "passwd":
+            password = read_password()
+            user = asyncio.run(
+                _in_transaction(url, lambda conn: users.set_password(conn, name, password))
+            )
+            print(f"partygrid: new password set for {user.username}; its sessions have ended")
+        elif action == "reset":
+            user, temporary = asyncio.run(
+                _in_transaction(url, lambda conn: users.reset_password(conn, name))
+            )
+            print(
+                f"partygrid: temporary password for {user.username} (its sessions have ended;"
+                " hand it over, and the user sets their own with changePassword):",
+                file=sys.stderr,
+            )
+            print(temporary)
         elif action == "disable":
             user = asyncio.run(_in_transaction(url, lambda conn: users.disable_user(conn, name)))
             print(f"partygrid: disabled {user.username}")

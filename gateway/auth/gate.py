@@ -2,7 +2,8 @@
 
 1. `authenticate(authorization, internal)`: the caller from `Authorization: Bearer <access
    token>` (anonymous without one; InvalidAccessTokenError for an expired or forged one, which
-   the gateway answers with `refusal()`: HTTP 401, code TOKEN_EXPIRED or TOKEN_INVALID), or a
+   the gateway answers with `refusal()`: HTTP 401, code TOKEN_EXPIRED, TOKEN_INVALID, or
+   TOKEN_REVOKED for a session ended by a password change or a disabled user), or a
    service of the suite acting as itself, from its signed internal token (assess reads the
    graph through the gateway so; a user's identity in an internal token is refused here).
 2. `serving(identity)`: the caller of the request being served (a context variable, so every
@@ -21,6 +22,7 @@ import orjson
 from starlette.applications import Starlette
 
 from gateway.auth.app import AUTH_URL, access_tokens, create_app
+from gateway.auth.revocation import SessionVersions
 from gateway.auth.settings import AuthSettings
 from gateway.auth.tokens import AccessTokens, InvalidAccessTokenError
 from services.common.app import internal_tokens
@@ -38,6 +40,10 @@ from services.common.auth_tokens import InternalTokens, InvalidInternalTokenErro
 REFUSALS = {
     "TOKEN_EXPIRED": ("访问令牌已过期，请刷新或重新登录", "The access token has expired."),
     "TOKEN_INVALID": ("访问令牌无效", "The access token is invalid."),
+    "TOKEN_REVOKED": (
+        "会话已结束（密码已更改或账户已停用），请重新登录",
+        "The session has ended (password changed or account disabled); log in again.",
+    ),
 }
 AUTH_ORIGIN = httpx.URL(AUTH_URL).copy_with(path="/").__str__().rstrip("/")
 
@@ -48,10 +54,13 @@ class GatewayAuth:
         access: AccessTokens | None,
         internal: InternalTokens | None,
         app: Starlette,
+        session_check_seconds: float = 2.0,
     ) -> None:
         self.access = access
         self.internal = internal
         self.app = app
+        self.sessions = SessionVersions()
+        self._session_check_seconds = session_check_seconds
         self._probe = service_identity("gateway")
 
     @classmethod
@@ -59,7 +68,12 @@ class GatewayAuth:
         """From PARTYGRID_INTERNAL_TOKEN_KEY, PARTYGRID_ACCESS_TOKEN_KEY, PARTYGRID_AUTH_*."""
         settings = AuthSettings()
         internal = internal_tokens("gateway")
-        return cls(access_tokens(settings), internal, create_app(settings, internal))
+        return cls(
+            access_tokens(settings),
+            internal,
+            create_app(settings, internal),
+            session_check_seconds=settings.session_check_seconds,
+        )
 
     def authenticate(self, authorization: str | None, internal: str | None = None) -> Identity:
         """The caller named by an Authorization header (None or empty: anonymous), or by a
@@ -73,7 +87,9 @@ class GatewayAuth:
             raise InvalidAccessTokenError("TOKEN_INVALID", "not a bearer token")
         if self.access is None:
             raise InvalidAccessTokenError("TOKEN_INVALID", "no access token key configured")
-        return self.access.verify(token.strip())
+        identity, version = self.access.verify_session(token.strip())
+        self.sessions.check(identity, version)  # TOKEN_REVOKED once the session has ended
+        return identity
 
     def _service(self, token: str) -> Identity:
         if self.internal is None:
@@ -111,6 +127,18 @@ class GatewayAuth:
         return 401, body, {"www-authenticate": 'Bearer error="invalid_token"'}
 
     @staticmethod
+    def throttled(body: dict, status: int) -> tuple[int, dict[str, str] | None]:
+        """HTTP 429 and Retry-After for an operation refused whole by sign-in throttling
+        (its RATE_LIMITED error carries `retryAfter`); else `status` unchanged."""
+        if body.get("data") is not None:
+            return status, None
+        for error in body.get("errors") or []:
+            extensions = error.get("extensions") or {}
+            if extensions.get("code") == "RATE_LIMITED":
+                return 429, {"retry-after": str(extensions.get("retryAfter") or 1)}
+        return status, None
+
+    @staticmethod
     @contextlib.contextmanager
     def serving(identity: Identity) -> Iterator[None]:
         reset = set_current(identity)
@@ -134,6 +162,9 @@ class GatewayAuth:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The auth subgraph's lifespan (its database engine), inside the gateway's."""
+        """The auth subgraph's lifespan (its database engine), inside the gateway's, and
+        the session versions reloaded from it."""
         async with self.app.router.lifespan_context(self.app):
-            yield
+            engine = self.app.state.engine
+            async with self.sessions.watching(engine, self._session_check_seconds):
+                yield

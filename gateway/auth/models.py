@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -30,6 +31,9 @@ user_account = Table(
     Column("role", Text, nullable=False),
     Column("region_code", String(12), nullable=False),  # the node its scope hangs from
     Column("disabled_at", DateTime(timezone=True), nullable=True),
+    # Carried by access tokens (claim `sv`); raised when the password changes or the user is
+    # disabled, which ends every session of the user (gateway/auth/revocation.py).
+    Column("session_version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(
         "role IN ('district', 'street', 'secretary', 'planner', 'viewer')",

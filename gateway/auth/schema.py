@@ -11,8 +11,10 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from gateway.auth import sessions
+from gateway.auth.client import client_address
 from gateway.auth.sessions import Session, SessionRefusedError
-from services.common.auth import USER_ROLES, Identity, caller
+from gateway.auth.users import UserInputError
+from services.common.auth import USER_ROLES, Identity, caller, require_role
 from services.common.documents import document_caches
 
 
@@ -80,6 +82,7 @@ class AuthErrorCode(Enum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
     UNAVAILABLE = "UNAVAILABLE"  # logins are not configured (no access token key)
+    INVALID_PASSWORD = "INVALID_PASSWORD"  # a new password the policy refuses
 
 
 @strawberry.type(description="A refused login or refresh, in Chinese and English.")
@@ -127,6 +130,32 @@ class Mutation:
                 password=password,
                 access=access,
                 refresh_ttl=info.context["refresh_ttl"],
+                throttle=info.context["throttle"],
+                client=_client(info),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Change the signed-in user's password: every other session of the user"
+        " ends; the answer is a new session for this caller. Throttled like `login`."
+    )
+    async def change_password(self, info: Info, current: str, new: str) -> AuthPayload:
+        identity = caller(info)
+        require_role(identity, USER_ROLES, what_en="change a password (sign in first)")
+        access = info.context["access_tokens"]
+        if access is None:
+            return _refused(*_UNAVAILABLE)
+        return await _session(
+            info,
+            lambda conn: sessions.change_password(
+                conn,
+                username=identity.subject,
+                current=current,
+                new=new,
+                access=access,
+                refresh_ttl=info.context["refresh_ttl"],
+                throttle=info.context["throttle"],
+                client=_client(info),
             ),
         )
 
@@ -143,6 +172,10 @@ class Mutation:
         )
 
 
+def _client(info: Info) -> str:
+    return client_address(info.context["request"].scope.get("client"))
+
+
 async def _session(info: Info, open_session) -> AuthPayload:
     # A refusal commits too: revoking a reused refresh token must survive the refusal.
     async with info.context["engine"].begin() as conn:
@@ -150,6 +183,9 @@ async def _session(info: Info, open_session) -> AuthPayload:
             session = await open_session(conn)
         except SessionRefusedError as refused:
             return _refused(refused.code, refused.message, refused.message_en)
+        except UserInputError as refused:
+            # set_password checks the policy before it writes: nothing changed.
+            return _refused("INVALID_PASSWORD", refused.message, refused.message_en)
     return AuthPayload(session=AuthSession.of(session))
 
 

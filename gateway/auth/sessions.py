@@ -14,14 +14,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.models import refresh_token, user_account
-from gateway.auth.passwords import hash_password, needs_rehash, verify_password
+from gateway.auth.passwords import hash_password_async, needs_rehash, verify_password_async
+from gateway.auth.throttle import LoginThrottle
 from gateway.auth.tokens import (
     AccessToken,
     AccessTokens,
     new_refresh_token,
     refresh_token_hash,
 )
-from gateway.auth.users import User, find_user, set_password_hash
+from gateway.auth.users import User, find_user, set_password, set_password_hash
 
 REFUSALS = {
     "INVALID_CREDENTIALS": ("用户名或密码错误", "Wrong username or password."),
@@ -61,7 +62,8 @@ async def _open(
             expires_at=expires,
         )
     )
-    return Session(user, access.issue(user.identity, now=now), token, expires)
+    issued = access.issue(user.identity, now=now, session_version=user.session_version)
+    return Session(user, issued, token, expires)
 
 
 async def login(
@@ -71,15 +73,45 @@ async def login(
     password: str,
     access: AccessTokens,
     refresh_ttl: dt.timedelta,
+    throttle: LoginThrottle,
+    client: str,
 ) -> Session:
     """A session for valid credentials of an enabled user; one refusal for every failure,
-    so a caller cannot tell unknown names from wrong passwords."""
+    so a caller cannot tell unknown names from wrong passwords. Throttled per account and
+    per client (RateLimitedError before any hashing)."""
+    with throttle.attempt(username, client) as succeeded:
+        user = await _check_password(conn, username, password)
+        succeeded()
+    if needs_rehash(user.password_hash):
+        await set_password_hash(conn, user.id, await hash_password_async(password))
+    return await _open(conn, user, access, refresh_ttl)
+
+
+async def _check_password(conn: AsyncConnection, username: str, password: str) -> User:
     user = await find_user(conn, username)
-    matches = verify_password(user.password_hash if user else None, password)
+    matches = await verify_password_async(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled_at is not None:
         raise SessionRefusedError("INVALID_CREDENTIALS")
-    if needs_rehash(user.password_hash):
-        await set_password_hash(conn, user.id, hash_password(password))
+    return user
+
+
+async def change_password(
+    conn: AsyncConnection,
+    *,
+    username: str,
+    current: str,
+    new: str,
+    access: AccessTokens,
+    refresh_ttl: dt.timedelta,
+    throttle: LoginThrottle,
+    client: str,
+) -> Session:
+    """The signed-in user's new password (the current one proves it is them, throttled as
+    a login); every other session ends, and this caller gets a new one."""
+    with throttle.attempt(username, client) as succeeded:
+        await _check_password(conn, username, current)
+        succeeded()
+    user = await set_password(conn, username, new)  # UserInputError if the policy refuses
     return await _open(conn, user, access, refresh_ttl)
 
 

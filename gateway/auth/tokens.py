@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -44,7 +45,16 @@ class AccessTokens:
         self._key = key
         self.ttl = ttl
 
-    def issue(self, identity: Identity, *, now: dt.datetime | None = None) -> AccessToken:
+    def issue(
+        self,
+        identity: Identity,
+        *,
+        now: dt.datetime | None = None,
+        session_version: int | None = None,
+    ) -> AccessToken:
+        """A token for `identity`; `session_version` (claim `sv`) ties it to the user's
+        sessions: tokens the login issues carry it, and the gateway refuses them once the
+        user's version has moved on (password changed, user disabled)."""
         assert identity.role in USER_ROLES, "access tokens are for users"
         now = now or dt.datetime.now(dt.UTC)
         expires = now + self.ttl
@@ -57,9 +67,15 @@ class AccessTokens:
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
         }
+        if session_version is not None:
+            claims["sv"] = session_version
         return AccessToken(jwt.encode(claims, self._key, algorithm=ALGORITHM), expires)
 
     def verify(self, token: str) -> Identity:
+        return self.verify_session(token)[0]
+
+    def verify_session(self, token: str) -> tuple[Identity, int | None]:
+        """The token's identity and session version (None: it carries none)."""
         try:
             claims = jwt.decode(
                 token,
@@ -83,7 +99,16 @@ class AccessTokens:
             raise InvalidAccessTokenError("TOKEN_INVALID", "not a user")
         if not (isinstance(region, str) and is_region_code(region)):
             raise InvalidAccessTokenError("TOKEN_INVALID", "malformed region")
-        return Identity(subject=subject, role=role, region=region)
+        version = claims.get("sv")
+        if version is not None and (type(version) is not int):
+            raise InvalidAccessTokenError("TOKEN_INVALID", "malformed session version")
+        return Identity(subject=subject, role=role, region=region), version
+
+    def mac(self, purpose: str, message: str) -> str:
+        """An HMAC of `message` under a key derived from the access key for `purpose`
+        (the sign-in form's CSRF token): never usable as a token signature."""
+        key = hmac.new(self._key.encode(), purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def new_refresh_token() -> str:

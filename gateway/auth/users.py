@@ -1,9 +1,13 @@
-"""Users: add, list, disable, and look up by name (the `auth` schema, no GraphQL here)."""
+"""Users: add, list, disable, set a password, and look up by name (the `auth` schema, no
+GraphQL here). Disabling a user or setting a password ends every session of the user: its
+session version goes up (access tokens carrying the old one are refused by the gateway
+within seconds, see `revocation.py`) and its refresh tokens are spent."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -12,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.models import ROLES, refresh_token, user_account
-from gateway.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+from gateway.auth.passwords import hash_password_async, password_problem
 from services.common.auth import Identity, Role, is_region_code
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -36,6 +40,7 @@ class User:
     region_code: str
     disabled_at: dt.datetime | None
     password_hash: str
+    session_version: int = 1
 
     @property
     def identity(self) -> Identity:
@@ -51,11 +56,20 @@ def _user(row: object) -> User:
         region_code=m["region_code"],
         disabled_at=m["disabled_at"],
         password_hash=m["password_hash"],
+        session_version=m["session_version"],
     )
 
 
-def check_new_user(username: str, password: str, role: str, region_code: str) -> None:
-    """Raise UserInputError for the first thing wrong with a new user's fields."""
+def check_password(password: str, username: str = "") -> None:
+    """Raise UserInputError (INVALID) unless `password` meets the policy (`passwords.py`)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise UserInputError("INVALID", *problem)
+
+
+def check_new_user(username: str, password: str | None, role: str, region_code: str) -> None:
+    """Raise UserInputError for the first thing wrong with a new user's fields (the
+    password's too, unless None: not asked for yet)."""
     if not USERNAME.match(username):
         raise UserInputError(
             "INVALID",
@@ -72,12 +86,8 @@ def check_new_user(username: str, password: str, role: str, region_code: str) ->
             f"区划代码须为 6、9 或 12 位数字：{region_code}",
             f"A region code has 6, 9 or 12 digits: {region_code!r}",
         )
-    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise UserInputError(
-            "INVALID",
-            f"密码长度须在 {MIN_LENGTH} 至 {MAX_LENGTH} 个字符之间",
-            f"A password has {MIN_LENGTH} to {MAX_LENGTH} characters",
-        )
+    if password is not None:
+        check_password(password, username)
 
 
 async def add_user(
@@ -92,7 +102,7 @@ async def add_user(
                 .values(
                     id=uuid.uuid4(),
                     username=username,
-                    password_hash=hash_password(password),
+                    password_hash=await hash_password_async(password),
                     role=role,
                     region_code=region_code,
                 )
@@ -119,13 +129,35 @@ async def find_user(conn: AsyncConnection, username: str) -> User | None:
 
 
 async def disable_user(conn: AsyncConnection, username: str) -> User:
-    """Disable a user: no more logins, and its refresh tokens stop working at once.
-    Access tokens already issued live out their few minutes."""
+    """Disable a user: no more logins, and every session of it ends."""
+    return await _end_sessions(
+        conn,
+        username,
+        disabled_at=func.coalesce(user_account.c.disabled_at, func.now()),
+    )
+
+
+async def set_password(conn: AsyncConnection, username: str, password: str) -> User:
+    """A new password (checked against the policy); every session of the user ends."""
+    check_password(password, username)
+    return await _end_sessions(conn, username, password_hash=await hash_password_async(password))
+
+
+async def reset_password(conn: AsyncConnection, username: str) -> tuple[User, str]:
+    """A random temporary password (96 bits, 16 characters) for an administrator to hand
+    over; every session of the user ends. The user then chooses their own with
+    `changePassword`."""
+    temporary = secrets.token_urlsafe(12)
+    user = await _end_sessions(conn, username, password_hash=await hash_password_async(temporary))
+    return user, temporary
+
+
+async def _end_sessions(conn: AsyncConnection, username: str, **values: object) -> User:
     row = (
         await conn.execute(
             update(user_account)
             .where(user_account.c.username == username)
-            .values(disabled_at=func.coalesce(user_account.c.disabled_at, func.now()))
+            .values(session_version=user_account.c.session_version + 1, **values)
             .returning(*user_account.c)
         )
     ).first()

@@ -3,13 +3,25 @@
 Browsers cannot add an Authorization header to a page request, so a successful sign-in keeps
 the access token in an HttpOnly, SameSite=Strict cookie that the page routes (never
 `/graphql`, which takes bearer tokens only, so no cross-site form can post to it with the
-user's rights) accept. The form goes through the graph's own `login` mutation.
+user's rights) accept. The form goes through the graph's own `login` mutation, so it is
+throttled as that is (429 with Retry-After here).
+
+Login CSRF (a cross-site form signing the victim in as the attacker) is refused twice over:
+the form carries a signed double-submit token (OWASP's pattern: a random nonce in a
+SameSite=Strict cookie scoped to /login, and in a hidden field its HMAC under a key derived
+from the access key, so neither a cross-site form nor a cookie planted from a sibling host
+can produce a matching pair), and a browser's `Sec-Fetch-Site` other than same-origin (or
+none: typed by the user) is refused outright. `/logout` takes POST only, with the same
+`Sec-Fetch-Site` check. The page has no script, style attributes or event handlers (it is
+served under a strict CSP) and every text put into it is escaped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import html
+import secrets
 import urllib.parse
 from typing import Any
 
@@ -22,6 +34,9 @@ from gateway.http import GraphQLParams
 from services.common.auth import ANONYMOUS, Identity
 
 COOKIE = "partygrid_access"
+CSRF_COOKIE = "partygrid_login_csrf"
+_CSRF_PURPOSE = "login-csrf"
+_CSRF_TTL = 2 * 3600  # how long an open sign-in form stays usable
 LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
   session { accessToken expiresAt } errors { code message messageEn } } }"""
 TEXT = {
@@ -31,6 +46,8 @@ TEXT = {
         "password": "密码",
         "submit": "登录",
         "failed": "用户名或密码错误",
+        "throttled": "尝试次数过多，请 {seconds} 秒后再试",
+        "expired": "表单已过期或来源不明，请重新提交",
     },
     "en": {
         "title": "Sign in · PartyGrid",
@@ -38,6 +55,8 @@ TEXT = {
         "password": "Password",
         "submit": "Sign in",
         "failed": "Wrong username or password",
+        "throttled": "Too many attempts; try again in {seconds} s",
+        "expired": "The form expired or came from elsewhere; please submit it again",
     },
 }
 
@@ -89,20 +108,22 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _form(lang: str, next_path: str, failed: bool) -> str:
+def _form(lang: str, next_path: str, csrf: str, problem: str = "") -> str:
     t = TEXT[lang]
-    error = f'<p role="alert" style="color:#b00">{t["failed"]}</p>' if failed else ""
+    esc = html.escape
+    error = f'<p role="alert" class="error">{esc(problem)}</p>' if problem else ""
     return f"""<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>
-<meta charset="utf-8"><title>{t["title"]}</title></head>
-<body style="font-family:sans-serif;max-width:22rem;margin:4rem auto">
-<h1>{t["title"]}</h1>{error}
+<meta charset="utf-8"><title>{esc(t["title"])}</title></head>
+<body>
+<h1>{esc(t["title"])}</h1>{error}
 <form method="post" action="/login">
-<input type="hidden" name="next" value="{html.escape(next_path)}">
-<input type="hidden" name="lang" value="{lang}">
-<p><label>{t["username"]}<br><input name="username" autocomplete="username" required></label></p>
-<p><label>{t["password"]}<br><input name="password" type="password"
+<input type="hidden" name="csrf" value="{esc(csrf)}">
+<input type="hidden" name="next" value="{esc(next_path)}">
+<input type="hidden" name="lang" value="{esc(lang)}">
+<p><label>{esc(t["username"])}<br><input name="username" autocomplete="username" required></label></p>
+<p><label>{esc(t["password"])}<br><input name="password" type="password"
    autocomplete="current-password" required></label></p>
-<p><button type="submit">{t["submit"]}</button></p>
+<p><button type="submit">{esc(t["submit"])}</button></p>
 </form></body></html>"""
 
 
@@ -110,22 +131,75 @@ def _lang(value: str | None) -> str:
     return "en" if value == "en" else "zh"
 
 
+def _csrf_mac(request: Request, nonce: str) -> str:
+    access = request.app.state.auth.access
+    # Without an access key nobody can sign in anyway; the form still renders.
+    return access.mac(_CSRF_PURPOSE, nonce) if access is not None else ""
+
+
+def _form_response(
+    request: Request, lang: str, next_path: str, problem: str = "", status: int = 200
+) -> Response:
+    """The form with a fresh CSRF pair: the nonce in a cookie, its MAC in the form."""
+    nonce = secrets.token_urlsafe(32)
+    response = HTMLResponse(
+        _form(lang, next_path, _csrf_mac(request, nonce), problem), status_code=status
+    )
+    response.set_cookie(
+        CSRF_COOKIE, nonce, max_age=_CSRF_TTL, httponly=True, samesite="strict", path="/login"
+    )
+    return response
+
+
+def _same_site(request: Request) -> bool:
+    """Not a cross-site request, as far as the browser says (`Sec-Fetch-Site`; clients
+    that are not browsers send none)."""
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+def _csrf_ok(request: Request, field: dict[str, str]) -> bool:
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    sent = field.get("csrf", "")
+    if not (nonce and sent and _same_site(request)):
+        return False
+    expected = _csrf_mac(request, nonce)
+    return bool(expected) and hmac.compare_digest(sent, expected)
+
+
 async def login_page(request: Request) -> Response:
     lang = _lang(request.query_params.get("lang"))
     next_path = _safe_next(request.query_params.get("next"))
-    return HTMLResponse(_form(lang, next_path, failed=False))
+    return _form_response(request, lang, next_path)
+
+
+def _rate_limited(body: dict[str, Any]) -> int | None:
+    for error in body.get("errors") or []:
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            return int(extensions.get("retryAfter") or 1)
+    return None
 
 
 async def login(request: Request) -> Response:
+    # The body is capped (gateway/body_cap.py: a small form's cap) before it is read here.
     body = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
     field = {name: values[0] for name, values in body.items() if values}
     lang = _lang(field.get("lang"))
     next_path = _safe_next(field.get("next"))
+    if not _csrf_ok(request, field):
+        return _form_response(request, lang, next_path, TEXT[lang]["expired"], status=403)
     variables = {"u": field.get("username", ""), "p": field.get("password", "")}
     body = await run_as(request, ANONYMOUS, LOGIN, variables)
+    wait = _rate_limited(body)
+    if wait is not None:
+        response = _form_response(
+            request, lang, next_path, TEXT[lang]["throttled"].format(seconds=wait), status=429
+        )
+        response.headers["retry-after"] = str(wait)
+        return response
     session = ((body.get("data") or {}).get("login") or {}).get("session")
     if not session:
-        return HTMLResponse(_form(lang, next_path, failed=True), status_code=401)
+        return _form_response(request, lang, next_path, TEXT[lang]["failed"], status=401)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -135,10 +209,14 @@ async def login(request: Request) -> Response:
         samesite="strict",
         path="/",
     )
+    response.delete_cookie(CSRF_COOKIE, path="/login")
     return response
 
 
 async def logout(request: Request) -> Response:
+    """POST only (a GET, e.g. an <img> on another site, must not sign anyone out)."""
+    if not _same_site(request):
+        return Response("cross-site sign-out refused", status_code=403)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -147,5 +225,5 @@ async def logout(request: Request) -> Response:
 ROUTES = [
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
-    Route("/logout", logout, methods=["POST", "GET"]),
+    Route("/logout", logout, methods=["POST"]),
 ]

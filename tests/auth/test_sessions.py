@@ -98,7 +98,7 @@ def test_the_cli_adds_lists_and_disables(prepared: Prepared, secretary) -> None:
     ("args", "password", "says"),
     [
         (("--role", "viewer", "--region", "4101"), "long enough pw", "6, 9 or 12 digits"),
-        (("--role", "viewer", "--region", "410104"), "short", "8 to 1024 characters"),
+        (("--role", "viewer", "--region", "410104"), "short", "12 to 1024 characters"),
     ],
 )
 def test_the_cli_refuses_bad_users(prepared: Prepared, args, password, says) -> None:
