@@ -85,7 +85,7 @@ def stand_in(type_: Any, name: str, good_code: str) -> Any:
         return {
             n: stand_in(f.type, n, good_code)
             for n, f in type_.fields.items()
-            if isinstance(f.type, GraphQLNonNull) or is_place_code(n)
+            if isinstance(f.type, GraphQLNonNull) or _paths(f.type, (n,), set())
         }
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
@@ -107,6 +107,7 @@ def with_value(value: Any, path: tuple[str, ...], code: Any) -> Any:
         return code
     if isinstance(value, list):
         return [with_value(value[0], path, code)]
+    value = value or {}  # an optional input object the stand-in left out
     return {**value, path[0]: with_value(value.get(path[0]), path[1:], code)}
 
 
