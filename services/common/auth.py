@@ -158,6 +158,14 @@ def require_scope(identity: Identity, code: str | None) -> None:
         )
 
 
+def require_found_in_scope(identity: Identity, code: str | None, unknown: Exception) -> None:
+    """For a row found by an id the caller gave: outside the caller's scope, raise `unknown`,
+    the very error an id that names nothing gets, so an id never tells where it lies (nor
+    that it exists)."""
+    if not identity.covers(code):
+        raise unknown
+
+
 def require_write(
     identity: Identity, roles: frozenset[Role], codes: list[str | None], *, what_en: str
 ) -> None:

@@ -57,9 +57,10 @@ def parse_region_code(
     if isinstance(value, str) and is_region_code(value) and len(value) in lengths:
         return RegionCode(value)
     digits = "、".join(str(n) for n in lengths)
+    name = field if isinstance(field, str) else ".".join(field)
     raise invalid(
-        f"区划代码格式不正确：须为{digits}位数字（ASCII），不得含空格或其他字符",
-        f"A region code must be exactly {' or '.join(map(str, lengths))} ASCII digits.",
+        f"区划代码格式不正确（{name}）：须为{digits}位数字（ASCII），不得含空格或其他字符",
+        f"{name}: a region code must be exactly {' or '.join(map(str, lengths))} ASCII digits.",
         field,
     )
 
