@@ -114,3 +114,22 @@ def test_malformed_codes_are_refused_everywhere(
             failures.append((slot, code, body))
     assert not failures, "\n".join(map(repr, failures[:20])) + f"\n... {len(failures)} in all"
     assert _written(service_urls) == before, "a refused request wrote something"
+
+
+MEMBERS = """query ($c: String) { members(filter: {regionCode: $c}, first: 1) {
+  totalCount nodes { name categories { category helper { name } } } } }"""
+
+
+def test_a_secretary_cannot_widen_members_to_the_district(
+    running: Running, roles: dict[str, Identity], places
+):
+    """The report's case: a secretary asking for members under "" (or "4", "%", a padded
+    code) got every member of the district, with categories and helpers."""
+    secretary = roles["secretary"]
+    own = running.post(running.gateway, MEMBERS, {"c": places["home"]}, identity=secretary)
+    assert own["data"]["members"]["totalCount"] > 0
+    for code in ("", "4", "%", f" {places['home'][:6]}", f"{places['home'][:6]}%"):
+        body = running.post(running.gateway, MEMBERS, {"c": code}, identity=secretary)
+        assert body["data"] is None or body["data"]["members"] is None, (code, body)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"], body
+        assert body["errors"][0]["extensions"]["field"] == ["filter", "regionCode"]
