@@ -22,6 +22,8 @@ from services.assess.graph import (
     records,
     reports,
 )
+from services.common.auth_codes import ParseRegionCodes
+from services.common.auth_permissions import HideForeignIds
 from services.common.columns import SCALARS
 from services.common.documents import document_caches
 from services.common.masking import MaskUnexpectedErrors
@@ -45,7 +47,7 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
-    extensions=[*document_caches(), MaskUnexpectedErrors],
+    extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

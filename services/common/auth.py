@@ -35,9 +35,14 @@ PERSONAL_READERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY})
 REGION_CODE_LENGTHS = (6, 9, 12)
 
 
-def is_region_code(code: str) -> bool:
+def is_region_code(code: object) -> bool:
     """A 6, 9 or 12-digit 区划代码 (district, street or township, community)."""
-    return code.isascii() and code.isdigit() and len(code) in REGION_CODE_LENGTHS
+    return (
+        isinstance(code, str)
+        and code.isascii()
+        and code.isdigit()
+        and len(code) in REGION_CODE_LENGTHS
+    )
 
 
 @dataclass(frozen=True)
@@ -53,22 +58,33 @@ class Identity:
     def anonymous(self) -> bool:
         return self.role is None
 
-    def covers(self, code: str | None) -> bool:
-        """Whether a region or community code lies at or under this caller's node."""
-        return self.role is not None and code is not None and code.startswith(self.region)
-
-    def sees(self, code: str | None) -> bool:
-        """Covers it, or it is an ancestor of the caller's node (the path down to it)."""
-        return self.covers(code) or (
-            self.role is not None and code is not None and self.region.startswith(code)
+    def covers(self, code: object) -> bool:
+        """Whether `code`, a well-formed region or community code, lies at or under this
+        caller's node. Anything else (None, "", "4101%", padded, not text) is covered by
+        nobody: a prefix test on it would widen the scope instead of narrowing it."""
+        return (
+            self.role is not None
+            and isinstance(code, str)
+            and is_region_code(code)
+            and code.startswith(self.region)
         )
 
-    def narrow(self, code: str) -> str | None:
+    def sees(self, code: object) -> bool:
+        """Covers it, or it is an ancestor of the caller's node (the path down to it)."""
+        return self.covers(code) or (
+            self.role is not None
+            and isinstance(code, str)
+            and is_region_code(code)
+            and self.region.startswith(code)
+        )
+
+    def narrow(self, code: object) -> str | None:
         """The part of the tree under `code` this caller may see, as one node: `code` itself
-        when covered, the caller's own node when that lies under `code`, None when apart."""
+        when covered, the caller's own node when that lies under `code`, None when apart or
+        when `code` is not a well-formed code."""
         if self.covers(code):
-            return code
-        if self.role is not None and self.region.startswith(code):
+            return code  # type: ignore[return-value]  # covers() proved it is a str
+        if self.sees(code):
             return self.region
         return None
 
@@ -136,9 +152,18 @@ def require_scope(identity: Identity, code: str | None) -> None:
     if not identity.covers(code):
         raise ForbiddenError(
             "scope",
-            f"超出管辖范围：{code}",
-            f"Outside your scope: {code}",
+            # Never the code: it would tell a caller which community a foreign id is in.
+            "超出管辖范围",
+            "Outside your scope.",
         )
+
+
+def require_found_in_scope(identity: Identity, code: str | None, unknown: Exception) -> None:
+    """For a row found by an id the caller gave: outside the caller's scope, raise `unknown`,
+    the very error an id that names nothing gets, so an id never tells where it lies (nor
+    that it exists)."""
+    if not identity.covers(code):
+        raise unknown
 
 
 def require_write(

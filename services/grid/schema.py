@@ -10,6 +10,8 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from services.common.auth_codes import ParseRegionCodes
+from services.common.auth_permissions import HideForeignIds
 from services.common.documents import document_caches
 from services.common.geojson import SCALARS
 from services.common.masking import MaskUnexpectedErrors
@@ -24,7 +26,7 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
-    extensions=[*document_caches(), MaskUnexpectedErrors],
+    extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 

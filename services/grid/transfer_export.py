@@ -53,7 +53,7 @@ class ExportFormat(Enum):
 
 def region_filter(region_code: str) -> ColumnElement[bool]:
     """Communities under a district, street or community code; ValueError when malformed."""
-    code = region_code.strip()
+    code = region_code  # exactly as scope-checked: never normalised after the check
     column = {6: community.c.district_code, 9: community.c.street_code, 12: community.c.code}
     if not code.isdigit() or len(code) not in column:
         raise ValueError("regionCode must be 6, 9 or 12 digits")

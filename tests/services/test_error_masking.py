@@ -85,10 +85,12 @@ def test_unexpected_errors_are_masked(unreachable, service, query, path):
 
 
 def test_bad_input_errors_stay_readable(unreachable):
-    # grid refuses a malformed region code (ValueError) before it asks the database.
+    # grid refuses a malformed region code (typed INVALID) before it asks the database.
     response = post(unreachable["grid"], '{ coverage(regionCode: "12") { buildings } }')
     (error,) = response.json()["errors"]
-    assert error["message"].startswith("regionCode '12': expected 6 (district)")
+    assert error["message"].startswith("区划代码格式不正确")
+    assert error["extensions"]["code"] == "INVALID"
+    assert "6 or 9 or 12 ASCII digits" in error["extensions"]["messageEn"]
     assert error["path"] == ["coverage"]
 
 

@@ -31,7 +31,7 @@ from services.assess import document_owners as owners
 from services.assess.commendation_criteria import CriteriaData
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.core import parse_id
-from services.common.auth import Role, caller, require_role, require_scope
+from services.common.auth import Role, caller, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
 T = TypeVar("T")
@@ -330,12 +330,13 @@ async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset
     require_role(identity, writers, what_en="rate units")
     key = parse_id(unit_id)
     unit = await facts.read_unit(info.context["gateway"], str(key)) if key else None
+    unknown = DomainError(
+        UserErrorCode.NOT_FOUND, f"未找到网格党支部或党小组：{unit_id}",
+        f"No live grid branch or Party group {unit_id}", ["unitId"],
+    )  # fmt: skip
     if unit is None or not unit["isLive"] or unit["kind"].lower() not in facts.UNIT_KINDS:
-        raise DomainError(
-            UserErrorCode.NOT_FOUND, f"未找到网格党支部或党小组：{unit_id}",
-            f"No live grid branch or Party group {unit_id}", ["unitId"],
-        )  # fmt: skip
-    require_scope(identity, unit["community"]["code"])
+        raise unknown
+    require_found_in_scope(identity, unit["community"]["code"], unknown)
     return unit
 
 

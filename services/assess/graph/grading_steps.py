@@ -32,7 +32,7 @@ from services.assess.graph.grading_types import (
 )
 from services.assess.graph.milestones import community_or_refuse
 from services.assess.text import MAX_NOTE, clean_text
-from services.common.auth import caller, require_role, require_scope
+from services.common.auth import caller, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserErrorCode, invalid, not_found, run_write
 
 
@@ -65,13 +65,14 @@ async def _assessment_payload(
 
 async def _peek_row(info: Info, assessment_id: strawberry.ID) -> dict:
     """The assessment a step acts on, unlocked (to prepare the step), in the caller's scope
-    (FORBIDDEN otherwise)."""
+    (one outside it is NOT_FOUND, like an unknown id)."""
     key = parse_id(assessment_id)
     async with info.context["engine"].connect() as conn:
         found = await grading_reads.assessments_by_id(conn, [key]) if key is not None else [None]
+    unknown = not_found("分类定级", "assessment", assessment_id, "assessmentId")
     if found[0] is None:
-        raise not_found("分类定级", "assessment", assessment_id, "assessmentId")
-    require_scope(caller(info), found[0]["community_code"])
+        raise unknown
+    require_found_in_scope(caller(info), found[0]["community_code"], unknown)
     return found[0]
 
 
@@ -290,8 +291,10 @@ class GradingMutations:
         by = _require(info, grading.Step.EDIT_GOAL)
 
         async def write(conn: AsyncConnection) -> dict:
-            goal = await grading.goal_or_refuse(conn, parse_id(id))
-            require_scope(caller(info), goal["community_code"])
+            key = parse_id(id)
+            goal = await grading.goal_or_refuse(conn, key)
+            unknown = not_found("整改目标", "improvement goal", key, "id")
+            require_found_in_scope(caller(info), goal["community_code"], unknown)
             owner = None
             if owner_user is not None or owner_role is not None:
                 owner = grading.GoalOwner(owner_user, owner_role.value if owner_role else None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
-from services.common.auth import GRID_WRITERS, caller, is_region_code, require_scope
+from services.common.auth import GRID_WRITERS, caller, require_scope
 from services.common.auth_permissions import write_permission
 from services.grid.models import building, change_set, community, zone
 
@@ -26,10 +26,8 @@ GridWriter = write_permission(
 
 def scoped_code(info: Info, code: str) -> str:
     """The part of the tree under `code` the caller sees, as one node (a street office asking
-    for its district gets its street); ForbiddenError when apart. A malformed code passes
-    as is, for the domain to refuse with its own error."""
-    if not is_region_code(code):
-        return code
+    for its district gets its street); ForbiddenError when apart (or malformed: codes reach
+    resolvers parsed by `auth_codes.ParseRegionCodes`, and `narrow` refuses anything else)."""
     identity = caller(info)
     narrowed = identity.narrow(code)
     if narrowed is None:

@@ -333,7 +333,10 @@ class MemberMutations:
             )
 
         row, errors = await _write(info, write)
-        return CategoryPayload(category=CategoryCare.from_row(row) if row else None, errors=errors)
+        # OrgWriter let the caller write this member's categories: a writer in scope may read
+        # its personal data (ORG_WRITERS are PERSONAL_READERS).
+        category = CategoryCare.from_row(row, personal=True) if row else None
+        return CategoryPayload(category=category, errors=errors)
 
     @strawberry.mutation(
         permission_classes=[OrgWriter], description="Remove a special category record."

@@ -112,8 +112,12 @@ class Post:
 class CategoryCare:
     id: strawberry.ID
     category: SpecialCategory
-    helper_contact: str | None
+    helper_contact: str | None = strawberry.field(
+        description="Personal (a free-text contact, often a phone number): null unless the "
+        "member's `personalDataAccess` is GRANTED."
+    )
     helper_id: strawberry.Private[uuid.UUID | None]
+    has_contact: strawberry.Private[bool]
 
     @strawberry.field(description="The member who helps, if a member does.")
     async def helper(self, info: Info) -> Member | None:
@@ -124,15 +128,18 @@ class CategoryCare:
 
     @strawberry.field(description="Whether someone helps: a member or a contact.")
     def has_helper(self) -> bool:
-        return self.helper_id is not None or bool(self.helper_contact)
+        return self.helper_id is not None or self.has_contact
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> CategoryCare:
+    def from_row(cls, row: dict[str, Any], *, personal: bool) -> CategoryCare:
+        """`personal`: whether the caller may read the member's personal data (the contact
+        is withheld with the phone and birth date otherwise)."""
         return cls(
             id=strawberry.ID(str(row["id"])),
             category=SpecialCategory(row["category"]),
-            helper_contact=row["helper_contact"],
+            helper_contact=row["helper_contact"] if personal else None,
             helper_id=row["helper_member_id"],
+            has_contact=bool(row["helper_contact"]),
         )
 
 
@@ -263,9 +270,14 @@ class Member:
     def party_standing_years(self, as_of: dt.date | None = None) -> int:
         return whole_years(self.joined_on, as_of or dt.date.today())
 
-    @strawberry.field(description="Age in whole years on a date (today).")
-    def age(self, as_of: dt.date | None = None) -> int:
-        # From the stored date: an age is not a birth date (the rules' "around 40" needs it).
+    @strawberry.field(
+        description="Age in whole years on a date (today). Personal, like the birth date it "
+        "is derived from (ages on enough dates give the birth date): null unless "
+        "`personalDataAccess` is GRANTED."
+    )
+    def age(self, as_of: dt.date | None = None) -> int | None:
+        if self.personal_data_access is not PersonalDataAccess.GRANTED:
+            return None
         return whole_years(self.row["birth_date"], as_of or dt.date.today())
 
     @strawberry.field(description="Posts currently held (明岗定责).")
@@ -276,7 +288,8 @@ class Member:
     @strawberry.field(description="Special categories and their helpers.")
     async def categories(self, info: Info) -> list[CategoryCare]:
         rows = await info.context["loaders"].categories_of_member.load(parse_uuid(self.id))
-        return [CategoryCare.from_row(row) for row in rows]
+        personal = self.personal_data_access is PersonalDataAccess.GRANTED
+        return [CategoryCare.from_row(row, personal=personal) for row in rows]
 
     @strawberry.field(description="Committee seats currently held.")
     async def committee_seats(self, info: Info) -> list[CommitteeSeat]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from services.common.auth import caller, is_region_code
+from services.common.auth import caller
 from services.org import regions
 from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
 
@@ -46,10 +46,8 @@ class RegionQueries:
 
 
 def scoped_region(info: Info, code: str) -> str | None:
-    """The part of the tree under `code` the caller sees (see `Identity.narrow`); a malformed
-    code passes as is, for the domain to refuse."""
-    if not is_region_code(code):
-        return code
+    """The part of the tree under `code` the caller sees (see `Identity.narrow`); None when
+    apart. Codes reach resolvers parsed (`auth_codes.ParseRegionCodes`)."""
     return caller(info).narrow(code)
 
 

@@ -349,11 +349,13 @@ def test_star_roles_and_scope(running: Running, demo: Demo, community: str) -> N
     unit = board[0]["unitId"]
     elsewhere = next(c.code for c in demo.communities if c.code[:9] != community[:9])
     variables = {"u": unit, "y": year, "s": 0, "why": "x"}
-    forbidden(running, AWARD, variables, street(elsewhere, "other-street"))
+    # Another street's unit answers as an unknown id would (issue 12, class 7).
+    other = street(elsewhere, "other-street")
+    assert codes(payload(running, AWARD, variables, identity=other)) == ["NOT_FOUND"]
     forbidden(running, AWARD, variables, Identity("sec", Role.SECRETARY, community))
     forbidden(running, AWARD, variables, Identity("viewer", Role.VIEWER, community[:6]))
-    forbidden(running, ATTEST, {"u": unit, "y": year, "c": "S5", "n": "x"},
-              street(elsewhere, "other-street"))  # fmt: skip
+    attest = {"u": unit, "y": year, "c": "S5", "n": "x"}
+    assert codes(payload(running, ATTEST, attest, identity=other)) == ["NOT_FOUND"]
     # Viewers read within scope; outside it, nothing.
     inside = Identity("viewer", Role.VIEWER, community[:9])
     assert gql(running, STAR_RATINGS, {"r": community, "y": year}, identity=inside)["starRatings"]

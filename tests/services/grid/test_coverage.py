@@ -298,7 +298,7 @@ def test_unknown_region_gives_zeros_and_a_malformed_one_an_error(running: Runnin
     assert empty["buildings"] == 0 and empty["percent"] is None and empty["communities"] == []
     assert empty["gapsGeoJSON"] == {"type": "FeatureCollection", "features": []}
     body = running.post(running.subgraphs["grid"], COVERAGE, {"code": "41x", "bbox": None})
-    assert body["data"] is None and "regionCode" in body["errors"][0]["message"]
+    assert body["data"] is None and body["errors"][0]["extensions"]["field"] == ["regionCode"]
     bad_box = {"minLon": 114.0, "minLat": 34.0, "maxLon": 113.0, "maxLat": 35.0}
     body = running.post(running.subgraphs["grid"], COVERAGE, {"code": "410104", "bbox": bad_box})
     assert "bbox" in body["errors"][0]["message"]

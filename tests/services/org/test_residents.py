@@ -115,10 +115,8 @@ def test_a_malformed_region_code_is_an_error(running: Running) -> None:
     for bad in ("not a code", "4101", "41010400100%", ""):
         result = running.post(running.subgraphs["org"], RESIDENT_TABLE, {"codes": [bad]})
         assert result["data"] is None
-        assert (
-            "expected 6 (district), 9 (street) or 12 (community) digits"
-            in (result["errors"][0]["message"])
-        )
+        assert result["errors"][0]["extensions"]["code"] == "INVALID"
+        assert result["errors"][0]["extensions"]["field"] == ["regionCodes", "0"]
 
 
 COMMUNITY_KINDS = """query ($codes: [String!]!) { communityKinds(regionCodes: $codes) {
