@@ -1,8 +1,11 @@
 """Generate the demo district, 管城回族区 of 郑州市 (code 410104), from a seed.
 
-Everything spatial is synthetic: the district outline, the community and zone boundaries and
-every building are made up inside the real district's rough bounding box (WGS-84 lon
-113.66-113.76, lat 34.70-34.77); none of it is surveyed. Street office, township and community
+The district outline is the real one (a public administrative polygon in WGS-84,
+infra/demo/data/guancheng_outline.geojson), so real files of the area line up with the demo.
+Everything else spatial is synthetic: the community and zone boundaries and every building are
+made up inside the outline's north-west (the outline clipped to lon 113.66-113.76, lat
+34.70-34.77; the district's other street offices are not in the demo); none of it is surveyed.
+Street office, township and community
 names are plausible and the codes follow the 统计用区划代码 scheme (6/9/12 digits, 乡 from 200),
 but which code goes with which name is made up as well.
 
@@ -13,7 +16,7 @@ name (e.g. ``2020/zone/410104001002/3``). The data is a snapshot taken on ``AS_O
 of committee terms (``term_end``: 3-year terms from the 2018 elections).
 
 Shape of the district:
-- 4 street offices and 1 township, 14 communities tiling the outline (a Voronoi diagram of
+- 4 street offices and 1 township, 14 communities tiling that area (a Voronoi diagram of
   jittered nominal centres); 3-6 zones per community, separated by 4 m roads; buildings stand
   in walled compounds (院) of rotated rectangles, all inside one zone or one gap strip.
 - Ranked by households, the 5 largest communities have a 社区党委, the next 5 a 社区党总支 and
@@ -113,15 +116,17 @@ Member activities (plan 五):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Polygon, box
+from shapely.geometry import MultiPoint, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
 from infra.demo.model import (
@@ -262,9 +267,9 @@ _DIVISIONS = (
         "Beixiajie Subdistrict",
         STREET,
         (
-            _CommunitySpec("书院街社区", "Shuyuanjie Community", (113.672, 34.757)),
-            _CommunitySpec("北大街社区", "Beidajie Community", (113.684, 34.762)),
-            _CommunitySpec("管城街社区", "Guanchengjie Community", (113.690, 34.748)),
+            _CommunitySpec("书院街社区", "Shuyuanjie Community", (113.673, 34.749)),
+            _CommunitySpec("北大街社区", "Beidajie Community", (113.684, 34.751)),
+            _CommunitySpec("管城街社区", "Guanchengjie Community", (113.690, 34.742)),
         ),
     ),
     _DivisionSpec(
@@ -273,9 +278,9 @@ _DIVISIONS = (
         "Xidajie Subdistrict",
         STREET,
         (
-            _CommunitySpec("西大街社区", "Xidajie Community", (113.672, 34.729)),
-            _CommunitySpec("乔家门社区", "Qiaojiamen Community", (113.686, 34.737)),
-            _CommunitySpec("顺河路社区", "Shunhelu Community", (113.686, 34.715)),
+            _CommunitySpec("西大街社区", "Xidajie Community", (113.673, 34.730)),
+            _CommunitySpec("乔家门社区", "Qiaojiamen Community", (113.684, 34.734)),
+            _CommunitySpec("顺河路社区", "Shunhelu Community", (113.686, 34.716)),
         ),
     ),
     _DivisionSpec(
@@ -284,9 +289,9 @@ _DIVISIONS = (
         "Dongdajie Subdistrict",
         STREET,
         (
-            _CommunitySpec("东大街社区", "Dongdajie Community", (113.702, 34.760)),
-            _CommunitySpec("城隍庙社区", "Chenghuangmiao Community", (113.716, 34.754)),
-            _CommunitySpec("文庙社区", "Wenmiao Community", (113.703, 34.745)),
+            _CommunitySpec("东大街社区", "Dongdajie Community", (113.711, 34.721)),
+            _CommunitySpec("城隍庙社区", "Chenghuangmiao Community", (113.713, 34.733)),
+            _CommunitySpec("文庙社区", "Wenmiao Community", (113.700, 34.727)),
         ),
     ),
     _DivisionSpec(
@@ -295,9 +300,9 @@ _DIVISIONS = (
         "Zijingshan Nanlu Subdistrict",
         STREET,
         (
-            _CommunitySpec("紫荆山南路社区", "Zijingshan Nanlu Community", (113.700, 34.729)),
-            _CommunitySpec("英协路社区", "Yingxielu Community", (113.716, 34.737)),
-            _CommunitySpec("南顺城街社区", "Nanshunchengjie Community", (113.712, 34.713)),
+            _CommunitySpec("紫荆山南路社区", "Zijingshan Nanlu Community", (113.700, 34.715)),
+            _CommunitySpec("英协路社区", "Yingxielu Community", (113.724, 34.724)),
+            _CommunitySpec("南顺城街社区", "Nanshunchengjie Community", (113.712, 34.710)),
         ),
     ),
     _DivisionSpec(
@@ -306,29 +311,28 @@ _DIVISIONS = (
         "Nancao Township",
         TOWNSHIP,
         (
-            _CommunitySpec("南曹社区", "Nancao Community", (113.739, 34.751)),
-            _CommunitySpec("山白社区", "Shanbai Community", (113.740, 34.719)),
+            _CommunitySpec("南曹社区", "Nancao Community", (113.748, 34.746)),
+            _CommunitySpec("山白社区", "Shanbai Community", (113.742, 34.712)),
         ),
     ),
 )
 
-# A made-up district outline inside the real district's bounding box (lon, lat).
-_OUTLINE = (
-    (113.664, 34.752),
-    (113.672, 34.766),
-    (113.690, 34.768),
-    (113.706, 34.762),
-    (113.722, 34.767),
-    (113.741, 34.764),
-    (113.756, 34.752),
-    (113.758, 34.733),
-    (113.748, 34.712),
-    (113.728, 34.703),
-    (113.704, 34.706),
-    (113.684, 34.702),
-    (113.667, 34.716),
-    (113.662, 34.735),
-)
+# The real district outline (public administrative polygon, WGS-84; infra/demo/data/README.md).
+_OUTLINE_FILE = Path(__file__).with_name("data") / "guancheng_outline.geojson"
+# The demo's street offices and township cover the district's north-west, the old town and
+# beyond: the real outline clipped to this box. The rest of the district is not in the demo.
+_DEMO_BOX = (113.66, 34.70, 113.76, 34.77)
+
+
+def _demo_area() -> Polygon:
+    (feature,) = json.loads(_OUTLINE_FILE.read_text(encoding="utf-8"))["features"]
+    area = shape(feature["geometry"]).intersection(box(*_DEMO_BOX))
+    if not isinstance(area, Polygon):  # a changed outline or box must not split the demo
+        raise ValueError(f"the demo area is a {area.geom_type}, not one polygon")
+    return area
+
+
+_DEMO_AREA = _demo_area()
 
 
 @dataclass(frozen=True)
@@ -446,11 +450,10 @@ def _community_boundaries(seed: int, places: list[_Place]) -> list[Polygon]:
     rng = _rng(seed, _STAGE_LAYOUT)
     anchors = np.array([p.anchor for p in places])
     points = anchors + rng.uniform(-_JITTER_DEG, _JITTER_DEG, anchors.shape)
-    outline = Polygon(_OUTLINE)
     cells = shapely.voronoi_polygons(
-        MultiPoint(points), extend_to=outline.envelope.buffer(0.05), ordered=True
+        MultiPoint(points), extend_to=_DEMO_AREA.envelope.buffer(0.05), ordered=True
     )
-    return [_largest(cell.intersection(outline)) for cell in cells.geoms]
+    return [_largest(cell.intersection(_DEMO_AREA)) for cell in cells.geoms]
 
 
 def _strip(rng: np.random.Generator, boundary: Polygon) -> BaseGeometry:

@@ -7,14 +7,17 @@ the generator's own brief (counts, shares); nothing here pins one seed's exact o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections import Counter, defaultdict
+from pathlib import Path
 
+import coordTransform as ct  # noqa: N813 (the package's own module name)
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point, Polygon, shape
 
 from infra.demo.generate import AS_OF, generate
 from infra.demo.model import (
@@ -100,6 +103,15 @@ M_PER_DEG_LON, M_PER_DEG_LAT = 91_600.0, 111_000.0
 @pytest.fixture(scope="module")
 def demo() -> Demo:
     return generate()
+
+
+@pytest.fixture(scope="module")
+def outline() -> Polygon:
+    """The real 管城回族区 outline the demo ships (WGS-84)."""
+    path = Path(__file__).parents[2] / "infra/demo/data/guancheng_outline.geojson"
+    (feature,) = json.loads(path.read_text(encoding="utf-8"))["features"]
+    assert feature["properties"]["code"] == "410104"
+    return shape(feature["geometry"])
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -247,11 +259,28 @@ def test_geometries_are_valid(demo: Demo) -> None:
         assert b.footprint.is_valid, b.address
 
 
-def test_geometry_is_in_the_district(demo: Demo) -> None:
-    # 管城回族区, 郑州市: roughly lon 113.66-113.76, lat 34.70-34.77.
-    minx, miny, maxx, maxy = shapely.union_all([c.boundary for c in demo.communities]).bounds
-    assert 113.65 <= minx < maxx <= 113.77
-    assert 34.69 <= miny < maxy <= 34.78
+def test_the_outline_is_the_real_district(outline: Polygon) -> None:
+    # The source's own figures: DataV's "centroid" property of adcode 410104 (GCJ-02) and the
+    # district's published area, 204 km² (infra/demo/data/README.md).
+    lon, lat = ct.gcj02_to_wgs84(113.75562, 34.696523)
+    assert outline.centroid.distance(Point(lon, lat)) < 0.001  # about 100 m
+    assert metres(outline).area / 1e6 == pytest.approx(204, rel=0.03)
+    assert 100 <= len(outline.exterior.coords) <= 600
+    # WGS-84, not the source's GCJ-02: the conversion moved it about 550 m west.
+    assert outline.centroid.x < 113.752
+
+
+def test_every_geometry_lies_inside_the_real_outline(demo: Demo, outline: Polygon) -> None:
+    # Clipping to the outline leaves vertices ~1e-14° off its edges: allow a micrometre.
+    district = outline.buffer(1e-11)
+    shapely.prepare(district)
+    geometries = (
+        [(c.code, c.boundary) for c in demo.communities]
+        + [(z.name, z.boundary) for z in demo.zones]
+        + [(b.address, b.footprint) for b in demo.buildings]
+    )
+    outside = [name for name, geometry in geometries if not district.covers(geometry)]
+    assert not outside, f"{len(outside)} outside 管城回族区, e.g. {outside[:3]}"
 
 
 def test_communities_do_not_overlap(demo: Demo) -> None:
