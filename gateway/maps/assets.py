@@ -108,7 +108,25 @@ _TEXT_TABLE = """function (layer) {
 }"""
 
 
-class TextTooltip(GeoJsonTooltip):
+class _EmptyLayerSafe:
+    """folium checks a tooltip's fields against the layer's first feature and fails on a layer
+    with none (a community with no zones or no buildings yet): an empty layer has nothing to
+    check, so it renders with no fields."""
+
+    def render(self, **kwargs: Any) -> None:
+        parent = self._parent  # type: ignore[attr-defined]
+        if isinstance(parent, folium.GeoJson) and not parent.data.get("features"):
+            fields, self.fields = self.fields, []  # type: ignore[attr-defined]
+            aliases, self.aliases = self.aliases, []  # type: ignore[attr-defined]
+            try:
+                super().render(**kwargs)  # type: ignore[misc]
+            finally:
+                self.fields, self.aliases = fields, aliases
+            return
+        super().render(**kwargs)  # type: ignore[misc]
+
+
+class TextTooltip(_EmptyLayerSafe, GeoJsonTooltip):
     """A GeoJson layer's tooltip: a table of its properties, as text."""
 
     _template = Template(
@@ -118,7 +136,7 @@ class TextTooltip(GeoJsonTooltip):
     )
 
 
-class TextPopup(GeoJsonPopup):
+class TextPopup(_EmptyLayerSafe, GeoJsonPopup):
     """A GeoJson layer's popup: a table of its properties, as text (or a same-site link)."""
 
     _template = Template(

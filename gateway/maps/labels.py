@@ -44,6 +44,8 @@ LABELS: dict[str, dict[str, str]] = {
         "loading": "正在读取…",
         "load_failed": "读取失败",
         "zoom_for_buildings": "放大到 14 级以上显示楼栋",
+        "no_zones": "暂无片区：尚未划分或导入片区",
+        "no_buildings": "暂无楼栋：尚未导入楼栋",
     },
     "en": {
         "title": "Party-building grid coverage",
@@ -86,6 +88,8 @@ LABELS: dict[str, dict[str, str]] = {
         "loading": "Loading…",
         "load_failed": "Could not load",
         "zoom_for_buildings": "Zoom in to level 14 or more to see buildings",
+        "no_zones": "No zones yet: none drawn or imported",
+        "no_buildings": "No buildings yet: none imported",
     },
 }
 

@@ -241,7 +241,13 @@ def community_map(
     org = community.get("organization")
     title = f"{community['name']} · {org['name'] if org else labels['none']}"
     legend = building_legend(labels) + zone_legend(labels)
-    figures = panel(title, summary_lines(coverage, labels), legend)
+    # Empty is a state (a new community, or right after a buildings-only import): say so.
+    empty = [
+        labels[k]
+        for k, none in (("no_zones", not zones), ("no_buildings", not building_features))
+        if none
+    ]
+    figures = panel(title, summary_lines(coverage, labels), legend, note=" · ".join(empty))
     fmap.get_root().html.add_child(figures)
     if links:
         anchors = " · ".join(

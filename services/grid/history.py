@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 # Compared when deciding whether an entity is still as a change set left it.
 ZONE_CONTENT = ("name", "organizationId", "wkb")
-BUILDING_CONTENT = ("partyGroupId",)
+# Buildings keep their whole row (deleted and merged buildings are restored from it); change
+# sets recorded before buildings could be deleted hold only the name and group, and are
+# compared on the keys they hold.
+BUILDING_CONTENT = ("partyGroupId", "name", "address", "households", "wkb")
 
 
 def _ids(rows: list[uuid.UUID]) -> Any:
@@ -64,21 +67,26 @@ async def zone_states(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.
 async def building_states(
     conn: AsyncConnection, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict | None]:
-    """Each building's assignment state as history keeps it (its zone is derived, not kept)."""
+    """Each building's state as history keeps it, None when it does not exist (its zone is
+    derived, not kept; its footprint as EWKB to restore exactly)."""
     states: dict[uuid.UUID, dict | None] = dict.fromkeys(ids)
     if not ids:
         return states
     rows = await conn.execute(
         text(
-            "SELECT id, name, party_group_id, version FROM grid.building WHERE id IN :ids"
+            "SELECT id, name, address, households, party_group_id, version, "
+            "encode(ST_AsEWKB(footprint), 'hex') AS wkb FROM grid.building WHERE id IN :ids"
         ).bindparams(_ids(ids))
     )
     for r in rows.mappings():
         group = r["party_group_id"]
         states[r["id"]] = {
             "name": r["name"],
+            "address": r["address"],
+            "households": r["households"],
             "partyGroupId": str(group) if group else None,
             "version": r["version"],
+            "wkb": r["wkb"],
         }
     return states
 
@@ -90,6 +98,7 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
             for c in outcome.buildings
         ],
         "zonesCreated": [str(i) for i in outcome.zones_created],
+        "buildingsDeleted": [str(i) for i in outcome.buildings_deleted],
         "zonesDeleted": [str(i) for i in outcome.zones_deleted],
         "coverageBefore": vars(outcome.coverage_before) if outcome.coverage_before else None,
         "coverageAfter": vars(outcome.coverage_after) if outcome.coverage_after else None,
@@ -284,9 +293,10 @@ async def _last_recorded_version(conn: AsyncConnection, code: str, entity_id: uu
 
 
 def _same(state: dict | None, wanted: dict | None, keys: tuple[str, ...]) -> bool:
+    """Whether `state` is as `wanted`, on the keys `wanted` holds (older records hold fewer)."""
     if state is None or wanted is None:
         return state is None and wanted is None
-    return all(state.get(k) == wanted.get(k) for k in keys)
+    return all(state.get(k) == wanted.get(k) for k in keys if k in wanted)
 
 
 async def _check_unchanged(conn: AsyncConnection, code: str, items: list[dict]) -> None:
@@ -342,6 +352,50 @@ async def _restore_zone(conn: AsyncConnection, code: str, item: dict) -> None:
     await conn.execute(text(sql), values)
 
 
+async def _restore_building(conn: AsyncConnection, code: str, item: dict) -> None:
+    before, building_id = item["before"], item["entity_id"]
+    if before is None:
+        await conn.execute(text("DELETE FROM grid.building WHERE id = :i"), {"i": building_id})
+        return
+    if item["after"] is None:  # deleted or merged away: back with its id, its zone re-derived
+        await conn.execute(
+            text(
+                "INSERT INTO grid.building (id, community_code, name, address, households, "
+                "footprint, party_group_id, version) VALUES (:i, :c, :n, :a, :h, "
+                "ST_GeomFromEWKB(decode(:w, 'hex')), CAST(:g AS uuid), :v)"
+            ),
+            {
+                "i": building_id,
+                "c": code,
+                "n": before["name"],
+                "a": before["address"],
+                "h": before["households"],
+                "w": before["wkb"],
+                "g": before["partyGroupId"],
+                "v": before["version"] + 1,  # versions only grow
+            },
+        )
+        return
+    # Records made before buildings kept their whole row hold the group alone.
+    sets = ["party_group_id = CAST(:partyGroupId AS uuid)"]
+    for key, column, value in (
+        ("name", "name", ":name"),
+        ("address", "address", ":address"),
+        ("households", "households", ":households"),
+        ("wkb", "footprint", "ST_GeomFromEWKB(decode(:wkb, 'hex'))"),
+    ):
+        if key in before:
+            sets.append(f"{column} = {value}")
+    values = {"partyGroupId": None, **{k: v for k, v in before.items() if k != "version"}}
+    await conn.execute(
+        text(
+            f"UPDATE grid.building SET {', '.join(sets)}, version = version + 1, "
+            "updated_at = now() WHERE id = :i"
+        ),
+        {**values, "i": building_id},
+    )
+
+
 def _restored_organizations(items: list[dict]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """Organizations undo would point zones and buildings at again (those they had before and
     no longer have): their liveness may have changed since (dissolved, moved)."""
@@ -381,13 +435,7 @@ def undo_latest(community_code: str, org: OrgClient) -> Any:
         for item in sorted(zones, key=step):
             await _restore_zone(conn, community_code, item)
         for item in buildings:
-            await conn.execute(
-                text(
-                    "UPDATE grid.building SET party_group_id = CAST(:g AS uuid), "
-                    "version = version + 1, updated_at = now() WHERE id = :i"
-                ),
-                {"g": (item["before"] or {}).get("partyGroupId"), "i": item["entity_id"]},
-            )
+            await _restore_building(conn, community_code, item)
         plan.undo_of = target["id"]
 
     return undo

@@ -67,6 +67,7 @@ class Outcome:
     buildings: list[BuildingChange] = field(default_factory=list)
     zones_created: list[uuid.UUID] = field(default_factory=list)
     zones_deleted: list[uuid.UUID] = field(default_factory=list)
+    buildings_deleted: list[uuid.UUID] = field(default_factory=list)  # deleted or merged away
     coverage_before: Figures | None = None
     coverage_after: Figures | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -212,6 +213,7 @@ async def _outcome(plan: Plan) -> Outcome:
         buildings=sorted(changes, key=lambda c: str(c.building_id)),
         zones_created=[i for i in after_orgs if i not in plan.zone_orgs],
         zones_deleted=[i for i in plan.zone_orgs if i not in after_orgs],
+        buildings_deleted=sorted((i for i in before if i not in after), key=str),
         coverage_before=_figures(before, plan.zone_orgs),
         coverage_after=_figures(after, after_orgs),
     )

@@ -101,7 +101,5 @@ async def import_osm_buildings(
     )
     outcome = await transfer.write_buildings(conn, rows, progress=progress)
     outcome.skipped += found.skipped
-    if found.outside:
-        outcome.notes.append(f"{found.outside} footprints outside the community")
-    outcome.notes.extend(found.broken)
+    outcome.notes.extend(found.notes())  # every building left out, grouped by why
     return outcome

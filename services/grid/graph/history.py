@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
+import shapely
 import strawberry
 from strawberry.types import Info
 
@@ -38,6 +40,8 @@ class EntityState:
     party_group_id: strawberry.ID | None = strawberry.field(
         default=None, description="A building's Party group."
     )
+    footprint: GeoJSON | None = strawberry.field(default=None, description="Buildings only.")
+    households: int | None = strawberry.field(default=None, description="Buildings only.")
 
     @classmethod
     def of(cls, state: dict | None) -> EntityState | None:
@@ -50,7 +54,16 @@ class EntityState:
             boundary=state.get("boundary"),
             organization_id=strawberry.ID(org) if org else None,
             party_group_id=strawberry.ID(group) if group else None,
+            footprint=_footprint(state),
+            households=state.get("households"),
         )
+
+
+def _footprint(state: dict) -> dict | None:
+    """A building's footprint as GeoJSON (history keeps it as EWKB only: half the size)."""
+    if "boundary" in state or not state.get("wkb"):
+        return None
+    return json.loads(shapely.to_geojson(shapely.from_wkb(bytes.fromhex(state["wkb"]))))
 
 
 @strawberry.type(description="One entity a change set wrote: before and after.")
@@ -107,6 +120,7 @@ class ChangeSet:
             ],
             zones_created=[strawberry.ID(i) for i in self.summary.get("zonesCreated", [])],
             zones_deleted=[strawberry.ID(i) for i in self.summary.get("zonesDeleted", [])],
+            buildings_deleted=[strawberry.ID(i) for i in self.summary.get("buildingsDeleted", [])],
         )
 
     @strawberry.field

@@ -21,7 +21,7 @@ from strawberry.types import Info
 from services.common.auth import caller
 from services.common.errors import DomainError, UserError, UserErrorCode
 from services.common.geojson import GeoJSON
-from services.grid import assignments, redraw
+from services.grid import assignments, building_edits, redraw
 from services.grid.graph.access import GridWriter
 from services.grid.graph.core import Building, PartyOrganization, organization_ref
 from services.grid.planning import BuildingChange, Figures, Operation, Outcome, run_plan
@@ -73,6 +73,9 @@ class PlanDiff:
     buildings: list[BuildingPlacementChange]
     zones_created: list[strawberry.ID]
     zones_deleted: list[strawberry.ID]
+    buildings_deleted: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Buildings deleted, or merged into another."
+    )
 
 
 @strawberry.type(description="Coverage figures of the community, from grid data.")
@@ -95,7 +98,9 @@ class PlanFinding:
     zone_id: strawberry.ID | None = None
 
 
-def diff_of(buildings: list[BuildingChange], created: list, deleted: list) -> PlanDiff:
+def diff_of(
+    buildings: list[BuildingChange], created: list, deleted: list, gone: list | None = None
+) -> PlanDiff:
     return PlanDiff(
         buildings=[
             BuildingPlacementChange(
@@ -107,6 +112,7 @@ def diff_of(buildings: list[BuildingChange], created: list, deleted: list) -> Pl
         ],
         zones_created=[strawberry.ID(str(i)) for i in created],
         zones_deleted=[strawberry.ID(str(i)) for i in deleted],
+        buildings_deleted=[strawberry.ID(str(i)) for i in gone or []],
     )
 
 
@@ -150,7 +156,12 @@ def result_of(outcome: Outcome) -> PlanResult:
         change_set=ChangeSet.from_row(outcome.change_set) if outcome.change_set else None,
         diff=None
         if refused
-        else diff_of(outcome.buildings, outcome.zones_created, outcome.zones_deleted),
+        else diff_of(
+            outcome.buildings,
+            outcome.zones_created,
+            outcome.zones_deleted,
+            outcome.buildings_deleted,
+        ),
         coverage_before=coverage_of(outcome.coverage_before),
         coverage_after=coverage_of(outcome.coverage_after),
         findings=[finding_of(f) for f in outcome.findings],
@@ -430,6 +441,55 @@ class PlannerMutations:
                 info.context["org"],
             ),
             kind="assign_zone",
+            reason=reason,
+            dry_run=dry_run,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Delete a building nothing is attached to: one with a Party group or "
+        "resident Party members is refused (IN_USE) naming them.",
+    )
+    async def delete_building(
+        self,
+        info: Info,
+        building_id: strawberry.ID,
+        expected_version: int,
+        reason: str = "",
+        dry_run: DryRun = False,
+    ) -> PlanResult:
+        return await plan(
+            info,
+            lambda: building_edits.delete_building(
+                _id(building_id, "buildingId"), expected_version, info.context["org"]
+            ),
+            kind="delete_building",
+            reason=reason,
+            dry_run=dry_run,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Merge buildings of one community into the first (it keeps its id, name "
+        "and address): footprints united, households summed, the Party group carried over. "
+        "Party members may live only in the first (IN_USE otherwise).",
+    )
+    async def merge_buildings(
+        self,
+        info: Info,
+        building_ids: list[strawberry.ID],
+        expected_versions: list[int],
+        reason: str = "",
+        dry_run: DryRun = False,
+    ) -> PlanResult:
+        return await plan(
+            info,
+            lambda: building_edits.merge_buildings(
+                [_id(b, "buildingIds") for b in building_ids],
+                list(expected_versions),
+                info.context["org"],
+            ),
+            kind="merge_buildings",
             reason=reason,
             dry_run=dry_run,
         )
