@@ -16,8 +16,11 @@ DomainError a job raises comes back as the same error with every field (findings
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +33,7 @@ T = TypeVar("T")
 WORKERS = 2  # the deployment's cores; more would only queue inside GEOS
 PLAN_BUDGET = 5.0  # seconds of geometry work for one planner shape or overlay
 IMPORT_BUDGET = 120.0  # seconds to read (parse and check) one import of up to 20 MB
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def too_complex(budget: float, field: list[str] | None) -> DomainError:
@@ -65,6 +69,16 @@ def _rebuilt(kind: type[DomainError], fields: dict[str, Any]) -> DomainError:
     return error
 
 
+def _die_with_parent(parent: int) -> None:
+    """Run in each worker as it starts: the kernel kills it when grid dies (Linux), so a
+    killed or crashed service leaves no geometry workers behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # grid died before the request above took hold
+        os._exit(0)
+
+
 def _warm() -> None:
     """Import the geometry modules in a fresh worker, so a first job pays no import time."""
     import services.grid.transfer_csv
@@ -83,6 +97,8 @@ class _Slot:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
 
     def restart(self) -> None:
