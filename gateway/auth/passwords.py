@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # hashing cost grows with length: a huge password is refused, not hashed
-# Verified against when the user is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash("partygrid-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so both answers take the same time. Made
+    on first use: one argon2 hash at import cost every `partygrid` command ~1 s."""
+    return _hasher.hash("partygrid-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +28,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
