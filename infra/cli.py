@@ -179,14 +179,21 @@ def _auth_database_url(explicit: str | None) -> Iterator[str]:
 def user(args: argparse.Namespace) -> int:
     """`partygrid user add|list|disable`."""
     from gateway.auth import cli as user_cli
+    from infra import import_regions_cli as places
 
-    with _auth_database_url(args.database_url) as url:
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(_auth_database_url(args.database_url))
+        exists = None
+        if args.action == "add":  # a user is given only a place that exists: ask org's tree
+            org_url = stack.enter_context(places.service_database_url("org", None))
+            exists = lambda code: places.region_exists(org_url, code)  # noqa: E731
         return user_cli.run(
             url,
             args.action,
             name=getattr(args, "name", ""),
             role=getattr(args, "role", ""),
             region=getattr(args, "region", ""),
+            region_exists=exists,
         )
 
 

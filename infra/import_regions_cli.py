@@ -62,6 +62,23 @@ def service_database_url(service: str, explicit: str | None) -> Iterator[str]:
         yield prepared.database.service_urls[service]
 
 
+def region_exists(org_url: str, code: str) -> bool:
+    """Whether `code` is a place in use in org's tree, read as the org role (read-only)."""
+    from sqlalchemy import create_engine, pool, select
+
+    from services.org.models import region
+
+    engine = create_engine(org_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            query = select(region.c.code).where(
+                region.c.code == code, region.c.retired_at.is_(None)
+            )
+            return conn.scalar(query) is not None
+    finally:
+        engine.dispose()
+
+
 async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportReport:
     from sqlalchemy.ext.asyncio import create_async_engine
     from tqdm import tqdm

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import is_region_code
@@ -192,3 +193,33 @@ async def retire_region(conn: AsyncConnection, *, code: str) -> dict:
         )
     query = update(region).where(region.c.code == code).values(retired_at=func.now())
     return dict((await conn.execute(query.returning(region))).mappings().one())
+
+
+# Asked of grid before a community is deleted: whether zones or buildings hang from it.
+GridDataOf = Callable[[str], Awaitable[bool]]
+
+
+def _in_use(code: str, what_zh: str, what_en: str) -> DomainError:
+    return DomainError(
+        UserErrorCode.IN_USE,
+        f"区划{code}已有{what_zh}，不能删除；请改为撤销",
+        f"Region {code} has {what_en} attached: it cannot be deleted; retire it instead",
+        ["code"],
+        rule="region_has_data",
+    )
+
+
+async def delete_region(conn: AsyncConnection, *, code: str, grid_data_of: GridDataOf) -> dict:
+    """Delete a place entered by mistake: only when nothing hangs from it (no child places,
+    no org rows — the database's foreign keys say — and no zones or buildings in grid)."""
+    row = await region_or_refuse(conn, code)
+    if await conn.scalar(select(func.count()).where(region.c.parent_code == code)):
+        raise _in_use(code, "下级区划", "child regions")
+    if row["level"] == "community" and await grid_data_of(code):
+        raise _in_use(code, "片区或楼栋", "zones or buildings")
+    try:
+        async with conn.begin_nested():
+            await conn.execute(delete(region).where(region.c.code == code))
+    except IntegrityError:
+        raise _in_use(code, "组织、党员等数据", "organizations, members or other data") from None
+    return row

@@ -22,6 +22,7 @@ from services.org.graph import (
     members,
     organizations,
     queries,
+    region_writes,
     residents,
     units,
 )
@@ -37,6 +38,7 @@ MODULES = (
     evaluation,
     residents,
     counts,
+    region_writes,
 )
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
