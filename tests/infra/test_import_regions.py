@@ -22,12 +22,16 @@ from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
 
-def _xlsx(rows: list[list[object]], *, title: str = "郑州市统计用区划代码（2024年）") -> bytes:
+def _xlsx(rows: list[list[object]], *, tall_header: bool = False) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.append([title])
+    sheet.append(["郑州市统计用区划代码（2024年）"])
     sheet.merge_cells("A1:C1")  # a title row above the header, merged across the columns
     sheet.append(["区划代码", "名称", "上级区划代码"])
+    if tall_header:  # header cells merged over two rows, as department sheets often have
+        sheet.append([None, None, None])
+        for column in "ABC":
+            sheet.merge_cells(f"{column}2:{column}3")
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()
@@ -82,7 +86,7 @@ def test_the_cli_imports_an_xlsx_then_reimports_idempotently(
     prepared: Prepared, tmp_path: Path
 ) -> None:
     workbook = tmp_path / "regions.xlsx"
-    workbook.write_bytes(_xlsx(NEW_DISTRICT))
+    workbook.write_bytes(_xlsx(NEW_DISTRICT, tall_header=True))
     checked = _partygrid(prepared, str(workbook), "--check")
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.strip().splitlines() == [
@@ -109,7 +113,7 @@ def test_the_cli_imports_an_xlsx_then_reimports_idempotently(
         "regions: read 5, imported 0, updated 0, skipped 5 (unchanged 5), refused 0 — written"
     )
     renamed = [*NEW_DISTRICT[:3], [410122001001, "青年路第一社区", 410122001], NEW_DISTRICT[4]]
-    workbook.write_bytes(_xlsx(renamed))
+    workbook.write_bytes(_xlsx(renamed, tall_header=True))
     updated = _partygrid(prepared, str(workbook))
     assert "imported 0, updated 1, skipped 4 (unchanged 4)" in updated.stdout
     assert _names(prepared, "410122001001") == {"410122001001": ("青年路第一社区", "community")}

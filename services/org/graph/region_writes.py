@@ -65,7 +65,7 @@ class RegionMutations:
         "district). The parent must exist and be in use; the code nests under it by prefix."
     )
     async def create_region(
-        self, info: Info, code: str, name: str, parent_code: str
+        self, info: Info, code: str, name: str, parent_code: str | None = None
     ) -> RegionPayload:
         _allowed(info, code, "create regions")
 
