@@ -58,13 +58,18 @@ def prefixes(codes: Sequence[str]) -> list[str]:
     return [f"{code}%" for code in codes]
 
 
-async def communities_under(conn: AsyncConnection, code: str) -> list[dict]:
-    """Every community at or below a region, ordered by code (codes nest by prefix)."""
+async def communities_under(
+    conn: AsyncConnection, code: str, *, include_retired: bool = True
+) -> list[dict]:
+    """Every community at or below a region, ordered by code (codes nest by prefix); the
+    retired ones too unless told (their data stays readable under the region)."""
     query = (
         select(region)
         .where(region.c.level == "community", region.c.code.startswith(code, autoescape=True))
         .order_by(region.c.code)
     )
+    if not include_retired:
+        query = query.where(region.c.retired_at.is_(None))
     return [dict(row) for row in (await conn.execute(query)).mappings()]
 
 

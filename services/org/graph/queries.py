@@ -41,13 +41,17 @@ class RegionQueries:
     async def community(self, info: Info, code: str) -> Community | None:
         return await Community.resolve_reference(info, code)
 
-    @strawberry.field(description="Every community at or below a region.")
-    async def communities(self, info: Info, region_code: str) -> list[Community]:
+    @strawberry.field(
+        description="Every community at or below a region; retired ones only with includeRetired."
+    )
+    async def communities(
+        self, info: Info, region_code: str, include_retired: bool = False
+    ) -> list[Community]:
         scoped = scoped_region(info, region_code)
         if scoped is None:
             return []
         async with info.context["engine"].connect() as conn:
-            rows = await regions.communities_under(conn, scoped)
+            rows = await regions.communities_under(conn, scoped, include_retired=include_retired)
         return [Community(code=row["code"]) for row in rows]
 
     @strawberry.field(description="A Party organization by id.")

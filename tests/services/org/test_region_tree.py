@@ -5,12 +5,15 @@ districts forbidden."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from org_api import register, unique
+from org_api import mutate, unique
+from sqlalchemy import create_engine, pool, text
 
 from infra.demo.model import COMMUNITY, Demo
+from infra.setup import Prepared
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
@@ -29,6 +32,27 @@ REGIONS = f"""query ($parent: String, $all: Boolean!) {{
 REGION = f"query ($code: String!) {{ region(code: $code) {{ {FIELDS} children {{ code }} }} }}"
 
 STREET = "410104090"  # street-office class (001-099), free in the demo district
+# What these tests create, removed after them: the session's database is shared, and other
+# tests compare the demo district's tree (and every community's findings) with the demo.
+CREATED = ("410104090", "410104150")
+UNIT = """mutation ($c: String!, $n: String!) { registerResidentUnit(input:
+  {communityCode: $c, name: $n}) { residentUnit { id } errors { code rule } } }"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_created_places(prepared: Prepared) -> Iterator[None]:
+    yield
+    engine = create_engine(prepared.database.service_urls["org"], poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            for prefix in CREATED:
+                like = {"p": f"{prefix}%"}
+                conn.execute(
+                    text("DELETE FROM org.resident_unit WHERE community_code LIKE :p"), like
+                )
+                conn.execute(text("DELETE FROM org.region WHERE code LIKE :p"), like)
+    finally:
+        engine.dispose()
 
 
 def _post(running: Running, text: str, variables: dict, identity: Identity = DISTRICT) -> dict:
@@ -156,10 +180,8 @@ def test_a_place_with_data_is_retired_not_deleted(running: Running, street: str)
         _payload(running, CREATE, {"code": code, "name": "合并社区", "parent": street})["errors"]
         == []
     )
-    member = register(
-        running, communityCode=code, management="NON_SELF", employerUnit=unique("单位")
-    )
-    assert member["errors"] == [], member
+    unit = mutate(running, UNIT, {"c": code, "n": unique("驻区单位")})
+    assert unit["errors"] == [], unit
     refused = _payload(running, DELETE, {"code": code})
     assert [(e["code"], e["rule"]) for e in refused["errors"]] == [("IN_USE", "region_has_data")]
     assert _region(running, code) is not None
@@ -171,10 +193,18 @@ def test_a_place_with_data_is_retired_not_deleted(running: Running, street: str)
     everything = _post(running, REGIONS, {"parent": street, "all": True})["data"]["regions"]
     assert code in [r["code"] for r in everything]
     assert code not in [c["code"] for c in _region(running, street)["children"]]
+    communities = """query ($r: String!, $all: Boolean!) {
+      communities(regionCode: $r, includeRetired: $all) { code } }"""
+    assert code not in [
+        c["code"]
+        for c in _post(running, communities, {"r": street, "all": False})["data"]["communities"]
+    ]
+    assert code in [
+        c["code"]
+        for c in _post(running, communities, {"r": street, "all": True})["data"]["communities"]
+    ]
     # A retired place takes no new data.
-    again = register(
-        running, communityCode=code, management="NON_SELF", employerUnit=unique("单位")
-    )
+    again = mutate(running, UNIT, {"c": code, "n": unique("驻区单位")})
     assert [(e["code"], e["rule"]) for e in again["errors"]] == [
         ("RULE_VIOLATION", "region_retired")
     ]
