@@ -234,3 +234,13 @@ def test_a_file_without_a_header_is_refused(running: Running) -> None:
     answer = _post(running, b"a,b\n1,2\n", "x.csv", DISTRICT)
     assert answer.status_code == 400
     assert "区划代码" in answer.json()["errors"][0]["message"]
+
+
+def test_the_route_answers_only_callers_signed_with_the_internal_token(
+    prepared: Prepared, running: Running
+) -> None:
+    url = running.subgraphs["org"].removesuffix("/graphql") + "/imports/regions"
+    data = b"code,name,parent code\n410104061,x,410104\n"
+    answer = httpx.post(url, content=data, timeout=60)  # no token: not the gateway
+    assert answer.status_code in (401, 403), answer.text
+    assert _names(prepared, "410104061") == {}
