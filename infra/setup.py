@@ -11,9 +11,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, pool
-
-from gateway.auth.migrate import upgrade_auth
 from infra.cluster import Cluster, cluster_root, cluster_user, ensure_postgis, find_bindir
 from infra.data_folder import make_private
 from infra.database import (
@@ -23,13 +20,8 @@ from infra.database import (
     prepare_schemas,
     role_of,
 )
-from infra.demo import load as demo_load
-from infra.demo.users import PASSWORD_FILE, ensure_demo_users
 from infra.kept_secrets import kept_secret
 from infra.settings import AUTH_SCHEMA, SERVICES, SuiteSettings
-from services.assess.commendations import install_default_criteria
-from services.assess.standard import ensure_default_standard
-from services.common.migrations import upgrade
 
 
 @dataclass(frozen=True)
@@ -103,6 +95,15 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
 
 def prepare_and_migrate(db: Database, *, what: str) -> None:
     """Roles and schemas, every service's migrations and the users', and reference data."""
+    # Imported here: migrations and domain modules cost seconds that `partygrid user list`
+    # or `--help` (which import this module for private_cluster) must not pay.
+    from sqlalchemy import create_engine, pool
+
+    from gateway.auth.migrate import upgrade_auth
+    from services.assess.commendations import install_default_criteria
+    from services.assess.standard import ensure_default_standard
+    from services.common.migrations import upgrade
+
     prepare_schemas(db, what=what)
     for name in SERVICES:
         upgrade(name, db.service_urls[name])
@@ -120,6 +121,8 @@ def prepare_and_migrate(db: Database, *, what: str) -> None:
 def _load_demo_once(db: Database, settings: SuiteSettings) -> bool:
     """Load the demo district into an empty database; a second run reuses the data. Its
     sign-in accounts are made too, where missing (infra.demo.users)."""
+    from infra.demo.users import PASSWORD_FILE, ensure_demo_users
+
     loaded_now = _load_demo_data(db, settings.demo_seed)
     if db.auth_url:
         made = ensure_demo_users(db.auth_url, db.service_urls["org"], settings.data_dir)
@@ -133,6 +136,8 @@ def _load_demo_once(db: Database, settings: SuiteSettings) -> bool:
 
 
 def _load_demo_data(db: Database, seed: int) -> bool:
+    from infra.demo import load as demo_load
+
     if demo_load.is_loaded(db.service_urls["org"]):
         return False
     from infra.demo.generate import generate  # generation costs seconds: only when needed

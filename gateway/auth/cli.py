@@ -55,12 +55,27 @@ async def _in_transaction(url: str, work: Callable[[AsyncConnection], Awaitable[
         await engine.dispose()
 
 
-def run(url: str, action: str, *, name: str = "", role: str = "", region: str = "") -> int:
-    """Do `action` (add, list, disable, passwd, reset); 0 on success, 1 with a message for a bad input."""
+def run(
+    url: str,
+    action: str,
+    *,
+    name: str = "",
+    role: str = "",
+    region: str = "",
+    region_exists: Callable[[str], bool] | None = None,
+) -> int:
+    """Do `action` (add, list, disable, passwd, reset); 0 on success, 1 with a message for a bad input.
+    `region_exists`: whether a place is in org's tree (and in use); a user gets only those."""
     try:
         if action == "add":
             # Check before asking for a password: a typo in the role costs no typing.
             users.check_new_user(name, None, role, region)
+            if region_exists is not None and not region_exists(region):
+                raise UserInputError(
+                    "NOT_FOUND",
+                    f"区划{region}不存在或已撤销（先导入区划：partygrid import regions）",
+                    f"No region {region} in use (import places first: partygrid import regions)",
+                )
             password = read_password()
             user = asyncio.run(
                 _in_transaction(

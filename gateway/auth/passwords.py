@@ -15,24 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # hashing cost grows with length: a huge password is refused, not hashed
 MIN_SCORE = 3  # zxcvbn's 0..4: 3 is "safely unguessable: moderate protection offline"
 HASH_WORKERS = 2
-# Verified against when the user is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash("partygrid-no-such-user")
-# zxcvbn's list of the 30,000 most common passwords (from leaked password sets).
-_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
 _SCORED_PREFIX = 100  # zxcvbn's matching is superlinear in length; the start decides anyway
 
 
@@ -49,6 +44,22 @@ _POOL = ThreadPoolExecutor(
 )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so both answers take the same time. Made
+    on first use: one argon2 hash at import cost every `partygrid` command ~1 s."""
+    return _hasher.hash("partygrid-no-such-user")
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    """zxcvbn's list of the 30,000 most common passwords (from leaked password sets); loaded
+    on first use, like zxcvbn itself, so commands that check no password start fast."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -58,7 +69,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -86,10 +97,12 @@ def password_problem(password: str, username: str = "") -> tuple[str, str] | Non
             f"密码长度须在 {MIN_LENGTH} 至 {MAX_LENGTH} 个字符之间",
             f"A password has {MIN_LENGTH} to {MAX_LENGTH} characters",
         )
-    if password.lower() in _COMMON:
+    if password.lower() in _common():
         return ("该密码过于常见，请换一个", "This password is too common; choose another")
     if username and username.lower() in password.lower():
         return ("密码不能包含用户名", "A password may not contain the username")
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password[:_SCORED_PREFIX], user_inputs=[username])["score"] < MIN_SCORE:
         return (
             "密码太容易猜到（如重复、序列或常见词），请换一个更长或更随机的密码",

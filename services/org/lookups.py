@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.org.models import member, party_organization, region
+from services.org.regions import retired_refusal
 
 # plan (二): the one community organization is of one of three kinds.
 COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")
@@ -45,6 +46,8 @@ async def community_or_refuse(conn: AsyncConnection, code: str, field: str) -> d
     )
     if row is None:
         raise not_found("社区", "community", code, field)
+    if row["retired_at"] is not None:  # merged or split away: keeps its data, takes no more
+        raise retired_refusal(code, field)
     return dict(row)
 
 

@@ -95,6 +95,8 @@ region = Table(
     Column("parent_code", String(12), ForeignKey("region.code"), nullable=True),
     Column("is_pilot", Boolean, nullable=False, server_default="false"),  # 试点社区
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # A place that merged or split away: kept (data hangs from it), refuses new data.
+    Column("retired_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(_in("level", REGION_LEVELS), name="region_level"),
     CheckConstraint("code ~ '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'", name="region_code_digits"),
     CheckConstraint(

@@ -24,6 +24,7 @@ from services.org.graph import (
     members,
     organizations,
     queries,
+    region_writes,
     residents,
     units,
 )
@@ -39,6 +40,7 @@ MODULES = (
     evaluation,
     residents,
     counts,
+    region_writes,
 )
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)

@@ -52,7 +52,12 @@ def auth_url(prepared: Prepared, keys, tmp_path_factory) -> Iterator[str]:
 
 
 def user_command(prepared: Prepared, *args: str, password: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "PARTYGRID_AUTH_DATABASE_URL": prepared.database.auth_url}
+    env = {
+        **os.environ,
+        "PARTYGRID_AUTH_DATABASE_URL": prepared.database.auth_url,
+        # `user add` asks org's tree whether the region exists.
+        "PARTYGRID_ORG_DATABASE_URL": prepared.database.service_urls["org"],
+    }
     return subprocess.run(
         [sys.executable, "-m", "infra.cli", "user", *args],
         input=password + "\n",
@@ -99,6 +104,7 @@ def test_the_cli_adds_lists_and_disables(prepared: Prepared, secretary) -> None:
     [
         (("--role", "viewer", "--region", "4101"), "long enough pw", "6, 9 or 12 digits"),
         (("--role", "viewer", "--region", "410104"), "short", "12 to 1024 characters"),
+        (("--role", "viewer", "--region", "410104099099"), "long enough pw", "No region"),
     ],
 )
 def test_the_cli_refuses_bad_users(prepared: Prepared, args, password, says) -> None:

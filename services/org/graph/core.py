@@ -64,6 +64,10 @@ class Region:
     name: str = strawberry.field(description="Name in Chinese.")
     name_en: str
     level: RegionLevel
+    retired_at: dt.datetime | None = strawberry.field(
+        description="When the place was retired (merged or split away): it keeps its data, "
+        "takes no new data, and is listed only when asked. Null while in use."
+    )
     parent_code: strawberry.Private[str | None]
 
     @classmethod
@@ -73,6 +77,7 @@ class Region:
             name=row["name"],
             name_en=row["name_en"],
             level=RegionLevel(row["level"]),
+            retired_at=row.get("retired_at"),
             parent_code=row["parent_code"],
         )
 

@@ -16,13 +16,23 @@ class RegionQueries:
     async def region(self, info: Info, code: str) -> Region | None:
         return await Region.resolve_reference(info, code)
 
-    @strawberry.field(description="Regions, optionally of one level or under one parent.")
+    @strawberry.field(
+        description="Regions, optionally of one level or under one parent; retired places "
+        "only with includeRetired."
+    )
     async def regions(
-        self, info: Info, level: RegionLevel | None = None, parent_code: str | None = None
+        self,
+        info: Info,
+        level: RegionLevel | None = None,
+        parent_code: str | None = None,
+        include_retired: bool = False,
     ) -> list[Region]:
         async with info.context["engine"].connect() as conn:
             rows = await regions.list_regions(
-                conn, level=level.value if level else None, parent_code=parent_code
+                conn,
+                level=level.value if level else None,
+                parent_code=parent_code,
+                include_retired=include_retired,
             )
         identity = caller(info)
         return [Region.from_row(row) for row in rows if identity.sees(row["code"])]
@@ -31,13 +41,17 @@ class RegionQueries:
     async def community(self, info: Info, code: str) -> Community | None:
         return await Community.resolve_reference(info, code)
 
-    @strawberry.field(description="Every community at or below a region.")
-    async def communities(self, info: Info, region_code: str) -> list[Community]:
+    @strawberry.field(
+        description="Every community at or below a region; retired ones only with includeRetired."
+    )
+    async def communities(
+        self, info: Info, region_code: str, include_retired: bool = False
+    ) -> list[Community]:
         scoped = scoped_region(info, region_code)
         if scoped is None:
             return []
         async with info.context["engine"].connect() as conn:
-            rows = await regions.communities_under(conn, scoped)
+            rows = await regions.communities_under(conn, scoped, include_retired=include_retired)
         return [Community(code=row["code"]) for row in rows]
 
     @strawberry.field(description="A Party organization by id.")

@@ -1,0 +1,64 @@
+"""HTTP of org's file imports: `POST /imports/regions` (issue 13's import contract).
+
+The raw file is the body (CSV or XLSX; `x-partygrid-filename` names it), `check=true` checks
+only. Answers 200 with the import report as JSON (`ImportReport.as_json`: refusals grouped by
+rule, nothing written unless the whole file passes), 400 for a file that is no readable
+table, 403 for a caller who is not a district user, 413 over the size cap. Like assess's
+evidence routes, these answer only callers signed with the internal token (the gateway
+passes the user's identity), and check role and scope themselves.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.common.auth import ANONYMOUS, Role
+from services.common.http_body import read_capped
+from services.org.region_import import UnreadableFileError, import_regions
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024  # the issue's documented cap for uploads of real size
+
+
+def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
+    body = {"errors": [{"code": code, "message": zh, "messageEn": en, "field": None}]}
+    return JSONResponse(body, status_code=status)
+
+
+async def regions_upload(request: Request) -> Response:
+    identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
+    if identity.role is not Role.DISTRICT:
+        return _error(
+            403,
+            "FORBIDDEN",
+            "只有区委组织部用户可以导入区划",
+            "Only district users may import regions",
+        )
+    data = await read_capped(request, MAX_IMPORT_BYTES)
+    if data is None:
+        return _error(
+            413,
+            "INVALID",
+            f"文件过大（上限 {MAX_IMPORT_BYTES // 2**20} MB）",
+            f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB",
+        )
+    check_only = request.query_params.get("check", "").lower() == "true"
+    async with request.app.state.engine.connect() as conn, conn.begin() as transaction:
+        try:
+            report = await import_regions(
+                conn,
+                data,
+                filename=request.headers.get("x-partygrid-filename", ""),
+                check_only=check_only,
+                may_write=identity.covers,  # a new district is the operator's (CLI) to add
+            )
+        except UnreadableFileError as bad:
+            await transaction.rollback()
+            return _error(400, "INVALID", bad.message, bad.message_en)
+        if not report.written:
+            await transaction.rollback()
+    return JSONResponse(report.as_json())
+
+
+IMPORT_ROUTES = [Route("/imports/regions", regions_upload, methods=["POST"])]
