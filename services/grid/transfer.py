@@ -17,6 +17,7 @@ point, the point the database assigns zones by); the OSM reader skips those outs
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import Table, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,8 +79,9 @@ class ZoneRecord:
 class ImportOutcome:
     """What an import did: rows written (new or changed), rows left as they were."""
 
-    imported: int = 0
+    imported: int = 0  # rows written: new or changed
     skipped: int = 0
+    updated: int = 0  # of `imported`, rows that existed before
     ids: list[uuid.UUID] = field(default_factory=list)  # every id the source maps to
     notes: list[str] = field(default_factory=list)  # why records were skipped (OSM)
 
@@ -89,15 +91,65 @@ def invalid(message: str, message_en: str, where: list[str]) -> DomainError:
     return DomainError(UserErrorCode.INVALID, message, message_en, where)
 
 
+def group_of(error: DomainError) -> str:
+    """The kind of a refusal, to count alike ones together: its rule, else its English words
+    with the numbers taken out ("Feature 12: ..." and "Feature 40: ..." are one kind)."""
+    return error.rule or re.sub(r"\d+(\.\d+)?", "N", error.message_en)
+
+
+@dataclass
+class Refusals:
+    """Refusals of one kind: how many, and the first as the example."""
+
+    example: DomainError
+    count: int = 1
+
+
 class Problems:
-    """Collects refusals of many records so that one answer names them all."""
+    """Collects refusals of many records so that one answer names them all: the first
+    MAX_ERRORS in full, and every one counted by kind (`groups`)."""
 
     def __init__(self) -> None:
         self.found: list[DomainError] = []
+        self.groups: dict[str, Refusals] = {}
 
     def add(self, error: DomainError) -> None:
         if len(self.found) < MAX_ERRORS:
             self.found.append(error)
+        group = self.groups.get(group_of(error))
+        if group is None:
+            self.groups[group_of(error)] = Refusals(error)
+        else:
+            group.count += 1
+
+    # Refusals cross from geometry workers in a FileRead: pickle each error as its type and
+    # fields (DomainError's own pickling drops keyword fields such as the offered repair).
+    def __getstate__(self) -> dict:
+        def flat(e: DomainError) -> tuple:
+            return type(e), dict(vars(e))
+
+        return {
+            "found": [flat(e) for e in self.found],
+            "groups": {k: (flat(g.example), g.count) for k, g in self.groups.items()},
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        def rebuilt(flat: tuple) -> DomainError:
+            kind, fields = flat
+            error = kind.__new__(kind)
+            error.__dict__.update(fields)
+            return error
+
+        self.found = [rebuilt(e) for e in state["found"]]
+        self.groups = {k: Refusals(rebuilt(e), c) for k, (e, c) in state["groups"].items()}
+
+    def extend(self, other: Problems) -> None:
+        for error in other.found:
+            if len(self.found) < MAX_ERRORS:
+                self.found.append(error)
+        for key, group in other.groups.items():
+            mine = self.groups.setdefault(key, Refusals(group.example, 0))
+            mine.count += group.count
 
     def raise_any(self) -> None:
         if self.found:
@@ -250,10 +302,17 @@ async def _check_ids_free(
 
 
 def prepare_buildings(
-    records: Sequence[BuildingRecord], *, crs: Crs, code: str, boundary: BaseGeometry
+    records: Sequence[BuildingRecord],
+    *,
+    crs: Crs,
+    code: str,
+    boundary: BaseGeometry,
+    problems: Problems | None = None,
 ) -> list[dict]:
-    """Rows to write: converted to WGS-84, inside the community, each source record once."""
-    problems, rows, seen = Problems(), [], set()
+    """Rows to write: converted to WGS-84, inside the community, each source record once.
+    Refused records raise, or with `problems` (a partial import) are collected there."""
+    collect = problems is not None
+    problems, rows, seen = problems or Problems(), [], set()
     shapely.prepare(boundary)
     for record in records:
         try:
@@ -277,7 +336,8 @@ def prepare_buildings(
                 "footprint": from_shape(footprint, srid=SRID),
             }
         )
-    problems.raise_any()
+    if not collect:
+        problems.raise_any()
     return rows
 
 
@@ -317,8 +377,10 @@ async def _upsert(
                 "updated_at": func.now(),
             },
             where=(old.community_code == new.excluded.community_code) & or_(*changed, moved),
-        ).returning(old.id)
-        written = len((await conn.execute(statement)).all())
+        ).returning(old.id, literal_column("xmax <> 0").label("existed"))
+        returned = (await conn.execute(statement)).all()
+        written = len(returned)
+        outcome.updated += sum(1 for r in returned if r.existed)
         outcome.imported += written
         outcome.skipped += len(chunk) - written
         if progress:
@@ -344,9 +406,12 @@ async def prepare_zones(
     crs: Crs,
     code: str,
     boundary: BaseGeometry,
+    problems: Problems | None = None,
 ) -> list[dict]:
-    """Rows to write: converted, inside the community, overlapping no other zone."""
-    problems, rows, placed = Problems(), [], []
+    """Rows to write: converted, inside the community, overlapping no other zone (refusals
+    raise, or are collected in `problems`)."""
+    collect = problems is not None
+    problems, rows, placed = problems or Problems(), [], []
     others = {
         zid: (name, shapely.from_wkb(wkb)) for zid, name, wkb in await _existing_zones(conn, code)
     }
@@ -380,7 +445,8 @@ async def prepare_zones(
                 "boundary": from_shape(shape, srid=SRID),
             }
         )
-    problems.raise_any()
+    if not collect:
+        problems.raise_any()
     return rows
 
 
