@@ -43,7 +43,8 @@ from services.grid.transfer_files import BoundaryRecord, Kind, SourceFile
 
 DUPLICATE_SHARE = 0.9  # footprints overlapping at least this share of the larger are one
 
-Known = Callable[[list[str]], Awaitable[set[str]]]
+Known = Callable[[list[str]], Awaitable[set[str]]]  # which new community codes org has
+Scope = Callable[[str], bool]  # the communities the caller may write (route callers)
 
 
 class Policy(Enum):
@@ -121,15 +122,20 @@ def _refused(report: FileImport, problems: Problems) -> FileRefusedError:
 
 
 async def _communities(
-    conn: AsyncConnection, code: str | None, extent: BaseGeometry | None
+    conn: AsyncConnection, code: str | None, extent: BaseGeometry | None, scope: Scope | None
 ) -> dict[str, BaseGeometry]:
+    """The boundaries to import into: `code`'s, or those the data touches (in `scope`)."""
     query = select(community.c.code, func.ST_AsBinary(community.c.boundary))
     if code is not None:
         query = query.where(community.c.code == code)
     elif extent is not None:
         envelope = func.ST_MakeEnvelope(*extent.bounds, SRID)
         query = query.where(func.ST_Intersects(community.c.boundary, envelope))
-    found = {c: shapely.from_wkb(bytes(w)) for c, w in (await conn.execute(query)).all()}
+    found = {
+        c: shapely.from_wkb(bytes(w))
+        for c, w in (await conn.execute(query)).all()
+        if scope is None or scope(c)
+    }
     if code is not None and code not in found:
         raise DomainError(
             UserErrorCode.NOT_FOUND, f"未找到社区：{code}", f"No community {code}", ["community"]
@@ -319,11 +325,23 @@ async def _boundaries(
     read: list[BoundaryRecord],
     problems: Problems,
     known: Known | None,
+    scope: Scope | None,
     report: FileImport,
     progress: Progress | None,
 ) -> None:
     seen: dict[str, BoundaryRecord] = {}
     for record in read:
+        if scope is not None and not scope(record.code):
+            problems.add(
+                DomainError(
+                    UserErrorCode.RULE_VIOLATION,
+                    f"社区 {record.code} 超出管辖范围",
+                    f"Community {record.code} is outside your scope",
+                    record.field,
+                    rule="scope",
+                )
+            )
+            continue
         if record.code in seen:
             problems.add(
                 transfer.invalid(
@@ -415,6 +433,7 @@ async def import_file(
     check: bool = False,
     partial: bool = False,
     known: Known | None = None,
+    scope: Scope | None = None,
     progress: Progress | None = None,
 ) -> FileImport:
     """Read, check and (unless `check`) write a geometry file in the caller's transaction;
@@ -429,11 +448,11 @@ async def import_file(
         raise _refused(report, problems)
     async with conn.begin_nested() as savepoint:
         if kind is Kind.BOUNDARIES:
-            await _boundaries(conn, read.records, problems, known, report, progress)
+            await _boundaries(conn, read.records, problems, known, scope, report, progress)
         else:
             shapes = [r.footprint if kind is Kind.BUILDINGS else r.boundary for r in read.records]
             extent = shapely.box(*shapely.total_bounds(shapes)) if shapes else None
-            areas = await _communities(conn, community_code, extent)
+            areas = await _communities(conn, community_code, extent, scope)
             if kind is Kind.BUILDINGS:
                 await _buildings(conn, read.records, areas, problems, policy, report, progress)
             else:

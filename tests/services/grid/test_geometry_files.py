@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 import shapely
@@ -25,6 +26,8 @@ from sqlalchemy import create_engine, pool, text
 
 from infra.cli import main as partygrid_main
 from infra.setup import Prepared
+from services.common.auth import Identity, Role
+from stack import Running
 
 WEST, EAST = "990000000101", "990000000102"
 # Two neighbouring communities north of the demo district (central meridian 114°E).
@@ -349,3 +352,47 @@ def test_reimport_with_an_id_column_updates(
     assert code == 0 and "imported 0, updated 2, skipped 1 (1 unchanged)" in out
     assert sorted(b[0] for b in _buildings(url, EAST)) == sorted(["一号", "二", "三"])
     assert len(_buildings(url, EAST)) == 3
+
+
+# --- the HTTP route of the import contract ---------------------------------------------------
+
+TEST_DISTRICT = Identity("geofiles-test", Role.DISTRICT, "990000")
+
+
+def test_the_import_route_checks_refuses_grouped_and_writes(
+    running: Running, url: str, tmp_path: Path
+) -> None:
+    target = running.subgraphs["grid"].removesuffix("/graphql") + "/imports/buildings"
+
+    def post(data: bytes, identity: Identity, **params: str) -> httpx.Response:
+        headers = {**running.headers(target, identity), "x-partygrid-filename": "b.gpkg"}
+        return httpx.post(target, content=data, params=params, headers=headers, timeout=60)
+
+    shapes = [_footprint(AREAS[WEST], 0.001 + 0.002 * i, 0.002) for i in range(3)]
+    shapes += [_footprint(AREAS[EAST], 0.2, 0.0), _footprint(AREAS[EAST], 0.21, 0.0)]
+    path = tmp_path / "b.gpkg"
+    _write(path, [_to(4547, s) for s in shapes], {"name": list("甲乙丙丁戊")}, None, driver="GPKG")
+    data = path.read_bytes()
+
+    response = post(data, TEST_DISTRICT)  # no CRS, projected numbers: refused, nothing written
+    assert response.status_code == 400 and "EPSG" in response.json()["errors"][0]["messageEn"]
+    response = post(data, TEST_DISTRICT, crs="EPSG:4547")  # two outside: refused, grouped
+    assert response.status_code == 422, response.text
+    report = response.json()
+    assert report["written"] is False and report["read"] == 5
+    (group,) = report["refused"]
+    assert group["rule"] == "inside_community" and group["count"] == 2
+    assert "km" in group["messageEn"] and group["row"] == 4
+    assert _buildings(url, WEST) == []
+
+    response = post(data, TEST_DISTRICT, crs="EPSG:4547", partial="true", check="true")
+    assert response.status_code == 200 and response.json()["checkOnly"] is True
+    assert response.json()["imported"] == 3 and _buildings(url, WEST) == []
+    response = post(data, TEST_DISTRICT, crs="EPSG:4547", partial="true")
+    assert response.json()["written"] is True and response.json()["imported"] == 3
+    assert sorted(b[0] for b in _buildings(url, WEST)) == sorted("甲乙丙")
+    # Another district's user may not write here: the communities are not theirs.
+    other = Identity("other", Role.DISTRICT, "410104")
+    response = post(data, other, crs="EPSG:4547", community=WEST)
+    assert response.status_code == 403
+    assert post(data, Identity("v", Role.VIEWER, "990000")).status_code == 403
