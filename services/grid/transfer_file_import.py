@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -227,18 +226,25 @@ async def _deduplicated(
     """Rows after the duplicate policy (see the module docstring)."""
     if not rows:
         return rows
-    shapes = [to_shape(r["footprint"]) for r in rows]
+    shapes = shapely.from_wkb([bytes(r["footprint"].data) for r in rows])
     stored = await _existing(conn, code)
     stored_ids = {s[0] for s in stored}
-    kept: list[dict] = []
-    taken: set[uuid.UUID] = set()  # stored ids a new row has replaced
+    # Candidate pairs set-wise (bounding boxes that meet), the overlap share only for those.
+    against_stored: dict[int, list[int]] = defaultdict(list)
     if stored:
         tree = shapely.STRtree([s[2] for s in stored])
-    placed = shapely.STRtree(shapes)
+        for i, j in zip(*tree.query(shapes, predicate="intersects"), strict=True):
+            against_stored[int(i)].append(int(j))
+    earlier: dict[int, list[int]] = defaultdict(list)
+    for i, j in zip(*shapely.STRtree(shapes).query(shapes, predicate="intersects"), strict=True):
+        if j < i:
+            earlier[int(i)].append(int(j))
+    kept: list[dict] = []
+    taken: set[uuid.UUID] = set()  # stored ids a new row has replaced
     for index, (row, shape) in enumerate(zip(rows, shapes, strict=True)):
         twin = None
-        if stored and row["id"] not in stored_ids:  # the same id: an update, not a duplicate
-            for j in tree.query(shape, predicate="intersects"):
+        if row["id"] not in stored_ids:  # the same id: an update, not a duplicate
+            for j in against_stored.get(index, ()):
                 if stored[j][0] not in taken and _same(shape, stored[j][2]):
                     twin = stored[j]
                     break
@@ -252,12 +258,9 @@ async def _deduplicated(
                 taken.add(twin[0])
             else:
                 report.notes.append(f"kept a duplicate of a stored building: {example}")
-        earlier = [
-            int(j)
-            for j in placed.query(shape, predicate="intersects")
-            if j < index and _same(shape, shapes[j])
-        ]
-        if earlier and policy is not Policy.KEEP:
+        if policy is not Policy.KEEP and any(
+            _same(shape, shapes[j]) for j in earlier.get(index, ())
+        ):
             report.skip("duplicate of another building in the file", row["name"])
             continue
         kept.append(row)

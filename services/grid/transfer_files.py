@@ -95,6 +95,36 @@ class FileRead:
     notes: list[str] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
 
+    # A FileRead crosses back from a geometry worker: its shapes as one WKB array and its
+    # records as tuples pickle ~10× faster than 20,000 dataclasses each holding a geometry.
+    def __getstate__(self) -> dict:
+        state = dict(vars(self))
+        records = state.pop("records")
+        kinds = {type(r) for r in records}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind is None:
+            return {**state, "records": records}
+        slot = _GEOMETRY_FIELD[kind]
+        shapes = np.empty(len(records), dtype=object)
+        shapes[:] = [getattr(r, slot) for r in records]
+        rest = [tuple(v for k, v in vars(r).items() if k != slot) for r in records]
+        return {**state, "packed": (kind, shapely.to_wkb(shapes), rest)}
+
+    def __setstate__(self, state: dict) -> None:
+        packed = state.pop("packed", None)
+        if packed is not None:
+            kind, wkbs, rest = packed
+            slot = _GEOMETRY_FIELD[kind]
+            names = [f for f in kind.__dataclass_fields__ if f != slot]
+            state["records"] = [
+                kind(**dict(zip(names, values, strict=True)), **{slot: shape})
+                for values, shape in zip(rest, shapely.from_wkb(wkbs), strict=True)
+            ]
+        self.__dict__.update(state)
+
+
+_GEOMETRY_FIELD = {BuildingRecord: "footprint", ZoneRecord: "boundary", BoundaryRecord: "boundary"}
+
 
 def _refuse(zh: str, en: str) -> DomainError:
     return invalid(zh, en, ["file"])
