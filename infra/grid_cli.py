@@ -178,6 +178,7 @@ async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileI
             check=args.check,
             partial=args.partial,
             progress=written.update,
+            in_thread=True,
         )
 
 

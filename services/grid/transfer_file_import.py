@@ -18,6 +18,7 @@ the one a real import would give, and nothing changes.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections import defaultdict
@@ -438,13 +439,24 @@ async def import_file(
     known: Known | None = None,
     scope: Scope | None = None,
     progress: Progress | None = None,
+    in_thread: bool = False,
 ) -> FileImport:
     """Read, check and (unless `check`) write a geometry file in the caller's transaction;
-    FileRefusedError (carrying the report) when anything is refused and not `partial`."""
+    FileRefusedError (carrying the report) when anything is refused and not `partial`.
+    Reading (GDAL, PROJ, GEOS) runs in grid's geometry pool under its budget, or with
+    `in_thread` (the CLI: one import, its user can stop it) in a thread, sparing the
+    workers' start-up."""
     report = FileImport(kind, check, partial=partial)
-    read = await geometry_pool.run(
-        transfer_files.read_file, source, kind, budget=geometry_pool.IMPORT_BUDGET, field=["file"]
-    )
+    if in_thread:
+        read = await asyncio.to_thread(transfer_files.read_file, source, kind)
+    else:
+        read = await geometry_pool.run(
+            transfer_files.read_file,
+            source,
+            kind,
+            budget=geometry_pool.IMPORT_BUDGET,
+            field=["file"],
+        )
     report.read, report.notes = read.read, list(read.notes)
     problems = read.problems
     if problems.found and not partial:

@@ -396,3 +396,27 @@ def test_the_import_route_checks_refuses_grouped_and_writes(
     response = post(data, other, crs="EPSG:4547", community=WEST)
     assert response.status_code == 403
     assert post(data, Identity("v", Role.VIEWER, "990000")).status_code == 403
+
+
+def test_zones_from_one_geojson_go_to_their_communities(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    zones = [
+        box(114.301, 35.501, 114.305, 35.509),
+        box(114.305, 35.501, 114.309, 35.509),
+        box(114.311, 35.501, 114.319, 35.509),
+    ]
+    _write(
+        tmp_path / "z.geojson",
+        [_to(3857, z) for z in zones],
+        {"名称": ["一片", "二片", "东片"]},
+        "EPSG:3857",
+        driver="GeoJSON",
+    )
+    code, out, err = _import(capsys, url, "zones", str(tmp_path / "z.geojson"))
+    assert code == 0, err
+    assert "imported zones file: read 3, imported 3" in out
+    query = "SELECT community_code, name, ST_AsText(boundary) FROM grid.zone WHERE community_code LIKE '9900000001%' ORDER BY name"
+    stored = {name: (community, wkt) for community, name, wkt in _sql(url, query)}
+    assert {n: c for n, (c, _) in stored.items()} == {"一片": WEST, "二片": WEST, "东片": EAST}
+    assert _metres_apart(stored["东片"][1], _to(3857, zones[2]), 3857) < 1.0
