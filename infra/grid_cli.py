@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tqdm import tqdm
 
@@ -42,7 +43,13 @@ from services.common.errors import DomainError
 from services.grid import reassignment, transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs, Declared, parse_declared
 from services.grid.transfer import ImportOutcome
-from services.grid.transfer_file_import import FileImport, FileRefusedError, Policy, import_file
+from services.grid.transfer_file_import import (
+    FileImport,
+    FileRefusedError,
+    Known,
+    Policy,
+    import_file,
+)
 from services.grid.transfer_files import Kind, SourceFile
 
 IMPORT_LAYOUTS = """\
@@ -109,6 +116,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     importing.add_argument("--partial", action="store_true", help="import the valid features")
     importing.add_argument("--encoding", help="text encoding when the file declares none")
     importing.add_argument("--database-url", help="SQLAlchemy URL of the grid role")
+    importing.add_argument(
+        "--org-database-url", help="SQLAlchemy URL of the org role (boundaries of new communities)"
+    )
     exporting = subparsers.add_parser("export", help="export zones, buildings or gaps")
     exporting.add_argument("what", choices=("zones", "buildings", "gaps"))
     exporting.add_argument("--region", required=True, help="district/street/community code")
@@ -143,6 +153,21 @@ def grid_database_url(explicit: str | None) -> Iterator[str]:
         yield prepared.database.service_urls["grid"]
 
 
+def org_database_url(explicit: str | None) -> str | None:
+    """The org role's URL, found like grid's but never starting a cluster (None then)."""
+    configured = explicit or os.environ.get("PARTYGRID_ORG_DATABASE_URL")
+    if configured:
+        return configured
+    settings = SuiteSettings()
+    if settings.database_url:
+        db = external_database(settings.database_url, role_password=role_password(settings))
+        return db.service_urls["org"]
+    cluster = private_cluster(settings)
+    if cluster.running_pid() is not None:
+        return cluster.url(user=role_of("org"), database=settings.db_name)
+    return None
+
+
 def _bar(description: str, total: int | None = None) -> tqdm:
     return tqdm(total=total, desc=description, unit=" rows", disable=None, file=sys.stderr)
 
@@ -166,6 +191,26 @@ async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImp
         await engine.dispose()
 
 
+def _org_knows(url: str | None) -> Known | None:
+    """Which community codes org's region tree holds (a boundary may create a grid community
+    only for those), read as the org role; None without an org database to ask."""
+    if url is None:
+        return None
+
+    async def known(codes: list[str]) -> set[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                query = text(
+                    "SELECT code FROM org.region WHERE code = ANY(:codes) AND length(code) = 12"
+                )
+                return set((await conn.execute(query, {"codes": codes})).scalars())
+        finally:
+            await engine.dispose()
+
+    return known
+
+
 async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileImport:
     source = SourceFile(args.file.read_bytes(), args.file.name, args.crs, args.encoding)
     with _bar(f"writing {args.what}") as written:
@@ -179,6 +224,7 @@ async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileI
             partial=args.partial,
             progress=written.update,
             in_thread=True,
+            known=_org_knows(getattr(args, "org_database_url", None)),
         )
 
 
@@ -220,6 +266,9 @@ async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) 
 def import_main(args: argparse.Namespace) -> int:
     """`partygrid import`: 0 when written, 1 when refused (nothing written), 2 on set-up."""
     try:
+        if args.what == "boundaries" and (args.org_database_url or not args.database_url):
+            # A boundary may found a grid community that org's region tree holds.
+            args.org_database_url = org_database_url(args.org_database_url)
         with grid_database_url(args.database_url) as url:
             outcome = asyncio.run(_import(args, url))
     except FileRefusedError as refused:

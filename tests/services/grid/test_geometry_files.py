@@ -420,3 +420,52 @@ def test_zones_from_one_geojson_go_to_their_communities(
     stored = {name: (community, wkt) for community, name, wkt in _sql(url, query)}
     assert {n: c for n, (c, _) in stored.items()} == {"一片": WEST, "二片": WEST, "东片": EAST}
     assert _metres_apart(stored["东片"][1], _to(3857, zones[2]), 3857) < 1.0
+
+
+NEW = "990000001103"  # in org's region tree, not yet in grid
+
+
+@pytest.fixture
+def org_community(prepared: Prepared) -> Iterator[str]:
+    org = prepared.database.service_urls["org"]
+    rows = [
+        ("990000", "district", None),
+        ("990000001", "street", "990000"),
+        (NEW, "community", "990000001"),
+    ]
+    made = []
+    for code, level, parent in rows:
+        exists = _sql(org, "SELECT 1 FROM org.region WHERE code = :c", c=code)
+        if not exists:
+            _sql(
+                org,
+                "INSERT INTO org.region (code, name, name_en, level, parent_code) "
+                "VALUES (:c, :n, :n, :l, :p)",
+                c=code,
+                n=f"测试 {code}",
+                l=level,
+                p=parent,
+            )
+            made.append(code)
+    try:
+        yield org
+    finally:
+        for code in reversed(made):
+            _sql(org, "DELETE FROM org.region WHERE code = :c", c=code)
+
+
+def test_a_boundary_founds_a_grid_community_that_org_holds(
+    url: str, org_community: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    truth = box(114.33, 35.50, 114.34, 35.51)
+    _write(tmp_path / "b.gpkg", [_to(4547, truth)], {"社区代码": [NEW]}, "EPSG:4547", driver="GPKG")
+    argv = ("boundaries", str(tmp_path / "b.gpkg"))
+    code, _, err = _import(capsys, url, *argv)  # grid alone cannot tell the code is real
+    assert code == 1 and "import the region tree first" in err
+    code, out, err = _import(capsys, url, *argv, "--org-database-url", org_community)
+    assert code == 0, err
+    assert "read 1, imported 1, updated 0" in out
+    ((wkt, street),) = _sql(
+        url, "SELECT ST_AsText(boundary), street_code FROM grid.community WHERE code = :c", c=NEW
+    )
+    assert street == NEW[:9] and _metres_apart(wkt, _to(4547, truth), 4547) < 1.0
