@@ -23,7 +23,6 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -563,7 +562,3 @@ def refusals(problems: Problems) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def names_of(records: Sequence[Any]) -> list[str]:
-    return [getattr(r, "name", "") for r in records]
