@@ -1,7 +1,9 @@
 """`partygrid import` / `partygrid export`: grid data in and out from the command line.
 
-    partygrid import buildings --community CODE --format geojson|csv|osm [--crs gcj02] FILE
-    partygrid import zones --community CODE --format geojson|csv [--crs ...] FILE
+    partygrid import boundaries|zones|buildings FILE [--check] [--crs EPSG:N|wgs84|gcj02|bd09]
+                     [--community CODE] [--policy skip|keep|replace] [--partial] [--encoding E]
+    partygrid import buildings --community CODE --format osm FILE      (an OSM extract)
+    partygrid import zones|buildings --community CODE --format geojson|csv FILE  (text readers)
     partygrid export zones|buildings|gaps --region CODE [--format geojson|csv] [--crs ...]
                      [--output FILE]
     partygrid reassign [--region CODE]     re-derive every building's zone from the polygons
@@ -28,6 +30,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tqdm import tqdm
 
@@ -38,21 +41,84 @@ from infra.settings import SuiteSettings
 from infra.setup import database, private_cluster, role_password
 from services.common.errors import DomainError
 from services.grid import reassignment, transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs
+from services.grid.coordinates import Crs, Declared, parse_declared
 from services.grid.transfer import ImportOutcome
+from services.grid.transfer_file_import import (
+    FileImport,
+    FileRefusedError,
+    Known,
+    Policy,
+    import_file,
+)
+from services.grid.transfer_files import Kind, SourceFile
+
+IMPORT_LAYOUTS = """\
+files read (the format is found from the content; an error says what was found):
+  GeoPackage (.gpkg)       the first layer with geometry; CRS from its srs
+  zipped Shapefile (.zip)  .shp .shx .dbf [.prj] [.cpg]; without a .cpg the text is read as
+                           UTF-8 when it is, else GB18030/GBK (or --encoding)
+  GeoJSON                  a FeatureCollection (a "crs" member is honoured)
+  KML                      placemarks of every folder (WGS-84)
+  CSV                      a WKT column (wkt, geom, geometry, the_geom, shape) or lon/lat
+                           (lng/longitude/x/经度, latitude/y/纬度) columns; UTF-8 or GBK
+columns (any case, Chinese or English; all optional unless said):
+  name/名称   address/地址   households/户数   id/编号 (a re-import with ids updates)
+  code/社区代码/区划代码: required for boundaries (12-digit community codes)
+  an unnamed building is named by its address, else 未命名楼栋 N (zones: 未命名片区 N)
+kinds:
+  boundaries  community polygons; each replaces the stored one (zones must stay inside)
+  zones       polygons; inside their community, overlapping no other zone
+  buildings   Polygon/MultiPolygon footprints or Points
+  Without --community a file is split among the communities covering each feature's
+  interior point; features in no community are refused (skipped with --partial), with
+  where the data lies compared with the nearest community.
+coordinate systems: the file's own (.prj, GeoPackage srs, GeoJSON crs); --crs overrides,
+  and is needed for a file without one whose numbers are projected: EPSG:N of any EPSG system
+  (CGCS2000 4490, Gauss-Krüger 4513-4554 and 6-degree 4491-4512, Web Mercator 3857, UTM 326xx)
+  or wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu).
+duplicates: a footprint equal to, or overlapping >= 90 % with, a stored building or another
+  in the file: --policy skip (default: reported, not imported), keep (both), replace (the
+  stored building takes the new shape and attributes, keeping its id).
+"""
+
+
+def _declared(text: str) -> Declared:
+    try:
+        return parse_declared(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 _CRS = {c.value: c for c in Crs}
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add `import` and `export` to the `partygrid` command's subparsers."""
-    importing = subparsers.add_parser("import", help="import zones or buildings into a community")
-    importing.add_argument("what", choices=("buildings", "zones"))
-    importing.add_argument("file", type=Path, help="GeoJSON, CSV or OSM PBF/XML file")
-    importing.add_argument("--community", required=True, help="12-digit community code")
-    importing.add_argument("--format", choices=("geojson", "csv", "osm"), default="geojson")
-    importing.add_argument("--crs", choices=tuple(_CRS), default="wgs84")
+    importing = subparsers.add_parser(
+        "import",
+        help="import community boundaries, zones or buildings from geometry files",
+        epilog=IMPORT_LAYOUTS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importing.add_argument("what", choices=("boundaries", "zones", "buildings"))
+    importing.add_argument(
+        "file", type=Path, help="GeoPackage, zipped Shapefile, GeoJSON, KML, CSV or OSM PBF/XML"
+    )
+    importing.add_argument("--community", help="12-digit community code (default: split)")
+    importing.add_argument(
+        "--format",
+        choices=("geojson", "csv", "osm"),
+        help="osm: an OSM extract; geojson/csv: the strict text readers (default: any file)",
+    )
+    importing.add_argument("--crs", type=_declared, help="EPSG:N, wgs84, cgcs2000, gcj02, bd09")
+    importing.add_argument("--check", action="store_true", help="check only, write nothing")
+    importing.add_argument("--policy", choices=[p.value for p in Policy], default="skip")
+    importing.add_argument("--partial", action="store_true", help="import the valid features")
+    importing.add_argument("--encoding", help="text encoding when the file declares none")
     importing.add_argument("--database-url", help="SQLAlchemy URL of the grid role")
+    importing.add_argument(
+        "--org-database-url", help="SQLAlchemy URL of the org role (boundaries of new communities)"
+    )
     exporting = subparsers.add_parser("export", help="export zones, buildings or gaps")
     exporting.add_argument("what", choices=("zones", "buildings", "gaps"))
     exporting.add_argument("--region", required=True, help="district/street/community code")
@@ -87,18 +153,79 @@ def grid_database_url(explicit: str | None) -> Iterator[str]:
         yield prepared.database.service_urls["grid"]
 
 
+def org_database_url(explicit: str | None) -> str | None:
+    """The org role's URL, found like grid's but never starting a cluster (None then)."""
+    configured = explicit or os.environ.get("PARTYGRID_ORG_DATABASE_URL")
+    if configured:
+        return configured
+    settings = SuiteSettings()
+    if settings.database_url:
+        db = external_database(settings.database_url, role_password=role_password(settings))
+        return db.service_urls["org"]
+    cluster = private_cluster(settings)
+    if cluster.running_pid() is not None:
+        return cluster.url(user=role_of("org"), database=settings.db_name)
+    return None
+
+
 def _bar(description: str, total: int | None = None) -> tqdm:
     return tqdm(total=total, desc=description, unit=" rows", disable=None, file=sys.stderr)
 
 
-async def _import(args: argparse.Namespace, url: str) -> ImportOutcome:
-    crs = _CRS[args.crs]
+async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImport:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
+            if args.format is None:
+                return await _import_file(conn, args)
+            crs = args.crs or Crs.WGS84
+            if not isinstance(crs, Crs) or args.community is None or args.what == "boundaries":
+                raise transfer.invalid(
+                    "--format geojson/csv/osm 需要 --community，并只接受 wgs84/cgcs2000/gcj02/bd09",
+                    "--format geojson/csv/osm needs --community and a wgs84/cgcs2000/gcj02/bd09 "
+                    "--crs; leave --format out to read any file",
+                    ["format"],
+                )
             return await _import_in(conn, args, crs)
     finally:
         await engine.dispose()
+
+
+def _org_knows(url: str | None) -> Known | None:
+    """Which community codes org's region tree holds (a boundary may create a grid community
+    only for those), read as the org role; None without an org database to ask."""
+    if url is None:
+        return None
+
+    async def known(codes: list[str]) -> set[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                query = text(
+                    "SELECT code FROM org.region WHERE code = ANY(:codes) AND length(code) = 12"
+                )
+                return set((await conn.execute(query, {"codes": codes})).scalars())
+        finally:
+            await engine.dispose()
+
+    return known
+
+
+async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileImport:
+    source = SourceFile(args.file.read_bytes(), args.file.name, args.crs, args.encoding)
+    with _bar(f"writing {args.what}") as written:
+        return await import_file(
+            conn,
+            Kind(args.what),
+            source,
+            community_code=args.community,
+            policy=Policy(args.policy),
+            check=args.check,
+            partial=args.partial,
+            progress=written.update,
+            in_thread=True,
+            known=_org_knows(getattr(args, "org_database_url", None)),
+        )
 
 
 async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) -> ImportOutcome:
@@ -139,8 +266,20 @@ async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) 
 def import_main(args: argparse.Namespace) -> int:
     """`partygrid import`: 0 when written, 1 when refused (nothing written), 2 on set-up."""
     try:
+        if args.what == "boundaries" and (args.org_database_url or not args.database_url):
+            # A boundary may found a grid community that org's region tree holds.
+            args.org_database_url = org_database_url(args.org_database_url)
         with grid_database_url(args.database_url) as url:
             outcome = asyncio.run(_import(args, url))
+    except FileRefusedError as refused:
+        for group in refused.report.refused:
+            print(
+                f"refused {group['count']} × {group['messageEn']} ({group['message']}); "
+                f"e.g. {group['example']}",
+                file=sys.stderr,
+            )
+        print(f"partygrid: nothing was imported; {refused.report.summary()}", file=sys.stderr)
+        return 1
     except DomainError as refused:
         for error in refused.user_errors():
             where = "/".join(error.field or [])
@@ -150,6 +289,13 @@ def import_main(args: argparse.Namespace) -> int:
     except (SetupError, OSError) as exc:
         print(f"partygrid: {exc}", file=sys.stderr)
         return 2
+    if isinstance(outcome, FileImport):
+        for note in outcome.notes[:20]:
+            print(f"note: {note}", file=sys.stderr)
+        for group in outcome.refused:
+            print(f"refused {group['count']} × {group['messageEn']}", file=sys.stderr)
+        print(outcome.summary(), flush=True)
+        return 0
     for note in outcome.notes[:20]:
         print(f"skipped: {note}", file=sys.stderr)
     print(f"imported {outcome.imported}, skipped {outcome.skipped}", flush=True)

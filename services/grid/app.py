@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
+from services.grid.import_routes import IMPORT_ROUTES
 from services.grid.org_client import OrgClient
 from services.grid.schema import QUERIES, schema
 from services.grid.tiles import TileSettings, tile_routes
@@ -41,5 +42,5 @@ def create_app(
         settings=settings,
         queries=QUERIES,
         resources=resources,
-        routes=tile_routes(tiles),  # /tiles/{layer}/{z}/{x}/{y}.pbf
+        routes=[*tile_routes(tiles), *IMPORT_ROUTES],  # tiles; POST /imports/{kind}
     )

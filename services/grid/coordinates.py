@@ -7,12 +7,20 @@ Google China) or BD09 (Baidu's further offset). The offsets come from the mainta
 one-step approximations (metres off); here they are only the starting guess of a fixed-point
 refinement against the package's exact forward functions, which brings the inverse below a
 millimetre. Points outside China are left unchanged, as the offset is defined only there.
+
+Files (services/grid/transfer_files.py) may also be in any system PROJ knows (`ProjCrs`): an
+EPSG code such as CGCS2000's Gauss-Krüger zones (EPSG:4513–4554, 6-degree 4491–4512), Web
+Mercator (3857) or UTM (326xx), or the WKT of a Shapefile's .prj / a GeoPackage's srs.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import coordTransform as ct  # noqa: N813 (the package's own module name)
 import numpy as np
@@ -31,6 +39,56 @@ class Crs(Enum):
     CGCS2000 = "cgcs2000"
     GCJ02 = "gcj02"
     BD09 = "bd09"
+
+
+@dataclass(frozen=True)
+class ProjCrs:
+    """A system PROJ knows: `EPSG:N` or WKT (picklable, so it crosses to geometry workers)."""
+
+    definition: str
+
+    def __str__(self) -> str:
+        return self.definition if len(self.definition) < 40 else "the file's CRS"
+
+
+Declared = Crs | ProjCrs
+_EPSG = re.compile(r"(?i)^\s*epsg\s*:\s*(\d{4,6})\s*$")
+
+
+def parse_declared(text: str) -> Declared:
+    """`WGS84|CGCS2000|GCJ02|BD09` (any case) or `EPSG:N` of any EPSG system PROJ knows;
+    ValueError with the reason otherwise."""
+    named = {c.value: c for c in Crs}.get(text.strip().lower())
+    if named is not None:
+        return named
+    match = _EPSG.match(text)
+    if match is None:
+        raise ValueError(
+            f"unknown coordinate system {text!r}: use EPSG:N, WGS84, CGCS2000, GCJ02 or BD09"
+        )
+    code = int(match.group(1))
+    if code == 4326:
+        return Crs.WGS84
+    try:
+        _transformer(f"EPSG:{code}")
+    except Exception:  # pyproj's CRSError and friends: an unknown or non-2D system
+        raise ValueError(f"EPSG:{code} is not a coordinate system PROJ knows") from None
+    return ProjCrs(f"EPSG:{code}")
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(definition: str) -> object:
+    from pyproj import CRS, Transformer  # only imports of files need PROJ
+
+    return Transformer.from_crs(
+        CRS.from_user_input(definition), CRS.from_epsg(4326), always_xy=True
+    )
+
+
+def is_geographic(crs: ProjCrs) -> bool:
+    from pyproj import CRS
+
+    return bool(CRS.from_user_input(crs.definition).is_geographic)
 
 
 Arrays = tuple[np.ndarray, np.ndarray]
@@ -80,7 +138,7 @@ def wgs84_to(crs: Crs, lons: np.ndarray, lats: np.ndarray) -> Arrays:
     return _forward(crs, np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
 
 
-def _transform_geometry(geometry: BaseGeometry, convert: Callable[..., Arrays]) -> BaseGeometry:
+def _transform_geometry(geometry: Any, convert: Callable[..., Arrays]) -> Any:
     def on_coordinates(xy: np.ndarray) -> np.ndarray:
         lons, lats = convert(xy[:, 0], xy[:, 1])
         return np.column_stack([lons, lats])
@@ -88,10 +146,14 @@ def _transform_geometry(geometry: BaseGeometry, convert: Callable[..., Arrays]) 
     return shapely.transform(geometry, on_coordinates)
 
 
-def geometry_to_wgs84(crs: Crs, geometry: BaseGeometry) -> BaseGeometry:
-    """A shapely geometry given in `crs`, converted to WGS-84 (the stored system)."""
+def geometry_to_wgs84(crs: Declared, geometry: Any) -> Any:
+    """A shapely geometry (or an array of them) given in `crs`, converted to WGS-84 (the
+    stored system)."""
     if crs in (Crs.WGS84, Crs.CGCS2000):
         return geometry
+    if isinstance(crs, ProjCrs):
+        transformer = _transformer(crs.definition)
+        return _transform_geometry(geometry, transformer.transform)  # type: ignore[attr-defined]
     return _transform_geometry(geometry, lambda x, y: wgs84_from(crs, x, y))
 
 

@@ -1,0 +1,108 @@
+"""HTTP of geometry file imports on the grid subgraph: `POST /imports/{kind}`, kind one of
+`boundaries`, `zones`, `buildings` (the import contract shared by org and grid).
+
+The raw file is the body (its name in `x-partygrid-filename`); query parameters `check=true`,
+`crs=EPSG:N|WGS84|CGCS2000|GCJ02|BD09`, `community=CODE`, `policy=skip|keep|replace`,
+`partial=true`. The gateway passes requests on with the caller's internal token; this route
+answers only such signed callers (the guard of `/graphql`) and allows grid writers
+(district, planners) within their node. Answers 200 with the report
+(`transfer_file_import.FileImport.as_json`), 422 with the same report when the file is
+refused (nothing written), or `{"errors": [...]}` with 400, 403, 404, 413 or 503.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity
+from services.common.errors import DomainError, UserErrorCode
+from services.common.http_body import read_capped
+from services.grid.coordinates import parse_declared
+from services.grid.org_client import OrgClient, OrgUnavailableError
+from services.grid.transfer import CONSTRAINT_ERRORS, invalid
+from services.grid.transfer_file_import import FileRefusedError, Policy, import_file
+from services.grid.transfer_files import MAX_FILE_BYTES, Kind, SourceFile
+
+
+def _errors(status: int, error: DomainError) -> JSONResponse:
+    body = [
+        {"code": e.code.name, "message": e.message, "messageEn": e.message_en, "field": e.field}
+        for e in (error, *error.more)
+    ]
+    return JSONResponse({"errors": body}, status_code=status)
+
+
+def _forbidden(zh: str, en: str) -> JSONResponse:
+    body = {"code": "FORBIDDEN", "message": zh, "messageEn": en, "field": None}
+    return JSONResponse({"errors": [body]}, status_code=403)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+
+
+async def upload(request: Request) -> Response:
+    identity: Identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
+    if identity.role not in GRID_WRITERS:
+        return _forbidden("当前角色无权导入网格数据", "Your role may not import grid data")
+    params = request.query_params
+    try:
+        kind = Kind(request.path_params["kind"])
+    except ValueError:
+        return _errors(404, invalid("未知的导入类型", "Unknown import kind", ["kind"]))
+    community_code = params.get("community") or None
+    if community_code is not None and not identity.covers(community_code):
+        return _forbidden(
+            f"超出管辖范围：{community_code}", f"Outside your scope: {community_code}"
+        )
+    try:
+        crs = parse_declared(params["crs"]) if params.get("crs") else None
+        policy = Policy(params.get("policy", "skip"))
+    except ValueError as exc:
+        return _errors(400, invalid("参数无效", f"Invalid parameter: {exc}", ["crs/policy"]))
+    data = await read_capped(request, MAX_FILE_BYTES)
+    if data is None:
+        mb = MAX_FILE_BYTES // 1048576
+        return _errors(
+            413, invalid(f"文件超过 {mb} MB 上限", f"The file is over {mb} MB", ["file"])
+        )
+    org: OrgClient = request.app.state.resources["org"]
+
+    async def known(codes: list[str]) -> set[str]:
+        return set(await org.community_kinds(codes)) & set(codes)
+
+    source = SourceFile(data, request.headers.get("x-partygrid-filename", ""), crs)
+    try:
+        async with request.app.state.engine.begin() as conn:
+            report = await import_file(
+                conn,
+                kind,
+                source,
+                community_code=community_code,
+                policy=policy,
+                check=_flag(request, "check"),
+                partial=_flag(request, "partial"),
+                known=known,
+                scope=identity.covers,
+            )
+    except FileRefusedError as refused:
+        return JSONResponse(refused.report.as_json(), status_code=422)
+    except OrgUnavailableError:
+        unavailable = DomainError(
+            UserErrorCode.UNAVAILABLE, "组织服务暂不可用", "The org service is unavailable", []
+        )
+        return _errors(503, unavailable)
+    except DomainError as refused:
+        status = {UserErrorCode.NOT_FOUND: 404, UserErrorCode.UNAVAILABLE: 503}
+        return _errors(status.get(refused.code, 400), refused)
+    except Exception as exc:  # a concurrent write tripping the database's own checks
+        for name, error in CONSTRAINT_ERRORS.items():
+            if name in str(exc):
+                return _errors(409, error)
+        raise
+    return JSONResponse(report.as_json())
+
+
+IMPORT_ROUTES = [Route("/imports/{kind}", upload, methods=["POST"])]
