@@ -196,7 +196,9 @@ def _community_page(seen: Visit, t: Target) -> None:
         assert t.names[kind] in tip, kind
     _open_text(seen, OPEN_FEATURE, ["buildings", building_id, "popup"])
     seen.page.locator(".leaflet-popup-content .pg-residents").wait_for()
-    popup = seen.page.locator(".leaflet-popup-content").inner_text()
+    # The zone's popup may still be open beside it: read the building's (it lists residents).
+    residents = seen.page.locator(".pg-residents")
+    popup = seen.page.locator(".leaflet-popup-content", has=residents).inner_text()
     for kind in ("address", "building", "zone", "branch", "group", "member"):
         assert t.names[kind] in popup, kind
     _nothing_ran(seen)

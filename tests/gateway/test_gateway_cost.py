@@ -58,7 +58,10 @@ def ask(
 
 def access_log(running: Running) -> list[dict]:
     """The gateway's access log lines so far (JSON lines among its stderr)."""
-    (gateway,) = [s for s in running.supervisor.services if s.name == "gateway"]
+    # Other tests start gateways of their own under the session's supervisor: this one's
+    # log is the log of the gateway at running.gateway's port.
+    port = int(running.gateway.split(":")[2].split("/")[0])
+    (gateway,) = [s for s in running.supervisor.services if s.port == port]
     assert gateway.log_path is not None
     text = gateway.log_path.read_text("utf-8", errors="replace")
     lines = [json.loads(line) for line in text.splitlines() if line.startswith('{"ts"')]
@@ -177,6 +180,9 @@ def test_the_access_log_records_who_from_where_what_and_how_it_ended(running: Ru
     assert line["type"] == "query" and line["status"] in ("partial", "failed")
     assert line["codes"] == list(dict.fromkeys(codes(body))) and line["codes"]
     # Never a token: not in any line of the log.
-    (gateway,) = [s for s in running.supervisor.services if s.name == "gateway"]
+    # Other tests start gateways of their own under the session's supervisor: this one's
+    # log is the log of the gateway at running.gateway's port.
+    port = int(running.gateway.split(":")[2].split("/")[0])
+    (gateway,) = [s for s in running.supervisor.services if s.port == port]
     assert gateway.log_path is not None
     assert caller_token not in gateway.log_path.read_text("utf-8", errors="replace")

@@ -427,16 +427,19 @@ class PlannerMutations:
         self,
         info: Info,
         zone_id: strawberry.ID,
-        organization_id: strawberry.ID | None,
         expected_version: int,
+        # UNSET like assignBuildings' partyGroupId: left out, the nullable argument failed
+        # as an internal error (found by the fuzz suite); left out means null (unassign).
+        organization_id: strawberry.ID | None = strawberry.UNSET,
         reason: str = "",
         dry_run: DryRun = False,
     ) -> PlanResult:
+        organization = None if organization_id is strawberry.UNSET else organization_id
         return await plan(
             info,
             lambda: assignments.assign_zone(
                 _id(zone_id, "zoneId"),
-                _id(organization_id, "organizationId"),
+                _id(organization, "organizationId"),
                 expected_version,
                 info.context["org"],
             ),

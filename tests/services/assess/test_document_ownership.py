@@ -99,6 +99,12 @@ def two_districts(prepared: Prepared) -> Iterator[None]:
         with assess.begin() as conn:
             conn.execute(text("DELETE FROM assess.assessment WHERE year = :y"), {"y": YEAR})
             conn.execute(text("DELETE FROM assess.standard WHERE code = :c"), {"c": CODE})
+            # What these tests graded under their own criteria goes with the criteria (other
+            # tests' clean-ups delete every criteria version but the default).
+            for table in ("star_rating", "five_good", "commendation_list"):
+                conn.execute(
+                    text(f"DELETE FROM assess.{table} WHERE criteria_id <> :id"), {"id": criteria}
+                )
             conn.execute(
                 text("DELETE FROM assess.commendation_criteria WHERE id <> :id"), {"id": criteria}
             )
