@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 from services.org.grid_client import GridClient
+from services.org.roster_routes import ROUTES as ROSTER_ROUTES
 from services.org.schema import QUERIES, schema
 
 
@@ -33,5 +34,10 @@ def create_app(settings: OrgSettings | None = None) -> Starlette:
             yield {"grid": GridClient(settings.grid_url, client)}
 
     return create_subgraph_app(
-        name="org", schema=schema, settings=settings, queries=QUERIES, resources=resources
+        name="org",
+        schema=schema,
+        settings=settings,
+        queries=QUERIES,
+        resources=resources,
+        routes=ROSTER_ROUTES,  # /imports, /templates and /exports of the rosters
     )
