@@ -254,7 +254,7 @@ def _start(data: bytes, kind: str, options: ImportOptions) -> tuple[Report, Shee
     sheet = read_sheet(data, kind)
     report = Report(kind, options.check_only, headers={c.key: c.zh for c in columns})
     for name in sheet.ignored:
-        report.skip("个人身份信息列不读取、不保存 / ID-number column ignored", name)
+        report.skip("身份证号等个人身份信息列不读取、不保存 / ID-number column ignored", name)
     for name in sheet.unknown:
         report.skip("未识别的列 / unknown column", name)
     rows = [_parse(sheet, columns, number, values) for number, values in sheet.rows]
@@ -781,9 +781,10 @@ def _member_rules(
         values["reporting_unit"] = kept.get("reporting_unit")
     elif management:
         values["reporting_status"] = values.get("reporting_status") or "pending"
-        values["reporting_unit"] = (stored or {}).get("reporting_unit") or values.get(
-            "employer_unit"
-        )
+        if stored and stored["management"] != "self":
+            values["reporting_unit"] = stored["reporting_unit"]  # the roster has no column
+        else:
+            values["reporting_unit"] = values.get("employer_unit")
         if values["reporting_status"] != "reported" and not values.get("reported_in_on"):
             values["reported_in_on"] = None
     if any(
