@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from gateway.auth import cli as user_cli
-from infra import assess_cli, grid_cli, supergraph
+from infra import assess_cli, grid_cli, roster_cli, supergraph
 from infra.browser import ensure_chromium
 from infra.database import external_database, role_of
 from infra.errors import SetupError
@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         return test(argv[1:])  # everything after `test` belongs to pytest, options included
+    if roster_cli.claims(argv):  # template|import|export organizations|members
+        return roster_cli.main(argv)
     args = parser.parse_args(argv)
     try:
         if args.command in grid_cli.COMMANDS:

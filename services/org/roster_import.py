@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Identity
@@ -637,17 +637,20 @@ async def _members(
         if progress:
             progress(len(batch))
     updates = [r for r in changes if r.values["stored"] is not None]
+    statement = (
+        update(member)
+        .where(member.c.id == bindparam("stored_id"))
+        .values(version=member.c.version + 1)
+    )
     for start in range(0, len(updates), WRITE_BATCH):
         batch = updates[start : start + WRITE_BATCH]
-        for r in batch:
-            await conn.execute(
-                update(member)
-                .where(member.c.id == r.values["stored"]["id"])
-                .values(
-                    **{f: r.values[f] for f in _MEMBER_FIELDS},
-                    version=member.c.version + 1,
-                )
-            )
+        await conn.execute(
+            statement,
+            [
+                {f: r.values[f] for f in _MEMBER_FIELDS} | {"stored_id": r.values["stored"]["id"]}
+                for r in batch
+            ],
+        )
         if progress:
             progress(len(batch))
     report.written = True
@@ -673,7 +676,7 @@ async def _stored_members(conn: AsyncConnection, codes: set[str]) -> dict[str, d
     }
 
 
-async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, list[Home]]:
+async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, _HomeIndex]:
     wanted = sorted(
         {
             str(r.values["community"])
@@ -683,20 +686,35 @@ async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, list[H
     )
     if not wanted or homes_of is None:
         return {}
-    return await homes_of(wanted)
+    return {code: _HomeIndex(homes) for code, homes in (await homes_of(wanted)).items()}
 
 
-def _match_home(text: str, homes: list[Home]) -> Home | None:
-    key = squeeze(text)
-    by_address = [h for h in homes if squeeze(h.address) == key]
-    if len(by_address) == 1:
-        return by_address[0]
-    by_name = [h for h in homes if squeeze(h.name) == key]
-    return by_name[0] if len(by_name) == 1 else None
+class _HomeIndex:
+    """One community's buildings by id, by address and by name (compared squeezed); an
+    address or name two buildings share matches neither."""
+
+    def __init__(self, homes: list[Home]) -> None:
+        self.ids = {h.id for h in homes}
+        self.by_address: dict[str, list[Home]] = {}
+        self.by_name: dict[str, list[Home]] = {}
+        for h in homes:
+            self.by_address.setdefault(squeeze(h.address), []).append(h)
+            self.by_name.setdefault(squeeze(h.name), []).append(h)
+
+    def match(self, text: str) -> Home | None:
+        key = squeeze(text)
+        for index in (self.by_address, self.by_name):
+            found = index.get(key, [])
+            if len(found) == 1:
+                return found[0]
+        return None
+
+
+_NO_HOMES = _HomeIndex([])
 
 
 def _member_rules(
-    row: _Row, organizations: _Keys, homes: dict[str, list[Home]], report: Report
+    row: _Row, organizations: _Keys, homes: dict[str, _HomeIndex], report: Report
 ) -> None:
     values, stored = row.values, row.values["stored"]
     community = values.get("community")
@@ -735,10 +753,10 @@ def _member_rules(
     values["home_building_id"] = None
     home_text = values.get("home")
     if home_text and community:
-        known = homes.get(community, [])
+        known = homes.get(community, _NO_HOMES)
         building_id = _as_uuid(str(home_text))
         if building_id is not None:
-            if any(h.id == building_id for h in known):
+            if building_id in known.ids:
                 values["home_building_id"] = building_id
             else:
                 _problem(
@@ -749,7 +767,7 @@ def _member_rules(
                     f"No building {home_text} in community {community}",
                 )
         else:
-            home = _match_home(str(home_text), known)
+            home = known.match(str(home_text))
             if home is None:
                 report.unmatched_homes.append((row.number, str(home_text)))
                 if stored:  # an address the grid does not know yet keeps the stored home

@@ -315,7 +315,7 @@ def test_identity_numbers_are_never_read_or_stored(
     running: Running, demo: Demo, service_urls: dict[str, str]
 ) -> None:
     community, top = _community(demo)
-    row = _member_row(community, top.name, 姓名="王 小明", 党员编号=f"M{uuid.uuid4().hex[:8]}")
+    row = _member_row(community, top.name, 姓名="王　小明", 党员编号=f"M{uuid.uuid4().hex[:8]}")
     data = _xlsx([*MEMBER_HEADER, "身份证号"], [[*row, "410104198005010011"]])
     response = _import(running, "members", data)
     assert response.status_code == 200, response.text
@@ -325,6 +325,29 @@ def test_identity_numbers_are_never_read_or_stored(
     assert len(stored) == 1
     assert stored[0].name == "王小明"  # spaces inside a Chinese name dropped
     assert "410104198005010011" not in repr(tuple(stored[0]))
+
+
+def test_a_two_row_header_under_group_titles_reads(
+    running: Running, demo: Demo, service_urls: dict[str, str]
+) -> None:
+    """Merged header cells: group titles above, 姓名 merged down over both header rows."""
+    community, top = _community(demo)
+    row = _member_row(community, top.name)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["党员花名册（2020年）"])
+    sheet.append(["基本信息", None, None, None, None, None, "党籍信息"])
+    sheet.append([h if h != "姓名" else None for h in MEMBER_HEADER])
+    sheet.append(row)
+    sheet["B2"] = "姓名"
+    sheet.merge_cells("B2:B3")
+    sheet.merge_cells("A1:Q1")
+    out = io.BytesIO()
+    book.save(out)
+    response = _import(running, "members", out.getvalue())
+    assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 1
+    assert _sql(service_urls, "SELECT 1 FROM org.member WHERE name = :n", n=row[1]) == [(1,)]
 
 
 # --- re-import, partial -----------------------------------------------------------------
@@ -477,3 +500,51 @@ def test_imports_need_an_org_writer_in_scope(running: Running, demo: Demo) -> No
     secretary = Identity("test-secretary", Role.SECRETARY, other)
     body = _import(running, "members", data, secretary).json()
     assert _rules(body) == {"community.scope": 1}
+
+
+# --- the shell --------------------------------------------------------------------------
+
+
+def test_cli_writes_templates_imports_and_exports(
+    running: Running,
+    demo: Demo,
+    service_urls: dict[str, str],
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from infra import cli
+
+    monkeypatch.setenv("PARTYGRID_ORG_DATABASE_URL", service_urls["org"])
+    monkeypatch.setenv("PARTYGRID_GRID_DATABASE_URL", service_urls["grid"])
+    template = tmp_path / "members.xlsx"
+    assert cli.main(["template", "members", "-o", str(template)]) == 0
+    assert [c.value for c in load_workbook(template).worksheets[0][1]] == MEMBER_HEADER
+
+    community, top = _community(demo)
+    building = next(b for b in demo.buildings if b.community_code == community)
+    rows = [
+        _member_row(community, top.name, 居住地址或楼栋=building.address),
+        _member_row(community, top.name, 出生日期="1980年13月"),
+    ]
+    roster = tmp_path / "roster.xlsx"
+    roster.write_bytes(_xlsx(MEMBER_HEADER, rows))
+    capsys.readouterr()
+    assert cli.main(["import", "members", str(roster), "--community", community]) == 1
+    out = capsys.readouterr()
+    assert out.out.count("\n") == 1 and "refused 1 rows" in out.out
+    assert (tmp_path / "roster.refused.xlsx").exists()
+    assert _sql(service_urls, "SELECT 1 FROM org.member WHERE name = :n", n=rows[0][1]) == []
+
+    roster.write_bytes(_xlsx(MEMBER_HEADER, rows[:1]))
+    assert cli.main(["import", "members", str(roster)]) == 0
+    assert "imported 1," in capsys.readouterr().out
+    stored = _sql(
+        service_urls, "SELECT home_building_id FROM org.member WHERE name = :n", n=rows[0][1]
+    )
+    assert stored == [(building.id,)]
+
+    exported = tmp_path / "export.xlsx"
+    assert cli.main(["export", "members", "--region", community, "-o", str(exported)]) == 0
+    names = [r[1] for r in load_workbook(exported).worksheets[0].iter_rows(values_only=True)]
+    assert rows[0][1] in names
