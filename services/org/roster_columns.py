@@ -261,14 +261,22 @@ def header_key(value: str) -> str:
     return _BRACKETED.sub("", squeeze(value))
 
 
+# Full-width letters, digits and the ideographic space, as Chinese input methods type them, to
+# their ASCII forms. Full-width punctuation (（）、：) is how Chinese text is written: it stays.
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
+_WIDTH |= {c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)}
+_WIDTH |= {c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}
+_WIDTH[0x3000] = 0x20
+
+
 def clean_cell(value: object) -> str:
-    """A text cell as a person meant it: NFKC (full-width letters, digits and spaces folded),
-    runs of spaces made one, trimmed. Numbers typed in a text column read without `.0`."""
+    """A text cell as a person meant it: full-width letters, digits and spaces folded, runs of
+    spaces made one, trimmed. Numbers typed in a text column read without `.0`."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return _SPACES.sub(" ", str(value).translate(_WIDTH)).strip()
 
 
 def clean_name(value: object) -> str:

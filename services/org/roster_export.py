@@ -9,6 +9,7 @@ import keeps the stored value of a blank personal cell.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy import select
@@ -39,7 +40,7 @@ async def export_roster(
     rows = await (_organizations if kind == ORGANIZATIONS else _members)(
         conn, region_code, identity
     )
-    return workbook(kind, rows)
+    return await asyncio.to_thread(workbook, kind, rows)  # seconds for a district: off the loop
 
 
 async def _organizations(

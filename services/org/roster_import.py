@@ -15,6 +15,7 @@ read them, and re-importing such a file must not erase them.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -220,6 +221,15 @@ class _Keys:
         return self.by_code.get(code) or self.by_code.get(code.lower())
 
 
+def _keep_stored_spelling(values: dict, stored: dict | None, fields: tuple[str, ...]) -> None:
+    """Text that differs from the stored text only in width or spaces is the stored text: a
+    name typed 第１支部 in the graph and exported comes back unchanged."""
+    for f in fields:
+        new, old = values.get(f), (stored or {}).get(f)
+        if new and old and new != old and squeeze(str(new)) == squeeze(str(old)):
+            values[f] = old
+
+
 def _duplicates(rows: list[_Row]) -> None:
     seen: dict[str, int] = {}
     for row in rows:
@@ -249,7 +259,15 @@ def _refuse(report: Report, rows: list[_Row]) -> list[_Row]:
     return passed
 
 
-def _start(data: bytes, kind: str, options: ImportOptions) -> tuple[Report, Sheet, list[_Row]]:
+async def _start(
+    data: bytes, kind: str, options: ImportOptions
+) -> tuple[Report, Sheet, list[_Row]]:
+    # Reading a large workbook takes seconds of CPU: off the event loop, so the service
+    # keeps answering other callers meanwhile.
+    return await asyncio.to_thread(_read_rows, data, kind, options)
+
+
+def _read_rows(data: bytes, kind: str, options: ImportOptions) -> tuple[Report, Sheet, list[_Row]]:
     columns = COLUMNS[kind]
     sheet = read_sheet(data, kind)
     report = Report(kind, options.check_only, headers={c.key: c.zh for c in columns})
@@ -291,7 +309,7 @@ async def _organizations(
     options: ImportOptions,
     progress: Callable[[int], None] | None,
 ) -> Report:
-    report, _sheet, rows = _start(data, ORGANIZATIONS, options)
+    report, _sheet, rows = await _start(data, ORGANIZATIONS, options)
     communities = await _communities(conn)
     stored = [
         dict(r)
@@ -324,6 +342,7 @@ async def _organizations(
                 f"Organization {code} belongs to {stored_row['community_code']}: no moves",
             )
         row.values["id"] = stored_row["id"] if stored_row else uuid.uuid4()
+        _keep_stored_spelling(row.values, stored_row, ("name",))
     in_file = {str(r.values["external_id"]): r for r in rows if r.values.get("external_id")}
     in_file_names: dict[tuple[str, str], list[_Row]] = {}
     for row in rows:
@@ -586,7 +605,7 @@ async def _members(
     homes_of: HomesOf | None,
     progress: Callable[[int], None] | None,
 ) -> Report:
-    report, _sheet, rows = _start(data, MEMBERS, options)
+    report, _sheet, rows = await _start(data, MEMBERS, options)
     communities = await _communities(conn)
     organizations = _Keys(
         [
@@ -729,6 +748,7 @@ def _member_rules(
     for key in _KEPT_WHEN_BLANK:
         if stored and values.get(key) in (None, ""):
             values[key] = stored[key]
+    _keep_stored_spelling(values, stored, ("name", "ethnicity", "employer_unit", "phone"))
     # The organization, by code or by name within the community.
     values["organization_id"] = None
     org_text = values.get("organization")

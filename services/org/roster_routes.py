@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
 from collections.abc import Awaitable, Callable
 
@@ -117,7 +118,7 @@ def _importer(kind: str) -> Endpoint:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
             )
-        body = report.as_json(refused_rows_file(report))
+        body = report.as_json(await asyncio.to_thread(refused_rows_file, report))
         return JSONResponse(body, status_code=200 if report.ok or report.written else 422)
 
     return endpoint
@@ -125,7 +126,8 @@ def _importer(kind: str) -> Endpoint:
 
 def _templater(kind: str) -> Endpoint:
     async def endpoint(_request: Request) -> Response:
-        return _workbook(template(kind), f"{TITLES[kind]}模板.xlsx")
+        content = await asyncio.to_thread(template, kind)
+        return _workbook(content, f"{TITLES[kind]}模板.xlsx")
 
     return endpoint
 

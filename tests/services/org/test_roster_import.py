@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
+from org_api import register
 from sqlalchemy import create_engine, pool, text
 
 from infra.demo.model import Demo
@@ -373,6 +374,23 @@ def test_reimport_by_external_id_updates_instead_of_duplicating(
     assert stored == [("13900000002", "master", 2)]
 
 
+def test_reimported_organizations_update_by_their_code(
+    running: Running, demo: Demo, service_urls: dict[str, str]
+) -> None:
+    community, top = _community(demo)
+    row = _org_row(community, 上级组织=top.name)
+    assert _import(running, "organizations", _xlsx(ORG_HEADER, [row])).json()["imported"] == 1
+    renamed = [row[0], row[1] + "（更名）", *row[2:]]
+    body = _import(running, "organizations", _xlsx(ORG_HEADER, [renamed])).json()
+    assert (body["imported"], body["updated"]) == (0, 1)
+    stored = _sql(
+        service_urls,
+        "SELECT name, version FROM org.party_organization WHERE external_id = :c",
+        c=row[0],
+    )
+    assert stored == [(renamed[1], 2)]
+
+
 def test_partial_import_writes_valid_rows_and_returns_the_rest(
     running: Running, demo: Demo, service_urls: dict[str, str]
 ) -> None:
@@ -460,8 +478,17 @@ def _snapshot(service_urls: dict[str, str], table: str, community: str) -> list[
 def test_export_then_import_changes_nothing(
     running: Running, demo: Demo, service_urls: dict[str, str], kind: str
 ) -> None:
-    community, _top = _community(demo, "general_branch")
+    community, top = _community(demo, "general_branch")
     table = "party_organization" if kind == "organizations" else "member"
+    # Typed in the graph with full-width digits, punctuation and a space: kept as typed.
+    registered = register(
+        running,
+        communityCode=community,
+        organizationId=str(top.id),
+        name="测试１号（甲） 乙",
+        employerUnit="第２工厂",
+    )
+    assert registered["errors"] == [], registered
     before = _snapshot(service_urls, table, community)
     exported = _get(running, f"/exports/{kind}.xlsx", region=community)
     rows = list(load_workbook(io.BytesIO(exported)).worksheets[0].iter_rows(values_only=True))
@@ -494,6 +521,8 @@ def test_exports_withhold_personal_fields_and_their_reimport_keeps_them(
 def test_imports_need_an_org_writer_in_scope(running: Running, demo: Demo) -> None:
     community, top = _community(demo)
     data = _xlsx(MEMBER_HEADER, [_member_row(community, top.name)])
+    unsigned = httpx.post(f"{_base(running)}/imports/members", content=data, timeout=30)
+    assert unsigned.status_code == 401
     planner = Identity("test-planner", Role.PLANNER, "410104")
     assert _import(running, "members", data, planner).status_code == 403
     other = next(c.code for c in demo.communities if c.code != community)
