@@ -297,6 +297,7 @@ def test_member_rows_with_bad_dates_and_unknown_organizations_are_refused_whole(
         _member_row(community, "没有这个支部"),
         _member_row(community, top.name, 学历="留学"),
         _member_row(community, top.name, 入党日期="1995-01-01"),  # joined at 14
+        _member_row(community, top.name, 报到情况="已报到"),  # self-managed: no reporting in
     ]
     names = [r[1] for r in rows]
     response = _import(running, "members", _xlsx(MEMBER_HEADER, rows))
@@ -306,8 +307,9 @@ def test_member_rows_with_bad_dates_and_unknown_organizations_are_refused_whole(
         "organization.unknown": 1,
         "value.education": 1,
         "member.joined_on": 1,
+        "member.reporting": 1,
     }
-    assert len(_refused_rows(response.json())) == 4
+    assert len(_refused_rows(response.json())) == 5
     found = _sql(service_urls, "SELECT count(*) FROM org.member WHERE name = ANY(:n)", n=names)
     assert found == [(0,)]
 
