@@ -183,6 +183,9 @@ def main(argv: list[str]) -> int:
     except GraphQLError as refused:
         print(f"partygrid: {refused.message}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a malformed region code
+        print(f"partygrid: {exc}", file=sys.stderr)
+        return 1
     except (SetupError, OSError) as exc:
         print(f"partygrid: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.auth import Identity, require_scope
+from services.common.auth import Identity, is_region_code, require_scope
 from services.org.models import committee_membership, member, party_organization
 from services.org.roster_columns import (
     MEMBER_COLUMNS,
@@ -36,6 +36,8 @@ async def export_roster(
     conn: AsyncConnection, kind: str, region_code: str, identity: Identity
 ) -> bytes:
     """The roster of `kind` for the communities at or under `region_code` as .xlsx."""
+    if not is_region_code(region_code):
+        raise ValueError(f"region {region_code!r}: expected 6, 9 or 12 digits")
     require_scope(identity, region_code)
     rows = await (_organizations if kind == ORGANIZATIONS else _members)(
         conn, region_code, identity
