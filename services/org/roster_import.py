@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, Uuid, any_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Identity
-from services.common.errors import DomainError
+from services.common.errors import DomainError, UserErrorCode
 from services.common.text import MAX_NAME, clean_text
 from services.org.grid_client import Home
 from services.org.lookups import COMMUNITY_KINDS
@@ -292,10 +293,21 @@ async def import_roster(
 ) -> Report:
     """Check (and unless `check_only` or refused, write) one roster file in `conn`'s
     transaction. Raises DomainError only for a file that is not a roster at all."""
-    if kind == ORGANIZATIONS:
-        return await _organizations(conn, data, options, progress)
-    if kind == MEMBERS:
-        return await _members(conn, data, options, homes_of, progress)
+    try:
+        if kind == ORGANIZATIONS:
+            return await _organizations(conn, data, options, progress)
+        if kind == MEMBERS:
+            return await _members(conn, data, options, homes_of, progress)
+    except IntegrityError as clash:
+        # The checks mirror the constraints; what slips past (a write racing this import, a
+        # community organization demoted and replaced in one file) refuses the whole file.
+        name = getattr(getattr(clash.orig, "diag", None), "constraint_name", None) or "?"
+        raise DomainError(
+            UserErrorCode.CONFLICT,
+            f"写入时与已存数据冲突（{name}），未写入任何数据",
+            f"The write clashed with stored data ({name}); nothing was written",
+            ["file"],
+        ) from None
     raise ValueError(f"unknown roster kind {kind!r}")
 
 
@@ -364,6 +376,21 @@ async def _organizations(
     report.imported, report.updated = len(new), len(changes) - len(new)
     if options.check_only or not changes:
         return report
+    # Stored ones first, so a community organization demoted in the file makes room for the
+    # one it adds (one per community); a stored one moving under a new one gets its parent
+    # once that is written.
+    new_ids = {r.values["id"] for r in new}
+    updates = sorted(
+        (r for r in changes if r.values["stored"] is not None),
+        key=lambda r: r.values["kind"] in COMMUNITY_KINDS,
+    )
+    later = []
+    for r in updates:
+        values = {f: r.values[f] for f in _ORGANIZATION_FIELDS}
+        if values["parent_id"] in new_ids:
+            later.append(r)
+            values["parent_id"] = None
+        await _update_organization(conn, r.values["id"], values)
     for depth_rows in _by_depth(new):
         await conn.execute(
             insert(party_organization),
@@ -383,21 +410,24 @@ async def _organizations(
         )
         if progress:
             progress(len(depth_rows))
-    for r in changes:
-        if r.values["stored"] is None:
-            continue
+    for r in later:
         await conn.execute(
             update(party_organization)
             .where(party_organization.c.id == r.values["id"])
-            .values(
-                **{f: r.values[f] for f in _ORGANIZATION_FIELDS},
-                version=party_organization.c.version + 1,
-            )
+            .values(parent_id=r.values["parent_id"])
         )
-        if progress:
-            progress(1)
+    if progress:
+        progress(len(updates))
     report.written = True
     return report
+
+
+async def _update_organization(conn: AsyncConnection, org_id: uuid.UUID, values: dict) -> None:
+    await conn.execute(
+        update(party_organization)
+        .where(party_organization.c.id == org_id)
+        .values(**values, version=party_organization.c.version + 1)
+    )
 
 
 def _organization_rules(

@@ -4,7 +4,7 @@
   `check=true` (write nothing), `partial=true` (import the valid rows, return the rest),
   `community=CODE` (fills blank community cells). Answers the issue-13 import contract as
   JSON: 200 when written or checked, 422 when refused (nothing written), 400 a file that is no
-  roster, 403 role or scope, 413 too large, 503 grid could not be asked about homes.
+  roster, 403 role or scope, 409 a clash with stored data at write time, 413 too large, 503 grid could not be asked about homes.
 - `GET /templates/organizations.xlsx`, `GET /templates/members.xlsx`: the empty templates.
 - `GET /exports/organizations.xlsx?region=CODE`, `GET /exports/members.xlsx?region=CODE`: the
   templates filled for a region in the caller's scope (personal fields per the caller).
@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.common.auth import ANONYMOUS, ORG_WRITERS, Identity, is_region_code
-from services.common.errors import DomainError
+from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 from services.org.grid_client import GridUnavailableError
 from services.org.roster_columns import KINDS, TITLES
@@ -113,7 +113,7 @@ def _importer(kind: str) -> Endpoint:
             async with request.app.state.engine.begin() as conn:
                 report = await import_roster(conn, kind, data, options, homes_of=grid.homes)
         except DomainError as refused:
-            return _refusal(400, refused)
+            return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
         except GridUnavailableError:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"

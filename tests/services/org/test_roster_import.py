@@ -8,6 +8,7 @@ signs), with grid answering the address matching; the database is read to prove 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import io
@@ -391,6 +392,49 @@ def test_reimported_organizations_update_by_their_code(
         c=row[0],
     )
     assert stored == [(renamed[1], 2)]
+
+
+def test_a_community_organization_replaced_in_one_file(
+    demo: Demo, service_urls: dict[str, str]
+) -> None:
+    """The 社区党支部 grows into a 社区党总支: the old one becomes a grid branch under it.
+    Run in process in a transaction rolled back after: the demo's structure stays as it is."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from services.org.roster_import import ImportOptions, import_roster
+
+    community, top = _community(demo, "branch")
+    code = f"T{uuid.uuid4().hex[:8]}"
+    rows = [
+        _org_row(community, 组织编码=code, 组织名称="新社区党总支", 组织类别="社区党总支"),
+        _org_row(community, 组织编码=str(top.id), 组织名称=top.name, 上级组织=code),
+    ]
+
+    async def restructure() -> tuple[Any, list[Any]]:
+        engine = create_async_engine(service_urls["org"], poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                report = await import_roster(
+                    conn, "organizations", _xlsx(ORG_HEADER, rows), ImportOptions(DISTRICT)
+                )
+                stored = await conn.execute(
+                    text(
+                        "SELECT o.kind, p.external_id FROM org.party_organization o"
+                        " LEFT JOIN org.party_organization p ON p.id = o.parent_id"
+                        " WHERE o.id = :id"
+                    ),
+                    {"id": top.id},
+                )
+                result = list(stored.all())
+                await transaction.rollback()
+                return report, result
+        finally:
+            await engine.dispose()
+
+    report, stored = asyncio.run(restructure())
+    assert report.refused == [] and (report.imported, report.updated) == (1, 1)
+    assert stored == [("grid_branch", code)]
 
 
 def test_partial_import_writes_valid_rows_and_returns_the_rest(
