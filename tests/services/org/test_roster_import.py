@@ -113,6 +113,40 @@ def _sql(service_urls: dict[str, str], query: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
+def _moved_away(service_urls: dict[str, str], names: list[str]) -> None:
+    """Members a test gave a home leave again, so coverage tests that count the demo's
+    residents later in the session still find the demo's numbers."""
+    engine = create_engine(service_urls["org"], poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE org.member SET left_on = current_date WHERE name = ANY(:n)"),
+                {"n": names},
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def dissolve_after(service_urls: dict[str, str]) -> Any:
+    """Codes of organizations a test imports; dissolved after it, so the demo's structure
+    (which later tests compare with the demo) is as generated."""
+    codes: list[str] = []
+    yield codes
+    engine = create_engine(service_urls["org"], poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE org.party_organization SET dissolved_at = now()"
+                    " WHERE external_id = ANY(:c)"
+                ),
+                {"c": codes},
+            )
+    finally:
+        engine.dispose()
+
+
 def _community(demo: Demo, kind: str = "community_committee") -> tuple[str, Any]:
     """A demo community whose community organization is of `kind`, and that organization."""
     org = next(o for o in demo.organizations if o.kind == kind)
@@ -234,7 +268,7 @@ def test_templates_carry_headers_dropdowns_codes_and_notes(
 
 
 def test_bad_rows_are_reported_per_row_and_nothing_is_written_then_corrected_rows_import(
-    running: Running, demo: Demo, service_urls: dict[str, str]
+    running: Running, demo: Demo, service_urls: dict[str, str], dissolve_after: list[str]
 ) -> None:
     community, top = _community(demo)
     good = _org_row(community, 上级组织=top.name)
@@ -273,6 +307,7 @@ def test_bad_rows_are_reported_per_row_and_nothing_is_written_then_corrected_row
         _org_row(community, 上级组织=good[0], 组织名称=bad_kind[1]),  # under the new branch
         _org_row(community, 上级组织=top.name, 组织编码=bad_date[0], 成立日期="2019.3.1"),
     ]
+    dissolve_after.extend(r[0] for r in corrected)
     response = _import(running, "organizations", _xlsx(ORG_HEADER, corrected))
     assert response.status_code == 200, response.text
     assert response.json()["imported"] == 3 and response.json()["refused"] == []
@@ -378,10 +413,11 @@ def test_reimport_by_external_id_updates_instead_of_duplicating(
 
 
 def test_reimported_organizations_update_by_their_code(
-    running: Running, demo: Demo, service_urls: dict[str, str]
+    running: Running, demo: Demo, service_urls: dict[str, str], dissolve_after: list[str]
 ) -> None:
     community, top = _community(demo)
     row = _org_row(community, 上级组织=top.name)
+    dissolve_after.append(row[0])
     assert _import(running, "organizations", _xlsx(ORG_HEADER, [row])).json()["imported"] == 1
     renamed = [row[0], row[1] + "（更名）", *row[2:]]
     body = _import(running, "organizations", _xlsx(ORG_HEADER, [renamed])).json()
@@ -471,7 +507,7 @@ def test_check_only_writes_nothing(running: Running, demo: Demo, service_urls: d
 
 
 def test_members_are_linked_to_buildings_by_id_or_address_and_unmatched_are_listed(
-    running: Running, demo: Demo, service_urls: dict[str, str]
+    running: Running, demo: Demo, service_urls: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     community, top = _community(demo)
     buildings = [
@@ -491,6 +527,7 @@ def test_members_are_linked_to_buildings_by_id_or_address_and_unmatched_are_list
         _member_row(community, top.name, 居住地址或楼栋="不存在的小区 99号楼"),
     ]
     response = _import(running, "members", _xlsx(MEMBER_HEADER, rows), community=community)
+    request.addfinalizer(lambda: _moved_away(service_urls, [r[1] for r in rows]))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["unmatchedHomes"] == [{"row": 4, "value": "不存在的小区 99号楼"}]
@@ -589,6 +626,7 @@ def test_cli_writes_templates_imports_and_exports(
     tmp_path: Any,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     from infra import cli
 
@@ -614,6 +652,7 @@ def test_cli_writes_templates_imports_and_exports(
     assert _sql(service_urls, "SELECT 1 FROM org.member WHERE name = :n", n=rows[0][1]) == []
 
     roster.write_bytes(_xlsx(MEMBER_HEADER, rows[:1]))
+    request.addfinalizer(lambda: _moved_away(service_urls, [rows[0][1]]))
     assert cli.main(["import", "members", str(roster)]) == 0
     assert "imported 1," in capsys.readouterr().out
     stored = _sql(
