@@ -163,6 +163,11 @@ def main(argv: list[str]) -> int:
         args.output.write_bytes(template(args.kind))
         print(f"partygrid: wrote {args.output}", flush=True)
         return 0
+    from services.common.auth import is_region_code
+
+    if args.command == "export" and not is_region_code(args.region):
+        print(f"partygrid: --region {args.region}: expected 6, 9 or 12 digits", file=sys.stderr)
+        return 1
     from graphql import GraphQLError
 
     from infra.errors import SetupError
