@@ -246,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         return test(argv[1:])  # everything after `test` belongs to pytest, options included
+    from infra import roster_cli
+
+    if roster_cli.claims(argv):  # template|import|export organizations|members
+        return roster_cli.main(argv)
     if argv[:2] == ["import", "regions"]:
         from infra import import_regions_cli
 

@@ -14,6 +14,7 @@ from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 from services.org.grid_client import GridClient
 from services.org.import_routes import IMPORT_ROUTES
+from services.org.roster_routes import ROUTES as ROSTER_ROUTES
 from services.org.schema import QUERIES, schema
 
 
@@ -39,5 +40,6 @@ def create_app(settings: OrgSettings | None = None) -> Starlette:
         settings=settings,
         queries=QUERIES,
         resources=resources,
-        routes=IMPORT_ROUTES,
+        # /imports/regions; /imports, /templates and /exports of the rosters
+        routes=[*IMPORT_ROUTES, *ROSTER_ROUTES],
     )

@@ -30,6 +30,14 @@ BUILDINGS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Building { id community { code } } } }"""
 
 
+HOMES = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Community {
+    code
+    zones { buildings { id name address } }
+    orphanBuildings { id name address }
+  } } }"""
+
+
 class GridUnavailableError(RuntimeError):
     """The grid subgraph did not answer; callers decide whether that refuses a write."""
 
@@ -47,6 +55,15 @@ class BuildingFact:
     name: str
     zone_id: uuid.UUID | None  # None: an orphan, in no zone
     party_group_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class Home:
+    """A building a member may live in, as a roster names it (by id or address)."""
+
+    id: uuid.UUID
+    name: str
+    address: str
 
 
 @dataclass(frozen=True)
@@ -139,3 +156,17 @@ class GridClient:
             for e in await self._entities(BUILDINGS, reps)
             if e is not None
         }
+
+    async def homes(self, codes: list[str]) -> dict[str, list[Home]]:
+        """Every building of each community (in a zone or not), for matching addresses."""
+        reps = [{"__typename": "Community", "code": code} for code in codes]
+        result: dict[str, list[Home]] = {}
+        for entity in await self._entities(HOMES, reps):
+            if entity is None:
+                continue
+            found = [b for zone in entity["zones"] for b in zone["buildings"]]
+            found += entity["orphanBuildings"]
+            result[entity["code"]] = [
+                Home(uuid.UUID(b["id"]), b["name"], b["address"]) for b in found
+            ]
+        return result

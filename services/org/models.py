@@ -119,11 +119,19 @@ party_organization = Table(
     Column("dissolved_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("external_id", Text, nullable=True),  # the roster system's code (re-imports)
+    Column("founded_on", Date, nullable=True),  # 成立日期
     CheckConstraint(_in("kind", ORGANIZATION_KINDS), name="party_organization_kind"),
     CheckConstraint("parent_id IS DISTINCT FROM id", name="party_organization_not_own_parent"),
 )
 Index("party_organization_community_idx", party_organization.c.community_code)
 Index("party_organization_parent_idx", party_organization.c.parent_id)
+Index(
+    "party_organization_external_id",
+    party_organization.c.external_id,
+    unique=True,
+    postgresql_where=party_organization.c.external_id.is_not(None),
+)
 # plan (二): a community has exactly one community Party organization.
 Index(
     "party_organization_one_per_community",
@@ -159,6 +167,9 @@ member = Table(
     Column("left_on", Date, nullable=True),  # moved away, transferred out, deceased
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("external_id", Text, nullable=True),  # 党员编号 of the roster system (re-imports)
+    Column("ethnicity", Text, nullable=True),  # 民族
+    Column("confirmed_on", Date, nullable=True),  # 转正日期
     CheckConstraint("gender IN ('M', 'F')", name="member_gender"),
     CheckConstraint(_in("management", MANAGEMENT_TYPES), name="member_management"),
     CheckConstraint(_in("education", EDUCATION_LEVELS), name="member_education"),
@@ -176,6 +187,12 @@ member = Table(
 Index("member_community_idx", member.c.community_code)
 Index("member_home_building_idx", member.c.home_building_id)
 Index("member_organization_idx", member.c.organization_id)
+Index(
+    "member_external_id",
+    member.c.external_id,
+    unique=True,
+    postgresql_where=member.c.external_id.is_not(None),
+)
 
 committee_membership = Table(
     "committee_membership",

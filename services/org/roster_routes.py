@@ -1,0 +1,165 @@
+"""HTTP of the rosters on the org subgraph (behind the internal-token guard, like /graphql):
+
+- `POST /imports/organizations`, `POST /imports/members`: the raw .xlsx as the body; query
+  `check=true` (write nothing), `partial=true` (import the valid rows, return the rest),
+  `community=CODE` (fills blank community cells). Answers the issue-13 import contract as
+  JSON: 200 when written or checked, 422 when refused (nothing written), 400 a file that is no
+  roster, 403 role or scope, 409 a clash with stored data at write time, 413 too large, 503 grid could not be asked about homes.
+- `GET /templates/organizations.xlsx`, `GET /templates/members.xlsx`: the empty templates.
+- `GET /exports/organizations.xlsx?region=CODE`, `GET /exports/members.xlsx?region=CODE`: the
+  templates filled for a region in the caller's scope (personal fields per the caller).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+from collections.abc import Awaitable, Callable
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.common.auth import ANONYMOUS, ORG_WRITERS, Identity, is_region_code
+from services.common.errors import DomainError, UserErrorCode
+from services.common.http_body import read_capped
+from services.org.grid_client import GridUnavailableError
+from services.org.roster_columns import KINDS, TITLES
+from services.org.roster_export import export_roster
+from services.org.roster_import import ImportOptions, import_roster, refused_rows_file
+from services.org.roster_workbook import MEDIA_TYPE, template
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+MAX_BYTES = 50 * 1024 * 1024  # a district's members fit in a few MB; the upload cap is 50 MB
+
+
+def _identity(request: Request) -> Identity:
+    return request.scope.get("state", {}).get("identity", ANONYMOUS)
+
+
+def _error(status: int, code: str, zh: str, en: str, field: list[str] | None = None) -> Response:
+    body = {"errors": [{"code": code, "message": zh, "messageEn": en, "field": field}]}
+    return JSONResponse(body, status_code=status)
+
+
+def _refusal(status: int, refused: DomainError) -> Response:
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "code": e.code.name,
+                    "message": e.message,
+                    "messageEn": e.message_en,
+                    "field": e.field,
+                }
+                for e in (refused, *refused.more)
+            ]
+        },
+        status_code=status,
+    )
+
+
+def _workbook(content: bytes, filename: str) -> Response:
+    quoted = urllib.parse.quote(filename)
+    return Response(
+        content,
+        media_type=MEDIA_TYPE,
+        headers={
+            "content-disposition": f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quoted}",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("true", "1", "yes")
+
+
+def _importer(kind: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        identity = _identity(request)
+        if identity.role not in ORG_WRITERS:
+            return _error(403, "FORBIDDEN", "当前角色无权导入", "Your role may not import rosters")
+        community = request.query_params.get("community") or None
+        if community is not None:
+            if not (is_region_code(community) and len(community) == 12):
+                return _error(
+                    400,
+                    "INVALID",
+                    f"社区代码应为12位数字：{community}",
+                    f"A community code has 12 digits: {community}",
+                    ["community"],
+                )
+            if not identity.covers(community):
+                return _error(403, "FORBIDDEN", f"超出管辖范围：{community}", "Outside your scope")
+        data = await read_capped(request, MAX_BYTES)
+        if data is None:
+            return _error(
+                413,
+                "INVALID",
+                f"文件过大（最多 {MAX_BYTES // 1024 // 1024} MB）",
+                f"The file is larger than {MAX_BYTES // 1024 // 1024} MB",
+                ["file"],
+            )
+        options = ImportOptions(
+            identity=identity,
+            check_only=_flag(request, "check"),
+            partial=_flag(request, "partial"),
+            community=community,
+        )
+        grid = request.app.state.resources["grid"]
+        try:
+            async with request.app.state.engine.begin() as conn:
+                report = await import_roster(conn, kind, data, options, homes_of=grid.homes)
+        except DomainError as refused:
+            return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
+        except GridUnavailableError:
+            return _error(
+                503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
+            )
+        body = report.as_json(await asyncio.to_thread(refused_rows_file, report))
+        return JSONResponse(body, status_code=200 if report.ok or report.written else 422)
+
+    return endpoint
+
+
+def _templater(kind: str) -> Endpoint:
+    async def endpoint(_request: Request) -> Response:
+        content = await asyncio.to_thread(template, kind)
+        return _workbook(content, f"{TITLES[kind]}模板.xlsx")
+
+    return endpoint
+
+
+def _exporter(kind: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        region = request.query_params.get("region", "")
+        if not is_region_code(region):
+            return _error(
+                400,
+                "INVALID",
+                f"区划代码应为6、9或12位数字：{region}",
+                f"A region code has 6, 9 or 12 digits: {region}",
+                ["region"],
+            )
+        try:
+            async with request.app.state.engine.connect() as conn:
+                content = await export_roster(conn, kind, region, _identity(request))
+        except GraphQLError as refused:  # ForbiddenError: scope
+            en = (refused.extensions or {}).get("messageEn", "Forbidden")
+            return _error(403, "FORBIDDEN", refused.message, en)
+        return _workbook(content, f"{TITLES[kind]}_{region}.xlsx")
+
+    return endpoint
+
+
+ROUTES = [
+    route
+    for kind in KINDS
+    for route in (
+        Route(f"/imports/{kind}", _importer(kind), methods=["POST"]),
+        Route(f"/templates/{kind}.xlsx", _templater(kind), methods=["GET"]),
+        Route(f"/exports/{kind}.xlsx", _exporter(kind), methods=["GET"]),
+    )
+]
