@@ -17,10 +17,9 @@ from infra.database import connect_admin, drop_database
 from infra.demo.generate import generate
 from infra.demo.model import Demo
 from infra.locking import RunLock
-from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.settings import ROOT, SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
-from infra.supervisor import Supervisor, free_port, gateway_env, service_env
-from stack import Running
+from stack import Running, started
 
 # Parallel checkouts or workers can each have their own test cluster.
 TEST_DATA_DIR = Path(os.environ.get("PARTYGRID_TEST_DATA_DIR", ROOT / ".data" / "test"))
@@ -83,25 +82,11 @@ def running(
     prepared: Prepared, suite_settings: SuiteSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Running]:
     """org, grid, assess and the gateway as real processes on free 127.0.0.1 ports."""
-    supervisor = Supervisor("127.0.0.1", tmp_path_factory.mktemp("logs"))
     keys = token_keys(suite_settings)
     # This process signs too (Running.post, composing from the running subgraphs).
     os.environ["PARTYGRID_INTERNAL_TOKEN_KEY"] = keys["internal"]
-    try:
-        ports = {name: free_port() for name in SERVICES}
-        urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-        gateway_port = free_port()
-        gateway = f"http://127.0.0.1:{gateway_port}/graphql"
-        for name, port in ports.items():
-            database_url = prepared.database.service_urls[name]
-            env = service_env(name, database_url, port, urls, keys=keys, gateway_url=gateway)
-            supervisor.start(name, port, env)
-        env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
-        supervisor.start("gateway", gateway_port, env)
-        supervisor.wait_healthy(60)
-        yield Running(urls, gateway, supervisor, keys)
-    finally:
-        supervisor.stop_all()
+    with started(prepared.database, keys, tmp_path_factory.mktemp("logs")) as stack:
+        yield stack
 
 
 def pytest_report_header() -> list[str]:
