@@ -50,6 +50,9 @@ NAMES = {DISTRICT: "金水区", STREET: "经八路街道", WEST: "西苑社区",
 # Two neighbouring communities in Zhengzhou's north (3-degree Gauss-Krüger zone 38, 114°E).
 AREAS = {WEST: box(113.660, 34.800, 113.670, 34.810), EAST: box(113.670, 34.800, 113.680, 34.810)}
 USER = Identity("jinshui-district", Role.DISTRICT, DISTRICT)
+PASSWORD = "金水区组织部-Granite-Harbour-2026"
+LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
+  session { accessToken } errors { code } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +107,26 @@ def _rows(url: str, query: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
+def _partygrid(db: Database, *argv: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """`partygrid ARGV` as its own process, pointed at the empty suite's database."""
+    env = {
+        **os.environ,
+        "PARTYGRID_ORG_DATABASE_URL": db.service_urls["org"],
+        "PARTYGRID_GRID_DATABASE_URL": db.service_urls["grid"],
+        "PARTYGRID_AUTH_DATABASE_URL": db.auth_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
 def _cli(capsys: pytest.CaptureFixture, *argv: str) -> str:
     code = partygrid_main(list(argv))
     out, err = capsys.readouterr()
@@ -124,16 +147,21 @@ def _rules(report: dict) -> dict[str, int]:
     return {r["rule"]: r["count"] for r in report["refused"]}
 
 
-def _gateway(suite: Running, query: str, variables: dict[str, Any]) -> dict:
-    body = suite.post(suite.gateway, query, variables, identity=USER)
-    assert "errors" not in body, body
-    return body["data"]
+def _gateway(suite: Running, token: str, query: str, variables: dict[str, Any]) -> dict:
+    response = httpx.post(
+        suite.gateway,
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    return response.json()["data"]
 
 
-def _page(suite: Running, path: str) -> httpx.Response:
+def _page(suite: Running, token: str, path: str) -> httpx.Response:
     return httpx.get(
         suite.gateway.replace("/graphql", path),
-        headers=suite.headers(suite.gateway, USER),
+        headers={"authorization": f"Bearer {token}"},
         timeout=60,
     )
 
@@ -154,20 +182,28 @@ def _places(db: Database, tmp_path: Path) -> None:
             ]
         )
     )
-    env = {**os.environ, "PARTYGRID_ORG_DATABASE_URL": db.service_urls["org"]}
-    done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "import", "regions", str(workbook)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = _partygrid(db, "import", "regions", str(workbook))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == [
         "regions: read 4, imported 4, updated 0, skipped 0, refused 0 — written"
     ]
+
+
+def _first_user(suite: Running, db: Database, *, before_places: bool) -> str:
+    """`partygrid user add` for the new district; after the places, its access token."""
+    add = ("user", "add", USER.subject, "--role", "district", "--region", DISTRICT)
+    done = _partygrid(db, *add, stdin=PASSWORD + "\n")
+    if before_places:  # a user is given only a place that exists
+        assert done.returncode != 0 and DISTRICT in done.stderr, done.stdout
+        return ""
+    assert done.returncode == 0, done.stderr
+    login = httpx.post(
+        suite.gateway,
+        json={"query": LOGIN, "variables": {"u": USER.subject, "p": PASSWORD}},
+        timeout=60,
+    ).json()
+    assert login["data"]["login"]["errors"] == [], login
+    return login["data"]["login"]["session"]["accessToken"]
 
 
 def _geometry(db: Database, tmp_path: Path, capsys: pytest.CaptureFixture) -> int:
@@ -358,22 +394,24 @@ query($code: String!, $year: Int!) {
 }"""
 
 
-def _district_reads(suite: Running, grid: str, buildings: int, housed: list[str]) -> None:
-    coverage = _gateway(suite, COVERAGE, {"code": DISTRICT})["coverage"]
+def _district_reads(
+    suite: Running, token: str, grid: str, buildings: int, housed: list[str]
+) -> None:
+    coverage = _gateway(suite, token, COVERAGE, {"code": DISTRICT})["coverage"]
     assert coverage["residentsKnown"] is True
     assert coverage["buildings"] == buildings and coverage["zones"] == 2
     assert coverage["orphans"] == 1  # 西苑's 4号楼, east of its only zone
     assert coverage["residentMembers"] == coverage["memberBuildings"] == len(housed)
-    west = _gateway(suite, COVERAGE, {"code": WEST})["coverage"]
+    west = _gateway(suite, token, COVERAGE, {"code": WEST})["coverage"]
     assert west["buildings"] == 4 and west["residentMembers"] == 2
 
-    findings = _gateway(suite, FINDINGS, {"code": DISTRICT})["findings"]
+    findings = _gateway(suite, token, FINDINGS, {"code": DISTRICT})["findings"]
     assert findings["totalCount"] > 0
     assert {n["community"]["code"] for n in findings["nodes"]} <= {WEST, EAST}
 
     year = dt.date.today().year
     for code in AREAS:
-        preview = _gateway(suite, PREVIEW, {"code": code, "year": year})["gradingPreview"]
+        preview = _gateway(suite, token, PREVIEW, {"code": code, "year": year})["gradingPreview"]
         assert preview is not None and 0 <= preview["score"] <= 100
         assert preview["score"] >= preview["grade"]["minScore"]
         assert preview["results"] and preview["passed"] == sum(
@@ -386,7 +424,7 @@ def _district_reads(suite: Running, grid: str, buildings: int, housed: list[str]
         (f"/maps/coverage/{DISTRICT}", [NAMES[WEST], NAMES[EAST], "西苑一片"]),
         (f"/maps/coverage/{WEST}/print?size=A4", [NAMES[WEST]]),
     ):
-        page = _page(suite, path)
+        page = _page(suite, token, path)
         assert page.status_code == 200, (path, page.text[:500])
         for name in names:  # in the page's text, or in its map data as JSON writes it
             assert name in page.text or json.dumps(name)[1:-1] in page.text, (path, name)
@@ -397,7 +435,7 @@ def _district_reads(suite: Running, grid: str, buildings: int, housed: list[str]
         ("东园1栋", "东园一片", "1人"),
     ):
         (building_id,) = _rows(grid, "SELECT id FROM grid.building WHERE name = :n", n=name)
-        popup = _page(suite, f"/maps/buildings/{building_id[0]}")
+        popup = _page(suite, token, f"/maps/buildings/{building_id[0]}")
         assert popup.status_code == 200, popup.text
         assert (popup.json()["name"], popup.json()["zone"]) == (name, zone)
         assert popup.json()["residents"].startswith(residents)
@@ -406,8 +444,11 @@ def _district_reads(suite: Running, grid: str, buildings: int, housed: list[str]
 def test_a_district_onboards_from_its_own_files(
     suite: Running, empty: Database, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
+    assert _count(empty.auth_url, "SELECT count(*) FROM auth.user_account") == 0  # no demo
+    _first_user(suite, empty, before_places=True)
     _places(empty, tmp_path)
+    token = _first_user(suite, empty, before_places=False)
     buildings = _geometry(empty, tmp_path, capsys)
     _organizations(suite, empty)
     housed = _members(suite, empty)
-    _district_reads(suite, empty.service_urls["grid"], buildings, housed)
+    _district_reads(suite, token, empty.service_urls["grid"], buildings, housed)
