@@ -13,7 +13,9 @@ the gateway.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -32,6 +34,7 @@ from onboarding_files import (
     regions_xlsx,
     zipped,
 )
+from openpyxl import load_workbook
 from shapely.geometry import box
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
@@ -145,6 +148,12 @@ def _org_route(suite: Running, path: str, data: bytes | None = None, **params: s
 
 def _rules(report: dict) -> dict[str, int]:
     return {r["rule"]: r["count"] for r in report["refused"]}
+
+
+def _refused_rows(report: dict) -> list[tuple]:
+    """The refused rows the report hands back as a workbook, below its header."""
+    book = load_workbook(io.BytesIO(base64.b64decode(report["refusedRowsFile"])))
+    return list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
 
 
 def _gateway(suite: Running, token: str, query: str, variables: dict[str, Any]) -> dict:
@@ -307,10 +316,15 @@ def _organizations(suite: Running, db: Database) -> None:
     assert (
         date["row"] == 5 and date["column"] == "成立日期" and "Unreadable date" in date["messageEn"]
     )
-    assert report["refusedRowsFile"]
+    assert [r[0] for r in _refused_rows(report)] == ["JS-W1", "JS-E", "JS-X"]
     assert _count(db.service_urls["org"], count) == 0  # nothing written, not even row 1
 
-    done = _org_route(suite, "/imports/organizations", filled_template(template.content, good))
+    corrected = filled_template(template.content, good)
+    checked = _org_route(suite, "/imports/organizations", corrected, check="true")
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["checkOnly"] is True and checked.json()["imported"] == 3
+    assert _count(db.service_urls["org"], count) == 0  # a check writes nothing
+    done = _org_route(suite, "/imports/organizations", corrected)
     assert done.status_code == 200, done.text
     assert done.json()["imported"] == 3 and done.json()["refused"] == []
     assert _count(db.service_urls["org"], count) == 3
@@ -362,6 +376,7 @@ def _members(suite: Running, db: Database) -> list[str]:
         ("organization.unknown", 4),
         ("value.education", 5),
     }
+    assert [r[1] for r in _refused_rows(report)] == ["李娜", "张伟", "刘洋"]
     assert _count(db.service_urls["org"], count) == 0
 
     done = _org_route(suite, "/imports/members", filled_template(template.content, good))
