@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+import shapely
 from onboarding_files import (
     filled_template,
     geometry_file,
@@ -228,6 +229,11 @@ def _geometry(db: Database, tmp_path: Path, capsys: pytest.CaptureFixture) -> in
     )
     out = _cli(capsys, "import", "boundaries", str(boundaries), *target, "--org-database-url", org)
     assert "read 2, imported 2" in out
+    for code, area in AREAS.items():  # stored in WGS-84 where the file put it, within 1 m
+        ((wkt,),) = _rows(
+            grid, "SELECT ST_AsText(boundary) FROM grid.community WHERE code = :c", c=code
+        )
+        assert projected(4547, shapely.from_wkt(wkt)).hausdorff_distance(projected(4547, area)) < 1
     # A zone in each: the west one over half of 西苑 (its east half is in no zone).
     zones = geometry_file(
         tmp_path / "片区.geojson",
@@ -255,6 +261,9 @@ def _geometry(db: Database, tmp_path: Path, capsys: pytest.CaptureFixture) -> in
     (tmp_path / "楼栋.zip").write_bytes(zipped(folder))
     out = _cli(capsys, "import", "buildings", str(tmp_path / "楼栋.zip"), *target)
     assert "read 4, imported 4" in out
+    query = "SELECT ST_AsText(footprint) FROM grid.building WHERE name = '4号楼'"
+    ((wkt,),) = _rows(grid, query)
+    assert projected(3857, shapely.from_wkt(wkt)).hausdorff_distance(projected(3857, west[3])) < 1
 
     east = [
         (1001 + i, box(113.672 + 0.002 * i, 34.802, 113.6725 + 0.002 * i, 34.8025), tags)
