@@ -38,6 +38,7 @@ from gateway.http import (
     render,
     wants_html,
 )
+from gateway.imports_proxy import ROUTES as IMPORT_ROUTES
 from gateway.maps.basemaps import basemap_settings, tile_sources
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
@@ -145,6 +146,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *TILE_ROUTES,
             *REPORT_ROUTES,
             *FILE_ROUTES,
+            *IMPORT_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -152,7 +154,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             # Every route's body is capped (413 beyond); a body that does not arrive in time
             # gets 408; sign-in throttling sees the client; a write's Idempotency-Key goes on
             # to the subgraphs (README "Retrying writes").
-            Middleware(BodyCap, **gateway_caps(settings.max_body_bytes, settings.max_upload_bytes)),
+            Middleware(
+                BodyCap,
+                **gateway_caps(
+                    settings.max_body_bytes, settings.max_upload_bytes, settings.max_import_bytes
+                ),
+            ),
             Middleware(BodyDeadline),
             Middleware(ClientAddress),
             Middleware(WriteKeys),
