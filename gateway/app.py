@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.admin_page import ROUTES as ADMIN_ROUTES
 from gateway.auth.client import ClientAddress
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
@@ -147,6 +148,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *REPORT_ROUTES,
             *FILE_ROUTES,
             *IMPORT_ROUTES,
+            *ADMIN_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
