@@ -75,7 +75,7 @@ async def upload(request: Request) -> Response:
     kind = request.path_params["kind"]
     owner = OWNERS.get(kind)
     if owner is None:
-        return _problem(404, "NOT_FOUND", "未知的导入类型", f"Unknown import kind: {kind[:40]}")
+        return _problem(404, "NOT_FOUND", "未知的导入类型", "Unknown import kind")
     signed = signed_headers(request)
     if signed is None:
         return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
@@ -130,7 +130,8 @@ async def upload(request: Request) -> Response:
             return _too_large(limit)
         # No service address or exception text goes back to the client.
         return _problem(502, "UNAVAILABLE", "服务未响应", f"The {owner} service did not answer")
-    return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+    media_type = answer.headers.get("content-type", "application/json")
+    return Response(answer.content, status_code=answer.status_code, media_type=media_type)
 
 
 async def template(request: Request) -> Response:

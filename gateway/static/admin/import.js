@@ -173,7 +173,7 @@
       checkButton.disabled = false;
     }
     const kindLabel = labels[`kind_${kind}`] || kind;
-    const named = element("p", `${labels.file_name}: ${file.name} (${kindLabel})`);
+    const named = element("p", `${labels.file_name}${english ? ": " : "："}${file.name} (${kindLabel})`);
     named.id = "import-file-name";
     report.append(named);
     if (!body || !Array.isArray(body.refused)) {
