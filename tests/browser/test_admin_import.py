@@ -98,7 +98,7 @@ def test_check_then_import_buildings(
     page.locator("#import-check").click()
     _report_done(page)
     refused = page.locator("#import-refused tbody tr")
-    assert refused.count() == 1, page.locator('body').inner_text()
+    assert refused.count() == 1, page.locator("body").inner_text()
     assert (
         "inside_community" in refused.inner_text() and "不在任何社区范围内" in refused.inner_text()
     )
