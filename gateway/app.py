@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.admin_page import ROUTES as ADMIN_ROUTES
 from gateway.auth.client import ClientAddress
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
@@ -38,6 +39,7 @@ from gateway.http import (
     render,
     wants_html,
 )
+from gateway.imports_proxy import ROUTES as IMPORT_ROUTES
 from gateway.maps.basemaps import basemap_settings, tile_sources
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
@@ -145,6 +147,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *TILE_ROUTES,
             *REPORT_ROUTES,
             *FILE_ROUTES,
+            *IMPORT_ROUTES,
+            *ADMIN_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -152,7 +156,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             # Every route's body is capped (413 beyond); a body that does not arrive in time
             # gets 408; sign-in throttling sees the client; a write's Idempotency-Key goes on
             # to the subgraphs (README "Retrying writes").
-            Middleware(BodyCap, **gateway_caps(settings.max_body_bytes, settings.max_upload_bytes)),
+            Middleware(
+                BodyCap,
+                **gateway_caps(
+                    settings.max_body_bytes, settings.max_upload_bytes, settings.max_import_bytes
+                ),
+            ),
             Middleware(BodyDeadline),
             Middleware(ClientAddress),
             Middleware(WriteKeys),

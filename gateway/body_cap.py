@@ -1,8 +1,8 @@
 """A cap on the body of every request the gateway serves: 413 beyond it.
 
-Routes that read a body do so under their own cap too (`/graphql`, `/files/evidence`, with
-`read_capped`); this middleware is the floor for every route, present and future, so no
-route can be made to hold an unbounded body in memory. A body declared too large is refused
+Routes that read a body do so under their own cap too (`/graphql`, `/files/evidence` with
+`read_capped`; `/imports/` while streaming it on); this middleware is the floor for every
+route, present and future, so no route can be made to hold an unbounded body in memory. A body declared too large is refused
 before it is read; one that grows past the cap while streaming (chunked) is cut off: the
 app sees the client disconnect, and the client gets 413 unless an answer has begun.
 """
@@ -21,13 +21,17 @@ HEADROOM = 64 * 1024
 _TOO_LARGE = '{"errors":[{"message":"请求体过大 / Request body too large."}]}'.encode()
 
 
-def gateway_caps(max_body_bytes: int, max_upload_bytes: int) -> dict[str, object]:
+def gateway_caps(
+    max_body_bytes: int, max_upload_bytes: int, max_import_bytes: int
+) -> dict[str, object]:
     """The gateway's caps (keyword arguments of BodyCap): GraphQL and the planner's edits
-    up to the GraphQL cap, evidence files up to theirs, every other route a small form."""
+    up to the GraphQL cap, evidence files and imported files up to theirs, every other route
+    a small form."""
     return {
         "caps": [
             ("/graphql", max_body_bytes + HEADROOM),
             ("/files/", max_upload_bytes + HEADROOM),
+            ("/imports/", max_import_bytes + HEADROOM),
             ("/maps/planner/", max_body_bytes),
         ],
         "default": FORM_BYTES,

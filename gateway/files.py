@@ -28,7 +28,7 @@ from starlette.routing import Route
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
 from services.common.http_body import read_capped
 
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 # Response headers worth passing back; everything else stays between gateway and assess.
 _PASSED = (
     "content-type",
@@ -56,7 +56,7 @@ async def upload(request: Request) -> Response:
     if headers is None:
         return _unauthenticated()
     declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not declared_type or declared_type in _FORM_TYPES:
+    if not declared_type or declared_type in FORM_TYPES:
         return _problem(
             415,
             "INVALID",

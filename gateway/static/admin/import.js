@@ -1,0 +1,200 @@
+// The import page (/admin/import): posts the chosen file to /imports/<kind> (check first,
+// then commit the same file) and shows the service's grouped report. Every text from the
+// report or the file goes in with textContent, never as markup.
+(function () {
+  "use strict";
+
+  const labels = JSON.parse(document.getElementById("import-labels").textContent);
+  const english = document.documentElement.lang === "en";
+  const byId = (id) => document.getElementById(id);
+  const report = byId("import-report");
+  const statusLine = byId("import-status");
+  const commitButton = byId("import-commit");
+  const checkButton = byId("import-check");
+  let refusedRowsUrl = null;
+
+  function element(tag, value, className) {
+    const node = document.createElement(tag);
+    if (value !== undefined && value !== null) node.textContent = String(value);
+    if (className) node.className = className;
+    return node;
+  }
+
+  // Chinese first, English available (the other way round with ?lang=en).
+  function bilingual(message, messageEn) {
+    const first = english ? messageEn || message : message || messageEn;
+    const second = english ? message : messageEn;
+    const cell = element("td", null, "message");
+    cell.append(element("span", first));
+    if (second && second !== first) cell.append(element("span", second, "other-lang"));
+    return cell;
+  }
+
+  function table(id, columns, rows) {
+    const node = element("table");
+    node.id = id;
+    const head = node.createTHead().insertRow();
+    for (const [, label] of columns) head.append(element("th", label));
+    const body = node.createTBody();
+    for (const row of rows) {
+      const tr = body.insertRow();
+      for (const [key] of columns) {
+        if (key === "message") {
+          tr.append(bilingual(row.message, row.messageEn));
+        } else {
+          tr.append(element("td", row[key], key));
+        }
+      }
+    }
+    return node;
+  }
+
+  function total(groups) {
+    return (groups || []).reduce((sum, group) => sum + (Number(group.count) || 0), 0);
+  }
+
+  function options(check) {
+    const params = new URLSearchParams();
+    if (check) params.set("check", "true");
+    const crs = byId("import-crs").value.trim();
+    const community = byId("import-community").value.trim();
+    if (crs) params.set("crs", crs);
+    if (community) params.set("community", community);
+    params.set("policy", byId("import-policy").value);
+    if (byId("import-partial").checked) params.set("partial", "true");
+    return params;
+  }
+
+  function showErrors(errors) {
+    const list = element("ul", null, "errors");
+    list.id = "import-errors";
+    for (const error of errors) {
+      const item = element("li");
+      const first = english ? error.messageEn || error.message : error.message;
+      item.append(element("span", first));
+      const second = english ? error.message : error.messageEn;
+      if (second && second !== first) item.append(element("span", second, "other-lang"));
+      list.append(item);
+    }
+    report.append(list);
+  }
+
+  function showRefusedRows(base64) {
+    if (refusedRowsUrl) URL.revokeObjectURL(refusedRowsUrl);
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    refusedRowsUrl = URL.createObjectURL(new Blob([bytes], { type }));
+    const link = element("a", labels.refused_rows);
+    link.id = "import-refused-rows";
+    link.href = refusedRowsUrl;
+    link.download = "refused-rows.xlsx";
+    report.append(element("p")).append(link);
+  }
+
+  function showReport(body) {
+    const summary = element("dl");
+    summary.id = "import-summary";
+    const figures = [
+      ["read", body.read],
+      ["imported", body.imported],
+      ["updated", body.updated],
+      ["skipped", total(body.skipped)],
+      ["refused", total(body.refused)],
+    ];
+    for (const [key, value] of figures) {
+      summary.append(element("dt", labels[key]));
+      const figure = element("dd", value ?? 0);
+      figure.dataset.field = key;
+      summary.append(figure);
+    }
+    report.append(summary);
+    if ((body.skipped || []).length) {
+      report.append(element("h2", labels.skipped));
+      const columns = [["reason", labels.reason], ["count", labels.count], ["example", labels.example]];
+      report.append(table("import-skipped", columns, body.skipped));
+    }
+    report.append(element("h2", labels.refused));
+    const columns = [
+      ["rule", labels.rule],
+      ["count", labels.count],
+      ["example", labels.example],
+      ["row", labels.row],
+      ["column", labels.column],
+      ["message", labels.message],
+    ];
+    report.append(table("import-refused", columns, body.refused || []));
+    if ((body.notes || []).length) {
+      report.append(element("h2", labels.notes));
+      const notes = element("ul");
+      for (const note of body.notes) notes.append(element("li", note));
+      report.append(notes);
+    }
+    if (body.refusedRowsFile) showRefusedRows(body.refusedRowsFile);
+  }
+
+  function outcome(check, ok, body) {
+    const refused = total(body.refused) > 0;
+    if (check) return ok && !refused ? ["checked", labels.checked] : ["refused", labels.checked_refused];
+    if (body.written) return ["written", labels.written];
+    return ["refused", refused ? labels.refused_whole : labels.nothing_written];
+  }
+
+  async function send(check) {
+    const file = byId("import-file").files[0];
+    commitButton.disabled = true;
+    report.dataset.state = "";
+    report.replaceChildren();
+    if (!file) {
+      statusLine.textContent = labels.choose_file;
+      report.dataset.state = "error";
+      return;
+    }
+    const kind = byId("import-kind").value;
+    checkButton.disabled = true;
+    statusLine.textContent = labels.working;
+    let answer = null;
+    let body = null;
+    try {
+      // Same-origin, with the sign-in cookie; the bytes as they are (never a form, which the
+      // route refuses), the name %-encoded (header values are ASCII).
+      answer = await fetch(`/imports/${encodeURIComponent(kind)}?${options(check)}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "content-type": "application/octet-stream",
+          "x-partygrid-filename": encodeURIComponent(file.name),
+        },
+        body: file,
+      });
+      body = await answer.json();
+    } catch (_failed) {
+      body = { errors: [{ message: labels.failed, messageEn: labels.failed }] };
+    } finally {
+      checkButton.disabled = false;
+    }
+    const kindLabel = labels[`kind_${kind}`] || kind;
+    const named = element("p", `${labels.file_name}${english ? ": " : "："}${file.name} (${kindLabel})`);
+    named.id = "import-file-name";
+    report.append(named);
+    if (!body || !Array.isArray(body.refused)) {
+      statusLine.textContent = labels.failed;
+      showErrors((body && body.errors) || [{ message: labels.failed, messageEn: labels.failed }]);
+      report.dataset.state = "error";
+      return;
+    }
+    const [state, message] = outcome(check, answer && answer.ok, body);
+    statusLine.textContent = message;
+    showReport(body);
+    report.dataset.state = state;
+    commitButton.disabled = !(check && state === "checked");
+  }
+
+  // Any change after a check: the commit must follow a check of exactly this choice.
+  for (const id of ["import-kind", "import-crs", "import-community", "import-policy", "import-partial", "import-file"]) {
+    byId(id).addEventListener("change", () => {
+      commitButton.disabled = true;
+    });
+  }
+  checkButton.addEventListener("click", () => send(true));
+  commitButton.addEventListener("click", () => send(false));
+})();
