@@ -32,7 +32,7 @@ from starlette.routing import Route
 from gateway.files import FORM_TYPES
 
 # The planner's routes judge the same thing for the same cookie: one rule for both.
-from gateway.maps.planner import _same_origin as same_origin
+from gateway.maps.planner import same_origin
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
 
 # The import contract: which service owns each kind.

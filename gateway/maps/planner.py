@@ -75,7 +75,7 @@ def _error(status: int, key: str, code: str) -> JSONResponse:
     return JSONResponse({"ok": False, "errors": [error]}, status_code=status)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """Only this site's own pages: a cross-site page must not post with the user's cookie."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
@@ -87,7 +87,7 @@ def _same_origin(request: Request) -> bool:
 def _refusal(request: Request, *, write: bool) -> tuple[Identity, Response | None]:
     """Who calls a JSON route, or the response refusing them."""
     identity = page_identity(request)
-    if write and not _same_origin(request):
+    if write and not same_origin(request):
         return identity, _error(403, "cross_site", "CROSS_SITE")
     if identity.anonymous:
         return identity, _error(401, "sign_in", "UNAUTHENTICATED")
