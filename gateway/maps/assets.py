@@ -98,7 +98,8 @@ _TEXT_TABLE = """function (layer) {
     var value = props[field];
     if (value && typeof value === 'object' && typeof value.href === 'string') {
       var a = L.DomUtil.create('a', '', cell);
-      if (value.href.charAt(0) === '/' && value.href.charAt(1) !== '/') { a.href = value.href; }
+      // Only paths on this site: browsers read '/\\' like '//' (another host).
+      if (new URL(value.href, location.href).origin === location.origin) { a.href = value.href; }
       a.textContent = String(value.text);
     } else {
       cell.textContent = value === null || value === undefined ? '' : String(value);

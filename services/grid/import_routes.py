@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity
+from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity, Role
+from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 from services.grid.coordinates import parse_declared
@@ -52,11 +53,20 @@ async def upload(request: Request) -> Response:
         kind = Kind(request.path_params["kind"])
     except ValueError:
         return _errors(404, invalid("未知的导入类型", "Unknown import kind", ["kind"]))
-    community_code = params.get("community") or None
-    if community_code is not None and not identity.covers(community_code):
+    if kind is Kind.BOUNDARIES and identity.role is not Role.DISTRICT:
+        # A community's outline is what everyone's coverage is measured against: the
+        # district's to set (like the places themselves), not a community planner's.
         return _forbidden(
-            f"超出管辖范围：{community_code}", f"Outside your scope: {community_code}"
+            "只有区委组织部用户可以导入社区边界", "Only district users may import boundaries"
         )
+    community_code = params.get("community") or None
+    if community_code is not None:
+        try:  # parsed before the scope check, nothing normalised (issue 12 class 2)
+            community_code = parse_region_code(community_code, ["community"], (12,))
+        except DomainError as bad:
+            return _errors(400, bad)
+        if not identity.covers(community_code):
+            return _forbidden("超出管辖范围", "Outside your scope")
     try:
         crs = parse_declared(params["crs"]) if params.get("crs") else None
         policy = Policy(params.get("policy", "skip"))

@@ -396,10 +396,10 @@ async def _upsert(
         )
     ).first()
     if taken is not None:
-        raise DomainError(
+        raise DomainError(  # naming no community: it may lie outside the caller's scope
             UserErrorCode.CONFLICT,
-            f"编号 {taken[0]} 已属于社区 {taken[1]}",
-            f"Id {taken[0]} already belongs to community {taken[1]}",
+            f"编号 {taken[0]} 已被其他社区的数据占用",
+            f"Id {taken[0]} is already in use in another community",
             ["data"],
         )
     step = BATCH * 10  # rows per progress step

@@ -10,11 +10,13 @@ passes the user's identity), and check role and scope themselves.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.common.auth import ANONYMOUS, Role
+from services.common.errors import DomainError
 from services.common.http_body import read_capped
 from services.org.region_import import UnreadableFileError, import_regions
 
@@ -56,6 +58,15 @@ async def regions_upload(request: Request) -> Response:
         except UnreadableFileError as bad:
             await transaction.rollback()
             return _error(400, "INVALID", bad.message, bad.message_en)
+        except (DomainError, IntegrityError):
+            # A place written by someone else between the check and the write.
+            await transaction.rollback()
+            return _error(
+                409,
+                "CONFLICT",
+                "导入期间区划已被他人修改，请重新检查后导入",
+                "The places changed while importing: check the file again, then import",
+            )
         if not report.written:
             await transaction.rollback()
     return JSONResponse(report.as_json())

@@ -332,7 +332,11 @@ async def _organizations(
             )
         ).mappings()
     ]
-    keys = _Keys(stored)
+    # Another place's organizations are not the caller's to see: a code of theirs is
+    # refused as taken, naming nothing (issue 12: out of scope reads as unknown).
+    covered = options.identity.covers
+    keys = _Keys([r for r in stored if covered(r["community_code"])])
+    foreign = _Keys([r for r in stored if not covered(r["community_code"])])
     if any(row.values.get("secretary") for row in rows):
         report.skip("书记列仅供查看，未读取 / secretary column not read", "书记")
     _duplicates(rows)
@@ -341,6 +345,8 @@ async def _organizations(
         row.values["community"] = _community(row, options, communities)
         code = row.values.get("external_id")
         row.values["stored"] = keys.find(str(code)) if code else None
+        if code and row.values["stored"] is None and foreign.find(str(code)) is not None:
+            _taken(row, "组织编码", "organization code")
         stored_row = row.values["stored"]
         if (
             stored_row
@@ -655,10 +661,16 @@ async def _members(
     )
     codes = {str(r.values["external_id"]) for r in rows if r.values.get("external_id")}
     stored = await _stored_members(conn, codes)
+    # Another place's members are not the caller's to see (nor their birth dates, which the
+    # checks below would compare): a code of theirs is refused as taken, naming nothing.
+    foreign = {c for c, r in stored.items() if not options.identity.covers(r["community_code"])}
+    stored = {c: r for c, r in stored.items() if c not in foreign}
     _duplicates(rows)
     for row in rows:
         code = row.values.get("external_id")
         row.values["stored"] = stored.get(str(code)) if code else None
+        if code and str(code) in foreign:
+            _taken(row, "党员编号", "member number")
         _required(row, COLUMNS[MEMBERS], _KEPT_WHEN_BLANK if row.values["stored"] else frozenset())
         row.values["community"] = _community(row, options, communities)
     homes = await _homes(rows, homes_of)
@@ -705,6 +717,16 @@ async def _members(
             progress(len(batch))
     report.written = True
     return report
+
+
+def _taken(row: _Row, label: str, label_en: str) -> None:
+    _problem(
+        row,
+        "external_id",
+        "external_id.taken",
+        f"{label}已被占用：请核对编号",
+        f"This {label_en} is already in use: check it",
+    )
 
 
 async def _stored_members(conn: AsyncConnection, codes: set[str]) -> dict[str, dict]:

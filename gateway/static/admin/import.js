@@ -186,7 +186,11 @@
     statusLine.textContent = message;
     showReport(body);
     report.dataset.state = state;
-    commitButton.disabled = !(check && state === "checked");
+    // With "only the rows that pass" chosen, a check that refused some rows but passed
+    // others may be committed: the import writes those and returns the rest.
+    const partial = byId("import-partial").checked;
+    const passing = (body.read || 0) - total(body.refused) > 0;
+    commitButton.disabled = !(check && (state === "checked" || (partial && passing)));
   }
 
   // Any change after a check: the commit must follow a check of exactly this choice.

@@ -396,6 +396,18 @@ def test_the_import_route_checks_refuses_grouped_and_writes(
     response = post(data, other, crs="EPSG:4547", community=WEST)
     assert response.status_code == 403
     assert post(data, Identity("v", Role.VIEWER, "990000")).status_code == 403
+    # A malformed community is a typed INVALID before any scope check (issue 12 class 2).
+    for bad in (" " + WEST, WEST[:-1] + "%", WEST + "0"):
+        response = post(data, TEST_DISTRICT, crs="EPSG:4547", community=bad)
+        assert response.status_code == 400, (bad, response.text)
+        assert response.json()["errors"][0]["code"] == "INVALID"
+    # Community outlines are the district's to set, not a planner's, even in scope.
+    boundaries = target.replace("/imports/buildings", "/imports/boundaries")
+    planner = Identity("p", Role.PLANNER, WEST)
+    response = httpx.post(
+        boundaries, content=data, headers=running.headers(boundaries, planner), timeout=60
+    )
+    assert response.status_code == 403, response.text
 
 
 def test_zones_from_one_geojson_go_to_their_communities(

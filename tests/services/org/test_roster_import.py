@@ -616,6 +616,27 @@ def test_imports_need_an_org_writer_in_scope(running: Running, demo: Demo) -> No
     assert _rules(body) == {"community.scope": 1}
 
 
+def test_another_places_member_number_is_refused_naming_nothing(
+    running: Running, demo: Demo
+) -> None:
+    """A secretary's file naming a member number held in another community is refused as
+    taken: the report names no community and compares nothing with that member's stored
+    birth date (issue 12: out of scope reads as unknown; personal data withheld)."""
+    community, top = _community(demo)
+    code = f"M{uuid.uuid4().hex[:8]}"
+    row = _member_row(community, top.name, 党员编号=code)
+    assert _import(running, "members", _xlsx(MEMBER_HEADER, [row])).json()["imported"] == 1
+    other = next(c.code for c in demo.communities if c.code != community)
+    org = next(o for o in demo.organizations if o.community_code == other)
+    probe = _member_row(other, org.name, 党员编号=code, 出生日期=None)
+    secretary = Identity("test-secretary", Role.SECRETARY, other)
+    response = _import(running, "members", _xlsx(MEMBER_HEADER, [probe]), secretary)
+    body = response.json()
+    assert _rules(body).get("external_id.taken") == 1, body
+    assert "member.moved" not in _rules(body)
+    assert community not in response.text
+
+
 # --- the shell --------------------------------------------------------------------------
 
 
