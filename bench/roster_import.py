@@ -32,27 +32,11 @@ from services.common.auth import Identity, Role
 from services.grid.models import building
 from services.org.grid_client import Home
 from services.org.models import party_organization
+from services.org.roster_columns import MEMBER_COLUMNS
 from services.org.roster_import import ImportOptions, import_roster
 
-HEADER = [
-    "党员编号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生日期",
-    "学历",
-    "入党日期",
-    "转正日期",
-    "人员类别",
-    "管理方式",
-    "所在党组织",
-    "所在社区（区划代码）",
-    "居住地址或楼栋",
-    "工作单位",
-    "联系电话",
-    "报到情况",
-    "报到日期",
-]
+# The template's own header: the file a department fills in.
+HEADER = [column.zh for column in MEMBER_COLUMNS]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 

@@ -32,6 +32,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from services.common.auth import is_region_code
 from services.common.errors import DomainError
 from services.grid import transfer
 from services.grid.coordinates import Crs, Declared, ProjCrs, geometry_to_wgs84
@@ -494,7 +495,8 @@ def _records(
             key = None if key_value in (None, "") else str(key_value).strip()
             if kind is Kind.BOUNDARIES:
                 code = str(_text_value(codes, index) or "").strip()  # type: ignore[arg-type]
-                if not re.fullmatch(r"\d{12}", code):
+                # The one code rule (ASCII digits only: `\d` took full-width digits too).
+                if not (is_region_code(code) and len(code) == 12):
                     raise invalid(
                         f"社区代码应为 12 位数字，而不是“{code}”（网格只保存社区边界）",
                         f"A community code is 12 digits, not '{code}' (grid stores community "

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from browser_pages import Visit
+from placeholder_communities import placeholder_communities, sql
 from playwright.sync_api import Page
 from shapely.geometry import box, mapping
-from sqlalchemy import create_engine, pool, text
 
 from infra.setup import Prepared
 from services.common.auth import Identity, Role
@@ -27,34 +27,11 @@ IMPORTER = Identity("import-page-test", Role.DISTRICT, "990000")
 PAYLOAD = '<img src=x id="pwn">'
 
 
-def _sql(url: str, statement: str, **params: Any) -> list:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else []
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture
 def grid_url(prepared: Prepared) -> Iterator[str]:
-    grid = prepared.database.service_urls["grid"]
-    _sql(
-        grid,
-        "INSERT INTO grid.community (code, street_code, district_code, boundary) "
-        "VALUES (:c, :s, :d, ST_GeomFromText(:b, 4326))",
-        c=COMMUNITY,
-        s=COMMUNITY[:9],
-        d=COMMUNITY[:6],
-        b=AREA.wkt,
-    )
-    try:
+    with placeholder_communities(prepared.database.service_urls["grid"], {COMMUNITY: AREA}) as grid:
         yield grid
-    finally:
-        for table in ("building", "zone", "community"):
-            column = "code" if table == "community" else "community_code"
-            _sql(grid, f"DELETE FROM grid.{table} WHERE {column} LIKE '9900000003%'")
 
 
 def _geojson(features: list[tuple[Any, dict[str, str]]]) -> bytes:
@@ -108,7 +85,7 @@ def test_check_then_import_buildings(
     assert page.locator("#pwn").count() == 0
     page.screenshot(path=screenshots / "admin-import-refused.png")
     assert (
-        _sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
+        sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
     )
 
     _upload(page, "buildings", "楼栋.geojson", _geojson(good))
@@ -118,14 +95,14 @@ def test_check_then_import_buildings(
     assert page.locator("#import-refused tbody tr").count() == 0
     assert page.locator("#import-commit").is_enabled()
     assert (
-        _sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
+        sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
     )
     page.locator("#import-commit").click()
     page.wait_for_function(
         "() => document.querySelector('#import-report').dataset.state === 'written'"
     )
     assert page.locator("#import-summary [data-field=imported]").inner_text() == "2"
-    names = _sql(
+    names = sql(
         grid_url,
         "SELECT name FROM grid.building WHERE community_code = :c ORDER BY name",
         c=COMMUNITY,

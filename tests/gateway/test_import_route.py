@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 import shapely
 from openpyxl import load_workbook
+from placeholder_communities import placeholder_communities, sql
 from pyogrio.raw import write
 from shapely.geometry import box
-from sqlalchemy import create_engine, pool, text
 
 from infra.setup import Prepared
 from infra.supervisor import free_port, gateway_env
@@ -40,42 +40,18 @@ STREET = "410104097"  # a street office new to the demo district, imported here
 SMALL_CAP = 1024 * 1024  # the cap of the second gateway started below
 
 
-def _sql(url: str, statement: str, **params: Any) -> list:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else []
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture
 def grid_url(prepared: Prepared) -> Iterator[str]:
-    grid = prepared.database.service_urls["grid"]
-    for code, area in AREAS.items():
-        _sql(
-            grid,
-            "INSERT INTO grid.community (code, street_code, district_code, boundary) "
-            "VALUES (:c, :s, :d, ST_GeomFromText(:b, 4326))",
-            c=code,
-            s=code[:9],
-            d=code[:6],
-            b=area.wkt,
-        )
-    try:
+    with placeholder_communities(prepared.database.service_urls["grid"], AREAS) as grid:
         yield grid
-    finally:
-        for table in ("building", "zone", "community"):
-            column = "code" if table == "community" else "community_code"
-            _sql(grid, f"DELETE FROM grid.{table} WHERE {column} LIKE '9900000002%'")
 
 
 @pytest.fixture
 def org_url(prepared: Prepared) -> Iterator[str]:
     org = prepared.database.service_urls["org"]
     yield org
-    _sql(org, "DELETE FROM org.region WHERE code LIKE :p", p=f"{STREET}%")
+    sql(org, "DELETE FROM org.region WHERE code LIKE :p", p=f"{STREET}%")
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +112,7 @@ def _write(path: Path, shapes: list, names: list[str], **kw: Any) -> None:
 
 
 def _buildings(url: str) -> list[str]:
-    rows = _sql(
+    rows = sql(
         url,
         "SELECT name FROM grid.building WHERE community_code LIKE '9900000002%' ORDER BY name",
     )
@@ -151,12 +127,12 @@ def test_a_csv_of_places_comes_in_through_the_gateway(running: Running, org_url:
     report = checked.json()
     assert (report["kind"], report["checkOnly"], report["written"]) == ("regions", True, False)
     assert report["read"] == 2 and report["refused"] == []
-    assert _sql(org_url, "SELECT code FROM org.region WHERE code LIKE :p", p=f"{STREET}%") == []
+    assert sql(org_url, "SELECT code FROM org.region WHERE code LIKE :p", p=f"{STREET}%") == []
 
     done = _post(running, "regions", data, "places.csv", DISTRICT)
     assert done.status_code == 200, done.text
     assert (done.json()["written"], done.json()["imported"]) == (True, 2)
-    stored = _sql(
+    stored = sql(
         org_url,
         "SELECT code, name FROM org.region WHERE code LIKE :p ORDER BY code",
         p=f"{STREET}%",
@@ -249,7 +225,7 @@ def test_callers_the_services_refuse_and_nobody(running: Running, org_url: str) 
         headers={"content-type": "text/plain", "sec-fetch-site": "same-origin"},
     )
     assert form.status_code == 415
-    assert _sql(org_url, "SELECT code FROM org.region WHERE code LIKE :p", p=f"{STREET}%") == []
+    assert sql(org_url, "SELECT code FROM org.region WHERE code LIKE :p", p=f"{STREET}%") == []
 
 
 def _cells(data: bytes) -> list:

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import shapely
 import shapely.affinity
+from placeholder_communities import placeholder_communities, sql
 from pyogrio.raw import write
 from pyproj import Transformer
 from shapely.geometry import box
-from sqlalchemy import create_engine, pool, text
 
 from infra.cli import main as partygrid_main
 from infra.setup import Prepared
@@ -34,36 +34,12 @@ WEST, EAST = "990000000101", "990000000102"
 AREAS = {WEST: box(114.30, 35.50, 114.31, 35.51), EAST: box(114.31, 35.50, 114.32, 35.51)}
 
 
-def _sql(url: str, statement: str, **params: Any) -> list:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else []
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture
 def url(prepared: Prepared) -> Iterator[str]:
     """The grid role's URL, with the two test communities (tiny placeholder boundaries)."""
-    grid = prepared.database.service_urls["grid"]
-    for code, area in AREAS.items():
-        _sql(
-            grid,
-            "INSERT INTO grid.community (code, street_code, district_code, boundary) "
-            "VALUES (:c, :s, :d, ST_GeomFromText(:b, 4326))",
-            c=code,
-            s=code[:9],
-            d=code[:6],
-            b=area.wkt,
-        )
-    try:
+    with placeholder_communities(prepared.database.service_urls["grid"], AREAS) as grid:
         yield grid
-    finally:
-        for table in ("building", "zone", "community"):
-            column = "code" if table == "community" else "community_code"
-            _sql(grid, f"DELETE FROM grid.{table} WHERE {column} LIKE '9900000001%'")
 
 
 def _to(epsg: int, shape: Any) -> Any:
@@ -102,7 +78,7 @@ def _import(capsys: pytest.CaptureFixture, url: str, *argv: str) -> tuple[int, s
 
 
 def _buildings(url: str, code: str) -> list:
-    return _sql(
+    return sql(
         url,
         "SELECT name, ST_AsText(footprint), address FROM grid.building "
         "WHERE community_code = :c ORDER BY name_key",
@@ -138,7 +114,7 @@ def test_boundaries_from_a_geopackage_in_gauss_kruger(
     assert code == 0, err
     assert "read 2, imported 0, updated 2" in out
     for community, shape in projected.items():
-        (stored,) = _sql(
+        (stored,) = sql(
             url, "SELECT ST_AsText(boundary) FROM grid.community WHERE code = :c", c=community
         )
         assert _metres_apart(stored[0], shape, 4547) < 1.0
@@ -291,7 +267,7 @@ def test_duplicate_footprints_follow_the_policy(
     first = _footprint(AREAS[WEST], 0.002, 0.002)
     _write(tmp_path / "a.gpkg", [first], {"name": ["原楼"]}, "EPSG:4326", driver="GPKG")
     assert _import(capsys, url, "buildings", str(tmp_path / "a.gpkg"))[0] == 0
-    (before,) = _sql(url, "SELECT id FROM grid.building WHERE community_code = :c", c=WEST)
+    (before,) = sql(url, "SELECT id FROM grid.building WHERE community_code = :c", c=WEST)
     # 3 % shifted: overlapping 97 % of each other; twice in the file, and a new one twice.
     again = shapely.affinity.translate(first, 0.00002, 0)
     fresh = _footprint(AREAS[WEST], 0.005, 0.005)
@@ -305,7 +281,7 @@ def test_duplicate_footprints_follow_the_policy(
     code, out, err = _import(capsys, url, "buildings", str(tmp_path / "b.gpkg"), "--policy", policy)
     assert code == 0, err
     query = "SELECT id, name FROM grid.building WHERE community_code = :c ORDER BY name_key"
-    stored = _sql(url, query, c=WEST)
+    stored = sql(url, query, c=WEST)
     if policy == "skip":
         assert (
             "imported 1, updated 0, skipped 3 (2 duplicate of a stored building; "
@@ -429,7 +405,7 @@ def test_zones_from_one_geojson_go_to_their_communities(
     assert code == 0, err
     assert "imported zones file: read 3, imported 3" in out
     query = "SELECT community_code, name, ST_AsText(boundary) FROM grid.zone WHERE community_code LIKE '9900000001%' ORDER BY name"
-    stored = {name: (community, wkt) for community, name, wkt in _sql(url, query)}
+    stored = {name: (community, wkt) for community, name, wkt in sql(url, query)}
     assert {n: c for n, (c, _) in stored.items()} == {"一片": WEST, "二片": WEST, "东片": EAST}
     assert _metres_apart(stored["东片"][1], _to(3857, zones[2]), 3857) < 1.0
 
@@ -447,9 +423,9 @@ def org_community(prepared: Prepared) -> Iterator[str]:
     ]
     made = []
     for code, level, parent in rows:
-        exists = _sql(org, "SELECT 1 FROM org.region WHERE code = :c", c=code)
+        exists = sql(org, "SELECT 1 FROM org.region WHERE code = :c", c=code)
         if not exists:
-            _sql(
+            sql(
                 org,
                 "INSERT INTO org.region (code, name, name_en, level, parent_code) "
                 "VALUES (:c, :n, :n, :l, :p)",
@@ -463,7 +439,7 @@ def org_community(prepared: Prepared) -> Iterator[str]:
         yield org
     finally:
         for code in reversed(made):
-            _sql(org, "DELETE FROM org.region WHERE code = :c", c=code)
+            sql(org, "DELETE FROM org.region WHERE code = :c", c=code)
 
 
 def test_a_boundary_founds_a_grid_community_that_org_holds(
@@ -477,7 +453,7 @@ def test_a_boundary_founds_a_grid_community_that_org_holds(
     code, out, err = _import(capsys, url, *argv, "--org-database-url", org_community)
     assert code == 0, err
     assert "read 1, imported 1, updated 0" in out
-    ((wkt, street),) = _sql(
+    ((wkt, street),) = sql(
         url, "SELECT ST_AsText(boundary), street_code FROM grid.community WHERE code = :c", c=NEW
     )
     assert street == NEW[:9] and _metres_apart(wkt, _to(4547, truth), 4547) < 1.0
