@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.settings import ROOT, SuiteSettings
 from services.assess import assessing, metric_org, metrics
 from services.assess.gateway_client import GatewayClient
 from services.assess.metric_reads import read_graph
@@ -99,33 +99,15 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
 @contextlib.contextmanager
 def own_stack() -> Iterator[tuple[str, str, str]]:
     """The demo district in a private cluster and the suite's processes, as the tests start
-    them (tests/conftest.py); yields the gateway URL, the internal token key and assess's
+    them (infra/stack.py); yields the gateway URL, the internal token key and assess's
     database URL (the whole assessment is measured in process against it)."""
-    from infra.locking import RunLock
-    from infra.setup import database, token_keys
-    from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+    from infra.stack import own_stack as started
 
-    data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-    settings = SuiteSettings(data_dir=data_dir)
-    with RunLock(settings.data_dir), database(settings) as prepared:
-        keys = token_keys(settings)
-        supervisor = Supervisor("127.0.0.1", Path(tempfile.mkdtemp(prefix="assess-bench-")))
-        try:
-            ports = {name: free_port() for name in SERVICES}
-            urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-            gateway_port = free_port()
-            gateway = f"http://127.0.0.1:{gateway_port}/graphql"
-            for name, port in ports.items():
-                url = prepared.database.service_urls[name]
-                env = service_env(name, url, port, urls, keys=keys, gateway_url=gateway)
-                supervisor.start(name, port, env)
-            env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
-            env["PARTYGRID_GATEWAY_ACCESS_LOG"] = "off"
-            supervisor.start("gateway", gateway_port, env)
-            supervisor.wait_healthy(60)
-            yield gateway, keys["internal"], prepared.database.service_urls["assess"]
-        finally:
-            supervisor.stop_all()
+    settings = SuiteSettings()  # PARTYGRID_DATA_DIR, default .data
+    logs = Path(tempfile.mkdtemp(prefix="assess-bench-"))
+    quiet = {"gateway": {"PARTYGRID_GATEWAY_ACCESS_LOG": "off"}}
+    with started(settings, logs, env=quiet) as stack:
+        yield stack.gateway, stack.keys["internal"], stack.database.service_urls["assess"]
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from gateway.auth.tokens import AccessTokens
-from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.settings import ROOT, SuiteSettings
 from services.common.auth import Identity, Role
 
 DISTRICT = "410104"
@@ -186,35 +186,19 @@ def run(url: str, access_key: str, n: int, only: str | None = None) -> None:
 @contextlib.contextmanager
 def own_stack() -> Iterator[tuple[str, str]]:
     """The demo district in a private cluster and the suite's processes, as the tests start
-    them (tests/conftest.py); yields the gateway URL and the access token key."""
-    from infra.locking import RunLock
-    from infra.setup import database, token_keys
-    from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+    them (infra/stack.py); yields the gateway URL and the access token key."""
+    from infra.stack import own_stack as started
 
-    data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-    settings = SuiteSettings(data_dir=data_dir)
-    with RunLock(settings.data_dir), database(settings) as prepared:
-        keys = token_keys(settings)
-        supervisor = Supervisor("127.0.0.1", Path(tempfile.mkdtemp(prefix="cost-bench-")))
-        try:
-            ports = {name: free_port() for name in SERVICES}
-            urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-            gateway_port = free_port()
-            gateway = f"http://127.0.0.1:{gateway_port}/graphql"
-            for name, port in ports.items():
-                url = prepared.database.service_urls[name]
-                env = service_env(name, url, port, urls, keys=keys, gateway_url=gateway)
-                supervisor.start(name, port, env)
-            env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
-            env["PARTYGRID_GATEWAY_ACCESS_LOG"] = "off"
-            env["PARTYGRID_GATEWAY_MAX_WORK"] = str(10**9)
-            # A field slower than the usual 10 s deadline is measured, not cut off.
-            env["PARTYGRID_GATEWAY_FETCH_TIMEOUT"] = "120"
-            supervisor.start("gateway", gateway_port, env)
-            supervisor.wait_healthy(60)
-            yield gateway, keys["access"]
-        finally:
-            supervisor.stop_all()
+    gateway = {
+        "PARTYGRID_GATEWAY_ACCESS_LOG": "off",
+        "PARTYGRID_GATEWAY_MAX_WORK": str(10**9),
+        # A field slower than the usual 10 s deadline is measured, not cut off.
+        "PARTYGRID_GATEWAY_FETCH_TIMEOUT": "120",
+    }
+    logs = Path(tempfile.mkdtemp(prefix="cost-bench-"))
+    # PARTYGRID_DATA_DIR, default .data
+    with started(SuiteSettings(), logs, env={"gateway": gateway}) as stack:
+        yield stack.gateway, stack.keys["access"]
 
 
 def main() -> None:

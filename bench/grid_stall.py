@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import tempfile
 import threading
@@ -31,7 +30,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, pool, text
 
-from infra.settings import ROOT, SERVICES, SuiteSettings
+from infra.settings import SuiteSettings
 from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
 
@@ -52,37 +51,16 @@ def bow_ties(count: int = 3000) -> dict:
 
 @contextlib.contextmanager
 def own_grid() -> Iterator[tuple[str, str, str]]:
-    """The demo district and the suite's processes; yields grid's base URL, the internal
-    token key and grid's database URL."""
-    from infra.locking import RunLock
-    from infra.setup import database, token_keys
-    from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+    """The demo district and the suite's processes (infra/stack.py); yields grid's base URL,
+    the internal token key and grid's database URL."""
+    from infra.stack import own_stack
 
-    data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-    settings = SuiteSettings(data_dir=data_dir)
-    with RunLock(settings.data_dir), database(settings) as prepared:
-        keys = token_keys(settings)
-        supervisor = Supervisor("127.0.0.1", Path(tempfile.mkdtemp(prefix="stall-bench-")))
-        try:
-            ports = {name: free_port() for name in SERVICES}
-            urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-            gateway_port = free_port()
-            gateway = f"http://127.0.0.1:{gateway_port}/graphql"
-            for name, port in ports.items():
-                url = prepared.database.service_urls[name]
-                env = service_env(name, url, port, urls, keys=keys, gateway_url=gateway)
-                supervisor.start(name, port, env)
-            env = gateway_env(urls, gateway_port, keys=keys, auth_url=prepared.database.auth_url)
-            env["PARTYGRID_GATEWAY_ACCESS_LOG"] = "off"
-            supervisor.start("gateway", gateway_port, env)
-            supervisor.wait_healthy(60)
-            yield (
-                f"http://127.0.0.1:{ports['grid']}",
-                keys["internal"],
-                prepared.database.service_urls["grid"],
-            )
-        finally:
-            supervisor.stop_all()
+    settings = SuiteSettings()  # PARTYGRID_DATA_DIR, default .data
+    logs = Path(tempfile.mkdtemp(prefix="stall-bench-"))
+    with own_stack(
+        settings, logs, env={"gateway": {"PARTYGRID_GATEWAY_ACCESS_LOG": "off"}}
+    ) as stack:
+        yield stack.base_url("grid"), stack.keys["internal"], stack.database.service_urls["grid"]
 
 
 def sample(base: str, seconds: float) -> list[float]:

@@ -22,7 +22,6 @@ from infra.errors import SetupError
 
 if TYPE_CHECKING:
     from infra.settings import SuiteSettings
-    from infra.supervisor import Supervisor
 
 # Commands whose modules add their own parsers: (module, commands, help of each). The
 # module is imported only when one of its commands runs; `--help` lists them from here.
@@ -53,69 +52,41 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _start_subgraphs(
-    supervisor: Supervisor, settings: SuiteSettings, urls: dict[str, str]
-) -> dict[str, str]:
-    from infra.settings import SERVICES
-    from infra.setup import token_keys
-    from infra.supervisor import service_env
-
-    graphql = {
-        name: f"http://{settings.host}:{settings.port_of(name)}/graphql" for name in SERVICES
-    }
-    keys = token_keys(settings)
-    gateway = f"http://{settings.host}:{settings.gateway_port}/graphql"
-    for name in SERVICES:
-        port = settings.port_of(name)
-        env = service_env(name, urls[name], port, graphql, keys=keys, gateway_url=gateway)
-        supervisor.start(name, port, env)
-    return graphql
-
-
 def up(settings: SuiteSettings) -> int:
     """Command 1: set up, start org, grid, assess and the gateway, serve until stopped."""
-    from infra.locking import RunLock
-    from infra.settings import SERVICES
-    from infra.setup import database, token_keys
-    from infra.supervisor import Supervisor, check_port_free, gateway_env
+    from infra.setup import token_keys
+    from infra.stack import configured_ports, prepared, services
 
     started = time.monotonic()
-    with _stop_on_signals(), RunLock(settings.data_dir):
-        for name in (*SERVICES, "gateway"):
-            check_port_free(
-                settings.host, settings.port_of(name), setting=f"PARTYGRID_{name.upper()}_PORT"
+    ports = configured_ports(settings)
+    with (
+        _stop_on_signals(),
+        prepared(settings, check_ports=ports) as ready,
+        contextlib.ExitStack() as running,  # exited after `stopping` is printed
+    ):
+        try:
+            stack = running.enter_context(
+                services(
+                    ready.database,
+                    token_keys(settings),
+                    settings.data_dir / "logs",
+                    host=settings.host,
+                    ports=ports,
+                    timeout=settings.start_timeout,
+                )
             )
-        with database(settings) as prepared:
-            supervisor = Supervisor(settings.host, settings.data_dir / "logs")
-            try:
-                subgraph_urls = _start_subgraphs(
-                    supervisor, settings, prepared.database.service_urls
-                )
-                supervisor.start(
-                    "gateway",
-                    settings.gateway_port,
-                    gateway_env(
-                        subgraph_urls,
-                        settings.gateway_port,
-                        keys=token_keys(settings),
-                        auth_url=prepared.database.auth_url,
-                    ),
-                )
-                supervisor.wait_healthy(settings.start_timeout)
-                base = f"http://{settings.host}:{settings.gateway_port}"
-                print(f"partygrid: ready in {time.monotonic() - started:.1f} s", flush=True)
-                print(f"  GraphQL:      {base}/graphql", flush=True)
-                print(f"  Coverage map: {base}/maps/coverage", flush=True)
-                print("  Stop with Ctrl-C.", flush=True)
-                while (gone := supervisor.exited()) is None:
-                    time.sleep(0.5)
-                print(f"partygrid: {gone.name} stopped unexpectedly; see {gone.log_path}")
-                return 1
-            except KeyboardInterrupt:
-                print("\npartygrid: stopping", flush=True)
-                return 0
-            finally:
-                supervisor.stop_all()
+            base = stack.base_url("gateway")
+            print(f"partygrid: ready in {time.monotonic() - started:.1f} s", flush=True)
+            print(f"  GraphQL:      {base}/graphql", flush=True)
+            print(f"  Coverage map: {base}/maps/coverage", flush=True)
+            print("  Stop with Ctrl-C.", flush=True)
+            while (gone := stack.supervisor.exited()) is None:
+                time.sleep(0.5)
+            print(f"partygrid: {gone.name} stopped unexpectedly; see {gone.log_path}")
+            return 1
+        except KeyboardInterrupt:
+            print("\npartygrid: stopping", flush=True)
+            return 0
 
 
 def setup(settings: SuiteSettings) -> int:
@@ -131,21 +102,14 @@ def setup(settings: SuiteSettings) -> int:
 def compose(settings: SuiteSettings) -> int:
     """Start the subgraphs, compose their SDL, and write supergraph.graphql."""
     from infra import supergraph
-    from infra.locking import RunLock
     from infra.settings import ROOT
-    from infra.setup import database, token_keys
-    from infra.supervisor import Supervisor
+    from infra.stack import own_stack
 
-    with _stop_on_signals(), RunLock(settings.data_dir), database(settings) as prepared:
-        supervisor = Supervisor(settings.host, settings.data_dir / "logs")
-        try:
-            urls = _start_subgraphs(supervisor, settings, prepared.database.service_urls)
-            supervisor.wait_healthy(settings.start_timeout)
-            # This process asks for the SDL itself: it needs the internal key too.
-            os.environ["PARTYGRID_INTERNAL_TOKEN_KEY"] = token_keys(settings)["internal"]
-            written = supergraph.write_from_running(urls)
-        finally:
-            supervisor.stop_all()
+    logs = settings.data_dir / "logs"
+    with _stop_on_signals(), own_stack(settings, logs, configured=True, gateway=False) as stack:
+        # This process asks for the SDL itself: it needs the internal key too.
+        os.environ["PARTYGRID_INTERNAL_TOKEN_KEY"] = stack.keys["internal"]
+        written = supergraph.write_from_running(stack.subgraphs)
     print(f"partygrid: wrote {written.relative_to(ROOT)}", flush=True)
     return 0
 

@@ -68,6 +68,7 @@ class Service:
     env: dict[str, str]
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    log_start: int = 0  # the log's size at start: what this run wrote comes after
 
     @property
     def base_url(self) -> str:
@@ -106,6 +107,7 @@ class Supervisor:
         # Opened here (we may be root) and handed over: the service needs no right to it.
         fd = os.open(service.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(fd, 0o600)  # a log made by an earlier version was 0644
+        service.log_start = os.fstat(fd).st_size
         with os.fdopen(fd, "ab") as log:
             service.process = subprocess.Popen(
                 cmd,
@@ -121,27 +123,39 @@ class Supervisor:
         return service
 
     def wait_healthy(self, timeout: float) -> None:
-        """Poll each /healthz until 200; a child that exits or hangs stops the run."""
+        """Poll each /healthz until 200; a child that exits, or is not healthy by the deadline,
+        stops the run with its name, its last answer and the end of its log (the cause of a
+        failed start sits in a traceback, seldom on its last line)."""
         deadline = time.monotonic() + timeout
         pending = list(self.services)
+        answers = {service.name: "no answer" for service in pending}
         with httpx.Client(timeout=2.0) as client:
             while pending:
                 for service in list(pending):
                     assert service.process is not None
-                    if service.process.poll() is not None:
+                    if (status := service.process.poll()) is not None:
                         raise SetupError(
-                            f"{service.name} exited at start: {_last_line(service.log_path)}",
+                            f"{service.name} exited at start (status {status}); the end of "
+                            f"its log:\n{_tail(service)}",
                             f"read {service.log_path}",
                         )
                     try:
-                        if client.get(f"{service.base_url}/healthz").status_code == 200:
-                            pending.remove(service)
+                        answer = client.get(f"{service.base_url}/healthz")
                     except httpx.TransportError:
-                        pass
+                        continue
+                    if answer.status_code == 200:
+                        pending.remove(service)
+                    answers[service.name] = (
+                        f"/healthz {answer.status_code} {answer.text[:200].strip()}"
+                    )
                 if pending and time.monotonic() > deadline:
+                    late = "\n".join(
+                        f"{s.name}: {answers[s.name]}; the end of its log:\n{_tail(s)}"
+                        for s in pending
+                    )
                     names = ", ".join(s.name for s in pending)
                     raise SetupError(
-                        f"{names} did not become healthy within {timeout:.0f} s",
+                        f"{names} did not become healthy within {timeout:.0f} s\n{late}",
                         f"read the logs in {self.log_dir}",
                     )
                 if pending:
@@ -218,8 +232,14 @@ def service_env(
     return env
 
 
-def _last_line(path: Path | None) -> str:
-    if path is None or not path.exists():
-        return "(no log)"
-    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "(empty log)"
+def _tail(service: Service, lines: int = 12) -> str:
+    """The last non-blank lines this run wrote to a service's log (`up` appends run after
+    run), indented under the message that quotes them."""
+    if service.log_path is None or not service.log_path.exists():
+        return "    (no log)"
+    with service.log_path.open("rb") as log:
+        end = log.seek(0, os.SEEK_END)
+        log.seek(max(service.log_start, end - 16384))
+        text = log.read().decode(errors="replace")
+    found = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(f"    {line}" for line in found[-lines:]) or "    (empty log)"

@@ -13,8 +13,8 @@ from sqlalchemy import Connection, create_engine, pool
 
 from gateway.auth.tokens import AccessTokens
 from infra.database import Database, create_database, drop_database
-from infra.settings import SERVICES
-from infra.supervisor import Supervisor, free_port, gateway_env, service_env
+from infra.stack import services
+from infra.supervisor import Supervisor
 from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
 
@@ -95,20 +95,5 @@ def scratch_database(admin_conninfo: str, name: str) -> Iterator[str]:
 def started(database: Database, keys: dict[str, str], logs: Path) -> Iterator[Running]:
     """org, grid, assess and the gateway on `database`, as real processes on free 127.0.0.1
     ports; all stopped at the end."""
-    supervisor = Supervisor("127.0.0.1", logs)
-    try:
-        ports = {name: free_port() for name in SERVICES}
-        urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-        gateway_port = free_port()
-        gateway = f"http://127.0.0.1:{gateway_port}/graphql"
-        for name, port in ports.items():
-            env = service_env(
-                name, database.service_urls[name], port, urls, keys=keys, gateway_url=gateway
-            )
-            supervisor.start(name, port, env)
-        env = gateway_env(urls, gateway_port, keys=keys, auth_url=database.auth_url)
-        supervisor.start("gateway", gateway_port, env)
-        supervisor.wait_healthy(60)
-        yield Running(urls, gateway, supervisor, keys)
-    finally:
-        supervisor.stop_all()
+    with services(database, keys, logs) as stack:
+        yield Running(stack.subgraphs, stack.gateway, stack.supervisor, keys)
