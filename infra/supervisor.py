@@ -241,5 +241,6 @@ def _tail(service: Service, lines: int = 12) -> str:
         end = log.seek(0, os.SEEK_END)
         log.seek(max(service.log_start, end - 16384))
         text = log.read().decode(errors="replace")
-    found = [line for line in text.splitlines() if line.strip()]
+    # Blank lines and tracebacks' ^~~ markers tell nothing.
+    found = [line for line in text.splitlines() if line.strip(" \t^~")]
     return "\n".join(f"    {line}" for line in found[-lines:]) or "    (empty log)"
