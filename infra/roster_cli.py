@@ -200,7 +200,7 @@ def main(argv: list[str]) -> int:
 def _report(args: argparse.Namespace, report: Report) -> int:
     from services.org.roster_import import refused_rows_file
 
-    for group in report.refused_groups():
+    for group in report.refused:
         print(
             f"refused {group['count']}× {group['rule']}: {group['message']} / {group['messageEn']}",
             file=sys.stderr,
