@@ -272,12 +272,8 @@ def import_main(args: argparse.Namespace) -> int:
         with grid_database_url(args.database_url) as url:
             outcome = asyncio.run(_import(args, url))
     except FileRefusedError as refused:
-        for group in refused.report.refused:
-            print(
-                f"refused {group['count']} × {group['messageEn']} ({group['message']}); "
-                f"e.g. {group['example']}",
-                file=sys.stderr,
-            )
+        for line in refused.report.refusal_lines():
+            print(line, file=sys.stderr)
         print(f"partygrid: nothing was imported; {refused.report.summary()}", file=sys.stderr)
         return 1
     except DomainError as refused:
@@ -292,8 +288,8 @@ def import_main(args: argparse.Namespace) -> int:
     if isinstance(outcome, FileImport):
         for note in outcome.notes[:20]:
             print(f"note: {note}", file=sys.stderr)
-        for group in outcome.refused:
-            print(f"refused {group['count']} × {group['messageEn']}", file=sys.stderr)
+        for line in outcome.refusal_lines():
+            print(line, file=sys.stderr)
         print(outcome.summary(), flush=True)
         return 0
     for note in outcome.notes[:20]:

@@ -117,11 +117,7 @@ def main(argv: list[str]) -> int:
     except (SetupError, OSError) as exc:
         print(f"partygrid: {exc}", file=sys.stderr)
         return 2
-    for group in report.refused:
-        print(
-            f"refused {group['rule']} ×{group['count']}, e.g. row {group['row']} "
-            f"{group['column']}={group['example']}: {group['message']} ({group['messageEn']})",
-            file=sys.stderr,
-        )
+    for line in report.refusal_lines():
+        print(line, file=sys.stderr)
     print(report.summary(), flush=True)
     return 1 if report.refused else 0

@@ -200,11 +200,8 @@ def main(argv: list[str]) -> int:
 def _report(args: argparse.Namespace, report: Report) -> int:
     from services.org.roster_import import refused_rows_file
 
-    for group in report.refused:
-        print(
-            f"refused {group['count']}× {group['rule']}: {group['message']} / {group['messageEn']}",
-            file=sys.stderr,
-        )
+    for line in report.refusal_lines():
+        print(line, file=sys.stderr)
     for row, text in report.unmatched_homes[:20]:
         print(f"unmatched address, row {row}: {text}", file=sys.stderr)
     refused = refused_rows_file(report)

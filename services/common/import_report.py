@@ -89,6 +89,14 @@ class ImportReport:
             **self.extras(),
         }
 
+    def refusal_lines(self) -> list[str]:
+        """The CLI's line per refused rule: its total, the example and where it stands."""
+        return [
+            f"refused {g['rule']} ×{g['count']}, e.g. row {g['row']} {g['column']}={g['example']}: "
+            f"{g['message']} ({g['messageEn']})"
+            for g in self.refused
+        ]
+
     def summary(self) -> str:
         """The CLI's one line: read, imported, updated, skipped with reasons, refused, and
         whether anything was written."""
