@@ -34,6 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tqdm import tqdm
 
+from infra.code_args import community_code
 from infra.database import external_database, role_of
 from infra.errors import SetupError
 from infra.locking import RunLock
@@ -104,7 +105,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     importing.add_argument(
         "file", type=Path, help="GeoPackage, zipped Shapefile, GeoJSON, KML, CSV or OSM PBF/XML"
     )
-    importing.add_argument("--community", help="12-digit community code (default: split)")
+    importing.add_argument(
+        "--community", type=community_code, help="12-digit community code (default: split)"
+    )
     importing.add_argument(
         "--format",
         choices=("geojson", "csv", "osm"),

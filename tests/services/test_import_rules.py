@@ -9,9 +9,12 @@ session's database (real processes: the setting is read from their environment).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from infra.cli import main as partygrid
 from infra.setup import Prepared
 from infra.supervisor import free_port, gateway_env, service_env
 from services.assess import reports
@@ -20,6 +23,7 @@ from services.grid import transfer_export
 from stack import DISTRICT, Running
 
 SMALL_CAP = 4096
+CODE = "410104001001"
 IMPORTS = (("org", "regions"), ("org", "members"), ("grid", "buildings"))
 
 
@@ -97,3 +101,15 @@ def test_an_export_region_is_checked_by_the_one_rule(code: str) -> None:
     with pytest.raises(ValueError, match="regionCode"):
         transfer_export.region_filter(code)
     transfer_export.region_filter("410104")
+
+
+@pytest.mark.parametrize("kind", ["members", "organizations", "buildings", "zones"])
+def test_the_command_line_parses_a_community_by_the_one_rule(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`partygrid import KIND FILE --community CODE`: full-width digits are refused before
+    anything is read (they filled blank community cells, or named no community)."""
+    with pytest.raises(SystemExit) as stopped:
+        partygrid(["import", kind, str(tmp_path / "file.xlsx"), "--community", _wide(CODE)])
+    assert stopped.value.code == 2
+    assert "12 ASCII digits" in capsys.readouterr().err
