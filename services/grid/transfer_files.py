@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from services.common.auth_codes import parse_region_code
+from services.common.auth import is_region_code
 from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
 from services.common.settings import import_too_large, max_import_bytes
@@ -489,9 +489,15 @@ def _records(
             key = code_cell(ids[index]) if ids is not None else ""
             key = key or None
             if kind is Kind.BOUNDARIES:
-                # The one code rule (grid stores community boundaries only: 12 digits).
-                code_text = code_cell(codes[index])  # type: ignore[index]
-                code = parse_region_code(code_text, [*where, "code"], (12,))
+                code = code_cell(codes[index])  # type: ignore[index]
+                # The one code rule (ASCII digits only: `\d` took full-width digits too).
+                if not (is_region_code(code) and len(code) == 12):
+                    raise invalid(
+                        f"社区代码应为 12 位数字，而不是“{code}”（网格只保存社区边界）",
+                        f"A community code is 12 digits, not '{code}' (grid stores community "
+                        "boundaries only)",
+                        [*where, "code"],
+                    )
                 records.append(BoundaryRecord(code, name, _shape(shape, ZONE_TYPES, where), where))
                 continue
             if kind is Kind.ZONES:
