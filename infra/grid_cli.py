@@ -41,6 +41,7 @@ from infra.locking import RunLock
 from infra.settings import SuiteSettings
 from infra.setup import database, private_cluster, role_password
 from services.common.errors import DomainError
+from services.common.import_report import ImportReport
 from services.grid import reassignment, transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs, Declared, parse_declared
 from services.grid.transfer import ImportOutcome
@@ -194,6 +195,21 @@ async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImp
         await engine.dispose()
 
 
+def _summary(kind: str, outcome: ImportOutcome) -> str:
+    """The one summary line of every import, for a --format import's outcome."""
+    report = ImportReport(
+        kind,
+        check_only=False,
+        read=outcome.imported + outcome.skipped,
+        imported=outcome.imported - outcome.updated,
+        updated=outcome.updated,
+        written=outcome.imported > 0,
+    )
+    if outcome.skipped:
+        report.skip("unchanged or not built", "", outcome.skipped)
+    return report.summary()
+
+
 def _org_knows(url: str | None) -> Known | None:
     """Which community codes org's region tree holds (a boundary may create a grid community
     only for those), read as the org role; None without an org database to ask."""
@@ -297,7 +313,7 @@ def import_main(args: argparse.Namespace) -> int:
         return 0
     for note in outcome.notes[:20]:
         print(f"skipped: {note}", file=sys.stderr)
-    print(f"imported {outcome.imported}, skipped {outcome.skipped}", flush=True)
+    print(_summary(args.what, outcome), flush=True)
     return 0
 
 
