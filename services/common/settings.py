@@ -44,7 +44,7 @@ DEFAULT_MAX_IMPORT_BYTES = 50 * 1024 * 1024  # issue 13: uploads of real size, a
 
 
 class ImportSettings(BaseSettings):
-    """The one cap on a file imported (`POST /imports/{kind}`, `partygrid import`), read by
+    """The one cap on a file imported (`POST /imports/{kind}`, grid's file reader), read by
     org, grid and, as its default, the gateway: `PARTYGRID_MAX_IMPORT_BYTES` (50 MiB)."""
 
     model_config = SettingsConfigDict(env_prefix="PARTYGRID_", extra="ignore")
