@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from services.common.auth import is_region_code
+
 Level = Literal["district", "street", "community"]
 LEVELS: tuple[Level, ...] = ("district", "street", "community")
 
@@ -78,7 +80,7 @@ FIELD_COSTS: Mapping[str, Weight] = {
 def level_of(code: object) -> Level:
     """The level a region code names; anything not a street's or a community's counts as the
     whole district (the most work)."""
-    if isinstance(code, str) and code.isascii() and code.isdigit():
+    if is_region_code(code):
         if len(code) == 12:
             return "community"
         if len(code) == 9:

@@ -9,8 +9,9 @@ to the service owning the kind; `/templates/{organizations|members}.xlsx` to org
     GET /templates/organizations.xlsx, /templates/members.xlsx -> org's empty templates
 
 Files of real size (tens of MB) never travel as GraphQL strings: the body goes on to the
-service chunk by chunk as it arrives, counted against `max_import_bytes` (50 MiB by default,
-PARTYGRID_GATEWAY_MAX_IMPORT_BYTES), so the gateway never holds the whole file; one declared
+service chunk by chunk as it arrives, counted against `max_import_bytes` (the services' cap,
+PARTYGRID_MAX_IMPORT_BYTES, 50 MiB, unless PARTYGRID_GATEWAY_MAX_IMPORT_BYTES sets another),
+so the gateway never holds the whole file; one declared
 or grown larger is refused with 413 at once. The caller is whoever signed in (a bearer token,
 or the pages' cookie); the services decide roles and scope.
 

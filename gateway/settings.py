@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.field_costs import weights
 from gateway.limits import Introspection, Limits
+from services.common.settings import ImportSettings
 
 # The committed supergraph sits at the repository root, next to the gateway package.
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[1] / "supergraph.graphql"
@@ -39,8 +40,8 @@ class GatewaySettings(BaseSettings):
     `access_log`: "stderr", "off", or a file path to append JSON lines to.
     `max_upload_bytes`: the door's cap on an evidence file (`/files/evidence`); assess applies
     its own limit (the same by default).
-    `max_import_bytes`: the door's cap on a file imported through `/imports/{kind}` (50 MiB);
-    the owning service applies its own.
+    `max_import_bytes`: the door's cap on a file imported through `/imports/{kind}`; by
+    default the services' own cap (PARTYGRID_MAX_IMPORT_BYTES, 50 MiB), which they apply too.
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTYGRID_GATEWAY_", extra="ignore")
@@ -53,7 +54,7 @@ class GatewaySettings(BaseSettings):
     subgraph_timeouts: dict[str, float] = Field(default_factory=dict)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    max_import_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_import_bytes: int = Field(default_factory=lambda: ImportSettings().max_import_bytes, gt=0)
     plan_cache_size: int = Field(default=512, ge=1)
     health_timeout: float = Field(default=2.0, gt=0)
     max_depth: int = Field(default=Limits.max_depth, ge=1)

@@ -34,12 +34,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tqdm import tqdm
 
+from infra.code_args import community_code
 from infra.database import external_database, role_of
 from infra.errors import SetupError
 from infra.locking import RunLock
 from infra.settings import SuiteSettings
 from infra.setup import database, private_cluster, role_password
 from services.common.errors import DomainError
+from services.common.import_report import ImportReport
 from services.grid import reassignment, transfer, transfer_export, transfer_import
 from services.grid.coordinates import Crs, Declared, parse_declared
 from services.grid.transfer import ImportOutcome
@@ -104,7 +106,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     importing.add_argument(
         "file", type=Path, help="GeoPackage, zipped Shapefile, GeoJSON, KML, CSV or OSM PBF/XML"
     )
-    importing.add_argument("--community", help="12-digit community code (default: split)")
+    importing.add_argument(
+        "--community", type=community_code, help="12-digit community code (default: split)"
+    )
     importing.add_argument(
         "--format",
         choices=("geojson", "csv", "osm"),
@@ -191,6 +195,21 @@ async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImp
         await engine.dispose()
 
 
+def _summary(kind: str, outcome: ImportOutcome) -> str:
+    """The one summary line of every import, for a --format import's outcome."""
+    report = ImportReport(
+        kind,
+        check_only=False,
+        read=outcome.imported + outcome.skipped,
+        imported=outcome.imported - outcome.updated,
+        updated=outcome.updated,
+        written=outcome.imported > 0,
+    )
+    if outcome.skipped:
+        report.skip("unchanged or not built", "", outcome.skipped)
+    return report.summary()
+
+
 def _org_knows(url: str | None) -> Known | None:
     """Which community codes org's region tree holds (a boundary may create a grid community
     only for those), read as the org role; None without an org database to ask."""
@@ -272,12 +291,8 @@ def import_main(args: argparse.Namespace) -> int:
         with grid_database_url(args.database_url) as url:
             outcome = asyncio.run(_import(args, url))
     except FileRefusedError as refused:
-        for group in refused.report.refused:
-            print(
-                f"refused {group['count']} × {group['messageEn']} ({group['message']}); "
-                f"e.g. {group['example']}",
-                file=sys.stderr,
-            )
+        for line in refused.report.refusal_lines():
+            print(line, file=sys.stderr)
         print(f"partygrid: nothing was imported; {refused.report.summary()}", file=sys.stderr)
         return 1
     except DomainError as refused:
@@ -292,13 +307,13 @@ def import_main(args: argparse.Namespace) -> int:
     if isinstance(outcome, FileImport):
         for note in outcome.notes[:20]:
             print(f"note: {note}", file=sys.stderr)
-        for group in outcome.refused:
-            print(f"refused {group['count']} × {group['messageEn']}", file=sys.stderr)
+        for line in outcome.refusal_lines():
+            print(line, file=sys.stderr)
         print(outcome.summary(), flush=True)
         return 0
     for note in outcome.notes[:20]:
         print(f"skipped: {note}", file=sys.stderr)
-    print(f"imported {outcome.imported}, skipped {outcome.skipped}", flush=True)
+    print(_summary(args.what, outcome), flush=True)
     return 0
 
 

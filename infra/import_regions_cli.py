@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from infra.errors import SetupError
 
 if TYPE_CHECKING:
-    from services.org.region_import import ImportReport
+    from services.common.import_report import ImportReport
 
 
 def parser() -> argparse.ArgumentParser:
@@ -83,8 +83,9 @@ async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportRepo
     from sqlalchemy.ext.asyncio import create_async_engine
     from tqdm import tqdm
 
-    from services.org.region_import import import_regions
+    from services.org.region_import import import_regions, read_rows
 
+    rows = read_rows(data, name)  # before the connection: a refused file takes none
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn, conn.begin() as transaction:
@@ -94,9 +95,7 @@ async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportRepo
                     bar.total = total
                     bar.update(done - bar.n)
 
-                report = await import_regions(
-                    conn, data, filename=name, check_only=check_only, progress=progress
-                )
+                report = await import_regions(conn, rows, check_only=check_only, progress=progress)
             if not report.written:
                 await transaction.rollback()
             return report
@@ -118,11 +117,7 @@ def main(argv: list[str]) -> int:
     except (SetupError, OSError) as exc:
         print(f"partygrid: {exc}", file=sys.stderr)
         return 2
-    for refusal in report.refused.values():
-        print(
-            f"refused {refusal.rule} ×{refusal.count}, e.g. row {refusal.row} "
-            f"{refusal.column}={refusal.example}: {refusal.message} ({refusal.message_en})",
-            file=sys.stderr,
-        )
+    for line in report.refusal_lines():
+        print(line, file=sys.stderr)
     print(report.summary(), flush=True)
     return 1 if report.refused else 0

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infra.code_args import community_code, region_code
+
 if TYPE_CHECKING:
     from services.common.auth import Identity
     from services.org.roster_report import Report
@@ -53,11 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--partial", action="store_true", help="import the valid rows; return the rest"
     )
-    importing.add_argument("--community", help="12-digit code for blank community cells")
+    importing.add_argument(
+        "--community", type=community_code, help="12-digit code for blank community cells"
+    )
     importing.add_argument("--database-url", help="SQLAlchemy URL of the org role")
     exporting = commands.add_parser("export", help="export a region's roster (.xlsx)")
     exporting.add_argument("kind", choices=KINDS)
-    exporting.add_argument("--region", required=True, help="6, 9 or 12-digit region code")
+    exporting.add_argument(
+        "--region", type=region_code, required=True, help="6, 9 or 12-digit region code"
+    )
     exporting.add_argument("-o", "--output", type=Path, required=True)
     exporting.add_argument("--database-url", help="SQLAlchemy URL of the org role")
     return parser
@@ -163,11 +169,6 @@ def main(argv: list[str]) -> int:
         args.output.write_bytes(template(args.kind))
         print(f"partygrid: wrote {args.output}", flush=True)
         return 0
-    from services.common.auth import is_region_code
-
-    if args.command == "export" and not is_region_code(args.region):
-        print(f"partygrid: --region {args.region}: expected 6, 9 or 12 digits", file=sys.stderr)
-        return 1
     from graphql import GraphQLError
 
     from infra.errors import SetupError
@@ -200,11 +201,8 @@ def main(argv: list[str]) -> int:
 def _report(args: argparse.Namespace, report: Report) -> int:
     from services.org.roster_import import refused_rows_file
 
-    for group in report.refused_groups():
-        print(
-            f"refused {group['count']}× {group['rule']}: {group['message']} / {group['messageEn']}",
-            file=sys.stderr,
-        )
+    for line in report.refusal_lines():
+        print(line, file=sys.stderr)
     for row, text in report.unmatched_homes[:20]:
         print(f"unmatched address, row {row}: {text}", file=sys.stderr)
     refused = refused_rows_file(report)

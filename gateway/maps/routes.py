@@ -32,11 +32,11 @@ from gateway.maps.printing import paper, print_view
 from gateway.maps.render import community_map, residents_text
 from gateway.maps.tiled import region_map
 from gateway.security_headers import nonce
+from services.common.auth import is_region_code
 
 BASE = "/maps/coverage"
 BUILDINGS = "/maps/buildings"
 STATIC = "/static"
-_CODE = re.compile(r"^(?:[0-9]{6}|[0-9]{9}|[0-9]{12})$")
 _ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 
 
@@ -63,7 +63,7 @@ def _refusal(request: Request, code: str) -> Response | None:
     """404 for what is no region code at all, 403 for a code outside the caller's region."""
     lang = request.query_params.get("lang")
     labels = labels_for(lang)
-    if not _CODE.match(code):
+    if not is_region_code(code):
         return _message(lang, 404, labels["region_not_found"])
     if not page_identity(request).covers(code):
         return _message(lang, 403, labels["forbidden"], labels["forbidden_hint"])

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from services.assess import dates, report_rollup, report_xlsx, reports
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.report_access import require_reader, visible_rows
-from services.common.auth import Identity, current_identity, require_scope
+from services.common.auth import Identity, current_identity, is_region_code, require_scope
 from services.common.errors import DomainError
 
 TREND_MONTHS = 12
@@ -92,7 +92,7 @@ async def download(request: Request) -> Response:
         month = reports.parse_month(month_text, today=dates.today())
         if len(code) != 6:
             reports.check_street_code(code, "code")
-        elif not (code.isascii() and code.isdigit()):
+        elif not is_region_code(code):
             return _problem(400, f"区（县）代码应为6位数字：{code}", "A district code has 6 digits")
     except DomainError as bad:
         return _problem(400, bad.message, bad.message_en)

@@ -40,11 +40,11 @@ from services.assess.gateway_client import GatewayClient, GatewayUnavailableErro
 from services.assess.metric_reads import GridCounts
 from services.assess.report_tables import monthly_report, monthly_report_row
 from services.assess.scoring import Score
+from services.common.auth import is_region_code
 from services.common.errors import DomainError, UserErrorCode
 
 LOCKED_RULE = "report.locked"
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
-_STREET = re.compile(r"^[0-9]{9}$")
 GAP_KEYS = ("building_with_members", "building", "zone", "orphan", "not_reported_in")
 
 
@@ -104,7 +104,7 @@ def parse_month(text: str, *, today: dt.date) -> Month:
 
 
 def check_street_code(code: str, field: str = "streetCode") -> str:
-    if not _STREET.match(code or ""):
+    if not (is_region_code(code) and len(code) == 9):
         raise DomainError(
             UserErrorCode.INVALID,
             f"街道（乡）代码应为9位数字：{code}",

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+import functools
+from typing import TYPE_CHECKING
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from services.common.errors import DomainError
 
 
 class ServiceSettings(BaseSettings):
@@ -32,3 +38,29 @@ class InternalTokenSettings(BaseSettings):
 
     internal_token_key: SecretStr | None = None
     internal_token_ttl: int = 60
+
+
+DEFAULT_MAX_IMPORT_BYTES = 50 * 1024 * 1024  # issue 13: uploads of real size, at least 50 MB
+
+
+class ImportSettings(BaseSettings):
+    """The one cap on a file imported (`POST /imports/{kind}`, grid's file reader), read by
+    org, grid and, as its default, the gateway: `PARTYGRID_MAX_IMPORT_BYTES` (50 MiB)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTYGRID_", extra="ignore")
+
+    max_import_bytes: int = Field(default=DEFAULT_MAX_IMPORT_BYTES, gt=0)
+
+
+@functools.cache
+def max_import_bytes() -> int:
+    """The import cap of this process (its environment is read once)."""
+    return ImportSettings().max_import_bytes
+
+
+def import_too_large(field: str = "file") -> DomainError:
+    """The refusal of a file over the import cap, the same from every route and the CLI."""
+    from services.common.errors import invalid  # strawberry: not for every settings reader
+
+    mb = f"{max_import_bytes() / 2**20:g}"
+    return invalid(f"文件过大（上限 {mb} MB）", f"The file is over {mb} MB", [field])

@@ -19,6 +19,12 @@ from services.common.errors import field_path, invalid
 _ALLOWED_CONTROLS = frozenset("\n\t")
 
 
+def trimmed(value: str) -> str:
+    """The one trimming of text taken in: a CR LF read as a line break, white space (NBSP
+    included) cut at both ends. Zero-width characters are not white space: they stay."""
+    return value.replace("\r\n", "\n").strip()
+
+
 @overload
 def clean_text(
     value: str | None,
@@ -67,7 +73,7 @@ def clean_text(
     path = field_path(field)
     name = path[-1]
     zh = what_zh or name
-    text = (value or "").replace("\r\n", "\n").strip()
+    text = trimmed(value or "")
     if not text:
         if required:
             raise invalid(f"{zh}不能为空", f"{name} is empty", path)

@@ -20,11 +20,12 @@ from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity, Role
 from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
+from services.common.settings import import_too_large, max_import_bytes
 from services.grid.coordinates import parse_declared
 from services.grid.org_client import OrgClient, OrgUnavailableError
 from services.grid.transfer import CONSTRAINT_ERRORS, invalid
 from services.grid.transfer_file_import import FileRefusedError, Policy, import_file
-from services.grid.transfer_files import MAX_FILE_BYTES, Kind, SourceFile
+from services.grid.transfer_files import Kind, SourceFile
 
 
 def _errors(status: int, error: DomainError) -> JSONResponse:
@@ -72,12 +73,9 @@ async def upload(request: Request) -> Response:
         policy = Policy(params.get("policy", "skip"))
     except ValueError as exc:
         return _errors(400, invalid("参数无效", f"Invalid parameter: {exc}", ["crs/policy"]))
-    data = await read_capped(request, MAX_FILE_BYTES)
+    data = await read_capped(request, max_import_bytes())
     if data is None:
-        mb = MAX_FILE_BYTES // 1048576
-        return _errors(
-            413, invalid(f"文件超过 {mb} MB 上限", f"The file is over {mb} MB", ["file"])
-        )
+        return _errors(413, import_too_large())
     org: OrgClient = request.app.state.resources["org"]
 
     async def known(codes: list[str]) -> set[str]:

@@ -21,7 +21,6 @@ a code outside the caller's region is 403; `?limit=N` lowers the cap. The SQL li
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +32,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.common.auth import current_identity
+from services.common.auth import current_identity, is_region_code
 from services.grid.org_client import OrgClient, OrgUnavailableError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 LAYERS = ("zones", "buildings", "gaps")
-_COMMUNITY_CODE = re.compile(r"^[0-9]{1,12}$")
 _SQL_DIR = Path(__file__).parent
 
 
@@ -173,7 +171,7 @@ async def get_tile(
 
 def _query_options(request: Request) -> tuple[str | None, int | None]:
     community = request.query_params.get("community") or None
-    if community is not None and not _COMMUNITY_CODE.match(community):
+    if community is not None and not is_region_code(community):
         raise TileRequestError(f"community must be a region code of digits, got {community!r}")
     raw_limit = request.query_params.get("limit")
     if raw_limit is None:

@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.auth import is_region_code
 from services.grid import transfer_csv, transfer_geojson
 from services.grid.coordinates import Crs, geometry_from_wgs84
 from services.grid.models import building, community, zone
@@ -55,7 +56,7 @@ def region_filter(region_code: str) -> ColumnElement[bool]:
     """Communities under a district, street or community code; ValueError when malformed."""
     code = region_code  # exactly as scope-checked: never normalised after the check
     column = {6: community.c.district_code, 9: community.c.street_code, 12: community.c.code}
-    if not code.isdigit() or len(code) not in column:
+    if not is_region_code(code):
         raise ValueError("regionCode must be 6, 9 or 12 digits")
     return column[len(code)] == code
 

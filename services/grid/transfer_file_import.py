@@ -23,7 +23,6 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -35,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
+from services.common.import_report import ImportReport
 from services.grid import geometry_pool, transfer, transfer_files
 from services.grid.coordinates import Crs
 from services.grid.models import SRID, building, community, zone
@@ -53,53 +53,20 @@ class Policy(Enum):
     REPLACE = "replace"
 
 
-@dataclass
-class FileImport:
-    kind: Kind
-    check_only: bool
-    read: int = 0
-    imported: int = 0  # new rows
-    updated: int = 0
-    skipped: dict[str, list] = field(default_factory=dict)  # reason -> [count, example]
-    refused: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    partial: bool = False
+class FileImport(ImportReport):
+    """The one import report (services.common.import_report) of a geometry file: written
+    when anything new or changed was stored (a check writes nothing)."""
 
-    @property
+    def __init__(self, kind: Kind, check_only: bool, partial: bool = False) -> None:
+        super().__init__(kind.value, check_only, partial=partial)
+
+    @property  # type: ignore[override]
     def written(self) -> bool:
         return not self.check_only and (self.imported + self.updated) > 0
 
-    def skip(self, reason: str, example: str, count: int = 1) -> None:
-        entry = self.skipped.setdefault(reason, [0, example])
-        entry[0] += count
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "checkOnly": self.check_only,
-            "written": self.written,
-            "read": self.read,
-            "imported": self.imported,
-            "updated": self.updated,
-            "skipped": [
-                {"reason": r, "count": c, "example": e} for r, (c, e) in self.skipped.items()
-            ],
-            "refused": self.refused,
-            "refusedRowsFile": None,
-            "notes": self.notes,
-        }
-
-    def summary(self) -> str:
-        skipped = sum(c for c, _ in self.skipped.values())
-        reasons = "; ".join(f"{c} {r}" for r, (c, _) in self.skipped.items())
-        refused = sum(r["count"] for r in self.refused)
-        head = "refused" if self.refused and not self.partial else "imported"
-        head = "checked" if self.check_only else head
-        return (
-            f"{head} {self.kind.value} file: read {self.read}, imported {self.imported}, "
-            f"updated {self.updated}, skipped {skipped}{f' ({reasons})' if reasons else ''}, "
-            f"refused {refused}"
-        )
+    @written.setter
+    def written(self, _value: bool) -> None:
+        pass  # derived from the counts, not set
 
 
 class FileRefusedError(DomainError):

@@ -33,14 +33,15 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from services.common.auth import is_region_code
+from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
+from services.common.settings import import_too_large, max_import_bytes
 from services.grid import transfer
 from services.grid.coordinates import Crs, Declared, ProjCrs, geometry_to_wgs84
 from services.grid.transfer import BuildingRecord, Problems, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # an upload; a zip may unpack to at most 4 times that
-MAX_UNPACKED = 4 * MAX_FILE_BYTES
+UNPACKED_FACTOR = 4  # a zip may unpack to at most 4 times the import cap
 WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "shape", "几何", "坐标串")
 LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
 LAT_NAMES = ("lat", "latitude", "y", "纬度")
@@ -214,7 +215,7 @@ def _unzip(data: bytes, into: Path) -> tuple[Path, str | None]:
     when it has no .cpg (None: GDAL reads the .cpg)."""
     archive = zipfile.ZipFile(io.BytesIO(data))
     members = [m for m in archive.infolist() if not m.is_dir()]
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
+    if sum(m.file_size for m in members) > UNPACKED_FACTOR * max_import_bytes():
         raise _refuse("ZIP 解压后过大", "The zip unpacks to too much data")
     shps = [m for m in members if m.filename.lower().endswith(".shp")]
     if len(shps) > 1:
@@ -370,13 +371,9 @@ def _system(
     )
 
 
-def _text_value(values: Any, index: int) -> Any:
-    value = values[index]
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _cell(values: list | None, index: int) -> str:
+    """A column's text at `index` ("" when blank or when the file has no such column)."""
+    return "" if values is None else text_cell(values[index])
 
 
 def _column(columns: dict[str, Any], what: str) -> Any | None:
@@ -390,9 +387,8 @@ def _column(columns: dict[str, Any], what: str) -> Any | None:
 def read_file(source: SourceFile, kind: Kind) -> FileRead:
     """The records of a geometry file in WGS-84 (in a geometry worker: GDAL and GEOS work).
     Refusals of single records are collected in `problems`; a file-level refusal raises."""
-    if len(source.data) > MAX_FILE_BYTES:
-        mb = MAX_FILE_BYTES // 1048576
-        raise _refuse(f"文件超过 {mb} MB 上限", f"The file is over the {mb} MB limit")
+    if len(source.data) > max_import_bytes():
+        raise import_too_large()
     fmt = detect(source.data, source.filename)
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="partygrid-import-") as folder:
@@ -484,17 +480,16 @@ def _records(
     for index, shape in enumerate(shapes):
         where = ["file", "features", str(index + 1)]
         try:
-            name_value = _text_value(names, index) if names is not None else None
             name = transfer.check_text(
-                None if name_value is None else str(name_value),
+                _cell(names, index),
                 ("名称", "name"),
                 transfer.MAX_NAME,
                 [*where, "name"],
             )
-            key_value = _text_value(ids, index) if ids is not None else None
-            key = None if key_value in (None, "") else str(key_value).strip()
+            key = code_cell(ids[index]) if ids is not None else ""
+            key = key or None
             if kind is Kind.BOUNDARIES:
-                code = str(_text_value(codes, index) or "").strip()  # type: ignore[arg-type]
+                code = code_cell(codes[index])  # type: ignore[index]
                 # The one code rule (ASCII digits only: `\d` took full-width digits too).
                 if not (is_region_code(code) and len(code) == 12):
                     raise invalid(
@@ -513,9 +508,8 @@ def _records(
                 records.append(ZoneRecord(name, boundary, where, key))
                 continue
             footprint = _shape(shape, _BUILDING_TYPES, where)
-            address_value = _text_value(addresses, index) if addresses is not None else None
             address = transfer.check_text(
-                None if address_value is None else str(address_value),
+                _cell(addresses, index),
                 ("地址", "address"),
                 transfer.MAX_ADDRESS,
                 [*where, "address"],
@@ -526,7 +520,7 @@ def _records(
                 else:
                     unnamed += 1
                     name = f"未命名楼栋 {unnamed}"
-            count = _text_value(households, index) if households is not None else None
+            count = _cell(households, index)
             records.append(
                 BuildingRecord(
                     name=name,

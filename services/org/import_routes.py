@@ -10,6 +10,8 @@ passes the user's identity), and check role and scope themselves.
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,9 +20,8 @@ from starlette.routing import Route
 from services.common.auth import ANONYMOUS, Role
 from services.common.errors import DomainError
 from services.common.http_body import read_capped
-from services.org.region_import import UnreadableFileError, import_regions
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024  # the documented cap for uploads of real size
+from services.common.settings import import_too_large, max_import_bytes
+from services.org.region_import import UnreadableFileError, import_regions, read_rows
 
 
 def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
@@ -37,27 +38,25 @@ async def regions_upload(request: Request) -> Response:
             "只有区委组织部用户可以导入区划",
             "Only district users may import regions",
         )
-    data = await read_capped(request, MAX_IMPORT_BYTES)
+    data = await read_capped(request, max_import_bytes())
     if data is None:
-        return _error(
-            413,
-            "INVALID",
-            f"文件过大（上限 {MAX_IMPORT_BYTES // 2**20} MB）",
-            f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB",
-        )
+        too_large = import_too_large()
+        return _error(413, "INVALID", too_large.message, too_large.message_en)
     check_only = request.query_params.get("check", "").lower() == "true"
+    name = request.headers.get("x-partygrid-filename", "")
+    try:
+        # Reading a workbook is CPU work: in a thread, before any connection is taken.
+        rows = await asyncio.to_thread(read_rows, data, name)
+    except UnreadableFileError as bad:
+        return _error(400, "INVALID", bad.message, bad.message_en)
     async with request.app.state.engine.connect() as conn, conn.begin() as transaction:
         try:
             report = await import_regions(
                 conn,
-                data,
-                filename=request.headers.get("x-partygrid-filename", ""),
+                rows,
                 check_only=check_only,
                 may_write=identity.covers,  # a new district is the operator's (CLI) to add
             )
-        except UnreadableFileError as bad:
-            await transaction.rollback()
-            return _error(400, "INVALID", bad.message, bad.message_en)
         except (DomainError, IntegrityError):
             # A place written by someone else between the check and the write.
             await transaction.rollback()

@@ -4,7 +4,8 @@ nothing unless every row passes, and update names on re-import (idempotent).
 Columns: code, name, parent code — English or Chinese headers (区划代码/代码, 名称/区划名称,
 上级区划代码/上级代码); title rows above the header and merged header cells are fine; codes
 that Excel stored as numbers are read back as text. The CLI (`partygrid import regions`) and
-org's `POST /imports/regions` both call `import_regions`.
+org's `POST /imports/regions` both read the file with `read_rows` (off the event loop) and
+write with `import_regions`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
+from services.common.import_report import ImportReport
 from services.org import regions
 from services.org.models import region
 
@@ -29,79 +32,6 @@ _HEADERS = {
     "parent": ("parent code", "parent_code", "parentcode", "上级区划代码", "上级代码"),
 }
 _HEADER_SEARCH_ROWS = 20  # title rows above the header: a few at most
-
-
-@dataclass
-class Refusal:
-    rule: str
-    message: str
-    message_en: str
-    row: int
-    column: str
-    example: str
-    count: int = 1
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "count": self.count,
-            "example": self.example,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "messageEn": self.message_en,
-        }
-
-
-@dataclass
-class ImportReport:
-    """The import contract's answer (README "Bring your district")."""
-
-    kind: str
-    check_only: bool
-    read: int = 0
-    imported: int = 0
-    updated: int = 0
-    written: bool = False
-    skipped: dict[str, tuple[int, str]] = field(default_factory=dict)
-    refused: dict[str, Refusal] = field(default_factory=dict)
-
-    def skip(self, reason: str, example: str) -> None:
-        count, first = self.skipped.get(reason, (0, example))
-        self.skipped[reason] = (count + 1, first)
-
-    def refuse(self, rule: str, zh: str, en: str, row: int, column: str, example: str) -> None:
-        # Grouped by rule: the first row is the example, the rest only count.
-        if rule in self.refused:
-            self.refused[rule].count += 1
-        else:
-            self.refused[rule] = Refusal(rule, zh, en, row, column, example)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "checkOnly": self.check_only,
-            "written": self.written,
-            "read": self.read,
-            "imported": self.imported,
-            "updated": self.updated,
-            "skipped": [
-                {"reason": r, "count": c, "example": e} for r, (c, e) in self.skipped.items()
-            ],
-            "refused": [r.as_json() for r in self.refused.values()],
-            "refusedRowsFile": None,
-        }
-
-    def summary(self) -> str:
-        """One line: read, imported, updated, skipped with reasons, refused."""
-        skipped = sum(c for c, _ in self.skipped.values())
-        reasons = ", ".join(f"{r} {c}" for r, (c, _) in self.skipped.items())
-        refused = sum(r.count for r in self.refused.values())
-        mode = "checked" if self.check_only else ("written" if self.written else "nothing written")
-        return (
-            f"{self.kind}: read {self.read}, imported {self.imported}, updated {self.updated}, "
-            f"skipped {skipped}{f' ({reasons})' if reasons else ''}, refused {refused} — {mode}"
-        )
 
 
 @dataclass(frozen=True)
@@ -119,26 +49,6 @@ class UnreadableFileError(ValueError):
         super().__init__(message_en)
         self.message = message
         self.message_en = message_en
-
-
-def _code_text(value: Any) -> str:
-    """A code cell as text: Excel keeps long digit strings as numbers (410104001001.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    if text.endswith(".0") and text[:-2].isdigit():
-        return text[:-2]
-    return text.lstrip("'")  # a leading apostrophe forces text in Excel
-
-
-def _name_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _header_columns(cells: list[Any]) -> dict[str, int] | None:
@@ -170,7 +80,7 @@ def _rows_from_table(table: Iterable[tuple[int, list[Any]]]) -> list[Row]:
         if _header_columns(cells) is not None:
             continue
         code, name, parent = (_cell(cells, columns.get(key)) for key in ("code", "name", "parent"))
-        rows.append(Row(number, _code_text(code), _name_text(name), _code_text(parent)))
+        rows.append(Row(number, code_cell(code), text_cell(name), code_cell(parent)))
     if columns is None:
         raise UnreadableFileError(
             "未找到表头：需要“区划代码”“名称”列（可选“上级区划代码”）",
@@ -307,22 +217,21 @@ def _check(
 
 async def import_regions(
     conn: AsyncConnection,
-    data: bytes,
+    rows: list[Row],
     *,
-    filename: str = "",
     check_only: bool = False,
     may_write: Callable[[str], bool] = lambda code: True,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Check the whole file, then (unless `check_only` or anything is refused) insert new
-    places and rename changed ones in `conn`'s transaction. `may_write(code)` is the caller's
-    scope (the CLI operator: everything; a district user: its own district only).
-    UnreadableFileError when the file is not a table we can read."""
+    """Check the file's `rows` (`read_rows`: the caller reads the file first, off the event
+    loop and before its transaction opens), then (unless `check_only` or anything is
+    refused) insert new places and rename changed ones in `conn`'s transaction.
+    `may_write(code)` is the caller's scope (the CLI operator: everything; a district user:
+    its own district only)."""
     report = ImportReport("regions", check_only)
-    rows = read_rows(data, filename)
     report.read = len(rows)
     codes = {r.code for r in rows} | {r.parent for r in rows if r.parent}
-    codes |= {r.code[:-3] for r in rows if len(r.code) in (9, 12)}
+    codes |= {r.code[:-3] for r in rows if regions.level_of(r.code) not in (None, "district")}
     found = (await conn.execute(select(region).where(region.c.code.in_(codes)))).mappings()
     existing = {row["code"]: dict(row) for row in found}
     good = _check(rows, existing, report, may_write)

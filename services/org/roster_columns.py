@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from services.common.cells import text_cell
+
 ORGANIZATIONS = "organizations"
 MEMBERS = "members"
 KINDS = (ORGANIZATIONS, MEMBERS)
@@ -270,13 +272,10 @@ _WIDTH[0x3000] = 0x20
 
 
 def clean_cell(value: object) -> str:
-    """A text cell as a person meant it: full-width letters, digits and spaces folded, runs of
-    spaces made one, trimmed. Numbers typed in a text column read without `.0`."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _SPACES.sub(" ", str(value).translate(_WIDTH)).strip()
+    """A text cell as a person meant it (services.common.cells.text_cell), full-width letters,
+    digits and spaces folded, runs of spaces made one. Never for a code: codes are read with
+    `code_cell`, exactly as written."""
+    return _SPACES.sub(" ", text_cell(value).translate(_WIDTH)).strip()
 
 
 def clean_name(value: object) -> str:

@@ -29,6 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Identity
+from services.common.auth_codes import parse_region_code
+from services.common.cells import code_cell
 from services.common.errors import DomainError, UserErrorCode
 from services.common.text import MAX_NAME, clean_text
 from services.org.grid_client import Home
@@ -86,7 +88,8 @@ def _parse(sheet: Sheet, columns: tuple[RosterColumn, ...], number: int, row: tu
         try:
             values[column.key] = _value(column, cell)
         except _BadCellError as bad:
-            problems.append(Problem(column.key, bad.rule, bad.zh, bad.en, clean_cell(cell)))
+            shown = code_cell(cell) if column.key == "community" else clean_cell(cell)
+            problems.append(Problem(column.key, bad.rule, bad.zh, bad.en, shown))
     return _Row(number, raw, values, problems)
 
 
@@ -106,6 +109,8 @@ def _value(column: RosterColumn, cell: object) -> object:
                 f"无法识别的日期：{clean_cell(cell)}（可写作 2020-05-01、2020.5.1、2020年5月1日）",
                 f"Unreadable date {clean_cell(cell)!r} (write e.g. 2020-05-01)",
             ) from None
+    if column.key == "community":  # a code: exactly as written, never folded (issue 12)
+        return _community_code(code_cell(cell))
     if column.key == "units":
         labels = [u for u in _UNIT_SEPARATORS.split(clean_cell(cell)) if u]
         codes = [column.code_of(u) for u in labels]
@@ -125,6 +130,15 @@ def _value(column: RosterColumn, cell: object) -> object:
         return clean_text(text, [column.key], cap, what_zh=column.zh)
     except DomainError as refused:
         raise _BadCellError("value.text", refused.message, refused.message_en) from None
+
+
+def _community_code(text: str) -> str | None:
+    if not text:
+        return None
+    try:  # the one region-code rule: full-width digits or stray characters are refused
+        return parse_region_code(text, ["community"], (12,))
+    except DomainError as bad:
+        raise _BadCellError("community.format", bad.message, bad.message_en) from None
 
 
 def _bad_code(column: RosterColumn, text: str) -> _BadCellError:
@@ -165,6 +179,8 @@ async def _communities(conn: AsyncConnection) -> set[str]:
 
 
 def _community(row: _Row, options: ImportOptions, known: set[str]) -> str | None:
+    if any(p.column == "community" for p in row.problems):
+        return None  # the cell itself is refused (community.format)
     code = row.values.get("community") or options.community
     if not code:
         _problem(row, "community", "community.required", "所在社区不能为空", "No community")
@@ -255,7 +271,7 @@ def _refuse(report: Report, rows: list[_Row]) -> list[_Row]:
     passed = []
     for row in rows:
         if row.problems:
-            report.refused.append(RefusedRow(row.number, row.raw, row.problems))
+            report.refuse_row(RefusedRow(row.number, row.raw, row.problems))
         else:
             passed.append(row)
     return passed
@@ -933,7 +949,7 @@ def _member_values(row: _Row) -> dict:
 
 def refused_rows_file(report: Report) -> bytes | None:
     """The refused rows as the same roster with an error column, or None when none."""
-    if not report.refused:
+    if not report.refused_rows:
         return None
     from services.org.roster_workbook import workbook
 
@@ -941,6 +957,6 @@ def refused_rows_file(report: Report) -> bytes | None:
     rows = [
         [r.values.get(c.key) for c in columns]
         + ["；".join(f"{report.headers.get(p.column or '', '')}：{p.message}" for p in r.problems)]
-        for r in report.refused
+        for r in report.refused_rows
     ]
     return workbook(report.kind, rows, errors=True)

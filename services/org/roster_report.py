@@ -1,14 +1,14 @@
-"""What an import answers: counts, refusals grouped by rule, the rows refused.
-
-The JSON shape is the issue-13 import contract shared by every kind (see README "Bring your
-district"): `refused` has one entry per rule with its total and first example, not one line per
-row; the rows themselves go back as an .xlsx with an error column (`refusedRowsFile`).
+"""What a roster import answers: the one import report (services.common.import_report) plus
+the refused rows themselves, captured so they can go back as an .xlsx with an error column
+(`refusedRowsFile`), and the members' addresses that matched no building (`unmatchedHomes`).
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
+from typing import Any
+
+from services.common.import_report import ImportReport
 
 
 @dataclass(frozen=True)
@@ -30,73 +30,28 @@ class RefusedRow:
 
 
 @dataclass
-class Report:
-    kind: str
-    check_only: bool
-    read: int = 0
-    imported: int = 0
-    updated: int = 0
-    written: bool = False
-    skipped: dict[str, list] = field(default_factory=dict)  # reason -> [count, example]
-    refused: list[RefusedRow] = field(default_factory=list)
+class Report(ImportReport):
+    refused_rows: list[RefusedRow] = field(default_factory=list)
     unmatched_homes: list[tuple[int, str]] = field(default_factory=list)  # members: (row, text)
     headers: dict[str, str] = field(default_factory=dict)  # column key -> header shown
 
-    def skip(self, reason: str, example: str, count: int = 1) -> None:
-        entry = self.skipped.setdefault(reason, [0, example])
-        entry[0] += count
+    def refuse_row(self, refused: RefusedRow) -> None:
+        """A row refused: kept for the file of refused rows, each problem counted by rule."""
+        self.refused_rows.append(refused)
+        for p in refused.problems:
+            column = self.headers.get(p.column or "", p.column)
+            self.refuse(
+                p.rule,
+                f"第{refused.row}行 {column or ''}：{p.message}",
+                f"Row {refused.row} {column or ''}: {p.message_en}",
+                refused.row,
+                column,
+                p.value,
+            )
 
     @property
     def ok(self) -> bool:
-        return not self.refused
+        return not self.refused_rows
 
-    def refused_groups(self) -> list[dict]:
-        groups: dict[str, dict] = {}
-        for refused in self.refused:
-            for p in refused.problems:
-                group = groups.get(p.rule)
-                if group is None:
-                    column = self.headers.get(p.column or "", p.column)
-                    groups[p.rule] = {
-                        "rule": p.rule,
-                        "count": 1,
-                        "example": p.value,
-                        "row": refused.row,
-                        "column": column,
-                        "message": f"第{refused.row}行 {column or ''}：{p.message}",
-                        "messageEn": f"Row {refused.row} {column or ''}: {p.message_en}",
-                    }
-                else:
-                    group["count"] += 1
-        return list(groups.values())
-
-    def as_json(self, refused_rows_file: bytes | None = None) -> dict:
-        return {
-            "kind": self.kind,
-            "checkOnly": self.check_only,
-            "written": self.written,
-            "read": self.read,
-            "imported": self.imported,
-            "updated": self.updated,
-            "skipped": [
-                {"reason": reason, "count": count, "example": example}
-                for reason, (count, example) in self.skipped.items()
-            ],
-            "refused": self.refused_groups(),
-            "unmatchedHomes": [{"row": r, "value": v} for r, v in self.unmatched_homes],
-            "refusedRowsFile": (
-                base64.b64encode(refused_rows_file).decode() if refused_rows_file else None
-            ),
-        }
-
-    def summary(self) -> str:
-        """The CLI's one line."""
-        skipped = "; ".join(f"{reason} {count}" for reason, (count, _) in self.skipped.items())
-        refused = sum(len(r.problems) for r in self.refused)
-        verb = "checked" if self.check_only else ("written" if self.written else "nothing written")
-        return (
-            f"{self.kind}: read {self.read}, imported {self.imported}, updated {self.updated}, "
-            f"skipped {sum(c for c, _ in self.skipped.values())}"
-            + (f" ({skipped})" if skipped else "")
-            + f", refused {len(self.refused)} rows ({refused} problems); {verb}"
-        )
+    def extras(self) -> dict[str, Any]:
+        return {"unmatchedHomes": [{"row": r, "value": v} for r, v in self.unmatched_homes]}

@@ -22,8 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.common.auth import ANONYMOUS, ORG_WRITERS, Identity, is_region_code
+from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
+from services.common.settings import import_too_large, max_import_bytes
 from services.org.grid_client import GridUnavailableError
 from services.org.roster_columns import KINDS, TITLES
 from services.org.roster_export import export_roster
@@ -31,7 +33,6 @@ from services.org.roster_import import ImportOptions, import_roster, refused_row
 from services.org.roster_workbook import MEDIA_TYPE, template
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-MAX_BYTES = 50 * 1024 * 1024  # a district's members fit in a few MB; the upload cap is 50 MB
 
 
 def _identity(request: Request) -> Identity:
@@ -83,25 +84,15 @@ def _importer(kind: str) -> Endpoint:
             return _error(403, "FORBIDDEN", "当前角色无权导入", "Your role may not import rosters")
         community = request.query_params.get("community") or None
         if community is not None:
-            if not (is_region_code(community) and len(community) == 12):
-                return _error(
-                    400,
-                    "INVALID",
-                    f"社区代码应为12位数字：{community}",
-                    f"A community code has 12 digits: {community}",
-                    ["community"],
-                )
+            try:  # parsed before the scope check, nothing normalised (issue 12)
+                community = parse_region_code(community, ["community"], (12,))
+            except DomainError as bad:
+                return _refusal(400, bad)
             if not identity.covers(community):
                 return _error(403, "FORBIDDEN", f"超出管辖范围：{community}", "Outside your scope")
-        data = await read_capped(request, MAX_BYTES)
+        data = await read_capped(request, max_import_bytes())
         if data is None:
-            return _error(
-                413,
-                "INVALID",
-                f"文件过大（最多 {MAX_BYTES // 1024 // 1024} MB）",
-                f"The file is larger than {MAX_BYTES // 1024 // 1024} MB",
-                ["file"],
-            )
+            return _refusal(413, import_too_large())
         options = ImportOptions(
             identity=identity,
             check_only=_flag(request, "check"),
@@ -118,8 +109,10 @@ def _importer(kind: str) -> Endpoint:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
             )
-        body = report.as_json(await asyncio.to_thread(refused_rows_file, report))
-        return JSONResponse(body, status_code=200 if report.ok or report.written else 422)
+        report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
+        return JSONResponse(
+            report.as_json(), status_code=200 if report.ok or report.written else 422
+        )
 
     return endpoint
 

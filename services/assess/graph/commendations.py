@@ -31,7 +31,7 @@ from services.assess import document_owners as owners
 from services.assess.commendation_criteria import CriteriaData
 from services.assess.gateway_client import GatewayUnavailableError
 from services.assess.graph.core import parse_id
-from services.common.auth import Role, caller, require_found_in_scope, require_role
+from services.common.auth import Role, caller, is_region_code, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ async def criteria_version(
 
 def region_or_refuse(code: str) -> None:
     """A district (6 digits), street (9) or community (12) code, or a bad-input error."""
-    if not (code.isascii() and code.isdigit() and len(code) in (6, 9, 12)):
+    if not is_region_code(code):
         raise GraphQLError(f"不是区划代码：{code}", extensions={"code": "BAD_USER_INPUT"})
 
 

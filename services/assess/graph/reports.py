@@ -30,7 +30,14 @@ from services.assess.report_access import (
     REPORT_WRITERS,
     require_reader,
 )
-from services.common.auth import Role, caller, require_role, require_scope, require_write
+from services.common.auth import (
+    Role,
+    caller,
+    is_region_code,
+    require_role,
+    require_scope,
+    require_write,
+)
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
 
@@ -47,7 +54,7 @@ def query_error(refused: DomainError) -> GraphQLError:
 
 
 def _district_code(code: str) -> str:
-    if not (code.isascii() and code.isdigit() and len(code) == 6):
+    if not (is_region_code(code) and len(code) == 6):
         raise DomainError(
             UserErrorCode.INVALID,
             f"区（县）代码应为6位数字：{code}",

@@ -15,7 +15,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from services.common.auth import caller
+from services.common.auth import caller, is_region_code
 from services.org import community_counts as domain
 from services.org.graph.core import Community, OrganizationKind, Unit
 from services.org.graph.findings import Finding
@@ -161,7 +161,7 @@ def _checked_codes(info: Info, codes: list[str]) -> list[str]:
             f"一次最多查询{domain.MAX_COMMUNITIES}个社区"
             f"（at most {domain.MAX_COMMUNITIES} communities per request）"
         )
-    bad = [c for c in codes if not (c.isascii() and c.isdigit() and len(c) == 12)]
+    bad = [c for c in codes if not (is_region_code(c) and len(c) == 12)]
     if bad:
         raise _bad_input(
             f"社区代码应为12位数字：{'、'.join(bad[:5])}"

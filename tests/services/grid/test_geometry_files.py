@@ -8,6 +8,7 @@ The test communities lie outside the demo district and are removed afterwards.
 from __future__ import annotations
 
 import io
+import json
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -284,8 +285,8 @@ def test_duplicate_footprints_follow_the_policy(
     stored = sql(url, query, c=WEST)
     if policy == "skip":
         assert (
-            "imported 1, updated 0, skipped 3 (2 duplicate of a stored building; "
-            "1 duplicate of another building in the file)" in out
+            "imported 1, updated 0, skipped 3 (duplicate of a stored building 2; "
+            "duplicate of another building in the file 1)" in out
         )
         assert [s[1] for s in stored] == ["原楼", "另一楼"]
     elif policy == "keep":
@@ -322,10 +323,11 @@ def test_reimport_with_an_id_column_updates(
         driver="GPKG",
     )
     code, out, _ = _import(capsys, url, "buildings", str(tmp_path / "b.gpkg"), "--check")
-    assert code == 0 and "checked buildings file: read 3, imported 0, updated 2, skipped 1" in out
+    assert code == 0 and "buildings: read 3, imported 0, updated 2, skipped 1" in out
+    assert out.rstrip().endswith("— checked")
     assert [b[0] for b in _buildings(url, EAST)] == ["一", "二", "三"]  # --check wrote nothing
     code, out, _err = _import(capsys, url, "buildings", str(tmp_path / "b.gpkg"))
-    assert code == 0 and "imported 0, updated 2, skipped 1 (1 unchanged)" in out
+    assert code == 0 and "imported 0, updated 2, skipped 1 (unchanged 1)" in out
     assert sorted(b[0] for b in _buildings(url, EAST)) == sorted(["一号", "二", "三"])
     assert len(_buildings(url, EAST)) == 3
 
@@ -403,7 +405,7 @@ def test_zones_from_one_geojson_go_to_their_communities(
     )
     code, out, err = _import(capsys, url, "zones", str(tmp_path / "z.geojson"))
     assert code == 0, err
-    assert "imported zones file: read 3, imported 3" in out
+    assert "zones: read 3, imported 3" in out
     query = "SELECT community_code, name, ST_AsText(boundary) FROM grid.zone WHERE community_code LIKE '9900000001%' ORDER BY name"
     stored = {name: (community, wkt) for community, name, wkt in sql(url, query)}
     assert {n: c for n, (c, _) in stored.items()} == {"一片": WEST, "二片": WEST, "东片": EAST}
@@ -457,3 +459,30 @@ def test_a_boundary_founds_a_grid_community_that_org_holds(
         url, "SELECT ST_AsText(boundary), street_code FROM grid.community WHERE code = :c", c=NEW
     )
     assert street == NEW[:9] and _metres_apart(wkt, _to(4547, truth), 4547) < 1.0
+
+
+def test_a_boundary_code_stored_as_a_number_reads_as_its_digits_and_full_width_is_refused(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """The one cell cleaner (services.common.cells): a code column that a spreadsheet or GIS
+    tool stored as a real number (990000000101.0) is the code, as org's region import reads
+    it; full-width digits are refused by the one region-code rule, not folded."""
+
+    def geojson(code: object) -> bytes:
+        feature = {
+            "type": "Feature",
+            "properties": {"code": code, "名称": "西"},
+            "geometry": shapely.geometry.mapping(box(114.301, 35.501, 114.3095, 35.5095)),
+        }
+        return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+    (tmp_path / "number.geojson").write_bytes(geojson(float(WEST)))
+    code, out, err = _import(capsys, url, "boundaries", str(tmp_path / "number.geojson"))
+    assert code == 0, err
+    assert "read 1, imported 0, updated 1" in out
+    full_width = WEST.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    (tmp_path / "wide.geojson").write_bytes(geojson(full_width))
+    code, _, err = _import(capsys, url, "boundaries", str(tmp_path / "wide.geojson"))
+    assert code == 1 and f"12 digits, not '{full_width}'" in err and full_width not in sql(
+        url, "SELECT string_agg(code, ',') FROM grid.community"
+    )[0][0]

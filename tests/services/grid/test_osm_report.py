@@ -131,6 +131,6 @@ def test_the_cli_summary_reports_them(
     ]
     assert partygrid_main(argv) == 0
     out = capsys.readouterr()
-    assert "imported 2, skipped 5" in out.out
+    assert "imported 2, updated 0, skipped 5" in out.out
     assert "3 ways cut at the extract's edge" in out.err and "osm:way/20" in out.err
     assert "osm:way/301" in out.err and "osm:relation/401" in out.err

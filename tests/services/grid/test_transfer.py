@@ -432,7 +432,7 @@ def test_osm_extract_imports_and_gets_coverage(
     assert partygrid_main(argv) == 0
     # 48 of the extract's 2219 building ways lack nodes (cut at its edge): reported, not dropped.
     printed = capsys.readouterr()
-    assert "imported 2171, skipped 48" in printed.out
+    assert "buildings: read 2219, imported 2171, updated 0, skipped 48" in printed.out
     assert "48 ways cut at the extract's edge" in printed.err
     grid = running.subgraphs["grid"]
     representation = {"r": [{"__typename": "Community", "code": osm_community}]}
@@ -480,7 +480,7 @@ def test_osm_extract_imports_and_gets_coverage(
 
     # Again: nothing duplicated, nothing changed.
     assert partygrid_main(argv) == 0
-    assert "imported 0, skipped 2219" in capsys.readouterr().out
+    assert "imported 0, updated 0, skipped 2219" in capsys.readouterr().out
 
 
 def test_osm_outside_and_wrong_system(prepared: Prepared, osm_community: str) -> None:

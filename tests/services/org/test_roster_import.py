@@ -503,6 +503,24 @@ def test_check_only_writes_nothing(running: Running, demo: Demo, service_urls: d
     assert _sql(service_urls, "SELECT 1 FROM org.member WHERE name = :n", n=row[1]) == []
 
 
+def test_community_codes_are_read_as_written_full_width_refused_apostrophe_dropped(
+    running: Running, demo: Demo
+) -> None:
+    """The one cell cleaner and the one region-code rule: a community cell typed with
+    full-width digits is refused (it was folded to ASCII and accepted), an apostrophe Excel
+    put before the digits to keep them text is not part of the code (it was refused as an
+    unknown community)."""
+    community, top = _community(demo)
+    wide = community.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    rows = [_member_row(wide, top.name), _member_row(f"'{community}", top.name)]
+    data = _xlsx(MEMBER_HEADER, rows)
+    body = _import(running, "members", data, check="true", partial="true").json()
+    assert _rules(body) == {"community.format": 1}, body["refused"]
+    (refused,) = body["refused"]
+    assert (refused["row"], refused["example"]) == (2, wide)
+    assert "ASCII" in refused["messageEn"] and body["imported"] == 1
+
+
 # --- homes ------------------------------------------------------------------------------
 
 
@@ -668,7 +686,7 @@ def test_cli_writes_templates_imports_and_exports(
     capsys.readouterr()
     assert cli.main(["import", "members", str(roster), "--community", community]) == 1
     out = capsys.readouterr()
-    assert out.out.count("\n") == 1 and "refused 1 rows" in out.out
+    assert out.out.count("\n") == 1 and "refused 1 — nothing written" in out.out
     assert (tmp_path / "roster.refused.xlsx").exists()
     assert _sql(service_urls, "SELECT 1 FROM org.member WHERE name = :n", n=rows[0][1]) == []
 
