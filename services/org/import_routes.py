@@ -18,6 +18,8 @@ from starlette.routing import Route
 from services.common.auth import ANONYMOUS, Role
 from services.common.errors import DomainError
 from services.common.http_body import read_capped
+from services.common.import_once import once, record
+from services.org.models import idempotency_key
 from services.org.region_import import UnreadableFileError, import_regions
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024  # the documented cap for uploads of real size
@@ -67,9 +69,17 @@ async def regions_upload(request: Request) -> Response:
                 "导入期间区划已被他人修改，请重新检查后导入",
                 "The places changed while importing: check the file again, then import",
             )
+        # Stored with the write it answers (a retry with the same Idempotency-Key gets it).
+        answer = await record(conn, JSONResponse(report.as_json()))
         if not report.written:
             await transaction.rollback()
-    return JSONResponse(report.as_json())
+    return answer
 
 
-IMPORT_ROUTES = [Route("/imports/regions", regions_upload, methods=["POST"])]
+IMPORT_ROUTES = [
+    Route(
+        "/imports/regions",
+        once(regions_upload, idempotency_key, MAX_IMPORT_BYTES),
+        methods=["POST"],
+    )
+]

@@ -24,7 +24,9 @@ from starlette.routing import Route
 from services.common.auth import ANONYMOUS, ORG_WRITERS, Identity, is_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
+from services.common.import_once import once, record
 from services.org.grid_client import GridUnavailableError
+from services.org.models import idempotency_key
 from services.org.roster_columns import KINDS, TITLES
 from services.org.roster_export import export_roster
 from services.org.roster_import import ImportOptions, import_roster, refused_rows_file
@@ -112,14 +114,16 @@ def _importer(kind: str) -> Endpoint:
         try:
             async with request.app.state.engine.begin() as conn:
                 report = await import_roster(conn, kind, data, options, homes_of=grid.homes)
+                body = report.as_json(await asyncio.to_thread(refused_rows_file, report))
+                status = 200 if report.ok or report.written else 422
+                # Stored with the write it answers (a retry with the same Idempotency-Key).
+                return await record(conn, JSONResponse(body, status_code=status))
         except DomainError as refused:
             return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
         except GridUnavailableError:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
             )
-        body = report.as_json(await asyncio.to_thread(refused_rows_file, report))
-        return JSONResponse(body, status_code=200 if report.ok or report.written else 422)
 
     return endpoint
 
@@ -158,7 +162,9 @@ ROUTES = [
     route
     for kind in KINDS
     for route in (
-        Route(f"/imports/{kind}", _importer(kind), methods=["POST"]),
+        Route(
+            f"/imports/{kind}", once(_importer(kind), idempotency_key, MAX_BYTES), methods=["POST"]
+        ),
         Route(f"/templates/{kind}.xlsx", _templater(kind), methods=["GET"]),
         Route(f"/exports/{kind}.xlsx", _exporter(kind), methods=["GET"]),
     )
