@@ -6,6 +6,8 @@ rule, nothing written unless the whole file passes), 400 for a file that is no r
 table, 403 for a caller who is not a district user, 413 over the size cap. Like assess's
 evidence routes, these answer only callers signed with the internal token (the gateway
 passes the user's identity), and check role and scope themselves.
+With an `Idempotency-Key`, a retry gets the first answer and writes nothing again
+(services/common/import_once.py).
 """
 
 from __future__ import annotations

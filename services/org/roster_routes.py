@@ -5,6 +5,8 @@
   `community=CODE` (fills blank community cells). Answers the issue-13 import contract as
   JSON: 200 when written or checked, 422 when refused (nothing written), 400 a file that is no
   roster, 403 role or scope, 409 a clash with stored data at write time, 413 too large, 503 grid could not be asked about homes.
+  With an `Idempotency-Key`, a retry gets the first answer and writes nothing again
+  (services/common/import_once.py: 422 IDEMPOTENCY_KEY_REUSED, 409 IN_PROGRESS).
 - `GET /templates/organizations.xlsx`, `GET /templates/members.xlsx`: the empty templates.
 - `GET /exports/organizations.xlsx?region=CODE`, `GET /exports/members.xlsx?region=CODE`: the
   templates filled for a region in the caller's scope (personal fields per the caller).

@@ -120,3 +120,21 @@ def test_a_retried_regions_upload_gets_the_first_answer(running: Running, org_ur
     # Without the key the same file is a new request: it finds the place stored already.
     fresh = _post(running, "regions", data, "places.csv", DISTRICT, None)
     assert fresh.status_code == 200 and fresh.json()["imported"] == 0
+
+
+def test_a_malformed_key_is_refused_and_nothing_is_written(running: Running, org_url: str) -> None:
+    """At the service itself (the gateway refuses it in front already, gateway/write_keys.py)."""
+    org = running.subgraphs["org"]
+    refused = httpx.post(
+        f"{org.removesuffix('/graphql')}/imports/regions",
+        content=f"代码,名称,上级代码\n{STREET},重试测试街道,410104\n".encode(),
+        headers={
+            **running.headers(org, DISTRICT),
+            "x-partygrid-filename": "places.csv",
+            "idempotency-key": "two words",
+        },
+        timeout=30,
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["errors"][0]["code"] == "INVALID_IDEMPOTENCY_KEY"
+    assert sql(org_url, "SELECT 1 FROM org.region WHERE code = :c", c=STREET) == []
