@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import httpx
@@ -138,3 +139,27 @@ def test_a_malformed_key_is_refused_and_nothing_is_written(running: Running, org
     assert refused.status_code == 400, refused.text
     assert refused.json()["errors"][0]["code"] == "INVALID_IDEMPOTENCY_KEY"
     assert sql(org_url, "SELECT 1 FROM org.region WHERE code = :c", c=STREET) == []
+
+
+def test_a_retry_sent_while_the_first_still_runs_gets_its_answer(
+    running: Running, demo: Demo, service_urls: dict[str, str], names: list[str]
+) -> None:
+    """Two uploads with one key at once (a double click, a client retrying on its own
+    timeout): one writes, the other waits for it and answers the same."""
+    community, top = _community(demo)
+    rows = [_member_row(community, top.name) for _ in range(300)]
+    names.extend(r[MEMBER_HEADER.index("姓名")] for r in rows)
+    data, key = _xlsx(MEMBER_HEADER, rows), str(uuid.uuid4())
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(
+                lambda _: _post(running, "members", data, "党员.xlsx", DISTRICT, key), range(2)
+            )
+        )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert answers[0].content == answers[1].content
+    assert answers[0].json()["imported"] == len(rows)
+    written = sql(
+        service_urls["org"], "SELECT count(*) FROM org.member WHERE name = ANY(:n)", n=names
+    )
+    assert written == [(len(rows),)]
