@@ -110,24 +110,27 @@ def _fingerprint(request: Request, subject: str, data: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def once(endpoint: Endpoint, table: sa.Table, limit: int) -> Endpoint:
+def once(endpoint: Endpoint, table: sa.Table, limit: int | Callable[[], int]) -> Endpoint:
     """`endpoint` answering each (caller, Idempotency-Key) once; see the module docstring.
-    `table` is the service's `idempotency_key`; `limit` at least the route's upload cap."""
+    `table` is the service's `idempotency_key`; `limit` (or what it returns, per request: a
+    setting) at least the route's upload cap."""
 
     async def wrapped(request: Request) -> Response:
+        cap = limit() if callable(limit) else limit
         key = request.headers.get(KEY_HEADER)
-        check = request.query_params.get("check", "").lower() in ("1", "true", "yes")
+        # `true` is a check to every route (a `1` or `yes` is to some): only then no key.
+        check = request.query_params.get("check", "").lower() == "true"
         if key is None or check:
             return await endpoint(request)
         key = key.strip()
         if not valid_key(key):
             return _refusal("INVALID_IDEMPOTENCY_KEY")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdigit() and int(declared) > cap:
             return await endpoint(request)  # refused unread (413): nothing to claim
         identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
-        data = await _body(request, limit)
-        if len(data) > limit:
+        data = await _body(request, cap)
+        if len(data) > cap:
             return await endpoint(request)
         claim = _Claim(table, (identity.subject, key))
         engine: AsyncEngine = request.app.state.engine
