@@ -95,6 +95,15 @@ def test_codes_of_another_district_are_no_clash_and_reimports_stay_in_their_dist
     body = _import(running, "members", _xlsx(MEMBER_HEADER, [theirs]), OTHER_DISTRICT).json()
     assert ([r["rule"] for r in body["refused"]], body["imported"]) == ([], 1)
 
+    # Within one district the code stays taken: a secretary of another demo community is
+    # refused, told nothing of where the code is held.
+    neighbour = next(c.code for c in demo.communities if c.code != community)
+    secretary = Identity("test-secretary", Role.SECRETARY, neighbour)
+    probe = _org_row(neighbour, 组织编码=org_code, 上级组织=top.name)
+    answer = _import(running, "organizations", _xlsx(ORG_HEADER, [probe]), secretary)
+    assert "external_id.taken" in [r["rule"] for r in answer.json()["refused"]]
+    assert community not in answer.text
+
     # Re-importing by the code updates the member of the importer's own district only.
     theirs[MEMBER_HEADER.index("联系电话")] = "13900000003"
     body = _import(running, "members", _xlsx(MEMBER_HEADER, [theirs]), OTHER_DISTRICT).json()
