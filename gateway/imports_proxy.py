@@ -13,7 +13,9 @@ service chunk by chunk as it arrives, counted against `max_import_bytes` (the se
 PARTYGRID_MAX_IMPORT_BYTES, 50 MiB, unless PARTYGRID_GATEWAY_MAX_IMPORT_BYTES sets another),
 so the gateway never holds the whole file; one declared
 or grown larger is refused with 413 at once. The caller is whoever signed in (a bearer token,
-or the pages' cookie); the services decide roles and scope.
+or the pages' cookie); the services decide roles and scope. A client's `Idempotency-Key`
+(checked by `gateway.write_keys`) goes on as it is: the service answers a retried import once
+(`services.common.import_once`).
 
 Cross-site requests: like `/files/evidence`, forms and untyped bodies are refused (415), so a
 browser elsewhere cannot post without a preflight this gateway never grants; and like the
@@ -35,6 +37,7 @@ from gateway.files import FORM_TYPES
 # The planner's routes judge the same thing for the same cookie: one rule for both.
 from gateway.maps.planner import same_origin
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
+from services.common.idempotency import KEY_HEADER
 
 # The import contract: which service owns each kind.
 OWNERS = {
@@ -113,6 +116,9 @@ async def upload(request: Request) -> Response:
             yield chunk
 
     headers = {**signed, "content-type": declared_type}
+    key = request.headers.get(KEY_HEADER)
+    if key is not None:  # well-formed: WriteKeys refused a malformed one in front
+        headers[KEY_HEADER] = key.strip()
     if declared.isdigit():
         headers["content-length"] = declared  # sent as is, not chunked: the service's deadline
     # The raw bytes, so a name reaches the service exactly as the client sent it.

@@ -31,7 +31,7 @@ import orjson
 import sqlalchemy as sa
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import ANONYMOUS
@@ -46,7 +46,7 @@ LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
 TABLE = "idempotency_key"
-_GONE = object()  # the claim was given up between our insert and read: claim again
+GONE = object()  # the claim was given up between our insert and read: claim again
 
 MESSAGES = {
     "OUTCOME_UNKNOWN": (
@@ -246,7 +246,7 @@ class WriteGuard:
             found = await self._claim(claim, fingerprint)
             if found is None:
                 break  # ours to run
-            if found is _GONE:
+            if found is GONE:
                 continue
             if found.fingerprint != fingerprint:
                 await _respond(send, error_body("IDEMPOTENCY_KEY_REUSED"))
@@ -273,66 +273,93 @@ class WriteGuard:
         await _respond(send, bytes(captured.body), captured.status, captured.headers)
 
     async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
-        """None when this request claimed the key; else the row that holds it."""
-        table = self.table
-        assert table is not None
-        subject, key = claim
-        now = dt.datetime.now(dt.UTC)
-        async with self.engine().begin() as conn:
-            await conn.execute(sa.delete(table).where(table.c.expires_at < now))
-            inserted = await conn.execute(
-                insert(table)
-                .values(
-                    subject=subject,
-                    key=key,
-                    fingerprint=fingerprint,
-                    created_at=now,
-                    expires_at=now + LEASE,
-                )
-                .on_conflict_do_nothing()
-                .returning(table.c.key)
-            )
-            if inserted.first() is not None:
-                return None
-            held = await conn.execute(
-                sa.select(table.c.fingerprint, table.c.response).where(
-                    table.c.subject == subject, table.c.key == key
-                )
-            )
-            return held.first() or _GONE
+        assert self.table is not None
+        return await claim_key(self.engine(), self.table, claim, fingerprint)
 
     async def _store(self, claim: tuple[str, str], captured: _Captured) -> None:
-        table = self.table
-        assert table is not None
+        assert self.table is not None
         content_type = dict(captured.headers).get(b"content-type", b"application/json")
-        record = orjson.dumps(
-            {
-                "status": captured.status,
-                "type": content_type.decode("latin-1"),
-                "body": bytes(captured.body).decode("utf-8", "replace"),
-            }
-        )
+        record = answer_record(captured.status, content_type.decode("latin-1"), captured.body)
         async with self.engine().begin() as conn:
-            await conn.execute(
-                sa.update(table)
-                .where(table.c.subject == claim[0], table.c.key == claim[1])
-                .values(response=record, expires_at=dt.datetime.now(dt.UTC) + KEEP)
-            )
+            await store_answer(conn, self.table, claim, record)
 
     async def _release(self, claim: tuple[str, str]) -> None:
-        table = self.table
-        assert table is not None
-        try:
-            async with self.engine().begin() as conn:
-                await conn.execute(
-                    sa.delete(table).where(
-                        table.c.subject == claim[0],
-                        table.c.key == claim[1],
-                        table.c.response.is_(None),
-                    )
+        assert self.table is not None
+        await release_key(self.engine(), self.table, claim)
+
+
+# --- the key table, shared with the import routes (services/common/import_once.py) ----------
+
+
+async def claim_key(
+    engine: AsyncEngine,
+    table: sa.Table,
+    claim: tuple[str, str],
+    fingerprint: str,
+    lease: dt.timedelta = LEASE,
+) -> Any:
+    """None when this request claimed (subject, key) for `lease`; else the row holding it
+    (`fingerprint`, `response`: None while the first request runs), or `GONE` when it was
+    given up between our insert and read (claim again)."""
+    subject, key = claim
+    now = dt.datetime.now(dt.UTC)
+    async with engine.begin() as conn:
+        await conn.execute(sa.delete(table).where(table.c.expires_at < now))
+        inserted = await conn.execute(
+            insert(table)
+            .values(
+                subject=subject,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                expires_at=now + lease,
+            )
+            .on_conflict_do_nothing()
+            .returning(table.c.key)
+        )
+        if inserted.first() is not None:
+            return None
+        held = await conn.execute(
+            sa.select(table.c.fingerprint, table.c.response).where(
+                table.c.subject == subject, table.c.key == key
+            )
+        )
+        return held.first() or GONE
+
+
+def answer_record(status: int, content_type: str, body: bytes | bytearray) -> bytes:
+    """What `response` holds: the first answer, replayed as it was."""
+    return orjson.dumps(
+        {"status": status, "type": content_type, "body": bytes(body).decode("utf-8", "replace")}
+    )
+
+
+async def store_answer(
+    conn: AsyncConnection, table: sa.Table, claim: tuple[str, str], record: bytes
+) -> bool:
+    """Store the answer of a claim not answered yet, in `conn`'s transaction (the write's own,
+    where it has one); False when it was answered already."""
+    stored = await conn.execute(
+        sa.update(table)
+        .where(table.c.subject == claim[0], table.c.key == claim[1], table.c.response.is_(None))
+        .values(response=record, expires_at=dt.datetime.now(dt.UTC) + KEEP)
+    )
+    return bool(stored.rowcount)
+
+
+async def release_key(engine: AsyncEngine, table: sa.Table, claim: tuple[str, str]) -> None:
+    """Give up a claim that has no answer (its write rolled back): a retry runs anew."""
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.delete(table).where(
+                    table.c.subject == claim[0],
+                    table.c.key == claim[1],
+                    table.c.response.is_(None),
                 )
-        except Exception:  # the lease gives the key up later
-            log.exception("could not release idempotency key")
+            )
+    except Exception:  # the lease gives the key up later
+        log.exception("could not release idempotency key")
 
 
 async def _whole_body(receive: Receive) -> tuple[bytes, Message | None]:

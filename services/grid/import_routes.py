@@ -20,8 +20,10 @@ from services.common.auth import ANONYMOUS, GRID_WRITERS, Identity, Role
 from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
+from services.common.import_once import once, record
 from services.common.settings import import_too_large, max_import_bytes
 from services.grid.coordinates import parse_declared
+from services.grid.models import idempotency_key
 from services.grid.org_client import OrgClient, OrgUnavailableError
 from services.grid.transfer import CONSTRAINT_ERRORS, invalid
 from services.grid.transfer_file_import import FileRefusedError, Policy, import_file
@@ -95,6 +97,7 @@ async def upload(request: Request) -> Response:
                 known=known,
                 scope=identity.covers,
             )
+            answer = await record(conn, JSONResponse(report.as_json()))  # with its write
     except FileRefusedError as refused:
         return JSONResponse(refused.report.as_json(), status_code=422)
     except OrgUnavailableError:
@@ -110,7 +113,10 @@ async def upload(request: Request) -> Response:
             if name in str(exc):
                 return _errors(409, error)
         raise
-    return JSONResponse(report.as_json())
+    return answer
 
 
-IMPORT_ROUTES = [Route("/imports/{kind}", upload, methods=["POST"])]
+# A retried import (same Idempotency-Key) is answered once: services/common/import_once.py.
+IMPORT_ROUTES = [
+    Route("/imports/{kind}", once(upload, idempotency_key, max_import_bytes), methods=["POST"])
+]

@@ -30,6 +30,10 @@ BUILDINGS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Building { id community { code } } } }"""
 
 
+GRID_DATA = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Community { code hasGridData } } }"""
+
+
 HOMES = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Community {
     code
@@ -156,6 +160,11 @@ class GridClient:
             for e in await self._entities(BUILDINGS, reps)
             if e is not None
         }
+
+    async def has_grid_data(self, code: str) -> bool:
+        """Whether grid holds anything of the community: a boundary, zones or buildings."""
+        entities = await self._entities(GRID_DATA, [{"__typename": "Community", "code": code}])
+        return any(e is not None and e["hasGridData"] for e in entities)
 
     async def homes(self, codes: list[str]) -> dict[str, list[Home]]:
         """Every building of each community (in a zone or not), for matching addresses."""

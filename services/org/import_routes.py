@@ -6,6 +6,8 @@ rule, nothing written unless the whole file passes), 400 for a file that is no r
 table, 403 for a caller who is not a district user, 413 over the size cap. Like assess's
 evidence routes, these answer only callers signed with the internal token (the gateway
 passes the user's identity), and check role and scope themselves.
+With an `Idempotency-Key`, a retry gets the first answer and writes nothing again
+(services/common/import_once.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from starlette.routing import Route
 from services.common.auth import ANONYMOUS, Role
 from services.common.errors import DomainError
 from services.common.http_body import read_capped
+from services.common.import_once import once, record
 from services.common.settings import import_too_large, max_import_bytes
+from services.org.models import idempotency_key
 from services.org.region_import import UnreadableFileError, import_regions, read_rows
 
 
@@ -66,9 +70,17 @@ async def regions_upload(request: Request) -> Response:
                 "导入期间区划已被他人修改，请重新检查后导入",
                 "The places changed while importing: check the file again, then import",
             )
+        # Stored with the write it answers (a retry with the same Idempotency-Key gets it).
+        answer = await record(conn, JSONResponse(report.as_json()))
         if not report.written:
             await transaction.rollback()
-    return JSONResponse(report.as_json())
+    return answer
 
 
-IMPORT_ROUTES = [Route("/imports/regions", regions_upload, methods=["POST"])]
+IMPORT_ROUTES = [
+    Route(
+        "/imports/regions",
+        once(regions_upload, idempotency_key, max_import_bytes),
+        methods=["POST"],
+    )
+]

@@ -126,8 +126,11 @@ party_organization = Table(
 )
 Index("party_organization_community_idx", party_organization.c.community_code)
 Index("party_organization_parent_idx", party_organization.c.parent_id)
+# The roster system's codes are unique per district (its communities' first six digits):
+# two districts may number alike.
 Index(
-    "party_organization_external_id",
+    "party_organization_district_external_id",
+    func.left(party_organization.c.community_code, 6),
     party_organization.c.external_id,
     unique=True,
     postgresql_where=party_organization.c.external_id.is_not(None),
@@ -187,8 +190,9 @@ member = Table(
 Index("member_community_idx", member.c.community_code)
 Index("member_home_building_idx", member.c.home_building_id)
 Index("member_organization_idx", member.c.organization_id)
-Index(
-    "member_external_id",
+Index(  # per district, like the organizations' codes
+    "member_district_external_id",
+    func.left(member.c.community_code, 6),
     member.c.external_id,
     unique=True,
     postgresql_where=member.c.external_id.is_not(None),

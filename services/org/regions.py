@@ -200,7 +200,8 @@ async def retire_region(conn: AsyncConnection, *, code: str) -> dict:
     return dict((await conn.execute(query.returning(region))).mappings().one())
 
 
-# Asked of grid before a community is deleted: whether zones or buildings hang from it.
+# Asked of grid before a community is deleted: whether it holds anything of it (a boundary,
+# zones, buildings).
 GridDataOf = Callable[[str], Awaitable[bool]]
 
 
@@ -216,12 +217,13 @@ def _in_use(code: str, what_zh: str, what_en: str) -> DomainError:
 
 async def delete_region(conn: AsyncConnection, *, code: str, grid_data_of: GridDataOf) -> dict:
     """Delete a place entered by mistake: only when nothing hangs from it (no child places,
-    no org rows — the database's foreign keys say — and no zones or buildings in grid)."""
+    no org rows — the database's foreign keys say — and no boundary, zones or buildings in
+    grid)."""
     row = await region_or_refuse(conn, code)
     if await conn.scalar(select(func.count()).where(region.c.parent_code == code)):
         raise _in_use(code, "下级区划", "child regions")
     if row["level"] == "community" and await grid_data_of(code):
-        raise _in_use(code, "片区或楼栋", "zones or buildings")
+        raise _in_use(code, "社区边界、片区或楼栋", "a boundary, zones or buildings")
     try:
         async with conn.begin_nested():
             await conn.execute(delete(region).where(region.c.code == code))

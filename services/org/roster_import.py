@@ -5,6 +5,9 @@ row passes (or the caller asked for `partial`: the valid rows, the rest sent bac
 refused rows), everything is written in the caller's one transaction. A row whose external id
 (组织编码 / 党员编号: the roster system's own key, or the id an export wrote) names a stored one
 updates it; an unchanged row is skipped as unchanged, so export → import changes nothing.
+External ids are unique per district (two districts' systems may number alike): a row matches
+the stored rows of its own district (its community's first six digits), and a code held only
+in another district is no clash.
 
 Members' homes are buildings of their community, named by building id or by address (matched
 against grid's buildings, `homes_of`); addresses that match none are listed, not refused.
@@ -28,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.auth import Identity
+from services.common.auth import Identity, is_region_code
 from services.common.auth_codes import parse_region_code
 from services.common.cells import code_cell
 from services.common.errors import DomainError, UserErrorCode
@@ -223,20 +226,34 @@ def _as_uuid(text: str) -> uuid.UUID | None:
         return None
 
 
+def _district_of(row: _Row, options: ImportOptions) -> str | None:
+    """The district whose external ids a row's code is looked up among: its community's (the
+    cell, else --community), else the caller's own; None when none is known (such a row is
+    refused for its community anyway)."""
+    for code in (row.values.get("community"), options.community, options.identity.region):
+        if isinstance(code, str) and is_region_code(code):
+            return code[:6]
+    return None
+
+
 class _Keys:
-    """Stored rows by external id, by id, and by (community, name)."""
+    """Stored rows by (district, external id), by id, and by (community, name)."""
 
     def __init__(self, rows: list[dict]) -> None:
-        self.by_code: dict[str, dict] = {}
+        self.by_code: dict[tuple[str, str], dict] = {}
+        self.by_id: dict[str, dict] = {}
         self.by_name: dict[tuple[str, str], list[dict]] = {}
         for row in rows:
-            self.by_code[str(row["id"])] = row
+            self.by_id[str(row["id"])] = row
             if row.get("external_id"):
-                self.by_code[row["external_id"]] = row
+                self.by_code[(row["community_code"][:6], row["external_id"])] = row
             self.by_name.setdefault((row["community_code"], squeeze(row["name"])), []).append(row)
 
-    def find(self, code: str) -> dict | None:
-        return self.by_code.get(code) or self.by_code.get(code.lower())
+    def find(self, code: str, district: str | None) -> dict | None:
+        """The row `code` names in `district` (an external id), or anywhere (an id)."""
+        found = self.by_code.get((district, code)) if district else None
+        as_id = _as_uuid(code)
+        return found or (self.by_id.get(str(as_id)) if as_id else None)
 
 
 def _keep_stored_spelling(values: dict, stored: dict | None, fields: tuple[str, ...]) -> None:
@@ -248,22 +265,25 @@ def _keep_stored_spelling(values: dict, stored: dict | None, fields: tuple[str, 
             values[f] = old
 
 
-def _duplicates(rows: list[_Row]) -> None:
-    seen: dict[str, int] = {}
+def _duplicates(rows: list[_Row], options: ImportOptions) -> None:
+    """Each row's district (`values["district"]`) set; a code twice in one district refused."""
+    seen: dict[tuple[str | None, str], int] = {}
     for row in rows:
+        row.values["district"] = _district_of(row, options)
         code = row.values.get("external_id")
         if not code:
             continue
-        if code in seen:
+        key = (row.values["district"], str(code))
+        if key in seen:
             _problem(
                 row,
                 "external_id",
                 "external_id.duplicate",
-                f"编码与第{seen[code]}行重复：{code}",
-                f"The same code as row {seen[code]}: {code}",
+                f"编码与第{seen[key]}行重复：{code}",
+                f"The same code as row {seen[key]}: {code}",
             )
         else:
-            seen[str(code)] = row.number
+            seen[key] = row.number
 
 
 def _refuse(report: Report, rows: list[_Row]) -> list[_Row]:
@@ -348,20 +368,21 @@ async def _organizations(
             )
         ).mappings()
     ]
-    # Another place's organizations are not the caller's to see: a code of theirs is
-    # refused as taken, naming nothing (issue 12: out of scope reads as unknown).
+    # Another place's organizations are not the caller's to see: a code of theirs (in the
+    # row's district) is refused as taken, naming nothing (issue 12: out of scope reads as
+    # unknown).
     covered = options.identity.covers
     keys = _Keys([r for r in stored if covered(r["community_code"])])
     foreign = _Keys([r for r in stored if not covered(r["community_code"])])
     if any(row.values.get("secretary") for row in rows):
         report.skip("书记列仅供查看，未读取 / secretary column not read", "书记")
-    _duplicates(rows)
+    _duplicates(rows, options)
     for row in rows:
         _required(row, COLUMNS[ORGANIZATIONS], frozenset())
         row.values["community"] = _community(row, options, communities)
-        code = row.values.get("external_id")
-        row.values["stored"] = keys.find(str(code)) if code else None
-        if code and row.values["stored"] is None and foreign.find(str(code)) is not None:
+        code, district = row.values.get("external_id"), row.values["district"]
+        row.values["stored"] = keys.find(str(code), district) if code else None
+        if code and row.values["stored"] is None and foreign.find(str(code), district):
             _taken(row, "组织编码", "organization code")
         stored_row = row.values["stored"]
         if (
@@ -378,7 +399,11 @@ async def _organizations(
             )
         row.values["id"] = stored_row["id"] if stored_row else uuid.uuid4()
         _keep_stored_spelling(row.values, stored_row, ("name",))
-    in_file = {str(r.values["external_id"]): r for r in rows if r.values.get("external_id")}
+    in_file = {
+        (r.values["district"], str(r.values["external_id"])): r
+        for r in rows
+        if r.values.get("external_id")
+    }
     in_file_names: dict[tuple[str, str], list[_Row]] = {}
     for row in rows:
         if row.values.get("community") and row.values.get("name"):
@@ -455,7 +480,7 @@ async def _update_organization(conn: AsyncConnection, org_id: uuid.UUID, values:
 def _organization_rules(
     row: _Row,
     keys: _Keys,
-    in_file: dict[str, _Row],
+    in_file: dict[tuple[str | None, str], _Row],
     in_file_names: dict[tuple[str, str], list[_Row]],
 ) -> None:
     values = row.values
@@ -497,8 +522,11 @@ def _organization_rules(
     parent_text = str(parent_text)
     named = in_file_names.get((community, squeeze(parent_text)), [])
     stored_named = keys.by_name.get((community, squeeze(parent_text)), [])
-    file_parent = in_file.get(parent_text) or (named[0] if len(named) == 1 else None)
-    stored_parent = keys.find(parent_text) or (stored_named[0] if len(stored_named) == 1 else None)
+    district = values["district"]
+    file_parent = in_file.get((district, parent_text)) or (named[0] if len(named) == 1 else None)
+    stored_parent = keys.find(parent_text, district) or (
+        stored_named[0] if len(stored_named) == 1 else None
+    )
     if file_parent is not None:
         parent_kind, parent_community = (
             file_parent.values.get("kind"),
@@ -676,17 +704,18 @@ async def _members(
         ]
     )
     codes = {str(r.values["external_id"]) for r in rows if r.values.get("external_id")}
-    stored = await _stored_members(conn, codes)
-    # Another place's members are not the caller's to see (nor their birth dates, which the
-    # checks below would compare): a code of theirs is refused as taken, naming nothing.
-    foreign = {c for c, r in stored.items() if not options.identity.covers(r["community_code"])}
-    stored = {c: r for c, r in stored.items() if c not in foreign}
-    _duplicates(rows)
+    stored = _Keys(await _stored_members(conn, codes))
+    _duplicates(rows, options)
     for row in rows:
         code = row.values.get("external_id")
-        row.values["stored"] = stored.get(str(code)) if code else None
-        if code and str(code) in foreign:
+        found = stored.find(str(code), row.values["district"]) if code else None
+        # Another place's members are not the caller's to see (nor their birth dates, which
+        # the checks below would compare): a code of theirs in the row's district is refused
+        # as taken, naming nothing.
+        if found is not None and not options.identity.covers(found["community_code"]):
             _taken(row, "党员编号", "member number")
+            found = None
+        row.values["stored"] = found
         _required(row, COLUMNS[MEMBERS], _KEPT_WHEN_BLANK if row.values["stored"] else frozenset())
         row.values["community"] = _community(row, options, communities)
     homes = await _homes(rows, homes_of)
@@ -745,25 +774,21 @@ def _taken(row: _Row, label: str, label_en: str) -> None:
     )
 
 
-async def _stored_members(conn: AsyncConnection, codes: set[str]) -> dict[str, dict]:
-    """Members the file's codes name: by external id, or by id (what an export wrote)."""
+async def _stored_members(conn: AsyncConnection, codes: set[str]) -> list[dict]:
+    """Members the file's codes may name, in any district: by external id, or by id (what
+    an export wrote)."""
     if not codes:
-        return {}
+        return []
     ids = [u for u in (_as_uuid(c) for c in codes) if u is not None]
     # Arrays, not IN lists: 30,000 codes as separate parameters near the protocol's limit.
     query = select(member).where(
         (member.c.external_id == any_(bindparam("codes", type_=ARRAY(Text))))
         | (member.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
     )
-    found: dict[str, dict] = {}
-    for r in (await conn.execute(query, {"codes": sorted(codes), "ids": ids})).mappings():
-        row = dict(r)
-        found[str(row["id"])] = row
-        if row["external_id"]:
-            found[row["external_id"]] = row
-    return {c: found[c] for c in codes if c in found} | {
-        c: found[str(u)] for c in codes if (u := _as_uuid(c)) and str(u) in found
-    }
+    return [
+        dict(r)
+        for r in (await conn.execute(query, {"codes": sorted(codes), "ids": ids})).mappings()
+    ]
 
 
 async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, _HomeIndex]:
@@ -824,7 +849,7 @@ def _member_rules(
     values["organization_id"] = None
     org_text = values.get("organization")
     if org_text and community:
-        org = organizations.find(str(org_text))
+        org = organizations.find(str(org_text), values["district"])
         if org is None:
             named = organizations.by_name.get((community, squeeze(str(org_text))), [])
             org = named[0] if len(named) == 1 else None

@@ -5,6 +5,8 @@
   `community=CODE` (fills blank community cells). Answers the issue-13 import contract as
   JSON: 200 when written or checked, 422 when refused (nothing written), 400 a file that is no
   roster, 403 role or scope, 409 a clash with stored data at write time, 413 too large, 503 grid could not be asked about homes.
+  With an `Idempotency-Key`, a retry gets the first answer and writes nothing again
+  (services/common/import_once.py: 422 IDEMPOTENCY_KEY_REUSED, 409 IN_PROGRESS).
 - `GET /templates/organizations.xlsx`, `GET /templates/members.xlsx`: the empty templates.
 - `GET /exports/organizations.xlsx?region=CODE`, `GET /exports/members.xlsx?region=CODE`: the
   templates filled for a region in the caller's scope (personal fields per the caller).
@@ -25,8 +27,10 @@ from services.common.auth import ANONYMOUS, ORG_WRITERS, Identity, is_region_cod
 from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
+from services.common.import_once import once, record
 from services.common.settings import import_too_large, max_import_bytes
 from services.org.grid_client import GridUnavailableError
+from services.org.models import idempotency_key
 from services.org.roster_columns import KINDS, TITLES
 from services.org.roster_export import export_roster
 from services.org.roster_import import ImportOptions, import_roster, refused_rows_file
@@ -103,16 +107,17 @@ def _importer(kind: str) -> Endpoint:
         try:
             async with request.app.state.engine.begin() as conn:
                 report = await import_roster(conn, kind, data, options, homes_of=grid.homes)
+                report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
+                body = report.as_json()
+                status = 200 if report.ok or report.written else 422
+                # Stored with the write it answers (a retry with the same Idempotency-Key).
+                return await record(conn, JSONResponse(body, status_code=status))
         except DomainError as refused:
             return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
         except GridUnavailableError:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
             )
-        report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
-        return JSONResponse(
-            report.as_json(), status_code=200 if report.ok or report.written else 422
-        )
 
     return endpoint
 
@@ -151,7 +156,11 @@ ROUTES = [
     route
     for kind in KINDS
     for route in (
-        Route(f"/imports/{kind}", _importer(kind), methods=["POST"]),
+        Route(
+            f"/imports/{kind}",
+            once(_importer(kind), idempotency_key, max_import_bytes),
+            methods=["POST"],
+        ),
         Route(f"/templates/{kind}.xlsx", _templater(kind), methods=["GET"]),
         Route(f"/exports/{kind}.xlsx", _exporter(kind), methods=["GET"]),
     )

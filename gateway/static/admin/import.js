@@ -12,6 +12,14 @@
   const commitButton = byId("import-commit");
   const checkButton = byId("import-check");
   let refusedRowsUrl = null;
+  // Each commit click sends a fresh Idempotency-Key; a commit whose answer never came (the
+  // network failed, a 5xx, IN_PROGRESS) keeps it, and the next click sends the same file with
+  // the same key, so the service writes it once and answers as it did the first time.
+  let commitKey = null;
+  function newKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join("");
+  }
 
   function element(tag, value, className) {
     const node = document.createElement(tag);
@@ -154,6 +162,7 @@
     statusLine.textContent = labels.working;
     let answer = null;
     let body = null;
+    if (!check) commitKey = commitKey || newKey();
     try {
       // Same-origin, with the sign-in cookie; the bytes as they are (never a form, which the
       // route refuses), the name %-encoded (header values are ASCII).
@@ -163,6 +172,7 @@
         headers: {
           "content-type": "application/octet-stream",
           "x-partygrid-filename": encodeURIComponent(file.name),
+          ...(check ? {} : { "idempotency-key": commitKey }),
         },
         body: file,
       });
@@ -172,6 +182,9 @@
     } finally {
       checkButton.disabled = false;
     }
+    const running = ((body && body.errors) || []).some((e) => e.code === "IN_PROGRESS");
+    if (!check && answer && answer.status < 500 && !running) commitKey = null; // answered
+
     const kindLabel = labels[`kind_${kind}`] || kind;
     const named = element("p", `${labels.file_name}${english ? ": " : "："}${file.name} (${kindLabel})`);
     named.id = "import-file-name";
@@ -180,6 +193,7 @@
       statusLine.textContent = labels.failed;
       showErrors((body && body.errors) || [{ message: labels.failed, messageEn: labels.failed }]);
       report.dataset.state = "error";
+      commitButton.disabled = !commitKey; // no answer yet: commit again, with the same key
       return;
     }
     const [state, message] = outcome(check, answer && answer.ok, body);
@@ -197,6 +211,7 @@
   for (const id of ["import-kind", "import-crs", "import-community", "import-policy", "import-partial", "import-file"]) {
     byId(id).addEventListener("change", () => {
       commitButton.disabled = true;
+      commitKey = null; // another choice is another import
     });
   }
   checkButton.addEventListener("click", () => send(true));

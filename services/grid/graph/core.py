@@ -80,6 +80,15 @@ class Community:
         rows = await info.context["loaders"].orphans_of_community.load(self.code)
         return [Building.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Whether grid holds anything of it: a boundary (zones, buildings and their "
+        "history all hang from it). A place with data attached is never deleted."
+    )
+    async def has_grid_data(self, info: Info) -> bool:
+        # Every zone, building and change set has a foreign key to the community row, so the
+        # row (the boundary) is there whenever any grid row of the community is.
+        return await self._row(info) is not None
+
     @strawberry.field
     async def building_count(self, info: Info) -> int:
         return await info.context["loaders"].building_count.load(self.code)

@@ -44,16 +44,15 @@ def _grid_data_of(info: Info) -> regions.GridDataOf:
 
     async def grid_data_of(code: str) -> bool:
         try:
-            found = (await grid.communities([code])).get(code)
+            return await grid.has_grid_data(code)
         except GridUnavailableError:
             raise DomainError(
                 UserErrorCode.UNAVAILABLE,
-                "网格服务暂不可用，无法确认该社区没有片区或楼栋，请稍后重试",
-                "The grid service did not answer; cannot confirm the community has no zones "
-                "or buildings; retry later",
+                "网格服务暂不可用，无法确认该社区没有边界、片区或楼栋，请稍后重试",
+                "The grid service did not answer; cannot confirm the community has no "
+                "boundary, zones or buildings; retry later",
                 ["code"],
             ) from None
-        return found is not None and bool(found.zones or found.buildings)
 
     return grid_data_of
 

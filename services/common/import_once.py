@@ -1,0 +1,189 @@
+"""Import routes that may be retried: `Idempotency-Key` on `POST /imports/{kind}`.
+
+`once(endpoint, table, limit)` wraps an import route at its definition (org's regions,
+organizations and members; grid's boundaries, zones and buildings). A request carrying the
+header claims (caller subject, key) in the service's `idempotency_key` table (the one the
+GraphQL mutations use, `services.common.idempotency`) with a fingerprint of what it asks:
+the kind (path), the query, the file's name and a hash of the file, under the caller. Then:
+
+- a retry with the same key and the same request gets the first answer back, same status and
+  body, and writes nothing again;
+- the same key with another file or other options is `IDEMPOTENCY_KEY_REUSED` (422);
+- a retry while the first still runs waits for it a while, then answers `IN_PROGRESS` (409);
+- a malformed key is `INVALID_IDEMPOTENCY_KEY` (400);
+- a check (`check=true`) writes nothing: it runs as is, and no key is stored.
+
+The write and its stored answer commit together: the route builds its answer inside its write
+transaction and hands it to `record(conn, response)`, which stores it there, so a crash can
+leave neither a write without its answer (a retry would write again) nor an answer without
+its write. An answer that wrote nothing (a refused file, a 403) is stored after the route
+returns; a 5xx answer or an exception gives the key up, so a retry runs anew (nothing was
+written: the route's transaction rolled back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as dt
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.common.auth import ANONYMOUS
+from services.common.idempotency import (
+    GONE,
+    KEY_HEADER,
+    MESSAGES,
+    answer_record,
+    claim_key,
+    release_key,
+    store_answer,
+    valid_key,
+)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+# A large file is read, checked and written for minutes (the gateway waits up to ten): the
+# claim outlives that before a retry may take it over.
+IMPORT_LEASE = dt.timedelta(minutes=15)
+_POLL_SECONDS = 0.2
+_WAIT_SECONDS = 10.0  # a retry waits this long for the first one, then answers IN_PROGRESS
+_STATUS = {"IDEMPOTENCY_KEY_REUSED": 422, "IN_PROGRESS": 409, "INVALID_IDEMPOTENCY_KEY": 400}
+
+
+@dataclass(frozen=True)
+class _Claim:
+    table: sa.Table
+    key: tuple[str, str]  # (caller subject, Idempotency-Key)
+
+
+_current: contextvars.ContextVar[_Claim | None] = contextvars.ContextVar(
+    "partygrid_import_claim", default=None
+)
+
+
+def _refusal(code: str) -> JSONResponse:
+    message, message_en = MESSAGES[code]
+    error = {"code": code, "message": message, "messageEn": message_en, "field": None}
+    return JSONResponse({"errors": [error]}, status_code=_STATUS[code])
+
+
+def _record_of(response: Response) -> bytes:
+    return answer_record(response.status_code, response.media_type or "", response.body)
+
+
+def _replay(record: bytes) -> Response:
+    stored = orjson.loads(record)
+    return Response(stored["body"].encode(), stored["status"], media_type=stored["type"])
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The whole body, kept on the request for the route to read again. Past `limit` (at
+    least the route's own cap) it stops: the route then refuses it with its own 413."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    data = b"".join(chunks)
+    request._body = data  # Starlette's cache: the route's request.stream() yields it
+    return data
+
+
+def _fingerprint(request: Request, subject: str, data: bytes) -> str:
+    canonical = orjson.dumps(
+        [
+            subject,
+            request.url.path,  # the kind
+            sorted(request.query_params.multi_items()),
+            request.headers.get("x-partygrid-filename", ""),
+            hashlib.sha256(data).hexdigest(),
+        ]
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def once(endpoint: Endpoint, table: sa.Table, limit: int | Callable[[], int]) -> Endpoint:
+    """`endpoint` answering each (caller, Idempotency-Key) once; see the module docstring.
+    `table` is the service's `idempotency_key`; `limit` (or what it returns, per request: a
+    setting) at least the route's upload cap."""
+
+    async def wrapped(request: Request) -> Response:
+        cap = limit() if callable(limit) else limit
+        key = request.headers.get(KEY_HEADER)
+        # `true` is a check to every route (a `1` or `yes` is to some): only then no key.
+        check = request.query_params.get("check", "").lower() == "true"
+        if key is None or check:
+            return await endpoint(request)
+        key = key.strip()
+        if not valid_key(key):
+            return _refusal("INVALID_IDEMPOTENCY_KEY")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            return await endpoint(request)  # refused unread (413): nothing to claim
+        identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
+        data = await _body(request, cap)
+        if len(data) > cap:
+            return await endpoint(request)
+        claim = _Claim(table, (identity.subject, key))
+        engine: AsyncEngine = request.app.state.engine
+        refused = await _claim(engine, claim, _fingerprint(request, identity.subject, data))
+        if refused is not None:
+            return refused
+        token = _current.set(claim)
+        try:
+            response = await endpoint(request)
+        except BaseException:
+            await asyncio.shield(release_key(engine, table, claim.key))
+            raise
+        finally:
+            _current.reset(token)
+        if response.status_code >= 500 or not hasattr(response, "body"):
+            await asyncio.shield(release_key(engine, table, claim.key))
+        else:
+            await asyncio.shield(_store_after(engine, claim, response))
+        return response
+
+    return wrapped
+
+
+async def _claim(engine: AsyncEngine, claim: _Claim, fingerprint: str) -> Response | None:
+    """None when this request is the first with its key; else the answer to give instead."""
+    loop = asyncio.get_running_loop()
+    wait_until = loop.time() + _WAIT_SECONDS
+    while True:
+        found = await claim_key(engine, claim.table, claim.key, fingerprint, IMPORT_LEASE)
+        if found is None:
+            return None
+        if found is GONE:
+            continue
+        if found.fingerprint != fingerprint:
+            return _refusal("IDEMPOTENCY_KEY_REUSED")
+        if found.response is not None:
+            return _replay(found.response)
+        if loop.time() + _POLL_SECONDS > wait_until:
+            return _refusal("IN_PROGRESS")
+        await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
+
+
+async def _store_after(engine: AsyncEngine, claim: _Claim, response: Response) -> None:
+    """An answer the route did not record with a write (it wrote nothing): stored now."""
+    async with engine.begin() as conn:
+        await store_answer(conn, claim.table, claim.key, _record_of(response))
+
+
+async def record(conn: AsyncConnection, response: Response) -> Response:
+    """Store `response` as the answer to the request being served, in `conn`'s transaction —
+    the import's write — so both commit or neither does. Without a key (or for a check), a
+    no-op. Returns `response`."""
+    claim = _current.get()
+    if claim is not None:
+        await store_answer(conn, claim.table, claim.key, _record_of(response))
+    return response
