@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from tqdm import tqdm
 
 from infra.database import external_database, role_of
@@ -175,9 +175,9 @@ def _bar(description: str, total: int | None = None) -> tqdm:
 async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImport:
     engine = create_async_engine(url)
     try:
+        if args.format is None:  # its own phases: no transaction open while reading
+            return await _import_file(engine, args)
         async with engine.begin() as conn:
-            if args.format is None:
-                return await _import_file(conn, args)
             crs = args.crs or Crs.WGS84
             if not isinstance(crs, Crs) or args.community is None or args.what == "boundaries":
                 raise transfer.invalid(
@@ -211,11 +211,11 @@ def _org_knows(url: str | None) -> Known | None:
     return known
 
 
-async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileImport:
+async def _import_file(engine: AsyncEngine, args: argparse.Namespace) -> FileImport:
     source = SourceFile(args.file.read_bytes(), args.file.name, args.crs, args.encoding)
     with _bar(f"writing {args.what}") as written:
         return await import_file(
-            conn,
+            engine,
             Kind(args.what),
             source,
             community_code=args.community,

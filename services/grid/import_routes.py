@@ -84,19 +84,18 @@ async def upload(request: Request) -> Response:
         return set(await org.community_kinds(codes)) & set(codes)
 
     source = SourceFile(data, request.headers.get("x-partygrid-filename", ""), crs)
-    try:
-        async with request.app.state.engine.begin() as conn:
-            report = await import_file(
-                conn,
-                kind,
-                source,
-                community_code=community_code,
-                policy=policy,
-                check=_flag(request, "check"),
-                partial=_flag(request, "partial"),
-                known=known,
-                scope=identity.covers,
-            )
+    try:  # the import's own phases: no connection held while geometry work runs
+        report = await import_file(
+            request.app.state.engine,
+            kind,
+            source,
+            community_code=community_code,
+            policy=policy,
+            check=_flag(request, "check"),
+            partial=_flag(request, "partial"),
+            known=known,
+            scope=identity.covers,
+        )
     except FileRefusedError as refused:
         return JSONResponse(refused.report.as_json(), status_code=422)
     except OrgUnavailableError:
