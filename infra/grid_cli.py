@@ -76,6 +76,9 @@ coordinate systems: the file's own (.prj, GeoPackage srs, GeoJSON crs); --crs ov
   and is needed for a file without one whose numbers are projected: EPSG:N of any EPSG system
   (CGCS2000 4490, Gauss-Krüger 4513-4554 and 6-degree 4491-4512, Web Mercator 3857, UTM 326xx)
   or wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu).
+refused features: with --partial (or when the file is refused) they are written next to
+  FILE as FILE.refused.geojson (WGS-84, the original columns plus 拒绝原因 / refused_reason):
+  fix them and import that file.
 duplicates: a footprint equal to, or overlapping >= 90 % with, a stored building or another
   in the file: --policy skip (default: reported, not imported), keep (both), replace (the
   stored building takes the new shape and attributes, keeping its id).
@@ -263,6 +266,16 @@ async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) 
         )
 
 
+def _write_refused(source: Path, report: FileImport) -> None:
+    """The refused features next to the input (FILE.refused.geojson), to fix and import."""
+    if report.refused_file:
+        path = source.with_suffix(".refused.geojson")
+        path.write_bytes(report.refused_file)
+        print(
+            f"partygrid: refused features (with 拒绝原因/refused_reason) in {path}", file=sys.stderr
+        )
+
+
 def import_main(args: argparse.Namespace) -> int:
     """`partygrid import`: 0 when written, 1 when refused (nothing written), 2 on set-up."""
     try:
@@ -278,6 +291,7 @@ def import_main(args: argparse.Namespace) -> int:
                 f"e.g. {group['example']}",
                 file=sys.stderr,
             )
+        _write_refused(args.file, refused.report)
         print(f"partygrid: nothing was imported; {refused.report.summary()}", file=sys.stderr)
         return 1
     except DomainError as refused:
@@ -294,6 +308,7 @@ def import_main(args: argparse.Namespace) -> int:
             print(f"note: {note}", file=sys.stderr)
         for group in outcome.refused:
             print(f"refused {group['count']} × {group['messageEn']}", file=sys.stderr)
+        _write_refused(args.file, outcome)
         print(outcome.summary(), flush=True)
         return 0
     for note in outcome.notes[:20]:
