@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import math
 import uuid
 from collections import defaultdict
@@ -605,10 +606,11 @@ async def import_file(
             raise _refused(report, problems)
         report.refused = transfer_files.refusals(problems)
     except FileRefusedError as refused:
-        if problems.reasons:
-            refused.report.refused_file = await job(
-                refused_features.build, source, problems.reasons
-            )
+        if problems.reasons:  # the refusal stands even if its file cannot be made
+            with contextlib.suppress(DomainError):
+                refused.report.refused_file = await job(
+                    refused_features.build, source, problems.reasons
+                )
         raise
     if problems.reasons:
         report.refused_file = await job(refused_features.build, source, problems.reasons)
