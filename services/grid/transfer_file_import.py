@@ -18,8 +18,9 @@ is the one a real import would give, and nothing changes.
 The phases, so that no database connection waits on geometry work and grid's event loop does
 none of it: the file is read in a geometry worker (or the CLI's thread) with no connection
 held; the communities' boundaries and their stored footprints/zones are fetched in one short
-read; splitting, checking and duplicate detection run in a worker as one job (`_plan`);
-only the write runs in the transaction. Refused features (with `partial`, or on refusal) come
+read; splitting, checking and duplicate detection run in a worker as one job (`_plan`;
+into one named `community`, whose stored data is fetched first, reading and planning are one
+job); only the write runs in the transaction. Refused features (with `partial`, or on refusal) come
 back as a GeoJSON file to fix and re-import (services/grid/refused_features.py).
 """
 
@@ -40,7 +41,7 @@ import numpy as np
 import shapely
 from geoalchemy2.elements import WKBElement
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -220,8 +221,10 @@ async def _stored(
             for area in codes:
                 stored.zones[area] = await transfer.existing_zones(conn, area)
         elif codes:
-            near = func.ST_Intersects(
-                building.c.footprint, func.ST_MakeEnvelope(*(bounds or (0, 0, 0, 0)), SRID)
+            near = (  # the data's extent unknown yet (one community, read after): all
+                func.ST_Intersects(building.c.footprint, func.ST_MakeEnvelope(*bounds, SRID))
+                if bounds is not None
+                else true()
             )
             query = select(
                 building.c.community_code,
@@ -439,6 +442,23 @@ def _plan(
     return Rows(kind, rows), problems, report
 
 
+def _read_and_plan(
+    source: SourceFile,
+    kind: Kind,
+    stored: Stored,
+    policy: Policy,
+    report: FileImport,
+    partial: bool,
+) -> tuple[Rows | None, FeatureProblems, FileImport]:
+    """Into one named community, whose stored data can be fetched before the file is read:
+    `_read` and `_plan` as one job (the records need not cross to grid and back)."""
+    read, _ = _read(source, kind)
+    report.read, report.notes = read.read, list(read.notes)
+    if read.problems.found and not partial:
+        return None, read.problems, report
+    return _plan(kind, read, stored, policy, report)
+
+
 # --- the writes (in the one transaction) -----------------------------------------------------
 
 
@@ -606,9 +626,16 @@ async def import_file(
         )
 
     report = FileImport(kind, check, partial=partial)
-    read, bounds = await job(_read, source, kind)
-    report.read, report.notes = read.read, list(read.notes)
-    problems: FeatureProblems = read.problems
+    planned: Rows | None = None
+    if community_code is not None and kind is not Kind.BOUNDARIES:
+        stored_data = await _stored(engine, kind, community_code, None, scope)
+        planned, problems, report = await job(
+            _read_and_plan, source, kind, stored_data, policy, report, partial
+        )
+    else:
+        read, bounds = await job(_read, source, kind)
+        report.read, report.notes = read.read, list(read.notes)
+        problems = read.problems
     try:
         if problems.found and not partial:
             raise _refused(report, problems)
@@ -622,8 +649,11 @@ async def import_file(
                 if check or (problems.found and not partial):  # a zone left out: refused
                     await conn.rollback()
         else:
-            stored_data = await _stored(engine, kind, community_code, bounds, scope)
-            planned, problems, report = await job(_plan, kind, read, stored_data, policy, report)
+            if planned is None:
+                stored_data = await _stored(engine, kind, community_code, bounds, scope)
+                planned, problems, report = await job(
+                    _plan, kind, read, stored_data, policy, report
+                )
             rows = planned.rows
             if problems.found and not partial:
                 raise _refused(report, problems)
