@@ -3,17 +3,21 @@ service's name (refused-buildings.geojson): the file the user fixes and imports 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from browser_pages import Visit
+from openpyxl import load_workbook
 from placeholder_communities import placeholder_communities, sql
 from shapely.geometry import box, mapping
 
 from infra.setup import Prepared
 from services.common.auth import Identity, Role
+from stack import Running
 
 COMMUNITY = "990000000302"
 AREA = box(114.52, 35.70, 114.53, 35.71)
@@ -65,3 +69,44 @@ def test_a_partial_import_offers_the_refused_features(
     page.screenshot(path=screenshots / "admin-import-refused-features.png")
     assert sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
     assert [e for e in seen.errors if "status of 422" not in e] == []
+
+
+def test_a_roster_s_refused_rows_are_still_offered_as_xlsx(
+    visit: Callable[..., Visit], running: Running
+) -> None:
+    """The roster's returned rows keep their name and type (its report names no file)."""
+    template = httpx.get(
+        running.subgraphs["org"].removesuffix("/graphql") + "/templates/organizations.xlsx",
+        headers=running.headers(running.subgraphs["org"], IMPORTER),
+        timeout=60,
+    )
+    assert template.status_code == 200, template.text
+    book = load_workbook(io.BytesIO(template.content))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    row = {
+        "组织编码": "REFUSED-1",
+        "组织名称": "不存在社区党委",
+        "组织类别": "社区党委",
+        "所在社区（区划代码）": "990000009999",  # no such community: refused
+        "成立日期": "2019-03-01",
+    }
+    sheet.append([row.get(h) for h in header])
+    out = io.BytesIO()
+    book.save(out)
+    seen = visit("/admin/import", identity=IMPORTER)
+    page = seen.page
+    page.select_option("#import-kind", "organizations")
+    page.set_input_files(
+        "#import-file",
+        {"name": "组织.xlsx", "mimeType": "application/octet-stream", "buffer": out.getvalue()},
+    )
+    page.locator("#import-check").click()
+    page.wait_for_function("() => document.querySelector('#import-report').dataset.state")
+    link = page.locator("#import-refused-rows")
+    assert link.inner_text() == "下载被退回的行（.xlsx）"
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename == "refused-rows.xlsx"
+    returned = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).worksheets[0]
+    assert any(r == "REFUSED-1" for row in returned.iter_rows(values_only=True) for r in row)
