@@ -216,8 +216,8 @@ async def _stored(
     extent = shapely.box(*bounds) if bounds is not None else None
     async with engine.connect() as conn:
         stored = Stored(await _communities(conn, code, extent, scope))
-        codes = list(stored.areas)
-        if kind is Kind.ZONES:
+        codes = list(stored.areas) if (bounds is not None or code is not None) else []
+        if kind is Kind.ZONES:  # (no records and no community: nothing to compare with)
             for area in codes:
                 stored.zones[area] = await transfer.existing_zones(conn, area)
         elif codes:
