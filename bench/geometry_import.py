@@ -91,7 +91,9 @@ async def ours(
     times = []
     try:
         # A running grid has its geometry workers started and GDAL loaded: so do we first.
-        await geometry_pool.run(read_file, SourceFile(warm, "warm.gpkg"), Kind.BUILDINGS, budget=60)
+        await geometry_pool.run_import(
+            read_file, SourceFile(warm, "warm.gpkg"), Kind.BUILDINGS, size=len(warm)
+        )
         for _ in range(rounds):
             ogr()
             async with engine.begin() as conn:
@@ -99,10 +101,9 @@ async def ours(
                     text("DELETE FROM grid.building WHERE community_code = :c"), {"c": COMMUNITY}
                 )
             started = time.perf_counter()
-            async with engine.begin() as conn:
-                report = await import_file(
-                    conn, Kind.BUILDINGS, SourceFile(data, "b.gpkg"), community_code=COMMUNITY
-                )
+            report = await import_file(
+                engine, Kind.BUILDINGS, SourceFile(data, "b.gpkg"), community_code=COMMUNITY
+            )
             times.append(time.perf_counter() - started)
             assert report.imported > 0, report.summary()
             print(f"  ours: {times[-1]:.2f} s ({report.summary()})", flush=True)

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from tqdm import tqdm
 
 from infra.code_args import community_code
@@ -78,6 +78,9 @@ coordinate systems: the file's own (.prj, GeoPackage srs, GeoJSON crs); --crs ov
   and is needed for a file without one whose numbers are projected: EPSG:N of any EPSG system
   (CGCS2000 4490, Gauss-Krüger 4513-4554 and 6-degree 4491-4512, Web Mercator 3857, UTM 326xx)
   or wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu).
+refused features: with --partial (or when the file is refused) they are written next to
+  FILE as FILE.refused.geojson (WGS-84, the original columns plus 拒绝原因 / refused_reason):
+  fix them and import that file.
 duplicates: a footprint equal to, or overlapping >= 90 % with, a stored building or another
   in the file: --policy skip (default: reported, not imported), keep (both), replace (the
   stored building takes the new shape and attributes, keeping its id).
@@ -179,9 +182,9 @@ def _bar(description: str, total: int | None = None) -> tqdm:
 async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImport:
     engine = create_async_engine(url)
     try:
+        if args.format is None:  # its own phases: no transaction open while reading
+            return await _import_file(engine, args)
         async with engine.begin() as conn:
-            if args.format is None:
-                return await _import_file(conn, args)
             crs = args.crs or Crs.WGS84
             if not isinstance(crs, Crs) or args.community is None or args.what == "boundaries":
                 raise transfer.invalid(
@@ -230,11 +233,11 @@ def _org_knows(url: str | None) -> Known | None:
     return known
 
 
-async def _import_file(conn: AsyncConnection, args: argparse.Namespace) -> FileImport:
+async def _import_file(engine: AsyncEngine, args: argparse.Namespace) -> FileImport:
     source = SourceFile(args.file.read_bytes(), args.file.name, args.crs, args.encoding)
     with _bar(f"writing {args.what}") as written:
         return await import_file(
-            conn,
+            engine,
             Kind(args.what),
             source,
             community_code=args.community,
@@ -282,6 +285,16 @@ async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) 
         )
 
 
+def _write_refused(source: Path, report: FileImport) -> None:
+    """The refused features next to the input (FILE.refused.geojson), to fix and import."""
+    if report.refused_rows_file:
+        path = source.with_suffix(".refused.geojson")
+        path.write_bytes(report.refused_rows_file)
+        print(
+            f"partygrid: refused features (with 拒绝原因/refused_reason) in {path}", file=sys.stderr
+        )
+
+
 def import_main(args: argparse.Namespace) -> int:
     """`partygrid import`: 0 when written, 1 when refused (nothing written), 2 on set-up."""
     try:
@@ -293,6 +306,7 @@ def import_main(args: argparse.Namespace) -> int:
     except FileRefusedError as refused:
         for line in refused.report.refusal_lines():
             print(line, file=sys.stderr)
+        _write_refused(args.file, refused.report)
         print(f"partygrid: nothing was imported; {refused.report.summary()}", file=sys.stderr)
         return 1
     except DomainError as refused:
@@ -309,6 +323,7 @@ def import_main(args: argparse.Namespace) -> int:
             print(f"note: {note}", file=sys.stderr)
         for line in outcome.refusal_lines():
             print(line, file=sys.stderr)
+        _write_refused(args.file, outcome)
         print(outcome.summary(), flush=True)
         return 0
     for note in outcome.notes[:20]:

@@ -91,11 +91,15 @@ class ImportReport:
 
     def refusal_lines(self) -> list[str]:
         """The CLI's line per refused rule: its total, the example and where it stands."""
-        return [
-            f"refused {g['rule']} ×{g['count']}, e.g. row {g['row']} {g['column']}={g['example']}: "
-            f"{g['message']} ({g['messageEn']})"
-            for g in self.refused
-        ]
+        lines = []
+        for g in self.refused:
+            row = f"row {g['row']} " if g.get("row") is not None else ""
+            column = f"{g['column']}=" if g.get("column") else ""
+            lines.append(
+                f"refused {g['rule']} ×{g['count']}, e.g. {row}{column}{g['example']}: "
+                f"{g['message']} ({g['messageEn']})"
+            )
+        return lines
 
     def summary(self) -> str:
         """The CLI's one line: read, imported, updated, skipped with reasons, refused, and

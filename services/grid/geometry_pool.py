@@ -9,6 +9,13 @@ GEOMETRY_TOO_COMPLEX naming the limit. Each of `WORKERS` slots is a one-process 
 killing one runaway never disturbs the jobs of the other slots; a job waits for a free slot
 (the bound on concurrent geometry work) before its own budget starts.
 
+Two kinds of jobs share the slots. A planner's (`run`: one shape or overlay, `PLAN_BUDGET`)
+must answer while someone imports; an import's (`run_import`: reading and checking a file,
+minutes for the largest) may wait. So imports hold at most `WORKERS - 1` slots at once (the
+import gate), which keeps a slot for planner jobs whatever imports run; and a planner job
+waits for a slot at most `PLAN_WAIT` seconds, then is answered UNAVAILABLE (busy, try again)
+rather than left hanging behind other planners' jobs.
+
 Jobs are module-level functions of picklable arguments (shapely 2 geometries pickle). A
 DomainError a job raises comes back as the same error with every field (findings included).
 """
@@ -32,7 +39,12 @@ T = TypeVar("T")
 
 WORKERS = 2  # the deployment's cores; more would only queue inside GEOS
 PLAN_BUDGET = 5.0  # seconds of geometry work for one planner shape or overlay
-IMPORT_BUDGET = 120.0  # seconds to read (parse and check) one import of up to 20 MB
+PLAN_WAIT = 10.0  # seconds a planner job waits for a free slot before it is answered busy
+# An import's budget grows with its file: 120 s was measured ample for 20 MB (a 20,000-
+# building GeoPackage reads in seconds; the budget is for shapes whose repair GEOS labours
+# over), so 6 s a MB, never under 120 s: 300 s for the 50 MB upload cap.
+IMPORT_BUDGET = 120.0
+IMPORT_SECONDS_PER_MB = 6.0
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
@@ -51,6 +63,23 @@ def too_complex(budget: float, field: list[str] | None) -> DomainError:
         field,
         rule="geometry.too_complex",
         findings=[Finding("GEOMETRY_TOO_COMPLEX", message, message_en)],
+    )
+
+
+def import_budget(size: int) -> float:
+    """Seconds of geometry work allowed to one import job of a `size`-byte file."""
+    return max(IMPORT_BUDGET, IMPORT_SECONDS_PER_MB * size / 1048576)
+
+
+def busy(wait: float, field: list[str] | None) -> DomainError:
+    """A planner job that found no free geometry worker within `wait` seconds."""
+    return DomainError(
+        UserErrorCode.UNAVAILABLE,
+        f"几何计算繁忙，{wait:g} 秒内没有空闲的计算进程，请稍后重试",
+        f"UNAVAILABLE: the geometry workers are busy (none free within {wait:g} s); "
+        "try again shortly",
+        field,
+        rule="geometry.busy",
     )
 
 
@@ -114,9 +143,11 @@ class _Slot:
 class GeometryPool:
     """A bounded set of worker processes running geometry jobs under a time budget."""
 
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, workers: int = WORKERS, plan_wait: float = PLAN_WAIT) -> None:
         self._workers = workers
+        self._plan_wait = plan_wait
         self._free: asyncio.Queue[_Slot] | None = None
+        self._imports: asyncio.Semaphore | None = None  # the import gate (module docstring)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _slots(self) -> asyncio.Queue[_Slot]:
@@ -126,6 +157,7 @@ class GeometryPool:
         if self._free is None:
             self._loop = loop
             self._free = asyncio.Queue()
+            self._imports = asyncio.Semaphore(max(1, self._workers - 1))
             for _ in range(self._workers):
                 self._free.put_nowait(_Slot())
         return self._free
@@ -137,9 +169,36 @@ class GeometryPool:
         budget: float = PLAN_BUDGET,
         field: list[str] | None = None,
     ) -> T:
-        """`function(*args)` in a worker; GEOMETRY_TOO_COMPLEX past `budget` seconds."""
+        """A planner job: `function(*args)` in a worker; GEOMETRY_TOO_COMPLEX past `budget`
+        seconds, UNAVAILABLE when no worker is free within `plan_wait`."""
         free = self._slots()
-        slot = await free.get()
+        try:
+            slot = await asyncio.wait_for(free.get(), self._plan_wait)
+        except TimeoutError:
+            raise busy(self._plan_wait, field) from None
+        return await self._on(slot, function, args, budget, field)
+
+    async def run_import(
+        self, function: Callable[..., T], *args: Any, size: int, field: list[str] | None = None
+    ) -> T:
+        """An import job of a `size`-byte file: through the import gate, waiting as long as
+        it takes for a slot, under `import_budget(size)`."""
+        free = self._slots()
+        assert self._imports is not None
+        async with self._imports:
+            slot = await free.get()
+            return await self._on(slot, function, args, import_budget(size), field)
+
+    async def _on(
+        self,
+        slot: _Slot,
+        function: Callable[..., T],
+        args: tuple,
+        budget: float,
+        field: list[str] | None,
+    ) -> T:
+        """Run the job in `slot` (taken from the free queue) and give the slot back."""
+        free = self._slots()
         try:
             for attempt in (1, 2):
                 if not slot.ready:  # a worker's start-up (a second or so) is not the job's
@@ -169,6 +228,7 @@ class GeometryPool:
             while not self._free.empty():
                 self._free.get_nowait().executor.shutdown(wait=False, cancel_futures=True)
             self._free = None
+            self._imports = None
 
 
 # One pool per grid process: the event loop's geometry all goes through it.
@@ -183,3 +243,10 @@ async def run(
 ) -> T:
     """`function(*args)` on the grid process's pool (see GeometryPool.run)."""
     return await POOL.run(function, *args, budget=budget, field=field)
+
+
+async def run_import(
+    function: Callable[..., T], *args: Any, size: int, field: list[str] | None = None
+) -> T:
+    """An import job on the grid process's pool (see GeometryPool.run_import)."""
+    return await POOL.run_import(function, *args, size=size, field=field)

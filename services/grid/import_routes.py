@@ -12,6 +12,7 @@ refused (nothing written), or `{"errors": [...]}` with 400, 403, 404, 413 or 503
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -26,7 +27,7 @@ from services.grid.coordinates import parse_declared
 from services.grid.models import idempotency_key
 from services.grid.org_client import OrgClient, OrgUnavailableError
 from services.grid.transfer import CONSTRAINT_ERRORS, invalid
-from services.grid.transfer_file_import import FileRefusedError, Policy, import_file
+from services.grid.transfer_file_import import FileImport, FileRefusedError, Policy, import_file
 from services.grid.transfer_files import Kind, SourceFile
 
 
@@ -84,20 +85,25 @@ async def upload(request: Request) -> Response:
         return set(await org.community_kinds(codes)) & set(codes)
 
     source = SourceFile(data, request.headers.get("x-partygrid-filename", ""), crs)
-    try:
-        async with request.app.state.engine.begin() as conn:
-            report = await import_file(
-                conn,
-                kind,
-                source,
-                community_code=community_code,
-                policy=policy,
-                check=_flag(request, "check"),
-                partial=_flag(request, "partial"),
-                known=known,
-                scope=identity.covers,
-            )
-            answer = await record(conn, JSONResponse(report.as_json()))  # with its write
+    stored: list[Response] = []
+
+    async def keep(conn: AsyncConnection, report: FileImport) -> None:
+        # The answer stored with its write: a retry with the same Idempotency-Key gets it.
+        stored.append(await record(conn, JSONResponse(report.as_json())))
+
+    try:  # the import's own phases: no connection held while geometry work runs
+        report = await import_file(
+            request.app.state.engine,
+            kind,
+            source,
+            community_code=community_code,
+            policy=policy,
+            check=_flag(request, "check"),
+            partial=_flag(request, "partial"),
+            known=known,
+            scope=identity.covers,
+            before_commit=keep,
+        )
     except FileRefusedError as refused:
         return JSONResponse(refused.report.as_json(), status_code=422)
     except OrgUnavailableError:
@@ -113,7 +119,7 @@ async def upload(request: Request) -> Response:
             if name in str(exc):
                 return _errors(409, error)
         raise
-    return answer
+    return stored[0] if stored else JSONResponse(report.as_json())
 
 
 # A retried import (same Idempotency-Key) is answered once: services/common/import_once.py.

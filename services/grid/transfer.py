@@ -415,7 +415,7 @@ async def _upsert(
     return outcome
 
 
-async def _existing_zones(conn: AsyncConnection, code: str) -> list[tuple[uuid.UUID, str, bytes]]:
+async def existing_zones(conn: AsyncConnection, code: str) -> list[tuple[uuid.UUID, str, bytes]]:
     query = select(zone.c.id, zone.c.name, func.ST_AsBinary(zone.c.boundary)).where(
         zone.c.community_code == code
     )
@@ -437,11 +437,26 @@ async def prepare_zones(
 ) -> list[dict]:
     """Rows to write: converted, inside the community, overlapping no other zone (refusals
     raise, or are collected in `problems`)."""
+    stored = await existing_zones(conn, code)
+    return zone_rows(
+        records, crs=crs, code=code, boundary=boundary, stored=stored, problems=problems
+    )
+
+
+def zone_rows(
+    records: Sequence[ZoneRecord],
+    *,
+    crs: Crs,
+    code: str,
+    boundary: BaseGeometry,
+    stored: list[tuple[uuid.UUID, str, bytes]],
+    problems: Problems | None = None,
+) -> list[dict]:
+    """prepare_zones' checks against the community's `stored` zones (existing_zones), with
+    no database: CPU work a geometry worker can do."""
     collect = problems is not None
     problems, rows, placed = problems or Problems(), [], []
-    others = {
-        zid: (name, shapely.from_wkb(wkb)) for zid, name, wkb in await _existing_zones(conn, code)
-    }
+    others = {zid: (name, shapely.from_wkb(wkb)) for zid, name, wkb in stored}
     for record in records:
         try:
             shape = _to_wgs84(crs, record.boundary, record.field)

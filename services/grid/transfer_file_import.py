@@ -12,39 +12,51 @@ contract's report (`FileImport.as_json`), all-or-nothing unless `partial`.
   group and history). Of duplicates within the file the first is imported (all with keep).
   A re-import by the same ids (an id column; else name and address) updates instead.
 
-`check` runs everything, writes included, in a savepoint that is rolled back: the report is
-the one a real import would give, and nothing changes.
+`check` runs everything, writes included, in a transaction that is rolled back: the report
+is the one a real import would give, and nothing changes.
+
+The phases, so that no database connection waits on geometry work and grid's event loop does
+none of it: the file is read in a geometry worker (or the CLI's thread) with no connection
+held; the communities' boundaries and their stored footprints/zones are fetched in one short
+read; splitting, checking and duplicate detection run in a worker as one job (`_plan`;
+into one named `community`, whose stored data is fetched first, reading and planning are one
+job); only the write runs in the transaction. Refused features (with `partial`, or on refusal) come
+back as a GeoJSON file to fix and re-import (services/grid/refused_features.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import numpy as np
 import shapely
+from geoalchemy2.elements import WKBElement
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, UserErrorCode
 from services.common.import_report import ImportReport
-from services.grid import geometry_pool, transfer, transfer_files
+from services.grid import geometry_pool, refused_features, transfer, transfer_files
 from services.grid.coordinates import Crs
 from services.grid.models import SRID, building, community, zone
-from services.grid.transfer import BuildingRecord, Problems, Progress, ZoneRecord
-from services.grid.transfer_files import BoundaryRecord, Kind, SourceFile
+from services.grid.transfer import Problems, Progress
+from services.grid.transfer_files import BoundaryRecord, FileRead, Kind, SourceFile
 
 DUPLICATE_SHARE = 0.9  # footprints overlapping at least this share of the larger are one
 
 Known = Callable[[list[str]], Awaitable[set[str]]]  # which new community codes org has
 Scope = Callable[[str], bool]  # the communities the caller may write (route callers)
+BeforeCommit = Callable[[AsyncConnection, "FileImport"], Awaitable[None]]  # see import_file
 
 
 class Policy(Enum):
@@ -85,7 +97,42 @@ def _refused(report: FileImport, problems: Problems) -> FileRefusedError:
     return error
 
 
-# --- where things are ------------------------------------------------------------------------
+class FeatureProblems(Problems):
+    """Problems that also keep the first reason of every refused feature (by its number in
+    the file, `field` ["file", "features", N, ...]), all of them: `found` stops at
+    MAX_ERRORS, the file of refused features must not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reasons: dict[int, tuple[str, str]] = {}
+
+    def add(self, error: DomainError) -> None:
+        super().add(error)
+        self.refuse(error.field, error.message, error.message_en)
+
+    def refuse(self, where: list[str] | None, zh: str, en: str) -> None:
+        if where and len(where) > 2 and where[:2] == ["file", "features"] and where[2].isdigit():
+            self.reasons.setdefault(int(where[2]), (zh, en))
+
+    def __getstate__(self) -> dict:
+        return {**super().__getstate__(), "reasons": self.reasons}
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.reasons = state["reasons"]
+
+
+def _refused(report: FileImport, problems: Problems) -> FileRefusedError:
+    report.refused = transfer_files.refusals(problems)
+    first = problems.found[0]
+    error = FileRefusedError(
+        first.code, first.message, first.message_en, first.field, first.rule, problems.found[1:]
+    )
+    error.report = report
+    return error
+
+
+# --- where things are (short reads) ----------------------------------------------------------
 
 
 async def _communities(
@@ -108,6 +155,49 @@ async def _communities(
             UserErrorCode.NOT_FOUND, f"未找到社区：{code}", f"No community {code}", ["community"]
         )
     return found
+
+
+@dataclass
+class Stored:
+    """What the short read found: the communities' boundaries, and per community its stored
+    buildings (every id; name and WKB of those within the data's extent, None elsewhere:
+    only those can overlap a new footprint) or its zones (transfer.existing_zones)."""
+
+    areas: dict[str, BaseGeometry]
+    buildings: dict[str, list[tuple[uuid.UUID, str, bytes | None]]] = field(default_factory=dict)
+    zones: dict[str, list[tuple[uuid.UUID, str, bytes]]] = field(default_factory=dict)
+
+
+async def _stored(
+    engine: AsyncEngine,
+    kind: Kind,
+    code: str | None,
+    bounds: tuple[float, float, float, float] | None,
+    scope: Scope | None,
+) -> Stored:
+    extent = shapely.box(*bounds) if bounds is not None else None
+    async with engine.connect() as conn:
+        stored = Stored(await _communities(conn, code, extent, scope))
+        codes = list(stored.areas) if (bounds is not None or code is not None) else []
+        if kind is Kind.ZONES:  # (no records and no community: nothing to compare with)
+            for area in codes:
+                stored.zones[area] = await transfer.existing_zones(conn, area)
+        elif codes:
+            near = (  # the data's extent unknown yet (one community, read after): all
+                func.ST_Intersects(building.c.footprint, func.ST_MakeEnvelope(*bounds, SRID))
+                if bounds is not None
+                else true()
+            )
+            query = select(
+                building.c.community_code,
+                building.c.id,
+                building.c.name,
+                case((near, func.ST_AsBinary(building.c.footprint)), else_=None),
+            ).where(building.c.community_code.in_(codes))
+            for area, bid, name, wkb in (await conn.execute(query)).all():
+                shape = bytes(wkb) if wkb is not None else None
+                stored.buildings.setdefault(area, []).append((bid, name, shape))
+    return stored
 
 
 def _direction(dx: float, dy: float) -> tuple[str, str]:
@@ -159,16 +249,24 @@ def _split(
     return inside, outside
 
 
-def _outside_refusal(outside: list[Any], shape_of: Callable, areas: dict) -> DomainError:
+def _refuse_outside(
+    problems: FeatureProblems, outside: list[Any], shape_of: Callable, areas: dict
+) -> None:
+    """One grouped refusal for the features in no community; each one's reason kept."""
     zh, en = _where_outside([shape_of(r).point_on_surface() for r in outside], areas)
+    for record in outside:
+        problems.refuse(record.field, f"要素不在任何社区范围内：{zh}", f"in no community: {en}")
     example = outside[0]
-    return DomainError(
-        UserErrorCode.RULE_VIOLATION,
-        f"{len(outside)} 个要素不在任何社区范围内（如第 {example.field[-1]} 个）：{zh}",
-        f"{len(outside)} features lie in no community (e.g. feature {example.field[-1]}): {en}",
-        example.field,
-        rule="inside_community",
+    problems.add(
+        DomainError(
+            UserErrorCode.RULE_VIOLATION,
+            f"{len(outside)} 个要素不在任何社区范围内（如第 {example.field[-1]} 个）：{zh}",
+            f"{len(outside)} features lie in no community (e.g. feature {example.field[-1]}): {en}",
+            example.field,
+            rule="inside_community",
+        )
     )
+    problems.groups[transfer.group_of(problems.found[-1])].count = len(outside)
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -181,22 +279,18 @@ def _same(a: BaseGeometry, b: BaseGeometry) -> bool:
     return larger > 0 and a.intersection(b).area >= DUPLICATE_SHARE * larger
 
 
-async def _existing(conn: AsyncConnection, code: str) -> list[tuple[uuid.UUID, str, BaseGeometry]]:
-    query = select(building.c.id, building.c.name, func.ST_AsBinary(building.c.footprint)).where(
-        building.c.community_code == code
-    )
-    return [(i, n, shapely.from_wkb(bytes(w))) for i, n, w in (await conn.execute(query)).all()]
-
-
-async def _deduplicated(
-    conn: AsyncConnection, rows: list[dict], code: str, policy: Policy, report: FileImport
+def _deduplicated(
+    rows: list[dict],
+    community_stored: list[tuple[uuid.UUID, str, bytes | None]],
+    policy: Policy,
+    report: FileImport,
 ) -> list[dict]:
     """Rows after the duplicate policy (see the module docstring)."""
     if not rows:
         return rows
     shapes = shapely.from_wkb([bytes(r["footprint"].data) for r in rows])
-    stored = await _existing(conn, code)
-    stored_ids = {s[0] for s in stored}
+    stored_ids = {s[0] for s in community_stored}
+    stored = [(i, n, shapely.from_wkb(w)) for i, n, w in community_stored if w is not None]
     # Candidate pairs set-wise (bounding boxes that meet), the overlap share only for those.
     against_stored: dict[int, list[int]] = defaultdict(list)
     if stored:
@@ -235,53 +329,99 @@ async def _deduplicated(
     return kept
 
 
-# --- the kinds -------------------------------------------------------------------------------
+# --- the jobs (geometry workers, or the CLI's thread): module-level, picklable ---------------
 
 
-async def _buildings(
-    conn: AsyncConnection,
-    read: list[BuildingRecord],
-    areas: dict[str, BaseGeometry],
-    problems: Problems,
+def _read(source: SourceFile, kind: Kind) -> tuple[FileRead, tuple | None]:
+    """The file's records, and the bounds of their shapes (None for no records)."""
+    read = transfer_files.read_file(source, kind, FeatureProblems())
+    shapes = [r.footprint if kind is Kind.BUILDINGS else r.boundary for r in read.records]
+    bounds = tuple(float(b) for b in shapely.total_bounds(shapes)) if shapes else None
+    return read, bounds
+
+
+class Rows:
+    """Rows to write per community, crossing back from a worker: as columns, their shapes as
+    plain WKB (20,000 row dicts each holding a WKBElement pickle several times slower)."""
+
+    def __init__(self, kind: Kind, rows: dict[str, list[dict]]) -> None:
+        self.geometry = "footprint" if kind is Kind.BUILDINGS else "boundary"
+        self.rows = rows
+
+    def __getstate__(self) -> dict:
+        packed = {}
+        for code, rows in self.rows.items():
+            names = [k for k in (rows[0] if rows else {}) if k != self.geometry]
+            values = [tuple(r[k] for k in names) for r in rows]
+            packed[code] = (names, values, [bytes(r[self.geometry].data) for r in rows])
+        return {"geometry": self.geometry, "packed": packed}
+
+    def __setstate__(self, state: dict) -> None:
+        self.geometry = state["geometry"]
+        self.rows = {
+            code: [
+                {**dict(zip(names, row, strict=True)), self.geometry: WKBElement(wkb, srid=SRID)}
+                for row, wkb in zip(values, wkbs, strict=True)
+            ]
+            for code, (names, values, wkbs) in state["packed"].items()
+        }
+
+
+Planned = tuple[Rows, FeatureProblems, FileImport]
+
+
+def _plan(
+    kind: Kind, read: FileRead, stored: Stored, policy: Policy, report: FileImport
+) -> Planned:
+    """Zones or buildings split among the communities, checked and (buildings) cleared of
+    duplicates: the rows to write per community, the problems, the report so far."""
+    problems = read.problems
+    assert isinstance(problems, FeatureProblems)
+    areas = stored.areas
+
+    def shape_of(record: Any) -> BaseGeometry:
+        return record.footprint if kind is Kind.BUILDINGS else record.boundary
+
+    inside, outside = _split(read.records, areas, shape_of)
+    if outside:
+        _refuse_outside(problems, outside, shape_of, areas)
+    rows: dict[str, list[dict]] = {}
+    for code, records in inside.items():
+        if kind is Kind.BUILDINGS:
+            prepared = transfer.prepare_buildings(
+                records, crs=Crs.WGS84, code=code, boundary=areas[code], problems=problems
+            )
+            rows[code] = _deduplicated(prepared, stored.buildings.get(code, []), policy, report)
+        else:
+            rows[code] = transfer.zone_rows(
+                records,
+                crs=Crs.WGS84,
+                code=code,
+                boundary=areas[code],
+                stored=stored.zones.get(code, []),
+                problems=problems,
+            )
+    return Rows(kind, rows), problems, report
+
+
+def _read_and_plan(
+    source: SourceFile,
+    kind: Kind,
+    stored: Stored,
     policy: Policy,
     report: FileImport,
-    progress: Progress | None,
-) -> None:
-    inside, outside = _split(read, areas, lambda r: r.footprint)
-    if outside:
-        problems.add(_outside_refusal(outside, lambda r: r.footprint, areas))
-        problems.groups[transfer.group_of(problems.found[-1])].count = len(outside)
-    for code, records in inside.items():
-        rows = transfer.prepare_buildings(
-            records, crs=Crs.WGS84, code=code, boundary=areas[code], problems=problems
-        )
-        rows = await _deduplicated(conn, rows, code, policy, report)
-        if problems.found and not report.partial:
-            continue
-        outcome = await transfer.write_buildings(conn, rows, progress=progress)
-        _count(report, outcome)
+    partial: bool,
+) -> tuple[Rows | None, FeatureProblems, FileImport]:
+    """Into one named community, whose stored data can be fetched before the file is read:
+    `_read` and `_plan` as one job (the records need not cross to grid and back)."""
+    read, _ = _read(source, kind)
+    report.read, report.notes = read.read, list(read.notes)
+    if read.problems.found and not partial:
+        return None, read.problems, report
+    return _plan(kind, read, stored, policy, report)
 
 
-async def _zones(
-    conn: AsyncConnection,
-    read: list[ZoneRecord],
-    areas: dict[str, BaseGeometry],
-    problems: Problems,
-    report: FileImport,
-    progress: Progress | None,
-) -> None:
-    inside, outside = _split(read, areas, lambda r: r.boundary)
-    if outside:
-        problems.add(_outside_refusal(outside, lambda r: r.boundary, areas))
-        problems.groups[transfer.group_of(problems.found[-1])].count = len(outside)
-    for code, records in inside.items():
-        rows = await transfer.prepare_zones(
-            conn, records, crs=Crs.WGS84, code=code, boundary=areas[code], problems=problems
-        )
-        if problems.found and not report.partial:
-            continue
-        outcome = await transfer.write_zones(conn, rows, progress=progress)
-        _count(report, outcome)
+# --- the writes (in the one transaction) -----------------------------------------------------
 
 
 def _count(report: FileImport, outcome: transfer.ImportOutcome) -> None:
@@ -291,15 +431,22 @@ def _count(report: FileImport, outcome: transfer.ImportOutcome) -> None:
         report.skip("unchanged", "", outcome.skipped)
 
 
-async def _boundaries(
+async def _write(
     conn: AsyncConnection,
-    read: list[BoundaryRecord],
-    problems: Problems,
-    known: Known | None,
-    scope: Scope | None,
+    kind: Kind,
+    rows: dict[str, list[dict]],
     report: FileImport,
     progress: Progress | None,
 ) -> None:
+    write = transfer.write_buildings if kind is Kind.BUILDINGS else transfer.write_zones
+    for community_rows in rows.values():
+        _count(report, await write(conn, community_rows, progress=progress))
+
+
+def _checked_boundaries(
+    read: list[BoundaryRecord], problems: Problems, scope: Scope | None
+) -> dict[str, BoundaryRecord]:
+    """The boundaries by community code: in scope, each code once."""
     seen: dict[str, BoundaryRecord] = {}
     for record in read:
         if scope is not None and not scope(record.code):
@@ -322,11 +469,20 @@ async def _boundaries(
                 )
             )
         seen[record.code] = record
-    stored = set(
-        (await conn.execute(select(community.c.code).where(community.c.code.in_(list(seen)))))
-        .scalars()
-        .all()
-    )
+    return seen
+
+
+async def _new_communities(
+    engine: AsyncEngine,
+    seen: dict[str, BoundaryRecord],
+    problems: Problems,
+    known: Known | None,
+) -> tuple[set[str], set[str]]:
+    """The codes grid has, and the new ones org's tree holds (asked before the transaction:
+    no transaction waits on the org service)."""
+    async with engine.connect() as conn:
+        query = select(community.c.code).where(community.c.code.in_(list(seen)))
+        stored = set((await conn.execute(query)).scalars().all())
     new = [c for c in seen if c not in stored]
     accepted = await known(new) if (known is not None and new) else set()
     for code in new:
@@ -340,8 +496,18 @@ async def _boundaries(
                     rule="community_exists",
                 )
             )
-    if problems.found and not report.partial:
-        return
+    return stored, accepted
+
+
+async def _write_boundaries(
+    conn: AsyncConnection,
+    seen: dict[str, BoundaryRecord],
+    stored: set[str],
+    accepted: set[str],
+    problems: Problems,
+    report: FileImport,
+    progress: Progress | None,
+) -> None:
     for code, record in seen.items():
         if code not in stored and code not in accepted:
             continue
@@ -395,7 +561,7 @@ async def _boundaries(
 
 
 async def import_file(
-    conn: AsyncConnection,
+    engine: AsyncEngine,
     kind: Kind,
     source: SourceFile,
     *,
@@ -407,42 +573,88 @@ async def import_file(
     scope: Scope | None = None,
     progress: Progress | None = None,
     in_thread: bool = False,
+    before_commit: BeforeCommit | None = None,
 ) -> FileImport:
-    """Read, check and (unless `check`) write a geometry file in the caller's transaction;
-    FileRefusedError (carrying the report) when anything is refused and not `partial`.
-    Reading (GDAL, PROJ, GEOS) runs in grid's geometry pool under its budget, or with
-    `in_thread` (the CLI: one import, its user can stop it) in a thread, sparing the
-    workers' start-up."""
-    report = FileImport(kind, check, partial=partial)
-    if in_thread:
-        read = await asyncio.to_thread(transfer_files.read_file, source, kind)
-    else:
-        read = await geometry_pool.run(
-            transfer_files.read_file,
-            source,
-            kind,
-            budget=geometry_pool.IMPORT_BUDGET,
-            field=["file"],
+    """Read, check and (unless `check`) write a geometry file, all-or-nothing in one
+    transaction of `engine` (see the module docstring for the phases); FileRefusedError
+    (carrying the report) when anything is refused and not `partial`. The geometry work runs
+    in grid's geometry pool under the import budget, or with `in_thread` (the CLI: one
+    import, its user can stop it) in a thread, sparing the workers' start-up.
+    `before_commit` gets the write's connection and the finished report just before the
+    write commits (a route stores its answer there, so a retry finds the answer with it)."""
+
+    async def job(function: Callable[..., Any], *args: Any) -> Any:
+        if in_thread:
+            return await asyncio.to_thread(function, *args)
+        return await geometry_pool.run_import(
+            function, *args, size=len(source.data), field=["file"]
         )
-    report.read, report.notes = read.read, list(read.notes)
-    problems = read.problems
-    if problems.found and not partial:
-        raise _refused(report, problems)
-    async with conn.begin_nested() as savepoint:
-        if kind is Kind.BOUNDARIES:
-            await _boundaries(conn, read.records, problems, known, scope, report, progress)
-        else:
-            shapes = [r.footprint if kind is Kind.BUILDINGS else r.boundary for r in read.records]
-            extent = shapely.box(*shapely.total_bounds(shapes)) if shapes else None
-            areas = await _communities(conn, community_code, extent, scope)
-            if kind is Kind.BUILDINGS:
-                await _buildings(conn, read.records, areas, problems, policy, report, progress)
-            else:
-                await _zones(conn, read.records, areas, problems, report, progress)
+
+    report = FileImport(kind, check, partial=partial)
+    planned: Rows | None = None
+    if community_code is not None and kind is not Kind.BOUNDARIES:
+        stored_data = await _stored(engine, kind, community_code, None, scope)
+        planned, problems, report = await job(
+            _read_and_plan, source, kind, stored_data, policy, report, partial
+        )
+    else:
+        read, bounds = await job(_read, source, kind)
+        report.read, report.notes = read.read, list(read.notes)
+        problems = read.problems
+    try:
         if problems.found and not partial:
-            await savepoint.rollback()
             raise _refused(report, problems)
-        report.refused = transfer_files.refusals(problems)
-        if check:
-            await savepoint.rollback()
+        if kind is Kind.BOUNDARIES:
+            seen = _checked_boundaries(read.records, problems, scope)
+            stored, accepted = await _new_communities(engine, seen, problems, known)
+            if problems.found and not partial:
+                raise _refused(report, problems)
+            async with engine.begin() as conn:
+                await _write_boundaries(conn, seen, stored, accepted, problems, report, progress)
+                if check or (problems.found and not partial):  # a zone left out: refused
+                    await conn.rollback()
+                else:  # a boundary file is small: its refused file is made in the write
+                    await _finish(report, problems, source, job)
+                    if before_commit is not None:
+                        await before_commit(conn, report)
+        else:
+            if planned is None:
+                stored_data = await _stored(engine, kind, community_code, bounds, scope)
+                planned, problems, report = await job(
+                    _plan, kind, read, stored_data, policy, report
+                )
+            rows = planned.rows
+            if problems.found and not partial:
+                raise _refused(report, problems)
+            await _finish(report, problems, source, job)  # before the write: no connection held
+            async with engine.begin() as conn:
+                await _write(conn, kind, rows, report, progress)
+                if check:
+                    await conn.rollback()
+                elif before_commit is not None:
+                    await before_commit(conn, report)
+        if problems.found and not partial:
+            raise _refused(report, problems)
+        await _finish(report, problems, source, job)
+    except FileRefusedError as refused:
+        if problems.reasons:  # the refusal stands even if its file cannot be made
+            with contextlib.suppress(DomainError):
+                await _finish(refused.report, problems, source, job, refusals=False)
+        raise
     return report
+
+
+async def _finish(
+    report: FileImport,
+    problems: Problems,
+    source: SourceFile,
+    job: Callable[..., Awaitable[Any]],
+    refusals: bool = True,
+) -> None:
+    """The report's grouped refusals and its file of refused features (made once)."""
+    if refusals:
+        report.refused = transfer_files.refusals(problems)
+    reasons = getattr(problems, "reasons", None)
+    if reasons and report.refused_rows_file is None:
+        report.refused_rows_file = await job(refused_features.build, source, reasons)
+        report.refused_rows_name = refused_features.file_name(report.kind)

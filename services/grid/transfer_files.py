@@ -384,9 +384,21 @@ def _column(columns: dict[str, Any], what: str) -> Any | None:
     return None
 
 
-def read_file(source: SourceFile, kind: Kind) -> FileRead:
+def read_file(source: SourceFile, kind: Kind, problems: Problems | None = None) -> FileRead:
     """The records of a geometry file in WGS-84 (in a geometry worker: GDAL and GEOS work).
-    Refusals of single records are collected in `problems`; a file-level refusal raises."""
+    Refusals of single records are collected in `problems` (the caller's, or a new one); a
+    file-level refusal raises."""
+    fmt, converted, columns, notes = read_features(source)
+    problems = Problems() if problems is None else problems
+    records = _records(kind, converted, columns, problems)
+    return FileRead(fmt, len(converted), records, notes, problems)
+
+
+def read_features(
+    source: SourceFile,
+) -> tuple[FileFormat, np.ndarray, dict[str, list], list[str]]:
+    """A file's shapes in WGS-84 (None where missing) and its columns as read, unchecked:
+    the format, the shapes, the columns by their own names, the notes."""
     if len(source.data) > max_import_bytes():
         raise import_too_large()
     fmt = detect(source.data, source.filename)
@@ -430,10 +442,7 @@ def read_file(source: SourceFile, kind: Kind) -> FileRead:
     present = shapes[~shapely.is_missing(shapes)]
     bounds = shapely.total_bounds(present) if len(present) else np.array([0.0, 0.0, 0.0, 0.0])
     crs = _system(source.crs, _crs_of(layers[0][0]) if layers else None, bounds, notes)
-    converted = geometry_to_wgs84(crs, shapes)
-    problems = Problems()
-    records = _records(kind, converted, columns, problems)
-    return FileRead(fmt, len(shapes), records, notes, problems)
+    return fmt, geometry_to_wgs84(crs, shapes), columns, notes
 
 
 # --- records ---------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ async def _read(reader: Callable[[str], list[T]], data: str) -> list[T]:
     """Parse and check a source in a geometry worker: checking (and offering repairs of)
     thousands of shapes is minutes of GEOS at worst, never on the event loop."""
     transfer.check_size(data)  # before handing megabytes to a worker
-    return await geometry_pool.run(reader, data, budget=geometry_pool.IMPORT_BUDGET, field=["data"])
+    return await geometry_pool.run_import(reader, data, size=len(data), field=["data"])
 
 
 async def import_buildings(

@@ -87,16 +87,24 @@
     report.append(list);
   }
 
-  function showRefusedRows(base64) {
+  // The refused rows come back as a file to fix: a roster's as .xlsx (no name given), a
+  // geometry file's as GeoJSON under the name the service gives (refused-buildings.geojson).
+  function showRefusedRows(base64, name) {
     if (refusedRowsUrl) URL.revokeObjectURL(refusedRowsUrl);
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    const geojson = /\.geojson$/i.test(name || "");
+    const type = geojson
+      ? "application/geo+json"
+      : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     refusedRowsUrl = URL.createObjectURL(new Blob([bytes], { type }));
-    const link = element("a", labels.refused_rows);
+    const fileName = name || "refused-rows.xlsx";
+    const link = element("a", geojson ? `${labels.refused_features} (${fileName})` : labels.refused_rows);
     link.id = "import-refused-rows";
     link.href = refusedRowsUrl;
-    link.download = "refused-rows.xlsx";
-    report.append(element("p")).append(link);
+    link.download = fileName;
+    const paragraph = element("p"); // append() returns nothing: the link goes in first
+    paragraph.append(link);
+    report.append(paragraph);
   }
 
   function showReport(body) {
@@ -137,7 +145,7 @@
       for (const note of body.notes) notes.append(element("li", note));
       report.append(notes);
     }
-    if (body.refusedRowsFile) showRefusedRows(body.refusedRowsFile);
+    if (body.refusedRowsFile) showRefusedRows(body.refusedRowsFile, body.refusedRowsFileName);
   }
 
   function outcome(check, ok, body) {
