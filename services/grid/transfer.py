@@ -402,7 +402,9 @@ async def _upsert(
         )
     )
     derived = derived or {}
+    # Counted in the database: one row back per chunk, not one per building.
     upsert = text(
+        "WITH written AS ("
         f"INSERT INTO {table.fullname} ({', '.join((*columns, geometry, *derived))}) "
         f"SELECT {', '.join((*columns, geometry, *derived.values()))} FROM ("
         f"SELECT {', '.join(columns)}, ST_GeomFromWKB(wkb, {SRID}) AS {geometry} FROM {staged} "
@@ -413,7 +415,8 @@ async def _upsert(
         f"WHERE {table.name}.community_code = EXCLUDED.community_code AND ("
         + " OR ".join(f"{table.name}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in plain)
         + f" OR ST_HausdorffDistance({table.name}.{geometry}, EXCLUDED.{geometry}) > {SAME_PLACE}"
-        ") RETURNING xmax <> 0"
+        ") RETURNING xmax <> 0 AS existed) "
+        "SELECT count(*), count(*) FILTER (WHERE existed) FROM written"
     )
     raw = (await conn.get_raw_connection()).driver_connection
     await conn.execute(text(f"TRUNCATE {staged}"))
@@ -455,10 +458,10 @@ async def _upsert(
     for start in range(0, len(rows), step):
         chunk = len(rows[start : start + step])
         stop = start + chunk
-        returned = (await conn.execute(upsert, {"start": start, "stop": stop})).all()
-        outcome.updated += sum(1 for (existed,) in returned if existed)
-        outcome.imported += len(returned)
-        outcome.skipped += chunk - len(returned)
+        written, existed = (await conn.execute(upsert, {"start": start, "stop": stop})).one()
+        outcome.updated += existed
+        outcome.imported += written
+        outcome.skipped += chunk - written
         if progress:
             progress(chunk)
     if derived:

@@ -58,12 +58,13 @@ LANGUAGE plpgsql SET search_path FROM CURRENT SET jit = off AS $$
 BEGIN
     -- Writes zone_id alone, footprint unchanged: the per-row trigger lets it through while
     -- the flag is on (grid_0004).
-    UPDATE building b SET zone_id = n.zone_id
+    UPDATE building b SET zone_id = n.derived
     FROM (
-        SELECT i.id, (SELECT h FROM zone_holding(i.community_code, i.footprint) h) AS zone_id
+        SELECT i.id, i.zone_id AS written,
+               (SELECT h FROM zone_holding(i.community_code, i.footprint) h) AS derived
         FROM inserted i
     ) n
-    WHERE b.id = n.id AND b.zone_id IS DISTINCT FROM n.zone_id;
+    WHERE n.written IS DISTINCT FROM n.derived AND b.id = n.id;
     RETURN NULL;
 END
 $$;
