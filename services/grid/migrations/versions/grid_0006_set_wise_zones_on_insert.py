@@ -13,12 +13,18 @@ A building's zone is derived by the database (DOMAIN "Places"), row by row until
   corrects any that differs: whatever the writer put in zone_id, the database's rule holds.
   The writer derives them in its INSERT with the same function, so that nothing is written
   twice. UPDATEs are as grid_0004 left them.
+- `natural_key`, which every insert computes for the stored `name_key`, answers a name with
+  one run of at most 12 ASCII digits and no Chinese numeral (1号楼, 第3栋) with two regular
+  expressions and no loop; every other name still goes through grid_0003's algorithm, now
+  `natural_key_full`. Same keys (a test compares both with the tests' own reading).
 
 Revision ID: grid_0006
 Revises: grid_0005_idempotency
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from alembic import op
 from sqlalchemy import text
@@ -88,6 +94,21 @@ WHEN (current_setting('partygrid.bulk_zone_derivation', true) = 'on')
 EXECUTE FUNCTION building_derive_zones_inserted();
 """
 
+# grid_0003's algorithm, kept whole under another name for the names the fast path leaves.
+FULL = Path(__file__).with_name("grid_0003_natural_key.sql")
+NUMERALS = "〇零一二两三四五六七八九十百千万"
+# A SQL function without STRICT or SET: PostgreSQL inlines it into the generated column.
+NATURAL_KEY = f"""
+CREATE OR REPLACE FUNCTION natural_key(name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN name ~ '^[^0-9{NUMERALS}]*[0-9]{{1,12}}[^0-9{NUMERALS}]*$'
+        THEN regexp_replace(name, '[0-9]+', lpad(substring(name FROM '[0-9]+'), 12, '0'))
+        ELSE grid.natural_key_full(name)
+    END
+$$;
+"""
+
 BEFORE = """
 DROP TRIGGER building_derive_zones_inserted ON building;
 DROP TRIGGER building_derive_zone_on_insert ON building;
@@ -124,7 +145,11 @@ def upgrade() -> None:
     op.execute(ZONE_OF)
     op.execute(SET_WISE)
     op.execute(TRIGGERS)
+    op.execute(FULL.read_text().replace("FUNCTION natural_key(", "FUNCTION natural_key_full("))
+    op.execute(NATURAL_KEY)
 
 
 def downgrade() -> None:
     op.execute(BEFORE)
+    op.execute(FULL.read_text().replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"))
+    op.execute("DROP FUNCTION natural_key_full(text)")
