@@ -91,8 +91,16 @@ async def ours(
     engine = create_async_engine(url, poolclass=pool.NullPool)
     times = []
     try:
-        # A running grid has its geometry workers started and GDAL loaded: so do we first.
-        await geometry_pool.run(read_file, SourceFile(warm, "warm.gpkg"), Kind.BUILDINGS, budget=60)
+        # A running grid has its geometry workers started and GDAL loaded: so do we first (two
+        # reads at once, so that every worker slot starts, not only the first).
+        await asyncio.gather(
+            *(
+                geometry_pool.run(
+                    read_file, SourceFile(warm, "warm.gpkg"), Kind.BUILDINGS, budget=60
+                )
+                for _ in range(geometry_pool.WORKERS)
+            )
+        )
         # ... and its start-up objects frozen out of the collector's generations, as every
         # service process does once started (services/common/app.py).
         gc.collect()
