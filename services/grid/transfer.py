@@ -18,6 +18,7 @@ point, the point the database assigns zones by); the OSM reader skips those outs
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -318,10 +319,10 @@ def prepare_buildings(
     shapes = np.empty(len(records), dtype=object)
     shapes[:] = [r.footprint for r in records]
     converted = geometry_to_wgs84(crs, shapes)
-    valid = shapely.is_valid(converted)
+    valid = shapely.is_valid(converted).tolist()  # lists: indexed per record below
     shapely.prepare(boundary)
-    inside = shapely.covers(boundary, shapely.point_on_surface(converted))
-    wkbs = shapely.to_wkb(converted)
+    inside = shapely.covers(boundary, shapely.point_on_surface(converted)).tolist()
+    wkbs = shapely.to_wkb(converted).tolist()
     for index, record in enumerate(records):
         try:
             if not valid[index]:
@@ -420,9 +421,10 @@ async def _upsert(
     )
     raw = (await conn.get_raw_connection()).driver_connection
     await conn.execute(text(f"TRUNCATE {staged}"))
+    plain_values = operator.itemgetter(*columns)
     with gc_paused():
         values = [
-            (*(row[c] for c in columns), bytes(row[geometry].data), ordinal)
+            (*plain_values(row), bytes(row[geometry].data), ordinal)
             for ordinal, row in enumerate(rows)
         ]
     async with raw.cursor() as cursor:

@@ -500,7 +500,7 @@ def _records(
     kind: Kind, shapes: np.ndarray, columns: dict[str, list], problems: Problems
 ) -> list[Any]:
     allowed = _BUILDING_TYPES if kind is Kind.BUILDINGS else ZONE_TYPES
-    fine = _passing(shapes, allowed)
+    fine = _passing(shapes, allowed).tolist()
     names, addresses = _column(columns, "name"), _column(columns, "address")
     households, ids, codes = (_column(columns, k) for k in ("households", "id", "code"))
     if kind is Kind.BOUNDARIES and codes is None:
