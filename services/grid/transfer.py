@@ -354,7 +354,8 @@ def prepare_buildings(
 # The zone of each new building by the database's own rule (`zone_holding`, grid_0006),
 # derived set-wise in the INSERT itself: with BULK_ZONES on, the per-row trigger is skipped
 # for that statement, and a statement trigger re-derives every inserted row and corrects any
-# that differs (none, when this is right). 20,000 buildings: ~0.5 s less than per row.
+# that differs (none, when this is right). 20,000 buildings: ~0.3 s of CPU less than per
+# row (bench/README.md, geometry_import.py).
 BUILDING_ZONE = {"zone_id": "(SELECT h FROM grid.zone_holding(s.community_code, s.footprint) h)"}
 BULK_ZONES = "partygrid.bulk_zone_derivation"
 
