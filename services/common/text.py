@@ -8,15 +8,18 @@ English, naming the field, so the write's transaction stores nothing.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Sequence
 from typing import Literal, overload
 
 from services.common.errors import field_path, invalid
 
 # Line breaks and tabs are ordinary in a typed note; every other control character (NUL,
-# ESC, a lone CR...) is not text a person wrote.
-_ALLOWED_CONTROLS = frozenset("\n\t")
+# ESC, a lone CR...) is not text a person wrote. Unicode's Cc (control) category is exactly
+# U+0000–U+001F and U+007F–U+009F, and Cs (lone surrogates, which UTF-8 and Postgres cannot
+# hold) U+D800–U+DFFF: one regular expression finds them (asking each character's category
+# cost a 20,000-building import ~0.2 s).
+_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def trimmed(value: str) -> str:
@@ -70,27 +73,33 @@ def clean_text(
     holds a control character other than a line break or tab (a CR LF counts as a line
     break), or is longer than `max_len` characters after trimming. The Chinese message names
     the field by `what_zh` (e.g. "退回理由"), else by its key; the English one by its key."""
-    path = field_path(field)
-    name = path[-1]
-    zh = what_zh or name
     text = trimmed(value or "")
     if not text:
         if required:
+            path, zh, name = _named(field, what_zh)
             raise invalid(f"{zh}不能为空", f"{name} is empty", path)
         return None
-    for ch in text:
-        # Cc: control characters; Cs: lone surrogates, which UTF-8 (and Postgres) cannot hold.
-        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise invalid(
-                f"{zh}含有不允许的控制字符（U+{ord(ch):04X}）",
-                f"{name} contains a control character (U+{ord(ch):04X})",
-                path,
-            )
+    refused = _REFUSED.search(text)
+    if refused is not None:
+        path, zh, name = _named(field, what_zh)
+        code = f"U+{ord(refused.group()):04X}"
+        raise invalid(
+            f"{zh}含有不允许的控制字符（{code}）",
+            f"{name} contains a control character ({code})",
+            path,
+        )
     if len(text) > max_len:
+        path, zh, name = _named(field, what_zh)
         raise invalid(
             f"{zh}过长（最多{max_len}字）", f"{name} is longer than {max_len} characters", path
         )
     return text
+
+
+def _named(field: str | Sequence[str], what_zh: str | None) -> tuple[list[str], str, str]:
+    """The field's path, Chinese name and key, for a refusal."""
+    path = field_path(field)
+    return path, what_zh or path[-1], path[-1]
 
 
 # Caps of free text: a note or reason is a paragraph or a few, a goal or a nomination reason

@@ -38,6 +38,7 @@ from services.common.errors import DomainError
 from services.common.settings import import_too_large, max_import_bytes
 from services.grid import transfer
 from services.grid.coordinates import Crs, Declared, ProjCrs, geometry_to_wgs84
+from services.grid.gc_paused import gc_paused
 from services.grid.transfer import BuildingRecord, Problems, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape
 
@@ -97,7 +98,10 @@ class FileRead:
     problems: Problems = field(default_factory=Problems)
 
     # A FileRead crosses back from a geometry worker: its shapes as one WKB array and its
-    # records as tuples pickle ~10× faster than 20,000 dataclasses each holding a geometry.
+    # records' other fields as plain dicts pickle ~10× faster than 20,000 dataclasses each
+    # holding a geometry; they are rebuilt as pickle rebuilds any object, by filling the
+    # instance's __dict__ (the frozen dataclasses' __init__ cost more than the rest).
+    @gc_paused()
     def __getstate__(self) -> dict:
         state = dict(vars(self))
         records = state.pop("records")
@@ -108,19 +112,24 @@ class FileRead:
         slot = _GEOMETRY_FIELD[kind]
         shapes = np.empty(len(records), dtype=object)
         shapes[:] = [getattr(r, slot) for r in records]
-        rest = [tuple(v for k, v in vars(r).items() if k != slot) for r in records]
+        rest = [vars(r).copy() for r in records]
+        for fields in rest:
+            del fields[slot]
         return {**state, "packed": (kind, shapely.to_wkb(shapes), rest)}
 
+    @gc_paused()
     def __setstate__(self, state: dict) -> None:
         packed = state.pop("packed", None)
         if packed is not None:
             kind, wkbs, rest = packed
             slot = _GEOMETRY_FIELD[kind]
-            names = [f for f in kind.__dataclass_fields__ if f != slot]
-            state["records"] = [
-                kind(**dict(zip(names, values, strict=True)), **{slot: shape})
-                for values, shape in zip(rest, shapely.from_wkb(wkbs), strict=True)
-            ]
+            records = []
+            for fields, shape in zip(rest, shapely.from_wkb(wkbs), strict=True):
+                fields[slot] = shape
+                record = object.__new__(kind)
+                record.__dict__.update(fields)
+                records.append(record)
+            state["records"] = records
         self.__dict__.update(state)
 
 
@@ -384,6 +393,7 @@ def _column(columns: dict[str, Any], what: str) -> Any | None:
     return None
 
 
+@gc_paused()
 def read_file(source: SourceFile, kind: Kind, problems: Problems | None = None) -> FileRead:
     """The records of a geometry file in WGS-84 (in a geometry worker: GDAL and GEOS work).
     Refusals of single records are collected in `problems` (the caller's, or a new one); a
@@ -472,9 +482,30 @@ def _shape(shape: BaseGeometry | None, allowed: tuple[str, ...], where: list[str
     return shape
 
 
+_TYPE_IDS = {"Point": 0, "Polygon": 3, "MultiPolygon": 6}
+
+
+def _passing(shapes: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
+    """Which shapes `_shape` takes as they are, found set-wise (one GEOS call per check for
+    the whole file instead of one per feature); `_shape` still words each refusal."""
+    present = ~shapely.is_missing(shapes)
+    present[present] = ~shapely.is_empty(shapes[present])
+    kinds = shapely.get_type_id(shapes)
+    fine = present & np.isin(kinds, [_TYPE_IDS[t] for t in allowed])
+    x0, y0, x1, y1 = shapely.bounds(shapes).T
+    with np.errstate(invalid="ignore"):  # NaN bounds of missing shapes: not fine anyway
+        fine &= np.isfinite(x0 + y0 + x1 + y1)
+        fine &= (x0 >= -180) & (x0 <= x1) & (x1 <= 180) & (y0 >= -90) & (y0 <= y1) & (y1 <= 90)
+    areas = fine & (kinds != _TYPE_IDS["Point"])
+    fine[areas] = shapely.is_valid(shapes[areas])
+    return fine
+
+
 def _records(
     kind: Kind, shapes: np.ndarray, columns: dict[str, list], problems: Problems
 ) -> list[Any]:
+    allowed = _BUILDING_TYPES if kind is Kind.BUILDINGS else ZONE_TYPES
+    fine = _passing(shapes, allowed).tolist()
     names, addresses = _column(columns, "name"), _column(columns, "address")
     households, ids, codes = (_column(columns, k) for k in ("households", "id", "code"))
     if kind is Kind.BOUNDARIES and codes is None:
@@ -507,16 +538,17 @@ def _records(
                         "boundaries only)",
                         [*where, "code"],
                     )
-                records.append(BoundaryRecord(code, name, _shape(shape, ZONE_TYPES, where), where))
+                boundary = shape if fine[index] else _shape(shape, ZONE_TYPES, where)
+                records.append(BoundaryRecord(code, name, boundary, where))
                 continue
             if kind is Kind.ZONES:
-                boundary = _shape(shape, ZONE_TYPES, where)
+                boundary = shape if fine[index] else _shape(shape, ZONE_TYPES, where)
                 if not name:
                     unnamed += 1
                     name = f"未命名片区 {unnamed}"
                 records.append(ZoneRecord(name, boundary, where, key))
                 continue
-            footprint = _shape(shape, _BUILDING_TYPES, where)
+            footprint = shape if fine[index] else _shape(shape, _BUILDING_TYPES, where)
             address = transfer.check_text(
                 _cell(addresses, index),
                 ("地址", "address"),

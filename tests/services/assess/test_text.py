@@ -5,9 +5,12 @@ tested through the gateway in the area tests (grading, milestones, commendations
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from services.assess.text import clean_text
+from services.common import text as text_rule
 from services.common.errors import DomainError, UserErrorCode
 
 
@@ -41,3 +44,11 @@ def test_text_longer_than_its_cap_is_invalid_and_the_cap_itself_is_taken() -> No
     assert "10" in _refused("长" * 11).message
     # The cap is on the trimmed text: surrounding spaces do not count.
     assert clean_text(" " + "长" * 10 + " ", "note", 10) == "长" * 10
+
+
+def test_the_refused_characters_are_unicodes_controls_and_surrogates_but_break_and_tab() -> None:
+    everything = "".join(map(chr, range(0x110000)))
+    refused = set(text_rule._REFUSED.findall(everything))
+    assert refused == {
+        c for c in everything if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t"
+    }
