@@ -179,8 +179,14 @@ def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
     users.add_argument("--database-url", help="SQLAlchemy URL of the auth role")
 
 
+TIERS = {"--fast": ["-m", "not slow_tier"], "--slow": ["-m", "slow_tier"]}  # tests/conftest.py
+
+
 def test(args: list[str]) -> int:
-    """Command 2: lint, then the whole test suite (the tests start what they need)."""
+    """Command 2: lint, then the whole test suite (the tests start what they need); `--fast`
+    or `--slow` first runs one tier (README "Tests")."""
+    if args[:1] and args[0] in TIERS:
+        args = [*TIERS[args[0]], *args[1:]]
     from infra.browser import ensure_chromium
     from infra.settings import ROOT, SuiteSettings
 
@@ -204,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("up", help="start the whole suite on demo data")
     commands.add_parser("setup", help="prepare the database and stop")
     commands.add_parser("compose", help="write supergraph.graphql from the running subgraphs")
-    run_tests = commands.add_parser("test", help="run every test (arguments go to pytest)")
+    run_tests = commands.add_parser(
+        "test", help="run every test, or --fast / --slow for one tier (arguments go to pytest)"
+    )
     run_tests.add_argument("pytest_args", nargs=argparse.REMAINDER)
     _add_user_parsers(commands)
     argv = sys.argv[1:] if argv is None else argv

@@ -89,6 +89,25 @@ def running(
         yield stack
 
 
+# The slow tier (README "Tests"): pages in headless Chromium, end-to-end walks through the
+# started suite, property-based fuzzing and load-while-importing checks. Everything else is
+# the fast tier. `./partygrid test` runs both; `--fast` or `--slow` runs one.
+SLOW_TIER = (
+    "tests/browser/",
+    "tests/e2e/",
+    "tests/fuzz/",
+    "tests/auth/test_browser_sign_in.py",
+    "tests/services/grid/test_import_phases.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(item.path).relative_to(ROOT).as_posix()
+        if where.startswith(SLOW_TIER):
+            item.add_marker(pytest.mark.slow_tier)
+
+
 def pytest_report_header() -> list[str]:
     where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else str(TEST_DATA_DIR)
     return [f"partygrid test database: {where}"]
