@@ -385,8 +385,9 @@ class NewBuildings:
     of a row object each, and grid's loop turns nothing into rows (`copy_buildings`)."""
 
     count: int
-    payload: bytes  # PGCOPY binary: header, rows in COPY_COLUMNS, trailer
-    steps: list[tuple[int, int]]  # (end offset, rows) of each progress step, in order
+    # PGCOPY binary (header, rows in COPY_COLUMNS, trailer) in pieces of (bytes, rows in
+    # it), one progress step each.
+    pieces: list[tuple[bytes, int]]
 
 
 COPY_COLUMNS = ("id", "community_code", "name", "address", "households", "footprint", "zone_id")
@@ -394,6 +395,8 @@ _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, no flags, no ext
 _FIELD = struct.Struct(">i").pack
 _ROW_START = struct.Struct(">hi").pack(len(COPY_COLUMNS), 16)  # field count, the id's length
 _NULL = _FIELD(-1)
+_ZONE = _FIELD(16)
+_HOUSEHOLDS = struct.Struct(">iii").pack  # its length, households; the footprint's length
 
 
 def zones_holding(shapes: np.ndarray, zones: list[tuple[uuid.UUID, str, bytes]]) -> list:
@@ -420,17 +423,20 @@ def new_buildings(
     """`rows` (prepare_buildings', ids new to their community) as a COPY stream for
     `copy_buildings`, each with its zone guessed by `zones_holding` from the community's
     `zones` (existing_zones)."""
+    if not rows:
+        return NewBuildings(0, [])
     shapes = shapely.from_wkb([bytes(r["footprint"].data) for r in rows])
     ewkbs = shapely.to_wkb(shapely.set_srid(shapes, SRID), include_srid=True).tolist()
     held = zones_holding(shapes, zones)
-    parts, steps, size = [_COPY_HEADER], [], len(_COPY_HEADER)
+    pieces: list[tuple[bytes, int]] = []
+    parts = [_COPY_HEADER]
     codes: dict[str, bytes] = {}
     for index, (row, ewkb, zone_id) in enumerate(zip(rows, ewkbs, held, strict=True)):
         code = row["community_code"]
         if code not in codes:
             codes[code] = _FIELD(len(code.encode())) + code.encode()
         name, address = row["name"].encode(), row["address"].encode()
-        fields = (
+        parts += (
             _ROW_START,
             row["id"].bytes,
             codes[code],
@@ -438,18 +444,16 @@ def new_buildings(
             name,
             _FIELD(len(address)),
             address,
-            _FIELD(4),
-            _FIELD(row["households"]),
-            _FIELD(len(ewkb)),
+            _HOUSEHOLDS(4, row["households"], len(ewkb)),
             ewkb,
-            _NULL if zone_id is None else _FIELD(16) + zone_id.bytes,
+            _NULL if zone_id is None else _ZONE + zone_id.bytes,
         )
-        parts.extend(fields)
-        size += sum(map(len, fields))
-        if (index + 1) % step == 0 or index + 1 == len(rows):
-            steps.append((size, (index % step) + 1))
+        if (index + 1) % step == 0:
+            pieces.append((b"".join(parts), step))
+            parts = []
     parts.append(b"\xff\xff")  # the trailer
-    return NewBuildings(len(rows), b"".join(parts), steps)
+    pieces.append((b"".join(parts), len(rows) % step))
+    return NewBuildings(len(rows), pieces)
 
 
 async def copy_buildings(
@@ -471,13 +475,10 @@ async def copy_buildings(
             async with cursor.copy(
                 f"COPY {building.fullname} ({names}) FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                view, start = memoryview(new.payload), 0
-                for end, rows in new.steps:
-                    await copy.write(view[start:end])
-                    start = end
-                    if progress:
+                for piece, rows in new.pieces:
+                    await copy.write(piece)
+                    if progress and rows:
                         progress(rows)
-                await copy.write(view[start:])
     except pg_errors.UniqueViolation as clash:
         await conn.execute(text("ROLLBACK TO SAVEPOINT copy_buildings"))
         taken = re.search(r"\(id\)=\(([0-9a-f-]{36})\)", clash.diag.message_detail or "")
