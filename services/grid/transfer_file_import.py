@@ -20,7 +20,8 @@ none of it: the file is read in a geometry worker (or the CLI's thread) with no 
 held; the communities' boundaries and their stored footprints/zones are fetched in one short
 read; splitting, checking and duplicate detection run in a worker as one job (`_plan`;
 into one named `community`, whose stored data is fetched first, reading and planning are one
-job); only the write runs in the transaction. Refused features (with `partial`, or on refusal) come
+job); only the write runs in the transaction: buildings new to their community by one binary
+COPY the worker built (transfer.copy_buildings), the ones it held by an upsert. Refused features (with `partial`, or on refusal) come
 back as a GeoJSON file to fix and re-import (services/grid/refused_features.py).
 """
 
