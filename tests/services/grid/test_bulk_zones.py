@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from infra.database import role_of
 from infra.setup import Prepared
+from services.common.errors import DomainError, UserErrorCode
 from services.grid.transfer_file_import import import_file
 from services.grid.transfer_files import Kind, SourceFile
 
@@ -277,3 +278,47 @@ def test_a_re_import_copies_new_buildings_and_updates_stored_ones_by_the_same_ru
     assert all(key == full for _, key, full in keys), keys
     # The moved building: its UPDATE ran the per-row trigger once; no new row was rewritten.
     assert (calls, updated) == (1, 1)
+
+
+def test_a_new_id_held_by_another_community_refuses_the_copy_and_writes_nothing(
+    url: str, prepared: Prepared
+) -> None:
+    """The short read sees only its own community's ids: an id another community holds
+    reaches the COPY, whose refusal is a typed CONFLICT naming the id, and nothing of the
+    file is written."""
+    taken = uuid.uuid4()
+    sql(
+        url,
+        "INSERT INTO grid.building (id, community_code, name, footprint) "
+        "VALUES (:i, :c, '5号楼', ST_GeomFromText(:b, 4326))",
+        i=taken,
+        c=EAST,
+        b=BUILDINGS["5号楼"].wkt,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name, "编号": key},
+            "geometry": mapping(BUILDINGS[name]),
+        }
+        for name, key in (("1号楼", "b-1"), ("4号楼", str(taken)))
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            await import_file(
+                engine, Kind.BUILDINGS, SourceFile(data, "b.geojson"), community_code=WEST
+            )
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(DomainError) as refused:
+        asyncio.run(run())
+    assert refused.value.code is UserErrorCode.CONFLICT
+    assert str(taken) in refused.value.message_en
+    assert sql(url, "SELECT count(*) FROM grid.building WHERE community_code = :c", c=WEST) == [
+        (0,)
+    ]
+    assert sql(url, "SELECT community_code FROM grid.building WHERE id = :i", i=taken) == [(EAST,)]
