@@ -399,6 +399,20 @@ _ZONE = _FIELD(16)
 _HOUSEHOLDS = struct.Struct(">iii").pack  # its length, households; the footprint's length
 
 
+_SRID_FLAG = 0x20000000  # EWKB: an SRID follows the type
+_SRID = struct.pack("<I", SRID)
+
+
+def _extended(wkb: bytes) -> bytes:
+    """WKB as EWKB with the stored SRID (what the geometry column's binary input takes): the
+    SRID flag set in the type and the SRID after it."""
+    if wkb[0] == 1:  # little-endian, as shapely writes it here
+        kind = int.from_bytes(wkb[1:5], "little") | _SRID_FLAG
+        return b"\x01" + kind.to_bytes(4, "little") + _SRID + wkb[5:]
+    kind = int.from_bytes(wkb[1:5], "big") | _SRID_FLAG
+    return b"\x00" + kind.to_bytes(4, "big") + SRID.to_bytes(4, "big") + wkb[5:]
+
+
 def zones_holding(shapes: np.ndarray, zones: list[tuple[uuid.UUID, str, bytes]]) -> list:
     """Each footprint's zone by the database's rule (`grid.zone_holding`: the community's
     zone covering its interior point, the lowest id when several do), as the writer's guess
@@ -425,9 +439,9 @@ def new_buildings(
     `zones` (existing_zones)."""
     if not rows:
         return NewBuildings(0, [])
-    shapes = shapely.from_wkb([bytes(r["footprint"].data) for r in rows])
-    ewkbs = shapely.to_wkb(shapely.set_srid(shapes, SRID), include_srid=True).tolist()
-    held = zones_holding(shapes, zones)
+    wkbs = [bytes(r["footprint"].data) for r in rows]
+    ewkbs = [_extended(wkb) for wkb in wkbs]
+    held = zones_holding(shapely.from_wkb(wkbs), zones) if zones else [None] * len(rows)
     pieces: list[tuple[bytes, int]] = []
     parts = [_COPY_HEADER]
     codes: dict[str, bytes] = {}

@@ -49,6 +49,7 @@ from services.common.errors import DomainError, UserErrorCode
 from services.common.import_report import ImportReport
 from services.grid import geometry_pool, refused_features, transfer, transfer_files
 from services.grid.coordinates import Crs
+from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
 from services.grid.transfer import Problems, Progress
 from services.grid.transfer_files import BoundaryRecord, FileRead, Kind, SourceFile
@@ -386,6 +387,7 @@ class Rows:
 Planned = tuple[Rows, FeatureProblems, FileImport]
 
 
+@gc_paused()  # 20,000 records' lists and dicts: see gc_paused
 def _plan(
     kind: Kind, read: FileRead, stored: Stored, policy: Policy, report: FileImport
 ) -> Planned:
