@@ -21,8 +21,9 @@ held; the communities' boundaries and their stored footprints/zones are fetched 
 read; splitting, checking and duplicate detection run in a worker as one job (`_plan`;
 into one named `community`, whose stored data is fetched first, reading and planning are one
 job); only the write runs in the transaction: buildings new to their community by one binary
-COPY the worker built (transfer.copy_buildings), the ones it held by an upsert. Refused features (with `partial`, or on refusal) come
-back as a GeoJSON file to fix and re-import (services/grid/refused_features.py).
+COPY the worker built (transfer.copy_buildings), the ones it held by an upsert. Refused
+features (with `partial`, or on refusal) come back as a GeoJSON file to fix and re-import
+(services/grid/refused_features.py).
 """
 
 from __future__ import annotations
