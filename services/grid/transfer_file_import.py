@@ -20,8 +20,10 @@ none of it: the file is read in a geometry worker (or the CLI's thread) with no 
 held; the communities' boundaries and their stored footprints/zones are fetched in one short
 read; splitting, checking and duplicate detection run in a worker as one job (`_plan`;
 into one named `community`, whose stored data is fetched first, reading and planning are one
-job); only the write runs in the transaction. Refused features (with `partial`, or on refusal) come
-back as a GeoJSON file to fix and re-import (services/grid/refused_features.py).
+job); only the write runs in the transaction: buildings new to their community by one binary
+COPY the worker built (transfer.copy_buildings), the ones it held by an upsert. Refused
+features (with `partial`, or on refusal) come back as a GeoJSON file to fix and re-import
+(services/grid/refused_features.py).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from services.common.errors import DomainError, UserErrorCode
 from services.common.import_report import ImportReport
 from services.grid import geometry_pool, refused_features, transfer, transfer_files
 from services.grid.coordinates import Crs
+from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
 from services.grid.transfer import Problems, Progress
 from services.grid.transfer_files import BoundaryRecord, FileRead, Kind, SourceFile
@@ -197,6 +200,13 @@ async def _stored(
             for area, bid, name, wkb in (await conn.execute(query)).all():
                 shape = bytes(wkb) if wkb is not None else None
                 stored.buildings.setdefault(area, []).append((bid, name, shape))
+            # Their zones too: a new building is written with its zone guessed by the
+            # database's rule (transfer.new_buildings), which the database then checks.
+            zones = select(
+                zone.c.community_code, zone.c.id, zone.c.name, func.ST_AsBinary(zone.c.boundary)
+            ).where(zone.c.community_code.in_(codes))
+            for area, zid, name, wkb in (await conn.execute(zones)).all():
+                stored.zones.setdefault(area, []).append((zid, name, bytes(wkb)))
     return stored
 
 
@@ -342,11 +352,18 @@ def _read(source: SourceFile, kind: Kind) -> tuple[FileRead, tuple | None]:
 
 class Rows:
     """Rows to write per community, crossing back from a worker: as columns, their shapes as
-    plain WKB (20,000 row dicts each holding a WKBElement pickle several times slower)."""
+    plain WKB (20,000 row dicts each holding a WKBElement pickle several times slower);
+    buildings new to their community as one COPY stream each (`copies`)."""
 
-    def __init__(self, kind: Kind, rows: dict[str, list[dict]]) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        rows: dict[str, list[dict]],
+        copies: dict[str, transfer.NewBuildings] | None = None,
+    ) -> None:
         self.geometry = "footprint" if kind is Kind.BUILDINGS else "boundary"
         self.rows = rows
+        self.copies = copies or {}
 
     def __getstate__(self) -> dict:
         packed = {}
@@ -354,10 +371,11 @@ class Rows:
             names = [k for k in (rows[0] if rows else {}) if k != self.geometry]
             values = [tuple(r[k] for k in names) for r in rows]
             packed[code] = (names, values, [bytes(r[self.geometry].data) for r in rows])
-        return {"geometry": self.geometry, "packed": packed}
+        return {"geometry": self.geometry, "packed": packed, "copies": self.copies}
 
     def __setstate__(self, state: dict) -> None:
         self.geometry = state["geometry"]
+        self.copies = state["copies"]
         self.rows = {
             code: [
                 {**dict(zip(names, row, strict=True)), self.geometry: WKBElement(wkb, srid=SRID)}
@@ -370,6 +388,7 @@ class Rows:
 Planned = tuple[Rows, FeatureProblems, FileImport]
 
 
+@gc_paused()  # 20,000 records' lists and dicts: see gc_paused
 def _plan(
     kind: Kind, read: FileRead, stored: Stored, policy: Policy, report: FileImport
 ) -> Planned:
@@ -386,12 +405,21 @@ def _plan(
     if outside:
         _refuse_outside(problems, outside, shape_of, areas)
     rows: dict[str, list[dict]] = {}
+    copies: dict[str, transfer.NewBuildings] = {}
     for code, records in inside.items():
         if kind is Kind.BUILDINGS:
             prepared = transfer.prepare_buildings(
                 records, crs=Crs.WGS84, code=code, boundary=areas[code], problems=problems
             )
-            rows[code] = _deduplicated(prepared, stored.buildings.get(code, []), policy, report)
+            held = stored.buildings.get(code, [])
+            kept = _deduplicated(prepared, held, policy, report)
+            # Ids the community held at the short read may be updates (upserted); the
+            # others are new and go in by COPY (transfer.copy_buildings).
+            ids = {s[0] for s in held}
+            rows[code] = [r for r in kept if r["id"] in ids]
+            copies[code] = transfer.new_buildings(
+                [r for r in kept if r["id"] not in ids], stored.zones.get(code, [])
+            )
         else:
             rows[code] = transfer.zone_rows(
                 records,
@@ -401,7 +429,7 @@ def _plan(
                 stored=stored.zones.get(code, []),
                 problems=problems,
             )
-    return Rows(kind, rows), problems, report
+    return Rows(kind, rows, copies), problems, report
 
 
 def _read_and_plan(
@@ -434,13 +462,16 @@ def _count(report: FileImport, outcome: transfer.ImportOutcome) -> None:
 async def _write(
     conn: AsyncConnection,
     kind: Kind,
-    rows: dict[str, list[dict]],
+    planned: Rows,
     report: FileImport,
     progress: Progress | None,
 ) -> None:
     write = transfer.write_buildings if kind is Kind.BUILDINGS else transfer.write_zones
-    for community_rows in rows.values():
-        _count(report, await write(conn, community_rows, progress=progress))
+    for community_rows in planned.rows.values():
+        if community_rows:
+            _count(report, await write(conn, community_rows, progress=progress))
+    for new in planned.copies.values():
+        _count(report, await transfer.copy_buildings(conn, new, progress=progress))
 
 
 def _checked_boundaries(
@@ -623,12 +654,11 @@ async def import_file(
                 planned, problems, report = await job(
                     _plan, kind, read, stored_data, policy, report
                 )
-            rows = planned.rows
             if problems.found and not partial:
                 raise _refused(report, problems)
             await _finish(report, problems, source, job)  # before the write: no connection held
             async with engine.begin() as conn:
-                await _write(conn, kind, rows, report, progress)
+                await _write(conn, kind, planned, report, progress)
                 if check:
                     await conn.rollback()
                 elif before_commit is not None:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from infra.database import role_of
 from infra.setup import Prepared
+from services.common.errors import DomainError, UserErrorCode
 from services.grid.transfer_file_import import import_file
 from services.grid.transfer_files import Kind, SourceFile
 
@@ -190,3 +191,134 @@ def test_bulk_inserts_are_corrected_by_the_database_and_single_writes_stay_per_r
         "SELECT zone_id FROM grid.building WHERE name = '5号楼' AND community_code = :c",
         c=EAST,
     ) == [(Z3,)]
+
+
+def _file(buildings: dict[str, Any]) -> SourceFile:
+    features = [
+        {"type": "Feature", "properties": {"name": name}, "geometry": mapping(shape)}
+        for name, shape in buildings.items()
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    return SourceFile(data, "buildings.geojson")
+
+
+def test_a_re_import_copies_new_buildings_and_updates_stored_ones_by_the_same_rules(
+    url: str, prepared: Prepared
+) -> None:
+    """One import into a community that holds some of the file's buildings: the new ones go
+    in by COPY (zones guessed by the writer, checked by the database), the stored ones are
+    updated; both end with the zone of the per-row rule and the natural key of grid_0003's
+    algorithm, and only the moved building is written twice."""
+    first = {"1号楼": BUILDINGS["1号楼"], "3号楼": BUILDINGS["3号楼"]}
+    again = {
+        "1号楼": box(114.406, 35.601, 114.4065, 35.6015),  # moved from Z1 into Z2: updated
+        "3号楼": BUILDINGS["3号楼"],  # unchanged: skipped
+        "2号楼": BUILDINGS["2号楼"],  # new, on the Z1/Z2 edge (Z2)
+        "4号楼": BUILDINGS["4号楼"],  # new, in no zone
+        "第十二栋": box(114.4012, 35.6052, 114.4016, 35.6056),  # new, in Z1; Chinese numeral
+        "A座12-3": box(114.4072, 35.6052, 114.4076, 35.6056),  # new, in Z2; two numbers
+    }
+
+    async def run() -> tuple[Any, int, int]:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            await import_file(engine, Kind.BUILDINGS, _file(first), community_code=WEST)
+        finally:
+            await engine.dispose()
+        admin = prepared.database.admin_conninfo
+        counts: list[tuple[int, int]] = []
+
+        async def counting() -> psycopg.AsyncConnection:
+            conn = await psycopg.AsyncConnection.connect(admin, autocommit=True)
+            await conn.execute("SET track_functions = 'pl'")
+            await conn.execute(f"SET ROLE {role_of('grid')}")
+            await conn.set_autocommit(False)
+            return conn
+
+        async def in_the_write(conn: Any, _report: Any) -> None:
+            counts.append(tuple((await conn.execute(text(COUNTS))).one()))
+
+        engine = create_async_engine(
+            "postgresql+psycopg://", async_creator=counting, poolclass=pool.NullPool
+        )
+        try:
+            report = await import_file(
+                engine,
+                Kind.BUILDINGS,
+                _file(again),
+                community_code=WEST,
+                in_thread=True,
+                before_commit=in_the_write,
+            )
+        finally:
+            await engine.dispose()
+        [(calls, updated)] = counts
+        return report, calls, updated
+
+    report, calls, updated = asyncio.run(run())
+    assert (report.imported, report.updated) == (4, 1), report.summary()
+    stored = sql(url, PER_ROW_RULE, c=[WEST])
+    assert {name: zone for name, zone, _ in stored} == {name: rule for name, _, rule in stored}
+    zones = {name: zone for name, zone, _ in stored}
+    assert zones == {
+        "1号楼": Z2,
+        "2号楼": Z2,
+        "3号楼": Z2,
+        "4号楼": None,
+        "第十二栋": Z1,
+        "A座12-3": Z2,
+    }
+    keys = sql(
+        url,
+        "SELECT name, name_key, grid.natural_key_full(name) FROM grid.building "
+        "WHERE community_code = :c",
+        c=WEST,
+    )
+    assert len(keys) == len(again)
+    assert all(key == full for _, key, full in keys), keys
+    # The moved building: its UPDATE ran the per-row trigger once; no new row was rewritten.
+    assert (calls, updated) == (1, 1)
+
+
+def test_a_new_id_held_by_another_community_refuses_the_copy_and_writes_nothing(
+    url: str, prepared: Prepared
+) -> None:
+    """The short read sees only its own community's ids: an id another community holds
+    reaches the COPY, whose refusal is a typed CONFLICT naming the id, and nothing of the
+    file is written."""
+    taken = uuid.uuid4()
+    sql(
+        url,
+        "INSERT INTO grid.building (id, community_code, name, footprint) "
+        "VALUES (:i, :c, '5号楼', ST_GeomFromText(:b, 4326))",
+        i=taken,
+        c=EAST,
+        b=BUILDINGS["5号楼"].wkt,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name, "编号": key},
+            "geometry": mapping(BUILDINGS[name]),
+        }
+        for name, key in (("1号楼", "b-1"), ("4号楼", str(taken)))
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            await import_file(
+                engine, Kind.BUILDINGS, SourceFile(data, "b.geojson"), community_code=WEST
+            )
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(DomainError) as refused:
+        asyncio.run(run())
+    assert refused.value.code is UserErrorCode.CONFLICT
+    assert str(taken) in refused.value.message_en
+    assert sql(url, "SELECT count(*) FROM grid.building WHERE community_code = :c", c=WEST) == [
+        (0,)
+    ]
+    assert sql(url, "SELECT community_code FROM grid.building WHERE id = :i", i=taken) == [(EAST,)]
