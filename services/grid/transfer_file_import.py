@@ -125,16 +125,6 @@ class FeatureProblems(Problems):
         self.reasons = state["reasons"]
 
 
-def _refused(report: FileImport, problems: Problems) -> FileRefusedError:
-    report.refused = transfer_files.refusals(problems)
-    first = problems.found[0]
-    error = FileRefusedError(
-        first.code, first.message, first.message_en, first.field, first.rule, problems.found[1:]
-    )
-    error.report = report
-    return error
-
-
 # --- where things are (short reads) ----------------------------------------------------------
 
 
@@ -178,6 +168,8 @@ async def _stored(
     bounds: tuple[float, float, float, float] | None,
     scope: Scope | None,
 ) -> Stored:
+    if code is None and bounds is None:  # an empty file into no named community
+        return Stored({})
     extent = shapely.box(*bounds) if bounds is not None else None
     async with engine.connect() as conn:
         stored = Stored(await _communities(conn, code, extent, scope))
@@ -530,44 +522,61 @@ async def _new_communities(
     return stored, accepted
 
 
+async def _zone_left_out(conn: AsyncConnection, code: str, boundary: BaseGeometry) -> str | None:
+    """The name of a zone of `code` that `boundary` would leave out, if any."""
+    geometry = func.ST_GeomFromWKB(shapely.to_wkb(boundary), SRID)
+    query = select(zone.c.name).where(
+        zone.c.community_code == code,
+        ~func.ST_Covers(func.ST_Buffer(geometry, 1e-7), zone.c.boundary),
+    )
+    return (await conn.execute(query)).scalars().first()
+
+
+async def _zones_left_out(
+    engine: AsyncEngine, seen: dict[str, BoundaryRecord], stored: set[str], problems: Problems
+) -> set[str]:
+    """The stored communities whose new boundary leaves out one of their zones (refused), in
+    a short read before the write."""
+    left_out = set()
+    async with engine.connect() as conn:
+        for code in sorted(stored & set(seen)):
+            sticking = await _zone_left_out(conn, code, seen[code].boundary)
+            if sticking is not None:
+                left_out.add(code)
+                problems.add(
+                    DomainError(
+                        UserErrorCode.RULE_VIOLATION,
+                        f"新边界未包含社区 {code} 的片区“{sticking}”",
+                        f"The new boundary of {code} leaves out its zone '{sticking}'",
+                        seen[code].field,
+                        rule="inside_community",
+                    )
+                )
+    return left_out
+
+
 async def _write_boundaries(
     conn: AsyncConnection,
     seen: dict[str, BoundaryRecord],
     stored: set[str],
     accepted: set[str],
-    problems: Problems,
     report: FileImport,
     progress: Progress | None,
 ) -> None:
     for code, record in seen.items():
         if code not in stored and code not in accepted:
             continue
-        shape = shapely.to_wkb(record.boundary)
-        geometry = func.ST_GeomFromWKB(shape, SRID)
+        geometry = func.ST_GeomFromWKB(shapely.to_wkb(record.boundary), SRID)
         if code in stored:
-            sticking = (
-                (
-                    await conn.execute(
-                        select(zone.c.name).where(
-                            zone.c.community_code == code,
-                            ~func.ST_Covers(func.ST_Buffer(geometry, 1e-7), zone.c.boundary),
-                        )
-                    )
+            if await _zone_left_out(conn, code, record.boundary) is not None:
+                # A zone drawn or moved since the check: the whole write is undone.
+                raise DomainError(
+                    UserErrorCode.CONFLICT,
+                    f"社区 {code} 的片区在导入期间发生了变化，请重新导入",
+                    f"The zones of {code} changed during the import: import again",
+                    record.field,
+                    rule="inside_community",
                 )
-                .scalars()
-                .first()
-            )
-            if sticking is not None:
-                problems.add(
-                    DomainError(
-                        UserErrorCode.RULE_VIOLATION,
-                        f"新边界未包含社区 {code} 的片区“{sticking}”",
-                        f"The new boundary of {code} leaves out its zone '{sticking}'",
-                        record.field,
-                        rule="inside_community",
-                    )
-                )
-                continue
             changed = await conn.execute(
                 update(community)
                 .where(
@@ -638,16 +647,17 @@ async def import_file(
         if kind is Kind.BOUNDARIES:
             seen = _checked_boundaries(read.records, problems, scope)
             stored, accepted = await _new_communities(engine, seen, problems, known)
+            for code in await _zones_left_out(engine, seen, stored, problems):
+                del seen[code]
             if problems.found and not partial:
                 raise _refused(report, problems)
+            await _finish(report, problems, source, job)  # before the write: no connection held
             async with engine.begin() as conn:
-                await _write_boundaries(conn, seen, stored, accepted, problems, report, progress)
-                if check or (problems.found and not partial):  # a zone left out: refused
+                await _write_boundaries(conn, seen, stored, accepted, report, progress)
+                if check:
                     await conn.rollback()
-                else:  # a boundary file is small: its refused file is made in the write
-                    await _finish(report, problems, source, job)
-                    if before_commit is not None:
-                        await before_commit(conn, report)
+                elif before_commit is not None:
+                    await before_commit(conn, report)
         else:
             if planned is None:
                 stored_data = await _stored(engine, kind, community_code, bounds, scope)

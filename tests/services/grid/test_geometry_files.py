@@ -35,7 +35,6 @@ WEST, EAST = "990000000101", "990000000102"
 AREAS = {WEST: box(114.30, 35.50, 114.31, 35.51), EAST: box(114.31, 35.50, 114.32, 35.51)}
 
 
-
 @pytest.fixture
 def url(prepared: Prepared) -> Iterator[str]:
     """The grid role's URL, with the two test communities (tiny placeholder boundaries)."""
@@ -483,6 +482,45 @@ def test_a_boundary_code_stored_as_a_number_reads_as_its_digits_and_full_width_i
     full_width = WEST.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
     (tmp_path / "wide.geojson").write_bytes(geojson(full_width))
     code, _, err = _import(capsys, url, "boundaries", str(tmp_path / "wide.geojson"))
-    assert code == 1 and f"12 digits, not '{full_width}'" in err and full_width not in sql(
-        url, "SELECT string_agg(code, ',') FROM grid.community"
-    )[0][0]
+    assert (
+        code == 1
+        and f"12 digits, not '{full_width}'" in err
+        and full_width not in sql(url, "SELECT string_agg(code, ',') FROM grid.community")[0][0]
+    )
+
+
+def test_a_boundary_that_leaves_out_a_zone_is_refused_before_the_write(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A new boundary must still hold every zone of its community (zones lie inside their
+    community, DOMAIN 片区); the check runs in a short read before the write, so the refused
+    feature comes back in FILE.refused.geojson and only the others are written (--partial)."""
+    zone_shape = box(114.301, 35.501, 114.303, 35.503)
+    sql(
+        url,
+        "INSERT INTO grid.zone (id, community_code, name, boundary) "
+        "VALUES (gen_random_uuid(), :c, '一片区', ST_GeomFromText(:b, 4326))",
+        c=WEST,
+        b=zone_shape.wkt,
+    )
+    new = {
+        WEST: box(114.304, 35.504, 114.3095, 35.5095),
+        EAST: box(114.3105, 35.501, 114.319, 35.509),
+    }
+    path = tmp_path / "boundaries.gpkg"
+    _write(path, list(new.values()), {"社区代码": list(new)}, "EPSG:4326", driver="GPKG")
+    before = sql(url, "SELECT code, ST_AsText(boundary) FROM grid.community ORDER BY code")
+
+    code, _, err = _import(capsys, url, "boundaries", str(path))
+    assert code == 1 and "leaves out its zone '一片区'" in err
+    assert sql(url, "SELECT code, ST_AsText(boundary) FROM grid.community ORDER BY code") == before
+
+    code, out, err = _import(capsys, url, "boundaries", str(path), "--partial")
+    assert code == 0, err
+    assert "read 2, imported 0, updated 1" in out
+    ((west,),) = sql(url, "SELECT ST_AsText(boundary) FROM grid.community WHERE code = :c", c=WEST)
+    assert shapely.from_wkt(west).equals(AREAS[WEST])  # kept
+    ((east,),) = sql(url, "SELECT ST_AsText(boundary) FROM grid.community WHERE code = :c", c=EAST)
+    assert shapely.from_wkt(east).equals(new[EAST])
+    refused = json.loads((tmp_path / "boundaries.refused.geojson").read_text())
+    assert [f["properties"]["社区代码"] for f in refused["features"]] == [WEST]
