@@ -7,7 +7,10 @@ work cannot bound it, and a thread running a GEOS call cannot be stopped. A work
 when a job overruns `budget` seconds its worker is killed, replaced, and the job refused as
 GEOMETRY_TOO_COMPLEX naming the limit. Each of `WORKERS` slots is a one-process executor, so
 killing one runaway never disturbs the jobs of the other slots; a job waits for a free slot
-(the bound on concurrent geometry work) before its own budget starts.
+(the bound on concurrent geometry work) before its own budget starts. A job whose caller gives
+up (a request's deadline, a client gone, a shutdown) has its worker killed the same way before
+the slot is free again: its result has no taker, and a worker still running it would make the
+next job queue behind it and overrun its budget.
 
 Two kinds of jobs share the slots. A planner's (`run`: one shape or overlay, `PLAN_BUDGET`)
 must answer while someone imports; an import's (`run_import`: reading and checking a file,
@@ -118,6 +121,9 @@ class _Slot:
     def __init__(self) -> None:
         self.executor = self._start()
         self.ready = False  # the worker has started and imported the geometry modules
+        # A call was sent to the worker and not seen to finish: its awaiting task was
+        # cancelled, so the worker may still be running it (see GeometryPool._on).
+        self.busy = False
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
@@ -130,10 +136,21 @@ class _Slot:
             initargs=(os.getpid(),),
         )
 
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in the worker; `busy` stays set if the wait is cancelled."""
+        self.busy = True
+        future = asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+        try:
+            return await future
+        finally:
+            # With a result or an error the worker is idle again; a cancelled wait leaves
+            # the call queued or running in it.
+            self.busy = future.cancelled() or not future.done()
+
     def restart(self) -> None:
         """Kill the worker (a runaway GEOS call cannot be interrupted otherwise)."""
         old, self.executor = self.executor, self._start()
-        self.ready = False
+        self.ready = self.busy = False
         for process in list((getattr(old, "_processes", None) or {}).values()):
             if process.pid and process.pid != os.getpid():
                 process.kill()
@@ -173,7 +190,10 @@ class GeometryPool:
         seconds, UNAVAILABLE when no worker is free within `plan_wait`."""
         free = self._slots()
         try:
-            slot = await asyncio.wait_for(free.get(), self._plan_wait)
+            # asyncio.timeout, not wait_for: the get runs in this task, so a cancellation
+            # reaches Queue.get itself, which never loses a slot it was handed.
+            async with asyncio.timeout(self._plan_wait):
+                slot = await free.get()
         except TimeoutError:
             raise busy(self._plan_wait, field) from None
         return await self._on(slot, function, args, budget, field)
@@ -185,6 +205,8 @@ class GeometryPool:
         it takes for a slot, under `import_budget(size)`."""
         free = self._slots()
         assert self._imports is not None
+        # The gate is released when the job's worker is idle or killed (`_on` returns only
+        # then), so it counts the imports the workers are running.
         async with self._imports:
             slot = await free.get()
             return await self._on(slot, function, args, import_budget(size), field)
@@ -197,18 +219,17 @@ class GeometryPool:
         budget: float,
         field: list[str] | None,
     ) -> T:
-        """Run the job in `slot` (taken from the free queue) and give the slot back."""
+        """Run the job in `slot` (taken from the free queue) and give the slot back, exactly
+        once and with an idle worker, whatever happens."""
         free = self._slots()
         try:
             for attempt in (1, 2):
-                if not slot.ready:  # a worker's start-up (a second or so) is not the job's
-                    await asyncio.get_running_loop().run_in_executor(slot.executor, _warm)
-                    slot.ready = True
-                future = asyncio.get_running_loop().run_in_executor(
-                    slot.executor, _call, function, args
-                )
                 try:
-                    kind, value = await asyncio.wait_for(future, budget)
+                    if not slot.ready:  # a worker's start-up (a second or so) is not the job's
+                        await slot.call(_warm)
+                        slot.ready = True
+                    async with asyncio.timeout(budget):
+                        kind, value = await slot.call(_call, function, args)
                     break
                 except TimeoutError:
                     slot.restart()
@@ -218,6 +239,12 @@ class GeometryPool:
                     if attempt == 2:
                         raise
         finally:
+            if slot.busy:
+                # The awaiting task was cancelled (a request's deadline, a client gone, a
+                # shutdown) mid-job or mid-start: nobody will take the result, and a worker
+                # left running it would hold the next job past its budget (refused as too
+                # complex) and let the gate admit another import. Kill it, as on a timeout.
+                slot.restart()
             free.put_nowait(slot)
         if kind == "refused":
             raise _rebuilt(*value)
