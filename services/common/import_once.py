@@ -33,7 +33,9 @@ the request answers IN_PROGRESS (a retry gets the other's answer).
 The stored answer keeps no personal data: `refusedRowsFile` (refused rows as they were sent:
 names, phones, birth dates; features' attributes) and `unmatchedHomes` (addresses) are
 withheld from it (`null` / `[]`, with `refusedRowsFileWithheld` / `unmatchedHomesWithheld`
-true). Only the first answer carries them; after a retry, check the file again to get them.
+true), and so are the cells quoted as skipped and refused groups' `example` (`""`,
+`examplesWithheld` true). Only the first answer carries them; after a retry, check the file
+again to get them.
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ def withheld(body: bytes, pending: Iterable[str] = ()) -> bytes:
             answer[name] = empty
             answer[f"{name}Withheld"] = True
             kept = True
+    for group in (*(answer.get("skipped") or ()), *(answer.get("refused") or ())):
+        # A group's example is a cell as sent (an address matched to no building, a date).
+        if isinstance(group, dict) and group.get("example"):
+            group["example"] = ""
+            answer["examplesWithheld"] = kept = True
     return orjson.dumps(answer) if kept else body
 
 
