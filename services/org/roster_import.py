@@ -703,10 +703,10 @@ async def _members(
             ).mappings()
         ]
     )
+    _duplicates(rows, options)  # sets each row's district, which the lookup needs
     codes = {str(r.values["external_id"]) for r in rows if r.values.get("external_id")}
     districts = {str(r.values["district"]) for r in rows if r.values.get("district")}
     stored = _Keys(await _stored_members(conn, codes, districts))
-    _duplicates(rows, options)
     for row in rows:
         code = row.values.get("external_id")
         found = stored.find(str(code), row.values["district"]) if code else None
