@@ -13,7 +13,10 @@ guard, so the caller is known), installed for every subgraph by `services.common
   the same request gets the first response back instead of writing twice; the same key with
   another request is IDEMPOTENCY_KEY_REUSED; a retry while the first still runs waits for it
   (up to its deadline) and then answers IN_PROGRESS. An answered key is kept for `KEEP`; a
-  claim whose process died is given up after `LEASE`.
+  claim whose process died is given up after `LEASE` (a running one renews its lease, so it
+  never looks given up). Each claim carries a random token: only the request that holds it
+  may store its answer or give it up, so a request whose claim was taken over cannot answer
+  for (or release) the one that took it.
 
 Errors are GraphQL errors with a Chinese message and `extensions.code` / `messageEn`.
 """
@@ -21,10 +24,13 @@ Errors are GraphQL errors with a Chinese message and `extensions.code` / `messag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -43,6 +49,7 @@ DEADLINE_HEADER = "partygrid-deadline-ms"
 MAX_KEY_LENGTH = 255
 KEEP = dt.timedelta(hours=24)  # an answered key replays its answer this long
 LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is given up
+RENEW_SECONDS = 60.0  # a running request extends its lease this often
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
 TABLE = "idempotency_key"
@@ -98,6 +105,7 @@ def define_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("response", sa.LargeBinary),  # NULL while the first request runs
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claim", sa.Text),  # the running request's random token
         sa.Index("ix_idempotency_key_expires_at", "expires_at"),
     )
 
@@ -116,6 +124,11 @@ def create_table(op: Any, schema: str) -> None:
         schema=schema,
     )
     op.create_index("ix_idempotency_key_expires_at", TABLE, ["expires_at"], schema=schema)
+
+
+def add_claim_column(op: Any, schema: str) -> None:
+    """The migration step adding the claim token to `idempotency_key` in `schema`."""
+    op.add_column(TABLE, sa.Column("claim", sa.Text), schema=schema)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -244,7 +257,7 @@ class WriteGuard:
         wait_until = loop.time() + (deadline if deadline is not None else _MAX_WAIT_SECONDS)
         while True:
             found = await self._claim(claim, fingerprint)
-            if found is None:
+            if isinstance(found, Claimed):
                 break  # ours to run
             if found is GONE:
                 continue
@@ -260,35 +273,52 @@ class WriteGuard:
                 await _respond(send, error_body("IN_PROGRESS"))
                 return
             await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
+        token = found.token
         try:
-            captured, cut = await self._run(scope, receive, deadline, lambda: True)
+            async with holding(self.engine(), self.table, claim, token, LEASE, RENEW_SECONDS):
+                captured, cut = await self._run(scope, receive, deadline, lambda: True)
         except BaseException:
-            await asyncio.shield(self._release(claim))
+            await asyncio.shield(self._release(claim, token))
             raise
         if cut:
             # Cut off here: the write was rolled back with the task, so a retry runs it anew.
-            await asyncio.shield(self._release(claim))
+            await asyncio.shield(self._release(claim, token))
         else:
-            await asyncio.shield(self._store(claim, captured))
+            await asyncio.shield(self._store(claim, token, captured))
         await _respond(send, bytes(captured.body), captured.status, captured.headers)
 
     async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
         assert self.table is not None
         return await claim_key(self.engine(), self.table, claim, fingerprint)
 
-    async def _store(self, claim: tuple[str, str], captured: _Captured) -> None:
+    async def _store(self, claim: tuple[str, str], token: str, captured: _Captured) -> None:
         assert self.table is not None
         content_type = dict(captured.headers).get(b"content-type", b"application/json")
         record = answer_record(captured.status, content_type.decode("latin-1"), captured.body)
         async with self.engine().begin() as conn:
-            await store_answer(conn, self.table, claim, record)
+            if not await store_answer(conn, self.table, claim, token, record):
+                # The mutation committed on its own; its claim had been taken over (renewals
+                # failed for a whole lease): nothing to roll back here, but say so.
+                log.warning("a mutation's answer could not be stored: its claim was lost")
 
-    async def _release(self, claim: tuple[str, str]) -> None:
+    async def _release(self, claim: tuple[str, str], token: str) -> None:
         assert self.table is not None
-        await release_key(self.engine(), self.table, claim)
+        await release_key(self.engine(), self.table, claim, token)
 
 
 # --- the key table, shared with the import routes (services/common/import_once.py) ----------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """This request holds the claim; `token` proves it to `store_answer` and `release_key`."""
+
+    token: str
+
+
+class ClaimLostError(RuntimeError):
+    """The request's claim was taken over (its lease ran out): its answer is not stored and
+    its write must roll back, or the key would have two writes."""
 
 
 async def claim_key(
@@ -298,11 +328,12 @@ async def claim_key(
     fingerprint: str,
     lease: dt.timedelta = LEASE,
 ) -> Any:
-    """None when this request claimed (subject, key) for `lease`; else the row holding it
-    (`fingerprint`, `response`: None while the first request runs), or `GONE` when it was
+    """`Claimed` when this request claimed (subject, key) for `lease`; else the row holding
+    it (`fingerprint`, `response`: None while the first request runs), or `GONE` when it was
     given up between our insert and read (claim again)."""
     subject, key = claim
     now = dt.datetime.now(dt.UTC)
+    token = secrets.token_urlsafe(18)
     async with engine.begin() as conn:
         await conn.execute(sa.delete(table).where(table.c.expires_at < now))
         inserted = await conn.execute(
@@ -313,12 +344,13 @@ async def claim_key(
                 fingerprint=fingerprint,
                 created_at=now,
                 expires_at=now + lease,
+                claim=token,
             )
             .on_conflict_do_nothing()
             .returning(table.c.key)
         )
         if inserted.first() is not None:
-            return None
+            return Claimed(token)
         held = await conn.execute(
             sa.select(table.c.fingerprint, table.c.response).where(
                 table.c.subject == subject, table.c.key == key
@@ -334,30 +366,81 @@ def answer_record(status: int, content_type: str, body: bytes | bytearray) -> by
     )
 
 
+def _held(table: sa.Table, claim: tuple[str, str], token: str) -> sa.ColumnElement[bool]:
+    """The row of `claim` while still held, unanswered, by the request with `token`."""
+    return sa.and_(
+        table.c.subject == claim[0],
+        table.c.key == claim[1],
+        table.c.claim == token,
+        table.c.response.is_(None),
+    )
+
+
 async def store_answer(
-    conn: AsyncConnection, table: sa.Table, claim: tuple[str, str], record: bytes
+    conn: AsyncConnection, table: sa.Table, claim: tuple[str, str], token: str, record: bytes
 ) -> bool:
-    """Store the answer of a claim not answered yet, in `conn`'s transaction (the write's own,
-    where it has one); False when it was answered already."""
+    """Store the answer of the claim held with `token`, in `conn`'s transaction (the write's
+    own, where it has one); False when that claim is no longer this request's (taken over
+    after its lease ran out, or answered already)."""
     stored = await conn.execute(
         sa.update(table)
-        .where(table.c.subject == claim[0], table.c.key == claim[1], table.c.response.is_(None))
+        .where(_held(table, claim, token))
         .values(response=record, expires_at=dt.datetime.now(dt.UTC) + KEEP)
     )
     return bool(stored.rowcount)
 
 
-async def release_key(engine: AsyncEngine, table: sa.Table, claim: tuple[str, str]) -> None:
-    """Give up a claim that has no answer (its write rolled back): a retry runs anew."""
+async def renew_claim(
+    engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str, lease: dt.timedelta
+) -> bool:
+    """Extend the claim held with `token` to `lease` from now; False when it is not held."""
+    async with engine.begin() as conn:
+        renewed = await conn.execute(
+            sa.update(table)
+            .where(_held(table, claim, token))
+            .values(expires_at=dt.datetime.now(dt.UTC) + lease)
+        )
+    return bool(renewed.rowcount)
+
+
+@contextlib.asynccontextmanager
+async def holding(
+    engine: AsyncEngine,
+    table: sa.Table,
+    claim: tuple[str, str],
+    token: str,
+    lease: dt.timedelta,
+    every: float,
+) -> AsyncIterator[None]:
+    """Renew the claim every `every` seconds while the body runs, so a request running past
+    its lease never looks given up (only a dead process's claim expires)."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if not await renew_claim(engine, table, claim, token, lease):
+                    return  # answered or taken over: storing the answer will tell
+            except Exception:  # the next round tries again; the lease has room
+                log.exception("could not renew an idempotency claim")
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def release_key(
+    engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str
+) -> None:
+    """Give up the claim held with `token` that has no answer (its write rolled back): a
+    retry runs anew. Another request's claim on the same key is left alone."""
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                sa.delete(table).where(
-                    table.c.subject == claim[0],
-                    table.c.key == claim[1],
-                    table.c.response.is_(None),
-                )
-            )
+            await conn.execute(sa.delete(table).where(_held(table, claim, token)))
     except Exception:  # the lease gives the key up later
         log.exception("could not release idempotency key")
 

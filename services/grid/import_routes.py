@@ -22,6 +22,7 @@ from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 from services.common.import_once import once, record
+from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.grid.coordinates import parse_declared
 from services.grid.models import idempotency_key
@@ -44,8 +45,14 @@ def _forbidden(zh: str, en: str) -> JSONResponse:
     return JSONResponse({"errors": [body]}, status_code=403)
 
 
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+def _may_import(identity: Identity, request: Request) -> bool:
+    """The role check: grid writers; a community's outline is what everyone's coverage is
+    measured against: the district's to set (like the places themselves)."""
+    if identity.role not in GRID_WRITERS:
+        return False
+    return request.path_params.get("kind") != Kind.BOUNDARIES.value or (
+        identity.role is Role.DISTRICT
+    )
 
 
 async def upload(request: Request) -> Response:
@@ -57,7 +64,7 @@ async def upload(request: Request) -> Response:
         kind = Kind(request.path_params["kind"])
     except ValueError:
         return _errors(404, invalid("未知的导入类型", "Unknown import kind", ["kind"]))
-    if kind is Kind.BOUNDARIES and identity.role is not Role.DISTRICT:
+    if not _may_import(identity, request):
         # A community's outline is what everyone's coverage is measured against: the
         # district's to set (like the places themselves), not a community planner's.
         return _forbidden(
@@ -98,8 +105,8 @@ async def upload(request: Request) -> Response:
             source,
             community_code=community_code,
             policy=policy,
-            check=_flag(request, "check"),
-            partial=_flag(request, "partial"),
+            check=flag(params, "check"),
+            partial=flag(params, "partial"),
             known=known,
             scope=identity.covers,
             before_commit=keep,
@@ -124,5 +131,9 @@ async def upload(request: Request) -> Response:
 
 # A retried import (same Idempotency-Key) is answered once: services/common/import_once.py.
 IMPORT_ROUTES = [
-    Route("/imports/{kind}", once(upload, idempotency_key, max_import_bytes), methods=["POST"])
+    Route(
+        "/imports/{kind}",
+        once(upload, idempotency_key, max_import_bytes, _may_import),
+        methods=["POST"],
+    )
 ]

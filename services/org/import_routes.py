@@ -19,10 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.common.auth import ANONYMOUS, Role
+from services.common.auth import ANONYMOUS, Identity, Role
 from services.common.errors import DomainError
 from services.common.http_body import read_capped
 from services.common.import_once import once, record
+from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.org.models import idempotency_key
 from services.org.region_import import UnreadableFileError, import_regions, read_rows
@@ -33,9 +34,13 @@ def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+def _may_import(identity: Identity, _request: Request) -> bool:
+    return identity.role is Role.DISTRICT
+
+
 async def regions_upload(request: Request) -> Response:
     identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
-    if identity.role is not Role.DISTRICT:
+    if not _may_import(identity, request):
         return _error(
             403,
             "FORBIDDEN",
@@ -46,7 +51,7 @@ async def regions_upload(request: Request) -> Response:
     if data is None:
         too_large = import_too_large()
         return _error(413, "INVALID", too_large.message, too_large.message_en)
-    check_only = request.query_params.get("check", "").lower() == "true"
+    check_only = flag(request.query_params, "check")
     name = request.headers.get("x-partygrid-filename", "")
     try:
         # Reading a workbook is CPU work: in a thread, before any connection is taken.
@@ -80,7 +85,7 @@ async def regions_upload(request: Request) -> Response:
 IMPORT_ROUTES = [
     Route(
         "/imports/regions",
-        once(regions_upload, idempotency_key, max_import_bytes),
+        once(regions_upload, idempotency_key, max_import_bytes, _may_import),
         methods=["POST"],
     )
 ]

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Text, Uuid, any_, bindparam, insert, select, update
+from sqlalchemy import Text, Uuid, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -703,9 +703,10 @@ async def _members(
             ).mappings()
         ]
     )
+    _duplicates(rows, options)  # sets each row's district, which the lookup needs
     codes = {str(r.values["external_id"]) for r in rows if r.values.get("external_id")}
-    stored = _Keys(await _stored_members(conn, codes))
-    _duplicates(rows, options)
+    districts = {str(r.values["district"]) for r in rows if r.values.get("district")}
+    stored = _Keys(await _stored_members(conn, codes, districts))
     for row in rows:
         code = row.values.get("external_id")
         found = stored.find(str(code), row.values["district"]) if code else None
@@ -774,21 +775,29 @@ def _taken(row: _Row, label: str, label_en: str) -> None:
     )
 
 
-async def _stored_members(conn: AsyncConnection, codes: set[str]) -> list[dict]:
-    """Members the file's codes may name, in any district: by external id, or by id (what
-    an export wrote)."""
+# Members by (district, external id) or by id. Arrays, not IN lists: 30,000 codes as separate
+# parameters near the protocol's limit. Through left(community_code, 6): the only index on
+# external_id is the unique one on (left(community_code, 6), external_id) (org_0006); by
+# external_id alone every member is scanned.
+STORED_MEMBERS = select(member).where(
+    (
+        (func.left(member.c.community_code, 6) == any_(bindparam("districts", type_=ARRAY(Text))))
+        & (member.c.external_id == any_(bindparam("codes", type_=ARRAY(Text))))
+    )
+    | (member.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+)
+
+
+async def _stored_members(
+    conn: AsyncConnection, codes: set[str], districts: set[str]
+) -> list[dict]:
+    """Members the file's codes may name: by external id in the rows' `districts` (the only
+    place `_Keys.find` looks a code up), or by id anywhere (what an export wrote)."""
     if not codes:
         return []
     ids = [u for u in (_as_uuid(c) for c in codes) if u is not None]
-    # Arrays, not IN lists: 30,000 codes as separate parameters near the protocol's limit.
-    query = select(member).where(
-        (member.c.external_id == any_(bindparam("codes", type_=ARRAY(Text))))
-        | (member.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
-    )
-    return [
-        dict(r)
-        for r in (await conn.execute(query, {"codes": sorted(codes), "ids": ids})).mappings()
-    ]
+    params = {"codes": sorted(codes), "districts": sorted(districts), "ids": ids}
+    return [dict(r) for r in (await conn.execute(STORED_MEMBERS, params)).mappings()]
 
 
 async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, _HomeIndex]:

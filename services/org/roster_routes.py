@@ -6,7 +6,10 @@
   JSON: 200 when written or checked, 422 when refused (nothing written), 400 a file that is no
   roster, 403 role or scope, 409 a clash with stored data at write time, 413 too large, 503 grid could not be asked about homes.
   With an `Idempotency-Key`, a retry gets the first answer and writes nothing again
-  (services/common/import_once.py: 422 IDEMPOTENCY_KEY_REUSED, 409 IN_PROGRESS).
+  (services/common/import_once.py: 422 IDEMPOTENCY_KEY_REUSED, 409 IN_PROGRESS); the stored
+  answer withholds the refused rows' file and unmatched addresses (check again to get them).
+  The refused rows' workbook is built after the write commits (seconds of CPU for a large
+  file: no connection or row lock is held meanwhile).
 - `GET /templates/organizations.xlsx`, `GET /templates/members.xlsx`: the empty templates.
 - `GET /exports/organizations.xlsx?region=CODE`, `GET /exports/members.xlsx?region=CODE`: the
   templates filled for a region in the caller's scope (personal fields per the caller).
@@ -28,6 +31,7 @@ from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 from services.common.import_once import once, record
+from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.org.grid_client import GridUnavailableError
 from services.org.models import idempotency_key
@@ -77,14 +81,15 @@ def _workbook(content: bytes, filename: str) -> Response:
     )
 
 
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("true", "1", "yes")
+def _may_import(identity: Identity, _request: Request) -> bool:
+    """The role check of every roster import (scope is checked per row)."""
+    return identity.role in ORG_WRITERS
 
 
 def _importer(kind: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         identity = _identity(request)
-        if identity.role not in ORG_WRITERS:
+        if not _may_import(identity, request):
             return _error(403, "FORBIDDEN", "当前角色无权导入", "Your role may not import rosters")
         community = request.query_params.get("community") or None
         if community is not None:
@@ -99,25 +104,30 @@ def _importer(kind: str) -> Endpoint:
             return _refusal(413, import_too_large())
         options = ImportOptions(
             identity=identity,
-            check_only=_flag(request, "check"),
-            partial=_flag(request, "partial"),
+            check_only=flag(request.query_params, "check"),
+            partial=flag(request.query_params, "partial"),
             community=community,
         )
         grid = request.app.state.resources["grid"]
         try:
             async with request.app.state.engine.begin() as conn:
                 report = await import_roster(conn, kind, data, options, homes_of=grid.homes)
-                report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
                 body = report.as_json()
                 status = 200 if report.ok or report.written else 422
-                # Stored with the write it answers (a retry with the same Idempotency-Key).
-                return await record(conn, JSONResponse(body, status_code=status))
+                # Stored with the write it answers (a retry with the same Idempotency-Key),
+                # without the refused rows' file: that is built below, once committed.
+                pending = ("refusedRowsFile",) if report.refused_rows else ()
+                await record(conn, JSONResponse(body, status_code=status), pending=pending)
         except DomainError as refused:
             return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
         except GridUnavailableError:
             return _error(
                 503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
             )
+        if report.refused_rows:
+            report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
+            body = report.as_json()
+        return JSONResponse(body, status_code=status)
 
     return endpoint
 
@@ -158,7 +168,7 @@ ROUTES = [
     for route in (
         Route(
             f"/imports/{kind}",
-            once(_importer(kind), idempotency_key, max_import_bytes),
+            once(_importer(kind), idempotency_key, max_import_bytes, _may_import),
             methods=["POST"],
         ),
         Route(f"/templates/{kind}.xlsx", _templater(kind), methods=["GET"]),

@@ -146,6 +146,8 @@
       report.append(notes);
     }
     if (body.refusedRowsFile) showRefusedRows(body.refusedRowsFile, body.refusedRowsFileName);
+    // A retried import's stored answer keeps no personal data (services/common/import_once.py).
+    else if (body.refusedRowsFileWithheld) report.append(element("p", labels.refused_rows_withheld));
   }
 
   function outcome(check, ok, body) {
