@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Text, Uuid, any_, bindparam, func, insert, select, update
+from sqlalchemy import Text, Uuid, any_, bindparam, func, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -779,12 +779,14 @@ def _taken(row: _Row, label: str, label_en: str) -> None:
 # parameters near the protocol's limit. Through left(community_code, 6): the only index on
 # external_id is the unique one on (left(community_code, 6), external_id) (org_0006); by
 # external_id alone every member is scanned.
-STORED_MEMBERS = select(member).where(
-    (
-        (func.left(member.c.community_code, 6) == any_(bindparam("districts", type_=ARRAY(Text))))
-        & (member.c.external_id == any_(bindparam("codes", type_=ARRAY(Text))))
-    )
-    | (member.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+# Two branches, each answered by its own index (an OR of both made the plan depend on the
+# table's statistics: a full index scan with a filter on a small table).
+STORED_MEMBERS = union_all(
+    select(member).where(
+        func.left(member.c.community_code, 6) == any_(bindparam("districts", type_=ARRAY(Text))),
+        member.c.external_id == any_(bindparam("codes", type_=ARRAY(Text))),
+    ),
+    select(member).where(member.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))),
 )
 
 
@@ -797,7 +799,8 @@ async def _stored_members(
         return []
     ids = [u for u in (_as_uuid(c) for c in codes) if u is not None]
     params = {"codes": sorted(codes), "districts": sorted(districts), "ids": ids}
-    return [dict(r) for r in (await conn.execute(STORED_MEMBERS, params)).mappings()]
+    found = {r["id"]: dict(r) for r in (await conn.execute(STORED_MEMBERS, params)).mappings()}
+    return list(found.values())  # a member found both ways, once
 
 
 async def _homes(rows: list[_Row], homes_of: HomesOf | None) -> dict[str, _HomeIndex]:
