@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import Connection, create_engine, pool
@@ -50,6 +51,31 @@ class Running:
             json={"query": query, "variables": variables},
             headers=self.headers(url, identity),
             timeout=30,
+        )
+
+    def upload(
+        self,
+        kind: str,
+        data: bytes,
+        name: str,
+        identity: Identity | None,
+        key: str | None = None,
+        **params: str,
+    ) -> httpx.Response:
+        """POST a file to the gateway's `/imports/{kind}` as `identity` (with an
+        Idempotency-Key when `key`), whatever the answer's status."""
+        headers = {
+            **self.headers(self.gateway, identity),
+            "content-type": "application/octet-stream",
+            "x-partygrid-filename": quote(name),  # headers are ASCII: UTF-8, %-encoded
+            **({"idempotency-key": key} if key else {}),
+        }
+        return httpx.post(
+            f"{self.gateway.removesuffix('/graphql')}/imports/{kind}",
+            content=data,
+            headers=headers,
+            params=params,
+            timeout=60,
         )
 
     def post(

@@ -8,40 +8,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-import httpx
 from placeholder_communities import sql
 from test_import_route import AREAS, IMPORTER, WEST, _buildings, _footprints, _write, grid_url
 
-from services.common.auth import Identity
 from stack import Running
 
 __all__ = ["grid_url"]  # the fixture, shared with test_import_route
-
-
-def _post(
-    running: Running,
-    kind: str,
-    data: bytes,
-    name: str,
-    identity: Identity,
-    key: str | None,
-    **params: str,
-) -> httpx.Response:
-    headers = {
-        **running.headers(running.gateway, identity),
-        "content-type": "application/octet-stream",
-        "x-partygrid-filename": quote(name),
-        **({"idempotency-key": key} if key else {}),
-    }
-    return httpx.post(
-        f"{running.gateway.removesuffix('/graphql')}/imports/{kind}",
-        content=data,
-        headers=headers,
-        params=params,
-        timeout=60,
-    )
 
 
 def _keys(url: str, schema: str, key: str) -> list:
@@ -59,13 +32,13 @@ def test_a_retried_buildings_upload_writes_once(
     _write(path, _footprints(2, AREAS[WEST]), ["一号楼", "二号楼"], driver="GPKG")
     data, key = path.read_bytes(), str(uuid.uuid4())
     # A second run would answer "unchanged, nothing written": the retry gets the first answer.
-    first = _post(running, "buildings", data, "楼栋.gpkg", IMPORTER, key, policy="keep")
+    first = running.upload("buildings", data, "楼栋.gpkg", IMPORTER, key, policy="keep")
     assert first.status_code == 200, first.text
-    again = _post(running, "buildings", data, "楼栋.gpkg", IMPORTER, key, policy="keep")
+    again = running.upload("buildings", data, "楼栋.gpkg", IMPORTER, key, policy="keep")
     assert (again.status_code, again.content) == (first.status_code, first.content)
     assert _buildings(grid_url) == ["一号楼", "二号楼"]
     # Another option is another request: the same key is refused for it.
-    reused = _post(running, "buildings", data, "楼栋.gpkg", IMPORTER, key, policy="replace")
+    reused = running.upload("buildings", data, "楼栋.gpkg", IMPORTER, key, policy="replace")
     assert reused.status_code == 422
     assert reused.json()["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert _keys(grid_url, "grid", key) == [(IMPORTER.subject, True)]

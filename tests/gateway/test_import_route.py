@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -38,7 +38,6 @@ AREAS = {WEST: box(114.40, 35.60, 114.41, 35.61), EAST: box(114.41, 35.60, 114.4
 IMPORTER = Identity("import-route-test", Role.DISTRICT, "990000")
 STREET = "410104097"  # a street office new to the demo district, imported here
 SMALL_CAP = 1024 * 1024  # the cap of the second gateway started below
-
 
 
 @pytest.fixture
@@ -69,23 +68,6 @@ def small_gateway(running: Running, prepared: Prepared) -> str:
 
 def _base(running: Running) -> str:
     return running.gateway.removesuffix("/graphql")
-
-
-def _post(
-    running: Running, kind: str, data: bytes, name: str, identity: Identity | None, **params: str
-) -> httpx.Response:
-    headers = {
-        **running.headers(running.gateway, identity),
-        "content-type": "application/octet-stream",
-        "x-partygrid-filename": quote(name),  # headers are ASCII: UTF-8, %-encoded
-    }
-    return httpx.post(
-        f"{_base(running)}/imports/{kind}",
-        content=data,
-        headers=headers,
-        params=params,
-        timeout=60,
-    )
 
 
 def _footprints(count: int, area: Any, y: float = 0.002) -> list:
@@ -122,14 +104,14 @@ def _buildings(url: str) -> list[str]:
 def test_a_csv_of_places_comes_in_through_the_gateway(running: Running, org_url: str) -> None:
     csv = f"代码,名称,上级代码\n{STREET},导入测试街道,410104\n{STREET}001,导入测试社区,\n"
     data = csv.encode("gb18030")
-    checked = _post(running, "regions", data, "places.csv", DISTRICT, check="true")
+    checked = running.upload("regions", data, "places.csv", DISTRICT, check="true")
     assert checked.status_code == 200, checked.text
     report = checked.json()
     assert (report["kind"], report["checkOnly"], report["written"]) == ("regions", True, False)
     assert report["read"] == 2 and report["refused"] == []
     assert sql(org_url, "SELECT code FROM org.region WHERE code LIKE :p", p=f"{STREET}%") == []
 
-    done = _post(running, "regions", data, "places.csv", DISTRICT)
+    done = running.upload("regions", data, "places.csv", DISTRICT)
     assert done.status_code == 200, done.text
     assert (done.json()["written"], done.json()["imported"]) == (True, 2)
     stored = sql(
@@ -150,7 +132,7 @@ def test_a_geopackage_of_buildings_is_checked_refused_then_imported(
     outside = box(114.60, 35.80, 114.601, 35.801)  # in no community: the file is refused
     path = tmp_path / "楼栋.gpkg"
     _write(path, [*good, outside], ["一号楼", "二号楼", "远楼"], driver="GPKG")
-    refused = _post(running, "buildings", path.read_bytes(), "楼栋.gpkg", IMPORTER, check="true")
+    refused = running.upload("buildings", path.read_bytes(), "楼栋.gpkg", IMPORTER, check="true")
     assert refused.status_code == 422, refused.text
     (group,) = refused.json()["refused"]
     assert group["rule"] == "inside_community" and group["count"] == 1
@@ -159,11 +141,11 @@ def test_a_geopackage_of_buildings_is_checked_refused_then_imported(
     path.unlink()
     _write(path, good, ["一号楼", "二号楼"], driver="GPKG")
     data = path.read_bytes()
-    checked = _post(running, "buildings", data, "楼栋.gpkg", IMPORTER, check="true")
+    checked = running.upload("buildings", data, "楼栋.gpkg", IMPORTER, check="true")
     assert checked.status_code == 200, checked.text
     assert (checked.json()["checkOnly"], checked.json()["imported"]) == (True, 2)
     assert _buildings(grid_url) == []
-    done = _post(running, "buildings", data, "楼栋.gpkg", IMPORTER)
+    done = running.upload("buildings", data, "楼栋.gpkg", IMPORTER)
     assert done.status_code == 200, done.text
     assert (done.json()["written"], done.json()["imported"]) == (True, 2)
     assert _buildings(grid_url) == ["一号楼", "二号楼"]
@@ -183,15 +165,15 @@ def test_a_zipped_shapefile_with_a_community_and_a_policy(
             archive.write(part, part.name)
     data = buffer.getvalue()
     params = {"community": EAST, "crs": "WGS84", "policy": "skip"}
-    done = _post(running, "buildings", data, "楼栋.zip", IMPORTER, **params)
+    done = running.upload("buildings", data, "楼栋.zip", IMPORTER, **params)
     assert done.status_code == 200, done.text
     assert done.json()["imported"] == 2
-    again = _post(running, "buildings", data, "楼栋.zip", IMPORTER, **params)
+    again = running.upload("buildings", data, "楼栋.zip", IMPORTER, **params)
     assert again.status_code == 200, again.text
     assert again.json()["imported"] == 0 and sum(s["count"] for s in again.json()["skipped"]) == 2
     assert _buildings(grid_url) == ["东一楼", "东二楼"]
     # Another district's community: grid refuses the caller (scope travels with the token).
-    other = _post(running, "buildings", data, "楼栋.zip", DISTRICT, community=EAST)
+    other = running.upload("buildings", data, "楼栋.zip", DISTRICT, community=EAST)
     assert other.status_code == 403
 
 
@@ -199,13 +181,13 @@ def test_callers_the_services_refuse_and_nobody(running: Running, org_url: str) 
     csv = f"代码,名称,上级代码\n{STREET},导入测试街道,410104\n".encode()
     viewer = Identity("viewer", Role.VIEWER, "410104")
     for kind in ("regions", "buildings"):
-        answer = _post(running, kind, csv, "x.csv", viewer)
+        answer = running.upload(kind, csv, "x.csv", viewer)
         assert answer.status_code == 403, answer.text
         assert answer.json()["errors"][0]["code"] == "FORBIDDEN"
-    anonymous = _post(running, "regions", csv, "x.csv", None)
+    anonymous = running.upload("regions", csv, "x.csv", None)
     assert anonymous.status_code == 401
     assert anonymous.json()["errors"][0]["code"] == "UNAUTHENTICATED"
-    assert _post(running, "parcels", csv, "x.csv", DISTRICT).status_code == 404
+    assert running.upload("parcels", csv, "x.csv", DISTRICT).status_code == 404
     # The sign-in cookie from another site, or a form: never an import.
     cookie = {"partygrid_access": running.headers(running.gateway, DISTRICT)["authorization"][7:]}
     url = f"{_base(running)}/imports/regions"

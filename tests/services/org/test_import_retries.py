@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -19,34 +18,9 @@ from test_roster_import import MEMBER_HEADER, _community, _member_row, _xlsx
 
 from infra.demo.model import Demo
 from infra.setup import Prepared
-from services.common.auth import Identity
 from stack import DISTRICT, Running
 
 STREET = "410104096"  # a street office new to the demo district, imported and removed here
-
-
-def _post(
-    running: Running,
-    kind: str,
-    data: bytes,
-    name: str,
-    identity: Identity,
-    key: str | None,
-    **params: str,
-) -> httpx.Response:
-    headers = {
-        **running.headers(running.gateway, identity),
-        "content-type": "application/octet-stream",
-        "x-partygrid-filename": quote(name),
-        **({"idempotency-key": key} if key else {}),
-    }
-    return httpx.post(
-        f"{running.gateway.removesuffix('/graphql')}/imports/{kind}",
-        content=data,
-        headers=headers,
-        params=params,
-        timeout=60,
-    )
 
 
 def _keys(url: str, schema: str, key: str) -> list:
@@ -79,14 +53,14 @@ def test_a_retried_roster_upload_without_ids_writes_once(
     key = str(uuid.uuid4())
     org = service_urls["org"]
 
-    checked = _post(running, "members", data, "党员.xlsx", DISTRICT, key, check="true")
+    checked = running.upload("members", data, "党员.xlsx", DISTRICT, key, check="true")
     assert checked.status_code == 200, checked.text
     assert _keys(org, "org", key) == []  # a check writes nothing: no key is kept for it
 
-    first = _post(running, "members", data, "党员.xlsx", DISTRICT, key)
+    first = running.upload("members", data, "党员.xlsx", DISTRICT, key)
     assert first.status_code == 200, first.text
     assert first.json()["imported"] == 1
-    again = _post(running, "members", data, "党员.xlsx", DISTRICT, key)
+    again = running.upload("members", data, "党员.xlsx", DISTRICT, key)
     assert (again.status_code, again.content) == (first.status_code, first.content)
     stored = sql(org, "SELECT xmin::text FROM org.member WHERE name = :n", n=names[0])
     assert len(stored) == 1, "a retried upload wrote twice"
@@ -96,7 +70,7 @@ def test_a_retried_roster_upload_without_ids_writes_once(
 
     other = _member_row(community, top.name)
     names.append(other[MEMBER_HEADER.index("姓名")])
-    reused = _post(running, "members", _xlsx(MEMBER_HEADER, [other]), "党员.xlsx", DISTRICT, key)
+    reused = running.upload("members", _xlsx(MEMBER_HEADER, [other]), "党员.xlsx", DISTRICT, key)
     assert reused.status_code == 422, reused.text
     (error,) = reused.json()["errors"]
     assert error["code"] == "IDEMPOTENCY_KEY_REUSED" and error["message"] and error["messageEn"]
@@ -113,13 +87,13 @@ def org_url(prepared: Prepared) -> Iterator[str]:
 def test_a_retried_regions_upload_gets_the_first_answer(running: Running, org_url: str) -> None:
     data = f"代码,名称,上级代码\n{STREET},重试测试街道,410104\n".encode()
     key = str(uuid.uuid4())
-    first = _post(running, "regions", data, "places.csv", DISTRICT, key)
+    first = running.upload("regions", data, "places.csv", DISTRICT, key)
     assert first.status_code == 200, first.text
     assert first.json()["imported"] == 1
-    again = _post(running, "regions", data, "places.csv", DISTRICT, key)
+    again = running.upload("regions", data, "places.csv", DISTRICT, key)
     assert (again.status_code, again.content) == (first.status_code, first.content)
     # Without the key the same file is a new request: it finds the place stored already.
-    fresh = _post(running, "regions", data, "places.csv", DISTRICT, None)
+    fresh = running.upload("regions", data, "places.csv", DISTRICT, None)
     assert fresh.status_code == 200 and fresh.json()["imported"] == 0
 
 
@@ -153,7 +127,7 @@ def test_a_retry_sent_while_the_first_still_runs_gets_its_answer(
     with ThreadPoolExecutor(2) as pool:
         answers = list(
             pool.map(
-                lambda _: _post(running, "members", data, "党员.xlsx", DISTRICT, key), range(2)
+                lambda _: running.upload("members", data, "党员.xlsx", DISTRICT, key), range(2)
             )
         )
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]

@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 from placeholder_communities import sql
-from test_import_retries import _keys, _post
+from test_import_retries import _keys
 from test_roster_import import MEMBER_HEADER, _community, _member_row, _refused_rows, _xlsx
 
 from infra.demo.model import Demo
@@ -43,11 +43,11 @@ def test_a_check_however_written_keeps_no_key_and_the_import_with_it_runs(
     row = _member_row(community, top.name)
     names.append(row[NAME])
     data, key = _xlsx(MEMBER_HEADER, [row]), str(uuid.uuid4())
-    checked = _post(running, "members", data, "党员.xlsx", DISTRICT, key, check=written)
+    checked = running.upload("members", data, "党员.xlsx", DISTRICT, key, check=written)
     assert checked.status_code == 200, checked.text
     assert checked.json()["checkOnly"] is True
     assert _keys(service_urls["org"], "org", key) == []
-    imported = _post(running, "members", data, "党员.xlsx", DISTRICT, key)
+    imported = running.upload("members", data, "党员.xlsx", DISTRICT, key)
     assert imported.status_code == 200, imported.text
     assert imported.json()["imported"] == 1
 
@@ -62,7 +62,7 @@ def test_the_stored_answer_withholds_personal_data_and_is_not_replayed_to_a_lost
     names.extend([good[NAME], bad[NAME]])
     data, key = _xlsx(MEMBER_HEADER, [good, bad]), str(uuid.uuid4())
     params = {"partial": "true", "community": community}
-    first = _post(running, "members", data, "党员.xlsx", DISTRICT, key, **params)
+    first = running.upload("members", data, "党员.xlsx", DISTRICT, key, **params)
     assert first.status_code == 200, first.text
     answer = first.json()
     assert answer["imported"] == 1
@@ -78,7 +78,7 @@ def test_the_stored_answer_withholds_personal_data_and_is_not_replayed_to_a_lost
     assert kept["unmatchedHomes"] == [] and kept["unmatchedHomesWithheld"] is True
     assert address not in bytes(stored).decode()
 
-    again = _post(running, "members", data, "党员.xlsx", DISTRICT, key, **params)
+    again = running.upload("members", data, "党员.xlsx", DISTRICT, key, **params)
     assert again.status_code == 200, again.text
     assert again.json() == kept  # the retry's answer says the file was withheld
 
