@@ -7,32 +7,23 @@ longer import gets the route's own 403, not the stored answer. Real gateway, org
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import orjson
 import pytest
 from placeholder_communities import sql
-from test_import_retries import _keys
+from test_import_retries import _keys, names
 from test_roster_import import MEMBER_HEADER, _community, _member_row, _refused_rows, _xlsx
 
 from infra.demo.model import Demo
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
+__all__ = ["names"]  # the fixture, shared with test_import_retries
+
 NAME = MEMBER_HEADER.index("姓名")
 
 
-@pytest.fixture
-def names(service_urls: dict[str, str]) -> Iterator[list[str]]:
-    """Members a test imports, moved away after (later tests count the demo's residents)."""
-    made: list[str] = []
-    yield made
-    sql(
-        service_urls["org"],
-        "UPDATE org.member SET left_on = current_date WHERE name = ANY(:n)",
-        n=made,
-    )
 
 
 @pytest.mark.parametrize("written", ["1", "yes", "TRUE"])
