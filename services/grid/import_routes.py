@@ -119,7 +119,11 @@ async def upload(request: Request) -> Response:
         )
         return _errors(503, unavailable)
     except DomainError as refused:
-        status = {UserErrorCode.NOT_FOUND: 404, UserErrorCode.UNAVAILABLE: 503}
+        status = {
+            UserErrorCode.NOT_FOUND: 404,
+            UserErrorCode.CONFLICT: 409,  # a stored row changed since the check
+            UserErrorCode.UNAVAILABLE: 503,
+        }
         return _errors(status.get(refused.code, 400), refused)
     except Exception as exc:  # a concurrent write tripping the database's own checks
         for name, error in CONSTRAINT_ERRORS.items():
