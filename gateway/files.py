@@ -39,7 +39,8 @@ _PASSED = (
 )
 
 
-def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
+def problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
+    """A file route's refusal, in the GraphQL errors' shape (Chinese first, messageEn)."""
     return JSONResponse(
         {"errors": [{"code": code, "message": zh, "messageEn": en, "field": None}]},
         status_code=status,
@@ -47,27 +48,35 @@ def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
     )
 
 
+def form_refusal(request: Request) -> JSONResponse | None:
+    """415 for a body sent as a form or without a type: file routes take the file's bytes as
+    the body (evidence uploads and imports alike)."""
+    declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared_type and declared_type not in FORM_TYPES:
+        return None
+    return problem(
+        415,
+        "INVALID",
+        "请直接以文件内容作为请求体上传，并注明其类型（不接受表单）",
+        "Send the file's bytes as the body with a type (e.g. application/octet-stream), not a form",
+    )
+
+
 def _unauthenticated() -> JSONResponse:
-    return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
+    return problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
 
 
 async def upload(request: Request) -> Response:
     headers = signed_headers(request)
     if headers is None:
         return _unauthenticated()
-    declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not declared_type or declared_type in FORM_TYPES:
-        return _problem(
-            415,
-            "INVALID",
-            "请直接以文件内容作为请求体上传，并注明其类型（不接受表单）",
-            "Send the file's bytes as the body with a type (e.g. application/octet-stream),"
-            " not a form",
-        )
+    refused = form_refusal(request)
+    if refused is not None:
+        return refused
     limit = request.app.state.settings.max_upload_bytes
     body = await read_capped(request, limit)
     if body is None:
-        return _problem(
+        return problem(
             413,
             "INVALID",
             f"文件过大：不能超过{limit // (1024 * 1024)}MB",
@@ -75,7 +84,7 @@ async def upload(request: Request) -> Response:
         )
     base = subgraph_base(request, "assess")
     if base is None:
-        return _problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
+        return problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
     gateway = request.app.state.gateway
     try:
         answer = await gateway.transport.client.post(
@@ -87,7 +96,7 @@ async def upload(request: Request) -> Response:
         )
     except httpx.HTTPError:
         # No subgraph address or exception text goes back to the client.
-        return _problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
+        return problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
     return Response(
         answer.content,
         status_code=answer.status_code,

@@ -113,7 +113,9 @@ def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         for child in children:
             if isinstance(child, dict | list):
                 if depth + 1 > limit:
@@ -128,9 +130,7 @@ def _json_value(raw: str | bytes, what: str) -> Any:
     except orjson.JSONDecodeError as exc:
         raise HTTPRequestError(400, f"{what} is not valid JSON.") from exc
     if _too_deep(value):
-        raise HTTPRequestError(
-            400, f"{what} nests JSON more than {MAX_JSON_DEPTH} levels deep."
-        )
+        raise HTTPRequestError(400, f"{what} nests JSON more than {MAX_JSON_DEPTH} levels deep.")
     return value
 
 

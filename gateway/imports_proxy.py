@@ -32,7 +32,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.files import FORM_TYPES
+from gateway.files import form_refusal, problem
 
 # The planner's routes judge the same thing for the same cookie: one rule for both.
 from gateway.maps.planner import same_origin
@@ -59,15 +59,8 @@ class _TooLargeError(Exception):
     """The body grew past the cap while streaming."""
 
 
-def _problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"code": code, "message": zh, "messageEn": en, "field": None}]},
-        status_code=status,
-    )
-
-
 def _too_large(limit: int) -> JSONResponse:
-    return _problem(
+    return problem(
         413,
         "INVALID",
         f"文件过大：不能超过 {limit / 2**20:g} MB",
@@ -79,30 +72,23 @@ async def upload(request: Request) -> Response:
     kind = request.path_params["kind"]
     owner = OWNERS.get(kind)
     if owner is None:
-        return _problem(404, "NOT_FOUND", "未知的导入类型", "Unknown import kind")
+        return problem(404, "NOT_FOUND", "未知的导入类型", "Unknown import kind")
     signed = signed_headers(request)
     if signed is None:
-        return _problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
+        return problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
     if "authorization" not in request.headers and not same_origin(request):
-        return _problem(
-            403, "CROSS_SITE", "只接受本站页面的请求", "Only this site's pages may post"
-        )
-    declared_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not declared_type or declared_type in FORM_TYPES:
-        return _problem(
-            415,
-            "INVALID",
-            "请直接以文件内容作为请求体上传，并注明其类型（不接受表单）",
-            "Send the file's bytes as the body with a type (e.g. application/octet-stream),"
-            " not a form",
-        )
+        return problem(403, "CROSS_SITE", "只接受本站页面的请求", "Only this site's pages may post")
+    refused = form_refusal(request)
+    if refused is not None:
+        return refused
+    declared_type = request.headers["content-type"].split(";")[0].strip().lower()
     limit = request.app.state.settings.max_import_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return _too_large(limit)
     base = subgraph_base(request, owner)
     if base is None:
-        return _problem(404, "NOT_FOUND", "没有对应的服务", f"No {owner} subgraph")
+        return problem(404, "NOT_FOUND", "没有对应的服务", f"No {owner} subgraph")
     over = False
 
     async def body() -> AsyncIterator[bytes]:
@@ -136,7 +122,7 @@ async def upload(request: Request) -> Response:
         if over:
             return _too_large(limit)
         # No service address or exception text goes back to the client.
-        return _problem(502, "UNAVAILABLE", "服务未响应", f"The {owner} service did not answer")
+        return problem(502, "UNAVAILABLE", "服务未响应", f"The {owner} service did not answer")
     media_type = answer.headers.get("content-type", "application/json")
     return Response(answer.content, status_code=answer.status_code, media_type=media_type)
 

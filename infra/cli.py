@@ -144,12 +144,13 @@ def user(args: argparse.Namespace) -> int:
     """`partygrid user add|list|disable|passwd|reset`."""
     from gateway.auth import cli as user_cli
     from infra import import_regions_cli as places
+    from infra import role_urls
 
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(_auth_database_url(args.database_url))
         exists = None
         if args.action == "add":  # a user is given only a place that exists: ask org's tree
-            org_url = stack.enter_context(places.service_database_url("org", None))
+            org_url = stack.enter_context(role_urls.service_database_url("org", None))
             exists = lambda code: places.region_exists(org_url, code)  # noqa: E731
         return user_cli.run(
             url,

@@ -27,7 +27,6 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
@@ -37,9 +36,9 @@ from tqdm import tqdm
 from infra.code_args import community_code
 from infra.database import external_database, role_of
 from infra.errors import SetupError
-from infra.locking import RunLock
+from infra.role_urls import service_database_url
 from infra.settings import SuiteSettings
-from infra.setup import database, private_cluster, role_password
+from infra.setup import private_cluster, role_password
 from services.common.errors import DomainError
 from services.common.import_report import ImportReport
 from services.grid import reassignment, transfer, transfer_export, transfer_import
@@ -140,24 +139,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     reassigning.add_argument("--database-url", help="SQLAlchemy URL of the grid role")
 
 
-@contextlib.contextmanager
-def grid_database_url(explicit: str | None) -> Iterator[str]:
+def grid_database_url(explicit: str | None) -> contextlib.AbstractContextManager[str]:
     """The grid role's URL (see the module docstring for the order)."""
-    configured = explicit or os.environ.get("PARTYGRID_GRID_DATABASE_URL")
-    if configured:
-        yield configured
-        return
-    settings = SuiteSettings()
-    if settings.database_url:
-        db = external_database(settings.database_url, role_password=role_password(settings))
-        yield db.service_urls["grid"]
-        return
-    cluster = private_cluster(settings)
-    if cluster.running_pid() is not None:
-        yield cluster.url(user=role_of("grid"), database=settings.db_name)
-        return
-    with RunLock(settings.data_dir), database(settings) as prepared:
-        yield prepared.database.service_urls["grid"]
+    return service_database_url("grid", explicit)
 
 
 def org_database_url(explicit: str | None) -> str | None:

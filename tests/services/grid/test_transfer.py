@@ -18,8 +18,9 @@ import coordTransform as ct  # noqa: N813 (the package's own module name)
 import numpy as np
 import pytest
 import shapely
+from placeholder_communities import sql
 from shapely.geometry import Point, box, mapping
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from expectations import expected_zone
@@ -51,25 +52,13 @@ EXPORT = """query ($code: String!, $layer: ExportLayer!, $crs: Crs!) {
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _sql(url: str, statement: str, **params: Any) -> list:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def _delete(url: str, ids: list[str]) -> None:
-    _sql(url, "DELETE FROM grid.building WHERE id = ANY(CAST(:ids AS uuid[]))", ids=ids)
-    _sql(url, "DELETE FROM grid.zone WHERE id = ANY(CAST(:ids AS uuid[]))", ids=ids)
+    sql(url, "DELETE FROM grid.building WHERE id = ANY(CAST(:ids AS uuid[]))", ids=ids)
+    sql(url, "DELETE FROM grid.zone WHERE id = ANY(CAST(:ids AS uuid[]))", ids=ids)
 
 
 def _counts(url: str) -> tuple[int, int]:
-    rows = _sql(
-        url, "SELECT (SELECT count(*) FROM grid.building), (SELECT count(*) FROM grid.zone)"
-    )
+    rows = sql(url, "SELECT (SELECT count(*) FROM grid.building), (SELECT count(*) FROM grid.zone)")
     return rows[0][0], rows[0][1]
 
 
@@ -345,7 +334,7 @@ def test_export_layers_and_gaps(
     variables = {"code": code, "layer": "GAPS", "crs": "WGS84"}
     data = running.post(running.subgraphs["grid"], EXPORT, variables)["data"]
     gaps = json.loads(data["exportGeoJSON"])["features"]
-    rows = _sql(
+    rows = sql(
         prepared.database.service_urls["grid"],
         "SELECT id FROM grid.building WHERE community_code = :c AND (party_group_id IS NULL "
         "OR zone_id IS NULL) UNION ALL SELECT id FROM grid.zone WHERE community_code = :c "
@@ -393,7 +382,7 @@ def osm_community(prepared: Prepared) -> Iterator[str]:
     """A community around the pyrosm test extract (Kotka, Finland); removed afterwards."""
     url = prepared.database.service_urls["grid"]
     boundary = box(26.92, 60.51, 26.98, 60.55).wkt
-    _sql(
+    sql(
         url,
         "INSERT INTO grid.community (code, street_code, district_code, boundary) "
         "VALUES (:c, :s, :d, ST_GeomFromText(:b, 4326))",
@@ -407,7 +396,7 @@ def osm_community(prepared: Prepared) -> Iterator[str]:
     finally:
         for table in ("building", "zone", "community"):
             column = "code" if table == "community" else "community_code"
-            _sql(url, f"DELETE FROM grid.{table} WHERE {column} = :c", c=OSM_COMMUNITY)
+            sql(url, f"DELETE FROM grid.{table} WHERE {column} = :c", c=OSM_COMMUNITY)
 
 
 ORPHANS = """query ($r: [_Any!]!) { _entities(representations: $r) {
@@ -486,7 +475,7 @@ def test_osm_extract_imports_and_gets_coverage(
 def test_osm_outside_and_wrong_system(prepared: Prepared, osm_community: str) -> None:
     url = prepared.database.service_urls["grid"]
     small = "UPDATE grid.community SET boundary = ST_MakeEnvelope(26.93, 60.52, 26.94, 60.53, 4326) WHERE code = :c"
-    _sql(url, small, c=osm_community)
+    sql(url, small, c=osm_community)
 
     async def work(conn: AsyncConnection) -> transfer.ImportOutcome:
         return await transfer_import.import_osm_buildings(
