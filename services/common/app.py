@@ -17,13 +17,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, request_response
 from strawberry.asgi import GraphQL
 
-from services.common.auth import ANONYMOUS
+from services.common.auth import ANONYMOUS, Identity
 from services.common.auth_guard import InternalTokenGuard
 from services.common.auth_tokens import InternalTokens
+from services.common.context import SubgraphContext
 from services.common.database import make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
-from services.common.loaders import BatchQuery, Loaders
+from services.common.loaders import BatchQuery, Loaders, LoaderSet
 from services.common.settings import InternalTokenSettings, ServiceSettings
 
 log = logging.getLogger("partygrid.auth")
@@ -32,19 +33,16 @@ log = logging.getLogger("partygrid.auth")
 class _SubgraphGraphQL(GraphQL):
     """Strawberry's ASGI app with a per-request context built from the engine."""
 
-    def __init__(self, schema: strawberry.Schema, make_context: Callable[[], dict[str, Any]]):
+    def __init__(
+        self, schema: strawberry.Schema, make_context: Callable[[Any, Any, Identity], Any]
+    ):
         super().__init__(schema, graphql_ide=None)
         self._make_context = make_context
 
-    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
+    async def get_context(self, request: Any, response: Any) -> Any:
         # The guard in front verified the internal token and left the caller here.
         identity = request.scope.get("state", {}).get("identity", ANONYMOUS)
-        return {
-            "request": request,
-            "response": response,
-            "identity": identity,
-            **self._make_context(),
-        }
+        return self._make_context(request, response, identity)
 
 
 Resources = Callable[[], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
@@ -72,7 +70,9 @@ def create_subgraph_app(
     name: str,
     schema: strawberry.Schema,
     settings: ServiceSettings,
-    queries: dict[str, BatchQuery],
+    queries: dict[str, BatchQuery] | None = None,
+    context_type: type[SubgraphContext] | None = None,
+    loaders: type[LoaderSet] | None = None,
     resources: Resources = _no_resources,
     routes: list[Route] | None = None,
     tokens: InternalTokens | None = None,
@@ -81,9 +81,10 @@ def create_subgraph_app(
 ) -> Starlette:
     """Build a subgraph app; the engine lives for the app's lifespan, not the import.
 
-    Resolvers find `engine`, per-request `loaders` (one DataLoader per batch query) and
-    whatever `resources` yields for the app's lifetime (e.g. clients of other subgraphs) in
-    their context, and the caller's `identity`. `/graphql` serves only calls with a valid
+    Resolvers get a `context_type` (a `SubgraphContext`): the `engine`, per-request
+    `loaders` (a `LoaderSet`: one DataLoader per batch query), whatever `resources` yields for
+    the app's lifetime (e.g. clients of other subgraphs; its keys are the context's fields)
+    and the caller's `identity`. `/graphql` serves only calls with a valid
     internal token signed by `tokens` (see `auth_guard`; `allow_anonymous` serves callers
     who have not logged in, for the gateway's login subgraph); `/healthz` stays open.
 
@@ -119,9 +120,26 @@ def create_subgraph_app(
             status_code=200 if ok else 503,
         )
 
-    def context() -> dict[str, Any]:
+    def context(request: Any, response: Any, identity: Identity) -> Any:
         engine = state["engine"]
-        return {"engine": engine, "loaders": Loaders(engine, queries), **state["extra"]}
+        if context_type is None:  # transitional (issue 14): a service not yet typed
+            return {
+                "request": request,
+                "response": response,
+                "identity": identity,
+                "engine": engine,
+                "loaders": Loaders(engine, queries or {}),
+                **state["extra"],
+            }
+        made = {"loaders": loaders(engine)} if loaders is not None else {}
+        return context_type(
+            request=request,
+            response=response,
+            identity=identity,
+            engine=engine,
+            **made,
+            **state["extra"],
+        )
 
     graphql = _SubgraphGraphQL(schema, context)
     keys = define_table(sa.MetaData(schema=name)) if idempotent_writes else None
