@@ -8,8 +8,10 @@ the service's own. Last, an org whose grid is down answers a roster import with 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +20,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import shapely
 from openpyxl import Workbook
+from shapely.geometry import mapping
 
 from infra.demo.model import Demo
 from infra.setup import Prepared
@@ -151,31 +155,60 @@ def test_the_callers_identity_or_the_services_own(running: Running, demo: Demo) 
     assert asked(Sender.SERVICE) == [{"id": str(theirs.id), "name": theirs.name}]
 
 
-# --- through a real org process whose grid is down ----------------------------------------
+# --- through real subgraph processes whose peer is down ------------------------------------
+
+
+@contextlib.contextmanager
+def _alone(name: str, prepared: Prepared, running: Running, logs: Path) -> Iterator[str]:
+    """A second `name` subgraph on the test database, the other subgraph's URL pointing
+    where nothing listens; yields its base URL."""
+    port = free_port()
+    peer = "grid" if name == "org" else "org"
+    env = service_env(
+        name,
+        prepared.database.service_urls[name],
+        port,
+        {name: f"http://127.0.0.1:{port}/graphql", peer: f"http://127.0.0.1:{free_port()}/graphql"},
+        keys=running.keys,
+    )
+    supervisor = Supervisor("127.0.0.1", logs)
+    try:
+        supervisor.start(name, port, env)
+        supervisor.wait_healthy(60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        supervisor.stop_all()
 
 
 @pytest.fixture(scope="module")
 def org_without_grid(
     prepared: Prepared, running: Running, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A second org subgraph on the test database, its grid URL pointing where nothing
-    listens; yields its base URL."""
-    port = free_port()
-    dead = f"http://127.0.0.1:{free_port()}/graphql"
-    env = service_env(
-        "org",
-        prepared.database.service_urls["org"],
-        port,
-        {"org": f"http://127.0.0.1:{port}/graphql", "grid": dead},
-        keys=running.keys,
+    with _alone("org", prepared, running, tmp_path_factory.mktemp("org-without-grid")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def grid_without_org(
+    prepared: Prepared, running: Running, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with _alone("grid", prepared, running, tmp_path_factory.mktemp("grid-without-org")) as url:
+        yield url
+
+
+def _upload(running: Running, url: str, data: bytes, name: str) -> httpx.Response:
+    """A checked import (writes nothing) as the district, straight to a subgraph."""
+    return httpx.post(
+        url,
+        content=data,
+        headers={
+            **running.headers(running.subgraphs["org"], DISTRICT),
+            "content-type": "application/octet-stream",
+            "x-partygrid-filename": quote(name),
+        },
+        params={"check": "true"},
+        timeout=60,
     )
-    supervisor = Supervisor("127.0.0.1", Path(tmp_path_factory.mktemp("org-without-grid")))
-    try:
-        supervisor.start("org", port, env)
-        supervisor.wait_healthy(60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        supervisor.stop_all()
 
 
 def _members_file(community: str, organization: str) -> bytes:
@@ -198,17 +231,8 @@ def test_a_roster_import_while_grid_is_down(
 ) -> None:
     """Homes cannot be matched without grid's buildings: 503 and the one UNAVAILABLE."""
     top = next(o for o in demo.organizations if o.kind == "community_committee")
-    response = httpx.post(
-        f"{org_without_grid}/imports/members",
-        content=_members_file(top.community_code, top.name),
-        headers={
-            **running.headers(running.subgraphs["org"], DISTRICT),
-            "content-type": "application/octet-stream",
-            "x-partygrid-filename": quote("党员.xlsx"),
-        },
-        params={"check": "true"},
-        timeout=30,
-    )
+    data = _members_file(top.community_code, top.name)
+    response = _upload(running, f"{org_without_grid}/imports/members", data, "党员.xlsx")
     assert response.status_code == 503, response.text
     assert response.json()["errors"] == [
         {
@@ -216,5 +240,24 @@ def test_a_roster_import_while_grid_is_down(
             "message": "网格服务暂不可用，无法读取楼栋，请稍后重试",
             "messageEn": "The grid service did not answer; cannot read the buildings; retry later",
             "field": None,
+        }
+    ]
+
+
+def test_a_boundary_import_while_org_is_down(grid_without_org: str, running: Running) -> None:
+    """A boundary of a community grid has not seen needs org's word that it exists."""
+    new = "410104999999"  # in the district, unknown to grid
+    outline = shapely.box(113.70, 34.70, 113.71, 34.71)
+    feature = {"type": "Feature", "geometry": mapping(outline), "properties": {"code": new}}
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    response = _upload(running, f"{grid_without_org}/imports/boundaries", data, "b.geojson")
+    assert response.status_code == 503, response.text
+    assert response.json()["errors"] == [
+        {
+            "code": "UNAVAILABLE",
+            "message": "组织服务暂不可用，无法核实文件中的社区，请稍后重试",
+            "messageEn": "The org service did not answer; cannot check the file's communities; "
+            "retry later",
+            "field": [],
         }
     ]
