@@ -15,26 +15,22 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, text
 
 from services.common.errors import DomainError, UserErrorCode, not_found
-from services.grid.org_client import OrganizationFact, OrgClient, OrgUnavailableError
+from services.common.subgraph_client import SubgraphUnavailableError
+from services.grid.org_client import OrganizationFact, OrgClient
 from services.grid.planning import Operation, Plan
 from services.grid.redraw import zone_for_edit
 from services.grid.validation import stale
 
 
-def _unavailable(field: str) -> DomainError:
-    return DomainError(
-        UserErrorCode.UNAVAILABLE,
-        "组织服务暂不可用，无法确认该组织，请稍后重试",
-        "The org service did not answer; cannot check the organization; retry later",
-        [field],
-    )
+def _unavailable(down: SubgraphUnavailableError, field: str) -> DomainError:
+    return down.refusal("无法确认该组织", "cannot check the organization", field)
 
 
 async def _organization(org: OrgClient, org_id: uuid.UUID, field: str) -> OrganizationFact:
     try:
         fact = (await org.organizations([org_id])).get(org_id)
-    except OrgUnavailableError:
-        raise _unavailable(field) from None
+    except SubgraphUnavailableError as down:
+        raise _unavailable(down, field) from None
     if fact is None:
         raise not_found("党组织", "organization", org_id, field)
     return fact
@@ -83,8 +79,8 @@ async def check_zone_organization(
     if fact.kind == "party_group":
         try:
             community_kind = (await org.community_kinds([community_code])).get(community_code)
-        except OrgUnavailableError:
-            raise _unavailable(field) from None
+        except SubgraphUnavailableError as down:
+            raise _unavailable(down, field) from None
         if community_kind == "branch":
             kinds = ("party_group",)
     await _check(org, org_id, community_code, kinds, field)
@@ -109,8 +105,8 @@ async def check_restorable(
         if any(f.kind == "party_group" for i, f in facts.items() if i in zone_organizations):
             kinds = await org.community_kinds([community_code])
             branch = kinds.get(community_code) == "branch"
-    except OrgUnavailableError:
-        raise _unavailable(field) from None
+    except SubgraphUnavailableError as down:
+        raise _unavailable(down, field) from None
     zone_kinds = ("party_group",) if branch else ("grid_branch",)
     refused: list[tuple[str, str]] = []
     for ids_of, kinds in ((zone_organizations, zone_kinds), (groups, ("party_group",))):

@@ -24,8 +24,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, text
 
 from services.common.errors import DomainError, UserErrorCode, not_found
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.grid import geometry_pool
-from services.grid.org_client import OrgClient, OrgUnavailableError
+from services.grid.org_client import OrgClient
 from services.grid.planning import Operation, Plan
 from services.grid.validation import stale
 
@@ -89,12 +90,9 @@ async def _residents(org: OrgClient, community: str, field: str) -> dict[uuid.UU
     """Resident Party members per building of the community, as org knows them now."""
     try:
         facts = await org.coverage_facts([community])
-    except OrgUnavailableError:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE,
-            "组织服务暂不可用，无法确认楼栋内居住的党员，请稍后重试",
-            "The org service did not answer; cannot check who lives in the building; retry later",
-            [field],
+    except SubgraphUnavailableError as down:
+        raise down.refusal(
+            "无法确认楼栋内居住的党员", "cannot check who lives in the building", field
         ) from None
     return {b: r.total for b, r in facts.residents.items() if r.total}
 

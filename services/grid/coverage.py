@@ -56,8 +56,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import is_region_code
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.grid.models import SRID, building, community, zone
-from services.grid.org_client import CoverageFacts, OrgClient, OrgUnavailableError, Residents
+from services.grid.org_client import CoverageFacts, OrgClient, Residents
 from services.grid.places import GEOJSON_DIGITS
 
 BRANCH = "branch"  # 社区党支部: Party groups sit in zones
@@ -408,7 +409,7 @@ async def _org_facts(org: OrgClient, region_codes: list[str]) -> CoverageFacts |
         return CoverageFacts(kinds={}, residents={})
     try:
         return await org.coverage_facts(region_codes)
-    except OrgUnavailableError:
+    except SubgraphUnavailableError:
         return None
 
 

@@ -24,9 +24,10 @@ from services.common.http_body import read_capped
 from services.common.import_once import once, record
 from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.grid.coordinates import parse_declared
 from services.grid.models import idempotency_key
-from services.grid.org_client import OrgClient, OrgUnavailableError
+from services.grid.org_client import OrgClient
 from services.grid.transfer import CONSTRAINT_ERRORS, invalid
 from services.grid.transfer_file_import import FileImport, FileRefusedError, Policy, import_file
 from services.grid.transfer_files import Kind, SourceFile
@@ -113,11 +114,11 @@ async def upload(request: Request) -> Response:
         )
     except FileRefusedError as refused:
         return JSONResponse(refused.report.as_json(), status_code=422)
-    except OrgUnavailableError:
-        unavailable = DomainError(
-            UserErrorCode.UNAVAILABLE, "组织服务暂不可用", "The org service is unavailable", []
+    except SubgraphUnavailableError as down:
+        return _errors(
+            503,
+            down.refusal("无法核实文件中的社区", "cannot check the file's communities", []),
         )
-        return _errors(503, unavailable)
     except DomainError as refused:
         status = {
             UserErrorCode.NOT_FOUND: 404,

@@ -1,6 +1,7 @@
 """What grid asks the org subgraph: who an organization is, and who lives in which building.
 
-Services talk through the graph: grid never reads org's schema. Assignments must point at a
+Services talk through the graph: grid never reads org's schema, and asks org directly (the
+route and the error rule: services/common/subgraph_client.py). Assignments must point at a
 live organization of the same community (a grid branch for a zone, a Party group for a
 building); coverage ranks gaps by the Party members living in each building.
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 import httpx
 
 from services.common.app import internal_tokens
-from services.common.auth_tokens import InternalTokens, outgoing_headers
+from services.common.auth_tokens import InternalTokens
+from services.common.subgraph_client import SubgraphClient
 
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on PartyOrganization { id name kind isLive community { code } } } }"""
@@ -27,15 +29,10 @@ COVERAGE_FACTS = """query ($regions: [String!]!) { regionResidents(regionCodes: 
 COMMUNITY_KINDS = """query ($regions: [String!]!) {
   communityKinds(regionCodes: $regions) { code kind } }"""
 
-BATCH = 2000  # representations per request: keeps each request and response moderate
 # Every buildings/gaps tile at z >= 14 needs its communities' kinds; a kind changes only when a
 # community's own organization is founded or dissolved, so tiles may be this late with it.
 KINDS_TTL_SECONDS = 60.0
 _KINDS_CACHED = 20_000  # a bound on the cache, far above a city's communities
-
-
-class OrgUnavailableError(RuntimeError):
-    """The org subgraph did not answer; callers decide whether that refuses a write."""
 
 
 @dataclass(frozen=True)
@@ -64,38 +61,24 @@ class CoverageFacts:
 
 
 class OrgClient:
-    """A small GraphQL client of the org subgraph over a shared pooled httpx client."""
+    """grid's reads of the org subgraph, as domain facts, over the one `SubgraphClient`
+    (its error rule: SubgraphUnavailableError)."""
 
     def __init__(
         self, url: str, client: httpx.AsyncClient, tokens: InternalTokens | None = None
     ) -> None:
-        self._url = url
-        self._client = client
-        # Calls carry the caller of the request being served, so the other subgraph applies
-        # that caller's scope (an unset key: calls go without, and are refused).
-        self._tokens = tokens or internal_tokens("grid")
+        # Calls carry the caller of the request being served, so org applies that caller's
+        # scope (an unset key: calls go without, and are refused).
+        self._org = SubgraphClient(
+            "org", url, client, sender="grid", tokens=tokens or internal_tokens("grid")
+        )
         self._kinds: dict[str, tuple[str | None, float]] = {}  # code -> (kind, asked at)
 
     async def _query(self, query: str, variables: dict) -> dict:
-        try:
-            response = await self._client.post(
-                self._url,
-                json={"query": query, "variables": variables},
-                headers=outgoing_headers(self._tokens, "grid"),
-            )
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise OrgUnavailableError(str(exc)) from exc
-        if body.get("errors") or not body.get("data"):
-            raise OrgUnavailableError(str(body.get("errors")))
-        return body["data"]
+        return await self._org.query(query, variables)
 
     async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
-        found: list[dict | None] = []
-        for start in range(0, len(reps), BATCH):
-            data = await self._query(query, {"reps": reps[start : start + BATCH]})
-            found += data["_entities"]
-        return found
+        return await self._org.entities(query, reps)
 
     async def organizations(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, OrganizationFact]:
         """Organizations org knows, by id (unknown ids are absent)."""

@@ -33,7 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.common.auth import current_identity, is_region_code
-from services.grid.org_client import OrgClient, OrgUnavailableError
+from services.common.subgraph_client import SubgraphUnavailableError
+from services.grid.org_client import OrgClient
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 LAYERS = ("zones", "buildings", "gaps")
@@ -126,7 +127,7 @@ async def _branch_communities(
         return []
     try:
         kinds = await org.community_kinds(codes, cached=True)
-    except OrgUnavailableError:
+    except SubgraphUnavailableError:
         return None
     return [code for code, kind in kinds.items() if kind == "branch"]
 

@@ -1,6 +1,7 @@
 """What org asks the grid subgraph: zones and buildings with their assignments.
 
-Services talk through the graph: org never reads grid's schema. Placement rules need each
+Services talk through the graph: org never reads grid's schema, and asks grid directly (the
+route and the error rule: services/common/subgraph_client.py). Placement rules need each
 community's zones and buildings; dissolving an organization needs to know whether grid still
 assigns zones or buildings to it.
 """
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 import httpx
 
 from services.common.app import internal_tokens
-from services.common.auth_tokens import InternalTokens, outgoing_headers
+from services.common.auth_tokens import InternalTokens
+from services.common.subgraph_client import SubgraphClient
 
 COMMUNITY_GRID = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Community {
@@ -40,10 +42,6 @@ HOMES = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
     zones { buildings { id name address } }
     orphanBuildings { id name address }
   } } }"""
-
-
-class GridUnavailableError(RuntimeError):
-    """The grid subgraph did not answer; callers decide whether that refuses a write."""
 
 
 @dataclass(frozen=True)
@@ -93,32 +91,20 @@ def _id(value: dict | None) -> uuid.UUID | None:
 
 
 class GridClient:
-    """A small GraphQL client of the grid subgraph over a shared pooled httpx client."""
+    """org's reads of the grid subgraph, as domain facts, over the one `SubgraphClient`
+    (its error rule: SubgraphUnavailableError)."""
 
     def __init__(
         self, url: str, client: httpx.AsyncClient, tokens: InternalTokens | None = None
     ) -> None:
-        self._url = url
-        self._client = client
-        # Calls carry the caller of the request being served, so the other subgraph applies
-        # that caller's scope (an unset key: calls go without, and are refused).
-        self._tokens = tokens or internal_tokens("org")
+        # Calls carry the caller of the request being served, so grid applies that caller's
+        # scope (an unset key: calls go without, and are refused).
+        self._grid = SubgraphClient(
+            "grid", url, client, sender="org", tokens=tokens or internal_tokens("org")
+        )
 
     async def _entities(self, query: str, reps: list[dict]) -> list[dict | None]:
-        if not reps:
-            return []
-        try:
-            response = await self._client.post(
-                self._url,
-                json={"query": query, "variables": {"reps": reps}},
-                headers=outgoing_headers(self._tokens, "org"),
-            )
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise GridUnavailableError(str(exc)) from exc
-        if body.get("errors") or not body.get("data"):
-            raise GridUnavailableError(str(body.get("errors")))
-        return body["data"]["_entities"]
+        return await self._grid.entities(query, reps)
 
     async def communities(self, codes: list[str]) -> dict[str, CommunityGrid]:
         reps = [{"__typename": "Community", "code": code} for code in codes]

@@ -33,7 +33,7 @@ from services.common.http_body import read_capped
 from services.common.import_once import once, record
 from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
-from services.org.grid_client import GridUnavailableError
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.org.models import idempotency_key
 from services.org.roster_columns import KINDS, TITLES
 from services.org.roster_export import export_roster
@@ -120,10 +120,8 @@ def _importer(kind: str) -> Endpoint:
                 await record(conn, JSONResponse(body, status_code=status), pending=pending)
         except DomainError as refused:
             return _refusal(409 if refused.code is UserErrorCode.CONFLICT else 400, refused)
-        except GridUnavailableError:
-            return _error(
-                503, "UNAVAILABLE", "暂时无法读取楼栋，请稍后重试", "Buildings could not be read"
-            )
+        except SubgraphUnavailableError as down:
+            return _refusal(503, down.refusal("无法读取楼栋", "cannot read the buildings"))
         if report.refused_rows:
             report.refused_rows_file = await asyncio.to_thread(refused_rows_file, report)
             body = report.as_json()

@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import Executable, Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.org.grid_client import CommunityGrid, GridClient, GridUnavailableError
+from services.common.subgraph_client import SubgraphUnavailableError
+from services.org.grid_client import CommunityGrid, GridClient
 from services.org.models import (
     committee_membership,
     member,
@@ -379,7 +380,7 @@ async def _ask_grid(
         return ("未查询网格数据", "grid facts were not requested")
     try:
         return await grid.communities(codes)
-    except GridUnavailableError:
+    except SubgraphUnavailableError:
         return ("网格服务暂不可用", "the grid service is unavailable")
 
 

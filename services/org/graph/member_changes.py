@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from services.common.auth import current_identity
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.org import committees, member_records, posts
 from services.org.graph.access import OrgWriter
 from services.org.graph.members import (
@@ -27,7 +28,6 @@ from services.org.graph.members import (
     ReportingStatus,
     SpecialCategory,
 )
-from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 
 
@@ -100,12 +100,9 @@ def _building_check(info: Info) -> member_records.BuildingCheck:
     async def check(building_id: uuid.UUID, community_code: str) -> None:
         try:
             known = await grid.building_communities([building_id])
-        except GridUnavailableError:
-            raise DomainError(
-                UserErrorCode.UNAVAILABLE,
-                "网格服务暂不可用，无法核实楼栋，请稍后重试",
-                "The grid service did not answer; cannot check the building; retry later",
-                ["input", "homeBuildingId"],
+        except SubgraphUnavailableError as down:
+            raise down.refusal(
+                "无法核实楼栋", "cannot check the building", ["input", "homeBuildingId"]
             ) from None
         if known.get(building_id) != community_code:
             raise DomainError(

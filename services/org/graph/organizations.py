@@ -9,14 +9,14 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection, fetch_page
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.org import organization_changes as changes
 from services.org import regions
 from services.org.graph.access import OrgWriter
 from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
 from services.org.graph.queries import scoped_region
-from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 from services.org.models import party_organization
 
@@ -54,13 +54,10 @@ def _assignments_of(info: Info) -> changes.AssignmentsOf:
     async def assignments(ids: list[uuid.UUID]) -> dict:
         try:
             return await grid.assignments(ids)
-        except GridUnavailableError:
+        except SubgraphUnavailableError as down:
             # Without grid's answer we cannot know nothing is assigned: refuse, don't guess.
-            raise DomainError(
-                UserErrorCode.UNAVAILABLE,
-                "网格服务暂不可用，无法确认该组织未分配片区或楼栋，请稍后重试",
-                "The grid service did not answer; cannot confirm nothing is assigned; retry later",
-                ["id"],
+            raise down.refusal(
+                "无法确认该组织未分配片区或楼栋", "cannot confirm nothing is assigned", "id"
             ) from None
 
     return assignments

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from services.common.auth import Role, caller, require_write
-from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.errors import UserError, run_write
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.org import regions
 from services.org.graph.core import Region
-from services.org.grid_client import GridUnavailableError
 
 DISTRICT_ONLY = frozenset({Role.DISTRICT})
 
@@ -45,13 +45,11 @@ def _grid_data_of(info: Info) -> regions.GridDataOf:
     async def grid_data_of(code: str) -> bool:
         try:
             return await grid.has_grid_data(code)
-        except GridUnavailableError:
-            raise DomainError(
-                UserErrorCode.UNAVAILABLE,
-                "网格服务暂不可用，无法确认该社区没有边界、片区或楼栋，请稍后重试",
-                "The grid service did not answer; cannot confirm the community has no "
-                "boundary, zones or buildings; retry later",
-                ["code"],
+        except SubgraphUnavailableError as down:
+            raise down.refusal(
+                "无法确认该社区没有边界、片区或楼栋",
+                "cannot confirm the community has no boundary, zones or buildings",
+                "code",
             ) from None
 
     return grid_data_of

@@ -21,8 +21,9 @@ from infra.demo.model import BRANCH, COMMUNITY_KINDS, PARTY_GROUP, SELF_MANAGED,
 from infra.setup import Prepared
 from infra.supervisor import free_port
 from services.common.database import make_engine
+from services.common.subgraph_client import SubgraphUnavailableError
 from services.grid import coverage as domain
-from services.grid.org_client import OrgClient, OrgUnavailableError
+from services.grid.org_client import OrgClient
 from stack import Running
 
 FIGURES = """buildings covered percent orphans zones zonesWithoutOrganization residentMembers
@@ -357,7 +358,7 @@ def test_org_down_gives_coverage_without_residents(
         try:
             async with httpx.AsyncClient() as client, engine.connect() as conn:
                 down = OrgClient(url, client)
-                with pytest.raises(OrgUnavailableError):
+                with pytest.raises(SubgraphUnavailableError):
                     await down.community_kinds([code])
                 return await domain.coverage(conn, down, scope=domain.Scope(region_code=code[:6]))
         finally:
