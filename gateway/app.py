@@ -23,7 +23,7 @@ from gateway.auth.client import ClientAddress
 from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import ROUTES as LOGIN_ROUTES
-from gateway.body_cap import BodyCap, gateway_caps
+from gateway.body_cap import FORM_BYTES, BodyCap, gateway_caps
 from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
@@ -44,12 +44,13 @@ from gateway.maps.basemaps import basemap_settings, tile_sources
 from gateway.maps.planner import ROUTES as PLANNER_ROUTES
 from gateway.maps.routes import ROUTES as MAP_ROUTES
 from gateway.reports_proxy import ROUTES as REPORT_ROUTES
-from gateway.runtime import Gateway
+from gateway.runtime import Gateway, Outcome
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
 from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
 from gateway.write_keys import WriteKeys
+from services.common.auth import Identity
 from services.common.auth_tokens import HEADER as INTERNAL_HEADER
 from services.common.http_body import BodyDeadline
 
@@ -59,6 +60,70 @@ _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 async def _no_icon(_request: Request) -> Response:
     return Response(status_code=204)
+
+
+async def _graphql(request: Request) -> Response:
+    """`/graphql`: the method and media type checked, the caller authenticated, the
+    operation run as that caller."""
+    refused = _refused_method(request)
+    if refused is not None:
+        return refused
+    if wants_html(request):
+        return HTMLResponse(graphiql_page())
+    media_type = negotiate(request.headers.get("accept"))
+    if media_type is None:
+        return problem_response(
+            HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}."), JSON
+        )
+    auth: GatewayAuth = request.app.state.auth
+    try:
+        identity = auth.authenticate(
+            request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)
+        )
+    except InvalidAccessTokenError as bad:
+        status, body, headers = auth.refusal(bad)  # 401: TOKEN_EXPIRED or TOKEN_INVALID
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
+    try:
+        outcome = await _run(request, auth, identity)
+    except HTTPRequestError as problem:
+        return problem_response(problem, media_type)
+    except Exception:
+        # Never a stack trace to the client; the log has it.
+        log.exception("unexpected gateway failure")
+        return problem_response(HTTPRequestError(500, "Internal gateway error."), media_type)
+    return _answer(outcome, auth, media_type)
+
+
+def _refused_method(request: Request) -> Response | None:
+    """OPTIONS answered, and methods other than GET, HEAD and POST refused (JSON 405)."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"allow": ALLOWED_METHODS})
+    if request.method not in ("GET", "HEAD", "POST"):
+        problem = HTTPRequestError(405, "Use GET for queries or POST.", {"allow": ALLOWED_METHODS})
+        return problem_response(problem, JSON)
+    return None
+
+
+async def _run(request: Request, auth: GatewayAuth, identity: Identity) -> Outcome:
+    settings: GatewaySettings = request.app.state.settings
+    params = await read_params(request, max_body_bytes=settings.max_body_bytes)
+    # HEAD runs as GET, so it can never run a mutation either.
+    method = "GET" if request.method in READ_METHODS else "POST"
+    with auth.serving(identity):  # every subgraph fetch carries this caller
+        outcome: Outcome = await request.app.state.gateway.run(
+            params, method=method, authenticated=auth.authenticated(identity)
+        )
+    return outcome
+
+
+def _answer(outcome: Outcome, auth: GatewayAuth, media_type: str) -> Response:
+    if outcome.get_mutation:
+        return render(outcome.body, status=405, media_type=media_type, headers={"allow": "POST"})
+    status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
+    # 429 and Retry-After for a throttled login; the limits' own status and headers else.
+    status, throttle_headers = auth.throttled(outcome.body, outcome.status or status)
+    headers = {**(outcome.headers or {}), **(throttle_headers or {})}
+    return render(outcome.body, status=status, media_type=media_type, headers=headers or None)
 
 
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
@@ -88,56 +153,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 await gateway.transport.aclose()  # the subgraph connections
             await client.aclose()
 
-    async def graphql(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return Response(status_code=204, headers={"allow": ALLOWED_METHODS})
-        if request.method not in ("GET", "HEAD", "POST"):
-            problem = HTTPRequestError(
-                405, "Use GET for queries or POST.", {"allow": ALLOWED_METHODS}
-            )
-            return problem_response(problem, JSON)
-        if wants_html(request):
-            return HTMLResponse(graphiql_page())
-        media_type = negotiate(request.headers.get("accept"))
-        if media_type is None:
-            problem = HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.")
-            return problem_response(problem, JSON)
-        try:
-            identity = auth.authenticate(
-                request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)
-            )
-        except InvalidAccessTokenError as bad:
-            status, body, headers = auth.refusal(bad)  # 401: TOKEN_EXPIRED or TOKEN_INVALID
-            return Response(body, status_code=status, media_type=media_type, headers=headers)
-        try:
-            params = await read_params(request, max_body_bytes=settings.max_body_bytes)
-            # HEAD runs as GET, so it can never run a mutation either.
-            method = "GET" if request.method in READ_METHODS else "POST"
-            with auth.serving(identity):  # every subgraph fetch carries this caller
-                outcome = await request.app.state.gateway.run(
-                    params, method=method, authenticated=auth.authenticated(identity)
-                )
-        except HTTPRequestError as problem:
-            return problem_response(problem, media_type)
-        except Exception:
-            # Never a stack trace to the client; the log has it.
-            log.exception("unexpected gateway failure")
-            problem = HTTPRequestError(500, "Internal gateway error.")
-            return problem_response(problem, media_type)
-        if outcome.get_mutation:
-            return render(
-                outcome.body, status=405, media_type=media_type, headers={"allow": "POST"}
-            )
-        status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
-        # 429 and Retry-After for a throttled login; the limits' own status and headers else.
-        status, throttle_headers = auth.throttled(outcome.body, outcome.status or status)
-        headers = {**(outcome.headers or {}), **(throttle_headers or {})}
-        return render(outcome.body, status=status, media_type=media_type, headers=headers or None)
-
     app = Starlette(
         routes=[
             # The usual methods all reach the handler, so a wrong one gets a JSON 405 too.
-            Route("/graphql", graphql, methods=_ROUTED_METHODS),
+            Route("/graphql", _graphql, methods=_ROUTED_METHODS),
             *HEALTH_ROUTES,
             # Browsers ask for it on every page; an answer keeps their consoles clean.
             Route("/favicon.ico", _no_icon, methods=["GET"]),
@@ -158,9 +177,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             # to the subgraphs (README "Retrying writes").
             Middleware(
                 BodyCap,
-                **gateway_caps(
+                caps=gateway_caps(
                     settings.max_body_bytes, settings.max_upload_bytes, settings.max_import_bytes
                 ),
+                default=FORM_BYTES,
             ),
             Middleware(BodyDeadline),
             Middleware(ClientAddress),

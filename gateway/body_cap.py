@@ -23,19 +23,16 @@ _TOO_LARGE = '{"errors":[{"message":"请求体过大 / Request body too large."}
 
 def gateway_caps(
     max_body_bytes: int, max_upload_bytes: int, max_import_bytes: int
-) -> dict[str, object]:
-    """The gateway's caps (keyword arguments of BodyCap): GraphQL and the planner's edits
-    up to the GraphQL cap, evidence files and imported files up to theirs, every other route
-    a small form."""
-    return {
-        "caps": [
-            ("/graphql", max_body_bytes + HEADROOM),
-            ("/files/", max_upload_bytes + HEADROOM),
-            ("/imports/", max_import_bytes + HEADROOM),
-            ("/maps/planner/", max_body_bytes),
-        ],
-        "default": FORM_BYTES,
-    }
+) -> list[tuple[str, int]]:
+    """The gateway's caps (BodyCap's `caps`): GraphQL and the planner's edits up to the
+    GraphQL cap, evidence files and imported files up to theirs; every other route gets
+    `FORM_BYTES`, a small form."""
+    return [
+        ("/graphql", max_body_bytes + HEADROOM),
+        ("/files/", max_upload_bytes + HEADROOM),
+        ("/imports/", max_import_bytes + HEADROOM),
+        ("/maps/planner/", max_body_bytes),
+    ]
 
 
 class BodyCap:
@@ -58,33 +55,41 @@ class BodyCap:
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)
             return
-        received = 0
-        answered = False
-        refused = False
+        capped = _CappedBody(receive, send, limit)
+        await self.app(scope, capped.receive, capped.send)
 
-        async def capped_receive() -> Message:
-            nonlocal received, refused
-            if refused:
+
+class _CappedBody:
+    """One request's body, counted as it streams in: past `limit` the app sees the client
+    disconnect and the client gets 413, unless the app's answer has begun."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.received = 0
+        self.answered = False
+        self.refused = False
+
+    async def receive(self) -> Message:
+        if self.refused:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.refused = True
+                if not self.answered:
+                    await _refuse(self._send, self.limit)
                 return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    refused = True
-                    if not answered:
-                        await _refuse(send, limit)
-                    return {"type": "http.disconnect"}
-            return message
+        return message
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal answered
-            if refused and not answered:
-                return  # the 413 went out already; the app's late answer is dropped
-            if message["type"] == "http.response.start":
-                answered = True
-            await send(message)
-
-        await self.app(scope, capped_receive, guarded_send)
+    async def send(self, message: Message) -> None:
+        if self.refused and not self.answered:
+            return  # the 413 went out already; the app's late answer is dropped
+        if message["type"] == "http.response.start":
+            self.answered = True
+        await self._send(message)
 
 
 async def _refuse(send: Send, limit: int) -> None:

@@ -9,7 +9,7 @@ or `@include` and field merging is exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -21,6 +21,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     is_abstract_type,
@@ -55,7 +56,7 @@ def type_applies(schema: GraphQLSchema, condition: str | None, runtime: GraphQLO
     conditional = schema.get_type(condition)
     if conditional is None or not is_abstract_type(conditional):
         return False
-    return schema.is_sub_type(conditional, runtime)  # type: ignore[arg-type]
+    return schema.is_sub_type(conditional, runtime)
 
 
 def collect_fields(
@@ -72,7 +73,7 @@ def collect_fields(
     return groups
 
 
-def _collect(
+def _collect(  # noqa: PLR0913, RUF100 -- the recursion of collect_fields: its inputs passed down unchanged
     schema: GraphQLSchema,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
@@ -120,19 +121,35 @@ def condition_variables(
     while stack:
         selection_set = stack.pop()
         for selection in selection_set.selections:
-            for directive in selection.directives or ():
-                if directive.name.value in ("skip", "include"):
-                    for argument in directive.arguments:
-                        if isinstance(argument.value, VariableNode):
-                            found.add(argument.value.name.value)
-            if isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name not in seen and name in fragments:
-                    seen.add(name)
-                    stack.append(fragments[name].selection_set)
-            elif selection.selection_set is not None:
-                stack.append(selection.selection_set)
+            found.update(_condition_names(selection))
+            inner = _inner_selection_set(selection, fragments, seen)
+            if inner is not None:
+                stack.append(inner)
     return tuple(sorted(found))
+
+
+def _condition_names(selection: SelectionNode) -> Iterator[str]:
+    """The variables of `selection`'s own `@skip`/`@include`."""
+    for directive in selection.directives or ():
+        if directive.name.value in ("skip", "include"):
+            for argument in directive.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    yield argument.value.name.value
+
+
+def _inner_selection_set(
+    selection: SelectionNode, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
+) -> SelectionSetNode | None:
+    """What `selection` selects under it; a named fragment only the first time (`seen`)."""
+    if isinstance(selection, FragmentSpreadNode):
+        name = selection.name.value
+        if name in seen or name not in fragments:
+            return None
+        seen.add(name)
+        return fragments[name].selection_set
+    if isinstance(selection, FieldNode | InlineFragmentNode):
+        return selection.selection_set
+    return None
 
 
 def condition_key(names: tuple[str, ...], variables: Mapping[str, Any]) -> tuple[bool, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from graphql import DocumentNode, GraphQLSchema, execute
+from graphql import DocumentNode, GraphQLSchema, execute_sync
 
 from gateway.errors import clean_error, client_path, internal_error, subgraph_path
 from gateway.plan import EntityBatch, Fetch, QueryPlan
@@ -121,11 +121,12 @@ class Executor:
         spec = run.plan.introspection
         assert spec is not None
         document = DocumentNode(definitions=(spec.operation, *spec.fragments))
-        result = execute(self.schema, document, variable_values=dict(run.variables))
-        if isinstance(result.data, dict):  # introspection resolvers are synchronous
+        # Introspection resolvers are synchronous.
+        result = execute_sync(self.schema, document, variable_values=dict(run.variables))
+        if isinstance(result.data, dict):
             run.data.update(result.data)
         for error in result.errors or ():
-            run.report(-1, error.formatted)
+            run.report(-1, dict(error.formatted))
 
     async def _run_stage(self, run: _Run, stage: tuple[Fetch, ...]) -> None:
         tasks: dict[int, asyncio.Task[None]] = {}
@@ -233,7 +234,7 @@ class Executor:
         for error in result.get("errors") or ():
             path = subgraph_path(error)
             key = path[0] if path else ""
-            fetch, groups = fields.get(key) or (members[0][1], members[0][3])  # type: ignore[arg-type]
+            fetch, groups = fields.get(key) or (members[0][1], members[0][3])
             self._entity_error(run, fetch, error, key, groups)
 
     def _entity_failure(
@@ -289,10 +290,10 @@ class Executor:
     ) -> None:
         """Re-path a subgraph error under `key` (the fetch's `_entities`) to the client's
         objects: every object that shared the representation gets it at its own path."""
-        path = subgraph_path(error)
-        index = path[1] if path and len(path) >= 2 and path[0] == key else None
+        path = subgraph_path(error) or []
+        index = path[1] if len(path) >= 2 and path[0] == key else None
         if isinstance(index, int) and 0 <= index < len(groups):
-            rest = client_path(path[2:], run.plan.prefix)  # type: ignore[index]
+            rest = client_path(path[2:], run.plan.prefix)
             for _, at in groups[index]:
                 run.report(fetch.id, clean_error(error, [*at, *rest]))
             return

@@ -76,19 +76,55 @@ async def upload(request: Request) -> Response:
     signed = signed_headers(request)
     if signed is None:
         return problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    base = subgraph_base(request, owner)
+    if base is None:
+        return problem(404, "NOT_FOUND", "没有对应的服务", f"No {owner} subgraph")
+    return await _forward(request, f"{base}/imports/{kind}", owner, _headers(request, signed))
+
+
+def _refused(request: Request) -> Response | None:
+    """A cookie-signed request from another site, a form, or a body declared too large."""
     if "authorization" not in request.headers and not same_origin(request):
         return problem(403, "CROSS_SITE", "只接受本站页面的请求", "Only this site's pages may post")
     refused = form_refusal(request)
     if refused is not None:
         return refused
-    declared_type = request.headers["content-type"].split(";")[0].strip().lower()
     limit = request.app.state.settings.max_import_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return _too_large(limit)
-    base = subgraph_base(request, owner)
-    if base is None:
-        return problem(404, "NOT_FOUND", "没有对应的服务", f"No {owner} subgraph")
+    return None
+
+
+def _headers(request: Request, signed: dict[str, str]) -> dict[str, str | bytes]:
+    """What the service gets: the caller's signed headers, the body's type and length, the
+    Idempotency-Key and the file's name as sent."""
+    headers: dict[str, str | bytes] = {**signed, "content-type": _declared_type(request)}
+    key = request.headers.get(KEY_HEADER)
+    if key is not None:  # well-formed: WriteKeys refused a malformed one in front
+        headers[KEY_HEADER] = key.strip()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        headers["content-length"] = declared  # sent as is, not chunked: the service's deadline
+    # The raw bytes, so a name reaches the service exactly as the client sent it.
+    name = next((v for k, v in request.headers.raw if k == b"x-partygrid-filename"), None)
+    if name:
+        headers["x-partygrid-filename"] = name
+    return headers
+
+
+def _declared_type(request: Request) -> str:
+    return request.headers["content-type"].split(";")[0].strip().lower()
+
+
+async def _forward(
+    request: Request, url: str, owner: str, headers: dict[str, str | bytes]
+) -> Response:
+    """The body streamed on to `url`, counted against the cap; the service's answer back."""
+    limit = request.app.state.settings.max_import_bytes
     over = False
 
     async def body() -> AsyncIterator[bytes]:
@@ -101,21 +137,13 @@ async def upload(request: Request) -> Response:
                 raise _TooLargeError
             yield chunk
 
-    headers = {**signed, "content-type": declared_type}
-    key = request.headers.get(KEY_HEADER)
-    if key is not None:  # well-formed: WriteKeys refused a malformed one in front
-        headers[KEY_HEADER] = key.strip()
-    if declared.isdigit():
-        headers["content-length"] = declared  # sent as is, not chunked: the service's deadline
-    # The raw bytes, so a name reaches the service exactly as the client sent it.
-    name = next((v for k, v in request.headers.raw if k == b"x-partygrid-filename"), None)
     transport = request.app.state.gateway.transport
     try:
         answer = await transport.client.post(
-            f"{base}/imports/{kind}",
+            url,
             params={k: v for k, v in request.query_params.items() if k in PARAMETERS},
             content=body(),
-            headers={**headers, **({"x-partygrid-filename": name} if name else {})},
+            headers=headers,
             timeout=httpx.Timeout(transport.fetch_timeout, read=IMPORT_WAIT),
         )
     except (httpx.HTTPError, _TooLargeError, ClientDisconnect):

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from graphql import FieldNode, SelectionSetNode, parse, print_ast
+from graphql import (
+    FieldNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+    print_ast,
+)
 
 from gateway.plan import KeyField, Selection
 from gateway.supergraph import Supergraph, graphs_in_order
@@ -24,17 +31,18 @@ MAX_HOPS = 2
 def field_set(text: str) -> SelectionSetNode:
     """A `join__FieldSet` (`"id org { id }"`) as a selection set."""
     operation = parse("{" + text + "}", no_location=True).definitions[0]
-    return operation.selection_set  # type: ignore[attr-defined]
+    assert isinstance(operation, OperationDefinitionNode)  # `{…}` parses as one
+    return operation.selection_set
 
 
 def _copy(selection_set: SelectionSetNode, into: Selection) -> None:
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
             sub = into.add(node.name.value, node.name.value, composite=bool(node.selection_set))
-            if node.selection_set is not None:
-                _copy(node.selection_set, sub.children)  # type: ignore[arg-type]
-        elif getattr(node, "type_condition", None) is not None:
-            _copy(node.selection_set, into.on(node.type_condition.name.value))  # type: ignore[attr-defined]
+            if node.selection_set is not None and sub.children is not None:
+                _copy(node.selection_set, sub.children)
+        elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
+            _copy(node.selection_set, into.on(node.type_condition.name.value))
 
 
 class EntityKeys:
@@ -130,6 +138,6 @@ class EntityKeys:
         """Add one field of a field set to `selection` under its internal alias."""
         alias = prefix + node.name.value
         sub = selection.add(alias, node.name.value, composite=node.selection_set is not None)
-        if node.selection_set is not None:
-            _copy(node.selection_set, sub.children)  # type: ignore[arg-type]
+        if node.selection_set is not None and sub.children is not None:
+            _copy(node.selection_set, sub.children)
         return KeyField(node.name.value, alias, optional)

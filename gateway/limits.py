@@ -39,6 +39,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
@@ -167,7 +168,8 @@ class _Walker:
                 inner = self.spread(selection.name.value, page, level)
                 tally.add(inner)
                 merged = inner.keys
-            else:  # inline fragment
+            else:
+                assert isinstance(selection, InlineFragmentNode)  # the only other selection
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 inner = self.selections(selection.selection_set, target, page, level)

@@ -163,6 +163,7 @@ def entity_batches(stage: Iterable[Fetch], prefix: str) -> tuple[EntityBatch, ..
     fetches = {f.id: f for f in stage}
     group = {fid: fid for fid in fetches}
     longest = _longest_chain(fetches, group)
+    assert longest is not None  # one group per fetch: the plan's dependencies form no cycle
     entities = [f for f in fetches.values() if f.is_entity_fetch]
     for first, second in combinations(entities, 2):
         if first.graph != second.graph or group[first.id] == group[second.id]:
@@ -170,7 +171,7 @@ def entity_batches(stage: Iterable[Fetch], prefix: str) -> tuple[EntityBatch, ..
         joined, into = group[second.id], group[first.id]
         trial = {fid: into if g == joined else g for fid, g in group.items()}
         length = _longest_chain(fetches, trial)
-        if length is not None and length <= longest:  # type: ignore[operator]
+        if length is not None and length <= longest:
             group = trial
     members: dict[int, list[Fetch]] = {}
     for fid, g in group.items():
@@ -189,6 +190,11 @@ def _longest_chain(fetches: Mapping[int, Fetch], group: Mapping[int, int]) -> in
         for dependency in fetch.depends_on:
             if dependency in group:
                 after[group[fetch.id]].add(group[dependency])
+    return _longest_path(after)
+
+
+def _longest_path(after: Mapping[int, set[int]]) -> int | None:
+    """Nodes on the longest path of a graph given as each node's successors; None: a cycle."""
     depth: dict[int, int] = {}
     visiting: set[int] = set()
 

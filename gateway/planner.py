@@ -18,8 +18,10 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
@@ -69,8 +71,8 @@ def _variables_in(value: ValueNode, found: set[str]) -> None:
         for item in value.values:
             _variables_in(item, found)
     elif isinstance(value, ObjectValueNode):
-        for item in value.fields:
-            _variables_in(item.value, found)
+        for field in value.fields:
+            _variables_in(field.value, found)
 
 
 def internal_prefix(document: DocumentNode) -> str:
@@ -157,7 +159,7 @@ class _Builder:
 
     # Objects and fields -------------------------------------------------------------------
 
-    def plan_object(
+    def plan_object(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is (fetch, selection, path) and what it plans
         self,
         fetch: Fetch,
         selection: Selection,
@@ -210,7 +212,7 @@ class _Builder:
         join = found.join_for(graph) if found else None
         return join.requires if join else None
 
-    def plan_field(
+    def plan_field(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is (fetch, selection, path) and what it plans
         self,
         fetch: Fetch,
         selection: Selection,
@@ -223,7 +225,9 @@ class _Builder:
         node = nodes[0]
         name = node.name.value
         arguments = self.arguments(node, fetch)
-        parent_type: GraphQLObjectType = self.schema.get_type(parent)  # type: ignore[assignment]
+        parent_type = self.schema.get_type(parent)
+        # Fields are planned on object types (and interface objects, should a supergraph have them).
+        assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
         named = get_named_type(parent_type.fields[name].type)
         if not is_composite_type(named):
             selection.add(key, name, arguments)
@@ -234,13 +238,14 @@ class _Builder:
         child_path = (*path, key)
         inner = self.provided_under(fetch.graph, parent, name, provided)
         if not is_abstract_type(named):
-            groups = self.collect(named, subsets)  # type: ignore[arg-type]
+            assert isinstance(named, GraphQLObjectType)  # composite, not abstract
+            groups = self.collect(named, subsets)
             self.plan_object(fetch, children, named.name, groups, child_path, inner)
             return
         # Abstract: the runtime type decides, so plan each possible type the subgraph knows.
         children.add(self.typename_alias, "__typename")
         known = set(self.supergraph.possible_types(named.name, fetch.graph))
-        for runtime in self.schema.get_possible_types(named):  # type: ignore[arg-type]
+        for runtime in self.schema.get_possible_types(named):
             if runtime.name in known:
                 groups = self.collect(runtime, subsets)
                 if any(nodes[0].name.value != "__typename" for nodes in groups.values()):
@@ -275,7 +280,9 @@ class _Builder:
 
     # Entity jumps -------------------------------------------------------------------------
 
-    def choose_graph(self, source: str, type_name: str, field: str, remote: FieldGroups) -> str:
+    def choose_graph(
+        self, source: str, type_name: str, field: str, remote: dict[str, FieldGroups]
+    ) -> str:
         """A subgraph that resolves `type_name.field` and can be reached from `source`."""
         routes = {
             g: route
@@ -316,7 +323,7 @@ class _Builder:
         )
         return self.entity_fetch(target, type_name, path, key_fields, after)
 
-    def require(
+    def require(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is, the field set, then keyword-only options
         self,
         fetch: Fetch,
         selection: Selection,
@@ -422,8 +429,8 @@ def provides_map(fields: SelectionSetNode) -> dict[str, Provided | None]:
             found[node.name.value] = (
                 provides_map(node.selection_set) if node.selection_set is not None else None
             )
-        elif getattr(node, "selection_set", None) is not None:
-            found.update(provides_map(node.selection_set))  # type: ignore[attr-defined]
+        elif isinstance(node, InlineFragmentNode):
+            found.update(provides_map(node.selection_set))
     return found
 
 

@@ -205,20 +205,10 @@ class Gateway:
         identity = current_identity()
         trusted = identity.role is Role.SERVICE
         # Limits before validation, for every operation of the document: validating an
-        # oversized operation is itself the attack. Only the one that runs may introspect,
-        # and only its work is done.
-        refused: list[dict[str, Any]] = []
-        work = 0
-        for candidate in document.definitions:
-            if isinstance(candidate, OperationDefinitionNode):
-                found = self._measure(entry, candidate, params.variables)
-                if candidate is not operation:
-                    found = replace(found, introspection=False, work=0, heaviest=0)
-                else:
-                    work = found.work
-                refused += breaches(
-                    found, self.limits, authenticated=authenticated, trusted=trusted
-                )
+        # oversized operation is itself the attack.
+        refused, work = self._limits(
+            entry, operation, params.variables, authenticated=authenticated, trusted=trusted
+        )
         if refused:
             return _request_error(refused)
         # GraphQL over HTTP: a mutation sent by GET is 405 even when it would not validate.
@@ -259,6 +249,32 @@ class Gateway:
                     headers={"retry-after": str(RETRY_AFTER)},
                 )
             return await self._execute(params, document, operation, coerced.coerced)
+
+    def _limits(
+        self,
+        entry: _Document,
+        operation: OperationDefinitionNode | None,
+        variables: dict[str, Any],
+        *,
+        authenticated: bool | None,
+        trusted: bool,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The limits' refusals of every operation of the document, and the work of the one
+        that runs (`operation`): only it may introspect, and only its work is done."""
+        assert entry.document is not None
+        refused: list[dict[str, Any]] = []
+        work = 0
+        for candidate in entry.document.definitions:
+            if isinstance(candidate, OperationDefinitionNode):
+                found = self._measure(entry, candidate, variables)
+                if candidate is not operation:
+                    found = replace(found, introspection=False, work=0, heaviest=0)
+                else:
+                    work = found.work
+                refused += breaches(
+                    found, self.limits, authenticated=authenticated, trusted=trusted
+                )
+        return refused, work
 
     def _measure(
         self, entry: _Document, operation: OperationDefinitionNode, variables: dict[str, Any]

@@ -71,14 +71,13 @@ def build_shape(
         by_type = None
         if is_composite_type(named):
             subsets = sub_selections(nodes)
-            runtimes = (
-                schema.get_possible_types(named)  # type: ignore[arg-type]
-                if is_abstract_type(named)
-                else [named]
-            )
+            if is_abstract_type(named):
+                runtimes = schema.get_possible_types(named)
+            else:
+                assert isinstance(named, GraphQLObjectType)  # composite, not abstract
+                runtimes = [named]
             by_type = {
-                t.name: build_shape(schema, fragments, variables, t, subsets)  # type: ignore[arg-type]
-                for t in runtimes
+                t.name: build_shape(schema, fragments, variables, t, subsets) for t in runtimes
             }
         shape.append(
             ShapeField(
@@ -153,8 +152,8 @@ class Shaper:
         if not isinstance(raw, dict):
             return None
         typename = raw.get(self.typename_key) if field.abstract else type_.name
-        selected = field.by_type.get(typename)
-        if selected is None:
+        selected = field.by_type.get(typename) if isinstance(typename, str) else None
+        if selected is None or not isinstance(typename, str):
             # A type the client cannot see (inaccessible) or a subgraph without a typename.
             return {}
         return self._fields(raw, selected, typename, path)
@@ -169,6 +168,7 @@ class Shaper:
             elif field.kind == "raw":
                 out[field.key] = raw.get(field.key)
             else:
+                assert field.type is not None  # a "field" field always has its type
                 value = self._value(raw.get(field.key), field.type, field, (path, field.key))
                 if value is _BUBBLE:
                     return _BUBBLE

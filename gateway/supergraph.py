@@ -27,12 +27,15 @@ from graphql import (
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    NamedTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
@@ -200,11 +203,12 @@ def named_type(node: TypeNode) -> str:
     """The name under list and non-null wrappers: `[Zone!]!` -> `Zone`."""
     while isinstance(node, ListTypeNode | NonNullTypeNode):
         node = node.type
-    return node.name.value  # type: ignore[attr-defined]
+    assert isinstance(node, NamedTypeNode)  # the only other TypeNode
+    return node.name.value
 
 
 def _args(directive: DirectiveNode) -> dict[str, Any]:
-    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments}
+    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
 def _directives(node: Any, name: str) -> list[dict[str, Any]]:
@@ -282,7 +286,9 @@ def _field_infos(
         if with_graph:
             # External and overridden-away copies exist only to feed keys and @requires.
             graphs = frozenset(
-                j.graph for j in with_graph if not j.external and not j.used_overridden
+                j.graph
+                for j in with_graph
+                if j.graph is not None and not j.external and not j.used_overridden
             )
         else:
             graphs = graphs_of_type
@@ -290,7 +296,7 @@ def _field_infos(
             name=definition.name.value,
             type_name=named_type(definition.type) if hasattr(definition, "type") else "",
             joins=joins,
-            graphs=graphs,  # type: ignore[arg-type]
+            graphs=graphs,
             inaccessible=_has(definition, names.inaccessible),
         )
     return fields
@@ -355,7 +361,8 @@ def parse_supergraph(sdl: str) -> Supergraph:
     types: dict[str, TypeInfo] = {}
     for node in document.definitions:
         if type(node) in _KINDS:
-            name = node.name.value  # type: ignore[attr-defined]
+            assert isinstance(node, TypeDefinitionNode | TypeExtensionNode)  # as _KINDS all are
+            name = node.name.value
             types[name] = _type_info(node, names, by_enum, types.get(name))
     roots = _root_types(document)
     present = {op: name for op, name in roots.items() if name in types}

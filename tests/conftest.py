@@ -96,7 +96,7 @@ SLOW_TIER = (
     "tests/browser/",
     "tests/e2e/",
     "tests/fuzz/",
-    "tests/auth/test_browser_sign_in.py",
+    "tests/gateway/auth/test_browser_sign_in.py",
     "tests/services/grid/test_import_phases.py",
 )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from gateway.auth.context import AuthContext
 from gateway.auth.schema import schema
 from gateway.auth.settings import AuthSettings
 from gateway.auth.throttle import LoginThrottle
@@ -56,7 +57,7 @@ def create_app(
         name=NAME,
         schema=schema,
         settings=ServiceSettings(database_url=settings.database_url, pool_size=settings.pool_size),
-        queries={},
+        context_type=AuthContext,
         resources=resources,
         tokens=tokens,
         allow_anonymous=True,

@@ -55,7 +55,7 @@ def _dummy_hash() -> str:
 def _common() -> frozenset[str]:
     """zxcvbn's list of the 30,000 most common passwords (from leaked password sets); loaded
     on first use, like zxcvbn itself, so commands that check no password start fast."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]  # no stubs exist
 
     return frozenset(FREQUENCY_LISTS["passwords"])
 
@@ -101,7 +101,7 @@ def password_problem(password: str, username: str = "") -> tuple[str, str] | Non
         return ("该密码过于常见，请换一个", "This password is too common; choose another")
     if username and username.lower() in password.lower():
         return ("密码不能包含用户名", "A password may not contain the username")
-    from zxcvbn import zxcvbn
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # no stubs exist
 
     if zxcvbn(password[:_SCORED_PREFIX], user_inputs=[username])["score"] < MIN_SCORE:
         return (

@@ -4,14 +4,17 @@ services' subgraphs and served by the gateway in-process (see `app.py`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from enum import Enum
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.federation.schema_directives import Key
-from strawberry.types import Info
+from strawberry.federation.types import FieldSet
 
 from gateway.auth import sessions
 from gateway.auth.client import client_address
+from gateway.auth.context import Info
 from gateway.auth.sessions import Session, SessionRefusedError
 from gateway.auth.users import UserInputError
 from services.common.auth import USER_ROLES, Identity, caller, require_role
@@ -27,7 +30,7 @@ class UserRole(Enum):
     VIEWER = "viewer"  # read only
 
 
-@strawberry.federation.type(keys=[Key(fields="code", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("code"), resolvable=False)])
 class Region:
     """A node of the region tree (the org subgraph resolves its fields)."""
 
@@ -119,7 +122,7 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Log in: a short-lived access token and a refresh token.")
     async def login(self, info: Info, username: str, password: str) -> AuthPayload:
-        access = info.context["access_tokens"]
+        access = info.context.access_tokens
         if access is None:
             return _refused(*_UNAVAILABLE)
         return await _session(
@@ -129,8 +132,8 @@ class Mutation:
                 username=username,
                 password=password,
                 access=access,
-                refresh_ttl=info.context["refresh_ttl"],
-                throttle=info.context["throttle"],
+                refresh_ttl=info.context.refresh_ttl,
+                throttle=info.context.throttle,
                 client=_client(info),
             ),
         )
@@ -142,7 +145,7 @@ class Mutation:
     async def change_password(self, info: Info, current: str, new: str) -> AuthPayload:
         identity = caller(info)
         require_role(identity, USER_ROLES, what_en="change a password (sign in first)")
-        access = info.context["access_tokens"]
+        access = info.context.access_tokens
         if access is None:
             return _refused(*_UNAVAILABLE)
         return await _session(
@@ -153,8 +156,8 @@ class Mutation:
                 current=current,
                 new=new,
                 access=access,
-                refresh_ttl=info.context["refresh_ttl"],
-                throttle=info.context["throttle"],
+                refresh_ttl=info.context.refresh_ttl,
+                throttle=info.context.throttle,
                 # The caller is signed in: its guesses count against its account, not its
                 # network address (which it may share with colleagues behind one NAT).
                 client=f"user:{identity.subject}",
@@ -163,24 +166,26 @@ class Mutation:
 
     @strawberry.mutation(description="Trade a refresh token (once) for a new token pair.")
     async def refresh(self, info: Info, token: str) -> AuthPayload:
-        access = info.context["access_tokens"]
+        access = info.context.access_tokens
         if access is None:
             return _refused(*_UNAVAILABLE)
         return await _session(
             info,
             lambda conn: sessions.refresh(
-                conn, token=token, access=access, refresh_ttl=info.context["refresh_ttl"]
+                conn, token=token, access=access, refresh_ttl=info.context.refresh_ttl
             ),
         )
 
 
 def _client(info: Info) -> str:
-    return client_address(info.context["request"].scope.get("client"))
+    return client_address(info.context.request.scope.get("client"))
 
 
-async def _session(info: Info, open_session) -> AuthPayload:
+async def _session(
+    info: Info, open_session: Callable[[AsyncConnection], Awaitable[Session]]
+) -> AuthPayload:
     # A refusal commits too: revoking a reused refresh token must survive the refusal.
-    async with info.context["engine"].begin() as conn:
+    async with info.context.engine.begin() as conn:
         try:
             session = await open_session(conn)
         except SessionRefusedError as refused:

@@ -10,8 +10,9 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,8 +48,8 @@ class User:
         return Identity(subject=self.username, role=self.role, region=self.region_code)
 
 
-def _user(row: object) -> User:
-    m = row._mapping  # type: ignore[attr-defined]
+def _user(row: Row[Any]) -> User:
+    m = row._mapping
     return User(
         id=m["id"],
         username=m["username"],

@@ -182,8 +182,8 @@ def _rate_limited(body: dict[str, Any]) -> int | None:
 
 async def login(request: Request) -> Response:
     # The body is capped (gateway/body_cap.py: a small form's cap) before it is read here.
-    body = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
-    field = {name: values[0] for name, values in body.items() if values}
+    posted = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+    field = {name: values[0] for name, values in posted.items() if values}
     lang = _lang(field.get("lang"))
     next_path = _safe_next(field.get("next"))
     if not _csrf_ok(request, field):

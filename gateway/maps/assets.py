@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 import folium
-from branca.element import MacroElement
-from folium.features import GeoJsonPopup, GeoJsonTooltip
+from branca.element import Figure, MacroElement
+from folium.features import GeoJsonDetail, GeoJsonPopup, GeoJsonTooltip
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
@@ -28,6 +28,14 @@ class Script(MacroElement):
         super().__init__()
         self._name = "Script"
         self.code = code
+
+
+def page_of(fmap: folium.Map) -> Figure:
+    """The page a map is drawn on (folium puts every Map in a Figure; `get_root` is typed as
+    any Element)."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    return root
 
 
 def offline_map(
@@ -109,22 +117,21 @@ _TEXT_TABLE = """function (layer) {
 }"""
 
 
-class _EmptyLayerSafe:
+class _EmptyLayerSafe(GeoJsonDetail):
     """folium checks a tooltip's fields against the layer's first feature and fails on a layer
     with none (a community with no zones or no buildings yet): an empty layer has nothing to
     check, so it renders with no fields."""
 
-    def render(self, **kwargs: Any) -> None:
-        parent = self._parent  # type: ignore[attr-defined]
+    def render(self, **kwargs: Any) -> str:
+        parent = self._parent
         if isinstance(parent, folium.GeoJson) and not parent.data.get("features"):
-            fields, self.fields = self.fields, []  # type: ignore[attr-defined]
-            aliases, self.aliases = self.aliases, []  # type: ignore[attr-defined]
+            fields, self.fields = self.fields, []
+            aliases, self.aliases = self.aliases, []
             try:
-                super().render(**kwargs)  # type: ignore[misc]
+                return super().render(**kwargs)
             finally:
                 self.fields, self.aliases = fields, aliases
-            return
-        super().render(**kwargs)  # type: ignore[misc]
+        return super().render(**kwargs)
 
 
 class TextTooltip(_EmptyLayerSafe, GeoJsonTooltip):
@@ -159,7 +166,7 @@ def render_page(fmap: folium.Map, script_nonce: str) -> str:
     Every user text reaches the page escaped (html.escape in markup, `js`/tojson in script),
     so it cannot add a `<script>`; if a page ever had another inline script than folium's
     two, nothing is marked and the page fails loudly here instead of allowing it."""
-    page = fmap.get_root().render()
+    page = page_of(fmap).render()
     found = len(_BARE_SCRIPT.findall(page))
     if found != _FOLIUM_SCRIPTS:
         raise RuntimeError(f"a map page has {found} inline scripts, not {_FOLIUM_SCRIPTS}")

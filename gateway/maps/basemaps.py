@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import coordTransform as ct  # noqa: N813 (the package's own module name)
+import coordTransform as ct  # type: ignore[import-untyped]  # noqa: N813 -- no stubs; the package's own module name
 import folium
 import numpy as np
 import shapely

@@ -16,7 +16,7 @@ import folium
 from branca.element import Element
 from folium.plugins import Draw
 
-from gateway.maps.assets import Script, js, offline_map, render_page
+from gateway.maps.assets import Script, js, offline_map, page_of, render_page
 from gateway.maps.planner_labels import planner_labels
 from gateway.maps.render import bounds_of
 
@@ -101,7 +101,7 @@ def planner_map(
             f"options: {js(options)}}});"
         )
     )
-    root = fmap.get_root()
+    root = page_of(fmap)
     root.html.add_child(_panel(f"{t['title']} · {community['name']}", t))
     root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"))
     return render_page(fmap, script_nonce)

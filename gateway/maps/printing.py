@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Literal
+from typing import Literal, cast
 
 import folium
+
+from gateway.maps.assets import page_of
 
 Paper = Literal["A4", "A3"]
 SHEETS_MM: dict[str, tuple[int, int]] = {"A4": (297, 210), "A3": (420, 297)}  # landscape
@@ -23,7 +25,7 @@ CSS_PX_PER_MM = 96 / 25.4
 def paper(value: str | None) -> Paper | None:
     """The sheet asked for (`A4` when not said); None for anything else."""
     size = (value or "A4").upper()
-    return size if size in SHEETS_MM else None  # type: ignore[return-value]
+    return cast(Paper, size) if size in SHEETS_MM else None
 
 
 def printable_px(size: Paper) -> tuple[int, int]:
@@ -62,5 +64,5 @@ html, body {{ width: {width}px !important; height: {height}px !important; margin
         f" · {html.escape(labels['map_date'])} <time datetime='{made_on.isoformat()}'>"
         f"{made_on.isoformat()}</time> · {size}</div>"
     )
-    fmap.get_root().header.add_child(folium.Element(css))
-    fmap.get_root().html.add_child(folium.Element(footer))
+    page_of(fmap).header.add_child(folium.Element(css))
+    page_of(fmap).html.add_child(folium.Element(footer))

@@ -14,7 +14,15 @@ from typing import Any
 import folium
 import shapely
 
-from gateway.maps.assets import Script, TextPopup, TextTooltip, expose_map, js, offline_map
+from gateway.maps.assets import (
+    Script,
+    TextPopup,
+    TextTooltip,
+    expose_map,
+    js,
+    offline_map,
+    page_of,
+)
 from gateway.maps.basemaps import BasemapSettings, add_basemap, display_transform
 from gateway.maps.coverage import COLOURS, summary_lines
 from gateway.maps.labels import labels_for
@@ -53,7 +61,7 @@ def bounds_of(geometries: list[dict[str, Any] | None]) -> tuple[float, float, fl
     shapes = [shapely.geometry.shape(g) for g in geometries if g]
     if not shapes:
         return DEMO_BOX
-    return tuple(shapely.total_bounds(shapes))  # type: ignore[return-value]
+    return tuple(shapely.total_bounds(shapes))
 
 
 def residents_text(building: dict[str, Any], labels: dict[str, str]) -> str:
@@ -248,16 +256,16 @@ def community_map(
         if none
     ]
     figures = panel(title, summary_lines(coverage, labels), legend, note=" · ".join(empty))
-    fmap.get_root().html.add_child(figures)
+    page_of(fmap).html.add_child(figures)
     if links:
         anchors = " · ".join(
             f"<a href='{html.escape(url)}'>{html.escape(text)}</a>" for text, url in links
         )
-        fmap.get_root().html.add_child(
+        page_of(fmap).html.add_child(
             folium.Element(
                 "<div id='coverage-links' style='position:fixed;bottom:22px;right:10px;"
                 f"z-index:1000;background:#fff;padding:2px 8px;font:12px sans-serif'>{anchors}</div>"
             )
         )
-    fmap.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    page_of(fmap).header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
     return fmap

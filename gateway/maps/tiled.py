@@ -24,6 +24,7 @@ from gateway.maps.assets import (
     expose_map,
     js,
     offline_map,
+    page_of,
     vector_grid,
 )
 from gateway.maps.basemaps import (
@@ -124,7 +125,7 @@ def _tile_options(kind: str, *, svg: bool, min_zoom: int) -> str:
     )
 
 
-def region_map(
+def region_map(  # noqa: PLR0913, RUF100 -- the page's data, then keyword-only how it is drawn
     region: dict[str, Any],
     communities: list[dict[str, Any]],
     coverage: dict[str, Any] | None,
@@ -247,6 +248,6 @@ def region_map(
         + [(_ramp(p), f"{labels['communities']} {text}", "none") for p, text in RAMP]
     )
     lines = summary_lines(coverage, labels) if coverage else []
-    fmap.get_root().html.add_child(panel(title, lines, legend, note=labels["zoom_for_buildings"]))
-    fmap.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    page_of(fmap).html.add_child(panel(title, lines, legend, note=labels["zoom_for_buildings"]))
+    page_of(fmap).header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
     return fmap

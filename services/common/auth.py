@@ -9,9 +9,10 @@ also need the right role. Domain code stays free of this: resolvers check before
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import GraphQLError
 
@@ -35,7 +36,7 @@ PERSONAL_READERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY})
 REGION_CODE_LENGTHS = (6, 9, 12)
 
 
-def is_region_code(code: object) -> bool:
+def is_region_code(code: object) -> TypeGuard[str]:
     """A 6, 9 or 12-digit 区划代码 (district, street or township, community)."""
     return (
         isinstance(code, str)
@@ -58,7 +59,7 @@ class Identity:
     def anonymous(self) -> bool:
         return self.role is None
 
-    def covers(self, code: object) -> bool:
+    def covers(self, code: object) -> TypeGuard[str]:
         """Whether `code`, a well-formed region or community code, lies at or under this
         caller's node. Anything else (None, "", "4101%", padded, not text) is covered by
         nobody: a prefix test on it would widen the scope instead of narrowing it."""
@@ -83,7 +84,7 @@ class Identity:
         when covered, the caller's own node when that lies under `code`, None when apart or
         when `code` is not a well-formed code."""
         if self.covers(code):
-            return code  # type: ignore[return-value]  # covers() proved it is a str
+            return code
         if self.sees(code):
             return self.region
         return None
@@ -140,7 +141,7 @@ class ForbiddenError(GraphQLError):
         )
 
 
-def require_role(identity: Identity, roles: frozenset[Role], *, what_en: str) -> None:
+def require_role(identity: Identity, roles: Collection[Role], *, what_en: str) -> None:
     """Raise ForbiddenError unless the caller holds one of `roles`."""
     if identity.role not in roles:
         raise ForbiddenError(

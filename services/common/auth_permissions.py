@@ -20,6 +20,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 from sqlalchemy import Column, Table, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
@@ -27,6 +28,7 @@ from strawberry.utils.await_maybe import await_maybe
 from strawberry.utils.str_converters import to_snake_case
 
 from services.common.auth import Role, caller, is_region_code, require_role, require_scope
+from services.common.context import SubgraphContext
 
 IdTables = Mapping[str, Table]  # argument or input field name (snake_case) -> its table
 
@@ -68,7 +70,7 @@ async def communities_named(
     ]
     if not codes:
         return []
-    async with info.context["engine"].connect() as conn:
+    async with _engine(info).connect() as conn:
         known = await conn.execute(select(communities).where(communities.in_(codes)))
         return [row[0] for row in known]
 
@@ -138,6 +140,15 @@ def _swap(value: Any, table: Table | None, tables: IdTables, fresh: Mapping[str,
     return value
 
 
+def _engine(info: Info | GraphQLResolveInfo) -> AsyncEngine:
+    """The request's database engine, from a typed context or a dict one."""
+    context = info.context
+    if isinstance(context, SubgraphContext):
+        return context.engine
+    engine: AsyncEngine = context["engine"]  # transitional (issue 14): a service not yet typed
+    return engine
+
+
 async def _foreign(info: GraphQLResolveInfo, slots: list[tuple[Table, str]]) -> set[str]:
     """The ids (as given) whose rows lie outside the caller's scope."""
     wanted: dict[Table, dict[uuid.UUID, list[str]]] = {}
@@ -148,7 +159,7 @@ async def _foreign(info: GraphQLResolveInfo, slots: list[tuple[Table, str]]) -> 
         return set()
     identity = caller(info)
     foreign: set[str] = set()
-    async with info.context["engine"].connect() as conn:
+    async with _engine(info).connect() as conn:
         for table, keys in wanted.items():
             rows = await conn.execute(
                 select(table.c.id, table.c.community_code).where(table.c.id.in_(list(keys)))

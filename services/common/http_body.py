@@ -79,51 +79,61 @@ class BodyDeadline:
             if name == b"content-length" and value.isdigit():
                 declared = int(value)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.grace + declared / self.min_rate
-        whole = False  # the body has arrived: later receives wait for a disconnect only
-        started = False
-        answered = False
-
-        async def timed_receive() -> Message:
-            nonlocal whole, answered
-            if whole or answered:
-                return await receive()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                log.warning("request body too slow: answered 408 and closed the connection")
-                if not started:
-                    answered = True
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 408,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"content-length", str(len(_TIMEOUT_BODY)).encode()),
-                                (b"connection", b"close"),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": _TIMEOUT_BODY})
-                return {"type": "http.disconnect"}
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                whole = True
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if answered:
-                return  # 408 went out already: whatever the app says next is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        timed = _TimedBody(receive, send, loop.time() + self.grace + declared / self.min_rate)
         try:
-            await self.app(scope, timed_receive, guarded_send)
+            await self.app(scope, timed.receive, timed.send)
         except Exception:
-            if not answered:
+            if not timed.answered:
                 raise
             # The app failed on the body it never got; the client has its 408.
             log.debug("app failed after a body timeout", exc_info=True)
+
+
+class _TimedBody:
+    """One request's body under its deadline: past it, 408 (unless the app's answer has
+    begun) and the app sees the client disconnect."""
+
+    def __init__(self, receive: Receive, send: Send, deadline: float) -> None:
+        self._receive = receive
+        self._send = send
+        self.deadline = deadline
+        self.whole = False  # the body has arrived: later receives wait for a disconnect only
+        self.started = False
+        self.answered = False
+
+    async def receive(self) -> Message:
+        if self.whole or self.answered:
+            return await self._receive()
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                message = await self._receive()
+        except TimeoutError:
+            log.warning("request body too slow: answered 408 and closed the connection")
+            if not self.started:
+                self.answered = True
+                await self._answer_408()
+            return {"type": "http.disconnect"}
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.whole = True
+        return message
+
+    async def _answer_408(self) -> None:
+        await self._send(
+            {
+                "type": "http.response.start",
+                "status": 408,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(_TIMEOUT_BODY)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await self._send({"type": "http.response.body", "body": _TIMEOUT_BODY})
+
+    async def send(self, message: Message) -> None:
+        if self.answered:
+            return  # 408 went out already: whatever the app says next is dropped
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)

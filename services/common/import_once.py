@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -76,7 +77,7 @@ Allowed = Callable[[Identity, Request], bool]
 IMPORT_LEASE = dt.timedelta(minutes=15)
 _RENEW_SECONDS = 60.0
 # Personal data the stored answer withholds (see the module docstring): key -> empty value.
-WITHHELD = {"refusedRowsFile": None, "unmatchedHomes": []}
+WITHHELD: dict[str, list[Any] | None] = {"refusedRowsFile": None, "unmatchedHomes": []}
 _POLL_SECONDS = 0.2
 _WAIT_SECONDS = 10.0  # a retry waits this long for the first one, then answers IN_PROGRESS
 _STATUS = {"IDEMPOTENCY_KEY_REUSED": 422, "IN_PROGRESS": 409, "INVALID_IDEMPOTENCY_KEY": 400}
@@ -124,7 +125,7 @@ def withheld(body: bytes, pending: Iterable[str] = ()) -> bytes:
 
 
 def _record_of(response: Response, pending: Iterable[str] = ()) -> bytes:
-    body = withheld(response.body, pending)
+    body = withheld(bytes(response.body), pending)
     return answer_record(response.status_code, response.media_type or "", body)
 
 

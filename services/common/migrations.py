@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, create_engine, pool, text
 def alembic_config(service: str, url: str) -> Config:
     """Config for `services/<service>/migrations`, connecting with the service's own role."""
     package = importlib.import_module(f"services.{service}")
+    assert package.__file__ is not None  # a regular package (with __init__.py), not a namespace
     location = Path(package.__file__).resolve().parent / "migrations"
     config = Config()
     config.set_main_option("script_location", str(location))
@@ -35,8 +36,10 @@ def run_env(metadata: MetaData) -> None:
     schema: str = config.attributes["schema"]
     # SQLAlchemy takes the first connection's schema as "the default" and reports it as
     # None; starting in `public` keeps the service schema named, so autogenerate compares it.
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # alembic_config always sets it
     engine = create_engine(
-        config.get_main_option("sqlalchemy.url"),
+        url,
         poolclass=pool.NullPool,
         connect_args={"options": "-c search_path=public"},
     )

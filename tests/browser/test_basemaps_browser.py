@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import coordTransform as ct  # noqa: N813 (the package's own module name)
 import pytest
 from browser_pages import Visit
-from maps.map_expectations import streets
+from map_expectations import streets
 from playwright.sync_api import Page, Route
 
 from infra.demo.model import Demo

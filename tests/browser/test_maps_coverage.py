@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from browser_pages import Visit
-from maps.map_expectations import expected_states, region_bounds, streets
+from map_expectations import expected_states, region_bounds, streets
 
 from gateway.maps.coverage import COLOURS
 from infra.demo.model import Demo

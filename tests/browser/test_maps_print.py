@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from browser_pages import Visit
-from maps.map_expectations import expected_counts, figure
+from map_expectations import expected_counts, figure
 
 from gateway.maps.printing import SHEETS_MM, printable_px
 from infra.demo.model import Demo

@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from maps.map_expectations import expected_counts, expected_states, figure, streets
+from map_expectations import expected_counts, expected_states, figure, streets
 
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo
 from services.common.auth import Identity, Role
