@@ -205,6 +205,21 @@ def test(args: list[str]) -> int:
     ).returncode
 
 
+def _add_lazy_parsers(commands: argparse._SubParsersAction, argv: list[str]) -> str | None:
+    """The lazy commands' parsers: the module of the command run adds its own (returned), the
+    others are listed in --help without loading their modules."""
+    lazy = next(
+        (m for m, names in _LAZY_COMMANDS.items() if argv[:1] in ([n] for n in names)), None
+    )
+    for module_name, names in _LAZY_COMMANDS.items():
+        if module_name == lazy:
+            importlib.import_module(module_name).add_parsers(commands)
+        else:
+            for name, help_text in names.items():
+                commands.add_parser(name, help=help_text)
+    return lazy
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="partygrid", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -227,15 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         from infra import import_regions_cli
 
         return import_regions_cli.main(argv[2:])
-    lazy = next(
-        (m for m, names in _LAZY_COMMANDS.items() if argv[:1] in ([n] for n in names)), None
-    )
-    for module_name, names in _LAZY_COMMANDS.items():
-        if module_name == lazy:
-            importlib.import_module(module_name).add_parsers(commands)
-        else:  # listed in --help without loading the module
-            for name, help_text in names.items():
-                commands.add_parser(name, help=help_text)
+    lazy = _add_lazy_parsers(commands, argv)
     args = parser.parse_args(argv)
     try:
         if lazy is not None:

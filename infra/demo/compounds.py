@@ -119,7 +119,8 @@ def place_compounds(
         if not inner.contains(wall) or (walls and shapely.intersects(walls, wall).any()):
             continue
         walls.append(wall)
-        footprints = shapely.polygons(to_lonlat(layout.footprints_m, centre, theta))
+        # An array of polygons (the stubs also allow one Polygon, for one ring).
+        footprints = np.asarray(shapely.polygons(to_lonlat(layout.footprints_m, centre, theta)))
         compounds.append(Compound(footprints, layout.households))
         remaining -= len(footprints)
     return compounds

@@ -148,7 +148,7 @@ def generate(seed: int = 2020) -> Demo:
     life_plan = plan_life(seed, grids, org_plan, grid_plan.pilots)
     demo = Demo(regions=demo_regions())
     for i, grid in enumerate(grids):
-        tree, members = community_people(seed, i, grid, org_plan, life_plan, grid_plan.pilots, ids)
+        tree, members = community_people(i, grid, org_plan, life_plan, grid_plan.pilots, ids)
         life = community_life(
             stage_rng(seed, STAGE_LIFE, i),
             ids,

@@ -19,7 +19,7 @@ from infra.demo.resident_units import town_resident_units
 from infra.demo.town import Life, Town, member_traits
 
 
-def community_life(
+def community_life(  # noqa: PLR0913, RUF100 -- one community's stream, ids, grid, kind, organizations and members, and the district's plan
     rng: np.random.Generator,
     ids: Ids,
     grid: Grid,

@@ -85,6 +85,45 @@ def _leaders(
     town: Town, traits: Traits, roles: dict[str, list[int]], election: dt.date
 ) -> tuple[list[CommitteeSeat], list[tuple[int, uuid.UUID, dt.date]]]:
     """Secretaries of grid branches and leaders (组长) of Party groups: most have one."""
+    rng = town.rng
+    by_zone, by_building, committee_by_zone = _leader_candidates(town, traits, roles)
+    used: set[int] = set()
+    seats, leaders = [], []
+    term_end = plus_years(election, _TERM_YEARS)
+    zone_kind = GRID_BRANCH if town.kind != BRANCH else PARTY_GROUP
+    units: list[tuple[uuid.UUID, int, int | None]] = [
+        (org, k, None) for k, org in sorted(town.tree.zone_unit.items())
+    ]
+    units += [(org, int(town.grid.zone_of[b]), b) for b, org in town.tree.building_group.items()]
+    for org, k, building in units:
+        if rng.random() < 0.04:
+            continue  # a few have no secretary or leader (breach 11)
+        if building is None:
+            prefer = committee_by_zone.get(k) if rng.random() < 0.6 else None
+            i = _take(used, prefer, by_zone.get(k))
+            start = election + dt.timedelta(days=int(rng.integers(0, 90)))
+            end: dt.date | None = term_end if zone_kind == GRID_BRANCH else None
+        else:
+            # The group's own member, else a neighbour of the zone (a 楼栋 without one).
+            i = _take(used, by_building.get(building), by_zone.get(k))
+            start, end = random_day(rng, dt.date(2018, 3, 1), dt.date(2019, 12, 31)), None
+        if i is None:
+            continue
+        seat = town.seat(org, i, SECRETARY, start, end)
+        assert seat.term_start is not None  # Town.seat always dates the seat
+        seats.append(seat)
+        leaders.append((i, org, seat.term_start))
+    return seats, leaders
+
+
+_Pools = dict[int, list[int]]  # zone or building index -> member indexes, popped from the end
+
+
+def _leader_candidates(
+    town: Town, traits: Traits, roles: dict[str, list[int]]
+) -> tuple[_Pools, _Pools, _Pools]:
+    """Members fit to lead, by zone and by building in a random order, and the committee
+    members by zone."""
     rng, members = town.rng, town.members
     probationary = np.array([m.is_probationary for m in members])
     fit = (
@@ -106,40 +145,18 @@ def _leaders(
     committee_by_zone: dict[int, list[int]] = {}
     for i in roles.get(MEMBER, []):
         committee_by_zone.setdefault(int(town.zone[i]), []).append(i)
-    used: set[int] = set()
+    return by_zone, by_building, committee_by_zone
 
-    def take(*pools: list[int] | None) -> int | None:
-        for pool in pools:
-            while pool:
-                i = pool.pop()
-                if i not in used:
-                    used.add(i)
-                    return i
-        return None
 
-    seats, leaders = [], []
-    term_end = plus_years(election, _TERM_YEARS)
-    zone_kind = GRID_BRANCH if town.kind != BRANCH else PARTY_GROUP
-    units = [(org, k, None) for k, org in sorted(town.tree.zone_unit.items())]
-    units += [(org, int(town.grid.zone_of[b]), b) for b, org in town.tree.building_group.items()]
-    for org, k, building in units:
-        if rng.random() < 0.04:
-            continue  # a few have no secretary or leader (breach 11)
-        if building is None:
-            prefer = committee_by_zone.get(k) if rng.random() < 0.6 else None
-            i = take(prefer, by_zone.get(k))
-            start = election + dt.timedelta(days=int(rng.integers(0, 90)))
-            end: dt.date | None = term_end if zone_kind == GRID_BRANCH else None
-        else:
-            # The group's own member, else a neighbour of the zone (a 楼栋 without one).
-            i = take(by_building.get(building), by_zone.get(k))
-            start, end = random_day(rng, dt.date(2018, 3, 1), dt.date(2019, 12, 31)), None
-        if i is None:
-            continue
-        seat = town.seat(org, i, SECRETARY, start, end)
-        seats.append(seat)
-        leaders.append((i, org, seat.term_start))
-    return seats, leaders
+def _take(used: set[int], *pools: list[int] | None) -> int | None:
+    """The next member of the first pool that has one not used yet, marked used."""
+    for pool in pools:
+        while pool:
+            i = pool.pop()
+            if i not in used:
+                used.add(i)
+                return i
+    return None
 
 
 def _offices(

@@ -96,8 +96,8 @@ def org_tree(
     building_group: dict[int, uuid.UUID] = {}
     if kind != BRANCH:
         for i, building in enumerate(grid.buildings):
-            zone = int(grid.zone_of[i])
-            if zone < 0 or i in ungrouped:
+            zone_index = int(grid.zone_of[i])
+            if zone_index < 0 or i in ungrouped:
                 continue  # orphans and the deliberately ungrouped buildings
             # plan (二): 党小组建到楼栋上; under the zone's grid branch where there is one.
             group = Organization(
@@ -105,7 +105,7 @@ def org_tree(
                 code,
                 f"{building.address.replace(' ', '')}党小组",
                 PARTY_GROUP,
-                zone_units.get(zone, top.id),
+                zone_units.get(zone_index, top.id),
                 building_id=building.id,
             )
             orgs.append(group)
@@ -128,7 +128,9 @@ def _unit_branches(
     code, name = grid.place.code, grid.place.name
     missing = plan.missing_functional.get(code, ())
     # plan (二): 在社区工作站、综治办、居委会等社区组织中单独或联合建立党支部（党小组）.
-    units = [(True, (u,)) for u in FUNCTIONAL_UNITS if u not in missing]
+    units: list[tuple[bool, tuple[str, ...]]] = [
+        (True, (u,)) for u in FUNCTIONAL_UNITS if u not in missing
+    ]
     if code == life.joint_functional:  # one community's 综治办 and 居委会 share a joint branch
         units = [(True, ("workstation",)), (True, _JOINT_UNITS)]
     # plan (二): 在业主委员会、社区志愿者服务队、文体活动宣传队等群众组织中建立特色党支部（党小组）.

@@ -14,7 +14,6 @@ from infra.demo.plans import LifePlan, OrgPlan
 
 
 def community_people(
-    seed: int,
     index: int,
     grid: Grid,
     plan: OrgPlan,
@@ -23,12 +22,12 @@ def community_people(
     ids: Ids,
 ) -> tuple[OrgTree, list[Member]]:
     """The organizations and members of one community."""
-    rng = stage_rng(seed, STAGE_PEOPLE, index)
+    rng = stage_rng(ids.seed, STAGE_PEOPLE, index)
     code = grid.place.code
     kind = plan.kinds[code]
     counts, ungrouped = member_counts(rng, grid, kind)
     tree = org_tree(rng, grid, plan, life, ungrouped, ids)
-    homes: list[int | None] = np.repeat(np.arange(len(counts)), counts).tolist()
+    homes: list[int | None] = list(np.repeat(np.arange(len(counts)), counts).tolist())
     homes += [None] * int(rng.integers(1, 3))  # a few members with no known home building
     members = [resident(rng, ids, grid, tree, serial, home) for serial, home in enumerate(homes)]
     members += committee(

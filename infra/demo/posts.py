@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -79,17 +80,24 @@ _EPIDEMIC_RELEASED = (dt.date(2020, 3, 15), dt.date(2020, 4, 25))
 _RETIREMENT_AGE = {"M": 60, "F": 55}
 
 
-def member_posts(
-    town: Town,
-    traits: Traits,
-    leaders: list[tuple[int, uuid.UUID, dt.date]],
-    holders: set[uuid.UUID],
-) -> list[Post]:
-    """明岗定责 (plan 五) for the members able to take part in activities."""
-    rng, members, code, seed = town.rng, town.members, town.code, town.ids.seed
+@dataclass(frozen=True)
+class _Draws:
+    """Every draw of one community's posts, made up front, one array per purpose: members are
+    many, and scalar draws slow."""
+
+    launch: dt.date
+    u: np.ndarray
+    job_days: np.ndarray
+    jobs: np.ndarray
+    volunteer_days: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    outbreak: np.ndarray
+    released: np.ndarray
+
+
+def _draws(rng: np.random.Generator, n: int) -> _Draws:
     launch = random_day(rng, *_POSTS_LAUNCH)
-    n = len(members)
-    # Every draw up front, one array per purpose: members are many, and scalar draws slow.
     u = rng.random((n, 3))
     job_days = rng.integers(0, 60, n)
     jobs = rng.integers(len(_SELF_JOBS), size=n)
@@ -102,9 +110,19 @@ def member_posts(
     released = rng.integers(
         _EPIDEMIC_RELEASED[0].toordinal(), _EPIDEMIC_RELEASED[1].toordinal() + 1, n
     )
-    posts: list[Post] = []
+    return _Draws(launch, u, job_days, jobs, volunteer_days, first, second, outbreak, released)
+
+
+@dataclass
+class _Claims:
+    """The posts of one community as its members claim them (ids number them in order)."""
+
+    town: Town
+    draws: _Draws
+    posts: list[Post] = field(default_factory=list)
 
     def claim(
+        self,
         i: int,
         kind: str,
         title: str,
@@ -112,14 +130,14 @@ def member_posts(
         day: dt.date,
         released_on: dt.date | None = None,
     ) -> None:
-        m = members[i]
+        m = self.town.members[i]
         floor = m.joined_on + dt.timedelta(days=1)
         if m.reported_in_on is not None and m.reported_in_on > floor:
             floor = m.reported_in_on
-        posts.append(
+        self.posts.append(
             Post(
-                id=uuid.uuid5(NAMESPACE, f"{seed}/post/{m.id}/{len(posts)}"),
-                community_code=code,
+                id=uuid.uuid5(NAMESPACE, f"{self.town.ids.seed}/post/{m.id}/{len(self.posts)}"),
+                community_code=self.town.code,
                 member_id=m.id,
                 kind=kind,
                 title=title,
@@ -129,49 +147,70 @@ def member_posts(
             )
         )
 
-    def outbreak_post(i: int, org: uuid.UUID) -> None:
-        m, day = members[i], dt.date.fromordinal(int(outbreak[i]))
+    def outbreak_post(self, i: int, org: uuid.UUID) -> None:
+        m, day = self.town.members[i], dt.date.fromordinal(int(self.draws.outbreak[i]))
         if m.joined_on < day and (m.reported_in_on is None or m.reported_in_on < day):
-            end = dt.date.fromordinal(int(released[i]))
-            claim(i, VOLUNTEER_POST, _EPIDEMIC_POST, org, day, end)
+            end = dt.date.fromordinal(int(self.draws.released[i]))
+            self.claim(i, VOLUNTEER_POST, _EPIDEMIC_POST, org, day, end)
 
+
+def member_posts(
+    town: Town,
+    traits: Traits,
+    leaders: list[tuple[int, uuid.UUID, dt.date]],
+    holders: set[uuid.UUID],
+) -> list[Post]:
+    """明岗定责 (plan 五) for the members able to take part in activities."""
+    claims = _Claims(town, _draws(town.rng, len(town.members)))
     active = np.flatnonzero(traits.active).tolist()
+    _job_posts(claims, active)
+    # plan (五): 居民楼栋党支部书记、党小组长兼任网格化管理岗位.
+    launch = claims.draws.launch
+    for i, org, start in leaders:
+        claims.claim(i, GRID_POST, f"{town.org_name[org]}网格化管理岗", org, max(launch, start))
+    leader_ids = {town.members[i].id for i, _, _ in leaders}
+    _volunteer_posts(claims, active, holders | leader_ids)
+    return claims.posts
+
+
+def _job_posts(claims: _Claims, active: list[int]) -> None:
+    """plan (五): 社区组织在职党员以本职岗位为责任岗."""
+    town, draws = claims.town, claims.draws
     top_name = town.org_name[town.top]
-    # plan (五): 社区组织在职党员以本职岗位为责任岗.
     for i in active:
-        m = members[i]
+        m = town.members[i]
         if m.management == SELF_MANAGED and town.age[i] >= _RETIREMENT_AGE[m.gender]:
             continue  # retired
-        day = launch + dt.timedelta(days=int(job_days[i]))
+        day = draws.launch + dt.timedelta(days=int(draws.job_days[i]))
         if m.committee_role:
-            claim(i, JOB_POST, f"{top_name}{_ROLE_NAMES[m.committee_role]}", town.top, day)
+            claims.claim(i, JOB_POST, f"{top_name}{_ROLE_NAMES[m.committee_role]}", town.top, day)
         elif m.management == SELF_MANAGED:
-            claim(i, JOB_POST, f"本职岗位：{_SELF_JOBS[jobs[i]]}", m.organization_id, day)
+            title = f"本职岗位：{_SELF_JOBS[draws.jobs[i]]}"
+            claims.claim(i, JOB_POST, title, m.organization_id, day)
         else:
-            claim(i, JOB_POST, f"本职岗位：{town.employer[i]}", None, day)
-    # plan (五): 居民楼栋党支部书记、党小组长兼任网格化管理岗位.
-    for i, org, start in leaders:
-        claim(i, GRID_POST, f"{town.org_name[org]}网格化管理岗", org, max(launch, start))
-    # plan (五): 无职党员通过设岗定责各自认领一个以上的社区管理服务义务奉献岗位 -- about a tenth
-    # have none (breach 17); some of those only held a post at the outbreak, since released.
-    leader_ids = {members[i].id for i, _, _ in leaders}
-    miss = rng.uniform(0.05, 0.15)
+            claims.claim(i, JOB_POST, f"本职岗位：{town.employer[i]}", None, day)
+
+
+def _volunteer_posts(claims: _Claims, active: list[int], seated: set[uuid.UUID]) -> None:
+    """plan (五): 无职党员通过设岗定责各自认领一个以上的社区管理服务义务奉献岗位 -- about a
+    tenth have none (breach 17); some of those only held a post at the outbreak, since
+    released. `seated`: members with an office, a current seat or a group to lead."""
+    town, draws = claims.town, claims.draws
+    miss = town.rng.uniform(0.05, 0.15)
     for i in active:
-        m = members[i]
-        if m.id in holders or m.id in leader_ids:
+        if town.members[i].id in seated:
             continue
         org = town.home_org(i)
-        if u[i, 0] < miss:
-            if u[i, 1] < 0.3:
-                outbreak_post(i, org)
+        if draws.u[i, 0] < miss:
+            if draws.u[i, 1] < 0.3:
+                claims.outbreak_post(i, org)
             continue
-        titles = (first[i], second[i]) if u[i, 0] > 0.85 else (first[i],)
-        for t, offset in zip(titles, volunteer_days[i], strict=False):
-            day = launch + dt.timedelta(days=int(offset))
-            claim(i, VOLUNTEER_POST, _VOLUNTEER_POSTS[t], org, day)
-        if u[i, 2] < 0.08:
-            outbreak_post(i, org)
-    return posts
+        titles = (draws.first[i], draws.second[i]) if draws.u[i, 0] > 0.85 else (draws.first[i],)
+        for t, offset in zip(titles, draws.volunteer_days[i], strict=False):
+            day = draws.launch + dt.timedelta(days=int(offset))
+            claims.claim(i, VOLUNTEER_POST, _VOLUNTEER_POSTS[t], org, day)
+        if draws.u[i, 2] < 0.08:
+            claims.outbreak_post(i, org)
 
 
 def volunteer_team(
