@@ -109,7 +109,7 @@ def demo() -> Demo:
 @pytest.fixture(scope="module")
 def outline() -> Polygon:
     """The real 管城回族区 outline the demo ships (WGS-84)."""
-    path = Path(__file__).parents[2] / "infra/demo/data/guancheng_outline.geojson"
+    path = Path(__file__).parents[3] / "infra/demo/data/guancheng_outline.geojson"
     (feature,) = json.loads(path.read_text(encoding="utf-8"))["features"]
     assert feature["properties"]["code"] == "410104"
     return shape(feature["geometry"])
