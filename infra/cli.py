@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -183,17 +184,31 @@ def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
 TIERS = {"--fast": ["-m", "not slow_tier"], "--slow": ["-m", "slow_tier"]}  # tests/conftest.py
 
 
+def static_checks(args: list[str], pyproject: str) -> list[list[str]]:
+    """What runs before pytest: ruff always; for the whole suite (no arguments, as CI runs it)
+    also the type checker over the tree and, once contracts are configured, the import
+    contracts. A run of chosen tests or one tier lints only, so it stays quick."""
+    checks = [[sys.executable, "-m", "ruff", "check", "."]]
+    if not args:
+        checks.append([sys.executable, "-m", "mypy"])  # files and settings: [tool.mypy]
+        if "[tool.importlinter]" in pyproject:  # import-linter's console script, beside python
+            checks.append([str(Path(sys.executable).with_name("lint-imports"))])
+    return checks
+
+
 def test(args: list[str]) -> int:
-    """Command 2: lint, then the whole test suite (the tests start what they need); `--fast`
-    or `--slow` first runs one tier (README "Tests")."""
-    if args[:1] and args[0] in TIERS:
-        args = [*TIERS[args[0]], *args[1:]]
+    """Command 2: the static checks, then the whole test suite (the tests start what they
+    need); `--fast` or `--slow` first runs one tier (README "Tests")."""
     from infra.browser import ensure_chromium
     from infra.settings import ROOT, SuiteSettings
 
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=False)
-    if lint.returncode != 0:
-        return lint.returncode
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for check in static_checks(args, pyproject):
+        done = subprocess.run(check, cwd=ROOT, check=False)
+        if done.returncode != 0:
+            return done.returncode
+    if args[:1] and args[0] in TIERS:
+        args = [*TIERS[args[0]], *args[1:]]
     try:
         chromium = ensure_chromium(install=SuiteSettings().install_missing)
     except SetupError as exc:
