@@ -15,14 +15,14 @@ name (e.g. ``2020/zone/410104001002/3``). The data is a snapshot taken on ``AS_O
 2020, before the plan's 分类定级 by mid-May); no date in it is later, except the planned ends
 of committee terms (``term_end``: 3-year terms from the 2018 elections).
 
-The stages are modules of this package, named for what they make: ``places`` (the region tree),
-``outlines`` (community outlines, zones and gap strips), ``compounds`` and ``grids`` (buildings and
-the grid of one community), ``plans`` (district-wide choices, the deliberate breaches among
-them), ``organizations``, ``members``, ``committees`` and ``people`` (a community's residents and
-committee); then ``life`` runs one community's regional pattern and member life over ``town``
-(its members by index) in ``resident_units``, ``offices``, ``categories``, ``posts``,
-``evaluations`` and ``departures``. ``draws`` and ``geometry`` hold the seeded draws and the
-metre/degree helpers.
+The stages are modules of ``infra.demo.generator``, named for what they make: ``places``
+(the region tree), ``outlines`` (community outlines, zones and gap strips), ``compounds`` and
+``grids`` (buildings and the grid of one community), ``plans`` (district-wide choices, the
+deliberate breaches among them), ``organizations``, ``members``, ``committees`` and ``people``
+(a community's residents and committee); then ``life`` runs one community's regional pattern
+and member life over ``town`` (its members by index) in ``resident_units``, ``offices``,
+``categories``, ``posts``, ``evaluations`` and ``departures``. ``draws`` and ``geometry`` hold
+the seeded draws and the metre/degree helpers.
 
 Shape of the district:
 - 4 street offices and 1 township, 14 communities tiling that area (a Voronoi diagram of
@@ -124,14 +124,14 @@ Member activities (plan 五):
 
 from __future__ import annotations
 
-from infra.demo.draws import STAGE_LIFE, Ids, stage_rng
-from infra.demo.grids import build_grid, plan_grid
-from infra.demo.life import community_life
+from infra.demo.generator.draws import STAGE_LIFE, Ids, stage_rng
+from infra.demo.generator.grids import build_grid, plan_grid
+from infra.demo.generator.life import community_life
+from infra.demo.generator.outlines import community_boundaries
+from infra.demo.generator.people import community_people
+from infra.demo.generator.places import demo_places, demo_regions
+from infra.demo.generator.plans import plan_life, plan_orgs
 from infra.demo.model import Community, Demo
-from infra.demo.outlines import community_boundaries
-from infra.demo.people import community_people
-from infra.demo.places import demo_places, demo_regions
-from infra.demo.plans import plan_life, plan_orgs
 
 
 def generate(seed: int = 2020) -> Demo:

@@ -19,8 +19,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, shape
 
-from infra.demo.draws import AS_OF
 from infra.demo.generate import generate
+from infra.demo.generator.draws import AS_OF
 from infra.demo.model import (
     BRANCH,
     CHOSEN,

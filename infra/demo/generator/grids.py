@@ -9,11 +9,11 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from infra.demo.compounds import TOWNSHIP_MIX, URBAN_MIX, Compound, place_compounds
-from infra.demo.draws import STAGE_GRID, STAGE_PLAN, Ids, split_total, stage_rng
+from infra.demo.generator.compounds import TOWNSHIP_MIX, URBAN_MIX, Compound, place_compounds
+from infra.demo.generator.draws import STAGE_GRID, STAGE_PLAN, Ids, split_total, stage_rng
+from infra.demo.generator.outlines import gap_strip, zone_shapes
+from infra.demo.generator.places import Place
 from infra.demo.model import Building, Zone
-from infra.demo.outlines import gap_strip, zone_shapes
-from infra.demo.places import Place
 
 _CN_NUMERALS = "一二三四五六七八九十"
 

@@ -7,7 +7,8 @@ import uuid
 
 import numpy as np
 
-from infra.demo.draws import after, plus_years, random_day
+from infra.demo.generator.draws import after, plus_years, random_day
+from infra.demo.generator.town import Town, Traits
 from infra.demo.model import (
     BRANCH,
     COMMITTEE,
@@ -27,7 +28,6 @@ from infra.demo.model import (
     MemberOffice,
     ResidentUnit,
 )
-from infra.demo.town import Town, Traits
 
 _ELECTION = (dt.date(2018, 3, 1), dt.date(2018, 6, 30))  # the committees' last 换届
 

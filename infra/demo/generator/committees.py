@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.demo.draws import Ids, pick
-from infra.demo.grids import Grid
-from infra.demo.members import make_person
+from infra.demo.generator.draws import Ids, pick
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.members import make_person
+from infra.demo.generator.organizations import OrgTree
+from infra.demo.generator.plans import JUNIOR_DEPUTIES, NO_FULLTIME, OVERSIZED_AGING
 from infra.demo.model import (
     COMMITTEE,
     FULLTIME_DEPUTY,
@@ -18,8 +20,6 @@ from infra.demo.model import (
     SELF_MANAGED,
     Member,
 )
-from infra.demo.organizations import OrgTree
-from infra.demo.plans import JUNIOR_DEPUTIES, NO_FULLTIME, OVERSIZED_AGING
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ _DIVISIONS = (
 
 
 # The real district outline (public administrative polygon, WGS-84; infra/demo/data/README.md).
-_OUTLINE_FILE = Path(__file__).with_name("data") / "guancheng_outline.geojson"
+_OUTLINE_FILE = Path(__file__).parents[1] / "data" / "guancheng_outline.geojson"
 
 
 # The demo's street offices and township cover the district's north-west, the old town and

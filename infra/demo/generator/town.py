@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.demo.draws import Ids, after, pick
-from infra.demo.grids import Grid
+from infra.demo.generator.draws import Ids, after, pick
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.organizations import OrgTree
+from infra.demo.generator.plans import LifePlan
 from infra.demo.model import (
     SELF_MANAGED,
     CommitteeSeat,
@@ -23,8 +25,6 @@ from infra.demo.model import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
-from infra.demo.organizations import OrgTree
-from infra.demo.plans import LifePlan
 
 _PHONE_PREFIXES = tuple(
     f"{p}"

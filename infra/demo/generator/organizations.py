@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.demo.draws import Ids, pick
-from infra.demo.grids import Grid
+from infra.demo.generator.draws import Ids, pick
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.plans import LifePlan, OrgPlan
 from infra.demo.model import (
     BRANCH,
     COMMITTEE,
@@ -23,7 +24,6 @@ from infra.demo.model import (
     SPECIAL_UNITS,
     Organization,
 )
-from infra.demo.plans import LifePlan, OrgPlan
 
 _UNIT_NAME = {
     "workstation": "工作站",

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.demo.draws import AS_OF, Ids, pick, pick_weighted
-from infra.demo.grids import Grid
+from infra.demo.generator.draws import AS_OF, Ids, pick, pick_weighted
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.organizations import OrgTree
 from infra.demo.model import (
     BRANCH,
     JOINTLY_MANAGED,
@@ -18,7 +19,6 @@ from infra.demo.model import (
     SELF_MANAGED,
     Member,
 )
-from infra.demo.organizations import OrgTree
 
 SURNAMES = (
     "王王李李张张刘刘陈杨赵黄周吴徐孙胡朱高林何郭马马马罗梁宋郑谢韩唐冯于董程曹袁邓许"

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from infra.demo.draws import AS_OF, NAMESPACE, after, random_day
+from infra.demo.generator.draws import AS_OF, NAMESPACE, after, random_day
+from infra.demo.generator.town import Town, Traits
 from infra.demo.model import (
     FULLTIME_DEPUTY,
     GRID_POST,
@@ -23,7 +24,6 @@ from infra.demo.model import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
-from infra.demo.town import Town, Traits
 
 _ROLE_NAMES = {
     SECRETARY: "书记",

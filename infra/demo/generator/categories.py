@@ -6,10 +6,10 @@ import datetime as dt
 
 import numpy as np
 
-from infra.demo.draws import pick, random_day
-from infra.demo.members import GIVEN_NAMES, SURNAMES
+from infra.demo.generator.draws import pick, random_day
+from infra.demo.generator.members import GIVEN_NAMES, SURNAMES
+from infra.demo.generator.town import Town, Traits, random_phone
 from infra.demo.model import ELDERLY_FRAIL, HARDSHIP, MOBILE, MemberCategory
-from infra.demo.town import Town, Traits, random_phone
 
 _RELATIONS = ("儿子", "女儿", "老伴", "侄子", "外甥女", "邻居", "网格员", "楼栋长")
 

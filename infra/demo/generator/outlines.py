@@ -7,9 +7,15 @@ import shapely
 from shapely.geometry import MultiPoint, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from infra.demo.draws import STAGE_LAYOUT, stage_rng
-from infra.demo.geometry import M_PER_DEG_LAT, M_PER_DEG_LON, largest, m_to_deg, sample_points
-from infra.demo.places import DEMO_AREA, Place
+from infra.demo.generator.draws import STAGE_LAYOUT, stage_rng
+from infra.demo.generator.geometry import (
+    M_PER_DEG_LAT,
+    M_PER_DEG_LON,
+    largest,
+    m_to_deg,
+    sample_points,
+)
+from infra.demo.generator.places import DEMO_AREA, Place
 
 _ROAD_M = 4.0  # roads between zones: zones never touch, so they can never overlap
 

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from infra.demo.geometry import m_to_deg, sample_points, to_lonlat
+from infra.demo.generator.geometry import m_to_deg, sample_points, to_lonlat
 
 _SETBACK_M = 8.0  # compounds keep clear of a zone's edge, so no building straddles two zones
 

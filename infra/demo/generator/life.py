@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from infra.demo.categories import special_categories
-from infra.demo.departures import left_members
-from infra.demo.draws import AS_OF, Ids
-from infra.demo.evaluations import town_evaluations
-from infra.demo.grids import Grid
-from infra.demo.members import YEAR_DAYS
+from infra.demo.generator.categories import special_categories
+from infra.demo.generator.departures import left_members
+from infra.demo.generator.draws import AS_OF, Ids
+from infra.demo.generator.evaluations import town_evaluations
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.members import YEAR_DAYS
+from infra.demo.generator.offices import seats_and_offices
+from infra.demo.generator.organizations import OrgTree
+from infra.demo.generator.plans import LifePlan
+from infra.demo.generator.posts import member_posts, volunteer_team
+from infra.demo.generator.resident_units import town_resident_units
+from infra.demo.generator.town import Life, Town, member_traits
 from infra.demo.model import Member
-from infra.demo.offices import seats_and_offices
-from infra.demo.organizations import OrgTree
-from infra.demo.plans import LifePlan
-from infra.demo.posts import member_posts, volunteer_team
-from infra.demo.resident_units import town_resident_units
-from infra.demo.town import Life, Town, member_traits
 
 
 def community_life(  # noqa: PLR0913, RUF100 -- one community's stream, ids, grid, kind, organizations and members, and the district's plan

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.demo.draws import STAGE_ORGS, STAGE_REGIONAL, stage_rng
-from infra.demo.grids import Grid
+from infra.demo.generator.draws import STAGE_ORGS, STAGE_REGIONAL, stage_rng
+from infra.demo.generator.grids import Grid
 from infra.demo.model import BRANCH, COMMITTEE, FUNCTIONAL_UNITS, GENERAL_BRANCH, SPECIAL_UNITS
 
 # plan (二): 单独或联合建立党支部（党小组）: how often a unit has a 党小组 rather than a 党支部.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from infra.demo.committees import committee
-from infra.demo.draws import STAGE_PEOPLE, Ids, stage_rng
-from infra.demo.grids import Grid
-from infra.demo.members import member_counts, resident
+from infra.demo.generator.committees import committee
+from infra.demo.generator.draws import STAGE_PEOPLE, Ids, stage_rng
+from infra.demo.generator.grids import Grid
+from infra.demo.generator.members import member_counts, resident
+from infra.demo.generator.organizations import OrgTree, org_tree
+from infra.demo.generator.plans import LifePlan, OrgPlan
 from infra.demo.model import Member
-from infra.demo.organizations import OrgTree, org_tree
-from infra.demo.plans import LifePlan, OrgPlan
 
 
 def community_people(

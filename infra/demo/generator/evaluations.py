@@ -6,7 +6,8 @@ import datetime as dt
 
 import numpy as np
 
-from infra.demo.draws import pick, pick_weighted, random_day
+from infra.demo.generator.draws import pick, pick_weighted, random_day
+from infra.demo.generator.town import Town, Traits, party_org_name
 from infra.demo.model import (
     CHOSEN,
     MANAGEMENT_VANGUARD,
@@ -19,7 +20,6 @@ from infra.demo.model import (
     EvaluationFeedback,
     ResidentUnit,
 )
-from infra.demo.town import Town, Traits, party_org_name
 
 _TITLE_NAMES = {MANAGEMENT_VANGUARD: "社区管理先锋", SERVICE_MODEL: "服务群众模范"}
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import numpy as np
 
-from infra.demo.draws import random_day
-from infra.demo.members import EMPLOYERS
+from infra.demo.generator.draws import random_day
+from infra.demo.generator.members import EMPLOYERS
+from infra.demo.generator.town import Town, Traits, party_org_name
 from infra.demo.model import ResidentUnit
-from infra.demo.town import Town, Traits, party_org_name
 
 _AGREEMENT_ITEMS = (
     "阵地共用",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from infra.demo.draws import AS_OF, pick, random_day
-from infra.demo.members import EMPLOYERS, REPORTING_START, make_person
+from infra.demo.generator.draws import AS_OF, pick, random_day
+from infra.demo.generator.members import EMPLOYERS, REPORTING_START, make_person
+from infra.demo.generator.town import Town, random_phone
 from infra.demo.model import LEFT, NON_SELF_MANAGED, Member
-from infra.demo.town import Town, random_phone
 
 
 def left_members(town: Town) -> list[Member]:
