@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -183,17 +184,31 @@ def _add_user_parsers(commands: argparse._SubParsersAction) -> None:
 TIERS = {"--fast": ["-m", "not slow_tier"], "--slow": ["-m", "slow_tier"]}  # tests/conftest.py
 
 
+def static_checks(args: list[str], pyproject: str) -> list[list[str]]:
+    """What runs before pytest: ruff always; for the whole suite (no arguments, as CI runs it)
+    also the type checker over the tree and, once contracts are configured, the import
+    contracts. A run of chosen tests or one tier lints only, so it stays quick."""
+    checks = [[sys.executable, "-m", "ruff", "check", "."]]
+    if not args:
+        checks.append([sys.executable, "-m", "mypy"])  # files and settings: [tool.mypy]
+        if "[tool.importlinter]" in pyproject:  # import-linter's console script, beside python
+            checks.append([str(Path(sys.executable).with_name("lint-imports"))])
+    return checks
+
+
 def test(args: list[str]) -> int:
-    """Command 2: lint, then the whole test suite (the tests start what they need); `--fast`
-    or `--slow` first runs one tier (README "Tests")."""
-    if args[:1] and args[0] in TIERS:
-        args = [*TIERS[args[0]], *args[1:]]
+    """Command 2: the static checks, then the whole test suite (the tests start what they
+    need); `--fast` or `--slow` first runs one tier (README "Tests")."""
     from infra.browser import ensure_chromium
     from infra.settings import ROOT, SuiteSettings
 
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=False)
-    if lint.returncode != 0:
-        return lint.returncode
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for check in static_checks(args, pyproject):
+        done = subprocess.run(check, cwd=ROOT, check=False)
+        if done.returncode != 0:
+            return done.returncode
+    if args[:1] and args[0] in TIERS:
+        args = [*TIERS[args[0]], *args[1:]]
     try:
         chromium = ensure_chromium(install=SuiteSettings().install_missing)
     except SetupError as exc:
@@ -203,6 +218,21 @@ def test(args: list[str]) -> int:
     return subprocess.run(
         [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, check=False
     ).returncode
+
+
+def _add_lazy_parsers(commands: argparse._SubParsersAction, argv: list[str]) -> str | None:
+    """The lazy commands' parsers: the module of the command run adds its own (returned), the
+    others are listed in --help without loading their modules."""
+    lazy = next(
+        (m for m, names in _LAZY_COMMANDS.items() if argv[:1] in ([n] for n in names)), None
+    )
+    for module_name, names in _LAZY_COMMANDS.items():
+        if module_name == lazy:
+            importlib.import_module(module_name).add_parsers(commands)
+        else:
+            for name, help_text in names.items():
+                commands.add_parser(name, help=help_text)
+    return lazy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,15 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         from infra import import_regions_cli
 
         return import_regions_cli.main(argv[2:])
-    lazy = next(
-        (m for m, names in _LAZY_COMMANDS.items() if argv[:1] in ([n] for n in names)), None
-    )
-    for module_name, names in _LAZY_COMMANDS.items():
-        if module_name == lazy:
-            importlib.import_module(module_name).add_parsers(commands)
-        else:  # listed in --help without loading the module
-            for name, help_text in names.items():
-                commands.add_parser(name, help=help_text)
+    lazy = _add_lazy_parsers(commands, argv)
     args = parser.parse_args(argv)
     try:
         if lazy is not None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no types; no stubs pinned
 
 from infra.code_args import community_code
 from infra.database import external_database, role_of
@@ -302,6 +302,13 @@ def import_main(args: argparse.Namespace) -> int:
     except (SetupError, OSError) as exc:
         print(f"partygrid: {exc}", file=sys.stderr)
         return 2
+    _report_written(args, outcome)
+    return 0
+
+
+def _report_written(args: argparse.Namespace, outcome: ImportOutcome | FileImport) -> None:
+    """What an import wrote: notes and refusals on stderr (refused rows to a file), the
+    summary on stdout."""
     if isinstance(outcome, FileImport):
         for note in outcome.notes[:20]:
             print(f"note: {note}", file=sys.stderr)
@@ -309,11 +316,10 @@ def import_main(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         _write_refused(args.file, outcome)
         print(outcome.summary(), flush=True)
-        return 0
+        return
     for note in outcome.notes[:20]:
         print(f"skipped: {note}", file=sys.stderr)
     print(_summary(args.what, outcome), flush=True)
-    return 0
 
 
 async def _export(args: argparse.Namespace, url: str) -> str:

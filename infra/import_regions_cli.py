@@ -53,7 +53,7 @@ def region_exists(org_url: str, code: str) -> bool:
 
 async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportReport:
     from sqlalchemy.ext.asyncio import create_async_engine
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no types; no stubs pinned
 
     from services.org.region_import import import_regions, read_rows
 

@@ -109,7 +109,7 @@ def _operator() -> Identity:
 async def _import(args: argparse.Namespace, org_url: str, grid_url: str) -> Report:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import create_async_engine
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no types; no stubs pinned
 
     from services.grid.models import building
     from services.org.grid_client import Home

@@ -81,7 +81,9 @@ def compose(subgraphs: list[Subgraph]) -> Composition:
     if node is None:
         raise RuntimeError("node is not on PATH; install Node.js 20")
     if not (INFRA / "node_modules" / "@theguild" / "federation-composition").is_dir():
-        raise RuntimeError("infra/node_modules is missing; run ./partygrid (it runs npm ci)")
+        raise RuntimeError(
+            "infra/node_modules is missing; run ./partygrid compose or test (they run npm ci)"
+        )
     payload = {"subgraphs": [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subgraphs]}
     done = subprocess.run(
         [node, str(INFRA / "compose.mjs")],

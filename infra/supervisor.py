@@ -61,6 +61,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class _Identity:
+    """Who a service runs as: None keeps this process's user and groups."""
+
+    user: int | None = None
+    group: int | None = None
+    extra_groups: list[int] | None = None
+    home: dict[str, str] = field(default_factory=dict)  # HOME, USER, LOGNAME of that user
+
+
 @dataclass
 class Service:
     name: str
@@ -84,40 +94,42 @@ class Supervisor:
     services: list[Service] = field(default_factory=list)
     run_as: str | None = field(default_factory=service_user)
 
-    def _identity(self) -> dict[str, object]:
+    def _identity(self) -> _Identity:
         """Popen's arguments that drop root, and the environment of that user."""
         if self.run_as is None:
-            return {}
+            return _Identity()
         entry = account(self.run_as)
         ensure_can_run_python(self.run_as)
         home = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LOGNAME": entry.pw_name}
-        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "home": home}
+        return _Identity(entry.pw_uid, entry.pw_gid, [], home)
 
     def start(self, name: str, port: int, env: dict[str, str]) -> Service:
         self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.log_dir.chmod(0o700)
-        service = Service(name, port, env, log_path=self.log_dir / f"{name}.log")
+        log_path = self.log_dir / f"{name}.log"
+        service = Service(name, port, env, log_path=log_path)
         identity = self._identity()
-        home = identity.pop("home", {})
         cmd = [
             sys.executable, "-m", "uvicorn", APPS[name], "--factory",
             "--host", self.host, "--port", str(port),
             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
         # Opened here (we may be root) and handed over: the service needs no right to it.
-        fd = os.open(service.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(fd, 0o600)  # a log made by an earlier version was 0644
         service.log_start = os.fstat(fd).st_size
         with os.fdopen(fd, "ab") as log:
             service.process = subprocess.Popen(
                 cmd,
-                env={**os.environ, **home, **env},
+                env={**os.environ, **identity.home, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 umask=PRIVATE_UMASK,
                 preexec_fn=_die_with_parent,  # only prctl in the child: fork-safe
-                **identity,  # type: ignore[arg-type]
+                user=identity.user,  # None keeps ours
+                group=identity.group,
+                extra_groups=identity.extra_groups,
             )
         self.services.append(service)
         return service

@@ -61,7 +61,8 @@ def ensure_demo_users(auth_url: str, org_url: str, data_dir: Path) -> list[str]:
     engine = create_engine(org_url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            regions = dict(conn.execute(text("SELECT code, level FROM org.region")).all())
+            rows = conn.execute(text("SELECT code, level FROM org.region")).all()
     finally:
         engine.dispose()
+    regions: dict[str, str] = {str(code): str(level) for code, level in rows}
     return asyncio.run(_ensure(auth_url, demo_accounts(regions), demo_password(data_dir)))

@@ -19,7 +19,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, shape
 
-from infra.demo.generate import AS_OF, generate
+from infra.demo.generate import generate
+from infra.demo.generator.draws import AS_OF
 from infra.demo.model import (
     BRANCH,
     CHOSEN,
@@ -108,7 +109,7 @@ def demo() -> Demo:
 @pytest.fixture(scope="module")
 def outline() -> Polygon:
     """The real 管城回族区 outline the demo ships (WGS-84)."""
-    path = Path(__file__).parents[2] / "infra/demo/data/guancheng_outline.geojson"
+    path = Path(__file__).parents[3] / "infra/demo/data/guancheng_outline.geojson"
     (feature,) = json.loads(path.read_text(encoding="utf-8"))["features"]
     assert feature["properties"]["code"] == "410104"
     return shape(feature["geometry"])
@@ -707,34 +708,35 @@ def test_values_are_in_the_schemas_lists(demo: Demo) -> None:
 
 
 def test_rows_refer_to_rows_of_their_own_community(demo: Demo) -> None:
-    community = {m.id: m.community_code for m in demo.members}
-    org_community = {o.id: o.community_code for o in demo.organizations}
-    unit_community = {u.id: u.community_code for u in demo.resident_units}
-    team_community = {t.id: t.community_code for t in demo.volunteer_teams}
-    evaluation_community = {e.id: e.community_code for e in demo.evaluations}
-    for s in demo.committee_seats:
-        assert community[s.member_id] == org_community[s.organization_id] == s.community_code
-        if s.resident_unit_id is not None:
-            assert unit_community[s.resident_unit_id] == s.community_code
-    for row in (*demo.member_offices, *demo.member_categories, *demo.posts):
-        assert community[row.member_id] == row.community_code
-    for o in demo.member_offices:
-        if o.resident_unit_id is not None:
-            assert unit_community[o.resident_unit_id] == o.community_code
-    for c in demo.member_categories:
-        if c.helper_member_id is not None:
-            assert community[c.helper_member_id] == c.community_code
-    for p in demo.posts:
-        if p.organization_id is not None:
-            assert org_community[p.organization_id] == p.community_code
-    for t in demo.volunteer_teams:
-        assert t.organization_id is None or org_community[t.organization_id] == t.community_code
-    for v in demo.volunteer_team_members:
-        assert community[v.member_id] == team_community[v.team_id] == v.community_code
-    for e in demo.evaluations:
-        assert community[e.member_id] == e.community_code
-    for f in demo.evaluation_feedback:
-        assert evaluation_community[f.evaluation_id] == f.community_code
+    member = {m.id: m.community_code for m in demo.members}
+    org = {o.id: o.community_code for o in demo.organizations}
+    unit = {u.id: u.community_code for u in demo.resident_units}
+    team = {t.id: t.community_code for t in demo.volunteer_teams}
+    evaluation = {e.id: e.community_code for e in demo.evaluations}
+    required, optional = True, False
+    # (rows, the column that refers, the communities of the rows it may name, must it be set)
+    references = [
+        (demo.committee_seats, "member_id", member, required),
+        (demo.committee_seats, "organization_id", org, required),
+        (demo.committee_seats, "resident_unit_id", unit, optional),
+        (demo.member_offices, "member_id", member, required),
+        (demo.member_offices, "resident_unit_id", unit, optional),
+        (demo.member_categories, "member_id", member, required),
+        (demo.member_categories, "helper_member_id", member, optional),
+        (demo.posts, "member_id", member, required),
+        (demo.posts, "organization_id", org, optional),
+        (demo.volunteer_teams, "organization_id", org, optional),
+        (demo.volunteer_team_members, "member_id", member, required),
+        (demo.volunteer_team_members, "team_id", team, required),
+        (demo.evaluations, "member_id", member, required),
+        (demo.evaluation_feedback, "evaluation_id", evaluation, required),
+    ]
+    for rows, column, community_of, must_be_set in references:
+        for row in rows:
+            ref = getattr(row, column)
+            assert ref is not None or not must_be_set, (column, row)
+            if ref is not None:
+                assert community_of[ref] == row.community_code, (column, row)
 
 
 def test_unique_keys_hold(demo: Demo) -> None:
