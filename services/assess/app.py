@@ -11,11 +11,11 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from starlette.applications import Starlette
 
-from services.assess.evidence import DEFAULT_MAX_BYTES
-from services.assess.evidence_routes import evidence_routes
-from services.assess.gateway_client import GatewayClient
-from services.assess.report_download import ROUTES as REPORT_ROUTES
+from services.assess.records.evidence import DEFAULT_MAX_BYTES
+from services.assess.records.routes import evidence_routes
+from services.assess.reports.routes import ROUTES as REPORT_ROUTES
 from services.assess.schema import QUERIES, schema
+from services.assess.shared.gateway_client import GatewayClient
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 

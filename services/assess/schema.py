@@ -11,17 +11,15 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from services.assess.graph import (
-    commendation_lists,
-    commendations,
-    core,
-    five_goods,
-    grading,
-    grading_steps,
-    milestones,
-    records,
-    reports,
-)
+from services.assess.commendations.graph import five_goods
+from services.assess.commendations.graph import lists as commendation_lists
+from services.assess.commendations.graph import stars as commendations
+from services.assess.grading.graph import queries as grading
+from services.assess.grading.graph import steps as grading_steps
+from services.assess.milestones import graph as milestones
+from services.assess.records import graph as records
+from services.assess.reports.graph import operations as reports
+from services.assess.standard import graph as core
 from services.common.auth_codes import ParseRegionCodes
 from services.common.auth_permissions import HideForeignIds
 from services.common.columns import SCALARS
