@@ -1,8 +1,8 @@
-"""The assess subgraph's schema, assembled from the modules of `services.assess.graph`.
+"""The assess subgraph's schema, assembled from the GraphQL modules of its domain packages.
 
-Each module there exports QUERY_TYPES and MUTATION_TYPES (merged into Query and Mutation),
-TYPES (entities to register) and LOADERS (batch queries behind per-request DataLoaders).
-Modules of types only (report_types, grading_types) are reached through those and not listed.
+Each module there exports QUERY_TYPES and MUTATION_TYPES (merged into Query and Mutation) and
+TYPES (entities to register); their DataLoaders are declared once, in services/assess/context.py.
+Modules of types only (reports/graph/types, grading/graph/types) are reached through those.
 """
 
 from __future__ import annotations
@@ -48,5 +48,3 @@ schema = strawberry.federation.Schema(
     extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
-
-QUERIES = {name: query for m in MODULES for name, query in m.LOADERS.items()}

@@ -317,11 +317,11 @@ async def attest(
         "community_code": unit["community"]["code"], "note": text, "attested_by": by,
     }  # fmt: skip
     statement = upsert(star_attestation).values(**values)
-    statement = statement.on_conflict_do_update(
+    upserted = statement.on_conflict_do_update(
         index_elements=["unit_id", "year", "criterion"],
         set_={"note": statement.excluded.note, "attested_by": by, "created_at": func.now()},
     ).returning(star_attestation)
-    return dict((await conn.execute(statement)).mappings().one())
+    return dict((await conn.execute(upserted)).mappings().one())
 
 
 async def award(
@@ -351,10 +351,10 @@ async def award(
     }  # fmt: skip
     statement = upsert(star_rating).values(**values)
     changed = {k: statement.excluded[k] for k in values if k not in ("unit_id", "year")}
-    statement = statement.on_conflict_do_update(
+    upserted = statement.on_conflict_do_update(
         index_elements=["unit_id", "year"], set_={**changed, "awarded_at": func.now()}
     ).returning(star_rating)
-    return dict((await conn.execute(statement)).mappings().one())
+    return dict((await conn.execute(upserted)).mappings().one())
 
 
 # -- five-good ------------------------------------------------------------------------------
@@ -501,12 +501,12 @@ async def nominate_five_good(
     changed = {k: statement.excluded[k] for k in values if k not in ("community_code", "year")}
     # The check above read without a lock: a confirmation committed meanwhile must not be
     # overwritten, so the upsert itself leaves a confirmed row alone (no row comes back).
-    statement = statement.on_conflict_do_update(
+    upserted = statement.on_conflict_do_update(
         index_elements=["community_code", "year"],
         set_={**changed, "nominated_at": func.now()},
         where=five_good.c.stage != "confirmed",
     ).returning(five_good)
-    row = (await conn.execute(statement)).mappings().first()
+    row = (await conn.execute(upserted)).mappings().first()
     if row is None:
         raise already_confirmed
     return dict(row)

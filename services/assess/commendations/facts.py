@@ -334,7 +334,7 @@ async def read_community(
         reads.append(_pages(gateway, MEMBERS, {"c": code}, "members"))
     if year is not None:
         reads.append(gateway.query(CHOSEN_COUNT, {"r": code, "year": year}))
-    found = await asyncio.gather(*reads)
+    found: list[Any] = list(await asyncio.gather(*reads))
     places, branches, groups = found[0], found[1], found[2]
     community = places["community"]
     if community is None:

@@ -167,13 +167,13 @@ async def redraft(
     if entries:
         statement = upsert(commendation_entry).values(entries)
         await conn.execute(statement.on_conflict_do_nothing(constraint="commendation_entry_once"))
-    statement = (
+    drafted = (
         update(commendation_list)
         .where(commendation_list.c.id == row["id"])
         .values(criteria_id=crit.row["id"], drafted_at=dt.datetime.now(dt.UTC))
         .returning(commendation_list)
     )
-    return dict((await conn.execute(statement)).mappings().one())
+    return dict((await conn.execute(drafted)).mappings().one())
 
 
 async def nominate(

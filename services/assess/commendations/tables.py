@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from services.assess.standard.tables import metadata
+from services.assess.metadata import metadata
 
 # The criteria of 双创 and the 七一 list, as versioned YAML documents (like the standard).
 commendation_criteria = Table(

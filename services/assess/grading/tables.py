@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.assess.standard.tables import metadata
+from services.assess.metadata import metadata
+from services.assess.standard.tables import standard
 
 # One assessment per community and year, under the standard current when it was opened:
 # a later version never changes it (DOMAIN "Assessment": past assessments keep theirs).
@@ -35,7 +36,7 @@ assessment = Table(
     Column("id", Uuid, primary_key=True),
     Column("community_code", Text, nullable=False),
     Column("year", Integer, nullable=False),
-    Column("standard_id", Text, ForeignKey("standard.id", ondelete="RESTRICT"), nullable=False),
+    Column("standard_id", Text, ForeignKey(standard.c.id, ondelete="RESTRICT"), nullable=False),
     # self_assessment → opinion_survey → determined (services/assess/grading/workflow.py).
     Column("state", Text, nullable=False),
     Column("opened_by", Text, nullable=False),

@@ -13,22 +13,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from enum import Enum
-from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
 from services.assess.milestones import schedule as milestones
 from services.assess.shared import dates
-from services.assess.shared.community_check import check_community_code
+from services.assess.shared.community_check import (
+    CommunityFacts,
+    communities_in,
+)
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.gateway_client import GatewayUnavailableError
-from services.common.auth import Role, caller, is_region_code, require_role, require_scope
+from services.assess.shared.graph import caller_community, plan_year
+from services.common.auth import Role, caller, is_region_code, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
 # "others attested as done (a date + note by the street office)"; the district may too.
@@ -146,34 +148,18 @@ class MilestoneAttestationPayload:
     errors: list[UserError]
 
 
-def plan_year(year: int, field: str = "year") -> int:
-    """A plan view's year (dates.check_plan_year), or an INVALID GraphQL error typed like a
-    refused write (extensions: code, messageEn, field)."""
-    try:
-        return dates.check_plan_year(year, dates.today(), field)
-    except DomainError as wrong:
-        raise GraphQLError(
-            wrong.message,
-            extensions={
-                "code": wrong.code.name,
-                "messageEn": wrong.message_en,
-                "field": wrong.field,
-            },
-        ) from wrong
-
-
 async def _statuses(
     info: Info, region_code: str, year: int, as_of: dt.date
-) -> list[tuple[milestones.CommunityFacts, list[milestones.CommunityStatus]]]:
+) -> list[tuple[CommunityFacts, list[milestones.CommunityStatus]]]:
     """Every community under the region the caller sees, with its applicable milestones."""
     if not is_region_code(region_code):
         return []
     scoped = caller(info).narrow(region_code)
     if scoped is None:
         return []
-    engine, gateway = info.context["engine"], info.context["gateway"]
+    engine, gateway = info.context.engine, info.context.gateway
     try:
-        communities = await milestones.communities_in(gateway, scoped)
+        communities = await communities_in(gateway, scoped)
     except GatewayUnavailableError as exc:
         raise DomainError(
             UserErrorCode.UNAVAILABLE, "暂时无法读取社区信息", "The communities cannot be read now"
@@ -217,7 +203,7 @@ async def _live(
 ) -> dict[str, dict]:
     """Live scores: under each community's assessment standard, else its district's current
     one."""
-    engine, gateway = info.context["engine"], info.context["gateway"]
+    engine, gateway = info.context.engine, info.context.gateway
     by_standard: dict[tuple[str | None, str], list[str]] = defaultdict(list)
     for code in codes:
         row = assessed.get(code)
@@ -304,36 +290,12 @@ class MilestoneQueries:
         )
 
 
-async def community_or_refuse(info: Info, community_code: str) -> milestones.CommunityFacts:
-    """A community the caller may act on, as org knows it: INVALID for a malformed code,
-    FORBIDDEN outside the caller's scope, NOT_FOUND unknown, UNAVAILABLE when org is down."""
-    check_community_code(community_code, ["communityCode"])
-    require_scope(caller(info), community_code)
-    try:
-        found = await milestones.communities_in(info.context["gateway"], community_code)
-    except GatewayUnavailableError as exc:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE,
-            "暂时无法读取社区信息，未作更改",
-            "The community cannot be read now; nothing was changed",
-        ) from exc
-    for c in found:
-        if c.code == community_code:
-            return c
-    raise DomainError(
-        UserErrorCode.NOT_FOUND,
-        f"未找到社区：{community_code}",
-        f"No community {community_code}",
-        ["communityCode"],
-    )
-
-
 async def _status_now(
     info: Info, milestone: milestones.Milestone, community_code: str
 ) -> MilestoneStatus:
     """An attested milestone's status after its attestation or withdrawal: it rests on the
     attestation alone (only attested milestones may be attested), so no live scoring."""
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         found = await milestones.attestations_for(conn, [community_code], milestone.year)
     today = dates.today()
     evidence = milestones.Evidence(attested=found.get(community_code, {}))
@@ -365,7 +327,7 @@ class MilestoneMutations:
         try:
             # Org is read before the transaction opens: no pooled connection waits on it.
             dates.check_year(year, today)  # before reading org: a future year is refused as is
-            community = await community_or_refuse(info, community_code)
+            community = await caller_community(info.context.gateway, caller(info), community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
         except DomainError as refused:
             return MilestoneAttestationPayload(status=None, errors=refused.user_errors())
@@ -382,7 +344,7 @@ class MilestoneMutations:
                 today=today,
             )
 
-        done, errors = await run_write(info.context["engine"], write)
+        done, errors = await run_write(info.context.engine, write)
         status = await _status_now(info, milestone, community_code) if done else None
         return MilestoneAttestationPayload(status=status, errors=errors)
 
@@ -396,7 +358,7 @@ class MilestoneMutations:
 
         try:
             dates.check_year(year, dates.today())  # like its attestation
-            await community_or_refuse(info, community_code)
+            await caller_community(info.context.gateway, caller(info), community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
         except DomainError as refused:
             return MilestoneAttestationPayload(status=None, errors=refused.user_errors())
@@ -411,7 +373,7 @@ class MilestoneMutations:
                 )
             return True
 
-        done, errors = await run_write(info.context["engine"], write)
+        done, errors = await run_write(info.context.engine, write)
         status = await _status_now(info, milestone, community_code) if done else None
         return MilestoneAttestationPayload(status=status, errors=errors)
 
@@ -419,4 +381,3 @@ class MilestoneMutations:
 QUERY_TYPES = (MilestoneQueries,)
 MUTATION_TYPES = (MilestoneMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}

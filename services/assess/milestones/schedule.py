@@ -36,7 +36,7 @@ from services.assess.shared.text import MAX_NOTE, clean_text
 from services.common.errors import DomainError, UserErrorCode, invalid, refuse_all
 
 if TYPE_CHECKING:
-    from services.assess.shared.gateway_client import GatewayClient
+    pass
 
 MILESTONES_FILE = Path(__file__).resolve().parent / "data" / "milestones.yaml"
 
@@ -330,37 +330,3 @@ async def attestations_for(
     for r in rows.mappings():
         found.setdefault(r["community_code"], {})[r["milestone"]] = dict(r)
     return found
-
-
-# -- the communities, from org through the gateway ---------------------------------------------
-
-COMMUNITIES = """query ($code: String!) {
-  communities(regionCode: $code) { code name isPilot region { parent { code name } } }
-}"""
-
-
-@dataclass(frozen=True)
-class CommunityFacts:
-    code: str
-    name: str
-    is_pilot: bool  # 试点社区, as org marks it
-    street_code: str
-    street_name: str
-
-
-async def communities_in(gateway: GatewayClient, region_code: str) -> list[CommunityFacts]:
-    """The communities at or under a region, by code (org's, read as the service)."""
-    data = await gateway.query(COMMUNITIES, {"code": region_code})
-    found = []
-    for c in data["communities"]:
-        parent = (c.get("region") or {}).get("parent") or {}
-        found.append(
-            CommunityFacts(
-                c["code"],
-                c["name"],
-                bool(c["isPilot"]),
-                parent.get("code") or c["code"][:9],
-                parent.get("name") or "",
-            )
-        )
-    return sorted(found, key=lambda c: c.code)

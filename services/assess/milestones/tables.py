@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
 )
 
-from services.assess.standard.tables import metadata
+from services.assess.metadata import metadata
 
 milestone_attestation = Table(
     "milestone_attestation",

@@ -19,9 +19,8 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
-from services.assess.records import evidence as files
+from services.assess.context import Info
 from services.assess.records import writes as records
 from services.assess.shared import dates
 from services.assess.shared.community_check import (
@@ -29,7 +28,7 @@ from services.assess.shared.community_check import (
     community_or_refuse,
     resident_unit_name,
 )
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id
 from services.common.auth import caller, require_role, require_write
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.common.pagination import EMPTY_PAGE, Connection, connection, fetch_page
@@ -136,7 +135,7 @@ class AttestedRecord:
 
     @strawberry.field(description="Its evidence files.")
     async def evidence(self, info: Info) -> list[EvidenceFile]:
-        loaders = info.context["loaders"]
+        loaders = info.context.loaders
         ids = await loaders.record_evidence_ids.load(uuid.UUID(str(self.id)))
         rows = await loaders.evidence_file.load_many(ids)
         return [EvidenceFile.from_row(row) for row in rows if row]
@@ -145,7 +144,7 @@ class AttestedRecord:
     async def uses(self, info: Info) -> list[AttestedRecord]:
         if self.kind != RecordKind.FUNDS:
             return []
-        rows = await info.context["loaders"].fund_uses.load(uuid.UUID(str(self.id)))
+        rows = await info.context.loaders.fund_uses.load(uuid.UUID(str(self.id)))
         return [AttestedRecord.from_row(row) for row in rows]
 
     @classmethod
@@ -213,7 +212,7 @@ class RecordQueries:
             community_code, kind.value if kind else None, year, include_voided
         )
         table = records.record
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             page = await fetch_page(
                 conn,
                 query,
@@ -228,7 +227,7 @@ class RecordQueries:
         key = parse_id(id)
         if key is None:
             return None
-        row = await info.context["loaders"].attested_record.load(key)
+        row = await info.context.loaders.attested_record.load(key)
         if row is None or not records.may_read(caller(info), row["community_code"]):
             return None
         return AttestedRecord.from_row(row)
@@ -238,7 +237,7 @@ class RecordQueries:
         key = parse_id(id)
         if key is None:
             return None
-        row = await info.context["loaders"].evidence_file.load(key)
+        row = await info.context.loaders.evidence_file.load(key)
         if row is None or not records.may_read(caller(info), row["community_code"]):
             return None
         return EvidenceFile.from_row(row)
@@ -359,11 +358,11 @@ async def _add(info: Info, community: str, build: Builder) -> AttestedRecordPayl
 
     async def write(conn: AsyncConnection) -> dict:
         _community(info, community)
-        await community_or_refuse(info.context["gateway"], community, ["input", "communityCode"])
+        await community_or_refuse(info.context.gateway, community, ["input", "communityCode"])
         entry = await build(conn, dates.today())
         return await records.add(conn, entry, by=identity.subject)
 
-    row, errors = await run_write(info.context["engine"], write, records.CONSTRAINT_ERRORS)
+    row, errors = await run_write(info.context.engine, write, records.CONSTRAINT_ERRORS)
     return AttestedRecordPayload(
         record=AttestedRecord.from_row(row) if row else None, errors=errors
     )
@@ -383,7 +382,7 @@ async def _on_record(
         )
         return await change(conn, row)
 
-    row, errors = await run_write(info.context["engine"], write, records.CONSTRAINT_ERRORS)
+    row, errors = await run_write(info.context.engine, write, records.CONSTRAINT_ERRORS)
     return AttestedRecordPayload(
         record=AttestedRecord.from_row(row) if row else None, errors=errors
     )
@@ -535,7 +534,7 @@ class RecordMutations:
         async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
             unit_id = _uuid(input.resident_unit_id, ["input", "residentUnitId"])
             name = await resident_unit_name(
-                info.context["gateway"],
+                info.context.gateway,
                 input.community_code,
                 str(unit_id),
                 ["input", "residentUnitId"],
@@ -583,9 +582,3 @@ class RecordMutations:
 QUERY_TYPES = (RecordQueries,)
 MUTATION_TYPES = (RecordMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {
-    "attested_record": records.records_by_id,
-    "record_evidence_ids": records.evidence_ids_of,
-    "evidence_file": files.described,
-    "fund_uses": records.uses_of,
-}

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from services.assess.records import evidence
 from services.assess.records.writes import RECORD_WRITERS, may_read
 from services.assess.shared.community_check import check_community_code, community_or_refuse
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id
 from services.common.auth import ANONYMOUS, Identity
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from services.assess.standard.tables import metadata
+from services.assess.metadata import metadata
 
 RECORD_KINDS = (
     "funds",  # 党建工作经费: an allocation for a year

@@ -381,12 +381,12 @@ async def _store(
     statement = pg_insert(monthly_report).values(
         id=uuid.uuid4(), street_code=facts.code, month=str(month), status="draft", **values
     )
-    statement = statement.on_conflict_do_update(
+    upserted = statement.on_conflict_do_update(
         constraint="monthly_report_street_month",
         set_={**values, "revision": monthly_report.c.revision + 1},
         where=monthly_report.c.status == "draft",  # a submitted report stays as it is
     ).returning(monthly_report.c.id)
-    report_id = (await conn.execute(statement)).scalar()
+    report_id = (await conn.execute(upserted)).scalar()
     if report_id is None:  # submitted between our first look and now
         raise locked_error({"month": str(month)})
     remarks = await conn.execute(

@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.assess.standard.tables import metadata
+from services.assess.metadata import metadata
+from services.assess.standard.tables import standard
 
 monthly_report = Table(
     "monthly_report",
@@ -36,7 +37,7 @@ monthly_report = Table(
     Column("street_code", String(9), nullable=False),  # street office or township (9 digits)
     Column("month", String(7), nullable=False),  # YYYY-MM
     Column("street_name", Text, nullable=False),  # as org named it when generated
-    Column("standard_id", Text, ForeignKey("standard.id"), nullable=False),
+    Column("standard_id", Text, ForeignKey(standard.c.id), nullable=False),
     Column("status", Text, nullable=False, server_default="draft"),
     # The three parts such reports have: 工作进展、存在问题、下月计划.
     Column("progress", Text, nullable=False, server_default=""),

@@ -103,7 +103,7 @@ def _print_setup(ws: Worksheet, title_rows: str, freeze: str) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]  # openpyxl always makes it; its stub says Optional
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = title_rows
     ws.freeze_panes = freeze
@@ -314,7 +314,7 @@ def street_workbook(
 ) -> bytes:
     """A street office's report of a month, with its chart sheet."""
     wb = Workbook()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = sheet_title(report.head["street_name"])
     write_report_sheet(ws, report, rows)
     write_chart_sheet(wb.create_sheet(CHART_SHEET), trend, grades)
@@ -396,10 +396,17 @@ def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
     _print_setup(ws, "3:3", "A4")
 
 
+def _first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook starts with (openpyxl's `active` is typed as any sheet)."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new Workbook's one sheet is a Worksheet
+    return ws
+
+
 def district_workbook(rollup: Rollup) -> bytes:
     """The district's roll-up: 汇总, 统计图, and a sheet per street with a report."""
     wb = Workbook()
-    summary = wb.active
+    summary = _first_sheet(wb)
     summary.title = SUMMARY_SHEET
     write_summary_sheet(summary, rollup)
     write_chart_sheet(wb.create_sheet(CHART_SHEET), rollup.trend, rollup.grades)

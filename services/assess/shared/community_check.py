@@ -7,6 +7,8 @@ assess service. If the graph does not answer, the write is refused (UNAVAILABLE)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.assess.shared.gateway_client import GatewayClient, GatewayUnavailableError
 from services.common.auth import is_region_code
 from services.common.errors import DomainError, UserErrorCode, invalid
@@ -71,3 +73,37 @@ async def resident_unit_name(
         f"No resident unit {unit_id} in community {code}",
         field,
     )
+
+
+# -- the communities, from org through the gateway ---------------------------------------------
+
+COMMUNITIES = """query ($code: String!) {
+  communities(regionCode: $code) { code name isPilot region { parent { code name } } }
+}"""
+
+
+@dataclass(frozen=True)
+class CommunityFacts:
+    code: str
+    name: str
+    is_pilot: bool  # 试点社区, as org marks it
+    street_code: str
+    street_name: str
+
+
+async def communities_in(gateway: GatewayClient, region_code: str) -> list[CommunityFacts]:
+    """The communities at or under a region, by code (org's, read as the service)."""
+    data = await gateway.query(COMMUNITIES, {"code": region_code})
+    found = []
+    for c in data["communities"]:
+        parent = (c.get("region") or {}).get("parent") or {}
+        found.append(
+            CommunityFacts(
+                c["code"],
+                c["name"],
+                bool(c["isPilot"]),
+                parent.get("code") or c["code"][:9],
+                parent.get("name") or "",
+            )
+        )
+    return sorted(found, key=lambda c: c.code)

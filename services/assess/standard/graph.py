@@ -5,14 +5,13 @@ versions of a standard as YAML documents for their own district and choose its c
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.shared import document_owners as owners
 from services.assess.shared.yaml_documents import refusal
 from services.assess.standard import documents as standards
@@ -22,14 +21,6 @@ from services.common.errors import DomainError, UserError, UserErrorCode, run_wr
 
 def caller_district(info: Info) -> str | None:
     return owners.district_of_caller(caller(info))
-
-
-def parse_id(value: strawberry.ID | str) -> uuid.UUID | None:
-    """An id as a UUID; None when it is not one (found nowhere)."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @strawberry.enum(description="How an indicator is measured.")
@@ -68,7 +59,7 @@ class Indicator:
 
     @strawberry.field
     async def standard(self, info: Info) -> GradingStandard:
-        row = await info.context["loaders"].standard.load(self.standard_id)
+        row = await info.context.loaders.standard.load(self.standard_id)
         return GradingStandard.from_row(row)
 
     @classmethod
@@ -96,7 +87,7 @@ class Indicator:
         standard_id, _, code = str(id).partition(":")
         if not owners.sees_id(caller_district(info), standard_id):
             return None
-        row = await info.context["loaders"].indicator.load((standard_id, code))
+        row = await info.context.loaders.indicator.load((standard_id, code))
         return cls.from_row(row) if row else None
 
 
@@ -126,12 +117,12 @@ class GradingStandard:
         description="The current version of the caller's district: its new assessments use it."
     )
     async def is_default(self, info: Info) -> bool:
-        current = await info.context["loaders"].current_standard.load(caller_district(info) or "")
+        current = await info.context.loaders.current_standard.load(caller_district(info) or "")
         return current == str(self.id)
 
     @strawberry.field(description="Indicators in the standard's order.")
     async def indicators(self, info: Info) -> list[Indicator]:
-        rows = await info.context["loaders"].indicators_of.load(str(self.id))
+        rows = await info.context.loaders.indicators_of.load(str(self.id))
         return [Indicator.from_row(row) for row in rows]
 
     @classmethod
@@ -155,7 +146,7 @@ class GradingStandard:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> GradingStandard | None:
         if not owners.sees_id(caller_district(info), str(id)):
             return None  # another district's version reads as unknown
-        row = await info.context["loaders"].standard.load(str(id))
+        row = await info.context.loaders.standard.load(str(id))
         return cls.from_row(row) if row else None
 
 
@@ -170,7 +161,7 @@ class StandardQueries:
     ) -> GradingStandard | None:
         if id is not None:
             return await GradingStandard.resolve_reference(info, id)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             row = await standards.default_standard(conn, caller_district(info))
         return GradingStandard.from_row(row) if row else None
 
@@ -179,7 +170,7 @@ class StandardQueries:
         "first within each standard."
     )
     async def grading_standards(self, info: Info) -> list[GradingStandard]:
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await standards.all_standards(conn, caller_district(info))
         return [GradingStandard.from_row(row) for row in rows]
 
@@ -229,7 +220,7 @@ class StandardMutations:
                 district=district,
             )
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return StandardPayload(
             standard=GradingStandard.from_row(row) if row else None, errors=errors
         )
@@ -251,7 +242,7 @@ class StandardMutations:
                 raise owners.not_followed("评价标准", "standard", str(id))
             return row
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return StandardPayload(
             standard=GradingStandard.from_row(row) if row else None, errors=errors
         )
@@ -260,9 +251,3 @@ class StandardMutations:
 QUERY_TYPES = (StandardQueries,)
 MUTATION_TYPES = (StandardMutations,)
 TYPES = [Indicator, GradingStandard]
-LOADERS = {
-    "standard": standards.standards_by_id,
-    "current_standard": standards.current_standard_ids,
-    "indicators_of": standards.indicators_of,
-    "indicator": standards.indicators_by_key,
-}

@@ -1,7 +1,6 @@
-"""Tables of the assess schema: grading standards (data the district edits) and indicators.
+"""Tables of grading standards (data the district edits) and their indicators.
 
-The other capabilities keep their tables in modules of their own on this metadata
-(`*_tables.py`), imported at the end so Alembic and the tests see one schema."""
+Every package keeps its tables on the one metadata (services/assess/metadata.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     Table,
     Text,
@@ -21,12 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.common.idempotency import define_table
-
-SCHEMA = "assess"
-metadata = MetaData(schema=SCHEMA)
-# Answers to retried writes (services/common/idempotency.py).
-idempotency_key = define_table(metadata)
+from services.assess.metadata import metadata
 
 # 《社区党组织分类定级参考标准》: one row per version the district has loaded. A version is
 # never changed once loaded: assessments name the version they were made under.
@@ -94,10 +87,3 @@ indicator = Table(
         name="indicator_measure",
     ),
 )
-
-# Each capability's tables, on the same metadata (imported for their side effect).
-from services.assess.commendations import tables as commendation_tables  # noqa: E402, F401
-from services.assess.grading import tables as grading_tables  # noqa: E402, F401
-from services.assess.milestones import tables as milestone_tables  # noqa: E402, F401
-from services.assess.records import tables as record_tables  # noqa: E402, F401
-from services.assess.reports import tables as report_tables  # noqa: E402, F401

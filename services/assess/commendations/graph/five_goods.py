@@ -12,7 +12,6 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts
@@ -26,6 +25,7 @@ from services.assess.commendations.graph.stars import (
     read_graph,
     region_or_refuse,
 )
+from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.common.auth import caller, require_role, require_scope
@@ -103,13 +103,13 @@ class FiveGoodEvaluation:
 async def _evaluate(
     info: Info, crit: domain.Criteria, code: str, year: int
 ) -> tuple[facts.CommunityGraph | None, list[domain.GoodResult]]:
-    gateway = info.context["gateway"]
+    gateway = info.context.gateway
     graph = await facts.read_community(gateway, code, year=year, members=False)
     if graph is None:
         return None, []
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         awarded = await domain.ratings(conn, [code], year)
-    score = await domain.assessment(info.context["engine"], gateway, crit.data, code, year)
+    score = await domain.assessment(info.context.engine, gateway, crit.data, code, year)
     stars = {unit: row["awarded_stars"] for unit, row in awarded.items()}
     return graph, domain.five_goods(crit.data, graph, score, stars)
 
@@ -136,7 +136,7 @@ class FiveGoodQueries:
         graph, goods = await read_graph(info, lambda: _evaluate(info, crit, community_code, year))
         if graph is None:
             return None
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             row = await domain.five_good_row(conn, community_code, year)
         return FiveGoodEvaluation(
             community_code=community_code,
@@ -156,7 +156,7 @@ class FiveGoodQueries:
         self, info: Info, region_code: str, year: int, stage: FiveGoodStage | None = None
     ) -> list[FiveGoodEvaluation]:
         codes = [c["code"] for c in await communities_seen(info, region_code)]
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await domain.five_good_rows(conn, codes, year, stage.value if stage else None)
         return [FiveGoodEvaluation.from_row(r) for r in rows]
 
@@ -186,7 +186,7 @@ class FiveGoodMutations:
 
         async def prepare() -> tuple[domain.Criteria, Any, list[domain.GoodResult]]:
             dates.check_year(year, today)
-            async with info.context["engine"].begin() as conn:
+            async with info.context.engine.begin() as conn:
                 crit = await domain.criteria(
                     conn,
                     str(criteria_id) if criteria_id else None,
@@ -207,7 +207,7 @@ class FiveGoodMutations:
             return await domain.nominate_five_good(conn, crit, graph, goods, year=year, note=note,
                                                    by=identity.subject, today=today)  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         made = FiveGoodEvaluation.from_row(row) if row else None
         return FiveGoodPayload(evaluation=made, errors=errors)
 
@@ -224,7 +224,7 @@ class FiveGoodMutations:
                                                  confirmed=confirmed, reason=reason,
                                                  by=identity.subject, today=dates.today())  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         made = FiveGoodEvaluation.from_row(row) if row else None
         return FiveGoodPayload(evaluation=made, errors=errors)
 
@@ -232,4 +232,3 @@ class FiveGoodMutations:
 QUERY_TYPES = (FiveGoodQueries,)
 MUTATION_TYPES = (FiveGoodMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}

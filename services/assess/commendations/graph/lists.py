@@ -15,7 +15,6 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts, lists
@@ -26,9 +25,10 @@ from services.assess.commendations.graph.stars import (
     guarded,
     region_or_refuse,
 )
+from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id
 from services.common.auth import caller, require_role, require_scope
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
@@ -98,7 +98,7 @@ class CommendationList:
 
 
 async def _list(info: Info, row: dict[str, Any]) -> CommendationList:
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         entries = await lists.entries_of(conn, row["id"], caller(info).region)
     return CommendationList(
         id=strawberry.ID(str(row["id"])), district_code=row["district_code"], year=row["year"],
@@ -126,7 +126,7 @@ class CommendationListQueries:
         require_role(identity, READERS, what_en="read commendations")
         if identity.narrow(region_code) is None:
             return None
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             row = await lists.list_row(conn, region_code[:6], year)
         return await _list(info, row) if row else None
 
@@ -164,9 +164,9 @@ class CommendationListMutations:
 
         async def prepare() -> tuple[domain.Criteria, list[str], list[dict]]:
             dates.check_year(year, today)
-            async with info.context["engine"].begin() as conn:
+            async with info.context.engine.begin() as conn:
                 crit = await domain.criteria(conn, None, district=district)
-            gateway = info.context["gateway"]
+            gateway = info.context.gateway
             found = await gateway.query(
                 "query ($r: String!) { communities(regionCode: $r) { code } }", {"r": district}
             )
@@ -183,7 +183,7 @@ class CommendationListMutations:
                                        communities=codes, chosen=chosen, by=identity.subject,
                                        today=today)  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return CommendationListPayload(
             commendation_list=await _list(info, row) if row else None, errors=errors
         )
@@ -203,12 +203,12 @@ class CommendationListMutations:
         async def prepare() -> tuple[domain.Criteria, dict]:
             dates.check_year(year, today)
             key = parse_id(member_id)
-            member = await facts.read_member(info.context["gateway"], str(key)) if key else None
+            member = await facts.read_member(info.context.gateway, str(key)) if key else None
             if member is None:
                 raise DomainError(UserErrorCode.NOT_FOUND, f"未找到党员：{member_id}",
                                   f"No member {member_id}", ["memberId"])  # fmt: skip
             require_scope(identity, member["community"]["code"])
-            async with info.context["engine"].begin() as conn:
+            async with info.context.engine.begin() as conn:
                 district = district_of(member["community"]["code"])
                 return await domain.criteria(conn, None, district=district), member
 
@@ -222,7 +222,7 @@ class CommendationListMutations:
                                         category=category.value, reason=reason,
                                         by=identity.subject, today=today)  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return CommendationEntryPayload(
             entry=CommendationEntry.from_row(row) if row else None, errors=errors
         )
@@ -240,7 +240,7 @@ class CommendationListMutations:
             require_scope(identity, listed["district_code"])
             return await lists.remove(conn, key)
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return CommendationListPayload(
             commendation_list=await _list(info, row) if row else None, errors=errors
         )
@@ -258,7 +258,7 @@ class CommendationListMutations:
             return await lists.publish(conn, district=region_code[:6], year=year,
                                        by=identity.subject, today=dates.today())  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return CommendationListPayload(
             commendation_list=await _list(info, row) if row else None, errors=errors
         )
@@ -267,4 +267,3 @@ class CommendationListMutations:
 QUERY_TYPES = (CommendationListQueries,)
 MUTATION_TYPES = (CommendationListMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}

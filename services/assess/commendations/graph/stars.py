@@ -22,15 +22,15 @@ from typing import Any, TypeVar
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts
 from services.assess.commendations.criteria import CriteriaData
+from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared import document_owners as owners
 from services.assess.shared.gateway_client import GatewayUnavailableError
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id
 from services.common.auth import Role, caller, is_region_code, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 
@@ -61,7 +61,7 @@ async def criteria_version(
     info: Info, criteria_id: strawberry.ID | None, district: str | None
 ) -> domain.Criteria:
     """The criteria by id, or the current version, as `district` sees them."""
-    async with info.context["engine"].begin() as conn:
+    async with info.context.engine.begin() as conn:
         return await domain.criteria(
             conn, str(criteria_id) if criteria_id else None, district=district
         )
@@ -83,7 +83,7 @@ async def communities_seen(info: Info, region: str) -> list[dict]:
         return []
     found = await read_graph(
         info,
-        lambda: info.context["gateway"].query(
+        lambda: info.context.gateway.query(
             "query ($r: String!) { communities(regionCode: $r) { code name } }", {"r": scoped}
         ),
     )
@@ -153,7 +153,7 @@ class CommendationCriteria:
     @strawberry.field(description="The current version of the caller's district.")
     async def is_current(self, info: Info) -> bool:
         district = owners.district_of_caller(caller(info)) or ""
-        return await info.context["loaders"].current_criteria.load(district) == str(self.id)
+        return await info.context.loaders.current_criteria.load(district) == str(self.id)
 
     @classmethod
     def from_row(cls, row: dict[str, Any], data: CriteriaData) -> CommendationCriteria:
@@ -234,7 +234,7 @@ READS_AT_ONCE = 4  # communities read through the gateway at once for a star boa
 async def _board(
     info: Info, crit: domain.Criteria, codes: list[str], year: int
 ) -> list[domain.UnitStars]:
-    gateway = info.context["gateway"]
+    gateway = info.context.gateway
 
     # Communities side by side, a few at a time: each is several paged gateway reads.
     room = asyncio.Semaphore(READS_AT_ONCE)
@@ -248,7 +248,7 @@ async def _board(
         return [g for g in found if g is not None]
 
     graphs = await read_graph(info, read)
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         notes = await domain.attestations(conn, codes, year)
     return domain.board(crit.data, graphs, notes)
 
@@ -273,7 +273,7 @@ class CommendationQueries:
         "own), newest first."
     )
     async def commendation_criteria_versions(self, info: Info) -> list[CommendationCriteria]:
-        async with info.context["engine"].begin() as conn:
+        async with info.context.engine.begin() as conn:
             rows = await domain.all_criteria(conn, owners.district_of_caller(caller(info)))
         parse = domain.parse_criteria
         return [CommendationCriteria.from_row(r, parse(r["document"])) for r in rows]
@@ -289,7 +289,7 @@ class CommendationQueries:
         codes = [c["code"] for c in await communities_seen(info, region_code)]
         crit = await criteria_version(info, criteria_id, owners.district_of(region_code))
         board = await _board(info, crit, codes, year)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             awarded = await domain.ratings(conn, codes, year)
         return [_rating(u, year, awarded.get(u.unit.id)) for u in board]
 
@@ -329,7 +329,7 @@ async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset
     identity = caller(info)
     require_role(identity, writers, what_en="rate units")
     key = parse_id(unit_id)
-    unit = await facts.read_unit(info.context["gateway"], str(key)) if key else None
+    unit = await facts.read_unit(info.context.gateway, str(key)) if key else None
     unknown = DomainError(
         UserErrorCode.NOT_FOUND, f"未找到网格党支部或党小组：{unit_id}",
         f"No live grid branch or Party group {unit_id}", ["unitId"],
@@ -358,7 +358,7 @@ class CommendationMutations:
                 district=district,
             )  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         made = CommendationCriteria.from_row(row, domain.parse_criteria(document)) if row else None
         return CriteriaPayload(criteria=made, errors=errors)
 
@@ -381,7 +381,7 @@ class CommendationMutations:
                 raise owners.not_followed("评定标准", "commendation criteria", str(id))
             return row
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         made = (
             CommendationCriteria.from_row(row, domain.parse_criteria(row["document"]))
             if row
@@ -410,7 +410,7 @@ class CommendationMutations:
             return await domain.attest(conn, crit.data, unit=unit, year=year, criterion=criterion,
                                        note=note, by=caller(info).subject, today=today)  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         made = StarAttestation(
             unit_id=strawberry.ID(str(row["unit_id"])), year=row["year"],
             criterion=row["criterion"], note=row["note"], attested_by=row["attested_by"],
@@ -430,7 +430,7 @@ class CommendationMutations:
         async def prepare() -> tuple[domain.Criteria, domain.UnitStars]:
             unit = await _unit_or_refuse(info, unit_id, STREET_WRITERS)
             dates.check_year(year, today)
-            async with info.context["engine"].begin() as conn:
+            async with info.context.engine.begin() as conn:
                 crit = await domain.criteria(
                     conn,
                     str(criteria_id) if criteria_id else None,
@@ -449,7 +449,7 @@ class CommendationMutations:
             return await domain.award(conn, crit, computed, year=year, stars=stars, reason=reason,
                                       by=caller(info).subject, today=today)  # fmt: skip
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return StarRatingPayload(
             rating=_rating(computed, year, row) if row else None, errors=errors
         )
@@ -458,4 +458,3 @@ class CommendationMutations:
 QUERY_TYPES = (CommendationQueries,)
 MUTATION_TYPES = (CommendationMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {"current_criteria": domain.current_criteria_ids}

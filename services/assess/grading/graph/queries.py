@@ -12,11 +12,10 @@ Domain rules live in services/assess/grading/workflow.py; here: who the caller i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
@@ -32,9 +31,8 @@ from services.assess.grading.graph.types import (
     ImprovementGoalConnection,
     measure_or_refuse,
 )
-from services.assess.milestones.graph import plan_year
 from services.assess.shared.document_owners import district_of
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id, plan_year
 from services.common.auth import caller, is_region_code
 from services.common.pagination import EMPTY_PAGE, connection
 
@@ -56,7 +54,7 @@ class GradingQueries:
     @strawberry.field(description="An assessment by id (in the caller's scope).")
     async def assessment(self, info: Info, id: strawberry.ID) -> Assessment | None:
         key = parse_id(id)
-        row = await info.context["loaders"].grading_assessment.load(key) if key else None
+        row = await info.context.loaders.grading_assessment.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return Assessment.from_row(row)
@@ -67,7 +65,7 @@ class GradingQueries:
     ) -> Assessment | None:
         if not caller(info).covers(community_code):
             return None
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             row = await grading_reads.assessment_of(conn, community_code, year)
         return Assessment.from_row(row) if row else None
 
@@ -87,7 +85,7 @@ class GradingQueries:
         scoped = _scoped(info, region_code)
         if scoped is None:
             return connection(EMPTY_PAGE, Assessment.from_row, AssessmentConnection)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             page = await grading_reads.list_assessments(
                 conn,
                 scoped,
@@ -115,7 +113,7 @@ class GradingQueries:
         scoped = _scoped(info, region_code)
         if scoped is None:
             return connection(EMPTY_PAGE, ImprovementGoal.from_row, ImprovementGoalConnection)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             page = await grading_reads.list_goals(
                 conn,
                 scoped,
@@ -143,7 +141,7 @@ class GradingQueries:
         if not (is_region_code(community_code) and caller(info).covers(community_code)):
             return None
         rows = await assessing.standard_rows(
-            info.context["engine"],
+            info.context.engine,
             str(standard_id) if standard_id else None,
             district_of(community_code),
         )
@@ -170,10 +168,3 @@ class GradingQueries:
 QUERY_TYPES = (GradingQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {
-    "grading_assessment": grading_reads.assessments_by_id,
-    "grading_self_scores": grading_reads.self_scores_of,
-    "grading_survey_counts": grading_reads.survey_counts_of,
-    "grading_snapshots": grading_reads.snapshots_of,
-    "grading_goals": grading_reads.goals_of,
-}

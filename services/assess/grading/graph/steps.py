@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
@@ -31,18 +30,17 @@ from services.assess.grading.graph.types import (
     measure_or_refuse,
 )
 from services.assess.milestones import schedule as milestones
-from services.assess.milestones.graph import community_or_refuse
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
+from services.assess.shared.graph import caller_community, parse_id
 from services.assess.shared.text import MAX_NOTE, clean_text
-from services.assess.standard.graph import parse_id
 from services.common.auth import caller, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserErrorCode, invalid, not_found, run_write
 
 
 async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
     rows = await assessing.standard_rows(
-        info.context["engine"], row["standard_id"], district_of(row["community_code"])
+        info.context.engine, row["standard_id"], district_of(row["community_code"])
     )
     if rows is None:  # the foreign key keeps it; guard anyway
         raise not_found("评价标准", "standard", row["standard_id"], "assessmentId")
@@ -63,7 +61,7 @@ async def _assessment_payload(
         write = await prepare()
     except DomainError as refused:
         return AssessmentPayload(assessment=None, errors=refused.user_errors())
-    row, errors = await run_write(info.context["engine"], write, grading.CONSTRAINT_ERRORS)
+    row, errors = await run_write(info.context.engine, write, grading.CONSTRAINT_ERRORS)
     return AssessmentPayload(assessment=Assessment.from_row(row) if row else None, errors=errors)
 
 
@@ -71,7 +69,7 @@ async def _peek_row(info: Info, assessment_id: strawberry.ID) -> dict:
     """The assessment a step acts on, unlocked (to prepare the step), in the caller's scope
     (one outside it is NOT_FOUND, like an unknown id)."""
     key = parse_id(assessment_id)
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         found = await grading_reads.assessments_by_id(conn, [key]) if key is not None else [None]
     unknown = not_found("分类定级", "assessment", assessment_id, "assessmentId")
     if found[0] is None:
@@ -109,10 +107,10 @@ class GradingMutations:
         self, info: Info, community_code: str, year: int
     ) -> AssessmentPayload:
         by = _require(info, grading.Step.OPEN)
-        engine = info.context["engine"]
+        engine = info.context.engine
 
         async def prepare() -> Write:
-            await community_or_refuse(info, community_code)
+            await caller_community(info.context.gateway, caller(info), community_code)
             dates.check_year(year, dates.today())
             async with engine.connect() as conn:
                 if await grading_reads.assessment_of(conn, community_code, year) is not None:
@@ -311,7 +309,7 @@ class GradingMutations:
             )
             return await grading.update_goal(conn, goal, change, by=by, today=dates.today())
 
-        row, errors = await run_write(info.context["engine"], write)
+        row, errors = await run_write(info.context.engine, write)
         return ImprovementGoalPayload(
             goal=ImprovementGoal.from_row(row) if row else None, errors=errors
         )
@@ -326,4 +324,3 @@ def _three_haves_deadline(year: int) -> dt.date:
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES = (GradingMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}

@@ -12,8 +12,8 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import workflow as grading
 from services.assess.shared import dates
@@ -247,7 +247,7 @@ class Assessment:
         )
 
     async def _standard(self, info: Info) -> dict:
-        return await info.context["loaders"].standard.load(self.row["standard_id"])
+        return await info.context.loaders.standard.load(self.row["standard_id"])
 
     @strawberry.field(description="The standard it was opened under (kept for good).")
     async def standard(self, info: Info) -> GradingStandard:
@@ -257,8 +257,8 @@ class Assessment:
     async def self_assessment(self, info: Info) -> SelfAssessment | None:
         if self.row["self_assessed_at"] is None:
             return None
-        rows = await info.context["loaders"].grading_self_scores.load(self.row["id"])
-        indicators = await info.context["loaders"].indicators_of.load(self.row["standard_id"])
+        rows = await info.context.loaders.grading_self_scores.load(self.row["id"])
+        indicators = await info.context.loaders.indicators_of.load(self.row["standard_id"])
         weights = {i["code"]: float(i["weight"]) for i in indicators}
         order = {i["code"]: n for n, i in enumerate(indicators)}
         rows = sorted(rows, key=lambda r: order.get(r["indicator_code"], len(order)))
@@ -285,7 +285,7 @@ class Assessment:
     async def survey(self, info: Info) -> OpinionSurvey | None:
         if self.row["surveyed_at"] is None:
             return None
-        rows = await info.context["loaders"].grading_survey_counts.load(self.row["id"])
+        rows = await info.context.loaders.grading_survey_counts.load(self.row["id"])
         counts = [
             SurveyCount(
                 respondents=SurveyRespondents(r["respondents"]),
@@ -317,7 +317,7 @@ class Assessment:
         if self.row["determined_at"] is None:
             return None
         grades = (await self._standard(info))["grades"]
-        snaps = await info.context["loaders"].grading_snapshots.load(self.row["id"])
+        snaps = await info.context.loaders.grading_snapshots.load(self.row["id"])
         computed = next(s for s in snaps if s["step"] == "determined")
         return Determination(
             grade=_grade(grades, self.row["grade_id"]),
@@ -332,13 +332,13 @@ class Assessment:
     @strawberry.field(description="The computed score stored at each step, in step order.")
     async def snapshots(self, info: Info) -> list[GradingSnapshot]:
         grades = (await self._standard(info))["grades"]
-        snaps = await info.context["loaders"].grading_snapshots.load(self.row["id"])
+        snaps = await info.context.loaders.grading_snapshots.load(self.row["id"])
         return [GradingSnapshot.from_values(s, grades) for s in snaps]
 
     @strawberry.field(description="The computed score now, from live data, under its standard.")
     async def live_score(self, info: Info) -> GradingSnapshot:
         rows = await assessing.standard_rows(
-            info.context["engine"], self.row["standard_id"], district_of(self.community_code)
+            info.context.engine, self.row["standard_id"], district_of(self.community_code)
         )
         if rows is None:
             raise DomainError(UserErrorCode.NOT_FOUND, "评价标准缺失", "The standard is missing")
@@ -347,12 +347,12 @@ class Assessment:
 
     @strawberry.field(description="Improvement goals from its gaps, by indicator.")
     async def goals(self, info: Info) -> list[ImprovementGoal]:
-        rows = await info.context["loaders"].grading_goals.load(self.row["id"])
+        rows = await info.context.loaders.grading_goals.load(self.row["id"])
         return [ImprovementGoal.from_row(r) for r in rows]
 
     @strawberry.field(description="The indicators of its standard.")
     async def indicators(self, info: Info) -> list[Indicator]:
-        rows = await info.context["loaders"].indicators_of.load(self.row["standard_id"])
+        rows = await info.context.loaders.indicators_of.load(self.row["standard_id"])
         return [Indicator.from_row(r) for r in rows]
 
 
@@ -401,7 +401,7 @@ async def measure_or_refuse(
     today = dates.today()
     try:
         scores = await assessing.assess(
-            info.context["engine"], info.context["gateway"], rows, [community_code], year, today
+            info.context.engine, info.context.gateway, rows, [community_code], year, today
         )
     except GatewayUnavailableError as exc:
         raise DomainError(

@@ -19,8 +19,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
+from services.assess.context import Info
 from services.assess.reports import lifecycle as report_lifecycle
 from services.assess.reports import monthly as reports
 from services.assess.reports import rollup as report_rollup
@@ -32,7 +32,7 @@ from services.assess.reports.access import (
 from services.assess.reports.graph.types import MonthlyReport, MonthlyReportRollup
 from services.assess.shared import dates
 from services.assess.shared.gateway_client import GatewayUnavailableError
-from services.assess.standard.graph import parse_id
+from services.assess.shared.graph import parse_id
 from services.common.auth import (
     Role,
     caller,
@@ -82,7 +82,7 @@ class ReportQueries:
         except DomainError as bad:
             raise query_error(bad) from bad
         require_reader(identity, street_code)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             report = await reports.find_report(conn, street_code, when)
         return MonthlyReport.of(report, identity) if report else None
 
@@ -107,7 +107,7 @@ class ReportQueries:
         require_scope(identity, district_code)  # the whole district's figures
         try:
             found = await report_rollup.rollup(
-                info.context["engine"], info.context["gateway"], district_code, when, months
+                info.context.engine, info.context.gateway, district_code, when, months
             )
         except GatewayUnavailableError as exc:
             raise GraphQLError("暂时无法读取区划数据", extensions={"code": "UNAVAILABLE"}) from exc
@@ -164,7 +164,7 @@ async def _change(
         require_write(identity, roles, [report.head["street_code"]], what_en=what_en)
         return await change(conn, report)
 
-    report, errors = await run_write(info.context["engine"], write)
+    report, errors = await run_write(info.context.engine, write)
     return MonthlyReportPayload(
         report=MonthlyReport.of(report, identity) if report else None, errors=errors
     )
@@ -186,8 +186,8 @@ class ReportMutations:
             when = reports.parse_month(month, today=dates.today())
             require_write(identity, REPORT_WRITERS, [street_code], what_en="generate a report")
             report = await reports.generate(
-                info.context["engine"],
-                info.context["gateway"],
+                info.context.engine,
+                info.context.gateway,
                 street_code=street_code,
                 month=when,
                 by=identity.subject,
@@ -244,4 +244,3 @@ class ReportMutations:
 QUERY_TYPES = (ReportQueries,)
 MUTATION_TYPES = (ReportMutations,)
 TYPES: list[type] = []
-LOADERS: dict[str, Any] = {}
