@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.scalar import ScalarDefinition
 
 from services.assess.commendations.graph import five_goods
 from services.assess.commendations.graph import lists as commendation_lists
@@ -40,11 +41,14 @@ MODULES = (
 
 _mutations = tuple(t for m in MODULES for t in m.MUTATION_TYPES)
 
+# StrawberryConfig types its map by `object` keys; the shared map's keys are column types.
+_SCALARS: dict[object, ScalarDefinition] = dict(SCALARS.items())
+
 schema = strawberry.federation.Schema(
     query=merge_types("Query", tuple(t for m in MODULES for t in m.QUERY_TYPES)),
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
     extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
-    config=StrawberryConfig(scalar_map=SCALARS),
+    config=StrawberryConfig(scalar_map=_SCALARS),
 )

@@ -365,7 +365,7 @@ def check_survey(
     refuse_all(problems)
 
 
-async def record_survey(
+async def record_survey(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     row: Mapping[str, Any],
     counts: Sequence[SurveyInput],
@@ -453,7 +453,7 @@ def check_determination(
     refuse_all(problems)
 
 
-async def determine(
+async def determine(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     row: Mapping[str, Any],
     *,
@@ -523,37 +523,70 @@ async def goal_or_refuse(conn: AsyncConnection, goal_id: uuid.UUID | None) -> di
     return dict(row)
 
 
-async def update_goal(
-    conn: AsyncConnection, goal: Mapping[str, Any], change: GoalChange, *, by: str, today: dt.date
-) -> dict[str, Any]:
-    """Edit a goal's text, owner or due date, or mark it done (open → done, one way)."""
-    problems: list[DomainError] = []
-    values: dict[str, Any] = {}
-    if change.text is not None:
-        try:
-            text = clean_text(change.text, "text", MAX_LINE)
-        except DomainError as wrong:
-            problems.append(wrong)
-        else:
-            if text is None:
-                problems.append(invalid("整改目标内容不能为空", "A goal needs its text", ["text"]))
-            values["text"] = text
-    if change.owner is not None:
-        try:
-            check_owner(change.owner, "owner")
-        except DomainError as wrong:
-            problems.append(wrong)
-        values["owner_user"], values["owner_role"] = change.owner.user, change.owner.role
-    if change.due_on is not None:
-        if change.due_on.year < goal["year"]:
-            problems.append(
-                invalid(
-                    f"完成期限不能早于{goal['year']}年",
-                    f"The due date cannot be before {goal['year']}",
-                    ["dueOn"],
-                )
+def _goal_text(change: GoalChange, values: dict[str, Any], problems: list[DomainError]) -> None:
+    if change.text is None:
+        return
+    try:
+        text = clean_text(change.text, "text", MAX_LINE)
+    except DomainError as wrong:
+        problems.append(wrong)
+    else:
+        if text is None:
+            problems.append(invalid("整改目标内容不能为空", "A goal needs its text", ["text"]))
+        values["text"] = text
+
+
+def _goal_owner(change: GoalChange, values: dict[str, Any], problems: list[DomainError]) -> None:
+    if change.owner is None:
+        return
+    try:
+        check_owner(change.owner, "owner")
+    except DomainError as wrong:
+        problems.append(wrong)
+    values["owner_user"], values["owner_role"] = change.owner.user, change.owner.role
+
+
+def _goal_due(
+    goal: Mapping[str, Any], change: GoalChange, values: dict[str, Any], problems: list[DomainError]
+) -> None:
+    if change.due_on is None:
+        return
+    if change.due_on.year < goal["year"]:
+        problems.append(
+            invalid(
+                f"完成期限不能早于{goal['year']}年",
+                f"The due date cannot be before {goal['year']}",
+                ["dueOn"],
             )
-        values["due_on"] = change.due_on
+        )
+    values["due_on"] = change.due_on
+
+
+def _goal_done(goal: Mapping[str, Any], done_on: dt.date, today: dt.date) -> list[DomainError]:
+    """What is wrong with marking a goal done on `done_on`."""
+    problems = []
+    try:
+        dates.past_date(done_on, "doneOn", today)  # done is what happened
+    except DomainError as wrong:
+        problems.append(wrong)
+    if done_on.year < goal["year"]:
+        problems.append(
+            invalid(
+                f"完成日期不能早于{goal['year']}年",
+                f"The done date cannot be before {goal['year']}",
+                ["doneOn"],
+            )
+        )
+    return problems
+
+
+def _goal_status(
+    goal: Mapping[str, Any],
+    change: GoalChange,
+    today: dt.date,
+    values: dict[str, Any],
+    problems: list[DomainError],
+) -> None:
     if change.status is not None and change.status != goal["status"]:
         if change.status != "done":
             problems.append(
@@ -567,23 +600,24 @@ async def update_goal(
             )
         else:
             done_on = change.done_on or today
-            try:
-                dates.past_date(done_on, "doneOn", today)  # done is what happened
-            except DomainError as wrong:
-                problems.append(wrong)
-            if done_on.year < goal["year"]:
-                problems.append(
-                    invalid(
-                        f"完成日期不能早于{goal['year']}年",
-                        f"The done date cannot be before {goal['year']}",
-                        ["doneOn"],
-                    )
-                )
+            problems.extend(_goal_done(goal, done_on, today))
             values["status"], values["done_on"] = "done", done_on
     elif change.done_on is not None:
         problems.append(
             invalid("只有标记完成时才填写完成日期", "doneOn goes with status DONE", ["doneOn"])
         )
+
+
+async def update_goal(
+    conn: AsyncConnection, goal: Mapping[str, Any], change: GoalChange, *, by: str, today: dt.date
+) -> dict[str, Any]:
+    """Edit a goal's text, owner or due date, or mark it done (open → done, one way)."""
+    problems: list[DomainError] = []
+    values: dict[str, Any] = {}
+    _goal_text(change, values, problems)
+    _goal_owner(change, values, problems)
+    _goal_due(goal, change, values, problems)
+    _goal_status(goal, change, today, values, problems)
     refuse_all(problems)
     if values:
         await conn.execute(

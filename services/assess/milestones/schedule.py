@@ -182,38 +182,44 @@ def needs_live(milestone: Milestone) -> bool:
     return milestone.proof in ("indicators", "meets_standard")
 
 
+# How a milestone was done: the day (None: not yet), and how, in Chinese and English.
+Proof = tuple[dt.date | None, str, str]
+
+
+def _by_determination(evidence: Evidence, as_of: dt.date) -> Proof:
+    if evidence.determined_on is not None and evidence.determined_on <= as_of:
+        return evidence.determined_on, "街道认定等级", "grade determined"
+    return None, "尚未认定等级", "no grade determined yet"
+
+
+def _by_attestation(milestone: Milestone, evidence: Evidence, as_of: dt.date) -> Proof:
+    row = (evidence.attested or {}).get(milestone.id)
+    if row is not None and row["done_on"] <= as_of:
+        return row["done_on"], f"街道确认：{row['note']}", f"attested: {row['note']}"
+    return None, "尚无街道确认", "not attested yet"
+
+
+def _by_measure(milestone: Milestone, evidence: Evidence, as_of: dt.date, today: dt.date) -> Proof:
+    for snap in evidence.snapshots:
+        taken_on = dates.local_day(snap["taken_at"])
+        if taken_on <= as_of and _holds(milestone, snap):
+            return taken_on, "分类定级测算达标", "met in a grading snapshot"
+    live = evidence.live
+    if as_of >= today and live is not None and _holds(milestone, live):
+        return today, "当前数据达标", "met by the live data"
+    return None, *_missing(milestone, evidence)
+
+
 def status_of(
     milestone: Milestone, code: str, evidence: Evidence, as_of: dt.date, today: dt.date
 ) -> CommunityStatus:
     """Where one community stands against one milestone as of a day."""
-    done_on: dt.date | None = None
-    how, how_en = "", ""
     if milestone.proof == "determined":
-        if evidence.determined_on is not None and evidence.determined_on <= as_of:
-            done_on = evidence.determined_on
-            how, how_en = "街道认定等级", "grade determined"
-        else:
-            how, how_en = "尚未认定等级", "no grade determined yet"
+        done_on, how, how_en = _by_determination(evidence, as_of)
     elif milestone.proof == "attested":
-        row = (evidence.attested or {}).get(milestone.id)
-        if row is not None and row["done_on"] <= as_of:
-            done_on = row["done_on"]
-            how, how_en = f"街道确认：{row['note']}", f"attested: {row['note']}"
-        else:
-            how, how_en = "尚无街道确认", "not attested yet"
+        done_on, how, how_en = _by_attestation(milestone, evidence, as_of)
     else:
-        for snap in evidence.snapshots:
-            taken_on = dates.local_day(snap["taken_at"])
-            if taken_on <= as_of and _holds(milestone, snap):
-                done_on = taken_on
-                how, how_en = "分类定级测算达标", "met in a grading snapshot"
-                break
-        live = evidence.live
-        if done_on is None and as_of >= today and live is not None and _holds(milestone, live):
-            done_on = today
-            how, how_en = "当前数据达标", "met by the live data"
-        if done_on is None:
-            how, how_en = _missing(milestone, evidence)
+        done_on, how, how_en = _by_measure(milestone, evidence, as_of, today)
     if done_on is not None:
         status = Status.DONE
     else:
@@ -235,7 +241,7 @@ def _missing(milestone: Milestone, evidence: Evidence) -> tuple[str, str]:
 # -- attestations -----------------------------------------------------------------------------
 
 
-async def attest(
+async def attest(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     milestone: Milestone,
     *,

@@ -60,6 +60,7 @@ class Indicator:
     @strawberry.field
     async def standard(self, info: Info) -> GradingStandard:
         row = await info.context.loaders.standard.load(self.standard_id)
+        assert row is not None  # an indicator's standard_id is a foreign key to it
         return GradingStandard.from_row(row)
 
     @classmethod

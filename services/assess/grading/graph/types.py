@@ -247,7 +247,9 @@ class Assessment:
         )
 
     async def _standard(self, info: Info) -> dict:
-        return await info.context.loaders.standard.load(self.row["standard_id"])
+        row = await info.context.loaders.standard.load(self.row["standard_id"])
+        assert row is not None  # an assessment's standard_id is a foreign key (RESTRICT)
+        return row
 
     @strawberry.field(description="The standard it was opened under (kept for good).")
     async def standard(self, info: Info) -> GradingStandard:
