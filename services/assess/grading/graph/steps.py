@@ -15,7 +15,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.context import Info
-from services.assess.grading import assessing
+from services.assess.grading import assessing, goals
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
 from services.assess.grading.graph.types import (
@@ -294,20 +294,20 @@ class GradingMutations:
 
         async def write(conn: AsyncConnection) -> dict:
             key = parse_id(id)
-            goal = await grading.goal_or_refuse(conn, key)
+            goal = await goals.goal_or_refuse(conn, key)
             unknown = not_found("整改目标", "improvement goal", key, "id")
             require_found_in_scope(caller(info), goal["community_code"], unknown)
             owner = None
             if owner_user is not None or owner_role is not None:
                 owner = grading.GoalOwner(owner_user, owner_role.value if owner_role else None)
-            change = grading.GoalChange(
+            change = goals.GoalChange(
                 text=text,
                 owner=owner,
                 due_on=due_on,
                 status=status.value if status else None,
                 done_on=done_on,
             )
-            return await grading.update_goal(conn, goal, change, by=by, today=dates.today())
+            return await goals.update_goal(conn, goal, change, by=by, today=dates.today())
 
         row, errors = await run_write(info.context.engine, write)
         return ImprovementGoalPayload(
