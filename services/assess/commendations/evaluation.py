@@ -1,7 +1,7 @@
 """双创 (plan 五): star-rated model building branches and groups (星级模范楼栋党支部/党小组) and
 five-good community Party organizations (五好社区党组织), under versioned criteria.
 
-- Stars: computed per grid branch and Party group from the live graph (commendation_facts)
+- Stars: computed per grid branch and Party group from the live graph (commendations/facts.py)
   and the street office's attestations; then awarded per year by the street office — the
   awarded stars may differ from the computed ones only with a reason.
 - Five-good: evaluated per community and year against the five goods; the street office

@@ -1,8 +1,8 @@
 """Computed indicators: measures of the live graph, read through the gateway.
 
-`measure` reads every community asked in one gateway request (`metric_reads`), as assess
+`measure` reads every community asked in one gateway request (`metrics.reads`), as assess
 itself (the service identity: the whole tree, read only), then applies each indicator's
-measure to each community (`metric_org`, `metric_grid`). Nothing is read from another
+measure to each community (`metrics.org`, `metrics.grid`). Nothing is read from another
 service's tables, and nothing is guessed: GatewayUnavailableError propagates. A community
 a service does not know is unmeasured for that service's indicators (value None).
 """

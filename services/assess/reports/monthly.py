@@ -1,6 +1,6 @@
 """Monthly supervision reports (月报表): generate a street office's report from live data, keep
 it as a snapshot, compare it with last month's (its commentary, submission and return:
-`report_lifecycle`; the district's roll-up: `report_rollup`).
+`reports.lifecycle`; the district's roll-up: `reports.rollup`).
 
 DOMAIN "Monthly supervision" (月督查、月报表、月汇报、月讲评): each township/street office
 submits a monthly progress report; the department inspects monthly, reviews and circulates

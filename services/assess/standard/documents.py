@@ -4,7 +4,7 @@ DOMAIN "Assessment": "The standard is data the district edits (indicators, weigh
 thresholds, grade names), not code." A district user loads a new version for their district;
 a loaded version never changes, so past assessments keep the one they were made under. Each
 district has its own current version, the shipped default where it has none
-(document_owners).
+(shared/document_owners.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Roles (DOMAIN "Who uses the system"): street offices attest and award stars and 
 their own communities; the district confirms five-goods and drafts, edits and publishes the
 七一 list (and may do what a street office does); secretaries read their own community;
 viewers read within their scope. Org and grid are read through the gateway as the service.
-Five-goods: graph/five_goods.py; 七一 lists: graph/commendation_lists.py.
+Five-goods: commendations/graph/five_goods.py; 七一 lists: commendations/graph/lists.py.
 
 Years: every write names one from 2000 to the current one (services/assess/shared/dates.py); reads
 take any year — stars and five goods are computed from the live graph as of now, and nothing

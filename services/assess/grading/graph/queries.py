@@ -1,7 +1,7 @@
 """The grading workflow per community and year in the graph, read: an assessment by id or by
 community and year, assessments and improvement goals under a region (as far as the caller
 sees), the computed score an assessment opened now would start from, and who may take each
-step. Types: graph/grading_types.py; the steps: graph/grading_steps.py.
+step. Types: grading/graph/types.py; the steps: grading/graph/steps.py.
 
 Reads take any year: none is stored for a year to come (the steps refuse one), and the
 preview is the live score of a plan year (2000 to 50 years ahead, like the milestones' plan

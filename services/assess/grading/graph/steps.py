@@ -1,6 +1,6 @@
 """The steps of the grading workflow in the graph (mutations): open → self-assess → survey →
 determine, each storing the computed score beside it, and edits of the improvement goals the
-gaps become. Types: graph/grading_types.py; reads: graph/grading.py.
+gaps become. Types: grading/graph/types.py; reads: grading/graph/queries.py.
 
 Domain rules live in services/assess/grading/workflow.py; here: who the caller is, scope, and the
 reads of the graph a step needs.

@@ -2,7 +2,7 @@
 and year with its self-assessment, opinion survey, determination, the computed score stored at
 each step, and the improvement goals its gaps became; inputs and payloads of the steps.
 
-Queries: graph/grading.py; the steps (mutations): graph/grading_steps.py.
+Queries: grading/graph/queries.py; the steps (mutations): grading/graph/steps.py.
 """
 
 from __future__ import annotations
