@@ -17,7 +17,6 @@ from enum import Enum
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
@@ -27,6 +26,7 @@ from services.assess.shared.community_check import (
     CommunityFacts,
     communities_in,
 )
+from services.assess.shared.context import Info
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.gateway_client import GatewayUnavailableError
 from services.assess.shared.graph import caller_community, plan_year

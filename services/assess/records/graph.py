@@ -20,8 +20,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
 
-from services.assess.context import Info
 from services.assess.records import writes as records
+from services.assess.records.context import Info
 from services.assess.shared import dates
 from services.assess.shared.community_check import (
     check_community_code,

@@ -26,8 +26,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -112,7 +112,7 @@ Index(
     record.c.community_code,
     record.c.subject,
     unique=True,
-    postgresql_where=text("kind = 'work_system' AND voided_at IS NULL"),
+    postgresql_where=and_(record.c.kind == "work_system", record.c.voided_at.is_(None)),
 )
 
 record_evidence = Table(

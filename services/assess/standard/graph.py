@@ -11,10 +11,10 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from services.assess.context import Info
 from services.assess.shared import document_owners as owners
 from services.assess.shared.yaml_documents import refusal
 from services.assess.standard import documents as standards
+from services.assess.standard.context import Info
 from services.common.auth import caller
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts
+from services.assess.commendations.context import Info
 from services.assess.commendations.graph.stars import (
     DISTRICT_WRITERS,
     READERS,
@@ -25,7 +26,6 @@ from services.assess.commendations.graph.stars import (
     read_graph,
     region_or_refuse,
 )
-from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.common.auth import caller, require_role, require_scope

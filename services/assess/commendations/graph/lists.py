@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts, lists
+from services.assess.commendations.context import Info
 from services.assess.commendations.graph.stars import (
     DISTRICT_WRITERS,
     READERS,
@@ -25,7 +26,6 @@ from services.assess.commendations.graph.stars import (
     guarded,
     region_or_refuse,
 )
-from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.graph import parse_id

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.commendations import evaluation as domain
 from services.assess.commendations import facts
+from services.assess.commendations.context import Info
 from services.assess.commendations.criteria import CriteriaData
-from services.assess.context import Info
 from services.assess.shared import dates
 from services.assess.shared import document_owners as owners
 from services.assess.shared.gateway_client import GatewayUnavailableError

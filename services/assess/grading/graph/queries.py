@@ -15,10 +15,10 @@ import datetime as dt
 
 import strawberry
 
-from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
+from services.assess.grading.context import Info
 from services.assess.grading.graph.types import (
     Assessment,
     AssessmentConnection,

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.assess.context import Info
 from services.assess.grading import assessing, goals
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
+from services.assess.grading.context import Info
 from services.assess.grading.graph.types import (
     Assessment,
     AssessmentPayload,

@@ -13,9 +13,9 @@ from typing import Any
 
 import strawberry
 
-from services.assess.context import Info
 from services.assess.grading import assessing
 from services.assess.grading import workflow as grading
+from services.assess.grading.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.gateway_client import GatewayUnavailableError

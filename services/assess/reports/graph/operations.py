@@ -20,7 +20,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from services.assess.context import Info
 from services.assess.reports import lifecycle as report_lifecycle
 from services.assess.reports import monthly as reports
 from services.assess.reports import rollup as report_rollup
@@ -31,6 +30,7 @@ from services.assess.reports.access import (
 )
 from services.assess.reports.graph.types import MonthlyReport, MonthlyReportRollup
 from services.assess.shared import dates
+from services.assess.shared.context import Info
 from services.assess.shared.gateway_client import GatewayUnavailableError
 from services.assess.shared.graph import parse_id
 from services.common.auth import (
