@@ -26,10 +26,12 @@ from pathlib import Path
 import httpx
 
 from infra.settings import ROOT, SuiteSettings
-from services.assess import assessing, metric_org, metrics
-from services.assess.gateway_client import GatewayClient
-from services.assess.metric_reads import read_graph
-from services.assess.standard import read_standard
+from services.assess.grading import assessing
+from services.assess.metrics import catalog as metrics
+from services.assess.metrics import org as metric_org
+from services.assess.metrics.reads import read_graph
+from services.assess.shared.gateway_client import GatewayClient
+from services.assess.standard.documents import read_standard
 from services.common.auth_tokens import InternalTokens
 from services.common.database import make_engine
 

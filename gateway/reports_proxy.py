@@ -1,6 +1,6 @@
 """Monthly reports as .xlsx through the one public door: `/reports/...` is passed to assess.
 
-The assess subgraph builds the workbooks (services/assess/report_download.py) for what the
+The assess subgraph builds the workbooks (services/assess/reports/routes.py) for what the
 caller's role and region allow (see gateway/passthrough.py). Nobody signed in gets 401.
 """
 

@@ -100,8 +100,8 @@ def prepare_and_migrate(db: Database, *, what: str) -> None:
     from sqlalchemy import create_engine, pool
 
     from gateway.auth.migrate import upgrade_auth
-    from services.assess.commendations import install_default_criteria
-    from services.assess.standard import ensure_default_standard
+    from services.assess.commendations.evaluation import install_default_criteria
+    from services.assess.standard.documents import ensure_default_standard
     from services.common.migrations import upgrade
 
     prepare_schemas(db, what=what)

@@ -11,11 +11,12 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from starlette.applications import Starlette
 
-from services.assess.evidence import DEFAULT_MAX_BYTES
-from services.assess.evidence_routes import evidence_routes
-from services.assess.gateway_client import GatewayClient
-from services.assess.report_download import ROUTES as REPORT_ROUTES
-from services.assess.schema import QUERIES, schema
+from services.assess.context import AssessContext, AssessLoaders
+from services.assess.records.evidence import DEFAULT_MAX_BYTES
+from services.assess.records.routes import evidence_routes
+from services.assess.reports.routes import ROUTES as REPORT_ROUTES
+from services.assess.schema import schema
+from services.assess.shared.gateway_client import GatewayClient
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 
@@ -42,7 +43,8 @@ def create_app(settings: AssessSettings | None = None) -> Starlette:
         name="assess",
         schema=schema,
         settings=settings,
-        queries=QUERIES,
+        context_type=AssessContext,
+        loaders=AssessLoaders,
         resources=resources,
         # /reports/{code}/{YYYY-MM}.xlsx and /evidence, behind the same guard as /graphql
         routes=[*REPORT_ROUTES, *evidence_routes(settings.evidence_max_bytes)],

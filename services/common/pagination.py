@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
@@ -100,7 +100,14 @@ def _literal(column: ColumnElement, value: Any) -> Any:
     return literal(value, type_=column.type)
 
 
-def connection(page: Page, make: Any, cls: type[Connection] = Connection) -> Connection:
+C = TypeVar("C", bound=Connection[Any])
+
+
+@overload
+def connection(page: Page, make: Any) -> Connection[Any]: ...
+@overload
+def connection(page: Page, make: Any, cls: type[C]) -> C: ...
+def connection(page: Page, make: Any, cls: type[Connection[Any]] = Connection) -> Connection[Any]:
     """Wrap a Page into a Connection (or a named subclass, `cls`), turning each row into a
     node with `make(row)`."""
     edges = [Edge(cursor=c, node=make(r)) for c, r in zip(page.cursors, page.rows, strict=True)]

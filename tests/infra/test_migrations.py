@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from infra.database import Database, external_database, role_of
 from infra.settings import SERVICES, SuiteSettings
 from infra.setup import Prepared, prepare_and_migrate
-from services.assess.models import metadata as assess_metadata
+from services.assess.all_tables import metadata as assess_metadata
 from services.common.migrations import downgrade, upgrade
 from services.grid.models import metadata as grid_metadata
 from services.org.models import metadata as org_metadata

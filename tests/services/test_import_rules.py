@@ -17,7 +17,7 @@ import pytest
 from infra.cli import main as partygrid
 from infra.setup import Prepared
 from infra.supervisor import free_port, gateway_env, service_env
-from services.assess import reports
+from services.assess.reports import monthly as reports
 from services.common.errors import DomainError
 from services.grid import transfer_export
 from stack import DISTRICT, Running

@@ -5,7 +5,7 @@ Revises: assess_0001
 
 Rows loaded before this revision came from the old TOML file and have no version or measure:
 they are removed (nothing refers to a standard yet) and setup installs the shipped default
-again (services.assess.standard.ensure_default_standard).
+again (services.assess.standard.documents.ensure_default_standard).
 """
 
 from __future__ import annotations

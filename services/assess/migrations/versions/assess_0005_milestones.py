@@ -3,7 +3,7 @@
 Revision ID: assess_0005
 Revises: assess_0004
 
-The schedule is data (services/assess/data/milestones.yaml); the table keeps the street
+The schedule is data (services/assess/milestones/data/milestones.yaml); the table keeps the street
 office's attestations of the milestones no data proves.
 """
 

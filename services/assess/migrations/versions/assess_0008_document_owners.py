@@ -6,7 +6,7 @@ Revises: assess_0007
 Versions get an owner, `district_code` (6 digits). Every row loaded before this revision stays
 shared (owner NULL) with its id and its current flag, so existing assessments, ratings and
 lists keep naming the version they were made under and every district keeps grading with what
-it graded with until it loads and chooses its own (services/assess/document_owners.py). Version
+it graded with until it loads and chooses its own (services/assess/shared/document_owners.py). Version
 numbers and the current version are then unique per owner, not across all districts.
 """
 

@@ -1,0 +1,1 @@
+"""Commendations (双创): criteria, star ratings, five-good organizations, 七一 lists."""

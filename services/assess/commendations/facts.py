@@ -1,0 +1,380 @@
+"""What star ratings, five-good evaluations and 七一 lists read of org and grid, and the facts
+computed from it.
+
+Everything is read through the gateway as the service itself (issue 7: "never by reading other
+services' tables"). A community is read in a few small documents (its units with their
+committees, its zones and buildings, its members page by page) so each stays well inside the
+gateway's cost limit. The facts are pure functions of what was read; the criteria document
+(services/assess/commendations/data/commendation_criteria.yaml) names them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.assess.shared.gateway_client import GatewayClient
+
+UNIT_KINDS = ("grid_branch", "party_group")  # plan (五): 星级模范楼栋党支部/党小组
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StarUnitsParams(_Params):
+    min_stars: int = Field(default=3, ge=1, le=5)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    management: str  # self | non_self | joint
+    part_time: bool = False  # holds a big-committee part-time seat (大党委兼职委员)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A grid branch or Party group and what its star criteria look at."""
+
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    leader: Person | None  # its secretary (支部书记) or group leader (组长)
+    leader_grid_post: bool  # the leader holds a grid-management post on this unit
+
+
+@dataclass(frozen=True)
+class BuildingState:
+    id: str
+    zone_organization_id: str | None
+    group_id: str | None
+    covered: bool
+    residents: int
+
+
+@dataclass(frozen=True)
+class MemberState:
+    organization_id: str | None
+    able: bool
+    has_post: bool
+
+
+@dataclass
+class CommunityGraph:
+    """One community as the facts need it."""
+
+    code: str
+    name: str
+    organization_id: str | None = None
+    organization_name: str = ""
+    committee_roles: list[str] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    buildings: list[BuildingState] = field(default_factory=list)
+    members: list[MemberState] = field(default_factory=list)
+    resident_units: list[tuple[bool, bool]] = field(default_factory=list)  # (has org, signed)
+    chosen_evaluations: int = 0  # 双争 chosen in the year
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A computed value: a share 0..1 or a count; None when there is nothing to measure."""
+
+    value: float | None
+    detail: str
+    detail_en: str
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    title: str
+    title_en: str
+    kind: str  # share | count
+    params: type[BaseModel] = _Params
+
+
+def _share(part: int, whole: int, what: str, what_en: str) -> Fact:
+    if whole == 0:
+        return Fact(None, f"无{what}", f"no {what_en}")
+    return Fact(part / whole, f"{what} {part}/{whole}", f"{what_en} {part}/{whole}")
+
+
+def _flag(ok: bool, yes: str, no: str, yes_en: str, no_en: str) -> Fact:
+    return Fact(1.0 if ok else 0.0, yes if ok else no, yes_en if ok else no_en)
+
+
+# -- unit facts (star criteria) -------------------------------------------------------------
+
+
+def _has_leader(unit: Unit, graph: CommunityGraph) -> Fact:
+    name = unit.leader.name if unit.leader else ""
+    return _flag(unit.leader is not None, f"书记（组长）：{name}", "未配书记（组长）",
+                 f"leader: {name}", "no secretary or leader")  # fmt: skip
+
+
+def _leader_grid_post(unit: Unit, graph: CommunityGraph) -> Fact:
+    return _flag(unit.leader_grid_post, "书记（组长）认领网格化管理岗位", "书记（组长）无网格化管理岗位",
+                 "leader holds a grid-management post", "leader holds no grid-management post")  # fmt: skip
+
+
+def area_of(unit: Unit, graph: CommunityGraph) -> list[BuildingState]:
+    """The buildings a unit looks after: a grid branch its zones' buildings; a Party group the
+    buildings assigned to it, or its zone's (branch communities: 党小组建在片区)."""
+    return [
+        b
+        for b in graph.buildings
+        if b.zone_organization_id == unit.id
+        or (unit.kind == "party_group" and b.group_id == unit.id)
+    ]
+
+
+def _area_covered(unit: Unit, graph: CommunityGraph) -> Fact:
+    area = area_of(unit, graph)
+    if not area:
+        return Fact(0.0, "未分配片区或楼栋", "no zone or building assigned")
+    lived = [b for b in area if b.residents > 0]
+    if not lived:
+        return Fact(
+            1.0, f"楼栋 {len(area)} 栋，无党员居住", f"{len(area)} buildings, none with members"
+        )
+    return _share(
+        sum(b.covered for b in lived),
+        len(lived),
+        "有党员居住的楼栋已覆盖",
+        "member buildings covered",
+    )
+
+
+def unit_members(unit: Unit, graph: CommunityGraph) -> list[MemberState]:
+    """Able members of the unit, and of its groups for a grid branch."""
+    ids = {unit.id} | {u.id for u in graph.units if u.parent_id == unit.id}
+    return [m for m in graph.members if m.able and m.organization_id in ids]
+
+
+def _members_with_posts(unit: Unit, graph: CommunityGraph) -> Fact:
+    members = unit_members(unit, graph)
+    return _share(
+        sum(m.has_post for m in members), len(members), "党员认领岗位", "members with a post"
+    )
+
+
+UnitFact = Callable[[Unit, CommunityGraph], Fact]
+UNIT_FACTS: dict[str, tuple[FactSpec, UnitFact]] = {
+    spec.name: (spec, fn)
+    for spec, fn in (
+        (FactSpec("unit.has_leader", "配有书记（组长）", "Has a secretary or leader", "share"), _has_leader),
+        (FactSpec("unit.leader_grid_post", "书记（组长）担任网格化管理岗位", "Leader holds a grid-management post", "share"), _leader_grid_post),
+        (FactSpec("unit.area_covered", "所辖楼栋党员全覆盖", "Member buildings of its area covered", "share"), _area_covered),
+        (FactSpec("unit.members_with_posts", "党员明岗定责", "Members holding a post", "share"), _members_with_posts),
+    )
+}  # fmt: skip
+
+
+# -- community facts (five-good conditions) -------------------------------------------------
+
+
+def _units_with_leader(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    units = graph.units
+    return _share(
+        sum(u.leader is not None for u in units),
+        len(units),
+        "网格党组织配有书记（组长）",
+        "units with a leader",
+    )
+
+
+def _star_units(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    least = params.min_stars
+    units = graph.units
+    good = sum(awarded.get(u.id, 0) >= least for u in units)
+    return _share(
+        good, len(units), f"评定{least}星以上的网格党组织", f"units awarded {least}+ stars"
+    )
+
+
+def _committee_core(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    ok = {"secretary", "fulltime_deputy"} <= set(graph.committee_roles)
+    return _flag(ok, "书记、专职副书记在岗", "书记或专职副书记缺位",
+                 "secretary and full-time deputy seated", "secretary or full-time deputy missing")  # fmt: skip
+
+
+def _part_time_members(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    n = graph.committee_roles.count("parttime_member")
+    return Fact(float(n), f"大党委兼职委员 {n} 人", f"{n} big-committee part-time members")
+
+
+def _co_building(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    with_org = [signed for has_org, signed in graph.resident_units if has_org]
+    return _share(sum(with_org), len(with_org), "驻社区党组织签订共建协议", "resident units signed")
+
+
+def _excellent_members(graph: CommunityGraph, params: Any, awarded: Mapping[str, int]) -> Fact:
+    n = graph.chosen_evaluations
+    return Fact(float(n), f"“双争”评选优秀党员 {n} 人", f"{n} members chosen in 双争")
+
+
+CommunityFact = Callable[[CommunityGraph, Any, Mapping[str, int]], Fact]
+COMMUNITY_FACTS: dict[str, tuple[FactSpec, CommunityFact]] = {
+    spec.name: (spec, fn)
+    for spec, fn in (
+        (FactSpec("community.committee_core", "书记、专职副书记在岗", "Secretary and full-time deputy seated", "share"), _committee_core),
+        (FactSpec("community.units_with_leader", "网格党组织配有书记（组长）", "Units with a leader", "share"), _units_with_leader),
+        (FactSpec("community.star_units", "星级模范网格党组织", "Units awarded stars", "share", StarUnitsParams), _star_units),
+        (FactSpec("community.part_time_members", "大党委兼职委员", "Big-committee part-time members", "count"), _part_time_members),
+        (FactSpec("community.co_building_agreements", "驻社区单位共建协议", "Co-building agreements", "share"), _co_building),
+        (FactSpec("community.excellent_members", "“双争”优秀党员", "Members chosen in 双争", "count"), _excellent_members),
+    )
+}  # fmt: skip
+
+
+# -- reading through the gateway ------------------------------------------------------------
+
+UNITS = """query ($c: String!, $kind: OrganizationKind!, $after: String) {
+  organizations(regionCode: $c, kind: $kind, first: 200, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id name kind parent { id }
+      committee { role member { id name management committeeSeats { role }
+                               posts { kind organization { id } } } } } } }"""
+PLACES = """query ($c: String!) { community(code: $c) { code name
+  organization { id name committee { role } }
+  zones { organization { id }
+          buildings { id coverageState residentMemberCount partyGroup { id } } }
+  orphanBuildings { id coverageState residentMemberCount } }
+  residentUnits(communityCode: $c) { partyOrganizationName agreement { signedOn } } }"""
+MEMBERS = """query ($c: String!, $after: String) {
+  members(filter: {regionCode: $c}, first: 200, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { organization { id } isAble posts { kind } } } }"""
+CHOSEN = """query ($r: String!, $year: Int!, $after: String) {
+  evaluations(regionCode: $r, year: $year, stage: CHOSEN, first: 200, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id year title reason decidedOn
+      member { id name management leftOn community { code } committeeSeats { role } } } } }"""
+CHOSEN_COUNT = """query ($r: String!, $year: Int!) {
+  evaluations(regionCode: $r, year: $year, stage: CHOSEN, first: 1) { totalCount } }"""
+MEMBER = """query ($id: ID!) { member(id: $id) {
+  id name management leftOn community { code } committeeSeats { role } } }"""
+UNIT = """query ($id: ID!) { organization(id: $id) { id name kind isLive community { code } } }"""
+
+
+async def _pages(gateway: GatewayClient, document: str, variables: dict, root: str) -> list[dict]:
+    nodes: list[dict] = []
+    after = None
+    while True:
+        page = (await gateway.query(document, {**variables, "after": after}))[root]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+def person(member: Mapping[str, Any]) -> Person:
+    seats = member.get("committeeSeats") or []
+    return Person(
+        id=member["id"],
+        name=member["name"],
+        management=member["management"].lower(),
+        part_time=any(s["role"] == "PARTTIME_MEMBER" for s in seats),
+    )
+
+
+def _unit(node: Mapping[str, Any]) -> Unit:
+    seat = next((s for s in node["committee"] if s["role"] == "SECRETARY"), None)
+    leader = person(seat["member"]) if seat else None
+    grid_post = seat is not None and any(
+        p["kind"] == "GRID_MANAGEMENT" and (p["organization"] or {}).get("id") == node["id"]
+        for p in seat["member"]["posts"]
+    )
+    return Unit(
+        id=node["id"],
+        name=node["name"],
+        kind=node["kind"].lower(),
+        parent_id=(node["parent"] or {}).get("id"),
+        leader=leader,
+        leader_grid_post=grid_post,
+    )
+
+
+def _buildings(community: Mapping[str, Any]) -> list[BuildingState]:
+    found = [
+        BuildingState(
+            id=b["id"],
+            zone_organization_id=(zone["organization"] or {}).get("id"),
+            group_id=(b["partyGroup"] or {}).get("id"),
+            covered=b["coverageState"] == "COVERED",
+            residents=b["residentMemberCount"],
+        )
+        for zone in community["zones"]
+        for b in zone["buildings"]
+    ]
+    orphans = [
+        BuildingState(b["id"], None, None, False, b["residentMemberCount"])
+        for b in community["orphanBuildings"]
+    ]
+    return found + orphans
+
+
+async def read_community(
+    gateway: GatewayClient, code: str, *, year: int | None = None, members: bool = True
+) -> CommunityGraph | None:
+    """A community's units, buildings and (optionally) members; None if there is none."""
+    reads = [
+        gateway.query(PLACES, {"c": code}),
+        _pages(gateway, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
+        _pages(gateway, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
+    ]
+    if members:
+        reads.append(_pages(gateway, MEMBERS, {"c": code}, "members"))
+    if year is not None:
+        reads.append(gateway.query(CHOSEN_COUNT, {"r": code, "year": year}))
+    found: list[Any] = list(await asyncio.gather(*reads))
+    places, branches, groups = found[0], found[1], found[2]
+    community = places["community"]
+    if community is None:
+        return None
+    organization = community["organization"] or {}
+    graph = CommunityGraph(
+        code=code,
+        name=community["name"],
+        organization_id=organization.get("id"),
+        organization_name=organization.get("name", ""),
+        committee_roles=[s["role"].lower() for s in organization.get("committee", [])],
+        units=[_unit(n) for n in branches + groups],
+        buildings=_buildings(community),
+        resident_units=[
+            (bool(u["partyOrganizationName"]), u["agreement"] is not None)
+            for u in places["residentUnits"]
+        ],
+    )
+    rest = list(found[3:])
+    if members:
+        graph.members = [
+            MemberState((m["organization"] or {}).get("id"), m["isAble"], bool(m["posts"]))
+            for m in rest.pop(0)
+        ]
+    if year is not None:
+        graph.chosen_evaluations = rest.pop(0)["evaluations"]["totalCount"]
+    return graph
+
+
+async def chosen_evaluations(gateway: GatewayClient, region: str, years: list[int]) -> list[dict]:
+    """双争 evaluations chosen in these years under a region, with their members."""
+    found = await asyncio.gather(
+        *(_pages(gateway, CHOSEN, {"r": region, "year": y}, "evaluations") for y in years)
+    )
+    return [e for page in found for e in page]
+
+
+async def read_member(gateway: GatewayClient, member_id: str) -> dict | None:
+    return (await gateway.query(MEMBER, {"id": member_id}))["member"]
+
+
+async def read_unit(gateway: GatewayClient, unit_id: str) -> dict | None:
+    return (await gateway.query(UNIT, {"id": unit_id}))["organization"]

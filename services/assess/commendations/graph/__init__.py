@@ -1,0 +1,1 @@
+"""Commendations in the graph: criteria and stars, five goods, 七一 lists."""

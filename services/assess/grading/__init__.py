@@ -1,0 +1,1 @@
+"""The grading workflow (分类定级): assessing, scoring, the workflow, its GraphQL."""

@@ -1,0 +1,1 @@
+"""The grading workflow in the graph: reads, steps, types."""

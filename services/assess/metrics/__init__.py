@@ -1,0 +1,1 @@
+"""Computed indicators: measures of the live graph read through the gateway."""

@@ -1,0 +1,1 @@
+"""The plan's milestones and where each community stands against them."""

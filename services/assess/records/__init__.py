@@ -1,0 +1,1 @@
+"""Attested records and their evidence files: tables, checks, writes, routes, GraphQL."""

@@ -1,0 +1,1 @@
+"""Monthly supervision reports (月报表): generation, lifecycle, roll-up, workbooks."""

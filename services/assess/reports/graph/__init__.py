@@ -1,0 +1,1 @@
+"""Monthly reports in the graph: types and operations."""

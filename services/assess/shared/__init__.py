@@ -1,0 +1,1 @@
+"""Shared bits of assess: dates, text, document owners, YAML documents, the gateway client."""

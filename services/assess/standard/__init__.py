@@ -1,0 +1,1 @@
+"""The grading standard: its tables, its YAML documents, its GraphQL types."""
