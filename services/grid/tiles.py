@@ -136,18 +136,23 @@ async def _branch_communities(
     return [code for code, kind in kinds.items() if kind == "branch"]
 
 
+@dataclass(frozen=True)
+class TileAsk:
+    """What a caller asks for: a layer of a tile, of a region (a code prefix: "" for all),
+    with at most `limit` features (None: the settings' cap)."""
+
+    layer: str
+    tile: Tile
+    region: str = ""
+    limit: int | None = None
+
+
 async def get_tile(
-    conn: AsyncConnection,
-    *,
-    org: OrgClient | None,
-    layer: str,
-    tile: Tile,
-    settings: TileSettings,
-    region: str = "",
-    limit: int | None = None,
+    conn: AsyncConnection, ask: TileAsk, *, org: OrgClient | None, settings: TileSettings
 ) -> TileData:
     """Encode one layer of one tile in PostGIS; zoom thresholds decide what it may hold.
-    Only the region's (a code prefix: "" for all) communities are drawn."""
+    Only the region's communities are drawn."""
+    layer, tile, region, limit = ask.layer, ask.tile, ask.region, ask.limit
     if layer not in LAYERS:
         raise TileRequestError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
     with_buildings = tile.z >= settings.buildings_min_zoom
@@ -207,13 +212,10 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
         async with engine.connect() as conn:
             data = await get_tile(
                 conn,
+                TileAsk(p["layer"], tile, region, limit),
                 # An app without resources (a bench, say) has no org: kinds are inferred.
                 org=getattr(request.app.state, "resources", {}).get("org"),
-                layer=p["layer"],
-                tile=tile,
                 settings=settings,
-                region=region,
-                limit=limit,
             )
         # private: a tile's content depends on the caller's region, its URL does not, so no
         # shared cache may hand one caller's tile to another.

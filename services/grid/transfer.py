@@ -368,15 +368,7 @@ async def write_buildings(
 ) -> ImportOutcome:
     """Insert new buildings, update changed ones; the zone is the database's (derived
     set-wise for the new ones, per row for moved ones)."""
-    return await _upsert(
-        conn,
-        building,
-        rows,
-        ("name", "address", "households"),
-        "footprint",
-        progress,
-        derived=BUILDING_ZONE,
-    )
+    return await _upsert(conn, _BUILDINGS, rows, progress)
 
 
 @dataclass
@@ -516,20 +508,28 @@ async def copy_buildings(
     return ImportOutcome(imported=new.count)
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A table an import writes: its plain columns, its geometry column and `derived`,
+    columns of new rows computed in SQL from the staged row `s` (buildings: the zone)."""
+
+    table: Table
+    plain: tuple[str, ...]
+    geometry: str
+    derived: dict[str, str] = field(default_factory=dict)
+
+
+_BUILDINGS = _Written(building, ("name", "address", "households"), "footprint", BUILDING_ZONE)
+_ZONES = _Written(zone, ("name",), "boundary")
+
+
 async def _upsert(
-    conn: AsyncConnection,
-    table: Table,
-    rows: list[dict],
-    plain: tuple[str, ...],
-    geometry: str,
-    progress: Progress | None,
-    *,
-    derived: dict[str, str] | None = None,
+    conn: AsyncConnection, target: _Written, rows: list[dict], progress: Progress | None
 ) -> ImportOutcome:
     """Insert rows, update those whose plain columns changed or whose geometry moved more
-    than SAME_PLACE (a re-import changes nothing), never across communities. `derived`:
-    columns of new rows computed in SQL from the staged row `s` (buildings: the zone), with
-    BULK_ZONES on for those statements."""
+    than SAME_PLACE (a re-import changes nothing), never across communities. Derived
+    columns are written with BULK_ZONES on for those statements."""
+    table, plain, geometry, derived = target.table, target.plain, target.geometry, target.derived
     outcome = ImportOutcome(ids=[r["id"] for r in rows])
     columns = ("id", "community_code", *plain)
     # Rows go in by COPY into a temporary table, then one INSERT ... SELECT per chunk: a
@@ -543,7 +543,6 @@ async def _upsert(
             f"FROM {table.fullname} WITH NO DATA"
         )
     )
-    derived = derived or {}
     # Counted in the database: one row back per chunk, not one per building.
     upsert = text(
         "WITH written AS ("
@@ -696,7 +695,7 @@ async def write_zones(
     conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
 ) -> ImportOutcome:
     """Insert new zones, update changed ones; the database re-derives buildings' zones."""
-    return await _upsert(conn, zone, rows, ("name",), "boundary", progress)
+    return await _upsert(conn, _ZONES, rows, progress)
 
 
 # A zone written concurrently by someone else can still trip the database's own checks.
