@@ -134,8 +134,9 @@ class PlacedBuilding:
     name: str
     name_key: str  # sorts as people read the name
     zone_id: uuid.UUID | None
-    state: BuildingState  # groups in buildings (党小组建到楼栋): committee, general branch
-    state_zone_grouped: BuildingState  # groups in zones (党小组建在片区): branch communities
+    # BuildingState values as SQL gives them (made enums only for the one state used):
+    state: str  # groups in buildings (党小组建到楼栋): committee, general branch communities
+    state_zone_grouped: str  # groups in zones (党小组建在片区): branch communities
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,7 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
 
 _LEVELS = {6: "district", 9: "street", 12: "community"}
 _STATES = {s.value: s for s in BuildingState}
+_GAP, _GAP_WITH_MEMBERS = BuildingState.GAP, BuildingState.GAP_WITH_MEMBERS
 
 
 def _shape_and_params(scope: Scope) -> tuple[str, dict[str, Any]]:
@@ -384,10 +386,7 @@ async def _load_places(
         if zone_id is not None:
             zones.append(PlacedZone(zone_id, code, name, key, has_org))
     rows = await conn.execute(buildings_query, params)
-    buildings = [
-        PlacedBuilding(id_, code, name, key, zone_id, _STATES[own], _STATES[zone_grouped])
-        for id_, code, name, key, zone_id, own, zone_grouped in rows
-    ]
+    buildings = [PlacedBuilding(*row) for row in rows]
     return list(communities.values()), zones, buildings
 
 
@@ -433,9 +432,9 @@ def building_state(b: PlacedBuilding, *, branch: bool, residents: int) -> Buildi
     """The state by the database's rule for the community's kind (orphan; covered by its own
     group, or in branch communities, "党小组建在片区", by its zone's group; else a gap), a gap
     worse with resident members (which the tiles do not know)."""
-    state = b.state_zone_grouped if branch else b.state
-    if state is BuildingState.GAP and residents:
-        return BuildingState.GAP_WITH_MEMBERS
+    state = _STATES[b.state_zone_grouped if branch else b.state]
+    if residents and state is _GAP:
+        return _GAP_WITH_MEMBERS
     return state
 
 
