@@ -45,7 +45,7 @@ from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import database
 from services.grid import geometry_pool
-from services.grid.transfer_file_import import import_file
+from services.grid.transfer_file_import import ImportOptions, import_file
 from services.grid.transfer_files import Kind, SourceFile, read_file
 
 COMMUNITY = "990000000201"
@@ -124,7 +124,10 @@ async def ours(
                 await conn.execute(text("REINDEX TABLE grid.building"))
             started = time.perf_counter()
             report = await import_file(
-                engine, Kind.BUILDINGS, SourceFile(data, "b.gpkg"), community_code=COMMUNITY
+                engine,
+                Kind.BUILDINGS,
+                SourceFile(data, "b.gpkg"),
+                ImportOptions(community_code=COMMUNITY),
             )
             times.append(time.perf_counter() - started)
             assert report.imported > 0, report.summary()

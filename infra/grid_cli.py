@@ -47,6 +47,7 @@ from services.grid.transfer import ImportOutcome
 from services.grid.transfer_file_import import (
     FileImport,
     FileRefusedError,
+    ImportOptions,
     Known,
     Policy,
     import_file,
@@ -224,13 +225,15 @@ async def _import_file(engine: AsyncEngine, args: argparse.Namespace) -> FileImp
             engine,
             Kind(args.what),
             source,
-            community_code=args.community,
-            policy=Policy(args.policy),
-            check=args.check,
-            partial=args.partial,
-            progress=written.update,
-            in_thread=True,
-            known=_org_knows(getattr(args, "org_database_url", None)),
+            ImportOptions(
+                community_code=args.community,
+                policy=Policy(args.policy),
+                check=args.check,
+                partial=args.partial,
+                progress=written.update,
+                in_thread=True,
+                known=_org_knows(getattr(args, "org_database_url", None)),
+            ),
         )
 
 

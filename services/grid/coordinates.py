@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import coordTransform as ct  # noqa: N813 (the package's own module name)
+import coordTransform as ct  # type: ignore[import-untyped]  # noqa: N813 -- the package's own module name; it ships no types and no stubs exist
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry

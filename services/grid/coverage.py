@@ -37,7 +37,7 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -126,15 +126,18 @@ class Scope:
 
 @dataclass(frozen=True)
 class PlacedBuilding:
-    """A building as coverage sees it (from SQL)."""
+    """A building as coverage sees it (from SQL), with its state by the database's one rule
+    (`grid.building_coverage`) both ways its community's kind may go: known only when org
+    answers, which a region's coverage asks while the SQL runs."""
 
     id: uuid.UUID
     community_code: str
     name: str
     name_key: str  # sorts as people read the name
     zone_id: uuid.UUID | None
-    has_group: bool  # its own Party group (党小组建到楼栋)
-    zone_has_organization: bool  # its zone's grid branch or zone group
+    # BuildingState values as SQL gives them (made enums only for the one state used):
+    state: str  # groups in buildings (党小组建到楼栋): committee, general branch communities
+    state_zone_grouped: str  # groups in zones (党小组建在片区): branch communities
 
 
 @dataclass(frozen=True)
@@ -213,10 +216,8 @@ class Figures:
     gap_counts: GapCounts = field(default_factory=GapCounts)
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            *(a + b for a, b in zip(astuple(self)[:-1], astuple(other)[:-1], strict=True)),
-            gap_counts=self.gap_counts + other.gap_counts,
-        )
+        # Every field sums, gap_counts included (GapCounts.__add__).
+        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     @property
     def percent(self) -> float | None:
@@ -297,6 +298,16 @@ def _zone_filter(shape: str, boxed: bool) -> ColumnElement:
     return and_(*conditions)
 
 
+def _coverage_state(zone_grouped: bool) -> ColumnElement:
+    """A building's state by the one rule, which the tiles' SQL uses too."""
+    return func.grid.building_coverage(
+        building.c.zone_id,
+        building.c.party_group_id.is_not(None),
+        zone.c.organization_id.is_not(None),
+        true() if zone_grouped else false(),
+    )
+
+
 @functools.cache
 def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
     """The zones query and the buildings query for one scope shape."""
@@ -330,8 +341,8 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
             building.c.name,
             building.c.name_key,
             building.c.zone_id,
-            building.c.party_group_id.is_not(None).label("has_group"),
-            zone.c.organization_id.is_not(None).label("zone_has_organization"),
+            _coverage_state(False).label("state"),
+            _coverage_state(True).label("state_zone_grouped"),
         )
         .select_from(
             building.join(community, community.c.code == building.c.community_code).outerjoin(
@@ -345,6 +356,8 @@ def _statements(shape: str, boxed: bool) -> tuple[Select, Select]:
 
 
 _LEVELS = {6: "district", 9: "street", 12: "community"}
+_STATES = {s.value: s for s in BuildingState}
+_GAP, _GAP_WITH_MEMBERS = BuildingState.GAP, BuildingState.GAP_WITH_MEMBERS
 
 
 def _shape_and_params(scope: Scope) -> tuple[str, dict[str, Any]]:
@@ -417,13 +430,13 @@ async def _org_facts(org: OrgClient, region_codes: list[str]) -> CoverageFacts |
 
 
 def building_state(b: PlacedBuilding, *, branch: bool, residents: int) -> BuildingState:
-    """DOMAIN "Places"/"Organizations": orphan; covered by its own group, or (branch
-    communities, "党小组建在片区") by its zone's group; else a gap, worse with members."""
-    if b.zone_id is None:
-        return BuildingState.ORPHAN
-    if b.has_group or (branch and b.zone_has_organization):
-        return BuildingState.COVERED
-    return BuildingState.GAP_WITH_MEMBERS if residents else BuildingState.GAP
+    """The state by the database's rule for the community's kind (orphan; covered by its own
+    group, or in branch communities, "党小组建在片区", by its zone's group; else a gap), a gap
+    worse with resident members (which the tiles do not know)."""
+    state = _STATES[b.state_zone_grouped if branch else b.state]
+    if residents and state is _GAP:
+        return _GAP_WITH_MEMBERS
+    return state
 
 
 def _gap_kind(state: BuildingState, *, branch: bool) -> GapKind | None:

@@ -111,16 +111,17 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _warm() -> None:
-    """Import the geometry modules in a fresh worker, so a first job pays no import time."""
-    import services.grid.transfer_csv
-    import services.grid.transfer_geojson  # noqa: F401
+def _loaded(function: Callable[..., Any]) -> None:
+    """Sent to a worker before its first job of `function`'s module: unpickling `function`
+    there imported that module and all it imports, so no job's budget pays import time. (The
+    pool names no job module itself: they are above it, and most of them call it.)"""
 
 
 class _Slot:
     def __init__(self) -> None:
         self.executor = self._start()
-        self.ready = False  # the worker has started and imported the geometry modules
+        # The modules whose jobs the worker has imported (`_loaded`); empty: not started.
+        self.loaded: set[str] = set()
         # A call was sent to the worker and not seen to finish: its awaiting task was
         # cancelled, so the worker may still be running it (see GeometryPool._on).
         self.busy = False
@@ -150,7 +151,8 @@ class _Slot:
     def restart(self) -> None:
         """Kill the worker (a runaway GEOS call cannot be interrupted otherwise)."""
         old, self.executor = self.executor, self._start()
-        self.ready = self.busy = False
+        self.loaded = set()
+        self.busy = False
         for process in list((getattr(old, "_processes", None) or {}).values()):
             if process.pid and process.pid != os.getpid():
                 process.kill()
@@ -225,9 +227,10 @@ class GeometryPool:
         try:
             for attempt in (1, 2):
                 try:
-                    if not slot.ready:  # a worker's start-up (a second or so) is not the job's
-                        await slot.call(_warm)
-                        slot.ready = True
+                    module = getattr(function, "__module__", None) or ""
+                    if module not in slot.loaded:  # start-up and imports are not the job's
+                        await slot.call(_loaded, function)
+                        slot.loaded.add(module)
                     async with asyncio.timeout(budget):
                         kind, value = await slot.call(_call, function, args)
                     break

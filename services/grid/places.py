@@ -111,7 +111,7 @@ async def building_counts_of_communities(conn: AsyncConnection, codes: Sequence[
         .where(building.c.community_code.in_(codes))
         .group_by(building.c.community_code)
     )
-    counts = dict((await conn.execute(query)).all())
+    counts: dict[str, int] = dict((await conn.execute(query)).tuples().all())
     return [counts.get(code, 0) for code in codes]
 
 

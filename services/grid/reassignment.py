@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import is_region_code
+from services.grid.models import building
+from services.grid.sql import BULK_ZONES, SQL_DIR
 
 
 def sql_sections(path: Path) -> dict[str, str]:
@@ -33,7 +35,7 @@ def sql_sections(path: Path) -> dict[str, str]:
     return {k: v.strip() for k, v in sections.items()}
 
 
-STATEMENTS = sql_sections(Path(__file__).with_name("reassignment.sql"))
+STATEMENTS = sql_sections(SQL_DIR / "queries" / "reassignment.sql")
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,11 @@ async def reassign(conn: AsyncConnection, region_code: str | None = None) -> Rea
         )
     prefix = f"{region_code or ''}%"
     await conn.execute(text(STATEMENTS["assign"]), {"prefix": prefix})
-    await conn.execute(text("SELECT set_config('partygrid.bulk_zone_derivation', 'on', true)"))
+    await conn.execute(select(func.set_config(BULK_ZONES, "on", True)))
     changed = (await conn.execute(text(STATEMENTS["apply"]), {"prefix": prefix})).rowcount
-    await conn.execute(text("SELECT set_config('partygrid.bulk_zone_derivation', 'off', true)"))
-    total = (
-        await conn.execute(
-            text("SELECT count(*) FROM grid.building WHERE community_code LIKE :prefix"),
-            {"prefix": prefix},
-        )
-    ).scalar_one()
-    await conn.execute(text("DROP TABLE assignment"))
-    return Reassigned(buildings=total, changed=changed)
+    await conn.execute(select(func.set_config(BULK_ZONES, "off", True)))
+    total = await conn.scalar(
+        select(func.count()).select_from(building).where(building.c.community_code.like(prefix))
+    )
+    await conn.execute(text(STATEMENTS["drop"]))
+    return Reassigned(buildings=int(total or 0), changed=changed)

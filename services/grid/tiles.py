@@ -15,18 +15,18 @@ same name:
 Below `buildings_min_zoom` a tile holds zones only (buildings are too small to see and too
 many to ship); every layer is capped at `max_features` per tile. A tile shows only the
 caller's region (the internal token's); `?community=CODE` (any region code) narrows it, and
-a code outside the caller's region is 403; `?limit=N` lowers the cap. The SQL lives in `tiles_*.sql` next to this module.
+a code outside the caller's region is 403; `?limit=N` lowers the cap. The SQL lives in
+`sql/queries/tiles_*.sql`.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,11 +34,12 @@ from starlette.routing import Route
 
 from services.common.auth import current_identity, is_region_code
 from services.common.subgraph_client import SubgraphUnavailableError
+from services.grid.models import SRID, community
 from services.grid.org_client import OrgClient
+from services.grid.sql import query
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 LAYERS = ("zones", "buildings", "gaps")
-_SQL_DIR = Path(__file__).parent
 
 
 class TileSettings(BaseSettings):
@@ -88,9 +89,9 @@ class TileRequestError(ValueError):
 @functools.cache
 def _layer_sql(layer: str) -> str:
     """The layer's SQL, with the shared building-state CTEs put in where it asks for them."""
-    sql = (_SQL_DIR / f"tiles_{layer}.sql").read_text()
-    states = (_SQL_DIR / "tiles_building_states.sql").read_text()
-    return sql.replace("{building_states}", states.strip())
+    return query(f"tiles_{layer}").replace(
+        "{building_states}", query("tiles_building_states").strip()
+    )
 
 
 def parse_tile(z: str, x: str, y: str, *, max_zoom: int) -> Tile:
@@ -107,6 +108,16 @@ def parse_tile(z: str, x: str, y: str, *, max_zoom: int) -> Tile:
     return tile
 
 
+@functools.cache
+def _touched() -> Select[str]:
+    """The codes of the communities (of an area, a LIKE prefix) whose boxes meet a tile."""
+    envelope = func.ST_TileEnvelope(bindparam("z"), bindparam("x"), bindparam("y"))
+    return select(community.c.code).where(
+        community.c.boundary.op("&&")(func.ST_Transform(envelope, SRID)),
+        community.c.code.like(bindparam("area")),
+    )
+
+
 async def _branch_communities(
     conn: AsyncConnection, org: OrgClient | None, tile: Tile, area: str
 ) -> list[str] | None:
@@ -114,15 +125,9 @@ async def _branch_communities(
     there is no org client or org does not answer (the SQL then infers kinds)."""
     if org is None:
         return None
-    rows = await conn.execute(
-        text(
-            "SELECT c.code FROM grid.community c "
-            "WHERE c.boundary && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) "
-            "AND c.code LIKE :area"
-        ),
-        {"z": tile.z, "x": tile.x, "y": tile.y, "area": area},
+    codes = list(
+        await conn.scalars(_touched(), {"z": tile.z, "x": tile.x, "y": tile.y, "area": area})
     )
-    codes = [code for (code,) in rows]
     if not codes:
         return []
     try:
@@ -132,40 +137,44 @@ async def _branch_communities(
     return [code for code, kind in kinds.items() if kind == "branch"]
 
 
+@dataclass(frozen=True)
+class TileAsk:
+    """What a caller asks for: a layer of a tile, of a region (a code prefix: "" for all),
+    with at most `limit` features (None: the settings' cap)."""
+
+    layer: str
+    tile: Tile
+    region: str = ""
+    limit: int | None = None
+
+
 async def get_tile(
-    conn: AsyncConnection,
-    *,
-    org: OrgClient | None,
-    layer: str,
-    tile: Tile,
-    settings: TileSettings,
-    region: str = "",
-    limit: int | None = None,
+    conn: AsyncConnection, ask: TileAsk, *, org: OrgClient | None, settings: TileSettings
 ) -> TileData:
     """Encode one layer of one tile in PostGIS; zoom thresholds decide what it may hold.
-    Only the region's (a code prefix: "" for all) communities are drawn."""
+    Only the region's communities are drawn."""
+    layer, tile, region, limit = ask.layer, ask.tile, ask.region, ask.limit
     if layer not in LAYERS:
         raise TileRequestError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
     with_buildings = tile.z >= settings.buildings_min_zoom
     if layer == "buildings" and not with_buildings:
         return TileData(b"", 0)
+    area = f"{region}%"
     params: dict[str, object] = {
         "z": tile.z,
         "x": tile.x,
         "y": tile.y,
         "extent": settings.extent,
         "buffer": settings.buffer,
-        "area": f"{region}%",
+        "area": area,
         "feature_limit": min(limit or settings.max_features, settings.max_features),
     }
     if layer == "gaps":
         params["with_buildings"] = with_buildings
     # A tile is a small indexed query; JIT compiling it would cost more than it saves.
-    await conn.execute(text("SET LOCAL jit = off"))
+    await conn.execute(select(func.set_config("jit", "off", True)))
     needs_kinds = layer != "zones" and with_buildings
-    params["branches"] = (
-        await _branch_communities(conn, org, tile, params["area"]) if needs_kinds else None
-    )
+    params["branches"] = await _branch_communities(conn, org, tile, area) if needs_kinds else None
     row = (await conn.execute(text(_layer_sql(layer)), params)).one()
     return TileData(bytes(row.tile or b""), int(row.features))
 
@@ -204,13 +213,10 @@ def tile_routes(settings: TileSettings | None = None) -> list[Route]:
         async with engine.connect() as conn:
             data = await get_tile(
                 conn,
+                TileAsk(p["layer"], tile, region, limit),
                 # An app without resources (a bench, say) has no org: kinds are inferred.
                 org=getattr(request.app.state, "resources", {}).get("org"),
-                layer=p["layer"],
-                tile=tile,
                 settings=settings,
-                region=region,
-                limit=limit,
             )
         # private: a tile's content depends on the caller's region, its URL does not, so no
         # shared cache may hand one caller's tile to another.

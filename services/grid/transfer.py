@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import psycopg
 import shapely
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape
@@ -39,6 +40,7 @@ from services.common.text import clean_text
 from services.grid.coordinates import Crs, geometry_to_wgs84
 from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
+from services.grid.sql import BULK_ZONES
 
 # Limits of one import: past them it is refused before anything is parsed further.
 MAX_BYTES = 20 * 1024 * 1024  # text sources (GeoJSON, CSV); a 50 MB upload is refused
@@ -359,7 +361,6 @@ def prepare_buildings(
 # that differs (none, when this is right). 20,000 buildings: ~0.3 s of CPU less than per
 # row (bench/README.md, geometry_import.py).
 BUILDING_ZONE = {"zone_id": "(SELECT h FROM grid.zone_holding(s.community_code, s.footprint) h)"}
-BULK_ZONES = "partygrid.bulk_zone_derivation"
 
 
 async def write_buildings(
@@ -367,15 +368,7 @@ async def write_buildings(
 ) -> ImportOutcome:
     """Insert new buildings, update changed ones; the zone is the database's (derived
     set-wise for the new ones, per row for moved ones)."""
-    return await _upsert(
-        conn,
-        building,
-        rows,
-        ("name", "address", "households"),
-        "footprint",
-        progress,
-        derived=BUILDING_ZONE,
-    )
+    return await _upsert(conn, _BUILDINGS, rows, progress)
 
 
 @dataclass
@@ -470,6 +463,13 @@ def new_buildings(
     return NewBuildings(len(rows), pieces)
 
 
+async def _driver(conn: AsyncConnection) -> psycopg.AsyncConnection:
+    """psycopg's own connection under `conn`, for COPY (which SQLAlchemy does not speak)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(raw, psycopg.AsyncConnection)
+    return raw
+
+
 async def copy_buildings(
     conn: AsyncConnection, new: NewBuildings, *, progress: Progress | None = None
 ) -> ImportOutcome:
@@ -480,9 +480,9 @@ async def copy_buildings(
     community's, or written meanwhile) refuses the import."""
     if not new.count:
         return ImportOutcome()
-    raw = (await conn.get_raw_connection()).driver_connection
-    await conn.execute(text(f"SELECT set_config('{BULK_ZONES}', 'on', true)"))
-    await conn.execute(text("SAVEPOINT copy_buildings"))
+    raw = await _driver(conn)
+    await conn.execute(select(func.set_config(BULK_ZONES, "on", True)))
+    savepoint = await conn.begin_nested()
     try:
         async with raw.cursor() as cursor:
             names = ", ".join(COPY_COLUMNS)
@@ -494,7 +494,7 @@ async def copy_buildings(
                     if progress and rows:
                         progress(rows)
     except pg_errors.UniqueViolation as clash:
-        await conn.execute(text("ROLLBACK TO SAVEPOINT copy_buildings"))
+        await savepoint.rollback()
         taken = re.search(r"\(id\)=\(([0-9a-f-]{36})\)", clash.diag.message_detail or "")
         raise DomainError(  # naming no community: it may lie outside the caller's scope
             UserErrorCode.CONFLICT,
@@ -503,25 +503,33 @@ async def copy_buildings(
             "written while this import ran): import again",
             ["data"],
         ) from None
-    await conn.execute(text("RELEASE SAVEPOINT copy_buildings"))
-    await conn.execute(text(f"SELECT set_config('{BULK_ZONES}', 'off', true)"))
+    await savepoint.commit()
+    await conn.execute(select(func.set_config(BULK_ZONES, "off", True)))
     return ImportOutcome(imported=new.count)
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A table an import writes: its plain columns, its geometry column and `derived`,
+    columns of new rows computed in SQL from the staged row `s` (buildings: the zone)."""
+
+    table: Table
+    plain: tuple[str, ...]
+    geometry: str
+    derived: dict[str, str] = field(default_factory=dict)
+
+
+_BUILDINGS = _Written(building, ("name", "address", "households"), "footprint", BUILDING_ZONE)
+_ZONES = _Written(zone, ("name",), "boundary")
+
+
 async def _upsert(
-    conn: AsyncConnection,
-    table: Table,
-    rows: list[dict],
-    plain: tuple[str, ...],
-    geometry: str,
-    progress: Progress | None,
-    *,
-    derived: dict[str, str] | None = None,
+    conn: AsyncConnection, target: _Written, rows: list[dict], progress: Progress | None
 ) -> ImportOutcome:
     """Insert rows, update those whose plain columns changed or whose geometry moved more
-    than SAME_PLACE (a re-import changes nothing), never across communities. `derived`:
-    columns of new rows computed in SQL from the staged row `s` (buildings: the zone), with
-    BULK_ZONES on for those statements."""
+    than SAME_PLACE (a re-import changes nothing), never across communities. Derived
+    columns are written with BULK_ZONES on for those statements."""
+    table, plain, geometry, derived = target.table, target.plain, target.geometry, target.derived
     outcome = ImportOutcome(ids=[r["id"] for r in rows])
     columns = ("id", "community_code", *plain)
     # Rows go in by COPY into a temporary table, then one INSERT ... SELECT per chunk: a
@@ -535,7 +543,6 @@ async def _upsert(
             f"FROM {table.fullname} WITH NO DATA"
         )
     )
-    derived = derived or {}
     # Counted in the database: one row back per chunk, not one per building.
     upsert = text(
         "WITH written AS ("
@@ -552,7 +559,7 @@ async def _upsert(
         ") RETURNING xmax <> 0 AS existed) "
         "SELECT count(*), count(*) FILTER (WHERE existed) FROM written"
     )
-    raw = (await conn.get_raw_connection()).driver_connection
+    raw = await _driver(conn)
     await conn.execute(text(f"TRUNCATE {staged}"))
     plain_values = operator.itemgetter(*columns)
     with gc_paused():
@@ -585,9 +592,9 @@ async def _upsert(
         # Transaction-local, off again below (an error rolls the whole write back with it).
         # JIT off: the inlined PostGIS calls cost a chunk's plan over JIT's threshold, and
         # compiling it took longer (~0.4 s) than running it.
-        jit = (await conn.execute(text("SELECT current_setting('jit')"))).scalar_one()
+        jit = await conn.scalar(select(func.current_setting("jit")))
         await conn.execute(
-            text(f"SELECT set_config('{BULK_ZONES}', 'on', true), set_config('jit', 'off', true)")
+            select(func.set_config(BULK_ZONES, "on", True), func.set_config("jit", "off", True))
         )
     step = BATCH * 10  # rows per progress step
     for start in range(0, len(rows), step):
@@ -601,8 +608,7 @@ async def _upsert(
             progress(chunk)
     if derived:
         await conn.execute(
-            text(f"SELECT set_config('{BULK_ZONES}', 'off', true), set_config('jit', :jit, true)"),
-            {"jit": jit},
+            select(func.set_config(BULK_ZONES, "off", True), func.set_config("jit", jit, True))
         )
     return outcome
 
@@ -647,7 +653,8 @@ def zone_rows(
     """prepare_zones' checks against the community's `stored` zones (existing_zones), with
     no database: CPU work a geometry worker can do."""
     collect = problems is not None
-    problems, rows, placed = problems or Problems(), [], []
+    problems, rows = problems or Problems(), []
+    placed: list[tuple[uuid.UUID, str, BaseGeometry]] = []
     others = {zid: (name, shapely.from_wkb(wkb)) for zid, name, wkb in stored}
     for record in records:
         try:
@@ -688,7 +695,7 @@ async def write_zones(
     conn: AsyncConnection, rows: list[dict], *, progress: Progress | None = None
 ) -> ImportOutcome:
     """Insert new zones, update changed ones; the database re-derives buildings' zones."""
-    return await _upsert(conn, zone, rows, ("name",), "boundary", progress)
+    return await _upsert(conn, _ZONES, rows, progress)
 
 
 # A zone written concurrently by someone else can still trip the database's own checks.

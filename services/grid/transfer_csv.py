@@ -65,7 +65,7 @@ def _wkt(text: str | None, where: list[str]) -> BaseGeometry:
         raise invalid("WKT 无法解析", "Unreadable WKT", where) from None
     if shape is None:
         raise invalid("缺少 WKT", "The WKT is missing", where)
-    if shape.geom_type == "Point" and not shape.is_empty:
+    if isinstance(shape, Point) and not shape.is_empty:
         lon = _coordinate(str(shape.x), "lon", 180, where)
         return Point(lon, _coordinate(str(shape.y), "lat", 90, where))
     return parse_shape(shapely.to_geojson(shape), ZONE_TYPES, where)

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -115,7 +116,7 @@ def _building_gaps(row: dict) -> list[str]:
     ]
 
 
-def _place(row: dict, crs: Crs) -> tuple[shapely.Geometry, float, float]:
+def _place(row: dict, crs: Crs) -> tuple[BaseGeometry, float, float]:
     shape = transfer_geojson.rounded(geometry_from_wgs84(crs, shapely.from_wkb(bytes(row["wkb"]))))
     point = shape.point_on_surface()
     return shape, round(point.x, transfer_geojson.EXPORT_DIGITS), round(point.y, 7)

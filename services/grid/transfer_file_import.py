@@ -281,6 +281,23 @@ def _same(a: BaseGeometry, b: BaseGeometry) -> bool:
     return larger > 0 and a.intersection(b).area >= DUPLICATE_SHARE * larger
 
 
+def _meeting(
+    shapes: np.ndarray, stored: list[tuple[uuid.UUID, str, BaseGeometry]]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Candidate pairs set-wise (bounding boxes that meet): for each row, the stored shapes
+    and the earlier rows it may duplicate; the overlap share is measured only for those."""
+    against_stored: dict[int, list[int]] = defaultdict(list)
+    if stored:
+        tree = shapely.STRtree([s[2] for s in stored])
+        for i, j in zip(*tree.query(shapes, predicate="intersects"), strict=True):
+            against_stored[int(i)].append(int(j))
+    earlier: dict[int, list[int]] = defaultdict(list)
+    for i, j in zip(*shapely.STRtree(shapes).query(shapes, predicate="intersects"), strict=True):
+        if j < i:
+            earlier[int(i)].append(int(j))
+    return against_stored, earlier
+
+
 def _deduplicated(
     rows: list[dict],
     community_stored: list[tuple[uuid.UUID, str, bytes | None]],
@@ -293,25 +310,20 @@ def _deduplicated(
     shapes = shapely.from_wkb([bytes(r["footprint"].data) for r in rows])
     stored_ids = {s[0] for s in community_stored}
     stored = [(i, n, shapely.from_wkb(w)) for i, n, w in community_stored if w is not None]
-    # Candidate pairs set-wise (bounding boxes that meet), the overlap share only for those.
-    against_stored: dict[int, list[int]] = defaultdict(list)
-    if stored:
-        tree = shapely.STRtree([s[2] for s in stored])
-        for i, j in zip(*tree.query(shapes, predicate="intersects"), strict=True):
-            against_stored[int(i)].append(int(j))
-    earlier: dict[int, list[int]] = defaultdict(list)
-    for i, j in zip(*shapely.STRtree(shapes).query(shapes, predicate="intersects"), strict=True):
-        if j < i:
-            earlier[int(i)].append(int(j))
+    against_stored, earlier = _meeting(shapes, stored)
     kept: list[dict] = []
     taken: set[uuid.UUID] = set()  # stored ids a new row has replaced
     for index, (row, shape) in enumerate(zip(rows, shapes, strict=True)):
         twin = None
         if row["id"] not in stored_ids:  # the same id: an update, not a duplicate
-            for j in against_stored.get(index, ()):
-                if stored[j][0] not in taken and _same(shape, stored[j][2]):
-                    twin = stored[j]
-                    break
+            twin = next(
+                (
+                    stored[j]
+                    for j in against_stored.get(index, ())
+                    if stored[j][0] not in taken and _same(shape, stored[j][2])
+                ),
+                None,
+            )
         if twin is not None:
             example = f"{row['name']} ≈ {twin[1]}"
             if policy is Policy.SKIP:
@@ -600,28 +612,56 @@ async def _write_boundaries(
             progress(1)
 
 
-async def import_file(
+def _refuse_unless_partial(report: FileImport, problems: Problems, partial: bool) -> None:
+    if problems.found and not partial:
+        raise _refused(report, problems)
+
+
+async def _commit(
     engine: AsyncEngine,
-    kind: Kind,
-    source: SourceFile,
+    write: Callable[[AsyncConnection], Awaitable[None]],
+    report: FileImport,
     *,
-    community_code: str | None = None,
-    policy: Policy = Policy.SKIP,
-    check: bool = False,
-    partial: bool = False,
-    known: Known | None = None,
-    scope: Scope | None = None,
-    progress: Progress | None = None,
-    in_thread: bool = False,
-    before_commit: BeforeCommit | None = None,
-) -> FileImport:
-    """Read, check and (unless `check`) write a geometry file, all-or-nothing in one
-    transaction of `engine` (see the module docstring for the phases); FileRefusedError
-    (carrying the report) when anything is refused and not `partial`. The geometry work runs
-    in grid's geometry pool under the import budget, or with `in_thread` (the CLI: one
-    import, its user can stop it) in a thread, sparing the workers' start-up.
-    `before_commit` gets the write's connection and the finished report just before the
-    write commits (a route stores its answer there, so a retry finds the answer with it)."""
+    check: bool,
+    before_commit: BeforeCommit | None,
+) -> None:
+    """`write` in one transaction, rolled back for a `check`, else handed to `before_commit`
+    with the finished report and committed."""
+    async with engine.begin() as conn:
+        await write(conn)
+        if check:
+            await conn.rollback()
+        elif before_commit is not None:
+            await before_commit(conn, report)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How one file is imported (each defaulted: callers name the few they set).
+
+    `community_code`: the community the zones or buildings go to (else found by place);
+    `check`: read and check, write nothing; `partial`: write what passes, report the rest;
+    `known`/`scope`: which community codes org knows and the caller may write; `progress`:
+    told of rows written; `in_thread` (the CLI: one import, its user can stop it): the
+    geometry work in a thread rather than grid's geometry pool, sparing the workers'
+    start-up; `before_commit` gets the write's connection and the finished report just
+    before the write commits (a route stores its answer there, so a retry finds the answer
+    with it)."""
+
+    community_code: str | None = None
+    policy: Policy = Policy.SKIP
+    check: bool = False
+    partial: bool = False
+    known: Known | None = None
+    scope: Scope | None = None
+    progress: Progress | None = None
+    in_thread: bool = False
+    before_commit: BeforeCommit | None = None
+
+
+def _jobs(source: SourceFile, in_thread: bool) -> Callable[..., Awaitable[Any]]:
+    """How the import's geometry work runs: in grid's pool under the import budget, or in a
+    thread."""
 
     async def job(function: Callable[..., Any], *args: Any) -> Any:
         if in_thread:
@@ -629,6 +669,27 @@ async def import_file(
         return await geometry_pool.run_import(
             function, *args, size=len(source.data), field=["file"]
         )
+
+    return job
+
+
+async def import_file(
+    engine: AsyncEngine,
+    kind: Kind,
+    source: SourceFile,
+    options: ImportOptions = ImportOptions(),  # frozen: one shared default is safe
+) -> FileImport:
+    """Read, check and (unless `check`) write a geometry file, all-or-nothing in one
+    transaction of `engine` (see the module docstring for the phases); FileRefusedError
+    (carrying the report) when anything is refused and not `partial`."""
+    community_code, policy, check, partial = (
+        options.community_code,
+        options.policy,
+        options.check,
+        options.partial,
+    )
+    known, scope, progress = options.known, options.scope, options.progress
+    job = _jobs(source, options.in_thread)
 
     report = FileImport(kind, check, partial=partial)
     planned: Rows | None = None
@@ -642,39 +703,31 @@ async def import_file(
         report.read, report.notes = read.read, list(read.notes)
         problems = read.problems
     try:
-        if problems.found and not partial:
-            raise _refused(report, problems)
+        _refuse_unless_partial(report, problems, partial)
+        write: Callable[[AsyncConnection], Awaitable[None]]
         if kind is Kind.BOUNDARIES:
             seen = _checked_boundaries(read.records, problems, scope)
             stored, accepted = await _new_communities(engine, seen, problems, known)
             for code in await _zones_left_out(engine, seen, stored, problems):
                 del seen[code]
-            if problems.found and not partial:
-                raise _refused(report, problems)
-            await _finish(report, problems, source, job)  # before the write: no connection held
-            async with engine.begin() as conn:
+
+            async def write(conn: AsyncConnection) -> None:
                 await _write_boundaries(conn, seen, stored, accepted, report, progress)
-                if check:
-                    await conn.rollback()
-                elif before_commit is not None:
-                    await before_commit(conn, report)
         else:
             if planned is None:
                 stored_data = await _stored(engine, kind, community_code, bounds, scope)
                 planned, problems, report = await job(
                     _plan, kind, read, stored_data, policy, report
                 )
-            if problems.found and not partial:
-                raise _refused(report, problems)
-            await _finish(report, problems, source, job)  # before the write: no connection held
-            async with engine.begin() as conn:
-                await _write(conn, kind, planned, report, progress)
-                if check:
-                    await conn.rollback()
-                elif before_commit is not None:
-                    await before_commit(conn, report)
-        if problems.found and not partial:
-            raise _refused(report, problems)
+            rows = planned
+
+            async def write(conn: AsyncConnection) -> None:
+                await _write(conn, kind, rows, report, progress)
+
+        _refuse_unless_partial(report, problems, partial)
+        await _finish(report, problems, source, job)  # before the write: no connection held
+        await _commit(engine, write, report, check=check, before_commit=options.before_commit)
+        _refuse_unless_partial(report, problems, partial)
         await _finish(report, problems, source, job)
     except FileRefusedError as refused:
         if problems.reasons:  # the refusal stands even if its file cannot be made

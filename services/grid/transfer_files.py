@@ -526,8 +526,7 @@ def _records(
                 transfer.MAX_NAME,
                 [*where, "name"],
             )
-            key = code_cell(ids[index]) if ids is not None else ""
-            key = key or None
+            key = (code_cell(ids[index]) if ids is not None else "") or None
             if kind is Kind.BOUNDARIES:
                 code = code_cell(codes[index])  # type: ignore[index]
                 # The one code rule (ASCII digits only: `\d` took full-width digits too).

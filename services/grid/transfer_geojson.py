@@ -62,7 +62,7 @@ def _feature(feature: Any, index: int, allowed: tuple[str, ...]) -> tuple[BaseGe
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise invalid("properties 应为对象", "properties must be an object", [*where, "properties"])
-    if kind == "Point":
+    if kind == "Point" and isinstance(geometry, dict):
         shape = _point(geometry, [*where, "geometry"])
     else:
         shape = parse_shape(geometry, ZONE_TYPES, [*where, "geometry"])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import osmium
 import shapely
+from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
@@ -107,11 +108,11 @@ class OsmFootprints:
 
 
 def _address(tags: osmium.osm.TagList) -> str:
-    return " ".join(tags.get(t) for t in ADDRESS_TAGS if tags.get(t))[:500]
+    return " ".join(value for t in ADDRESS_TAGS if (value := tags.get(t)))[:500]
 
 
 def _households(tags: osmium.osm.TagList) -> int:
-    flats = tags.get("building:flats", "")
+    flats = tags.get("building:flats") or ""
     return int(flats) if flats.isdigit() and int(flats) <= 100_000 else 0
 
 
@@ -180,7 +181,7 @@ class _Buildings(osmium.SimpleHandler):
         except (RuntimeError, shapely.errors.GEOSException) as exc:
             self.found.leave_out("unassembled", key, str(exc))
             return
-        if len(shape.geoms) == 1:
+        if isinstance(shape, MultiPolygon) and len(shape.geoms) == 1:
             shape = shape.geoms[0]
         if not shape.is_valid or shape.is_empty:
             self.found.leave_out("invalid_geometry", key, shapely.is_valid_reason(shape))

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from infra.database import role_of
 from infra.setup import Prepared
 from services.common.errors import DomainError, UserErrorCode
-from services.grid.transfer_file_import import import_file
+from services.grid.transfer_file_import import ImportOptions, import_file
 from services.grid.transfer_files import Kind, SourceFile
 
 WEST, EAST = "990000000411", "990000000412"
@@ -115,8 +115,7 @@ async def _import_counting(admin: str) -> tuple[Any, int, int]:
             engine,
             Kind.BUILDINGS,
             SourceFile(_geojson(), "buildings.geojson"),
-            in_thread=True,
-            before_commit=in_the_write,
+            ImportOptions(in_thread=True, before_commit=in_the_write),
         )
         [(calls, updated)] = counts
         return report, calls, updated
@@ -222,7 +221,9 @@ def test_a_re_import_copies_new_buildings_and_updates_stored_ones_by_the_same_ru
     async def run() -> tuple[Any, int, int]:
         engine = create_async_engine(url, poolclass=pool.NullPool)
         try:
-            await import_file(engine, Kind.BUILDINGS, _file(first), community_code=WEST)
+            await import_file(
+                engine, Kind.BUILDINGS, _file(first), ImportOptions(community_code=WEST)
+            )
         finally:
             await engine.dispose()
         admin = prepared.database.admin_conninfo
@@ -246,9 +247,7 @@ def test_a_re_import_copies_new_buildings_and_updates_stored_ones_by_the_same_ru
                 engine,
                 Kind.BUILDINGS,
                 _file(again),
-                community_code=WEST,
-                in_thread=True,
-                before_commit=in_the_write,
+                ImportOptions(community_code=WEST, in_thread=True, before_commit=in_the_write),
             )
         finally:
             await engine.dispose()
@@ -309,7 +308,10 @@ def test_a_new_id_held_by_another_community_refuses_the_copy_and_writes_nothing(
         engine = create_async_engine(url, poolclass=pool.NullPool)
         try:
             await import_file(
-                engine, Kind.BUILDINGS, SourceFile(data, "b.geojson"), community_code=WEST
+                engine,
+                Kind.BUILDINGS,
+                SourceFile(data, "b.geojson"),
+                ImportOptions(community_code=WEST),
             )
         finally:
             await engine.dispose()

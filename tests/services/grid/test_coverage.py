@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import shapely
+from placeholder_communities import sql
 from shapely.geometry import box
 
 from expectations import expected_zone, reading_key
@@ -379,6 +380,33 @@ def test_org_down_gives_coverage_without_residents(
 # --- the pure rules -----------------------------------------------------------------------
 
 
+# (zone, own group, zone's organization, groups in zones) -> state, restated from DOMAIN.
+RULE_CASES = [
+    ((False, True, True, False), "orphan"),  # no zone: an orphan, whatever its group
+    ((False, False, True, True), "orphan"),
+    ((True, True, False, False), "covered"),  # its own group
+    ((True, True, False, True), "covered"),
+    ((True, False, True, True), "covered"),  # a branch community: its zone's group
+    ((True, False, True, False), "gap"),  # a committee community: the zone's is not its own
+    ((True, False, False, True), "gap"),
+    ((True, False, False, False), "gap"),
+]
+
+
+def test_the_one_coverage_rule_in_the_database(prepared: Prepared) -> None:
+    """grid.building_coverage, which coverage and the tiles both read, says what DOMAIN says."""
+    cases = ", ".join(
+        f"({i}, {'gen_random_uuid()' if z else 'NULL'}::uuid, {g}, {o}, {b})"
+        for i, ((z, g, o, b), _state) in enumerate(RULE_CASES)
+    )
+    rows = sql(
+        prepared.database.service_urls["grid"],
+        f"SELECT grid.building_coverage(z, g, o, b) FROM (VALUES {cases}) c(i, z, g, o, b) "
+        "ORDER BY i",
+    )
+    assert [state for (state,) in rows] == [state for _case, state in RULE_CASES]
+
+
 def _building(**kw: object) -> domain.PlacedBuilding:
     values: dict = {
         "id": uuid.uuid4(),
@@ -386,22 +414,22 @@ def _building(**kw: object) -> domain.PlacedBuilding:
         "name": "1号楼",
         "name_key": "000000000001号楼",
         "zone_id": uuid.uuid4(),
-        "has_group": False,
-        "zone_has_organization": True,
+        "state": "gap",  # as the database's rule gives them
+        "state_zone_grouped": "covered",
     }
     return domain.PlacedBuilding(**{**values, **kw})
 
 
-def test_building_state_rules() -> None:
+def test_building_state_takes_the_community_kinds_rule_and_adds_residents() -> None:
     state = domain.building_state
-    assert state(_building(zone_id=None, has_group=True), branch=False, residents=3).name == (
-        "ORPHAN"
-    )
-    assert state(_building(has_group=True), branch=False, residents=0).name == "COVERED"
+    orphaned = _building(state="orphan", state_zone_grouped="orphan")
+    assert state(orphaned, branch=False, residents=3).name == "ORPHAN"
     assert state(_building(), branch=True, residents=2).name == "COVERED"
     assert state(_building(), branch=False, residents=2).name == "GAP_WITH_MEMBERS"
     assert state(_building(), branch=False, residents=0).name == "GAP"
-    assert state(_building(zone_has_organization=False), branch=True, residents=0).name == "GAP"
+    assert state(_building(state_zone_grouped="gap"), branch=True, residents=1).name == (
+        "GAP_WITH_MEMBERS"
+    )
 
 
 def test_rank_orders_by_severity_then_residents_then_name() -> None:

@@ -29,7 +29,7 @@ from services.common.auth import Identity, Role
 from services.common.errors import DomainError, UserErrorCode
 from services.grid import geometry_pool
 from services.grid.geometry_pool import GeometryPool
-from services.grid.transfer_file_import import import_file
+from services.grid.transfer_file_import import ImportOptions, import_file
 from services.grid.transfer_files import Kind, SourceFile
 from stack import Running
 
@@ -82,7 +82,12 @@ def test_no_connection_is_held_while_the_file_is_read(url: str) -> None:
         samples: list[int] = []
         try:
             task = asyncio.create_task(
-                import_file(engine, Kind.BUILDINGS, SourceFile(data, "b.geojson"), partial=True)
+                import_file(
+                    engine,
+                    Kind.BUILDINGS,
+                    SourceFile(data, "b.geojson"),
+                    ImportOptions(partial=True),
+                )
             )
             while not task.done():  # connections of the import's engine checked out
                 samples.append(engine.sync_engine.pool.checkedout())

@@ -363,7 +363,9 @@ def test_a_committee_community_without_groups_yet_shows_its_gaps(
                         f["properties"]["id"]: f["properties"]["state"] for f in decoded["features"]
                     }
 
-        assert {asyncio.run(guessed())[b] for b in in_held_zone} == {"covered"}
+        # One app run for all (one per building outlived the signed token on a loaded machine).
+        guessed_states = asyncio.run(guessed())
+        assert {guessed_states[b] for b in in_held_zone} == {"covered"}
     finally:
         with engine.begin() as conn:
             for building, group in saved:

@@ -32,3 +32,7 @@ FROM (
       AND x.zone_id IS DISTINCT FROM a.zone_id
 ) n
 WHERE b.id = n.id
+
+-- name: drop
+-- The assignment table, dropped once applied (it would live until the commit otherwise).
+DROP TABLE assignment

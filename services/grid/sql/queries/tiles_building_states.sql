@@ -1,10 +1,7 @@
 -- Included by tiles_buildings.sql and tiles_gaps.sql as the CTE "states": the buildings
--- (楼栋) whose footprints intersect the tile, each with its coverage state from grid data
--- alone (resident members live in the org service and are not part of the state):
---   orphan   no zone contains it (zone_id NULL), whatever its group;
---   covered  it has a Party group, or its community keeps its groups in zones (a branch
---            community: no building of it has a group) and its zone has one;
---   gap      otherwise.
+-- (楼栋) whose footprints intersect the tile, each with its coverage state by the one rule
+-- grid.building_coverage (sql/functions/building_coverage.sql; resident members live in the
+-- org service and are not part of a tile's state).
 -- Whether a community keeps its groups in zones is its kind, which lives in org: :branches
 -- is the array of the tile's branch communities as org named them. When org did not answer
 -- it is NULL and the kind is inferred from the grid tables (a community none of whose
@@ -32,13 +29,12 @@ zone_grouped AS MATERIALIZED (
 ),
 states AS (
     SELECT t.id, t.name, t.footprint,
-           CASE
-               WHEN t.zone_id IS NULL THEN 'orphan'
-               WHEN t.party_group_id IS NOT NULL THEN 'covered'
-               WHEN z.organization_id IS NOT NULL AND zg.community_code IS NOT NULL
-                   THEN 'covered'
-               ELSE 'gap'
-           END AS state
+           grid.building_coverage(
+               t.zone_id,
+               t.party_group_id IS NOT NULL,
+               z.organization_id IS NOT NULL,
+               zg.community_code IS NOT NULL
+           ) AS state
     FROM in_tile t
     LEFT JOIN grid.zone z ON z.id = t.zone_id
     LEFT JOIN zone_grouped zg ON zg.community_code = t.community_code
