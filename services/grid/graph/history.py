@@ -15,7 +15,6 @@ from services.common.auth import caller
 from services.common.errors import DomainError, UserError
 from services.common.geojson import GeoJSON
 from services.common.pagination import connection
-from services.grid import history
 from services.grid.graph.access import GridWriter, scoped_code
 from services.grid.graph.planner import (
     BuildingPlacementChange,
@@ -27,6 +26,7 @@ from services.grid.graph.planner import (
     coverage_of,
     plan,
 )
+from services.grid.planner import history
 
 
 @strawberry.type(description="An entity's state in a change set (absent entities: null).")

@@ -21,10 +21,12 @@ from strawberry.types import Info
 from services.common.auth import caller
 from services.common.errors import DomainError, UserError, UserErrorCode
 from services.common.geojson import GeoJSON
-from services.grid import assignments, building_edits, redraw
 from services.grid.graph.access import GridWriter
 from services.grid.graph.core import Building, PartyOrganization, organization_ref
-from services.grid.planning import BuildingChange, Figures, Operation, Outcome, run_plan
+from services.grid.planner import assignments
+from services.grid.planner import buildings as building_edits
+from services.grid.planner import zones as redraw
+from services.grid.planner.runner import BuildingChange, Figures, Operation, Outcome, run_plan
 from services.grid.validation import Finding, PlanRefusedError, split_line, zone_shape
 
 if TYPE_CHECKING:

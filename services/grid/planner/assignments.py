@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, text
 
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.grid.org_client import OrganizationFact, OrgClient, OrgUnavailableError
-from services.grid.planning import Operation, Plan
-from services.grid.redraw import zone_for_edit
+from services.grid.planner.runner import Operation, Plan
+from services.grid.planner.zones import zone_for_edit
 from services.grid.validation import stale
 
 

@@ -1,6 +1,6 @@
 """Redrawing the first grid level: redraw, split, merge, create and delete zones (片区).
 
-Each function returns an `Operation` for services/grid/planning.py, which previews or
+Each function returns an `Operation` for services/grid/planner/runner.py, which previews or
 commits it. Shapes arrive already checked (services/grid/validation.py); whether a zone
 stays inside its community and off its siblings is decided by the database's zone shape
 trigger, and buildings re-derive their zone by trigger (DOMAIN "Places") — never written here.
@@ -19,7 +19,7 @@ from services.common.errors import DomainError, UserErrorCode, not_found
 from services.common.text import MAX_NAME, clean_text
 from services.grid import geometry_pool
 from services.grid.org_client import OrgClient
-from services.grid.planning import Operation, Plan
+from services.grid.planner.runner import Operation, Plan
 from services.grid.validation import PlanRefusedError, stale
 
 # Zones closer than this (degrees, about 10 m) count as adjacent for a merge: hand-drawn
@@ -112,7 +112,7 @@ def create_zone(
     org: OrgClient,
 ) -> Operation:
     """Draw a new zone in a community, optionally with its organization."""
-    from services.grid.assignments import check_zone_organization  # assignments imports us
+    from services.grid.planner.assignments import check_zone_organization  # assignments imports us
 
     async def create(plan: Plan) -> None:
         exists = (
@@ -163,7 +163,7 @@ def split_zone(
 ) -> Operation:
     """Cut a zone in two along a line: it keeps the larger half (and its organization), a new
     zone gets the other; buildings re-derive."""
-    from services.grid.assignments import check_zone_organization  # assignments imports us
+    from services.grid.planner.assignments import check_zone_organization  # assignments imports us
 
     async def cut(plan: Plan) -> None:
         row = await zone_for_edit(plan, zone_id, expected_version, ["zoneId"])

@@ -3,7 +3,7 @@
 A preview is the very write a commit would make, run in a transaction that is rolled back:
 the database's own triggers (building zone derivation, the zone shape check) decide exactly
 as they would on commit, and the diff is read back before the rollback. A commit keeps the
-write and records it as a change set (services/grid/history.py).
+write and records it as a change set (services/grid/planner/history.py).
 
 An operation is an async function of a `Plan`: it calls `plan.begin(community)` first (the
 community's edit lock and the "before" snapshot), `plan.track_*` before writing an entity
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, UserError, UserErrorCode
 from services.common.text import MAX_NOTE, clean_text
-from services.grid import history
+from services.grid.planner import history
 from services.grid.validation import Finding, PlanRefusedError
 
 

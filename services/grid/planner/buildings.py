@@ -1,6 +1,6 @@
 """Deleting and merging buildings (楼栋), as planner operations with history like zones.
 
-Each function returns an `Operation` for services/grid/planning.py (preview or commit, a
+Each function returns an `Operation` for services/grid/planner/runner.py (preview or commit, a
 change set, undo restores). A building's zone is derived by trigger from its footprint, so a
 merge only writes the survivor's footprint and the zone follows.
 
@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, text
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.grid import geometry_pool
 from services.grid.org_client import OrgClient, OrgUnavailableError
-from services.grid.planning import Operation, Plan
+from services.grid.planner.runner import Operation, Plan
 from services.grid.validation import stale
 
 _FOOTPRINTS = ("Polygon", "MultiPolygon")

@@ -28,7 +28,7 @@ from services.grid.org_client import OrgClient
 from services.grid.validation import PlanRefusedError
 
 if TYPE_CHECKING:
-    from services.grid.planning import Outcome, Plan
+    from services.grid.planner.runner import Outcome, Plan
 
 # Compared when deciding whether an entity is still as a change set left it.
 ZONE_CONTENT = ("name", "organizationId", "wkb")
@@ -420,7 +420,7 @@ def undo_latest(community_code: str, org: OrgClient) -> Any:
         items = await items_of(conn, target["id"])
         await _check_unchanged(conn, community_code, items)
         # Imported here: assignments builds on planning, which records through this module.
-        from services.grid.assignments import check_restorable
+        from services.grid.planner.assignments import check_restorable
 
         await check_restorable(org, community_code, *_restored_organizations(items))
         zones = [i for i in items if i["entity"] == "zone"]
