@@ -7,11 +7,10 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 from services.common.auth import caller
 from services.common.geojson import GeoJSON, geojson_from_text
-from services.grid import places
+from services.grid.context import Info
 
 if TYPE_CHECKING:
     from services.grid.graph.coverage import Coverage, CoverageState
@@ -38,14 +37,14 @@ class PartyOrganization:
     @strawberry.field(description="Zones assigned to it (as grid branch or zone group).")
     async def assigned_zones(self, info: Info) -> list[Zone]:
         key = parse_uuid(self.id)
-        rows = await info.context["loaders"].zones_of_organization.load(key) if key else []
+        rows = await info.context.loaders.zones_of_organization.load(key) if key else []
         identity = caller(info)
         return [Zone.from_row(row) for row in rows if identity.covers(row["community_code"])]
 
     @strawberry.field(description="Buildings assigned to it (as Party group).")
     async def assigned_buildings(self, info: Info) -> list[Building]:
         key = parse_uuid(self.id)
-        rows = await info.context["loaders"].buildings_of_group.load(key) if key else []
+        rows = await info.context.loaders.buildings_of_group.load(key) if key else []
         identity = caller(info)
         return [Building.from_row(row) for row in rows if identity.covers(row["community_code"])]
 
@@ -63,21 +62,21 @@ class Community:
     code: str
 
     async def _row(self, info: Info) -> dict[str, Any] | None:
-        return await info.context["loaders"].community.load(self.code)
+        return await info.context.loaders.community.load(self.code)
 
     @strawberry.field(description="The community boundary (社区范围), when mapped.")
     async def boundary(self, info: Info) -> GeoJSON | None:
         row = await self._row(info)
-        return geojson_from_text(row["boundary"]) if row else None
+        return GeoJSON(geojson_from_text(row["boundary"])) if row else None
 
     @strawberry.field(description="Zones (片区, first grid level), ordered by name.")
     async def zones(self, info: Info) -> list[Zone]:
-        rows = await info.context["loaders"].zones_of_community.load(self.code)
+        rows = await info.context.loaders.zones_of_community.load(self.code)
         return [Zone.from_row(row) for row in rows]
 
     @strawberry.field(description="Buildings in no zone: each is a coverage gap.")
     async def orphan_buildings(self, info: Info) -> list[Building]:
-        rows = await info.context["loaders"].orphans_of_community.load(self.code)
+        rows = await info.context.loaders.orphans_of_community.load(self.code)
         return [Building.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -91,7 +90,7 @@ class Community:
 
     @strawberry.field
     async def building_count(self, info: Info) -> int:
-        return await info.context["loaders"].building_count.load(self.code)
+        return await info.context.loaders.building_count.load(self.code)
 
     @strawberry.field(description="Its coverage: figures and ranked gaps (DOMAIN coverage graph).")
     async def coverage(self, info: Info) -> Annotated[Coverage, strawberry.lazy(_COVERAGE)]:
@@ -120,7 +119,7 @@ class Zone:
         return cls(
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
-            boundary=geojson_from_text(row["boundary"]),
+            boundary=GeoJSON(geojson_from_text(row["boundary"])),
             version=row["version"],
             community_code=row["community_code"],
             organization_id=row["organization_id"],
@@ -138,7 +137,7 @@ class Zone:
 
     @strawberry.field(description="Buildings whose interior point lies in this zone.")
     async def buildings(self, info: Info) -> list[Building]:
-        rows = await info.context["loaders"].buildings_of_zone.load(parse_uuid(self.id))
+        rows = await info.context.loaders.buildings_of_zone.load(uuid.UUID(str(self.id)))
         return [Building.from_row(row) for row in rows]
 
     @strawberry.field(description="Its coverage: the zone and its buildings, with ranked gaps.")
@@ -150,7 +149,7 @@ class Zone:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Zone | None:
         key = parse_uuid(id)
-        row = await info.context["loaders"].zone.load(key) if key else None
+        row = await info.context.loaders.zone.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return cls.from_row(row)
@@ -175,7 +174,7 @@ class Building:
             name=row["name"],
             address=row["address"],
             households=row["households"],
-            footprint=geojson_from_text(row["footprint"]),
+            footprint=GeoJSON(geojson_from_text(row["footprint"])),
             version=row["version"],
             community_code=row["community_code"],
             zone_id=row["zone_id"],
@@ -190,7 +189,7 @@ class Building:
     async def zone(self, info: Info) -> Zone | None:
         if self.zone_id is None:
             return None
-        row = await info.context["loaders"].zone.load(self.zone_id)
+        row = await info.context.loaders.zone.load(self.zone_id)
         return Zone.from_row(row) if row else None
 
     @strawberry.field(description="Its Party group (党小组), if assigned.")
@@ -211,7 +210,7 @@ class Building:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Building | None:
         key = parse_uuid(id)
-        row = await info.context["loaders"].building.load(key) if key else None
+        row = await info.context.loaders.building.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return cls.from_row(row)
@@ -220,14 +219,3 @@ class Building:
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES = (Community, Zone, Building, PartyOrganization)
-LOADERS = {
-    "community": places.communities_by_code,
-    "zone": places.zones_by_id,
-    "zones_of_community": places.zones_of_communities,
-    "building": places.buildings_by_id,
-    "buildings_of_zone": places.buildings_of_zones,
-    "orphans_of_community": places.orphan_buildings_of_communities,
-    "building_count": places.building_counts_of_communities,
-    "zones_of_organization": places.zones_of_organizations,
-    "buildings_of_group": places.buildings_of_groups,
-}

@@ -13,13 +13,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from services.common.geojson import GeoJSON
 from services.common.pagination import MAX_PAGE, Edge, PageInfo, decode_cursor
 from services.common.pagination import encode_cursor as _encode
 from services.grid import coverage as domain
+from services.grid.context import Info
 from services.grid.graph.access import scoped_code
 from services.grid.graph.core import Building, Community, Zone
 
@@ -176,14 +175,14 @@ class Gap:
     async def building(self, info: Info) -> Building | None:
         if self.building_id is None:
             return None
-        row = await info.context["loaders"].building.load(self.building_id)
+        row = await info.context.loaders.building.load(self.building_id)
         return Building.from_row(row) if row else None
 
     @strawberry.field(description="The zone (gap 3).")
     async def zone(self, info: Info) -> Zone | None:
         if self.zone_id is None:
             return None
-        row = await info.context["loaders"].zone.load(self.zone_id)
+        row = await info.context.loaders.zone.load(self.zone_id)
         return Zone.from_row(row) if row else None
 
 
@@ -284,9 +283,9 @@ class Coverage:
     )
     async def gaps_geojson(self, info: Info, severity: int | None = None) -> GeoJSON:
         gaps = domain.gaps_of(self.result, severity=severity)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             geometries = await domain.gap_geometries(conn, gaps)
-        return feature_collection(gaps, geometries)
+        return GeoJSON(feature_collection(gaps, geometries))
 
 
 def feature_collection(gaps: list[domain.Gap], geometries: dict[uuid.UUID, str]) -> dict[str, Any]:
@@ -313,8 +312,8 @@ def feature_collection(gaps: list[domain.Gap], geometries: dict[uuid.UUID, str])
 
 
 async def _coverage(info: Info, scope: domain.Scope) -> domain.Coverage:
-    async with info.context["engine"].connect() as conn:
-        return await domain.coverage(conn, info.context["org"], scope=scope)
+    async with info.context.engine.connect() as conn:
+        return await domain.coverage(conn, info.context.org, scope=scope)
 
 
 async def region_coverage(info: Info, region_code: str, bbox: BBoxInput | None) -> Coverage:
@@ -330,15 +329,7 @@ async def zone_coverage(info: Info, zone: Zone) -> Coverage:
 
 async def building_state(info: Info, building_id: uuid.UUID) -> CoverageState | None:
     """Batched per request: one SQL query and one org call for all buildings asked."""
-    loader = info.context.get("coverage_states")
-    if loader is None:
-
-        async def load(ids: list[uuid.UUID]) -> list[domain.BuildingState | None]:
-            async with info.context["engine"].connect() as conn:
-                return await domain.building_states(conn, info.context["org"], ids)
-
-        loader = info.context["coverage_states"] = DataLoader(load_fn=load)
-    state = await loader.load(building_id)
+    state = await info.context.coverage_states.load(building_id)
     return None if state is None else CoverageState(state.value)
 
 
@@ -357,4 +348,3 @@ class CoverageQueries:
 QUERY_TYPES: tuple[type, ...] = (CoverageQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()  # entity types to register with the schema
-LOADERS: dict = {}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
+from services.grid.context import Info
 from services.grid.graph.core import Building, Zone
 
 
@@ -22,4 +22,3 @@ class PlaceQueries:
 QUERY_TYPES = (PlaceQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

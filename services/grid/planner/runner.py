@@ -4,111 +4,31 @@ A preview is the very write a commit would make, run in a transaction that is ro
 the database's own triggers (building zone derivation, the zone shape check) decide exactly
 as they would on commit, and the diff is read back before the rollback. A commit keeps the
 write and records it as a change set (services/grid/planner/history.py).
-
-An operation is an async function of a `Plan`: it calls `plan.begin(community)` first (the
-community's edit lock and the "before" snapshot), `plan.track_*` before writing an entity
-(its "before" state for history), then writes.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.errors import DomainError, UserError, UserErrorCode
+from services.common.errors import DomainError, UserErrorCode
 from services.common.text import MAX_NOTE, clean_text
 from services.grid.planner import history
+from services.grid.planner.plan import (
+    BuildingChange,
+    Figures,
+    Operation,
+    Outcome,
+    Placement,
+    Placements,
+    Plan,
+    ZoneOrganizations,
+    snapshot,
+)
 from services.grid.validation import Finding, PlanRefusedError
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a building sits in the coverage graph: its zone, that zone's organization (the
-    grid branch, or group in branch communities) and its own Party group."""
-
-    zone_id: uuid.UUID | None
-    branch_id: uuid.UUID | None
-    group_id: uuid.UUID | None
-
-    def as_json(self) -> dict[str, str | None]:
-        return {k: str(v) if v else None for k, v in vars(self).items()}
-
-
-@dataclass(frozen=True)
-class BuildingChange:
-    building_id: uuid.UUID
-    before: Placement
-    after: Placement
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Simple coverage figures of one community, from grid data alone (DOMAIN coverage)."""
-
-    buildings: int
-    with_group: int
-    orphans: int
-    zones: int
-    zones_without_organization: int
-
-
-@dataclass
-class Outcome:
-    """What a preview or commit returns; `errors` non-empty means nothing was written."""
-
-    change_set: dict[str, Any] | None = None
-    buildings: list[BuildingChange] = field(default_factory=list)
-    zones_created: list[uuid.UUID] = field(default_factory=list)
-    zones_deleted: list[uuid.UUID] = field(default_factory=list)
-    buildings_deleted: list[uuid.UUID] = field(default_factory=list)  # deleted or merged away
-    coverage_before: Figures | None = None
-    coverage_after: Figures | None = None
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[UserError] = field(default_factory=list)
-    current_version: int | None = None
-
-
-class Plan:
-    """The state of one operation being planned, on its transaction's connection."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self.community_code: str | None = None
-        self.zones: dict[uuid.UUID, dict | None] = {}  # before states, in tracking order
-        self.buildings: dict[uuid.UUID, dict | None] = {}
-        self.undo_of: uuid.UUID | None = None  # set by undo: the change set it reverses
-        self.placements: dict[uuid.UUID, Placement] = {}
-        self.zone_orgs: dict[uuid.UUID, uuid.UUID | None] = {}
-
-    async def begin(self, community_code: str) -> None:
-        """Lock the community's grid edits and snapshot it. The same advisory lock the zone
-        shape trigger takes: planner edits of one community run one at a time."""
-        if self.community_code is not None:
-            return
-        await self.conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('grid.zone:' || :c))"),
-            {"c": community_code},
-        )
-        self.community_code = community_code
-        self.placements, self.zone_orgs = await _snapshot(self.conn, community_code)
-
-    async def track_zones(self, ids: list[uuid.UUID]) -> None:
-        new = [i for i in ids if i not in self.zones]
-        self.zones.update(await history.zone_states(self.conn, new))
-
-    async def track_buildings(self, ids: list[uuid.UUID]) -> None:
-        new = [i for i in ids if i not in self.buildings]
-        self.buildings.update(await history.building_states(self.conn, new))
-
-
-Operation = Callable[[Plan], Awaitable[None]]
 
 NO_CHANGE = Finding(
     "NO_CHANGE",
@@ -117,26 +37,18 @@ NO_CHANGE = Finding(
 )
 
 
-async def _snapshot(
-    conn: AsyncConnection, code: str
-) -> tuple[dict[uuid.UUID, Placement], dict[uuid.UUID, uuid.UUID | None]]:
-    rows = await conn.execute(
-        text(
-            "SELECT b.id, b.zone_id, z.organization_id, b.party_group_id FROM grid.building b "
-            "LEFT JOIN grid.zone z ON z.id = b.zone_id WHERE b.community_code = :c"
-        ),
-        {"c": code},
-    )
-    placements = {r[0]: Placement(r[1], r[2], r[3]) for r in rows}
-    zones = await conn.execute(
-        text("SELECT id, organization_id FROM grid.zone WHERE community_code = :c"), {"c": code}
-    )
-    return placements, dict(zones.all())
+@dataclass(frozen=True)
+class Run:
+    """How to run an operation: what it is (the change set's kind), who asks and why, and
+    whether only to preview it."""
+
+    kind: str
+    author: str
+    reason: str
+    dry_run: bool
 
 
-def _figures(
-    placements: dict[uuid.UUID, Placement], zone_orgs: dict[uuid.UUID, uuid.UUID | None]
-) -> Figures:
+def _figures(placements: Placements, zone_orgs: ZoneOrganizations) -> Figures:
     return Figures(
         buildings=len(placements),
         with_group=sum(1 for p in placements.values() if p.group_id),
@@ -146,7 +58,7 @@ def _figures(
     )
 
 
-def _warnings(outcome: Outcome, zone_orgs: dict[uuid.UUID, uuid.UUID | None]) -> list[Finding]:
+def _warnings(outcome: Outcome, zone_orgs: ZoneOrganizations) -> list[Finding]:
     """Findings that do not refuse the plan but a planner should see."""
     found = []
     orphaned = [c for c in outcome.buildings if c.before.zone_id and not c.after.zone_id]
@@ -200,9 +112,7 @@ def _refusal_of(clash: IntegrityError) -> PlanRefusedError | None:
 
 
 async def _outcome(plan: Plan) -> Outcome:
-    code = plan.community_code
-    assert code is not None, "an operation must call plan.begin(community)"
-    after, after_orgs = await _snapshot(plan.conn, code)
+    after, after_orgs = await snapshot(plan.conn, plan.community)
     before = plan.placements
     changes = [
         BuildingChange(i, before.get(i, Placement(None, None, None)), p)
@@ -221,50 +131,52 @@ async def _outcome(plan: Plan) -> Outcome:
     return outcome
 
 
-async def run_plan(
-    engine: AsyncEngine,
-    operation: Operation,
-    *,
-    kind: str,
-    author: str,
-    reason: str,
-    dry_run: bool,
-) -> Outcome:
-    """Run `operation`; preview (roll back) or commit it with its change set."""
-    try:
-        async with engine.connect() as conn:
-            transaction = await conn.begin()
-            try:
-                reason = clean_text(reason, ["reason"], MAX_NOTE, what_zh="理由") or ""
-                plan = Plan(conn)
-                await operation(plan)
-                outcome = await _outcome(plan)
-                if dry_run:
-                    await transaction.rollback()
-                    return outcome
-                outcome.change_set = await history.record(
-                    plan, outcome, kind=kind, author=author, reason=reason
-                )
-                if outcome.change_set is None:
-                    # Nothing changed: keep versions as they were and say so.
-                    await transaction.rollback()
-                    outcome.findings.append(NO_CHANGE)
-                    return outcome
-                await transaction.commit()
+async def _run(engine: AsyncEngine, operation: Operation, run: Run) -> Outcome:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            reason = clean_text(run.reason, ["reason"], MAX_NOTE, what_zh="理由") or ""
+            plan = Plan(conn)
+            await operation.apply(plan)
+            outcome = await _outcome(plan)
+            if run.dry_run:
+                await transaction.rollback()
                 return outcome
-            finally:
-                if transaction.is_active:
-                    await transaction.rollback()
-    except PlanRefusedError as refused:
+            outcome.change_set = await history.record(
+                plan, outcome, kind=run.kind, author=run.author, reason=reason
+            )
+            if outcome.change_set is None:
+                # Nothing changed: keep versions as they were and say so.
+                await transaction.rollback()
+                outcome.findings.append(NO_CHANGE)
+                return outcome
+            await transaction.commit()
+            return outcome
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+
+
+async def run_plan(engine: AsyncEngine, operation: Operation, run: Run) -> Outcome:
+    """Run `operation`; preview (roll back) or commit it with its change set. A refusal comes
+    back as the outcome's errors (and findings), nothing written."""
+    try:
+        return await _run(engine, operation, run)
+    except DomainError as refused:
+        return refused_outcome(refused)
+    except IntegrityError as clash:
+        shape_refusal = _refusal_of(clash)
+        if shape_refusal is None:
+            raise
+        return Outcome(findings=shape_refusal.findings, errors=shape_refusal.user_errors())
+
+
+def refused_outcome(refused: DomainError) -> Outcome:
+    """The outcome of an operation refused before or while it ran."""
+    if isinstance(refused, PlanRefusedError):
         return Outcome(
             findings=refused.findings,
             errors=refused.user_errors(),
             current_version=refused.current_version,
         )
-    except DomainError as refused:
-        return Outcome(errors=refused.user_errors())
-    except IntegrityError as clash:
-        refused = _refusal_of(clash)
-        if refused is None:
-            raise
-        return Outcome(findings=refused.findings, errors=refused.user_errors())
+    return Outcome(errors=refused.user_errors())

@@ -1,25 +1,29 @@
 """Redrawing the first grid level: redraw, split, merge, create and delete zones (片区).
 
-Each function returns an `Operation` for services/grid/planner/runner.py, which previews or
-commits it. Shapes arrive already checked (services/grid/validation.py); whether a zone
-stays inside its community and off its siblings is decided by the database's zone shape
-trigger, and buildings re-derive their zone by trigger (DOMAIN "Places") — never written here.
+Each is an `Operation` for services/grid/planner/runner.py, which previews or commits it.
+Shapes arrive already checked (services/grid/planner/shapes.py); whether a zone stays inside
+its community and off its siblings is decided by the database's zone shape trigger, and
+buildings re-derive their zone by trigger (DOMAIN "Places") — never written here.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
-from sqlalchemy import text
+from sqlalchemy import delete, func, insert, select, update
 
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.common.text import MAX_NAME, clean_text
 from services.grid import geometry_pool
+from services.grid.models import community, zone
 from services.grid.org_client import OrgClient
-from services.grid.planner.runner import Operation, Plan
+from services.grid.planner.organizations import check_zone_organization
+from services.grid.planner.plan import Plan
 from services.grid.validation import PlanRefusedError, stale
 
 # Zones closer than this (degrees, about 10 m) count as adjacent for a merge: hand-drawn
@@ -29,13 +33,11 @@ MERGE_GAP = 1e-4
 
 async def zone_for_edit(
     plan: Plan, zone_id: uuid.UUID, expected_version: int, field: list[str]
-) -> dict:
+) -> dict[str, Any]:
     """Lock the zone's community and the zone, then check its version; returns the row."""
     conn = plan.conn
     code = (
-        await conn.execute(
-            text("SELECT community_code FROM grid.zone WHERE id = :i"), {"i": zone_id}
-        )
+        await conn.execute(select(zone.c.community_code).where(zone.c.id == zone_id))
     ).scalar_one_or_none()
     if code is None:
         raise not_found("片区", "zone", zone_id, field[0])
@@ -43,11 +45,16 @@ async def zone_for_edit(
     row = (
         (
             await conn.execute(
-                text(
-                    "SELECT id, community_code, name, organization_id, version, "
-                    "ST_AsBinary(boundary) AS wkb FROM grid.zone WHERE id = :i FOR UPDATE"
-                ),
-                {"i": zone_id},
+                select(
+                    zone.c.id,
+                    zone.c.community_code,
+                    zone.c.name,
+                    zone.c.organization_id,
+                    zone.c.version,
+                    func.ST_AsBinary(zone.c.boundary).label("wkb"),
+                )
+                .where(zone.c.id == zone_id)
+                .with_for_update()
             )
         )
         .mappings()
@@ -61,83 +68,96 @@ async def zone_for_edit(
     return dict(row)
 
 
+def _shape(shape: BaseGeometry) -> Any:
+    return func.ST_GeomFromWKB(shapely.to_wkb(shape), 4326)
+
+
 async def _set_boundary(plan: Plan, zone_id: uuid.UUID, shape: BaseGeometry) -> None:
     await plan.conn.execute(
-        text(
-            "UPDATE grid.zone SET boundary = ST_GeomFromWKB(:w, 4326), version = version + 1, "
-            "updated_at = now() WHERE id = :i"
-        ),
-        {"w": shapely.to_wkb(shape), "i": zone_id},
+        update(zone)
+        .where(zone.c.id == zone_id)
+        .values(boundary=_shape(shape), version=zone.c.version + 1, updated_at=func.now())
     )
 
 
-async def _insert_zone(
-    plan: Plan, zone_id: uuid.UUID, name: str, shape: BaseGeometry, organization: uuid.UUID | None
-) -> None:
-    await plan.track_zones([zone_id])  # before: absent
-    await plan.conn.execute(
-        text(
-            "INSERT INTO grid.zone (id, community_code, name, boundary, organization_id) "
-            "VALUES (:i, :c, :n, ST_GeomFromWKB(:w, 4326), :o)"
-        ),
-        {
-            "i": zone_id,
-            "c": plan.community_code,
-            "n": name,
-            "w": shapely.to_wkb(shape),
-            "o": organization,
-        },
-    )
+async def _delete(plan: Plan, zone_id: uuid.UUID) -> None:
+    await plan.conn.execute(delete(zone).where(zone.c.id == zone_id))
+
+
+@dataclass(frozen=True)
+class NewZone:
+    """A zone to insert into the plan's community."""
+
+    name: str
+    shape: BaseGeometry
+    organization_id: uuid.UUID | None
+
+    async def insert(self, plan: Plan) -> None:
+        zone_id = uuid.uuid4()
+        await plan.track_zones([zone_id])  # before: absent
+        await plan.conn.execute(
+            insert(zone).values(
+                id=zone_id,
+                community_code=plan.community_code,
+                name=self.name,
+                boundary=_shape(self.shape),
+                organization_id=self.organization_id,
+            )
+        )
 
 
 def _name(name: str, field: list[str]) -> str:
-    return clean_text(name, field, MAX_NAME, required=True, what_zh="名称")
+    return clean_text(name, field, MAX_NAME, required=True, what_zh="名称") or ""
 
 
-def redraw_zone(zone_id: uuid.UUID, shape: BaseGeometry, expected_version: int) -> Operation:
+@dataclass(frozen=True)
+class RedrawZone:
     """Give a zone a new boundary; its buildings re-derive."""
 
-    async def redraw(plan: Plan) -> None:
-        await zone_for_edit(plan, zone_id, expected_version, ["zoneId"])
-        await _set_boundary(plan, zone_id, shape)
+    zone_id: uuid.UUID
+    shape: BaseGeometry
+    expected_version: int
 
-    return redraw
+    async def apply(self, plan: Plan) -> None:
+        await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
+        await _set_boundary(plan, self.zone_id, self.shape)
 
 
-def create_zone(
-    community_code: str,
-    name: str,
-    shape: BaseGeometry,
-    organization_id: uuid.UUID | None,
-    org: OrgClient,
-) -> Operation:
+@dataclass(frozen=True)
+class CreateZone:
     """Draw a new zone in a community, optionally with its organization."""
-    from services.grid.planner.assignments import check_zone_organization  # assignments imports us
 
-    async def create(plan: Plan) -> None:
+    community_code: str
+    name: str
+    shape: BaseGeometry
+    organization_id: uuid.UUID | None
+    org: OrgClient
+
+    async def apply(self, plan: Plan) -> None:
         exists = (
             await plan.conn.execute(
-                text("SELECT 1 FROM grid.community WHERE code = :c"), {"c": community_code}
+                select(community.c.code).where(community.c.code == self.community_code)
             )
         ).scalar_one_or_none()
         if exists is None:
-            raise not_found("社区", "community", community_code, "communityCode")
-        await plan.begin(community_code)
-        if organization_id is not None:
-            await check_zone_organization(org, organization_id, community_code)
-        await _insert_zone(plan, uuid.uuid4(), _name(name, ["name"]), shape, organization_id)
+            raise not_found("社区", "community", self.community_code, "communityCode")
+        await plan.begin(self.community_code)
+        if self.organization_id is not None:
+            await check_zone_organization(self.org, self.organization_id, self.community_code)
+        name = _name(self.name, ["name"])
+        await NewZone(name, self.shape, self.organization_id).insert(plan)
 
-    return create
 
-
-def delete_zone(zone_id: uuid.UUID, expected_version: int) -> Operation:
+@dataclass(frozen=True)
+class DeleteZone:
     """Remove a zone; its buildings re-derive (most become orphans: the preview says so)."""
 
-    async def delete(plan: Plan) -> None:
-        await zone_for_edit(plan, zone_id, expected_version, ["zoneId"])
-        await plan.conn.execute(text("DELETE FROM grid.zone WHERE id = :i"), {"i": zone_id})
+    zone_id: uuid.UUID
+    expected_version: int
 
-    return delete
+    async def apply(self, plan: Plan) -> None:
+        await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
+        await _delete(plan, self.zone_id)
 
 
 def _halves(zone: BaseGeometry, line: BaseGeometry) -> tuple[BaseGeometry, BaseGeometry]:
@@ -153,30 +173,29 @@ def _halves(zone: BaseGeometry, line: BaseGeometry) -> tuple[BaseGeometry, BaseG
     return big, small
 
 
-def split_zone(
-    zone_id: uuid.UUID,
-    line: BaseGeometry,
-    expected_version: int,
-    new_name: str,
-    new_organization_id: uuid.UUID | None,
-    org: OrgClient,
-) -> Operation:
+@dataclass(frozen=True)
+class SplitZone:
     """Cut a zone in two along a line: it keeps the larger half (and its organization), a new
     zone gets the other; buildings re-derive."""
-    from services.grid.planner.assignments import check_zone_organization  # assignments imports us
 
-    async def cut(plan: Plan) -> None:
-        row = await zone_for_edit(plan, zone_id, expected_version, ["zoneId"])
+    zone_id: uuid.UUID
+    line: BaseGeometry
+    expected_version: int
+    new_name: str
+    new_organization_id: uuid.UUID | None
+    org: OrgClient
+
+    async def apply(self, plan: Plan) -> None:
+        row = await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
         kept, other = await geometry_pool.run(
-            _halves, shapely.from_wkb(row["wkb"]), line, field=["line"]
+            _halves, shapely.from_wkb(row["wkb"]), self.line, field=["line"]
         )
-        if new_organization_id is not None:
-            await check_zone_organization(org, new_organization_id, row["community_code"])
-        name = _name(new_name, ["newZoneName"])
-        await _set_boundary(plan, zone_id, kept)  # shrink first: no transient overlap
-        await _insert_zone(plan, uuid.uuid4(), name, other, new_organization_id)
-
-    return cut
+        organization = self.new_organization_id
+        if organization is not None:
+            await check_zone_organization(self.org, organization, row["community_code"])
+        name = _name(self.new_name, ["newZoneName"])
+        await _set_boundary(plan, self.zone_id, kept)  # shrink first: no transient overlap
+        await NewZone(name, other, organization).insert(plan)
 
 
 def _adjacent(shapes: list[BaseGeometry]) -> bool:
@@ -199,27 +218,34 @@ def _merged(shapes: list[BaseGeometry]) -> BaseGeometry | None:
     return shapely.make_valid(shapely.union_all(shapes))
 
 
-def merge_zones(zone_ids: list[uuid.UUID], expected_versions: list[int]) -> Operation:
+@dataclass(frozen=True)
+class MergeZones:
     """Merge adjacent zones of one community into the first: it keeps its id, name and
     organization; the others are deleted; buildings re-derive."""
 
-    async def merge(plan: Plan) -> None:
-        if len(zone_ids) < 2 or len(set(zone_ids)) != len(zone_ids):
+    zone_ids: list[uuid.UUID]
+    expected_versions: list[int]
+
+    def _check(self) -> None:
+        if len(self.zone_ids) < 2 or len(set(self.zone_ids)) != len(self.zone_ids):
             raise DomainError(
                 UserErrorCode.INVALID,
                 "至少需要两个不同的片区",
                 "Merging needs at least two distinct zones",
                 ["zoneIds"],
             )
-        if len(expected_versions) != len(zone_ids):
+        if len(self.expected_versions) != len(self.zone_ids):
             raise DomainError(
                 UserErrorCode.INVALID,
                 "每个片区都需要给出版本",
                 "Give one expected version per zone",
                 ["expectedVersions"],
             )
+
+    async def apply(self, plan: Plan) -> None:
+        self._check()
         rows = []
-        for zone_id, version in zip(zone_ids, expected_versions, strict=True):
+        for zone_id, version in zip(self.zone_ids, self.expected_versions, strict=True):
             # A zone of another community is not found in the first one's scope.
             rows.append(await zone_for_edit(plan, zone_id, version, ["zoneIds"]))
         shapes = [shapely.from_wkb(r["wkb"]) for r in rows]
@@ -231,8 +257,6 @@ def merge_zones(zone_ids: list[uuid.UUID], expected_versions: list[int]) -> Oper
                 "Only adjacent zones can be merged",
                 ["zoneIds"],
             )
-        for zone_id in zone_ids[1:]:  # delete first: the grown zone must not overlap them
-            await plan.conn.execute(text("DELETE FROM grid.zone WHERE id = :i"), {"i": zone_id})
-        await _set_boundary(plan, zone_ids[0], merged)
-
-    return merge
+        for zone_id in self.zone_ids[1:]:  # delete first: the grown zone must not overlap them
+            await _delete(plan, zone_id)
+        await _set_boundary(plan, self.zone_ids[0], merged)
