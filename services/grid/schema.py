@@ -18,9 +18,9 @@ from services.common.auth_permissions import HideForeignIds
 from services.common.documents import document_caches
 from services.common.geojson import SCALARS
 from services.common.masking import MaskUnexpectedErrors
-from services.grid.graph import core, coverage, history, planner, queries, transfer
+from services.grid.graph import core, history, planner, queries, transfer
 
-MODULES = (core, queries, coverage, planner, history, transfer)
+MODULES = (core, queries, planner, history, transfer)
 
 # Widened to the key type StrawberryConfig takes (a Mapping is invariant in its keys).
 _scalars = cast("dict[object, ScalarDefinition]", SCALARS)
