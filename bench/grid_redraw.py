@@ -132,7 +132,7 @@ def raw_update(db: psycopg.Connection, zone: Zone) -> Callable[[], None]:
     return update
 
 
-PREVIEW_SQL = (  # what a redraw preview sends, in order (services/grid/planning.py, redraw.py)
+PREVIEW_SQL = (  # what a redraw preview sends, in order (services/grid/planner/)
     "SELECT community_code FROM grid.zone WHERE id = %(z)s",
     "SELECT pg_advisory_xact_lock(hashtext('grid.zone:' || %(c)s))",
     "SELECT b.id, b.zone_id, z.organization_id, b.party_group_id FROM grid.building b "

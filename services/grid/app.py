@@ -12,9 +12,10 @@ from starlette.applications import Starlette
 
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
+from services.grid.context import GridContext, GridLoaders
 from services.grid.import_routes import IMPORT_ROUTES
 from services.grid.org_client import OrgClient
-from services.grid.schema import QUERIES, schema
+from services.grid.schema import schema
 from services.grid.tiles import TileSettings, tile_routes
 
 
@@ -40,7 +41,8 @@ def create_app(
         name="grid",
         schema=schema,
         settings=settings,
-        queries=QUERIES,
+        context_type=GridContext,
+        loaders=GridLoaders,
         resources=resources,
         routes=[*tile_routes(tiles), *IMPORT_ROUTES],  # tiles; POST /imports/{kind}
     )

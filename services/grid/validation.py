@@ -214,21 +214,3 @@ def as_text(value: Any, field: list[str]) -> str:
         raise _too_deep(field) from None
     except (TypeError, ValueError):
         raise _invalid("不是 GeoJSON 几何对象", "Not a GeoJSON geometry object", field) from None
-
-
-async def checked_shape(value: Any, allowed: tuple[str, ...], field: list[str]) -> BaseGeometry:
-    """`parse_shape` in a geometry worker, off the event loop and under its time budget
-    (services/grid/geometry_pool.py): validity and the offered repair can take GEOS minutes."""
-    from services.grid import geometry_pool
-
-    return await geometry_pool.run(parse_shape, as_text(value, field), allowed, field, field=field)
-
-
-async def zone_shape(value: Any, field: list[str]) -> BaseGeometry:
-    """A zone boundary: a valid Polygon or MultiPolygon."""
-    return await checked_shape(value, ZONE_TYPES, field)
-
-
-async def split_line(value: Any, field: list[str]) -> BaseGeometry:
-    """A split line: a LineString."""
-    return await checked_shape(value, LINE_TYPES, field)

@@ -24,7 +24,7 @@ from shapely.ops import split
 from gateway.maps.labels import labels_for
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo, Zone
 from services.common.auth import Identity, Role
-from services.grid.redraw import MERGE_GAP
+from services.grid.planner.zones import MERGE_GAP
 from stack import Running
 
 CHANGE_SETS = """query ($code: String!) { changeSets(communityCode: $code, first: 200) {
@@ -687,7 +687,7 @@ def test_a_planner_deletes_a_zone_its_buildings_become_orphans(
     code, zone_id = zone.community_code, str(zone.id)
     restore(code)
     before = states(demo, code)
-    # The grid's rule (services/grid/redraw.py delete_zone): buildings re-derive their zone;
+    # The grid's rule (services/grid/planner/zones.py delete_zone): buildings re-derive their zone;
     # zones never overlap (DOMAIN "Places"), so the deleted zone's buildings are in none.
     after = states(demo, code, {zone.id: shapely.Polygon()})
     held = inside(demo, code, zone.boundary)
@@ -745,7 +745,7 @@ def test_a_line_across_a_zone_splits_it_on_commit(
         "(id) => window.__pgPlanner.zoneLayer(id).zone.version", zone_id
     )
     line = shapely.geometry.shape(pending["line"])
-    # The zone keeps the larger half; a new zone gets the other (services/grid/redraw.py).
+    # The zone keeps the larger half; a new zone gets the other (services/grid/planner/zones.py).
     kept, other = sorted(shapely.get_parts(split(zone.boundary, line)), key=lambda p: -p.area)
     moved = inside(demo, code, other)
     assert page.locator("#planner-diff-buildings li").count() == len(moved)
@@ -768,7 +768,7 @@ def test_a_line_across_a_zone_splits_it_on_commit(
 
 
 def _neighbours(demo: Demo) -> tuple[Zone, Zone]:
-    """Two adjacent zones of one community (services/grid/redraw.py MERGE_GAP), both with
+    """Two adjacent zones of one community (services/grid/planner/zones.py MERGE_GAP), both with
     buildings and the most room to click."""
     room = {z.id: clear_spot(demo, z)[1] for z in demo.zones}
     pairs = [

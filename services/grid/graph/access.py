@@ -4,10 +4,9 @@ planner's tool."""
 
 from __future__ import annotations
 
-from strawberry.types import Info
-
 from services.common.auth import GRID_WRITERS, caller, require_scope
 from services.common.auth_permissions import write_permission
+from services.grid.context import Info
 from services.grid.models import building, change_set, community, zone
 
 GridWriter = write_permission(

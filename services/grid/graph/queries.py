@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from services.grid.graph.core import Building, Zone
+from services.grid.context import Info
+from services.grid.graph.core import Building, Coverage, Zone, region_coverage
+from services.grid.graph.coverage import BBoxInput
 
 
 @strawberry.type
@@ -19,7 +20,18 @@ class PlaceQueries:
         return await Building.resolve_reference(info, id)
 
 
-QUERY_TYPES = (PlaceQueries,)
+@strawberry.type
+class CoverageQueries:
+    @strawberry.field(
+        description="Coverage of a district (6 digits), street office (9) or community (12), "
+        "optionally within a box; an unknown code gives zeros."
+    )
+    async def coverage(
+        self, info: Info, region_code: str, bbox: BBoxInput | None = None
+    ) -> Coverage:
+        return await region_coverage(info, region_code, bbox)
+
+
+QUERY_TYPES = (PlaceQueries, CoverageQueries)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.errors import UserError, run_write
 from services.grid import transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs as DomainCrs
+from services.grid.context import Info
+from services.grid.coordinates import Crs
 from services.grid.graph.access import GridWriter, scoped_code
 from services.grid.transfer import ImportOutcome
+from services.grid.transfer_export import ExportLayer
+from services.grid.transfer_import import ImportFormat
 
-Crs = strawberry.enum(
-    DomainCrs,
+# Registered as GraphQL enums in place (strawberry.enum marks the class it is given), so the
+# resolvers annotate with the domain enums themselves.
+strawberry.enum(
+    Crs,
     name="Crs",
     description="A coordinate system of longitude/latitude in or out: WGS84, CGCS2000 (equal "
     "to WGS84 at map precision), GCJ02 (AMap/Tencent), BD09 (Baidu). Stored as WGS84.",
 )
-ImportFormat = strawberry.enum(
-    transfer_import.ImportFormat,
+strawberry.enum(
+    ImportFormat,
     name="ImportFormat",
     description="GEOJSON: a FeatureCollection. CSV: buildings name,address,households,lon,lat "
     "(optional id, wkt); zones name,wkt (optional id).",
 )
-ExportLayer = strawberry.enum(
-    transfer_export.ExportLayer,
+strawberry.enum(
+    ExportLayer,
     name="ExportLayer",
     description="GAPS: buildings without a Party group or in no zone, zones without an "
     "organization (from grid data).",
@@ -67,14 +71,14 @@ class TransferMutations:
         community_code: str,
         format: ImportFormat,
         data: str,
-        crs: Crs = DomainCrs.WGS84,
+        crs: Crs = Crs.WGS84,
     ) -> ImportResult:
         async def write(conn: AsyncConnection) -> ImportOutcome:
             return await transfer_import.import_buildings(
                 conn, community_code=community_code, fmt=format, crs=crs, data=data
             )
 
-        return _result(*await run_write(info.context["engine"], write))
+        return _result(*await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         permission_classes=[GridWriter],
@@ -87,14 +91,14 @@ class TransferMutations:
         community_code: str,
         format: ImportFormat,
         data: str,
-        crs: Crs = DomainCrs.WGS84,
+        crs: Crs = Crs.WGS84,
     ) -> ImportResult:
         async def write(conn: AsyncConnection) -> ImportOutcome:
             return await transfer_import.import_zones(
                 conn, community_code=community_code, fmt=format, crs=crs, data=data
             )
 
-        engine = info.context["engine"]
+        engine = info.context.engine
         return _result(*await run_write(engine, write, transfer.CONSTRAINT_ERRORS))
 
 
@@ -102,7 +106,7 @@ async def _export(
     info: Info, region_code: str, layer: ExportLayer, fmt: transfer_export.ExportFormat, crs: Crs
 ) -> str:
     region_code = scoped_code(info, region_code)
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         return await transfer_export.export(
             conn, region_code=region_code, layer=layer, fmt=fmt, crs=crs
         )
@@ -116,7 +120,7 @@ class TransferQueries:
         "GeoJSON FeatureCollection text, in the requested coordinate system.",
     )
     async def export_geojson(
-        self, info: Info, region_code: str, layer: ExportLayer, crs: Crs = DomainCrs.WGS84
+        self, info: Info, region_code: str, layer: ExportLayer, crs: Crs = Crs.WGS84
     ) -> str:
         return await _export(info, region_code, layer, transfer_export.ExportFormat.GEOJSON, crs)
 
@@ -126,7 +130,7 @@ class TransferQueries:
         "each shape, wkt the shape), in the requested coordinate system.",
     )
     async def export_csv(
-        self, info: Info, region_code: str, layer: ExportLayer, crs: Crs = DomainCrs.WGS84
+        self, info: Info, region_code: str, layer: ExportLayer, crs: Crs = Crs.WGS84
     ) -> str:
         return await _export(info, region_code, layer, transfer_export.ExportFormat.CSV, crs)
 
@@ -134,4 +138,3 @@ class TransferQueries:
 QUERY_TYPES = (TransferQueries,)
 MUTATION_TYPES = (TransferMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

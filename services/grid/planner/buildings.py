@@ -1,6 +1,6 @@
 """Deleting and merging buildings (楼栋), as planner operations with history like zones.
 
-Each function returns an `Operation` for services/grid/planning.py (preview or commit, a
+Each operation is an `Operation` for services/grid/planner/runner.py (preview or commit, a
 change set, undo restores). A building's zone is derived by trigger from its footprint, so a
 merge only writes the survivor's footprint and the zone follows.
 
@@ -18,16 +18,19 @@ What is attached to a building decides what may happen to it:
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import bindparam, text
+from sqlalchemy import delete, func, select, update
 
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.common.subgraph_client import SubgraphUnavailableError
 from services.grid import geometry_pool
+from services.grid.models import building
 from services.grid.org_client import OrgClient
-from services.grid.planning import Operation, Plan
+from services.grid.planner.plan import Plan
 from services.grid.validation import stale
 
 _FOOTPRINTS = ("Polygon", "MultiPolygon")
@@ -35,20 +38,13 @@ _FOOTPRINTS = ("Polygon", "MultiPolygon")
 
 async def _buildings_for_edit(
     plan: Plan, ids: list[uuid.UUID], versions: list[int], field: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Lock the buildings' community, then the rows; check one community and the versions.
     Returns the rows in the order named."""
     conn = plan.conn
-    where = bindparam("ids", value=ids, expanding=True)
-    codes = dict(
-        (
-            await conn.execute(
-                text("SELECT id, community_code FROM grid.building WHERE id IN :ids").bindparams(
-                    where
-                )
-            )
-        ).all()
-    )
+    where = building.c.id.in_(ids)
+    rows = await conn.execute(select(building.c.id, building.c.community_code).where(where))
+    codes = {r[0]: r[1] for r in rows}
     for building_id in ids:
         if building_id not in codes:
             raise not_found("楼栋", "building", building_id, field)
@@ -63,14 +59,21 @@ async def _buildings_for_edit(
             rule="building.one_community",
         )
     await plan.begin(community)  # the community lock first, then the rows: one lock order
-    rows = await conn.execute(
-        text(
-            "SELECT id, community_code, name, households, party_group_id, version, "
-            "ST_AsBinary(footprint) AS wkb FROM grid.building WHERE id IN :ids "
-            "ORDER BY id FOR UPDATE"
-        ).bindparams(where)
+    locked = await conn.execute(
+        select(
+            building.c.id,
+            building.c.community_code,
+            building.c.name,
+            building.c.households,
+            building.c.party_group_id,
+            building.c.version,
+            func.ST_AsBinary(building.c.footprint).label("wkb"),
+        )
+        .where(where)
+        .order_by(building.c.id)
+        .with_for_update()
     )
-    found = {r["id"]: dict(r) for r in rows.mappings()}
+    found = {r["id"]: dict(r) for r in locked.mappings()}
     for building_id, version in zip(ids, versions, strict=True):
         row = found.get(building_id)
         if row is None or row["community_code"] != community:  # gone or moved meanwhile
@@ -97,7 +100,9 @@ async def _residents(org: OrgClient, community: str, field: str) -> dict[uuid.UU
     return {b: r.total for b, r in facts.residents.items() if r.total}
 
 
-def _lived_in(ids: list[uuid.UUID], residents: dict[uuid.UUID, int], field: str, how: str) -> None:
+def _lived_in(
+    ids: list[uuid.UUID], residents: dict[uuid.UUID, int], field: str, how: tuple[str, str]
+) -> None:
     """Refuse when Party members live in any of `ids` (IN_USE, naming them and the count)."""
     occupied = [(i, residents[i]) for i in ids if residents.get(i)]
     if not occupied:
@@ -113,11 +118,19 @@ def _lived_in(ids: list[uuid.UUID], residents: dict[uuid.UUID, int], field: str,
     )
 
 
-def delete_building(building_id: uuid.UUID, expected_version: int, org: OrgClient) -> Operation:
+@dataclass(frozen=True)
+class DeleteBuilding:
     """Remove a building that nothing is attached to (see the module docstring)."""
 
-    async def delete(plan: Plan) -> None:
-        (row,) = await _buildings_for_edit(plan, [building_id], [expected_version], "buildingId")
+    building_id: uuid.UUID
+    expected_version: int
+    org: OrgClient
+
+    async def apply(self, plan: Plan) -> None:
+        building_id = self.building_id
+        (row,) = await _buildings_for_edit(
+            plan, [building_id], [self.expected_version], "buildingId"
+        )
         if row["party_group_id"] is not None:
             group = row["party_group_id"]
             raise DomainError(
@@ -127,16 +140,14 @@ def delete_building(building_id: uuid.UUID, expected_version: int, org: OrgClien
                 ["buildingId"],
                 rule="building.group_attached",
             )
-        residents = await _residents(org, row["community_code"], "buildingId")
+        residents = await _residents(self.org, row["community_code"], "buildingId")
         _lived_in(
             [building_id],
             residents,
             "buildingId",
             ("请先为这些党员更换居住楼栋再删除", "move them to another building first"),
         )
-        await plan.conn.execute(text("DELETE FROM grid.building WHERE id = :i"), {"i": building_id})
-
-    return delete
+        await plan.conn.execute(delete(building).where(building.c.id == building_id))
 
 
 def _union(shapes: list[BaseGeometry]) -> BaseGeometry | None:
@@ -147,41 +158,57 @@ def _union(shapes: list[BaseGeometry]) -> BaseGeometry | None:
     return merged
 
 
-def merge_buildings(
-    building_ids: list[uuid.UUID], expected_versions: list[int], org: OrgClient
-) -> Operation:
+def _one_group(rows: list[dict[str, Any]]) -> uuid.UUID | None:
+    """The one Party group of the buildings merged (None: none has one); refused when they
+    have several."""
+    groups = sorted({str(r["party_group_id"]) for r in rows if r["party_group_id"]})
+    if len(groups) > 1:
+        raise DomainError(
+            UserErrorCode.RULE_VIOLATION,
+            f"楼栋分属不同的党小组（{'、'.join(groups)}），请先统一分配",
+            f"The buildings belong to different Party groups ({', '.join(groups)}); "
+            "assign them to one first",
+            ["buildingIds"],
+            rule="building.merge_one_group",
+        )
+    return uuid.UUID(groups[0]) if groups else None
+
+
+@dataclass(frozen=True)
+class MergeBuildings:
     """Merge buildings of one community into the first (the survivor keeps its id, name and
     address): footprints united, households summed, the Party group carried over; the others
     are deleted. Members must live in the survivor (see the module docstring)."""
 
-    async def merge(plan: Plan) -> None:
-        if len(building_ids) < 2 or len(set(building_ids)) != len(building_ids):
+    building_ids: list[uuid.UUID]
+    expected_versions: list[int]
+    org: OrgClient
+
+    def _check(self) -> None:
+        ids = self.building_ids
+        if len(ids) < 2 or len(set(ids)) != len(ids):
             raise DomainError(
                 UserErrorCode.INVALID,
                 "至少需要两个不同的楼栋",
                 "Merging needs at least two distinct buildings",
                 ["buildingIds"],
             )
-        if len(expected_versions) != len(building_ids):
+        if len(self.expected_versions) != len(ids):
             raise DomainError(
                 UserErrorCode.INVALID,
                 "每个楼栋都需要给出版本",
                 "Give one expected version per building",
                 ["expectedVersions"],
             )
-        rows = await _buildings_for_edit(plan, building_ids, expected_versions, "buildingIds")
-        groups = sorted({str(r["party_group_id"]) for r in rows if r["party_group_id"]})
-        if len(groups) > 1:
-            raise DomainError(
-                UserErrorCode.RULE_VIOLATION,
-                f"楼栋分属不同的党小组（{'、'.join(groups)}），请先统一分配",
-                f"The buildings belong to different Party groups ({', '.join(groups)}); "
-                "assign them to one first",
-                ["buildingIds"],
-                rule="building.merge_one_group",
-            )
-        survivor, gone = rows[0], building_ids[1:]
-        residents = await _residents(org, survivor["community_code"], "buildingIds")
+
+    async def apply(self, plan: Plan) -> None:
+        self._check()
+        rows = await _buildings_for_edit(
+            plan, self.building_ids, self.expected_versions, "buildingIds"
+        )
+        group = _one_group(rows)
+        survivor, gone = rows[0], self.building_ids[1:]
+        residents = await _residents(self.org, survivor["community_code"], "buildingIds")
         _lived_in(
             gone,
             residents,
@@ -201,22 +228,15 @@ def merge_buildings(
                 "building containing it)",
                 ["buildingIds"],
             )
+        await plan.conn.execute(delete(building).where(building.c.id.in_(gone)))
         await plan.conn.execute(
-            text("DELETE FROM grid.building WHERE id IN :ids").bindparams(
-                bindparam("ids", value=gone, expanding=True)
+            update(building)
+            .where(building.c.id == survivor["id"])
+            .values(
+                footprint=func.ST_GeomFromWKB(shapely.to_wkb(merged), 4326),
+                households=sum(r["households"] for r in rows),
+                party_group_id=group,
+                version=building.c.version + 1,
+                updated_at=func.now(),
             )
         )
-        await plan.conn.execute(
-            text(
-                "UPDATE grid.building SET footprint = ST_GeomFromWKB(:w, 4326), households = :h, "
-                "party_group_id = :g, version = version + 1, updated_at = now() WHERE id = :i"
-            ),
-            {
-                "w": shapely.to_wkb(merged),
-                "h": sum(r["households"] for r in rows),
-                "g": uuid.UUID(groups[0]) if groups else None,
-                "i": survivor["id"],
-            },
-        )
-
-    return merge
