@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 from services.org.grid_client import GridClient
-from services.org.import_routes import IMPORT_ROUTES
-from services.org.roster_routes import ROUTES as ROSTER_ROUTES
+from services.org.regions.routes import IMPORT_ROUTES
+from services.org.roster.routes import ROUTES as ROSTER_ROUTES
 from services.org.schema import QUERIES, schema
 
 

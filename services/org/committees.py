@@ -26,7 +26,7 @@ from services.org.lookups import (
 )
 from services.org.members import whole_years
 from services.org.models import committee_membership
-from services.org.rules import (
+from services.org.rules.checker import (
     committee_size_limit,
     may_be_parttime_deputy,
     meets_fulltime_deputy_standing,

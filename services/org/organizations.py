@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.org import regions
 from services.org.models import member, party_organization
+from services.org.regions import tree as regions
 
 # plan (二): 社区党委、社区党总支、社区党支部 — the three kinds of community organization.
 COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")

@@ -11,7 +11,8 @@ import strawberry
 from strawberry.types import Info
 
 from services.common.auth import caller
-from services.org import organizations, regions
+from services.org import organizations
+from services.org.regions import tree as regions
 
 if TYPE_CHECKING:
     from services.org.graph.members import CommitteeSeat, Management, MemberConnection

@@ -15,12 +15,13 @@ from strawberry.types import Info
 from services.common.auth import caller
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection
-from services.org import evaluation, regions
+from services.org import evaluation
 from services.org.graph.access import OrgWriter
 from services.org.graph.core import parse_uuid
 from services.org.graph.members import Member
 from services.org.graph.queries import scoped_region
 from services.org.lookups import parse_id
+from services.org.regions import tree as regions
 
 
 @strawberry.enum(description="The two 争 of 双争 (plan 三、五).")

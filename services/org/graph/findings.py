@@ -27,12 +27,12 @@ from services.common.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from services.org import regions
-from services.org import rules as checker
 from services.org.graph.core import Community, PartyOrganization, parse_uuid
 from services.org.graph.members import Member
 from services.org.graph.queries import scoped_region
-from services.org.rules_settings import rules_settings
+from services.org.regions import tree as regions
+from services.org.rules import checker
+from services.org.rules.settings import rules_settings
 
 
 @strawberry.enum(description="How serious a finding is.")

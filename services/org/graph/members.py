@@ -12,10 +12,11 @@ from strawberry.types import Info
 
 from services.common.auth import ANONYMOUS, Identity, caller
 from services.common.pagination import Connection, connection
-from services.org import members, regions
+from services.org import members
 from services.org.graph.core import Building, Community, PartyOrganization, parse_uuid
 from services.org.graph.queries import scoped_region
 from services.org.members import whole_years
+from services.org.regions import tree as regions
 
 
 @strawberry.enum(description="How a member is managed (plan 三).")

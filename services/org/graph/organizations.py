@@ -12,13 +12,13 @@ from strawberry.types import Info
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.common.pagination import Connection, connection, fetch_page
 from services.org import organization_changes as changes
-from services.org import regions
 from services.org.graph.access import OrgWriter
 from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
 from services.org.graph.queries import scoped_region
 from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 from services.org.models import party_organization
+from services.org.regions import tree as regions
 
 
 @strawberry.type

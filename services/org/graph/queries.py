@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from services.common.auth import caller
-from services.org import regions
 from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
+from services.org.regions import tree as regions
 
 
 @strawberry.type

@@ -16,9 +16,9 @@ from strawberry.types import Info
 
 from services.common.auth import Role, caller, require_write
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
-from services.org import regions
 from services.org.graph.core import Region
 from services.org.grid_client import GridUnavailableError
+from services.org.regions import tree as regions
 
 DISTRICT_ONLY = frozenset({Role.DISTRICT})
 

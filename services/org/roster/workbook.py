@@ -12,7 +12,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
-from services.org.roster_columns import COLUMNS, TITLES, RosterColumn
+from services.org.roster.columns import COLUMNS, TITLES, RosterColumn
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CODES_SHEET = "代码"

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
 from services.common.import_report import ImportReport
-from services.org import regions
 from services.org.models import region
+from services.org.regions import tree as regions
 
 # Header aliases, compared after trimming and lower-casing.
 _HEADERS = {

@@ -41,7 +41,7 @@ from services.org.lookups import COMMUNITY_KINDS
 from services.org.member_records import MAX_PHONE, MemberDetails, check_details
 from services.org.models import member, party_organization, region
 from services.org.organization_changes import UNIT_KINDS
-from services.org.roster_columns import (
+from services.org.roster.columns import (
     COLUMNS,
     MEMBERS,
     ORGANIZATIONS,
@@ -52,8 +52,8 @@ from services.org.roster_columns import (
     read_date,
     squeeze,
 )
-from services.org.roster_read import Sheet, read_sheet
-from services.org.roster_report import Problem, RefusedRow, Report
+from services.org.roster.read import Sheet, read_sheet
+from services.org.roster.report import Problem, RefusedRow, Report
 
 HomesOf = Callable[[list[str]], Awaitable[dict[str, list[Home]]]]
 WRITE_BATCH = 2000  # rows per INSERT: few round trips, statements of a sane size
@@ -988,7 +988,7 @@ def refused_rows_file(report: Report) -> bytes | None:
     """The refused rows as the same roster with an error column, or None when none."""
     if not report.refused_rows:
         return None
-    from services.org.roster_workbook import workbook
+    from services.org.roster.workbook import workbook
 
     columns = COLUMNS[report.kind]
     rows = [
