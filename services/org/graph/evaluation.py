@@ -10,16 +10,14 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import caller
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection
 from services.org import evaluation
-from services.org.graph.access import OrgWriter
-from services.org.graph.core import parse_uuid
-from services.org.graph.members import Member
-from services.org.graph.queries import scoped_region
+from services.org.context import Info
+from services.org.graph.access import OrgWriter, scoped_region
+from services.org.graph.core import Member, parse_uuid
 from services.org.lookups import parse_id
 from services.org.regions import tree as regions
 
@@ -89,13 +87,11 @@ class Evaluation:
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(
-            await info.context["loaders"].member.load(self.member_id), caller(info)
-        )
+        return Member.from_row(await info.context.loaders.member.load(self.member_id), caller(info))
 
     @strawberry.field(description="Feedback sent to the member's own unit, oldest first.")
     async def feedback(self, info: Info) -> list[EvaluationFeedback]:
-        rows = await info.context["loaders"].feedback_of_evaluation.load(parse_uuid(self.id))
+        rows = await info.context.loaders.feedback_of_evaluation.load(parse_uuid(self.id))
         return [EvaluationFeedback.from_row(row) for row in rows]
 
 
@@ -121,7 +117,7 @@ class EvaluationQueries:
     @strawberry.field(description="An evaluation by id.")
     async def evaluation(self, info: Info, id: strawberry.ID) -> Evaluation | None:
         key = parse_uuid(id)
-        row = await info.context["loaders"].evaluation.load(key) if key else None
+        row = await info.context.loaders.evaluation.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return Evaluation.from_row(row)
@@ -140,7 +136,7 @@ class EvaluationQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> EvaluationConnection:
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             scoped = scoped_region(info, region_code)
             under = await regions.communities_under(conn, scoped) if scoped else []
             codes = [r["code"] for r in under]
@@ -159,7 +155,7 @@ class EvaluationQueries:
 
 
 async def _write(info: Info, write: Any) -> EvaluationPayload:
-    row, errors = await run_write(info.context["engine"], write, evaluation.CONSTRAINT_ERRORS)
+    row, errors = await run_write(info.context.engine, write, evaluation.CONSTRAINT_ERRORS)
     return EvaluationPayload(evaluation=Evaluation.from_row(row) if row else None, errors=errors)
 
 
@@ -253,7 +249,7 @@ class EvaluationMutations:
                 unit_party_organization=unit_party_organization,
             )
 
-        row, errors = await run_write(info.context["engine"], write, evaluation.CONSTRAINT_ERRORS)
+        row, errors = await run_write(info.context.engine, write, evaluation.CONSTRAINT_ERRORS)
         return EvaluationFeedbackPayload(
             feedback=EvaluationFeedback.from_row(row) if row else None, errors=errors
         )
@@ -262,7 +258,3 @@ class EvaluationMutations:
 QUERY_TYPES = (EvaluationQueries,)
 MUTATION_TYPES = (EvaluationMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS = {
-    "evaluation": evaluation.evaluations_by_id,
-    "feedback_of_evaluation": evaluation.feedback_of,
-}

@@ -9,13 +9,13 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import current_identity
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.org import committees, member_records, posts
+from services.org.context import Info
 from services.org.graph.access import OrgWriter
-from services.org.graph.members import (
+from services.org.graph.core import (
     CategoryCare,
     CommitteeRole,
     CommitteeSeat,
@@ -95,7 +95,7 @@ class UpdateMemberInput:
 
 def _building_check(info: Info) -> member_records.BuildingCheck:
     """Refuse a home building grid does not know in the member's community."""
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def check(building_id: uuid.UUID, community_code: str) -> None:
         try:
@@ -122,7 +122,7 @@ Write = Callable[[AsyncConnection], Awaitable[dict]]
 
 
 async def _write(info: Info, write: Write, errors: dict | None = None) -> tuple[Any, list]:
-    return await run_write(info.context["engine"], write, errors)
+    return await run_write(info.context.engine, write, errors)
 
 
 def _member(result: tuple[dict | None, list[UserError]]) -> MemberPayload:
@@ -365,4 +365,3 @@ def _plain(value: Any) -> Any:
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES = (MemberMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

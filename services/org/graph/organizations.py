@@ -7,14 +7,13 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.common.pagination import Connection, connection, fetch_page
 from services.org import organization_changes as changes
-from services.org.graph.access import OrgWriter
+from services.org.context import Info
+from services.org.graph.access import OrgWriter, scoped_region
 from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
-from services.org.graph.queries import scoped_region
 from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 from services.org.models import party_organization
@@ -49,7 +48,7 @@ def _payload(row: dict[str, Any] | None, errors: list[UserError]) -> Organizatio
 
 
 def _assignments_of(info: Info) -> changes.AssignmentsOf:
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def assignments(ids: list[uuid.UUID]) -> dict:
         try:
@@ -85,7 +84,7 @@ class OrganizationMutations:
             )
             return await changes.create(conn, new=new)
 
-        return _payload(*await run_write(info.context["engine"], write, changes.CONSTRAINT_ERRORS))
+        return _payload(*await run_write(info.context.engine, write, changes.CONSTRAINT_ERRORS))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -107,7 +106,7 @@ class OrganizationMutations:
                 expected_version=expected_version,
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -128,7 +127,7 @@ class OrganizationMutations:
                 expected_version=expected_version,
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -146,7 +145,7 @@ class OrganizationMutations:
                 assignments_of=_assignments_of(info),
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
 
 @strawberry.type
@@ -165,7 +164,7 @@ class OrganizationQueries:
         after: str | None = None,
     ) -> Connection[PartyOrganization]:
         scoped = scoped_region(info, region_code)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             under = await regions.communities_under(conn, scoped) if scoped else []
             codes = [r["code"] for r in under]
             query = party_organization.select().where(
@@ -188,4 +187,3 @@ class OrganizationQueries:
 QUERY_TYPES = (OrganizationQueries,)
 MUTATION_TYPES = (OrganizationMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

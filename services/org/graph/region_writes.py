@@ -12,10 +12,10 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import Role, caller, require_write
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.org.context import Info
 from services.org.graph.core import Region
 from services.org.grid_client import GridUnavailableError
 from services.org.regions import tree as regions
@@ -40,7 +40,7 @@ def _allowed(info: Info, code: str, what_en: str) -> None:
 
 
 def _grid_data_of(info: Info) -> regions.GridDataOf:
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def grid_data_of(code: str) -> bool:
         try:
@@ -71,7 +71,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.create_region(conn, code=code, name=name, parent_code=parent_code)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(description="Rename a place (district users, in their district).")
     async def rename_region(self, info: Info, code: str, name: str) -> RegionPayload:
@@ -80,7 +80,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.rename_region(conn, code=code, name=name)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         description="Retire a place that merged or split away: it keeps its organizations, "
@@ -92,7 +92,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.retire_region(conn, code=code)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         description="Delete a place entered by mistake; refused (IN_USE) when anything "
@@ -105,10 +105,9 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.delete_region(conn, code=code, grid_data_of=grid_data_of)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
 
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES = (RegionMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}
