@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import strawberry
 
@@ -58,6 +58,11 @@ def parse_uuid(value: strawberry.ID | str) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def uuid_key(value: strawberry.ID | str) -> uuid.UUID:
+    """An id as a loader's key: a malformed one becomes the nil UUID, which names nothing."""
+    return parse_uuid(value) or uuid.UUID(int=0)
 
 
 @strawberry.federation.type(
@@ -118,7 +123,9 @@ class Community:
     code: str
 
     async def _row(self, info: Info) -> dict[str, Any]:
-        return await info.context.loaders.region.load(self.code)
+        row = await info.context.loaders.region.load(self.code)
+        assert row is not None, self.code  # resolve_reference returned it only if it exists
+        return row
 
     @strawberry.field(description="Name in Chinese.")
     async def name(self, info: Info) -> str:
@@ -181,7 +188,7 @@ class PartyOrganization:
 
     @strawberry.field(description="Its committee (委员会), secretary first.")
     async def committee(self, info: Info) -> list[CommitteeSeat]:
-        rows = await info.context.loaders.seats_of_organization.load(parse_uuid(self.id))
+        rows = await info.context.loaders.seats_of_organization.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
     @strawberry.field
@@ -197,7 +204,7 @@ class PartyOrganization:
 
     @strawberry.field(description="Live organizations directly under this one.")
     async def children(self, info: Info) -> list[PartyOrganization]:
-        rows = await info.context.loaders.organization_children.load(parse_uuid(self.id))
+        rows = await info.context.loaders.organization_children.load(uuid_key(self.id))
         return [PartyOrganization.from_row(row) for row in rows]
 
     @classmethod
@@ -399,13 +406,15 @@ class CommitteeSeat:
 
     @strawberry.field
     async def organization(self, info: Info) -> PartyOrganization:
-        return PartyOrganization.from_row(
-            await info.context.loaders.organization.load(self.organization_id)
-        )
+        row = await info.context.loaders.organization.load(self.organization_id)
+        assert row is not None, self.organization_id  # a seat's organization is kept, dissolved
+        return PartyOrganization.from_row(row)
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(await info.context.loaders.member.load(self.member_id), caller(info))
+        row = await info.context.loaders.member.load(self.member_id)
+        assert row is not None, self.member_id  # members are never deleted, only leave
+        return Member.from_row(row, caller(info))
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CommitteeSeat:
@@ -525,23 +534,23 @@ class Member:
 
     @strawberry.field(description="Posts currently held (明岗定责).")
     async def posts(self, info: Info) -> list[Post]:
-        rows = await info.context.loaders.posts_of_member.load(parse_uuid(self.id))
+        rows = await info.context.loaders.posts_of_member.load(uuid_key(self.id))
         return [Post.from_row(row) for row in rows]
 
     @strawberry.field(description="Special categories and their helpers.")
     async def categories(self, info: Info) -> list[CategoryCare]:
-        rows = await info.context.loaders.categories_of_member.load(parse_uuid(self.id))
+        rows = await info.context.loaders.categories_of_member.load(uuid_key(self.id))
         personal = self.personal_data_access is PersonalDataAccess.GRANTED
         return [CategoryCare.from_row(row, personal=personal) for row in rows]
 
     @strawberry.field(description="Committee seats currently held.")
     async def committee_seats(self, info: Info) -> list[CommitteeSeat]:
-        rows = await info.context.loaders.seats_of_member.load(parse_uuid(self.id))
+        rows = await info.context.loaders.seats_of_member.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
     @strawberry.field(description="Offices held concurrently (兼任).")
     async def offices(self, info: Info) -> list[Office]:
-        rows = await info.context.loaders.offices_of_member.load(parse_uuid(self.id))
+        rows = await info.context.loaders.offices_of_member.load(uuid_key(self.id))
         return [Office(row["office"]) for row in rows]
 
     @classmethod
@@ -565,7 +574,7 @@ async def resident_members(
     management: Management | None,
     first: int | None,
     after: str | None,
-) -> Connection[Member]:
+) -> MemberConnection:
     """Members living in one building (Building.residentMembers), under the caller's node."""
     identity = caller(info)
     async with info.context.engine.connect() as conn:
@@ -582,7 +591,11 @@ async def resident_members(
             first=first,
             after=after,
         )
-    return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
+    # `connection` builds the named subclass it is given (its stub says only Connection).
+    return cast(
+        MemberConnection,
+        connection(page, lambda row: Member.from_row(row, identity), MemberConnection),
+    )
 
 
 def optional_uuid(value: strawberry.ID | None) -> uuid.UUID | None:

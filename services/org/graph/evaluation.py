@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,7 +17,7 @@ from services.common.pagination import Connection, connection
 from services.org import evaluation
 from services.org.context import Info
 from services.org.graph.access import OrgWriter, scoped_region
-from services.org.graph.core import Member, parse_uuid
+from services.org.graph.core import Member, parse_uuid, uuid_key
 from services.org.lookups import parse_id
 from services.org.regions import tree as regions
 
@@ -87,11 +87,13 @@ class Evaluation:
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(await info.context.loaders.member.load(self.member_id), caller(info))
+        row = await info.context.loaders.member.load(self.member_id)
+        assert row is not None, self.member_id  # members are never deleted, only leave
+        return Member.from_row(row, caller(info))
 
     @strawberry.field(description="Feedback sent to the member's own unit, oldest first.")
     async def feedback(self, info: Info) -> list[EvaluationFeedback]:
-        rows = await info.context.loaders.feedback_of_evaluation.load(parse_uuid(self.id))
+        rows = await info.context.loaders.feedback_of_evaluation.load(uuid_key(self.id))
         return [EvaluationFeedback.from_row(row) for row in rows]
 
 
@@ -151,7 +153,10 @@ class EvaluationQueries:
                 first=first,
                 after=after,
             )
-        return connection(page, Evaluation.from_row, EvaluationConnection)
+        # `connection` builds the named subclass it is given (its stub says only Connection).
+        return cast(
+            EvaluationConnection, connection(page, Evaluation.from_row, EvaluationConnection)
+        )
 
 
 async def _write(info: Info, write: Any) -> EvaluationPayload:

@@ -335,8 +335,8 @@ class MemberMutations:
         row, errors = await _write(info, write)
         # OrgWriter let the caller write this member's categories: a writer in scope may read
         # its personal data (ORG_WRITERS are PERSONAL_READERS).
-        category = CategoryCare.from_row(row, personal=True) if row else None
-        return CategoryPayload(category=category, errors=errors)
+        care = CategoryCare.from_row(row, personal=True) if row else None
+        return CategoryPayload(category=care, errors=errors)
 
     @strawberry.mutation(
         permission_classes=[OrgWriter], description="Remove a special category record."

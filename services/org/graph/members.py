@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
 from services.common.auth import caller
@@ -71,7 +73,11 @@ class MemberQueries:
                 first=first,
                 after=after,
             )
-        return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
+        # `connection` builds the named subclass it is given (its stub says only Connection).
+        return cast(
+            MemberConnection,
+            connection(page, lambda row: Member.from_row(row, identity), MemberConnection),
+        )
 
 
 QUERY_TYPES = (MemberQueries,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,6 +23,7 @@ from services.org.graph.core import (
     MemberConnection,
     PartyOrganization,
     parse_uuid,
+    uuid_key,
 )
 from services.org.graph.member_changes import CommitteeSeatPayload
 from services.org.lookups import parse_id
@@ -72,7 +73,7 @@ class ResidentUnit:
 
     @strawberry.field(description="Current big-committee part-time members (兼职委员) from it.")
     async def part_time_members(self, info: Info) -> list[CommitteeSeat]:
-        rows = await info.context.loaders.parttime_seats_of_unit.load(parse_uuid(self.id))
+        rows = await info.context.loaders.parttime_seats_of_unit.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
 
@@ -128,11 +129,15 @@ class VolunteerTeam:
                 first=first,
                 after=after,
             )
-        return connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection)
+        # `connection` builds the named subclass it is given (its stub says only Connection).
+        return cast(
+            MemberConnection,
+            connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection),
+        )
 
     @strawberry.field(description="How many of its members are self, non-self and jointly managed.")
     async def management_mix(self, info: Info) -> ManagementMix:
-        mix = await info.context.loaders.team_management_mix.load(parse_uuid(self.id))
+        mix = await info.context.loaders.team_management_mix.load(uuid_key(self.id))
         return ManagementMix(self_managed=mix["self"], non_self=mix["non_self"], joint=mix["joint"])
 
 
