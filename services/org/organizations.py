@@ -66,7 +66,7 @@ async def resident_member_counts(
         .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
         .group_by(member.c.home_building_id)
     )
-    counts = dict(rows.all())
+    counts: dict[uuid.UUID, int] = dict(rows.tuples())
     return [counts.get(i, 0) for i in building_ids]
 
 

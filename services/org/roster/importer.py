@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Text, Uuid, any_, bindparam, func, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -73,7 +74,8 @@ class ImportOptions:
 class _Row:
     number: int
     raw: dict[str, object]
-    values: dict[str, object]
+    # Parsed cells by column key; each column has its own type (text, date, flag, code).
+    values: dict[str, Any]
     problems: list[Problem]
 
 
@@ -82,7 +84,7 @@ class _Row:
 
 def _parse(sheet: Sheet, columns: tuple[RosterColumn, ...], number: int, row: tuple) -> _Row:
     raw: dict[str, object] = {}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     problems: list[Problem] = []
     for column in columns:
         index = sheet.columns.get(column.key)
@@ -731,10 +733,10 @@ async def _members(
     new = [r for r in changes if r.values["stored"] is None]
     report.imported, report.updated = len(new), len(changes) - len(new)
     if report.unmatched_homes:
-        row, text = report.unmatched_homes[0]
+        number, text = report.unmatched_homes[0]
         report.skip(
             "居住地址未匹配到楼栋 / address matched no building",
-            f"第{row}行 {text}",
+            f"第{number}行 {text}",
             len(report.unmatched_homes),
         )
     if options.check_only or not changes:
@@ -953,13 +955,13 @@ def _member_rules(
         community_code=str(community),
         name=str(values.get("name") or ""),
         gender=str(values.get("gender")),
-        birth_date=values["birth_date"],  # type: ignore[arg-type]
+        birth_date=values["birth_date"],
         education=str(values.get("education")),
-        joined_on=values["joined_on"],  # type: ignore[arg-type]
+        joined_on=values["joined_on"],
         is_probationary=bool(values["is_probationary"]),
         management=str(management),
-        organization_id=values["organization_id"],  # type: ignore[arg-type]
-        employer_unit=values.get("employer_unit"),  # type: ignore[arg-type]
+        organization_id=values["organization_id"],
+        employer_unit=values.get("employer_unit"),
     )
     if any(p.column == "organization" for p in row.problems):
         return

@@ -237,7 +237,11 @@ async def load_facts(
     return [facts[c] for c in codes]
 
 
-async def _rows(conn: AsyncConnection, query: Executable) -> Sequence[Row[Any]]:
+# A row of any width: the loaders unpack each into its fact's fields.
+AnyRow = Row[*tuple[Any, ...]]
+
+
+async def _rows(conn: AsyncConnection, query: Executable) -> Sequence[AnyRow]:
     """Plain rows (tuples), for unpacking: the loaders select only the columns they use, in
     order, since mappings per row were most of the cost of loading a district."""
     return (await conn.execute(query)).all()
@@ -255,7 +259,7 @@ _ORGANIZATION_COLUMNS = (
 )
 
 
-def _organization(row: Row[Any]) -> OrganizationFact:
+def _organization(row: AnyRow) -> OrganizationFact:
     id_, code, name, kind, parent_id, units, is_live = row
     return OrganizationFact(id_, code, name, kind, parent_id, tuple(units or ()), is_live)
 
