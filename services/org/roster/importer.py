@@ -382,25 +382,50 @@ async def _organizations(
     for row in rows:
         _required(row, COLUMNS[ORGANIZATIONS], frozenset())
         row.values["community"] = _community(row, options, communities)
-        code, district = row.values.get("external_id"), row.values["district"]
-        row.values["stored"] = keys.find(str(code), district) if code else None
-        if code and row.values["stored"] is None and foreign.find(str(code), district):
-            _taken(row, "组织编码", "organization code")
-        stored_row = row.values["stored"]
-        if (
-            stored_row
-            and row.values["community"]
-            and (stored_row["community_code"] != row.values["community"])
-        ):
-            _problem(
-                row,
-                "community",
-                "organization.moved",
-                f"组织 {code} 属于社区 {stored_row['community_code']}，不能改到其他社区",
-                f"Organization {code} belongs to {stored_row['community_code']}: no moves",
-            )
-        row.values["id"] = stored_row["id"] if stored_row else uuid.uuid4()
-        _keep_stored_spelling(row.values, stored_row, ("name",))
+        _match_stored_organization(row, keys, foreign)
+    in_file, in_file_names = _organizations_in_file(rows)
+    for row in rows:
+        _organization_rules(row, keys, in_file, in_file_names)
+    _one_per_community(rows, stored)
+    _parents_refused(rows)
+    passed = _refuse(report, rows)
+    if report.refused and not options.partial:
+        return report
+    changes, new = _tally(report, passed, _organization_changed)
+    if options.check_only or not changes:
+        return report
+    await _write_organizations(conn, changes, new, progress)
+    report.written = True
+    return report
+
+
+def _match_stored_organization(row: _Row, keys: _Keys, foreign: _Keys) -> None:
+    """The stored organization a row names by code (it keeps its id and community)."""
+    code, district = row.values.get("external_id"), row.values["district"]
+    row.values["stored"] = keys.find(str(code), district) if code else None
+    if code and row.values["stored"] is None and foreign.find(str(code), district):
+        _taken(row, "组织编码", "organization code")
+    stored_row = row.values["stored"]
+    if (
+        stored_row
+        and row.values["community"]
+        and (stored_row["community_code"] != row.values["community"])
+    ):
+        _problem(
+            row,
+            "community",
+            "organization.moved",
+            f"组织 {code} 属于社区 {stored_row['community_code']}，不能改到其他社区",
+            f"Organization {code} belongs to {stored_row['community_code']}: no moves",
+        )
+    row.values["id"] = stored_row["id"] if stored_row else uuid.uuid4()
+    _keep_stored_spelling(row.values, stored_row, ("name",))
+
+
+def _organizations_in_file(
+    rows: list[_Row],
+) -> tuple[dict[tuple[str | None, str], _Row], dict[tuple[str, str], list[_Row]]]:
+    """The file's organizations by (district, code) and by (community, name): parents."""
     in_file = {
         (r.values["district"], str(r.values["external_id"])): r
         for r in rows
@@ -411,20 +436,27 @@ async def _organizations(
         if row.values.get("community") and row.values.get("name"):
             key = (str(row.values["community"]), squeeze(str(row.values["name"])))
             in_file_names.setdefault(key, []).append(row)
-    for row in rows:
-        _organization_rules(row, keys, in_file, in_file_names)
-    _one_per_community(rows, stored)
-    _parents_refused(rows)
-    passed = _refuse(report, rows)
-    if report.refused and not options.partial:
-        return report
-    changes = [r for r in passed if _organization_changed(r)]
+    return in_file, in_file_names
+
+
+def _tally(
+    report: Report, passed: list[_Row], changed: Callable[[_Row], bool]
+) -> tuple[list[_Row], list[_Row]]:
+    """The passed rows that change something, and those of them that are new, counted."""
+    changes = [r for r in passed if changed(r)]
     if len(passed) > len(changes):
         report.skip("与已存数据相同 / unchanged", "", len(passed) - len(changes))
     new = [r for r in changes if r.values["stored"] is None]
     report.imported, report.updated = len(new), len(changes) - len(new)
-    if options.check_only or not changes:
-        return report
+    return changes, new
+
+
+async def _write_organizations(
+    conn: AsyncConnection,
+    changes: list[_Row],
+    new: list[_Row],
+    progress: Callable[[int], None] | None,
+) -> None:
     # Stored ones first, so a community organization demoted in the file makes room for the
     # one it adds (one per community); a stored one moving under a new one gets its parent
     # once that is written.
@@ -467,8 +499,6 @@ async def _organizations(
         )
     if progress:
         progress(len(updates))
-    report.written = True
-    return report
 
 
 async def _update_organization(conn: AsyncConnection, org_id: uuid.UUID, values: dict) -> None:
@@ -479,14 +509,9 @@ async def _update_organization(conn: AsyncConnection, org_id: uuid.UUID, values:
     )
 
 
-def _organization_rules(
-    row: _Row,
-    keys: _Keys,
-    in_file: dict[tuple[str | None, str], _Row],
-    in_file_names: dict[tuple[str, str], list[_Row]],
-) -> None:
-    values = row.values
-    kind, community = values.get("kind"), values.get("community")
+def _organization_cells(row: _Row) -> None:
+    """Its units and founding date."""
+    values, kind = row.values, row.values.get("kind")
     values.setdefault("units", [])
     if values.get("units") and kind and kind not in UNIT_KINDS:
         _problem(
@@ -498,6 +523,17 @@ def _organization_rules(
         )
     if values.get("founded_on") and values["founded_on"] > dt.date.today():
         _problem(row, "founded_on", "value.future", "日期不能晚于今天", "A date in the future")
+
+
+def _organization_rules(
+    row: _Row,
+    keys: _Keys,
+    in_file: dict[tuple[str | None, str], _Row],
+    in_file_names: dict[tuple[str, str], list[_Row]],
+) -> None:
+    values = row.values
+    kind, community = values.get("kind"), values.get("community")
+    _organization_cells(row)
     parent_text = values.get("parent")
     values["parent_id"], values["parent_row"] = None, None
     if kind in COMMUNITY_KINDS:
@@ -710,15 +746,7 @@ async def _members(
     districts = {str(r.values["district"]) for r in rows if r.values.get("district")}
     stored = _Keys(await _stored_members(conn, codes, districts))
     for row in rows:
-        code = row.values.get("external_id")
-        found = stored.find(str(code), row.values["district"]) if code else None
-        # Another place's members are not the caller's to see (nor their birth dates, which
-        # the checks below would compare): a code of theirs in the row's district is refused
-        # as taken, naming nothing.
-        if found is not None and not options.identity.covers(found["community_code"]):
-            _taken(row, "党员编号", "member number")
-            found = None
-        row.values["stored"] = found
+        row.values["stored"] = _stored_member(row, stored, options)
         _required(row, COLUMNS[MEMBERS], _KEPT_WHEN_BLANK if row.values["stored"] else frozenset())
         row.values["community"] = _community(row, options, communities)
     homes = await _homes(rows, homes_of)
@@ -727,11 +755,7 @@ async def _members(
     passed = _refuse(report, rows)
     if report.refused and not options.partial:
         return report
-    changes = [r for r in passed if _member_changed(r)]
-    if len(passed) > len(changes):
-        report.skip("与已存数据相同 / unchanged", "", len(passed) - len(changes))
-    new = [r for r in changes if r.values["stored"] is None]
-    report.imported, report.updated = len(new), len(changes) - len(new)
+    changes, new = _tally(report, passed, _member_changed)
     if report.unmatched_homes:
         number, text = report.unmatched_homes[0]
         report.skip(
@@ -741,6 +765,30 @@ async def _members(
         )
     if options.check_only or not changes:
         return report
+    await _write_members(conn, changes, new, progress)
+    report.written = True
+    return report
+
+
+def _stored_member(row: _Row, stored: _Keys, options: ImportOptions) -> dict | None:
+    """The stored member a row names by its number."""
+    code = row.values.get("external_id")
+    found = stored.find(str(code), row.values["district"]) if code else None
+    # Another place's members are not the caller's to see (nor their birth dates, which
+    # the checks below would compare): a code of theirs in the row's district is refused
+    # as taken, naming nothing.
+    if found is not None and not options.identity.covers(found["community_code"]):
+        _taken(row, "党员编号", "member number")
+        found = None
+    return found
+
+
+async def _write_members(
+    conn: AsyncConnection,
+    changes: list[_Row],
+    new: list[_Row],
+    progress: Callable[[int], None] | None,
+) -> None:
     for start in range(0, len(new), WRITE_BATCH):
         batch = new[start : start + WRITE_BATCH]
         await conn.execute(insert(member), [_member_values(r) for r in batch])
@@ -763,8 +811,6 @@ async def _members(
         )
         if progress:
             progress(len(batch))
-    report.written = True
-    return report
 
 
 def _taken(row: _Row, label: str, label_en: str) -> None:
@@ -845,6 +891,19 @@ _NO_HOMES = _HomeIndex([])
 def _member_rules(
     row: _Row, organizations: _Keys, homes: dict[str, _HomeIndex], report: Report
 ) -> None:
+    """The checks of one member row that reach beyond its own cells, in order: the stored
+    member, its organization, its home, its dates, its reporting in, then the details as
+    a whole (what a form's write would refuse)."""
+    _member_stored(row)
+    _member_organization(row, organizations)
+    _member_home(row, homes, report)
+    _member_dates(row)
+    _member_reporting(row)
+    _member_details(row)
+
+
+def _member_stored(row: _Row) -> None:
+    """A member stays in its community; blank cells keep what is stored."""
     values, stored = row.values, row.values["stored"]
     community = values.get("community")
     if stored and community and stored["community_code"] != community:
@@ -859,7 +918,12 @@ def _member_rules(
         if stored and values.get(key) in (None, ""):
             values[key] = stored[key]
     _keep_stored_spelling(values, stored, ("name", "ethnicity", "employer_unit", "phone"))
-    # The organization, by code or by name within the community.
+
+
+def _member_organization(row: _Row, organizations: _Keys) -> None:
+    """The organization, by code or by name within the community."""
+    values = row.values
+    community = values.get("community")
     values["organization_id"] = None
     org_text = values.get("organization")
     if org_text and community:
@@ -879,7 +943,12 @@ def _member_rules(
         if org is not None:
             values["organization_id"] = org["id"]
             values["organization_row"] = org
-    # The home: a building id of the community, or an address matched against its buildings.
+
+
+def _member_home(row: _Row, homes: dict[str, _HomeIndex], report: Report) -> None:
+    """The home: a building id of the community, or an address matched against its buildings."""
+    values, stored = row.values, row.values["stored"]
+    community = values.get("community")
     values["home_building_id"] = None
     home_text = values.get("home")
     if home_text and community:
@@ -904,8 +973,11 @@ def _member_rules(
                     values["home_building_id"] = stored["home_building_id"]
             else:
                 values["home_building_id"] = home.id
+
+
+def _member_dates(row: _Row) -> None:
+    values = row.values
     values["is_probationary"] = values.get("category") == "probationary"
-    management = values.get("management")
     if values.get("confirmed_on"):
         if values["is_probationary"]:
             _problem(
@@ -926,6 +998,12 @@ def _member_rules(
     for key in ("confirmed_on", "reported_in_on"):
         if values.get(key) and values[key] > dt.date.today():
             _problem(row, key, "value.future", "日期不能晚于今天", "A date in the future")
+
+
+def _member_reporting(row: _Row) -> None:
+    """Self-managed members do not report in; the others report to a unit."""
+    values, stored = row.values, row.values["stored"]
+    management = values.get("management")
     if management == "self":
         if values.get("reporting_status") or values.get("reported_in_on"):
             _problem(
@@ -944,6 +1022,12 @@ def _member_rules(
             values["reporting_unit"] = stored["reporting_unit"]  # the roster has no column
         else:
             values["reporting_unit"] = values.get("employer_unit")
+
+
+def _member_details(row: _Row) -> None:
+    """The details as a whole, checked as the member forms check them."""
+    values = row.values
+    community, management = values.get("community"), values.get("management")
     if any(
         p.column in ("birth_date", "joined_on", "gender", "education", "management")
         for p in row.problems
