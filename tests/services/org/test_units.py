@@ -201,14 +201,11 @@ def test_part_time_members_from_a_unit_and_a_non_self_managed_resident(
         ("already_seated", "CONFLICT", "memberId", "committee.one_seat"),
     ],
 )  # fmt: skip
-def test_bad_part_time_seats_are_refused(
-    running: Running, demo: Demo, case: str, code: str, field: str, rule: str | None
-) -> None:
-    community, elsewhere = demo.communities[7].code, demo.communities[8].code
-    top = _top(demo, community)
-    guest = _guest(running, community)
-    variables = {"org": str(top.id), "member": guest, "unit": None, "start": "2024-03-01"}
+def _spoil(running: Running, demo: Demo, case: str, variables: dict, elsewhere: str) -> None:
+    """Make a part-time seat's variables bad in the way `case` names (of community 7)."""
+    community = demo.communities[7].code
     if case == "not_community_org":
+        top = _top(demo, community)
         grid_branch = next(
             o for o in demo.organizations if o.community_code == community and o.parent_id == top.id
         )
@@ -227,7 +224,17 @@ def test_bad_part_time_seats_are_refused(
         variables["start"] = FUTURE
     elif case == "self_managed_without_unit":
         variables["member"] = _own(running, demo, community)
-    elif case == "already_seated":
+
+
+def test_bad_part_time_seats_are_refused(
+    running: Running, demo: Demo, case: str, code: str, field: str, rule: str | None
+) -> None:
+    community, elsewhere = demo.communities[7].code, demo.communities[8].code
+    top = _top(demo, community)
+    guest = _guest(running, community)
+    variables = {"org": str(top.id), "member": guest, "unit": None, "start": "2024-03-01"}
+    _spoil(running, demo, case, variables, elsewhere)
+    if case == "already_seated":
         first = mutate(running, ADD_PARTTIME, variables)
         assert first["errors"] == []
     before = _committee(running, top)
