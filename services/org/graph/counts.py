@@ -17,7 +17,8 @@ from graphql import GraphQLError
 from services.common.auth import caller, is_region_code
 from services.org import community_counts as domain
 from services.org.context import Info
-from services.org.graph.core import Community, OrganizationKind, Unit
+from services.org.graph.core import Community
+from services.org.graph.enums import OrganizationKind, Unit
 from services.org.graph.findings import Finding
 
 

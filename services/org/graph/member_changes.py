@@ -15,14 +15,11 @@ from services.common.errors import DomainError, UserError, UserErrorCode, run_wr
 from services.org import committees, member_records, posts
 from services.org.context import Info
 from services.org.graph.access import OrgWriter
-from services.org.graph.core import (
-    CategoryCare,
+from services.org.graph.core import CategoryCare, CommitteeSeat, Member, Post
+from services.org.graph.enums import (
     CommitteeRole,
-    CommitteeSeat,
     Education,
     Management,
-    Member,
-    Post,
     PostKind,
     ReportingStatus,
     SpecialCategory,

@@ -11,13 +11,8 @@ from services.common.pagination import connection
 from services.org import members
 from services.org.context import Info
 from services.org.graph.access import scoped_region
-from services.org.graph.core import (
-    Management,
-    Member,
-    MemberConnection,
-    SpecialCategory,
-    optional_uuid,
-)
+from services.org.graph.core import Member, MemberConnection, optional_uuid
+from services.org.graph.enums import Management, SpecialCategory
 from services.org.regions import tree as regions
 
 

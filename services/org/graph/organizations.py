@@ -13,7 +13,8 @@ from services.common.pagination import Connection, connection, fetch_page
 from services.org import organization_changes as changes
 from services.org.context import Info
 from services.org.graph.access import OrgWriter, scoped_region
-from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
+from services.org.graph.core import PartyOrganization
+from services.org.graph.enums import OrganizationKind, Unit
 from services.org.grid_client import GridUnavailableError
 from services.org.lookups import parse_id
 from services.org.models import party_organization

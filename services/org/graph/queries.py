@@ -7,7 +7,8 @@ import strawberry
 from services.common.auth import caller
 from services.org.context import Info
 from services.org.graph.access import scoped_region
-from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
+from services.org.graph.core import Community, PartyOrganization, Region
+from services.org.graph.enums import RegionLevel
 from services.org.regions import tree as regions
 
 

@@ -16,7 +16,7 @@ from services.common.columns import IDColumn, IntColumn
 from services.org import organizations
 from services.org.context import Info
 from services.org.graph.access import scoped_region
-from services.org.graph.core import OrganizationKind
+from services.org.graph.enums import OrganizationKind
 
 
 @strawberry.type(description="A community and the kind of its own Party organization.")

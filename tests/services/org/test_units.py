@@ -187,20 +187,6 @@ def test_part_time_members_from_a_unit_and_a_non_self_managed_resident(
     assert from_unit["seat"]["id"] not in remaining and resident["seat"]["id"] not in remaining
 
 
-@pytest.mark.parametrize(
-    ("case", "code", "field", "rule"),
-    [
-        ("not_community_org", "RULE_VIOLATION", "organizationId", "big_committee.community_organization"),
-        ("unknown_org", "NOT_FOUND", "organizationId", None),
-        ("unknown_member", "NOT_FOUND", "memberId", None),
-        ("unknown_unit", "NOT_FOUND", "residentUnitId", None),
-        ("member_elsewhere", "INVALID", "memberId", None),
-        ("unit_elsewhere", "INVALID", "residentUnitId", None),
-        ("future_term", "INVALID", "termStart", None),
-        ("self_managed_without_unit", "RULE_VIOLATION", "residentUnitId", "big_committee.source"),
-        ("already_seated", "CONFLICT", "memberId", "committee.one_seat"),
-    ],
-)  # fmt: skip
 def _spoil(running: Running, demo: Demo, case: str, variables: dict, elsewhere: str) -> None:
     """Make a part-time seat's variables bad in the way `case` names (of community 7)."""
     community = demo.communities[7].code
@@ -226,6 +212,20 @@ def _spoil(running: Running, demo: Demo, case: str, variables: dict, elsewhere: 
         variables["member"] = _own(running, demo, community)
 
 
+@pytest.mark.parametrize(
+    ("case", "code", "field", "rule"),
+    [
+        ("not_community_org", "RULE_VIOLATION", "organizationId", "big_committee.community_organization"),
+        ("unknown_org", "NOT_FOUND", "organizationId", None),
+        ("unknown_member", "NOT_FOUND", "memberId", None),
+        ("unknown_unit", "NOT_FOUND", "residentUnitId", None),
+        ("member_elsewhere", "INVALID", "memberId", None),
+        ("unit_elsewhere", "INVALID", "residentUnitId", None),
+        ("future_term", "INVALID", "termStart", None),
+        ("self_managed_without_unit", "RULE_VIOLATION", "residentUnitId", "big_committee.source"),
+        ("already_seated", "CONFLICT", "memberId", "committee.one_seat"),
+    ],
+)  # fmt: skip
 def test_bad_part_time_seats_are_refused(
     running: Running, demo: Demo, case: str, code: str, field: str, rule: str | None
 ) -> None:
