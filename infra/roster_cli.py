@@ -113,7 +113,8 @@ async def _import(args: argparse.Namespace, org_url: str, grid_url: str) -> Repo
 
     from services.grid.models import building
     from services.org.grid_client import Home
-    from services.org.roster.importer import ImportOptions, import_roster
+    from services.org.roster.importer import import_roster
+    from services.org.roster.rows import ImportOptions
 
     org, grid = create_async_engine(org_url), create_async_engine(grid_url)
 

@@ -37,7 +37,8 @@ from services.org.grid_client import GridUnavailableError
 from services.org.models import idempotency_key
 from services.org.roster.columns import KINDS, TITLES
 from services.org.roster.export import export_roster
-from services.org.roster.importer import ImportOptions, import_roster, refused_rows_file
+from services.org.roster.importer import import_roster, refused_rows_file
+from services.org.roster.rows import ImportOptions
 from services.org.roster.workbook import MEDIA_TYPE, template
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -437,7 +437,8 @@ def test_a_community_organization_replaced_in_one_file(
     Run in process in a transaction rolled back after: the demo's structure stays as it is."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from services.org.roster.importer import ImportOptions, import_roster
+    from services.org.roster.importer import import_roster
+    from services.org.roster.rows import ImportOptions
 
     community, top = _community(demo, "branch")
     code = f"T{uuid.uuid4().hex[:8]}"
