@@ -80,7 +80,7 @@ async def resident_member_counts(
         .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
         .group_by(member.c.home_building_id)
     )
-    counts: dict[uuid.UUID, int] = dict(rows.tuples())
+    counts: dict[uuid.UUID, int] = dict(rows.tuples().all())
     return [counts.get(i, 0) for i in building_ids]
 
 
