@@ -93,10 +93,11 @@ async def in_process(org_url: str, grid_url: str, n: int) -> dict[str, float]:
     from sqlalchemy import text
 
     from services.common.database import make_engine
-    from services.org import community_counts, rules
+    from services.org import community_counts
     from services.org.grid_client import GridClient
-    from services.org.rule_facts import RuleContext, load_facts
-    from services.org.rules_settings import rules_settings
+    from services.org.rules import checker
+    from services.org.rules.facts import RuleContext, load_facts
+    from services.org.rules.settings import rules_settings
 
     engine = make_engine(org_url, pool_size=1)
     ctx = RuleContext(AS_OF, rules_settings())
@@ -118,10 +119,10 @@ async def in_process(org_url: str, grid_url: str, n: int) -> dict[str, float]:
                 return await load_facts(conn, None, community_codes=codes)
 
             async def check_all() -> object:
-                return rules.check(facts, ctx)
+                return checker.check(facts, ctx)
 
             async def check_counted() -> object:
-                return rules.check(facts, ctx, community_counts.COUNTED_RULES)
+                return checker.check(facts, ctx, community_counts.COUNTED_RULES)
 
             async def counts() -> object:
                 return await community_counts.community_counts(
@@ -129,7 +130,9 @@ async def in_process(org_url: str, grid_url: str, n: int) -> dict[str, float]:
                 )
 
             async def with_grid() -> object:
-                return await rules.check_communities(conn, grid, community_codes=codes, as_of=AS_OF)
+                return await checker.check_communities(
+                    conn, grid, community_codes=codes, as_of=AS_OF
+                )
 
             # Outside a request grid is asked as the org service itself, as org's CLI does.
             steps = (baseline, facts_only, check_all, check_counted, counts, with_grid)

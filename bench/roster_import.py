@@ -32,8 +32,9 @@ from services.common.auth import Identity, Role
 from services.grid.models import building
 from services.org.grid_client import Home
 from services.org.models import party_organization
-from services.org.roster_columns import MEMBER_COLUMNS
-from services.org.roster_import import ImportOptions, import_roster
+from services.org.roster.columns import MEMBER_COLUMNS
+from services.org.roster.importer import import_roster
+from services.org.roster.rows import ImportOptions
 
 # The template's own header: the file a department fills in.
 HEADER = [column.zh for column in MEMBER_COLUMNS]

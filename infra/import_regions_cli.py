@@ -55,7 +55,7 @@ async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportRepo
     from sqlalchemy.ext.asyncio import create_async_engine
     from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no types; no stubs pinned
 
-    from services.org.region_import import import_regions, read_rows
+    from services.org.regions.importer import import_regions, read_rows
 
     rows = read_rows(data, name)  # before the connection: a refused file takes none
     engine = create_async_engine(url)
@@ -77,7 +77,7 @@ async def _run(url: str, data: bytes, name: str, check_only: bool) -> ImportRepo
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    from services.org.region_import import UnreadableFileError
+    from services.org.regions.importer import UnreadableFileError
 
     try:
         data = args.file.read_bytes()

@@ -30,7 +30,7 @@ from infra.code_args import community_code, region_code
 
 if TYPE_CHECKING:
     from services.common.auth import Identity
-    from services.org.roster_report import Report
+    from services.org.roster.report import Report
 
 KINDS = ("organizations", "members")
 
@@ -113,7 +113,8 @@ async def _import(args: argparse.Namespace, org_url: str, grid_url: str) -> Repo
 
     from services.grid.models import building
     from services.org.grid_client import Home
-    from services.org.roster_import import ImportOptions, import_roster
+    from services.org.roster.importer import import_roster
+    from services.org.roster.rows import ImportOptions
 
     org, grid = create_async_engine(org_url), create_async_engine(grid_url)
 
@@ -148,7 +149,7 @@ async def _import(args: argparse.Namespace, org_url: str, grid_url: str) -> Repo
 async def _export(args: argparse.Namespace, org_url: str) -> bytes:
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from services.org.roster_export import export_roster
+    from services.org.roster.export import export_roster
 
     engine = create_async_engine(org_url)
     try:
@@ -164,7 +165,7 @@ def main(argv: list[str]) -> int:
 
     args = _parser().parse_args(argv)
     if args.command == "template":
-        from services.org.roster_workbook import template
+        from services.org.roster.workbook import template
 
         args.output.write_bytes(template(args.kind))
         print(f"partygrid: wrote {args.output}", flush=True)
@@ -199,7 +200,7 @@ def main(argv: list[str]) -> int:
 
 
 def _report(args: argparse.Namespace, report: Report) -> int:
-    from services.org.roster_import import refused_rows_file
+    from services.org.roster.importer import refused_rows_file
 
     for line in report.refusal_lines():
         print(line, file=sys.stderr)

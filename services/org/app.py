@@ -12,10 +12,11 @@ from starlette.applications import Starlette
 
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
+from services.org.context import OrgContext, OrgLoaders
 from services.org.grid_client import GridClient
-from services.org.import_routes import IMPORT_ROUTES
-from services.org.roster_routes import ROUTES as ROSTER_ROUTES
-from services.org.schema import QUERIES, schema
+from services.org.regions.routes import IMPORT_ROUTES
+from services.org.roster.routes import ROUTES as ROSTER_ROUTES
+from services.org.schema import schema
 
 
 class OrgSettings(ServiceSettings):
@@ -38,7 +39,8 @@ def create_app(settings: OrgSettings | None = None) -> Starlette:
         name="org",
         schema=schema,
         settings=settings,
-        queries=QUERIES,
+        context_type=OrgContext,
+        loaders=OrgLoaders,
         resources=resources,
         # /imports/regions; /imports, /templates and /exports of the rosters
         routes=[*IMPORT_ROUTES, *ROSTER_ROUTES],

@@ -26,7 +26,7 @@ from services.org.lookups import (
 )
 from services.org.members import whole_years
 from services.org.models import committee_membership
-from services.org.rules import (
+from services.org.rules.checker import (
     committee_size_limit,
     may_be_parttime_deputy,
     meets_fulltime_deputy_standing,
@@ -65,7 +65,7 @@ def _rule(rule: str, zh: str, en: str, field: str) -> DomainError:
     return DomainError(UserErrorCode.RULE_VIOLATION, zh, en, [field], rule=rule)
 
 
-async def add_seat(
+async def add_seat(  # noqa: PLR0913, RUF100 -- keyword-only: the seat's fields, as the mutation takes them
     conn: AsyncConnection,
     *,
     organization_id: uuid.UUID,

@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.org.rule_facts import CommunityFacts, RuleContext, load_facts
-from services.org.rules import RULES, Finding, check, is_placement
-from services.org.rules_activity import post_duties, unmet_post_duties
-from services.org.rules_committee import (
+from services.org.rules.activity import post_duties, unmet_post_duties
+from services.org.rules.checker import RULES, Finding, check, is_placement
+from services.org.rules.committee import (
     committee_size_limit,
     in_age_band,
     is_associate_or_higher,
 )
-from services.org.rules_members import MANAGEMENT_NAMES
-from services.org.rules_placement import FUNCTIONAL_KINDS, FUNCTIONAL_UNITS
-from services.org.rules_settings import RulesSettings, rules_settings
+from services.org.rules.facts import CommunityFacts, RuleContext, load_facts
+from services.org.rules.members import MANAGEMENT_NAMES
+from services.org.rules.placement import FUNCTIONAL_KINDS, FUNCTIONAL_UNITS
+from services.org.rules.settings import RulesSettings, rules_settings
 
 # Placement needs grid's zones and buildings; grid's coverage counts those itself.
 COUNTED_RULES = tuple(r for r in RULES.values() if not is_placement(r))

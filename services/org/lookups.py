@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode, not_found
 from services.org.models import member, party_organization, region
-from services.org.regions import retired_refusal
+from services.org.regions.tree import retired_refusal
 
 # plan (二): the one community organization is of one of three kinds.
 COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")

@@ -6,11 +6,25 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, text
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.org import regions
-from services.org.models import member, party_organization
+from services.org.models import member, party_organization, region
+from services.org.regions import tree as regions
 
 # plan (二): 社区党委、社区党总支、社区党支部 — the three kinds of community organization.
 COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")
@@ -66,7 +80,7 @@ async def resident_member_counts(
         .where(member.c.home_building_id.in_(building_ids), member.c.left_on.is_(None))
         .group_by(member.c.home_building_id)
     )
-    counts = dict(rows.all())
+    counts: dict[uuid.UUID, int] = dict(rows.tuples().all())
     return [counts.get(i, 0) for i in building_ids]
 
 
@@ -108,24 +122,33 @@ def _by_building(rows: Iterable[Row]) -> dict[uuid.UUID, dict[str, int]]:
     }
 
 
-# The communities at or below some regions (:prefixes, LIKE patterns) and the kind of each
-# one's live community organization (:community_kinds): shared by both statements below.
-_COMMUNITY_KINDS_CTES = """
-    communities AS (
-        SELECT code FROM org.region
-        WHERE level = 'community' AND code LIKE ANY (CAST(:prefixes AS text[]))
-    ), kinds AS (
-        SELECT c.code, o.kind
-        FROM communities c
-        LEFT JOIN org.party_organization o
-          ON o.community_code = c.code
-         AND o.kind = ANY (CAST(:community_kinds AS text[]))
-         AND o.dissolved_at IS NULL
-    )"""
-
-_COMMUNITY_KINDS_IN_REGIONS = text(
-    f"WITH {_COMMUNITY_KINDS_CTES} SELECT code, kind FROM kinds ORDER BY code"
-)
+def _community_kinds(prefixes: Sequence[str]) -> tuple[CTE, CTE]:
+    """The communities at or below some regions (`prefixes`, LIKE patterns) and the kind of
+    each one's live community organization (None when it has none): shared by both
+    statements below."""
+    communities = (
+        select(region.c.code)
+        .where(
+            region.c.level == "community",
+            region.c.code.like(any_(bindparam("prefixes", list(prefixes), type_=ARRAY(Text)))),
+        )
+        .cte("communities")
+    )
+    o = party_organization
+    return communities, (
+        select(communities.c.code, o.c.kind)
+        .select_from(
+            communities.outerjoin(
+                o,
+                and_(
+                    o.c.community_code == communities.c.code,
+                    o.c.kind.in_(COMMUNITY_KINDS),
+                    o.c.dissolved_at.is_(None),
+                ),
+            )
+        )
+        .cte("kinds")
+    )
 
 
 async def resident_counts(conn: AsyncConnection, building_ids: Sequence[uuid.UUID]) -> list[dict]:
@@ -143,10 +166,8 @@ async def community_kinds_in_regions(
     patterns = regions.prefixes(region_codes)
     if not patterns:
         return []
-    rows = await conn.execute(
-        _COMMUNITY_KINDS_IN_REGIONS,
-        {"prefixes": patterns, "community_kinds": list(COMMUNITY_KINDS)},
-    )
+    _, kinds = _community_kinds(patterns)
+    rows = await conn.execute(select(kinds.c.code, kinds.c.kind).order_by(kinds.c.code))
     return [(code, kind) for code, kind in rows]
 
 
@@ -168,33 +189,38 @@ class RegionResidents:
 # Grid's coverage asks this for every coverage it computes: one statement builds every column
 # as an array in the database, so no row reaches Python (the per-row work and a second round
 # trip were most of the call's time).
-_REGION_RESIDENTS = text(
-    f"""
-    WITH {_COMMUNITY_KINDS_CTES}, counts AS (
-        SELECT m.home_building_id AS building,
-               count(*) AS total,
-               count(*) FILTER (WHERE m.management = 'self') AS own,
-               count(*) FILTER (WHERE m.management = 'non_self') AS non_self,
-               count(*) FILTER (WHERE m.management = 'joint') AS joint,
-               count(*) FILTER (WHERE m.reporting_status = 'pending') AS pending
-        FROM org.member m
-        WHERE m.community_code IN (SELECT code FROM communities)
-          AND m.home_building_id IS NOT NULL
-          AND m.left_on IS NULL
-        GROUP BY m.home_building_id
-        ORDER BY m.home_building_id  -- sorted once; the aggregates below keep this order
+def _region_residents(prefixes: Sequence[str]) -> Select:
+    communities, kinds = _community_kinds(prefixes)
+    m = member
+    counts = (
+        select(
+            m.c.home_building_id.label("building"),
+            func.count().label("total"),
+            func.count().filter(m.c.management == "self").label("own"),
+            func.count().filter(m.c.management == "non_self").label("non_self"),
+            func.count().filter(m.c.management == "joint").label("joint"),
+            func.count().filter(m.c.reporting_status == "pending").label("pending"),
+        )
+        .where(
+            m.c.community_code.in_(select(communities.c.code)),
+            m.c.home_building_id.is_not(None),
+            m.c.left_on.is_(None),
+        )
+        .group_by(m.c.home_building_id)
+        .order_by(m.c.home_building_id)  # sorted once; the aggregates below keep this order
+        .cte("counts")
     )
-    SELECT (SELECT array_agg(code ORDER BY code) FROM kinds),
-           (SELECT array_agg(kind ORDER BY code) FROM kinds),
-           array_agg(building::text),
-           array_agg(total),
-           array_agg(own),
-           array_agg(non_self),
-           array_agg(joint),
-           array_agg(pending)
-    FROM counts
-    """
-)
+
+    def of_kinds(column: ColumnElement) -> ScalarSelect:
+        return select(func.array_agg(aggregate_order_by(column, kinds.c.code))).scalar_subquery()
+
+    return select(
+        of_kinds(kinds.c.code),
+        of_kinds(kinds.c.kind),
+        func.array_agg(cast(counts.c.building, Text)),
+        *(func.array_agg(counts.c[name]) for name in ("total", "own", "non_self", "joint")),
+        func.array_agg(counts.c.pending),
+    )
 
 
 async def region_residents(conn: AsyncConnection, region_codes: Sequence[str]) -> RegionResidents:
@@ -204,10 +230,5 @@ async def region_residents(conn: AsyncConnection, region_codes: Sequence[str]) -
     patterns = regions.prefixes(region_codes)
     if not patterns:
         return RegionResidents([], [], [], [], [], [], [], [])
-    row = (
-        await conn.execute(
-            _REGION_RESIDENTS,
-            {"prefixes": patterns, "community_kinds": list(COMMUNITY_KINDS)},
-        )
-    ).one()
+    row = (await conn.execute(_region_residents(patterns))).one()
     return RegionResidents(*(list(column or []) for column in row))

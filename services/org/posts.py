@@ -136,7 +136,7 @@ async def set_category(
         helper = await member_or_refuse(conn, helper_member_id, "helperMemberId")
         same_community(helper, subject["community_code"], "helperMemberId", "帮扶人", "helper")
     contact = (helper_contact or "").strip() or None
-    statement = pg_insert(member_category).values(
+    values = pg_insert(member_category).values(
         id=uuid.uuid4(),
         community_code=subject["community_code"],
         member_id=member_id,
@@ -145,7 +145,7 @@ async def set_category(
         helper_contact=contact,
         since=since,
     )
-    statement = statement.on_conflict_do_update(
+    statement = values.on_conflict_do_update(
         index_elements=[member_category.c.member_id, member_category.c.category],
         set_={"helper_member_id": helper_member_id, "helper_contact": contact, "since": since},
     ).returning(member_category)

@@ -1,7 +1,7 @@
 """The org subgraph's schema, assembled from the modules of `services.org.graph`.
 
 Each module there exports QUERY_TYPES and MUTATION_TYPES (merged into Query and Mutation),
-TYPES (entities to register) and LOADERS (batch queries behind per-request DataLoaders).
+and TYPES (entities to register); the loaders are `services.org.context.OrgLoaders`.
 """
 
 from __future__ import annotations
@@ -53,5 +53,3 @@ schema = strawberry.federation.Schema(
     extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
-
-QUERIES = {name: query for m in MODULES for name, query in m.LOADERS.items()}

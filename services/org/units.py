@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Executable, delete, func, insert, select, text, update
+from sqlalchemy import Executable, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode, not_found
@@ -80,7 +80,7 @@ async def _name_free(
 
     An advisory lock on (table, community, name) makes two concurrent registrations queue."""
     key = f"{table.name}:{community_code}:{name}"
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
     query = select(table.c.id).where(table.c.community_code == community_code, table.c.name == name)
     if except_id is not None:
         query = query.where(table.c.id != except_id)

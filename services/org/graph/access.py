@@ -1,10 +1,12 @@
 """Who may write in the org subgraph: community secretaries and above (street office,
-district), each within its own region node; planners and viewers only read."""
+district), each within its own region node; planners and viewers only read. And what part
+of the tree a caller sees."""
 
 from __future__ import annotations
 
-from services.common.auth import ORG_WRITERS
+from services.common.auth import ORG_WRITERS, caller
 from services.common.auth_permissions import write_permission
+from services.org.context import Info
 from services.org.models import (
     committee_membership,
     evaluation,
@@ -43,3 +45,9 @@ OrgWriter = write_permission(
         "recordEvaluationFeedback": evaluation,
     },
 )
+
+
+def scoped_region(info: Info, code: str) -> str | None:
+    """The part of the tree under `code` the caller sees (see `Identity.narrow`); None when
+    apart. Codes reach resolvers parsed (`auth_codes.ParseRegionCodes`)."""
+    return caller(info).narrow(code)

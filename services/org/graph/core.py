@@ -1,51 +1,36 @@
-"""Entity types of the org subgraph: regions, communities, Party organizations, buildings."""
+"""Entity types of the org subgraph: regions, communities, Party organizations, buildings,
+members and their posts, categories and committee seats.
+
+They refer to one another both ways (an organization's committee seats name members, a
+member names its organization, community and building), so they live in one module."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import Any, Self, cast
 
 import strawberry
-from strawberry.types import Info
 
-from services.common.auth import caller
-from services.org import organizations, regions
-
-if TYPE_CHECKING:
-    from services.org.graph.members import CommitteeSeat, Management, MemberConnection
-
-
-@strawberry.enum(description="Level of a region in the tree.")
-class RegionLevel(Enum):
-    DISTRICT = "district"  # 区
-    STREET = "street"  # 街道办事处
-    TOWNSHIP = "township"  # 乡
-    COMMUNITY = "community"  # 社区
-
-
-@strawberry.enum(description="Kind of Party organization (plan 二).")
-class OrganizationKind(Enum):
-    COMMUNITY_COMMITTEE = "community_committee"  # 社区党委
-    GENERAL_BRANCH = "general_branch"  # 社区党总支
-    BRANCH = "branch"  # 社区党支部
-    GRID_BRANCH = "grid_branch"  # 网格党支部
-    PARTY_GROUP = "party_group"  # 党小组
-    FUNCTIONAL_BRANCH = "functional_branch"  # 功能型党支部
-    FUNCTIONAL_GROUP = "functional_group"  # 功能型党小组
-    SPECIAL_BRANCH = "special_branch"  # 特色党支部
-    SPECIAL_GROUP = "special_group"  # 特色党小组
-
-
-@strawberry.enum(description="Units a functional or special branch sits in.")
-class Unit(Enum):
-    WORKSTATION = "workstation"  # 社区工作站
-    ZONGZHIBAN = "zongzhiban"  # 综治办
-    JUWEIHUI = "juweihui"  # 居委会
-    OWNERS_COMMITTEE = "owners_committee"  # 业主委员会
-    VOLUNTEER_TEAM = "volunteer_team"  # 志愿者服务队
-    CULTURE_TEAM = "culture_team"  # 文体活动宣传队
+from services.common.auth import ANONYMOUS, Identity, caller
+from services.common.pagination import Connection, connection
+from services.org import members
+from services.org.context import Info
+from services.org.graph.enums import (
+    CommitteeRole,
+    Education,
+    Management,
+    Office,
+    OrganizationKind,
+    PersonalDataAccess,
+    PostKind,
+    RegionLevel,
+    ReportingStatus,
+    SpecialCategory,
+    Unit,
+)
+from services.org.members import whole_years
+from services.org.regions import tree as regions
 
 
 def parse_uuid(value: strawberry.ID | str) -> uuid.UUID | None:
@@ -54,6 +39,11 @@ def parse_uuid(value: strawberry.ID | str) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def uuid_key(value: strawberry.ID | str) -> uuid.UUID:
+    """An id as a loader's key: a malformed one becomes the nil UUID, which names nothing."""
+    return parse_uuid(value) or uuid.UUID(int=0)
 
 
 @strawberry.federation.type(
@@ -85,12 +75,12 @@ class Region:
     async def parent(self, info: Info) -> Region | None:
         if self.parent_code is None:
             return None
-        row = await info.context["loaders"].region.load(self.parent_code)
+        row = await info.context.loaders.region.load(self.parent_code)
         return Region.from_row(row) if row else None
 
     @strawberry.field(description="Child regions, ordered by code.")
     async def children(self, info: Info) -> list[Region]:
-        rows = await info.context["loaders"].region_children.load(self.code)
+        rows = await info.context.loaders.region_children.load(self.code)
         identity = caller(info)
         return [Region.from_row(row) for row in rows if identity.sees(row["code"])]
 
@@ -105,7 +95,7 @@ class Region:
         # A caller sees its node, what lies under it, and the path down to it.
         if not caller(info).sees(code):
             return None
-        row = await info.context["loaders"].region.load(code)
+        row = await info.context.loaders.region.load(code)
         return cls.from_row(row) if row else None
 
 
@@ -114,7 +104,9 @@ class Community:
     code: str
 
     async def _row(self, info: Info) -> dict[str, Any]:
-        return await info.context["loaders"].region.load(self.code)
+        row = await info.context.loaders.region.load(self.code)
+        assert row is not None, self.code  # resolve_reference returned it only if it exists
+        return row
 
     @strawberry.field(description="Name in Chinese.")
     async def name(self, info: Info) -> str:
@@ -134,14 +126,14 @@ class Community:
 
     @strawberry.field(description="Its one community Party organization (党委/党总支/党支部).")
     async def organization(self, info: Info) -> PartyOrganization | None:
-        row = await info.context["loaders"].community_organization.load(self.code)
+        row = await info.context.loaders.community_organization.load(self.code)
         return PartyOrganization.from_row(row) if row else None
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> Community | None:
         if not caller(info).covers(code):
             return None
-        row = await info.context["loaders"].region.load(code)
+        row = await info.context.loaders.region.load(code)
         return cls(code=code) if row and row["level"] == "community" else None
 
 
@@ -176,12 +168,8 @@ class PartyOrganization:
         return self.dissolved_at is None
 
     @strawberry.field(description="Its committee (委员会), secretary first.")
-    async def committee(
-        self, info: Info
-    ) -> list[Annotated[CommitteeSeat, strawberry.lazy("services.org.graph.members")]]:
-        from services.org.graph.members import CommitteeSeat  # at call time: an import cycle
-
-        rows = await info.context["loaders"].seats_of_organization.load(parse_uuid(self.id))
+    async def committee(self, info: Info) -> list[CommitteeSeat]:
+        rows = await info.context.loaders.seats_of_organization.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
     @strawberry.field
@@ -192,18 +180,18 @@ class PartyOrganization:
     async def parent(self, info: Info) -> PartyOrganization | None:
         if self.parent_id is None:
             return None
-        row = await info.context["loaders"].organization.load(self.parent_id)
+        row = await info.context.loaders.organization.load(self.parent_id)
         return PartyOrganization.from_row(row) if row else None
 
     @strawberry.field(description="Live organizations directly under this one.")
     async def children(self, info: Info) -> list[PartyOrganization]:
-        rows = await info.context["loaders"].organization_children.load(parse_uuid(self.id))
+        rows = await info.context.loaders.organization_children.load(uuid_key(self.id))
         return [PartyOrganization.from_row(row) for row in rows]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PartyOrganization | None:
         key = parse_uuid(id)
-        row = await info.context["loaders"].organization.load(key) if key else None
+        row = await info.context.loaders.organization.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return cls.from_row(row)
@@ -241,40 +229,299 @@ class Building:
             return ResidentCounts(
                 total=0, self_managed=0, non_self_managed=0, jointly_managed=0, not_reported_in=0
             )
-        return ResidentCounts.from_counts(await info.context["loaders"].resident_counts.load(key))
+        return ResidentCounts.from_counts(await info.context.loaders.resident_counts.load(key))
 
     @strawberry.field(description="Members whose home is this building, paged.")
     async def resident_members(
         self,
         info: Info,
-        management: Annotated[Management, strawberry.lazy("services.org.graph.members")]
-        | None = None,
+        management: Management | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> Annotated[MemberConnection, strawberry.lazy("services.org.graph.members")]:
-        from services.org.graph.members import resident_members  # at call time: an import cycle
-
+    ) -> MemberConnection:
         return await resident_members(info, self.id, management, first, after)
 
     @strawberry.field(description="Party members whose home is this building.")
     async def resident_member_count(self, info: Info) -> int:
         key = parse_uuid(self.id)
-        return await info.context["loaders"].resident_count.load(key) if key else 0
+        return await info.context.loaders.resident_count.load(key) if key else 0
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Building:
         return cls(id=id)
 
 
+@strawberry.type(description="Reporting in to the community (党员报到).")
+class Reporting:
+    status: ReportingStatus
+    reported_on: dt.date | None
+    unit: str | None = strawberry.field(description="The unit it reported in from.")
+
+
+@strawberry.type(description="A post a member holds (明岗定责).")
+class Post:
+    id: strawberry.ID
+    kind: PostKind
+    title: str
+    claimed_on: dt.date
+    organization_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> PartyOrganization | None:
+        if self.organization_id is None:
+            return None
+        row = await info.context.loaders.organization.load(self.organization_id)
+        return PartyOrganization.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Post:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            kind=PostKind(row["kind"]),
+            title=row["title"],
+            claimed_on=row["claimed_on"],
+            organization_id=row["organization_id"],
+        )
+
+
+@strawberry.type(description="A special category and who helps (分类管理).")
+class CategoryCare:
+    id: strawberry.ID
+    category: SpecialCategory
+    helper_contact: str | None = strawberry.field(
+        description="Personal (a free-text contact, often a phone number): null unless the "
+        "member's `personalDataAccess` is GRANTED."
+    )
+    helper_id: strawberry.Private[uuid.UUID | None]
+    has_contact: strawberry.Private[bool]
+
+    @strawberry.field(description="The member who helps, if a member does.")
+    async def helper(self, info: Info) -> Member | None:
+        if self.helper_id is None:
+            return None
+        row = await info.context.loaders.member.load(self.helper_id)
+        return Member.from_row(row, caller(info)) if row else None
+
+    @strawberry.field(description="Whether someone helps: a member or a contact.")
+    def has_helper(self) -> bool:
+        return self.helper_id is not None or self.has_contact
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], *, personal: bool) -> CategoryCare:
+        """`personal`: whether the caller may read the member's personal data (the contact
+        is withheld with the phone and birth date otherwise)."""
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            category=SpecialCategory(row["category"]),
+            helper_contact=row["helper_contact"] if personal else None,
+            helper_id=row["helper_member_id"],
+            has_contact=bool(row["helper_contact"]),
+        )
+
+
+@strawberry.type(description="A seat on a committee (委员会).")
+class CommitteeSeat:
+    id: strawberry.ID
+    role: CommitteeRole
+    term_start: dt.date | None
+    term_end: dt.date | None
+    organization_id: strawberry.Private[uuid.UUID]
+    member_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> PartyOrganization:
+        row = await info.context.loaders.organization.load(self.organization_id)
+        assert row is not None, self.organization_id  # a seat's organization is kept, dissolved
+        return PartyOrganization.from_row(row)
+
+    @strawberry.field
+    async def member(self, info: Info) -> Member:
+        row = await info.context.loaders.member.load(self.member_id)
+        assert row is not None, self.member_id  # members are never deleted, only leave
+        return Member.from_row(row, caller(info))
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CommitteeSeat:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            role=CommitteeRole(row["role"]),
+            term_start=row["term_start"],
+            term_end=row["term_end"],
+            organization_id=row["organization_id"],
+            member_id=row["member_id"],
+        )
+
+
+def personal_data_access(identity: Identity, community_code: str) -> PersonalDataAccess:
+    """District, street office and community secretary see personal fields within scope."""
+    if not identity.covers(community_code):
+        return PersonalDataAccess.WITHHELD_SCOPE
+    if not identity.may_read_personal(community_code):
+        return PersonalDataAccess.WITHHELD_ROLE
+    return PersonalDataAccess.GRANTED
+
+
+@strawberry.federation.type(keys=["id"], description="A Party member (党员).")
+class Member:
+    id: strawberry.ID
+    name: str
+    gender: str = strawberry.field(description="M or F.")
+    birth_date: dt.date | None = strawberry.field(
+        description="Personal: null unless `personalDataAccess` is GRANTED."
+    )
+    education: Education
+    joined_on: dt.date = strawberry.field(description="Date joined the Party.")
+    is_probationary: bool = strawberry.field(description="预备党员 (not yet a full member).")
+    management: Management
+    employer_unit: str | None
+    is_able: bool = strawberry.field(description="Able to take part in activities.")
+    is_sent_down_cadre: bool = strawberry.field(description="下派科级干部.")
+    phone: str | None = strawberry.field(
+        description="Personal: null unless `personalDataAccess` is GRANTED."
+    )
+    personal_data_access: PersonalDataAccess = strawberry.field(
+        description="Whether the caller may see this member's personal fields, and if not why."
+    )
+    left_on: dt.date | None
+    version: int
+    row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], identity: Identity = ANONYMOUS) -> Member:
+        access = personal_data_access(identity, row["community_code"])
+        granted = access is PersonalDataAccess.GRANTED
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            gender=row["gender"],
+            birth_date=row["birth_date"] if granted else None,
+            education=Education(row["education"]),
+            joined_on=row["joined_on"],
+            is_probationary=row["is_probationary"],
+            management=Management(row["management"]),
+            employer_unit=row["employer_unit"],
+            is_able=row["is_able"],
+            is_sent_down_cadre=row["is_sent_down_cadre"],
+            phone=row["phone"] if granted else None,
+            personal_data_access=access,
+            left_on=row["left_on"],
+            version=row["version"],
+            row=row,
+        )
+
+    @strawberry.field
+    def community(self) -> Community:
+        return Community(code=self.row["community_code"])
+
+    @strawberry.field(description="The organization holding its membership (self-managed).")
+    async def organization(self, info: Info) -> PartyOrganization | None:
+        if self.row["organization_id"] is None:
+            return None
+        row = await info.context.loaders.organization.load(self.row["organization_id"])
+        return PartyOrganization.from_row(row) if row else None
+
+    @strawberry.field(description="Its home building (a grid Building).")
+    def home_building(self) -> Building | None:
+        building = self.row["home_building_id"]
+        return None if building is None else Building(id=strawberry.ID(str(building)))
+
+    @strawberry.field(description="Reporting in (non-self-managed and jointly managed only).")
+    def reporting(self) -> Reporting | None:
+        if self.row["reporting_status"] is None:
+            return None
+        return Reporting(
+            status=ReportingStatus(self.row["reporting_status"]),
+            reported_on=self.row["reported_in_on"],
+            unit=self.row["reporting_unit"],
+        )
+
+    @strawberry.field(description="Party standing (党龄) in whole years on a date (today).")
+    def party_standing_years(self, as_of: dt.date | None = None) -> int:
+        return whole_years(self.joined_on, as_of or dt.date.today())
+
+    @strawberry.field(
+        description="Age in whole years on a date (today). Personal, like the birth date it "
+        "is derived from (ages on enough dates give the birth date): null unless "
+        "`personalDataAccess` is GRANTED."
+    )
+    def age(self, as_of: dt.date | None = None) -> int | None:
+        if self.personal_data_access is not PersonalDataAccess.GRANTED:
+            return None
+        return whole_years(self.row["birth_date"], as_of or dt.date.today())
+
+    @strawberry.field(description="Posts currently held (明岗定责).")
+    async def posts(self, info: Info) -> list[Post]:
+        rows = await info.context.loaders.posts_of_member.load(uuid_key(self.id))
+        return [Post.from_row(row) for row in rows]
+
+    @strawberry.field(description="Special categories and their helpers.")
+    async def categories(self, info: Info) -> list[CategoryCare]:
+        rows = await info.context.loaders.categories_of_member.load(uuid_key(self.id))
+        personal = self.personal_data_access is PersonalDataAccess.GRANTED
+        return [CategoryCare.from_row(row, personal=personal) for row in rows]
+
+    @strawberry.field(description="Committee seats currently held.")
+    async def committee_seats(self, info: Info) -> list[CommitteeSeat]:
+        rows = await info.context.loaders.seats_of_member.load(uuid_key(self.id))
+        return [CommitteeSeat.from_row(row) for row in rows]
+
+    @strawberry.field(description="Offices held concurrently (兼任).")
+    async def offices(self, info: Info) -> list[Office]:
+        rows = await info.context.loaders.offices_of_member.load(uuid_key(self.id))
+        return [Office(row["office"]) for row in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Member | None:
+        key = parse_uuid(id)
+        row = await info.context.loaders.member.load(key) if key else None
+        identity = caller(info)
+        if row is None or not identity.covers(row["community_code"]):
+            return None
+        return cls.from_row(row, identity)
+
+
+@strawberry.type(description="A page of members.")
+class MemberConnection(Connection[Member]):
+    """Named: a generic alias cannot name a GraphQL type."""
+
+
+async def resident_members(
+    info: Info,
+    building_id: strawberry.ID,
+    management: Management | None,
+    first: int | None,
+    after: str | None,
+) -> MemberConnection:
+    """Members living in one building (Building.residentMembers), under the caller's node."""
+    identity = caller(info)
+    async with info.context.engine.connect() as conn:
+        codes = None
+        if identity.region:
+            codes = [r["code"] for r in await regions.communities_under(conn, identity.region)]
+        page = await members.list_members(
+            conn,
+            members.MemberFilter(
+                community_codes=codes,
+                building_id=optional_uuid(building_id),
+                management=management.value if management else None,
+            ),
+            first=first,
+            after=after,
+        )
+    # `connection` builds the named subclass it is given (its stub says only Connection).
+    return cast(
+        MemberConnection,
+        connection(page, lambda row: Member.from_row(row, identity), MemberConnection),
+    )
+
+
+def optional_uuid(value: strawberry.ID | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    # A malformed id matches nothing rather than everything.
+    return parse_uuid(value) or uuid.UUID(int=0)
+
+
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES = (Region, Community, PartyOrganization, Building)
-LOADERS = {
-    "region": regions.regions_by_code,
-    "region_children": regions.children_of,
-    "organization": organizations.organizations_by_id,
-    "organization_children": organizations.children_of,
-    "community_organization": organizations.community_organization_of,
-    "resident_count": organizations.resident_member_counts,
-    "resident_counts": organizations.resident_counts,
-}

@@ -13,11 +13,12 @@ from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from services.common.auth import caller, is_region_code
 from services.org import community_counts as domain
-from services.org.graph.core import Community, OrganizationKind, Unit
+from services.org.context import Info
+from services.org.graph.core import Community
+from services.org.graph.enums import OrganizationKind, Unit
 from services.org.graph.findings import Finding
 
 
@@ -184,7 +185,7 @@ class CountQueries:
         codes = _checked_codes(info, community_codes)
         if not codes:
             return []
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             found = await domain.community_counts(
                 conn, community_codes=codes, as_of=as_of or dt.date.today()
             )
@@ -194,4 +195,3 @@ class CountQueries:
 QUERY_TYPES = (CountQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -6,21 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import caller
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection
-from services.org import evaluation, regions
-from services.org.graph.access import OrgWriter
-from services.org.graph.core import parse_uuid
-from services.org.graph.members import Member
-from services.org.graph.queries import scoped_region
+from services.org import evaluation
+from services.org.context import Info
+from services.org.graph.access import OrgWriter, scoped_region
+from services.org.graph.core import Member, parse_uuid, uuid_key
 from services.org.lookups import parse_id
+from services.org.regions import tree as regions
 
 
 @strawberry.enum(description="The two 争 of 双争 (plan 三、五).")
@@ -88,13 +87,13 @@ class Evaluation:
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(
-            await info.context["loaders"].member.load(self.member_id), caller(info)
-        )
+        row = await info.context.loaders.member.load(self.member_id)
+        assert row is not None, self.member_id  # members are never deleted, only leave
+        return Member.from_row(row, caller(info))
 
     @strawberry.field(description="Feedback sent to the member's own unit, oldest first.")
     async def feedback(self, info: Info) -> list[EvaluationFeedback]:
-        rows = await info.context["loaders"].feedback_of_evaluation.load(parse_uuid(self.id))
+        rows = await info.context.loaders.feedback_of_evaluation.load(uuid_key(self.id))
         return [EvaluationFeedback.from_row(row) for row in rows]
 
 
@@ -120,7 +119,7 @@ class EvaluationQueries:
     @strawberry.field(description="An evaluation by id.")
     async def evaluation(self, info: Info, id: strawberry.ID) -> Evaluation | None:
         key = parse_uuid(id)
-        row = await info.context["loaders"].evaluation.load(key) if key else None
+        row = await info.context.loaders.evaluation.load(key) if key else None
         if row is None or not caller(info).covers(row["community_code"]):
             return None
         return Evaluation.from_row(row)
@@ -129,7 +128,7 @@ class EvaluationQueries:
         description="Evaluations in the communities under a district, street or community, "
         "ordered by year, community and id."
     )
-    async def evaluations(
+    async def evaluations(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str,
@@ -139,7 +138,7 @@ class EvaluationQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> EvaluationConnection:
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             scoped = scoped_region(info, region_code)
             under = await regions.communities_under(conn, scoped) if scoped else []
             codes = [r["code"] for r in under]
@@ -154,11 +153,14 @@ class EvaluationQueries:
                 first=first,
                 after=after,
             )
-        return connection(page, Evaluation.from_row, EvaluationConnection)
+        # `connection` builds the named subclass it is given (its stub says only Connection).
+        return cast(
+            EvaluationConnection, connection(page, Evaluation.from_row, EvaluationConnection)
+        )
 
 
 async def _write(info: Info, write: Any) -> EvaluationPayload:
-    row, errors = await run_write(info.context["engine"], write, evaluation.CONSTRAINT_ERRORS)
+    row, errors = await run_write(info.context.engine, write, evaluation.CONSTRAINT_ERRORS)
     return EvaluationPayload(evaluation=Evaluation.from_row(row) if row else None, errors=errors)
 
 
@@ -167,7 +169,7 @@ class EvaluationMutations:
     @strawberry.mutation(
         permission_classes=[OrgWriter], description="Nominate a member for a 双争 title of a year."
     )
-    async def nominate_excellent_member(
+    async def nominate_excellent_member(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         member_id: strawberry.ID,
@@ -252,7 +254,7 @@ class EvaluationMutations:
                 unit_party_organization=unit_party_organization,
             )
 
-        row, errors = await run_write(info.context["engine"], write, evaluation.CONSTRAINT_ERRORS)
+        row, errors = await run_write(info.context.engine, write, evaluation.CONSTRAINT_ERRORS)
         return EvaluationFeedbackPayload(
             feedback=EvaluationFeedback.from_row(row) if row else None, errors=errors
         )
@@ -261,7 +263,3 @@ class EvaluationMutations:
 QUERY_TYPES = (EvaluationQueries,)
 MUTATION_TYPES = (EvaluationMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS = {
-    "evaluation": evaluation.evaluations_by_id,
-    "feedback_of_evaluation": evaluation.feedback_of,
-}

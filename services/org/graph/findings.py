@@ -15,7 +15,6 @@ from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from services.common.auth import caller
 from services.common.errors import DomainError
@@ -27,12 +26,12 @@ from services.common.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from services.org import regions
-from services.org import rules as checker
-from services.org.graph.core import Community, PartyOrganization, parse_uuid
-from services.org.graph.members import Member
-from services.org.graph.queries import scoped_region
-from services.org.rules_settings import rules_settings
+from services.org.context import Info
+from services.org.graph.access import scoped_region
+from services.org.graph.core import Community, Member, PartyOrganization, parse_uuid
+from services.org.regions import tree as regions
+from services.org.rules import checker
+from services.org.rules.settings import rules_settings
 
 
 @strawberry.enum(description="How serious a finding is.")
@@ -97,14 +96,14 @@ class Finding:
     async def organization(self, info: Info) -> PartyOrganization | None:
         if self.organization_id is None:
             return None
-        row = await info.context["loaders"].organization.load(self.organization_id)
+        row = await info.context.loaders.organization.load(self.organization_id)
         return PartyOrganization.from_row(row) if row else None
 
     @strawberry.field(description="The member concerned, if the finding is about one.")
     async def member(self, info: Info) -> Member | None:
         if self.member_id is None:
             return None
-        row = await info.context["loaders"].member.load(self.member_id)
+        row = await info.context.loaders.member.load(self.member_id)
         return Member.from_row(row, caller(info)) if row else None
 
 
@@ -137,12 +136,12 @@ async def _scope_findings(
 ) -> list[checker.Finding]:
     """Findings of `rules` in a region's communities, or of an organization (inside the
     region if both are given); an unknown region or organization has none."""
-    grid, settings = info.context.get("grid"), rules_settings()
+    grid, settings = info.context.grid, rules_settings()
     # Only communities under the caller's node: an organization's findings too.
     region_code = scoped_region(info, region_code or caller(info).region)
     if region_code is None:
         return []
-    async with info.context["engine"].connect() as conn:
+    async with info.context.engine.connect() as conn:
         codes = None
         if region_code:
             (known,) = await regions.regions_by_code(conn, [region_code])
@@ -201,7 +200,7 @@ class FindingQueries:
         "organization and those under it; one of the two is required. Ordered by community, "
         "rule, organization and member; `asOf` (default today) dates ages and Party standing."
     )
-    async def findings(
+    async def findings(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str | None = None,
@@ -236,4 +235,3 @@ class FindingQueries:
 QUERY_TYPES = (FindingQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -9,21 +9,18 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import current_identity
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
 from services.common.subgraph_client import SubgraphUnavailableError
 from services.org import committees, member_records, posts
+from services.org.context import Info
 from services.org.graph.access import OrgWriter
-from services.org.graph.members import (
-    CategoryCare,
+from services.org.graph.core import CategoryCare, CommitteeSeat, Member, Post
+from services.org.graph.enums import (
     CommitteeRole,
-    CommitteeSeat,
     Education,
     Management,
-    Member,
-    Post,
     PostKind,
     ReportingStatus,
     SpecialCategory,
@@ -95,7 +92,7 @@ class UpdateMemberInput:
 
 def _building_check(info: Info) -> member_records.BuildingCheck:
     """Refuse a home building grid does not know in the member's community."""
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def check(building_id: uuid.UUID, community_code: str) -> None:
         try:
@@ -119,7 +116,7 @@ Write = Callable[[AsyncConnection], Awaitable[dict]]
 
 
 async def _write(info: Info, write: Write, errors: dict | None = None) -> tuple[Any, list]:
-    return await run_write(info.context["engine"], write, errors)
+    return await run_write(info.context.engine, write, errors)
 
 
 def _member(result: tuple[dict | None, list[UserError]]) -> MemberPayload:
@@ -332,8 +329,8 @@ class MemberMutations:
         row, errors = await _write(info, write)
         # OrgWriter let the caller write this member's categories: a writer in scope may read
         # its personal data (ORG_WRITERS are PERSONAL_READERS).
-        category = CategoryCare.from_row(row, personal=True) if row else None
-        return CategoryPayload(category=category, errors=errors)
+        care = CategoryCare.from_row(row, personal=True) if row else None
+        return CategoryPayload(category=care, errors=errors)
 
     @strawberry.mutation(
         permission_classes=[OrgWriter], description="Remove a special category record."
@@ -362,4 +359,3 @@ def _plain(value: Any) -> Any:
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES = (MemberMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -7,18 +7,18 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection, fetch_page
 from services.common.subgraph_client import SubgraphUnavailableError
 from services.org import organization_changes as changes
-from services.org import regions
-from services.org.graph.access import OrgWriter
-from services.org.graph.core import OrganizationKind, PartyOrganization, Unit
-from services.org.graph.queries import scoped_region
+from services.org.context import Info
+from services.org.graph.access import OrgWriter, scoped_region
+from services.org.graph.core import PartyOrganization
+from services.org.graph.enums import OrganizationKind, Unit
 from services.org.lookups import parse_id
 from services.org.models import party_organization
+from services.org.regions import tree as regions
 
 
 @strawberry.type
@@ -49,7 +49,7 @@ def _payload(row: dict[str, Any] | None, errors: list[UserError]) -> Organizatio
 
 
 def _assignments_of(info: Info) -> changes.AssignmentsOf:
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def assignments(ids: list[uuid.UUID]) -> dict:
         try:
@@ -82,7 +82,7 @@ class OrganizationMutations:
             )
             return await changes.create(conn, new=new)
 
-        return _payload(*await run_write(info.context["engine"], write, changes.CONSTRAINT_ERRORS))
+        return _payload(*await run_write(info.context.engine, write, changes.CONSTRAINT_ERRORS))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -104,7 +104,7 @@ class OrganizationMutations:
                 expected_version=expected_version,
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -125,7 +125,7 @@ class OrganizationMutations:
                 expected_version=expected_version,
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         permission_classes=[OrgWriter],
@@ -143,7 +143,7 @@ class OrganizationMutations:
                 assignments_of=_assignments_of(info),
             )
 
-        return _payload(*await run_write(info.context["engine"], write))
+        return _payload(*await run_write(info.context.engine, write))
 
 
 @strawberry.type
@@ -162,7 +162,7 @@ class OrganizationQueries:
         after: str | None = None,
     ) -> Connection[PartyOrganization]:
         scoped = scoped_region(info, region_code)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             under = await regions.communities_under(conn, scoped) if scoped else []
             codes = [r["code"] for r in under]
             query = party_organization.select().where(
@@ -185,4 +185,3 @@ class OrganizationQueries:
 QUERY_TYPES = (OrganizationQueries,)
 MUTATION_TYPES = (OrganizationMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

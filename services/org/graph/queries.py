@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from services.common.auth import caller
-from services.org import regions
-from services.org.graph.core import Community, PartyOrganization, Region, RegionLevel
+from services.org.context import Info
+from services.org.graph.access import scoped_region
+from services.org.graph.core import Community, PartyOrganization, Region
+from services.org.graph.enums import RegionLevel
+from services.org.regions import tree as regions
 
 
 @strawberry.type
@@ -27,7 +29,7 @@ class RegionQueries:
         parent_code: str | None = None,
         include_retired: bool = False,
     ) -> list[Region]:
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await regions.list_regions(
                 conn,
                 level=level.value if level else None,
@@ -50,7 +52,7 @@ class RegionQueries:
         scoped = scoped_region(info, region_code)
         if scoped is None:
             return []
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await regions.communities_under(conn, scoped, include_retired=include_retired)
         return [Community(code=row["code"]) for row in rows]
 
@@ -59,13 +61,6 @@ class RegionQueries:
         return await PartyOrganization.resolve_reference(info, id)
 
 
-def scoped_region(info: Info, code: str) -> str | None:
-    """The part of the tree under `code` the caller sees (see `Identity.narrow`); None when
-    apart. Codes reach resolvers parsed (`auth_codes.ParseRegionCodes`)."""
-    return caller(info).narrow(code)
-
-
 QUERY_TYPES = (RegionQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -12,13 +12,13 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import Role, caller, require_write
 from services.common.errors import UserError, run_write
 from services.common.subgraph_client import SubgraphUnavailableError
-from services.org import regions
+from services.org.context import Info
 from services.org.graph.core import Region
+from services.org.regions import tree as regions
 
 DISTRICT_ONLY = frozenset({Role.DISTRICT})
 
@@ -40,7 +40,7 @@ def _allowed(info: Info, code: str, what_en: str) -> None:
 
 
 def _grid_data_of(info: Info) -> regions.GridDataOf:
-    grid = info.context["grid"]
+    grid = info.context.grid
 
     async def grid_data_of(code: str) -> bool:
         try:
@@ -69,7 +69,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.create_region(conn, code=code, name=name, parent_code=parent_code)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(description="Rename a place (district users, in their district).")
     async def rename_region(self, info: Info, code: str, name: str) -> RegionPayload:
@@ -78,7 +78,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.rename_region(conn, code=code, name=name)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         description="Retire a place that merged or split away: it keeps its organizations, "
@@ -90,7 +90,7 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.retire_region(conn, code=code)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
     @strawberry.mutation(
         description="Delete a place entered by mistake; refused (IN_USE) when anything "
@@ -103,10 +103,9 @@ class RegionMutations:
         async def write(conn: AsyncConnection) -> dict:
             return await regions.delete_region(conn, code=code, grid_data_of=grid_data_of)
 
-        return _payload(await run_write(info.context["engine"], write))
+        return _payload(await run_write(info.context.engine, write))
 
 
 QUERY_TYPES: tuple[type, ...] = ()
 MUTATION_TYPES = (RegionMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

@@ -11,12 +11,12 @@ the communities' kinds included.
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from services.common.columns import IDColumn, IntColumn
 from services.org import organizations
-from services.org.graph.core import OrganizationKind
-from services.org.graph.queries import scoped_region
+from services.org.context import Info
+from services.org.graph.access import scoped_region
+from services.org.graph.enums import OrganizationKind
 
 
 @strawberry.type(description="A community and the kind of its own Party organization.")
@@ -59,7 +59,7 @@ class ResidentQueries:
     )
     async def region_residents(self, info: Info, region_codes: list[str]) -> RegionResidents:
         region_codes = scoped_regions(info, region_codes)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             found = await organizations.region_residents(conn, region_codes)
         return RegionResidents(
             communities=_kinds(
@@ -78,7 +78,7 @@ class ResidentQueries:
     )
     async def community_kinds(self, info: Info, region_codes: list[str]) -> list[CommunityKind]:
         region_codes = scoped_regions(info, region_codes)
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             return _kinds(await organizations.community_kinds_in_regions(conn, region_codes))
 
 
@@ -90,4 +90,3 @@ def scoped_regions(info: Info, codes: list[str]) -> list[str]:
 QUERY_TYPES = (ResidentQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
-LOADERS: dict = {}

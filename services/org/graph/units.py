@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from services.common.auth import caller, is_region_code
 from services.common.errors import UserError, run_write
 from services.common.pagination import connection, fetch_page
 from services.org import units
+from services.org.context import Info
 from services.org.graph.access import OrgWriter
-from services.org.graph.core import Community, PartyOrganization, parse_uuid
+from services.org.graph.core import (
+    CommitteeSeat,
+    Community,
+    Member,
+    MemberConnection,
+    PartyOrganization,
+    parse_uuid,
+    uuid_key,
+)
 from services.org.graph.member_changes import CommitteeSeatPayload
-from services.org.graph.members import CommitteeSeat, Member, MemberConnection
 from services.org.lookups import parse_id
 from services.org.models import member
 
@@ -66,7 +73,7 @@ class ResidentUnit:
 
     @strawberry.field(description="Current big-committee part-time members (兼职委员) from it.")
     async def part_time_members(self, info: Info) -> list[CommitteeSeat]:
-        rows = await info.context["loaders"].parttime_seats_of_unit.load(parse_uuid(self.id))
+        rows = await info.context.loaders.parttime_seats_of_unit.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
 
@@ -107,14 +114,14 @@ class VolunteerTeam:
     async def organization(self, info: Info) -> PartyOrganization | None:
         if self.organization_id is None:
             return None
-        row = await info.context["loaders"].organization.load(self.organization_id)
+        row = await info.context.loaders.organization.load(self.organization_id)
         return PartyOrganization.from_row(row) if row else None
 
     @strawberry.field(description="Its members who have not left, by name, paged.")
     async def members(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> MemberConnection:
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             page = await fetch_page(
                 conn,
                 units.team_members_query(parse_uuid(self.id) or uuid.UUID(int=0)),
@@ -122,11 +129,15 @@ class VolunteerTeam:
                 first=first,
                 after=after,
             )
-        return connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection)
+        # `connection` builds the named subclass it is given (its stub says only Connection).
+        return cast(
+            MemberConnection,
+            connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection),
+        )
 
     @strawberry.field(description="How many of its members are self, non-self and jointly managed.")
     async def management_mix(self, info: Info) -> ManagementMix:
-        mix = await info.context["loaders"].team_management_mix.load(parse_uuid(self.id))
+        mix = await info.context.loaders.team_management_mix.load(uuid_key(self.id))
         return ManagementMix(self_managed=mix["self"], non_self=mix["non_self"], joint=mix["joint"])
 
 
@@ -165,7 +176,7 @@ class UnitQueries:
     async def resident_units(self, info: Info, community_code: str) -> list[ResidentUnit]:
         if is_region_code(community_code) and not caller(info).covers(community_code):
             return []
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await units.list_resident_units(conn, community_code=community_code)
         return [ResidentUnit.from_row(row) for row in rows]
 
@@ -173,13 +184,13 @@ class UnitQueries:
     async def volunteer_teams(self, info: Info, community_code: str) -> list[VolunteerTeam]:
         if is_region_code(community_code) and not caller(info).covers(community_code):
             return []
-        async with info.context["engine"].connect() as conn:
+        async with info.context.engine.connect() as conn:
             rows = await units.list_teams(conn, community_code=community_code)
         return [VolunteerTeam.from_row(row) for row in rows]
 
 
 async def _write(info: Info, write: Any) -> tuple[Any, list[UserError]]:
-    return await run_write(info.context["engine"], write, units.CONSTRAINT_ERRORS)
+    return await run_write(info.context.engine, write, units.CONSTRAINT_ERRORS)
 
 
 def _unit(result: tuple[dict | None, list[UserError]]) -> ResidentUnitPayload:
@@ -354,7 +365,3 @@ class UnitMutations:
 QUERY_TYPES = (UnitQueries,)
 MUTATION_TYPES = (UnitMutations,)
 TYPES: tuple[type, ...] = ()
-LOADERS = {
-    "parttime_seats_of_unit": units.parttime_seats_of_units,
-    "team_management_mix": units.management_mix,
-}

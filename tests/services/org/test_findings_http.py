@@ -24,9 +24,9 @@ from expectations import expected_zone
 from infra.demo.model import COMMUNITY_KINDS, Demo
 from infra.supervisor import free_port
 from services.common.database import make_engine
-from services.org import rules
 from services.org.grid_client import GridClient
-from services.org.rules_settings import RulesSettings
+from services.org.rules import checker
+from services.org.rules.settings import RulesSettings
 from stack import Running, rolled_back
 
 AS_OF = "2020-04-30"
@@ -79,9 +79,9 @@ def test_counts_by_rule_agree_with_sql(
             expected[rule_id] = conn.execute(text(sql), {"as_of": dt.date(2020, 4, 30)}).scalar()
     expected.update(placement_counts(service_urls))
     got = Counter(f["rule"] for f in district)
-    assert set(got) <= set(rules.RULES) and "placement.unchecked" not in got
+    assert set(got) <= set(checker.RULES) and "placement.unchecked" not in got
     assert {r: got[r] for r in expected} == dict(expected)
-    assert set(expected) | {"placement.unchecked"} == set(rules.RULES)
+    assert set(expected) | {"placement.unchecked"} == set(checker.RULES)
 
 
 # --- the demo's deliberate breaches ----------------------------------------------------------
@@ -216,9 +216,9 @@ def test_the_demo_member_breaches_are_found(district: list[dict[str, Any]], demo
 
 def test_rules_lists_the_registry(running: Running) -> None:
     data = query(running, "{ rules { id severity hard title titleEn planClause } }")["rules"]
-    assert [r["id"] for r in data] == list(rules.RULES)
+    assert [r["id"] for r in data] == list(checker.RULES)
     for r in data:
-        rule = rules.RULES[r["id"]]
+        rule = checker.RULES[r["id"]]
         assert r["severity"] == rule.severity.name and r["hard"] == rule.hard
         assert r["planClause"] == rule.plan_clause and r["titleEn"] == rule.title_en
 
@@ -242,7 +242,7 @@ def test_paging_returns_every_finding_once_in_order(
         _key(f) for f in district if f["community"]["code"].startswith(street)
     ]
     for f in district:
-        rule = rules.RULES[f["rule"]]
+        rule = checker.RULES[f["rule"]]
         assert f["message"] and f["messageEn"] and f["planClause"] == rule.plan_clause
         assert f["severity"] == rule.severity.name
 
@@ -297,7 +297,7 @@ def test_filters_by_severity_and_rule(running: Running, district: list[dict[str,
     assert [_key(f) for f in warnings] == [_key(f) for f in district if f["severity"] == "WARNING"]
     committee = _all(running, region=DISTRICT, rule="committee")  # a dotted prefix
     assert committee and {f["rule"] for f in committee} <= {
-        r for r in rules.RULES if r.startswith("committee.")
+        r for r in checker.RULES if r.startswith("committee.")
     }
     exact = _all(running, region=DISTRICT, rule="deputy.standing")
     assert [_key(f) for f in exact] == [_key(f) for f in _by_rule(district, "deputy.standing")]
@@ -348,7 +348,7 @@ def test_grid_unavailable_reports_placement_unchecked(
 
     statements: list[str] = []
 
-    async def run() -> list[rules.Finding]:
+    async def run() -> list[checker.Finding]:
         engine = make_engine(service_urls["org"], pool_size=1)
         event.listen(
             engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2])
@@ -357,7 +357,7 @@ def test_grid_unavailable_reports_placement_unchecked(
             async with httpx.AsyncClient(timeout=2) as client, engine.connect() as conn:
                 grid = GridClient(f"http://127.0.0.1:{free_port()}/graphql", client)
                 codes = sorted({f["community"]["code"] for f in district})
-                return await rules.check_communities(
+                return await checker.check_communities(
                     conn,
                     grid,
                     community_codes=codes,
@@ -371,7 +371,7 @@ def test_grid_unavailable_reports_placement_unchecked(
     assert len(statements) <= 12  # a query per table for all 14 communities: no N+1
     unchecked = [f for f in found if f.rule == "placement.unchecked"]
     assert len(unchecked) == 14 and len({f.community_code for f in unchecked}) == 14
-    assert all(f.severity is rules.Severity.INFO for f in unchecked)
+    assert all(f.severity is checker.Severity.INFO for f in unchecked)
     assert not [f for f in found if f.rule.startswith("placement.") and f not in unchecked]
     others = sorted((f.rule, f.message) for f in found if not f.rule.startswith("placement."))
     assert others == sorted(

@@ -140,8 +140,7 @@ def test_an_import_whose_claim_was_taken_over_rolls_back_instead_of_answering_fo
             await asyncio.to_thread(
                 sql,
                 org_url,
-                "UPDATE org.idempotency_key SET expires_at = now() - interval '1 s'"
-                " WHERE key = :k",
+                "UPDATE org.idempotency_key SET expires_at = now() - interval '1 s' WHERE key = :k",
                 k=key,
             )
             retry = asyncio.create_task(_post(client, key))

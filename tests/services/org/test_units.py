@@ -187,6 +187,31 @@ def test_part_time_members_from_a_unit_and_a_non_self_managed_resident(
     assert from_unit["seat"]["id"] not in remaining and resident["seat"]["id"] not in remaining
 
 
+def _spoil(running: Running, demo: Demo, case: str, variables: dict, elsewhere: str) -> None:
+    """Make a part-time seat's variables bad in the way `case` names (of community 7)."""
+    community = demo.communities[7].code
+    if case == "not_community_org":
+        top = _top(demo, community)
+        grid_branch = next(
+            o for o in demo.organizations if o.community_code == community and o.parent_id == top.id
+        )
+        variables["org"] = str(grid_branch.id)
+    elif case == "unknown_org":
+        variables["org"] = NOWHERE
+    elif case == "unknown_member":
+        variables["member"] = NOWHERE
+    elif case == "unknown_unit":
+        variables["unit"] = NOWHERE
+    elif case == "member_elsewhere":
+        variables["member"] = _guest(running, elsewhere)
+    elif case == "unit_elsewhere":
+        variables["unit"] = _new_unit(running, elsewhere)["id"]
+    elif case == "future_term":
+        variables["start"] = FUTURE
+    elif case == "self_managed_without_unit":
+        variables["member"] = _own(running, demo, community)
+
+
 @pytest.mark.parametrize(
     ("case", "code", "field", "rule"),
     [
@@ -208,26 +233,8 @@ def test_bad_part_time_seats_are_refused(
     top = _top(demo, community)
     guest = _guest(running, community)
     variables = {"org": str(top.id), "member": guest, "unit": None, "start": "2024-03-01"}
-    if case == "not_community_org":
-        grid_branch = next(
-            o for o in demo.organizations if o.community_code == community and o.parent_id == top.id
-        )
-        variables["org"] = str(grid_branch.id)
-    elif case == "unknown_org":
-        variables["org"] = NOWHERE
-    elif case == "unknown_member":
-        variables["member"] = NOWHERE
-    elif case == "unknown_unit":
-        variables["unit"] = NOWHERE
-    elif case == "member_elsewhere":
-        variables["member"] = _guest(running, elsewhere)
-    elif case == "unit_elsewhere":
-        variables["unit"] = _new_unit(running, elsewhere)["id"]
-    elif case == "future_term":
-        variables["start"] = FUTURE
-    elif case == "self_managed_without_unit":
-        variables["member"] = _own(running, demo, community)
-    elif case == "already_seated":
+    _spoil(running, demo, case, variables, elsewhere)
+    if case == "already_seated":
         first = mutate(running, ADD_PARTTIME, variables)
         assert first["errors"] == []
     before = _committee(running, top)

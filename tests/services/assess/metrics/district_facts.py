@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.org.rules_settings import RulesSettings
+from services.org.rules.settings import RulesSettings
 from stack import Running
 
 PAGE = 200

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from services.org.members import whole_years
-from services.org.rule_facts import (
+from services.org.rules.facts import (
     KIND_NAMES,
     Breach,
     CommunityFacts,

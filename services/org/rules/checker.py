@@ -8,8 +8,8 @@ many, a second secretary, an unqualified deputy). What is still missing (a commi
 at its minimum, a role not yet filled) is reported here, never refused: committees are built
 up one seat at a time.
 
-The checks live in `rules_committee`, `rules_placement` (plan 二), `rules_members` (三) and
-`rules_activity` (五); their small pure
+The checks live in `rules.committee`, `rules.placement` (plan 二), `rules.members` (三) and
+`rules.activity` (五); their small pure
 predicates (e.g. `committee_size_limit`) are re-exported here for the mutations to call.
 `check_communities` is the entry point other services use (assess grades on it).
 """
@@ -25,14 +25,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.org import rules_activity as activity
-from services.org import rules_committee as committee
-from services.org import rules_members as members
-from services.org import rules_placement as placement
 from services.org.grid_client import GridClient
 from services.org.models import party_organization
-from services.org.rule_facts import Breach, CommunityFacts, RuleContext, load_facts
-from services.org.rules_committee import (
+from services.org.rules import activity, committee, members, placement
+from services.org.rules.committee import (
     committee_size_limit,
     in_age_band,
     is_associate_or_higher,
@@ -41,8 +37,9 @@ from services.org.rules_committee import (
     meets_fulltime_deputy_standing,
     role_limit,
 )
-from services.org.rules_placement import needs_building_groups, zone_unit_kind
-from services.org.rules_settings import RulesSettings, rules_settings
+from services.org.rules.facts import Breach, CommunityFacts, RuleContext, load_facts
+from services.org.rules.placement import needs_building_groups, zone_unit_kind
+from services.org.rules.settings import RulesSettings, rules_settings
 
 __all__ = [
     "RULES",

@@ -1,6 +1,6 @@
 """The facts the rule checker reads, loaded for a set of communities in a few batched queries.
 
-Checks in `services.org.rules*` are pure functions over `CommunityFacts`; this module is the
+Checks in `services.org.rules` are pure functions over `CommunityFacts`; this module is the
 only one that touches the database (SQLAlchemy Core, one query per table filtered by
 `community_code IN (...)`, never one per row) or asks grid (one `communities` call).
 
@@ -37,7 +37,7 @@ from services.org.models import (
     volunteer_team,
     volunteer_team_member,
 )
-from services.org.rules_settings import RulesSettings
+from services.org.rules.settings import RulesSettings
 
 # plan (二): 社区党委、社区党总支、社区党支部 — the one community organization.
 COMMUNITY_KINDS = ("community_committee", "general_branch", "branch")
@@ -134,7 +134,7 @@ class ResidentUnitFact:
 
 @dataclass(frozen=True, slots=True)
 class Breach:
-    """What a check yields; `services.org.rules` adds the rule's id, severity and clause.
+    """What a check yields; `rules.checker` adds the rule's id, severity and clause.
 
     `key` orders breaches that share community, organization and member (e.g. zones)."""
 
@@ -238,7 +238,11 @@ async def load_facts(
     return [facts[c] for c in codes]
 
 
-async def _rows(conn: AsyncConnection, query: Executable) -> Sequence[Row[Any]]:
+# A row of any width: the loaders unpack each into its fact's fields.
+AnyRow = Row[*tuple[Any, ...]]
+
+
+async def _rows(conn: AsyncConnection, query: Executable) -> Sequence[AnyRow]:
     """Plain rows (tuples), for unpacking: the loaders select only the columns they use, in
     order, since mappings per row were most of the cost of loading a district."""
     return (await conn.execute(query)).all()
@@ -256,7 +260,7 @@ _ORGANIZATION_COLUMNS = (
 )
 
 
-def _organization(row: Row[Any]) -> OrganizationFact:
+def _organization(row: AnyRow) -> OrganizationFact:
     id_, code, name, kind, parent_id, units, is_live = row
     return OrganizationFact(id_, code, name, kind, parent_id, tuple(units or ()), is_live)
 

@@ -310,8 +310,10 @@ def read_date(value: object) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _serial(value)
     text = clean_cell(value)
-    if not text:
-        return None
+    return _date_from_text(text) if text else None
+
+
+def _date_from_text(text: str) -> dt.date:
     try:
         if text.isdigit():
             if len(text) == 8:

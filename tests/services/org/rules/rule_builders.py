@@ -8,9 +8,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from services.org import rules
 from services.org.grid_client import BuildingFact, CommunityGrid, ZoneFact
-from services.org.rule_facts import (
+from services.org.rules import checker
+from services.org.rules.facts import (
     CommunityFacts,
     MemberFact,
     OrganizationFact,
@@ -19,7 +19,7 @@ from services.org.rule_facts import (
     SeatFact,
     TeamFact,
 )
-from services.org.rules_settings import RulesSettings
+from services.org.rules.settings import RulesSettings
 
 AS_OF = dt.date(2020, 4, 30)
 CTX = RuleContext(AS_OF, RulesSettings())
@@ -57,7 +57,7 @@ def add_org(
     return org
 
 
-def add_member(
+def add_member(  # noqa: PLR0913, RUF100 -- keyword-only: a member's facts, each with a usual default
     c: CommunityFacts,
     name: str,
     *,
@@ -135,8 +135,8 @@ def add_grid_unit(c: CommunityFacts, kind: str, parent: OrganizationFact) -> Org
     return unit
 
 
-def found(c: CommunityFacts, rule_id: str, ctx: RuleContext = CTX) -> list[rules.Finding]:
-    return rules.check([c], ctx, [rules.RULES[rule_id]])
+def found(c: CommunityFacts, rule_id: str, ctx: RuleContext = CTX) -> list[checker.Finding]:
+    return checker.check([c], ctx, [checker.RULES[rule_id]])
 
 
 def top_of(c: CommunityFacts) -> OrganizationFact:

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from services.common.errors import DomainError, invalid
-from services.org.roster_columns import COLUMNS, IGNORED_HEADERS, RosterColumn, header_key
+from services.org.roster.columns import COLUMNS, IGNORED_HEADERS, RosterColumn, header_key
 
 HEADER_SEARCH_ROWS = 20  # title rows, notes and a two-row header fit well within this
 

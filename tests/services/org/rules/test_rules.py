@@ -27,15 +27,15 @@ from rule_builders import (
     top_of,
 )
 
-from services.org import rules
 from services.org.grid_client import BuildingFact, CommunityGrid, ZoneFact
-from services.org.rule_facts import (
+from services.org.rules import checker
+from services.org.rules.facts import (
     CategoryFact,
     CommunityFacts,
     ResidentUnitFact,
     RuleContext,
 )
-from services.org.rules_settings import RulesSettings
+from services.org.rules.settings import RulesSettings
 
 # --- the registry ---------------------------------------------------------------------------
 
@@ -44,17 +44,17 @@ from services.org.rules_settings import RulesSettings
 @pytest.mark.parametrize("pilot", [False, True])
 def test_a_community_keeping_every_rule_has_no_findings(kind: str, pilot: bool) -> None:
     """Every rule of plan 二、三、五 holds for the constructed community."""
-    assert rules.check([good(kind, pilot=pilot)], CTX) == []
+    assert checker.check([good(kind, pilot=pilot)], CTX) == []
 
 
 def test_every_rule_has_a_stable_id_severity_and_a_plan_clause() -> None:
-    for rule_id, rule in rules.RULES.items():
+    for rule_id, rule in checker.RULES.items():
         assert rule.id == rule_id and "." in rule_id and rule_id == rule_id.lower()
         assert rule.plan_clause[:2] in ("二、", "三、", "五、"), rule_id
         assert rule.title and rule.title_en
-        assert not (rule.hard and rule.severity is not rules.Severity.ERROR), rule_id
-    assert rules.is_hard("committee.size") and not rules.is_hard("leadership.age")
-    assert not rules.is_hard("no.such.rule")
+        assert not (rule.hard and rule.severity is not checker.Severity.ERROR), rule_id
+    assert checker.is_hard("committee.size") and not checker.is_hard("leadership.age")
+    assert not checker.is_hard("no.such.rule")
 
 
 def test_findings_come_in_the_deterministic_order() -> None:
@@ -63,7 +63,7 @@ def test_findings_come_in_the_deterministic_order() -> None:
     c.seats = [s for s in c.seats if s.role not in ("secretary", "parttime_member")]
     for i in range(3):
         add_member(c, f"甲{i}", post=None)
-    result = rules.check([c], CTX)
+    result = checker.check([c], CTX)
     assert [f.sort_key for f in result] == sorted(f.sort_key for f in result)
     assert {f.rule for f in result} >= {"committee.secretary", "big_committee.members"}
     assert all(f.community_code == CODE for f in result)
@@ -75,11 +75,11 @@ def test_findings_come_in_the_deterministic_order() -> None:
 
 def test_committee_size_limits() -> None:
     # plan (二): 社区党委设委员5至7人；社区党总支、党支部委员会设委员3至5人
-    assert rules.committee_size_limit(COMMITTEE) == (5, 7)
-    assert rules.committee_size_limit(GENERAL) == rules.committee_size_limit(BRANCH) == (3, 5)
-    assert rules.role_limit(COMMITTEE, "parttime_deputy") == (1, 1)
-    assert rules.role_limit(BRANCH, "parttime_deputy") == (0, 1)
-    assert rules.role_limit(BRANCH, "secretary") == (1, 1)
+    assert checker.committee_size_limit(COMMITTEE) == (5, 7)
+    assert checker.committee_size_limit(GENERAL) == checker.committee_size_limit(BRANCH) == (3, 5)
+    assert checker.role_limit(COMMITTEE, "parttime_deputy") == (1, 1)
+    assert checker.role_limit(BRANCH, "parttime_deputy") == (0, 1)
+    assert checker.role_limit(BRANCH, "secretary") == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_committee_size_too_small_and_parttime_members_not_counted() -> None:
     for i in range(3):
         seat(c, top, add_member(c, f"兼职{i}", management="non_self"), "parttime_member")
     (finding,) = found(c, "committee.size")
-    assert "现有委员4人" in finding.message and finding.severity is rules.Severity.ERROR
+    assert "现有委员4人" in finding.message and finding.severity is checker.Severity.ERROR
     assert finding.plan_clause.startswith("二、社区党委设委员5至7人")
 
 
@@ -147,8 +147,8 @@ def test_fulltime_deputy_party_standing_on_the_check_date() -> None:
     assert found(c, "deputy.standing", RuleContext(dt.date(2020, 10, 1), RulesSettings())) == []
     replace_member(c, deputy, joined_on=dt.date(2018, 4, 30))  # exactly 2 years on AS_OF
     assert found(c, "deputy.standing") == []
-    assert rules.meets_fulltime_deputy_standing(dt.date(2018, 4, 30), AS_OF)
-    assert not rules.meets_fulltime_deputy_standing(dt.date(2018, 5, 1), AS_OF)
+    assert checker.meets_fulltime_deputy_standing(dt.date(2018, 4, 30), AS_OF)
+    assert not checker.meets_fulltime_deputy_standing(dt.date(2018, 5, 1), AS_OF)
 
 
 def test_parttime_deputy_is_a_full_member() -> None:
@@ -158,7 +158,7 @@ def test_parttime_deputy_is_a_full_member() -> None:
     deputy = replace_member(c, holder(c, "parttime_deputy"), is_probationary=True)
     (finding,) = found(c, "deputy.full_member")
     assert finding.member_id == deputy.id and "预备党员" in finding.message
-    assert rules.may_be_parttime_deputy(False) and not rules.may_be_parttime_deputy(True)
+    assert checker.may_be_parttime_deputy(False) and not checker.may_be_parttime_deputy(True)
 
 
 def _age_committee(ages: list[int], educations: list[str] | None = None) -> CommunityFacts:
@@ -177,7 +177,7 @@ def test_leadership_mainly_around_40() -> None:
     """plan (二): 社区党委领导班子应以40岁左右……的同志为主体 (a strict majority in the band)."""
     assert found(_age_committee([38, 44, 60]), "leadership.age") == []
     (finding,) = found(_age_committee([38, 55, 60, 62]), "leadership.age")
-    assert finding.severity is rules.Severity.WARNING and "4人中40岁左右（35至45岁）的1人" in (
+    assert finding.severity is checker.Severity.WARNING and "4人中40岁左右（35至45岁）的1人" in (
         finding.message
     )
     # Exactly half is not "为主体".
@@ -194,8 +194,8 @@ def test_leadership_mainly_associate_degree_or_higher() -> None:
     low = _age_committee([40, 40, 40], ["associate", "junior", "senior"])
     (finding,) = found(low, "leadership.education")
     assert "大专以上文化程度的1人" in finding.message
-    assert rules.is_associate_or_higher("associate")
-    assert not rules.is_associate_or_higher("secondary_vocational")
+    assert checker.is_associate_or_higher("associate")
+    assert not checker.is_associate_or_higher("secondary_vocational")
 
 
 def test_secretary_heads_the_workstation() -> None:
@@ -226,10 +226,10 @@ def test_a_community_without_its_organization() -> None:
     (finding,) = found(c, "organization.community")
     assert finding.organization_id is None
     # The committee rules have no committee to look at; they stay silent.
-    assert {f.rule for f in rules.check([c], CTX)} <= {
+    assert {f.rule for f in checker.check([c], CTX)} <= {
         "organization.community",
         "placement.unchecked",
-    } | {r for r in rules.RULES if r.startswith(("post.", "category.", "reporting."))}
+    } | {r for r in checker.RULES if r.startswith(("post.", "category.", "reporting."))}
 
 
 # --- placement on the grid (plan 二) ---------------------------------------------------------
@@ -299,16 +299,18 @@ def test_placement_unchecked_without_grid_facts() -> None:
     c = _with_zone(good(), None)
     assert found(c, "placement.unchecked") == []
     c.grid, c.grid_problem = None, ("网格服务暂不可用", "the grid service is unavailable")
-    result = [f for f in rules.check([c], CTX) if f.rule.startswith("placement.")]
-    assert [(f.rule, f.severity) for f in result] == [("placement.unchecked", rules.Severity.INFO)]
+    result = [f for f in checker.check([c], CTX) if f.rule.startswith("placement.")]
+    assert [(f.rule, f.severity) for f in result] == [
+        ("placement.unchecked", checker.Severity.INFO)
+    ]
     assert "网格服务暂不可用" in result[0].message
 
 
 def test_placement_predicates() -> None:
     # plan (二): 社区党委、党总支应将分支部建在片区、党小组建到楼栋上，社区党支部应将党小组建在片区
-    assert rules.zone_unit_kind(COMMITTEE) == rules.zone_unit_kind(GENERAL) == "grid_branch"
-    assert rules.zone_unit_kind(BRANCH) == "party_group"
-    assert rules.needs_building_groups(GENERAL) and not rules.needs_building_groups(BRANCH)
+    assert checker.zone_unit_kind(COMMITTEE) == checker.zone_unit_kind(GENERAL) == "grid_branch"
+    assert checker.zone_unit_kind(BRANCH) == "party_group"
+    assert checker.needs_building_groups(GENERAL) and not checker.needs_building_groups(BRANCH)
 
 
 def test_functional_branches_cover_workstation_zongzhiban_and_juweihui() -> None:
@@ -330,7 +332,7 @@ def test_a_special_branch_in_a_volunteer_team() -> None:
     special = next(o for o in c.organizations.values() if o.kind == "special_branch")
     c.organizations[special.id] = dataclasses.replace(special, units=("culture_team",))
     (finding,) = found(c, "special.volunteer_team")
-    assert finding.severity is rules.Severity.INFO
+    assert finding.severity is checker.Severity.INFO
 
 
 # --- the regional pattern (plan 三) ----------------------------------------------------------
@@ -391,7 +393,7 @@ def test_members_unable_away_or_not_reported_in_owe_no_post() -> None:
     add_member(c, "待报到", management="non_self", reporting="pending", post=None)
     away = add_member(c, "外出", post=None)
     c.categories.append(CategoryFact(away.id, "mobile", helper_contact="家属"))
-    assert [f for f in rules.check([c], CTX) if f.rule.startswith("post.")] == []
+    assert [f for f in checker.check([c], CTX) if f.rule.startswith("post.")] == []
 
 
 def test_members_without_office_claim_a_volunteer_post() -> None:
@@ -473,4 +475,4 @@ def test_settings_from_the_environment_and_their_checks(monkeypatch: pytest.Monk
         RulesSettings(age_band_low=50, age_band_high=40)
     with pytest.raises(ValidationError):
         RulesSettings(majority_share=1.0)
-    assert rules.is_majority(3, 5, 0.5) and not rules.is_majority(2, 4, 0.5)
+    assert checker.is_majority(3, 5, 0.5) and not checker.is_majority(2, 4, 0.5)

@@ -219,13 +219,13 @@ def _refused_rows(body: dict) -> list[list[Any]]:
     ],
 )
 def test_dates_read_in_every_form_departments_type(cell: object) -> None:
-    from services.org.roster_columns import read_date
+    from services.org.roster.columns import read_date
 
     assert read_date(cell) == dt.date(2020, 5, 1)
 
 
 def test_a_month_reads_as_its_first_day() -> None:
-    from services.org.roster_columns import read_date
+    from services.org.roster.columns import read_date
 
     assert read_date("202005") == read_date("2020年5月") == dt.date(2020, 5, 1)
 
@@ -437,7 +437,8 @@ def test_a_community_organization_replaced_in_one_file(
     Run in process in a transaction rolled back after: the demo's structure stays as it is."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from services.org.roster_import import ImportOptions, import_roster
+    from services.org.roster.importer import import_roster
+    from services.org.roster.rows import ImportOptions
 
     community, top = _community(demo, "branch")
     code = f"T{uuid.uuid4().hex[:8]}"
@@ -658,7 +659,7 @@ def test_another_places_member_number_is_refused_naming_nothing(
 # --- the shell --------------------------------------------------------------------------
 
 
-def test_cli_writes_templates_imports_and_exports(
+def test_cli_writes_templates_imports_and_exports(  # noqa: PLR0913, RUF100 -- the fixtures the CLI run needs
     running: Running,
     demo: Demo,
     service_urls: dict[str, str],

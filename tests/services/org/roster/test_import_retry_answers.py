@@ -24,8 +24,6 @@ __all__ = ["names"]  # the fixture, shared with test_import_retries
 NAME = MEMBER_HEADER.index("姓名")
 
 
-
-
 @pytest.mark.parametrize("written", ["1", "yes", "TRUE"])
 def test_a_check_however_written_keeps_no_key_and_the_import_with_it_runs(
     running: Running, demo: Demo, service_urls: dict[str, str], names: list[str], written: str

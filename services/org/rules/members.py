@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from services.org.rule_facts import Breach, CommunityFacts, RuleContext, by_name
+from services.org.rules.facts import Breach, CommunityFacts, RuleContext, by_name
 
 MANAGEMENT_NAMES = {
     "self": ("自管", "self-managed"),

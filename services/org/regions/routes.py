@@ -26,7 +26,7 @@ from services.common.import_once import once, record
 from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.org.models import idempotency_key
-from services.org.region_import import UnreadableFileError, import_regions, read_rows
+from services.org.regions.importer import UnreadableFileError, import_regions, read_rows
 
 
 def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:

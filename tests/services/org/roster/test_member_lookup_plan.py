@@ -10,7 +10,7 @@ import psycopg
 from sqlalchemy.dialects import postgresql
 
 from infra.setup import Prepared
-from services.org.roster_import import STORED_MEMBERS
+from services.org.roster.member_rows import STORED_MEMBERS
 
 
 def _nodes(plan: dict) -> list[dict]:

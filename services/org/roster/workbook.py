@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from services.org.roster_columns import COLUMNS, TITLES, RosterColumn
+from services.org.roster.columns import COLUMNS, TITLES, RosterColumn
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CODES_SHEET = "代码"
@@ -79,7 +80,7 @@ def workbook(kind: str, rows: Iterable[Sequence[object]], *, errors: bool = Fals
     return out.getvalue()
 
 
-def _cell(sheet: object, make: type, value: object) -> object:
+def _cell(sheet: object, make: Callable[..., Any], value: object) -> Any:
     cell = make(sheet, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text a person typed, never a formula (no formula injection)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from services.org.rule_facts import (
+from services.org.rules.facts import (
     KIND_NAMES,
     Breach,
     CommunityFacts,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from services.org.rule_facts import KIND_NAMES, Breach, CommunityFacts, RuleContext
+from services.org.rules.facts import KIND_NAMES, Breach, CommunityFacts, RuleContext
 
 FUNCTIONAL_KINDS = ("functional_branch", "functional_group")
 SPECIAL_KINDS = ("special_branch", "special_group")

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
 from services.common.import_report import ImportReport
-from services.org import regions
 from services.org.models import region
+from services.org.regions import tree as regions
 
 # Header aliases, compared after trimming and lower-casing.
 _HEADERS = {
@@ -132,13 +132,8 @@ def read_rows(data: bytes, filename: str = "") -> list[Row]:
     return _rows_from_table(_csv_table(data))
 
 
-def _check(
-    rows: list[Row],
-    existing: dict[str, dict],
-    report: ImportReport,
-    may_write: Callable[[str], bool],
-) -> list[Row]:
-    """Every rule on every row; the rows to write, parents first."""
+def _refuse_duplicates(rows: list[Row], report: ImportReport) -> None:
+    """A code on a second row is refused there (the first one is checked as any other)."""
     seen: dict[str, Row] = {}
     for row in rows:
         if row.code in seen:
@@ -149,6 +144,16 @@ def _check(
                 row.number, "code", row.code,
             )  # fmt: skip
         seen.setdefault(row.code, row)
+
+
+def _check(
+    rows: list[Row],
+    existing: dict[str, dict],
+    report: ImportReport,
+    may_write: Callable[[str], bool],
+) -> list[Row]:
+    """Every rule on every row; the rows to write, parents first."""
+    _refuse_duplicates(rows, report)
     in_file = {row.code for row in rows}
     good: list[Row] = []
     for row in rows:

@@ -35,10 +35,11 @@ from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.common.subgraph_client import SubgraphUnavailableError
 from services.org.models import idempotency_key
-from services.org.roster_columns import KINDS, TITLES
-from services.org.roster_export import export_roster
-from services.org.roster_import import ImportOptions, import_roster, refused_rows_file
-from services.org.roster_workbook import MEDIA_TYPE, template
+from services.org.roster.columns import KINDS, TITLES
+from services.org.roster.export import export_roster
+from services.org.roster.importer import import_roster, refused_rows_file
+from services.org.roster.rows import ImportOptions
+from services.org.roster.workbook import MEDIA_TYPE, template
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

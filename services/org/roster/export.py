@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Identity, is_region_code, require_scope
 from services.org.models import committee_membership, member, party_organization
-from services.org.roster_columns import (
+from services.org.roster.columns import (
     MEMBER_COLUMNS,
     ORGANIZATION_COLUMNS,
     ORGANIZATIONS,
 )
-from services.org.roster_workbook import workbook
+from services.org.roster.workbook import workbook
 
 _ORG = {c.key: c for c in ORGANIZATION_COLUMNS}
 _MEMBER = {c.key: c for c in MEMBER_COLUMNS}

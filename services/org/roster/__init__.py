@@ -1,0 +1,1 @@
+"""Rosters of members and organizations in Excel: columns, workbooks, import, export, routes."""
