@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 IntColumn = NewType("IntColumn", list)
 IDColumn = NewType("IDColumn", list)
@@ -31,7 +32,7 @@ def _output_only(value: Any) -> Any:
 
 
 # Register with StrawberryConfig(scalar_map=...) in each schema that uses them.
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     IntColumn: strawberry.scalar(
         name="IntColumn",
         description="A column of integers (a JSON array), one per row of its table.",

@@ -75,7 +75,7 @@ class FileImport(ImportReport):
     def __init__(self, kind: Kind, check_only: bool, partial: bool = False) -> None:
         super().__init__(kind.value, check_only, partial=partial)
 
-    @property  # type: ignore[override]
+    @property
     def written(self) -> bool:
         return not self.check_only and (self.imported + self.updated) > 0
 
@@ -208,7 +208,7 @@ def _direction(dx: float, dy: float) -> tuple[str, str]:
     return names[round(math.degrees(math.atan2(dy, dx)) / 45) % 8]
 
 
-def _where_outside(points: list[BaseGeometry], areas: dict[str, BaseGeometry]) -> tuple[str, str]:
+def _where_outside(points: list[shapely.Point], areas: dict[str, BaseGeometry]) -> tuple[str, str]:
     """Where features outside every community lie compared with the nearest one (zh, en)."""
     centre = shapely.MultiPoint(points).envelope.centroid
     if not areas:
@@ -448,6 +448,7 @@ def _read_and_plan(
     `_read` and `_plan` as one job (the records need not cross to grid and back)."""
     read, _ = _read(source, kind)
     report.read, report.notes = read.read, list(read.notes)
+    assert isinstance(read.problems, FeatureProblems)  # _read gives a file's feature problems
     if read.problems.found and not partial:
         return None, read.problems, report
     return _plan(kind, read, stored, policy, report)

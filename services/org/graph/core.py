@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import strawberry
 
@@ -508,11 +508,7 @@ async def resident_members(
             first=first,
             after=after,
         )
-    # `connection` builds the named subclass it is given (its stub says only Connection).
-    return cast(
-        MemberConnection,
-        connection(page, lambda row: Member.from_row(row, identity), MemberConnection),
-    )
+    return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
 
 
 def optional_uuid(value: strawberry.ID | None) -> uuid.UUID | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -153,10 +153,7 @@ class EvaluationQueries:
                 first=first,
                 after=after,
             )
-        # `connection` builds the named subclass it is given (its stub says only Connection).
-        return cast(
-            EvaluationConnection, connection(page, Evaluation.from_row, EvaluationConnection)
-        )
+        return connection(page, Evaluation.from_row, EvaluationConnection)
 
 
 async def _write(info: Info, write: Any) -> EvaluationPayload:

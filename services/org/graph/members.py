@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import strawberry
 
 from services.common.auth import caller
@@ -68,11 +66,7 @@ class MemberQueries:
                 first=first,
                 after=after,
             )
-        # `connection` builds the named subclass it is given (its stub says only Connection).
-        return cast(
-            MemberConnection,
-            connection(page, lambda row: Member.from_row(row, identity), MemberConnection),
-        )
+        return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
 
 
 QUERY_TYPES = (MemberQueries,)

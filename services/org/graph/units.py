@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -129,11 +129,7 @@ class VolunteerTeam:
                 first=first,
                 after=after,
             )
-        # `connection` builds the named subclass it is given (its stub says only Connection).
-        return cast(
-            MemberConnection,
-            connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection),
-        )
+        return connection(page, lambda row: Member.from_row(row, caller(info)), MemberConnection)
 
     @strawberry.field(description="How many of its members are self, non-self and jointly managed.")
     async def management_mix(self, info: Info) -> ManagementMix:
