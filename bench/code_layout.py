@@ -44,41 +44,51 @@ def largest_modules(top: int) -> list[tuple[int, str]]:
     return sorted(sizes, reverse=True)[:top]
 
 
+class _Tarjan:
+    """Tarjan's strongly connected components of an import graph."""
+
+    def __init__(self, graph: grimp.ImportGraph) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on_stack: set[str] = set()
+        self.found: list[list[str]] = []
+
+    def visit(self, module: str) -> None:
+        self.index[module] = self.low[module] = len(self.index)
+        self.stack.append(module)
+        self.on_stack.add(module)
+        for imported in self.graph.find_modules_directly_imported_by(module):
+            if imported not in self.index:
+                self.visit(imported)
+                self.low[module] = min(self.low[module], self.low[imported])
+            elif imported in self.on_stack:
+                self.low[module] = min(self.low[module], self.index[imported])
+        if self.low[module] == self.index[module]:
+            self._pop_group(module)
+
+    def _pop_group(self, root: str) -> None:
+        group = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            group.append(member)
+            if member == root:
+                break
+        if len(group) > 1:
+            self.found.append(sorted(group))
+
+
 def cycles(package: str) -> list[list[str]]:
-    """Tarjan's strongly connected components of more than one module."""
+    """Groups of more than one module that import each other, directly or not."""
     graph = grimp.build_graph(package)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        on_stack.add(module)
-        for imported in graph.find_modules_directly_imported_by(module):
-            if imported not in index:
-                visit(imported)
-                low[module] = min(low[module], low[imported])
-            elif imported in on_stack:
-                low[module] = min(low[module], index[imported])
-        if low[module] == index[module]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == module:
-                    break
-            if len(group) > 1:
-                found.append(sorted(group))
-
+    tarjan = _Tarjan(graph)
     sys.setrecursionlimit(20_000)
     for module in sorted(graph.modules):
-        if module not in index:
-            visit(module)
-    return found
+        if module not in tarjan.index:
+            tarjan.visit(module)
+    return tarjan.found
 
 
 def type_errors() -> str:

@@ -73,7 +73,7 @@ def collect_fields(
     return groups
 
 
-def _collect(  # noqa: PLR0913, RUF100 -- the recursion of collect_fields: its inputs passed down unchanged
+def _collect(  # noqa: PLR0913 -- the recursion of collect_fields: its inputs passed down unchanged
     schema: GraphQLSchema,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],

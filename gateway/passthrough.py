@@ -40,7 +40,7 @@ def safe_path(path: str) -> str | None:
     return "/".join(quote(part, safe="") for part in parts)
 
 
-async def pass_get(  # noqa: PLR0913, RUF100 -- keyword-only: each route names its subgraph, prefix and headers
+async def pass_get(  # noqa: PLR0913 -- keyword-only: each route names its subgraph, prefix and headers
     request: Request,
     *,
     subgraph: str,

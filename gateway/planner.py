@@ -159,7 +159,7 @@ class _Builder:
 
     # Objects and fields -------------------------------------------------------------------
 
-    def plan_object(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is (fetch, selection, path) and what it plans
+    def plan_object(  # noqa: PLR0913 -- the planner's walk: where it is (fetch, selection, path) and what it plans
         self,
         fetch: Fetch,
         selection: Selection,
@@ -212,7 +212,7 @@ class _Builder:
         join = found.join_for(graph) if found else None
         return join.requires if join else None
 
-    def plan_field(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is (fetch, selection, path) and what it plans
+    def plan_field(  # noqa: PLR0913 -- the planner's walk: where it is (fetch, selection, path) and what it plans
         self,
         fetch: Fetch,
         selection: Selection,
@@ -323,7 +323,7 @@ class _Builder:
         )
         return self.entity_fetch(target, type_name, path, key_fields, after)
 
-    def require(  # noqa: PLR0913, RUF100 -- the planner's walk: where it is, the field set, then keyword-only options
+    def require(  # noqa: PLR0913 -- the planner's walk: where it is, the field set, then keyword-only options
         self,
         fetch: Fetch,
         selection: Selection,

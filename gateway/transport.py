@@ -158,7 +158,7 @@ class SubgraphTransport:
     the response. Mutations are never shared.
     """
 
-    def __init__(  # noqa: PLR0913, RUF100 -- keyword-only settings, each optional but the deadline
+    def __init__(  # noqa: PLR0913 -- keyword-only settings, each optional but the deadline
         self,
         client: httpx.AsyncClient,
         urls: Mapping[str, str],

@@ -61,7 +61,7 @@ def configured_ports(settings: SuiteSettings) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def services(  # noqa: PLR0913, RUF100 -- keyword-only: the options of one start, each defaulted
+def services(  # noqa: PLR0913 -- keyword-only: the options of one start, each defaulted
     db: Database,
     keys: dict[str, str],
     logs: Path,

@@ -66,7 +66,7 @@ async def _open(
     return Session(user, issued, token, expires)
 
 
-async def login(  # noqa: PLR0913, RUF100 -- keyword-only: the credentials, the client and the three signing resources
+async def login(  # noqa: PLR0913 -- keyword-only: the credentials, the client and the three signing resources
     conn: AsyncConnection,
     *,
     username: str,
@@ -95,7 +95,7 @@ async def _check_password(conn: AsyncConnection, username: str, password: str) -
     return user
 
 
-async def change_password(  # noqa: PLR0913, RUF100 -- keyword-only: as login, plus the new password
+async def change_password(  # noqa: PLR0913 -- keyword-only: as login, plus the new password
     conn: AsyncConnection,
     *,
     username: str,

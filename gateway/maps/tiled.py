@@ -125,7 +125,7 @@ def _tile_options(kind: str, *, svg: bool, min_zoom: int) -> str:
     )
 
 
-def region_map(  # noqa: PLR0913, RUF100 -- the page's data, then keyword-only how it is drawn
+def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is drawn
     region: dict[str, Any],
     communities: list[dict[str, Any]],
     coverage: dict[str, Any] | None,

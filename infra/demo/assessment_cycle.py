@@ -143,7 +143,7 @@ def _quarter_days(year: int, today: dt.date) -> list[dt.date]:
     return [d for d in days if d <= today]
 
 
-def attest(  # noqa: PLR0913, RUF100 -- the gateway, the community and its share, the period (year, today), the outcome and the standard
+def attest(  # noqa: PLR0913 -- the gateway, the community and its share, the period (year, today), the outcome and the standard
     gw: Gateway,
     code: str,
     share: float,

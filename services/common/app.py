@@ -24,7 +24,7 @@ from services.common.context import SubgraphContext
 from services.common.database import make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
-from services.common.loaders import BatchQuery, Loaders, LoaderSet
+from services.common.loaders import LoaderSet
 from services.common.settings import InternalTokenSettings, ServiceSettings
 
 log = logging.getLogger("partygrid.auth")
@@ -65,13 +65,12 @@ async def _no_resources() -> AsyncIterator[dict[str, Any]]:
     yield {}
 
 
-def create_subgraph_app(
+def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword-only
     *,
     name: str,
     schema: strawberry.Schema,
     settings: ServiceSettings,
-    queries: dict[str, BatchQuery] | None = None,
-    context_type: type[SubgraphContext] | None = None,
+    context_type: type[SubgraphContext],
     loaders: type[LoaderSet] | None = None,
     resources: Resources = _no_resources,
     routes: list[Route] | None = None,
@@ -122,15 +121,6 @@ def create_subgraph_app(
 
     def context(request: Any, response: Any, identity: Identity) -> Any:
         engine = state["engine"]
-        if context_type is None:  # transitional (issue 14): a service not yet typed
-            return {
-                "request": request,
-                "response": response,
-                "identity": identity,
-                "engine": engine,
-                "loaders": Loaders(engine, queries or {}),
-                **state["extra"],
-            }
         made = {"loaders": loaders(engine)} if loaders is not None else {}
         return context_type(
             request=request,

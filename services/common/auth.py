@@ -123,10 +123,8 @@ def current_identity() -> Identity:
 
 def caller(info: Any) -> Identity:
     """The identity of a resolver's request (the guard put it in the context)."""
-    context = info.context
-    if isinstance(context, dict):  # transitional (issue 14): a service not yet typed
-        return context.get("identity", ANONYMOUS)
-    return context.identity
+    identity: Identity = info.context.identity
+    return identity
 
 
 class ForbiddenError(GraphQLError):

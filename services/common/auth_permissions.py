@@ -141,12 +141,10 @@ def _swap(value: Any, table: Table | None, tables: IdTables, fresh: Mapping[str,
 
 
 def _engine(info: Info | GraphQLResolveInfo) -> AsyncEngine:
-    """The request's database engine, from a typed context or a dict one."""
+    """The request's database engine (every subgraph's context is a SubgraphContext)."""
     context = info.context
-    if isinstance(context, SubgraphContext):
-        return context.engine
-    engine: AsyncEngine = context["engine"]  # transitional (issue 14): a service not yet typed
-    return engine
+    assert isinstance(context, SubgraphContext)
+    return context.engine
 
 
 async def _foreign(info: GraphQLResolveInfo, slots: list[tuple[Table, str]]) -> set[str]:

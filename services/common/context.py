@@ -23,11 +23,3 @@ class SubgraphContext:
     response: Any  # the Response Strawberry writes headers to
     identity: Identity  # the caller, set by the internal-token guard
     engine: AsyncEngine
-
-    # Transitional (issue 14): shared code still reads `context["engine"]` while each service
-    # moves to attributes; removed once every service is typed.
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key, default)

@@ -34,7 +34,7 @@ class ImportReport:
         entry = self.skipped.setdefault(reason, [0, example])
         entry[0] += count
 
-    def refuse(  # noqa: PLR0913, RUF100 -- one refusal's fields, as every import's checks name them
+    def refuse(  # noqa: PLR0913 -- one refusal's fields, as every import's checks name them
         self,
         rule: str,
         message: str,

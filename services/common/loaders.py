@@ -25,24 +25,6 @@ def db_loader(engine: AsyncEngine, query: BatchQuery) -> DataLoader:
     return DataLoader(load_fn=load)
 
 
-class Loaders:
-    """Per-request loaders, created lazily by name so unused ones cost nothing."""
-
-    def __init__(self, engine: AsyncEngine, queries: dict[str, BatchQuery]) -> None:
-        self._engine = engine
-        self._queries = queries
-        self._loaders: dict[str, DataLoader] = {}
-
-    def __getattr__(self, name: str) -> DataLoader:
-        try:
-            query = self._queries[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        if name not in self._loaders:
-            self._loaders[name] = db_loader(self._engine, query)
-        return self._loaders[name]
-
-
 V = TypeVar("V")
 
 

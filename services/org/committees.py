@@ -65,7 +65,7 @@ def _rule(rule: str, zh: str, en: str, field: str) -> DomainError:
     return DomainError(UserErrorCode.RULE_VIOLATION, zh, en, [field], rule=rule)
 
 
-async def add_seat(  # noqa: PLR0913, RUF100 -- keyword-only: the seat's fields, as the mutation takes them
+async def add_seat(  # noqa: PLR0913 -- keyword-only: the seat's fields, as the mutation takes them
     conn: AsyncConnection,
     *,
     organization_id: uuid.UUID,

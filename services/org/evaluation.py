@@ -82,7 +82,7 @@ def _expect_stage(row: dict[str, Any], stage: str, step_zh: str, step_en: str) -
         )
 
 
-async def nominate(  # noqa: PLR0913, RUF100 -- keyword-only: the nomination's fields, as the mutation takes them
+async def nominate(  # noqa: PLR0913 -- keyword-only: the nomination's fields, as the mutation takes them
     conn: AsyncConnection,
     *,
     member_id: uuid.UUID,

@@ -70,7 +70,7 @@ def _profile(role: str, breach: str | None) -> _Profile:
     return _PROFILES[role]
 
 
-def committee(  # noqa: PLR0913, RUF100 -- one community's stream, ids, grid, kind and organizations, and what the plan made of it
+def committee(  # noqa: PLR0913 -- one community's stream, ids, grid, kind and organizations, and what the plan made of it
     rng: np.random.Generator,
     ids: Ids,
     grid: Grid,

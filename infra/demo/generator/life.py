@@ -19,7 +19,7 @@ from infra.demo.generator.town import Life, Town, member_traits
 from infra.demo.model import Member
 
 
-def community_life(  # noqa: PLR0913, RUF100 -- one community's stream, ids, grid, kind, organizations and members, and the district's plan
+def community_life(  # noqa: PLR0913 -- one community's stream, ids, grid, kind, organizations and members, and the district's plan
     rng: np.random.Generator,
     ids: Ids,
     grid: Grid,

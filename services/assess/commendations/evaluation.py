@@ -296,7 +296,7 @@ def board(
     ]
 
 
-async def attest(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def attest(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, data: CriteriaData, *, unit: Mapping[str, Any], year: int,
     criterion: str, note: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
@@ -324,7 +324,7 @@ async def attest(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (
     return dict((await conn.execute(upserted)).mappings().one())
 
 
-async def award(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def award(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, crit: Criteria, computed: UnitStars, *, year: int, stars: int,
     reason: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
@@ -466,7 +466,7 @@ def goods_json(goods: Sequence[GoodResult]) -> list[dict]:
     return [{**g.__dict__, "conditions": [c.__dict__ for c in g.conditions]} for g in goods]
 
 
-async def nominate_five_good(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def nominate_five_good(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, crit: Criteria, graph: CommunityGraph, goods: Sequence[GoodResult], *,
     year: int, note: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip
@@ -512,7 +512,7 @@ async def nominate_five_good(  # noqa: PLR0913, RUF100 -- one write's inputs, ke
     return dict(row)
 
 
-async def decide_five_good(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def decide_five_good(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, *, community: str, year: int, confirmed: bool, reason: str, by: str,
     today: dt.date,
 ) -> dict:  # fmt: skip

@@ -89,7 +89,7 @@ async def open_list(
     return row
 
 
-def _entry(list_id: uuid.UUID, category: str, subject: str, name: str, community: str,  # noqa: PLR0913, RUF100 -- a list entry's columns, keyword-only where optional
+def _entry(list_id: uuid.UUID, category: str, subject: str, name: str, community: str,  # noqa: PLR0913 -- a list entry's columns, keyword-only where optional
            source: str, basis: list[dict], by: str, *, management: str | None = None,
            part_time: bool = False, reason: str = "") -> dict[str, Any]:  # fmt: skip
     return {
@@ -100,7 +100,7 @@ def _entry(list_id: uuid.UUID, category: str, subject: str, name: str, community
     }  # fmt: skip
 
 
-async def computed_entries(  # noqa: PLR0913, RUF100 -- what one draft is computed from, read once by redraft
+async def computed_entries(  # noqa: PLR0913 -- what one draft is computed from, read once by redraft
     conn: AsyncConnection, crit: Criteria, list_id: uuid.UUID, communities: Sequence[str],
     year: int, chosen: Sequence[Mapping[str, Any]], by: str,
 ) -> list[dict[str, Any]]:  # fmt: skip
@@ -151,7 +151,7 @@ async def computed_entries(  # noqa: PLR0913, RUF100 -- what one draft is comput
     return entries
 
 
-async def redraft(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def redraft(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, crit: Criteria, *, district: str, year: int,
     communities: Sequence[str], chosen: Sequence[Mapping[str, Any]], by: str, today: dt.date,
 ) -> dict:  # fmt: skip
@@ -176,7 +176,7 @@ async def redraft(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only 
     return dict((await conn.execute(drafted)).mappings().one())
 
 
-async def nominate(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def nominate(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection, crit: Criteria, *, year: int, member: Mapping[str, Any],
     category: str, reason: str, by: str, today: dt.date,
 ) -> dict:  # fmt: skip

@@ -47,7 +47,7 @@ async def standard_rows(
         return StandardRows(head, [dict(r) for r in rows.mappings()])
 
 
-async def assess(  # noqa: PLR0913, RUF100 -- the one scoring entry: where to read (engine, gateway), what (standard, communities, year) and when
+async def assess(  # noqa: PLR0913 -- the one scoring entry: where to read (engine, gateway), what (standard, communities, year) and when
     engine: AsyncEngine,
     gateway: GatewayClient,
     rows: StandardRows,

@@ -153,7 +153,7 @@ async def goals_of(conn: AsyncConnection, keys: Sequence[uuid.UUID]) -> list[lis
     return _grouped(rows, keys)
 
 
-async def list_goals(  # noqa: PLR0913, RUF100 -- the goal list's filters and page, keyword-only
+async def list_goals(  # noqa: PLR0913 -- the goal list's filters and page, keyword-only
     conn: AsyncConnection,
     region: str,
     *,

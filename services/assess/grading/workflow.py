@@ -364,7 +364,7 @@ def check_survey(
     refuse_all(problems)
 
 
-async def record_survey(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def record_survey(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     row: Mapping[str, Any],
     counts: Sequence[SurveyInput],
@@ -452,7 +452,7 @@ def check_determination(
     refuse_all(problems)
 
 
-async def determine(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def determine(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     row: Mapping[str, Any],
     *,

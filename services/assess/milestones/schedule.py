@@ -241,7 +241,7 @@ def _missing(milestone: Milestone, evidence: Evidence) -> tuple[str, str]:
 # -- attestations -----------------------------------------------------------------------------
 
 
-async def attest(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def attest(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     milestone: Milestone,
     *,

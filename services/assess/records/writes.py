@@ -134,7 +134,7 @@ def people(count: int | None, names: Sequence[str] | None, field: str) -> dict[s
 # -- the builders: one per kind ----------------------------------------------------------------
 
 
-def funds(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def funds(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     year: int,
     value: Decimal | float,
@@ -158,7 +158,7 @@ def funds(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-
     )
 
 
-def facility(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def facility(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     kind: str,
     since: dt.date,
@@ -209,7 +209,7 @@ def work_rule(
     )
 
 
-def training(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def training(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     held_on: dt.date,
     form: str,
@@ -256,7 +256,7 @@ def adoption(
     )
 
 
-def sitting(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def sitting(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     system: str,
     held_on: dt.date,
@@ -281,7 +281,7 @@ def sitting(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kind
     )
 
 
-def activity(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def activity(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     kind: str,
     held_on: dt.date,
@@ -306,7 +306,7 @@ def activity(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kin
     )
 
 
-def agreement(  # noqa: PLR0913, RUF100 -- a record kind's fields; the record-kinds-as-data step replaces these builders
+def agreement(  # noqa: PLR0913 -- a record kind's fields; the record-kinds-as-data step replaces these builders
     community: str,
     unit_id: uuid.UUID,
     unit_name: str,
@@ -426,7 +426,7 @@ def _live(row: dict[str, Any], path: str) -> None:
         )
 
 
-async def fund_use(  # noqa: PLR0913, RUF100 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
+async def fund_use(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when, what); a parameter object would only rename them
     conn: AsyncConnection,
     funds_row: dict[str, Any],
     spent_on: dt.date,

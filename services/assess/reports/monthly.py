@@ -350,7 +350,7 @@ async def generate(
         return await _store(conn, facts, scores, rows.standard["id"], month, by, now)
 
 
-async def _store(  # noqa: PLR0913, RUF100 -- the report's parts as generate() computed them, stored in one statement
+async def _store(  # noqa: PLR0913 -- the report's parts as generate() computed them, stored in one statement
     conn: AsyncConnection,
     facts: StreetFacts,
     scores: Mapping[str, Score],

@@ -134,7 +134,7 @@ class PlannerMutations:
         description="Split a zone by a LineString: it keeps the larger half, a new zone "
         "(optionally with an organization) gets the other.",
     )
-    async def split_zone(  # noqa: PLR0913, RUF100 -- the mutation's GraphQL arguments, as the schema has them
+    async def split_zone(  # noqa: PLR0913 -- the mutation's GraphQL arguments, as the schema has them
         self,
         info: Info,
         zone_id: strawberry.ID,
@@ -178,7 +178,7 @@ class PlannerMutations:
     @strawberry.mutation(
         permission_classes=[GridWriter], description="Draw a new zone in a community."
     )
-    async def create_zone(  # noqa: PLR0913, RUF100 -- the mutation's GraphQL arguments, as the schema has them
+    async def create_zone(  # noqa: PLR0913 -- the mutation's GraphQL arguments, as the schema has them
         self,
         info: Info,
         community_code: str,
@@ -221,7 +221,7 @@ class PlannerMutations:
         description="Assign buildings (by ids, or those whose interior point lies in `area`) "
         "to a Party group of their community; a null group unassigns them.",
     )
-    async def assign_buildings(  # noqa: PLR0913, RUF100 -- the mutation's GraphQL arguments, as the schema has them
+    async def assign_buildings(  # noqa: PLR0913 -- the mutation's GraphQL arguments, as the schema has them
         self,
         info: Info,
         community_code: str,
@@ -244,7 +244,7 @@ class PlannerMutations:
         permission_classes=[GridWriter],
         description="Clear the Party group of buildings (by ids or area).",
     )
-    async def unassign_buildings(  # noqa: PLR0913, RUF100 -- the mutation's GraphQL arguments, as the schema has them
+    async def unassign_buildings(  # noqa: PLR0913 -- the mutation's GraphQL arguments, as the schema has them
         self,
         info: Info,
         community_code: str,

@@ -128,7 +128,7 @@ class EvaluationQueries:
         description="Evaluations in the communities under a district, street or community, "
         "ordered by year, community and id."
     )
-    async def evaluations(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
+    async def evaluations(  # noqa: PLR0913 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str,
@@ -166,7 +166,7 @@ class EvaluationMutations:
     @strawberry.mutation(
         permission_classes=[OrgWriter], description="Nominate a member for a 双争 title of a year."
     )
-    async def nominate_excellent_member(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
+    async def nominate_excellent_member(  # noqa: PLR0913 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         member_id: strawberry.ID,

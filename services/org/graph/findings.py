@@ -200,7 +200,7 @@ class FindingQueries:
         "organization and those under it; one of the two is required. Ordered by community, "
         "rule, organization and member; `asOf` (default today) dates ages and Party standing."
     )
-    async def findings(  # noqa: PLR0913, RUF100 -- the field's GraphQL arguments (the schema fixes them)
+    async def findings(  # noqa: PLR0913 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str | None = None,

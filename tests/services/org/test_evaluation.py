@@ -262,7 +262,7 @@ def test_a_second_evaluation_of_a_member_title_and_year_is_a_conflict(
         ("chosen", FEEDBACK, {"on": "2024-05-25", "content": "  "}, "INVALID", "content", None),
     ],
 )  # fmt: skip
-def test_steps_out_of_order_or_with_bad_dates_are_refused(  # noqa: PLR0913, RUF100 -- fixtures, then the parametrized case's fields
+def test_steps_out_of_order_or_with_bad_dates_are_refused(
     running: Running,
     demo: Demo,
     count_rows: Any,

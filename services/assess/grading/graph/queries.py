@@ -100,7 +100,7 @@ class GradingQueries:
         description="Improvement goals of the communities under a region, by community, year "
         "and indicator; with `overdueOn`, only the open ones due before that day."
     )
-    async def improvement_goals(  # noqa: PLR0913, RUF100 -- the GraphQL field's arguments (the schema stays as it is)
+    async def improvement_goals(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
         self,
         info: Info,
         region_code: str,

@@ -221,7 +221,7 @@ class GradingMutations:
         "(default: the year's 三有四化 deadline) and owned by `goalsOwnerUser` or "
         "`goalsOwnerRole` (default: the community secretary)."
     )
-    async def determine_grade(  # noqa: PLR0913, RUF100 -- the GraphQL field's arguments (the schema stays as it is)
+    async def determine_grade(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
         self,
         info: Info,
         assessment_id: strawberry.ID,
@@ -279,7 +279,7 @@ class GradingMutations:
         description="Edit an improvement goal (text, owner, due date) or mark it done "
         "(open → done)."
     )
-    async def update_improvement_goal(  # noqa: PLR0913, RUF100 -- the GraphQL field's arguments (the schema stays as it is)
+    async def update_improvement_goal(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
         self,
         info: Info,
         id: strawberry.ID,

@@ -135,7 +135,7 @@ def _snapshot_matches_preview(snapshot: dict, preview: dict) -> None:
     ]
 
 
-def test_a_full_cycle_for_one_demo_community(
+def test_a_full_cycle_for_one_demo_community(  # noqa: PLR0915 -- one cycle, step by step, in order
     running: Running, rows: Rows, community: Community
 ) -> None:
     """Issue 7 "Done when": the demo district gets a full assessment cycle through the gateway:

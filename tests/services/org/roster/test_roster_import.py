@@ -659,7 +659,7 @@ def test_another_places_member_number_is_refused_naming_nothing(
 # --- the shell --------------------------------------------------------------------------
 
 
-def test_cli_writes_templates_imports_and_exports(  # noqa: PLR0913, RUF100 -- the fixtures the CLI run needs
+def test_cli_writes_templates_imports_and_exports(
     running: Running,
     demo: Demo,
     service_urls: dict[str, str],

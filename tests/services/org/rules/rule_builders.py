@@ -57,7 +57,7 @@ def add_org(
     return org
 
 
-def add_member(  # noqa: PLR0913, RUF100 -- keyword-only: a member's facts, each with a usual default
+def add_member(
     c: CommunityFacts,
     name: str,
     *,
