@@ -1,10 +1,12 @@
 """Time to measure every computed indicator of the whole demo district (issue 7: "the note gives
 the number of indicators and the time to assess the whole district"), as `metrics.measure`
-does it for assess — one request through the gateway as the assess service — against a
-baseline of one trivial gateway query (`{ __typename }`) made the same way, in the same run.
+does it for assess — one request to org and one to grid side by side, each asked directly as
+the assess service — against a baseline of one trivial query (`{ __typename }`) made the same
+way to org, in the same run.
 
 Against a running suite (`./partygrid up`; keys from PARTYGRID_DATA_DIR, default .data):
-    .venv/bin/python bench/assess_district.py http://127.0.0.1:4000/graphql [-n 20]
+    .venv/bin/python bench/assess_district.py http://127.0.0.1:4001/graphql \
+        http://127.0.0.1:4002/graphql [-n 20]
 Or on a stack of its own (a private cluster in PARTYGRID_DATA_DIR, the demo district, the
 three subgraphs and the gateway on free ports; everything is stopped at the end):
     PARTYGRID_DATA_DIR=/tmp/bench-data .venv/bin/python bench/assess_district.py --own-stack
@@ -30,7 +32,7 @@ from services.assess.grading import assessing
 from services.assess.metrics import catalog as metrics
 from services.assess.metrics import org as metric_org
 from services.assess.metrics.reads import read_graph
-from services.assess.shared.gateway_client import GatewayClient
+from services.assess.shared.peers import Peers
 from services.assess.standard.documents import read_standard
 from services.common.auth_tokens import InternalTokens
 from services.common.database import make_engine
@@ -52,7 +54,9 @@ async def p50(fn: Callable[[], Awaitable[object]], n: int) -> float:
     return statistics.median(samples)
 
 
-async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | None = None) -> None:
+async def run(
+    urls: dict[str, str], internal_key: str, n: int, assess_url: str | None = None
+) -> None:
     standard = read_standard()
     rows = [
         {"code": i.code, "metric": i.metric, "params": i.params, "measured": i.measured}
@@ -60,16 +64,16 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
         if i.measured == "computed"
     ]
     async with httpx.AsyncClient(timeout=60) as client:
-        gateway = GatewayClient(gateway_url, client, InternalTokens(internal_key, issuer="assess"))
-        data = await gateway.query(COMMUNITIES, {"r": DISTRICT})
+        peers = Peers.connect(urls, client, InternalTokens(internal_key, issuer="assess"))
+        data = await peers.org.query(COMMUNITIES, {"r": DISTRICT})
         codes = [c["code"] for c in data["communities"]]
-        baseline = await p50(lambda: gateway.query("{ __typename }"), n)
+        baseline = await p50(lambda: peers.org.query("{ __typename }"), n)
         rules = metric_org.FINDING_RULES
-        org = await p50(lambda: read_graph(gateway, codes, AS_OF, grid=False, rules=rules), n)
-        grid = await p50(lambda: read_graph(gateway, codes, AS_OF, org=False), n)
-        read = await p50(lambda: read_graph(gateway, codes, AS_OF, rules=rules), n)
-        whole = await p50(lambda: metrics.measure(gateway, rows, codes, AS_OF), n)
-        measured = await metrics.measure(gateway, rows, codes, AS_OF)
+        org = await p50(lambda: read_graph(peers, codes, AS_OF, grid=False, rules=rules), n)
+        grid = await p50(lambda: read_graph(peers, codes, AS_OF, org=False), n)
+        read = await p50(lambda: read_graph(peers, codes, AS_OF, rules=rules), n)
+        whole = await p50(lambda: metrics.measure(peers, rows, codes, AS_OF), n)
+        measured = await metrics.measure(peers, rows, codes, AS_OF)
         assessed = None
         if assess_url:  # all 23 indicators: computed and attested side by side, then scored
             engine = make_engine(assess_url, pool_size=2)
@@ -77,7 +81,7 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
                 graded = await assessing.standard_rows(engine, None, codes[0][:6])
                 assert graded is not None
                 assessed = await p50(
-                    lambda: assessing.assess(engine, gateway, graded, codes, AS_OF.year, AS_OF), n
+                    lambda: assessing.assess(engine, peers, graded, codes, AS_OF.year, AS_OF), n
                 )
             finally:
                 await engine.dispose()
@@ -86,10 +90,10 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
         f"standard {standard.key}: {len(standard.indicators)} indicators, {len(rows)} computed; "
         f"district {DISTRICT}: {len(codes)} communities, {values} measurements (n={n})"
     )
-    print(f"baseline {{ __typename }} via the gateway: p50 {baseline:.1f} ms")
+    print(f"baseline {{ __typename }} of org: p50 {baseline:.1f} ms")
     print(f"  org's communityCounts alone: p50 {org:.1f} ms (×{org / baseline:.1f})")
     print(f"  grid's coverage alone: p50 {grid:.1f} ms (×{grid / baseline:.1f})")
-    print(f"read_graph (the one gateway request): p50 {read:.1f} ms (×{read / baseline:.1f})")
+    print(f"read_graph (org and grid side by side): p50 {read:.1f} ms (×{read / baseline:.1f})")
     print(f"metrics.measure, whole district: p50 {whole:.1f} ms (×{whole / baseline:.1f})")
     if assessed is not None:
         print(
@@ -99,9 +103,9 @@ async def run(gateway_url: str, internal_key: str, n: int, assess_url: str | Non
 
 
 @contextlib.contextmanager
-def own_stack() -> Iterator[tuple[str, str, str]]:
+def own_stack() -> Iterator[tuple[dict[str, str], str, str]]:
     """The demo district in a private cluster and the suite's processes, as the tests start
-    them (infra/stack.py); yields the gateway URL, the internal token key and assess's
+    them (infra/stack.py); yields the subgraphs' URLs, the internal token key and assess's
     database URL (the whole assessment is measured in process against it)."""
     from infra.stack import own_stack as started
 
@@ -109,24 +113,25 @@ def own_stack() -> Iterator[tuple[str, str, str]]:
     logs = Path(tempfile.mkdtemp(prefix="assess-bench-"))
     quiet = {"gateway": {"PARTYGRID_GATEWAY_ACCESS_LOG": "off"}}
     with started(settings, logs, env=quiet) as stack:
-        yield stack.gateway, stack.keys["internal"], stack.database.service_urls["assess"]
+        yield stack.subgraphs, stack.keys["internal"], stack.database.service_urls["assess"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("gateway", nargs="?", help="the gateway's GraphQL URL")
+    parser.add_argument("org", nargs="?", help="org's GraphQL URL")
+    parser.add_argument("grid", nargs="?", help="grid's GraphQL URL")
     parser.add_argument("--own-stack", action="store_true", help="start a stack of its own")
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
     if args.own_stack:
-        with own_stack() as (gateway, key, assess_url):
-            asyncio.run(run(gateway, key, args.n, assess_url))
-    elif args.gateway:
+        with own_stack() as (urls, key, assess_url):
+            asyncio.run(run(urls, key, args.n, assess_url))
+    elif args.org and args.grid:
         data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
         key = (data_dir / "internal-token-key").read_text().strip()
-        asyncio.run(run(args.gateway, key, args.n))
+        asyncio.run(run({"org": args.org, "grid": args.grid}, key, args.n))
     else:
-        parser.error("give the gateway's URL or --own-stack")
+        parser.error("give org's and grid's URLs or --own-stack")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class Stack:
     """What was started: where each process listens, the keys they share, their database."""
 
     host: str
-    ports: dict[str, int]  # org, grid, assess, gateway (the subgraphs are told its URL)
+    ports: dict[str, int]  # org, grid, assess, gateway
     keys: dict[str, str]  # "internal" and "access"
     database: Database
     supervisor: Supervisor
@@ -85,9 +85,7 @@ def services(  # noqa: PLR0913 -- keyword-only: the options of one start, each d
     try:
         for name in SERVICES:
             url = db.service_urls[name]
-            own = service_env(
-                name, url, chosen[name], stack.subgraphs, keys=keys, gateway_url=stack.gateway
-            )
+            own = service_env(name, url, chosen[name], stack.subgraphs, keys=keys)
             supervisor.start(name, chosen[name], {**own, **extra.get(name, {})})
         if gateway:
             own = gateway_env(stack.subgraphs, chosen[GATEWAY], keys=keys, auth_url=db.auth_url)

@@ -225,18 +225,15 @@ def service_env(
     graphql_urls: dict[str, str],
     *,
     keys: dict[str, str] | None = None,
-    gateway_url: str | None = None,
 ) -> dict[str, str]:
-    """A subgraph's settings: its own role's database, its port, the subgraphs it asks, the
-    gateway (assess reads the whole graph through it) and the internal token key (never the
-    access token key: subgraphs trust only the gateway)."""
+    """A subgraph's settings: its own role's database, its port, the subgraphs it asks
+    (every other one, directly) and the internal token key (never the access token key:
+    subgraphs trust only the gateway)."""
     prefix = f"PARTYGRID_{name.upper()}_"
     env = {f"{prefix}DATABASE_URL": database_url, f"{prefix}PORT": str(port)}
     env |= {
         f"{prefix}{other.upper()}_URL": url for other, url in graphql_urls.items() if other != name
     }
-    if gateway_url:
-        env[f"{prefix}GATEWAY_URL"] = gateway_url
     if keys:
         env["PARTYGRID_INTERNAL_TOKEN_KEY"] = keys["internal"]
         # A key inherited from the parent's environment must not leak to a subgraph.

@@ -46,7 +46,6 @@ def capped(running: Running, prepared: Prepared) -> dict[str, str]:
             ports[name],
             others,
             keys=running.keys,
-            gateway_url=running.gateway,
         )
         running.supervisor.start(name, ports[name], env | cap)
     subgraphs = {**running.subgraphs, "org": urls["org"], "grid": urls["grid"]}

@@ -47,7 +47,7 @@ from services.assess.grading import assessing
 from services.assess.grading.scoring import Score
 from services.assess.shared import dates
 from services.assess.shared import document_owners as owners
-from services.assess.shared.gateway_client import GatewayClient
+from services.assess.shared.peers import Peers
 from services.assess.shared.text import MAX_NOTE, clean_text
 from services.assess.shared.yaml_documents import refusal
 from services.assess.standard.tables import indicator, standard
@@ -430,7 +430,7 @@ def five_goods(
 
 
 async def assessment(
-    engine: AsyncEngine, gateway: GatewayClient, data: CriteriaData, community: str, year: int
+    engine: AsyncEngine, peers: Peers, data: CriteriaData, community: str, year: int
 ) -> Score | None:
     """The community's score under the grading standard the criteria name (None if absent)."""
     district = owners.district_of(community)
@@ -439,7 +439,7 @@ async def assessment(
     rows = await assessing.standard_rows(engine, graded["id"], district) if graded else None
     if rows is None:
         return None
-    return (await assessing.assess(engine, gateway, rows, [community], year))[community]
+    return (await assessing.assess(engine, peers, rows, [community], year))[community]
 
 
 async def five_good_row(conn: AsyncConnection, community: str, year: int) -> dict | None:

@@ -1,10 +1,10 @@
 """What star ratings, five-good evaluations and 七一 lists read of org and grid, and the facts
 computed from it.
 
-Everything is read through the gateway as the service itself (issue 7: "never by reading other
-services' tables"). A community is read in a few small documents (its units with their
-committees, its zones and buildings, its members page by page) so each stays well inside the
-gateway's cost limit. The facts are pure functions of what was read; the criteria document
+Everything is read from the subgraph that owns it, directly, as the service itself (issue 7:
+"never by reading other services' tables"). A community is read in a few small documents (its
+units with their committees and its members page by page from org, its zones and buildings
+from grid) so each stays small. The facts are pure functions of what was read; the criteria document
 (services/assess/commendations/data/commendation_criteria.yaml) names them.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.assess.shared.gateway_client import GatewayClient
+from services.assess.shared.peers import Peers
+from services.common.subgraph_client import SubgraphClient
 
 UNIT_KINDS = ("grid_branch", "party_group")  # plan (五): 星级模范楼栋党支部/党小组
 
@@ -234,7 +235,7 @@ COMMUNITY_FACTS: dict[str, tuple[FactSpec, CommunityFact]] = {
 }  # fmt: skip
 
 
-# -- reading through the gateway ------------------------------------------------------------
+# -- reading org and grid ------------------------------------------------------------------
 
 UNITS = """query ($c: String!, $kind: OrganizationKind!, $after: String) {
   organizations(regionCode: $c, kind: $kind, first: 200, after: $after) {
@@ -242,12 +243,16 @@ UNITS = """query ($c: String!, $kind: OrganizationKind!, $after: String) {
     nodes { id name kind parent { id }
       committee { role member { id name management committeeSeats { role }
                                posts { kind organization { id } } } } } } }"""
-PLACES = """query ($c: String!) { community(code: $c) { code name
-  organization { id name committee { role } }
-  zones { organization { id }
-          buildings { id coverageState residentMemberCount partyGroup { id } } }
-  orphanBuildings { id coverageState residentMemberCount } }
-  residentUnits(communityCode: $c) { partyOrganizationName agreement { signedOn } } }"""
+# A community's places: org knows it, its resident units and who lives in which building;
+# grid its zones and buildings (merged by building id: a building absent from org's
+# columns has no resident member).
+COMMUNITY = """query ($c: String!) { community(code: $c) { code name
+  organization { id name committee { role } } }
+  residentUnits(communityCode: $c) { partyOrganizationName agreement { signedOn } }
+  regionResidents(regionCodes: [$c]) { buildingIds total } }"""
+PLACES = """query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Community {
+  zones { organization { id } buildings { id coverageState partyGroup { id } } }
+  orphanBuildings { id coverageState } } } }"""
 MEMBERS = """query ($c: String!, $after: String) {
   members(filter: {regionCode: $c}, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
@@ -264,11 +269,11 @@ MEMBER = """query ($id: ID!) { member(id: $id) {
 UNIT = """query ($id: ID!) { organization(id: $id) { id name kind isLive community { code } } }"""
 
 
-async def _pages(gateway: GatewayClient, document: str, variables: dict, root: str) -> list[dict]:
+async def _pages(org: SubgraphClient, document: str, variables: dict, root: str) -> list[dict]:
     nodes: list[dict] = []
     after = None
     while True:
-        page = (await gateway.query(document, {**variables, "after": after}))[root]
+        page = (await org.query(document, {**variables, "after": after}))[root]
         nodes += page["nodes"]
         if not page["pageInfo"]["hasNextPage"]:
             return nodes
@@ -302,41 +307,51 @@ def _unit(node: Mapping[str, Any]) -> Unit:
     )
 
 
-def _buildings(community: Mapping[str, Any]) -> list[BuildingState]:
+def _buildings(places: Mapping[str, Any], residents: Mapping[str, Any]) -> list[BuildingState]:
+    """Grid's buildings of a community with org's resident members (columns by building)."""
+    living = dict(zip(residents["buildingIds"], residents["total"], strict=True))
     found = [
         BuildingState(
             id=b["id"],
             zone_organization_id=(zone["organization"] or {}).get("id"),
             group_id=(b["partyGroup"] or {}).get("id"),
             covered=b["coverageState"] == "COVERED",
-            residents=b["residentMemberCount"],
+            residents=living.get(b["id"], 0),
         )
-        for zone in community["zones"]
+        for zone in places["zones"]
         for b in zone["buildings"]
     ]
     orphans = [
-        BuildingState(b["id"], None, None, False, b["residentMemberCount"])
-        for b in community["orphanBuildings"]
+        BuildingState(b["id"], None, None, False, living.get(b["id"], 0))
+        for b in places["orphanBuildings"]
     ]
     return found + orphans
 
 
+async def _places(grid: SubgraphClient, code: str) -> dict:
+    """Grid's zones and buildings of a community (none when grid has not mapped it)."""
+    found = await grid.entities(PLACES, [{"__typename": "Community", "code": code}])
+    return found[0] or {"zones": [], "orphanBuildings": []}
+
+
 async def read_community(
-    gateway: GatewayClient, code: str, *, year: int | None = None, members: bool = True
+    peers: Peers, code: str, *, year: int | None = None, members: bool = True
 ) -> CommunityGraph | None:
     """A community's units, buildings and (optionally) members; None if there is none."""
+    org = peers.org
     reads = [
-        gateway.query(PLACES, {"c": code}),
-        _pages(gateway, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
-        _pages(gateway, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
+        org.query(COMMUNITY, {"c": code}),
+        _places(peers.grid, code),
+        _pages(org, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
+        _pages(org, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
     ]
     if members:
-        reads.append(_pages(gateway, MEMBERS, {"c": code}, "members"))
+        reads.append(_pages(org, MEMBERS, {"c": code}, "members"))
     if year is not None:
-        reads.append(gateway.query(CHOSEN_COUNT, {"r": code, "year": year}))
+        reads.append(org.query(CHOSEN_COUNT, {"r": code, "year": year}))
     found: list[Any] = list(await asyncio.gather(*reads))
-    places, branches, groups = found[0], found[1], found[2]
-    community = places["community"]
+    known, places, branches, groups = found[0], found[1], found[2], found[3]
+    community = known["community"]
     if community is None:
         return None
     organization = community["organization"] or {}
@@ -347,13 +362,13 @@ async def read_community(
         organization_name=organization.get("name", ""),
         committee_roles=[s["role"].lower() for s in organization.get("committee", [])],
         units=[_unit(n) for n in branches + groups],
-        buildings=_buildings(community),
+        buildings=_buildings(places, known["regionResidents"]),
         resident_units=[
             (bool(u["partyOrganizationName"]), u["agreement"] is not None)
-            for u in places["residentUnits"]
+            for u in known["residentUnits"]
         ],
     )
-    rest = list(found[3:])
+    rest = list(found[4:])
     if members:
         graph.members = [
             MemberState((m["organization"] or {}).get("id"), m["isAble"], bool(m["posts"]))
@@ -364,17 +379,17 @@ async def read_community(
     return graph
 
 
-async def chosen_evaluations(gateway: GatewayClient, region: str, years: list[int]) -> list[dict]:
+async def chosen_evaluations(org: SubgraphClient, region: str, years: list[int]) -> list[dict]:
     """双争 evaluations chosen in these years under a region, with their members."""
     found = await asyncio.gather(
-        *(_pages(gateway, CHOSEN, {"r": region, "year": y}, "evaluations") for y in years)
+        *(_pages(org, CHOSEN, {"r": region, "year": y}, "evaluations") for y in years)
     )
     return [e for page in found for e in page]
 
 
-async def read_member(gateway: GatewayClient, member_id: str) -> dict | None:
-    return (await gateway.query(MEMBER, {"id": member_id}))["member"]
+async def read_member(org: SubgraphClient, member_id: str) -> dict | None:
+    return (await org.query(MEMBER, {"id": member_id}))["member"]
 
 
-async def read_unit(gateway: GatewayClient, unit_id: str) -> dict | None:
-    return (await gateway.query(UNIT, {"id": unit_id}))["organization"]
+async def read_unit(org: SubgraphClient, unit_id: str) -> dict | None:
+    return (await org.query(UNIT, {"id": unit_id}))["organization"]

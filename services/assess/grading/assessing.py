@@ -1,5 +1,5 @@
-"""Assess communities under a standard: computed indicators from the graph (through the
-gateway) and attested ones from records, measured side by side, then scored."""
+"""Assess communities under a standard: computed indicators from the graph (org and
+grid) and attested ones from records, measured side by side, then scored."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from services.assess.metrics import catalog as metrics
 from services.assess.metrics.reads import CommunityGraph
 from services.assess.records import checks as record_checks
 from services.assess.shared import document_owners as owners
-from services.assess.shared.gateway_client import GatewayClient
+from services.assess.shared.peers import Peers
 from services.assess.standard.tables import indicator, standard
 
 
@@ -47,16 +47,16 @@ async def standard_rows(
         return StandardRows(head, [dict(r) for r in rows.mappings()])
 
 
-async def assess(  # noqa: PLR0913 -- the one scoring entry: where to read (engine, gateway), what (standard, communities, year) and when
+async def assess(  # noqa: PLR0913 -- the one scoring entry: where to read (engine, peers), what (standard, communities, year) and when
     engine: AsyncEngine,
-    gateway: GatewayClient,
+    peers: Peers,
     rows: StandardRows,
     communities: Sequence[str],
     year: int,
     as_of: dt.date | None = None,
     graph: Mapping[str, CommunityGraph] | None = None,
 ) -> dict[str, Score]:
-    """Each community's score under `rows`; raises GatewayUnavailableError when the graph
+    """Each community's score under `rows`; raises SubgraphUnavailableError when the graph
     cannot be read (no computed indicator is guessed). `graph`: the graph already read for
     these communities (`metrics.read` of `rows.indicators`), not read again."""
     as_of = as_of or dt.date.today()
@@ -68,7 +68,7 @@ async def assess(  # noqa: PLR0913 -- the one scoring entry: where to read (engi
             return await record_checks.check(conn, attested, communities, year, as_of)
 
     from_graph, from_records = await asyncio.gather(
-        metrics.measure(gateway, computed, communities, as_of, graph), records()
+        metrics.measure(peers, computed, communities, as_of, graph), records()
     )
     return {
         code: score(

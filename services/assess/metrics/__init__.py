@@ -1,1 +1,1 @@
-"""Computed indicators: measures of the live graph read through the gateway."""
+"""Computed indicators: measures of the live graph, read from org and grid directly."""

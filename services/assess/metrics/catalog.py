@@ -1,9 +1,9 @@
-"""Computed indicators: measures of the live graph, read through the gateway.
+"""Computed indicators: measures of the live graph, read from org and grid directly.
 
-`measure` reads every community asked in one gateway request (`metrics.reads`), as assess
+`measure` reads every community asked in one request to each (`metrics.reads`), as assess
 itself (the service identity: the whole tree, read only), then applies each indicator's
 measure to each community (`metrics.org`, `metrics.grid`). Nothing is read from another
-service's tables, and nothing is guessed: GatewayUnavailableError propagates. A community
+service's tables, and nothing is guessed: SubgraphUnavailableError propagates. A community
 a service does not know is unmeasured for that service's indicators (value None).
 """
 
@@ -18,7 +18,7 @@ from services.assess.shared.measures import Measure, Measured
 
 if TYPE_CHECKING:
     from services.assess.metrics.reads import CommunityGraph
-    from services.assess.shared.gateway_client import GatewayClient
+    from services.assess.shared.peers import Peers
 
 _DECLARED = (
     Measure("org.people_in_post", "书记、专职副书记配备到位且符合条件", "Secretary and full-time deputy in post", ("org",)),
@@ -37,21 +37,21 @@ METRICS: dict[str, Measure] = {m.name: m for m in _DECLARED}
 
 
 async def read(
-    gateway: GatewayClient,
+    peers: Peers,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
     *,
     grid: bool = False,
 ) -> dict[str, CommunityGraph]:
-    """What the computed indicators among `indicators` need of the graph, in one gateway
-    request (`metric_reads.read_graph`); `grid`: read grid's coverage even when no indicator
+    """What the computed indicators among `indicators` need of the graph, in one request
+    to each service (`metric_reads.read_graph`); `grid`: read grid's coverage even when no indicator
     needs it (the monthly report keeps the coverage figures of the same read)."""
-    return await read_for(gateway, indicators, communities, as_of, grid=grid)
+    return await read_for(peers, indicators, communities, as_of, grid=grid)
 
 
 async def measure(
-    gateway: GatewayClient,
+    peers: Peers,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
@@ -59,8 +59,8 @@ async def measure(
 ) -> dict[str, dict[str, Measured]]:
     """Each community's computed indicators (rows with `measured == "computed"`), by code.
 
-    One gateway request for all communities; only the services the indicators need are
+    One request to each service for all communities; only the services the indicators need are
     asked. `as_of` dates ages and Party standing (the rows are read as they are now).
     `graph`: what `read` already read for these communities and indicators (no second
     request)."""
-    return await measure_all(gateway, indicators, communities, as_of, graph)
+    return await measure_all(peers, indicators, communities, as_of, graph)

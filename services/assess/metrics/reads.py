@@ -1,16 +1,18 @@
-"""What computed indicators read from the graph: one GraphQL document for a set of communities.
+"""What computed indicators read from the graph: org's counts and grid's coverage of a set of
+communities.
 
-Issue 7: "computed indicators from the live graph, queried through the gateway with a service
-identity (never by reading other services' tables)". A whole district is read in ONE request
-whatever its size: org's `communityCounts` takes every community code at once, and grid's
-`coverage` is asked once per region that holds them (normally the one district), the two
-parts of one document fetched from org and grid side by side by the gateway. A response
-that does not have the shape asked for is treated like no answer (GatewayUnavailableError):
-no indicator is guessed.
+Issue 7: "computed indicators from the live graph, queried ... with a service identity (never
+by reading other services' tables)". Each part is asked of the subgraph that owns it, directly
+(services/common/subgraph_client.py), the two side by side: org's `communityCounts` takes every
+community code at once, and grid's `coverage` is asked once per region that holds them
+(normally the one district). A whole district is one request to each. An answer that does not
+have the shape asked for is treated like no answer (SubgraphUnavailableError naming the
+service): no indicator is guessed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from services.assess.shared.gateway_client import GatewayClient, GatewayUnavailableError
+from services.assess.shared.peers import Peers
+from services.common.subgraph_client import SubgraphClient, SubgraphUnavailableError
 
-MAX_REGIONS = 40  # coverage aliases per document (the gateway allows 50 aliases)
+MAX_REGIONS = 40  # coverage aliases per document: keeps each request and answer moderate
 
 ORG_FIELDS = """communityCounts(communityCodes: $codes, asOf: $asOf) {
     code
@@ -155,20 +158,58 @@ def coverage_regions(codes: Iterable[str]) -> list[str]:
     return regions
 
 
-def document(*, org: bool, regions: Sequence[str]) -> str:
-    """One read of org counts and/or grid coverage (aliases r0, r1, ... per region)."""
-    variables, parts = [], []
-    if org:
-        variables += ["$codes: [String!]!", "$asOf: Date!", "$rules: [String!]!"]
-        parts.append(ORG_FIELDS)
-    for i, _ in enumerate(regions):
-        variables.append(f"$r{i}: String!")
-        parts.append(f"r{i}: coverage(regionCode: $r{i}) {{ {GRID_FIELDS} }}")
-    return f"query AssessIndicatorFacts({', '.join(variables)}) {{\n  " + "\n  ".join(parts) + "\n}"
+ORG_DOCUMENT = f"""query AssessOrgFacts($codes: [String!]!, $asOf: Date!, $rules: [String!]!) {{
+  {ORG_FIELDS}
+}}"""
+
+
+def grid_document(regions: Sequence[str]) -> str:
+    """One read of grid coverage (aliases r0, r1, ... per region)."""
+    variables = ", ".join(f"$r{i}: String!" for i, _ in enumerate(regions))
+    parts = "\n  ".join(
+        f"r{i}: coverage(regionCode: $r{i}) {{ {GRID_FIELDS} }}" for i, _ in enumerate(regions)
+    )
+    return f"query AssessGridFacts({variables}) {{\n  {parts}\n}}"
+
+
+async def read_org(
+    org: SubgraphClient, codes: Sequence[str], as_of: dt.date, rules: Sequence[str]
+) -> dict[str, OrgCounts]:
+    """Org's counts of each community it knows, by code."""
+    variables = {"codes": list(codes), "asOf": as_of.isoformat(), "rules": list(rules)}
+    data = await org.query(ORG_DOCUMENT, variables)
+    try:
+        found = [OrgCounts.model_validate(row) for row in data["communityCounts"]]
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise SubgraphUnavailableError("org", f"unexpected answer ({exc})") from exc
+    return {c.code: c for c in found}
+
+
+async def read_grid(grid: SubgraphClient, regions: Sequence[str]) -> dict[str, GridCounts]:
+    """Grid's coverage of each community of these regions, by code: one request per
+    MAX_REGIONS regions."""
+    found: dict[str, GridCounts] = {}
+    for start in range(0, len(regions), MAX_REGIONS):
+        batch = regions[start : start + MAX_REGIONS]
+        data = await grid.query(grid_document(batch), {f"r{i}": r for i, r in enumerate(batch)})
+        try:
+            coverages = [_Coverage.model_validate(data[f"r{i}"]) for i in range(len(batch))]
+        except (KeyError, TypeError, ValidationError) as exc:
+            raise SubgraphUnavailableError("grid", f"unexpected answer ({exc})") from exc
+        for coverage in coverages:
+            if not coverage.residents_known:
+                # Grid could not ask org for residents: buildings with members unknown.
+                raise SubgraphUnavailableError("org", "grid's coverage without residents")
+            found |= {c.code: c for c in coverage.communities}
+    return found
+
+
+async def _nothing() -> dict:
+    return {}
 
 
 async def read_graph(
-    gateway: GatewayClient,
+    peers: Peers,
     communities: Sequence[str],
     as_of: dt.date,
     *,
@@ -176,35 +217,14 @@ async def read_graph(
     grid: bool = True,
     rules: Sequence[str] = (),
 ) -> dict[str, CommunityGraph]:
-    """Org counts and grid coverage of each community, in one gateway request (more only when
-    they span more than MAX_REGIONS districts); GatewayUnavailableError when unanswered.
-    `rules`: the org rule ids (or dotted prefixes) whose findings to bring along; rates need
-    none, their counts say it all, and a district has a thousand findings of those."""
+    """Org counts and grid coverage of each community, asked of both side by side (one
+    request each, grid more only when they span more than MAX_REGIONS districts);
+    SubgraphUnavailableError when either is unanswered. `rules`: the org rule ids (or dotted
+    prefixes) whose findings to bring along; rates need none, their counts say it all, and a
+    district has a thousand findings of those."""
     codes = sorted(set(communities))
-    regions = coverage_regions(codes) if grid else []
-    org_found: dict[str, OrgCounts] = {}
-    grid_found: dict[str, GridCounts] = {}
-    batches = [regions[i : i + MAX_REGIONS] for i in range(0, len(regions), MAX_REGIONS)] or [[]]
-    for n, batch in enumerate(batches):
-        ask_org = org and n == 0
-        if not ask_org and not batch:
-            continue
-        variables: dict = {f"r{i}": region for i, region in enumerate(batch)}
-        if ask_org:
-            variables |= {"codes": codes, "asOf": as_of.isoformat(), "rules": list(rules)}
-        data = await gateway.query(document(org=ask_org, regions=batch), variables)
-        try:
-            if ask_org:
-                for row in data["communityCounts"]:
-                    found = OrgCounts.model_validate(row)
-                    org_found[found.code] = found
-            for i in range(len(batch)):
-                coverage = _Coverage.model_validate(data[f"r{i}"])
-                if not coverage.residents_known:
-                    # Grid could not ask org for residents: buildings with members unknown.
-                    raise GatewayUnavailableError("gateway: grid coverage without residents")
-                for c in coverage.communities:
-                    grid_found[c.code] = c
-        except (KeyError, TypeError, ValidationError) as exc:
-            raise GatewayUnavailableError(f"gateway: unexpected answer ({exc})") from exc
+    org_found, grid_found = await asyncio.gather(
+        read_org(peers.org, codes, as_of, rules) if org else _nothing(),
+        read_grid(peers.grid, coverage_regions(codes)) if grid else _nothing(),
+    )
     return {c: CommunityGraph(c, org_found.get(c), grid_found.get(c)) for c in codes}

@@ -13,8 +13,8 @@ from typing import Any
 from services.assess.metrics import grid as metric_grid
 from services.assess.metrics import org as metric_org
 from services.assess.metrics.reads import CommunityGraph, GridCounts, OrgCounts, read_graph
-from services.assess.shared.gateway_client import GatewayClient
 from services.assess.shared.measures import Measured
+from services.assess.shared.peers import Peers
 
 # What each metric applies to: org's counts of the community, or grid's coverage of it.
 ORG_MEASURES: dict[str, Callable[[OrgCounts], Measured]] = {
@@ -55,7 +55,7 @@ def _metric_rows(indicators: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
 
 
 async def read_for(
-    gateway: GatewayClient,
+    peers: Peers,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
@@ -70,13 +70,13 @@ async def read_for(
         return {}
     if org or grid:
         return await read_graph(
-            gateway, communities, as_of, org=org, grid=grid, rules=metric_org.FINDING_RULES
+            peers, communities, as_of, org=org, grid=grid, rules=metric_org.FINDING_RULES
         )
     return {c: CommunityGraph(c, None, None) for c in communities}
 
 
 async def measure_all(
-    gateway: GatewayClient,
+    peers: Peers,
     indicators: Sequence[Mapping[str, Any]],
     communities: Sequence[str],
     as_of: dt.date,
@@ -86,7 +86,7 @@ async def measure_all(
     if not communities:
         return {}
     if graph is None:
-        graph = await read_for(gateway, indicators, communities, as_of)
+        graph = await read_for(peers, indicators, communities, as_of)
     rows = _metric_rows(indicators)
     return {
         code: {r["code"]: measure_one(r["metric"], graph[code]) for r in rows}

@@ -21,17 +21,17 @@ from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
 from services.assess.milestones import schedule as milestones
-from services.assess.shared import dates
+from services.assess.shared import dates, plan_schedule
 from services.assess.shared.community_check import (
     CommunityFacts,
     communities_in,
 )
 from services.assess.shared.context import Info
 from services.assess.shared.document_owners import district_of
-from services.assess.shared.gateway_client import GatewayUnavailableError
 from services.assess.shared.graph import caller_community, plan_year
 from services.common.auth import Role, caller, is_region_code, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.subgraph_client import SubgraphUnavailableError
 
 # "others attested as done (a date + note by the street office)"; the district may too.
 ATTESTERS = frozenset({Role.DISTRICT, Role.STREET})
@@ -71,7 +71,7 @@ class Milestone:
     plan_clause: str
 
     @classmethod
-    def of(cls, m: milestones.Milestone) -> Milestone:
+    def of(cls, m: plan_schedule.Milestone) -> Milestone:
         return cls(
             id=m.id,
             year=m.year,
@@ -157,19 +157,17 @@ async def _statuses(
     scoped = caller(info).narrow(region_code)
     if scoped is None:
         return []
-    engine, gateway = info.context.engine, info.context.gateway
+    engine, peers = info.context.engine, info.context.peers
     try:
-        communities = await communities_in(gateway, scoped)
-    except GatewayUnavailableError as exc:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE, "暂时无法读取社区信息", "The communities cannot be read now"
-        ) from exc
+        communities = await communities_in(peers.org, scoped)
+    except SubgraphUnavailableError as down:
+        raise down.refusal("无法读取社区信息", "the communities cannot be read") from down
     codes = [c.code for c in communities]
     async with engine.connect() as conn:
         assessed = await grading_reads.assessments_for(conn, codes, year)
         snapshots = await grading_reads.snapshots_for(conn, codes, year)
         attested = await milestones.attestations_for(conn, codes, year)
-    plan = milestones.schedule(year)
+    plan = plan_schedule.schedule(year)
     today = dates.today()
     live: dict[str, dict] = {}
     if codes and as_of >= today and any(milestones.needs_live(m) for m in plan):
@@ -203,7 +201,7 @@ async def _live(
 ) -> dict[str, dict]:
     """Live scores: under each community's assessment standard, else its district's current
     one."""
-    engine, gateway = info.context.engine, info.context.gateway
+    engine, peers = info.context.engine, info.context.peers
     by_standard: dict[tuple[str | None, str], list[str]] = defaultdict(list)
     for code in codes:
         row = assessed.get(code)
@@ -214,13 +212,11 @@ async def _live(
         if rows is None:
             continue
         try:
-            scores = await assessing.assess(engine, gateway, rows, group, year, today)
-        except GatewayUnavailableError as exc:
-            raise DomainError(
-                UserErrorCode.UNAVAILABLE,
-                "暂时无法读取组织和网格数据",
-                "The organization and grid data cannot be read now",
-            ) from exc
+            scores = await assessing.assess(engine, peers, rows, group, year, today)
+        except SubgraphUnavailableError as down:
+            raise down.refusal(
+                "无法读取组织和网格数据", "the organization and grid data cannot be read"
+            ) from down
         live.update({c: grading.snapshot_values(s, today) for c, s in scores.items()})
     return live
 
@@ -229,7 +225,7 @@ async def _live(
 class MilestoneQueries:
     @strawberry.field(description="The plan's milestones in a year, by deadline.")
     def milestones(self, year: int) -> list[Milestone]:
-        return [Milestone.of(m) for m in milestones.schedule(plan_year(year))]
+        return [Milestone.of(m) for m in plan_schedule.schedule(plan_year(year))]
 
     @strawberry.field(
         description="Each community under a region (as far as the caller sees) against the "
@@ -291,7 +287,7 @@ class MilestoneQueries:
 
 
 async def _status_now(
-    info: Info, milestone: milestones.Milestone, community_code: str
+    info: Info, milestone: plan_schedule.Milestone, community_code: str
 ) -> MilestoneStatus:
     """An attested milestone's status after its attestation or withdrawal: it rests on the
     attestation alone (only attested milestones may be attested), so no live scoring."""
@@ -327,7 +323,7 @@ class MilestoneMutations:
         try:
             # Org is read before the transaction opens: no pooled connection waits on it.
             dates.check_year(year, today)  # before reading org: a future year is refused as is
-            community = await caller_community(info.context.gateway, caller(info), community_code)
+            community = await caller_community(info.context.peers.org, caller(info), community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
         except DomainError as refused:
             return MilestoneAttestationPayload(status=None, errors=refused.user_errors())
@@ -358,7 +354,7 @@ class MilestoneMutations:
 
         try:
             dates.check_year(year, dates.today())  # like its attestation
-            await caller_community(info.context.gateway, caller(info), community_code)
+            await caller_community(info.context.peers.org, caller(info), community_code)
             milestone = milestones.milestone_or_refuse(year, milestone_id)
         except DomainError as refused:
             return MilestoneAttestationPayload(status=None, errors=refused.user_errors())

@@ -1,4 +1,5 @@
-"""The plan's milestones (data/milestones.yaml) and where each community stands against them.
+"""Where each community stands against the plan's milestones (data/milestones.yaml, read by
+services/assess/shared/plan_schedule.py).
 
 DOMAIN "Assessment": grading by 5-15; organizations and leadership complete by 5-31; five
 systems in pilot communities by 5-31 and in all communities by 9-30; June exchange meeting;
@@ -20,120 +21,17 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.milestones.tables import milestone_attestation
 from services.assess.shared import dates
+from services.assess.shared.plan_schedule import Milestone, schedule
 from services.assess.shared.text import MAX_NOTE, clean_text
 from services.common.errors import DomainError, UserErrorCode, invalid, refuse_all
-
-if TYPE_CHECKING:
-    pass
-
-MILESTONES_FILE = Path(__file__).resolve().parent / "data" / "milestones.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class MilestoneData(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
-    name: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
-    due: str = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")  # MM-DD
-    applies_to: Literal["all", "pilot"]
-    proof: Literal["determined", "indicators", "meets_standard", "attested"]
-    indicators: list[str] = Field(default_factory=list)
-    plan_clause: str = ""
-
-    @model_validator(mode="after")
-    def _indicators_for_indicators(self) -> MilestoneData:
-        if (self.proof == "indicators") != bool(self.indicators):
-            raise ValueError("indicators are listed exactly when proof is `indicators`")
-        return self
-
-
-class ScheduleData(_Strict):
-    plan: str
-    milestones: list[MilestoneData] = Field(min_length=1)
-    years: dict[int, dict[str, dt.date]] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ScheduleData:
-        ids = [m.id for m in self.milestones]
-        if len(set(ids)) != len(ids):
-            raise ValueError("milestone ids must be unique")
-        for year, moved in self.years.items():
-            for key, due in moved.items():
-                if key not in ids:
-                    raise ValueError(f"years.{year}: unknown milestone {key}")
-                if due.year != year:
-                    raise ValueError(f"years.{year}.{key}: {due} is not in {year}")
-        for m in self.milestones:  # every month-day exists in a leap year at least
-            dt.date(2000, *map(int, m.due.split("-")))
-        return self
-
-
-@cache
-def schedule_data(path: Path = MILESTONES_FILE) -> ScheduleData:
-    return ScheduleData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-@dataclass(frozen=True)
-class Milestone:
-    id: str
-    name: str
-    name_en: str
-    year: int
-    due: dt.date
-    applies_to: str
-    proof: str
-    indicators: tuple[str, ...]
-    plan_clause: str
-
-    def applies(self, is_pilot: bool) -> bool:
-        return self.applies_to == "all" or is_pilot
-
-
-def schedule(year: int, data: ScheduleData | None = None) -> list[Milestone]:
-    """The milestones of one year, by deadline."""
-    data = data or schedule_data()
-    moved = data.years.get(year, {})
-    found = []
-    for m in data.milestones:
-        month, day = map(int, m.due.split("-"))
-        due = moved.get(m.id) or _clamped(year, month, day)
-        found.append(
-            Milestone(
-                m.id,
-                m.name,
-                m.name_en,
-                year,
-                due,
-                m.applies_to,
-                m.proof,
-                tuple(m.indicators),
-                m.plan_clause,
-            )
-        )
-    # Stable: milestones due the same day stay in the schedule's order.
-    return sorted(found, key=lambda m: m.due)
-
-
-def _clamped(year: int, month: int, day: int) -> dt.date:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:  # 02-29 in a common year
-        return dt.date(year, month, day - 1)
 
 
 def milestone_or_refuse(year: int, key: str) -> Milestone:

@@ -358,7 +358,7 @@ async def _add(info: Info, community: str, build: Builder) -> AttestedRecordPayl
 
     async def write(conn: AsyncConnection) -> dict:
         _community(info, community)
-        await community_or_refuse(info.context.gateway, community, ["input", "communityCode"])
+        await community_or_refuse(info.context.peers.org, community, ["input", "communityCode"])
         entry = await build(conn, dates.today())
         return await records.add(conn, entry, by=identity.subject)
 
@@ -534,7 +534,7 @@ class RecordMutations:
         async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
             unit_id = _uuid(input.resident_unit_id, ["input", "residentUnitId"])
             name = await resident_unit_name(
-                info.context.gateway,
+                info.context.peers.org,
                 input.community_code,
                 str(unit_id),
                 ["input", "residentUnitId"],

@@ -87,7 +87,7 @@ def evidence_routes(max_bytes: int) -> list[Route]:
             if data is None:
                 raise evidence.too_large(max_bytes)
             media_type = evidence.detect(data)  # before asking anyone about a refused file
-            await community_or_refuse(request.app.state.resources["gateway"], community)
+            await community_or_refuse(request.app.state.resources["peers"].org, community)
             engine: AsyncEngine = request.app.state.engine
             async with engine.begin() as conn:
                 row = await evidence.store(

@@ -9,7 +9,7 @@ month", editable commentary, then submitted and locked.
 
 - One report per street office (9-digit code) and month (YYYY-MM); a month after the
   current one is refused (nothing has happened in it yet).
-- Generating reads the street's communities and their coverage through the gateway (as the
+- Generating reads the street's communities and their coverage from org and grid (as the
   assess service) and scores them with `assessing.assess`; the result is stored row by row
   so a report never changes when live data does. Regenerating a draft replaces its rows and
   keeps its commentary (and the remarks of communities still in it).
@@ -41,9 +41,10 @@ from services.assess.metrics.reads import GridCounts
 from services.assess.reports.tables import monthly_report, monthly_report_row
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
-from services.assess.shared.gateway_client import GatewayClient, GatewayUnavailableError
+from services.assess.shared.peers import Peers
 from services.common.auth import is_region_code
 from services.common.errors import DomainError, UserErrorCode
+from services.common.subgraph_client import SubgraphClient, SubgraphUnavailableError
 
 LOCKED_RULE = "report.locked"
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -172,10 +173,10 @@ class StreetFacts:
     coverage: dict[str, Coverage]  # from the same read the communities are assessed on
 
 
-async def read_street(gateway: GatewayClient, code: str) -> StreetFacts | None:
+async def read_street(org: SubgraphClient, code: str) -> StreetFacts | None:
     """The street's name and communities (coverage still empty: `generate` fills it from the
     assessment's read); None when org has no such street office or township."""
-    data = await gateway.query(STREET_FACTS, {"street": code})
+    data = await org.query(STREET_FACTS, {"street": code})
     region = data.get("region")
     if region is None or region["level"] not in ("STREET", "TOWNSHIP"):
         return None
@@ -300,7 +301,7 @@ async def find_report(conn: AsyncConnection, street_code: str, month: Month) -> 
 
 async def generate(
     engine: AsyncEngine,
-    gateway: GatewayClient,
+    peers: Peers,
     *,
     street_code: str,
     month: Month,
@@ -309,8 +310,8 @@ async def generate(
 ) -> Report:
     """Generate (or regenerate, while draft) the street's report of `month` from live data.
 
-    The graph is read before the write transaction opens, so no lock is held while the
-    gateway answers; the lock is checked again inside it.
+    The graph is read before the write transaction opens, so no lock is held while org
+    and grid answer; the lock is checked again inside it.
     """
     now = now or dt.datetime.now(dt.UTC)
     async with engine.connect() as conn:
@@ -323,7 +324,7 @@ async def generate(
             UserErrorCode.NOT_FOUND, "尚无现行评价标准", "No current grading standard", None
         )
     try:
-        facts = await read_street(gateway, street_code)
+        facts = await read_street(peers.org, street_code)
         if facts is None:
             raise DomainError(
                 UserErrorCode.NOT_FOUND,
@@ -336,16 +337,13 @@ async def generate(
         as_of = min(month.last_day(), dates.local_day(now))
         # One read of the graph: the computed indicators and the report's coverage figures.
         computed = [r for r in rows.indicators if r["measured"] == "computed"]
-        graph = await metrics.read(gateway, computed, codes, as_of, grid=True)
-        scores = await assess(engine, gateway, rows, codes, month.year, as_of, graph)
+        graph = await metrics.read(peers, computed, codes, as_of, grid=True)
+        scores = await assess(engine, peers, rows, codes, month.year, as_of, graph)
         facts = replace(facts, coverage={c: Coverage.of(g.grid) for c, g in graph.items()})
-    except GatewayUnavailableError as exc:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE,
-            "暂时无法读取组织和网格数据，请稍后再试",
-            "The org and grid data could not be read; try again later",
-            None,
-        ) from exc
+    except SubgraphUnavailableError as down:
+        raise down.refusal(
+            "无法读取组织和网格数据", "the org and grid data cannot be read"
+        ) from down
     async with engine.begin() as conn:
         return await _store(conn, facts, scores, rows.standard["id"], month, by, now)
 

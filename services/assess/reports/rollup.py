@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assess.reports.monthly import GAP_KEYS, Month, Report, find_reports, percent
-from services.assess.shared.gateway_client import GatewayClient
 from services.assess.standard.tables import standard
+from services.common.subgraph_client import SubgraphClient
 
 
 @dataclass(frozen=True)
@@ -180,13 +180,13 @@ def _score_key(row: Mapping[str, Any]) -> tuple:
 
 
 async def rollup(
-    engine: AsyncEngine, gateway: GatewayClient, district_code: str, month: Month, months: int
+    engine: AsyncEngine, org: SubgraphClient, district_code: str, month: Month, months: int
 ) -> Rollup | None:
     """The district's roll-up for `month`; None when org has no such district.
 
-    The gateway is asked before a pooled connection is taken, so none is held while it
+    Org is asked before a pooled connection is taken, so none is held while it
     answers."""
-    data = await gateway.query(DISTRICT_STREETS, {"district": district_code})
+    data = await org.query(DISTRICT_STREETS, {"district": district_code})
     region = data.get("region")
     if region is None or region["level"] != "DISTRICT":
         return None

@@ -25,9 +25,9 @@ from services.assess.reports import rollup as report_rollup
 from services.assess.reports import xlsx as report_xlsx
 from services.assess.reports.access import require_reader, visible_rows
 from services.assess.shared import dates
-from services.assess.shared.gateway_client import GatewayUnavailableError
 from services.common.auth import Identity, current_identity, is_region_code, require_scope
 from services.common.errors import DomainError
+from services.common.subgraph_client import SubgraphUnavailableError
 
 TREND_MONTHS = 12
 
@@ -76,13 +76,14 @@ async def _district(request: Request, code: str, month: reports.Month) -> Respon
     identity = current_identity()
     require_reader(identity, code)
     require_scope(identity, code)
-    gateway = request.app.state.resources["gateway"]
+    peers = request.app.state.resources["peers"]
     try:
         found = await report_rollup.rollup(
-            request.app.state.engine, gateway, code, month, TREND_MONTHS
+            request.app.state.engine, peers.org, code, month, TREND_MONTHS
         )
-    except GatewayUnavailableError:
-        return _problem(503, "暂时无法读取区划数据", "The regions could not be read")
+    except SubgraphUnavailableError as down:
+        refused = down.refusal("无法读取区划数据", "the regions cannot be read")
+        return _problem(503, refused.message, refused.message_en)
     if found is None:
         return _problem(404, f"未找到区（县）：{code}", f"No district {code}")
     content = report_xlsx.district_workbook(found)

@@ -1,1 +1,1 @@
-"""Shared bits of assess: dates, text, document owners, YAML documents, the gateway client."""
+"""Shared bits of assess: dates, text, document owners, YAML documents, the clients of org and grid."""

@@ -14,9 +14,9 @@ from services.assess.shared.community_check import (
     check_community_code,
     communities_in,
 )
-from services.assess.shared.gateway_client import GatewayClient, GatewayUnavailableError
 from services.common.auth import Identity, require_scope
 from services.common.errors import DomainError, UserErrorCode
+from services.common.subgraph_client import SubgraphClient, SubgraphUnavailableError
 
 
 def parse_id(value: strawberry.ID | str) -> uuid.UUID | None:
@@ -43,21 +43,28 @@ def plan_year(year: int, field: str = "year") -> int:
         ) from wrong
 
 
+def unavailable(down: SubgraphUnavailableError, cannot_zh: str, cannot_en: str) -> GraphQLError:
+    """A query's answer when a subgraph it reads is down: the one typed UNAVAILABLE of a
+    refused write (`SubgraphUnavailableError.refusal`: which service, what, retry later)."""
+    refused = down.refusal(cannot_zh, cannot_en)
+    return GraphQLError(
+        refused.message, extensions={"code": refused.code.name, "messageEn": refused.message_en}
+    )
+
+
 async def caller_community(
-    gateway: GatewayClient, identity: Identity, community_code: str
+    org: SubgraphClient, identity: Identity, community_code: str
 ) -> CommunityFacts:
     """A community the caller may act on, as org knows it: INVALID for a malformed code,
     FORBIDDEN outside the caller's scope, NOT_FOUND unknown, UNAVAILABLE when org is down."""
     check_community_code(community_code, ["communityCode"])
     require_scope(identity, community_code)
     try:
-        found = await communities_in(gateway, community_code)
-    except GatewayUnavailableError as exc:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE,
-            "暂时无法读取社区信息，未作更改",
-            "The community cannot be read now; nothing was changed",
-        ) from exc
+        found = await communities_in(org, community_code)
+    except SubgraphUnavailableError as down:
+        raise down.refusal(
+            "无法读取社区信息，未作更改", "the community cannot be read; nothing was changed"
+        ) from down
     for c in found:
         if c.code == community_code:
             return c

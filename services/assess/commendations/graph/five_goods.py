@@ -103,13 +103,13 @@ class FiveGoodEvaluation:
 async def _evaluate(
     info: Info, crit: domain.Criteria, code: str, year: int
 ) -> tuple[facts.CommunityGraph | None, list[domain.GoodResult]]:
-    gateway = info.context.gateway
-    graph = await facts.read_community(gateway, code, year=year, members=False)
+    peers = info.context.peers
+    graph = await facts.read_community(peers, code, year=year, members=False)
     if graph is None:
         return None, []
     async with info.context.engine.connect() as conn:
         awarded = await domain.ratings(conn, [code], year)
-    score = await domain.assessment(info.context.engine, gateway, crit.data, code, year)
+    score = await domain.assessment(info.context.engine, peers, crit.data, code, year)
     stars = {unit: row["awarded_stars"] for unit, row in awarded.items()}
     return graph, domain.five_goods(crit.data, graph, score, stars)
 

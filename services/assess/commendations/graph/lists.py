@@ -166,11 +166,11 @@ class CommendationListMutations:
             dates.check_year(year, today)
             async with info.context.engine.begin() as conn:
                 crit = await domain.criteria(conn, None, district=district)
-            gateway = info.context.gateway
-            found = await gateway.query(
+            org = info.context.peers.org
+            found = await org.query(
                 "query ($r: String!) { communities(regionCode: $r) { code } }", {"r": district}
             )
-            chosen = await facts.chosen_evaluations(gateway, district, [year - 2, year - 1, year])
+            chosen = await facts.chosen_evaluations(org, district, [year - 2, year - 1, year])
             return crit, [c["code"] for c in found["communities"]], chosen
 
         prepared, errors = await guarded(info, prepare)
@@ -203,7 +203,7 @@ class CommendationListMutations:
         async def prepare() -> tuple[domain.Criteria, dict]:
             dates.check_year(year, today)
             key = parse_id(member_id)
-            member = await facts.read_member(info.context.gateway, str(key)) if key else None
+            member = await facts.read_member(info.context.peers.org, str(key)) if key else None
             if member is None:
                 raise DomainError(UserErrorCode.NOT_FOUND, f"未找到党员：{member_id}",
                                   f"No member {member_id}", ["memberId"])  # fmt: skip

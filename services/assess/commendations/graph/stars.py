@@ -4,7 +4,7 @@ share: who may do what, and reads of the graph that fail clearly.
 Roles (DOMAIN "Who uses the system"): street offices attest and award stars and nominate in
 their own communities; the district confirms five-goods and drafts, edits and publishes the
 七一 list (and may do what a street office does); secretaries read their own community;
-viewers read within their scope. Org and grid are read through the gateway as the service.
+viewers read within their scope. Org and grid are read directly, as the service.
 Five-goods: commendations/graph/five_goods.py; 七一 lists: commendations/graph/lists.py.
 
 Years: every write names one from 2000 to the current one (services/assess/shared/dates.py); reads
@@ -29,10 +29,10 @@ from services.assess.commendations.context import Info
 from services.assess.commendations.criteria import CriteriaData
 from services.assess.shared import dates
 from services.assess.shared import document_owners as owners
-from services.assess.shared.gateway_client import GatewayUnavailableError
-from services.assess.shared.graph import parse_id
+from services.assess.shared.graph import parse_id, unavailable
 from services.common.auth import Role, caller, is_region_code, require_found_in_scope, require_role
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.subgraph_client import SubgraphUnavailableError
 
 T = TypeVar("T")
 STREET_WRITERS = frozenset({Role.DISTRICT, Role.STREET})  # 办事处党工委 (and the district)
@@ -40,21 +40,16 @@ DISTRICT_WRITERS = frozenset({Role.DISTRICT})  # 区委组织部
 READERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY, Role.PLANNER, Role.VIEWER})
 
 
-def unavailable() -> DomainError:
-    return DomainError(
-        UserErrorCode.UNAVAILABLE, "暂时无法读取组织和网格数据，请稍后再试",
-        "The organization and grid data cannot be read now; try again", None,
-    )  # fmt: skip
+# What cannot be done when org or grid does not answer (the refusal names which).
+CANNOT = ("无法读取组织和网格数据", "the organization and grid data cannot be read")
 
 
 async def read_graph(info: Info, read: Callable[[], Awaitable[T]]) -> T:
-    """A read of the graph in a query: an unavailable gateway is a clear error, not a guess."""
+    """A read of the graph in a query: an unavailable subgraph is a clear error, not a guess."""
     try:
         return await read()
-    except GatewayUnavailableError as exc:
-        error = unavailable()
-        raise GraphQLError(error.message, extensions={"code": "UNAVAILABLE",
-                                                      "messageEn": error.message_en}) from exc  # fmt: skip
+    except SubgraphUnavailableError as down:
+        raise unavailable(down, *CANNOT) from down
 
 
 async def criteria_version(
@@ -83,7 +78,7 @@ async def communities_seen(info: Info, region: str) -> list[dict]:
         return []
     found = await read_graph(
         info,
-        lambda: info.context.gateway.query(
+        lambda: info.context.peers.org.query(
             "query ($r: String!) { communities(regionCode: $r) { code name } }", {"r": scoped}
         ),
     )
@@ -98,8 +93,8 @@ async def guarded(
         return await prepare(), []
     except DomainError as refused:
         return None, refused.user_errors()
-    except GatewayUnavailableError:
-        return None, unavailable().user_errors()
+    except SubgraphUnavailableError as down:
+        return None, down.refusal(*CANNOT).user_errors()
 
 
 # -- types ----------------------------------------------------------------------------------
@@ -225,7 +220,7 @@ def _rating(computed: domain.UnitStars, year: int, awarded: dict | None) -> Star
     )  # fmt: skip
 
 
-READS_AT_ONCE = 4  # communities read through the gateway at once for a star board
+READS_AT_ONCE = 4  # communities read at once for a star board
 
 
 # -- reads ----------------------------------------------------------------------------------
@@ -234,14 +229,14 @@ READS_AT_ONCE = 4  # communities read through the gateway at once for a star boa
 async def _board(
     info: Info, crit: domain.Criteria, codes: list[str], year: int
 ) -> list[domain.UnitStars]:
-    gateway = info.context.gateway
+    peers = info.context.peers
 
-    # Communities side by side, a few at a time: each is several paged gateway reads.
+    # Communities side by side, a few at a time: each is several paged reads.
     room = asyncio.Semaphore(READS_AT_ONCE)
 
     async def one(code: str) -> facts.CommunityGraph | None:
         async with room:
-            return await facts.read_community(gateway, code)
+            return await facts.read_community(peers, code)
 
     async def read() -> list[facts.CommunityGraph]:
         found = await asyncio.gather(*(one(code) for code in codes))
@@ -329,7 +324,7 @@ async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset
     identity = caller(info)
     require_role(identity, writers, what_en="rate units")
     key = parse_id(unit_id)
-    unit = await facts.read_unit(info.context.gateway, str(key)) if key else None
+    unit = await facts.read_unit(info.context.peers.org, str(key)) if key else None
     unknown = DomainError(
         UserErrorCode.NOT_FOUND, f"未找到网格党支部或党小组：{unit_id}",
         f"No live grid branch or Party group {unit_id}", ["unitId"],

@@ -29,8 +29,7 @@ from services.assess.grading.graph.types import (
     SurveyCountInput,
     measure_or_refuse,
 )
-from services.assess.milestones import schedule as milestones
-from services.assess.shared import dates
+from services.assess.shared import dates, plan_schedule
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.graph import caller_community, parse_id
 from services.assess.shared.text import MAX_NOTE, clean_text
@@ -54,9 +53,9 @@ Write = Callable[[AsyncConnection], Awaitable[dict]]
 async def _assessment_payload(
     info: Info, prepare: Callable[[], Awaitable[Write]]
 ) -> AssessmentPayload:
-    """`prepare` does the slow work (standard, gateway, checks) with no transaction open and
+    """`prepare` does the slow work (standard, org and grid, checks) with no transaction open and
     returns the write, which locks the row, checks its state again and only stores: a step
-    holds neither the row lock nor a second pooled connection while the gateway answers."""
+    holds neither the row lock nor a second pooled connection while org or grid answers."""
     try:
         write = await prepare()
     except DomainError as refused:
@@ -94,7 +93,7 @@ def _require(info: Info, step: grading.Step) -> str:
 
 # -- mutations --------------------------------------------------------------------------------
 # Each step prepares with no transaction open (scope, state, the standard, the checks, the
-# computed score through the gateway), then writes: lock the row, check its state again, store.
+# computed score from org and grid), then writes: lock the row, check its state again, store.
 
 
 @strawberry.type
@@ -110,7 +109,7 @@ class GradingMutations:
         engine = info.context.engine
 
         async def prepare() -> Write:
-            await caller_community(info.context.gateway, caller(info), community_code)
+            await caller_community(info.context.peers.org, caller(info), community_code)
             dates.check_year(year, dates.today())
             async with engine.connect() as conn:
                 if await grading_reads.assessment_of(conn, community_code, year) is not None:
@@ -317,7 +316,7 @@ class GradingMutations:
 
 def _three_haves_deadline(year: int) -> dt.date:
     """plan (一): 10月底以前，全区所有社区基本达到“三有四化”要求 — the goals' default deadline."""
-    found = [m for m in milestones.schedule(year) if m.proof == "meets_standard"]
+    found = [m for m in plan_schedule.schedule(year) if m.proof == "meets_standard"]
     return found[0].due if found else dt.date(year, 12, 31)
 
 

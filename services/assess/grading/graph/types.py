@@ -18,10 +18,10 @@ from services.assess.grading import workflow as grading
 from services.assess.grading.context import Info
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
-from services.assess.shared.gateway_client import GatewayUnavailableError
 from services.assess.standard.graph import Grade, GradingStandard, Indicator
 from services.common.errors import DomainError, UserError, UserErrorCode
 from services.common.pagination import Connection
+from services.common.subgraph_client import SubgraphUnavailableError
 
 
 @strawberry.enum(description="Where an assessment stands (plan: 自查自评 → 民意测评 → 认定等级).")
@@ -403,12 +403,11 @@ async def measure_or_refuse(
     today = dates.today()
     try:
         scores = await assessing.assess(
-            info.context.engine, info.context.gateway, rows, [community_code], year, today
+            info.context.engine, info.context.peers, rows, [community_code], year, today
         )
-    except GatewayUnavailableError as exc:
-        raise DomainError(
-            UserErrorCode.UNAVAILABLE,
-            "暂时无法读取组织和网格数据，未作更改",
-            "The organization and grid data cannot be read now; nothing was changed",
-        ) from exc
+    except SubgraphUnavailableError as down:
+        raise down.refusal(
+            "无法读取组织和网格数据，未作更改",
+            "the organization and grid data cannot be read; nothing was changed",
+        ) from down
     return grading.snapshot_values(scores[community_code], today)

@@ -31,8 +31,7 @@ from services.assess.reports.access import (
 from services.assess.reports.graph.types import MonthlyReport, MonthlyReportRollup
 from services.assess.shared import dates
 from services.assess.shared.context import Info
-from services.assess.shared.gateway_client import GatewayUnavailableError
-from services.assess.shared.graph import parse_id
+from services.assess.shared.graph import parse_id, unavailable
 from services.common.auth import (
     Role,
     caller,
@@ -42,6 +41,7 @@ from services.common.auth import (
     require_write,
 )
 from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.subgraph_client import SubgraphUnavailableError
 
 
 def query_error(refused: DomainError) -> GraphQLError:
@@ -107,10 +107,10 @@ class ReportQueries:
         require_scope(identity, district_code)  # the whole district's figures
         try:
             found = await report_rollup.rollup(
-                info.context.engine, info.context.gateway, district_code, when, months
+                info.context.engine, info.context.peers.org, district_code, when, months
             )
-        except GatewayUnavailableError as exc:
-            raise GraphQLError("暂时无法读取区划数据", extensions={"code": "UNAVAILABLE"}) from exc
+        except SubgraphUnavailableError as down:
+            raise unavailable(down, "无法读取区划数据", "the regions cannot be read") from down
         if found is None:
             raise query_error(
                 DomainError(
@@ -187,7 +187,7 @@ class ReportMutations:
             require_write(identity, REPORT_WRITERS, [street_code], what_en="generate a report")
             report = await reports.generate(
                 info.context.engine,
-                info.context.gateway,
+                info.context.peers,
                 street_code=street_code,
                 month=when,
                 by=identity.subject,

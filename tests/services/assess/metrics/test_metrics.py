@@ -1,5 +1,5 @@
 """Computed indicators (issue 7, item 2): the 11 metrics of the default standard, measured from
-the live graph through the gateway as assess's service identity.
+the live graph, read from org and grid directly as assess's service identity.
 
 Expectations are counted in the test from what a district user reads through the gateway with
 the public queries (see district_facts), never hard-coded. The data changes made here go
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import math
-import time
 
 import httpx
 import pytest
@@ -24,10 +22,11 @@ from infra.setup import Prepared
 from infra.supervisor import free_port
 from services.assess.grading.scoring import Measured
 from services.assess.metrics import catalog as metrics
-from services.assess.shared.gateway_client import GatewayClient, GatewayUnavailableError
+from services.assess.shared.peers import Peers
 from services.assess.standard.documents import read_standard
 from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
+from services.common.subgraph_client import SubgraphUnavailableError
 from stack import Running
 
 DISTRICT = "410104"
@@ -45,15 +44,22 @@ def measure(
     communities: list[str],
     rows: list[dict] | None = None,
     *,
-    url: str | None = None,
+    urls: dict[str, str] | None = None,
+    sent: list[httpx.Request] | None = None,
 ) -> dict[str, dict[str, Measured]]:
-    """metrics.measure as the assess service calls it: through the gateway, as itself."""
+    """metrics.measure as the assess service calls it: org and grid asked directly, as
+    itself (`urls` replace the session's subgraphs; `sent` collects the requests made)."""
+
+    async def record(request: httpx.Request) -> None:
+        if sent is not None:
+            sent.append(request)
 
     async def go() -> dict[str, dict[str, Measured]]:
-        async with httpx.AsyncClient(timeout=60) as client:
+        hooks = {"request": [record]}
+        async with httpx.AsyncClient(timeout=60, event_hooks=hooks) as client:
             tokens = InternalTokens(running.keys["internal"], issuer="assess")
-            gateway = GatewayClient(url or running.gateway, client, tokens)
-            return await metrics.measure(gateway, rows or COMPUTED, communities, AS_OF)
+            peers = Peers.connect({**running.subgraphs, **(urls or {})}, client, tokens)
+            return await metrics.measure(peers, rows or COMPUTED, communities, AS_OF)
 
     return asyncio.run(go())
 
@@ -196,38 +202,19 @@ def test_a_member_needing_help_without_a_helper_lowers_the_rate(
     assert _one(running, community, "A2") == before
 
 
-# --- through the gateway, as the service ------------------------------------------------------
+# --- from org and grid directly, as the service ----------------------------------------------
 
 
-def _gateway_log(running: Running) -> list[dict]:
-    path = running.supervisor.log_dir / "gateway.log"
-    lines = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("{"):
-            try:
-                lines.append(json.loads(line))
-            except ValueError:
-                continue
-    return lines
-
-
-def test_the_whole_district_is_read_in_one_gateway_request(
+def test_the_whole_district_is_read_in_one_request_to_each(
     running: Running, district: District
 ) -> None:
-    """Batched: one operation for all communities and all 11 metrics, fetched from org and
-    grid by the gateway (its access log records the operation and its subgraph fetches)."""
-    before = [e for e in _gateway_log(running) if e.get("operation") == "AssessIndicatorFacts"]
-    measure(running, sorted(district.communities))
-    deadline = time.monotonic() + 5
-    while True:
-        logged = [e for e in _gateway_log(running) if e.get("operation") == "AssessIndicatorFacts"]
-        if len(logged) > len(before) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    new = logged[len(before) :]
-    assert len(new) == 1, new
-    assert new[0]["status"] == "ok"
-    assert {f["subgraph"] for f in new[0]["fetches"]} == {"org", "grid"}
+    """Batched: one request to org and one to grid for all communities and all 11 metrics,
+    each straight to the subgraph that owns the data (never the gateway)."""
+    sent: list[httpx.Request] = []
+    measure(running, sorted(district.communities), sent=sent)
+    assert sorted(str(r.url) for r in sent) == sorted(
+        [running.subgraphs["org"], running.subgraphs["grid"]]
+    )
 
 
 def test_assess_cannot_read_other_services_tables(prepared: Prepared) -> None:
@@ -260,14 +247,16 @@ def test_a_user_scoped_read_does_not_grade_a_district(running: Running, district
 
 
 @pytest.fixture
-def dead_gateway() -> str:
+def dead() -> str:
     return f"http://127.0.0.1:{free_port()}/graphql"  # nothing listens there
 
 
-def test_no_gateway_no_indicator(running: Running, dead_gateway: str) -> None:
-    """No answer from the graph: GatewayUnavailableError, never a guessed value."""
-    with pytest.raises(GatewayUnavailableError):
-        measure(running, [f"{DISTRICT}001001"], url=dead_gateway)
+@pytest.mark.parametrize("down", ["org", "grid"])
+def test_no_answer_no_indicator(running: Running, dead: str, down: str) -> None:
+    """No answer from org or grid: SubgraphUnavailableError naming it, never a guessed value."""
+    with pytest.raises(SubgraphUnavailableError) as raised:
+        measure(running, [f"{DISTRICT}001001"], urls={down: dead})
+    assert raised.value.service == down
 
 
 def test_unknown_communities_and_metrics_are_unmeasured(running: Running) -> None:
@@ -282,5 +271,5 @@ def test_unknown_communities_and_metrics_are_unmeasured(running: Running) -> Non
     assert "org.no_such_metric" in got["X1"].detail_en
 
 
-def test_nothing_asked_nothing_read(running: Running, dead_gateway: str) -> None:
-    assert measure(running, [], url=dead_gateway) == {}
+def test_nothing_asked_nothing_read(running: Running, dead: str) -> None:
+    assert measure(running, [], urls={"org": dead, "grid": dead}) == {}

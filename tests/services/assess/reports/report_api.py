@@ -12,7 +12,7 @@ import httpx
 
 from services.assess.grading.assessing import assess, standard_rows
 from services.assess.grading.scoring import Score
-from services.assess.shared.gateway_client import GatewayClient
+from services.assess.shared.peers import Peers
 from services.common.auth import Identity, Role
 from services.common.database import make_engine
 from stack import DISTRICT, Running
@@ -135,10 +135,8 @@ def expected(running: Running, assess_url: str, street: str, month: str) -> Expe
             async with httpx.AsyncClient(timeout=60) as client:
                 rows = await standard_rows(engine, None, street[:6])
                 assert rows is not None
-                gateway = GatewayClient(running.gateway, client)
-                return await assess(engine, gateway, rows, codes, year, last_day), rows.standard[
-                    "id"
-                ]
+                peers = Peers.connect(running.subgraphs, client)
+                return await assess(engine, peers, rows, codes, year, last_day), rows.standard["id"]
         finally:
             await engine.dispose()
 

@@ -16,7 +16,7 @@ import pytest
 from services.assess.grading import workflow as grading
 from services.assess.milestones import schedule as milestones
 from services.assess.reports.monthly import Month, parse_month
-from services.assess.shared import dates
+from services.assess.shared import dates, plan_schedule
 from services.common.errors import DomainError, UserErrorCode
 
 TODAY = dt.date(2026, 3, 15)
@@ -101,7 +101,7 @@ def test_a_survey_date_is_reported_with_bad_counts() -> None:
 
 def test_a_milestone_of_a_future_year_is_not_attested() -> None:
     """The schedule of a future year is a plan (readable); its attestation is a write."""
-    plan = milestones.schedule(TODAY.year + 1)
+    plan = plan_schedule.schedule(TODAY.year + 1)
     attested = next(m for m in plan if m.proof == "attested")
     assert attested.due.year == TODAY.year + 1
     attempt = milestones.attest(
