@@ -1,5 +1,5 @@
-"""Tables of attested records (funds, facilities, work rule, training, work systems, activities,
-co-building agreements) and their evidence files.
+"""Tables of attested records (of the kinds in kinds.py: funds, facilities, work rule, training,
+work systems, activities, co-building agreements, 党务公开 postings) and their evidence files.
 
 One `record` table for every kind: the columns the checks query are typed columns (kind, the
 community, the date, the year it counts for, the amount, `subject` — the facility, work
@@ -32,18 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.assess.metadata import metadata
-
-RECORD_KINDS = (
-    "funds",  # 党建工作经费: an allocation for a year
-    "fund_use",  # one use of an allocation (purpose, amount)
-    "facility",  # one of the five facilities
-    "work_rule",  # 《社区党组织工作规则》 adopted
-    "training",  # a training of Party workers
-    "work_system",  # one of the five work systems adopted
-    "sitting",  # a sitting of a work system (date, attendees, minutes)
-    "activity",  # 双创双争 and other activities
-    "agreement",  # a co-building agreement with a resident unit
-)
+from services.assess.records.kinds import CODES
 
 evidence_blob = Table(
     "evidence_blob",
@@ -87,9 +76,7 @@ record = Table(
     Column("voided_at", DateTime(timezone=True)),
     Column("voided_by", Text),
     Column("void_reason", Text),
-    CheckConstraint(
-        "kind IN (" + ", ".join(f"'{k}'" for k in RECORD_KINDS) + ")", name="record_kind"
-    ),
+    CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in CODES) + ")", name="record_kind"),
     CheckConstraint("amount IS NULL OR amount >= 0", name="record_amount_nonnegative"),
     CheckConstraint(
         "(voided_at IS NULL AND voided_by IS NULL AND void_reason IS NULL)"
