@@ -17,7 +17,7 @@ from services.assess.records.kinds import Kind, Values
 from services.assess.records.writes import Entry
 
 
-def build(  # noqa: PLR0913, RUF100 -- what every kind's write hands over; keyword-only
+def build(
     kind: Kind,
     values: Values,
     today: dt.date,

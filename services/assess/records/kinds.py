@@ -538,6 +538,28 @@ KINDS: tuple[Kind, ...] = (
         ),
         rules=(ends_after_signing,),
     ),
+    Kind(
+        "disclosure",
+        "党务公开",
+        "Party affairs disclosure",
+        "一、三: a posting on the Party affairs disclosure board (党务公开栏), a photo as evidence",
+        "record_disclosure",
+        "RecordDisclosureInput",
+        "A 党务公开 posting on the Party affairs disclosure board; a photo of it as evidence.",
+        "Record a 党务公开 posting (with a photo of it on the board).",
+        (
+            Community(),
+            _day("posted_on"),
+            Text(name="topic", to=("details.topic",), label_zh="公开内容"),
+            Text(
+                name="posted_at",
+                to=("details.posted_at",),
+                label_zh="公开位置",
+                description="Where it was posted (e.g. 社区党务公开栏).",
+            ),
+            Evidence(required=True, media="image/"),
+        ),
+    ),
 )
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}
 CODES: tuple[str, ...] = tuple(BY_CODE)

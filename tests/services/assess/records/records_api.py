@@ -112,7 +112,7 @@ def forbidden(running: Running, document: str, variables: dict, identity: Identi
 # -- files -------------------------------------------------------------------------------------
 
 
-def upload(
+def upload(  # noqa: PLR0913, RUF100 -- an HTTP upload and its keyword-only options (name, who, type, where)
     running: Running,
     data: bytes,
     community: str,
