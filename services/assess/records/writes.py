@@ -1,15 +1,18 @@
 """Attested records (issue 7, item 3): what a community keeps to prove the attested indicators.
 
-Kinds: funds (党建工作经费) and their uses, the five facilities, the adopted work rule
-(《社区党组织工作规则》), trainings of Party workers, the five work systems (adoption, sittings),
-activities (双创双争 ...), co-building agreements with resident units (共建协议).
+Kinds (described once in kinds.py; entries.build checks a new one): funds (党建工作经费) and
+their uses, the five facilities, the adopted work rule (《社区党组织工作规则》), trainings of Party
+workers, the five work systems (adoption, sittings), activities (双创双争 ...), co-building
+agreements with resident units (共建协议), 党务公开 postings.
 
 Rules every record obeys (a refusal is a DomainError; nothing is written):
 - dates are not in the future (nor before 1990: a typo, not a record; services/assess/shared/dates.py);
   a budget year is from 2000 to the next year (funds may be granted in advance); amounts are
   >= 0; counts of people are >= 1; texts that say what happened are not blank;
 - evidence named by a record is an upload of the same community; the work rule, a work
-  system's adoption and an agreement need at least one (they are documents);
+  system's adoption and an agreement need at least one (they are documents), a 党务公开
+  posting at least one photo; a kind whose evidence has a media type (postings: images)
+  refuses any other, when recorded and when attached later;
 - a fund use names live funds of its community, and the uses of one allocation add up to no
   more than it;
 - a work system is adopted once per community (void the adoption to correct it).
