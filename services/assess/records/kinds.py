@@ -3,10 +3,11 @@
 A kind says what a community records (its fields: their GraphQL input, their checks, the
 column or details key each feeds), whether evidence is required and of which media type, and
 the few rules that span fields. From this list follow:
-- the kinds the `record` table accepts (its CHECK constraint, tables.py);
 - the GraphQL `RecordKind` enum, one input type and one mutation per kind (graph.py);
 - the checks of a new record (entries.py walks the fields, then the kind's rules).
-Adding a kind is one entry here and a migration of the CHECK constraint.
+Adding a kind is one entry here, its code in the table's list (tables.RECORD_KINDS: the table
+sits below this module; loading refuses a list that differs from the kinds described) and a
+migration of that CHECK constraint.
 
 Fields read the input's values by their snake_case name (GraphQL: camelCase); a choice's value
 is its stored code; dates are `datetime.date`.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from services.assess.records import vocab
+from services.assess.records.tables import RECORD_KINDS
 from services.assess.records.values import MAX_MINUTES, MAX_TEXT, amount, choice, people, words
 from services.assess.shared import dates
 from services.common.errors import invalid
@@ -563,3 +565,5 @@ KINDS: tuple[Kind, ...] = (
 )
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}
 CODES: tuple[str, ...] = tuple(BY_CODE)
+if CODES != RECORD_KINDS:  # the table's kinds (tables sit below this module and cannot import it)
+    raise RuntimeError(f"kinds.py describes {CODES}; the record table holds {RECORD_KINDS}")
