@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from services.assess.records.kinds import Kind, Values
+from services.assess.records.fields import Values
+from services.assess.records.kinds import Kind
 from services.assess.records.writes import Entry
 
 

@@ -23,7 +23,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
 
-from services.assess.records import entries, kinds
+from services.assess.records import entries, fields, kinds
 from services.assess.records import writes as records
 from services.assess.records.context import Info
 from services.assess.shared import dates
@@ -157,7 +157,7 @@ class AttestedRecordPayload:
 
 
 def _uuids(values: list[strawberry.ID] | None, path: list[str]) -> list[uuid.UUID]:
-    return [kinds.parse_uuid(v, path) for v in values or []]
+    return [fields.parse_uuid(v, path) for v in values or []]
 
 
 @strawberry.type
@@ -214,7 +214,7 @@ class RecordQueries:
 
 # -- writes: one mutation per kind (kinds.py), voidRecord, attachEvidence -------------------------
 
-# How each input shape is typed in GraphQL (kinds.InputField.shape; a choice is its enum).
+# How each input shape is typed in GraphQL (fields.InputField.shape; a choice is its enum).
 _SHAPES: dict[str, Any] = {
     "text": str,
     "date": dt.date,
@@ -226,7 +226,7 @@ _SHAPES: dict[str, Any] = {
 }
 
 
-def _input_field(spec: kinds.InputField) -> tuple[Any, Any]:
+def _input_field(spec: fields.InputField) -> tuple[Any, Any]:
     """A kind's input field as a GraphQL input field: its type, and its declaration (a
     strawberry field when it has a default or a description, else nothing)."""
     annotation: Any
@@ -239,7 +239,7 @@ def _input_field(spec: kinds.InputField) -> tuple[Any, Any]:
         annotation = Optional[annotation]  # noqa: UP045 -- built at run time from a value
     if isinstance(spec.default, tuple):
         options["default_factory"] = list
-    elif spec.default is not kinds.NO_DEFAULT:
+    elif spec.default is not fields.NO_DEFAULT:
         options["default"] = spec.default
     if spec.description:
         options["description"] = spec.description
@@ -277,14 +277,14 @@ def _community(info: Info, code: str) -> None:
     require_write(identity, records.RECORD_WRITERS, [code], what_en="keep attested records")
 
 
-async def _read_elsewhere(info: Info, kind: kinds.Kind, values: kinds.Values) -> dict[str, Any]:
+async def _read_elsewhere(info: Info, kind: kinds.Kind, values: fields.Values) -> dict[str, Any]:
     """What a kind keeps from another service: an agreement's resident unit (its name, as
     org has it now; an unknown unit or one of another community is refused)."""
     details: dict[str, Any] = {}
     for f in kind.fields:
-        if isinstance(f, kinds.ResidentUnit):
+        if isinstance(f, fields.ResidentUnit):
             path = ["input", "residentUnitId"]
-            unit_id = kinds.parse_uuid(values[f.name], path)
+            unit_id = fields.parse_uuid(values[f.name], path)
             details["unit_name"] = await resident_unit_name(
                 _gateway(info), values["community_code"], str(unit_id), path
             )
@@ -297,7 +297,7 @@ def _payload(row: dict | None, errors: list[UserError]) -> AttestedRecordPayload
     )
 
 
-async def _record(info: Info, kind: kinds.Kind, values: kinds.Values) -> AttestedRecordPayload:
+async def _record(info: Info, kind: kinds.Kind, values: fields.Values) -> AttestedRecordPayload:
     """Add a record of `kind`: check the caller, then (in one transaction) the community, what
     is read elsewhere, the entry (entries.build), the write."""
     identity = caller(info)
@@ -322,7 +322,7 @@ async def _on_record(
     require_role(identity, records.RECORD_WRITERS, what_en="keep attested records")
 
     async def write(conn: AsyncConnection) -> dict:
-        row = await records.locked(conn, kinds.parse_uuid(record_id, [path]), path)
+        row = await records.locked(conn, fields.parse_uuid(record_id, [path]), path)
         require_write(
             identity, records.RECORD_WRITERS, [row["community_code"]], what_en="keep records"
         )
@@ -333,7 +333,7 @@ async def _on_record(
 
 
 async def _record_use(
-    info: Info, kind: kinds.Kind, allocation: kinds.Allocation, values: kinds.Values
+    info: Info, kind: kinds.Kind, allocation: fields.Allocation, values: fields.Values
 ) -> AttestedRecordPayload:
     """Add a record that uses another (a fund use of its funds): the write starts from the
     funds record, found and locked, whose community and year the use takes."""
