@@ -3,23 +3,27 @@
 Reads: a community's records (within the caller's scope), one record, one evidence file;
 read by the assessment's readers (records.RECORD_READERS: not planners), else empty or null.
 Writes (the community's secretary, its street office, the district): one mutation per kind
-of record, `voidRecord` (records are never edited or deleted) and `attachEvidence`. Files
+of record (derived from kinds.py: its input type, its enum members, one resolver for all),
+`voidRecord` (records are never edited or deleted) and `attachEvidence`. Files
 themselves go through HTTP (`POST /files/evidence` on the gateway), which answers with the
 evidence id these mutations name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.scalars import JSON
 
+from services.assess.records import entries, fields, kinds
 from services.assess.records import writes as records
 from services.assess.records.context import Info
 from services.assess.shared import dates
@@ -30,55 +34,29 @@ from services.assess.shared.community_check import (
 )
 from services.assess.shared.graph import parse_id
 from services.common.auth import caller, require_role, require_write
-from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.errors import UserError, run_write
 from services.common.pagination import EMPTY_PAGE, Connection, connection, fetch_page
+from services.common.subgraph_client import SubgraphClient
 
 
-@strawberry.enum(description="The kind of an attested record.")
-class RecordKind(Enum):
-    FUNDS = "funds"
-    FUND_USE = "fund_use"
-    FACILITY = "facility"
-    WORK_RULE = "work_rule"
-    TRAINING = "training"
-    WORK_SYSTEM = "work_system"
-    SITTING = "sitting"
-    ACTIVITY = "activity"
-    AGREEMENT = "agreement"
+def _enum(name: str, codes: Iterable[str], description: str) -> type[Enum]:
+    """A GraphQL enum of stored codes (each member is its code in capitals)."""
+    members = [(code.upper(), code) for code in codes]
+    created: type[Enum] = Enum(name, members)  # type: ignore[misc]  # mypy reads the functional API only with literal arguments
+    return strawberry.enum(created, description=description)
 
 
-@strawberry.enum(description="The five facilities (有处议事).")
-class FacilityKind(Enum):
-    OFFICE = "office"  # 办公室
-    MEETING_ROOM = "meeting_room"  # 会议室
-    ACTIVITY_ROOM = "activity_room"  # 党员活动室
-    DISCLOSURE_BOARD = "disclosure_board"  # 党务公开栏
-    PUBLICITY_BOARD = "publicity_board"  # 党建宣传栏
+if TYPE_CHECKING:
 
+    class RecordKind(Enum):
+        """To the type checker: an enum of the kinds' codes (built below at run time)."""
 
-@strawberry.enum(description="The five basic work systems (plan 四).")
-class WorkSystem(Enum):
-    DELIBERATION = "deliberation"  # 党员群众议事建言
-    COLLECTIVE_DECISION = "collective_decision"  # 集体决策
-    JOINT_MEETING = "joint_meeting"  # 社区组织联席会议
-    BIG_COMMITTEE_CONSULTATION = "big_committee_consultation"  # 大党委会商共建
-    DEMOCRATIC_EVALUATION = "democratic_evaluation"  # 社区事务民主评议
-
-
-@strawberry.enum(description="Forms of training (集中培训、以会代训、观摩交流、个人自学).")
-class TrainingForm(Enum):
-    CENTRALIZED = "centralized"
-    MEETING = "meeting"
-    OBSERVATION = "observation"
-    SELF_STUDY = "self_study"
-
-
-@strawberry.enum(description="Kinds of activity (双创双争 and others).")
-class ActivityKind(Enum):
-    SHUANGCHUANG_SHUANGZHENG = "shuangchuang_shuangzheng"
-    THEME_PARTY_DAY = "theme_party_day"
-    VOLUNTEER_SERVICE = "volunteer_service"
-    OTHER = "other"
+else:
+    RecordKind = _enum("RecordKind", kinds.CODES, "The kind of an attested record.")
+# The vocabularies' enums (FacilityKind, WorkSystem, TrainingForm, ActivityKind), by name.
+VOCABULARY_ENUMS: dict[str, type[Enum]] = {
+    v.enum: _enum(v.enum, v.words, v.description) for v in kinds.VOCABULARIES
+}
 
 
 @strawberry.type(description="An uploaded evidence file (佐证材料); its bytes are at `url`.")
@@ -142,7 +120,7 @@ class AttestedRecord:
 
     @strawberry.field(description="Funds: the live uses recorded against it.")
     async def uses(self, info: Info) -> list[AttestedRecord]:
-        if self.kind != RecordKind.FUNDS:
+        if self.kind.value != "funds":
             return []
         rows = await info.context.loaders.fund_uses.load(uuid.UUID(str(self.id)))
         return [AttestedRecord.from_row(row) for row in rows]
@@ -178,17 +156,8 @@ class AttestedRecordPayload:
     errors: list[UserError]
 
 
-def _uuid(value: Any, path: list[str]) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(
-            UserErrorCode.INVALID, f"编号格式不正确：{value}", f"Malformed id {value}", path
-        )
-    return key
-
-
 def _uuids(values: list[strawberry.ID] | None, path: list[str]) -> list[uuid.UUID]:
-    return [_uuid(v, path) for v in values or []]
+    return [fields.parse_uuid(v, path) for v in values or []]
 
 
 @strawberry.type
@@ -196,7 +165,7 @@ class RecordQueries:
     @strawberry.field(
         description="A community's attested records, oldest first (empty outside your scope)."
     )
-    async def attested_records(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
+    async def attested_records(  # noqa: PLR0913, RUF100 -- the GraphQL field's arguments (the schema stays as it is)
         self,
         info: Info,
         community_code: str,
@@ -243,105 +212,61 @@ class RecordQueries:
         return EvidenceFile.from_row(row)
 
 
-# -- inputs --------------------------------------------------------------------------------
+# -- writes: one mutation per kind (kinds.py), voidRecord, attachEvidence -------------------------
+
+# How each input shape is typed in GraphQL (fields.InputField.shape; a choice is its enum).
+_SHAPES: dict[str, Any] = {
+    "text": str,
+    "date": dt.date,
+    "float": float,
+    "int": int,
+    "names": list[str],
+    "id": strawberry.ID,
+    "ids": list[strawberry.ID],
+}
 
 
-@strawberry.input(description="党建工作经费: an allocation for a budget year.")
-class RecordFundsInput:
-    community_code: str
-    year: int = strawberry.field(description="The budget year it is for.")
-    amount: float = strawberry.field(description="Yuan, >= 0.")
-    source: str = strawberry.field(description="Where it comes from (e.g. 区财政).")
-    allocated_on: dt.date
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+def _input_field(spec: fields.InputField) -> tuple[Any, Any]:
+    """A kind's input field as a GraphQL input field: its type, and its declaration (a
+    strawberry field when it has a default or a description, else nothing)."""
+    annotation: Any
+    if spec.vocabulary is not None:
+        annotation = VOCABULARY_ENUMS[spec.vocabulary.enum]
+    else:
+        annotation = _SHAPES[spec.shape]
+    options: dict[str, Any] = {}
+    if spec.default is None:
+        annotation = Optional[annotation]  # noqa: UP045 -- built at run time from a value
+    if isinstance(spec.default, tuple):
+        options["default_factory"] = list
+    elif spec.default is not fields.NO_DEFAULT:
+        options["default"] = spec.default
+    if spec.description:
+        options["description"] = spec.description
+    return annotation, strawberry.field(**options) if options else dataclasses.MISSING
 
 
-@strawberry.input(description="One use of an allocation (经费使用记录).")
-class RecordFundUseInput:
-    funds_id: strawberry.ID
-    spent_on: dt.date
-    purpose: str
-    amount: float = strawberry.field(description="Yuan, >= 0.")
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+def _input_type(kind: kinds.Kind) -> type:
+    """The GraphQL input type of a kind: its fields in order, as kinds.py describes them."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for spec in kind.inputs():
+        annotations[spec.name], declared = _input_field(spec)
+        if declared is not dataclasses.MISSING:
+            namespace[spec.name] = declared
+    cls = type(kind.input_type, (), {"__annotations__": annotations, **namespace})
+    return strawberry.input(cls, description=kind.input_description)
 
 
-@strawberry.input(description="One of the five facilities (有处议事).")
-class RecordFacilityInput:
-    community_code: str
-    facility: FacilityKind
-    since: dt.date
-    floor_area: float | None = strawberry.field(
-        default=None, description="Square metres; required for the three rooms."
-    )
-    location: str = ""
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+def _values(kind: kinds.Kind, input: Any) -> dict[str, Any]:
+    """An input's values by field name (a choice as its stored code)."""
+    values = {spec.name: getattr(input, spec.name) for spec in kind.inputs()}
+    return {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
 
 
-@strawberry.input(description="《社区党组织工作规则》 adopted; its document as evidence.")
-class RecordWorkRuleInput:
-    community_code: str
-    adopted_on: dt.date
-    evidence_ids: list[strawberry.ID]
-    title: str | None = None
-
-
-@strawberry.input(description="A training of Party workers.")
-class RecordTrainingInput:
-    community_code: str
-    held_on: dt.date
-    form: TrainingForm
-    topic: str
-    hours: float
-    attendee_count: int | None = None
-    attendees: list[str] | None = strawberry.field(default=None, description="Names.")
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="A work system adopted; the system's text as evidence.")
-class RecordWorkSystemAdoptionInput:
-    community_code: str
-    system: WorkSystem
-    adopted_on: dt.date
-    evidence_ids: list[strawberry.ID]
-
-
-@strawberry.input(description="A sitting of a work system: date, attendees, minutes.")
-class RecordSittingInput:
-    community_code: str
-    system: WorkSystem
-    held_on: dt.date
-    minutes: str
-    attendee_count: int | None = None
-    attendees: list[str] | None = strawberry.field(default=None, description="Names.")
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="An activity (双创双争 and others).")
-class RecordActivityInput:
-    community_code: str
-    kind: ActivityKind
-    held_on: dt.date
-    title: str
-    participant_count: int | None = None
-    participants: list[str] | None = strawberry.field(default=None, description="Names.")
-    evidence_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="A co-building agreement (共建协议) with a resident unit of org.")
-class RecordAgreementInput:
-    community_code: str
-    resident_unit_id: strawberry.ID = strawberry.field(
-        description="The org graph's ResidentUnit id (of this community)."
-    )
-    signed_on: dt.date
-    evidence_ids: list[strawberry.ID]
-    summary: str = ""
-    valid_until: dt.date | None = None
-
-
-# -- mutations -------------------------------------------------------------------------------
-
-Builder = Callable[[AsyncConnection, dt.date], Awaitable[records.Entry]]
+def _org(info: Info) -> SubgraphClient:
+    """The org subgraph, asked as the assess service (communities, resident units)."""
+    return info.context.peers.org
 
 
 def _community(info: Info, code: str) -> None:
@@ -352,20 +277,41 @@ def _community(info: Info, code: str) -> None:
     require_write(identity, records.RECORD_WRITERS, [code], what_en="keep attested records")
 
 
-async def _add(info: Info, community: str, build: Builder) -> AttestedRecordPayload:
-    """Check the caller, then (in one transaction) the community, the entry, the write."""
-    identity = caller(info)
+async def _read_elsewhere(info: Info, kind: kinds.Kind, values: fields.Values) -> dict[str, Any]:
+    """What a kind keeps from another service: an agreement's resident unit (its name, as
+    org has it now; an unknown unit or one of another community is refused)."""
+    details: dict[str, Any] = {}
+    for f in kind.fields:
+        if isinstance(f, fields.ResidentUnit):
+            path = ["input", "residentUnitId"]
+            unit_id = fields.parse_uuid(values[f.name], path)
+            details["unit_name"] = await resident_unit_name(
+                _org(info), values["community_code"], str(unit_id), path
+            )
+    return details
 
-    async def write(conn: AsyncConnection) -> dict:
-        _community(info, community)
-        await community_or_refuse(info.context.peers.org, community, ["input", "communityCode"])
-        entry = await build(conn, dates.today())
-        return await records.add(conn, entry, by=identity.subject)
 
-    row, errors = await run_write(info.context.engine, write, records.CONSTRAINT_ERRORS)
+def _payload(row: dict | None, errors: list[UserError]) -> AttestedRecordPayload:
     return AttestedRecordPayload(
         record=AttestedRecord.from_row(row) if row else None, errors=errors
     )
+
+
+async def _record(info: Info, kind: kinds.Kind, values: fields.Values) -> AttestedRecordPayload:
+    """Add a record of `kind`: check the caller, then (in one transaction) the community, what
+    is read elsewhere, the entry (entries.build), the write."""
+    identity = caller(info)
+    community = values["community_code"]
+
+    async def write(conn: AsyncConnection) -> dict:
+        _community(info, community)
+        await community_or_refuse(_org(info), community, ["input", "communityCode"])
+        details = await _read_elsewhere(info, kind, values)
+        entry = entries.build(kind, values, dates.today(), community=community, details=details)
+        return await records.add(conn, entry, by=identity.subject)
+
+    row, errors = await run_write(info.context.engine, write, records.CONSTRAINT_ERRORS)
+    return _payload(row, errors)
 
 
 async def _on_record(
@@ -376,207 +322,88 @@ async def _on_record(
     require_role(identity, records.RECORD_WRITERS, what_en="keep attested records")
 
     async def write(conn: AsyncConnection) -> dict:
-        row = await records.locked(conn, _uuid(record_id, [path]), path)
+        row = await records.locked(conn, fields.parse_uuid(record_id, [path]), path)
         require_write(
             identity, records.RECORD_WRITERS, [row["community_code"]], what_en="keep records"
         )
         return await change(conn, row)
 
     row, errors = await run_write(info.context.engine, write, records.CONSTRAINT_ERRORS)
-    return AttestedRecordPayload(
-        record=AttestedRecord.from_row(row) if row else None, errors=errors
+    return _payload(row, errors)
+
+
+async def _record_use(
+    info: Info, kind: kinds.Kind, allocation: fields.Allocation, values: fields.Values
+) -> AttestedRecordPayload:
+    """Add a record that uses another (a fund use of its funds): the write starts from the
+    funds record, found and locked, whose community and year the use takes."""
+    identity = caller(info)
+
+    async def change(conn: AsyncConnection, funds_row: dict) -> dict:
+        records.allocation(funds_row)
+        community = funds_row["community_code"]
+        entry = entries.build(kind, values, dates.today(), community=community, parent=funds_row)
+        await records.within_allocation(conn, funds_row, entry.amount or Decimal(0))
+        return await records.add(conn, entry, by=identity.subject)
+
+    return await _on_record(info, values[allocation.name], "fundsId", change)
+
+
+def _mutation(kind: kinds.Kind) -> Any:
+    """`record<Kind>(input: Record<Kind>Input!)`: the one resolver of every kind."""
+    input_type = _input_type(kind)
+    allocation = kind.allocation
+
+    async def resolve(info: Info, input: Any) -> AttestedRecordPayload:
+        values = _values(kind, input)
+        if allocation is not None:
+            return await _record_use(info, kind, allocation, values)
+        return await _record(info, kind, values)
+
+    # The input's type exists only now: give strawberry the resolver's types as objects.
+    resolve.__annotations__ = {"info": Info, "input": input_type, "return": AttestedRecordPayload}
+    return strawberry.mutation(resolver=resolve, description=kind.mutation_description)
+
+
+async def _void_record(info: Info, id: strawberry.ID, reason: str) -> AttestedRecordPayload:
+    identity = caller(info)
+
+    async def change(conn: AsyncConnection, row: dict) -> dict:
+        return await records.void(conn, row, reason, by=identity.subject)
+
+    return await _on_record(info, id, "id", change)
+
+
+async def _attach_evidence(
+    info: Info, record_id: strawberry.ID, evidence_ids: list[strawberry.ID]
+) -> AttestedRecordPayload:
+    identity = caller(info)
+
+    async def change(conn: AsyncConnection, row: dict) -> dict:
+        ids = _uuids(evidence_ids, ["evidenceIds"])
+        return await records.attach(conn, row, ids, by=identity.subject)
+
+    return await _on_record(info, record_id, "recordId", change)
+
+
+RecordMutations = strawberry.type(
+    type(
+        "RecordMutations",
+        (),
+        {
+            **{kind.mutation: _mutation(kind) for kind in kinds.KINDS},
+            "void_record": strawberry.mutation(
+                resolver=_void_record,
+                description="Void a record with a reason (kept for audit; it counts for nothing). "
+                "To correct a record, void it and record it again.",
+            ),
+            "attach_evidence": strawberry.mutation(
+                resolver=_attach_evidence,
+                description="Attach uploaded evidence files to a live record.",
+            ),
+        },
     )
-
-
-@strawberry.type
-class RecordMutations:
-    @strawberry.mutation(description="Record funds (党建工作经费) for a budget year.")
-    async def record_funds(self, info: Info, input: RecordFundsInput) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.funds(
-                input.community_code,
-                input.year,
-                input.amount,
-                input.source,
-                input.allocated_on,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(description="Record one use of an allocation (经费使用记录).")
-    async def record_fund_use(self, info: Info, input: RecordFundUseInput) -> AttestedRecordPayload:
-        identity = caller(info)
-
-        async def change(conn: AsyncConnection, funds_row: dict) -> dict:
-            entry = await records.fund_use(
-                conn,
-                funds_row,
-                input.spent_on,
-                input.purpose,
-                input.amount,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                dates.today(),
-            )
-            return await records.add(conn, entry, by=identity.subject)
-
-        return await _on_record(info, input.funds_id, "fundsId", change)
-
-    @strawberry.mutation(description="Record one of the five facilities (有处议事).")
-    async def record_facility(
-        self, info: Info, input: RecordFacilityInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.facility(
-                input.community_code,
-                input.facility.value,
-                input.since,
-                input.floor_area,
-                input.location,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(
-        description="Record the adopted 《社区党组织工作规则》 (with its document)."
-    )
-    async def record_work_rule(
-        self, info: Info, input: RecordWorkRuleInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.work_rule(
-                input.community_code,
-                input.adopted_on,
-                input.title,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(description="Record a training of Party workers.")
-    async def record_training(
-        self, info: Info, input: RecordTrainingInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.training(
-                input.community_code,
-                input.held_on,
-                input.form.value,
-                input.topic,
-                input.attendee_count,
-                input.attendees,
-                input.hours,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(description="Record a work system's adoption (with its text).")
-    async def record_work_system_adoption(
-        self, info: Info, input: RecordWorkSystemAdoptionInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.adoption(
-                input.community_code,
-                input.system.value,
-                input.adopted_on,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(description="Record a sitting of a work system.")
-    async def record_sitting(self, info: Info, input: RecordSittingInput) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.sitting(
-                input.community_code,
-                input.system.value,
-                input.held_on,
-                input.attendee_count,
-                input.attendees,
-                input.minutes,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(description="Record an activity (双创双争 and others).")
-    async def record_activity(
-        self, info: Info, input: RecordActivityInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            return records.activity(
-                input.community_code,
-                input.kind.value,
-                input.held_on,
-                input.title,
-                input.participant_count,
-                input.participants,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(
-        description="Record a co-building agreement (共建协议) with a resident unit known to org."
-    )
-    async def record_agreement(
-        self, info: Info, input: RecordAgreementInput
-    ) -> AttestedRecordPayload:
-        async def build(conn: AsyncConnection, today: dt.date) -> records.Entry:
-            unit_id = _uuid(input.resident_unit_id, ["input", "residentUnitId"])
-            name = await resident_unit_name(
-                info.context.peers.org,
-                input.community_code,
-                str(unit_id),
-                ["input", "residentUnitId"],
-            )
-            return records.agreement(
-                input.community_code,
-                unit_id,
-                name,
-                input.signed_on,
-                input.summary,
-                input.valid_until,
-                _uuids(input.evidence_ids, ["input", "evidenceIds"]),
-                today,
-            )
-
-        return await _add(info, input.community_code, build)
-
-    @strawberry.mutation(
-        description="Void a record with a reason (kept for audit; it counts for nothing). "
-        "To correct a record, void it and record it again."
-    )
-    async def void_record(
-        self, info: Info, id: strawberry.ID, reason: str
-    ) -> AttestedRecordPayload:
-        identity = caller(info)
-
-        async def change(conn: AsyncConnection, row: dict) -> dict:
-            return await records.void(conn, row, reason, by=identity.subject)
-
-        return await _on_record(info, id, "id", change)
-
-    @strawberry.mutation(description="Attach uploaded evidence files to a live record.")
-    async def attach_evidence(
-        self, info: Info, record_id: strawberry.ID, evidence_ids: list[strawberry.ID]
-    ) -> AttestedRecordPayload:
-        identity = caller(info)
-
-        async def change(conn: AsyncConnection, row: dict) -> dict:
-            ids = _uuids(evidence_ids, ["evidenceIds"])
-            return await records.attach(conn, row, ids, by=identity.subject)
-
-        return await _on_record(info, record_id, "recordId", change)
+)
 
 
 QUERY_TYPES = (RecordQueries,)

@@ -1,5 +1,5 @@
-"""Tables of attested records (funds, facilities, work rule, training, work systems, activities,
-co-building agreements) and their evidence files.
+"""Tables of attested records (of the kinds in kinds.py: funds, facilities, work rule, training,
+work systems, activities, co-building agreements, 党务公开 postings) and their evidence files.
 
 One `record` table for every kind: the columns the checks query are typed columns (kind, the
 community, the date, the year it counts for, the amount, `subject` — the facility, work
@@ -33,16 +33,19 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.assess.metadata import metadata
 
+# The kinds a record may be (stored codes): what each is, its fields and checks, is described
+# in kinds.py, which refuses to load unless it describes exactly these (tables sit below it).
 RECORD_KINDS = (
-    "funds",  # 党建工作经费: an allocation for a year
-    "fund_use",  # one use of an allocation (purpose, amount)
-    "facility",  # one of the five facilities
-    "work_rule",  # 《社区党组织工作规则》 adopted
-    "training",  # a training of Party workers
-    "work_system",  # one of the five work systems adopted
-    "sitting",  # a sitting of a work system (date, attendees, minutes)
-    "activity",  # 双创双争 and other activities
-    "agreement",  # a co-building agreement with a resident unit
+    "funds",
+    "fund_use",
+    "facility",
+    "work_rule",
+    "training",
+    "work_system",
+    "sitting",
+    "activity",
+    "agreement",
+    "disclosure",
 )
 
 evidence_blob = Table(
