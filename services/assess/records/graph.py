@@ -165,7 +165,7 @@ class RecordQueries:
     @strawberry.field(
         description="A community's attested records, oldest first (empty outside your scope)."
     )
-    async def attested_records(  # noqa: PLR0913, RUF100 -- the GraphQL field's arguments (the schema stays as it is)
+    async def attested_records(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
         self,
         info: Info,
         community_code: str,
