@@ -45,8 +45,8 @@ from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import database
 from services.grid import geometry_pool
-from services.grid.transfer_file_import import ImportOptions, import_file
-from services.grid.transfer_files import Kind, SourceFile, read_file
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.files import Kind, SourceFile, read_file
 
 COMMUNITY = "990000000201"
 ORIGIN = (114.25, 35.45)  # south-west corner of the buildings (lon, lat)

@@ -41,10 +41,12 @@ from infra.settings import SuiteSettings
 from infra.setup import private_cluster, role_password
 from services.common.errors import DomainError
 from services.common.import_report import ImportReport
-from services.grid import reassignment, transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs, Declared, parse_declared
-from services.grid.transfer import ImportOutcome
-from services.grid.transfer_file_import import (
+from services.grid import reassignment
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import records as transfer
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer.coordinates import Crs, Declared, parse_declared
+from services.grid.transfer.file_import import (
     FileImport,
     FileRefusedError,
     ImportOptions,
@@ -52,7 +54,8 @@ from services.grid.transfer_file_import import (
     Policy,
     import_file,
 )
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.files import Kind, SourceFile
+from services.grid.transfer.records import ImportOutcome
 
 IMPORT_LAYOUTS = """\
 files read (the format is found from the content; an error says what was found):

@@ -27,18 +27,18 @@ from services.common.import_once import once, record
 from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.common.subgraph_client import SubgraphUnavailableError
-from services.grid.coordinates import Declared, parse_declared
 from services.grid.models import idempotency_key
 from services.grid.org_client import OrgClient
-from services.grid.transfer import CONSTRAINT_ERRORS, invalid
-from services.grid.transfer_file_import import (
+from services.grid.transfer.coordinates import Declared, parse_declared
+from services.grid.transfer.file_import import (
     FileImport,
     FileRefusedError,
     ImportOptions,
     Policy,
     import_file,
 )
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.files import Kind, SourceFile
+from services.grid.transfer.records import CONSTRAINT_ERRORS, invalid
 
 
 def _errors(status: int, error: DomainError) -> JSONResponse:

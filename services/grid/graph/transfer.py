@@ -11,13 +11,15 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import UserError, run_write
-from services.grid import transfer, transfer_export, transfer_import
 from services.grid.context import Info
-from services.grid.coordinates import Crs
 from services.grid.graph.access import GridWriter, scoped_code
-from services.grid.transfer import ImportOutcome
-from services.grid.transfer_export import ExportLayer
-from services.grid.transfer_import import ImportFormat
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import records as transfer
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer.coordinates import Crs
+from services.grid.transfer.export import ExportLayer
+from services.grid.transfer.records import ImportOutcome
+from services.grid.transfer.text_import import ImportFormat
 
 # Registered as GraphQL enums in place (strawberry.enum marks the class it is given), so the
 # resolvers annotate with the domain enums themselves.

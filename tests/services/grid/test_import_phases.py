@@ -29,8 +29,8 @@ from services.common.auth import Identity, Role
 from services.common.errors import DomainError, UserErrorCode
 from services.grid import geometry_pool
 from services.grid.geometry_pool import GeometryPool
-from services.grid.transfer_file_import import ImportOptions, import_file
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.files import Kind, SourceFile
 from stack import Running
 
 COMMUNITY = "990000000401"

@@ -29,8 +29,10 @@ from infra.demo.model import Demo
 from infra.setup import Prepared
 from services.common.auth import Identity, Role
 from services.common.errors import DomainError
-from services.grid import transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs, wgs84_from
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import records as transfer
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer.coordinates import Crs, wgs84_from
 from stack import Running
 
 DATA = Path(__file__).resolve().parents[2] / "data"

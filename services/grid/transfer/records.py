@@ -37,10 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import ConstraintErrors, DomainError, UserErrorCode
 from services.common.text import clean_text
-from services.grid.coordinates import Crs, geometry_to_wgs84
 from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
 from services.grid.sql import BULK_ZONES
+from services.grid.transfer.coordinates import Crs, geometry_to_wgs84
 
 # Limits of one import: past them it is refused before anything is parsed further.
 MAX_BYTES = 20 * 1024 * 1024  # text sources (GeoJSON, CSV); a 50 MB upload is refused

@@ -36,10 +36,10 @@ from services.common.auth import is_region_code
 from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
 from services.common.settings import import_too_large, max_import_bytes
-from services.grid import transfer
-from services.grid.coordinates import Crs, Declared, ProjCrs, geometry_to_wgs84
 from services.grid.gc_paused import gc_paused
-from services.grid.transfer import BuildingRecord, Problems, ZoneRecord, invalid
+from services.grid.transfer import records as transfer
+from services.grid.transfer.coordinates import Crs, Declared, ProjCrs, geometry_to_wgs84
+from services.grid.transfer.records import BuildingRecord, Problems, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape
 
 UNPACKED_FACTOR = 4  # a zip may unpack to at most 4 times the import cap

@@ -16,8 +16,8 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
-from services.grid import transfer
-from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
+from services.grid.transfer import records as transfer
+from services.grid.transfer.records import BuildingRecord, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape, position
 
 BUILDING_TYPES = ("Polygon", "MultiPolygon", "Point")

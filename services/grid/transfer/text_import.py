@@ -13,9 +13,13 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.grid import geometry_pool, transfer, transfer_csv, transfer_geojson, transfer_osm
-from services.grid.coordinates import Crs
-from services.grid.transfer import ImportOutcome, Progress, invalid
+from services.grid import geometry_pool
+from services.grid.transfer import csv as transfer_csv
+from services.grid.transfer import geojson as transfer_geojson
+from services.grid.transfer import osm as transfer_osm
+from services.grid.transfer import records as transfer
+from services.grid.transfer.coordinates import Crs
+from services.grid.transfer.records import ImportOutcome, Progress, invalid
 
 T = TypeVar("T")
 

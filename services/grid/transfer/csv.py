@@ -17,8 +17,8 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
-from services.grid import transfer
-from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
+from services.grid.transfer import records as transfer
+from services.grid.transfer.records import BuildingRecord, ZoneRecord, invalid
 from services.grid.validation import ZONE_TYPES, parse_shape
 
 # csv's default cap of one field is 128 KiB, short of the WKT of a 6,000-vertex zone; the

@@ -48,12 +48,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, UserErrorCode
 from services.common.import_report import ImportReport
-from services.grid import geometry_pool, refused_features, transfer, transfer_files
-from services.grid.coordinates import Crs
+from services.grid import geometry_pool
 from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
-from services.grid.transfer import Problems, Progress
-from services.grid.transfer_files import BoundaryRecord, FileRead, Kind, SourceFile
+from services.grid.transfer import files as transfer_files
+from services.grid.transfer import records as transfer
+from services.grid.transfer import refusals as refused_features
+from services.grid.transfer.coordinates import Crs
+from services.grid.transfer.files import BoundaryRecord, FileRead, Kind, SourceFile
+from services.grid.transfer.records import Problems, Progress
 
 DUPLICATE_SHARE = 0.9  # footprints overlapping at least this share of the larger are one
 
