@@ -46,14 +46,8 @@ from services.grid.transfer import export as transfer_export
 from services.grid.transfer import records as transfer
 from services.grid.transfer import text_import as transfer_import
 from services.grid.transfer.coordinates import Crs, Declared, parse_declared
-from services.grid.transfer.file_import import (
-    FileImport,
-    FileRefusedError,
-    ImportOptions,
-    Known,
-    Policy,
-    import_file,
-)
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.file_report import FileImport, FileRefusedError, Known, Policy
 from services.grid.transfer.files import Kind, SourceFile
 from services.grid.transfer.records import ImportOutcome
 

@@ -18,6 +18,7 @@ from services.grid.transfer import csv as transfer_csv
 from services.grid.transfer import geojson as transfer_geojson
 from services.grid.transfer import osm as transfer_osm
 from services.grid.transfer import records as transfer
+from services.grid.transfer import upsert
 from services.grid.transfer.coordinates import Crs
 from services.grid.transfer.records import ImportOutcome, Progress, invalid
 
@@ -60,8 +61,8 @@ async def import_buildings(
     """Buildings of a GeoJSON FeatureCollection or CSV into a community."""
     boundary = await transfer.community_boundary(conn, community_code)
     records = await _read(_BUILDING_READERS[fmt], data)
-    rows = transfer.prepare_buildings(records, crs=crs, code=community_code, boundary=boundary)
-    return await transfer.write_buildings(conn, rows, progress=progress)
+    rows = upsert.prepare_buildings(records, crs=crs, code=community_code, boundary=boundary)
+    return await upsert.write_buildings(conn, rows, progress=progress)
 
 
 async def import_zones(
@@ -76,10 +77,10 @@ async def import_zones(
     """Zones of a GeoJSON FeatureCollection or CSV (WKT) into a community."""
     boundary = await transfer.community_boundary(conn, community_code)
     records = await _read(_ZONE_READERS[fmt], data)
-    rows = await transfer.prepare_zones(
+    rows = await upsert.prepare_zones(
         conn, records, crs=crs, code=community_code, boundary=boundary
     )
-    return await transfer.write_zones(conn, rows, progress=progress)
+    return await upsert.write_zones(conn, rows, progress=progress)
 
 
 async def import_osm_buildings(
@@ -91,7 +92,7 @@ async def import_osm_buildings(
     seen: Progress | None = None,
     progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Building footprints of an OSM extract that lie in the community (see transfer_osm)."""
+    """Building footprints of an OSM extract that lie in the community (see osm.py)."""
     if crs not in (Crs.WGS84, Crs.CGCS2000):
         raise invalid(
             "OpenStreetMap 数据本身即为 WGS-84，不能声明为其他坐标系",
@@ -100,10 +101,10 @@ async def import_osm_buildings(
         )
     boundary = await transfer.community_boundary(conn, community_code)
     found = transfer_osm.read_buildings(path, boundary, seen=seen)
-    rows = transfer.prepare_buildings(
+    rows = upsert.prepare_buildings(
         found.records, crs=Crs.WGS84, code=community_code, boundary=boundary
     )
-    outcome = await transfer.write_buildings(conn, rows, progress=progress)
+    outcome = await upsert.write_buildings(conn, rows, progress=progress)
     outcome.skipped += found.skipped
     outcome.notes.extend(found.notes())  # every building left out, grouped by why
     return outcome

@@ -1,4 +1,4 @@
-"""A geometry import's phases (services.grid.transfer_file_import) against grid's shared
+"""A geometry import's phases (services.grid.transfer.file_import) against grid's shared
 resources: no database connection is held while the file is read, grid's event loop keeps
 answering during a large import, imports leave planner jobs a geometry worker, and a planner
 job that finds none free is answered busy rather than left waiting.
