@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, UserErrorCode
 from services.grid.models import SRID, community, zone
-from services.grid.transfer import records as transfer
 from services.grid.transfer.file_report import FileImport, Known, Scope
 from services.grid.transfer.files import BoundaryRecord
-from services.grid.transfer.records import Problems, Progress
+from services.grid.transfer.records import SAME_PLACE, Problems, Progress, invalid
 
 
 def checked_boundaries(
@@ -37,7 +36,7 @@ def checked_boundaries(
             continue
         if record.code in seen:
             problems.add(
-                transfer.invalid(
+                invalid(
                     f"社区 {record.code} 的边界出现了两次",
                     f"Community {record.code} has two boundaries in the file",
                     record.field,
@@ -133,7 +132,7 @@ async def write_boundaries(
                 update(community)
                 .where(
                     community.c.code == code,
-                    func.ST_HausdorffDistance(community.c.boundary, geometry) > transfer.SAME_PLACE,
+                    func.ST_HausdorffDistance(community.c.boundary, geometry) > SAME_PLACE,
                 )
                 .values(boundary=geometry, version=community.c.version + 1, updated_at=func.now())
             )

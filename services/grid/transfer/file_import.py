@@ -44,7 +44,6 @@ from services.common.errors import DomainError
 from services.grid import geometry_pool
 from services.grid.transfer import building_copy, upsert
 from services.grid.transfer import files as transfer_files
-from services.grid.transfer import records as transfer
 from services.grid.transfer import refusals as refused_features
 from services.grid.transfer.file_boundaries import (
     checked_boundaries,
@@ -63,12 +62,12 @@ from services.grid.transfer.file_report import (
     refused,
 )
 from services.grid.transfer.files import Kind, SourceFile
-from services.grid.transfer.records import Problems, Progress
+from services.grid.transfer.records import ImportOutcome, Problems, Progress
 
 # --- the writes (in the one transaction) -----------------------------------------------------
 
 
-def _count(report: FileImport, outcome: transfer.ImportOutcome) -> None:
+def _count(report: FileImport, outcome: ImportOutcome) -> None:
     report.imported += outcome.imported - outcome.updated
     report.updated += outcome.updated
     if outcome.skipped:

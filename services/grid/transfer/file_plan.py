@@ -24,10 +24,10 @@ from services.grid.gc_paused import gc_paused
 from services.grid.models import SRID, building, community, zone
 from services.grid.transfer import building_copy, upsert
 from services.grid.transfer import files as transfer_files
-from services.grid.transfer import records as transfer
 from services.grid.transfer.coordinates import Crs
 from services.grid.transfer.file_report import FeatureProblems, FileImport, Policy, Scope
 from services.grid.transfer.files import FileRead, Kind, SourceFile
+from services.grid.transfer.records import SAME_PLACE, group_of
 
 DUPLICATE_SHARE = 0.9  # footprints overlapping at least this share of the larger are one
 
@@ -174,7 +174,7 @@ def _refuse_outside(
             rule="inside_community",
         )
     )
-    problems.groups[transfer.group_of(problems.found[-1])].count = len(outside)
+    problems.groups[group_of(problems.found[-1])].count = len(outside)
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def _refuse_outside(
 
 def _same(a: BaseGeometry, b: BaseGeometry) -> bool:
     if a.geom_type == "Point" or b.geom_type == "Point":
-        return a.geom_type == b.geom_type and a.distance(b) < transfer.SAME_PLACE
+        return a.geom_type == b.geom_type and a.distance(b) < SAME_PLACE
     larger = max(a.area, b.area)
     return larger > 0 and a.intersection(b).area >= DUPLICATE_SHARE * larger
 

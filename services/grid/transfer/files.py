@@ -34,7 +34,6 @@ from services.common.cells import code_cell, text_cell
 from services.common.errors import DomainError
 from services.common.settings import import_too_large, max_import_bytes
 from services.grid.gc_paused import gc_paused
-from services.grid.transfer import records as transfer
 from services.grid.transfer.coordinates import Declared, geometry_to_wgs84
 from services.grid.transfer.file_formats import (
     FileFormat,
@@ -47,7 +46,17 @@ from services.grid.transfer.file_formats import (
     refuse_file,
     unzip,
 )
-from services.grid.transfer.records import BuildingRecord, Problems, ZoneRecord, invalid
+from services.grid.transfer.records import (
+    MAX_ADDRESS,
+    MAX_NAME,
+    BuildingRecord,
+    Problems,
+    ZoneRecord,
+    check_count,
+    check_households,
+    check_text,
+    invalid,
+)
 from services.grid.validation import ZONE_TYPES, parse_shape
 
 COLUMNS = {
@@ -190,7 +199,7 @@ def read_features(
     if fmt is FileFormat.CSV and all(meta["geometry_type"] is None for meta, _, _ in layers):
         raise csv_refusal(text)
     wkbs = [w for _, geometry, _ in layers for w in geometry]
-    transfer.check_count(len(wkbs))
+    check_count(len(wkbs))
     shapes = shapely.from_wkb(np.asarray(wkbs, dtype=object), on_invalid="ignore")
     columns: dict[str, list] = {}
     total = 0
@@ -272,10 +281,10 @@ def _records(
     for index, shape in enumerate(shapes):
         where = ["file", "features", str(index + 1)]
         try:
-            name = transfer.check_text(
+            name = check_text(
                 _cell(names, index),
                 ("名称", "name"),
-                transfer.MAX_NAME,
+                MAX_NAME,
                 [*where, "name"],
             )
             key = (code_cell(ids[index]) if ids is not None else "") or None
@@ -300,15 +309,15 @@ def _records(
                 records.append(ZoneRecord(name, boundary, where, key))
                 continue
             footprint = shape if fine[index] else _shape(shape, _BUILDING_TYPES, where)
-            address = transfer.check_text(
+            address = check_text(
                 _cell(addresses, index),
                 ("地址", "address"),
-                transfer.MAX_ADDRESS,
+                MAX_ADDRESS,
                 [*where, "address"],
             )
             if not name:  # an unnamed building: its address, else an ordinal
                 if address:
-                    name = address[: transfer.MAX_NAME]
+                    name = address[:MAX_NAME]
                 else:
                     unnamed += 1
                     name = f"未命名楼栋 {unnamed}"
@@ -317,7 +326,7 @@ def _records(
                 BuildingRecord(
                     name=name,
                     address=address,
-                    households=transfer.check_households(count, [*where, "households"]),
+                    households=check_households(count, [*where, "households"]),
                     footprint=footprint,
                     field=where,
                     source_key=key,

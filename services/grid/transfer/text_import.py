@@ -17,10 +17,15 @@ from services.grid import geometry_pool
 from services.grid.transfer import csv as transfer_csv
 from services.grid.transfer import geojson as transfer_geojson
 from services.grid.transfer import osm as transfer_osm
-from services.grid.transfer import records as transfer
 from services.grid.transfer import upsert
 from services.grid.transfer.coordinates import Crs
-from services.grid.transfer.records import ImportOutcome, Progress, invalid
+from services.grid.transfer.records import (
+    ImportOutcome,
+    Progress,
+    check_size,
+    community_boundary,
+    invalid,
+)
 
 T = TypeVar("T")
 
@@ -45,7 +50,7 @@ _ZONE_READERS = {
 async def _read(reader: Callable[[str], list[T]], data: str) -> list[T]:
     """Parse and check a source in a geometry worker: checking (and offering repairs of)
     thousands of shapes is minutes of GEOS at worst, never on the event loop."""
-    transfer.check_size(data)  # before handing megabytes to a worker
+    check_size(data)  # before handing megabytes to a worker
     return await geometry_pool.run_import(reader, data, size=len(data), field=["data"])
 
 
@@ -59,7 +64,7 @@ async def import_buildings(
     progress: Progress | None = None,
 ) -> ImportOutcome:
     """Buildings of a GeoJSON FeatureCollection or CSV into a community."""
-    boundary = await transfer.community_boundary(conn, community_code)
+    boundary = await community_boundary(conn, community_code)
     records = await _read(_BUILDING_READERS[fmt], data)
     rows = upsert.prepare_buildings(records, crs=crs, code=community_code, boundary=boundary)
     return await upsert.write_buildings(conn, rows, progress=progress)
@@ -75,7 +80,7 @@ async def import_zones(
     progress: Progress | None = None,
 ) -> ImportOutcome:
     """Zones of a GeoJSON FeatureCollection or CSV (WKT) into a community."""
-    boundary = await transfer.community_boundary(conn, community_code)
+    boundary = await community_boundary(conn, community_code)
     records = await _read(_ZONE_READERS[fmt], data)
     rows = await upsert.prepare_zones(
         conn, records, crs=crs, code=community_code, boundary=boundary
@@ -99,7 +104,7 @@ async def import_osm_buildings(
             "OpenStreetMap data is WGS-84 by definition; declare WGS84",
             ["crs"],
         )
-    boundary = await transfer.community_boundary(conn, community_code)
+    boundary = await community_boundary(conn, community_code)
     found = transfer_osm.read_buildings(path, boundary, seen=seen)
     rows = upsert.prepare_buildings(
         found.records, crs=Crs.WGS84, code=community_code, boundary=boundary
