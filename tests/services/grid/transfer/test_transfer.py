@@ -35,7 +35,7 @@ from services.grid.transfer.coordinates import Crs, wgs84_from
 from services.grid.transfer.records import ImportOutcome
 from stack import Running
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 OSM_EXTRACT = DATA / "pyrosm-test.osm.pbf"
 METRE = 1 / 111_000  # degrees of latitude, roughly
 
