@@ -4,7 +4,7 @@ same PostGIS (issue 13's target: at least 0.5× ogr2ogr's speed).
 The script makes a GeoPackage of N building footprints (10 m squares with a name and an
 address) in EPSG:4547 (CGCS2000 / 3-degree Gauss-Krüger, CM 114°E) and a community covering
 them, in its own database of the private cluster (`.data/bench-geofiles`). Then, alternating:
-- ours: `transfer_file_import.import_file` (read in a geometry worker with pyogrio, converted
+- ours: `transfer.file_import.import_file` (read in a geometry worker with pyogrio, converted
   to WGS-84 with pyproj, checked, split, duplicates looked for, turned into a binary COPY
   stream, written in one transaction, zones re-derived set-wise by the database's rule,
   grid_0006) into an empty community (the last
@@ -45,8 +45,8 @@ from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import database
 from services.grid import geometry_pool
-from services.grid.transfer_file_import import ImportOptions, import_file
-from services.grid.transfer_files import Kind, SourceFile, read_file
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.files import Kind, SourceFile, read_file
 
 COMMUNITY = "990000000201"
 ORIGIN = (114.25, 35.45)  # south-west corner of the buildings (lon, lat)

@@ -41,18 +41,14 @@ from infra.settings import SuiteSettings
 from infra.setup import private_cluster, role_password
 from services.common.errors import DomainError
 from services.common.import_report import ImportReport
-from services.grid import reassignment, transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs, Declared, parse_declared
-from services.grid.transfer import ImportOutcome
-from services.grid.transfer_file_import import (
-    FileImport,
-    FileRefusedError,
-    ImportOptions,
-    Known,
-    Policy,
-    import_file,
-)
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid import reassignment
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer.coordinates import Crs, Declared, parse_declared
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.file_report import FileImport, FileRefusedError, Known, Policy
+from services.grid.transfer.files import Kind, SourceFile
+from services.grid.transfer.records import ImportOutcome, check_size, invalid
 
 IMPORT_LAYOUTS = """\
 files read (the format is found from the content; an error says what was found):
@@ -172,7 +168,7 @@ async def _import(args: argparse.Namespace, url: str) -> ImportOutcome | FileImp
         async with engine.begin() as conn:
             crs = args.crs or Crs.WGS84
             if not isinstance(crs, Crs) or args.community is None or args.what == "boundaries":
-                raise transfer.invalid(
+                raise invalid(
                     "--format geojson/csv/osm 需要 --community，并只接受 wgs84/cgcs2000/gcj02/bd09",
                     "--format geojson/csv/osm needs --community and a wgs84/cgcs2000/gcj02/bd09 "
                     "--crs; leave --format out to read any file",
@@ -240,7 +236,7 @@ async def _import_file(engine: AsyncEngine, args: argparse.Namespace) -> FileImp
 async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) -> ImportOutcome:
     if args.format == "osm":
         if args.what != "buildings":
-            raise transfer.invalid("OSM 只能导入楼栋", "OSM imports buildings only", ["format"])
+            raise invalid("OSM 只能导入楼栋", "OSM imports buildings only", ["format"])
         with _bar("reading footprints") as seen, _bar("writing buildings") as written:
             return await transfer_import.import_osm_buildings(
                 conn,
@@ -252,10 +248,10 @@ async def _import_in(conn: AsyncConnection, args: argparse.Namespace, crs: Crs) 
             )
     try:
         data = args.file.read_bytes()
-        transfer.check_size(data)
+        check_size(data)
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise transfer.invalid("文件不是 UTF-8 文本", "The file is not UTF-8 text", []) from None
+        raise invalid("文件不是 UTF-8 文本", "The file is not UTF-8 text", []) from None
     run = (
         transfer_import.import_buildings
         if args.what == "buildings"

@@ -97,7 +97,7 @@ SLOW_TIER = (
     "tests/e2e/",
     "tests/fuzz/",
     "tests/gateway/auth/test_browser_sign_in.py",
-    "tests/services/grid/test_import_phases.py",
+    "tests/services/grid/transfer/test_import_phases.py",
 )
 
 

@@ -6,7 +6,7 @@ The raw file is the body (its name in `x-partygrid-filename`); query parameters 
 `partial=true`. The gateway passes requests on with the caller's internal token; this route
 answers only such signed callers (the guard of `/graphql`) and allows grid writers
 (district, planners) within their node. Answers 200 with the report
-(`transfer_file_import.FileImport.as_json`), 422 with the same report when the file is
+(`transfer.file_report.FileImport.as_json`), 422 with the same report when the file is
 refused (nothing written), or `{"errors": [...]}` with 400, 403, 404, 413 or 503.
 """
 
@@ -27,18 +27,14 @@ from services.common.import_once import once, record
 from services.common.query_flags import flag
 from services.common.settings import import_too_large, max_import_bytes
 from services.common.subgraph_client import SubgraphUnavailableError
-from services.grid.coordinates import Declared, parse_declared
 from services.grid.models import idempotency_key
 from services.grid.org_client import OrgClient
-from services.grid.transfer import CONSTRAINT_ERRORS, invalid
-from services.grid.transfer_file_import import (
-    FileImport,
-    FileRefusedError,
-    ImportOptions,
-    Policy,
-    import_file,
-)
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.coordinates import Declared, parse_declared
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.file_report import FileImport, FileRefusedError, Policy
+from services.grid.transfer.files import Kind, SourceFile
+from services.grid.transfer.records import invalid
+from services.grid.transfer.upsert import CONSTRAINT_ERRORS
 
 
 def _errors(status: int, error: DomainError) -> JSONResponse:

@@ -19,7 +19,7 @@ from infra.setup import Prepared
 from infra.supervisor import free_port, gateway_env, service_env
 from services.assess.reports import monthly as reports
 from services.common.errors import DomainError
-from services.grid import transfer_export
+from services.grid.transfer import export as transfer_export
 from stack import DISTRICT, Running
 
 SMALL_CAP = 4096

@@ -1,6 +1,6 @@
 """GraphQL of import and export: `importBuildings`, `importZones`, `exportGeoJSON`, `exportCSV`.
 
-The work lives in `services.grid.transfer_import` / `transfer_export`; this module only
+The work lives in `services.grid.transfer.text_import` / `transfer.export`; this module only
 exposes it. An import is all-or-nothing: refused sources come back as `errors`, nothing written.
 A malformed regionCode of an export is a GraphQL error, like coverage's.
 """
@@ -11,13 +11,15 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import UserError, run_write
-from services.grid import transfer, transfer_export, transfer_import
 from services.grid.context import Info
-from services.grid.coordinates import Crs
 from services.grid.graph.access import GridWriter, scoped_code
-from services.grid.transfer import ImportOutcome
-from services.grid.transfer_export import ExportLayer
-from services.grid.transfer_import import ImportFormat
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer import upsert
+from services.grid.transfer.coordinates import Crs
+from services.grid.transfer.export import ExportLayer
+from services.grid.transfer.records import ImportOutcome
+from services.grid.transfer.text_import import ImportFormat
 
 # Registered as GraphQL enums in place (strawberry.enum marks the class it is given), so the
 # resolvers annotate with the domain enums themselves.
@@ -99,7 +101,7 @@ class TransferMutations:
             )
 
         engine = info.context.engine
-        return _result(*await run_write(engine, write, transfer.CONSTRAINT_ERRORS))
+        return _result(*await run_write(engine, write, upsert.CONSTRAINT_ERRORS))
 
 
 async def _export(

@@ -1,4 +1,4 @@
-"""A geometry import's phases (services.grid.transfer_file_import) against grid's shared
+"""A geometry import's phases (services.grid.transfer.file_import) against grid's shared
 resources: no database connection is held while the file is read, grid's event loop keeps
 answering during a large import, imports leave planner jobs a geometry worker, and a planner
 job that finds none free is answered busy rather than left waiting.
@@ -29,8 +29,8 @@ from services.common.auth import Identity, Role
 from services.common.errors import DomainError, UserErrorCode
 from services.grid import geometry_pool
 from services.grid.geometry_pool import GeometryPool
-from services.grid.transfer_file_import import ImportOptions, import_file
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.files import Kind, SourceFile
 from stack import Running
 
 COMMUNITY = "990000000401"

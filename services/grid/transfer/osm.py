@@ -27,7 +27,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
-from services.grid.transfer import (
+from services.grid.transfer.records import (
     MAX_ADDRESS,
     MAX_NAME,
     MAX_RECORDS,

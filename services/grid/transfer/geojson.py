@@ -16,8 +16,18 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
-from services.grid import transfer
-from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
+from services.grid.transfer.records import (
+    MAX_ADDRESS,
+    BuildingRecord,
+    Problems,
+    ZoneRecord,
+    check_count,
+    check_households,
+    check_name,
+    check_size,
+    check_text,
+    invalid,
+)
 from services.grid.validation import ZONE_TYPES, parse_shape, position
 
 BUILDING_TYPES = ("Polygon", "MultiPolygon", "Point")
@@ -25,7 +35,7 @@ EXPORT_DIGITS = 7  # about a centimetre
 
 
 def _features(data: str) -> list[Any]:
-    transfer.check_size(data)
+    check_size(data)
     try:
         collection = json.loads(data)
     except ValueError:
@@ -39,7 +49,7 @@ def _features(data: str) -> list[Any]:
     features = collection.get("features")
     if not isinstance(features, list):
         raise invalid("features 应为数组", "features must be an array", ["data", "features"])
-    transfer.check_count(len(features))
+    check_count(len(features))
     return features
 
 
@@ -74,21 +84,21 @@ def _feature(feature: Any, index: int, allowed: tuple[str, ...]) -> tuple[BaseGe
 
 def read_buildings(data: str) -> list[BuildingRecord]:
     """Buildings of a FeatureCollection (properties name, address, households, id)."""
-    problems, records = transfer.Problems(), []
+    problems, records = Problems(), []
     for index, feature in enumerate(_features(data)):
         where = ["data", "features", str(index)]
         try:
             shape, props = _feature(feature, index, BUILDING_TYPES)
             records.append(
                 BuildingRecord(
-                    name=transfer.check_name(props.get("name"), [*where, "properties", "name"]),
-                    address=transfer.check_text(
+                    name=check_name(props.get("name"), [*where, "properties", "name"]),
+                    address=check_text(
                         props.get("address"),
                         ("地址", "address"),
-                        transfer.MAX_ADDRESS,
+                        MAX_ADDRESS,
                         [*where, "properties", "address"],
                     ),
-                    households=transfer.check_households(
+                    households=check_households(
                         props.get("households"), [*where, "properties", "households"]
                     ),
                     footprint=shape,
@@ -104,12 +114,12 @@ def read_buildings(data: str) -> list[BuildingRecord]:
 
 def read_zones(data: str) -> list[ZoneRecord]:
     """Zones of a FeatureCollection (Polygon/MultiPolygon; properties name, id)."""
-    problems, records = transfer.Problems(), []
+    problems, records = Problems(), []
     for index, feature in enumerate(_features(data)):
         where = ["data", "features", str(index)]
         try:
             shape, props = _feature(feature, index, ZONE_TYPES)
-            name = transfer.check_name(props.get("name"), [*where, "properties", "name"])
+            name = check_name(props.get("name"), [*where, "properties", "name"])
             records.append(ZoneRecord(name, shape, where, props["id"]))
         except DomainError as refused:
             problems.add(refused)

@@ -8,7 +8,7 @@ one-step approximations (metres off); here they are only the starting guess of a
 refinement against the package's exact forward functions, which brings the inverse below a
 millimetre. Points outside China are left unchanged, as the offset is defined only there.
 
-Files (services/grid/transfer_files.py) may also be in any system PROJ knows (`ProjCrs`): an
+Files (services/grid/transfer/files.py) may also be in any system PROJ knows (`ProjCrs`): an
 EPSG code such as CGCS2000's Gauss-Krüger zones (EPSG:4513–4554, 6-degree 4491–4512), Web
 Mercator (3857) or UTM (326xx), or the WKT of a Shapefile's .prj / a GeoPackage's srs.
 """

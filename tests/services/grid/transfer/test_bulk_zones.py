@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from infra.database import role_of
 from infra.setup import Prepared
 from services.common.errors import DomainError, UserErrorCode
-from services.grid.transfer_file_import import ImportOptions, import_file
-from services.grid.transfer_files import Kind, SourceFile
+from services.grid.transfer.file_import import ImportOptions, import_file
+from services.grid.transfer.files import Kind, SourceFile
 
 WEST, EAST = "990000000411", "990000000412"
 AREAS = {WEST: box(114.40, 35.60, 114.41, 35.61), EAST: box(114.41, 35.60, 114.42, 35.61)}

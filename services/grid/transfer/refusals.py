@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from services.grid.transfer_files import SourceFile, read_features
+from services.grid.transfer.files import SourceFile, read_features
 
 REASON_ZH = "拒绝原因"
 REASON_EN = "refused_reason"

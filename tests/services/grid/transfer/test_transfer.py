@@ -29,11 +29,13 @@ from infra.demo.model import Demo
 from infra.setup import Prepared
 from services.common.auth import Identity, Role
 from services.common.errors import DomainError
-from services.grid import transfer, transfer_export, transfer_import
-from services.grid.coordinates import Crs, wgs84_from
+from services.grid.transfer import export as transfer_export
+from services.grid.transfer import text_import as transfer_import
+from services.grid.transfer.coordinates import Crs, wgs84_from
+from services.grid.transfer.records import ImportOutcome
 from stack import Running
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 OSM_EXTRACT = DATA / "pyrosm-test.osm.pbf"
 METRE = 1 / 111_000  # degrees of latitude, roughly
 
@@ -284,7 +286,7 @@ def test_export_imports_back_unchanged(prepared: Prepared, place: tuple, crs: Cr
     and duplicates nothing."""
     code = place[0]
 
-    async def work(conn: AsyncConnection) -> list[transfer.ImportOutcome]:
+    async def work(conn: AsyncConnection) -> list[ImportOutcome]:
         outcomes = []
         for fmt in (transfer_export.ExportFormat.GEOJSON, transfer_export.ExportFormat.CSV):
             for layer, run in (
@@ -477,7 +479,7 @@ def test_osm_outside_and_wrong_system(prepared: Prepared, osm_community: str) ->
     small = "UPDATE grid.community SET boundary = ST_MakeEnvelope(26.93, 60.52, 26.94, 60.53, 4326) WHERE code = :c"
     sql(url, small, c=osm_community)
 
-    async def work(conn: AsyncConnection) -> transfer.ImportOutcome:
+    async def work(conn: AsyncConnection) -> ImportOutcome:
         return await transfer_import.import_osm_buildings(
             conn, community_code=osm_community, path=OSM_EXTRACT
         )

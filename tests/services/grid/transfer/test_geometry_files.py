@@ -1,4 +1,4 @@
-"""Geometry files (services.grid.transfer_files, transfer_file_import) through `partygrid import`.
+"""Geometry files (services.grid.transfer.files, .file_import) through `partygrid import`.
 
 Every file is made here with pyogrio/shapely/pyproj, in the system a district would have it
 in; what is stored is transformed back with pyproj and compared with the truth (within 1 m).

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, pool, text
 
 from infra.cli import main as partygrid_main
 from infra.setup import Prepared
-from services.grid import transfer_osm
+from services.grid.transfer import osm as transfer_osm
 
 COMMUNITY = "990000000013"
 BOUNDARY = box(10.0, 50.0, 10.01, 50.01)

@@ -17,21 +17,32 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.common.errors import DomainError
-from services.grid import transfer
-from services.grid.transfer import BuildingRecord, ZoneRecord, invalid
+from services.grid.transfer.records import (
+    MAX_ADDRESS,
+    MAX_BYTES,
+    BuildingRecord,
+    Problems,
+    ZoneRecord,
+    check_count,
+    check_households,
+    check_name,
+    check_size,
+    check_text,
+    invalid,
+)
 from services.grid.validation import ZONE_TYPES, parse_shape
 
 # csv's default cap of one field is 128 KiB, short of the WKT of a 6,000-vertex zone; the
-# whole input is capped instead (transfer.MAX_BYTES, checked before reading), so one field
+# whole input is capped instead (MAX_BYTES, checked before reading), so one field
 # may be as long as the input may be.
-csv.field_size_limit(transfer.MAX_BYTES)
+csv.field_size_limit(MAX_BYTES)
 
 BUILDING_COLUMNS = ("name", "lon", "lat")
 ZONE_COLUMNS = ("name", "wkt")
 
 
 def _rows(data: str, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    transfer.check_size(data)
+    check_size(data)
     reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))  # Excel writes a BOM
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
@@ -41,7 +52,7 @@ def _rows(data: str, required: Sequence[str]) -> Iterator[tuple[int, dict[str, s
             ["data"],
         )
     for number, row in enumerate(reader, start=1):
-        transfer.check_count(number)
+        check_count(number)
         yield number, row
 
 
@@ -73,7 +84,7 @@ def _wkt(text: str | None, where: list[str]) -> BaseGeometry:
 
 def read_buildings(data: str) -> list[BuildingRecord]:
     """Buildings of a CSV, one Point each."""
-    problems, records = transfer.Problems(), []
+    problems, records = Problems(), []
     for number, row in _rows(data, BUILDING_COLUMNS):
         where = ["data", "rows", str(number)]
         try:
@@ -85,13 +96,9 @@ def read_buildings(data: str) -> list[BuildingRecord]:
                 footprint = Point(lon, lat)
             records.append(
                 BuildingRecord(
-                    name=transfer.check_name(row.get("name"), [*where, "name"]),
-                    address=transfer.check_text(
-                        row.get("address"), ("地址", "address"), transfer.MAX_ADDRESS, where
-                    ),
-                    households=transfer.check_households(
-                        row.get("households"), [*where, "households"]
-                    ),
+                    name=check_name(row.get("name"), [*where, "name"]),
+                    address=check_text(row.get("address"), ("地址", "address"), MAX_ADDRESS, where),
+                    households=check_households(row.get("households"), [*where, "households"]),
                     footprint=footprint,
                     field=where,
                     source_key=(row.get("id") or "").strip() or None,
@@ -105,14 +112,14 @@ def read_buildings(data: str) -> list[BuildingRecord]:
 
 def read_zones(data: str) -> list[ZoneRecord]:
     """Zones of a CSV, boundaries as WKT Polygon/MultiPolygon."""
-    problems, records = transfer.Problems(), []
+    problems, records = Problems(), []
     for number, row in _rows(data, ZONE_COLUMNS):
         where = ["data", "rows", str(number)]
         try:
             boundary = _wkt(row.get("wkt"), [*where, "wkt"])
             if boundary.geom_type not in ZONE_TYPES:
                 raise invalid("片区应为多边形", "A zone must be a polygon", [*where, "wkt"])
-            name = transfer.check_name(row.get("name"), [*where, "name"])
+            name = check_name(row.get("name"), [*where, "name"])
             records.append(ZoneRecord(name, boundary, where, (row.get("id") or "").strip() or None))
         except DomainError as refused:
             problems.add(refused)

@@ -18,9 +18,10 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import is_region_code
-from services.grid import transfer_csv, transfer_geojson
-from services.grid.coordinates import Crs, geometry_from_wgs84
 from services.grid.models import building, community, zone
+from services.grid.transfer import csv as transfer_csv
+from services.grid.transfer import geojson as transfer_geojson
+from services.grid.transfer.coordinates import Crs, geometry_from_wgs84
 
 BUILDING_HEADER = (
     "id",
