@@ -13,10 +13,10 @@ from starlette.applications import Starlette
 from services.common.app import create_subgraph_app
 from services.common.settings import ServiceSettings
 from services.grid.context import GridContext, GridLoaders
-from services.grid.import_routes import IMPORT_ROUTES
 from services.grid.org_client import OrgClient
 from services.grid.schema import schema
 from services.grid.tiles import TileSettings, tile_routes
+from services.grid.transfer.routes import IMPORT_ROUTES
 
 
 class GridSettings(ServiceSettings):
