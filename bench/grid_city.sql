@@ -1,5 +1,5 @@
 -- Statements of bench/grid_city.py, one per "-- name:" section. Ours (the full
--- re-assignment) is services/grid/reassignment.sql.
+-- re-assignment) is services/grid/sql/queries/reassignment.sql.
 
 -- name: assign_raw
 -- The raw baseline: every building's zone, driven from the zones side (one GiST probe into
@@ -27,7 +27,7 @@ JOIN grid.zone z
 
 -- name: tile_raw_buildings
 -- Raw ST_AsMVT of the buildings in one tile: the textbook query, with a simpler state rule
--- (no branch-community inference) than services/grid/tiles_building_states.sql.
+-- (no branch-community inference) than services/grid/sql/queries/tiles_building_states.sql.
 SELECT ST_AsMVT(t, 'buildings', 4096, 'geom')
 FROM (
     SELECT b.id::text AS id,

@@ -7,7 +7,7 @@ In process (in a child process per code version, against the stack's database):
 counts), `community_counts` (facts and counts; up to main at 069e3aa also every counted
 rule's findings, since then only those asked for, when asked) and `check_communities` (facts
 with grid's zones and buildings, every rule), against `SELECT 1` on the same connection. Over HTTP, straight to org (no gateway): `communityCounts` as assess
-asks it (`services.assess.metrics.reads`, the findings of `metric_org.FINDING_RULES`), the same
+asks it (`services.assess.metrics.reads`, the findings of `services.assess.metrics.org.FINDING_RULES`), the same
 with every finding, and `findings` for the district, against `{ __typename }` on the same org.
 
 `--before DIR` measures a second checkout's code the same way, in the same run on the same

@@ -2,7 +2,7 @@
 
 The operator's bootstrap: this is how a new district (a 6-digit code) comes in; district
 users add streets and communities under their own district (GraphQL or POST /imports/regions).
-It runs services/org/region_import.py as the org role in one transaction: the whole file is
+It runs services/org/regions/importer.py as the org role in one transaction: the whole file is
 checked first and nothing is written unless every row passes. Prints a progress bar on a
 terminal and one summary line. Exit 0 written (or checked clean), 1 refused, 2 set-up.
 """

@@ -2,7 +2,7 @@
 
 The rule checker says what is wrong (findings); an assessment also needs how much is right:
 "报到 18/20 人" needs the 20. These counts come from the same `CommunityFacts` and the same
-predicates as the rules (`rules_committee`, `rules_members`, `rules_activity`), so a count and
+predicates as the rules (`rules.committee`, `rules.members`, `rules.activity`), so a count and
 the findings beside it never disagree: e.g. `reporting_due - reported_in` is exactly the number
 of `reporting.pending` findings, and `post_duties - posts_held` the number of post findings.
 
@@ -67,7 +67,7 @@ class TeamMix:
 
 @dataclass(frozen=True)
 class PostDuty:
-    """Members owing one kind of post (plan 五, see `rules_activity.post_duties`)."""
+    """Members owing one kind of post (plan 五, see `rules.activity.post_duties`)."""
 
     duty: str  # any | grid_management | volunteer
     owed: int

@@ -2,7 +2,7 @@
 `Idempotency-Key`, through the gateway (which passes the key on), is answered once per caller
 and key — a retry gets the first answer (same status, same body) and writes nothing again; the
 same key with other options is IDEMPOTENCY_KEY_REUSED (services/common/import_once.py; org's
-kinds: tests/services/org/test_import_retries.py). Real gateway, grid, org and PostGIS."""
+kinds: tests/services/org/roster/test_import_retries.py). Real gateway, grid, org and PostGIS."""
 
 from __future__ import annotations
 

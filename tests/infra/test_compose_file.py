@@ -52,6 +52,29 @@ def test_service_ports_match_the_health_checks() -> None:
         assert f":{port}/healthz" in " ".join(service["healthcheck"]["test"]), name
 
 
+def _settings_class(service: str) -> type:
+    module = importlib.import_module(f"services.{service}.app")
+    return getattr(module, f"{service.capitalize()}Settings")
+
+
+def test_each_subgraph_is_told_where_the_subgraphs_it_asks_are() -> None:
+    """A peer URL left at its default (127.0.0.1) would reach the asking container itself:
+    every `<peer>_url` setting is set to that peer's compose service and port."""
+    services = COMPOSE["services"]
+    asked = 0
+    for name in SERVICES:
+        fields = _settings_class(name).model_fields
+        environment = services[name]["environment"]
+        for peer in SERVICES:
+            if f"{peer}_url" not in fields:
+                continue
+            port = services[peer]["command"][services[peer]["command"].index("--port") + 1]
+            key = f"PARTYGRID_{name.upper()}_{peer.upper()}_URL"
+            assert environment.get(key) == f"http://{peer}:{port}/graphql", key
+            asked += 1
+    assert asked == 4  # org asks grid; grid asks org; assess asks both
+
+
 def test_the_image_installs_what_the_commands_need() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for needed in ("constraints.txt", "services", "gateway", "infra", "supergraph.graphql"):

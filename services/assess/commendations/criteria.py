@@ -6,11 +6,11 @@ version never changes, so a rating or a list keeps the version it was made under
 
 - stars: criteria of grid branches and Party groups, each on a star level 1-5. A unit earns
   level n when it meets every criterion of levels 1..n (a ladder). A criterion is computed
-  (`fact`, from commendation_facts.UNIT_FACTS) or attested by the street office with a note.
+  (`fact`, from facts.UNIT_FACTS) or attested by the street office with a note.
 - five_good: the five goods, each met when all its conditions hold. A condition names an
   indicator of the grading standard (it passes), a group of it (a share of its indicators
-  pass) or a community fact (commendation_facts.COMMUNITY_FACTS) with a threshold.
-- july_first: who the 七一 list takes from the graph (see commendations.py).
+  pass) or a community fact (facts.COMMUNITY_FACTS) with a threshold.
+- july_first: who the 七一 list takes from the graph (see evaluation.py).
 """
 
 from __future__ import annotations

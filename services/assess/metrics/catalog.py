@@ -45,7 +45,7 @@ async def read(
     grid: bool = False,
 ) -> dict[str, CommunityGraph]:
     """What the computed indicators among `indicators` need of the graph, in one request
-    to each service (`metric_reads.read_graph`); `grid`: read grid's coverage even when no indicator
+    to each service (`services.assess.metrics.reads`); `grid`: read grid's coverage even when no indicator
     needs it (the monthly report keeps the coverage figures of the same read)."""
     return await read_for(peers, indicators, communities, as_of, grid=grid)
 

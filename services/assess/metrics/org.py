@@ -248,7 +248,7 @@ def post_rate(org: OrgCounts) -> Measured:
     """A1 — plan (五) 对能够正常参加组织活动的党员实行明岗定责……无职党员……认领……义务奉献岗位."""
     owed = sum(d.owed for d in org.post_duties)
     held = sum(d.held for d in org.post_duties)
-    # Each duty has its rule (rules_activity): the refs are those with members short.
+    # Each duty has its rule (org rules.activity): the refs are those with members short.
     short = {d.duty for d in org.post_duties if d.held < d.owed}
     refs = tuple(r for r, duty in zip(POST_RULES, POST_DUTIES, strict=True) if duty in short)
     refs = refs or POST_RULES

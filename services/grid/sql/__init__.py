@@ -6,17 +6,17 @@
   any drift, or on an object without a file). PostGIS's schema is written `@postgis@`.
 - `queries/*.sql`: statements the service runs (the tiles' layers, the re-assignment).
 
-Migrations up to grid_0007 keep their definitions as written, since they replay history; from
-grid_0008 on a migration that adds or changes a definition edits its file here and loads it
-with `load_definitions(op, "functions/name", ...)`. A file therefore always holds what the
-latest migration that loads it wrote; the test keeps files and migrations in step.
+Migrations never read these files: a migration replays history, so it carries each
+statement as it wrote it (a later edit of a file must not change what an old revision
+creates, nor what its downgrade restores). A migration that adds or changes a definition
+writes the statement in its own file and the same commit updates the file here; the test
+proves the files and the database at head agree, so the two cannot drift unnoticed.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import Connection, text
 
@@ -26,14 +26,6 @@ POSTGIS = "@postgis@"  # PostGIS's schema, in definitions that must name it
 # (functions/building_derive_zone.sql) and derive an INSERT's set-wise (building_derive_zones_
 # inserted): set with `set_config(BULK_ZONES, 'on', true)`, off again after the statement.
 BULK_ZONES = "partygrid.bulk_zone_derivation"
-
-
-class _Operations(Protocol):
-    """What a migration's `alembic.op` offers the loader."""
-
-    def get_bind(self) -> Connection: ...
-
-    def execute(self, sqltext: str) -> object: ...
 
 
 def definition_names() -> list[str]:
@@ -56,14 +48,6 @@ def postgis_schema(conn: Connection) -> str:
 def definition(name: str, *, postgis: str) -> str:
     """The statement of one definition file ("functions/zone_of"), ready to execute."""
     return (SQL_DIR / f"{name}.sql").read_text().replace(POSTGIS, postgis)
-
-
-def load_definitions(op: _Operations, *names: str) -> None:
-    """For migrations: (re)create the named functions and triggers from their files, in the
-    migration's transaction and search path (the grid schema)."""
-    postgis = postgis_schema(op.get_bind())
-    for name in names:
-        op.execute(definition(name, postgis=postgis))
 
 
 @cache

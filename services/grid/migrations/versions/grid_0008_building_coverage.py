@@ -2,8 +2,10 @@
 
 `building_coverage(zone_id, has_group, zone_has_organization, zone_grouped)` is the one
 definition of a building's coverage state (orphan, covered, gap) that coverage and the
-vector tiles both read (services/grid/sql/functions/building_coverage.sql). From this
-revision on, definitions load from services/grid/sql (`load_definitions`).
+vector tiles both read. The statement is written here as this revision created it: a
+migration replays history, so it never reads services/grid/sql, whose
+functions/building_coverage.sql holds the current definition (the same text today;
+tests/services/grid/test_sql_definitions.py proves the file and the migrated database agree).
 
 Revision ID: grid_0008
 Revises: grid_0007_idempotency_claims
@@ -13,16 +15,29 @@ from __future__ import annotations
 
 from alembic import op
 
-from services.grid.sql import load_definitions
-
 revision = "grid_0008"
 down_revision = "grid_0007_idempotency_claims"
 branch_labels = None
 depends_on = None
 
 
+BUILDING_COVERAGE = """
+CREATE OR REPLACE FUNCTION building_coverage(
+    p_zone_id uuid, p_has_group boolean, p_zone_has_organization boolean, p_zone_grouped boolean
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p_zone_id IS NULL THEN 'orphan'
+        WHEN p_has_group THEN 'covered'
+        WHEN p_zone_has_organization AND p_zone_grouped THEN 'covered'
+        ELSE 'gap'
+    END
+$$
+"""
+
+
 def upgrade() -> None:
-    load_definitions(op, "functions/building_coverage")
+    op.execute(BUILDING_COVERAGE)
 
 
 def downgrade() -> None:

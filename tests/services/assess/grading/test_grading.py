@@ -642,7 +642,7 @@ def test_bad_openings_and_goal_edits_are_refused(
     cases = [
         (OPEN, {"code": community.code, "year": fresh["year"]}, "CONFLICT", ["communityCode"]),
         (OPEN, {"code": unknown, "year": KEPT_YEARS[0]}, "NOT_FOUND", ["communityCode"]),
-        # A malformed code is refused before the write (tests/auth/test_region_codes.py).
+        # A malformed code is refused before the write (tests/gateway/auth/test_region_codes.py).
         (OPEN, {"code": community.code, "year": 1999}, "INVALID", ["year"]),
         (OPEN, {"code": community.code, "year": next_year}, "INVALID", ["year"]),  # not yet
         (SELF_ASSESS, {"id": "00000000-0000-0000-0000-000000000000", "scores": []}, "NOT_FOUND", ["assessmentId"]),

@@ -302,7 +302,7 @@ def test_bad_attestations_are_refused_and_write_nothing(running: Running, rows: 
         ({"m": "exchange_meeting"}, "RULE_VIOLATION", ["communityCode"]),  # pilots only
         ({"m": "no_such_milestone"}, "NOT_FOUND", ["milestoneId"]),
         ({"c": DISTRICT.region + "999999"}, "NOT_FOUND", ["communityCode"]),
-        # A street's code as communityCode is refused before the write (tests/auth/test_region_codes.py).
+        # A street's code as communityCode is refused before the write (tests/gateway/auth/test_region_codes.py).
     ]
     with rows.unchanged():
         for change, code, field in cases:

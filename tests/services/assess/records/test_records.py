@@ -577,7 +577,7 @@ BAD = {
         ["input", "evidenceIds"],
     ),
     "a malformed evidence id": ({"evidenceIds": ["nope"]}, "INVALID", ["input", "evidenceIds"]),
-    # "not a community code" is refused before the write (tests/auth/test_region_codes.py).
+    # "not a community code" is refused before the write (tests/gateway/auth/test_region_codes.py).
     "a code of no community": (
         {"communityCode": "410104999999"},
         "NOT_FOUND",

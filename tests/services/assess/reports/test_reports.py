@@ -365,7 +365,7 @@ def _future_month() -> str:
 
 BAD_GENERATE = [
     ("unknown street", "410104099", "2019-07", "NOT_FOUND", ["streetCode"]),
-    # A malformed street code is refused before the mutation runs (tests/auth/test_region_codes).
+    # A malformed street code is refused before the mutation runs (tests/gateway/auth/test_region_codes).
     ("month 13", None, "2019-13", "INVALID", ["month"]),
     ("month without zero", None, "2019-7", "INVALID", ["month"]),
     ("not a month", None, "July", "INVALID", ["month"]),
