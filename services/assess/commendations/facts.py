@@ -243,16 +243,19 @@ UNITS = """query ($c: String!, $kind: OrganizationKind!, $after: String) {
     nodes { id name kind parent { id }
       committee { role member { id name management committeeSeats { role }
                                posts { kind organization { id } } } } } } }"""
-# A community's places: org knows it, its resident units and who lives in which building;
-# grid its zones and buildings (merged by building id: a building absent from org's
-# columns has no resident member).
+# A community's places: org knows it and its resident units; grid its zones and buildings;
+# then org who lives in each of those buildings (merged by building id: absent, none).
 COMMUNITY = """query ($c: String!) { community(code: $c) { code name
   organization { id name committee { role } } }
-  residentUnits(communityCode: $c) { partyOrganizationName agreement { signedOn } }
-  regionResidents(regionCodes: [$c]) { buildingIds total } }"""
+  residentUnits(communityCode: $c) { partyOrganizationName agreement { signedOn } } }"""
 PLACES = """query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Community {
   zones { organization { id } buildings { id coverageState partyGroup { id } } }
   orphanBuildings { id coverageState } } } }"""
+# A building's residents are the members whose home building it is, whatever their community
+# (org's Building.residentMemberCount): a member who moved community and kept the building
+# still lives there. org's regionResidents counts a community's own members only.
+RESIDENTS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Building { id residentMemberCount } } }"""
 MEMBERS = """query ($c: String!, $after: String) {
   members(filter: {regionCode: $c}, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
@@ -307,9 +310,8 @@ def _unit(node: Mapping[str, Any]) -> Unit:
     )
 
 
-def _buildings(places: Mapping[str, Any], residents: Mapping[str, Any]) -> list[BuildingState]:
-    """Grid's buildings of a community with org's resident members (columns by building)."""
-    living = dict(zip(residents["buildingIds"], residents["total"], strict=True))
+def _buildings(places: Mapping[str, Any], living: Mapping[str, int]) -> list[BuildingState]:
+    """Grid's buildings of a community with org's resident members (by building id)."""
     found = [
         BuildingState(
             id=b["id"],
@@ -328,10 +330,18 @@ def _buildings(places: Mapping[str, Any], residents: Mapping[str, Any]) -> list[
     return found + orphans
 
 
-async def _places(grid: SubgraphClient, code: str) -> dict:
-    """Grid's zones and buildings of a community (none when grid has not mapped it)."""
-    found = await grid.entities(PLACES, [{"__typename": "Community", "code": code}])
-    return found[0] or {"zones": [], "orphanBuildings": []}
+async def _places(peers: Peers, code: str) -> list[BuildingState]:
+    """Grid's zones and buildings of a community (none when grid has not mapped it), with
+    how many members live in each (org)."""
+    found = await peers.grid.entities(PLACES, [{"__typename": "Community", "code": code}])
+    places = found[0] or {"zones": [], "orphanBuildings": []}
+    ids = [b["id"] for z in places["zones"] for b in z["buildings"]]
+    ids += [b["id"] for b in places["orphanBuildings"]]
+    counted = await peers.org.entities(
+        RESIDENTS, [{"__typename": "Building", "id": i} for i in ids]
+    )
+    living = {b["id"]: b["residentMemberCount"] for b in counted if b}
+    return _buildings(places, living)
 
 
 async def read_community(
@@ -341,7 +351,7 @@ async def read_community(
     org = peers.org
     reads = [
         org.query(COMMUNITY, {"c": code}),
-        _places(peers.grid, code),
+        _places(peers, code),
         _pages(org, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
         _pages(org, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
     ]
@@ -350,7 +360,7 @@ async def read_community(
     if year is not None:
         reads.append(org.query(CHOSEN_COUNT, {"r": code, "year": year}))
     found: list[Any] = list(await asyncio.gather(*reads))
-    known, places, branches, groups = found[0], found[1], found[2], found[3]
+    known, buildings, branches, groups = found[0], found[1], found[2], found[3]
     community = known["community"]
     if community is None:
         return None
@@ -362,7 +372,7 @@ async def read_community(
         organization_name=organization.get("name", ""),
         committee_roles=[s["role"].lower() for s in organization.get("committee", [])],
         units=[_unit(n) for n in branches + groups],
-        buildings=_buildings(places, known["regionResidents"]),
+        buildings=buildings,
         resident_units=[
             (bool(u["partyOrganizationName"]), u["agreement"] is not None)
             for u in known["residentUnits"]
