@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -149,10 +149,14 @@ def user(args: argparse.Namespace) -> int:
 
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(_auth_database_url(args.database_url))
-        exists = None
+        exists: Callable[[str], bool] | None = None
         if args.action == "add":  # a user is given only a place that exists: ask org's tree
             org_url = stack.enter_context(role_urls.service_database_url("org", None))
-            exists = lambda code: places.region_exists(org_url, code)  # noqa: E731
+
+            def in_org_tree(code: str) -> bool:
+                return places.region_exists(org_url, code)
+
+            exists = in_org_tree
         return user_cli.run(
             url,
             args.action,

@@ -140,11 +140,13 @@ class Cluster:
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def _run(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.run_as:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+        return subprocess.run(cmd, input=input, capture_output=True, text=True, check=False)
 
     def _prepare_folders(self) -> None:
         socket_path = self.socket_dir / f".s.PGSQL.{SOCKET_PORT}"

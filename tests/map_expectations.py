@@ -52,7 +52,8 @@ def region_bounds(demo: Demo, prefix: str) -> tuple[float, float, float, float]:
     """lon/lat bounds of the communities and buildings under `prefix`."""
     shapes = [c.boundary for c in demo.communities if c.code.startswith(prefix)]
     shapes += [b.footprint for b in demo.buildings if b.community_code.startswith(prefix)]
-    return tuple(shapely.total_bounds(shapes))  # type: ignore[return-value]
+    west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+    return west, south, east, north
 
 
 def streets(demo: Demo) -> list[str]:

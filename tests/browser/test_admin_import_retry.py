@@ -38,7 +38,7 @@ def _buildings(grid: str) -> list[str]:
 
 def test_a_commit_whose_answer_was_lost_is_written_once_on_retry(
     visit: Callable[..., Visit],
-    grid_url: str,  # noqa: F811
+    grid_url: str,  # noqa: F811 -- the imported fixture, requested by name
 ) -> None:
     page = visit("/admin/import", identity=IMPORTER).page
     x, y = AREA.bounds[0], AREA.bounds[1]

@@ -13,7 +13,7 @@ import pytest
 from browser_pages import Visit
 from map_expectations import expected_counts, figure
 
-from gateway.maps.printing import SHEETS_MM, printable_px
+from gateway.maps.printing import SHEETS_MM, Paper, printable_px
 from infra.demo.model import Demo
 
 POINTS_PER_MM = 72 / 25.4
@@ -31,10 +31,10 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 @pytest.mark.parametrize("size", ["A4", "A3"])
 def test_a_community_map_prints_to_one_landscape_page(
-    visit: Callable[..., Visit], demo: Demo, screenshots: Path, size: str
+    visit: Callable[..., Visit], demo: Demo, screenshots: Path, size: Paper
 ) -> None:
     code = demo.communities[0].code
-    width, height = printable_px(size)  # type: ignore[arg-type]
+    width, height = printable_px(size)
     seen = visit(f"/maps/coverage/{code}/print?size={size}", width=width, height=height)
     page = seen.page
     footer = page.locator("#print-footer").inner_text()

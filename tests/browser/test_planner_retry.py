@@ -26,8 +26,8 @@ def test_a_commit_whose_answer_was_lost_is_applied_once_on_retry(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    corner: Corner,  # noqa: F811
-    restore: Callable[[str], None],  # noqa: F811
+    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
 ) -> None:
     code = corner.zone.community_code
     restore(code)

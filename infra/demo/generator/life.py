@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 
 from infra.demo.generator.categories import special_categories
@@ -28,8 +30,9 @@ def community_life(  # noqa: PLR0913 -- one community's stream, ids, grid, kind,
     members: list[Member],
     plan: LifePlan,
 ) -> Life:
-    building_index = {b.id: i for i, b in enumerate(grid.buildings)}
-    home = np.array([building_index.get(m.home_building_id, -1) for m in members])  # type: ignore[arg-type]
+    # Keyed by UUID | None so a member without a home building looks up -1 like an unknown one.
+    building_index: dict[uuid.UUID | None, int] = {b.id: i for i, b in enumerate(grid.buildings)}
+    home = np.array([building_index.get(m.home_building_id, -1) for m in members])
     zone = np.where(home >= 0, grid.zone_of[np.maximum(home, 0)], -1)
     age = np.array([(AS_OF - m.birth_date).days for m in members]) / YEAR_DAYS
     town = Town(

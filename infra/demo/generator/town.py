@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -25,6 +26,14 @@ from infra.demo.model import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
+
+
+class SeatExtras(TypedDict, total=False):
+    """A seat's optional fields beyond the term (see CommitteeSeat)."""
+
+    ended_on: dt.date | None
+    resident_unit_id: uuid.UUID | None
+
 
 _PHONE_PREFIXES = tuple(
     f"{p}"
@@ -108,7 +117,7 @@ class Town:
         role: str,
         start: dt.date,
         end: dt.date | None,
-        **extra: object,
+        **extra: Unpack[SeatExtras],
     ) -> CommitteeSeat:
         m = self.members[i]
         return CommitteeSeat(
@@ -119,7 +128,7 @@ class Town:
             role=role,
             term_start=after(start, m.joined_on + dt.timedelta(days=30)),
             term_end=end,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
 
 

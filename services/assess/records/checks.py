@@ -24,6 +24,17 @@ FACILITIES = tuple(vocab.FACILITIES)
 WORK_SYSTEMS = tuple(vocab.WORK_SYSTEMS)  # plan (四): the five basic work systems
 ACTIVITY_KINDS = tuple(vocab.ACTIVITY_KINDS)
 
+if TYPE_CHECKING:
+    # mypy reads a Literal only from literal values: to it these are the vocabulary's str keys.
+    Facility = str
+    WorkSystem = str
+    ActivityKind = str
+else:
+    # pydantic checks parameters against the vocabulary (the tuples above) at run time.
+    Facility = Literal[FACILITIES]
+    WorkSystem = Literal[WORK_SYSTEMS]
+    ActivityKind = Literal[ACTIVITY_KINDS]
+
 
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -38,16 +49,16 @@ class FundsParams(_Params):
 
 
 class FacilitiesParams(_Params):
-    required: list[Literal[FACILITIES]] = Field(default=list(FACILITIES), min_length=1)  # type: ignore[valid-type]
+    required: list[Facility] = Field(default=list(FACILITIES), min_length=1)
 
 
 class WorkSystemParams(_Params):
-    system: Literal[WORK_SYSTEMS]  # type: ignore[valid-type]
+    system: WorkSystem
     min_sittings: int = Field(default=1, ge=1)  # a year
 
 
 class ActivitiesParams(_Params):
-    kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
+    kind: ActivityKind
     per: Literal["month", "quarter", "year"] = "quarter"
     min_records: int = Field(default=1, ge=1)
 

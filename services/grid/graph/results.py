@@ -124,6 +124,10 @@ class ChangeSet:
         return coverage_of(self.summary.get("coverageAfter"))
 
 
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
 def _placement(values: dict) -> tuple:
     return values.get("zone_id"), values.get("branch_id"), values.get("group_id")
 
@@ -138,11 +142,10 @@ class Placement:
 
     @classmethod
     def of(cls, zone_id: Any, branch_id: Any, group_id: Any) -> Placement:
-        as_uuid = lambda v: uuid.UUID(str(v)) if v else None  # noqa: E731
         return cls(
             zone_id=strawberry.ID(str(zone_id)) if zone_id else None,
-            branch=organization_ref(as_uuid(branch_id)),
-            group=organization_ref(as_uuid(group_id)),
+            branch=organization_ref(_as_uuid(branch_id)),
+            group=organization_ref(_as_uuid(group_id)),
         )
 
 

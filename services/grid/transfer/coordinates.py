@@ -20,12 +20,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import coordTransform as ct  # type: ignore[import-untyped]  # noqa: N813 -- the package's own module name; it ships no types and no stubs exist
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 # Refine until the forward image is this close to the input (degrees; ~1 mm) or give up.
 _TOLERANCE = 1e-8
@@ -77,7 +80,7 @@ def parse_declared(text: str) -> Declared:
 
 
 @functools.lru_cache(maxsize=32)
-def _transformer(definition: str) -> object:
+def _transformer(definition: str) -> Transformer:
     from pyproj import CRS, Transformer  # only imports of files need PROJ
 
     return Transformer.from_crs(
@@ -153,7 +156,7 @@ def geometry_to_wgs84(crs: Declared, geometry: Any) -> Any:
         return geometry
     if isinstance(crs, ProjCrs):
         transformer = _transformer(crs.definition)
-        return _transform_geometry(geometry, transformer.transform)  # type: ignore[attr-defined]
+        return _transform_geometry(geometry, transformer.transform)
     return _transform_geometry(geometry, lambda x, y: wgs84_from(crs, x, y))
 
 

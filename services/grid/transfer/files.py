@@ -289,7 +289,8 @@ def _records(
             )
             key = (code_cell(ids[index]) if ids is not None else "") or None
             if kind is Kind.BOUNDARIES:
-                code = code_cell(codes[index])  # type: ignore[index]
+                assert codes is not None  # a boundary file without a code column was refused above
+                code = code_cell(codes[index])
                 # The one code rule (ASCII digits only: `\d` took full-width digits too).
                 if not (is_region_code(code) and len(code) == 12):
                     raise invalid(

@@ -10,9 +10,15 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from services.common.errors import DomainError, invalid
 from services.org.roster.columns import COLUMNS, IGNORED_HEADERS, RosterColumn, header_key
+
+if TYPE_CHECKING:
+    # read_only gives a ReadOnlyWorksheet; the stubs type a workbook's sheets as Worksheet-like
+    # (the same iter_rows).
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_SEARCH_ROWS = 20  # title rows, notes and a two-row header fit well within this
 
@@ -66,9 +72,9 @@ def read_sheet(data: bytes, kind: str) -> Sheet:
         book.close()
 
 
-def _read(sheet: object, kind: str) -> Sheet:
+def _read(sheet: Worksheet, kind: str) -> Sheet:
     known = _lookup(COLUMNS[kind])
-    rows = sheet.iter_rows(values_only=True)  # type: ignore[attr-defined]
+    rows = sheet.iter_rows(values_only=True)
     seen: list[tuple[object, ...]] = []
     header_at = None
     for number, row in enumerate(rows, start=1):
@@ -108,7 +114,7 @@ def _read(sheet: object, kind: str) -> Sheet:
             f"The header lacks required columns: {', '.join(c.en for c in required)}",
             ["file", "header"],
         )
-    body = [
+    body: list[tuple[int, tuple[object, ...]]] = [
         (number, row)
         for number, row in enumerate(rows, start=header_at + 1)
         if any(v is not None and str(v).strip() for v in row)

@@ -96,9 +96,10 @@ def _value(column: RosterColumn, cell: object) -> object:
     if column.key == "units":
         labels = [u for u in _UNIT_SEPARATORS.split(clean_cell(cell)) if u]
         codes = [column.code_of(u) for u in labels]
-        if None in codes:
+        known = [c for c in codes if c is not None]
+        if len(known) < len(codes):
             raise _bad_code(column, clean_cell(cell))
-        return sorted(set(codes))  # type: ignore[type-var]
+        return sorted(set(known))
     text = clean_name(cell) if column.key == "name" else clean_cell(cell)
     if column.codes:
         if not text:

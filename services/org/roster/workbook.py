@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.org.roster.columns import COLUMNS, TITLES, RosterColumn
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CODES_SHEET = "代码"
@@ -89,15 +92,15 @@ def _cell(sheet: object, make: Callable[..., Any], value: object) -> Any:
     return cell
 
 
-def _codes_sheet(sheet: object, columns: list[RosterColumn]) -> None:
+def _codes_sheet(sheet: WriteOnlyWorksheet, columns: list[RosterColumn]) -> None:
     labels = [list(c.codes) for c in columns]
-    sheet.append([c.zh for c in columns])  # type: ignore[attr-defined]
+    sheet.append([c.zh for c in columns])
     for n in range(max((len(x) for x in labels), default=0)):
-        sheet.append([x[n] if n < len(x) else None for x in labels])  # type: ignore[attr-defined]
+        sheet.append([x[n] if n < len(x) else None for x in labels])
 
 
-def _notes_sheet(sheet: object, kind: str, columns: Sequence[RosterColumn]) -> None:
-    add = sheet.append  # type: ignore[attr-defined]
+def _notes_sheet(sheet: WriteOnlyWorksheet, kind: str, columns: Sequence[RosterColumn]) -> None:
+    add = sheet.append
     add([f"{TITLES[kind]}填写说明"])
     add(["第一行为表头，可在表头上方保留标题行；一行一条记录；黄色列必填。"])
     add(["日期可写作 2020-05-01、2020.5.1、2020年5月1日、202005，或直接使用 Excel 日期。"])

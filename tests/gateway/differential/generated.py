@@ -72,7 +72,11 @@ def _routes(schema: GraphQLSchema) -> dict[str, list[str]]:
             if not is_composite_type(named):
                 continue
             opening = _call(parent, name)
-            runtimes = schema.get_possible_types(named) if is_abstract_type(named) else [named]
+            runtimes = (
+                [named]
+                if isinstance(named, GraphQLObjectType)
+                else schema.get_possible_types(named)
+            )
             for runtime in runtimes:
                 if runtime.name in routes:
                     continue
@@ -80,7 +84,7 @@ def _routes(schema: GraphQLSchema) -> dict[str, list[str]]:
                 if is_abstract_type(named):
                     pieces.append(f"... on {runtime.name}")
                 routes[runtime.name] = [*routes[parent.name], *pieces]
-                queue.append(runtime)  # type: ignore[arg-type]
+                queue.append(runtime)
     return routes
 
 

@@ -106,7 +106,7 @@ def test_bad_base_map_settings_are_refused() -> None:
     with pytest.raises(ValidationError):
         BasemapSettings(kind="tianditu")
     with pytest.raises(ValidationError):
-        BasemapSettings(kind="bing")  # type: ignore[arg-type]
+        BasemapSettings(kind="bing")
 
 
 def test_the_gateway_refuses_to_start_with_bad_base_map_settings(

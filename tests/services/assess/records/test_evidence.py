@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -92,13 +93,13 @@ def test_an_upload_is_kept_once_and_served_back_as_an_attachment(
 def test_the_type_comes_from_the_bytes_not_the_name(
     running: Running,
     two: tuple[str, str],
-    make: object,
+    make: Callable[[], bytes],
     media_type: str,
     sent_name: str,
     shown: str,
 ) -> None:
     community, _ = two
-    data = make()  # type: ignore[operator]
+    data = make()
     found = uploaded(running, data, community, name=sent_name, content_type="application/pdf")
     assert found["mediaType"] == media_type and found["name"] == shown
     served = download(running, found["id"], DISTRICT)

@@ -324,7 +324,10 @@ def test_the_district_roll_up_ranks_and_trends(running: Running, assess_url: str
     }
     # Communities by score, ties by indicators met; equal on both share a rank.
     everyone = [(code, r) for code, rep in made.items() for r in rep["communities"]]
-    key = lambda e: (e[1]["score"], e[1]["indicatorsPassed"])  # noqa: E731
+
+    def key(e: tuple[object, dict]) -> tuple[float, int]:
+        return e[1]["score"], e[1]["indicatorsPassed"]
+
     ordered = sorted(everyone, key=lambda e: (-key(e)[0], -key(e)[1]))
     got = roll["communityRanking"]
     assert sorted(g["community"]["code"] for g in got) == sorted(r["code"] for _, r in everyone)

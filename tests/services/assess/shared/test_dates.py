@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -22,9 +22,9 @@ from services.common.errors import DomainError, UserErrorCode
 TODAY = dt.date(2026, 3, 15)
 
 
-def _refused(call: object, *args: object, **kwargs: object) -> DomainError:
+def _refused(call: Callable[..., object], *args: object, **kwargs: object) -> DomainError:
     with pytest.raises(DomainError) as refused:
-        call(*args, **kwargs)  # type: ignore[operator]
+        call(*args, **kwargs)
     assert refused.value.code is UserErrorCode.INVALID
     assert refused.value.message and refused.value.message_en
     return refused.value

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from services.org.grid_client import BuildingFact, CommunityGrid, ZoneFact
 from services.org.rules import checker
@@ -68,7 +69,7 @@ def add_member(
     reporting: str | None = None,
     organization: OrganizationFact | None = None,
     post: str | None = "job",
-    **more: object,
+    **more: Any,  # any other MemberFact field
 ) -> MemberFact:
     person = MemberFact(
         id=new_id(),
@@ -81,7 +82,7 @@ def add_member(
         management=management,
         reporting_status=reporting or (None if management == "self" else "reported"),
         organization_id=organization.id if organization else None,
-        **more,  # type: ignore[arg-type]
+        **more,
     )
     c.members[person.id] = person
     if post:
@@ -149,6 +150,6 @@ def holder(c: CommunityFacts, role: str) -> MemberFact:
     return next(c.members[s.member_id] for s in c.seats if s.role == role)
 
 
-def replace_member(c: CommunityFacts, person: MemberFact, **changes: object) -> MemberFact:
-    c.members[person.id] = dataclasses.replace(person, **changes)  # type: ignore[arg-type]
+def replace_member(c: CommunityFacts, person: MemberFact, **changes: Any) -> MemberFact:
+    c.members[person.id] = dataclasses.replace(person, **changes)
     return c.members[person.id]
