@@ -39,7 +39,11 @@ def placeholder_communities(grid: str, areas: Mapping[str, BaseGeometry]) -> Ite
     try:
         yield grid
     finally:
-        codes = list(areas)
-        for table in ("building", "zone", "community"):
-            column = "code" if table == "community" else "community_code"
-            sql(grid, f"DELETE FROM grid.{table} WHERE {column} = ANY(:c)", c=codes)
+        remove_communities(grid, list(areas))
+
+
+def remove_communities(grid: str, codes: list[str]) -> None:
+    """Delete grid communities `codes` and every zone and building in them."""
+    for table in ("building", "zone", "community"):
+        column = "code" if table == "community" else "community_code"
+        sql(grid, f"DELETE FROM grid.{table} WHERE {column} = ANY(:c)", c=codes)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.affinity
-from placeholder_communities import placeholder_communities, sql
+from placeholder_communities import placeholder_communities, remove_communities, sql
 from pyogrio.raw import write
 from pyproj import Transformer
 from shapely.geometry import box
@@ -443,6 +443,17 @@ def org_community(prepared: Prepared) -> Iterator[str]:
             sql(org, "DELETE FROM org.region WHERE code = :c", c=code)
 
 
+@pytest.fixture
+def founded(url: str) -> Iterator[None]:
+    """The grid community NEW that the test founds is removed afterwards: left behind, it is
+    a community without zones that later tests (planner's) pick up."""
+    try:
+        yield
+    finally:
+        remove_communities(url, [NEW])
+
+
+@pytest.mark.usefixtures("founded")
 def test_a_boundary_founds_a_grid_community_that_org_holds(
     url: str, org_community: str, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
