@@ -1,7 +1,7 @@
 """The planner page as a folium map with Leaflet.draw, served with no internet.
 
 Python lays out the page (map, Draw toolbar on an editable zones group, the side panel) and
-hands the page script (static/planner/planner.js) the map, the group and its labels; the
+hands the page script (static/planner/planner.js and its parts) the map, the group and its labels; the
 script loads the community from `/state` and sends each edit to the JSON routes. Assets are
 set per instance: folium's class-level default_js/default_css lists are shared by every map
 and point at CDNs.
@@ -19,6 +19,10 @@ from folium.plugins import Draw
 from gateway.maps.assets import Script, js, offline_map, page_of, render_page
 from gateway.maps.planner_labels import planner_labels
 from gateway.maps.render import bounds_of
+
+# The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
+# core, then its parts.
+PARTS = ("draw_zh", "planner", "diff")
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -76,9 +80,10 @@ def planner_map(
         draw_options=DRAW_OPTIONS,
         edit_options={"edit": {"selectedPathOptions": {"maintainColor": True}}},
     )
+    # The page script is a core (planner.js) and parts that register with it, in this order.
     draw.default_js = [
         ("leaflet_draw_js", f"{static}/leaflet-draw/leaflet.draw.js"),
-        ("partygrid_planner_js", f"{static}/planner/planner.js"),
+        *((f"partygrid_planner_{part}", f"{static}/planner/{part}.js") for part in PARTS),
     ]
     draw.default_css = [
         ("leaflet_draw_css", f"{static}/leaflet-draw/leaflet.draw.css"),

@@ -1,10 +1,19 @@
-/* PartyGrid planner page: edit a community's zones and Party groups on the map.
+/* PartyGrid planner page: edit a community's zones and Party groups on the map (the core).
  *
  * Every edit becomes one pending operation, previewed at once (POST <endpoint>/preview: the
  * grid's planner mutation with dryRun) and shown on the map and in the side panel; Commit
  * sends the same operation (POST <endpoint>/commit), Discard drops it. The drawing stays on
  * the map until it is committed or discarded, whatever goes wrong in between. When the grid
  * refuses a drawn shape and offers a repaired one, one click previews that shape instead.
+ *
+ * The core keeps the state and the one pending edit; each other part of the page (the diff,
+ * ...) is a file of its own that registers with `PartyGridPlanner.use(function (P) {...})`
+ * and listens to the core's events through `P.on(name, fn)`:
+ *   'state'    (state)            the community was (re)loaded and drawn
+ *   'result'   (result, answer)   a preview (or a refused commit) answered with a plan result
+ *   'cleared'  ()                 the pending edit was committed or discarded
+ * Parts run in the order their files load, after the core's layers exist and before the
+ * first load.
  */
 (function () {
   'use strict';
@@ -12,56 +21,6 @@
   var COLOURS = { COVERED: '#2e8b57', GAP: '#e53935', GAP_WITH_MEMBERS: '#7f0000', ORPHAN: '#9e9e9e' };
   var ZONE_PALETTE = ['#1e88e5', '#8e24aa', '#fb8c00', '#00897b', '#6d4c41', '#3949ab', '#c0ca33'];
   var NO_ORG_ZONE = '#ff7043';
-
-  // Leaflet.draw's texts in Chinese (merged over L.drawLocal before the toolbar is built).
-  var DRAW_ZH = {
-    draw: {
-      toolbar: {
-        actions: { title: '取消绘制', text: '取消' },
-        finish: { title: '完成绘制', text: '完成' },
-        undo: { title: '删除最后一个点', text: '删除最后一个点' },
-        buttons: { polyline: '画线分割片区', polygon: '画多边形：新建片区或圈选楼栋' }
-      },
-      handlers: {
-        polygon: { tooltip: { start: '点击开始绘制', cont: '点击继续绘制', end: '点击第一个点闭合图形' } },
-        polyline: {
-          error: '<strong>错误：</strong>线不能自相交！',
-          tooltip: { start: '点击开始画线', cont: '点击继续画线', end: '点击最后一个点结束' }
-        }
-      }
-    },
-    edit: {
-      toolbar: {
-        actions: {
-          save: { title: '保存修改', text: '保存' },
-          cancel: { title: '取消编辑，放弃所有修改', text: '取消' },
-          clearAll: { title: '删除所有片区', text: '全部删除' }
-        },
-        buttons: {
-          edit: '编辑片区顶点', editDisabled: '没有可编辑的片区',
-          remove: '删除片区', removeDisabled: '没有可删除的片区'
-        }
-      },
-      handlers: {
-        edit: { tooltip: { text: '拖动顶点编辑片区边界', subtext: '点击“取消”放弃修改' } },
-        remove: { tooltip: { text: '点击片区将其删除' } }
-      }
-    }
-  };
-
-  function merge(into, from) {
-    Object.keys(from).forEach(function (k) {
-      if (from[k] && typeof from[k] === 'object' && into[k] && typeof into[k] === 'object') {
-        merge(into[k], from[k]);
-      } else {
-        into[k] = from[k];
-      }
-    });
-  }
-
-  function localize(lang) {
-    if (lang !== 'en') { merge(L.drawLocal, DRAW_ZH); }
-  }
 
   // Every name from the graph reaches the page as text: a node with textContent, never a
   // string Leaflet would set as innerHTML (bindTooltip, bindPopup, setContent).
@@ -71,6 +30,9 @@
     if (cls) { node.className = cls; }
     return node;
   }
+
+  var parts = (window.PartyGridPlanner && window.PartyGridPlanner.parts) || [];
+  function use(part) { parts.push(part); }
 
   function start(cfg) {
     var map = cfg.map, zones = cfg.zones, o = cfg.options, t = o.labels;
@@ -84,6 +46,12 @@
     var P = { ready: false, busy: false, state: null, pending: null, result: null, mode: 'zones' };
     window.__pgMap = map;
     window.__pgPlanner = P;
+    var listeners = {};
+    P.on = function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); };
+    P.emit = function (name) {
+      var args = Array.prototype.slice.call(arguments, 1);
+      (listeners[name] || []).forEach(function (fn) { fn.apply(null, args); });
+    };
 
     function say(text, kind) {
       var box = $('planner-message');
@@ -164,6 +132,7 @@
       s.groups.forEach(function (g) { var opt = el('option', g.name); opt.value = g.id; select.appendChild(opt); });
       if (keep) { select.value = keep; }
       $('planner-selected').textContent = String(Object.keys(selected).length);
+      P.emit('state', s);
     }
 
     function load() {
@@ -223,90 +192,6 @@
         });
     }
 
-    function zoneName(id) { return id ? (zoneNames[id] || t.new_zone) : t.none; }
-    function orgName(org) { return org ? org.name : t.none; }
-
-    function showDiff(result) {
-      var box = $('planner-diff');
-      box.textContent = '';
-      marks.clearLayers();
-      box.hidden = false;
-      box.appendChild(el('h2', t.diff));
-      var before = result.coverageBefore, after = result.coverageAfter;
-      if (before && after) {
-        var table = el('table'); table.id = 'planner-diff-coverage';
-        var head = el('tr'); head.appendChild(el('th', '')); head.appendChild(el('th', t.before, 'n')); head.appendChild(el('th', t.after, 'n'));
-        table.appendChild(head);
-        [['buildings', 'buildings'], ['withGroup', 'with_group'], ['orphans', 'orphans'], ['zones', 'zones'], ['zonesWithoutOrganization', 'zones_without_org']].forEach(function (f) {
-          var tr = el('tr'); tr.dataset.figure = f[0];
-          tr.appendChild(el('td', t[f[1]]));
-          tr.appendChild(el('td', before[f[0]], 'n'));
-          var moved = after[f[0]] - before[f[0]];
-          tr.appendChild(el('td', after[f[0]], 'n' + (moved ? ' changed' : '')));
-          table.appendChild(tr);
-        });
-        box.appendChild(table);
-      }
-      var changes = (result.diff && result.diff.buildings) || [];
-      box.appendChild(el('h2', t.changed + ' (' + changes.length + ')'));
-      var list = el('ul'); list.id = 'planner-diff-buildings';
-      changes.forEach(function (c) {
-        var layer = byId[c.buildingId], b = layer && layer.building;
-        var parts = [];
-        if (c.before.zoneId !== c.after.zoneId) { parts.push(t.zone + ' ' + zoneName(c.before.zoneId) + ' → ' + zoneName(c.after.zoneId)); }
-        if (orgName(c.before.group) !== orgName(c.after.group)) { parts.push(t.group + ' ' + orgName(c.before.group) + ' → ' + orgName(c.after.group)); }
-        if (orgName(c.before.branch) !== orgName(c.after.branch)) { parts.push(orgName(c.before.branch) + ' → ' + orgName(c.after.branch)); }
-        var item = el('li', (b ? b.name : c.buildingId) + '：' + parts.join('；'));
-        item.dataset.building = c.buildingId;
-        list.appendChild(item);
-        if (b) {
-          L.geoJSON(b.footprint, {
-            interactive: false, style: { color: '#ff6f00', weight: 4, fill: false, dashArray: '4 3' },
-            pointToLayer: function (_f, at) { return L.circleMarker(at, { radius: 8 }); }
-          }).addTo(marks);
-        }
-      });
-      box.appendChild(list);
-      var findings = result.findings || [];
-      if (findings.length) {
-        box.appendChild(el('h2', t.findings));
-        var fl = el('ul'); fl.id = 'planner-findings';
-        findings.forEach(function (f) {
-          var item = el('li', msg(f)); item.dataset.code = f.code; fl.appendChild(item);
-          if (f.repaired) {
-            L.geoJSON(f.repaired, { interactive: false, style: { color: '#6a1b9a', weight: 2, dashArray: '2 4', fillOpacity: 0.05 } }).addTo(marks);
-          }
-        });
-        box.appendChild(fl);
-        var offered = findings.filter(function (f) { return f.repaired; })[0];
-        if (offered) {
-          box.appendChild(el('p', t.repaired, 'hint'));
-          var op = P.pending;
-          if (op && (op.boundary || op.area)) {
-            var use = el('button', t.use_repaired); use.type = 'button'; use.id = 'planner-use-repaired';
-            use.addEventListener('click', function () { useRepaired(offered.repaired); });
-            box.appendChild(use);
-          }
-        }
-      }
-    }
-
-    // The grid's repaired shape in place of the drawn one (on the map too), previewed again.
-    function useRepaired(shape) {
-      var op = P.pending;
-      if (!op || P.busy) { return Promise.resolve(); }
-      var next = Object.assign({}, op);
-      next[op.boundary ? 'boundary' : 'area'] = shape;
-      var rings = L.GeoJSON.coordsToLatLngs(shape.coordinates, shape.type === 'Polygon' ? 1 : 2);
-      if (op.op === 'redraw') {
-        zoneLayer(op.zoneId).setLatLngs(rings);
-      } else {
-        drawings.clearLayers();
-        drawings.addLayer(L.polygon(rings, { color: '#3388ff', weight: 4, fillOpacity: 0.2 }));
-      }
-      return preview(next);
-    }
-
     function refusal(result, errors) {
       var stale = errors.filter(function (e) { return e.code === 'STALE'; })[0];
       if (stale) {
@@ -324,7 +209,7 @@
         P.result = answer;
         // The zone the route found for a split line, and its version: committed as previewed.
         if (answer.resolved) { P.pending = Object.assign({}, operation, answer.resolved); }
-        if (answer.result) { showDiff(answer.result); }
+        if (answer.result) { P.emit('result', answer.result, answer); }
         if (answer.ok) { say('', ''); } else { refusal(answer.result, (answer.result && answer.result.errors && answer.result.errors.length) ? answer.result.errors : (answer.errors || [])); }
       }, function () {
         P.result = { ok: false, network: true };
@@ -344,6 +229,7 @@
         }
         P.pending = null; P.result = null;
         drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
+        P.emit('cleared');
         var n = result.changeSet ? result.changeSet.number : '';
         return load().then(function () { say(label('committed', { n: n }), 'ok'); });
       }, function () {
@@ -354,6 +240,7 @@
     function discard() {
       P.pending = null; P.result = null;
       drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
+      P.emit('cleared');
       selected = {}; merging = [];
       if (P.state) { drawState(P.state); }
       showMerging();
@@ -432,11 +319,16 @@
     $('planner-undo').addEventListener('click', undo);
 
     P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
-    P.zoneLayer = zoneLayer; P.useRepaired = useRepaired;
+    P.zoneLayer = zoneLayer;
     P.buildingLayer = function (id) { return byId[id]; };
-    P.drawings = drawings;
+    P.zoneName = function (id) { return zoneNames[id]; };
+    P.map = map; P.zones = zones; P.buildings = buildings; P.boundary = boundary;
+    P.drawings = drawings; P.marks = marks;
+    P.options = o; P.labels = t; P.el = el; P.say = say; P.msg = msg; P.label = label;
+    P.buttons = buttons; P.$ = $;
+    parts.forEach(function (part) { part(P); });
     load();
   }
 
-  window.PartyGridPlanner = { start: start, localize: localize };
+  window.PartyGridPlanner = Object.assign(window.PartyGridPlanner || {}, { start: start, use: use, parts: parts });
 })();
