@@ -287,7 +287,7 @@ def _unavailable() -> dict[str, str]:
 def _new_organization(edit: Any, code: str) -> dict[str, Any]:
     """createOrganization's input from the page's JSON, or BadEditError."""
     if not isinstance(edit, dict):
-        raise BadEditError(*both("bad_json"))
+        raise BadEditError(*both("org_bad_body"))
     name, kind, parent = edit.get("name"), edit.get("kind"), edit.get("parentId")
     if not isinstance(name, str) or not name.strip():
         raise BadEditError(*both("org_name_missing"))

@@ -234,3 +234,44 @@ def _group_ids_named(running: Running, code: str, name: str) -> list[str]:
         if not page["organizations"]["pageInfo"]["hasNextPage"]:
             return found
         after = page["organizations"]["pageInfo"]["endCursor"]
+
+
+def test_the_routes_refuse_bad_organizations_and_zone_edits(running: Running, demo: Demo) -> None:
+    """Typed refusals before the graph (INVALID, Chinese first, English beside), nothing
+    created: a kind the page may not create, no name, no parent; a zone edit without its id."""
+    code = _most_groups(demo)
+    base = running.gateway.removesuffix("/graphql")
+    district = running.headers(running.gateway, DISTRICT) | {"origin": base}
+    parent = next(
+        str(o.id)
+        for o in demo.organizations
+        if o.community_code == code and o.kind == "grid_branch"
+    )
+    good = {"kind": "PARTY_GROUP", "name": "不会建立的党小组", "parentId": parent}
+    for bad, says in (
+        (good | {"kind": "COMMUNITY_COMMITTEE"}, "grid branches and Party groups"),
+        (good | {"name": "  "}, "Name"),
+        (good | {"parentId": None}, "parent"),
+        ([good], "JSON object"),
+    ):
+        answer = httpx.post(f"{base}/maps/planner/{code}/organizations", headers=district, json=bad)
+        assert answer.status_code == 400, bad
+        error = answer.json()["errors"][0]
+        assert error["code"] == "INVALID" and says in error["messageEn"], error
+        assert error["message"] != error["messageEn"]
+    assert _group_ids_named(running, code, good["name"]) == []
+    zone = next(z for z in demo.zones if z.community_code == code)
+    answer = httpx.post(
+        f"{base}/maps/planner/{code}/preview",
+        headers=district,
+        json={"op": "assignZone", "zoneId": 5, "expectedVersion": 1},
+    )
+    assert answer.status_code == 400
+    assert "zoneId" in answer.json()["errors"][0]["messageEn"]
+    answer = httpx.post(
+        f"{base}/maps/planner/{code}/preview",
+        headers=district,
+        json={"op": "assignZone", "zoneId": str(zone.id), "expectedVersion": "1"},
+    )
+    assert answer.status_code == 400
+    assert "expectedVersion" in answer.json()["errors"][0]["messageEn"]
