@@ -153,6 +153,8 @@ def test_a_planner_sets_a_zones_party_group_from_the_list(
     assert page.locator("#planner-zone-branch-title").inner_text() == T["zone_group"]
     page.locator("#planner-branch-zone").select_option(str(zone.id))
     assert page.locator("#planner-branch-current").inner_text() == zone_org[zone.id].name
+    weight = "(id) => window.__pgPlanner.zoneLayer(id).options.weight"
+    assert page.evaluate(weight, str(zone.id)) == 5  # the picked zone stands out on the map
     # None: the zone loses its group and its buildings become gaps.
     page.locator("#planner-branch").select_option("")
     page.locator("#planner-branch-preview").click()

@@ -77,9 +77,20 @@
     var zoneSelect = $('planner-branch-zone');
     var zonesById = {};
 
+    // The picked zone stands out on the map (its own style back when another is picked).
+    var lit = null, litStyle = null;
+    function light() {
+      if (lit && litStyle) { lit.setStyle(litStyle); }
+      lit = (zoneSelect.value && P.zoneLayer(zoneSelect.value)) || null;
+      if (lit) {
+        litStyle = { color: lit.options.color, weight: lit.options.weight, dashArray: lit.options.dashArray || null };
+        lit.setStyle({ color: '#0d47a1', weight: 5, dashArray: null });
+      }
+    }
     function zoneBranchShown() {
       var z = zonesById[zoneSelect.value];
       $('planner-branch-current').textContent = z ? (z.organization ? z.organization.name : t.none) : t.none;
+      light();
     }
     zoneSelect.addEventListener('change', zoneBranchShown);
 
@@ -147,7 +158,7 @@
       var shown = groups.set(s.groups);
       branches.set(s.branches);
       $('planner-zone-branch-title').textContent = s.zoneKind === 'PARTY_GROUP' ? t.zone_group : t.zone_branch;
-      zonesById = {};
+      zonesById = {}; lit = null;  // the zone layers are new
       var keep = zoneSelect.value;
       zoneSelect.textContent = '';
       var none = el('option', '—'); none.value = ''; zoneSelect.appendChild(none);
