@@ -9,6 +9,7 @@ under the caller's identity, so grid applies the same role and scope checks as f
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from typing import Any
@@ -124,7 +125,11 @@ async def state(request: Request) -> Response:
     if refused is not None:
         return refused
     code = request.path_params["code"]
-    body = await run_as(request, identity, STATE_QUERY, {"code": code})
+    # The organizations' pages meanwhile: the page loads in the time of the slower one.
+    body, (organizations, org_errors) = await asyncio.gather(
+        run_as(request, identity, STATE_QUERY, {"code": code}),
+        organizations_of(request, identity, code),
+    )
     data = body.get("data") or {}
     community = data.get("community")
     if not community:
@@ -137,7 +142,6 @@ async def state(request: Request) -> Response:
         for b in zone["buildings"]
     ] + [{**b, "zoneId": None, "zoneName": None} for b in community["orphanBuildings"]]
     zones = [{k: v for k, v in z.items() if k != "buildings"} for z in community["zones"]]
-    organizations, org_errors = await organizations_of(request, identity, code)
     if org_errors:
         return JSONResponse({"ok": False, "errors": org_errors}, status_code=502)
     return JSONResponse(

@@ -57,7 +57,7 @@ query PlannerState($code: String!) {{
 ORGANIZATIONS_QUERY = """
 query PlannerOrganizations($code: String!, $after: String) {
   organizations(regionCode: $code, first: 200, after: $after) {
-    nodes { id name kind parent { id } }
+    nodes { id name kind }
     pageInfo { hasNextPage endCursor }
   }
 }"""

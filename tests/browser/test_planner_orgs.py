@@ -214,6 +214,8 @@ def test_the_district_creates_a_group_and_a_planner_reads_who_may(
     note = page.locator("#planner-create-org-note")
     assert note.is_visible() and "社区党组织书记" in note.inner_text()
     assert page.locator("#planner-create-org-button").count() == 0
+    english = open_planner(visit, code, "en").page.locator("#planner-create-org-note")
+    assert "community Party secretary" in english.inner_text()
     base = running.gateway.removesuffix("/graphql")
     refused = httpx.post(
         f"{base}/maps/planner/{code}/organizations",
