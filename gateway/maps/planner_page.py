@@ -100,12 +100,12 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <div id="planner-merge-fields" hidden>
 <p>{e(t["merge_selected"])}: <b id="planner-merge-selected">{e(t["none"])}</b></p>
 <button type="button" id="planner-merge-preview">{e(t["merge_preview"])}</button></div></section>
-{_orgs_panel(t)}
 <div id="planner-message" role="alert" aria-live="polite"></div>
 <section id="planner-diff" hidden></section>
 <p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>
 <button type="button" id="planner-discard" disabled>{e(t["discard"])}</button>
 <button type="button" id="planner-undo">{e(t["undo"])}</button></p>
+{_orgs_panel(t)}
 </aside>"""
     )
 
