@@ -9,6 +9,7 @@ under the caller's identity, so grid applies the same role and scope checks as f
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from typing import Any
@@ -22,11 +23,18 @@ from starlette.routing import Route
 from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
-from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
+from gateway.maps.planner_graph import (
+    CREATE_ORGANIZATION,
+    ORGANIZATIONS_QUERY,
+    STATE_QUERY,
+    ZONES_QUERY,
+    BadEditError,
+    mutation_for,
+)
 from gateway.maps.planner_labels import both, planner_labels
 from gateway.maps.planner_page import planner_map
 from gateway.security_headers import nonce
-from services.common.auth import GRID_WRITERS, Identity
+from services.common.auth import GRID_WRITERS, ORG_WRITERS, Identity
 
 BASE = "/maps/planner"
 STATIC = "/static"
@@ -117,7 +125,11 @@ async def state(request: Request) -> Response:
     if refused is not None:
         return refused
     code = request.path_params["code"]
-    body = await run_as(request, identity, STATE_QUERY, {"code": code})
+    # The organizations' pages meanwhile: the page loads in the time of the slower one.
+    body, (organizations, org_errors) = await asyncio.gather(
+        run_as(request, identity, STATE_QUERY, {"code": code}),
+        organizations_of(request, identity, code),
+    )
     data = body.get("data") or {}
     community = data.get("community")
     if not community:
@@ -130,13 +142,15 @@ async def state(request: Request) -> Response:
         for b in zone["buildings"]
     ] + [{**b, "zoneId": None, "zoneName": None} for b in community["orphanBuildings"]]
     zones = [{k: v for k, v in z.items() if k != "buildings"} for z in community["zones"]]
+    if org_errors:
+        return JSONResponse({"ok": False, "errors": org_errors}, status_code=502)
     return JSONResponse(
         {
             "ok": True,
+            **organization_lists(organizations, community.get("organization"), identity),
             "community": {k: community[k] for k in ("code", "name", "boundary", "organization")},
             "zones": zones,
             "buildings": buildings,
-            "groups": ((data.get("organizations") or {}).get("nodes")) or [],
             "coverage": data.get("coverage"),
             "figures": summary_lines(data["coverage"], labels_for(lang))
             if data.get("coverage")
@@ -208,10 +222,118 @@ async def undo(request: Request) -> Response:
     return await _plan(request, dry_run=False, undo=True)
 
 
+# --- Party groups and branches (orgs.js) ------------------------------------------------
+# Who may create them from this page: org writes belong to ORG_WRITERS (DOMAIN.md "Who uses
+# the system": the community secretary keeps the community's organizations, the district and
+# street offices own them; the grid planner only redraws zones and assigns buildings). The
+# page is open to GRID_WRITERS, so of its users only the district creates; a planner is told
+# who may. The route does not decide it: it forwards createOrganization as the caller and org
+# checks role, scope and plan-二 placement; `mayCreateOrganizations` only shapes the panel.
+
+# Pages of organizations followed at most (200 each): a bound, not a figure any community nears.
+MAX_ORGANIZATION_PAGES = 50
+ZONE_KINDS = {"BRANCH": "PARTY_GROUP"}  # plan (二): 党支部 puts Party groups in its zones
+CREATABLE_KINDS = ("GRID_BRANCH", "PARTY_GROUP")
+
+
+async def organizations_of(
+    request: Request, identity: Identity, code: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every live organization of the community (all pages), or the graph's errors."""
+    found: list[dict[str, Any]] = []
+    after = None
+    for _ in range(MAX_ORGANIZATION_PAGES):
+        body = await run_as(request, identity, ORGANIZATIONS_QUERY, {"code": code, "after": after})
+        page = (body.get("data") or {}).get("organizations")
+        if page is None:
+            return [], _graph_errors(body) or [_unavailable()]
+        found += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    return found, []
+
+
+def organization_lists(
+    organizations: list[dict[str, Any]], community_org: dict[str, Any] | None, identity: Identity
+) -> dict[str, Any]:
+    """The state's organization part: Party groups, what a zone holds (a grid branch, or a
+    Party group under a 党支部), the parents a new one may sit under, and whether the caller
+    may create one."""
+    kind = (community_org or {}).get("kind")
+    zone_kind = ZONE_KINDS.get(kind or "", "GRID_BRANCH")
+
+    def brief(o: dict[str, Any]) -> dict[str, Any]:
+        return {"id": o["id"], "name": o["name"], "kind": o["kind"]}
+
+    return {
+        "groups": [brief(o) for o in organizations if o["kind"] == "PARTY_GROUP"],
+        "branches": [brief(o) for o in organizations if o["kind"] == zone_kind],
+        "zoneKind": zone_kind,
+        # A grid branch sits under the community organization; a group under it or a branch.
+        "parents": [
+            brief(o)
+            for o in organizations
+            if o["kind"] in ("COMMUNITY_COMMITTEE", "GENERAL_BRANCH", "BRANCH", "GRID_BRANCH")
+        ],
+        "creatableKinds": [k for k in CREATABLE_KINDS if k != "GRID_BRANCH" or zone_kind == k],
+        "mayCreateOrganizations": identity.role in ORG_WRITERS,
+    }
+
+
+def _unavailable() -> dict[str, str]:
+    return {
+        "code": "UNAVAILABLE",
+        **dict(zip(("message", "messageEn"), both("unavailable"), strict=True)),
+    }
+
+
+def _new_organization(edit: Any, code: str) -> dict[str, Any]:
+    """createOrganization's input from the page's JSON, or BadEditError."""
+    if not isinstance(edit, dict):
+        raise BadEditError(*both("org_bad_body"))
+    name, kind, parent = edit.get("name"), edit.get("kind"), edit.get("parentId")
+    if not isinstance(name, str) or not name.strip():
+        raise BadEditError(*both("org_name_missing"))
+    if kind not in CREATABLE_KINDS:
+        raise BadEditError(*both("org_kind_wrong"))
+    if not isinstance(parent, str) or not parent:
+        raise BadEditError(*both("org_parent_missing"))
+    return {"communityCode": code, "name": name.strip(), "kind": kind, "parentId": parent}
+
+
+async def create_organization(request: Request) -> Response:
+    identity, refused = _refusal(request, write=True)
+    if refused is not None:
+        return refused
+    try:
+        new = _new_organization(
+            json.loads(await request.body() or b"null"), request.path_params["code"]
+        )
+    except ValueError:
+        return _error(400, "bad_json", "INVALID")
+    except BadEditError as bad:
+        return JSONResponse({"ok": False, "errors": [bad.error()]}, status_code=400)
+    body = await run_as(request, identity, CREATE_ORGANIZATION, {"input": new})
+    payload = (body.get("data") or {}).get("createOrganization")
+    if payload is None:
+        errors = _graph_errors(body) or [_unavailable()]
+        status = 403 if any(e.get("code") == "FORBIDDEN" for e in errors) else 502
+        return JSONResponse({"ok": False, "errors": errors}, status_code=status)
+    return JSONResponse(
+        {
+            "ok": not payload["errors"],
+            "organization": payload["organization"],
+            "errors": payload["errors"],
+        }
+    )
+
+
 ROUTES = [
     Route(BASE + "/{code:str}", planner_page, methods=["GET"]),
     Route(BASE + "/{code:str}/state", state, methods=["GET"]),
     Route(BASE + "/{code:str}/preview", preview, methods=["POST"]),
     Route(BASE + "/{code:str}/commit", commit, methods=["POST"]),
     Route(BASE + "/{code:str}/undo", undo, methods=["POST"]),
+    Route(BASE + "/{code:str}/organizations", create_organization, methods=["POST"]),
 ]

@@ -48,9 +48,29 @@ query PlannerState($code: String!) {{
       id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
     }}
   }}
-  organizations(regionCode: $code, kind: PARTY_GROUP, first: 200) {{ nodes {{ id name }} }}
   changeSets(communityCode: $code, first: 1) {{ totalCount }}
 }}"""
+
+# Party groups and branches (orgs.js): every organization of the community, all pages of
+# them (a page holds at most 200; a community can hold more groups than that); the route
+# follows `endCursor` until the last page (planner.organizations_of).
+ORGANIZATIONS_QUERY = """
+query PlannerOrganizations($code: String!, $after: String) {
+  organizations(regionCode: $code, first: 200, after: $after) {
+    nodes { id name kind }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+# A new grid branch or Party group, created by org (its role, scope and plan-二 placement
+# checks) as the caller; not a planner edit, so not previewed and not undone by undoLatest.
+CREATE_ORGANIZATION = """
+mutation PlannerCreateOrganization($input: CreateOrganizationInput!) {
+  createOrganization(input: $input) {
+    organization { id name kind }
+    errors { code message messageEn field rule }
+  }
+}"""
 
 ZONES_QUERY = """
 query PlannerZones($code: String!) { community(code: $code) { zones { id version boundary } } }
@@ -100,6 +120,14 @@ MUTATIONS = {
         "buildingIds: $buildingIds, area: $area, expectedVersions: $expectedVersions, "
         'reason: "planner page", dryRun: $dryRun)',
     ),
+    # Party groups and branches (orgs.js): a zone's 网格党支部 (a Party group in 党支部
+    # communities); organizationId left out unassigns.
+    "assignZone": _document(
+        "PlannerAssignZone",
+        "$zoneId: ID!, $expectedVersion: Int!, $organizationId: ID",
+        "assignZone(zoneId: $zoneId, expectedVersion: $expectedVersion, "
+        'organizationId: $organizationId, reason: "planner page", dryRun: $dryRun)',
+    ),
     "undo": _document(
         "PlannerUndo",
         "$code: String!",
@@ -115,6 +143,7 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "merge": {"zoneIds": (list,), "expectedVersions": (list,)},
     "delete": {"zoneId": (str,), "expectedVersion": (int,)},
     "assign": {},
+    "assignZone": {"zoneId": (str,), "expectedVersion": (int,)},
     "undo": {},
 }
 _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
@@ -127,6 +156,7 @@ _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
         "area": (dict,),
         "expectedVersions": (list,),
     },
+    "assignZone": {"organizationId": (str,)},
 }
 
 
@@ -175,6 +205,8 @@ def mutation_for(edit: Any, code: str) -> tuple[str, dict[str, Any]]:
     for name, kinds in _OPTIONAL.get(op, {}).items():
         if edit.get(name) is not None:
             variables[name] = _checked(edit[name], name, kinds)
+    if op == "assignZone":
+        variables.setdefault("organizationId", None)
     if op == "assign":
         variables.setdefault("partyGroupId", None)
         if "buildingIds" not in variables and "area" not in variables:

@@ -22,7 +22,7 @@ from gateway.maps.render import bounds_of
 
 # The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
 # core, then its parts.
-PARTS = ("draw_zh", "planner", "diff")
+PARTS = ("draw_zh", "planner", "diff", "orgs", "brush")
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -33,6 +33,49 @@ DRAW_OPTIONS = {
     "marker": False,
     "circlemarker": False,
 }
+
+
+# --- Party groups and branches, and the paint brush (orgs.js, brush.js) -------------------
+def _picker(select_id: str, placeholder: str) -> str:
+    """A searchable, sorted list (orgs.js fills and filters it): a search box over a list box,
+    both keyboard-usable (arrow keys in the box move into the list)."""
+    e = html.escape
+    return (
+        f'<input type="search" id="{select_id}-search" class="picker-search" '
+        f'placeholder="{e(placeholder)}" aria-controls="{select_id}" autocomplete="off">'
+        f'<select id="{select_id}" class="picker" size="8"></select>'
+        f'<p id="{select_id}-count" class="hint picker-count"></p>'
+    )
+
+
+def _orgs_panel(t: dict[str, str]) -> str:
+    e = html.escape
+    return f"""<section id="planner-zone-branch"><h2 id="planner-zone-branch-title">{e(t["zone_branch"])}</h2>
+<label for="planner-branch-zone">{e(t["zone_pick"])}</label>
+<select id="planner-branch-zone"></select>
+<p class="hint">{e(t["zone_current"])}: <b id="planner-branch-current">{e(t["none"])}</b></p>
+{_picker("planner-branch", t["search_branches"])}
+<button type="button" id="planner-branch-preview">{e(t["zone_branch_preview"])}</button></section>
+<section id="planner-create-org"><h2>{e(t["create_org"])}</h2>
+<p id="planner-create-org-note" class="hint" hidden>{e(t["create_org_note"])}</p>
+<div id="planner-create-org-form" hidden>
+<label>{e(t["create_org_kind"])} <select id="planner-create-org-kind"></select></label>
+<label>{e(t["create_org_name"])} <input id="planner-create-org-name"></label>
+<label>{e(t["create_org_parent"])} <select id="planner-create-org-parent"></select></label>
+<button type="button" id="planner-create-org-button">{e(t["create_org_button"])}</button>
+</div></section>"""
+
+
+def _brush_panel(t: dict[str, str]) -> str:
+    e = html.escape
+    tools = "".join(
+        f'<label><input type="radio" name="planner-brush" value="{value}"'
+        f"{' checked' if value == 'off' else ''}> {e(t[key])}</label>"
+        for value, key in (("off", "brush_off"), ("paint", "brush_paint"), ("erase", "brush_erase"))
+    )
+    return f"""<div id="planner-brush"><h2>{e(t["brush"])}</h2>{tools}
+<p class="hint">{e(t["brush_hint"])}</p>
+<p>{e(t["brush_painted"])}: <b id="planner-brush-count">0</b></p></div>"""
 
 
 def _panel(title: str, t: dict[str, str]) -> Element:
@@ -49,10 +92,11 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <p id="planner-hint" class="hint">{e(t["hint_zones"])}</p>
 <p id="planner-zone-fields"><label>{e(t["new_zone_name"])}
 <input id="planner-zone-name" value="{e(t["new_zone"])}"></label></p>
-<div id="planner-group-fields" hidden><label>{e(t["group"])}
-<select id="planner-group"></select></label>
+<div id="planner-group-fields" hidden><label for="planner-group">{e(t["group"])}</label>
+{_picker("planner-group", t["search_groups"])}
 <p>{e(t["selected"])}: <b id="planner-selected">0</b></p>
-<button type="button" id="planner-preview">{e(t["preview"])}</button></div>
+<button type="button" id="planner-preview">{e(t["preview"])}</button>
+{_brush_panel(t)}</div>
 <div id="planner-merge-fields" hidden>
 <p>{e(t["merge_selected"])}: <b id="planner-merge-selected">{e(t["none"])}</b></p>
 <button type="button" id="planner-merge-preview">{e(t["merge_preview"])}</button></div></section>
@@ -61,6 +105,7 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>
 <button type="button" id="planner-discard" disabled>{e(t["discard"])}</button>
 <button type="button" id="planner-undo">{e(t["undo"])}</button></p>
+{_orgs_panel(t)}
 </aside>"""
     )
 

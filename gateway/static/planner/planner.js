@@ -126,11 +126,7 @@
         table.appendChild(tr);
       });
       $('planner-changes').textContent = t.changes + ': ' + s.changeSets;
-      var select = $('planner-group'), keep = select.value;
-      select.textContent = '';
-      var none = el('option', t.no_group); none.value = ''; select.appendChild(none);
-      s.groups.forEach(function (g) { var opt = el('option', g.name); opt.value = g.id; select.appendChild(opt); });
-      if (keep) { select.value = keep; }
+      // The Party-group list (#planner-group) is filled, sorted and filtered by orgs.js.
       $('planner-selected').textContent = String(Object.keys(selected).length);
       P.emit('state', s);
     }
