@@ -117,6 +117,7 @@ def test_corners_clicked_just_off_the_boundary_snap_onto_it(
     snapped = page.evaluate("window.__pgPlanner.snap.last")
     assert snapped["kind"] == "edge"
     assert page.locator("path.pg-snap-marker").is_visible()
+    page.screenshot(path=screenshots / "planner-snap.png")
     for x, y in [*clicks, clicks[0]]:
         click(page, x, y)
     wait_idle(page)
@@ -133,7 +134,7 @@ def test_corners_clicked_just_off_the_boundary_snap_onto_it(
     assert page.evaluate("window.__pgPlanner.result.ok") is True  # the grid accepts it
     assert page.locator("#planner-commit").is_enabled()
     assert page.locator("#planner-message.error").count() == 0
-    page.screenshot(path=screenshots / "planner-snap.png")
+    page.screenshot(path=screenshots / "planner-snap-preview.png")
     page.locator("#planner-discard").click()
     assert change_sets(running, code)["totalCount"] == count
     assert console_errors(seen) == []

@@ -9,10 +9,11 @@ found it.
 from __future__ import annotations
 
 import shapely
-from planner_api import COMMUNITY, RESULT, SPLIT, UNDO, Grid, call, geojson, ok, refused
+from planner_api import COMMUNITY, OTHER, RESULT, SPLIT, UNDO, Grid, call, geojson, ok, refused
 from shapely.geometry import LineString, Polygon
 
 from infra.demo.model import Demo
+from services.common.auth import Identity, Role
 from stack import Running
 
 REDRAW_ZONES = f"""mutation($changes: [ZoneBoundaryChange!]!, $dry: Boolean!) {{
@@ -139,3 +140,22 @@ def test_redraw_zones_is_all_or_nothing(running: Running, grid: Grid, untouched:
         assert shapely.equals(grid.shape(a_id), a)
     finally:
         ok(call(running, UNDO, c=COMMUNITY))  # the split
+
+
+def test_a_zone_outside_the_planners_street_is_not_found(running: Running, grid: Grid) -> None:
+    """Scope as for redrawZone: another street's zone looks like no zone at all."""
+    zone = grid.zones(COMMUNITY)[0]
+    shape = grid.shape(zone["id"])
+    outsider = Identity("other-planner", Role.PLANNER, OTHER[:9])
+    before, sets = grid.fingerprint(), grid.change_sets()
+    change = {"zoneId": str(zone["id"]), "boundary": geojson(shape), "expectedVersion": 1}
+    body = running.post(
+        running.subgraphs["grid"],
+        REDRAW_ZONES,
+        {"changes": [change], "dry": False},
+        identity=outsider,
+    )
+    assert not body.get("errors"), body["errors"]
+    result = refused(body["data"]["redrawZones"], "NOT_FOUND")
+    assert COMMUNITY not in result["errors"][0]["message"]
+    assert (grid.fingerprint(), grid.change_sets()) == (before, sets)
