@@ -102,9 +102,9 @@ MUTATIONS = {
     ),
     "merge": _document(
         "PlannerMerge",
-        "$zoneIds: [ID!]!, $expectedVersions: [Int!]!",
+        "$zoneIds: [ID!]!, $expectedVersions: [Int!]!, $allowMultiPart: Boolean! = false",
         "mergeZones(zoneIds: $zoneIds, expectedVersions: $expectedVersions, "
-        'reason: "planner page", dryRun: $dryRun)',
+        'allowMultiPart: $allowMultiPart, reason: "planner page", dryRun: $dryRun)',
     ),
     "delete": _document(
         "PlannerDelete",
@@ -128,6 +128,12 @@ MUTATIONS = {
         "assignZone(zoneId: $zoneId, expectedVersion: $expectedVersion, "
         'organizationId: $organizationId, reason: "planner page", dryRun: $dryRun)',
     ),
+    # Drawing help (issue 15): zones sharing a moved vertex, redrawn as one change set.
+    "redraw_zones": _document(
+        "PlannerRedrawZones",
+        "$changes: [ZoneBoundaryChange!]!",
+        'redrawZones(changes: $changes, reason: "planner page", dryRun: $dryRun)',
+    ),
     "undo": _document(
         "PlannerUndo",
         "$code: String!",
@@ -145,11 +151,13 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "assign": {},
     "assignZone": {"zoneId": (str,), "expectedVersion": (int,)},
     "undo": {},
+    "redraw_zones": {"changes": (list,)},
 }
 _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
     # Without a zone, the route picks the one the line cuts (planner.zone_cut_by).
     "split": {"zoneId": (str,), "expectedVersion": (int,)},
     "create": {"organizationId": (str,)},
+    "merge": {"allowMultiPart": (bool,)},  # the planner confirmed a multi-part zone
     "assign": {
         "partyGroupId": (str,),
         "buildingIds": (list,),
@@ -166,6 +174,14 @@ _ITEMS: dict[str, tuple[type, ...]] = {
     "zoneIds": (str,),
     "buildingIds": (str,),
     "expectedVersions": (int,),
+    "changes": (dict,),
+}
+
+# Each item of redraw_zones' `changes`: one zone's new boundary (ZoneBoundaryChange).
+_CHANGE: dict[str, tuple[type, ...]] = {
+    "zoneId": (str,),
+    "boundary": (dict,),
+    "expectedVersion": (int,),
 }
 
 
@@ -181,7 +197,8 @@ class BadEditError(Exception):
 
 
 def _wrong(value: Any, kinds: tuple[type, ...]) -> bool:
-    return isinstance(value, bool) or not isinstance(value, kinds)
+    # A JSON true/false is an int to Python: only a field that asks for bool takes one.
+    return (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds)
 
 
 def _checked(value: Any, name: str, kinds: tuple[type, ...]) -> Any:
@@ -192,6 +209,13 @@ def _checked(value: Any, name: str, kinds: tuple[type, ...]) -> Any:
             f"字段 {name} 缺失或类型错误", f"Field {name} is missing or of the wrong type"
         )
     return value
+
+
+def _changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """redraw_zones' items, each with exactly the fields of a ZoneBoundaryChange."""
+    if not changes:
+        raise BadEditError("没有要重绘的片区", "No zones to redraw")
+    return [{k: _checked(c.get(k), k, kinds) for k, kinds in _CHANGE.items()} for c in changes]
 
 
 def mutation_for(edit: Any, code: str) -> tuple[str, dict[str, Any]]:
@@ -211,6 +235,8 @@ def mutation_for(edit: Any, code: str) -> tuple[str, dict[str, Any]]:
         variables.setdefault("partyGroupId", None)
         if "buildingIds" not in variables and "area" not in variables:
             raise BadEditError("请先选择楼栋或圈选范围", "Select buildings or draw an area first")
+    if op == "redraw_zones":
+        variables["changes"] = _changes(variables["changes"])
     if op in ("create", "assign", "undo"):
         variables["code"] = code
     return MUTATIONS[op], variables

@@ -100,6 +100,11 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "橡皮擦从涂选中去掉楼栋，或去掉楼栋现有的党小组。关闭画笔后地图可拖动。",
         "brush_painted": "已涂选楼栋",
         "brush_pick_group": "请先在上方列表中选择要涂上的党小组。",
+        # Drawing help (issue 15, helper `drawing`): snapping, shared vertices, merging.
+        "snap_hint": "顶点靠近社区边界或其他片区的顶点、边时会自动吸附（圆圈标出吸附位置）；"
+        "移动与相邻片区共用的顶点时，相邻片区随之移动，一并提交。",
+        "merge_confirm_hint": "所选片区互不相连。如确需合并为由多块组成的片区，请确认。",
+        "merge_confirm": "确认合并为多块片区",
     },
     "en": {
         "title": "Grid planner",
@@ -203,6 +208,13 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "brush off the map pans.",
         "brush_painted": "Painted buildings",
         "brush_pick_group": "Pick the Party group to paint in the list above first.",
+        # Drawing help (issue 15, helper `drawing`): snapping, shared vertices, merging.
+        "snap_hint": "A vertex near the community boundary or another zone's vertex or edge "
+        "snaps onto it (a circle marks where); moving a vertex a neighbouring zone shares "
+        "moves the neighbour's too, committed together.",
+        "merge_confirm_hint": "The selected zones do not touch. Confirm if the merged zone "
+        "should indeed have several pieces.",
+        "merge_confirm": "Merge into a multi-part zone",
     },
 }
 

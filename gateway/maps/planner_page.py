@@ -22,7 +22,7 @@ from gateway.maps.render import bounds_of
 
 # The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
 # core, then its parts.
-PARTS = ("draw_zh", "planner", "diff", "orgs", "brush")
+PARTS = ("draw_zh", "planner", "diff", "orgs", "brush", "snap", "merge")
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -92,6 +92,7 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <p id="planner-hint" class="hint">{e(t["hint_zones"])}</p>
 <p id="planner-zone-fields"><label>{e(t["new_zone_name"])}
 <input id="planner-zone-name" value="{e(t["new_zone"])}"></label></p>
+<section id="planner-snap"><p id="planner-snap-hint" class="hint">{e(t["snap_hint"])}</p></section>
 <div id="planner-group-fields" hidden><label for="planner-group">{e(t["group"])}</label>
 {_picker("planner-group", t["search_groups"])}
 <p>{e(t["selected"])}: <b id="planner-selected">0</b></p>
@@ -101,6 +102,8 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <p>{e(t["merge_selected"])}: <b id="planner-merge-selected">{e(t["none"])}</b></p>
 <button type="button" id="planner-merge-preview">{e(t["merge_preview"])}</button></div></section>
 <div id="planner-message" role="alert" aria-live="polite"></div>
+<section id="planner-merge-confirm" hidden><p class="hint">{e(t["merge_confirm_hint"])}</p>
+<button type="button" id="planner-merge-multi">{e(t["merge_confirm"])}</button></section>
 <section id="planner-diff" hidden></section>
 <p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>
 <button type="button" id="planner-discard" disabled>{e(t["discard"])}</button>

@@ -79,8 +79,14 @@
         dashArray: zone.organization || on ? null : '6 4'
       };
     }
-    function zoneLayer(id) {
-      return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; })[0];
+    function zoneLayers(id) {
+      return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; });
+    }
+    function zoneLayer(id) { return zoneLayers(id)[0]; }
+    // A zone's shape from its layers, as edited: a Polygon, or a MultiPolygon of its pieces.
+    function zoneGeometry(id) {
+      var pieces = zoneLayers(id).map(function (l) { return geometry(l).coordinates; });
+      return pieces.length === 1 ? { type: 'Polygon', coordinates: pieces[0] } : { type: 'MultiPolygon', coordinates: pieces };
     }
     function buildingStyle(b) {
       var c = COLOURS[b.coverageState] || '#9e9e9e';
@@ -97,11 +103,16 @@
       s.zones.forEach(function (zone, i) {
         zoneNames[zone.id] = zone.name;
         var g = zone.boundary;
-        var layer = L.polygon(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2), zoneStyle(zone, i));
-        layer.zone = zone; layer.zoneIndex = i;
-        layer.on('click', function () { pickZone(zone.id); });
-        layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
-        zones.addLayer(layer);
+        // One layer per piece of a multi-part zone: Leaflet.draw edits only simple polygons
+        // (a nested one threw "reading 'lat'" and broke editing for every zone).
+        var pieces = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+        pieces.forEach(function (rings, part) {
+          var layer = L.polygon(L.GeoJSON.coordsToLatLngs(rings, 1), zoneStyle(zone, i));
+          layer.zone = zone; layer.zoneIndex = i; layer.zonePart = part;
+          layer.on('click', function () { pickZone(zone.id); });
+          layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
+          zones.addLayer(layer);
+        });
       });
       s.buildings.forEach(function (b) {
         var layer = L.geoJSON(b.footprint, {
@@ -254,7 +265,9 @@
         .then(function () { P.busy = false; buttons(); });
     }
 
-    function geometry(layer) { return layer.toGeoJSON().geometry; }
+    // Full precision (Leaflet rounds to 6 decimals by default, ~10 cm): a vertex snapped onto
+    // a boundary or shared with a neighbour must stay exactly there.
+    function geometry(layer) { return layer.toGeoJSON(false).geometry; }
 
     map.on(L.Draw.Event.CREATED, function (e) {
       zones.removeLayer(e.layer);  // folium's Draw put it in the zones group; it is no zone yet
@@ -273,9 +286,15 @@
     map.on(L.Draw.Event.EDITED, function (e) {
       var edited = e.layers.getLayers().filter(function (l) { return l.zone; });
       if (!edited.length) { return; }
-      if (P.pending || edited.length > 1) { P.pending = P.pending || { op: 'none' }; say(t.one_edit, 'error'); buttons(); return; }
-      var z = edited[0];
-      preview({ op: 'redraw', zoneId: z.zone.id, expectedVersion: z.zone.version, boundary: geometry(z) });
+      if (P.pending) { say(t.one_edit, 'error'); buttons(); return; }
+      var ids = [];
+      edited.forEach(function (l) { if (ids.indexOf(l.zone.id) < 0) { ids.push(l.zone.id); } });
+      var changes = ids.map(function (id) {
+        return { zoneId: id, expectedVersion: zoneLayer(id).zone.version, boundary: zoneGeometry(id) };
+      });
+      // Several zones edited at once (a vertex they share, moved on both sides): one change
+      // set redrawing them all, all or nothing.
+      preview(changes.length === 1 ? Object.assign({ op: 'redraw' }, changes[0]) : { op: 'redraw_zones', changes: changes });
     });
     map.on(L.Draw.Event.DELETED, function (e) {
       var gone = e.layers.getLayers().filter(function (l) { return l.zone; });
@@ -315,7 +334,7 @@
     $('planner-undo').addEventListener('click', undo);
 
     P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
-    P.zoneLayer = zoneLayer;
+    P.zoneLayer = zoneLayer; P.zoneLayers = zoneLayers; P.zoneGeometry = zoneGeometry;
     P.buildingLayer = function (id) { return byId[id]; };
     P.zoneName = function (id) { return zoneNames[id]; };
     P.map = map; P.zones = zones; P.buildings = buildings; P.boundary = boundary;

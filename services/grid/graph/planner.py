@@ -28,7 +28,15 @@ from services.grid.planner.buildings import DeleteBuilding, MergeBuildings
 from services.grid.planner.plan import Operation
 from services.grid.planner.runner import Run, refused_outcome, run_plan
 from services.grid.planner.shapes import split_line, zone_shape
-from services.grid.planner.zones import CreateZone, DeleteZone, MergeZones, RedrawZone, SplitZone
+from services.grid.planner.zones import (
+    CreateZone,
+    DeleteZone,
+    MergeZones,
+    RedrawZone,
+    RedrawZones,
+    SplitZone,
+    ZoneChange,
+)
 
 ANONYMOUS = "anonymous"
 
@@ -108,6 +116,13 @@ async def _assign_buildings(
     return await plan(info, build, run)
 
 
+@strawberry.input(description="One zone's new boundary in redrawZones.")
+class ZoneBoundaryChange:
+    zone_id: strawberry.ID
+    boundary: GeoJSON = strawberry.field(description="Polygon or MultiPolygon.")
+    expected_version: int
+
+
 @strawberry.type
 class PlannerMutations:
     @strawberry.mutation(
@@ -128,6 +143,30 @@ class PlannerMutations:
             return RedrawZone(zone, await zone_shape(boundary, ["boundary"]), expected_version)
 
         return await plan(info, build, run_of(info, "redraw_zone", reason, dry_run))
+
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Redraw several zones of one community at once, all or nothing (e.g. a "
+        "vertex two zones share, moved on both sides): one change set; each zone checked as "
+        "by redrawZone.",
+    )
+    async def redraw_zones(
+        self,
+        info: Info,
+        changes: list[ZoneBoundaryChange],
+        reason: str = "",
+        dry_run: DryRun = False,
+    ) -> PlanResult:
+        async def build() -> Operation:
+            checked = []
+            for i, change in enumerate(changes):
+                at = ["changes", str(i)]
+                zone = _required_id(change.zone_id, "changes")
+                shape = await zone_shape(change.boundary, [*at, "boundary"])
+                checked.append(ZoneChange(zone, shape, change.expected_version))
+            return RedrawZones(checked)
+
+        return await plan(info, build, run_of(info, "redraw_zones", reason, dry_run))
 
     @strawberry.mutation(
         permission_classes=[GridWriter],
@@ -159,8 +198,11 @@ class PlannerMutations:
 
     @strawberry.mutation(
         permission_classes=[GridWriter],
-        description="Merge adjacent zones of one community into the first (it keeps its id, "
-        "name and organization).",
+        description="Merge zones of one community into the first (it keeps its id, name and "
+        "organization). Zones that touch merge into their union; zones up to about 10 m apart "
+        "also take the land between them (finding MERGE_BRIDGED) when that makes one piece; "
+        "otherwise the merge is refused (RULE_VIOLATION, rule zone.not_contiguous, with the "
+        "gap in metres) unless `allowMultiPart` confirms a zone of several pieces.",
     )
     async def merge_zones(
         self,
@@ -169,9 +211,16 @@ class PlannerMutations:
         expected_versions: list[int],
         reason: str = "",
         dry_run: DryRun = False,
+        allow_multi_part: Annotated[
+            bool,
+            strawberry.argument(
+                description="The planner confirmed a merged zone of several pieces."
+            ),
+        ] = False,
     ) -> PlanResult:
         async def build() -> Operation:
-            return MergeZones(_ids(zone_ids, "zoneIds"), list(expected_versions))
+            ids = _ids(zone_ids, "zoneIds")
+            return MergeZones(ids, list(expected_versions), allow_multi_part)
 
         return await plan(info, build, run_of(info, "merge_zones", reason, dry_run))
 

@@ -97,6 +97,7 @@ class Plan:
         self.undo_of: uuid.UUID | None = None  # set by undo: the change set it reverses
         self.placements: Placements = {}
         self.zone_orgs: ZoneOrganizations = {}
+        self.findings: list[Finding] = []  # what the operation itself tells the planner
 
     @property
     def community(self) -> str:

@@ -139,6 +139,7 @@ async def _run(engine: AsyncEngine, operation: Operation, run: Run) -> Outcome:
             plan = Plan(conn)
             await operation.apply(plan)
             outcome = await _outcome(plan)
+            outcome.findings[:0] = plan.findings
             if run.dry_run:
                 await transaction.rollback()
                 return outcome

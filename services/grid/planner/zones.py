@@ -22,13 +22,11 @@ from services.common.text import MAX_NAME, clean_text
 from services.grid import geometry_pool
 from services.grid.models import community, zone
 from services.grid.org_client import OrgClient
+from services.grid.planner.contiguity import MERGE_GAP as MERGE_GAP  # re-exported
+from services.grid.planner.contiguity import Merged, merged_zone, polygonal
 from services.grid.planner.organizations import check_zone_organization
 from services.grid.planner.plan import Plan
-from services.grid.validation import PlanRefusedError, stale
-
-# Zones closer than this (degrees, about 10 m) count as adjacent for a merge: hand-drawn
-# neighbours often leave a thin gap rather than share an edge exactly.
-MERGE_GAP = 1e-4
+from services.grid.validation import Finding, PlanRefusedError, stale
 
 
 async def zone_for_edit(
@@ -198,33 +196,77 @@ class SplitZone:
         await NewZone(name, other, organization).insert(plan)
 
 
-def _adjacent(shapes: list[BaseGeometry]) -> bool:
-    """Whether the zones form one connected group (touching or within MERGE_GAP)."""
-    reached, frontier = {0}, [0]
-    while frontier:
-        i = frontier.pop()
-        for j, other in enumerate(shapes):
-            if j not in reached and shapes[i].distance(other) <= MERGE_GAP:
-                reached.add(j)
-                frontier.append(j)
-    return len(reached) == len(shapes)
+async def _surroundings(plan: Plan, keep: list[uuid.UUID]) -> tuple[BaseGeometry, BaseGeometry]:
+    """The plan's community boundary and its other zones (all but `keep`), united."""
+    conn = plan.conn
+    boundary = (
+        await conn.execute(
+            select(func.ST_AsBinary(community.c.boundary)).where(community.c.code == plan.community)
+        )
+    ).scalar_one()
+    others = (
+        await conn.execute(
+            select(func.ST_AsBinary(zone.c.boundary)).where(
+                zone.c.community_code == plan.community, zone.c.id.not_in(keep)
+            )
+        )
+    ).scalars()
+    shapes = [shapely.from_wkb(bytes(w)) for w in others]
+    return shapely.from_wkb(bytes(boundary)), shapely.union_all(shapes)
 
 
-def _merged(shapes: list[BaseGeometry]) -> BaseGeometry | None:
-    """The union of adjacent zones, None when they are not one connected group (in a
-    geometry worker: both the adjacency test and the union are overlay work)."""
-    if not _adjacent(shapes):
-        return None
-    return shapely.make_valid(shapely.union_all(shapes))
+def _not_contiguous(merged: Merged) -> PlanRefusedError:
+    gap = f"{merged.gap_m:.0f}"
+    zh = (
+        f"所选片区互不相连（最近处相距约 {gap} 米），合并后将成为 {merged.pieces} 块的片区；"
+        "如确需如此，请确认合并为多块片区"
+    )
+    en = (
+        f"The zones do not touch (about {gap} m apart at the closest): merged they would be "
+        f"one zone of {merged.pieces} pieces; confirm a multi-part zone if that is intended"
+    )
+    return PlanRefusedError(
+        UserErrorCode.RULE_VIOLATION,
+        zh,
+        en,
+        ["zoneIds"],
+        rule="zone.not_contiguous",
+        findings=[Finding("NOT_CONTIGUOUS", zh, en)],
+    )
+
+
+def _merge_findings(merged: Merged) -> list[Finding]:
+    if merged.pieces > 1:
+        return [
+            Finding(
+                "MULTI_PART",
+                f"合并后的片区由 {merged.pieces} 块组成（已确认）",
+                f"The merged zone has {merged.pieces} pieces (confirmed)",
+            )
+        ]
+    if merged.bridged_m2 > 0:
+        gap, area = f"{merged.gap_m:.0f}", f"{merged.bridged_m2:.0f}"
+        return [
+            Finding(
+                "MERGE_BRIDGED",
+                f"片区间相距约 {gap} 米，合并后的片区一并纳入其间约 {area} 平方米的土地，成为一块",
+                f"The zones were about {gap} m apart: the merged zone also takes the "
+                f"{area} m² of land between them, to be one piece",
+            )
+        ]
+    return []
 
 
 @dataclass(frozen=True)
 class MergeZones:
-    """Merge adjacent zones of one community into the first: it keeps its id, name and
-    organization; the others are deleted; buildings re-derive."""
+    """Merge zones of one community into the first: it keeps its id, name and organization;
+    the others are deleted; buildings re-derive. The result is one polygon (the zones' union,
+    bridged across a gap up to MERGE_GAP: services/grid/planner/contiguity.py), or several
+    only when the planner confirmed it (`allow_multi_part`)."""
 
     zone_ids: list[uuid.UUID]
     expected_versions: list[int]
+    allow_multi_part: bool = False
 
     def _check(self) -> None:
         if len(self.zone_ids) < 2 or len(set(self.zone_ids)) != len(self.zone_ids):
@@ -249,14 +291,82 @@ class MergeZones:
             # A zone of another community is not found in the first one's scope.
             rows.append(await zone_for_edit(plan, zone_id, version, ["zoneIds"]))
         shapes = [shapely.from_wkb(r["wkb"]) for r in rows]
-        merged = await geometry_pool.run(_merged, shapes, field=["zoneIds"])
-        if merged is None:
-            raise DomainError(
-                UserErrorCode.RULE_VIOLATION,
-                "只能合并相邻的片区",
-                "Only adjacent zones can be merged",
-                ["zoneIds"],
-            )
+        boundary, others = await _surroundings(plan, self.zone_ids)
+        merged = await geometry_pool.run(
+            merged_zone, shapes, boundary, others, self.allow_multi_part, field=["zoneIds"]
+        )
+        if merged.shape is None:
+            raise _not_contiguous(merged)
+        plan.findings.extend(_merge_findings(merged))
         for zone_id in self.zone_ids[1:]:  # delete first: the grown zone must not overlap them
             await _delete(plan, zone_id)
-        await _set_boundary(plan, self.zone_ids[0], merged)
+        await _set_boundary(plan, self.zone_ids[0], merged.shape)
+
+
+# More than this many zones in one redraw is no shared-edge edit: refused, it would hold the
+# community's edit lock for long.
+MAX_REDRAWN_ZONES = 50
+
+
+@dataclass(frozen=True)
+class ZoneChange:
+    """One zone's new boundary in a multi-zone redraw."""
+
+    zone_id: uuid.UUID
+    shape: BaseGeometry
+    expected_version: int
+
+
+def _interims(olds: list[BaseGeometry], news: list[BaseGeometry]) -> list[BaseGeometry | None]:
+    """Per zone, the shape to shrink it to first (None: write the new shape directly): where
+    a zone's new shape reaches into another changed zone's old one, it first keeps only old ∩
+    new, so that no write ever overlaps a sibling that has yet to move out of its way."""
+    found: list[BaseGeometry | None] = []
+    for i, (old, new) in enumerate(zip(olds, news, strict=True)):
+        clash = any(j != i and new.intersection(other).area > 0 for j, other in enumerate(olds))
+        found.append(polygonal(old.intersection(new)) if clash else None)
+    return found
+
+
+@dataclass(frozen=True)
+class RedrawZones:
+    """Give several zones of one community new boundaries at once, all or nothing (e.g. an
+    edge two zones share, moved on both sides). Each zone is redrawn as `RedrawZone` does,
+    with its checks; zones first shrink to what they keep, so no write overlaps a neighbour
+    that moves away in the same edit."""
+
+    changes: list[ZoneChange]
+
+    def _check(self) -> None:
+        ids = [c.zone_id for c in self.changes]
+        if not ids or len(ids) > MAX_REDRAWN_ZONES or len(set(ids)) != len(ids):
+            raise DomainError(
+                UserErrorCode.INVALID,
+                f"请给出 1 至 {MAX_REDRAWN_ZONES} 个不同的片区",
+                f"Give between 1 and {MAX_REDRAWN_ZONES} distinct zones",
+                ["changes"],
+            )
+
+    async def apply(self, plan: Plan) -> None:
+        self._check()
+        olds = []
+        for i, change in enumerate(self.changes):
+            # The first locks its community; a zone of another one is not found in it.
+            field = ["changes", str(i), "zoneId"]
+            row = await zone_for_edit(plan, change.zone_id, change.expected_version, field)
+            olds.append(shapely.from_wkb(row["wkb"]))
+        news = [c.shape for c in self.changes]
+        interims = await geometry_pool.run(_interims, olds, news, field=["changes"])
+        for change, interim in zip(self.changes, interims, strict=True):
+            if interim is not None and not interim.is_empty:
+                # Not a version of its own: the zone's one new version is the final shape.
+                await plan.conn.execute(
+                    update(zone).where(zone.c.id == change.zone_id).values(boundary=_shape(interim))
+                )
+        # Zones with nothing left of their old shape first: theirs overlaps no shrunk zone.
+        order = sorted(
+            zip(self.changes, interims, strict=True),
+            key=lambda ci: not (ci[1] is not None and ci[1].is_empty),
+        )
+        for change, _interim in order:
+            await RedrawZone(change.zone_id, change.shape, change.expected_version).apply(plan)
