@@ -13,6 +13,12 @@ from typing import Any
 
 from gateway.maps.queries import FIGURES
 
+# An entity's state in a change item, as the history panel names it.
+ENTITY = "version name organizationId partyGroupId households"
+
+# What undo and redo would do next: the page enables its buttons from these (history).
+STEPS = "totalCount canUndo canRedo nextUndo { number kind } nextRedo { number kind }"
+
 # PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
 RESULT = """
   changeSet { id number kind }
@@ -49,8 +55,39 @@ query PlannerState($code: String!) {{
     }}
   }}
   organizations(regionCode: $code, kind: PARTY_GROUP, first: 200) {{ nodes {{ id name }} }}
-  changeSets(communityCode: $code, first: 1) {{ totalCount }}
+  changeSets(communityCode: $code, first: 1) {{ {STEPS} }}
 }}"""
+
+# The history panel: the newest change sets with the entities each wrote (names), and what
+# undo and redo would do next; one change set's derived diff (buildings by name) on demand.
+HISTORY_QUERY = f"""
+query PlannerHistory($code: String!, $last: Int!) {{
+  changeSets(communityCode: $code, last: $last) {{
+    {STEPS}
+    nodes {{
+      id number kind author reason createdAt undoOf undoneAt
+      items {{ entity entityId before {{ {ENTITY} }} after {{ {ENTITY} }} }}
+    }}
+    errors {{ code message messageEn }}
+  }}
+}}"""
+
+CHANGE_SET_QUERY = """
+query PlannerChangeSet($id: ID!) {
+  changeSet(id: $id) {
+    id number communityCode
+    diff {
+      zonesCreated zonesDeleted buildingsDeleted
+      buildings {
+        buildingId building { name }
+        before { zoneId group { name } }
+        after { zoneId group { name } }
+      }
+    }
+    coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization }
+    coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization }
+  }
+}"""
 
 ZONES_QUERY = """
 query PlannerZones($code: String!) { community(code: $code) { zones { id version boundary } } }
@@ -100,10 +137,19 @@ MUTATIONS = {
         "buildingIds: $buildingIds, area: $area, expectedVersions: $expectedVersions, "
         'reason: "planner page", dryRun: $dryRun)',
     ),
+    # History (undo and redo): with the number the page previewed, so a commit never
+    # reverses another change set than the one shown.
     "undo": _document(
         "PlannerUndo",
-        "$code: String!",
-        'undoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun)',
+        "$code: String!, $expectedNumber: Int",
+        'undoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun, '
+        "expectedNumber: $expectedNumber)",
+    ),
+    "redo": _document(
+        "PlannerRedo",
+        "$code: String!, $expectedNumber: Int",
+        'redoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun, '
+        "expectedNumber: $expectedNumber)",
     ),
 }
 
@@ -116,11 +162,14 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "delete": {"zoneId": (str,), "expectedVersion": (int,)},
     "assign": {},
     "undo": {},
+    "redo": {},
 }
 _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
     # Without a zone, the route picks the one the line cuts (planner.zone_cut_by).
     "split": {"zoneId": (str,), "expectedVersion": (int,)},
     "create": {"organizationId": (str,)},
+    "undo": {"expectedNumber": (int,)},
+    "redo": {"expectedNumber": (int,)},
     "assign": {
         "partyGroupId": (str,),
         "buildingIds": (list,),
@@ -179,6 +228,6 @@ def mutation_for(edit: Any, code: str) -> tuple[str, dict[str, Any]]:
         variables.setdefault("partyGroupId", None)
         if "buildingIds" not in variables and "area" not in variables:
             raise BadEditError("请先选择楼栋或圈选范围", "Select buildings or draw an area first")
-    if op in ("create", "assign", "undo"):
+    if op in ("create", "assign", "undo", "redo"):
         variables["code"] = code
     return MUTATIONS[op], variables

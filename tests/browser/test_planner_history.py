@@ -1,0 +1,261 @@
+"""Issue 15 items 4 and 5 on the planner page: the history panel with multi-level Undo and
+Redo, each previewed first and enabled exactly when something is left; and a conflict that
+reloads the current grid, shows what the other tab changed and re-applies the kept drawing.
+
+Expectations come from the demo data (shapely): the coverage figures with the zones as each
+step leaves them. Every test leaves the grid as it found it (the `restore` fixture).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import shapely
+from browser_pages import Visit
+from playwright.sync_api import Page
+from shapely import affinity
+from shapely.geometry import mapping
+from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+    REDRAW,
+    ZONE,
+    Corner,
+    commit_and_wait,
+    console_errors,
+    corner,
+    coverage_text,
+    drag_corner,
+    figure,
+    open_planner,
+    planner_of,
+    restore,
+    same_shape,
+    states,
+    wait_idle,
+)
+
+from infra.demo.model import Demo, Zone
+from stack import Running
+
+CHANGE_SETS = """query ($code: String!) { changeSets(communityCode: $code, last: 200) {
+  nodes { number kind undoneAt } } }"""
+KINDS = {"redraw_zone": "修改片区边界", "undo": "撤销", "redo": "重做"}
+
+
+def live_edits(running: Running, code: str) -> list[int]:
+    """Numbers of the community's ordinary change sets not undone: what Undo can reverse."""
+    nodes = running.post(running.gateway, CHANGE_SETS, {"code": code})["data"]["changeSets"]
+    return [
+        n["number"]
+        for n in nodes["nodes"]
+        if n["kind"] not in ("undo", "redo") and n["undoneAt"] is None
+    ]
+
+
+def redraw(running: Running, code: str, zone_id: str, shape: dict) -> int:
+    """Another planner commits a redraw of the zone (through the gateway); its number."""
+    zone = running.post(running.gateway, ZONE, {"id": zone_id})["data"]["zone"]
+    result = running.post(
+        running.gateway,
+        REDRAW,
+        {"id": zone_id, "b": shape, "v": zone["version"]},
+        identity=planner_of(code),
+    )["data"]["redrawZone"]
+    assert result["errors"] == [] and result["changeSet"], result
+    return result["changeSet"]["number"]
+
+
+def shrinking(demo: Demo) -> tuple[str, list[Zone], dict]:
+    """Two zones of one community each of which, shrunk, covers fewer buildings; the
+    shrunk shapes."""
+    for community in demo.communities:
+        code = community.code
+        zones = [z for z in demo.zones if z.community_code == code]
+        start = states(demo, code)["covered"]
+        smaller = {z.id: affinity.scale(z.boundary, 0.7, 0.7, origin="centroid") for z in zones}
+        losing = [z for z in zones if states(demo, code, {z.id: smaller[z.id]})["covered"] < start]
+        if len(losing) >= 2:
+            return code, losing[:2], {z.id: smaller[z.id] for z in losing[:2]}
+    raise AssertionError("no community with two zones that lose covered buildings")
+
+
+def history_shown(page: Page) -> None:
+    """Wait until the panel lists the history of the state the page shows."""
+    page.wait_for_function(
+        "() => { const p = window.__pgPlanner; return p.ready && !p.busy"
+        " && p.history.shown === p.state.history.latest; }"
+    )
+
+
+def step_and_commit(page: Page, which: str, number: int) -> None:
+    """Undo or Redo in the history panel: preview (nothing written), then commit."""
+    button = page.locator(f"#planner-history-{which}")
+    assert button.is_enabled() and button.inner_text() == f"{KINDS[which]} #{number}"
+    shown = coverage_text(page)
+    button.click()
+    wait_idle(page)
+    assert page.evaluate("window.__pgPlanner.pending") == {"op": which, "expectedNumber": number}
+    assert f"#{number}" in page.locator("#planner-message.ok").inner_text()
+    assert page.locator("#planner-diff").is_visible()
+    assert coverage_text(page) == shown, "a preview changes nothing"
+    assert page.locator("#planner-history-undo").is_disabled(), "one pending edit at a time"
+    commit_and_wait(page)
+    history_shown(page)
+
+
+def test_undo_twice_then_redo_twice_each_previewed(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    screenshots: Path,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zones, smaller = shrinking(demo)
+    restore(code)
+    first = redraw(running, code, str(zones[0].id), mapping(smaller[zones[0].id]))
+    second = redraw(running, code, str(zones[1].id), mapping(smaller[zones[1].id]))
+    older = [n for n in live_edits(running, code) if n < first]
+    start = figure(states(demo, code))
+    one = figure(states(demo, code, {zones[0].id: smaller[zones[0].id]}))
+    both = figure(states(demo, code, smaller))
+    assert len({start, one, both}) == 3, "each redraw should change the coverage"
+
+    seen = open_planner(visit, code)
+    page = seen.page
+    history_shown(page)
+    assert both in coverage_text(page)
+    newest = page.locator("#planner-history-list li").first
+    assert newest.get_attribute("data-number") == str(second)
+    assert "修改片区边界" in newest.inner_text() and "test-planner" in newest.inner_text()
+    assert page.locator("#planner-history-redo").is_disabled(), "a new edit: nothing to redo"
+
+    step_and_commit(page, "undo", second)
+    assert one in coverage_text(page)
+    step_and_commit(page, "undo", first)
+    assert start in coverage_text(page)
+    # Nothing of this test is left to undo: the buttons say what the grid would undo next.
+    assert page.locator("#planner-history-undo").is_disabled() == (not older)
+    assert page.locator("#planner-undo").is_disabled() == (not older)
+    undone = page.locator(f"#planner-history-list li[data-number='{first}']")
+    assert "已撤销" in undone.inner_text()
+
+    step_and_commit(page, "redo", first)
+    assert one in coverage_text(page)
+    step_and_commit(page, "redo", second)
+    assert both in coverage_text(page)
+    assert page.locator("#planner-history-redo").is_disabled()
+    assert page.locator("#planner-history-undo").inner_text() == f"撤销 #{second}"
+    assert page.locator("#planner-undo").is_enabled()
+    kinds = page.locator("#planner-history-list li .history-head").all_inner_texts()[:4]
+    assert [k.split(" ", 1)[1] for k in kinds] == ["重做", "重做", "撤销", "撤销"]
+
+    # A change set opened: what it changed, by name.
+    page.locator(f"#planner-history-list li[data-number='{second}'] .history-head").click()
+    detail = page.locator(f"#planner-history-list li[data-number='{second}'] .history-detail")
+    assert zones[1].name in detail.locator(".history-items").inner_text()
+    page.wait_for_function(
+        "(n) => document.querySelector(`#planner-history-list li[data-number='${n}'] "
+        ".history-buildings`) !== null",
+        arg=second,
+    )
+    moved = detail.locator(".history-buildings").inner_text()
+    held = [b for b in demo.buildings if b.community_code == code
+            and zones[1].boundary.covers(b.footprint.representative_point())
+            and not smaller[zones[1].id].covers(b.footprint.representative_point())]  # fmt: skip
+    assert held and all(b.name in moved for b in held)
+    page.screenshot(path=screenshots / "planner-history.png", full_page=True)
+    assert seen.external_requests() == []
+    assert console_errors(seen) == []
+
+
+def test_a_conflict_from_a_second_tab_reloads_and_reapplies_the_kept_drawing(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
+    screenshots: Path,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zone_id = corner.zone.community_code, str(corner.zone.id)
+    restore(code)
+    first = open_planner(visit, code)
+    page = first.page
+    drag_corner(page, corner)
+    drawn = shapely.geometry.shape(page.evaluate("window.__pgPlanner.pending.boundary"))
+
+    # Meanwhile, in a second tab, the planner shrinks the same zone and commits.
+    second = open_planner(visit, code)
+    other = second.page
+    version = other.evaluate("(id) => window.__pgPlanner.zoneLayer(id).zone.version", zone_id)
+    shrunk = affinity.scale(corner.zone.boundary, 0.9, 0.9, origin="centroid")
+    other.evaluate(
+        "([id, v, b]) => window.__pgPlanner.preview({op: 'redraw', zoneId: id,"
+        " expectedVersion: v, boundary: b})",
+        [zone_id, version, mapping(shrunk)],
+    )
+    wait_idle(other)
+    commit_and_wait(other)
+    theirs = running.post(running.gateway, ZONE, {"id": zone_id})["data"]["zone"]
+
+    page.locator("#planner-commit").click()
+    message = page.locator("#planner-message.conflict", has_text="页面已重新加载")
+    message.wait_for()
+    wait_idle(page)
+    assert "最新的网格" in message.inner_text()
+    # The page shows the current grid: the other tab's shape and figures.
+    assert (
+        page.evaluate("(id) => window.__pgPlanner.zoneLayer(id).zone.version", zone_id)
+        == (theirs["version"])
+    )
+    assert figure(states(demo, code, {corner.zone.id: shrunk})) in coverage_text(page)
+    change = page.locator("#planner-conflict-changes li").last
+    change.wait_for()
+    assert "修改片区边界" in change.inner_text() and "test-planner" in change.inner_text()
+    assert corner.zone.name in change.inner_text()
+    # The drawing is kept, rebased on the current version; Commit waits for a new preview.
+    pending = page.evaluate("window.__pgPlanner.pending")
+    assert pending["expectedVersion"] == theirs["version"]
+    assert same_shape(shapely.geometry.shape(pending["boundary"]), drawn)
+    assert page.evaluate("window.__pgPlanner.drawings.getLayers().length") == 1
+    assert page.locator("#planner-commit").is_disabled()
+    page.screenshot(path=screenshots / "planner-conflict.png", full_page=True)
+
+    page.locator("#planner-reapply").click()
+    wait_idle(page)
+    assert page.locator("#planner-commit").is_enabled()
+    commit_and_wait(page)
+    stored = running.post(running.gateway, ZONE, {"id": zone_id})["data"]["zone"]
+    assert same_shape(shapely.geometry.shape(stored["boundary"]), drawn)
+    assert figure(states(demo, code, {corner.zone.id: drawn})) in coverage_text(page)
+    assert page.locator("#planner-conflict").is_hidden()
+    assert console_errors(first) == [] and console_errors(second) == []
+
+
+def test_after_a_conflict_and_discard_a_retry_does_not_conflict(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zone_id = corner.zone.community_code, str(corner.zone.id)
+    restore(code)
+    seen = open_planner(visit, code)
+    page = seen.page
+    drag_corner(page, corner)
+    # Meanwhile another planner saves the zone (its same boundary as served: a new version).
+    served = running.post(running.gateway, ZONE, {"id": zone_id})["data"]["zone"]
+    redraw(running, code, zone_id, served["boundary"])
+    page.locator("#planner-commit").click()
+    page.locator("#planner-message.conflict").wait_for()
+    wait_idle(page)
+    page.locator("#planner-discard").click()
+    # The page already shows the current grid: the same edit again commits.
+    drag_corner(page, corner)
+    assert page.locator("#planner-commit").is_enabled()
+    commit_and_wait(page)
+    assert page.locator("#planner-message.ok").is_visible()
+    stored = running.post(running.gateway, ZONE, {"id": zone_id})["data"]["zone"]
+    assert stored["version"] == served["version"] + 2
+    assert not same_shape(shapely.geometry.shape(stored["boundary"]), corner.zone.boundary)
+    assert console_errors(seen) == []
