@@ -90,6 +90,7 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "history_unknown": "（未知）",
         "conflict_reloaded": "冲突：该对象已被他人修改（当前版本 {v}）。页面已重新加载，现在显示的是最新的网格；"
         "您的图形已保留，可点“按最新数据重新预览”后提交，或放弃。",
+        "conflict_current": "冲突：该对象已被他人修改（当前版本 {v}）。页面已重新加载，现在显示的是最新的网格。",
         "conflict_changes": "您加载页面之后提交的变更",
         "conflict_reapply": "按最新数据重新预览",
         "conflict_gone": "冲突：您编辑的对象已不存在，页面已重新加载为最新的网格；请放弃后重新编辑。",
@@ -199,6 +200,8 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "conflict_reloaded": "Conflict: someone else changed it meanwhile (current version {v}). "
         "The page has reloaded and now shows the current grid; your drawing is kept: "
         "re-preview it against the current data, then commit, or discard it.",
+        "conflict_current": "Conflict: someone else changed it meanwhile (current version {v}). "
+        "The page has reloaded and now shows the current grid.",
         "conflict_changes": "Changes committed since you loaded the page",
         "conflict_reapply": "Re-preview against the current data",
         "conflict_gone": "Conflict: what you edited no longer exists; the page now shows the "

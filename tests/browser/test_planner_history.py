@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page
@@ -35,6 +36,7 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
 )
 
 from infra.demo.model import Demo, Zone
+from services.common.auth import Identity, Role
 from stack import Running
 
 CHANGE_SETS = """query ($code: String!) { changeSets(communityCode: $code, last: 200) {
@@ -146,8 +148,11 @@ def test_undo_twice_then_redo_twice_each_previewed(
     assert page.locator("#planner-history-redo").is_disabled()
     assert page.locator("#planner-history-undo").inner_text() == f"撤销 #{second}"
     assert page.locator("#planner-undo").is_enabled()
-    kinds = page.locator("#planner-history-list li .history-head").all_inner_texts()[:4]
-    assert [k.split(" ", 1)[1] for k in kinds] == ["重做", "重做", "撤销", "撤销"]
+    heads = page.locator("#planner-history-list li .history-head").all_inner_texts()[:4]
+    # Newest first; each undo and redo names the change set it reversed or re-applied.
+    assert heads == [f"#{n} {k} #{m}" for n, k, m in zip(
+        range(second + 4, second, -1), ["重做", "重做", "撤销", "撤销"],
+        [second, first, first, second], strict=True)]  # fmt: skip
 
     # A change set opened: what it changed, by name.
     page.locator(f"#planner-history-list li[data-number='{second}'] .history-head").click()
@@ -259,3 +264,43 @@ def test_after_a_conflict_and_discard_a_retry_does_not_conflict(
     assert stored["version"] == served["version"] + 2
     assert not same_shape(shapely.geometry.shape(stored["boundary"]), corner.zone.boundary)
     assert console_errors(seen) == []
+
+
+def test_the_history_routes_refuse_other_roles_sites_and_communities(
+    running: Running,
+    demo: Demo,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code = demo.communities[0].code
+    elsewhere = next(c.code for c in demo.communities if c.code[:9] != code[:9])
+    neighbour = next(z for z in demo.zones if z.community_code not in (code, elsewhere))
+    base = running.gateway.removesuffix("/graphql") + f"/maps/planner/{code}"
+    planner = running.headers(running.gateway, planner_of(code))
+    listed = httpx.get(base + "/history", headers=planner)
+    assert listed.status_code == 200 and listed.json()["ok"], listed.text
+    viewer = running.headers(running.gateway, Identity("v", Role.VIEWER, code[:9]))
+    for headers in (viewer, running.headers(running.gateway, planner_of(elsewhere))):
+        refused = httpx.get(base + "/history", headers=headers)
+        assert refused.status_code == 403 and refused.json()["errors"][0]["messageEn"]
+    redo = httpx.post(base + "/redo", headers=planner | {"origin": "http://evil.example"})
+    assert redo.status_code == 403 and redo.json()["errors"][0]["code"] == "CROSS_SITE"
+    # A change set of another community: the route answers for its own community only.
+    restore(neighbour.community_code)
+    served = running.post(running.gateway, ZONE, {"id": str(neighbour.id)})["data"]["zone"]
+    number = redraw(running, neighbour.community_code, str(neighbour.id), served["boundary"])
+    (theirs,) = running.post(
+        running.gateway,
+        """query ($c: String!) { changeSets(communityCode: $c, last: 1) { nodes { id number } } }""",
+        {"c": neighbour.community_code},
+    )["data"]["changeSets"]["nodes"]
+    assert theirs["number"] == number
+    missing = httpx.get(f"{base}/history/{theirs['id']}", headers=planner)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "NOT_FOUND"
+    own = running.gateway.removesuffix("/graphql") + f"/maps/planner/{neighbour.community_code}"
+    found = httpx.get(
+        f"{own}/history/{theirs['id']}",
+        headers=running.headers(running.gateway, planner_of(neighbour.community_code)),
+    )
+    assert found.status_code == 200 and found.json()["changeSet"]["number"] == number
+    bad = httpx.get(base + "/history?since=x", headers=planner)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "INVALID"

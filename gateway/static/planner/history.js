@@ -98,16 +98,26 @@
       }, function () { box.appendChild(el('p', t.unavailable, 'hint')); });
     }
 
+    // An undo names the change set it reversed; a redo, the one it re-applied (the change
+    // set the undo it reverses had reversed).
+    function heading(cs, byId) {
+      var target = byId[cs.undoOf];
+      if (cs.kind === 'redo') { target = target && byId[target.undoOf]; }
+      var name = '#' + cs.number + ' ' + kindName(cs.kind);
+      return target && (cs.kind === 'undo' || cs.kind === 'redo') ? name + ' #' + target.number : name;
+    }
+
     function render() {
-      var list = $('planner-history-list');
+      var list = $('planner-history-list'), byId = {};
       list.textContent = '';
       if (!H.sets.length) { list.appendChild(el('li', t.history_empty, 'hint')); }
+      H.sets.forEach(function (cs) { byId[cs.id] = cs; });
       H.sets.forEach(function (cs) {
         var item = el('li');
         item.value = cs.number;
         item.dataset.number = String(cs.number);
         item.dataset.kind = cs.kind;
-        var head = el('button', '#' + cs.number + ' ' + kindName(cs.kind), 'history-head');
+        var head = el('button', heading(cs, byId), 'history-head');
         head.type = 'button';
         head.setAttribute('aria-expanded', 'false');
         item.appendChild(head);
@@ -230,7 +240,7 @@
         P.say(label('conflict_reloaded', { v: version }), 'conflict');
       } else {
         kept = null;
-        P.say(label(P.pending ? 'conflict_gone' : 'conflict_reloaded', { v: version }), 'conflict');
+        P.say(label(P.pending ? 'conflict_gone' : 'conflict_current', { v: version }), 'conflict');
       }
       showChanges(seen);
       buttons();
