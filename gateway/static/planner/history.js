@@ -35,7 +35,7 @@
       var s = P.state || {};
       var zone = (s.zones || []).filter(function (z) { return z.organization && z.organization.id === id; })[0];
       if (zone) { return zone.organization.name; }
-      var group = (s.groups || []).filter(function (g) { return g.id === id; })[0];
+      var group = (s.groups || []).concat(s.branches || []).filter(function (g) { return g.id === id; })[0];
       return group ? group.name : t.history_unknown;
     }
     function zoneName(id) { return id ? (P.zoneName(id) || t.history_unknown) : t.none; }
@@ -165,34 +165,26 @@
       });
     }
 
-    // The kept edit against the reloaded state: the versions (or change set) it names now;
-    // null when what it edits is gone.
+    // The kept edit against the reloaded state: the versions (or change set) it names now,
+    // whatever the edit (by the fields it carries, so every part's edits are rebased); null
+    // when what it edits is gone.
     function rebase(op) {
-      var next = Object.assign({}, op);
-      function zoneVersion(id) { var layer = P.zoneLayer(id); return layer ? layer.zone.version : null; }
-      function buildingVersion(id) { var layer = P.buildingLayer(id); return layer ? layer.building.version : null; }
-      if (op.op === 'redraw' || op.op === 'delete') {
-        next.expectedVersion = zoneVersion(op.zoneId);
-        return next.expectedVersion === null ? null : next;
-      }
-      if (op.op === 'merge') {
-        next.expectedVersions = op.zoneIds.map(zoneVersion);
-        return next.expectedVersions.indexOf(null) >= 0 ? null : next;
-      }
+      var next = Object.assign({}, op), gone = false;
+      function zoneVersion(id) { var layer = P.zoneLayer(id); gone = gone || !layer; return layer ? layer.zone.version : null; }
+      function buildingVersion(id) { var layer = P.buildingLayer(id); gone = gone || !layer; return layer ? layer.building.version : null; }
       if (op.op === 'split') {  // the route finds the zone the line cuts now
         delete next.zoneId; delete next.expectedVersion;
-        return next;
+      } else if (op.zoneId && op.expectedVersion !== undefined) {
+        next.expectedVersion = zoneVersion(op.zoneId);
       }
-      if (op.op === 'assign' && op.buildingIds) {
-        next.expectedVersions = op.buildingIds.map(buildingVersion);
-        return next.expectedVersions.indexOf(null) >= 0 ? null : next;
-      }
+      if (op.zoneIds && op.expectedVersions) { next.expectedVersions = op.zoneIds.map(zoneVersion); }
+      if (op.buildingIds && op.expectedVersions) { next.expectedVersions = op.buildingIds.map(buildingVersion); }
       if (op.op === 'undo' || op.op === 'redo') {
         var s = steps()[op.op === 'undo' ? 'nextUndo' : 'nextRedo'];
-        if (!s) { return null; }
-        next.expectedNumber = s.number;
+        gone = !s;
+        if (s) { next.expectedNumber = s.number; }
       }
-      return next;
+      return gone ? null : next;
     }
 
     function keepDrawing(op) {
