@@ -169,6 +169,11 @@ def test_undo_twice_then_redo_twice_each_previewed(
             and not smaller[zones[1].id].covers(b.footprint.representative_point())]  # fmt: skip
     assert held and all(b.name in moved for b in held)
     page.screenshot(path=screenshots / "planner-history.png", full_page=True)
+    # The page's own steps carry its reason, in words.
+    redone = page.locator(f"#planner-history-list li[data-number='{second + 4}']")
+    redone.locator(".history-head").click()
+    assert "理由：在规划页面提交" in redone.locator(".history-detail").inner_text()
+    assert zones[1].name in redone.locator(".history-items").inner_text()
     assert seen.external_requests() == []
     assert console_errors(seen) == []
 

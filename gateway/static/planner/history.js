@@ -19,6 +19,10 @@
     var H = { sets: [], shown: -1, conflict: null };  // P.history: what the panel shows
     var kept = null;  // the edit kept through a conflict, rebased on the reloaded state
 
+    // The reason the page's own edits carry (gateway/maps/planner_graph.py), in words.
+    var PAGE_REASON = 'planner page';
+    function reasonText(reason) { return reason === PAGE_REASON ? t.history_reason_page : reason; }
+
     function steps() { return (P.state && P.state.history) || {}; }
     function kindName(kind) { return t['kind_' + kind] || t.kind_other; }
     function when(iso) {
@@ -73,7 +77,7 @@
       head.setAttribute('aria-expanded', String(opening));
       if (!opening || box.dataset.loaded) { return Promise.resolve(); }
       box.dataset.loaded = '1';
-      if (cs.reason) { box.appendChild(el('p', t.history_reason + '：' + cs.reason, 'hint')); }
+      if (cs.reason) { box.appendChild(el('p', t.history_reason + '：' + reasonText(cs.reason), 'hint')); }
       var list = el('ul', null, 'history-items');
       what(cs).forEach(function (line) { list.appendChild(el('li', line)); });
       box.appendChild(list);
