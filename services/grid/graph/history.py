@@ -1,4 +1,5 @@
-"""GraphQL of the grid's history: change sets listed and diffed, and undo of the latest."""
+"""GraphQL of the grid's history: change sets listed and diffed, undo and redo (a redo is
+recorded as the undo of an undo: its `undoOf` is that undo)."""
 
 from __future__ import annotations
 
