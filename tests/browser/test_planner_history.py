@@ -89,8 +89,9 @@ def history_shown(page: Page) -> None:
     )
 
 
-def step_and_commit(page: Page, which: str, number: int) -> None:
-    """Undo or Redo in the history panel: preview (nothing written), then commit."""
+def step_and_commit(page: Page, which: str, number: int, shot: Path | None = None) -> None:
+    """Undo or Redo in the history panel: preview (nothing written; a screenshot of it to
+    `shot`), then commit."""
     button = page.locator(f"#planner-history-{which}")
     assert button.is_enabled() and button.inner_text() == f"{KINDS[which]} #{number}"
     shown = coverage_text(page)
@@ -99,8 +100,12 @@ def step_and_commit(page: Page, which: str, number: int) -> None:
     assert page.evaluate("window.__pgPlanner.pending") == {"op": which, "expectedNumber": number}
     assert f"#{number}" in page.locator("#planner-message.ok").inner_text()
     assert page.locator("#planner-diff").is_visible()
+    step = page.locator("#planner-diff .history-step h2").inner_text()
+    assert step.startswith(f"将{KINDS[which]} #{number} 修改片区边界")
     assert coverage_text(page) == shown, "a preview changes nothing"
     assert page.locator("#planner-history-undo").is_disabled(), "one pending edit at a time"
+    if shot is not None:
+        page.screenshot(path=shot)
     commit_and_wait(page)
     history_shown(page)
 
@@ -131,7 +136,7 @@ def test_undo_twice_then_redo_twice_each_previewed(
     assert "修改片区边界" in newest.inner_text() and "test-planner" in newest.inner_text()
     assert page.locator("#planner-history-redo").is_disabled(), "a new edit: nothing to redo"
 
-    step_and_commit(page, "undo", second)
+    step_and_commit(page, "undo", second, screenshots / "planner-history-preview.png")
     assert one in coverage_text(page)
     step_and_commit(page, "undo", first)
     assert start in coverage_text(page)

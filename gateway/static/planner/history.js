@@ -223,6 +223,29 @@
       $('planner-conflict-changes').textContent = '';
     }
 
+    // An undo or redo previewed: the diff panel also says which change set it reverses or
+    // re-applies and what that wrote, and the map outlines the zones it touches.
+    function showStep(result) {
+      var op = P.pending;
+      if (!op || (op.op !== 'undo' && op.op !== 'redo') || !result || (result.errors && result.errors.length)) { return; }
+      var cs = H.sets.filter(function (c) { return c.number === op.expectedNumber; })[0];
+      if (!cs) { return; }
+      var box = el('div', null, 'history-step');
+      box.appendChild(el('h2', label('history_step_' + op.op, { n: cs.number, kind: kindName(cs.kind), author: cs.author })));
+      var list = el('ul');
+      what(cs).forEach(function (line) { list.appendChild(el('li', line)); });
+      box.appendChild(list);
+      var diff = $('planner-diff');
+      diff.insertBefore(box, diff.firstChild);
+      (cs.items || []).forEach(function (item) {
+        var layer = item.entity === 'zone' && P.zoneLayer(item.entityId);
+        if (layer) {
+          L.polygon(layer.getLatLngs(), { color: '#6a1b9a', weight: 4, dashArray: '8 4', fill: false, interactive: false }).addTo(P.marks);
+        }
+      });
+    }
+
+    P.on('result', showStep);
     P.on('conflict', function () {
       kept = P.pending;
       keepDrawing(kept);
