@@ -314,3 +314,17 @@ def test_the_history_routes_refuse_other_roles_sites_and_communities(
     assert found.status_code == 200 and found.json()["changeSet"]["number"] == number
     bad = httpx.get(base + "/history?since=x", headers=planner)
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "INVALID"
+
+
+def test_the_history_panel_in_english(visit: Callable[..., Visit], demo: Demo) -> None:
+    code = demo.communities[0].code
+    seen = open_planner(visit, code, lang="en")
+    page = seen.page
+    history_shown(page)
+    assert page.locator("#planner-history h2").inner_text() == "History"
+    assert page.locator("#planner-history-undo").inner_text().startswith("Undo")
+    assert page.locator("#planner-history-redo").inner_text().startswith("Redo")
+    heads = page.locator("#planner-history-list .history-head").all_inner_texts()
+    # Every kind by its English label, never the raw value (redraw_zone, undo, ...).
+    assert all("_" not in h and not h.split(" ")[1].islower() for h in heads), heads
+    assert console_errors(seen) == []
