@@ -24,7 +24,9 @@ from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.planner_graph import (
+    CHANGE_SET_QUERY,
     CREATE_ORGANIZATION,
+    HISTORY_QUERY,
     ORGANIZATIONS_QUERY,
     STATE_QUERY,
     ZONES_QUERY,
@@ -156,6 +158,7 @@ async def state(request: Request) -> Response:
             if data.get("coverage")
             else [],
             "changeSets": (data.get("changeSets") or {}).get("totalCount", 0),
+            "history": steps_of(data.get("changeSets")),
         }
     )
 
@@ -175,13 +178,18 @@ async def zone_cut_by(request: Request, identity: Identity, code: str, line: dic
     return None
 
 
-async def _plan(request: Request, *, dry_run: bool, undo: bool = False) -> Response:
+async def _plan(
+    request: Request, *, dry_run: bool, undo: bool = False, redo: bool = False
+) -> Response:
     identity, refused = _refusal(request, write=True)
     if refused is not None:
         return refused
     code = request.path_params["code"]
     try:
-        edit = {"op": "undo"} if undo else json.loads(await request.body() or b"null")
+        if undo or redo:
+            edit = {"op": "undo" if undo else "redo"}
+        else:
+            edit = json.loads(await request.body() or b"null")
     except ValueError:
         return _error(400, "bad_json", "INVALID")
     # Fields the route chose for the page (the zone a line cuts, and its version): the page
@@ -329,6 +337,60 @@ async def create_organization(request: Request) -> Response:
     )
 
 
+# History (change sets, undo and redo): the panel of static/planner/history.js.
+HISTORY_SIZE = 30  # the newest change sets the panel lists
+
+
+def steps_of(change_sets: dict | None) -> dict[str, Any]:
+    """What undo and redo would do next, as the page enables its buttons."""
+    c = change_sets or {}
+    return {
+        "latest": c.get("totalCount", 0),  # numbers run 1, 2, ... per community
+        "canUndo": bool(c.get("canUndo")),
+        "canRedo": bool(c.get("canRedo")),
+        "nextUndo": c.get("nextUndo"),
+        "nextRedo": c.get("nextRedo"),
+    }
+
+
+async def redo(request: Request) -> Response:
+    return await _plan(request, dry_run=False, redo=True)
+
+
+async def history(request: Request) -> Response:
+    """The community's newest change sets, newest first, each with the entities it wrote
+    (`?since=N`: only those after number N, as a conflict shows what others changed)."""
+    identity, refused = _refusal(request, write=False)
+    if refused is not None:
+        return refused
+    code = request.path_params["code"]
+    try:
+        since = int(request.query_params.get("since", "0"))
+    except ValueError:
+        return _error(400, "bad_since", "INVALID")
+    body = await run_as(request, identity, HISTORY_QUERY, {"code": code, "last": HISTORY_SIZE})
+    sets = (body.get("data") or {}).get("changeSets")
+    if sets is None or sets.get("errors"):
+        errors = (sets or {}).get("errors") or _graph_errors(body)
+        status = 403 if any(e.get("code") == "FORBIDDEN" for e in errors) else 502
+        return JSONResponse({"ok": False, "errors": errors}, status_code=status)
+    nodes = [n for n in reversed(sets["nodes"]) if n["number"] > since]
+    return JSONResponse({"ok": True, "changeSets": nodes, **steps_of(sets)})
+
+
+async def change_set(request: Request) -> Response:
+    """One change set of the community: the buildings it moved (by name), zones made/gone."""
+    identity, refused = _refusal(request, write=False)
+    if refused is not None:
+        return refused
+    code = request.path_params["code"]
+    body = await run_as(request, identity, CHANGE_SET_QUERY, {"id": request.path_params["id"]})
+    found = (body.get("data") or {}).get("changeSet")
+    if not found or found["communityCode"] != code:
+        return _error(404, "no_change_set", "NOT_FOUND")
+    return JSONResponse({"ok": True, "changeSet": found})
+
+
 ROUTES = [
     Route(BASE + "/{code:str}", planner_page, methods=["GET"]),
     Route(BASE + "/{code:str}/state", state, methods=["GET"]),
@@ -336,4 +398,8 @@ ROUTES = [
     Route(BASE + "/{code:str}/commit", commit, methods=["POST"]),
     Route(BASE + "/{code:str}/undo", undo, methods=["POST"]),
     Route(BASE + "/{code:str}/organizations", create_organization, methods=["POST"]),
+    # History (static/planner/history.js)
+    Route(BASE + "/{code:str}/redo", redo, methods=["POST"]),
+    Route(BASE + "/{code:str}/history", history, methods=["GET"]),
+    Route(BASE + "/{code:str}/history/{id:str}", change_set, methods=["GET"]),
 ]

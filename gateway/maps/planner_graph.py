@@ -13,6 +13,12 @@ from typing import Any
 
 from gateway.maps.queries import FIGURES
 
+# An entity's state in a change item, as the history panel names it.
+ENTITY = "version name organizationId partyGroupId households"
+
+# What undo and redo would do next: the page enables its buttons from these (history).
+STEPS = "totalCount canUndo canRedo nextUndo { number kind } nextRedo { number kind }"
+
 # PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
 RESULT = """
   changeSet { id number kind }
@@ -48,7 +54,7 @@ query PlannerState($code: String!) {{
       id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
     }}
   }}
-  changeSets(communityCode: $code, first: 1) {{ totalCount }}
+  changeSets(communityCode: $code, first: 1) {{ {STEPS} }}
 }}"""
 
 # Party groups and branches (orgs.js): every organization of the community, all pages of
@@ -69,6 +75,37 @@ mutation PlannerCreateOrganization($input: CreateOrganizationInput!) {
   createOrganization(input: $input) {
     organization { id name kind }
     errors { code message messageEn field rule }
+  }
+}"""
+
+# The history panel: the newest change sets with the entities each wrote (names), and what
+# undo and redo would do next; one change set's derived diff (buildings by name) on demand.
+HISTORY_QUERY = f"""
+query PlannerHistory($code: String!, $last: Int!) {{
+  changeSets(communityCode: $code, last: $last) {{
+    {STEPS}
+    nodes {{
+      id number kind author reason createdAt undoOf undoneAt
+      items {{ entity entityId before {{ {ENTITY} }} after {{ {ENTITY} }} }}
+    }}
+    errors {{ code message messageEn }}
+  }}
+}}"""
+
+CHANGE_SET_QUERY = """
+query PlannerChangeSet($id: ID!) {
+  changeSet(id: $id) {
+    id number communityCode
+    diff {
+      zonesCreated zonesDeleted buildingsDeleted
+      buildings {
+        buildingId building { name }
+        before { zoneId group { name } }
+        after { zoneId group { name } }
+      }
+    }
+    coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization }
+    coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization }
   }
 }"""
 
@@ -134,10 +171,19 @@ MUTATIONS = {
         "$changes: [ZoneBoundaryChange!]!",
         'redrawZones(changes: $changes, reason: "planner page", dryRun: $dryRun)',
     ),
+    # History (undo and redo): with the number the page previewed, so a commit never
+    # reverses another change set than the one shown.
     "undo": _document(
         "PlannerUndo",
-        "$code: String!",
-        'undoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun)',
+        "$code: String!, $expectedNumber: Int",
+        'undoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun, '
+        "expectedNumber: $expectedNumber)",
+    ),
+    "redo": _document(
+        "PlannerRedo",
+        "$code: String!, $expectedNumber: Int",
+        'redoLatest(communityCode: $code, reason: "planner page", dryRun: $dryRun, '
+        "expectedNumber: $expectedNumber)",
     ),
 }
 
@@ -152,12 +198,15 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "assignZone": {"zoneId": (str,), "expectedVersion": (int,)},
     "undo": {},
     "redraw_zones": {"changes": (list,)},
+    "redo": {},
 }
 _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
     # Without a zone, the route picks the one the line cuts (planner.zone_cut_by).
     "split": {"zoneId": (str,), "expectedVersion": (int,)},
     "create": {"organizationId": (str,)},
     "merge": {"allowMultiPart": (bool,)},  # the planner confirmed a multi-part zone
+    "undo": {"expectedNumber": (int,)},
+    "redo": {"expectedNumber": (int,)},
     "assign": {
         "partyGroupId": (str,),
         "buildingIds": (list,),
@@ -237,6 +286,6 @@ def mutation_for(edit: Any, code: str) -> tuple[str, dict[str, Any]]:
             raise BadEditError("请先选择楼栋或圈选范围", "Select buildings or draw an area first")
     if op == "redraw_zones":
         variables["changes"] = _changes(variables["changes"])
-    if op in ("create", "assign", "undo"):
+    if op in ("create", "assign", "undo", "redo"):
         variables["code"] = code
     return MUTATIONS[op], variables

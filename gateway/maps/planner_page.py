@@ -22,7 +22,7 @@ from gateway.maps.render import bounds_of
 
 # The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
 # core, then its parts.
-PARTS = ("draw_zh", "planner", "diff", "orgs", "brush", "snap", "merge")
+PARTS = ("draw_zh", "planner", "diff", "orgs", "brush", "snap", "merge", "history")
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -104,11 +104,19 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <div id="planner-message" role="alert" aria-live="polite"></div>
 <section id="planner-merge-confirm" hidden><p class="hint">{e(t["merge_confirm_hint"])}</p>
 <button type="button" id="planner-merge-multi">{e(t["merge_confirm"])}</button></section>
+<section id="planner-conflict" hidden><h2>{e(t["conflict_changes"])}</h2>
+<ul id="planner-conflict-changes"></ul>
+<button type="button" id="planner-reapply" disabled>{e(t["conflict_reapply"])}</button></section>
 <section id="planner-diff" hidden></section>
 <p class="buttons"><button type="button" id="planner-commit" disabled>{e(t["commit"])}</button>
 <button type="button" id="planner-discard" disabled>{e(t["discard"])}</button>
 <button type="button" id="planner-undo">{e(t["undo"])}</button></p>
 {_orgs_panel(t)}
+<section id="planner-history"><h2>{e(t["history"])}</h2>
+<p class="buttons"><button type="button" id="planner-history-undo" disabled>
+{e(t["history_undo"])}</button>
+<button type="button" id="planner-history-redo" disabled>{e(t["history_redo"])}</button></p>
+<ol id="planner-history-list" reversed></ol></section>
 </aside>"""
     )
 

@@ -445,7 +445,7 @@ def test_someone_elses_commit_is_a_conflict_and_the_drawing_stays(
     conflict.wait_for()
     assert f"当前版本 {zone['version'] + 1}" in conflict.inner_text()
     assert page.evaluate("window.__pgPlanner.pending.op") == "redraw"
-    page.screenshot(path=screenshots / "planner-conflict.png")
+    page.screenshot(path=screenshots / "planner-conflict-version.png")
     page.locator("#planner-discard").click()
     assert page.evaluate("window.__pgPlanner.pending") is None
     assert console_errors(seen) == []

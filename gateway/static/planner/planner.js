@@ -12,6 +12,10 @@
  *   'state'    (state)            the community was (re)loaded and drawn
  *   'result'   (result, answer)   a preview (or a refused commit) answered with a plan result
  *   'cleared'  ()                 the pending edit was committed or discarded
+ *   'buttons'  ()                 busy or pending changed: parts update their buttons
+ *   'conflict' (seen)             a STALE refusal, before the reload: keep what is drawn
+ *   'reloaded' (seen, version)    the state reloaded after it (seen: the latest change set
+ *                                 number the page had before): rebase the kept edit
  * Parts run in the order their files load, after the core's layers exist and before the
  * first load.
  */
@@ -68,7 +72,8 @@
       var ok = P.result && P.result.ok && P.pending && !P.busy;
       $('planner-commit').disabled = !ok;
       $('planner-discard').disabled = !P.pending || P.busy;
-      $('planner-undo').disabled = P.busy || !!P.pending || !(P.state && P.state.changeSets);
+      $('planner-undo').disabled = P.busy || !!P.pending || !(P.state && P.state.history && P.state.history.canUndo);
+      P.emit('buttons');
     }
 
     function zoneStyle(zone, i) {
@@ -204,9 +209,19 @@
       if (stale) {
         var v = result && result.currentVersion !== null && result.currentVersion !== undefined ? result.currentVersion : '?';
         say(label('conflict', { v: v }), 'conflict');
-      } else {
-        say(t.refused + errors.map(msg).join('；'), 'error');
+        return reloadAfterConflict(v);
       }
+      say(t.refused + errors.map(msg).join('；'), 'error');
+    }
+
+    // A conflict must not leave the tab on stale data, where every retry conflicts again
+    // (issue 15 item 4): reload the state at once; parts keep the drawing before and rebase
+    // the kept edit on the new versions after (history.js).
+    function reloadAfterConflict(v) {
+      var seen = P.state && P.state.history ? P.state.history.latest : 0;
+      P.result = null;
+      P.emit('conflict', seen);
+      return load().then(function () { P.emit('reloaded', seen, v); buttons(); });
     }
 
     function preview(operation) {
@@ -217,7 +232,7 @@
         // The zone the route found for a split line, and its version: committed as previewed.
         if (answer.resolved) { P.pending = Object.assign({}, operation, answer.resolved); }
         if (answer.result) { P.emit('result', answer.result, answer); }
-        if (answer.ok) { say('', ''); } else { refusal(answer.result, (answer.result && answer.result.errors && answer.result.errors.length) ? answer.result.errors : (answer.errors || [])); }
+        if (answer.ok) { say('', ''); } else { return refusal(answer.result, (answer.result && answer.result.errors && answer.result.errors.length) ? answer.result.errors : (answer.errors || [])); }
       }, function () {
         P.result = { ok: false, network: true };
         say(t.unavailable, 'error');  // the drawing stays: preview again by discarding and redrawing
@@ -231,8 +246,7 @@
         var result = answer.result;
         if (!answer.ok) {
           P.busy = false;
-          refusal(result, (result && result.errors && result.errors.length) ? result.errors : (answer.errors || []));
-          return;
+          return refusal(result, (result && result.errors && result.errors.length) ? result.errors : (answer.errors || []));
         }
         P.pending = null; P.result = null;
         drawings.clearLayers(); marks.clearLayers(); $('planner-diff').hidden = true;
@@ -258,7 +272,7 @@
       if (P.busy || P.pending) { return Promise.resolve(); }
       P.busy = true; buttons();
       return post('/undo', {}).then(function (answer) {
-        if (!answer.ok) { P.busy = false; refusal(answer.result, (answer.result && answer.result.errors) || answer.errors || []); return; }
+        if (!answer.ok) { P.busy = false; return refusal(answer.result, (answer.result && answer.result.errors) || answer.errors || []); }
         var n = answer.result.changeSet ? answer.result.changeSet.number : '';
         return load().then(function () { say(label('undone', { n: n }), 'ok'); });
       }, function () { say(t.network, 'error'); })

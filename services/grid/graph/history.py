@@ -1,8 +1,10 @@
-"""GraphQL of the grid's history: change sets listed and diffed, and undo of the latest."""
+"""GraphQL of the grid's history: change sets listed and diffed, undo and redo (a redo is
+recorded as the undo of an undo: its `undoOf` is that undo)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -15,13 +17,23 @@ from services.grid.graph.planner import DryRun, plan, run_of
 from services.grid.graph.results import ChangeItem, ChangeSet, PlanResult, change_items
 from services.grid.planner import history
 from services.grid.planner.plan import Operation
-from services.grid.planner.undo import UndoLatest
+from services.grid.planner.redo import RedoLatest, next_steps
+from services.grid.planner.undo import REDO, UNDO, UndoLatest
+
+ExpectedNumber = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The number of the change set the caller previewed: STALE (naming the "
+        "current one in currentVersion) when another would be reversed instead."
+    ),
+]
 
 
 @strawberry.type
 class ChangeSetPageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = False
 
 
 @strawberry.type
@@ -36,6 +48,20 @@ class ChangeSetConnection:
     page_info: ChangeSetPageInfo
     total_count: int
     errors: list[UserError] = strawberry.field(default_factory=list)
+    next_undo: ChangeSet | None = strawberry.field(
+        default=None, description="The change set undoLatest would reverse (null: none)."
+    )
+    next_redo: ChangeSet | None = strawberry.field(
+        default=None, description="The change set redoLatest would re-apply (null: none)."
+    )
+
+    @strawberry.field(description="Whether there is a change set left to undo.")
+    def can_undo(self) -> bool:
+        return self.next_undo is not None
+
+    @strawberry.field(description="Whether there is an undone change set left to redo.")
+    def can_redo(self) -> bool:
+        return self.next_redo is not None
 
     @strawberry.field
     def nodes(self) -> list[ChangeSet]:
@@ -44,14 +70,23 @@ class ChangeSetConnection:
 
 @strawberry.type
 class HistoryQueries:
-    @strawberry.field(description="A community's change sets, oldest first, paged.")
+    @strawberry.field(
+        description="A community's change sets, oldest first, paged (`last`: the newest "
+        "`last` of them, still oldest first), with what undo and redo would do next."
+    )
     async def change_sets(
-        self, info: Info, community_code: str, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        community_code: str,
+        first: int | None = 50,
+        after: str | None = None,
+        last: int | None = None,
     ) -> ChangeSetConnection:
         scoped_code(info, community_code)
         try:
             async with info.context.engine.connect() as conn:
-                page = await history.change_sets_page(conn, community_code, first, after)
+                page = await history.change_sets_page(conn, community_code, first, after, last)
+                undo, redo = await next_steps(conn, community_code)
         except DomainError as refused:
             return ChangeSetConnection(
                 edges=[],
@@ -65,8 +100,11 @@ class HistoryQueries:
             page_info=ChangeSetPageInfo(
                 has_next_page=generic.page_info.has_next_page,
                 end_cursor=generic.page_info.end_cursor,
+                has_previous_page=last is not None and page.total > len(page.rows),
             ),
             total_count=generic.total_count,
+            next_undo=ChangeSet.from_row(undo) if undo else None,
+            next_redo=ChangeSet.from_row(redo) if redo else None,
         )
 
     @strawberry.field(description="A change set by id.")
@@ -125,11 +163,31 @@ class HistoryMutations:
         community_code: str,
         reason: str = "",
         dry_run: DryRun = False,
+        expected_number: ExpectedNumber = None,
     ) -> PlanResult:
         async def build() -> Operation:
-            return UndoLatest(community_code, info.context.org)
+            return UndoLatest(community_code, info.context.org, expected_number)
 
-        return await plan(info, build, run_of(info, "undo", reason, dry_run))
+        return await plan(info, build, run_of(info, UNDO, reason, dry_run))
+
+    @strawberry.mutation(
+        permission_classes=[GridWriter],
+        description="Re-apply the change set the community's latest undo reversed (repeat to "
+        "redo earlier undos, in order); STALE if anything changed since that undo; NOT_FOUND "
+        "when nothing is undone, or a new edit came after the undo (it ends the chain).",
+    )
+    async def redo_latest(
+        self,
+        info: Info,
+        community_code: str,
+        reason: str = "",
+        dry_run: DryRun = False,
+        expected_number: ExpectedNumber = None,
+    ) -> PlanResult:
+        async def build() -> Operation:
+            return RedoLatest(community_code, info.context.org, expected_number)
+
+        return await plan(info, build, run_of(info, REDO, reason, dry_run))
 
 
 QUERY_TYPES: tuple[type, ...] = (HistoryQueries,)

@@ -14,11 +14,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, null, select, text, update
+from sqlalchemy import Select, func, insert, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import DomainError, UserErrorCode
-from services.common.pagination import Page, fetch_page
+from services.common.pagination import MAX_PAGE, Page, encode_cursor, fetch_page
 from services.grid.models import change_item, change_set
 from services.grid.planner.plan import Outcome, Plan
 from services.grid.planner.states import State, building_states, zone_states
@@ -123,18 +123,45 @@ async def record(
             )
         )
     if plan.undo_of is not None:
-        await conn.execute(
-            update(change_set).where(change_set.c.id == plan.undo_of).values(undone_at=func.now())
-        )
+        revived = (
+            await conn.execute(
+                update(change_set)
+                .where(change_set.c.id == plan.undo_of)
+                .values(undone_at=func.now())
+                .returning(change_set.c.undo_of)
+            )
+        ).scalar_one()
+        if revived is not None:
+            # Undoing an undo (a redo): the change set that undo had undone is live again,
+            # the next to undo (services/grid/planner/redo.py).
+            await conn.execute(
+                update(change_set).where(change_set.c.id == revived).values(undone_at=None)
+            )
     return dict(row)
 
 
 async def change_sets_page(
-    conn: AsyncConnection, community_code: str, first: int | None, after: str | None
+    conn: AsyncConnection,
+    community_code: str,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
 ) -> Page:
-    """The community's change sets, oldest first, paged by number."""
+    """The community's change sets, oldest first, paged by number; `last`: the newest
+    `last` of them instead (still oldest first, Relay's backward paging)."""
     query = select(change_set).where(change_set.c.community_code == community_code)
+    if last is not None:
+        return await _last_page(conn, query, last)
     return await fetch_page(conn, query, keys=[change_set.c.number], first=first, after=after)
+
+
+async def _last_page(conn: AsyncConnection, query: Select, last: int) -> Page:
+    size = min(max(last, 0), MAX_PAGE)
+    total = (await conn.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    newest = query.order_by(change_set.c.number.desc()).limit(size)
+    rows = [dict(r) for r in (await conn.execute(newest)).mappings()][::-1]
+    cursors = [encode_cursor([r["number"]]) for r in rows]
+    return Page(rows, cursors, False, total)
 
 
 async def change_set_by_id(conn: AsyncConnection, set_id: uuid.UUID) -> dict[str, Any] | None:

@@ -3,7 +3,8 @@
 Undo applies the `before` states of that change set, only while every entity it wrote is
 still as that change set (or an undo since) left it; else it is STALE and names the current
 versions. The undo is itself a change set. Zone geometry and footprints come back from their
-EWKB exactly.
+EWKB exactly. Redo (services/grid/planner/redo.py) is the undo of an undo, through the same
+`reverse`.
 """
 
 from __future__ import annotations
@@ -26,15 +27,20 @@ from services.grid.validation import PlanRefusedError
 
 Item = dict[str, Any]
 
+# Change sets that reverse others: never undone themselves (redo reverses an undo).
+UNDO, REDO = "undo", "redo"
+RECORDS = (UNDO, REDO)
 
-async def _latest_target(conn: AsyncConnection, code: str) -> dict[str, Any]:
+
+async def undo_target(conn: AsyncConnection, code: str) -> dict[str, Any] | None:
+    """The community's latest ordinary change set not undone (None: nothing to undo)."""
     row = (
         (
             await conn.execute(
                 select(change_set)
                 .where(
                     change_set.c.community_code == code,
-                    change_set.c.kind != "undo",
+                    change_set.c.kind.not_in(RECORDS),
                     change_set.c.undone_at.is_(None),
                 )
                 .order_by(change_set.c.number.desc())
@@ -44,6 +50,11 @@ async def _latest_target(conn: AsyncConnection, code: str) -> dict[str, Any]:
         .mappings()
         .one_or_none()
     )
+    return dict(row) if row else None
+
+
+async def _latest_target(conn: AsyncConnection, code: str) -> dict[str, Any]:
+    row = await undo_target(conn, code)
     if row is None:
         raise DomainError(
             UserErrorCode.NOT_FOUND,
@@ -51,7 +62,7 @@ async def _latest_target(conn: AsyncConnection, code: str) -> dict[str, Any]:
             f"Community {code} has no change set left to undo",
             ["communityCode"],
         )
-    return dict(row)
+    return row
 
 
 async def _last_recorded_version(conn: AsyncConnection, code: str, entity_id: uuid.UUID) -> Any:
@@ -69,8 +80,10 @@ async def _last_recorded_version(conn: AsyncConnection, code: str, entity_id: uu
     return after["version"] if after else None
 
 
-async def _check_unchanged(conn: AsyncConnection, code: str, items: list[Item]) -> None:
-    """Undo only restores what nobody changed since (never a lost update)."""
+async def _check_unchanged(
+    conn: AsyncConnection, code: str, items: list[Item], verb: tuple[str, str]
+) -> None:
+    """Undo (and redo) only restores what nobody changed since (never a lost update)."""
     zones = await zone_states(conn, [i["entity_id"] for i in items if i["entity"] == "zone"])
     buildings = await building_states(
         conn, [i["entity_id"] for i in items if i["entity"] == "building"]
@@ -88,8 +101,8 @@ async def _check_unchanged(conn: AsyncConnection, code: str, items: list[Item]) 
         listing = ", ".join(moved)
         raise PlanRefusedError(
             UserErrorCode.STALE,
-            f"变更之后又有修改，无法撤销；当前版本：{listing}",
-            f"Changed since; cannot undo. Current versions: {listing}",
+            f"变更之后又有修改，无法{verb[0]}；当前版本：{listing}",
+            f"Changed since; cannot {verb[1]}. Current versions: {listing}",
             ["communityCode"],
         )
 
@@ -181,27 +194,50 @@ def _zone_step(item: Item) -> tuple[bool, bool]:
     return item["before"] is not None, item["after"] is None
 
 
+async def reverse(
+    plan: Plan, org: OrgClient, target: dict[str, Any], verb: tuple[str, str]
+) -> None:
+    """Put back the `before` states of change set `target`, all or nothing: STALE (naming
+    the current versions) unless each entity it wrote is still as it left it. `verb`: what
+    the caller does, for the refusal (撤销 / undo, 重做 / redo)."""
+    code, conn = plan.community, plan.conn
+    items = await items_of(conn, target["id"])
+    await _check_unchanged(conn, code, items, verb)
+    await check_restorable(org, code, *_restored_organizations(items))
+    zones = [i for i in items if i["entity"] == "zone"]
+    buildings = [i for i in items if i["entity"] == "building"]
+    await plan.track_zones([i["entity_id"] for i in zones])
+    await plan.track_buildings([i["entity_id"] for i in buildings])
+    for item in sorted(zones, key=_zone_step):
+        await _restore_zone(conn, code, item)
+    for item in buildings:
+        await _restore_building(conn, code, item)
+    plan.undo_of = target["id"]
+
+
+def stale_target(number: int, expected: int | None, verb: tuple[str, str]) -> None:
+    """The change set undo (or redo) would reverse is not the one the caller previewed."""
+    if expected is not None and expected != number:
+        raise PlanRefusedError(
+            UserErrorCode.STALE,
+            f"可{verb[0]}的变更已不是 #{expected}，而是 #{number}",
+            f"The change set to {verb[1]} is no longer #{expected} but #{number}",
+            ["expectedNumber"],
+            current_version=number,
+        )
+
+
 @dataclass(frozen=True)
 class UndoLatest:
-    """Undo the community's latest change set not yet undone."""
+    """Undo the community's latest change set not yet undone (`expected_number`: only if it
+    is that one, as previewed)."""
 
     community_code: str
     org: OrgClient
+    expected_number: int | None = None
 
     async def apply(self, plan: Plan) -> None:
-        code = self.community_code
-        await plan.begin(code)
-        conn = plan.conn
-        target = await _latest_target(conn, code)
-        items = await items_of(conn, target["id"])
-        await _check_unchanged(conn, code, items)
-        await check_restorable(self.org, code, *_restored_organizations(items))
-        zones = [i for i in items if i["entity"] == "zone"]
-        buildings = [i for i in items if i["entity"] == "building"]
-        await plan.track_zones([i["entity_id"] for i in zones])
-        await plan.track_buildings([i["entity_id"] for i in buildings])
-        for item in sorted(zones, key=_zone_step):
-            await _restore_zone(conn, code, item)
-        for item in buildings:
-            await _restore_building(conn, code, item)
-        plan.undo_of = target["id"]
+        await plan.begin(self.community_code)
+        target = await _latest_target(plan.conn, self.community_code)
+        stale_target(target["number"], self.expected_number, ("撤销", "undo"))
+        await reverse(plan, self.org, target, ("撤销", "undo"))
