@@ -22,6 +22,7 @@ from starlette.routing import Route
 from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
+from gateway.maps.planner_figures import interior_point, place_gaps
 from gateway.maps.planner_graph import STATE_QUERY, ZONES_QUERY, BadEditError, mutation_for
 from gateway.maps.planner_labels import both, planner_labels
 from gateway.maps.planner_page import planner_map
@@ -129,6 +130,9 @@ async def state(request: Request) -> Response:
         for zone in community["zones"]
         for b in zone["buildings"]
     ] + [{**b, "zoneId": None, "zoneName": None} for b in community["orphanBuildings"]]
+    for b in buildings:  # the live figures' point-in-polygon (planner_figures)
+        b["at"] = interior_point(b["footprint"])
+    gaps, gap_total = place_gaps(data.get("coverage"))
     zones = [{k: v for k, v in z.items() if k != "buildings"} for z in community["zones"]]
     return JSONResponse(
         {
@@ -142,6 +146,8 @@ async def state(request: Request) -> Response:
             if data.get("coverage")
             else [],
             "changeSets": (data.get("changeSets") or {}).get("totalCount", 0),
+            "gaps": gaps,
+            "gapTotal": gap_total,
         }
     )
 

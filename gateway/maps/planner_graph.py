@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.maps.planner_figures import GAPS_FIELDS
 from gateway.maps.queries import FIGURES
 
 # PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
@@ -33,7 +34,10 @@ RESULT = """
 
 STATE_QUERY = f"""
 query PlannerState($code: String!) {{
-  coverage(regionCode: $code) {{ {FIGURES} }}
+  coverage(regionCode: $code) {{
+    {FIGURES}
+{GAPS_FIELDS}
+  }}
   community(code: $code) {{
     code name boundary
     organization {{ name kind }}
@@ -42,10 +46,12 @@ query PlannerState($code: String!) {{
       organization {{ id name }}
       buildings {{
         id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
+        households
       }}
     }}
     orphanBuildings {{
       id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
+      households
     }}
   }}
   organizations(regionCode: $code, kind: PARTY_GROUP, first: 200) {{ nodes {{ id name }} }}
