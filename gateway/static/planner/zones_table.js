@@ -2,7 +2,7 @@
  *
  * Each zone's buildings, households, resident Party members, Party groups and coverage, from
  * the state the core loaded (rebuilt on every 'state': after each commit and undo), sorted by
- * name as Chinese readers sort (zh-CN collation, 2 before 10). A row under the pointer lights
+ * name as Chinese readers sort (zh-CN collation; numbers by value, as grid orders them). A row under the pointer lights
  * its zone on the map and a zone under the pointer lights its row; a clicked row stays lit and
  * the map goes to its zone. Groups: the distinct Party groups of the zone's buildings, and in
  * a branch community (社区党支部, "党小组建在片区") the zone's own group.
@@ -15,7 +15,11 @@
     var t = P.labels, el = P.el, $ = P.$, map = P.map;
     var COLUMNS = [['buildings', 'fig_col_buildings'], ['households', 'fig_col_households'], ['members', 'fig_col_members'], ['groups', 'fig_col_groups'], ['covered', 'fig_col_coverage']];
     var LIT = { color: '#ffab00', weight: 5, fillOpacity: 0.3 };
-    var collator = new Intl.Collator('zh-CN', { numeric: true });
+    // zh-CN collation (pinyin) for the words; names that differ only in their numbers keep
+    // the order grid serves zones in, its natural key's (第二片区 before 第十片区, 2 before 10),
+    // rather than the numbers' pinyin. Numerals as grid's natural_key reads them.
+    var collator = new Intl.Collator('zh-CN');
+    var NUMERALS = /[0-9〇零一二两三四五六七八九十百千万]+/g;
     var table = $('planner-zones-table'), rows = {}, lit = null, pinned = null, editing = false;
     var Z = { highlighted: null, pinned: null, rows: [], highlight: highlight };
     P.zonesTable = Z;
@@ -56,7 +60,10 @@
       COLUMNS.forEach(function (c) { head.appendChild(el('th', t[c[1]], 'n')); });
       var thead = el('thead'); thead.appendChild(head); table.appendChild(thead);
       var body = el('tbody');
-      Z.rows = s.zones.slice().sort(function (a, b) { return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : 1); }).map(function (zone) {
+      Z.rows = s.zones.map(function (zone, i) { return { zone: zone, at: i, text: zone.name.replace(NUMERALS, '#') }; }).sort(function (a, b) {
+        return collator.compare(a.text, b.text) || a.at - b.at;
+      }).map(function (sorted) {
+        var zone = sorted.zone;
         var v = figuresOf(of[zone.id] || [], branch && zone.organization ? zone.organization.id : null);
         var tr = row(v, zone.name);
         tr.dataset.zone = zone.id; tr.tabIndex = 0;
