@@ -38,9 +38,12 @@ from test_planner_page import (
     wait_idle,
 )
 
+from gateway.maps.planner_labels import PLANNER_LABELS
 from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo
 from stack import Running
 
+# The zone table's columns after the name, by their labels' keys (fig_col_<name>).
+COLUMNS = ("buildings", "households", "members", "groups", "coverage")
 # Runs of Arabic or Chinese numerals (as grid's natural_key reads them).
 NUMERALS = re.compile("[0-9〇零一二两三四五六七八九十百千万]+")
 
@@ -400,4 +403,22 @@ def test_next_gap_walks_the_gaps_most_severe_first(
     assert shown == [i["id"] for i in items]
     page.locator("#planner-gaps-next").click()
     assert page.evaluate("() => window.__pgPlanner.gaps.current") == items[0]["id"], "wraps"
+    assert console_errors(seen) == []
+
+
+def test_the_figures_speak_english_with_lang_en(
+    visit: Callable[..., Visit], demo: Demo, gappy: str
+) -> None:
+    seen = open_planner(visit, gappy, lang="en")
+    page = seen.page
+    t = PLANNER_LABELS["en"]
+    assert page.locator("#planner-live h2").inner_text() == t["fig_live"]
+    assert page.locator("#planner-live-what").inner_text() == t["fig_live_hint"]
+    heads = page.locator("#planner-zones-table thead th").all_inner_texts()
+    assert heads == [t[k] for k in ("fig_col_zone", *(f"fig_col_{c}" for c in COLUMNS))]
+    assert page.locator("#planner-gaps-next").inner_text() == t["fig_gaps_next"]
+    kinds = {i["severity"]: i["text"] for i in gap_items(page)}
+    assert kinds, "the community has gaps"
+    for severity, text in kinds.items():
+        assert t[f"fig_gap_{severity}"] in text or t["fig_gap_3_branch"] in text
     assert console_errors(seen) == []
