@@ -85,7 +85,7 @@
         var id = layer.zone.id;
         layer.on('mouseover', function () { highlight(id); });
         layer.on('mouseout', function () { highlight(pinned); });
-        layer.on('click', function () { pin(id, false); });
+        layer.on('click', function () { if (P.mode !== 'merge') { pin(id, false); } });  // merge: the core's pick shows
       });
       if (pinned && !rows[pinned]) { pinned = null; }
       Z.pinned = pinned; lit = pinned; Z.highlighted = lit;
