@@ -162,7 +162,7 @@ def beyond(found: list[Place], corners: list[tuple[float, float]]) -> tuple[floa
     return 2 * q.x - middle.x, 2 * q.y - middle.y
 
 
-def test_live_figures_follow_a_drawing_and_a_dragged_vertex(
+def test_live_figures_follow_a_drawing(
     visit: Callable[..., Visit],
     demo: Demo,
     corner: Corner,  # noqa: F811
@@ -199,8 +199,20 @@ def test_live_figures_follow_a_drawing_and_a_dragged_vertex(
     assert live(page) == expected_inside(found, drawn)
     page.locator("#planner-discard").click()
     assert live(page) is None
+    assert console_errors(seen) == []
 
-    # A zone's vertex dragged in the edit tool: the figures follow while the button is down.
+
+def test_live_figures_follow_a_dragged_vertex(
+    visit: Callable[..., Visit],
+    demo: Demo,
+    corner: Corner,  # noqa: F811
+    screenshots: Path,
+) -> None:
+    """A zone's vertex dragged in the edit tool: the figures follow while the button is down."""
+    code = corner.zone.community_code
+    found = places(demo, code)
+    seen = open_planner(visit, code)
+    page = seen.page
     fit(page, shapely.union_all([corner.zone.boundary, shapely.Point(corner.target)]))
     page.locator("a.leaflet-draw-edit-edit").click()
     x, y = _point(page, *corner.vertex)
@@ -215,6 +227,18 @@ def test_live_figures_follow_a_drawing_and_a_dragged_vertex(
     assert halfway.equals_exact(shapely.geometry.shape(zone), 1e-6)
     assert not halfway.equals_exact(corner.zone.boundary, 1e-6), "the vertex moved"
     assert live(page) == expected_inside(found, halfway)
+    # Beside them, the zone's figures now (the buildings the state puts in it).
+    now = page.evaluate(
+        """() => Object.fromEntries(Array.from(
+             document.querySelectorAll('#planner-live-figures tr[data-figure]'),
+             (tr) => [tr.dataset.figure, tr.cells[1].textContent]))"""
+    )
+    held = [p for p in found if p.zone == str(corner.zone.id)]
+    assert now["buildings"] == str(len(held))
+    assert now["households"] == str(sum(p.households for p in held))
+    assert now["members"] == str(sum(p.members for p in held))
+    assert f"({sum(p.covered for p in held)}/{len(held)})" in now["covered"]
+    page.screenshot(path=screenshots / "planner-live-drag.png")
     page.mouse.move(tx, ty, steps=6)
     page.mouse.up()
     dragged = drawing_so_far(page)
