@@ -155,8 +155,9 @@ def beyond(found: list[Place], corners: list[tuple[float, float]]) -> tuple[floa
     a, b = shapely.Point(corners[-1]), shapely.Point(corners[0])
     middle = shapely.Point((a.x + b.x) / 2, (a.y + b.y) / 2)
 
-    def outside(p: shapely.Point) -> bool:  # right of a -> b: outside (the corners go round
-        return (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) < 0  # anticlockwise)
+    # Right of a -> b is outside: the corners go round anticlockwise.
+    def outside(p: shapely.Point) -> bool:
+        return (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) < 0
 
     q = min((p.point for p in found if outside(p.point)), key=middle.distance)
     return 2 * q.x - middle.x, 2 * q.y - middle.y
