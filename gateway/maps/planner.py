@@ -23,6 +23,7 @@ from starlette.routing import Route
 from gateway.auth.web import page_identity, run_as, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
+from gateway.maps.planner_figures import interior_point, place_gaps
 from gateway.maps.planner_graph import (
     CHANGE_SET_QUERY,
     CREATE_ORGANIZATION,
@@ -143,6 +144,9 @@ async def state(request: Request) -> Response:
         for zone in community["zones"]
         for b in zone["buildings"]
     ] + [{**b, "zoneId": None, "zoneName": None} for b in community["orphanBuildings"]]
+    for b in buildings:  # the live figures' point-in-polygon (planner_figures)
+        b["at"] = interior_point(b["footprint"])
+    gaps, gap_total = place_gaps(data.get("coverage"))
     zones = [{k: v for k, v in z.items() if k != "buildings"} for z in community["zones"]]
     if org_errors:
         return JSONResponse({"ok": False, "errors": org_errors}, status_code=502)
@@ -159,6 +163,8 @@ async def state(request: Request) -> Response:
             else [],
             "changeSets": (data.get("changeSets") or {}).get("totalCount", 0),
             "history": steps_of(data.get("changeSets")),
+            "gaps": gaps,
+            "gapTotal": gap_total,
         }
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.maps.planner_figures import GAPS_FIELDS
 from gateway.maps.queries import FIGURES
 
 # An entity's state in a change item, as the history panel names it.
@@ -39,7 +40,10 @@ RESULT = """
 
 STATE_QUERY = f"""
 query PlannerState($code: String!) {{
-  coverage(regionCode: $code) {{ {FIGURES} }}
+  coverage(regionCode: $code) {{
+    {FIGURES}
+{GAPS_FIELDS}
+  }}
   community(code: $code) {{
     code name boundary
     organization {{ name kind }}
@@ -48,10 +52,12 @@ query PlannerState($code: String!) {{
       organization {{ id name }}
       buildings {{
         id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
+        households
       }}
     }}
     orphanBuildings {{
       id name version footprint coverageState partyGroup {{ id name }} residentMemberCount
+      households
     }}
   }}
   changeSets(communityCode: $code, first: 1) {{ {STEPS} }}

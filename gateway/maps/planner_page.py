@@ -22,7 +22,19 @@ from gateway.maps.render import bounds_of
 
 # The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
 # core, then its parts.
-PARTS = ("draw_zh", "planner", "diff", "orgs", "brush", "snap", "merge", "history")
+PARTS = (
+    "draw_zh",
+    "planner",
+    "diff",
+    "orgs",
+    "brush",
+    "snap",
+    "merge",
+    "history",
+    "figures",
+    "zones_table",
+    "gaps",
+)
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
@@ -101,6 +113,9 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 <div id="planner-merge-fields" hidden>
 <p>{e(t["merge_selected"])}: <b id="planner-merge-selected">{e(t["none"])}</b></p>
 <button type="button" id="planner-merge-preview">{e(t["merge_preview"])}</button></div></section>
+<section id="planner-live"><h2>{e(t["fig_live"])}</h2>
+<p id="planner-live-what" class="hint">{e(t["fig_live_hint"])}</p>
+<table id="planner-live-figures" hidden></table></section>
 <div id="planner-message" role="alert" aria-live="polite"></div>
 <section id="planner-merge-confirm" hidden><p class="hint">{e(t["merge_confirm_hint"])}</p>
 <button type="button" id="planner-merge-multi">{e(t["merge_confirm"])}</button></section>
@@ -117,6 +132,12 @@ def _panel(title: str, t: dict[str, str]) -> Element:
 {e(t["history_undo"])}</button>
 <button type="button" id="planner-history-redo" disabled>{e(t["history_redo"])}</button></p>
 <ol id="planner-history-list" reversed></ol></section>
+<section id="planner-zones"><h2>{e(t["fig_zones"])}</h2><table id="planner-zones-table"></table>
+</section>
+<section id="planner-gaps"><h2>{e(t["fig_gaps"])}<span id="planner-gaps-count"></span></h2>
+<button type="button" id="planner-gaps-next">{e(t["fig_gaps_next"])}</button>
+<p id="planner-gaps-none" class="hint" hidden>{e(t["fig_gaps_none"])}</p>
+<ol id="planner-gaps-list"></ol><p id="planner-gaps-more" class="hint" hidden></p></section>
 </aside>"""
     )
 

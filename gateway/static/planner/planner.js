@@ -349,6 +349,7 @@
 
     P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
     P.zoneLayer = zoneLayer; P.zoneLayers = zoneLayers; P.zoneGeometry = zoneGeometry;
+    P.restyleZone = function (layer) { layer.setStyle(zoneStyle(layer.zone, layer.zoneIndex)); };
     P.buildingLayer = function (id) { return byId[id]; };
     P.zoneName = function (id) { return zoneNames[id]; };
     P.map = map; P.zones = zones; P.buildings = buildings; P.boundary = boundary;
