@@ -13,7 +13,8 @@ from typing import Any
 
 from gateway.maps.queries import FIGURES
 
-# PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
+# PlanResult, as the page shows it: the diff, coverage before and after (the covered share
+# and severe gaps first), findings with their severity, errors.
 RESULT = """
   changeSet { id number kind }
   diff {
@@ -24,9 +25,11 @@ RESULT = """
       after { zoneId branch { id name } group { id name } }
     }
   }
-  coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization }
-  coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization }
-  findings { code message messageEn repaired zoneId }
+  coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization percent
+    gapsWithMembers }
+  coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization percent
+    gapsWithMembers }
+  findings { code message messageEn repaired zoneId severity }
   errors { code message messageEn field rule }
   currentVersion
 """

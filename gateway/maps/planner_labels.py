@@ -63,6 +63,16 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "unavailable": "服务暂不可用，请稍后重试",
         "coverage": "覆盖情况",
         "changes": "已提交变更",
+        # The preview's lead figures, warnings and finding severities (gridplan, issue 15).
+        "percent": "楼栋覆盖率",
+        "gaps_with_members": "有党员居住但无党小组的楼栋",
+        "unknown_figure": "—",
+        "warnings": "警告",
+        "confirm_warnings": "确认无误后点击“提交”即可执行。",
+        "severity_error": "错误",
+        "severity_warning": "警告",
+        "severity_info": "提示",
+        "colon": "：",
     },
     "en": {
         "title": "Grid planner",
@@ -126,6 +136,16 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "unavailable": "The service is unavailable; try again later",
         "coverage": "Coverage",
         "changes": "Committed changes",
+        # The preview's lead figures, warnings and finding severities (gridplan, issue 15).
+        "percent": "Buildings covered",
+        "gaps_with_members": "Buildings with resident members and no Party group",
+        "unknown_figure": "—",
+        "warnings": "Warnings",
+        "confirm_warnings": "Commit to go ahead all the same.",
+        "severity_error": "Error",
+        "severity_warning": "Warning",
+        "severity_info": "Note",
+        "colon": ": ",
     },
 }
 

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import UserError
+from services.grid import coverage
 from services.grid.models import building, zone
+from services.grid.org_client import OrgClient
 from services.grid.planner import states
 from services.grid.validation import Finding
 
@@ -43,13 +45,42 @@ class BuildingChange:
 
 @dataclass(frozen=True)
 class Figures:
-    """Simple coverage figures of one community, from grid data alone (DOMAIN coverage)."""
+    """Coverage figures of one community: counts from grid data alone, and the coverage
+    rule's figures (services/grid/coverage.py, the maps' and the panel's) where org told the
+    community's kind and resident members (None otherwise, and in change sets recorded
+    before they were kept)."""
 
     buildings: int
     with_group: int
     orphans: int
     zones: int
     zones_without_organization: int
+    covered: int | None = None  # covered by DOMAIN's rule (the community's kind decides)
+    percent: float | None = None  # covered share of buildings, %
+    gaps_with_members: int | None = None  # buildings with resident members, not covered
+
+
+@dataclass(frozen=True)
+class RuleFigures:
+    """The coverage rule's figures of a community (see `Figures`)."""
+
+    covered: int | None = None
+    percent: float | None = None
+    gaps_with_members: int | None = None
+
+
+async def rule_figures(conn: AsyncConnection, org: OrgClient | None, code: str) -> RuleFigures:
+    """The community's coverage as the maps count it, on the plan's connection (so a preview
+    sees its own uncommitted write). Gaps with members are the buildings the maps colour
+    GAP_WITH_MEMBERS: resident Party members and no Party group ("党小组建到楼栋"; in a branch
+    community, "党小组建在片区": their zone has no group), the figure the planner page's panel
+    shows; unknown (None) when org does not answer."""
+    if org is None:
+        return RuleFigures()
+    found = await coverage.coverage(conn, org, scope=coverage.Scope(region_code=code))
+    figures = found.figures
+    severe = figures.uncovered_with_members if found.residents_known else None
+    return RuleFigures(figures.covered, figures.percent, severe)
 
 
 @dataclass
@@ -89,14 +120,19 @@ async def snapshot(conn: AsyncConnection, code: str) -> tuple[Placements, ZoneOr
 class Plan:
     """The state of one operation being planned, on its transaction's connection."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, org: OrgClient | None = None) -> None:
         self.conn = conn
+        self.org = org  # for coverage figures and warnings (None: grid figures only)
         self.community_code: str | None = None
         self.zones: states.States = {}  # before states, in tracking order
         self.buildings: states.States = {}
         self.undo_of: uuid.UUID | None = None  # set by undo: the change set it reverses
         self.placements: Placements = {}
         self.zone_orgs: ZoneOrganizations = {}
+        self.rule_before = RuleFigures()
+        # What the operation itself reports while it runs (e.g. a drawing snapped to the
+        # community boundary); the runner adds the plan's warnings after.
+        self.findings: list[Finding] = []
 
     @property
     def community(self) -> str:
@@ -113,6 +149,7 @@ class Plan:
         await self.conn.execute(select(func.pg_advisory_xact_lock(key)))
         self.community_code = community_code
         self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+        self.rule_before = await rule_figures(self.conn, self.org, community_code)
 
     async def track_zones(self, ids: list[uuid.UUID]) -> None:
         new = [i for i in ids if i not in self.zones]

@@ -1,9 +1,11 @@
 """Redrawing the first grid level: redraw, split, merge, create and delete zones (片区).
 
 Each is an `Operation` for services/grid/planner/runner.py, which previews or commits it.
-Shapes arrive already checked (services/grid/planner/shapes.py); whether a zone stays inside
-its community and off its siblings is decided by the database's zone shape trigger, and
-buildings re-derive their zone by trigger (DOMAIN "Places") — never written here.
+Shapes arrive already checked (services/grid/planner/shapes.py); a created or redrawn zone is
+fitted to its community's boundary there too (snapped a hair inside, or refused with the
+clipped shape offered); whether a zone stays inside its community and off its siblings is
+then decided by the database's zone shape trigger, and buildings re-derive their zone by
+trigger (DOMAIN "Places") — never written here.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.grid.models import community, zone
 from services.grid.org_client import OrgClient
 from services.grid.planner.organizations import check_zone_organization
 from services.grid.planner.plan import Plan
+from services.grid.planner.shapes import within_community
 from services.grid.validation import PlanRefusedError, stale
 
 # Zones closer than this (degrees, about 10 m) count as adjacent for a merge: hand-drawn
@@ -120,7 +123,8 @@ class RedrawZone:
 
     async def apply(self, plan: Plan) -> None:
         await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
-        await _set_boundary(plan, self.zone_id, self.shape)
+        shape = await within_community(plan, self.shape, ["boundary"], self.zone_id)
+        await _set_boundary(plan, self.zone_id, shape)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,8 @@ class CreateZone:
         if self.organization_id is not None:
             await check_zone_organization(self.org, self.organization_id, self.community_code)
         name = _name(self.name, ["name"])
-        await NewZone(name, self.shape, self.organization_id).insert(plan)
+        shape = await within_community(plan, self.shape, ["boundary"])
+        await NewZone(name, shape, self.organization_id).insert(plan)
 
 
 @dataclass(frozen=True)
