@@ -163,7 +163,9 @@ def own_stack() -> Iterator[tuple[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("site", nargs="?", help="the gateway's base URL, e.g. http://127.0.0.1:4000")
+    parser.add_argument(
+        "site", nargs="?", help="the gateway's base URL, e.g. http://127.0.0.1:4000"
+    )
     parser.add_argument("--own-stack", action="store_true", help="start a stack of its own")
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--community", default=COMMUNITY)
