@@ -134,8 +134,8 @@ def run(site: str, access_key: str, n: int, code: str) -> None:
     print(
         f"community {code}: {len(state['buildings'])} buildings, {len(state['zones'])} zones; "
         f"redraw of zone {edit['zoneId']} previewed: {len(result['diff']['buildings'])} "
-        f"buildings change, coverage {before['percent']:.1f}% → {after['percent']:.1f}%, "
-        f"severe gaps {before['gapsWithMembers']} → {after['gapsWithMembers']}, "
+        f"buildings change, coverage {before.get('percent')} → {after.get('percent')} %, "
+        f"severe gaps {before.get('gapsWithMembers')} → {after.get('gapsWithMembers')}, "
         f"findings {[f['code'] for f in result['findings']]}; n={n}, alternating\n"
     )
     print(f"| {'call':44} | {'p50 ms':>8} | {'p95 ms':>8} |")

@@ -8,6 +8,7 @@ entity (its "before" state for history), then writes.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.errors import UserError
 from services.grid import coverage
 from services.grid.models import building, zone
-from services.grid.org_client import OrgClient
+from services.grid.org_client import CoverageFacts, OrgClient
 from services.grid.planner import states
 from services.grid.validation import Finding
 
@@ -69,15 +70,16 @@ class RuleFigures:
     gaps_with_members: int | None = None
 
 
-async def rule_figures(conn: AsyncConnection, org: OrgClient | None, code: str) -> RuleFigures:
+async def rule_figures(
+    conn: AsyncConnection, code: str, facts: CoverageFacts | None
+) -> RuleFigures:
     """The community's coverage as the maps count it, on the plan's connection (so a preview
-    sees its own uncommitted write). Gaps with members are the buildings the maps colour
+    sees its own uncommitted write), with org's facts asked once per plan (None: org is down,
+    and gaps with members unknown). Gaps with members are the buildings the maps colour
     GAP_WITH_MEMBERS: resident Party members and no Party group ("党小组建到楼栋"; in a branch
     community, "党小组建在片区": their zone has no group), the figure the planner page's panel
-    shows; unknown (None) when org does not answer."""
-    if org is None:
-        return RuleFigures()
-    found = await coverage.coverage(conn, org, scope=coverage.Scope(region_code=code))
+    shows."""
+    found = await coverage.coverage_with(conn, coverage.Scope(region_code=code), facts)
     figures = found.figures
     severe = figures.uncovered_with_members if found.residents_known else None
     return RuleFigures(figures.covered, figures.percent, severe)
@@ -129,6 +131,7 @@ class Plan:
         self.undo_of: uuid.UUID | None = None  # set by undo: the change set it reverses
         self.placements: Placements = {}
         self.zone_orgs: ZoneOrganizations = {}
+        self.facts: CoverageFacts | None = None  # org's, for the coverage rule's figures
         self.rule_before = RuleFigures()
         # What the operation itself reports while it runs (e.g. a drawing snapped to the
         # community boundary); the runner adds the plan's warnings after.
@@ -148,8 +151,25 @@ class Plan:
         key = func.hashtext("grid.zone:" + community_code)
         await self.conn.execute(select(func.pg_advisory_xact_lock(key)))
         self.community_code = community_code
-        self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
-        self.rule_before = await rule_figures(self.conn, self.org, community_code)
+        if self.org is None:
+            self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+            return
+        # org's facts (kinds, resident members) while the snapshot runs: a grid edit changes
+        # none of them, so the figures before and after use the same answer.
+        asked = asyncio.ensure_future(coverage.org_facts(self.org, [community_code]))
+        try:
+            self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+        except BaseException:
+            asked.cancel()
+            raise
+        self.facts = await asked
+        self.rule_before = await rule_figures(self.conn, community_code, self.facts)
+
+    async def rule_after(self) -> RuleFigures:
+        """The coverage rule's figures as the plan's write leaves them (none without org)."""
+        if self.org is None:
+            return RuleFigures()
+        return await rule_figures(self.conn, self.community, self.facts)
 
     async def track_zones(self, ids: list[uuid.UUID]) -> None:
         new = [i for i in ids if i not in self.zones]

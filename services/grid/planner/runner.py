@@ -28,7 +28,6 @@ from services.grid.planner.plan import (
     Plan,
     RuleFigures,
     ZoneOrganizations,
-    rule_figures,
     snapshot,
 )
 from services.grid.validation import Finding, PlanRefusedError, Severity
@@ -121,9 +120,7 @@ async def _outcome(plan: Plan) -> Outcome:
         zones_deleted=[i for i in plan.zone_orgs if i not in after_orgs],
         buildings_deleted=sorted((i for i in before if i not in after), key=str),
         coverage_before=_figures(before, plan.zone_orgs, plan.rule_before),
-        coverage_after=_figures(
-            after, after_orgs, await rule_figures(plan.conn, plan.org, plan.community)
-        ),
+        coverage_after=_figures(after, after_orgs, await plan.rule_after()),
     )
     outcome.findings = [*plan.findings, *await _warnings(plan, outcome, after_orgs)]
     return outcome
