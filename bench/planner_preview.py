@@ -45,6 +45,12 @@ TARGET_MS = 300.0
 BASELINE = """query ($code: String!) { community(code: $code) { code name boundary } }"""
 
 
+def _pct(figures: dict[str, Any]) -> str:
+    """A covered share as the page shows it (the code before issue 15 had none)."""
+    value = figures.get("percent")
+    return "—" if value is None else f"{value:.1f}%"
+
+
 def _percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -134,7 +140,7 @@ def run(site: str, access_key: str, n: int, code: str) -> None:
     print(
         f"community {code}: {len(state['buildings'])} buildings, {len(state['zones'])} zones; "
         f"redraw of zone {edit['zoneId']} previewed: {len(result['diff']['buildings'])} "
-        f"buildings change, coverage {before.get('percent')} → {after.get('percent')} %, "
+        f"buildings change, coverage {_pct(before)} → {_pct(after)}, "
         f"severe gaps {before.get('gapsWithMembers')} → {after.get('gapsWithMembers')}, "
         f"findings {[f['code'] for f in result['findings']]}; n={n}, alternating\n"
     )

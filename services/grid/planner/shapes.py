@@ -12,10 +12,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from services.grid import geometry_pool
-from services.grid.models import community, zone
+from services.grid.models import SRID, community, zone
 from services.grid.planner.plan import Plan
 from services.grid.validation import (
     LINE_TYPES,
+    STORED_AREA_TOLERANCE,
     ZONE_TYPES,
     Fit,
     as_text,
@@ -46,13 +47,19 @@ async def split_line(value: Any, field: list[str]) -> BaseGeometry:
     return await checked_shape(value, LINE_TYPES, field)
 
 
-async def _community_boundary(plan: Plan) -> BaseGeometry:
-    wkb = (
+async def _community_boundary(plan: Plan, shape: BaseGeometry) -> BaseGeometry | None:
+    """The community's boundary, or None when the shape lies inside it as the zone shape
+    trigger tells (the common case, decided in the database without a geometry worker)."""
+    drawn = func.ST_GeomFromWKB(shapely.to_wkb(shape), SRID)
+    outside = func.ST_Area(func.ST_Difference(drawn, community.c.boundary))
+    row = (
         await plan.conn.execute(
-            select(func.ST_AsBinary(community.c.boundary)).where(community.c.code == plan.community)
+            select(outside <= STORED_AREA_TOLERANCE, func.ST_AsBinary(community.c.boundary)).where(
+                community.c.code == plan.community
+            )
         )
-    ).scalar_one()
-    return shapely.from_wkb(bytes(wkb))
+    ).one()
+    return None if row[0] else shapely.from_wkb(bytes(row[1]))
 
 
 async def _other_zones(plan: Plan, but: uuid.UUID | None) -> list[BaseGeometry]:
@@ -70,7 +77,9 @@ async def within_community(
     finding, when it sticks out by less than the snapping tolerance; else refused as outside
     the community, offering the drawing clipped to the community less the other zones (the
     page previews it in one click). Overlaps with other zones stay the trigger's to refuse."""
-    boundary = await _community_boundary(plan)
+    boundary = await _community_boundary(plan, shape)
+    if boundary is None:
+        return shape
     fit, kept = await geometry_pool.run(fit_to_community, shape, boundary, field=field)
     if fit is Fit.INSIDE:
         return shape
