@@ -21,6 +21,8 @@ ENTITY = "version name organizationId partyGroupId households"
 STEPS = "totalCount canUndo canRedo nextUndo { number kind } nextRedo { number kind }"
 
 # PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
+# PlanResult, as the page shows it: the diff, coverage before and after (the covered share
+# and severe gaps first), findings with their severity, errors.
 RESULT = """
   changeSet { id number kind }
   diff {
@@ -31,9 +33,11 @@ RESULT = """
       after { zoneId branch { id name } group { id name } }
     }
   }
-  coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization }
-  coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization }
-  findings { code message messageEn repaired zoneId }
+  coverageBefore { buildings withGroup orphans zones zonesWithoutOrganization percent
+    gapsWithMembers }
+  coverageAfter { buildings withGroup orphans zones zonesWithoutOrganization percent
+    gapsWithMembers }
+  findings { code message messageEn repaired zoneId severity }
   errors { code message messageEn field rule }
   currentVersion
 """

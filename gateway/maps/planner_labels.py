@@ -185,6 +185,16 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "fig_gap_3_branch": "片区无党小组",
         "fig_gap_4": "不在任何片区",
         "fig_gap_residents": "{n} 名党员",
+        # The preview's lead figures, warnings and finding severities (gridplan, issue 15).
+        "percent": "楼栋覆盖率",
+        "gaps_with_members": "有党员居住但无党小组的楼栋",
+        "unknown_figure": "—",
+        "warnings": "警告",
+        "confirm_warnings": "确认无误后点击“提交”即可执行。",
+        "severity_error": "错误",
+        "severity_warning": "警告",
+        "severity_info": "提示",
+        "colon": "：",
     },
     "en": {
         "title": "Grid planner",
@@ -379,6 +389,16 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "fig_gap_3_branch": "zone without a Party group",
         "fig_gap_4": "in no zone",
         "fig_gap_residents": "{n} members",
+        # The preview's lead figures, warnings and finding severities (gridplan, issue 15).
+        "percent": "Buildings covered",
+        "gaps_with_members": "Buildings with resident members and no Party group",
+        "unknown_figure": "—",
+        "warnings": "Warnings",
+        "confirm_warnings": "Commit to go ahead all the same.",
+        "severity_error": "Error",
+        "severity_warning": "Warning",
+        "severity_info": "Note",
+        "colon": ": ",
     },
 }
 

@@ -585,6 +585,23 @@ async def coverage(conn: AsyncConnection, org: OrgClient, *, scope: Scope) -> Co
     return classify(communities, zones, buildings, facts.kinds, facts.residents, scope)
 
 
+async def org_facts(org: OrgClient, region_codes: list[str]) -> CoverageFacts | None:
+    """What coverage needs of org for these regions, asked once; None when org is down."""
+    return await _org_facts(org, region_codes)
+
+
+async def coverage_with(
+    conn: AsyncConnection, scope: Scope, facts: CoverageFacts | None
+) -> Coverage:
+    """`coverage` with org's facts already in hand (None: org is down). A planner's preview
+    counts a community before and after its write, which changes nothing org knows, so it
+    asks org once (services/grid/planner/plan.py)."""
+    communities, zones, buildings = await _load_places(conn, scope)
+    if facts is None:
+        return classify(communities, zones, buildings, None, None, scope)
+    return classify(communities, zones, buildings, facts.kinds, facts.residents, scope)
+
+
 async def building_states(
     conn: AsyncConnection, org: OrgClient, ids: Sequence[uuid.UUID]
 ) -> list[BuildingState | None]:

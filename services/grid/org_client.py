@@ -19,7 +19,7 @@ from services.common.auth_tokens import InternalTokens
 from services.common.subgraph_client import SubgraphClient
 
 ORGANIZATIONS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
-  ... on PartyOrganization { id name kind isLive community { code } } } }"""
+  ... on PartyOrganization { id name kind isLive community { code } parent { id } } } }"""
 
 # Coverage needs both for the same regions, in one round trip; the resident figures come as
 # columns (cheap for org to produce, see org's `regionResidents`).
@@ -42,6 +42,7 @@ class OrganizationFact:
     kind: str  # lower-case, as org stores it: grid_branch, party_group, ...
     community_code: str
     is_live: bool
+    parent_id: uuid.UUID | None = None  # the organization it is under (a group: its branch)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class OrgClient:
                 kind=e["kind"].lower(),
                 community_code=e["community"]["code"],
                 is_live=e["isLive"],
+                parent_id=uuid.UUID(e["parent"]["id"]) if e.get("parent") else None,
             )
             for e in await self._entities(ORGANIZATIONS, reps)
             if e is not None

@@ -13,6 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from enum import Enum
 from typing import Any
 
 import shapely
@@ -28,6 +29,16 @@ ZONE_TYPES = ("Polygon", "MultiPolygon")
 LINE_TYPES = ("LineString",)
 
 
+class Severity(Enum):
+    """How much a finding matters: ERROR explains a refusal (nothing written); WARNING a plan
+    that may go ahead but makes coverage worse, for the planner to confirm by committing;
+    INFO what the grid did quietly (e.g. snapped a drawing to the community boundary)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something the planner should know about a plan: a refusal's detail or a warning."""
@@ -37,6 +48,7 @@ class Finding:
     message_en: str
     repaired: dict[str, Any] | None = None  # a valid shape offered in place of the drawn one
     zone_id: str | None = None  # the other zone, for OVERLAP
+    severity: Severity = Severity.ERROR  # refusals' details, unless a warning says otherwise
 
 
 @dataclass
@@ -214,3 +226,99 @@ def as_text(value: Any, field: list[str]) -> str:
         raise _too_deep(field) from None
     except (TypeError, ValueError):
         raise _invalid("不是 GeoJSON 几何对象", "Not a GeoJSON geometry object", field) from None
+
+
+# --- a zone against its community's boundary -------------------------------------------
+
+# How far (metres) a drawn zone may stick out of its community and still be taken as meant to
+# end on the boundary: a corner placed "on" the boundary by hand lands a few pixels off it,
+# and at the planner's usual zoom (17–18) a pixel is 0.6–1.2 m, while the demo's and real
+# communities' zones are tens of metres across; half a metre is below what a planner can see
+# and point at, so clipping that much changes no intent (and no building's interior point).
+SNAP_TOLERANCE_M = 0.5
+# The zone shape trigger's tolerance (services/grid/sql/functions/zone_check_shape.sql,
+# square degrees, about 0.1 m²): a shape outside by no more than this is inside as stored.
+STORED_AREA_TOLERANCE = 1e-11
+_M_PER_DEG_LAT = 110_574.0  # WGS-84 at mid latitudes; a local frame for a 0.5 m test is ample
+_M_PER_DEG_LON_EQUATOR = 111_320.0
+_SLIVER_M2 = 1e-4  # a polygonal buffer's corners fall short of the true one by millimetres
+
+
+class Fit(Enum):
+    """How a drawn zone sits against its community's boundary."""
+
+    INSIDE = "inside"  # as drawn (within the stored tolerance)
+    SNAPPED = "snapped"  # a hair outside: clipped to the community
+    OUTSIDE = "outside"  # beyond the tolerance: refused, the clipped shape offered
+
+
+def _areal(shape: BaseGeometry) -> BaseGeometry:
+    """The polygons of an overlay's result (an intersection may leave lines and points)."""
+    valid = shapely.make_valid(shape) if not shape.is_valid else shape
+    parts = [p for p in shapely.get_parts(valid) if p.geom_type.endswith("Polygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _metres(shape: BaseGeometry, origin: tuple[float, float]) -> BaseGeometry:
+    """The shape in a local metric frame around `origin` (longitude, latitude)."""
+    lon0, lat0 = origin
+    scale = _M_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
+
+    def local(coords: Any) -> Any:
+        return (coords - (lon0, lat0)) * (scale, _M_PER_DEG_LAT)
+
+    return shapely.transform(shape, local)
+
+
+def fit_to_community(shape: BaseGeometry, community: BaseGeometry) -> tuple[Fit, BaseGeometry]:
+    """Whether a zone drawn as `shape` lies in its community, and the shape to keep: the
+    drawing itself (INSIDE), or the drawing clipped to the community (SNAPPED when no part of
+    it lies more than SNAP_TOLERANCE_M outside; OUTSIDE otherwise, the clip to offer)."""
+    outside = shape.difference(community)
+    if outside.area <= STORED_AREA_TOLERANCE:
+        return Fit.INSIDE, shape
+    clipped = _areal(shape.intersection(community))
+    centre = community.centroid
+    origin = (centre.x, centre.y)
+    reach = _metres(community, origin).buffer(SNAP_TOLERANCE_M, quad_segs=16)
+    beyond = _metres(outside, origin).difference(reach)
+    if beyond.area <= _SLIVER_M2 and not clipped.is_empty:
+        return Fit.SNAPPED, clipped
+    return Fit.OUTSIDE, clipped
+
+
+def offered_clip(clipped: BaseGeometry, others: list[BaseGeometry]) -> dict[str, Any] | None:
+    """The shape offered for a drawing beyond its community (clip-to-community): the part in
+    the community, less the community's other zones, as GeoJSON; None when nothing is left."""
+    rest = _areal(clipped.difference(shapely.union_all(others))) if others else clipped
+    if rest.is_empty or rest.area <= STORED_AREA_TOLERANCE:
+        return None
+    return json.loads(shapely.to_geojson(rest))
+
+
+def outside_community(offered: dict[str, Any] | None, field: list[str]) -> PlanRefusedError:
+    """The refusal of a zone beyond its community, the clipped shape offered when there is one
+    (the same words and rule as the zone shape trigger's refusal)."""
+    message, message_en = "片区超出社区范围", "The zone lies outside its community"
+    if offered is not None:
+        message += "，可采用裁剪到社区范围内的形状"
+        message_en += "; the shape clipped to the community is offered"
+    return PlanRefusedError(
+        UserErrorCode.RULE_VIOLATION,
+        message,
+        message_en,
+        field,
+        rule="zone.outside_community",
+        findings=[Finding("OUTSIDE_COMMUNITY", message, message_en, repaired=offered)],
+    )
+
+
+def snapped() -> Finding:
+    """What a planner is told when a drawing was clipped to the community boundary."""
+    return Finding(
+        "SNAPPED_TO_COMMUNITY",
+        f"片区超出社区边界不足 {SNAP_TOLERANCE_M:g} 米的部分已裁去，贴合社区边界",
+        f"The parts of the zone less than {SNAP_TOLERANCE_M:g} m outside the community were "
+        "clipped to its boundary",
+        severity=Severity.INFO,
+    )

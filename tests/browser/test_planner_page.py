@@ -703,7 +703,7 @@ def test_a_planner_deletes_a_zone_its_buildings_become_orphans(
     pending = page.evaluate("window.__pgPlanner.pending")
     assert (pending["op"], pending["zoneId"]) == ("delete", zone_id)
     assert page.locator("#planner-diff-buildings li").count() == len(held)
-    assert page.locator("#planner-findings li[data-code=ORPHANS_CREATED]").count() == 1
+    assert page.locator("#planner-warnings li[data-code=ORPHANS_CREATED]").count() == 1
     assert diff_figure(page, "orphans") == (str(before["orphan"]), str(after["orphan"]))
 
     commit_and_wait(page)

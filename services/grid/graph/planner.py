@@ -83,7 +83,9 @@ async def plan(info: Info, build: Build, run: Run) -> PlanResult:
 
 
 def run_of(info: Info, kind: str, reason: str, dry_run: bool) -> Run:
-    return Run(kind=kind, author=author_of(info), reason=reason, dry_run=dry_run)
+    return Run(
+        kind=kind, author=author_of(info), reason=reason, dry_run=dry_run, org=info.context.org
+    )
 
 
 DryRun = Annotated[

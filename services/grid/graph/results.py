@@ -18,7 +18,17 @@ from services.grid.context import Info
 from services.grid.graph.core import Building, PartyOrganization, organization_ref
 from services.grid.planner import history
 from services.grid.planner.plan import BuildingChange, Figures, Outcome
-from services.grid.validation import Finding
+from services.grid.validation import Finding, Severity
+
+# Registered as a GraphQL enum in place (as services/grid/graph/transfer.py does), so the
+# finding carries the domain enum itself.
+strawberry.enum(
+    Severity,
+    name="PlanFindingSeverity",
+    description="ERROR: why a plan was refused (nothing written); WARNING: the plan may go "
+    "ahead but the planner should confirm it (e.g. it creates coverage gaps); INFO: what the "
+    "grid did quietly (e.g. snapped a drawing to the community boundary).",
+)
 
 
 @strawberry.type(description="An entity's state in a change set (absent entities: null).")
@@ -177,6 +187,23 @@ class PlanCoverage:
     orphans: int = strawberry.field(description="Buildings in no zone.")
     zones: int
     zones_without_organization: int
+    covered: int | None = strawberry.field(
+        default=None,
+        description="Buildings covered by the coverage rule (as Coverage.covered: in branch "
+        "communities a building is covered by its zone's group); null when org did not "
+        "answer.",
+    )
+    percent: float | None = strawberry.field(
+        default=None,
+        description="Covered share of the buildings, % (as Coverage.percent); null when "
+        "there are no buildings or org did not answer.",
+    )
+    gaps_with_members: int | None = strawberry.field(
+        default=None,
+        description="Severe gaps: buildings with resident Party members and no Party group "
+        "(coverage state GAP_WITH_MEMBERS, as the maps count them); null when org did not "
+        "answer.",
+    )
 
 
 @strawberry.type(description="Something about a plan: a refusal's detail, or a warning.")
@@ -188,6 +215,10 @@ class PlanFinding:
         default=None, description="A valid shape offered in place of an invalid one."
     )
     zone_id: strawberry.ID | None = None
+    severity: Severity = strawberry.field(
+        default=Severity.ERROR,
+        description="ERROR for a refusal's detail; WARNING and INFO never refuse the plan.",
+    )
 
 
 def diff_of(
@@ -222,6 +253,7 @@ def finding_of(f: Finding) -> PlanFinding:
         message_en=f.message_en,
         repaired=None if f.repaired is None else GeoJSON(f.repaired),
         zone_id=strawberry.ID(f.zone_id) if f.zone_id else None,
+        severity=f.severity,
     )
 
 

@@ -8,6 +8,7 @@ entity (its "before" state for history), then writes.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,7 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import UserError
+from services.grid import coverage
 from services.grid.models import building, zone
+from services.grid.org_client import CoverageFacts, OrgClient
 from services.grid.planner import states
 from services.grid.validation import Finding
 
@@ -43,13 +46,43 @@ class BuildingChange:
 
 @dataclass(frozen=True)
 class Figures:
-    """Simple coverage figures of one community, from grid data alone (DOMAIN coverage)."""
+    """Coverage figures of one community: counts from grid data alone, and the coverage
+    rule's figures (services/grid/coverage.py, the maps' and the panel's) where org told the
+    community's kind and resident members (None otherwise, and in change sets recorded
+    before they were kept)."""
 
     buildings: int
     with_group: int
     orphans: int
     zones: int
     zones_without_organization: int
+    covered: int | None = None  # covered by DOMAIN's rule (the community's kind decides)
+    percent: float | None = None  # covered share of buildings, %
+    gaps_with_members: int | None = None  # buildings with resident members, not covered
+
+
+@dataclass(frozen=True)
+class RuleFigures:
+    """The coverage rule's figures of a community (see `Figures`)."""
+
+    covered: int | None = None
+    percent: float | None = None
+    gaps_with_members: int | None = None
+
+
+async def rule_figures(
+    conn: AsyncConnection, code: str, facts: CoverageFacts | None
+) -> RuleFigures:
+    """The community's coverage as the maps count it, on the plan's connection (so a preview
+    sees its own uncommitted write), with org's facts asked once per plan (None: org is down,
+    and gaps with members unknown). Gaps with members are the buildings the maps colour
+    GAP_WITH_MEMBERS: resident Party members and no Party group ("党小组建到楼栋"; in a branch
+    community, "党小组建在片区": their zone has no group), the figure the planner page's panel
+    shows."""
+    found = await coverage.coverage_with(conn, coverage.Scope(region_code=code), facts)
+    figures = found.figures
+    severe = figures.uncovered_with_members if found.residents_known else None
+    return RuleFigures(figures.covered, figures.percent, severe)
 
 
 @dataclass
@@ -89,15 +122,20 @@ async def snapshot(conn: AsyncConnection, code: str) -> tuple[Placements, ZoneOr
 class Plan:
     """The state of one operation being planned, on its transaction's connection."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, org: OrgClient | None = None) -> None:
         self.conn = conn
+        self.org = org  # for coverage figures and warnings (None: grid figures only)
         self.community_code: str | None = None
         self.zones: states.States = {}  # before states, in tracking order
         self.buildings: states.States = {}
         self.undo_of: uuid.UUID | None = None  # set by undo: the change set it reverses
         self.placements: Placements = {}
         self.zone_orgs: ZoneOrganizations = {}
-        self.findings: list[Finding] = []  # what the operation itself tells the planner
+        self.facts: CoverageFacts | None = None  # org's, for the coverage rule's figures
+        self.rule_before = RuleFigures()
+        # What the operation itself reports while it runs (e.g. a drawing snapped to the
+        # community boundary); the runner adds the plan's warnings after.
+        self.findings: list[Finding] = []
 
     @property
     def community(self) -> str:
@@ -113,7 +151,25 @@ class Plan:
         key = func.hashtext("grid.zone:" + community_code)
         await self.conn.execute(select(func.pg_advisory_xact_lock(key)))
         self.community_code = community_code
-        self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+        if self.org is None:
+            self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+            return
+        # org's facts (kinds, resident members) while the snapshot runs: a grid edit changes
+        # none of them, so the figures before and after use the same answer.
+        asked = asyncio.ensure_future(coverage.org_facts(self.org, [community_code]))
+        try:
+            self.placements, self.zone_orgs = await snapshot(self.conn, community_code)
+        except BaseException:
+            asked.cancel()
+            raise
+        self.facts = await asked
+        self.rule_before = await rule_figures(self.conn, community_code, self.facts)
+
+    async def rule_after(self) -> RuleFigures:
+        """The coverage rule's figures as the plan's write leaves them (none without org)."""
+        if self.org is None:
+            return RuleFigures()
+        return await rule_figures(self.conn, self.community, self.facts)
 
     async def track_zones(self, ids: list[uuid.UUID]) -> None:
         new = [i for i in ids if i not in self.zones]

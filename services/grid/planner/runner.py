@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.errors import DomainError, UserErrorCode
 from services.common.text import MAX_NOTE, clean_text
-from services.grid.planner import history
+from services.grid.org_client import OrgClient
+from services.grid.planner import history, plan_warnings
 from services.grid.planner.plan import (
     BuildingChange,
     Figures,
@@ -25,62 +26,56 @@ from services.grid.planner.plan import (
     Placement,
     Placements,
     Plan,
+    RuleFigures,
     ZoneOrganizations,
     snapshot,
 )
-from services.grid.validation import Finding, PlanRefusedError
+from services.grid.validation import Finding, PlanRefusedError, Severity
 
 NO_CHANGE = Finding(
     "NO_CHANGE",
     "没有任何改动，未记录变更集",
     "Nothing changed; no change set was recorded",
+    severity=Severity.INFO,
 )
 
 
 @dataclass(frozen=True)
 class Run:
-    """How to run an operation: what it is (the change set's kind), who asks and why, and
-    whether only to preview it."""
+    """How to run an operation: what it is (the change set's kind), who asks and why,
+    whether only to preview it, and org (for coverage figures and warnings; None: grid's
+    figures only)."""
 
     kind: str
     author: str
     reason: str
     dry_run: bool
+    org: OrgClient | None = None
 
 
-def _figures(placements: Placements, zone_orgs: ZoneOrganizations) -> Figures:
+def _figures(placements: Placements, zone_orgs: ZoneOrganizations, rule: RuleFigures) -> Figures:
     return Figures(
         buildings=len(placements),
         with_group=sum(1 for p in placements.values() if p.group_id),
         orphans=sum(1 for p in placements.values() if p.zone_id is None),
         zones=len(zone_orgs),
         zones_without_organization=sum(1 for o in zone_orgs.values() if o is None),
+        covered=rule.covered,
+        percent=rule.percent,
+        gaps_with_members=rule.gaps_with_members,
     )
 
 
-def _warnings(outcome: Outcome, zone_orgs: ZoneOrganizations) -> list[Finding]:
-    """Findings that do not refuse the plan but a planner should see."""
-    found = []
-    orphaned = [c for c in outcome.buildings if c.before.zone_id and not c.after.zone_id]
-    if orphaned:
-        found.append(
-            Finding(
-                "ORPHANS_CREATED",
-                f"{len(orphaned)} 栋楼将不在任何片区内（成为覆盖缺口）",
-                f"{len(orphaned)} buildings would be in no zone (coverage gaps)",
-            )
-        )
-    for zone_id in outcome.zones_created:
-        if zone_orgs.get(zone_id) is None:
-            found.append(
-                Finding(
-                    "ZONE_WITHOUT_ORGANIZATION",
-                    "新片区尚未分配网格党支部",
-                    "The new zone has no grid branch yet",
-                    zone_id=str(zone_id),
-                )
-            )
-    return found
+async def _warnings(plan: Plan, outcome: Outcome, zone_orgs: ZoneOrganizations) -> list[Finding]:
+    """Findings that do not refuse the plan but a planner should see (plan_warnings)."""
+    return [
+        *plan_warnings.gaps_created(outcome.coverage_before, outcome.coverage_after),
+        *await plan_warnings.groups_outside_zone(
+            plan.conn, plan.org, plan.community, outcome, plan.placements, zone_orgs
+        ),
+        *plan_warnings.orphans_created(outcome),
+        *plan_warnings.zones_without_organization(outcome, zone_orgs),
+    ]
 
 
 _OVERLAP = re.compile(r"overlaps zone ([0-9a-f-]{36})")
@@ -124,10 +119,10 @@ async def _outcome(plan: Plan) -> Outcome:
         zones_created=[i for i in after_orgs if i not in plan.zone_orgs],
         zones_deleted=[i for i in plan.zone_orgs if i not in after_orgs],
         buildings_deleted=sorted((i for i in before if i not in after), key=str),
-        coverage_before=_figures(before, plan.zone_orgs),
-        coverage_after=_figures(after, after_orgs),
+        coverage_before=_figures(before, plan.zone_orgs, plan.rule_before),
+        coverage_after=_figures(after, after_orgs, await plan.rule_after()),
     )
-    outcome.findings = _warnings(outcome, after_orgs)
+    outcome.findings = [*plan.findings, *await _warnings(plan, outcome, after_orgs)]
     return outcome
 
 
@@ -136,10 +131,9 @@ async def _run(engine: AsyncEngine, operation: Operation, run: Run) -> Outcome:
         transaction = await conn.begin()
         try:
             reason = clean_text(run.reason, ["reason"], MAX_NOTE, what_zh="理由") or ""
-            plan = Plan(conn)
+            plan = Plan(conn, run.org)
             await operation.apply(plan)
-            outcome = await _outcome(plan)
-            outcome.findings[:0] = plan.findings
+            outcome = await _outcome(plan)  # the plan's own findings first, then warnings
             if run.dry_run:
                 await transaction.rollback()
                 return outcome

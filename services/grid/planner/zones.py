@@ -1,9 +1,11 @@
 """Redrawing the first grid level: redraw, split, merge, create and delete zones (片区).
 
 Each is an `Operation` for services/grid/planner/runner.py, which previews or commits it.
-Shapes arrive already checked (services/grid/planner/shapes.py); whether a zone stays inside
-its community and off its siblings is decided by the database's zone shape trigger, and
-buildings re-derive their zone by trigger (DOMAIN "Places") — never written here.
+Shapes arrive already checked (services/grid/planner/shapes.py); a created or redrawn zone is
+fitted to its community's boundary there too (snapped a hair inside, or refused with the
+clipped shape offered); whether a zone stays inside its community and off its siblings is
+then decided by the database's zone shape trigger, and buildings re-derive their zone by
+trigger (DOMAIN "Places") — never written here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from services.grid.planner.contiguity import MERGE_GAP as MERGE_GAP  # re-export
 from services.grid.planner.contiguity import Merged, merged_zone, polygonal
 from services.grid.planner.organizations import check_zone_organization
 from services.grid.planner.plan import Plan
-from services.grid.validation import Finding, PlanRefusedError, stale
+from services.grid.planner.shapes import within_community
+from services.grid.validation import Finding, PlanRefusedError, Severity, stale
 
 
 async def zone_for_edit(
@@ -118,7 +121,8 @@ class RedrawZone:
 
     async def apply(self, plan: Plan) -> None:
         await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
-        await _set_boundary(plan, self.zone_id, self.shape)
+        shape = await within_community(plan, self.shape, ["boundary"], self.zone_id)
+        await _set_boundary(plan, self.zone_id, shape)
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,8 @@ class CreateZone:
         if self.organization_id is not None:
             await check_zone_organization(self.org, self.organization_id, self.community_code)
         name = _name(self.name, ["name"])
-        await NewZone(name, self.shape, self.organization_id).insert(plan)
+        shape = await within_community(plan, self.shape, ["boundary"])
+        await NewZone(name, shape, self.organization_id).insert(plan)
 
 
 @dataclass(frozen=True)
@@ -242,6 +247,7 @@ def _merge_findings(merged: Merged) -> list[Finding]:
                 "MULTI_PART",
                 f"合并后的片区由 {merged.pieces} 块组成（已确认）",
                 f"The merged zone has {merged.pieces} pieces (confirmed)",
+                severity=Severity.INFO,
             )
         ]
     if merged.bridged_m2 > 0:
@@ -252,6 +258,7 @@ def _merge_findings(merged: Merged) -> list[Finding]:
                 f"片区间相距约 {gap} 米，合并后的片区一并纳入其间约 {area} 平方米的土地，成为一块",
                 f"The zones were about {gap} m apart: the merged zone also takes the "
                 f"{area} m² of land between them, to be one piece",
+                severity=Severity.INFO,
             )
         ]
     return []
