@@ -51,7 +51,7 @@ def _goal_text(change: GoalChange, values: dict[str, Any], problems: list[Domain
     if change.text is None:
         return
     try:
-        text = clean_text(change.text, "text", MAX_LINE)
+        text = clean_text(change.text, "text", MAX_LINE, what_zh="整改目标内容")
     except DomainError as wrong:
         problems.append(wrong)
     else:

@@ -91,7 +91,7 @@ def parse_month(text: str, *, today: dt.date) -> Month:
     if found is None:
         raise DomainError(
             UserErrorCode.INVALID,
-            f"月份格式应为YYYY-MM：{text}",
+            f"月份格式应为“年-月”，如2020-05：{text}",
             f"A month is YYYY-MM: {text!r}",
             ["month"],
         )

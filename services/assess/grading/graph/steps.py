@@ -93,7 +93,8 @@ async def _step_row(conn: AsyncConnection, peeked: dict, step: grading.Step) -> 
 
 def _require(info: Info, step: grading.Step) -> str:
     identity = caller(info)
-    require_role(identity, grading.MAY[step].roles, what_en=grading.MAY[step].name_en)
+    may = grading.MAY[step]
+    require_role(identity, may.roles, what_zh=f"进行“{may.name}”", what_en=may.name_en)
     return identity.subject
 
 
@@ -163,11 +164,12 @@ class GradingMutations:
                 grading.SelfScoreInput(
                     s.indicator_code,
                     s.score,
-                    clean_text(s.note, ["scores", str(i), "note"], MAX_NOTE) or "",
+                    clean_text(s.note, ["scores", str(i), "note"], MAX_NOTE, what_zh="自评说明")
+                    or "",
                 )
                 for i, s in enumerate(scores)
             ]
-            self_note = clean_text(note, "note", MAX_NOTE) or ""
+            self_note = clean_text(note, "note", MAX_NOTE, what_zh="自查说明") or ""
             grading.check_self_scores(rows.indicators, given)
             snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
@@ -205,7 +207,7 @@ class GradingMutations:
                 for c in counts
             ]
             grading.check_survey(given, held_on=held_on, year=peeked["year"], today=dates.today())
-            survey_note = clean_text(note, "note", MAX_NOTE) or ""
+            survey_note = clean_text(note, "note", MAX_NOTE, what_zh="测评说明") or ""
             rows = await _standard_of(info, peeked)
             snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
@@ -251,7 +253,7 @@ class GradingMutations:
             if owner.user is None and owner.role is None:
                 owner = grading.GoalOwner(role=grading.DEFAULT_GOAL_OWNER_ROLE)
             # Blank is refused by check_determination ("needs its reason"), the rest here.
-            why = clean_text(reason, "reason", MAX_NOTE) or ""
+            why = clean_text(reason, "reason", MAX_NOTE, what_zh="认定理由") or ""
             grading.check_determination(rows.standard, grade_id, why, owner)
             made_on = dates.today()  # the goals are made today: never due before it
             due = goals_due_on or goal_due.default_due(peeked["year"], made_on)
