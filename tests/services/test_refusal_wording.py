@@ -146,7 +146,10 @@ def test_a_role_refusal_names_the_role_in_chinese(role: Role | None) -> None:
 
 @pytest.mark.parametrize("key", ["note", "reason", "text", "name"])
 def test_free_text_refusals_name_the_field_in_chinese(key: str) -> None:
-    """clean_text takes the field's Chinese name from every caller: no key in a message."""
+    """clean_text takes the field's Chinese name from every caller: no key in a message
+    (before, a caller could leave it out and the key stood in: "note过长")."""
+    with pytest.raises(TypeError):  # what_zh is required
+        text.clean_text("  ", ["input", key], 10, required=True)  # type: ignore[call-overload]
     for value, required in (("  ", True), ("长" * 11, False), ("a\x00b", False)):
         with pytest.raises(DomainError) as refused:
             text.clean_text(value, ["input", key], 10, required=required, what_zh="说明")
