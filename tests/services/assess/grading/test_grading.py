@@ -596,6 +596,10 @@ def test_a_bad_determination_is_invalid(
             assert payload["assessment"] is None
             assert codes(payload) == {"INVALID"}, (extra, payload)
             assert field in [e["field"] for e in payload["errors"]], payload
+            if field == ["gradeId"]:  # the grades offered by name, never by raw id
+                message = payload["errors"][0]["message"]
+                for g in surveyed["standard"]["grades"]:
+                    assert g["name"] in message and g["id"] not in message, message
 
 
 def test_free_text_with_a_control_character_or_too_long_is_invalid(
