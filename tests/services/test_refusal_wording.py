@@ -22,6 +22,7 @@ import pytest
 
 from services.common import text
 from services.common.auth import USER_ROLES, ForbiddenError, Identity, Role, require_role
+from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError
 from stack import Running
 
@@ -43,8 +44,8 @@ TERMS = frozenset(
     }
 )  # fmt: skip
 # What a Chinese message may not interpolate: an English text (`what_en`, `detail_en`), an
-# enum's raw value (`role.value`), an exception's own (English) text.
-FOREIGN = re.compile(r"(_en\b|\.value\b|\bexc\b)")
+# enum's raw value (`role.value`), an exception's own (English) text, a field's key.
+FOREIGN = re.compile(r"(_en\b|\.value\b|\bexc\b|^field\b)")
 IDENTIFIER = re.compile(r"[\w.]*")  # "count", "record_funds": a key, not an English text
 
 
@@ -156,6 +157,15 @@ def test_free_text_refusals_name_the_field_in_chinese(key: str) -> None:
         assert refused.value.message.startswith("说明"), refused.value.message
         assert key not in refused.value.message
         assert refused.value.field == ["input", key]
+
+
+@pytest.mark.parametrize("field", ["regionCode", ["input", "communityCode"]])
+def test_a_malformed_region_code_is_refused_without_the_fields_key(field: str | list) -> None:
+    """The one parser of region codes names the field in `field`, not in the Chinese."""
+    with pytest.raises(DomainError) as refused:
+        parse_region_code("4101", field)
+    assert WORD.findall(refused.value.message) == [], refused.value.message
+    assert refused.value.field == ([field] if isinstance(field, str) else field)
 
 
 def test_no_free_text_is_taken_without_its_chinese_name() -> None:
