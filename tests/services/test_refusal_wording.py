@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from infra.demo.model import GRID_BRANCH, Demo
 from services.common import text
 from services.common.auth import USER_ROLES, ForbiddenError, Identity, Role, require_role
 from services.common.auth_codes import parse_region_code
 from services.common.errors import DomainError
-from stack import Running
+from stack import DISTRICT, Running
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "services"
@@ -224,3 +225,24 @@ def test_a_forbidden_write_is_refused_in_chinese(running: Running, case: tuple) 
         assert CJK.search(error["message"]), error
         assert WORD.findall(error["message"]) == [], error
         assert error["extensions"]["messageEn"].isascii(), error
+
+
+SEAT = """mutation ($org: ID!, $member: ID!) {
+  addCommitteeMember(organizationId: $org, memberId: $member, role: FULLTIME_DEPUTY) {
+    errors { code message messageEn field } } }"""
+
+
+def test_a_role_an_organization_lacks_is_named_by_its_label(running: Running, demo: Demo) -> None:
+    """A grid branch has no full-time deputy: the refusal names the role 专职副书记 and the
+    roles it may have by their labels, never the raw value (fulltime_deputy)."""
+    unit = next(o for o in demo.organizations if o.kind == GRID_BRANCH)
+    member = next(
+        m for m in demo.members if m.community_code == unit.community_code and m.organization_id
+    )
+    body = running.post(
+        running.gateway, SEAT, {"org": str(unit.id), "member": str(member.id)}, identity=DISTRICT
+    )
+    (error,) = body["data"]["addCommitteeMember"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID", ["role"])
+    assert "专职副书记" in error["message"] and "书记" in error["message"]
+    assert WORD.findall(error["message"]) == [], error["message"]
