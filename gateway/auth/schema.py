@@ -144,7 +144,12 @@ class Mutation:
     )
     async def change_password(self, info: Info, current: str, new: str) -> AuthPayload:
         identity = caller(info)
-        require_role(identity, USER_ROLES, what_en="change a password (sign in first)")
+        require_role(
+            identity,
+            USER_ROLES,
+            what_zh="修改密码（请先登录）",
+            what_en="change a password (sign in first)",
+        )
         access = info.context.access_tokens
         if access is None:
             return _refused(*_UNAVAILABLE)

@@ -29,6 +29,17 @@ class Role(Enum):
 
 
 USER_ROLES = (Role.DISTRICT, Role.STREET, Role.SECRETARY, Role.PLANNER, Role.VIEWER)
+# A role as a user reads it (zh-CN, en): a refusal names the caller's role by its label,
+# never by its raw value ("planner").
+ROLE_LABELS = {
+    Role.DISTRICT: ("区委组织部", "district organization department"),
+    Role.STREET: ("办事处党工委", "street office"),
+    Role.SECRETARY: ("社区党组织书记", "community secretary"),
+    Role.PLANNER: ("网格规划员", "grid planner"),
+    Role.VIEWER: ("只读用户", "viewer"),
+    Role.SERVICE: ("系统服务", "system service"),
+}
+NOT_SIGNED_IN = ("未登录", "not signed in")
 # Which roles may do what, within their scope (district: everything, for its whole tree).
 ORG_WRITERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY})
 GRID_WRITERS = frozenset({Role.DISTRICT, Role.PLANNER})
@@ -139,13 +150,17 @@ class ForbiddenError(GraphQLError):
         )
 
 
-def require_role(identity: Identity, roles: Collection[Role], *, what_en: str) -> None:
-    """Raise ForbiddenError unless the caller holds one of `roles`."""
+def require_role(
+    identity: Identity, roles: Collection[Role], *, what_zh: str, what_en: str
+) -> None:
+    """Raise ForbiddenError unless the caller holds one of `roles`; the refusal says what was
+    refused and the caller's role, each in its language (`what_zh`, e.g. "编辑网格")."""
     if identity.role not in roles:
+        zh, en = NOT_SIGNED_IN if identity.role is None else ROLE_LABELS[identity.role]
         raise ForbiddenError(
             "role",
-            f"当前角色无权执行此操作：{what_en}",
-            f"Your role may not do this: {what_en}",
+            f"当前角色（{zh}）无权{what_zh}",
+            f"Your role ({en}) may not {what_en}",
         )
 
 
@@ -169,9 +184,14 @@ def require_found_in_scope(identity: Identity, code: str | None, unknown: Except
 
 
 def require_write(
-    identity: Identity, roles: frozenset[Role], codes: list[str | None], *, what_en: str
+    identity: Identity,
+    roles: frozenset[Role],
+    codes: list[str | None],
+    *,
+    what_zh: str,
+    what_en: str,
 ) -> None:
     """A write: the right role, and every place it touches under the caller's node."""
-    require_role(identity, roles, what_en=what_en)
+    require_role(identity, roles, what_zh=what_zh, what_en=what_en)
     for code in codes:
         require_scope(identity, code)

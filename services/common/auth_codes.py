@@ -59,7 +59,8 @@ def parse_region_code(
     digits = "、".join(str(n) for n in lengths)
     name = field if isinstance(field, str) else ".".join(field)
     raise invalid(
-        f"区划代码格式不正确（{name}）：须为{digits}位数字（ASCII），不得含空格或其他字符",
+        # The field is named in extensions.field; the Chinese reads without its key.
+        f"区划代码格式不正确：须为{digits}位半角数字，不得含空格或其他字符",
         f"{name}: a region code must be exactly {' or '.join(map(str, lengths))} ASCII digits.",
         field,
     )

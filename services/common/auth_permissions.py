@@ -78,6 +78,7 @@ async def communities_named(
 def write_permission(
     roles: frozenset[Role],
     *,
+    what_zh: str,
     what_en: str,
     tables: IdTables,
     communities: Column,
@@ -95,7 +96,7 @@ def write_permission(
 
         async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             identity = caller(info)
-            require_role(identity, roles, what_en=what_en)
+            require_role(identity, roles, what_zh=what_zh, what_en=what_en)
             for code in await communities_named(info, kwargs, communities):
                 require_scope(identity, code)
             return True

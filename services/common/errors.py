@@ -11,6 +11,7 @@ from enum import Enum
 from typing import TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -64,6 +65,12 @@ class DomainError(Exception):
             )
             for e in (self, *self.more)
         ]
+
+
+def bad_input(zh: str, en: str) -> GraphQLError:
+    """A query's bad argument, refused before anything is read: the message in Chinese, the
+    English in `extensions.messageEn` (never both in one message)."""
+    return GraphQLError(zh, extensions={"code": "BAD_USER_INPUT", "messageEn": en})
 
 
 def not_found(what_zh: str, what_en: str, value: object, field: str) -> DomainError:

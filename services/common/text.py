@@ -35,7 +35,7 @@ def clean_text(
     max_len: int,
     *,
     required: Literal[True],
-    what_zh: str | None = None,
+    what_zh: str,
 ) -> str: ...
 
 
@@ -46,7 +46,7 @@ def clean_text(
     max_len: int,
     *,
     required: Literal[False] = False,
-    what_zh: str | None = None,
+    what_zh: str,
 ) -> str | None: ...
 
 
@@ -57,7 +57,7 @@ def clean_text(
     max_len: int,
     *,
     required: bool,
-    what_zh: str | None = None,
+    what_zh: str,
 ) -> str | None: ...
 
 
@@ -67,12 +67,13 @@ def clean_text(
     max_len: int,
     *,
     required: bool = False,
-    what_zh: str | None = None,
+    what_zh: str,
 ) -> str | None:
     """`value` trimmed; None when blank (INVALID instead when `required`). INVALID when it
     holds a control character other than a line break or tab (a CR LF counts as a line
     break), or is longer than `max_len` characters after trimming. The Chinese message names
-    the field by `what_zh` (e.g. "退回理由"), else by its key; the English one by its key."""
+    the field by `what_zh` (e.g. "退回理由": every caller gives it, so no key such as "note"
+    reaches a Chinese message); the English one by its key."""
     text = trimmed(value or "")
     if not text:
         if required:
@@ -96,10 +97,10 @@ def clean_text(
     return text
 
 
-def _named(field: str | Sequence[str], what_zh: str | None) -> tuple[list[str], str, str]:
+def _named(field: str | Sequence[str], what_zh: str) -> tuple[list[str], str, str]:
     """The field's path, Chinese name and key, for a refusal."""
     path = field_path(field)
-    return path, what_zh or path[-1], path[-1]
+    return path, what_zh, path[-1]
 
 
 # Caps of free text: a note or reason is a paragraph or a few, a goal or a nomination reason

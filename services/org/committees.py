@@ -90,9 +90,11 @@ async def add_seat(  # noqa: PLR0913 -- keyword-only: the seat's fields, as the 
         ROLE_NAMES if org["kind"] in COMMUNITY_KINDS else {r: ROLE_NAMES[r] for r in UNIT_ROLES}
     )
     if role not in allowed:
+        named = ROLE_NAMES.get(role, (role, role))[0]  # a role by its label, not its value
+        offered = "、".join(zh for zh, _ in allowed.values())
         raise DomainError(
             UserErrorCode.INVALID,
-            f"该党组织不设此职务：{role}",
+            f"该党组织不设此职务：{named}（可设：{offered}）",
             f"This organization has no role {role}",
             ["role"],
         )

@@ -93,7 +93,7 @@ def check_details(d: MemberDetails, organization: dict | None) -> None:
     """Every rule a member's details obey, given the live organization `d.organization_id`
     names (None: none, or not found). Imports check thousands of rows with this, no query."""
     if d.gender not in ("M", "F"):
-        raise _invalid("性别应为 M 或 F", "Gender is M or F", "gender")
+        raise _invalid("性别应为男（M）或女（F）", "Gender is M or F", "gender")
     if d.education not in EDUCATION_LEVELS:
         raise _invalid(
             f"学历不在列表中：{d.education}", f"Unknown education {d.education}", "education"

@@ -309,7 +309,7 @@ async def attest(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, whe
             f"「{criterion}」不是须由街道认定的星级标准（可认定：{attested}）",
             f"{criterion} is not an attested star criterion (attested: {attested})", "criterion",
         )  # fmt: skip
-    text = clean_text(note, "note", MAX_NOTE)
+    text = clean_text(note, "note", MAX_NOTE, what_zh="说明")
     if text is None:
         raise invalid("认定须附说明", "An attestation needs a note", "note")
     values = {
@@ -334,7 +334,7 @@ async def award(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, when
     top = crit.data.max_stars
     if not 0 <= stars <= top:
         raise invalid(f"星级应在0至{top}之间", f"Stars are from 0 to {top}", "stars")
-    reason = clean_text(reason, "reason", MAX_NOTE) or ""
+    reason = clean_text(reason, "reason", MAX_NOTE, what_zh="理由") or ""
     if stars != computed.stars and not reason:
         raise invalid(
             f"评定{stars}星与测算的{computed.stars}星不同，须说明理由",
@@ -481,7 +481,7 @@ async def nominate_five_good(  # noqa: PLR0913 -- one write's inputs, keyword-on
             "Not met: " + ", ".join(g.name_en for g in unmet),
             ["communityCode"], rule="five_good.all_goods",
         )  # fmt: skip
-    nomination_note = clean_text(note, "note", MAX_NOTE) or ""
+    nomination_note = clean_text(note, "note", MAX_NOTE, what_zh="推荐说明") or ""
     already_confirmed = DomainError(
         UserErrorCode.CONFLICT, f"{graph.name}{year}年度已确认为“五好”社区党组织",
         f"{graph.name} is already confirmed five-good for {year}", ["communityCode"],
@@ -530,7 +530,7 @@ async def decide_five_good(  # noqa: PLR0913 -- one write's inputs, keyword-only
             UserErrorCode.RULE_VIOLATION, f"该提名已{now_zh}，不能再次确认",
             f"The nomination is already {now_en}", ["communityCode"], rule="five_good.stage_order",
         )  # fmt: skip
-    why = clean_text(reason, "reason", MAX_NOTE) or ""
+    why = clean_text(reason, "reason", MAX_NOTE, what_zh="理由") or ""
     if not confirmed and not why:
         raise invalid("不予确认须说明理由", "Not confirming needs a reason", "reason")
     # Checked above without a lock: the update only moves a row still nominated, so a

@@ -188,7 +188,7 @@ async def nominate(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, w
     if member["leftOn"]:
         raise invalid(f"{member['name']}已于{member['leftOn']}离开社区",
                       f"{member['name']} left on {member['leftOn']}", "memberId")  # fmt: skip
-    why = clean_text(reason, "reason", MAX_LINE)
+    why = clean_text(reason, "reason", MAX_LINE, what_zh="提名理由")
     if why is None:
         raise invalid("提名须说明事迹或理由", "A nomination needs a reason", "reason")
     community = member["community"]["code"]

@@ -1,5 +1,5 @@
-"""Improvement goals after determination: edit a goal's text, owner or due date, or mark it
-done (open → done, one way). The goals themselves are made by `workflow.determine` from the
+"""Improvement goals after determination: edit a goal's text, owner or due date (never before
+the day the goal was made: grading/goal_due.py), or mark it done (open → done, one way). The goals themselves are made by `workflow.determine` from the
 gaps of the determined assessment.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.assess.grading.tables import improvement_goal
+from services.assess.grading import goal_due
+from services.assess.grading.tables import assessment, improvement_goal
 from services.assess.grading.workflow import GoalOwner, check_owner
 from services.assess.shared import dates
 from services.assess.shared.text import MAX_LINE, clean_text
@@ -31,9 +32,15 @@ class GoalChange:
 
 
 async def goal_or_refuse(conn: AsyncConnection, goal_id: uuid.UUID | None) -> dict[str, Any]:
+    """The goal, locked, with `made_at`: when it was made (its assessment's determination)."""
     row = None
     if goal_id is not None:
-        query = select(improvement_goal).where(improvement_goal.c.id == goal_id).with_for_update()
+        query = (
+            select(improvement_goal, assessment.c.determined_at.label("made_at"))
+            .join(assessment, assessment.c.id == improvement_goal.c.assessment_id)
+            .where(improvement_goal.c.id == goal_id)
+            .with_for_update(of=improvement_goal)
+        )
         row = (await conn.execute(query)).mappings().first()
     if row is None:
         raise not_found("整改目标", "improvement goal", goal_id, "id")
@@ -44,7 +51,7 @@ def _goal_text(change: GoalChange, values: dict[str, Any], problems: list[Domain
     if change.text is None:
         return
     try:
-        text = clean_text(change.text, "text", MAX_LINE)
+        text = clean_text(change.text, "text", MAX_LINE, what_zh="整改目标内容")
     except DomainError as wrong:
         problems.append(wrong)
     else:
@@ -68,14 +75,8 @@ def _goal_due(
 ) -> None:
     if change.due_on is None:
         return
-    if change.due_on.year < goal["year"]:
-        problems.append(
-            invalid(
-                f"完成期限不能早于{goal['year']}年",
-                f"The due date cannot be before {goal['year']}",
-                ["dueOn"],
-            )
-        )
+    made_on = dates.local_day(goal["made_at"])
+    problems.extend(goal_due.check_due(change.due_on, goal["year"], made_on, "dueOn"))
     values["due_on"] = change.due_on
 
 

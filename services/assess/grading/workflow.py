@@ -434,9 +434,10 @@ def check_determination(
     problems: list[DomainError] = []
     grades = [g["id"] for g in standard_row["grades"]]
     if grade_id not in grades:
+        names = "、".join(g["name"] for g in standard_row["grades"])  # the grades by name
         problems.append(
             invalid(
-                f"等级{grade_id}不在标准{standard_row['id']}中（可选：{'、'.join(grades)}）",
+                f"等级{grade_id}不在标准{standard_row['id']}中（可选：{names}）",
                 f"Grade {grade_id} is not one of standard {standard_row['id']}: {', '.join(grades)}",
                 ["gradeId"],
             )

@@ -317,7 +317,7 @@ class MilestoneMutations:
         note: str,
     ) -> MilestoneAttestationPayload:
         identity = caller(info)
-        require_role(identity, ATTESTERS, what_en="attest a milestone")
+        require_role(identity, ATTESTERS, what_zh="确认工作节点", what_en="attest a milestone")
 
         today = dates.today()
         try:
@@ -350,7 +350,12 @@ class MilestoneMutations:
     async def withdraw_milestone_attestation(
         self, info: Info, community_code: str, year: int, milestone_id: str
     ) -> MilestoneAttestationPayload:
-        require_role(caller(info), ATTESTERS, what_en="withdraw a milestone attestation")
+        require_role(
+            caller(info),
+            ATTESTERS,
+            what_zh="撤回工作节点的确认",
+            what_en="withdraw a milestone attestation",
+        )
 
         try:
             dates.check_year(year, dates.today())  # like its attestation

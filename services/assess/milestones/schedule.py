@@ -183,7 +183,7 @@ async def attest(  # noqa: PLR0913 -- one write's inputs, keyword-only (who, whe
             )
         )
     try:
-        text = clean_text(note, "note", MAX_NOTE)
+        text = clean_text(note, "note", MAX_NOTE, what_zh="说明")
     except DomainError as wrong:
         problems.append(wrong)
     else:

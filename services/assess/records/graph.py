@@ -272,9 +272,17 @@ def _org(info: Info) -> SubgraphClient:
 def _community(info: Info, code: str) -> None:
     """A write names a community: 12 digits, in the caller's scope, with the right role."""
     identity = caller(info)
-    require_role(identity, records.RECORD_WRITERS, what_en="keep attested records")
+    require_role(
+        identity, records.RECORD_WRITERS, what_zh="登记佐证记录", what_en="keep attested records"
+    )
     check_community_code(code, ["input", "communityCode"])
-    require_write(identity, records.RECORD_WRITERS, [code], what_en="keep attested records")
+    require_write(
+        identity,
+        records.RECORD_WRITERS,
+        [code],
+        what_zh="登记佐证记录",
+        what_en="keep attested records",
+    )
 
 
 async def _read_elsewhere(info: Info, kind: kinds.Kind, values: fields.Values) -> dict[str, Any]:
@@ -319,12 +327,18 @@ async def _on_record(
 ) -> AttestedRecordPayload:
     """A change to an existing record: found, locked, in the caller's scope."""
     identity = caller(info)
-    require_role(identity, records.RECORD_WRITERS, what_en="keep attested records")
+    require_role(
+        identity, records.RECORD_WRITERS, what_zh="登记佐证记录", what_en="keep attested records"
+    )
 
     async def write(conn: AsyncConnection) -> dict:
         row = await records.locked(conn, fields.parse_uuid(record_id, [path]), path)
         require_write(
-            identity, records.RECORD_WRITERS, [row["community_code"]], what_en="keep records"
+            identity,
+            records.RECORD_WRITERS,
+            [row["community_code"]],
+            what_zh="登记佐证记录",
+            what_en="keep records",
         )
         return await change(conn, row)
 

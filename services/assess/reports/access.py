@@ -17,7 +17,7 @@ REPORT_READERS = frozenset({Role.DISTRICT, Role.STREET, Role.SECRETARY, Role.VIE
 def require_reader(identity: Identity, code: str) -> None:
     """Read access to a street's report (or a district's roll-up): a reading role, and the
     place at, under or above the caller's node (a secretary reads their street's report)."""
-    require_role(identity, REPORT_READERS, what_en="read monthly reports")
+    require_role(identity, REPORT_READERS, what_zh="查看月报表", what_en="read monthly reports")
     if not identity.sees(code):
         require_scope(identity, code)  # raises
 

@@ -42,6 +42,7 @@ from services.assess.reports.tables import monthly_report, monthly_report_row
 from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.peers import Peers
+from services.assess.standard.tables import indicator
 from services.common.auth import is_region_code
 from services.common.errors import DomainError, UserErrorCode
 from services.common.subgraph_client import SubgraphClient, SubgraphUnavailableError
@@ -90,7 +91,7 @@ def parse_month(text: str, *, today: dt.date) -> Month:
     if found is None:
         raise DomainError(
             UserErrorCode.INVALID,
-            f"月份格式应为YYYY-MM：{text}",
+            f"月份格式应为“年-月”，如2020-05：{text}",
             f"A month is YYYY-MM: {text!r}",
             ["month"],
         )
@@ -294,6 +295,23 @@ async def find_reports(
 async def find_report(conn: AsyncConnection, street_code: str, month: Month) -> Report | None:
     found = await find_reports(conn, street_codes=[street_code], months=[str(month)])
     return found[0] if found else None
+
+
+# An indicator's name by standard id and code: workbooks name a failed indicator, never a
+# bare code (issue 15, 10.: 未达标指标 read "P2、W3").
+IndicatorNames = dict[str, dict[str, str]]
+
+
+async def indicator_names(conn: AsyncConnection, standard_ids: Sequence[str]) -> IndicatorNames:
+    """The indicators' Chinese names of the standards the reports were scored under."""
+    found: IndicatorNames = {s: {} for s in standard_ids}
+    if standard_ids:
+        query = select(indicator.c.standard_id, indicator.c.code, indicator.c.name).where(
+            indicator.c.standard_id.in_(sorted(set(standard_ids)))
+        )
+        for standard_id, code, name in await conn.execute(query):
+            found[standard_id][code] = name
+    return found
 
 
 # --- Writing ---------------------------------------------------------------------------------

@@ -5,10 +5,14 @@ DOMAIN "Monthly supervision": the department "inspects monthly, then reviews and
 results" (月讲评). Everything here is read from the stored report snapshots, never from live
 data, so a circulated ranking can be reproduced later.
 
+- Only submitted (报送) reports count: the rankings, the district's totals, the grade
+  distribution and the trend are of submitted reports. A draft can still change (regenerated,
+  edited) and its street has not reported yet: ranking it beside submitted ones would circulate
+  figures the street never sent (issue 15, 11.). Streets with a draft or no report are listed
+  apart as not submitted (`not_submitted`), their own draft figures beside them.
 - Rankings are by score (highest first), ties broken by indicators met; communities (or
   streets) equal on both share a rank (1, 2, 2, 4). A street's score is its communities'
-  average. Drafts count as well as submitted reports (the status column says which): the
-  department follows progress before the deadline.
+  average.
 - Coverage shares are pooled (all covered buildings over all buildings), not averages of
   shares, so a large community weighs as much as its buildings.
 - Trends: one point per month that has reports, over the `months` months up to the one asked.
@@ -24,9 +28,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.assess.reports.monthly import GAP_KEYS, Month, Report, find_reports, percent
+from services.assess.reports.monthly import (
+    GAP_KEYS,
+    IndicatorNames,
+    Month,
+    Report,
+    find_reports,
+    indicator_names,
+    percent,
+)
 from services.assess.standard.tables import standard
 from services.common.subgraph_client import SubgraphClient
+
+SUBMITTED = "submitted"  # the one report status that counts in the roll-up
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,10 @@ class StreetStatus:
     def status(self) -> str:
         return "not_generated" if self.report is None else self.report.head["status"]
 
+    @property
+    def submitted(self) -> bool:
+        return self.status == SUBMITTED
+
 
 @dataclass(frozen=True)
 class RankedCommunity:
@@ -158,14 +176,21 @@ class Rollup:
     community_ranking: list[RankedCommunity]
     trend: list[TrendPoint]
     grades: list[GradeCount]
+    indicator_names: IndicatorNames  # of the standards of this month's reports
 
     @property
     def street_ranking(self) -> list[StreetStatus]:
+        """Streets that submitted, by rank."""
         return sorted((s for s in self.streets if s.rank is not None), key=lambda s: s.rank or 0)
 
     @property
+    def not_submitted(self) -> list[StreetStatus]:
+        """Streets with a draft or no report, by code: outside the rankings and totals."""
+        return [s for s in self.streets if not s.submitted]
+
+    @property
     def totals(self) -> Totals:
-        return totals([r for s in self.streets if s.report for r in s.report.rows])
+        return totals([r for s in self.streets if s.submitted and s.report for r in s.report.rows])
 
 
 DISTRICT_STREETS = """
@@ -198,9 +223,11 @@ async def rollup(
             conn, street_codes=sorted(named), months=[str(m) for m in month.back(months)]
         )
         current = {r.head["street_code"]: r for r in reports if r.head["month"] == str(month)}
-        grades = await grade_distribution(conn, list(current.values()))
-    reported = [s for s in sorted(named) if s in current]
-    street_totals = {s: totals(current[s].rows) for s in reported}
+        submitted = {code: r for code, r in current.items() if r.head["status"] == SUBMITTED}
+        grades = await grade_distribution(conn, list(submitted.values()))
+        names = await indicator_names(conn, [r.head["standard_id"] for r in current.values()])
+    street_totals = {s: totals(current[s].rows) for s in sorted(named) if s in current}
+    reported = [s for s in sorted(named) if s in submitted]
     street_rank = {
         code: rank
         for rank, code in ranks(
@@ -223,7 +250,7 @@ async def rollup(
     ]
     everyone = [
         (r.head["street_code"], r.head["street_name"], row)
-        for r in current.values()
+        for r in submitted.values()
         for row in r.rows
     ]
     community_ranking = [
@@ -236,6 +263,7 @@ async def rollup(
         month=month,
         streets=streets,
         community_ranking=community_ranking,
-        trend=trend(reports),
+        trend=trend(r for r in reports if r.head["status"] == SUBMITTED),
         grades=grades,
+        indicator_names=names,
     )

@@ -66,8 +66,11 @@ async def _street(request: Request, code: str, month: reports.Month) -> Response
         # their own communities' trend and grades, never the whole street's.
         history = [_visible(r, identity) for r in history]
         grades = await report_rollup.grade_distribution(conn, [_visible(report, identity)])
+        names = await reports.indicator_names(conn, [report.head["standard_id"]])
     rows = visible_rows(report, identity)
-    content = report_xlsx.street_workbook(report, rows, report_rollup.trend(history), grades)
+    content = report_xlsx.street_workbook(
+        report, rows, report_rollup.trend(history), grades, names[report.head["standard_id"]]
+    )
     name = f"{report.head['street_name']}{month.zh}三有四化工作月报表.xlsx"
     return _attachment(content, name)
 

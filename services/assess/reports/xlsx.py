@@ -4,8 +4,8 @@ totals row, the commentary (工作进展、存在问题、下月计划) and the 
 landscape, header frozen and repeated on every printed page.
 
 A street's workbook holds its report and a chart sheet (统计图); the district's holds a
-summary (汇总: submission status, street and community rankings), the chart sheet, and one
-sheet per street that has a report. Charts: a line chart of coverage and compliance over the
+summary (汇总: street and community rankings of the submitted reports, the streets that did
+not submit apart), the chart sheet, and one sheet per street that submitted. Charts: a line chart of coverage and compliance over the
 months and a bar chart of the grade distribution, both drawn from data cells of 统计图.
 """
 
@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.assess.reports.monthly import Month, Report
-from services.assess.reports.rollup import GradeCount, Rollup, TrendPoint, totals
+from services.assess.reports.rollup import GradeCount, Rollup, StreetStatus, TrendPoint, totals
 from services.assess.shared import dates
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,12 +41,12 @@ COLUMNS = (
     ("等级（认定/测算）", None, 18),
     ("得分", None, 8),
     ("达标指标数", None, 11),
-    ("未达标指标", None, 24),
+    ("未达标指标", None, 36),
     ("楼栋覆盖率", None, 11),
     ("片区覆盖率", None, 11),
     ("较上月变化", "得分", 9),
     ("较上月变化", "楼栋覆盖率（百分点）", 12),
-    ("较上月变化", "指标", 24),
+    ("较上月变化", "指标", 30),
     ("备注", None, 18),
 )
 WIDTH = len(COLUMNS)
@@ -109,14 +109,20 @@ def _print_setup(ws: Worksheet, title_rows: str, freeze: str) -> None:
     ws.freeze_panes = freeze
 
 
-def _change_text(change: Mapping[str, Any] | None) -> str:
+def indicator_list(codes: Sequence[str], names: Mapping[str, str]) -> str:
+    """Indicators as a reader knows them, code and name: "P2 书记、专职副书记参加培训；W3 …"
+    (names hold 、, so the items are set apart by ；)."""
+    return "；".join(f"{code} {names[code]}" if code in names else code for code in codes)
+
+
+def _change_text(change: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
     if change is None:
         return "无上月报表"
     parts = []
     if change["newly_met"]:
-        parts.append("新达标：" + "、".join(change["newly_met"]))
+        parts.append("新达标：" + indicator_list(change["newly_met"], names))
     if change["newly_failed"]:
-        parts.append("新未达标：" + "、".join(change["newly_failed"]))
+        parts.append("新未达标：" + indicator_list(change["newly_failed"], names))
     if change["gaps_delta"]:
         parts.append(f"覆盖缺口{change['gaps_delta']:+d}处")
     return "；".join(parts) or "无变化"
@@ -126,8 +132,11 @@ def _grade_label(row: Mapping[str, Any]) -> str:
     return f"{row['grade_name']}（{'认定' if row['grade_determined'] else '测算·未认定'}）"
 
 
-def write_report_sheet(ws: Worksheet, report: Report, rows: Sequence[Mapping[str, Any]]) -> None:
-    """One street's 月报表 on `ws` (rows: the communities the reader sees)."""
+def write_report_sheet(
+    ws: Worksheet, report: Report, rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]
+) -> None:
+    """One street's 月报表 on `ws` (rows: the communities the reader sees; names: the
+    indicators' names by code, of the report's standard)."""
     head = report.head
     month = Month(*map(int, head["month"].split("-")))
     ws.sheet_view.showGridLines = False
@@ -145,7 +154,7 @@ def write_report_sheet(ws: Worksheet, report: Report, rows: Sequence[Mapping[str
     _header(ws)
     number = FIRST_ROW
     for number, row in enumerate(rows, start=FIRST_ROW):
-        _community_row(ws, number, row)
+        _community_row(ws, number, row, names)
     last = FIRST_ROW + len(rows) - 1
     _totals_row(ws, last + 1, rows)
     _boxed(ws, range(HEADER_ROWS[0], last + 2), WIDTH)
@@ -171,7 +180,9 @@ def _header(ws: Worksheet) -> None:
             cell.font, cell.alignment, cell.fill = Font(name=_FONT, bold=True), _CENTER, _HEAD_FILL
 
 
-def _community_row(ws: Worksheet, number: int, row: Mapping[str, Any]) -> None:
+def _community_row(
+    ws: Worksheet, number: int, row: Mapping[str, Any], names: Mapping[str, str]
+) -> None:
     change = row["change"]
     passed, failed = len(row["passed_codes"]), list(row["failed_codes"])
     values = [
@@ -180,12 +191,12 @@ def _community_row(ws: Worksheet, number: int, row: Mapping[str, Any]) -> None:
         _grade_label(row),
         float(row["score"]),
         passed,
-        "、".join(failed) or "无",
+        indicator_list(failed, names) or "无",
         _share(row["covered"], row["buildings"]),
         _share(row["zones_with_organization"], row["zones"]),
         change["score_delta"] if change else "—",
         change["building_percent_delta"] if change and change["building_percent_delta"] is not None else "—",
-        _change_text(change),
+        _change_text(change, names),
         row["remark"],
     ]  # fmt: skip
     for col, value in enumerate(values, start=1):
@@ -311,12 +322,13 @@ def street_workbook(
     rows: Sequence[Mapping[str, Any]],
     trend: Sequence[TrendPoint],
     grades: Sequence[GradeCount],
+    names: Mapping[str, str],
 ) -> bytes:
     """A street office's report of a month, with its chart sheet."""
     wb = Workbook()
     ws = _first_sheet(wb)
     ws.title = sheet_title(report.head["street_name"])
-    write_report_sheet(ws, report, rows)
+    write_report_sheet(ws, report, rows, names)
     write_chart_sheet(wb.create_sheet(CHART_SHEET), trend, grades)
     return _save(wb)
 
@@ -326,6 +338,8 @@ STREET_HEADER = (
     "排名", "街道（乡）", "报送状态", "报送时间", "社区数", "平均得分",
     "平均达标指标数", "三有四化达标社区", "楼栋覆盖率", "片区覆盖率",
 )  # fmt: skip
+NOT_SUBMITTED_HEADING = "二、未报送街道（乡）（草稿或未生成，不参加排名和汇总）"
+NOT_SUBMITTED_HEADER = ("排名", "街道（乡）", "报送状态", "生成时间", *STREET_HEADER[4:])
 COMMUNITY_HEADER = (
     "排名", "街道（乡）", "社区", "等级（认定/测算）", "得分", "达标指标数",
     "楼栋覆盖率", "片区覆盖率",
@@ -340,38 +354,52 @@ def _table_header(ws: Worksheet, number: int, names: Sequence[str]) -> None:
         )  # fmt: skip
 
 
+def _street_row(ws: Worksheet, number: int, street: StreetStatus, ranked: bool) -> None:
+    """A street of 汇总: its rank and figures when it submitted; its status (and its draft's
+    date) when not — a draft's figures are not the street's report yet."""
+    t = street.totals if ranked else None
+    filed = None
+    if street.report is not None:
+        filed = street.report.head["submitted_at" if ranked else "generated_at"]
+    values = [
+        street.rank if ranked and street.rank is not None else "—",
+        street.name,
+        STATUS_ZH[street.status],
+        _date_zh(dates.local_day(filed)) if filed else "—",
+        t.communities if t else "—",
+        t.average_score if t and t.average_score is not None else "—",
+        t.average_passed if t and t.average_passed is not None else "—",
+        f"{t.meets_standard}/{t.communities}" if t else "—",
+        _share(t.covered, t.buildings) if t else "—",
+        _share(t.zones_with_organization, t.zones) if t else "—",
+    ]
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row=number, column=col, value=_safe(value))
+        cell.border, cell.alignment = _BOX, _CENTER
+    for col in (9, 10):
+        ws.cell(row=number, column=col).number_format = PERCENT
+
+
 def write_summary_sheet(ws: Worksheet, rollup: Rollup) -> None:
-    """汇总: each street's status and figures in rank order, then the community ranking."""
+    """汇总: the streets that submitted in rank order, the streets that did not (apart, out
+    of the rankings), then the ranking of the submitted reports' communities."""
     title = f"{rollup.district_name}委组织部 {rollup.month.zh} 社区党建“三有四化”工作月报汇总表"
     width = len(STREET_HEADER)
     _merge(ws, 1, 1, width, title, font=Font(name=_FONT, size=16, bold=True), alignment=_CENTER)
     ws.row_dimensions[1].height = 32
-    _merge(ws, 2, 1, width, "一、各街道（乡）报送情况及排名（按平均得分，同分按平均达标指标数）")
+    _merge(ws, 2, 1, width, "一、已报送街道（乡）排名（按平均得分，同分按平均达标指标数）")
     _table_header(ws, 3, STREET_HEADER)
-    ordered = rollup.street_ranking + [s for s in rollup.streets if s.rank is None]
     number = 3
-    for number, street in enumerate(ordered, start=4):
-        t = street.totals
-        submitted = street.report.head["submitted_at"] if street.report else None
-        values = [
-            street.rank if street.rank is not None else "—",
-            street.name,
-            STATUS_ZH[street.status],
-            _date_zh(dates.local_day(submitted)) if submitted else "—",
-            t.communities if t else "—",
-            t.average_score if t and t.average_score is not None else "—",
-            t.average_passed if t and t.average_passed is not None else "—",
-            f"{t.meets_standard}/{t.communities}" if t else "—",
-            _share(t.covered, t.buildings) if t else "—",
-            _share(t.zones_with_organization, t.zones) if t else "—",
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=number, column=col, value=_safe(value))
-            cell.border, cell.alignment = _BOX, _CENTER
-        for col in (9, 10):
-            ws.cell(row=number, column=col).number_format = PERCENT
+    for number, street in enumerate(rollup.street_ranking, start=4):
+        _street_row(ws, number, street, ranked=True)
     start = number + 2
-    _merge(ws, start, 1, width, "二、社区排名（按得分，同分按达标指标数）")
+    _merge(ws, start, 1, width, f"{NOT_SUBMITTED_HEADING}（{len(rollup.not_submitted)}个）")
+    _table_header(ws, start + 1, NOT_SUBMITTED_HEADER)
+    number = start + 1
+    for number, street in enumerate(rollup.not_submitted, start=start + 2):
+        _street_row(ws, number, street, ranked=False)
+    start = number + 2
+    _merge(ws, start, 1, width, "三、社区排名（已报送月报表的社区，按得分，同分按达标指标数）")
     _table_header(ws, start + 1, COMMUNITY_HEADER)
     for number, ranked in enumerate(rollup.community_ranking, start=start + 2):
         row = ranked.row
@@ -404,14 +432,15 @@ def _first_sheet(wb: Workbook) -> Worksheet:
 
 
 def district_workbook(rollup: Rollup) -> bytes:
-    """The district's roll-up: 汇总, 统计图, and a sheet per street with a report."""
+    """The district's roll-up: 汇总, 统计图, and a sheet per street that submitted."""
     wb = Workbook()
     summary = _first_sheet(wb)
     summary.title = SUMMARY_SHEET
     write_summary_sheet(summary, rollup)
     write_chart_sheet(wb.create_sheet(CHART_SHEET), rollup.trend, rollup.grades)
     for street in rollup.streets:
-        if street.report is not None:
+        if street.submitted and street.report is not None:  # a draft is not its report yet
             ws = wb.create_sheet(sheet_title(street.name))
-            write_report_sheet(ws, street.report, street.report.rows)
+            names = rollup.indicator_names.get(street.report.head["standard_id"], {})
+            write_report_sheet(ws, street.report, street.report.rows, names)
     return _save(wb)

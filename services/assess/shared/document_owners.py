@@ -29,10 +29,11 @@ def district_of_caller(identity: Identity) -> str | None:
     return district_of(identity.region) if len(identity.region) >= 6 else None
 
 
-def writer_district(identity: Identity, what_en: str) -> str:
+def writer_district(identity: Identity, what: tuple[str, str]) -> str:
     """The district whose documents the caller may load and choose: a district user's own
     (DOMAIN: the district organization department sets the standard), nobody else's."""
-    require_role(identity, frozenset({Role.DISTRICT}), what_en=what_en)
+    what_zh, what_en = what  # what the caller does, zh and en
+    require_role(identity, frozenset({Role.DISTRICT}), what_zh=what_zh, what_en=what_en)
     if len(identity.region) != 6:
         raise ForbiddenError(
             "scope",

@@ -197,7 +197,7 @@ class StandardMutations:
         self, info: Info, document: str, make_current: bool = True
     ) -> StandardPayload:
         identity = caller(info)
-        district = owners.writer_district(identity, "load a grading standard")
+        district = owners.writer_district(identity, ("导入分类定级标准", "load a grading standard"))
 
         async def write(conn: Any) -> dict:
             try:
@@ -231,7 +231,9 @@ class StandardMutations:
         "one of its own, or the shared current one to follow the shipped default again."
     )
     async def set_current_grading_standard(self, info: Info, id: strawberry.ID) -> StandardPayload:
-        district = owners.writer_district(caller(info), "choose the current standard")
+        district = owners.writer_district(
+            caller(info), ("选定现行分类定级标准", "choose the current standard")
+        )
 
         async def write(conn: Any) -> dict:
             row = await standards.make_default(conn, str(id), district)

@@ -11,6 +11,7 @@ from services.grid.models import building, change_set, community, zone
 
 GridWriter = write_permission(
     GRID_WRITERS,
+    what_zh="编辑网格",
     what_en="edit the grid",
     communities=community.c.code,
     tables={

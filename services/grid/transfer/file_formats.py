@@ -33,6 +33,16 @@ class FileFormat(Enum):
     CSV = "CSV"
 
 
+# A format as a Chinese message names it (the values above are the English names).
+FORMAT_NAMES_ZH = {
+    FileFormat.GPKG: "GeoPackage",
+    FileFormat.SHAPEFILE: "Shapefile（ZIP 压缩）",
+    FileFormat.GEOJSON: "GeoJSON",
+    FileFormat.KML: "KML",
+    FileFormat.CSV: "CSV",
+}
+
+
 def refuse_file(zh: str, en: str) -> DomainError:
     return invalid(zh, en, ["file"])
 

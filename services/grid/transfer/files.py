@@ -36,6 +36,7 @@ from services.common.settings import import_too_large, max_import_bytes
 from services.grid.gc_paused import gc_paused
 from services.grid.transfer.coordinates import Declared, geometry_to_wgs84
 from services.grid.transfer.file_formats import (
+    FORMAT_NAMES_ZH,
     FileFormat,
     choose_system,
     crs_of,
@@ -193,8 +194,10 @@ def read_features(
         try:
             layers = raw_layers(path, fmt, encoding)
         except Exception as exc:  # GDAL's DataSourceError and friends: an unreadable file
+            # GDAL's reason is English: it goes in the English message only.
             raise refuse_file(
-                f"无法读取{fmt.value}文件：{exc}", f"The {fmt.value} file cannot be read: {exc}"
+                f"无法读取该{FORMAT_NAMES_ZH[fmt]}文件，文件可能已损坏或格式不符",
+                f"The {fmt.value} file cannot be read: {exc}",
             ) from None
     if fmt is FileFormat.CSV and all(meta["geometry_type"] is None for meta, _, _ in layers):
         raise csv_refusal(text)

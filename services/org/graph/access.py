@@ -20,6 +20,7 @@ from services.org.models import (
 
 OrgWriter = write_permission(
     ORG_WRITERS,
+    what_zh="编辑党组织和党员",
     what_en="edit organizations and members",
     communities=region.c.code,
     tables={

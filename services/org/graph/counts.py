@@ -12,9 +12,9 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
-from graphql import GraphQLError
 
 from services.common.auth import caller, is_region_code
+from services.common.errors import bad_input
 from services.org import community_counts as domain
 from services.org.context import Info
 from services.org.graph.core import Community
@@ -152,21 +152,17 @@ class CommunityCounts:
         )
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 def _checked_codes(info: Info, codes: list[str]) -> list[str]:
     if len(codes) > domain.MAX_COMMUNITIES:
-        raise _bad_input(
-            f"一次最多查询{domain.MAX_COMMUNITIES}个社区"
-            f"（at most {domain.MAX_COMMUNITIES} communities per request）"
+        raise bad_input(
+            f"一次最多查询{domain.MAX_COMMUNITIES}个社区",
+            f"At most {domain.MAX_COMMUNITIES} communities per request",
         )
     bad = [c for c in codes if not (is_region_code(c) and len(c) == 12)]
     if bad:
-        raise _bad_input(
-            f"社区代码应为12位数字：{'、'.join(bad[:5])}"
-            f"（community codes are 12 digits: {', '.join(bad[:5])}）"
+        raise bad_input(
+            f"社区代码应为12位数字：{'、'.join(bad[:5])}",
+            f"Community codes are 12 digits: {', '.join(bad[:5])}",
         )
     identity = caller(info)
     return [c for c in dict.fromkeys(codes) if identity.covers(c)]

@@ -14,10 +14,9 @@ import uuid
 from enum import Enum
 
 import strawberry
-from graphql import GraphQLError
 
 from services.common.auth import caller
-from services.common.errors import DomainError
+from services.common.errors import DomainError, bad_input
 from services.common.pagination import (
     MAX_PAGE,
     Connection,
@@ -112,10 +111,6 @@ class FindingConnection(Connection[Finding]):
     """Named so the schema shows one FindingConnection type."""
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 def _matching_rules(rule: str | None) -> set[str] | None:
     """Rule ids a filter selects: an exact id, or a dotted prefix ("placement")."""
     if rule is None:
@@ -123,7 +118,9 @@ def _matching_rules(rule: str | None) -> set[str] | None:
     chosen = {r for r in checker.RULES if r == rule or r.startswith(f"{rule}.")}
     if not chosen:
         known = ", ".join(checker.RULES)
-        raise _bad_input(f"未知的规则：{rule}（Unknown rule {rule!r}; known: {known}）")
+        raise bad_input(
+            f"未知的规则：{rule}（可选：{known}）", f"Unknown rule {rule!r}; known: {known}"
+        )
     return chosen
 
 
@@ -173,7 +170,7 @@ def _page(found: list[checker.Finding], first: int | None, after: str | None) ->
         try:
             last = tuple(decode_cursor(after, 5))
         except DomainError as bad:
-            raise _bad_input(f"{bad.message}（{bad.message_en}）") from None
+            raise bad_input(bad.message, bad.message_en) from None
         rest = [f for f in found if f.sort_key > last]
     page = rest[:size]
     edges = [Edge(cursor=encode_cursor(list(f.sort_key)), node=Finding.of(f)) for f in page]
@@ -212,11 +209,11 @@ class FindingQueries:
         after: str | None = None,
     ) -> FindingConnection:
         if region_code is not None and not region_code.strip():
-            raise _bad_input("regionCode 不能为空（regionCode is blank）")
+            raise bad_input("地区代码不能为空", "regionCode is blank")
         if region_code is None and organization_id is None:
-            raise _bad_input(
-                "findings 需要 regionCode 或 organizationId 之一"
-                "（findings needs a scope: give regionCode or organizationId）"
+            raise bad_input(
+                "请指定查找范围：地区代码或党组织，二者之一",
+                "findings needs a scope: give regionCode or organizationId",
             )
         chosen = _matching_rules(rule)
         # Only the rules filtered for are run (grid is not asked without a placement rule).

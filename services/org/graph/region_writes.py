@@ -34,9 +34,10 @@ def _payload(result: tuple[dict[str, Any] | None, list[UserError]]) -> RegionPay
     return RegionPayload(region=Region.from_row(row) if row else None, errors=errors)
 
 
-def _allowed(info: Info, code: str, what_en: str) -> None:
+def _allowed(info: Info, code: str, what: tuple[str, str]) -> None:
     # Role and scope first: a code outside the district is forbidden whatever its form.
-    require_write(caller(info), DISTRICT_ONLY, [code], what_en=what_en)
+    what_zh, what_en = what
+    require_write(caller(info), DISTRICT_ONLY, [code], what_zh=what_zh, what_en=what_en)
 
 
 def _grid_data_of(info: Info) -> regions.GridDataOf:
@@ -64,7 +65,7 @@ class RegionMutations:
     async def create_region(
         self, info: Info, code: str, name: str, parent_code: str | None = None
     ) -> RegionPayload:
-        _allowed(info, code, "create regions")
+        _allowed(info, code, ("新建区划", "create regions"))
 
         async def write(conn: AsyncConnection) -> dict:
             return await regions.create_region(conn, code=code, name=name, parent_code=parent_code)
@@ -73,7 +74,7 @@ class RegionMutations:
 
     @strawberry.mutation(description="Rename a place (district users, in their district).")
     async def rename_region(self, info: Info, code: str, name: str) -> RegionPayload:
-        _allowed(info, code, "rename regions")
+        _allowed(info, code, ("修改区划名称", "rename regions"))
 
         async def write(conn: AsyncConnection) -> dict:
             return await regions.rename_region(conn, code=code, name=name)
@@ -85,7 +86,7 @@ class RegionMutations:
         "members and grid data, refuses new data and is listed only when asked."
     )
     async def retire_region(self, info: Info, code: str) -> RegionPayload:
-        _allowed(info, code, "retire regions")
+        _allowed(info, code, ("撤销区划", "retire regions"))
 
         async def write(conn: AsyncConnection) -> dict:
             return await regions.retire_region(conn, code=code)
@@ -97,7 +98,7 @@ class RegionMutations:
         "hangs from it — retire it then."
     )
     async def delete_region(self, info: Info, code: str) -> RegionPayload:
-        _allowed(info, code, "delete regions")
+        _allowed(info, code, ("删除区划", "delete regions"))
         grid_data_of = _grid_data_of(info)
 
         async def write(conn: AsyncConnection) -> dict:

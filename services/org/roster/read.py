@@ -64,7 +64,10 @@ def read_sheet(data: bytes, kind: str) -> Sheet:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise invalid(
-            f"无法读取 Excel 工作簿：{exc}", f"The workbook could not be read: {exc}", ["file"]
+            # The reader's reason is English: it goes in the English message only.
+            "无法读取 Excel 工作簿：文件可能已损坏，请用模板重新填写后导入",
+            f"The workbook could not be read: {exc}",
+            ["file"],
         ) from None
     try:
         return _read(book.worksheets[0], kind)

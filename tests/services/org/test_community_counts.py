@@ -133,4 +133,6 @@ def test_bad_codes_are_a_typed_error(running: Running, codes: list[str]) -> None
     # A malformed code is refused at the edge (INVALID, services/common/auth_codes.py).
     too_many = len(codes) > MAX_COMMUNITIES
     assert error["extensions"]["code"] == ("BAD_USER_INPUT" if too_many else "INVALID")
-    assert "（" in error["message"]  # zh first
+    # Chinese in the message, English in messageEn (issue 15, 10.: not both in one message).
+    assert error["message"].startswith(("一次最多", "区划代码")), error
+    assert error["extensions"]["messageEn"].isascii() and error["extensions"]["messageEn"]

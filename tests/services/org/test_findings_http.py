@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import uuid
 from collections import Counter
 from typing import Any
@@ -325,7 +326,10 @@ def test_a_bad_scope_is_a_clear_error(
     running: Running, variables: dict[str, Any], words: str
 ) -> None:
     result = running.post(running.subgraphs["org"], FINDINGS, variables)
-    assert result["data"] is None and words in result["errors"][0]["message"]
+    error = result["errors"][0]
+    # Chinese first, the English in messageEn (issue 15, 10.: both were in one message).
+    assert result["data"] is None and words in error["extensions"]["messageEn"]
+    assert re.search(r"[\u4e00-\u9fff]", error["message"]) and "(" not in error["message"]
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ class FiveGoodQueries:
     ) -> FiveGoodEvaluation | None:
         region_or_refuse(community_code)
         identity = caller(info)
-        require_role(identity, READERS, what_en="read commendations")
+        require_role(identity, READERS, what_zh="查看评选表彰", what_en="read commendations")
         # An unknown community reads as nothing below (its graph is None): no list to fetch.
         if len(community_code) != 12 or not identity.covers(community_code):
             return None
@@ -180,7 +180,12 @@ class FiveGoodMutations:
         criteria_id: strawberry.ID | None = None,
     ) -> FiveGoodPayload:  # fmt: skip
         identity = caller(info)
-        require_role(identity, STREET_WRITERS, what_en="nominate five-good organizations")
+        require_role(
+            identity,
+            STREET_WRITERS,
+            what_zh="推荐“五好”社区党组织",
+            what_en="nominate five-good organizations",
+        )
         require_scope(identity, community_code)
         today = dates.today()
 
@@ -216,7 +221,12 @@ class FiveGoodMutations:
         self, info: Info, community_code: str, year: int, confirmed: bool, reason: str = ""
     ) -> FiveGoodPayload:
         identity = caller(info)
-        require_role(identity, DISTRICT_WRITERS, what_en="confirm five-good organizations")
+        require_role(
+            identity,
+            DISTRICT_WRITERS,
+            what_zh="确认“五好”社区党组织",
+            what_en="confirm five-good organizations",
+        )
         require_scope(identity, community_code)
 
         async def write(conn: AsyncConnection) -> dict:

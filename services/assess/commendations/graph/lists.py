@@ -123,7 +123,7 @@ class CommendationListQueries:
     ) -> CommendationList | None:
         region_or_refuse(region_code)
         identity = caller(info)
-        require_role(identity, READERS, what_en="read commendations")
+        require_role(identity, READERS, what_zh="查看评选表彰", what_en="read commendations")
         if identity.narrow(region_code) is None:
             return None
         async with info.context.engine.connect() as conn:
@@ -156,7 +156,12 @@ class CommendationListMutations:
         self, info: Info, region_code: str, year: int
     ) -> CommendationListPayload:
         identity = caller(info)
-        require_role(identity, DISTRICT_WRITERS, what_en="draft the July-1 list")
+        require_role(
+            identity,
+            DISTRICT_WRITERS,
+            what_zh="拟定“七一”表彰名单",
+            what_en="draft the July-1 list",
+        )
         region_or_refuse(region_code)
         district = region_code[:6]
         require_scope(identity, district)
@@ -197,7 +202,12 @@ class CommendationListMutations:
         reason: str,
     ) -> CommendationEntryPayload:  # fmt: skip
         identity = caller(info)
-        require_role(identity, STREET_WRITERS, what_en="nominate for the July-1 list")
+        require_role(
+            identity,
+            STREET_WRITERS,
+            what_zh="提名“七一”表彰",
+            what_en="nominate for the July-1 list",
+        )
         today = dates.today()
 
         async def prepare() -> tuple[domain.Criteria, dict]:
@@ -232,7 +242,9 @@ class CommendationListMutations:
         self, info: Info, entry_id: strawberry.ID
     ) -> CommendationListPayload:
         identity = caller(info)
-        require_role(identity, DISTRICT_WRITERS, what_en="edit the July-1 list")
+        require_role(
+            identity, DISTRICT_WRITERS, what_zh="修改“七一”表彰名单", what_en="edit the July-1 list"
+        )
 
         async def write(conn: AsyncConnection) -> dict:
             key = parse_id(entry_id) or uuid.UUID(int=0)
@@ -250,7 +262,12 @@ class CommendationListMutations:
         self, info: Info, region_code: str, year: int
     ) -> CommendationListPayload:
         identity = caller(info)
-        require_role(identity, DISTRICT_WRITERS, what_en="publish the July-1 list")
+        require_role(
+            identity,
+            DISTRICT_WRITERS,
+            what_zh="公布“七一”表彰名单",
+            what_en="publish the July-1 list",
+        )
         region_or_refuse(region_code)
         require_scope(identity, region_code[:6])
 

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assess.commendations import evaluation as domain
@@ -31,7 +30,7 @@ from services.assess.shared import dates
 from services.assess.shared import document_owners as owners
 from services.assess.shared.graph import parse_id, unavailable
 from services.common.auth import Role, caller, is_region_code, require_found_in_scope, require_role
-from services.common.errors import DomainError, UserError, UserErrorCode, run_write
+from services.common.errors import DomainError, UserError, UserErrorCode, bad_input, run_write
 from services.common.subgraph_client import SubgraphUnavailableError
 
 T = TypeVar("T")
@@ -65,14 +64,14 @@ async def criteria_version(
 def region_or_refuse(code: str) -> None:
     """A district (6 digits), street (9) or community (12) code, or a bad-input error."""
     if not is_region_code(code):
-        raise GraphQLError(f"不是区划代码：{code}", extensions={"code": "BAD_USER_INPUT"})
+        raise bad_input(f"不是区划代码：{code}", f"Not a region code: {code}")
 
 
 async def communities_seen(info: Info, region: str) -> list[dict]:
     """Communities under `region` the caller may see ({code, name})."""
     region_or_refuse(region)
     identity = caller(info)
-    require_role(identity, READERS, what_en="read commendations")
+    require_role(identity, READERS, what_zh="查看评选表彰", what_en="read commendations")
     scoped = identity.narrow(region)
     if scoped is None:
         return []
@@ -322,7 +321,7 @@ class StarRatingPayload:
 async def _unit_or_refuse(info: Info, unit_id: strawberry.ID, writers: frozenset[Role]) -> dict:
     """A live grid branch or Party group in the caller's scope."""
     identity = caller(info)
-    require_role(identity, writers, what_en="rate units")
+    require_role(identity, writers, what_zh="评定星级", what_en="rate units")
     key = parse_id(unit_id)
     unit = await facts.read_unit(info.context.peers.org, str(key)) if key else None
     unknown = DomainError(
@@ -345,7 +344,7 @@ class CommendationMutations:
         self, info: Info, document: str, make_current: bool = True
     ) -> CriteriaPayload:
         identity = caller(info)
-        district = owners.writer_district(identity, "load commendation criteria")
+        district = owners.writer_district(identity, ("导入评选标准", "load commendation criteria"))
 
         async def write(conn: AsyncConnection) -> dict:
             return await domain.load_criteria(
@@ -364,7 +363,9 @@ class CommendationMutations:
     async def set_current_commendation_criteria(
         self, info: Info, id: strawberry.ID
     ) -> CriteriaPayload:
-        district = owners.writer_district(caller(info), "choose the current criteria")
+        district = owners.writer_district(
+            caller(info), ("选定现行评选标准", "choose the current criteria")
+        )
         table = domain.commendation_criteria
 
         async def write(conn: AsyncConnection) -> dict:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.assess.grading import assessing, goals
+from services.assess.grading import assessing, goal_due, goals
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
 from services.assess.grading.context import Info
@@ -29,12 +29,18 @@ from services.assess.grading.graph.types import (
     SurveyCountInput,
     measure_or_refuse,
 )
-from services.assess.shared import dates, plan_schedule
+from services.assess.shared import dates
 from services.assess.shared.document_owners import district_of
 from services.assess.shared.graph import caller_community, parse_id
 from services.assess.shared.text import MAX_NOTE, clean_text
 from services.common.auth import caller, require_found_in_scope, require_role
-from services.common.errors import DomainError, UserErrorCode, invalid, not_found, run_write
+from services.common.errors import (
+    DomainError,
+    UserErrorCode,
+    not_found,
+    refuse_all,
+    run_write,
+)
 
 
 async def _standard_of(info: Info, row: dict) -> assessing.StandardRows:
@@ -87,7 +93,8 @@ async def _step_row(conn: AsyncConnection, peeked: dict, step: grading.Step) -> 
 
 def _require(info: Info, step: grading.Step) -> str:
     identity = caller(info)
-    require_role(identity, grading.MAY[step].roles, what_en=grading.MAY[step].name_en)
+    may = grading.MAY[step]
+    require_role(identity, may.roles, what_zh=f"进行“{may.name}”", what_en=may.name_en)
     return identity.subject
 
 
@@ -157,11 +164,12 @@ class GradingMutations:
                 grading.SelfScoreInput(
                     s.indicator_code,
                     s.score,
-                    clean_text(s.note, ["scores", str(i), "note"], MAX_NOTE) or "",
+                    clean_text(s.note, ["scores", str(i), "note"], MAX_NOTE, what_zh="自评说明")
+                    or "",
                 )
                 for i, s in enumerate(scores)
             ]
-            self_note = clean_text(note, "note", MAX_NOTE) or ""
+            self_note = clean_text(note, "note", MAX_NOTE, what_zh="自查说明") or ""
             grading.check_self_scores(rows.indicators, given)
             snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
@@ -199,7 +207,7 @@ class GradingMutations:
                 for c in counts
             ]
             grading.check_survey(given, held_on=held_on, year=peeked["year"], today=dates.today())
-            survey_note = clean_text(note, "note", MAX_NOTE) or ""
+            survey_note = clean_text(note, "note", MAX_NOTE, what_zh="测评说明") or ""
             rows = await _standard_of(info, peeked)
             snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
@@ -217,7 +225,8 @@ class GradingMutations:
         description="办事处党工委认定等级: a grade of the assessment's standard with its reason "
         "(street office or district), after the self-assessment and the survey. Every "
         "indicator failing at this moment becomes an improvement goal, due by `goalsDueOn` "
-        "(default: the year's 三有四化 deadline) and owned by `goalsOwnerUser` or "
+        "(not before today; default: the year's 三有四化 deadline, or the end of the next "
+        "quarter when that is later) and owned by `goalsOwnerUser` or "
         "`goalsOwnerRole` (default: the community secretary)."
     )
     async def determine_grade(  # noqa: PLR0913 -- the GraphQL field's arguments (the schema stays as it is)
@@ -244,15 +253,11 @@ class GradingMutations:
             if owner.user is None and owner.role is None:
                 owner = grading.GoalOwner(role=grading.DEFAULT_GOAL_OWNER_ROLE)
             # Blank is refused by check_determination ("needs its reason"), the rest here.
-            why = clean_text(reason, "reason", MAX_NOTE) or ""
+            why = clean_text(reason, "reason", MAX_NOTE, what_zh="认定理由") or ""
             grading.check_determination(rows.standard, grade_id, why, owner)
-            due = goals_due_on or _three_haves_deadline(peeked["year"])
-            if due.year < peeked["year"]:
-                raise invalid(
-                    f"完成期限不能早于{peeked['year']}年",
-                    f"The due date cannot be before {peeked['year']}",
-                    "goalsDueOn",
-                )
+            made_on = dates.today()  # the goals are made today: never due before it
+            due = goals_due_on or goal_due.default_due(peeked["year"], made_on)
+            refuse_all(goal_due.check_due(due, peeked["year"], made_on, "goalsDueOn"))
             snapshot = await measure_or_refuse(info, rows, peeked["community_code"], peeked["year"])
 
             async def write(conn: AsyncConnection) -> dict:
@@ -312,12 +317,6 @@ class GradingMutations:
         return ImprovementGoalPayload(
             goal=ImprovementGoal.from_row(row) if row else None, errors=errors
         )
-
-
-def _three_haves_deadline(year: int) -> dt.date:
-    """plan (一): 10月底以前，全区所有社区基本达到“三有四化”要求 — the goals' default deadline."""
-    found = [m for m in plan_schedule.schedule(year) if m.proof == "meets_standard"]
-    return found[0].due if found else dt.date(year, 12, 31)
 
 
 QUERY_TYPES: tuple[type, ...] = ()

@@ -153,15 +153,23 @@ def _report_id(value: strawberry.ID) -> uuid.UUID:
 
 
 async def _change(
-    info: Info, report_id: strawberry.ID, roles: frozenset[Role], what_en: str, change: Any
+    info: Info,
+    report_id: strawberry.ID,
+    roles: frozenset[Role],
+    what: tuple[str, str],
+    change: Any,
 ) -> MonthlyReportPayload:
-    """Lock the report, check the caller may change it, then `change(conn, report)`."""
+    """Lock the report, check the caller may change it (`what` it does, zh and en), then
+    `change(conn, report)`."""
     identity = caller(info)
-    require_role(identity, roles, what_en=what_en)
+    what_zh, what_en = what
+    require_role(identity, roles, what_zh=what_zh, what_en=what_en)
 
     async def write(conn: Any) -> reports.Report:
         report = await report_lifecycle.report_for_update(conn, _report_id(report_id))
-        require_write(identity, roles, [report.head["street_code"]], what_en=what_en)
+        require_write(
+            identity, roles, [report.head["street_code"]], what_zh=what_zh, what_en=what_en
+        )
         return await change(conn, report)
 
     report, errors = await run_write(info.context.engine, write)
@@ -180,11 +188,19 @@ class ReportMutations:
         self, info: Info, street_code: str, month: str
     ) -> MonthlyReportPayload:
         identity = caller(info)
-        require_role(identity, REPORT_WRITERS, what_en="generate a monthly report")
+        require_role(
+            identity, REPORT_WRITERS, what_zh="生成月报表", what_en="generate a monthly report"
+        )
         try:
             reports.check_street_code(street_code)
             when = reports.parse_month(month, today=dates.today())
-            require_write(identity, REPORT_WRITERS, [street_code], what_en="generate a report")
+            require_write(
+                identity,
+                REPORT_WRITERS,
+                [street_code],
+                what_zh="生成月报表",
+                what_en="generate a report",
+            )
             report = await reports.generate(
                 info.context.engine,
                 info.context.peers,
@@ -212,7 +228,9 @@ class ReportMutations:
                 remarks=remarks,
             )
 
-        return await _change(info, id, REPORT_WRITERS, "edit a monthly report", change)
+        return await _change(
+            info, id, REPORT_WRITERS, ("编辑月报表", "edit a monthly report"), change
+        )
 
     @strawberry.mutation(description="Submit (报送) a draft report: it is locked from then on.")
     async def submit_monthly_report(self, info: Info, id: strawberry.ID) -> MonthlyReportPayload:
@@ -222,7 +240,9 @@ class ReportMutations:
             now = dt.datetime.now(dt.UTC)
             return await report_lifecycle.submit(conn, report, by=subject, now=now)
 
-        return await _change(info, id, REPORT_WRITERS, "submit a monthly report", change)
+        return await _change(
+            info, id, REPORT_WRITERS, ("报送月报表", "submit a monthly report"), change
+        )
 
     @strawberry.mutation(
         description="Return (退回) a submitted report to draft, with a reason (district users)."
@@ -238,7 +258,9 @@ class ReportMutations:
                 conn, report, reason=reason, by=subject, now=now
             )
 
-        return await _change(info, id, REPORT_RETURNERS, "return a monthly report", change)
+        return await _change(
+            info, id, REPORT_RETURNERS, ("退回月报表", "return a monthly report"), change
+        )
 
 
 QUERY_TYPES = (ReportQueries,)

@@ -221,7 +221,9 @@ class ReportStreetStatus:
     street_name: str
     status: ReportStatus
     submitted_at: dt.datetime | None
-    rank: int | None = strawberry.field(description="Among streets with a report this month.")
+    rank: int | None = strawberry.field(
+        description="Among streets that submitted this month's report; null: not submitted."
+    )
     totals: ReportTotals | None
 
 
@@ -265,14 +267,23 @@ class MonthlyReportRollup:
     month: str
     streets: list[ReportStreetStatus] = strawberry.field(description="Every street, by code.")
     street_ranking: list[ReportStreetStatus] = strawberry.field(
-        description="Streets with a report, by average score, ties by indicators met."
+        description="Streets that submitted, by average score, ties by indicators met."
+    )
+    not_submitted: list[ReportStreetStatus] = strawberry.field(
+        description="Streets with a draft or no report this month, by code: listed apart, "
+        "outside the rankings, the totals, the trend and the grades."
     )
     community_ranking: list[RankedReportCommunity] = strawberry.field(
-        description="By score, ties by indicators met; equal on both, equal rank."
+        description="Communities of submitted reports, by score, ties by indicators met; "
+        "equal on both, equal rank."
     )
-    trend: list[ReportTrendPoint] = strawberry.field(description="Oldest month first.")
-    grade_distribution: list[ReportGradeCount]
-    totals: ReportTotals
+    trend: list[ReportTrendPoint] = strawberry.field(
+        description="Of submitted reports, oldest month first."
+    )
+    grade_distribution: list[ReportGradeCount] = strawberry.field(
+        description="Of submitted reports."
+    )
+    totals: ReportTotals = strawberry.field(description="Of submitted reports.")
 
     @strawberry.field(description="Where the district's .xlsx is downloaded (GET, signed in).")
     def download_path(self) -> str:
@@ -286,6 +297,7 @@ class MonthlyReportRollup:
             month=str(r.month),
             streets=[_street_status(s) for s in r.streets],
             street_ranking=[_street_status(s) for s in r.street_ranking],
+            not_submitted=[_street_status(s) for s in r.not_submitted],
             community_ranking=[
                 RankedReportCommunity(
                     rank=c.rank,

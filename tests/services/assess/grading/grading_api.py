@@ -18,7 +18,7 @@ ASSESSMENT_FIELDS = """id communityCode year state stateName openedBy
   selfAssessment { total score note recordedBy scores { indicatorCode score maxScore note } }
   survey { heldOn note satisfactionRate recordedBy
            counts { respondents satisfied basicallySatisfied dissatisfied total satisfactionRate } }
-  determination { grade { id } reason determinedBy computedScore computedGrade { id }
+  determination { grade { id } reason determinedBy determinedAt computedScore computedGrade { id }
                   differsFromComputed }
   snapshots { step asOf score grade { id } meetsStandard passed
               results { indicatorCode value credit passed detail } }

@@ -13,6 +13,7 @@ the current one (services/assess/shared/dates.py), so they lie in the past.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 
@@ -40,6 +41,7 @@ from grading_api import (
 from sqlalchemy import text
 
 from infra.setup import Prepared
+from services.assess.shared import dates
 from services.assess.shared.text import MAX_LINE, MAX_NOTE
 from services.assess.standard.documents import DEFAULT_STANDARD_FILE, read_standard
 from services.common.auth import USER_ROLES, Identity, Role
@@ -71,6 +73,13 @@ def community(running: Running) -> Community:
 def elsewhere(running: Running, community: Community) -> Community:
     """A community of another street office."""
     return next(c for c in communities(running) if c.street != community.street)
+
+
+def _next_quarter_end(day: dt.date) -> dt.date:
+    """The last day of the calendar quarter after `day`'s."""
+    quarter = (day.month - 1) // 3 + 1  # 1..4
+    year, month = (day.year + 1, 3) if quarter == 4 else (day.year, quarter * 3 + 3)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _open(running: Running, code: str, year: int, who: Identity = DISTRICT) -> dict:
@@ -237,14 +246,14 @@ def test_a_full_cycle_for_one_demo_community(  # noqa: PLR0915 -- one cycle, ste
     assert decision["determinedBy"] == street.subject
 
     # 找出差距和问题: every indicator failed at determination became a goal, owned by the
-    # secretary, due by the year's 三有四化 deadline (plan 一: 10月底以前).
+    # secretary. Due by the year's 三有四化 deadline (plan 一: 10月底以前), and never before the
+    # day it is made: this CYCLE_YEAR is long past, so at the end of the quarter after today's
+    # (issue 15, 11.: goals made in December were due on 31 October, overdue at birth).
     failed = [r["indicatorCode"] for r in last["results"] if not r["passed"]]
     goals = determined["goals"]
     assert sorted(g["indicatorCode"] for g in goals) == sorted(failed)
-    milestones = gql(
-        running, "query ($y: Int!) { milestones(year: $y) { proof due } }", {"y": CYCLE_YEAR}
-    )
-    deadline = next(m["due"] for m in milestones["milestones"] if m["proof"] == "MEETS_STANDARD")
+    made_on = dates.local_day(dt.datetime.fromisoformat(decision["determinedAt"]))
+    deadline = _next_quarter_end(made_on).isoformat()
     names = {i["code"]: i["name"] for i in standard["indicators"]}
     for goal in goals:
         assert (goal["ownerRole"], goal["ownerUser"], goal["status"]) == ("SECRETARY", None, "OPEN")
@@ -578,6 +587,8 @@ def test_a_bad_determination_is_invalid(
             {"grade": grade, "reason": "认定", "due": f"{surveyed['year'] - 1}-12-31"},
             ["goalsDueOn"],
         ),
+        # In the assessment's year, but before today: the goals would be overdue at birth.
+        ({"grade": grade, "reason": "认定", "due": f"{surveyed['year']}-10-31"}, ["goalsDueOn"]),
     ]
     with rows.unchanged():
         for extra, field in cases:
@@ -585,6 +596,10 @@ def test_a_bad_determination_is_invalid(
             assert payload["assessment"] is None
             assert codes(payload) == {"INVALID"}, (extra, payload)
             assert field in [e["field"] for e in payload["errors"]], payload
+            if field == ["gradeId"]:  # the grades offered by name, never by raw id
+                message = payload["errors"][0]["message"]
+                for g in surveyed["standard"]["grades"]:
+                    assert g["name"] in message and g["id"] not in message, message
 
 
 def test_free_text_with_a_control_character_or_too_long_is_invalid(
@@ -654,6 +669,8 @@ def test_bad_openings_and_goal_edits_are_refused(
             (UPDATE_GOAL, {"id": goal, "text": "  "}, "INVALID", ["text"]),
             (UPDATE_GOAL, {"id": goal, "ownerUser": "王", "ownerRole": "STREET"}, "INVALID", ["owner"]),
             (UPDATE_GOAL, {"id": goal, "dueOn": f"{year - 1}-12-31"}, "INVALID", ["dueOn"]),
+            # In the goal's year, but before the day it was made (determined today).
+            (UPDATE_GOAL, {"id": goal, "dueOn": f"{year}-10-31"}, "INVALID", ["dueOn"]),
             (UPDATE_GOAL, {"id": goal, "doneOn": f"{year}-06-01"}, "INVALID", ["doneOn"]),
             (UPDATE_GOAL, {"id": goal, "status": "DONE", "doneOn": f"{year - 1}-12-31"}, "INVALID", ["doneOn"]),
             # Done is what happened: not tomorrow (a due date, a plan, may lie ahead).

@@ -54,6 +54,7 @@ ROLLUP = f"""query ($district: String!, $month: String!) {{
     districtCode districtName month downloadPath
     streets {{ streetCode streetName status submittedAt rank totals {{ {TOTALS_FIELDS} }} }}
     streetRanking {{ streetCode rank totals {{ {TOTALS_FIELDS} }} }}
+    notSubmitted {{ streetCode status rank }}
     communityRanking {{ rank streetCode streetName community {{ {COMMUNITY_FIELDS} }} }}
     trend {{ month totals {{ {TOTALS_FIELDS} }} }}
     gradeDistribution {{ gradeId name count }}

@@ -89,6 +89,20 @@ def _workbook(response: httpx.Response) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 
+STANDARD = "query ($id: ID) { gradingStandard(id: $id) { indicators { code name } } }"
+
+
+def _named(running: Running, report: dict) -> dict[str, str]:
+    """The indicators' names of the report's standard, as the graph gives them."""
+    found = data(running, STANDARD, {"id": report["standardId"]})["gradingStandard"]
+    return {i["code"]: i["name"] for i in found["indicators"]}
+
+
+def _listed(codes: list[str], names: dict[str, str]) -> str:
+    """Indicators in a workbook: code and Chinese name (issue 15, 10.: bare codes, P2、W3)."""
+    return "；".join(f"{code} {names[code]}" for code in codes)
+
+
 def _percent_cell(value: object, percent: float | None) -> None:
     if percent is None:
         assert value == "—"
@@ -96,7 +110,9 @@ def _percent_cell(value: object, percent: float | None) -> None:
         assert value == pytest.approx(percent / 100, abs=1e-4)
 
 
-def _assert_report_sheet(ws: openpyxl.worksheet.worksheet.Worksheet, report: dict) -> None:
+def _assert_report_sheet(
+    ws: openpyxl.worksheet.worksheet.Worksheet, report: dict, names: dict[str, str]
+) -> None:
     month = report["month"]
     year, number = month.split("-")
     assert ws["A1"].value == (
@@ -117,7 +133,7 @@ def _assert_report_sheet(ws: openpyxl.worksheet.worksheet.Worksheet, report: dic
             row["indicatorsPassed"],
         ]
         assert ws.cell(row=number, column=5).number_format == f'0"/{row["indicatorsTotal"]}"'
-        assert cells[5] == ("、".join(row["failedIndicators"]) or "无")
+        assert cells[5] == (_listed(row["failedIndicators"], names) or "无")
         _percent_cell(cells[6], row["coverage"]["buildingPercent"])
         _percent_cell(cells[7], row["coverage"]["zonePercent"])
         change = row["change"]
@@ -126,6 +142,9 @@ def _assert_report_sheet(ws: openpyxl.worksheet.worksheet.Worksheet, report: dic
         else:
             assert cells[8] == pytest.approx(change["scoreDelta"])
             assert cells[9] == pytest.approx(change["buildingPercentDelta"])
+            for moved in ("newlyMet", "newlyFailed"):
+                if change[moved]:
+                    assert _listed(change[moved], names) in cells[10]
         assert cells[11] == (row["remark"] or None)
     totals_row = [c.value for c in ws[5 + len(rows)]]
     totals = report["totals"]
@@ -163,6 +182,11 @@ def _refs(chart: object) -> list[str]:
     return [s.val.numRef.f for s in chart.series]
 
 
+def _cells(col: str, first: int, last: int) -> str:
+    """A range as openpyxl writes it (one cell alone: a month's trend of one point)."""
+    return f"${col}${first}" if first == last else f"${col}${first}:${col}${last}"
+
+
 def _assert_charts(
     ws: openpyxl.worksheet.worksheet.Worksheet, trend: list[dict], grades: list[dict]
 ) -> None:
@@ -188,13 +212,13 @@ def _assert_charts(
     bar = [c for c in ws._charts if isinstance(c, BarChart)]
     assert len(line) == 1 and len(bar) == 1
     last = len(trend) + 1
-    assert _refs(line[0]) == [f"'统计图'!${col}$2:${col}${last}" for col in "BCD"]
+    assert _refs(line[0]) == [f"'统计图'!{_cells(col, 2, last)}" for col in "BCD"]
     assert [s.tx.strRef.f for s in line[0].series] == [
         f"'统计图'!{col}1" for col in "BCD"
     ]  # titles: the header cells
     for series in line[0].series:  # the months are the categories
         ref = series.cat.numRef or series.cat.strRef
-        assert ref.f == f"'统计图'!$A$2:$A${last}"
+        assert ref.f == f"'统计图'!{_cells('A', 2, last)}"
     assert _refs(bar[0]) == [f"'统计图'!$U$2:$U${len(grades) + 1}"]
 
 
@@ -204,7 +228,7 @@ def test_a_street_report_downloads_as_the_departments_form(
     code, name, (earlier, report) = street_reports
     wb = _workbook(download(running, report["downloadPath"], street_user(code)))
     assert wb.sheetnames == [name, "统计图"]
-    _assert_report_sheet(wb[name], report)
+    _assert_report_sheet(wb[name], report, _named(running, report))
     # The chart sheet: this street's months (both generated here) and this month's grades.
     trend = []
     for month_report in (earlier, report):
@@ -221,35 +245,46 @@ def test_a_street_report_downloads_as_the_departments_form(
 def test_the_district_roll_up_downloads_with_a_sheet_per_street(
     running: Running, street_reports: tuple[str, str, list[dict]]
 ) -> None:
-    _, name, (_, report) = street_reports
+    """Streets that submitted are ranked and get a sheet; a draft is listed apart as not
+    submitted, with no figures and no sheet (issue 15, 11.: drafts were ranked beside them)."""
+    code, name, (_, report) = street_reports
     month = report["month"]
+    drafted, drafted_name = streets(running)[1]
+    assert drafted != code
+    generate(running, drafted, month)  # left as a draft
     roll = data(running, ROLLUP, {"district": DISTRICT_CODE, "month": month})["monthlyReportRollup"]
     wb = _workbook(download(running, roll["downloadPath"]))
-    reported = [s["streetName"] for s in roll["streets"] if s["status"] != "NOT_GENERATED"]
-    assert wb.sheetnames == ["汇总", "统计图", *reported]
-    assert name in reported
-    _assert_report_sheet(wb[name], report)
+    submitted = [s["streetName"] for s in roll["streets"] if s["status"] == "SUBMITTED"]
+    assert wb.sheetnames == ["汇总", "统计图", *submitted]
+    assert name in submitted and drafted_name not in submitted
+    _assert_report_sheet(wb[name], report, _named(running, report))
     summary = wb["汇总"]
     assert summary["A1"].value.endswith("社区党建“三有四化”工作月报汇总表")
     assert [c.value for c in summary[3]][:3] == ["排名", "街道（乡）", "报送状态"]
-    ranked = roll["streetRanking"] + [s for s in roll["streets"] if s["rank"] is None]
     by_code = {s["streetCode"]: s for s in roll["streets"]}
-    for number, street in enumerate(ranked, start=4):
+    status_zh = {"SUBMITTED": "已报送", "DRAFT": "草稿（未报送）", "NOT_GENERATED": "未生成"}
+    number = 3
+    for number, street in enumerate(roll["streetRanking"], start=4):
         cells = [c.value for c in summary[number]]
         full = by_code[street["streetCode"]]
-        assert cells[1] == full["streetName"]
-        assert cells[0] == (full["rank"] if full["rank"] is not None else "—")
-        assert (
-            cells[2]
-            == {"SUBMITTED": "已报送", "DRAFT": "草稿（未报送）", "NOT_GENERATED": "未生成"}[
-                full["status"]
-            ]
-        )
-        if full["totals"]:
-            assert cells[5] == pytest.approx(full["totals"]["averageScore"])
-            _percent_cell(cells[8], full["totals"]["coverage"]["buildingPercent"])
-    start = 3 + len(ranked) + 2
+        assert (cells[0], cells[1], cells[2]) == (full["rank"], full["streetName"], "已报送")
+        assert cells[5] == pytest.approx(full["totals"]["averageScore"])
+        _percent_cell(cells[8], full["totals"]["coverage"]["buildingPercent"])
+    # 二、未报送: every street without a submitted report, in code order, unranked.
+    apart = roll["notSubmitted"]
+    assert drafted in [s["streetCode"] for s in apart]
+    assert summary.cell(row=number + 2, column=1).value.startswith("二、未报送")
+    for offset, street in enumerate(apart):
+        cells = [c.value for c in summary[number + 4 + offset]]
+        full = by_code[street["streetCode"]]
+        assert cells[:3] == ["—", full["streetName"], status_zh[full["status"]]]
+        assert cells[4:] == ["—"] * (len(cells) - 4)  # a draft's figures are not reported
+    start = number + 4 + len(apart) + 1
+    assert summary.cell(row=start, column=1).value.startswith("三、社区排名")
     assert summary.cell(row=start + 1, column=1).value == "排名"
+    assert {r["streetCode"] for r in roll["communityRanking"]} == {
+        s["streetCode"] for s in roll["streetRanking"]
+    }
     for number, ranked_community in enumerate(roll["communityRanking"], start=start + 2):
         cells = [c.value for c in summary[number]]
         community = ranked_community["community"]

@@ -309,21 +309,29 @@ def test_ranks_are_by_score_then_indicators_met_with_shared_ranks() -> None:
 
 
 def test_the_district_roll_up_ranks_and_trends(running: Running, assess_url: str) -> None:
+    """Only submitted reports are ranked, totalled and graded; streets with a draft or none
+    are listed apart as not submitted (issue 15, 11.: drafts were ranked beside them)."""
     month = "2019-06"
     all_streets = streets(running)
-    reported = all_streets[:3]
+    reported = all_streets[:4]
     made = {code: generate(running, code, month) for code, _ in reported}
-    first = reported[0][0]
-    assert mutate(running, SUBMIT, {"id": made[first]["id"]}, street_user(first))["errors"] == []
+    sent = [code for code, _ in reported[:2]]  # two submitted, two left as drafts
+    for code in sent:
+        assert mutate(running, SUBMIT, {"id": made[code]["id"]}, street_user(code))["errors"] == []
     roll = data(running, ROLLUP, {"district": DISTRICT_CODE, "month": month})["monthlyReportRollup"]
     assert (roll["districtCode"], roll["month"]) == (DISTRICT_CODE, month)
     status = {s["streetCode"]: s["status"] for s in roll["streets"]}
     assert status == {
-        code: ("SUBMITTED" if code == first else "DRAFT" if code in made else "NOT_GENERATED")
+        code: ("SUBMITTED" if code in sent else "DRAFT" if code in made else "NOT_GENERATED")
         for code, _ in all_streets
     }
-    # Communities by score, ties by indicators met; equal on both share a rank.
-    everyone = [(code, r) for code, rep in made.items() for r in rep["communities"]]
+    # Drafts and streets without a report: apart, unranked, in code order.
+    apart = [(s["streetCode"], s["status"], s["rank"]) for s in roll["notSubmitted"]]
+    assert apart == [(code, status[code], None) for code, _ in all_streets if code not in sent]
+    assert all(s["rank"] is None for s in roll["streets"] if s["streetCode"] not in sent)
+    # Communities of the submitted reports by score, ties by indicators met; equal on both
+    # share a rank. No draft's community is among them.
+    everyone = [(code, r) for code in sent for r in made[code]["communities"]]
 
     def key(e: tuple[object, dict]) -> tuple[float, int]:
         return e[1]["score"], e[1]["indicatorsPassed"]
@@ -331,22 +339,27 @@ def test_the_district_roll_up_ranks_and_trends(running: Running, assess_url: str
     ordered = sorted(everyone, key=lambda e: (-key(e)[0], -key(e)[1]))
     got = roll["communityRanking"]
     assert sorted(g["community"]["code"] for g in got) == sorted(r["code"] for _, r in everyone)
+    assert {g["streetCode"] for g in got} == set(sent)
     assert [key((g["streetCode"], g["community"])) for g in got] == [key(e) for e in ordered]
     for before, after in itertools.pairwise(got):
         same = key((0, before["community"])) == key((0, after["community"]))
         assert after["rank"] == (before["rank"] if same else got.index(after) + 1)
     assert got[0]["rank"] == 1
-    # Streets by their average score, ties by average indicators met.
+    # Streets that submitted, by their average score, ties by average indicators met.
     averages = {
-        code: (rep["totals"]["averageScore"], rep["totals"]["averageIndicatorsPassed"])
-        for code, rep in made.items()
+        code: (
+            made[code]["totals"]["averageScore"],
+            made[code]["totals"]["averageIndicatorsPassed"],
+        )
+        for code in sent
     }
     ranking = roll["streetRanking"]
-    assert sorted(s["streetCode"] for s in ranking) == sorted(made)
+    assert sorted(s["streetCode"] for s in ranking) == sorted(sent)
     assert [averages[s["streetCode"]] for s in ranking] == sorted(
         averages.values(), key=lambda a: (-a[0], -a[1])
     )
-    # Trends: a point per month with reports, up to this one; this month's is the totals.
+    # Trends: a point per month with submitted reports, up to this one; this month's is the
+    # totals, which are of the submitted reports only.
     months = [p["month"] for p in roll["trend"]]
     assert months == sorted(months) and months[-1] == month
     assert roll["trend"][-1]["totals"] == roll["totals"]

@@ -16,7 +16,7 @@ from services.common.errors import DomainError, UserErrorCode
 
 def _refused(value: str, max_len: int = 10, *, required: bool = False) -> DomainError:
     with pytest.raises(DomainError) as refused:
-        clean_text(value, ["input", "note"], max_len, required=required)
+        clean_text(value, ["input", "note"], max_len, required=required, what_zh="说明")
     assert refused.value.code is UserErrorCode.INVALID
     assert refused.value.field == ["input", "note"]
     assert refused.value.message and refused.value.message_en
@@ -24,12 +24,14 @@ def _refused(value: str, max_len: int = 10, *, required: bool = False) -> Domain
 
 
 def test_text_is_trimmed_and_keeps_line_breaks_and_tabs() -> None:
-    assert clean_text("  第一行\r\n第二行\t完  ", "note", 20) == "第一行\n第二行\t完"
+    assert (
+        clean_text("  第一行\r\n第二行\t完  ", "note", 20, what_zh="说明") == "第一行\n第二行\t完"
+    )
 
 
 def test_blank_text_is_none_unless_required() -> None:
-    assert clean_text("   ", "note", 10) is None
-    assert clean_text(None, "note", 10) is None
+    assert clean_text("   ", "note", 10, what_zh="说明") is None
+    assert clean_text(None, "note", 10, what_zh="说明") is None
     assert "empty" in _refused(" \n ", required=True).message_en
 
 
@@ -40,10 +42,10 @@ def test_a_control_character_is_invalid(char: str) -> None:
 
 
 def test_text_longer_than_its_cap_is_invalid_and_the_cap_itself_is_taken() -> None:
-    assert clean_text("长" * 10, "note", 10) == "长" * 10
+    assert clean_text("长" * 10, "note", 10, what_zh="说明") == "长" * 10
     assert "10" in _refused("长" * 11).message
     # The cap is on the trimmed text: surrounding spaces do not count.
-    assert clean_text(" " + "长" * 10 + " ", "note", 10) == "长" * 10
+    assert clean_text(" " + "长" * 10 + " ", "note", 10, what_zh="说明") == "长" * 10
 
 
 def test_the_refused_characters_are_unicodes_controls_and_surrogates_but_break_and_tab() -> None:
