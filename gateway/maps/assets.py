@@ -18,6 +18,9 @@ from folium.features import GeoJsonDetail, GeoJsonPopup, GeoJsonTooltip
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
+from gateway.maps.header import PageKind, page_header
+from gateway.maps.labels import labels_for
+
 
 class Script(MacroElement):
     """Plain JavaScript run after the map and its layers exist (`{map}` is the map's
@@ -40,7 +43,7 @@ def page_of(fmap: folium.Map) -> Figure:
 
 
 # Leaflet's own attribution prefix (its name, a link and a flag) is no data source: the
-# attribution names only where the map's data comes from (`attribution` below, and the
+# attribution names only where the map's data comes from (the grid's, and the
 # base tiles' own). The scale bar is metric only.
 _MAP_CONTROLS = """{map}.attributionControl.setPrefix(false);
 {map}.attributionControl.addAttribution({attribution});
@@ -52,11 +55,15 @@ def offline_map(
     static: str,
     *,
     prefer_canvas: bool,
-    attribution: str = "",
+    region: str | None = None,
+    page: PageKind = "coverage",
+    lang: str | None = None,
 ) -> folium.Map:
     """A Leaflet map fitted to `bounds` (lon/lat) with Leaflet from /static and no tiles.
     Pages with vector tiles pass prefer_canvas=False: an overlay canvas would eat clicks.
-    `attribution`: the page's data sources (text)."""
+    The attribution names the map's data sources. `region`: the page's region code, for
+    its header (gateway.maps.header: navigation, user, sign-out; `page` and `lang` say which
+    page it is on and in what language)."""
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -74,11 +81,20 @@ def offline_map(
         ("pg_zone_labels", f"{static}/maps/zone-labels.js"),
         ("pg_session", f"{static}/maps/session.js"),
     ]
-    fmap.default_css = [("leaflet_css", f"{static}/leaflet/leaflet.css")]
+    fmap.default_css = [
+        ("leaflet_css", f"{static}/leaflet/leaflet.css"),
+        ("pg_maps_css", f"{static}/maps/maps.css"),
+    ]
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    if region is not None:
+        page_of(fmap).html.add_child(page_header(region, lang=lang, page=page))
     name = fmap.get_name()
     fmap.add_child(
-        Script(_MAP_CONTROLS.format(map=name, attribution=js(html.escape(attribution))))
+        Script(
+            _MAP_CONTROLS.format(
+                map=name, attribution=js(html.escape(labels_for(lang)["data_sources"]))
+            )
+        )
     )
     return fmap
 

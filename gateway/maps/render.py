@@ -257,7 +257,8 @@ def community_map(
         bounds_of([boundary, *shapes[1 : 1 + len(zones)]]),
         static,
         prefer_canvas=True,
-        attribution=labels["data_sources"],
+        region=community["code"],
+        lang=lang,
     )
     add_basemap(fmap, basemap, lang=lang)
     if boundary:

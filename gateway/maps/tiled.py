@@ -157,7 +157,8 @@ def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is
         bounds_of([f["geometry"] for f in features]) if features else bounds,
         static,
         prefer_canvas=False,
-        attribution=labels["data_sources"],
+        region=region["code"],
+        lang=lang,
     )
     add_basemap(fmap, basemap, lang=lang)
     state_labels = {state: labels[key] for state, key in LABEL_KEYS.items()}
@@ -226,10 +227,7 @@ def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is
     names = zone_labels(
         fmap,
         labels["zone_labels"],
-        [
-            (shapely.Point(*zone["at"]), zone["name"], zone["area"])
-            for zone in zones.values()
-        ],
+        [(shapely.Point(*zone["at"]), zone["name"], zone["area"]) for zone in zones.values()],
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     layers = {
