@@ -22,7 +22,7 @@ from gateway.maps.render import bounds_of
 
 # The page's scripts under static/planner/, in load order: Leaflet.draw's Chinese texts, the
 # core, then its parts.
-PARTS = ("draw_zh", "planner", "diff")
+PARTS = ("draw_zh", "planner", "diff", "zone_labels")
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
 DRAW_OPTIONS = {
