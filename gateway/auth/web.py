@@ -274,8 +274,11 @@ def access_expires_in(request: Request) -> int | None:
     token = request.cookies.get(COOKIE)
     if not token or page_identity(request).anonymous:
         return None
-    claims = jwt.decode(token, options={"verify_signature": False})
-    return max(0, int(claims["exp"] - time.time()))
+    try:  # (a page called with a bearer header may carry some other cookie)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return max(0, int(claims["exp"] - time.time()))
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
 
 
 async def refresh_session(request: Request) -> Response:

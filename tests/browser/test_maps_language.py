@@ -90,8 +90,7 @@ def test_no_raw_enum_value_and_no_leaflet_prefix_on_a_map_page(
         assert "Leaflet" not in attribution.inner_text(), url
         assert attribution.locator("svg, img").count() == 0, url
         expected = "PartyGrid" if lang == "en" else "党建网格"
-        if "planner" not in path:
-            assert expected in attribution.inner_text(), url
+        assert expected in attribution.inner_text(), url
         scale = page.locator(".leaflet-control-scale-line")
         assert scale.count() == 1, url
         assert re.fullmatch(r"\d+ k?m", scale.inner_text().strip()), url
