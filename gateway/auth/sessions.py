@@ -143,3 +143,14 @@ async def refresh(
         update(refresh_token).where(refresh_token.c.id == found.id).values(used_at=func.now())
     )
     return await _open(conn, user, access, refresh_ttl)
+
+
+async def revoke(conn: AsyncConnection, *, token: str) -> None:
+    """End a refresh token at sign-out: it expires now, so a later `refresh` with it is
+    refused (as expired: a sign-out is no sign of a stolen token, so the user's other
+    sessions stay)."""
+    await conn.execute(
+        update(refresh_token)
+        .where(refresh_token.c.token_hash == refresh_token_hash(token))
+        .values(expires_at=func.now())
+    )

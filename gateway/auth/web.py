@@ -14,31 +14,56 @@ can produce a matching pair), and a browser's `Sec-Fetch-Site` other than same-o
 none: typed by the user) is refused outright. `/logout` takes POST only, with the same
 `Sec-Fetch-Site` check. The page has no script, style attributes or event handlers (it is
 served under a strict CSP) and every text put into it is escaped.
+
+The access token lives minutes (`PARTYGRID_AUTH_ACCESS_TTL`), so the sign-in also keeps the
+refresh token, in an HttpOnly, SameSite=Strict cookie sent only to `/session/...`: an open map
+page posts `/session/refresh` (same-origin only) before its access token expires and gets a
+fresh pair through the graph's own `refresh` mutation (the refresh token rotates, each used
+once). Signing out (`/session/logout`, the header's button; `/logout` too) revokes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hmac
 import html
 import secrets
+import time
 import urllib.parse
 from typing import Any
 
+import jwt
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from gateway.auth import sessions
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.http import GraphQLParams
 from services.common.auth import ANONYMOUS, Identity
 
 COOKIE = "partygrid_access"
+REFRESH_COOKIE = "partygrid_refresh"
+SESSION_PATH = "/session"  # the refresh cookie goes to these routes only
 CSRF_COOKIE = "partygrid_login_csrf"
 _CSRF_PURPOSE = "login-csrf"
 _CSRF_TTL = 2 * 3600  # how long an open sign-in form stays usable
-LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
-  session { accessToken expiresAt } errors { code message messageEn } } }"""
+_SESSION_FIELDS = "session { accessToken expiresAt refreshToken refreshExpiresAt }"
+LOGIN = f"""mutation ($u: String!, $p: String!) {{ login(username: $u, password: $p) {{
+  {_SESSION_FIELDS} errors {{ code message messageEn }} }} }}"""
+REFRESH = f"""mutation ($t: String!) {{ refresh(token: $t) {{
+  {_SESSION_FIELDS} errors {{ code message messageEn }} }} }}"""
+_NO_REFRESH = {
+    "code": "INVALID_REFRESH_TOKEN",
+    "message": "登录已过期，请重新登录",
+    "messageEn": "The sign-in has expired; sign in again.",
+}
+_CROSS_SITE = {
+    "code": "CROSS_SITE",
+    "message": "拒绝来自其他网站的请求",
+    "messageEn": "Requests from other sites are refused.",
+}
 TEXT = {
     "zh": {
         "title": "登录 · 党建网格",
@@ -201,6 +226,14 @@ async def login(request: Request) -> Response:
     if not session:
         return _form_response(request, lang, next_path, TEXT[lang]["failed"], status=401)
     response = RedirectResponse(next_path, status_code=303)
+    _keep_session(request, response, session)
+    response.delete_cookie(CSRF_COOKIE, path="/login")
+    return response
+
+
+def _keep_session(request: Request, response: Response, session: dict[str, Any]) -> None:
+    """The session's two cookies: the access token for every page, the refresh token for
+    `/session/...` only."""
     response.set_cookie(
         COOKIE,
         session["accessToken"],
@@ -209,16 +242,80 @@ async def login(request: Request) -> Response:
         samesite="strict",
         path="/",
     )
-    response.delete_cookie(CSRF_COOKIE, path="/login")
+    refresh_expires = dt.datetime.fromisoformat(session["refreshExpiresAt"])
+    response.set_cookie(
+        REFRESH_COOKIE,
+        session["refreshToken"],
+        max_age=max(0, int((refresh_expires - dt.datetime.now(dt.UTC)).total_seconds())),
+        httponly=True,
+        samesite="strict",
+        path=SESSION_PATH,
+    )
+
+
+def _end_session(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path=SESSION_PATH)
+
+
+def same_origin(request: Request) -> bool:
+    """A request from this site's own page (a script's POST): `Sec-Fetch-Site` says so, or,
+    from a client that sends none, `Origin` names this site. Neither: refused."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("origin")
+    return origin is not None and origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def access_expires_in(request: Request) -> int | None:
+    """Seconds the page's access cookie has left (None without a valid one): the page
+    refreshes its session before then. Read only after `page_identity` accepted it."""
+    token = request.cookies.get(COOKIE)
+    if not token or page_identity(request).anonymous:
+        return None
+    try:  # (a page called with a bearer header may carry some other cookie)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return max(0, int(claims["exp"] - time.time()))
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
+
+
+async def refresh_session(request: Request) -> Response:
+    """POST /session/refresh: a fresh access cookie (and the next refresh token) for the
+    refresh cookie, through the graph's `refresh` mutation. Same-origin only."""
+    if not same_origin(request):
+        return JSONResponse({"ok": False, "errors": [_CROSS_SITE]}, status_code=403)
+    token = request.cookies.get(REFRESH_COOKIE)
+    session = None
+    errors = [_NO_REFRESH]
+    if token:
+        body = await run_as(request, ANONYMOUS, REFRESH, {"t": token})
+        payload = (body.get("data") or {}).get("refresh") or {}
+        session = payload.get("session")
+        errors = payload.get("errors") or errors
+    if not session:
+        response = JSONResponse({"ok": False, "errors": errors}, status_code=401)
+        response.delete_cookie(REFRESH_COOKIE, path=SESSION_PATH)
+        return response
+    ttl = int(request.app.state.auth.access.ttl.total_seconds())
+    response = JSONResponse({"ok": True, "expiresIn": ttl})
+    _keep_session(request, response, session)
     return response
 
 
 async def logout(request: Request) -> Response:
-    """POST only (a GET, e.g. an <img> on another site, must not sign anyone out)."""
+    """POST only (a GET, e.g. an <img> on another site, must not sign anyone out). The
+    refresh token, when the browser sends it (to `/session/logout`), is revoked."""
     if not _same_site(request):
         return Response("cross-site sign-out refused", status_code=403)
+    token = request.cookies.get(REFRESH_COOKIE)
+    if token:
+        # The auth subgraph's own database, served in-process by the gateway.
+        async with request.app.state.auth.app.state.engine.begin() as conn:
+            await sessions.revoke(conn, token=token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    _end_session(response)
     return response
 
 
@@ -226,4 +323,6 @@ ROUTES = [
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
+    Route(SESSION_PATH + "/logout", logout, methods=["POST"]),
+    Route(SESSION_PATH + "/refresh", refresh_session, methods=["POST"]),
 ]

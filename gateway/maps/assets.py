@@ -7,6 +7,7 @@ their licences beside them); folium's link names are kept so nothing is loaded t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -16,6 +17,9 @@ from branca.element import Figure, MacroElement
 from folium.features import GeoJsonDetail, GeoJsonPopup, GeoJsonTooltip
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
+
+from gateway.maps.header import PageKind, page_header
+from gateway.maps.labels import labels_for
 
 
 class Script(MacroElement):
@@ -38,22 +42,60 @@ def page_of(fmap: folium.Map) -> Figure:
     return root
 
 
+# Leaflet's own attribution prefix (its name, a link and a flag) is no data source: the
+# attribution names only where the map's data comes from (the grid's, and the
+# base tiles' own). The scale bar is metric only.
+_MAP_CONTROLS = """{map}.attributionControl.setPrefix(false);
+{map}.attributionControl.addAttribution({attribution});
+L.control.scale({{imperial: false, metric: true}}).addTo({map});"""
+
+
 def offline_map(
-    bounds: tuple[float, float, float, float], static: str, *, prefer_canvas: bool
+    bounds: tuple[float, float, float, float],
+    static: str,
+    *,
+    prefer_canvas: bool,
+    region: str | None = None,
+    page: PageKind = "coverage",
+    lang: str | None = None,
 ) -> folium.Map:
     """A Leaflet map fitted to `bounds` (lon/lat) with Leaflet from /static and no tiles.
-    Pages with vector tiles pass prefer_canvas=False: an overlay canvas would eat clicks."""
+    Pages with vector tiles pass prefer_canvas=False: an overlay canvas would eat clicks.
+    The attribution names the map's data sources. `region`: the page's region code, for
+    its header (gateway.maps.header: navigation, user, sign-out; `page` and `lang` say which
+    page it is on and in what language)."""
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=prefer_canvas,
         max_zoom=20,
     )
-    fmap.default_js = [("leaflet", f"{static}/leaflet/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{static}/leaflet/leaflet.css")]
+    # The map's own zoom range: without it Leaflet takes the range of its layers, and
+    # hiding the zones layer left the buildings' (from zoom 14) as the map's minimum.
+    fmap.options["min_zoom"] = 0
+    # Every map page: Leaflet, the zone-label thinning and the header with its session.
+    fmap.default_js = [
+        ("leaflet", f"{static}/leaflet/leaflet.js"),
+        ("pg_zone_labels", f"{static}/maps/zone-labels.js"),
+        ("pg_session", f"{static}/maps/session.js"),
+    ]
+    fmap.default_css = [
+        ("leaflet_css", f"{static}/leaflet/leaflet.css"),
+        ("pg_maps_css", f"{static}/maps/maps.css"),
+    ]
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    if region is not None:
+        page_of(fmap).html.add_child(page_header(region, lang=lang, page=page))
+    name = fmap.get_name()
+    fmap.add_child(
+        Script(
+            _MAP_CONTROLS.format(
+                map=name, attribution=js(html.escape(labels_for(lang)["data_sources"]))
+            )
+        )
+    )
     return fmap
 
 

@@ -24,7 +24,6 @@ _STYLE = """<style>
 .zone-label{background:none;border:none;box-shadow:none;font:bold 12px sans-serif;
  color:#263238;text-shadow:0 0 3px #fff,0 0 3px #fff}
 .zone-label::before{display:none}
-.pg-far .zone-label{display:none}
 </style>"""
 
 

@@ -6,6 +6,9 @@ so every label a planner reads is here, in one place.
 
 from __future__ import annotations
 
+from gateway.maps.coverage import LABEL_KEYS, STATES
+from gateway.maps.labels import LABELS as MAP_LABELS
+
 PLANNER_LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "网格规划",
@@ -401,6 +404,26 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "colon": ": ",
     },
 }
+
+# Zone labels and the map's legend (static/planner/zone_labels.js): the building states'
+# words are the coverage maps' own (gateway.maps.labels).
+_LEGEND = {
+    "zh": {
+        "legend": "图例",
+        "legend_zones": "片区颜色：网格党支部",
+        "legend_no_branch": "虚线：无网格党支部的片区",
+        "legend_buildings": "楼栋颜色：覆盖状态",
+    },
+    "en": {
+        "legend": "Legend",
+        "legend_zones": "Zone colours: grid branch",
+        "legend_no_branch": "Dashed: zones without a grid branch",
+        "legend_buildings": "Building colours: coverage",
+    },
+}
+for _lang, _words in _LEGEND.items():
+    PLANNER_LABELS[_lang].update(_words)
+    PLANNER_LABELS[_lang].update({f"legend_{s}": MAP_LABELS[_lang][LABEL_KEYS[s]] for s in STATES})
 
 
 def planner_labels(lang: str | None) -> dict[str, str]:

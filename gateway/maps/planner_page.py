@@ -34,6 +34,7 @@ PARTS = (
     "figures",
     "zones_table",
     "gaps",
+    "zone_labels",
 )
 
 # Only what the page needs: polygons (new zone, or a lasso), lines (split); edit and delete.
@@ -149,7 +150,14 @@ def planner_map(
     `script_nonce`: the response's CSP nonce for the page's inline scripts."""
     t = planner_labels(lang)
     # SVG paths, not a canvas: each building and vertex takes its own clicks.
-    fmap = offline_map(bounds_of([community.get("boundary")]), static, prefer_canvas=False)
+    fmap = offline_map(
+        bounds_of([community.get("boundary")]),
+        static,
+        prefer_canvas=False,
+        region=community["code"],
+        page="planner",
+        lang=lang,
+    )
     zones = folium.FeatureGroup(name=t["zone"], control=False).add_to(fmap)
     draw = Draw(
         feature_group=zones,

@@ -148,23 +148,45 @@ def _add_zones(fmap: folium.Map, features: list[dict[str, Any]], labels: dict[st
         popup=TextPopup(fields=["name", "org"], aliases=[labels["zone"], labels["branch"]]),
     )
     layer.add_to(fmap)
-    names = folium.FeatureGroup(name=labels["zone_labels"])
-    for feature in features:
-        if not feature["geometry"]:
-            continue
-        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+    labelled = [f for f in features if f["geometry"]]
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in labelled]
+    zone_labels(
+        fmap,
+        labels["zone_labels"],
+        [
+            (shape.representative_point(), f["properties"]["name"], shape.area)
+            for f, shape in zip(labelled, shapes, strict=True)
+        ],
+    )
+    return layer
+
+
+def zone_labels(
+    fmap: folium.Map, name: str, points: list[tuple[shapely.Point, str, float]]
+) -> folium.FeatureGroup:
+    """Zone names at their points (lon/lat), thinned on screen by the page script
+    (static/maps/zone-labels.js): larger zones (`priority`: area) keep theirs first.
+    `window.__pgZoneLabels` is the script's controller."""
+    names = folium.FeatureGroup(name=name)
+    for point, text, priority in points:
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
-                html=f"<span>{html.escape(feature['properties']['name'])}</span>",
+                html=f"<span>{html.escape(text)}</span>",
                 class_name="zone-label",
                 icon_size=(120, 16),
                 icon_anchor=(60, 8),
             ),
             interactive=False,
+            priority=priority,
         ).add_to(names)
     names.add_to(fmap)
-    return layer
+    fmap.add_child(
+        Script(
+            f"window.__pgZoneLabels = PartyGridLabels.thin({fmap.get_name()}, {names.get_name()});"
+        )
+    )
+    return names
 
 
 def _add_buildings(
@@ -232,7 +254,11 @@ def community_map(
     for feature, geometry in zip(zone_features + building_features, shapes[1:], strict=True):
         feature["geometry"] = geometry
     fmap = offline_map(
-        bounds_of([boundary, *shapes[1 : 1 + len(zones)]]), static, prefer_canvas=True
+        bounds_of([boundary, *shapes[1 : 1 + len(zones)]]),
+        static,
+        prefer_canvas=True,
+        region=community["code"],
+        lang=lang,
     )
     add_basemap(fmap, basemap, lang=lang)
     if boundary:

@@ -28,6 +28,7 @@ from gateway.maps.assets import render_page
 from gateway.maps.basemaps import basemap_settings
 from gateway.maps.coverage import LABEL_KEYS
 from gateway.maps.labels import labels_for
+from gateway.maps.navigation import ROUTES as NAV_ROUTES
 from gateway.maps.printing import paper, print_view
 from gateway.maps.render import community_map, residents_text
 from gateway.maps.tiled import region_map
@@ -229,4 +230,5 @@ ROUTES = [
     Route(BASE + "/{code:str}", coverage_page, methods=["GET"]),
     Route(BASE + "/{code:str}/print", print_page, methods=["GET"]),
     Route(BUILDINGS + "/{id:str}", building_popup, methods=["GET"]),
+    *NAV_ROUTES,
 ]

@@ -36,7 +36,7 @@ from gateway.maps.basemaps import (
 from gateway.maps.coverage import COLOURS, LABEL_KEYS, summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.panel import NO_ORG_ZONE, building_legend, panel, zone_legend
-from gateway.maps.render import bounds_of, branch_colours
+from gateway.maps.render import bounds_of, branch_colours, zone_labels
 
 # Grid's default PARTYGRID_GRID_TILES_BUILDINGS_MIN_ZOOM: below it building tiles are empty,
 # so the page does not ask for them.
@@ -103,9 +103,11 @@ def _zone_info(communities: list[dict[str, Any]], labels: dict[str, str]) -> dic
         colours = branch_colours(zones)
         for zone in zones:
             org = zone.get("organization")
-            point = shapely.geometry.shape(zone["boundary"]).representative_point()
+            shape = shapely.geometry.shape(zone["boundary"])
+            point = shape.representative_point()
             info[zone["id"]] = {
                 "name": zone["name"],
+                "area": shape.area,
                 "branch": org["name"] if org else labels["none"],
                 "colour": colours[org["id"]] if org else NO_ORG_ZONE,
                 "at": [point.x, point.y],
@@ -113,11 +115,11 @@ def _zone_info(communities: list[dict[str, Any]], labels: dict[str, str]) -> dic
     return info
 
 
-def _tile_options(kind: str, *, svg: bool, min_zoom: int) -> str:
+def _tile_options(kind: str, *, svg: bool, min_zoom: int, interactive: bool) -> str:
     renderer = "L.svg.tile" if svg else "L.canvas.tile"
     return (
         "{"
-        f"rendererFactory: {renderer}, interactive: true, pane: {js(PANE)},"
+        f"rendererFactory: {renderer}, interactive: {js(interactive)}, pane: {js(PANE)},"
         f" minZoom: {min_zoom}, maxZoom: 22,"
         " getFeatureId: function (f) { return f.properties.id; },"
         f" vectorTileLayerStyles: {{ {kind}: function (p, z) {{ return window.__pgStyle.{kind}(p, z); }} }}"
@@ -155,6 +157,8 @@ def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is
         bounds_of([f["geometry"] for f in features]) if features else bounds,
         static,
         prefer_canvas=False,
+        region=region["code"],
+        lang=lang,
     )
     add_basemap(fmap, basemap, lang=lang)
     state_labels = {state: labels[key] for state, key in LABEL_KEYS.items()}
@@ -206,30 +210,25 @@ def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is
     zones_layer = vector_grid(
         f"/tiles/zones/{{z}}/{{x}}/{{y}}.pbf{scope}",
         labels["zones"],
-        _tile_options("zones", svg=basemap.gcj02, min_zoom=0),
+        # Outlines only, and no hover or click: the community under a point answers it.
+        _tile_options("zones", svg=basemap.gcj02, min_zoom=0, interactive=False),
         static,
     )
     zones_layer.add_to(fmap)
     buildings_layer = vector_grid(
         f"/tiles/buildings/{{z}}/{{x}}/{{y}}.pbf{scope}",
         labels["buildings"],
-        _tile_options("buildings", svg=basemap.gcj02, min_zoom=BUILDINGS_MIN_ZOOM),
+        _tile_options(
+            "buildings", svg=basemap.gcj02, min_zoom=BUILDINGS_MIN_ZOOM, interactive=True
+        ),
         static,
     )
     buildings_layer.add_to(fmap)
-    names = folium.FeatureGroup(name=labels["zone_labels"])
-    for zone in zones.values():
-        folium.Marker(
-            [zone["at"][1], zone["at"][0]],
-            icon=folium.DivIcon(
-                html=f"<span>{html.escape(zone['name'])}</span>",
-                class_name="zone-label",
-                icon_size=(120, 16),
-                icon_anchor=(60, 8),
-            ),
-            interactive=False,
-        ).add_to(names)
-    names.add_to(fmap)
+    names = zone_labels(
+        fmap,
+        labels["zone_labels"],
+        [(shapely.Point(*zone["at"]), zone["name"], zone["area"]) for zone in zones.values()],
+    )
     folium.LayerControl(collapsed=False).add_to(fmap)
     layers = {
         "communities": communities_layer.get_name(),

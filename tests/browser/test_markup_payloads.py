@@ -255,16 +255,9 @@ def test_names_stay_text_on_the_tiled_pages(
     seen.page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
     lon, lat = _centre(target.building["footprint"])
     assert seen.page.evaluate(GO_AND_LOAD, [lat, lon])
-    seen.page.wait_for_function(
-        "(id) => Object.values(window.__pgLayers.zones._vectorTiles).some(t => t._features[id])",
-        arg=target.zone["id"],
-    )
-    assert seen.page.evaluate(FIRE, ["zones", target.zone["id"], "mouseover"])
-    tip = seen.page.locator(".leaflet-tooltip:not(.foliumtooltip)").inner_text()
-    assert target.names["zone"] in tip and target.names["branch"] in tip
-    assert seen.page.evaluate(FIRE, ["zones", target.zone["id"], "click"])
-    popup = seen.page.locator(".leaflet-popup-content").inner_text()
-    assert target.names["zone"] in popup
+    # Zones take no pointer there (issue 15: the community under them answers); their names
+    # are the labels above, their branch is in the building's popup below.
+    assert seen.page.evaluate("() => window.__pgLayers.zones.options.interactive") is False
     assert seen.page.evaluate(FIRE, ["buildings", target.building["id"], "mouseover"])
     assert (
         target.names["building"]

@@ -356,6 +356,7 @@
     P.drawings = drawings; P.marks = marks;
     P.options = o; P.labels = t; P.el = el; P.say = say; P.msg = msg; P.label = label;
     P.buttons = buttons; P.$ = $;
+    P.colours = { states: COLOURS, zones: ZONE_PALETTE, noBranch: NO_ORG_ZONE };  // for the legend
     parts.forEach(function (part) { part(P); });
     load();
   }

@@ -104,6 +104,52 @@
     });
   }
 
+  // Whether `latlng` lies in a polygon layer's shape (even-odd over every ring, so holes
+  // count; a MultiPolygon's parts each).
+  function inside(latlng, layer) {
+    var x = latlng.lng, y = latlng.lat, odd = false;
+    (function walk(rings) {
+      if (!rings.length) { return; }
+      if (!L.LineUtil.isFlat(rings)) { rings.forEach(walk); return; }
+      for (var i = 0, j = rings.length - 1; i < rings.length; j = i, i += 1) {
+        var a = rings[i], b = rings[j];
+        if ((a.lat > y) !== (b.lat > y) &&
+            x < (b.lng - a.lng) * (y - a.lat) / (b.lat - a.lat) + a.lng) { odd = !odd; }
+      }
+    }(layer.getLatLngs()));
+    return odd;
+  }
+  function communityAt(communities, latlng) {
+    var found = null;
+    communities.eachLayer(function (l) {
+      if (!found && l.getBounds().contains(latlng) && inside(latlng, l)) { found = l; }
+    });
+    return found;
+  }
+
+  // From zoom 14 the buildings' canvas tiles lie over the communities and take the pointer
+  // wherever it is, building or not: away from a building, the community under the pointer
+  // answers as it does where no tile covers it (its tooltip, and its popup on a click).
+  function communitiesUnderTiles(layers, clickedBuilding) {
+    var hovered = null;
+    function onTile(ev) { return ev && ev.target && ev.target.tagName === "CANVAS"; }
+    map.on("mousemove", function (e) {
+      if (!onTile(e.originalEvent)) { return; }
+      var found = communityAt(layers.communities, e.latlng);
+      // The tooltip and popup are bound to the whole layer: the events of the community
+      // itself, passed up to it, open them for that community.
+      if (hovered && hovered !== found) { hovered.fire("mouseout", { latlng: e.latlng }, true); }
+      if (found) { found.fire(hovered === found ? "mousemove" : "mouseover", { latlng: e.latlng }, true); }
+      hovered = found;
+    });
+    L.DomEvent.on(map.getContainer(), "click", function (ev) {
+      if (!onTile(ev) || clickedBuilding()) { return; }
+      var latlng = map.mouseEventToLatLng(ev);
+      var found = communityAt(layers.communities, latlng);
+      if (found) { found.fire("click", { latlng: latlng }, true); }
+    });
+  }
+
   window.__pgWire = function () {
     var layers = window.__pgLayers;
     var l = cfg.labels;
@@ -120,15 +166,15 @@
       show(e.latlng, esc(p.name) + " · " + esc(cfg.stateLabels[stateOf(p)]));
     });
     layers.buildings.on("mouseout", hide);
-    layers.buildings.on("click", function (e) { openBuilding(e.layer.properties, e.latlng); });
-    function zoneText(p) {
-      var zone = cfg.zones[p.id] || { name: p.name, branch: "" };
-      return rows([[l.zone, zone.name], [l.branch, zone.branch]]);
-    }
-    layers.zones.on("mouseover", function (e) { show(e.latlng, zoneText(e.layer.properties)); });
-    layers.zones.on("mouseout", hide);
-    layers.zones.on("click", function (e) {
-      L.popup().setLatLng(e.latlng).setContent(zoneText(e.layer.properties)).openOn(map);
+    var buildingHit = false;
+    layers.buildings.on("click", function (e) {
+      buildingHit = true;
+      openBuilding(e.layer.properties, e.latlng);
+    });
+    communitiesUnderTiles(layers, function () {
+      var hit = buildingHit;
+      buildingHit = false;
+      return hit;
     });
     function labelsByZoom() {
       map.getContainer().classList.toggle("pg-far", map.getZoom() < cfg.buildingsMinZoom);

@@ -1,0 +1,109 @@
+/* PartyGrid map pages: the header (navigation, user and role, sign-out) and the session.
+ *
+ * The page carries `<header id="pg-header" data-code data-page data-lang>` (gateway/maps/
+ * header.py); this fills it from /maps/nav/<code> and, while the page is open, refreshes the
+ * sign-in before its access token expires (POST /session/refresh: the refresh token is an
+ * HttpOnly cookie the script never sees). Every text reaches the page as textContent.
+ * `window.__pgSession`: `refresh()` (a promise of the answer), `nav` (the header's data).
+ */
+(function () {
+  'use strict';
+
+  var LEAD = 0.8;        // refresh when this share of the token's life has passed
+  var MIN_WAIT = 5;      // seconds
+  var MAX_WAIT = 86400;  // setTimeout's range is ~24 days; a day is plenty
+  var timer = null;
+  var session = { nav: null, refreshed: 0, refresh: refresh };
+  window.__pgSession = session;
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function schedule(seconds) {
+    if (timer) { clearTimeout(timer); }
+    if (seconds === null || seconds === undefined) { return; }
+    var wait = Math.min(MAX_WAIT, Math.max(MIN_WAIT, seconds * LEAD));
+    timer = setTimeout(refresh, wait * 1000);
+  }
+
+  function expired() {
+    var header = document.getElementById('pg-header');
+    var note = header && header.querySelector('.pg-expired');
+    if (header && !note && session.nav) {
+      header.appendChild(el('span', session.nav.expiredLabel, 'pg-expired'));
+    }
+  }
+
+  function refresh() {
+    var url = (session.nav && session.nav.refresh) || '/session/refresh';
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok || !answer.ok) { expired(); return answer; }
+        session.refreshed += 1;
+        schedule(answer.expiresIn);
+        return answer;
+      });
+    }).catch(function () { schedule(MIN_WAIT * 6); return { ok: false }; });
+  }
+
+  function render(header, nav) {
+    header.textContent = '';
+    var links = el('nav', null, 'pg-nav');
+    nav.links.forEach(function (link, i) {
+      if (i) { links.appendChild(el('span', ' › ', 'pg-sep')); }
+      var item;
+      if (link.href) {
+        item = el('a', link.text);
+        item.href = link.href;
+      } else {
+        item = el('b', link.text);
+        item.setAttribute('aria-current', 'page');
+      }
+      item.dataset.nav = link.key;
+      links.appendChild(item);
+    });
+    header.appendChild(links);
+    var who = el('span', null, 'pg-user');
+    who.appendChild(el('span', nav.user, 'pg-user-name'));
+    who.appendChild(el('span', nav.roleLabel, 'pg-role'));
+    header.appendChild(who);
+    // A plain form: the sign-out is a same-origin POST, as /session/logout requires.
+    var form = el('form', null, 'pg-sign-out');
+    form.method = 'post';
+    form.action = nav.signOut;
+    var button = el('button', nav.signOutLabel);
+    button.type = 'submit';
+    form.appendChild(button);
+    header.appendChild(form);
+  }
+
+  function start() {
+    var header = document.getElementById('pg-header');
+    if (!header) { return; }
+    var query = '?page=' + encodeURIComponent(header.dataset.page) +
+      '&lang=' + encodeURIComponent(header.dataset.lang);
+    fetch('/maps/nav/' + encodeURIComponent(header.dataset.code) + query, {
+      credentials: 'same-origin', headers: { accept: 'application/json' }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (nav) {
+      session.nav = nav;
+      render(header, nav);
+      header.dataset.ready = '1';
+      schedule(nav.expiresIn);
+    }).catch(function () { header.dataset.ready = 'failed'; });
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+}());
