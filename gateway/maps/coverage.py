@@ -26,12 +26,18 @@ LABEL_KEYS = {
 }
 
 
+def percent_text(coverage: dict[str, Any]) -> str:
+    """ "91.7%": the covered share to one decimal, from the counts (the graph's `percent` is
+    already rounded to two decimals: rounding that again turned 91.7475 into 91.8)."""
+    buildings = coverage["buildings"]
+    return f"{100 * coverage['covered'] / buildings:.1f}%" if buildings else "—"
+
+
 def summary_lines(coverage: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
     """The panel's figures from a `coverage` (or `CommunityCoverage`) result: buildings by
     the states the map colours them with, so the panel and the map agree."""
     states = coverage["buildingStates"]
-    percent = coverage["percent"]
-    shown = "—" if percent is None else f"{percent:.1f}%"
+    shown = percent_text(coverage)
     return [
         (labels["coverage"], f"{shown} ({coverage['covered']}/{coverage['buildings']})"),
         (labels["gap_members"], str(states["gapWithMembers"])),

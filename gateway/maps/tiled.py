@@ -33,7 +33,7 @@ from gateway.maps.basemaps import (
     display_transform,
     offset_grid,
 )
-from gateway.maps.coverage import COLOURS, LABEL_KEYS, summary_lines
+from gateway.maps.coverage import COLOURS, LABEL_KEYS, percent_text, summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.panel import NO_ORG_ZONE, building_legend, panel, zone_legend
 from gateway.maps.render import bounds_of, branch_colours, zone_labels
@@ -85,7 +85,7 @@ def _community_features(
                 "properties": {
                     "code": community["code"],
                     "name": name,
-                    "coverage": f"{percent:.1f}% ({summary['covered']}/{summary['buildings']})",
+                    "coverage": f"{percent_text(summary)} ({summary['covered']}/{summary['buildings']})",
                     "gaps": states["gapWithMembers"] + states["gap"] + states["orphan"],
                     "link": {"href": link, "text": labels["open"]},
                     "colour": _ramp(percent),
