@@ -79,6 +79,10 @@ async def rule_figures(
     GAP_WITH_MEMBERS: resident Party members and no Party group ("党小组建到楼栋"; in a branch
     community, "党小组建在片区": their zone has no group), the figure the planner page's panel
     shows."""
+    if facts is None:
+        # Without org the rule's figures would rest on a guess of the community's kind: the
+        # preview says "unknown" (null) rather than show a share computed under the wrong rule.
+        return RuleFigures()
     found = await coverage.coverage_with(conn, coverage.Scope(region_code=code), facts)
     figures = found.figures
     severe = figures.uncovered_with_members if found.residents_known else None
