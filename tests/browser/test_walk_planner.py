@@ -531,6 +531,7 @@ def _paint_every_zone(trip: Trip) -> None:
         falls.append(now["gap_members"] < was["gap_members"])
         assert "GROUP_OUTSIDE_ZONE" not in _warnings(page)
         if key == NEW:
+            page.locator("#planner-diff").scroll_into_view_if_needed()
             page.screenshot(path=trip.shots / "planner-walk-3-brush.png")
         number = page.evaluate("window.__pgPlanner.state.history.latest") + 1
         commit_and_wait(page)
@@ -554,6 +555,8 @@ def _all_covered(trip: Trip) -> None:
     assert coverage["buildingStates"] == {"gap": 0, "gapWithMembers": 0, "orphan": 0}
     assert coverage["zonesWithoutOrganization"] == 0
     assert [coverage[f"g{s}"]["totalCount"] for s in range(1, 5)] == [0, 0, 0, 0]
+    fit(page, trip.hull.union(shapely.union_all([z.boundary for z in trip.zones])))
+    page.locator("#planner-gaps").scroll_into_view_if_needed()
     page.screenshot(path=trip.shots / "planner-walk-4-covered.png")
 
 
@@ -566,7 +569,8 @@ def _undo_twice_redo_once(trip: Trip) -> None:
     assert _history_step(page, "undo", without_last) == last
     assert _history_step(page, "undo", without_both) == second
     assert _history_step(page, "redo", without_last) == second
-    page.screenshot(path=trip.shots / "planner-walk-5-undo-redo.png", full_page=True)
+    page.locator("#planner-history").scroll_into_view_if_needed()
+    page.screenshot(path=trip.shots / "planner-walk-5-undo-redo.png")
     trip.grouped -= painted_last
 
 
@@ -617,7 +621,8 @@ def _conflict_from_a_second_tab(trip: Trip, visit: Callable[..., Visit]) -> Visi
     kept = page.evaluate("window.__pgPlanner.pending")
     assert set(kept["buildingIds"]) == painted and kept["partyGroupId"] == str(group.id)
     assert page.locator("#planner-commit").is_disabled()
-    page.screenshot(path=trip.shots / "planner-walk-6-conflict.png", full_page=True)
+    page.locator("#planner-conflict").scroll_into_view_if_needed()
+    page.screenshot(path=trip.shots / "planner-walk-6-conflict.png")
     page.locator("#planner-reapply").click()
     wait_idle(page)
     assert page.locator("#planner-commit").is_enabled()
