@@ -123,6 +123,7 @@ def _new_zone(demo: Demo, code: str, orphans: list[Building]) -> list[tuple[floa
 
 
 def _ungrouped(demo: Demo, code: str, shapes: dict[str, BaseGeometry]) -> dict[str, frozenset[str]]:
+    """The community's buildings without a Party group, by the zone (of `shapes`) holding them."""
     grouped = {o.building_id for o in demo.organizations if o.building_id}
     found: dict[str, set[str]] = {}
     for b in (b for b in demo.buildings if b.community_code == code and b.id not in grouped):
