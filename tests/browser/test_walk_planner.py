@@ -222,22 +222,13 @@ def _lead(page: Page, name: str) -> tuple[str, str]:
 
 
 def _percent(counts: Counter[str]) -> str:
-    """The covered share as a preview shows it (#planner-diff-lead), one decimal."""
+    """The covered share as the panel and a preview show it: one decimal, rounded once."""
     return f"{100 * counts['covered'] / sum(counts.values()):.1f}%"
 
 
-def _panel_percent(counts: Counter[str]) -> str:
-    """The covered share as the panel's figures show it: the graph's `coverage.percent`
-    (rounded to 2 decimals, services/grid/graph/coverage.py rounded_percent) with one
-    decimal. Rounded twice: 183/203 = 90.148% shows as 90.2% there, while the preview of the
-    same grid said 90.1% (reported)."""
-    return f"{round(100 * counts['covered'] / sum(counts.values()), 2):.1f}%"
-
-
 def figure(counts: Counter[str]) -> str:
-    """The panel's coverage figure for these states (test_planner_page.figure, rounded as
-    the page rounds)."""
-    return f"{_panel_percent(counts)} ({counts['covered']}/{sum(counts.values())})"
+    """The panel's coverage figure for these states (test_planner_page.figure)."""
+    return f"{_percent(counts)} ({counts['covered']}/{sum(counts.values())})"
 
 
 def _warnings(page: Page) -> set[str]:
