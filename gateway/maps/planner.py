@@ -192,12 +192,14 @@ async def _plan(
         return refused
     code = request.path_params["code"]
     try:
-        if undo or redo:
-            edit = {"op": "undo" if undo else "redo"}
-        else:
-            edit = json.loads(await request.body() or b"null")
+        edit = json.loads(await request.body() or b"null")
     except ValueError:
         return _error(400, "bad_json", "INVALID")
+    if undo or redo:
+        # Only the step the page names (`expectedNumber`, checked as for /commit): grid
+        # refuses it as STALE when another change set became the next one meanwhile.
+        step = edit if isinstance(edit, dict) else {}
+        edit = {"op": "undo" if undo else "redo", "expectedNumber": step.get("expectedNumber")}
     # Fields the route chose for the page (the zone a line cuts, and its version): the page
     # sends them back with the commit, so a change in between is a conflict, not a silent
     # cut of the newer shape.

@@ -142,7 +142,10 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "conflict_changes": "您加载页面之后提交的变更",
         "conflict_reapply": "按最新数据重新预览",
         "conflict_gone": "冲突：您编辑的对象已不存在，页面已重新加载为最新的网格；请放弃后重新编辑。",
+        "conflict_step": "冲突：此间已有新的变更，#{n} 已不是下一个可撤销或重做的变更。"
+        "页面已重新加载，请在变更记录中重新选择。",
         "kind_redraw_zone": "修改片区边界",
+        "kind_redraw_zones": "同时修改多个片区边界",
         "kind_split_zone": "分割片区",
         "kind_merge_zones": "合并片区",
         "kind_create_zone": "新建片区",
@@ -155,7 +158,7 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "kind_undo": "撤销",
         "kind_redo": "重做",
         "kind_other": "其他修改",
-        "bad_since": "参数 since 必须是整数",
+        "bad_since": "变更编号必须是整数",
         "no_change_set": "该社区没有这个变更",
         # Live figures, the zone table and the gaps (static/planner/figures.js, zones_table.js,
         # gaps.js).
@@ -345,7 +348,10 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "conflict_reapply": "Re-preview against the current data",
         "conflict_gone": "Conflict: what you edited no longer exists; the page now shows the "
         "current grid. Discard and edit again.",
+        "conflict_step": "Conflict: another change came in meanwhile, so #{n} is no longer the next "
+        "to undo or redo. The page has reloaded; choose again in History.",
         "kind_redraw_zone": "Zone boundary redrawn",
+        "kind_redraw_zones": "Zone boundaries redrawn together",
         "kind_split_zone": "Zone split",
         "kind_merge_zones": "Zones merged",
         "kind_create_zone": "Zone created",
@@ -358,7 +364,7 @@ PLANNER_LABELS: dict[str, dict[str, str]] = {
         "kind_undo": "Undo",
         "kind_redo": "Redo",
         "kind_other": "Other change",
-        "bad_since": "since must be a whole number",
+        "bad_since": "The change number to list from must be a whole number",
         "no_change_set": "The community has no such change set",
         # Live figures, the zone table and the gaps (static/planner/figures.js, zones_table.js,
         # gaps.js).

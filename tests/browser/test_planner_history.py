@@ -32,6 +32,7 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
     restore,
     same_shape,
     states,
+    undo_and_wait,
     wait_idle,
 )
 
@@ -327,4 +328,146 @@ def test_the_history_panel_in_english(visit: Callable[..., Visit], demo: Demo) -
     heads = page.locator("#planner-history-list .history-head").all_inner_texts()
     # Every kind by its English label, never the raw value (redraw_zone, undo, ...).
     assert all("_" not in h and not h.split(" ")[1].islower() for h in heads), heads
+    assert console_errors(seen) == []
+
+
+# --- Review findings 1, 2, 3 and 7 (helper `histfix`) ------------------------------------
+
+
+def reloaded_after_conflict(page: Page) -> None:
+    page.locator("#planner-message.conflict", has_text="页面已重新加载").wait_for()
+    wait_idle(page)
+    history_shown(page)
+
+
+def test_the_core_undo_never_reverses_a_change_set_the_page_has_not_shown(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zones, smaller = shrinking(demo)
+    restore(code)
+    mine = redraw(running, code, str(zones[0].id), mapping(smaller[zones[0].id]))
+    seen = open_planner(visit, code)
+    page = seen.page
+    history_shown(page)
+    # Meanwhile another tab commits; this page still shows `mine` as the next to undo.
+    theirs = redraw(running, code, str(zones[1].id), mapping(smaller[zones[1].id]))
+    page.locator("#planner-undo").click()
+    reloaded_after_conflict(page)
+    assert {mine, theirs} <= set(live_edits(running, code)), "nothing undone unseen"
+    # The page now shows theirs as next: Undo undoes exactly that one.
+    assert page.evaluate("window.__pgPlanner.state.history.nextUndo.number") == theirs
+    undo_and_wait(page)
+    live = live_edits(running, code)
+    assert theirs not in live and mine in live
+    assert console_errors(seen) == []
+
+
+def test_the_undo_and_redo_routes_step_only_the_change_set_named(
+    running: Running,
+    demo: Demo,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zones, smaller = shrinking(demo)
+    restore(code)
+    mine = redraw(running, code, str(zones[0].id), mapping(smaller[zones[0].id]))
+    base = running.gateway.removesuffix("/graphql")
+    headers = running.headers(running.gateway, planner_of(code)) | {"origin": base}
+
+    def step(which: str, number: object) -> httpx.Response:
+        return httpx.post(
+            f"{base}/maps/planner/{code}/{which}", headers=headers, json={"expectedNumber": number}
+        )
+
+    # Not the next one (another change set came in meanwhile): a conflict, nothing undone.
+    stale = step("undo", mine - 1)
+    assert stale.json()["result"]["errors"][0]["code"] == "STALE", stale.text
+    assert mine in live_edits(running, code)
+    wrong = step("undo", "x")
+    assert wrong.status_code == 400 and wrong.json()["errors"][0]["code"] == "INVALID"
+    assert mine in live_edits(running, code)
+    assert step("undo", mine).json()["ok"]
+    assert mine not in live_edits(running, code)
+    stale = step("redo", mine + 5)
+    assert stale.json()["result"]["errors"][0]["code"] == "STALE", stale.text
+    assert mine not in live_edits(running, code)
+    assert step("redo", mine).json()["ok"]
+    assert mine in live_edits(running, code)
+
+
+def test_a_shared_edge_edit_kept_through_a_conflict_reapplies_and_commits(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    screenshots: Path,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zones, smaller = shrinking(demo)
+    restore(code)
+    ids = [str(z.id) for z in zones]
+    seen = open_planner(visit, code)
+    page = seen.page
+    # Both zones redrawn at once, as a vertex they share moved on both sides sends them.
+    page.evaluate(
+        """(shapes) => window.__pgPlanner.preview({op: 'redraw_zones', changes: shapes.map(
+             ([id, b]) => ({zoneId: id, boundary: b,
+                            expectedVersion: window.__pgPlanner.zoneLayer(id).zone.version}))})""",
+        [[str(z.id), mapping(smaller[z.id])] for z in zones],
+    )
+    wait_idle(page)
+    assert page.locator("#planner-commit").is_enabled()
+    # Meanwhile another planner saves the first zone (its same boundary: a new version).
+    served = running.post(running.gateway, ZONE, {"id": ids[0]})["data"]["zone"]
+    redraw(running, code, ids[0], served["boundary"])
+    page.locator("#planner-commit").click()
+    reloaded_after_conflict(page)
+    versions = [
+        running.post(running.gateway, ZONE, {"id": i})["data"]["zone"]["version"] for i in ids
+    ]
+    pending = page.evaluate("window.__pgPlanner.pending")
+    assert [c["expectedVersion"] for c in pending["changes"]] == versions
+    assert page.evaluate("window.__pgPlanner.drawings.getLayers().length") == 2, "shapes kept"
+    page.screenshot(path=screenshots / "planner-conflict-shared-edge.png", full_page=True)
+    page.locator("#planner-reapply").click()
+    wait_idle(page)
+    said = page.locator("#planner-message").inner_text()
+    assert page.locator("#planner-commit").is_enabled(), said
+    commit_and_wait(page)
+    for zone in zones:
+        stored = running.post(running.gateway, ZONE, {"id": str(zone.id)})["data"]["zone"]
+        assert same_shape(shapely.geometry.shape(stored["boundary"]), smaller[zone.id])
+    assert figure(states(demo, code, smaller)) in coverage_text(page)
+    # The history panel names the kind (review item 7), never 其他修改.
+    history_shown(page)
+    newest = page.locator("#planner-history-list li").first.inner_text()
+    assert "同时修改多个片区边界" in newest, newest
+    assert console_errors(seen) == []
+
+
+def test_a_kept_undo_is_not_turned_onto_another_change_set(
+    visit: Callable[..., Visit],
+    running: Running,
+    demo: Demo,
+    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+) -> None:
+    code, zones, smaller = shrinking(demo)
+    restore(code)
+    mine = redraw(running, code, str(zones[0].id), mapping(smaller[zones[0].id]))
+    seen = open_planner(visit, code)
+    page = seen.page
+    history_shown(page)
+    page.locator("#planner-history-undo").click()
+    wait_idle(page)
+    assert page.evaluate("window.__pgPlanner.pending") == {"op": "undo", "expectedNumber": mine}
+    theirs = redraw(running, code, str(zones[1].id), mapping(smaller[zones[1].id]))
+    page.locator("#planner-commit").click()
+    reloaded_after_conflict(page)
+    # Nothing is pending that would undo theirs; the planner chooses again in the panel.
+    assert page.evaluate("window.__pgPlanner.pending") is None
+    assert page.locator("#planner-reapply").is_disabled()
+    assert f"#{mine}" in page.locator("#planner-message.conflict").inner_text()
+    assert page.locator("#planner-history-undo").inner_text() == f"撤销 #{theirs}"
+    assert {mine, theirs} <= set(live_edits(running, code))
     assert console_errors(seen) == []

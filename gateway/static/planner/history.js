@@ -16,7 +16,9 @@
   window.PartyGridPlanner = window.PartyGridPlanner || { parts: [] };
   (window.PartyGridPlanner.use || function (p) { window.PartyGridPlanner.parts.push(p); })(function (P) {
     var t = P.labels, el = P.el, $ = P.$, label = P.label, o = P.options;
-    var H = { sets: [], shown: -1, conflict: null };  // P.history: what the panel shows
+    // P.history: what the panel lists; `shown`, the state's latest number it was listed for
+    // (what the browser tests wait on before reading the panel).
+    var H = { sets: [], shown: -1, conflict: null };
     var kept = null;  // the edit kept through a conflict, rebased on the reloaded state
 
     // The reason the page's own edits carry (gateway/maps/planner_graph.py), in words.
@@ -169,9 +171,10 @@
       });
     }
 
-    // The kept edit against the reloaded state: the versions (or change set) it names now,
-    // whatever the edit (by the fields it carries, so every part's edits are rebased); null
-    // when what it edits is gone.
+    // The kept edit against the reloaded state: the versions it names now, whatever the edit
+    // (by the fields it carries, so every part's edits are rebased); null when what it edits
+    // is gone. An undo or redo is never rebased: another change set is next now, and
+    // re-applying it would reverse that one, not the one previewed.
     function rebase(op) {
       var next = Object.assign({}, op), gone = false;
       function zoneVersion(id) { var layer = P.zoneLayer(id); gone = gone || !layer; return layer ? layer.zone.version : null; }
@@ -183,22 +186,24 @@
       }
       if (op.zoneIds && op.expectedVersions) { next.expectedVersions = op.zoneIds.map(zoneVersion); }
       if (op.buildingIds && op.expectedVersions) { next.expectedVersions = op.buildingIds.map(buildingVersion); }
-      if (op.op === 'undo' || op.op === 'redo') {
-        var s = steps()[op.op === 'undo' ? 'nextUndo' : 'nextRedo'];
-        gone = !s;
-        if (s) { next.expectedNumber = s.number; }
+      if (op.changes) {  // several zones redrawn at once (redraw_zones): each its own version
+        next.changes = op.changes.map(function (c) {
+          return Object.assign({}, c, { expectedVersion: zoneVersion(c.zoneId) });
+        });
       }
       return gone ? null : next;
     }
 
+    // A redrawn zone lives in the zones layer, which the reload redraws as it is now: the
+    // kept shapes (one zone's, or each of a redraw_zones') are drawn again as drawings.
     function keepDrawing(op) {
-      // A redrawn zone lives in the zones layer, which the reload redraws as it is now.
-      if (op && op.op === 'redraw' && op.boundary) {
-        var g = op.boundary;
+      var shapes = !op ? [] : op.op === 'redraw' ? [op.boundary] : op.op === 'redraw_zones' ? op.changes.map(function (c) { return c.boundary; }) : [];
+      shapes.forEach(function (g) {
+        if (!g) { return; }
         P.drawings.addLayer(L.polygon(L.GeoJSON.coordsToLatLngs(g.coordinates, g.type === 'Polygon' ? 1 : 2), {
           color: '#e65100', weight: 3, dashArray: '6 4', fillOpacity: 0.1, interactive: false
         }));
-      }
+      });
     }
 
     // What was committed since the page had loaded (by others, or this planner elsewhere).
@@ -253,8 +258,12 @@
     P.on('reloaded', function (seen, version) {
       P.marks.clearLayers();
       $('planner-diff').hidden = true;
-      var next = kept && P.pending === kept ? rebase(kept) : null;
-      if (next) {
+      var step = kept && P.pending === kept && (kept.op === 'undo' || kept.op === 'redo');
+      var next = kept && P.pending === kept && !step ? rebase(kept) : null;
+      if (step) {  // nothing drawn to keep: the planner picks the step again in the panel
+        P.say(label('conflict_step', { n: kept.expectedNumber }), 'conflict');
+        kept = null; P.pending = null; P.result = null;
+      } else if (next) {
         kept = next; P.pending = next;
         P.say(label('conflict_reloaded', { v: version }), 'conflict');
       } else {

@@ -268,10 +268,13 @@
       say(t.discarded, 'ok'); buttons();
     }
 
+    // Undoes the change set the page shows as next (its number sent along): if another tab
+    // or planner committed meanwhile, grid refuses it as a conflict instead of undoing theirs.
     function undo() {
-      if (P.busy || P.pending) { return Promise.resolve(); }
+      var next = P.state && P.state.history && P.state.history.nextUndo;
+      if (P.busy || P.pending || !next) { return Promise.resolve(); }
       P.busy = true; buttons();
-      return post('/undo', {}).then(function (answer) {
+      return post('/undo', { expectedNumber: next.number }).then(function (answer) {
         if (!answer.ok) { P.busy = false; return refusal(answer.result, (answer.result && answer.result.errors) || answer.errors || []); }
         var n = answer.result.changeSet ? answer.result.changeSet.number : '';
         return load().then(function () { say(label('undone', { n: n }), 'ok'); });
