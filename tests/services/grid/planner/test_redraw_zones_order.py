@@ -92,9 +92,7 @@ def test_a_zone_sent_unchanged_is_not_rewritten(
         ok(call(running, UNDO, c=COMMUNITY))  # the split: not refused as STALE
 
 
-def test_too_many_zones_are_refused_before_any_shape_is_read(
-    running: Running, grid: Grid
-) -> None:
+def test_too_many_zones_are_refused_before_any_shape_is_read(running: Running, grid: Grid) -> None:
     """The limit is checked first: 51 broken shapes give the limit, not a shape error."""
     before, sets = grid.fingerprint(), grid.change_sets()
     changes = [
