@@ -273,7 +273,8 @@ def _metres(shape: BaseGeometry, origin: tuple[float, float]) -> BaseGeometry:
 def fit_to_community(shape: BaseGeometry, community: BaseGeometry) -> tuple[Fit, BaseGeometry]:
     """Whether a zone drawn as `shape` lies in its community, and the shape to keep: the
     drawing itself (INSIDE), or the drawing clipped to the community (SNAPPED when no part of
-    it lies more than SNAP_TOLERANCE_M outside; OUTSIDE otherwise, the clip to offer)."""
+    it lies more than SNAP_TOLERANCE_M outside and a one-polygon drawing stays one polygon;
+    OUTSIDE otherwise, the clip to offer)."""
     outside = shape.difference(community)
     if outside.area <= STORED_AREA_TOLERANCE:
         return Fit.INSIDE, shape
@@ -283,8 +284,23 @@ def fit_to_community(shape: BaseGeometry, community: BaseGeometry) -> tuple[Fit,
     reach = _metres(community, origin).buffer(SNAP_TOLERANCE_M, quad_segs=16)
     beyond = _metres(outside, origin).difference(reach)
     if beyond.area <= _SLIVER_M2 and not clipped.is_empty:
-        return Fit.SNAPPED, clipped
+        kept = _one_piece(clipped, origin) if shape.geom_type == "Polygon" else clipped
+        if kept is not None:
+            return Fit.SNAPPED, kept
     return Fit.OUTSIDE, clipped
+
+
+def _one_piece(clipped: BaseGeometry, origin: tuple[float, float]) -> BaseGeometry | None:
+    """A one-polygon drawing's clip as one polygon, less the slivers a clip along the
+    boundary may leave (below SNAP_TOLERANCE_M squared); None when it falls apart (drawn
+    across a thin slot of land outside the community): no silent multi-part zone, it is
+    refused as outside, the clip offered for the planner to confirm."""
+    parts = [
+        p
+        for p in shapely.get_parts(clipped)
+        if _metres(p, origin).area > SNAP_TOLERANCE_M * SNAP_TOLERANCE_M
+    ]
+    return parts[0] if len(parts) == 1 else None
 
 
 def offered_clip(clipped: BaseGeometry, others: list[BaseGeometry]) -> dict[str, Any] | None:

@@ -36,6 +36,7 @@ from services.grid.planner.zones import (
     RedrawZones,
     SplitZone,
     ZoneChange,
+    check_change_count,
 )
 
 ANONYMOUS = "anonymous"
@@ -160,6 +161,7 @@ class PlannerMutations:
         dry_run: DryRun = False,
     ) -> PlanResult:
         async def build() -> Operation:
+            check_change_count(len(changes))  # before parsing a single shape
             checked = []
             for i, change in enumerate(changes):
                 at = ["changes", str(i)]

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +23,7 @@ from services.grid.org_client import OrgClient
 from services.grid.planner.history import BUILDING_CONTENT, ZONE_CONTENT, items_of, same
 from services.grid.planner.organizations import check_restorable
 from services.grid.planner.plan import Plan
+from services.grid.planner.reshape import Reshape, reshape_zones
 from services.grid.planner.states import building_states, zone_states
 from services.grid.validation import PlanRefusedError
 
@@ -115,28 +117,39 @@ def _uuid(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
 
 
-async def _restore_zone(conn: AsyncConnection, code: str, item: Item) -> None:
-    before, zone_id = item["before"], item["entity_id"]
-    if before is None:
-        await conn.execute(delete(zone).where(zone.c.id == zone_id))
-        return
-    values = {
+def _zone_values(before: dict[str, Any]) -> dict[str, Any]:
+    return {
         "name": before["name"],
         "organization_id": _uuid(before["organizationId"]),
         "boundary": _geometry(before["wkb"]),
     }
-    if item["after"] is None:
-        # Versions only grow: a restored zone gets a new version, not its old one.
-        version = before["version"] + 1
-        await conn.execute(
-            insert(zone).values(id=zone_id, community_code=code, version=version, **values)
-        )
-        return
+
+
+async def _remove_zone(conn: AsyncConnection, item: Item) -> None:
+    """A zone the change set created: gone again."""
+    await conn.execute(delete(zone).where(zone.c.id == item["entity_id"]))
+
+
+async def _recreate_zone(conn: AsyncConnection, code: str, item: Item) -> None:
+    """A zone the change set deleted: back with its id; versions only grow, so it gets a new
+    version, not its old one."""
+    before = item["before"]
     await conn.execute(
-        update(zone)
-        .where(zone.c.id == zone_id)
-        .values(version=zone.c.version + 1, updated_at=func.now(), **values)
+        insert(zone).values(
+            id=item["entity_id"],
+            community_code=code,
+            version=before["version"] + 1,
+            **_zone_values(before),
+        )
     )
+
+
+def _reshape(item: Item) -> Reshape:
+    """A zone that was there before and after the change set: back to its `before`, written
+    with the others (services/grid/planner/reshape.py: no transient overlap, any order)."""
+    before = item["before"]
+    values = _zone_values(before) | {"version": zone.c.version + 1, "updated_at": func.now()}
+    return Reshape(item["entity_id"], shapely.from_wkb(before["wkb"]), values)
 
 
 # Records made before buildings kept their whole row hold the group alone: restore the keys
@@ -189,11 +202,6 @@ def _restored_organizations(items: list[Item]) -> tuple[list[uuid.UUID], list[uu
     return zones, groups
 
 
-def _zone_step(item: Item) -> tuple[bool, bool]:
-    """Deletions first, then reshaping, then re-creation: no transient overlap."""
-    return item["before"] is not None, item["after"] is None
-
-
 async def reverse(
     plan: Plan, org: OrgClient, target: dict[str, Any], verb: tuple[str, str]
 ) -> None:
@@ -208,8 +216,16 @@ async def reverse(
     buildings = [i for i in items if i["entity"] == "building"]
     await plan.track_zones([i["entity_id"] for i in zones])
     await plan.track_buildings([i["entity_id"] for i in buildings])
-    for item in sorted(zones, key=_zone_step):
-        await _restore_zone(conn, code, item)
+    # Deletions first, then the reshaped zones together, then re-creation: no transient
+    # overlap, whatever the order of the items.
+    for item in zones:
+        if item["before"] is None:
+            await _remove_zone(conn, item)
+    reshaped = [i for i in zones if i["before"] is not None and i["after"] is not None]
+    await reshape_zones(conn, [_reshape(i) for i in reshaped], ["communityCode"])
+    for item in zones:
+        if item["after"] is None:
+            await _recreate_zone(conn, code, item)
     for item in buildings:
         await _restore_building(conn, code, item)
     plan.undo_of = target["id"]

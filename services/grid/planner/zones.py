@@ -11,6 +11,7 @@ trigger (DOMAIN "Places") — never written here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,10 @@ from services.grid import geometry_pool
 from services.grid.models import community, zone
 from services.grid.org_client import OrgClient
 from services.grid.planner.contiguity import MERGE_GAP as MERGE_GAP  # re-exported
-from services.grid.planner.contiguity import Merged, merged_zone, polygonal
+from services.grid.planner.contiguity import Merged, merged_zone
 from services.grid.planner.organizations import check_zone_organization
 from services.grid.planner.plan import Plan
+from services.grid.planner.reshape import Reshape, reshape_zones
 from services.grid.planner.shapes import within_community
 from services.grid.validation import Finding, PlanRefusedError, Severity, stale
 
@@ -111,6 +113,41 @@ def _name(name: str, field: list[str]) -> str:
     return clean_text(name, field, MAX_NAME, required=True, what_zh="名称") or ""
 
 
+# A drawing within this of the stored boundary (degrees, about 0.1 mm, vertex by vertex) is the
+# zone as it is: not rewritten, so it gets no new version without a change to record (an
+# older change set touching it would be refused as STALE by undo ever after).
+UNCHANGED = 1e-9
+
+
+async def _redraw(
+    plan: Plan,
+    changes: list[ZoneChange],
+    field: Callable[[int, str], list[str]],
+    shapes_field: list[str],
+) -> None:
+    """Give zones new boundaries, each checked as drawn (its version; fitted to its
+    community), written together with no transient overlap (services/grid/planner/reshape.py);
+    a zone sent unchanged is left as it is. `field(i, name)`: where change i's `name` is."""
+    rows = []
+    for i, change in enumerate(changes):
+        # The first locks its community; a zone of another one is not found in it.
+        rows.append(
+            await zone_for_edit(plan, change.zone_id, change.expected_version, field(i, "zoneId"))
+        )
+    reshapes = []
+    for i, (change, row) in enumerate(zip(changes, rows, strict=True)):
+        shape = await within_community(plan, change.shape, field(i, "boundary"), change.zone_id)
+        if shape.equals_exact(shapely.from_wkb(row["wkb"]), UNCHANGED):
+            continue
+        values = {
+            "boundary": _shape(shape),
+            "version": zone.c.version + 1,
+            "updated_at": func.now(),
+        }
+        reshapes.append(Reshape(change.zone_id, shape, values))
+    await reshape_zones(plan.conn, reshapes, shapes_field)
+
+
 @dataclass(frozen=True)
 class RedrawZone:
     """Give a zone a new boundary; its buildings re-derive."""
@@ -120,9 +157,8 @@ class RedrawZone:
     expected_version: int
 
     async def apply(self, plan: Plan) -> None:
-        await zone_for_edit(plan, self.zone_id, self.expected_version, ["zoneId"])
-        shape = await within_community(plan, self.shape, ["boundary"], self.zone_id)
-        await _set_boundary(plan, self.zone_id, shape)
+        change = ZoneChange(self.zone_id, self.shape, self.expected_version)
+        await _redraw(plan, [change], lambda _i, name: [name], ["boundary"])
 
 
 @dataclass(frozen=True)
@@ -315,6 +351,22 @@ class MergeZones:
 MAX_REDRAWN_ZONES = 50
 
 
+def _change_count_error() -> DomainError:
+    return DomainError(
+        UserErrorCode.INVALID,
+        f"请给出 1 至 {MAX_REDRAWN_ZONES} 个不同的片区",
+        f"Give between 1 and {MAX_REDRAWN_ZONES} distinct zones",
+        ["changes"],
+    )
+
+
+def check_change_count(count: int) -> None:
+    """1 to MAX_REDRAWN_ZONES changes: checked by the resolver before it parses any shape
+    (parsing is the costly part), and again by the operation."""
+    if not 0 < count <= MAX_REDRAWN_ZONES:
+        raise _change_count_error()
+
+
 @dataclass(frozen=True)
 class ZoneChange:
     """One zone's new boundary in a multi-zone redraw."""
@@ -324,56 +376,20 @@ class ZoneChange:
     expected_version: int
 
 
-def _interims(olds: list[BaseGeometry], news: list[BaseGeometry]) -> list[BaseGeometry | None]:
-    """Per zone, the shape to shrink it to first (None: write the new shape directly): where
-    a zone's new shape reaches into another changed zone's old one, it first keeps only old ∩
-    new, so that no write ever overlaps a sibling that has yet to move out of its way."""
-    found: list[BaseGeometry | None] = []
-    for i, (old, new) in enumerate(zip(olds, news, strict=True)):
-        clash = any(j != i and new.intersection(other).area > 0 for j, other in enumerate(olds))
-        found.append(polygonal(old.intersection(new)) if clash else None)
-    return found
-
-
 @dataclass(frozen=True)
 class RedrawZones:
     """Give several zones of one community new boundaries at once, all or nothing (e.g. an
-    edge two zones share, moved on both sides). Each zone is redrawn as `RedrawZone` does,
-    with its checks; zones first shrink to what they keep, so no write overlaps a neighbour
-    that moves away in the same edit."""
+    edge two zones share, moved on both sides), in whatever order they come. Each zone is
+    checked as `RedrawZone` does; zones first shrink to what they keep, so no write overlaps
+    a neighbour that moves away in the same edit (services/grid/planner/reshape.py)."""
 
     changes: list[ZoneChange]
 
     def _check(self) -> None:
-        ids = [c.zone_id for c in self.changes]
-        if not ids or len(ids) > MAX_REDRAWN_ZONES or len(set(ids)) != len(ids):
-            raise DomainError(
-                UserErrorCode.INVALID,
-                f"请给出 1 至 {MAX_REDRAWN_ZONES} 个不同的片区",
-                f"Give between 1 and {MAX_REDRAWN_ZONES} distinct zones",
-                ["changes"],
-            )
+        check_change_count(len(self.changes))
+        if len({c.zone_id for c in self.changes}) != len(self.changes):
+            raise _change_count_error()
 
     async def apply(self, plan: Plan) -> None:
         self._check()
-        olds = []
-        for i, change in enumerate(self.changes):
-            # The first locks its community; a zone of another one is not found in it.
-            field = ["changes", str(i), "zoneId"]
-            row = await zone_for_edit(plan, change.zone_id, change.expected_version, field)
-            olds.append(shapely.from_wkb(row["wkb"]))
-        news = [c.shape for c in self.changes]
-        interims = await geometry_pool.run(_interims, olds, news, field=["changes"])
-        for change, interim in zip(self.changes, interims, strict=True):
-            if interim is not None and not interim.is_empty:
-                # Not a version of its own: the zone's one new version is the final shape.
-                await plan.conn.execute(
-                    update(zone).where(zone.c.id == change.zone_id).values(boundary=_shape(interim))
-                )
-        # Zones with nothing left of their old shape first: theirs overlaps no shrunk zone.
-        order = sorted(
-            zip(self.changes, interims, strict=True),
-            key=lambda ci: not (ci[1] is not None and ci[1].is_empty),
-        )
-        for change, _interim in order:
-            await RedrawZone(change.zone_id, change.shape, change.expected_version).apply(plan)
+        await _redraw(plan, self.changes, lambda i, name: ["changes", str(i), name], ["changes"])
