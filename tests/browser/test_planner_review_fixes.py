@@ -6,6 +6,8 @@ browser.
 - A name holding "$&" or "$'" reads as typed in the page's messages (item 8).
 - Deleting one piece of a multi-part zone previews the zone redrawn as its other pieces;
   deleting every piece previews deleting it (item 9).
+- "Use the repaired shape" on a redraw whose repair is in pieces makes one layer per piece,
+  which Leaflet.draw then edits (item 10).
 - Erasing a painting while its preview is on its way leaves a page with no edit (item 11).
 - The zone, branch and group lists order names as the zone table does: numbers by value,
   第一片区 before 第十片区 (item 14).
@@ -17,7 +19,6 @@ of the tests' own (as grid's natural_key reads them).
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -25,16 +26,26 @@ from pathlib import Path
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page, Route
-from test_planner_orgs import DISSOLVE, _group_ids_named, _listed, _most_groups, _names
+from test_planner_orgs import (
+    DISSOLVE,
+    _collated,
+    _group_ids_named,
+    _listed,
+    _most_groups,
+    _names,
+)
 from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
     REDRAW,
     ZONE,
     Clearing,
+    Corner,
     _point,
     clear_spot,
     clearing,
     click,
     console_errors,
+    corner,
+    drag_corner,
     fit,
     open_planner,
     restore,
@@ -47,45 +58,7 @@ from infra.demo.model import BRANCH, COMMUNITY_KINDS, Demo
 from stack import DISTRICT, Running
 
 T = planner_labels(None)
-NUMERALS = re.compile("[0-9〇零一二两三四五六七八九十百千万]+")
-DIGITS = "〇一二三四五六七八九"
 HIGHLIGHT_COLOURS = {"#ffab00", "#0d47a1"}
-
-
-def _value(run: str) -> int:
-    """A run of numerals as grid's natural_key reads it (一〇二 is 102, 一百零五 is 105)."""
-    if run.isascii():
-        return int(run[:12])
-    if not set(run) & set("十百千万"):
-        value = 0
-        for ch in run[:12]:
-            value = value * 10 + (0 if ch == "零" else 2 if ch == "两" else DIGITS.index(ch))
-        return value
-    value = section = digit = 0
-    for ch in run:
-        if ch in "十百千":
-            section += max(digit, 1) * {"十": 10, "百": 100, "千": 1000}[ch]
-            digit = 0
-        elif ch == "万":
-            value, section, digit = value + (section + digit) * 10000, 0, 0
-        else:
-            digit = 2 if ch == "两" else 0 if ch == "零" else DIGITS.index(ch)
-    return value + section + digit
-
-
-def _natural(page: Page, names: list[str]) -> list[str]:
-    """Names as people read them: the words by the browser's zh-CN collation, the numbers in
-    them by value."""
-    masked = [NUMERALS.sub("#", n) for n in names]
-    ranks = page.evaluate(
-        """(names) => { const c = new Intl.Collator('zh-CN'), u = [...new Set(names)].sort(c.compare);
-             return names.map((n) => u.indexOf(n)); }""",
-        masked,
-    )
-    keyed = [
-        (r, [_value(x) for x in NUMERALS.findall(n)], n) for r, n in zip(ranks, names, strict=True)
-    ]
-    return [n for *_, n in sorted(keyed)]
 
 
 def _table_zones(page: Page) -> list[str]:
@@ -181,10 +154,10 @@ def test_the_lists_order_names_as_the_zone_table(visit: Callable[..., Visit], de
     page = open_planner(visit, code).page
     table = page.evaluate("() => window.__pgPlanner.zonesTable.rows.map((r) => r.name)")
     zone_names = [z.name for z in demo.zones if z.community_code == code]
-    assert table == _natural(page, zone_names), "第一片区 first, numbers by value"
+    assert table == _collated(page, zone_names), "第一片区 first, numbers by value"
     assert _listed(page, "planner-branch-zone") == table
-    assert _listed(page, "planner-branch") == _natural(page, _names(demo, code, "grid_branch"))
-    assert _listed(page, "planner-group") == _natural(page, _names(demo, code, "party_group"))
+    assert _listed(page, "planner-branch") == _collated(page, _names(demo, code, "grid_branch"))
+    assert _listed(page, "planner-group") == _collated(page, _names(demo, code, "party_group"))
 
 
 def test_deleting_one_piece_of_a_zone_previews_the_rest(
@@ -284,4 +257,35 @@ def test_erasing_while_the_preview_is_on_its_way_leaves_no_edit(
     )
     assert page.locator("#planner-diff").is_hidden()
     assert page.locator("#planner-commit").is_disabled()
+    assert console_errors(seen) == []
+
+
+def test_a_repaired_shape_in_pieces_is_a_layer_per_piece(
+    visit: Callable[..., Visit],
+    corner: Corner,  # noqa: F811
+) -> None:
+    # A corner dragged across the zone, past the edge after next: a bow tie, which the grid
+    # repairs into two polygons.
+    zone = corner.zone
+    ring = list(zone.boundary.exterior.coords)[:-1]
+    i = ring.index(corner.vertex)
+    before, (ax, ay), (bx, by) = ring[i - 1], ring[(i + 1) % len(ring)], ring[(i + 2) % len(ring)]
+    middle = ((ax + bx) / 2, (ay + by) / 2)
+    target = (before[0] + 1.1 * (middle[0] - before[0]), before[1] + 1.1 * (middle[1] - before[1]))
+    seen = open_planner(visit, zone.community_code)
+    page = seen.page
+    drag_corner(page, Corner(zone, corner.vertex, target))
+    page.locator("#planner-use-repaired").click()
+    wait_idle(page)
+    offered = shapely.geometry.shape(page.evaluate("window.__pgPlanner.pending.boundary"))
+    pieces = page.evaluate(
+        """(id) => window.__pgPlanner.zoneLayers(id).map((l) => l.toGeoJSON(false).geometry)""",
+        str(zone.id),
+    )
+    assert [p["type"] for p in pieces] == ["Polygon"] * len(shapely.get_parts(offered))
+    assert same_shape(shapely.union_all([shapely.geometry.shape(p) for p in pieces]), offered)
+    # Leaflet.draw edits every piece (a nested one threw "reading 'lat'").
+    page.locator("a.leaflet-draw-edit-edit").click()
+    page.locator("ul.leaflet-draw-actions a", has_text="取消").click()
+    page.locator("#planner-discard").click()
     assert console_errors(seen) == []
