@@ -19,10 +19,12 @@ of the tests' own (as grid's natural_key reads them).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page, Route
@@ -289,3 +291,18 @@ def test_a_repaired_shape_in_pieces_is_a_layer_per_piece(
     page.locator("ul.leaflet-draw-actions a", has_text="取消").click()
     page.locator("#planner-discard").click()
     assert console_errors(seen) == []
+
+
+def test_a_bad_organization_body_is_refused_in_words_not_json_keys(
+    running: Running, demo: Demo
+) -> None:
+    code = _most_groups(demo)
+    base = running.gateway.removesuffix("/graphql")
+    district = running.headers(running.gateway, DISTRICT) | {"origin": base}
+    answer = httpx.post(f"{base}/maps/planner/{code}/organizations", headers=district, json=[])
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert error["code"] == "INVALID"
+    # A reader of Chinese is told what to give, not the page's field names.
+    assert not {"name", "kind", "parentId"} & set(re.findall("[A-Za-z]+", error["message"]))
+    assert "parentId" not in error["messageEn"]
