@@ -217,8 +217,7 @@ async def _plan(
     body = await run_as(request, identity, query, variables | {"dryRun": dry_run})
     result = (body.get("data") or {}).get("result")
     if result is None:
-        unavailable = dict(zip(("message", "messageEn"), both("unavailable"), strict=True))
-        errors = _graph_errors(body) or [{"code": "UNAVAILABLE", **unavailable}]
+        errors = _graph_errors(body) or [_unavailable()]
         status = 403 if any(e.get("code") == "FORBIDDEN" for e in errors) else 502
         return JSONResponse({"ok": False, "errors": errors}, status_code=status)
     return JSONResponse(

@@ -20,7 +20,6 @@ ENTITY = "version name organizationId partyGroupId households"
 # What undo and redo would do next: the page enables its buttons from these (history).
 STEPS = "totalCount canUndo canRedo nextUndo { number kind } nextRedo { number kind }"
 
-# PlanResult, as the page shows it: the diff, coverage before and after, findings, errors.
 # PlanResult, as the page shows it: the diff, coverage before and after (the covered share
 # and severe gaps first), findings with their severity, errors.
 RESULT = """

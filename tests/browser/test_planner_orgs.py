@@ -7,6 +7,7 @@ group leaves. Every test leaves the grid and org as it found them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -44,9 +45,44 @@ def _most_groups(demo: Demo) -> str:
     return max(counts, key=lambda code: (counts[code], code))
 
 
+NUMERALS = re.compile("[0-9〇零一二两三四五六七八九十百千万]+")
+DIGITS = "〇一二三四五六七八九"
+
+
+def _value(run: str) -> int:
+    """A run of numerals as grid's natural_key reads it (一〇二 is 102, 一百零五 is 105)."""
+    if run.isascii():
+        return int(run[:12])
+    if not set(run) & set("十百千万"):
+        value = 0
+        for ch in run[:12]:
+            value = value * 10 + (0 if ch == "零" else 2 if ch == "两" else DIGITS.index(ch))
+        return value
+    value = section = digit = 0
+    for ch in run:
+        if ch in "十百千":
+            section += max(digit, 1) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = 0
+        elif ch == "万":
+            value, section, digit = value + (section + digit) * 10000, 0, 0
+        else:
+            digit = 2 if ch == "两" else 0 if ch == "零" else DIGITS.index(ch)
+    return value + section + digit
+
+
 def _collated(page: Page, names: list[str]) -> list[str]:
-    """The names in the order the browser's zh-CN collation gives (the page's own rule)."""
-    return page.evaluate("(names) => names.slice().sort(new Intl.Collator('zh-CN').compare)", names)
+    """Names as people read them (the page's rule, review item 14): the words by the
+    browser's zh-CN collation, the numbers in them by value (1号院 before 10号院)."""
+    masked = [NUMERALS.sub("#", n) for n in names]
+    ranks = page.evaluate(
+        """(names) => { const c = new Intl.Collator('zh-CN'), u = [...new Set(names)].sort(c.compare);
+             return names.map((n) => u.indexOf(n)); }""",
+        masked,
+    )
+    keyed = [
+        (r, [_value(x) for x in NUMERALS.findall(n)], n) for r, n in zip(ranks, names, strict=True)
+    ]
+    return [n for *_, n in sorted(keyed)]
 
 
 def _listed(page: Page, select: str) -> list[str]:

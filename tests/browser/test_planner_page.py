@@ -905,9 +905,7 @@ def test_a_self_crossing_redraw_can_use_the_repaired_shape(
     assert (pending["op"], pending["zoneId"]) == ("redraw", zone_id)
     offered = shapely.geometry.shape(pending["boundary"])
     assert offered.is_valid and same_shape(offered, shapely.make_valid(drawn))
-    shown_zone = page.evaluate(
-        "(id) => window.__pgPlanner.zoneLayer(id).toGeoJSON().geometry", zone_id
-    )
+    shown_zone = page.evaluate("(id) => window.__pgPlanner.zoneGeometry(id)", zone_id)
     assert same_shape(shapely.geometry.shape(shown_zone), offered)
     # Previewed again: whatever the grid says of the repaired shape, it is no longer invalid.
     assert page.locator("#planner-findings li[data-code=INVALID_SHAPE]").count() == 0

@@ -96,11 +96,13 @@
     }
 
     function finish() {
+      // A preview still on its way: wait for it, then preview (or discard) what is painted now;
+      // discarding under it let its answer bring the erased edit back.
+      if (P.busy) { setTimeout(finish, 50); return; }
       if (!ids().length) {
         if (mine(P.pending)) { P.discard(); }
         return;
       }
-      if (P.busy) { setTimeout(finish, 50); return; }  // a preview still on its way: then this one
       var list = ids();
       P.preview({
         op: 'assign', painted: true, partyGroupId: target, buildingIds: list,

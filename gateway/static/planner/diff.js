@@ -117,10 +117,10 @@
       if (!op || P.busy) { return Promise.resolve(); }
       var next = Object.assign({}, op);
       next[op.boundary ? 'boundary' : 'area'] = shape;
-      var rings = L.GeoJSON.coordsToLatLngs(shape.coordinates, shape.type === 'Polygon' ? 1 : 2);
       if (op.op === 'redraw') {
-        P.zoneLayer(op.zoneId).setLatLngs(rings);
+        P.replaceZoneLayers(op.zoneId, shape);  // every piece, not nested rings on the first
       } else {
+        var rings = L.GeoJSON.coordsToLatLngs(shape.coordinates, shape.type === 'Polygon' ? 1 : 2);
         P.drawings.clearLayers();
         P.drawings.addLayer(L.polygon(rings, { color: '#3388ff', weight: 4, fillOpacity: 0.2 }));
       }

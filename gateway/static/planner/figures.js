@@ -106,8 +106,7 @@
         c.live.className = 'n' + (was && was[r[0]] !== v[r[0]] ? ' changed' : '');
       });
       $('planner-live-current').textContent = was ? t.fig_live_current : '';
-      // split/join, not P.label's replace: a '$&' in a zone's name stays as typed.
-      what.textContent = zoneId ? t.fig_live_zone.split('{name}').join(P.zoneName(zoneId) || '') : t.fig_live_new;
+      what.textContent = zoneId ? P.label('fig_live_zone', { name: P.zoneName(zoneId) || '' }) : t.fig_live_new;
       table.hidden = false;
       F.shape = geometry; F.values = v; F.zoneId = zoneId || null;
       F.updates += 1; F.updatedAt = performance.now();

@@ -14,9 +14,9 @@
   window.PartyGridPlanner = window.PartyGridPlanner || { parts: [] };
   (window.PartyGridPlanner.use || function (p) { window.PartyGridPlanner.parts.push(p); })(function (P) {
     var t = P.labels, el = P.el, $ = P.$;
-    // Names are Chinese in either language of the page: always the Chinese collation (pinyin).
-    var collator = new Intl.Collator('zh-CN');
-    function byName(a, b) { return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); }
+    // Names are Chinese in either language of the page: the core's order, as the zone table's
+    // (pinyin for the words, numbers by value: 第一片区 before 第十片区).
+    function byName(a, b) { return P.compareNames(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); }
     function sorted(list) { return (list || []).slice().sort(byName); }
 
     // A searchable list: typing filters the list box; the chosen item stays listed (and
@@ -77,16 +77,8 @@
     var zoneSelect = $('planner-branch-zone');
     var zonesById = {};
 
-    // The picked zone stands out on the map (its own style back when another is picked).
-    var lit = null, litStyle = null;
-    function light() {
-      if (lit && litStyle) { lit.setStyle(litStyle); }
-      lit = (zoneSelect.value && P.zoneLayer(zoneSelect.value)) || null;
-      if (lit) {
-        litStyle = { color: lit.options.color, weight: lit.options.weight, dashArray: lit.options.dashArray || null };
-        lit.setStyle({ color: '#0d47a1', weight: 5, dashArray: null });
-      }
-    }
+    // The picked zone stands out on the map: the core's one highlight (P.highlightZone).
+    function light() { P.highlightZone(zonesById[zoneSelect.value] ? zoneSelect.value : null, 'picked'); }
     function zoneBranchShown() {
       var z = zonesById[zoneSelect.value];
       $('planner-branch-current').textContent = z ? (z.organization ? z.organization.name : t.none) : t.none;
@@ -158,7 +150,7 @@
       var shown = groups.set(s.groups);
       branches.set(s.branches);
       $('planner-zone-branch-title').textContent = s.zoneKind === 'PARTY_GROUP' ? t.zone_group : t.zone_branch;
-      zonesById = {}; lit = null;  // the zone layers are new
+      zonesById = {};
       var keep = zoneSelect.value;
       zoneSelect.textContent = '';
       var none = el('option', '—'); none.value = ''; zoneSelect.appendChild(none);

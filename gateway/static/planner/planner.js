@@ -63,10 +63,41 @@
       box.className = kind || '';
     }
     function msg(error) { return o.lang === 'en' ? (error.messageEn || error.message) : error.message; }
+    // split/join, not String.replace: a value holding '$&' or "$'" (a zone's name) stays as typed.
     function label(key, values) {
       var s = t[key];
-      Object.keys(values || {}).forEach(function (k) { s = s.replace('{' + k + '}', values[k]); });
+      Object.keys(values || {}).forEach(function (k) { s = s.split('{' + k + '}').join(String(values[k])); });
       return s;
+    }
+    // Names as people read them, for every list of the page (the zone table, the pickers):
+    // zh-CN collation (pinyin) for the words, numbers by value as grid's natural_key reads them
+    // (第二片区 before 第十片区, 2号楼 before 10号楼), not by their pinyin or their digits.
+    var collator = new Intl.Collator('zh-CN');
+    var NUMERALS = /[0-9〇零一二两三四五六七八九十百千万]+/g;
+    var DIGITS = '〇一二三四五六七八九';
+    function numeralValue(run) {
+      if (/^[0-9]+$/.test(run)) { return parseInt(run.slice(0, 12), 10); }
+      var value = 0, section = 0, digit = 0;
+      if (!/[十百千万]/.test(run)) {  // digits without units read positionally: 一〇二 is 102
+        run.slice(0, 12).split('').forEach(function (ch) { value = value * 10 + (ch === '零' ? 0 : ch === '两' ? 2 : DIGITS.indexOf(ch)); });
+        return value;
+      }
+      run.split('').forEach(function (ch) {  // units: 十二 is 12, 二十 is 20, 一百零五 is 105
+        var unit = { '十': 10, '百': 100, '千': 1000 }[ch];
+        if (unit) { section += Math.max(digit, 1) * unit; digit = 0; } else if (ch === '万') { value += (section + digit) * 10000; section = 0; digit = 0; } else { digit = ch === '两' ? 2 : ch === '零' ? 0 : DIGITS.indexOf(ch); }
+      });
+      return value + section + digit;
+    }
+    function compareNames(a, b) {
+      a = String(a); b = String(b);
+      var c = collator.compare(a.replace(NUMERALS, '#'), b.replace(NUMERALS, '#'));
+      if (c) { return c; }
+      var na = a.match(NUMERALS) || [], nb = b.match(NUMERALS) || [];
+      for (var i = 0; i < Math.min(na.length, nb.length); i++) {
+        var d = numeralValue(na[i]) - numeralValue(nb[i]);
+        if (d) { return d < 0 ? -1 : 1; }
+      }
+      return collator.compare(a, b);
     }
     function buttons() {
       var ok = P.result && P.result.ok && P.pending && !P.busy;
@@ -84,6 +115,36 @@
         dashArray: zone.organization || on ? null : '6 4'
       };
     }
+    // One zone at most stands out, whichever part lit it (the zone table's row, the branch
+    // list's pick): the last call wins, and every piece of the zone it replaces gets its own
+    // style back from zoneStyle, never from saved options (they may be another highlight's or
+    // Leaflet.draw's edit style). While Leaflet.draw edits or deletes, it owns the styles.
+    var HIGHLIGHTS = {
+      table: { color: '#ffab00', weight: 5, fillOpacity: 0.3 },
+      picked: { color: '#0d47a1', weight: 5, dashArray: null }
+    };
+    var lit = { id: null, kind: null }, drawEditing = false;
+    function styleOf(layer) {
+      var style = zoneStyle(layer.zone, layer.zoneIndex);
+      return layer.zone.id === lit.id ? Object.assign(style, HIGHLIGHTS[lit.kind]) : style;
+    }
+    function restyleZone(layer) { if (!drawEditing) { layer.setStyle(styleOf(layer)); } }
+    // Light zone `id` for `kind` ('table' | 'picked'); a null id drops only that kind's light.
+    function highlightZone(id, kind) {
+      id = id || null;
+      if (!id && lit.kind !== kind) { return; }
+      if (lit.id === id && lit.kind === (id ? kind : null)) { return; }
+      var was = lit.id;
+      lit = { id: id, kind: id ? kind : null };
+      if (was) { zoneLayers(was).forEach(restyleZone); }
+      if (id) { zoneLayers(id).forEach(restyleZone); }
+    }
+    map.on('draw:editstart draw:deletestart', function () { drawEditing = true; });
+    // Leaflet.draw puts back the options it saved; the highlight may have moved meanwhile.
+    map.on('draw:editstop draw:deletestop', function () {
+      drawEditing = false;
+      zones.eachLayer(function (l) { if (l.zone) { restyleZone(l); } });
+    });
     function zoneLayers(id) {
       return zones.getLayers().filter(function (l) { return l.zone && l.zone.id === id; });
     }
@@ -99,9 +160,30 @@
       return { color: on ? '#0d47a1' : c, fillColor: c, fillOpacity: 0.8, weight: on ? 4 : 1 };
     }
 
+    function addZoneLayer(zone, i, part, rings) {
+      var layer = L.polygon(L.GeoJSON.coordsToLatLngs(rings, 1), zoneStyle(zone, i));
+      layer.zone = zone; layer.zoneIndex = i; layer.zonePart = part;
+      layer.setStyle(styleOf(layer));
+      layer.on('click', function () { pickZone(zone.id); });
+      layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
+      zones.addLayer(layer);
+      return layer;
+    }
+    // A zone's layers replaced by a new shape's pieces (the repaired shape of a redraw), one
+    // simple polygon each, as drawState makes them: Leaflet.draw edits no nested rings.
+    function replaceZoneLayers(id, shape) {
+      var old = zoneLayers(id);
+      if (!old.length) { return []; }
+      var zone = old[0].zone, i = old[0].zoneIndex;
+      old.forEach(function (l) { zones.removeLayer(l); });
+      var pieces = shape.type === 'Polygon' ? [shape.coordinates] : shape.coordinates;
+      return pieces.map(function (rings, part) { return addZoneLayer(zone, i, part, rings); });
+    }
+
     function drawState(s) {
       boundary.clearLayers(); zones.clearLayers(); buildings.clearLayers();
       byId = {}; zoneNames = {};
+      if (!s.zones.some(function (z) { return z.id === lit.id; })) { lit = { id: null, kind: null }; }
       if (s.community.boundary) {
         L.geoJSON(s.community.boundary, { interactive: false, style: { color: '#1565c0', weight: 3, fill: false } }).addTo(boundary);
       }
@@ -111,13 +193,7 @@
         // One layer per piece of a multi-part zone: Leaflet.draw edits only simple polygons
         // (a nested one threw "reading 'lat'" and broke editing for every zone).
         var pieces = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
-        pieces.forEach(function (rings, part) {
-          var layer = L.polygon(L.GeoJSON.coordsToLatLngs(rings, 1), zoneStyle(zone, i));
-          layer.zone = zone; layer.zoneIndex = i; layer.zonePart = part;
-          layer.on('click', function () { pickZone(zone.id); });
-          layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
-          zones.addLayer(layer);
-        });
+        pieces.forEach(function (rings, part) { addZoneLayer(zone, i, part, rings); });
       });
       s.buildings.forEach(function (b) {
         var layer = L.geoJSON(b.footprint, {
@@ -171,7 +247,7 @@
       if (P.mode !== 'merge' || P.busy || P.pending) { return; }
       var at = merging.indexOf(id);
       if (at >= 0) { merging.splice(at, 1); } else { merging.push(id); }
-      zones.eachLayer(function (l) { if (l.zone) { l.setStyle(zoneStyle(l.zone, l.zoneIndex)); } });
+      zones.eachLayer(function (l) { if (l.zone) { restyleZone(l); } });
       showMerging();
     }
     function showMerging() {
@@ -316,8 +392,18 @@
     map.on(L.Draw.Event.DELETED, function (e) {
       var gone = e.layers.getLayers().filter(function (l) { return l.zone; });
       if (!gone.length) { return; }
-      if (P.pending || gone.length > 1) { P.pending = P.pending || { op: 'none' }; say(t.one_edit, 'error'); buttons(); return; }
-      preview({ op: 'delete', zoneId: gone[0].zone.id, expectedVersion: gone[0].zone.version });
+      // By zone, not by layer: a multi-part zone is one layer per piece.
+      var ids = [];
+      gone.forEach(function (l) { if (ids.indexOf(l.zone.id) < 0) { ids.push(l.zone.id); } });
+      if (P.pending || ids.length > 1) { P.pending = P.pending || { op: 'none' }; say(t.one_edit, 'error'); buttons(); return; }
+      var zone = gone[0].zone;
+      // Leaflet.draw took the deleted pieces out of the zones: the rest, if any, is the zone
+      // redrawn without them; no piece left is the zone deleted.
+      if (zoneLayers(zone.id).length) {
+        preview({ op: 'redraw', zoneId: zone.id, expectedVersion: zone.version, boundary: zoneGeometry(zone.id) });
+      } else {
+        preview({ op: 'delete', zoneId: zone.id, expectedVersion: zone.version });
+      }
     });
 
     Array.prototype.forEach.call(document.querySelectorAll('input[name=planner-mode]'), function (radio) {
@@ -352,7 +438,10 @@
 
     P.reload = load; P.preview = preview; P.commit = commit; P.discard = discard; P.undo = undo;
     P.zoneLayer = zoneLayer; P.zoneLayers = zoneLayers; P.zoneGeometry = zoneGeometry;
-    P.restyleZone = function (layer) { layer.setStyle(zoneStyle(layer.zone, layer.zoneIndex)); };
+    P.replaceZoneLayers = replaceZoneLayers;
+    P.restyleZone = restyleZone; P.highlightZone = highlightZone;
+    P.highlighted = function () { return { id: lit.id, kind: lit.kind }; };
+    P.compareNames = compareNames;
     P.buildingLayer = function (id) { return byId[id]; };
     P.zoneName = function (id) { return zoneNames[id]; };
     P.map = map; P.zones = zones; P.buildings = buildings; P.boundary = boundary;

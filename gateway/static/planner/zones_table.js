@@ -14,13 +14,9 @@
   (window.PartyGridPlanner.use || function (p) { window.PartyGridPlanner.parts.push(p); })(function (P) {
     var t = P.labels, el = P.el, $ = P.$, map = P.map;
     var COLUMNS = [['buildings', 'fig_col_buildings'], ['households', 'fig_col_households'], ['members', 'fig_col_members'], ['groups', 'fig_col_groups'], ['covered', 'fig_col_coverage']];
-    var LIT = { color: '#ffab00', weight: 5, fillOpacity: 0.3 };
-    // zh-CN collation (pinyin) for the words; names that differ only in their numbers keep
-    // the order grid serves zones in, its natural key's (第二片区 before 第十片区, 2 before 10),
-    // rather than the numbers' pinyin. Numerals as grid's natural_key reads them.
-    var collator = new Intl.Collator('zh-CN');
-    var NUMERALS = /[0-9〇零一二两三四五六七八九十百千万]+/g;
-    var table = $('planner-zones-table'), rows = {}, lit = null, pinned = null, editing = false;
+    // The core's name order (P.compareNames: pinyin, numbers by value, as grid's natural key);
+    // names it cannot tell apart keep the order grid serves zones in.
+    var table = $('planner-zones-table'), rows = {}, lit = null, pinned = null;
     var Z = { highlighted: null, pinned: null, rows: [], highlight: highlight };
     P.zonesTable = Z;
 
@@ -60,8 +56,8 @@
       COLUMNS.forEach(function (c) { head.appendChild(el('th', t[c[1]], 'n')); });
       var thead = el('thead'); thead.appendChild(head); table.appendChild(thead);
       var body = el('tbody');
-      Z.rows = s.zones.map(function (zone, i) { return { zone: zone, at: i, text: zone.name.replace(NUMERALS, '#') }; }).sort(function (a, b) {
-        return collator.compare(a.text, b.text) || a.at - b.at;
+      Z.rows = s.zones.map(function (zone, i) { return { zone: zone, at: i }; }).sort(function (a, b) {
+        return P.compareNames(a.zone.name, b.zone.name) || a.at - b.at;
       }).map(function (sorted) {
         var zone = sorted.zone;
         var v = figuresOf(of[zone.id] || [], branch && zone.organization ? zone.organization.id : null);
@@ -92,23 +88,16 @@
       apply();
     }
 
-    // Light one zone (null: none) in the table and, unless a Leaflet.draw tool is restyling
-    // the zones for its edit, on the map.
+    // Light one zone (null: none) in the table and on the map, through the core's one
+    // highlight (it waits while a Leaflet.draw tool restyles the zones for its edit).
     function highlight(id) {
       id = id || null;
-      if (lit === id) { return; }
       lit = id; Z.highlighted = id;
       apply();
     }
     function apply() {
       Object.keys(rows).forEach(function (id) { rows[id].classList.toggle('on', id === lit); });
-      if (editing) { return; }
-      P.zones.eachLayer(function (layer) {
-        if (!layer.zone) { return; }
-        var on = layer.zone.id === lit;
-        if (on) { layer.setStyle(LIT); } else if (layer.pgLit) { P.restyleZone(layer); }
-        layer.pgLit = on;
-      });
+      P.highlightZone(lit, 'table');
     }
     function pin(id, go) {
       pinned = id; Z.pinned = id;
@@ -118,11 +107,6 @@
       if (rows[id] && !go) { rows[id].scrollIntoView({ block: 'nearest' }); }
     }
 
-    map.on('draw:editstart draw:deletestart', function () {
-      P.zones.eachLayer(function (layer) { if (layer.pgLit) { P.restyleZone(layer); layer.pgLit = false; } });
-      editing = true;
-    });
-    map.on('draw:editstop draw:deletestop', function () { editing = false; apply(); });
     P.on('state', build);
   });
 })();

@@ -176,10 +176,5 @@
       buildingHit = false;
       return hit;
     });
-    function labelsByZoom() {
-      map.getContainer().classList.toggle("pg-far", map.getZoom() < cfg.buildingsMinZoom);
-    }
-    map.on("zoomend", labelsByZoom);
-    labelsByZoom();
   };
 }());
