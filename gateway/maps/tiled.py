@@ -185,7 +185,6 @@ def region_map(  # noqa: PLR0913 -- the page's data, then keyword-only how it is
                 "buildings",
             )
         },
-        "buildingsMinZoom": BUILDINGS_MIN_ZOOM,
     }
     fmap.add_child(
         Script(f"window.__pgConfig = {js(config)};\nwindow.__pgSetUp({fmap.get_name()});")
