@@ -326,7 +326,11 @@ async def sign_out(request: Request) -> Response:
     refresh cookie reaches, so the refresh token is revoked whichever a page posts to."""
     if not _same_site(request):
         return Response("cross-site sign-out refused", status_code=403)
-    return RedirectResponse(SESSION_PATH + "/logout", status_code=307)
+    response = RedirectResponse(SESSION_PATH + "/logout", status_code=307)
+    # The access cookie ends here already (a client that does not follow is signed out of
+    # the pages); the refresh cookie must still go along to the next route.
+    response.delete_cookie(COOKIE, path="/")
+    return response
 
 
 async def logout(request: Request) -> Response:
