@@ -3,7 +3,9 @@
  * The page carries `<header id="pg-header" data-code data-page data-lang>` (gateway/maps/
  * header.py); this fills it from /maps/nav/<code> and, while the page is open, refreshes the
  * sign-in before its access token expires (POST /session/refresh: the refresh token is an
- * HttpOnly cookie the script never sees). Every text reaches the page as textContent.
+ * HttpOnly cookie the script never sees; one tab at a time, under a Web Lock). When
+ * /maps/nav fails the page tries again, waiting longer each time (on a 401 it refreshes
+ * first), so it still learns when to refresh. Every text reaches the page as textContent.
  * `window.__pgSession`: `refresh()` (a promise of the answer), `nav` (the header's data).
  */
 (function () {
