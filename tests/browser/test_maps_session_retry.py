@@ -67,3 +67,27 @@ def test_a_header_that_fails_at_load_still_refreshes_the_session(
     page.wait_for_function(READY)
     page.screenshot(path=screenshots / "maps-session-retry.png")
     assert [e for e in seen.errors if "ERR_FAILED" not in e] == []
+
+
+def test_two_tabs_refreshing_at_once_stay_signed_in(
+    visit: Callable[..., Visit], demo: Demo, suite_settings: SuiteSettings
+) -> None:
+    """Two tabs of one browser refresh together (review item 4): both succeed and the
+    session lives on (before, the second was taken for a stolen token and every session of
+    the user was revoked)."""
+    street = streets(demo)[0]
+    seen = _sign_in(visit, suite_settings, f"/maps/coverage/{street}")
+    other = seen.page.context.new_page()
+    other.goto(seen.page.url)
+    other.wait_for_function(READY)
+    tabs = [seen.page, other]
+    for tab in tabs:  # both leave before either answer is back
+        tab.evaluate("() => { window.__both = window.__pgSession.refresh(); }")
+    answers = [tab.evaluate("() => window.__both") for tab in tabs]
+    assert [a["ok"] for a in answers] == [True, True], answers
+    again = other.evaluate("() => window.__pgSession.refresh()")
+    assert again["ok"] is True
+    other.reload()
+    other.wait_for_function(READY)
+    assert "/login" not in other.url
+    assert seen.errors == []
