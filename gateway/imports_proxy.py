@@ -32,10 +32,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+# The page routes' one same-origin rule (the planner's JSON routes use it too).
+from gateway.auth.web import same_origin
 from gateway.files import form_refusal, problem
-
-# The planner's routes judge the same thing for the same cookie: one rule for both.
-from gateway.maps.planner import same_origin
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
 from services.common.idempotency import KEY_HEADER
 

@@ -1,7 +1,11 @@
 """Logging in and refreshing: credentials or a refresh token in, a new token pair out.
 
 Refresh tokens rotate: each is good once. Presenting a used one again means it was copied,
-so every refresh token of that user is revoked (the thief and the user both log in again).
+so every refresh token of that user is revoked (the thief and the user both log in again) --
+except within `REUSE_GRACE` of its first use while its successor is still unused: two tabs
+refreshing at once send the same token, and a refresh whose answer was lost is retried with
+the old one. Those get the same successor again (it is derived from the token it replaces
+under a key of the gateway's, so it is found again without being stored), not a second one.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ REFUSALS = {
 }
 
 
+# Longer than the page's retry after a lost answer (static/maps/session.js: 30 s); a copy
+# replayed this soon gets only what the user got, and a later use of either still trips the
+# reuse check.
+REUSE_GRACE = dt.timedelta(seconds=60)
+_SUCCESSOR = "refresh-successor"
+
+
 class SessionRefusedError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -48,11 +59,20 @@ class Session:
     refresh_expires_at: dt.datetime
 
 
+def _successor(access: AccessTokens, token: str) -> str:
+    """The refresh token that replaces `token`: the same each time it is asked for."""
+    return access.mac(_SUCCESSOR, token)
+
+
 async def _open(
-    conn: AsyncConnection, user: User, access: AccessTokens, refresh_ttl: dt.timedelta
+    conn: AsyncConnection,
+    user: User,
+    access: AccessTokens,
+    refresh_ttl: dt.timedelta,
+    token: str | None = None,
 ) -> Session:
     now = dt.datetime.now(dt.UTC)
-    token = new_refresh_token()
+    token = token or new_refresh_token()
     expires = now + refresh_ttl
     await conn.execute(
         insert(refresh_token).values(
@@ -129,20 +149,51 @@ async def refresh(
     ).first()
     if found is None:
         raise SessionRefusedError("INVALID_REFRESH_TOKEN")
+    user = await find_user(conn, found.username)
+    if user is None or user.disabled_at is not None:
+        raise SessionRefusedError("INVALID_REFRESH_TOKEN")
     if found.used_at is not None:
+        again = await _again(conn, found.used_at, user, access, _successor(access, token))
+        if again is not None:
+            return again
         await conn.execute(
             update(refresh_token)
             .where(refresh_token.c.user_id == found.user_id, refresh_token.c.used_at.is_(None))
             .values(used_at=func.now())
         )
         raise SessionRefusedError("INVALID_REFRESH_TOKEN")
-    user = await find_user(conn, found.username)
-    if user is None or user.disabled_at is not None or found.expires_at <= dt.datetime.now(dt.UTC):
+    if found.expires_at <= dt.datetime.now(dt.UTC):
         raise SessionRefusedError("INVALID_REFRESH_TOKEN")
     await conn.execute(
         update(refresh_token).where(refresh_token.c.id == found.id).values(used_at=func.now())
     )
-    return await _open(conn, user, access, refresh_ttl)
+    return await _open(conn, user, access, refresh_ttl, _successor(access, token))
+
+
+async def _again(
+    conn: AsyncConnection, used_at: dt.datetime, user: User, access: AccessTokens, successor: str
+) -> Session | None:
+    """The session a token's first use opened, when the same token comes again within the
+    grace and that session's refresh token is still unused and live; else None."""
+    now = dt.datetime.now(dt.UTC)
+    if now - used_at > REUSE_GRACE:
+        return None
+    live = (
+        await conn.execute(
+            select(refresh_token.c.expires_at)
+            .where(
+                refresh_token.c.token_hash == refresh_token_hash(successor),
+                refresh_token.c.user_id == user.id,
+                refresh_token.c.used_at.is_(None),
+                refresh_token.c.expires_at > func.now(),
+            )
+            .with_for_update()
+        )
+    ).first()
+    if live is None:
+        return None
+    issued = access.issue(user.identity, now=now, session_version=user.session_version)
+    return Session(user, issued, successor, live.expires_at)
 
 
 async def revoke(conn: AsyncConnection, *, token: str) -> None:

@@ -19,7 +19,8 @@ The access token lives minutes (`PARTYGRID_AUTH_ACCESS_TTL`), so the sign-in als
 refresh token, in an HttpOnly, SameSite=Strict cookie sent only to `/session/...`: an open map
 page posts `/session/refresh` (same-origin only) before its access token expires and gets a
 fresh pair through the graph's own `refresh` mutation (the refresh token rotates, each used
-once). Signing out (`/session/logout`, the header's button; `/logout` too) revokes it.
+once). Signing out (`/session/logout`, the header's button; `/logout` redirects there) revokes
+it. Every cookie carries `Secure` when the request came over https (`_secure`).
 """
 
 from __future__ import annotations
@@ -171,7 +172,13 @@ def _form_response(
         _form(lang, next_path, _csrf_mac(request, nonce), problem), status_code=status
     )
     response.set_cookie(
-        CSRF_COOKIE, nonce, max_age=_CSRF_TTL, httponly=True, samesite="strict", path="/login"
+        CSRF_COOKIE,
+        nonce,
+        max_age=_CSRF_TTL,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=_secure(request),
     )
     return response
 
@@ -231,6 +238,13 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _secure(request: Request) -> bool:
+    """Cookies carry `Secure` when the page came over https: the request's own scheme, or
+    `X-Forwarded-Proto` from a proxy uvicorn trusts (`FORWARDED_ALLOW_IPS`, loopback by
+    default), which uvicorn has already put in the scheme."""
+    return request.url.scheme == "https"
+
+
 def _keep_session(request: Request, response: Response, session: dict[str, Any]) -> None:
     """The session's two cookies: the access token for every page, the refresh token for
     `/session/...` only."""
@@ -241,6 +255,7 @@ def _keep_session(request: Request, response: Response, session: dict[str, Any])
         httponly=True,
         samesite="strict",
         path="/",
+        secure=_secure(request),
     )
     refresh_expires = dt.datetime.fromisoformat(session["refreshExpiresAt"])
     response.set_cookie(
@@ -250,6 +265,7 @@ def _keep_session(request: Request, response: Response, session: dict[str, Any])
         httponly=True,
         samesite="strict",
         path=SESSION_PATH,
+        secure=_secure(request),
     )
 
 
@@ -260,7 +276,8 @@ def _end_session(response: Response) -> None:
 
 def same_origin(request: Request) -> bool:
     """A request from this site's own page (a script's POST): `Sec-Fetch-Site` says so, or,
-    from a client that sends none, `Origin` names this site. Neither: refused."""
+    from a client that sends none, `Origin` names this site. Neither: refused. (The one
+    check of every page's JSON POST routes: the planner's and imports' use it too.)"""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site == "same-origin"
@@ -304,9 +321,21 @@ async def refresh_session(request: Request) -> Response:
     return response
 
 
+async def sign_out(request: Request) -> Response:
+    """POST `/logout`: on to `/session/logout` (307 keeps the POST), the one route the
+    refresh cookie reaches, so the refresh token is revoked whichever a page posts to."""
+    if not _same_site(request):
+        return Response("cross-site sign-out refused", status_code=403)
+    response = RedirectResponse(SESSION_PATH + "/logout", status_code=307)
+    # The access cookie ends here already (a client that does not follow is signed out of
+    # the pages); the refresh cookie must still go along to the next route.
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
 async def logout(request: Request) -> Response:
     """POST only (a GET, e.g. an <img> on another site, must not sign anyone out). The
-    refresh token, when the browser sends it (to `/session/logout`), is revoked."""
+    refresh token (its cookie is sent to `/session/...` only) is revoked."""
     if not _same_site(request):
         return Response("cross-site sign-out refused", status_code=403)
     token = request.cookies.get(REFRESH_COOKIE)
@@ -322,7 +351,7 @@ async def logout(request: Request) -> Response:
 ROUTES = [
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
-    Route("/logout", logout, methods=["POST"]),
+    Route("/logout", sign_out, methods=["POST"]),
     Route(SESSION_PATH + "/logout", logout, methods=["POST"]),
     Route(SESSION_PATH + "/refresh", refresh_session, methods=["POST"]),
 ]

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from services.common.auth import ROLE_LABELS
+
+
+def _roles(lang: str) -> dict[str, str]:
+    """`role_<value>`: each role's label, from its one source (services.common.auth), as a
+    header shows it (English capitalised)."""
+    out = {}
+    for role, (zh, en) in ROLE_LABELS.items():
+        out[f"role_{role.value}"] = zh if lang == "zh" else en[:1].upper() + en[1:]
+    return out
+
+
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
+        **_roles("zh"),
         "title": "党建网格覆盖图",
         "district_title": "全区党建网格覆盖图",
         "boundary": "社区范围",
@@ -54,14 +67,9 @@ LABELS: dict[str, dict[str, str]] = {
         "nav_planner": "网格规划",
         "sign_out": "退出登录",
         "session_expired": "登录已过期，请重新登录",
-        "role_district": "区委组织部",
-        "role_street": "街道党（工）委",
-        "role_secretary": "社区党组织书记",
-        "role_planner": "网格规划员",
-        "role_viewer": "只读用户",
-        "role_service": "系统服务",
     },
     "en": {
+        **_roles("en"),
         "title": "Party-building grid coverage",
         "district_title": "District grid coverage",
         "boundary": "Community boundary",
@@ -111,12 +119,6 @@ LABELS: dict[str, dict[str, str]] = {
         "nav_planner": "Grid planner",
         "sign_out": "Sign out",
         "session_expired": "Your sign-in has expired; please sign in again",
-        "role_district": "District organization department",
-        "role_street": "Street office Party committee",
-        "role_secretary": "Community Party secretary",
-        "role_planner": "Grid planner",
-        "role_viewer": "Read-only user",
-        "role_service": "System service",
     },
 }
 

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.web import page_identity, run_as, sign_in_first
+from gateway.auth.web import page_identity, run_as, same_origin, sign_in_first
 from gateway.maps.coverage import summary_lines
 from gateway.maps.labels import labels_for
 from gateway.maps.planner_figures import interior_point, place_gaps
@@ -84,15 +84,6 @@ def _error(status: int, key: str, code: str) -> JSONResponse:
     message, message_en = both(key)
     error = {"code": code, "message": message, "messageEn": message_en}
     return JSONResponse({"ok": False, "errors": [error]}, status_code=status)
-
-
-def same_origin(request: Request) -> bool:
-    """Only this site's own pages: a cross-site page must not post with the user's cookie."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site == "same-origin"
-    origin = request.headers.get("origin")
-    return origin is not None and origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def _refusal(request: Request, *, write: bool) -> tuple[Identity, Response | None]:

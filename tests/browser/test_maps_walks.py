@@ -103,7 +103,7 @@ def test_street_walk_reads_its_communities_figures(
     seen = visit(f"/maps/coverage/{street}", identity=Identity("test-street", Role.STREET, street))
     page = seen.page
     page.wait_for_function("() => document.getElementById('pg-header').dataset.ready === '1'")
-    assert "街道党（工）委" in page.locator("#pg-header").inner_text()
+    assert "办事处党工委" in page.locator("#pg-header").inner_text()
     panel = page.locator("#coverage-figures").inner_text()
     assert _covered(demo, street) in panel
     communities = sorted(c.code for c in demo.communities if c.code.startswith(street))

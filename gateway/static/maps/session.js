@@ -3,7 +3,9 @@
  * The page carries `<header id="pg-header" data-code data-page data-lang>` (gateway/maps/
  * header.py); this fills it from /maps/nav/<code> and, while the page is open, refreshes the
  * sign-in before its access token expires (POST /session/refresh: the refresh token is an
- * HttpOnly cookie the script never sees). Every text reaches the page as textContent.
+ * HttpOnly cookie the script never sees; one tab at a time, under a Web Lock). When
+ * /maps/nav fails the page tries again, waiting longer each time (on a 401 it refreshes
+ * first), so it still learns when to refresh. Every text reaches the page as textContent.
  * `window.__pgSession`: `refresh()` (a promise of the answer), `nav` (the header's data).
  */
 (function () {
@@ -12,6 +14,7 @@
   var LEAD = 0.8;        // refresh when this share of the token's life has passed
   var MIN_WAIT = 5;      // seconds
   var MAX_WAIT = 86400;  // setTimeout's range is ~24 days; a day is plenty
+  var NAV_RETRY_MAX = 300;  // seconds between tries of a failed /maps/nav, at most
   var timer = null;
   var session = { nav: null, refreshed: 0, refresh: refresh };
   window.__pgSession = session;
@@ -38,7 +41,17 @@
     }
   }
 
+  // One tab at a time: tabs of one browser share the refresh cookie, and two posting the
+  // same token at once rotate it twice (the server answers the second with the first's
+  // successor; the lock spares it the question). Not every browser has Web Locks.
   function refresh() {
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request('pg-refresh', post);
+    }
+    return post();
+  }
+
+  function post() {
     var url = (session.nav && session.nav.refresh) || '/session/refresh';
     return fetch(url, {
       method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }
@@ -83,22 +96,40 @@
     header.appendChild(form);
   }
 
-  function start() {
-    var header = document.getElementById('pg-header');
-    if (!header) { return; }
+  // The header's data, tried again (waiting longer each time) when it fails: without it the
+  // page would never learn when to refresh, and would be signed out when its token ran out.
+  function loadNav(header, tries) {
     var query = '?page=' + encodeURIComponent(header.dataset.page) +
       '&lang=' + encodeURIComponent(header.dataset.lang);
     fetch('/maps/nav/' + encodeURIComponent(header.dataset.code) + query, {
       credentials: 'same-origin', headers: { accept: 'application/json' }
     }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
+      if (!response.ok) {
+        var failed = new Error(String(response.status));
+        failed.status = response.status;
+        throw failed;
+      }
       return response.json();
     }).then(function (nav) {
       session.nav = nav;
       render(header, nav);
       header.dataset.ready = '1';
       schedule(nav.expiresIn);
-    }).catch(function () { header.dataset.ready = 'failed'; });
+    }).catch(function (error) {
+      header.dataset.ready = 'failed';
+      if (error && error.status === 401) {
+        // The access token is already gone; the refresh cookie may still be good.
+        refresh().then(function (answer) { if (answer.ok) { loadNav(header, 0); } });
+        return;
+      }
+      var wait = Math.min(NAV_RETRY_MAX, MIN_WAIT * Math.pow(2, tries));
+      setTimeout(function () { loadNav(header, tries + 1); }, wait * 1000);
+    });
+  }
+
+  function start() {
+    var header = document.getElementById('pg-header');
+    if (header) { loadNav(header, 0); }
   }
 
   if (document.readyState === 'loading') {

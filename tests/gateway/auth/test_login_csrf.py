@@ -51,5 +51,7 @@ def test_logout_is_post_only(running: Running) -> None:
     assert httpx.get(base + "/logout", follow_redirects=False).status_code == 405
     cross = httpx.post(base + "/logout", headers={"sec-fetch-site": "cross-site"})
     assert cross.status_code == 403
+    # On to /session/logout (the POST kept), where the refresh cookie goes and is revoked.
     response = httpx.post(base + "/logout", follow_redirects=False)
-    assert response.status_code == 303 and 'partygrid_access=""' in response.headers["set-cookie"]
+    assert response.status_code == 307 and 'partygrid_access=""' in response.headers["set-cookie"]
+    assert response.headers["location"] == "/session/logout"

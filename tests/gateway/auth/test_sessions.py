@@ -12,8 +12,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, pool, update
 
-from gateway.auth.tokens import AccessTokens
+from gateway.auth.models import refresh_token
+from gateway.auth.sessions import REUSE_GRACE
+from gateway.auth.tokens import AccessTokens, refresh_token_hash
 from infra.settings import ROOT
 from infra.setup import Prepared, token_keys
 from infra.supervisor import Supervisor, free_port
@@ -160,17 +163,52 @@ def test_a_failed_login_says_the_same_either_way(auth_url, keys, secretary, who)
     ]
 
 
-def test_refresh_rotates_and_a_reused_token_revokes_the_family(auth_url, keys, secretary) -> None:
+def _age_use(prepared: Prepared, token: str, by: dt.timedelta) -> None:
+    """Move a refresh token's first use `by` into the past (as if that long ago)."""
+    engine = create_engine(prepared.database.auth_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(refresh_token)
+                .where(refresh_token.c.token_hash == refresh_token_hash(token))
+                .values(used_at=refresh_token.c.used_at - by)
+            )
+    finally:
+        engine.dispose()
+
+
+def test_refresh_rotates_and_a_reused_token_revokes_the_family(
+    auth_url, keys, prepared: Prepared, secretary
+) -> None:
     name, password = secretary
     first = call(auth_url, keys, LOGIN, {"u": name, "p": password})["data"]["login"]["session"]
     second = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
     assert second["errors"] == [] and second["session"]["refreshToken"] != first["refreshToken"]
-    # The first token again: a copy in someone's hands. Refused, and its successor dies too.
+    # The first token again, long after its use: a copy in someone's hands. Refused, and its
+    # successor dies too.
+    _age_use(prepared, first["refreshToken"], REUSE_GRACE + dt.timedelta(seconds=5))
     again = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
     assert again == {"session": None, "errors": [{"code": "INVALID_REFRESH_TOKEN"}]}
     successor = second["session"]["refreshToken"]
     after = call(auth_url, keys, REFRESH, {"t": successor})["data"]["refresh"]
     assert after["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
+
+
+def test_a_token_sent_again_at_once_gets_the_same_successor(auth_url, keys, secretary) -> None:
+    """Two tabs refreshing together, or a retry after a lost answer: the same token twice
+    within the grace gets its one successor again, and the user stays signed in."""
+    name, password = secretary
+    first = call(auth_url, keys, LOGIN, {"u": name, "p": password})["data"]["login"]["session"]
+    one = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
+    two = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
+    assert one["errors"] == [] and two["errors"] == [], two
+    successor = one["session"]["refreshToken"]
+    assert two["session"]["refreshToken"] == successor
+    after = call(auth_url, keys, REFRESH, {"t": successor})["data"]["refresh"]
+    assert after["errors"] == [] and after["session"]["refreshToken"] != successor
+    # Once the successor is used, the first token's grace is over: that is reuse.
+    late = call(auth_url, keys, REFRESH, {"t": first["refreshToken"]})["data"]["refresh"]
+    assert late["errors"] == [{"code": "INVALID_REFRESH_TOKEN"}]
 
 
 def test_a_disabled_user_can_neither_log_in_nor_refresh(

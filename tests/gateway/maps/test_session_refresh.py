@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from gateway.auth.tokens import AccessTokens
-from gateway.auth.web import COOKIE, REFRESH_COOKIE
+from gateway.auth.web import COOKIE, CSRF_COOKIE, REFRESH_COOKIE
 from infra.demo.users import PASSWORD_FILE
 from infra.settings import SuiteSettings
-from services.common.auth import Identity, Role
+from services.common.auth import ROLE_LABELS, Identity, Role
 from stack import Running
 
 COMMUNITY = "410104001001"
@@ -150,3 +151,96 @@ def test_the_header_links_follow_the_role(site: str, running: Running) -> None:
     street_user = nav(Identity("st", Role.STREET, street), street)
     assert hrefs(street_user) == {"street": None}  # the district page is not theirs
     assert httpx.get(f"{site}/maps/nav/{street}", timeout=60).status_code == 401
+
+
+def test_two_refreshes_with_one_token_at_once_keep_the_user_signed_in(
+    site: str, demo_password: str
+) -> None:
+    """Two tabs post /session/refresh with the same cookie at once (review item 4): both get
+    the one successor; neither this session nor the user's others are revoked."""
+    other = _signed_in(site, "demo-viewer", demo_password)  # another browser of the user
+    client = _signed_in(site, "demo-viewer", demo_password)
+    tabs = [httpx.Client(base_url=site, timeout=60, cookies=client.cookies) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda tab: _refresh(tab, site), tabs))
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    successors = {a.cookies[REFRESH_COOKIE] for a in answers}
+    assert len(successors) == 1  # one successor, whichever answer the browser keeps last
+    assert _refresh(tabs[0], site).status_code == 200
+    assert _refresh(other, site).status_code == 200
+
+
+def test_a_retry_after_a_lost_answer_gets_the_same_successor(site: str, demo_password: str) -> None:
+    client = _signed_in(site, "demo-viewer", demo_password)
+    token = client.cookies[REFRESH_COOKIE]
+    lost = httpx.post(
+        f"{site}/session/refresh", cookies={REFRESH_COOKIE: token}, headers={"origin": site}
+    )
+    assert lost.status_code == 200
+    retry = _refresh(client, site)  # the browser still holds the old token
+    assert retry.status_code == 200, retry.text
+    assert retry.cookies[REFRESH_COOKIE] == lost.cookies[REFRESH_COOKIE]
+    assert _refresh(client, site).status_code == 200
+
+
+def test_logout_revokes_the_refresh_token(site: str, demo_password: str) -> None:
+    """`/logout` (not only `/session/logout`) ends the refresh token too (review item 12)."""
+    client = _signed_in(site, "demo-viewer", demo_password)
+    refresh = client.cookies[REFRESH_COOKIE]
+    out = client.post("/logout", follow_redirects=True)
+    assert out.status_code == 200 and out.url.path == "/login"
+    assert COOKIE not in client.cookies and REFRESH_COOKIE not in client.cookies
+    replay = httpx.Client(base_url=site, timeout=60)
+    replay.cookies.set(REFRESH_COOKIE, refresh, path="/session")
+    assert _refresh(replay, site).status_code == 401
+    assert client.post("/logout", headers={"sec-fetch-site": "cross-site"}).status_code == 403
+
+
+def _set_cookies(response: httpx.Response) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.get_list("set-cookie")}
+
+
+def test_cookies_are_secure_over_https(site: str, demo_password: str) -> None:
+    """Behind a TLS proxy uvicorn trusts (loopback), X-Forwarded-Proto: https makes every
+    session cookie Secure (review item 13); plain http (tests, a laptop) keeps them usable."""
+    https = {"x-forwarded-proto": "https"}
+    form = httpx.get(f"{site}/login", headers=https)
+    assert "secure" in _set_cookies(form)[CSRF_COOKIE].lower()
+    token = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    fields = {"username": "demo-viewer", "password": demo_password, "csrf": token}
+    # (a client on http would not send a Secure cookie back: sent here by hand)
+    nonce = {"cookie": f"{CSRF_COOKIE}={form.cookies[CSRF_COOKIE]}"}
+    answer = httpx.post(
+        f"{site}/login", data=fields, headers={**https, **nonce}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    cookies = _set_cookies(answer)
+    for name in (COOKIE, REFRESH_COOKIE):
+        assert "; secure" in cookies[name].lower(), cookies[name]
+    refreshed = httpx.post(
+        f"{site}/session/refresh",
+        cookies={REFRESH_COOKIE: answer.cookies[REFRESH_COOKIE]},
+        headers={**https, "sec-fetch-site": "same-origin"},
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert all("; secure" in h.lower() for h in _set_cookies(refreshed).values())
+    plain = _set_cookies(_signed_in_answer(site, demo_password))
+    assert "secure" not in plain[COOKIE].lower()
+
+
+def _signed_in_answer(site: str, password: str) -> httpx.Response:
+    client = httpx.Client(base_url=site, timeout=60)
+    token = client.get("/login").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    fields = {"username": "demo-viewer", "password": password, "csrf": token}
+    return client.post("/login", data=fields, follow_redirects=False)
+
+
+def test_the_street_role_has_its_one_label(site: str, running: Running) -> None:
+    """The header names the street role as everywhere else (services.common.auth
+    ROLE_LABELS, DOMAIN.md: 办事处党工委), in both languages."""
+    tokens = AccessTokens(running.keys["access"], ttl=dt.timedelta(minutes=15))
+    cookie = {COOKIE: tokens.issue(Identity("st", Role.STREET, COMMUNITY[:9])).token}
+    for lang, label in (("zh", ROLE_LABELS[Role.STREET][0]), ("en", "Street office")):
+        answer = httpx.get(f"{site}/maps/nav/{COMMUNITY[:9]}?lang={lang}", cookies=cookie)
+        assert answer.json()["roleLabel"] == label
+    assert ROLE_LABELS[Role.STREET][0] == "办事处党工委"
