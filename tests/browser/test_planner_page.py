@@ -18,6 +18,7 @@ import pytest
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page
+from shapely import affinity
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
 
@@ -431,12 +432,14 @@ def test_someone_elses_commit_is_a_conflict_and_the_drawing_stays(
     page = seen.page
     drag_corner(page, corner)
     assert page.locator("#planner-commit").is_enabled()
-    # Meanwhile another planner saves the zone (its same boundary: a new version).
+    # Meanwhile another planner saves the zone a hair smaller (a new version; an unchanged
+    # shape would be no change set).
     zone = running.post(running.gateway, ZONE, {"id": str(corner.zone.id)})["data"]["zone"]
+    smaller = affinity.scale(shapely.geometry.shape(zone["boundary"]), 0.999, 0.999)
     other = running.post(
         running.gateway,
         REDRAW,
-        {"id": str(corner.zone.id), "b": zone["boundary"], "v": zone["version"]},
+        {"id": str(corner.zone.id), "b": shapely.geometry.mapping(smaller), "v": zone["version"]},
         identity=planner_of(code),
     )["data"]["redrawZone"]
     assert other["errors"] == []
