@@ -15,6 +15,11 @@
   var MIN_WAIT = 5;      // seconds
   var MAX_WAIT = 86400;  // setTimeout's range is ~24 days; a day is plenty
   var NAV_RETRY_MAX = 300;  // seconds between tries of a failed /maps/nav, at most
+  var NAV_401_TRIES = 3;    // /maps/nav refused though the refresh worked: give up after these
+  // A refresh whose answer was lost is sent again soon, inside the server's short grace for
+  // a token used twice (gateway/auth/sessions.py REUSE_GRACE, 10 s), a few times only.
+  var LOST_RETRY = 2;       // seconds
+  var LOST_TRIES = 3;
   var timer = null;
   var session = { nav: null, refreshed: 0, refresh: refresh };
   window.__pgSession = session;
@@ -44,14 +49,15 @@
   // One tab at a time: tabs of one browser share the refresh cookie, and two posting the
   // same token at once rotate it twice (the server answers the second with the first's
   // successor; the lock spares it the question). Not every browser has Web Locks.
-  function refresh() {
+  function refresh(tries) {
+    var send = function () { return post(tries || 0); };
     if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request('pg-refresh', post);
+      return navigator.locks.request('pg-refresh', send);
     }
-    return post();
+    return send();
   }
 
-  function post() {
+  function post(tries) {
     var url = (session.nav && session.nav.refresh) || '/session/refresh';
     return fetch(url, {
       method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }
@@ -60,9 +66,19 @@
         if (!response.ok || !answer.ok) { expired(); return answer; }
         session.refreshed += 1;
         schedule(answer.expiresIn);
+        var header = document.getElementById('pg-header');
+        if (header && !session.nav) { loadNav(header, 0, 0); }  // the header failed before
         return answer;
       });
-    }).catch(function () { schedule(MIN_WAIT * 6); return { ok: false }; });
+    }).catch(function () {
+      if (tries + 1 < LOST_TRIES) {
+        if (timer) { clearTimeout(timer); }
+        timer = setTimeout(function () { refresh(tries + 1); }, LOST_RETRY * 1000);
+      } else {
+        schedule(MIN_WAIT * 6);
+      }
+      return { ok: false };
+    });
   }
 
   function render(header, nav) {
@@ -98,7 +114,7 @@
 
   // The header's data, tried again (waiting longer each time) when it fails: without it the
   // page would never learn when to refresh, and would be signed out when its token ran out.
-  function loadNav(header, tries) {
+  function loadNav(header, tries, refused) {
     var query = '?page=' + encodeURIComponent(header.dataset.page) +
       '&lang=' + encodeURIComponent(header.dataset.lang);
     fetch('/maps/nav/' + encodeURIComponent(header.dataset.code) + query, {
@@ -117,19 +133,26 @@
       schedule(nav.expiresIn);
     }).catch(function (error) {
       header.dataset.ready = 'failed';
+      var wait = Math.min(NAV_RETRY_MAX, MIN_WAIT * Math.pow(2, tries));
       if (error && error.status === 401) {
-        // The access token is already gone; the refresh cookie may still be good.
-        refresh().then(function (answer) { if (answer.ok) { loadNav(header, 0); } });
+        // The access token is already gone; the refresh cookie may still be good. Asked
+        // again after the usual wait, and not for ever: a 401 that a refresh does not cure
+        // (a session version the gateway has not yet reloaded) must not loop.
+        if ((refused || 0) + 1 >= NAV_401_TRIES) { return; }
+        refresh().then(function (answer) {
+          if (answer.ok) {
+            setTimeout(function () { loadNav(header, tries + 1, (refused || 0) + 1); }, wait * 1000);
+          }
+        });
         return;
       }
-      var wait = Math.min(NAV_RETRY_MAX, MIN_WAIT * Math.pow(2, tries));
-      setTimeout(function () { loadNav(header, tries + 1); }, wait * 1000);
+      setTimeout(function () { loadNav(header, tries + 1, refused); }, wait * 1000);
     });
   }
 
   function start() {
     var header = document.getElementById('pg-header');
-    if (header) { loadNav(header, 0); }
+    if (header) { loadNav(header, 0, 0); }
   }
 
   if (document.readyState === 'loading') {

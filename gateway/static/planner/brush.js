@@ -95,10 +95,12 @@
       stroke.last = [x, y];
     }
 
+    var waiting = null;  // one wait for a preview in flight, however many strokes end meanwhile
     function finish() {
       // A preview still on its way: wait for it, then preview (or discard) what is painted now;
       // discarding under it let its answer bring the erased edit back.
-      if (P.busy) { setTimeout(finish, 50); return; }
+      if (waiting) { clearTimeout(waiting); waiting = null; }
+      if (P.busy) { waiting = setTimeout(finish, 50); return; }
       if (!ids().length) {
         if (mine(P.pending)) { P.discard(); }
         return;
