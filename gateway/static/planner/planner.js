@@ -124,6 +124,9 @@
       picked: { color: '#0d47a1', weight: 5, dashArray: null }
     };
     var lit = { id: null, kind: null }, drawEditing = false;
+    // What each kind wants lit, and the kinds in the order they last asked: the latest kind
+    // with a zone is shown, so dropping one light (a hover ending) falls back to the other.
+    var wanted = { table: null, picked: null }, recent = [];
     function styleOf(layer) {
       var style = zoneStyle(layer.zone, layer.zoneIndex);
       return layer.zone.id === lit.id ? Object.assign(style, HIGHLIGHTS[lit.kind]) : style;
@@ -132,12 +135,14 @@
     // Light zone `id` for `kind` ('table' | 'picked'); a null id drops only that kind's light.
     function highlightZone(id, kind) {
       id = id || null;
-      if (!id && lit.kind !== kind) { return; }
-      if (lit.id === id && lit.kind === (id ? kind : null)) { return; }
-      var was = lit.id;
-      lit = { id: id, kind: id ? kind : null };
+      if (wanted[kind] === id) { return; }
+      wanted[kind] = id;
+      recent = recent.filter(function (k) { return k !== kind; });
+      if (id) { recent.push(kind); }
+      var was = lit.id, top = recent[recent.length - 1];
+      lit = top ? { id: wanted[top], kind: top } : { id: null, kind: null };
       if (was) { zoneLayers(was).forEach(restyleZone); }
-      if (id) { zoneLayers(id).forEach(restyleZone); }
+      if (lit.id && lit.id !== was) { zoneLayers(lit.id).forEach(restyleZone); }
     }
     map.on('draw:editstart draw:deletestart', function () { drawEditing = true; });
     // Leaflet.draw puts back the options it saved; the highlight may have moved meanwhile.
@@ -183,7 +188,15 @@
     function drawState(s) {
       boundary.clearLayers(); zones.clearLayers(); buildings.clearLayers();
       byId = {}; zoneNames = {};
-      if (!s.zones.some(function (z) { return z.id === lit.id; })) { lit = { id: null, kind: null }; }
+      // A zone gone (deleted, merged away) is nobody's light any more.
+      Object.keys(wanted).forEach(function (k) {
+        if (wanted[k] && !s.zones.some(function (z) { return z.id === wanted[k]; })) {
+          wanted[k] = null;
+          recent = recent.filter(function (r) { return r !== k; });
+        }
+      });
+      var top = recent[recent.length - 1];
+      lit = top ? { id: wanted[top], kind: top } : { id: null, kind: null };
       if (s.community.boundary) {
         L.geoJSON(s.community.boundary, { interactive: false, style: { color: '#1565c0', weight: 3, fill: false } }).addTo(boundary);
       }
