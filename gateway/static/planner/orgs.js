@@ -146,6 +146,10 @@
     }
     $('planner-create-org-button').addEventListener('click', createOrganization);
 
+    // A click on a zone picks it here (in the zone mode; merging picks zones for itself).
+    P.onZoneLayer(function (l) {
+      l.on('click', function () { if (P.mode === 'zones') { pickZone(l.zone.id); } });
+    });
     P.on('state', function (s) {
       var shown = groups.set(s.groups);
       branches.set(s.branches);
@@ -160,10 +164,6 @@
       });
       zoneSelect.value = zonesById[keep] ? keep : '';
       zoneBranchShown();
-      // A click on a zone picks it here (in the zone mode; merging picks zones for itself).
-      P.zones.eachLayer(function (l) {
-        if (l.zone) { l.on('click', function () { if (P.mode === 'zones') { pickZone(l.zone.id); } }); }
-      });
       fillCreate(s);
       if (created) { (created.kind === 'PARTY_GROUP' ? groups : branches).choose(created.id); }
       return shown;

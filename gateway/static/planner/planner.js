@@ -172,8 +172,13 @@
       layer.on('click', function () { pickZone(zone.id); });
       layer.bindTooltip(el('span', zone.name + ' · ' + (zone.organization ? zone.organization.name : t.none)));
       zones.addLayer(layer);
+      layerHooks.forEach(function (hook) { hook(layer); });
       return layer;
     }
+    // Parts that listen to zone layers (hover, click) register here: every layer gets them,
+    // those of a new state and those replaced in place (replaceZoneLayers) alike.
+    var layerHooks = [];
+    P.onZoneLayer = function (hook) { layerHooks.push(hook); };
     // A zone's layers replaced by a new shape's pieces (the repaired shape of a redraw), one
     // simple polygon each, as drawState makes them: Leaflet.draw edits no nested rings.
     function replaceZoneLayers(id, shape) {

@@ -75,14 +75,6 @@
       foot.appendChild(row(figuresOf(of[''] || [], null), t.fig_row_orphans, 'orphans'));
       foot.appendChild(row(figuresOf(s.buildings, null), t.fig_row_total, 'total'));
       table.appendChild(foot);
-      // The zone layers are new with every state: the map's side of the highlighting.
-      P.zones.eachLayer(function (layer) {
-        if (!layer.zone) { return; }
-        var id = layer.zone.id;
-        layer.on('mouseover', function () { highlight(id); });
-        layer.on('mouseout', function () { highlight(pinned); });
-        layer.on('click', function () { if (P.mode !== 'merge') { pin(id, false); } });  // merge: the core's pick shows
-      });
       if (pinned && !rows[pinned]) { pinned = null; }
       Z.pinned = pinned; lit = pinned; Z.highlighted = lit;
       apply();
@@ -108,5 +100,12 @@
     }
 
     P.on('state', build);
+    // The map's side of the highlighting, on every zone layer the core makes.
+    P.onZoneLayer(function (layer) {
+      var id = layer.zone.id;
+      layer.on('mouseover', function () { highlight(id); });
+      layer.on('mouseout', function () { highlight(pinned); });
+      layer.on('click', function () { if (P.mode !== 'merge') { pin(id, false); } });  // merge: the core's pick shows
+    });
   });
 })();
