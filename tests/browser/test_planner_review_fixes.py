@@ -286,6 +286,13 @@ def test_a_repaired_shape_in_pieces_is_a_layer_per_piece(
     )
     assert [p["type"] for p in pieces] == ["Polygon"] * len(shapely.get_parts(offered))
     assert same_shape(shapely.union_all([shapely.geometry.shape(p) for p in pieces]), offered)
+    # The new pieces answer as the old layers did: hovering one lights its zone's table row.
+    lit = page.evaluate(
+        """(id) => { const P = window.__pgPlanner;
+            P.zoneLayers(id).slice(-1)[0].fire('mouseover'); return P.highlighted(); }""",
+        str(zone.id),
+    )
+    assert lit == {"id": str(zone.id), "kind": "table"}
     # Leaflet.draw edits every piece (a nested one threw "reading 'lat'").
     page.locator("a.leaflet-draw-edit-edit").click()
     page.locator("ul.leaflet-draw-actions a", has_text="取消").click()
