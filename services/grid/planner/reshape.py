@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.errors import DomainError, UserErrorCode
 from services.grid import geometry_pool
 from services.grid.models import SRID, zone
 from services.grid.planner.contiguity import polygonal
@@ -51,6 +52,33 @@ def interims(olds: list[BaseGeometry], news: list[BaseGeometry]) -> list[BaseGeo
     return found
 
 
+def _overlaps(a: BaseGeometry, b: BaseGeometry) -> bool:
+    return a.intersects(b) and a.intersection(b).area > 0
+
+
+def write_order(
+    olds: list[BaseGeometry], news: list[BaseGeometry], shrunk: list[BaseGeometry | None]
+) -> list[int] | None:
+    """The order of the final writes (None: there is none). A zone with nothing of its old
+    shape left (an empty interim) could not shrink: until its own final is written it still
+    holds its old shape, so each final waits until no such zone in its way is unwritten (a
+    chain of zones each moving into the next one's place is written from its far end). Zones
+    that would have to take each other's places at once (a swap) cannot be written."""
+    holding = {i for i, interim in enumerate(shrunk) if interim is not None and interim.is_empty}
+    left, order = list(range(len(news))), []
+    while left:
+        ready = [
+            i
+            for i in left
+            if not any(j != i and j in holding and _overlaps(news[i], olds[j]) for j in left)
+        ]
+        if not ready:
+            return None
+        order += ready
+        left = [i for i in left if i not in ready]
+    return order
+
+
 async def _current(conn: AsyncConnection, ids: list[uuid.UUID]) -> list[BaseGeometry]:
     rows = await conn.execute(
         select(zone.c.id, func.ST_AsBinary(zone.c.boundary)).where(zone.c.id.in_(ids))
@@ -74,13 +102,17 @@ async def reshape_zones(conn: AsyncConnection, reshapes: list[Reshape], field: l
             await conn.execute(
                 update(zone).where(zone.c.id == reshape.zone_id).values(boundary=boundary)
             )
-    # A zone with nothing of its old shape left could not shrink: it moves first, into land
-    # no interim holds (each interim lies in its own zone's final, disjoint from this one's).
-    order = sorted(
-        zip(reshapes, shrunk, strict=True),
-        key=lambda rs: not (rs[1] is not None and rs[1].is_empty),
-    )
-    for reshape, _interim in order:
+    order = await geometry_pool.run(write_order, olds, news, shrunk, field=field)
+    if order is None:
+        raise DomainError(
+            UserErrorCode.RULE_VIOLATION,
+            "这些片区要互换位置，无法一次完成；请分两步修改",
+            "These zones would take each other's places at once; change them in two steps",
+            field,
+            rule="zone.swap",
+        )
+    for i in order:
+        reshape = reshapes[i]
         await conn.execute(
             update(zone).where(zone.c.id == reshape.zone_id).values(**reshape.values)
         )
