@@ -4,9 +4,12 @@ callers without them. A district-wide identity (the demo district), signed with 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,28 @@ from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
 
 BENCH = Identity("bench", Role.DISTRICT, "410104")
+
+
+@contextlib.contextmanager
+def gateway_target(
+    url: str | None, *, own_stack: bool, prefix: str, gateway_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The gateway a bench measures and its access token key: the running suite at `url`
+    (keys from PARTYGRID_DATA_DIR), or with `own_stack` the demo district in a private cluster
+    and the suite's processes, as the tests start them (infra/stack.py; logs in a temporary
+    folder named with `prefix`). Yields the gateway's GraphQL URL and the key."""
+    if not own_stack:
+        if url is None:
+            raise SystemExit("give the gateway's URL or --own-stack")
+        yield url, _key("access-token-key")
+        return
+    from infra.settings import SuiteSettings
+    from infra.stack import own_stack as started
+
+    logs = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {"PARTYGRID_GATEWAY_ACCESS_LOG": "off", **(gateway_env or {})}
+    with started(SuiteSettings(), logs, env={"gateway": env}) as stack:
+        yield stack.gateway, stack.keys["access"]
 
 
 def _key(name: str) -> str:

@@ -16,21 +16,16 @@ it):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_auth import gateway_target
 
 from gateway.auth.tokens import AccessTokens
-from infra.settings import ROOT, SuiteSettings
 from services.common.auth import Identity, Role
 
 DISTRICT = "410104"
@@ -183,24 +178,6 @@ def run(url: str, access_key: str, n: int, only: str | None = None) -> None:
         )
 
 
-@contextlib.contextmanager
-def own_stack() -> Iterator[tuple[str, str]]:
-    """The demo district in a private cluster and the suite's processes, as the tests start
-    them (infra/stack.py); yields the gateway URL and the access token key."""
-    from infra.stack import own_stack as started
-
-    gateway = {
-        "PARTYGRID_GATEWAY_ACCESS_LOG": "off",
-        "PARTYGRID_GATEWAY_MAX_WORK": str(10**9),
-        # A field slower than the usual 10 s deadline is measured, not cut off.
-        "PARTYGRID_GATEWAY_FETCH_TIMEOUT": "120",
-    }
-    logs = Path(tempfile.mkdtemp(prefix="cost-bench-"))
-    # PARTYGRID_DATA_DIR, default .data
-    with started(SuiteSettings(), logs, env={"gateway": gateway}) as stack:
-        yield stack.gateway, stack.keys["access"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("gateway", nargs="?", help="the gateway's GraphQL URL")
@@ -208,15 +185,17 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=5)
     parser.add_argument("--only", help="measure only fields whose name contains this")
     args = parser.parse_args()
-    if args.own_stack:
-        with own_stack() as (gateway, key):
-            run(gateway, key, args.n, args.only)
-    elif args.gateway:
-        data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-        key = (data_dir / "access-token-key").read_text().strip()
-        run(args.gateway, key, args.n, args.only)
-    else:
-        parser.error("give the gateway's URL or --own-stack")
+    wide = {
+        "PARTYGRID_GATEWAY_MAX_WORK": str(10**9),
+        # A field slower than the usual 10 s deadline is measured, not cut off.
+        "PARTYGRID_GATEWAY_FETCH_TIMEOUT": "120",
+    }
+    own = args.own_stack
+    with gateway_target(args.gateway, own_stack=own, prefix="cost-bench-", gateway_env=wide) as (
+        gateway,
+        key,
+    ):
+        run(gateway, key, args.n, args.only)
 
 
 if __name__ == "__main__":

@@ -25,21 +25,16 @@ Or against a running suite (`./partygrid up`; keys from PARTYGRID_DATA_DIR, defa
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import statistics
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
+from bench_auth import gateway_target
 from playwright.sync_api import Page, sync_playwright
 
 from gateway.auth.tokens import AccessTokens
 from gateway.auth.web import COOKIE
 from infra.browser import find_chromium
-from infra.settings import ROOT, SuiteSettings
 from services.common.auth import Identity, Role
 
 DISTRICT = "410104"
@@ -217,17 +212,6 @@ def run(gateway: str, key: str, n: int, chromium: str) -> None:
     report(drawn, "empty mousemove handler")
 
 
-@contextlib.contextmanager
-def own_stack() -> Iterator[tuple[str, str]]:
-    """The demo district in a private cluster and the suite's processes (infra/stack.py)."""
-    from infra.stack import own_stack as started
-
-    logs = Path(tempfile.mkdtemp(prefix="figures-bench-"))
-    gateway = {"PARTYGRID_GATEWAY_ACCESS_LOG": "off"}
-    with started(SuiteSettings(), logs, env={"gateway": gateway}) as stack:
-        yield stack.gateway, stack.keys["access"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("gateway", nargs="?", help="the gateway's GraphQL URL")
@@ -238,15 +222,9 @@ def main() -> None:
     chromium = args.chromium or str(find_chromium() or "")
     if not chromium:
         parser.error("no Chromium: install it (`./partygrid test` does) or give --chromium")
-    if args.own_stack:
-        with own_stack() as (gateway, key):
-            run(gateway, key, args.n, chromium)
-    elif args.gateway:
-        data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-        key = (data_dir / "access-token-key").read_text().strip()
-        run(args.gateway, key, args.n, chromium)
-    else:
-        parser.error("give the gateway's URL or --own-stack")
+    own = args.own_stack
+    with gateway_target(args.gateway, own_stack=own, prefix="figures-bench-") as (gateway, key):
+        run(gateway, key, args.n, chromium)
 
 
 if __name__ == "__main__":

@@ -19,25 +19,21 @@ three subgraphs and the gateway on free ports; everything is stopped at the end)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import secrets
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import shapely
 import shapely.geometry
+from bench_auth import gateway_target
 from shapely import affinity
 
 from gateway.auth.tokens import AccessTokens
 from gateway.auth.web import COOKIE
-from infra.settings import ROOT, SuiteSettings
 from services.common.auth import Identity, Role
 
 COMMUNITY = "410104002003"  # the demo's largest community: 284 buildings, 3 zones
@@ -154,19 +150,6 @@ def run(site: str, access_key: str, n: int, code: str) -> None:
     )
 
 
-@contextlib.contextmanager
-def own_stack() -> Iterator[tuple[str, str]]:
-    """The demo district in a private cluster and the suite's processes, as the tests start
-    them (infra/stack.py); yields the gateway's site URL and the access token key."""
-    from infra.stack import own_stack as started
-
-    gateway = {"PARTYGRID_GATEWAY_ACCESS_LOG": "off"}
-    logs = Path(tempfile.mkdtemp(prefix="preview-bench-"))
-    # PARTYGRID_DATA_DIR, default .data
-    with started(SuiteSettings(), logs, env={"gateway": gateway}) as stack:
-        yield stack.gateway.removesuffix("/graphql"), stack.keys["access"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -176,15 +159,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--community", default=COMMUNITY)
     args = parser.parse_args()
-    if args.own_stack:
-        with own_stack() as (site, key):
-            run(site, key, args.n, args.community)
-    elif args.site:
-        data_dir = Path(os.environ.get("PARTYGRID_DATA_DIR", ROOT / ".data"))
-        key = (data_dir / "access-token-key").read_text().strip()
-        run(args.site, key, args.n, args.community)
-    else:
-        parser.error("give the gateway's base URL or --own-stack")
+    site = f"{args.site.rstrip('/')}/graphql" if args.site else None
+    with gateway_target(site, own_stack=args.own_stack, prefix="preview-bench-") as (url, key):
+        run(url.removesuffix("/graphql"), key, args.n, args.community)
 
 
 if __name__ == "__main__":
