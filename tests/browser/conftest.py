@@ -19,6 +19,11 @@ import pytest
 from browser_pages import Visit
 from playwright.sync_api import Browser, Page, sync_playwright
 
+# The planner pages' shared fixtures (a corner to drag, a clearing to draw in, undo of what a
+# test committed), defined beside the tests that first needed them and offered here to every
+# page test, so no test module imports a fixture under its own name.
+from test_planner_page import clearing, corner, restore  # noqa: F401 -- fixtures, by name
+
 from gateway.auth.tokens import AccessTokens
 from gateway.auth.web import COOKIE
 from infra.browser import find_chromium

@@ -16,7 +16,7 @@ import pytest
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     _point,
     commit_and_wait,
     console_errors,
@@ -24,7 +24,6 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
     figure,
     fit,
     open_planner,
-    restore,
     states,
     undo_and_wait,
     wait_idle,
@@ -111,7 +110,7 @@ def test_the_brush_paints_the_eraser_removes_commit_and_undo(
     demo: Demo,
     stroke: Stroke,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code = stroke.code
     group = sorted(

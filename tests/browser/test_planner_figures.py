@@ -28,12 +28,10 @@ from test_planner_page import (
     click,
     commit_and_wait,
     console_errors,
-    corner,  # noqa: F401 (a fixture)
     drag_corner,
     fit,
     graph_zones,
     open_planner,
-    restore,  # noqa: F401 (a fixture)
     undo_and_wait,
     wait_idle,
 )
@@ -166,7 +164,7 @@ def beyond(found: list[Place], corners: list[tuple[float, float]]) -> tuple[floa
 def test_live_figures_follow_a_drawing(
     visit: Callable[..., Visit],
     demo: Demo,
-    corner: Corner,  # noqa: F811
+    corner: Corner,
     screenshots: Path,
 ) -> None:
     code = corner.zone.community_code
@@ -206,7 +204,7 @@ def test_live_figures_follow_a_drawing(
 def test_live_figures_follow_a_dragged_vertex(
     visit: Callable[..., Visit],
     demo: Demo,
-    corner: Corner,  # noqa: F811
+    corner: Corner,
     screenshots: Path,
 ) -> None:
     """A zone's vertex dragged in the edit tool: the figures follow while the button is down."""
@@ -288,9 +286,9 @@ def test_the_zone_table_shows_each_zones_figures_and_highlights_with_the_map(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    corner: Corner,  # noqa: F811
+    corner: Corner,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811
+    restore: Callable[[str], None],
 ) -> None:
     code = corner.zone.community_code
     restore(code)

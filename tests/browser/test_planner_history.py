@@ -17,19 +17,17 @@ from browser_pages import Visit
 from playwright.sync_api import Page
 from shapely import affinity
 from shapely.geometry import mapping
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     REDRAW,
     ZONE,
     Corner,
     commit_and_wait,
     console_errors,
-    corner,
     coverage_text,
     drag_corner,
     figure,
     open_planner,
     planner_of,
-    restore,
     same_shape,
     states,
     undo_and_wait,
@@ -122,7 +120,7 @@ def test_undo_twice_then_redo_twice_each_previewed(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zones, smaller = shrinking(demo)
     restore(code)
@@ -194,9 +192,9 @@ def test_a_conflict_from_a_second_tab_reloads_and_reapplies_the_kept_drawing(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
+    corner: Corner,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zone_id = corner.zone.community_code, str(corner.zone.id)
     restore(code)
@@ -257,8 +255,8 @@ def test_after_a_conflict_and_discard_a_retry_does_not_conflict(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    corner: Corner,
+    restore: Callable[[str], None],
 ) -> None:
     code, zone_id = corner.zone.community_code, str(corner.zone.id)
     restore(code)
@@ -286,7 +284,7 @@ def test_after_a_conflict_and_discard_a_retry_does_not_conflict(
 def test_the_history_routes_refuse_other_roles_sites_and_communities(
     running: Running,
     demo: Demo,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code = demo.communities[0].code
     elsewhere = next(c.code for c in demo.communities if c.code[:9] != code[:9])
@@ -352,7 +350,7 @@ def test_the_core_undo_never_reverses_a_change_set_the_page_has_not_shown(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zones, smaller = shrinking(demo)
     restore(code)
@@ -376,7 +374,7 @@ def test_the_core_undo_never_reverses_a_change_set_the_page_has_not_shown(
 def test_the_undo_and_redo_routes_step_only_the_change_set_named(
     running: Running,
     demo: Demo,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zones, smaller = shrinking(demo)
     restore(code)
@@ -410,7 +408,7 @@ def test_a_shared_edge_edit_kept_through_a_conflict_reapplies_and_commits(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zones, smaller = shrinking(demo)
     restore(code)
@@ -458,7 +456,7 @@ def test_a_kept_undo_is_not_turned_onto_another_change_set(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, zones, smaller = shrinking(demo)
     restore(code)

@@ -15,7 +15,7 @@ from pathlib import Path
 import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     Corner,
     _neighbours,
     _point,
@@ -27,7 +27,6 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
     fit,
     graph_zones,
     open_planner,
-    restore,
     same_shape,
     undo_and_wait,
     wait_idle,
@@ -67,7 +66,7 @@ def test_neighbours_a_road_apart_merge_into_one_polygon_and_stay_editable(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     kept, gone = _neighbours(demo)
     code = kept.community_code
@@ -126,7 +125,7 @@ def test_zones_far_apart_merge_only_when_confirmed_and_each_piece_stays_editable
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     first, second = _far_pair(demo)
     code = first.community_code

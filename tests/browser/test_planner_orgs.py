@@ -16,13 +16,12 @@ from pathlib import Path
 import httpx
 from browser_pages import Visit
 from playwright.sync_api import Page
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     commit_and_wait,
     console_errors,
     coverage_text,
     open_planner,
     planner_of,
-    restore,
     wait_idle,
 )
 
@@ -164,7 +163,7 @@ def test_a_planner_sets_a_zones_party_group_from_the_list(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     # A 党支部 community: its zones hold Party groups, and coverage follows them.
     kinds = {o.community_code: o.kind for o in demo.organizations if o.kind in COMMUNITY_KINDS}

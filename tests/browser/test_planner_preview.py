@@ -16,7 +16,7 @@ import shapely.geometry
 from browser_pages import Visit
 from playwright.sync_api import Page
 from shapely.geometry.base import BaseGeometry
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     change_sets,
     commit_and_wait,
     console_errors,
@@ -25,7 +25,6 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
     fit,
     inside,
     open_planner,
-    restore,
     states,
     undo_and_wait,
     wait_idle,
@@ -123,7 +122,7 @@ def test_a_preview_that_creates_severe_gaps_leads_with_them_and_warns(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     code, square = _clearing(demo)
     restore(code)

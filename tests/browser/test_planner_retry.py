@@ -8,13 +8,11 @@ from collections.abc import Callable
 
 from browser_pages import Visit
 from playwright.sync_api import Route
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for this test)
+from test_planner_page import (
     Corner,
     change_sets,
-    corner,
     drag_corner,
     open_planner,
-    restore,
     wait_idle,
 )
 
@@ -26,8 +24,8 @@ def test_a_commit_whose_answer_was_lost_is_applied_once_on_retry(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    corner: Corner,  # noqa: F811 -- the imported fixture, requested by name
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    corner: Corner,
+    restore: Callable[[str], None],
 ) -> None:
     code = corner.zone.community_code
     restore(code)

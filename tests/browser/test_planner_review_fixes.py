@@ -36,21 +36,18 @@ from test_planner_orgs import (
     _most_groups,
     _names,
 )
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     REDRAW,
     ZONE,
     Clearing,
     Corner,
     _point,
     clear_spot,
-    clearing,
     click,
     console_errors,
-    corner,
     drag_corner,
     fit,
     open_planner,
-    restore,
     same_shape,
     wait_idle,
 )
@@ -166,8 +163,8 @@ def test_deleting_one_piece_of_a_zone_previews_the_rest(
     visit: Callable[..., Visit],
     running: Running,
     demo: Demo,
-    clearing: Clearing,  # noqa: F811
-    restore: Callable[[str], None],  # noqa: F811
+    clearing: Clearing,
+    restore: Callable[[str], None],
     screenshots: Path,
 ) -> None:
     code = clearing.code
@@ -264,7 +261,7 @@ def test_erasing_while_the_preview_is_on_its_way_leaves_no_edit(
 
 def test_a_repaired_shape_in_pieces_is_a_layer_per_piece(
     visit: Callable[..., Visit],
-    corner: Corner,  # noqa: F811
+    corner: Corner,
 ) -> None:
     # A corner dragged across the zone, past the edge after next: a bow tie, which the grid
     # repairs into two polygons.

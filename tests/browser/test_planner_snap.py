@@ -19,7 +19,7 @@ import shapely
 from browser_pages import Visit
 from playwright.sync_api import Page
 from shapely.geometry import LineString, Polygon
-from test_planner_page import (  # noqa: F401  (the module's fixtures, for these tests)
+from test_planner_page import (
     ZONE,
     _point,
     change_sets,
@@ -30,7 +30,6 @@ from test_planner_page import (  # noqa: F401  (the module's fixtures, for these
     graph_zones,
     open_planner,
     planner_of,
-    restore,
     undo_and_wait,
     wait_idle,
 )
@@ -157,7 +156,7 @@ def test_moving_a_vertex_two_zones_share_moves_both_in_one_change_set(
     running: Running,
     demo: Demo,
     screenshots: Path,
-    restore: Callable[[str], None],  # noqa: F811 -- the imported fixture, requested by name
+    restore: Callable[[str], None],
 ) -> None:
     zone = max(demo.zones, key=lambda z: (z.boundary.area, str(z.id)))
     code = zone.community_code
