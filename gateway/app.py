@@ -24,6 +24,7 @@ from gateway.auth.gate import GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.auth.web import ROUTES as LOGIN_ROUTES
 from gateway.body_cap import FORM_BYTES, BodyCap, gateway_caps
+from gateway.console.routes import ROUTES as CONSOLE_ROUTES
 from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
@@ -168,6 +169,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *FILE_ROUTES,
             *IMPORT_ROUTES,
             *ADMIN_ROUTES,
+            *CONSOLE_ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,

@@ -15,6 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Small forms (sign-in, sign-out) need a few hundred bytes.
 FORM_BYTES = 16 * 1024
+# The console's forms: a monthly report's commentary or a self-assessment of every
+# indicator is a few kilobytes of text; evidence uploads have the file cap.
+CONSOLE_FORM_BYTES = 256 * 1024
 # Above the cap of a route that reads its body capped itself, so that route's own typed
 # answer is what clients see; this cap is the floor beneath it.
 HEADROOM = 64 * 1024
@@ -25,13 +28,17 @@ def gateway_caps(
     max_body_bytes: int, max_upload_bytes: int, max_import_bytes: int
 ) -> list[tuple[str, int]]:
     """The gateway's caps (BodyCap's `caps`): GraphQL and the planner's edits up to the
-    GraphQL cap, evidence files and imported files up to theirs; every other route gets
-    `FORM_BYTES`, a small form."""
+    GraphQL cap, evidence files and imported files up to theirs, the console's forms
+    `CONSOLE_FORM_BYTES`; every other route gets `FORM_BYTES`, a small form."""
     return [
         ("/graphql", max_body_bytes + HEADROOM),
         ("/files/", max_upload_bytes + HEADROOM),
         ("/imports/", max_import_bytes + HEADROOM),
         ("/maps/planner/", max_body_bytes),
+        # The console's GraphiQL sends GraphQL bodies; its record forms carry evidence files.
+        ("/console/graphql", max_body_bytes + HEADROOM),
+        ("/console/records/", max_upload_bytes + HEADROOM),
+        ("/console/", CONSOLE_FORM_BYTES),
     ]
 
 

@@ -130,7 +130,7 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
     # Browsers read "/\\host" as "//host": a backslash is as bad as a second slash.
     if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
-        return "/maps/coverage"
+        return "/console"
     return target
 
 

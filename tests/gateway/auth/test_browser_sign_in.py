@@ -76,7 +76,7 @@ def test_sign_in_never_redirects_off_the_site(site: str, demo_password: str) -> 
         "javascript:alert(1)",
     ):
         response = _sign_in(site, "demo-viewer", demo_password, target)
-        assert response.headers["location"] == "/maps/coverage", target
+        assert response.headers["location"] == "/console", target
 
 
 def test_the_demo_has_one_account_per_role() -> None:

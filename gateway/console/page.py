@@ -1,0 +1,184 @@
+"""The console's one chokepoint: every console route is made by `console_route`, which
+
+- sends a caller who is not signed in to `/login` (and back afterwards);
+- on every POST refuses, before anything is read or written, a request from another site
+  (`same_origin`, the check of every page's POST) or without the form's CSRF token (an HMAC
+  of the user under a key derived from the access key, in a hidden field `csrf` or the
+  `X-CSRF-Token` header htmx sends), so the SameSite=Strict cookie is not the only guard;
+- parses a region code in the path once (`Page.region`): not a code 404, outside the
+  caller's region 403, before the graph is asked anything;
+- turns a refused read (`PageRefusalError`) into a plain page with its status.
+
+Handlers get a `Page`: the caller, the language, the words, the parsed form, and `render`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import urllib.parse
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from gateway.auth.web import access_expires_in, page_identity, same_origin, sign_in_first
+from gateway.console import graph
+from gateway.console.labels import labels_for
+from gateway.console.nav import nav_items
+from gateway.console.templating import render
+from gateway.security_headers import nonce
+from services.common.auth import Identity, is_region_code
+
+_CSRF_PURPOSE = "console-csrf"
+# Forms of the console are small; evidence uploads are the one big part (records pages).
+MAX_FIELDS = 400
+MAX_FILES = 4
+
+Handler = Callable[["Page"], Awaitable[Response]]
+
+
+def csrf_token(request: Request, identity: Identity) -> str:
+    access = request.app.state.auth.access
+    if access is None:
+        return ""
+    role = identity.role.value if identity.role else ""
+    return str(access.mac(_CSRF_PURPOSE, f"{identity.subject}|{role}|{identity.region}"))
+
+
+@dataclass
+class Page:
+    """One console request as its handler sees it."""
+
+    request: Request
+    identity: Identity
+    lang: str  # "zh" or "en"
+    form: FormData | None = None
+    words: dict[str, str] = field(default_factory=dict)
+
+    def t(self, key: str) -> str:
+        """A word of the page (a missing key is an error, caught by the label tests)."""
+        return self.words[key]
+
+    def message_of(self, error: dict[str, Any]) -> str:
+        """A typed error's message in the page's language (Chinese first)."""
+        english = error.get("messageEn") or (error.get("extensions") or {}).get("messageEn")
+        if self.lang == "en" and english:
+            return str(english)
+        return str(error.get("message") or english or "")
+
+    def url(self, path: str, **params: Any) -> str:
+        """A console address keeping the page's language (`?lang=en`)."""
+        query = {k: v for k, v in params.items() if v is not None and v != ""}
+        if self.lang == "en":
+            query["lang"] = "en"
+        return path + (f"?{urllib.parse.urlencode(query, doseq=True)}" if query else "")
+
+    def region(self, code: str) -> str:
+        """A region code from the path, checked once: 404 if it is none, 403 outside the
+        caller's region (nothing asked of the graph, so nothing learnt of what lies there)."""
+        if not is_region_code(code):
+            raise graph.PageRefusalError(404)
+        if not self.identity.covers(code):
+            raise graph.PageRefusalError(403)
+        return code
+
+    def field(self, name: str, default: str = "") -> str:
+        """A posted text field (trimmed by the services' own text rule, not here)."""
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, str) else default
+
+    async def ask(self, query: str, variables: dict[str, Any] | None = None) -> graph.Answer:
+        return await graph.ask(self, query, variables)
+
+    async def write(
+        self, mutation: str, variables: dict[str, Any], payload: str
+    ) -> graph.WriteResult:
+        return await graph.write(self, mutation, variables, payload)
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        role = self.identity.role.value if self.identity.role else ""
+        frame = {
+            "page": self,
+            "t": self.t,
+            "url": self.url,
+            "lang": self.lang,
+            "nonce": nonce(self.request),
+            "csrf": csrf_token(self.request, self.identity),
+            "user": self.identity.subject,
+            "role": role,
+            "role_label": self.words.get(f"role_{role}", role),
+            "nav": nav_items(self.identity, self.lang),
+            "here": self.request.url.path,
+            "expires_in": access_expires_in(self.request),
+            "other_lang_url": _other_lang_url(self.request, self.lang),
+        }
+        return HTMLResponse(render(template, {**frame, **values}), status_code=status)
+
+    def redirect(self, path: str, **params: Any) -> Response:
+        """After a write: see the result (303, so a reload does not post again)."""
+        return Response(status_code=303, headers={"location": self.url(path, **params)})
+
+
+def _other_lang_url(request: Request, lang: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    if lang != "en":
+        params.append(("lang", "en"))
+    query = urllib.parse.urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _lang(request: Request, form: FormData | None) -> str:
+    posted = form.get("lang") if form is not None else None
+    value = posted if isinstance(posted, str) else request.query_params.get("lang")
+    return "en" if value == "en" else "zh"
+
+
+def refusal_page(page: Page, status: int, message: str | None = None) -> HTMLResponse:
+    headline, hint = {
+        403: ("forbidden", "forbidden_hint"),
+        404: ("not_found", "not_found_hint"),
+    }.get(status, ("unavailable", "unavailable"))
+    return page.render(
+        "message.html",
+        status=status,
+        headline=page.t(headline),
+        hint=message or page.t(hint),
+    )
+
+
+async def _csrf_ok(request: Request, identity: Identity, form: FormData) -> bool:
+    sent = form.get("csrf")
+    token = sent if isinstance(sent, str) else request.headers.get("x-csrf-token", "")
+    expected = csrf_token(request, identity)
+    return bool(expected) and same_origin(request) and hmac.compare_digest(token, expected)
+
+
+def console_route(path: str, handler: Handler, *, methods: Sequence[str] = ("GET",)) -> Route:
+    """A console route: `handler` runs only for a signed-in caller (and, for a POST, only
+    for a same-origin request with the form's CSRF token)."""
+
+    async def endpoint(request: Request) -> Response:
+        identity = page_identity(request)
+        if identity.anonymous:
+            redirect = sign_in_first(request)
+            assert redirect is not None
+            if request.method != "GET":  # back to the page the form was on, not the POST
+                redirect.headers["location"] = "/login?next=/console"
+            return redirect
+        form = None
+        if request.method == "POST":
+            form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
+        lang = _lang(request, form)
+        page = Page(request, identity, lang, form, labels_for(lang))
+        if form is not None and not await _csrf_ok(request, identity, form):
+            return page.render("message.html", status=403, headline=page.t("csrf_refused"), hint="")
+        try:
+            return await handler(page)
+        except graph.PageRefusalError as refused:
+            return refusal_page(page, refused.status, refused.message)
+
+    return Route(path, endpoint, methods=list(methods))
