@@ -97,7 +97,7 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _year(page: Page, raw: str | None) -> int:
+def _year(raw: str | None) -> int:
     """The year asked for (this year when none); not a year: 404, a wrong address."""
     if not raw:
         return _today().year
@@ -113,7 +113,7 @@ async def _dual_page(
     community = answer.need("community", page)
     evaluations = answer.need("evaluations", page)
     writer = may(page.identity, "dual")
-    posted_fields = ("memberId", "title", "nominatedBy", "nominatedOn", "reason")
+    posted_fields = ("year", "memberId", "title", "nominatedBy", "nominatedOn", "reason")
     return page.render(
         "community/dual.html",
         status=status,
@@ -142,16 +142,19 @@ async def _dual_page(
 
 async def dual_list(page: Page) -> Response:
     code = page.region(page.request.path_params["code"])
-    return await _dual_page(page, code, _year(page, page.request.query_params.get("year")))
+    return await _dual_page(page, code, _year(page.request.query_params.get("year")))
 
 
 async def nominate(page: Page) -> Response:
     code = page.region(page.request.path_params["code"])
-    year = _year(page, page.field("year"))
     checked = WriteResult(payload=None)
+    raw_year = page.field("year").strip()
+    year = int(raw_year) if raw_year.isdigit() and int(raw_year) in _YEARS else None
+    if year is None:
+        checked.field_errors["year"] = [page.t("dual_bad_year")]
     nominated_on = posted_date(page, "nominatedOn", checked, required=True)
-    if checked.field_errors:
-        return await _dual_page(page, code, year, result=checked, status=422)
+    if year is None or checked.field_errors:
+        return await _dual_page(page, code, year or _today().year, result=checked, status=422)
     member_id = page.field("memberId")
     if member_id not in {m["id"] for m in await community_members(page, code)}:
         # Only a member of this community is nominated from its page.

@@ -194,19 +194,36 @@ def test_nominate_publicize_decide_and_feed_back_through_the_forms(
     assert enum_label("EvaluationStage", "CHOSEN", "zh") in final
 
 
-def test_a_malformed_date_is_refused_beside_its_field(secretary: httpx.Client, site: str) -> None:
-    answer = _post(
-        secretary,
-        f"{DUAL}/nominate",
-        site,
-        year=str(WALK_YEAR),
-        memberId="x",
-        title="SERVICE_MODEL",
-        nominatedBy="社区党委",
-        nominatedOn="2011-02-30",
-    )
+def test_a_bad_year_or_date_is_refused_beside_its_field(
+    running: Running, secretary: httpx.Client, site: str
+) -> None:
+    member = _graph(running, MEMBERS, {"r": CODE})["members"]["nodes"][0]["id"]
+    before = _graph(running, EVALUATIONS, {"r": CODE, "year": WALK_YEAR})["evaluations"]
+    fields = {
+        "memberId": member,
+        "title": "SERVICE_MODEL",
+        "nominatedBy": "社区党委",
+        "nominatedOn": f"{WALK_YEAR}-02-01",
+    }
+    answer = _post(secretary, f"{DUAL}/nominate", site, **fields, year=str(WALK_YEAR)[:3] + "x")
+    assert answer.status_code == 422
+    assert _field_error(answer.text, "year") == LABELS["zh"]["dual_bad_year"]
+    answer = _post(secretary, f"{DUAL}/nominate", site, **{**fields, "nominatedOn": "2011-02-30"})
     assert answer.status_code == 422
     assert _field_error(answer.text, "nominatedOn") == LABELS["zh"]["mem_bad_date"]
+    # A year the nomination date does not allow: the graph's error, beside the year.
+    late = f"{WALK_YEAR + 2}-02-01"
+    refused = _graph(
+        running, NOMINATE, {"m": member, "year": WALK_YEAR, "by": "社区党委", "on": late}
+    )["nominateExcellentMember"]["errors"]
+    assert [e["field"] for e in refused] == [["year"]]
+    answer = _post(
+        secretary, f"{DUAL}/nominate", site, **{**fields, "nominatedOn": late}, year=str(WALK_YEAR)
+    )
+    assert answer.status_code == 422
+    assert _field_error(answer.text, "year") == refused[0]["message"]
+    assert 'id="f-year" name="year" type="number" value="2011"' in answer.text
+    assert _graph(running, EVALUATIONS, {"r": CODE, "year": WALK_YEAR})["evaluations"] == before
 
 
 @pytest.mark.parametrize("username", ["demo-viewer", "demo-planner"])
