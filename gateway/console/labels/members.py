@@ -51,6 +51,7 @@ ZH = {
     "mem_cleared": "已撤销该类别。",
     "mem_back": "返回党员列表",
     "mem_posts": "岗位",
+    "mem_no_evaluations": "尚无双争提名。",
     "mem_bad_date": "日期格式应为 年-月-日（如 2026-03-01）",
     "mem_missing": "此项必填",
     # 双争
@@ -147,6 +148,7 @@ EN = {
     "mem_cleared": "Category removed.",
     "mem_back": "Back to the members",
     "mem_posts": "Posts",
+    "mem_no_evaluations": "No 双争 nomination.",
     "mem_bad_date": "A date is written year-month-day (e.g. 2026-03-01)",
     "mem_missing": "This field is required",
     "dual_title": "双争 evaluations",

@@ -56,13 +56,16 @@ query ConsoleMembers($code: String!, $filter: MemberFilterInput!, $first: Int!, 
 
 MEMBER_QUERY = (
     """
-query ConsoleMember($id: ID!) {
+query ConsoleMember($id: ID!, $code: String!) {
   member(id: $id) {"""
     + _MEMBER_FIELDS
     + """
     gender joinedOn isProbationary employerUnit phone
     community { code name nameEn }
     posts { id kind title claimedOn }
+  }
+  evaluations(regionCode: $code, first: 200) {
+    nodes { id year title stage member { id } }
   }
 }"""
 )
@@ -178,10 +181,14 @@ async def _member_of(page: Page, code: str, member_id: str) -> dict[str, Any]:
     """The member `member_id` of community `code` as the graph gives it (404 if it is not
     one of this community's)."""
     path_uuid(member_id)
-    answer = await page.ask(MEMBER_QUERY, {"id": member_id})
+    answer = await page.ask(MEMBER_QUERY, {"id": member_id, "code": code})
     member: dict[str, Any] = answer.need("member", page)
     if member["community"]["code"] != code:
         raise PageRefusalError(404)
+    # 双争 of the member: the graph lists a community's by year (a handful a year, so one
+    # page holds many years); none if that list was refused.
+    evaluations = (answer.data.get("evaluations") or {}).get("nodes") or []
+    member["evaluations"] = [e for e in evaluations if e["member"]["id"] == member_id]
     return member
 
 
@@ -223,6 +230,7 @@ async def _member_page(
         list_url=page.url(members_path(code)),
         action=member_path(code, member_id),
         member_url=lambda m: page.url(member_path(code, m["id"])),
+        evaluation_url=lambda e: page.url(f"{COMMUNITY}/{code}/dual/{e['id']}"),
     )
 
 

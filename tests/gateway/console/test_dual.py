@@ -77,6 +77,12 @@ def test_the_years_evaluations_with_their_stage_by_label(
         assert enum_label("EvaluationTitle", evaluation["title"], "zh") in page.text
         assert evaluation["member"]["name"] in page.text
     assert 'class="nominate"' in page.text
+    # Each member's page lists its 双争, linked to the evaluation's page.
+    first = expected[0]
+    member_page = secretary.get(f"/console/community/{CODE}/members/{first['member']['id']}")
+    theirs = [e["id"] for e in every if e["member"]["id"] == first["member"]["id"]]
+    assert re.findall(r'<tr data-evaluation="([^"]+)">', member_page.text) == theirs
+    assert f'href="{DUAL}/{first["id"]}"' in member_page.text
     assert '<form method="post" action="/console' in page.text  # what a viewer never gets
     assert secretary.get(DUAL, params={"year": "20x1"}).status_code == 404
     assert secretary.get(DUAL.replace(CODE, "410104001002")).status_code == 403
