@@ -92,7 +92,7 @@ ZH = {
     "dual_pick_member": "请从本社区党员中选择",
     "dual_choose": "（请选择）",
     "dual_bad_year": "年度应为 2000 至 2100 之间的四位数字",
-    "dual_open": "查看/办理",
+    "dual_open": "查看",
     "dual_done_nominated": "已提名。",
     "dual_done_publicizeEvaluation": "已登记公示。",
     "dual_done_decideEvaluation": "已评定。",

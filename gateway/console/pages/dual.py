@@ -224,13 +224,19 @@ async def evaluation_detail(page: Page) -> Response:
 
 
 async def _step(
-    page: Page, mutation: str, payload: str, values: dict[str, Any], dates: dict[str, bool]
+    page: Page,
+    mutation: str,
+    payload: str,
+    values: dict[str, Any],
+    dates: dict[str, bool],
+    checked: WriteResult | None = None,
 ) -> Response:
-    """One step on an evaluation: dates checked here (format), the rest by org."""
+    """One step on an evaluation: dates (and `checked`'s errors) checked here, the rest by
+    org."""
     code = page.region(page.request.path_params["code"])
     evaluation_id = page.request.path_params["id"]
     await _evaluation_of(page, code, evaluation_id)
-    checked = WriteResult(payload=None)
+    checked = checked or WriteResult(payload=None)
     for name, required in dates.items():
         values[name] = posted_date(page, name, checked, required=required)
     if checked.field_errors:
@@ -245,9 +251,16 @@ async def publicize(page: Page) -> Response:
     return await _step(page, PUBLICIZE, "publicizeEvaluation", {}, {"from": True, "until": True})
 
 
+_CHOSEN = {"yes": True, "no": False}
+
+
 async def decide(page: Page) -> Response:
-    chosen = page.field("chosen") == "yes"
-    return await _step(page, DECIDE, "decideEvaluation", {"chosen": chosen}, {"decidedOn": True})
+    checked = WriteResult(payload=None)
+    chosen = _CHOSEN.get(page.field("chosen"))
+    if chosen is None:  # anything but the form's two choices names no decision
+        checked.field_errors["chosen"] = [page.t("mem_missing")]
+    values = {"chosen": chosen}
+    return await _step(page, DECIDE, "decideEvaluation", values, {"decidedOn": True}, checked)
 
 
 async def feedback(page: Page) -> Response:

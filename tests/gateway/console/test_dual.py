@@ -176,6 +176,14 @@ def test_nominate_publicize_decide_and_feed_back_through_the_forms(
     assert _graph(running, EVALUATION, {"id": evaluation["id"]})["evaluation"]["stage"] == (
         "PUBLICIZED"
     )
+    unknown = _post(
+        secretary, f"{path}/decide", site, chosen="maybe", decidedOn=f"{WALK_YEAR}-03-20"
+    )
+    assert unknown.status_code == 422
+    assert _field_error(unknown.text, "chosen") == LABELS["zh"]["mem_missing"]
+    assert _graph(running, EVALUATION, {"id": evaluation["id"]})["evaluation"]["stage"] == (
+        "PUBLICIZED"
+    )
     step = _post(secretary, f"{path}/decide", site, chosen="yes", decidedOn=f"{WALK_YEAR}-03-20")
     assert step.status_code == 303, step.text
 
