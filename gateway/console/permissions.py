@@ -22,6 +22,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "record": _SECRETARY_UP,  # services.assess.records.writes.RECORD_WRITERS
     "report": _STREET_UP,  # services.assess.reports.access.REPORT_WRITERS
     "report_return": _DISTRICT,  # services.assess.reports.access.REPORT_RETURNERS
+    "dual": ORG_WRITERS,  # services.org.graph.access.OrgWriter (双争 evaluation steps)
 }
 
 

@@ -91,6 +91,7 @@ def write_permission(
 
     class MayWrite(BasePermission):
         message = "Forbidden."
+        writers: frozenset[Role] = roles  # who may write (the console shows forms by it)
         id_columns: IdTables = tables
         plain_ids: Mapping[str, Table] = id_tables or {}
 

@@ -108,6 +108,7 @@ class MemberFilter:
     building_id: uuid.UUID | None = None
     category: str | None = None
     management: str | None = None
+    reporting: str | None = None  # a reporting-in status (non-self-managed members only)
     name_contains: str | None = None
     include_left: bool = False
 
@@ -122,6 +123,8 @@ def _filtered(f: MemberFilter) -> Select:
         query = query.where(member.c.home_building_id == f.building_id)
     if f.management is not None:
         query = query.where(member.c.management == f.management)
+    if f.reporting is not None:
+        query = query.where(member.c.reporting_status == f.reporting)
     if f.category is not None:
         query = query.where(
             exists().where(

@@ -10,7 +10,7 @@ from services.org import members
 from services.org.context import Info
 from services.org.graph.access import scoped_region
 from services.org.graph.core import Member, MemberConnection, optional_uuid
-from services.org.graph.enums import Management, SpecialCategory
+from services.org.graph.enums import Management, ReportingStatus, SpecialCategory
 from services.org.regions import tree as regions
 
 
@@ -23,6 +23,11 @@ class MemberFilterInput:
     building_id: strawberry.ID | None = None
     category: SpecialCategory | None = None
     management: Management | None = None
+    reporting: ReportingStatus | None = strawberry.field(
+        default=None,
+        description="Reporting-in status (党员报到): only non-self-managed and jointly managed "
+        "members have one.",
+    )
     name_contains: str | None = None
     include_left: bool = False
 
@@ -60,6 +65,7 @@ class MemberQueries:
                     building_id=optional_uuid(f.building_id),
                     category=f.category.value if f.category else None,
                     management=f.management.value if f.management else None,
+                    reporting=f.reporting.value if f.reporting else None,
                     name_contains=f.name_contains,
                     include_left=f.include_left,
                 ),

@@ -10,6 +10,7 @@ from gateway.console.permissions import WRITERS
 from services.assess.records.writes import RECORD_WRITERS
 from services.assess.reports.access import REPORT_RETURNERS, REPORT_WRITERS
 from services.common.auth import GRID_WRITERS, ORG_WRITERS, Role
+from services.org.graph.access import OrgWriter
 
 # family -> the service's set (each page family adds its row)
 SERVICE_SETS = {
@@ -18,6 +19,7 @@ SERVICE_SETS = {
     "record": RECORD_WRITERS,
     "report": REPORT_WRITERS,
     "report_return": REPORT_RETURNERS,
+    "dual": OrgWriter.writers,
 }
 
 
