@@ -146,8 +146,8 @@ async def _list_page(
     rows = []
     for i, month in enumerate(months):
         head = answer.data.get(f"m{i}")
-        if head is None and any(e.get("path", [None])[0] == f"m{i}" for e in answer.errors):
-            answer.need(f"m{i}", page)  # a refused read: its refusal page
+        if head is None and answer.errors:
+            answer.need(f"m{i}", page)  # a refused read (a role that reads no reports)
         rows.append({"month": month, "report": _head_view(head) if head else None})
     this_year, this_month = _this_month()
     return page.render(
@@ -274,9 +274,7 @@ async def _report_page(  # noqa: PLR0913 -- the page and what a refused form put
         "reason": reason,
     }
     if report is None:
-        return page.render(
-            "reports/missing.html", status=404 if status == 200 else status, **values
-        )
+        return page.render("reports/missing.html", status=status, **values)
     standard_name, names = await _standard(page, report["standardId"])
     report = values["report"] = {**report, "communities": _named(report["communities"], names)}
     stored = {part: report["commentary"][part] for part in PARTS}
