@@ -310,7 +310,10 @@ def test_a_viewer_reads_without_a_form_and_a_secretary_is_refused_the_street(
 def test_addresses_outside_the_reports_are_refused(
     signed_in: SignIn, path: str, status: int
 ) -> None:
-    assert signed_in("demo-street").get(path).status_code == status
+    answer = signed_in("demo-street").get(path)
+    assert answer.status_code == status
+    # The console's own refusal page (its words), not the site's bare 404.
+    assert ZH["not_found" if status == 404 else "forbidden"] in answer.text
 
 
 def test_the_download_answers_the_workbook(running: Running, signed_in: SignIn) -> None:
