@@ -7,7 +7,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.console.nav import HOME
-from gateway.console.pages import dual, home, members
+from gateway.console.pages import (
+    dual,
+    home,
+    members,
+    reports,
+)
 
 
 async def _root(request: Request) -> Response:
@@ -20,4 +25,5 @@ ROUTES: list[BaseRoute] = [
     *home.ROUTES,
     *members.ROUTES,
     *dual.ROUTES,
+    *reports.ROUTES,
 ]

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gateway.console.labels import common, members
+from gateway.console.labels import (
+    common,
+    members,
+    reports,
+)
 
 # Each page family adds its module here (one line each).
-FAMILIES: tuple[ModuleType, ...] = (common, members)
+FAMILIES: tuple[ModuleType, ...] = (
+    common,
+    members,
+    reports,
+)
 
 
 def _merge(attr: str) -> dict[str, str]:

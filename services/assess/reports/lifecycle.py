@@ -52,14 +52,15 @@ async def update_commentary(
     a part given as None stays as it is."""
     if report.locked:
         raise locked_error(report.head)
+    # column -> (text, the input field an error names, what it is)
     parts = {
-        "progress": (progress, "工作进展"),
-        "problems": (problems, "存在问题"),
-        "next_plan": (next_plan, "下月计划"),
+        "progress": (progress, "progress", "工作进展"),
+        "problems": (problems, "problems", "存在问题"),
+        "next_plan": (next_plan, "nextPlan", "下月计划"),
     }
     values = {
-        column: clean_text(value, [column], MAX_COMMENTARY, what_zh=what) or ""
-        for column, (value, what) in parts.items()
+        column: clean_text(value, [name], MAX_COMMENTARY, what_zh=what) or ""
+        for column, (value, name, what) in parts.items()
         if value is not None
     }
     codes = {r["community_code"] for r in report.rows}
