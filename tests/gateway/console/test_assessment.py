@@ -189,8 +189,16 @@ def test_a_whole_cycle_through_the_pages(  # noqa: PLR0915 -- one cycle, step by
     assert _forms(page) == set()
     assert _forms(_page(viewer)) == set()
 
-    # The street office surveys.
+    # The street office surveys. A date out of the year's range and a group with no ratings
+    # (the members' left blank, so the residents' is the first sent) are refused beside them.
     assert _forms(_page(street)) == {"survey"}
+    zeros = {f"counts.1.{f}": "0" for f in ("satisfied", "basicallySatisfied", "dissatisfied")}
+    refused = _post(street, site, "survey", {"heldOn": f"{YEAR + 2}-01-01", **zeros})
+    assert refused.status_code == 422
+    assert _chinese(_error_beside(refused.text, "heldOn"))
+    assert _chinese(_error_beside(refused.text, "counts.1.satisfied"))
+    assert 'id="err-counts-0-satisfied"' not in refused.text
+    assert _assessment(running) == assessment
     counts = {"counts.0.satisfied": "30", "counts.0.basicallySatisfied": "8", "counts.0.dissatisfied": "2",
               "counts.1.satisfied": "50", "counts.1.basicallySatisfied": "20", "counts.1.dissatisfied": "5"}  # fmt: skip
     surveyed = _post(street, site, "survey", {"heldOn": f"{YEAR}-05-08", **counts})
