@@ -144,6 +144,7 @@ async def _view(page: Page, code: str, year: int) -> dict[str, Any]:
             s["indicatorCode"]: s
             for s in ((assessment or {}).get("selfAssessment") or {}).get("scores", [])
         },
+        "survey_values": _survey_values((assessment or {}).get("survey")),
         "records_url": page.url(f"{RECORDS}/{code}"),
         "page_url": page.url(f"{ASSESSMENT}/{code}", year=year),
     }
@@ -191,6 +192,17 @@ def local_time(stamp: str | None) -> str:
     if not stamp:
         return ""
     return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _survey_values(recorded: dict[str, Any] | None) -> dict[str, str]:
+    """The survey recorded, as the form's fields (a correction starts from it)."""
+    if recorded is None:
+        return {}
+    values = {"heldOn": recorded["heldOn"], "note": recorded["note"]}
+    for count in recorded["counts"]:
+        index = RESPONDENTS.index(count["respondents"])
+        values.update({f"counts.{index}.{f}": str(count[f]) for f in COUNT_FIELDS})
+    return values
 
 
 def _indicator_rows(standard: dict[str, Any], score: dict[str, Any]) -> list[dict[str, Any]]:

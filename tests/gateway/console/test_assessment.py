@@ -207,7 +207,9 @@ def test_a_whole_cycle_through_the_pages(  # noqa: PLR0915 -- one cycle, step by
     assert assessment["survey"]["heldOn"] == f"{YEAR}-05-08"
     assert [(c["respondents"], c["satisfied"], c["basicallySatisfied"], c["dissatisfied"])
             for c in assessment["survey"]["counts"]] == [("MEMBERS", 30, 8, 2), ("RESIDENTS", 50, 20, 5)]  # fmt: skip
-    assert _forms(_page(street)) == {"survey", "determine"}  # a survey may be corrected
+    street_page = _page(street)
+    assert _forms(street_page) == {"survey", "determine"}  # a survey may be corrected…
+    assert re.search(r'name="counts\.1\.dissatisfied"[^>]*value="5"', street_page)  # …from it
     assert _forms(_page(secretary)) == set()
     assert _forms(_page(viewer)) == set()
 
