@@ -243,13 +243,17 @@ def _render(
     status: int = 200,
 ) -> Response:
     saved = page.request.query_params.get("saved", "")
+    shown = _forms(page, view)
     return page.render(
         "assessment/assessment.html",
         status=status,
         **view,
-        **_forms(page, view),
+        **shown,
         result=result,
         form=form,  # the form `result` belongs to
+        # A refusal of a form this caller is not shown (a role the service refuses, a step
+        # another user took meanwhile) is shown at the top, never lost.
+        unplaced=result if result and not shown.get(f"show_{form}") else None,
         posted=dict(page.form or {}),
         saved=f"asm_saved_{saved}" if f"asm_saved_{saved}" in page.words else "",
         owner_roles=OWNER_ROLES,

@@ -112,6 +112,13 @@ def _error_beside(page: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _form_error(page: str) -> str:
+    """The whole form's error (one naming no field the page shows)."""
+    found = re.search(r'<div class="form-errors" role="alert">.*?<ul><li>([^<]*)</li>', page, re.S)
+    assert found, "no error for the form"
+    return html.unescape(found.group(1))
+
+
 def _chinese(message: str) -> bool:
     return bool(re.search(r"[\u4e00-\u9fff]", message))
 
@@ -173,6 +180,11 @@ def test_a_whole_cycle_through_the_pages(  # noqa: PLR0915 -- one cycle, step by
     assert _chinese(message) and indicators[wrong]["code"] in message
     assert f'value="{indicators[wrong]["weight"] + 1}"' in refused.text  # what was typed stays
     assert _assessment(running) == assessment  # nothing saved
+    # A viewer posting the form anyway is refused by the service, in Chinese, nothing saved.
+    refused = _post(viewer, site, "self", good)
+    assert refused.status_code == 422
+    assert _chinese(_form_error(refused.text))
+    assert _assessment(running) == assessment
 
     # A good one goes through, and the page shows the score.
     notes = {"scores.0.note": MARKUP, "note": "自查"}
