@@ -180,6 +180,10 @@ def test_a_whole_cycle_through_the_pages(  # noqa: PLR0915 -- one cycle, step by
     assert _chinese(message) and indicators[wrong]["code"] in message
     assert f'value="{indicators[wrong]["weight"] + 1}"' in refused.text  # what was typed stays
     assert _assessment(running) == assessment  # nothing saved
+    english = _post(secretary, site, "self", {**bad, "lang": "en"})
+    assert english.status_code == 422 and 'lang="en"' in english.text
+    message = _error_beside(english.text, f"scores.{wrong}.score")
+    assert not _chinese(message) and indicators[wrong]["code"] in message
     # A viewer posting the form anyway is refused by the service, in Chinese, nothing saved.
     refused = _post(viewer, site, "self", good)
     assert refused.status_code == 422
