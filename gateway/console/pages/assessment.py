@@ -291,7 +291,8 @@ def _number(page: Page, name: str, problems: dict[str, list[str]]) -> float | No
 
 
 def _count(page: Page, name: str, problems: dict[str, list[str]]) -> int | None:
-    text = page.field(name).strip()
+    """A count of a group surveyed: blank is none (0), like an empty box on the paper form."""
+    text = page.field(name).strip() or "0"
     if not text.isdecimal():  # the sign is the graph's to judge: only digits reach it
         problems[name] = [page.t("asm_not_a_whole_number")]
         return None
