@@ -23,6 +23,12 @@ WRITERS: dict[str, frozenset[Role]] = {
     "report": _STREET_UP,  # services.assess.reports.access.REPORT_WRITERS
     "report_return": _DISTRICT,  # services.assess.reports.access.REPORT_RETURNERS
     "dual": ORG_WRITERS,  # services.org.graph.access.OrgWriter (双争 evaluation steps)
+    # services.assess.grading.workflow.MAY[Step.<step>].roles, one family per step
+    "grading_open": _SECRETARY_UP,  # OPEN
+    "grading_self": _SECRETARY_UP,  # SELF_ASSESS
+    "grading_survey": _STREET_UP,  # SURVEY
+    "grading_determine": _STREET_UP,  # DETERMINE
+    "grading_goal": _SECRETARY_UP,  # EDIT_GOAL
 }
 
 

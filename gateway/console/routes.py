@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.console.nav import HOME
 from gateway.console.pages import (
+    assessment,
     dual,
     home,
     members,
@@ -26,4 +27,5 @@ ROUTES: list[BaseRoute] = [
     *members.ROUTES,
     *dual.ROUTES,
     *reports.ROUTES,
+    *assessment.ROUTES,
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from gateway.console.labels import (
+    assessment,
     common,
     members,
     reports,
@@ -18,6 +19,7 @@ from gateway.console.labels import (
 # Each page family adds its module here (one line each).
 FAMILIES: tuple[ModuleType, ...] = (
     common,
+    assessment,
     members,
     reports,
 )

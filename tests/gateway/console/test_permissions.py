@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.console.permissions import WRITERS
+from services.assess.grading.workflow import MAY, Step
 from services.assess.records.writes import RECORD_WRITERS
 from services.assess.reports.access import REPORT_RETURNERS, REPORT_WRITERS
 from services.common.auth import GRID_WRITERS, ORG_WRITERS, Role
@@ -20,6 +21,11 @@ SERVICE_SETS = {
     "report": REPORT_WRITERS,
     "report_return": REPORT_RETURNERS,
     "dual": OrgWriter.writers,
+    "grading_open": MAY[Step.OPEN].roles,
+    "grading_self": MAY[Step.SELF_ASSESS].roles,
+    "grading_survey": MAY[Step.SURVEY].roles,
+    "grading_determine": MAY[Step.DETERMINE].roles,
+    "grading_goal": MAY[Step.EDIT_GOAL].roles,
 }
 
 
