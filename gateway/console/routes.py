@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.console.nav import HOME
 from gateway.console.pages import home
+from gateway.console.pages import records as records_pages
 
 
 async def _root(request: Request) -> Response:
@@ -18,4 +19,5 @@ async def _root(request: Request) -> Response:
 ROUTES: list[BaseRoute] = [
     Route("/", _root, methods=["GET"]),
     *home.ROUTES,
+    *records_pages.ROUTES,
 ]
