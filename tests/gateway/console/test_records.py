@@ -51,7 +51,9 @@ def pdf() -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    out += (
+        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -84,12 +86,15 @@ def graph(running: Running, community: str) -> Iterator[Any]:
         @staticmethod
         def sittings(marker: str) -> list[dict[str, Any]]:
             tags.append(marker)
-            nodes = Graph.post(LIST, {"c": community})["data"]["attestedRecords"]["nodes"]
-            return [n for n in nodes if marker in n["details"].get("minutes", "")]
+            return tagged(marker)
+
+    def tagged(marker: str) -> list[dict[str, Any]]:
+        nodes = Graph.post(LIST, {"c": community})["data"]["attestedRecords"]["nodes"]
+        return [n for n in nodes if marker in n["details"].get("minutes", "")]
 
     yield Graph
-    for marker in tags:
-        for node in Graph.sittings(marker):
+    for marker in set(tags):
+        for node in tagged(marker):
             if not node["voided"]:
                 Graph.post(VOID, {"id": node["id"], "reason": "测试后作废"})
 
@@ -122,7 +127,8 @@ def _field(html: str, name: str) -> str:
 
 
 def _sitting(tag: str, **more: str) -> dict[str, str]:
-    return {"system": "DELIBERATION", "heldOn": YESTERDAY, "minutes": f"会议记录 {tag}", **more}
+    fields = {"system": "DELIBERATION", "heldOn": YESTERDAY, "minutes": f"会议记录 {tag}"}
+    return {**fields, "attendeeCount": "3", **more}
 
 
 def test_a_sitting_with_a_pdf_is_recorded_and_its_file_kept(
@@ -368,4 +374,6 @@ def test_outside_the_callers_community_is_refused(signed_in: SignIn, community: 
     other = community[:-1] + ("2" if community[-1] != "2" else "3")
     assert client.get(f"/console/records/{other}").status_code == 403
     assert client.get(f"/console/records/{community}/new/nothing").status_code == 404
-    assert client.get(f"/console/records/{community[:9]}").status_code == 404
+    # A street's code, in the street user's region, is no community.
+    assert signed_in("demo-street").get(f"/console/records/{community[:9]}").status_code == 404
+    assert signed_in("demo-street").get(f"/console/records/{community}").status_code == 200
