@@ -23,6 +23,7 @@ so the corrected form does not need the files a second time.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -343,20 +344,35 @@ async def _choices(page: Page, form: RecordForm, code: str) -> dict[str, list[tu
 
 
 def _value(page: Page, spec: FormField, result: WriteResult) -> Any:
-    """A posted field as the input wants it; a malformed number is an error beside it."""
+    """A posted field as the input wants it. What GraphQL itself would refuse before assess
+    sees it (a missing required value, a malformed number or date, an unknown choice) is an
+    error beside the field here, in the page's words; every other check is the service's."""
     raw = page.field(spec.name).strip()
     if spec.shape == "names":
         names = [line.strip() for line in raw.splitlines() if line.strip()]
         return names or None
+    if spec.shape in ("text", "long"):  # a blank text: the service's own refusal names it
+        return raw if raw or spec.required else None
+    problem = None
+    value: Any = raw or None
     if raw == "":
-        return "" if spec.shape in ("text", "long") and spec.required else None
-    if spec.shape in ("int", "float"):
-        pattern = _INT if spec.shape == "int" else _NUMBER
-        if not pattern.match(raw):
-            result.field_errors.setdefault(spec.name, []).append(page.t("rec_not_a_number"))
-            return None
-        return int(raw) if spec.shape == "int" else float(raw)
-    return raw
+        problem = "rec_field_required" if spec.required else None
+    elif spec.shape in ("int", "float"):
+        if (_INT if spec.shape == "int" else _NUMBER).match(raw):
+            value = int(raw) if spec.shape == "int" else float(raw)
+        else:
+            problem = "rec_not_a_number"
+    elif spec.shape == "date":
+        try:
+            value = dt.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            problem = "rec_not_a_date"
+    elif spec.shape == "choice" and raw not in spec.options:
+        problem = "rec_field_required"
+    if problem is not None:
+        result.field_errors.setdefault(spec.name, []).append(page.t(problem))
+        return None
+    return value
 
 
 def _files(page: Page) -> list[UploadFile]:

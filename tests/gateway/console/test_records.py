@@ -22,6 +22,7 @@ import httpx
 import pytest
 from console_client import SignIn, csrf_of
 
+from gateway.console.labels import LABELS
 from services.common.auth import Identity, Role
 from stack import Running
 
@@ -377,3 +378,64 @@ def test_outside_the_callers_community_is_refused(signed_in: SignIn, community: 
     # A street's code, in the street user's region, is no community.
     assert signed_in("demo-street").get(f"/console/records/{community[:9]}").status_code == 404
     assert signed_in("demo-street").get(f"/console/records/{community}").status_code == 200
+
+
+def test_what_graphql_would_refuse_unseen_is_an_error_beside_its_field(
+    signed_in: SignIn, site: str, community: str, graph: Any, tag: str
+) -> None:
+    fields = _sitting(tag, heldOn="", attendeeCount="五", system="NO_SUCH_SYSTEM")
+    answer = _post_sitting(signed_in("demo-secretary"), site, community, fields, None)
+    assert answer.status_code == 400
+    words = LABELS["zh"]
+    assert words["rec_field_required"] in _field(answer.text, "heldOn")
+    assert words["rec_not_a_number"] in _field(answer.text, "attendeeCount")
+    assert words["rec_field_required"] in _field(answer.text, "system")
+    assert graph.sittings(tag) == []
+    bad_date = _post_sitting(
+        signed_in("demo-secretary"), site, community, _sitting(tag, heldOn="2026-02-30"), None
+    )
+    assert words["rec_not_a_date"] in _field(bad_date.text, "heldOn")
+    assert graph.sittings(tag) == []
+
+
+DISCLOSURES = """query ($c: String!) { attestedRecords(communityCode: $c, kind: DISCLOSURE,
+  includeVoided: true, first: 200) { nodes { id details } } }"""
+DISCLOSE = """mutation ($input: RecordDisclosureInput!) { recordDisclosure(input: $input) {
+  record { id } errors { message field } } }"""
+
+
+def test_a_refusal_of_the_records_evidence_is_shown_beside_the_file_field(
+    signed_in: SignIn, site: str, running: Running, community: str, graph: Any, tag: str
+) -> None:
+    """A 党务公开 posting takes a photo: a PDF, kept by assess as a file, is refused by the
+    record's mutation, beside the file field; no record is written (the file stays uploaded,
+    unattached, and is offered again with the form)."""
+    client = signed_in("demo-secretary")
+    token = csrf_of(_form_page(client, community, "disclosure"))
+    data = pdf()
+    fields = {"postedOn": YESTERDAY, "topic": f"公开 {tag}", "postedAt": "社区党务公开栏"}
+    answer = client.post(
+        f"/console/records/{community}/new/disclosure",
+        data={"csrf": token, **fields},
+        files=[("evidenceIds", ("公开栏.pdf", data, "application/pdf"))],
+        headers={"origin": site},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 400
+    (kept,) = re.findall(r'name="kept" value="([^"]+)"', answer.text)
+    (expected,) = graph.post(
+        DISCLOSE, {"input": {"communityCode": community, **fields, "evidenceIds": [kept]}}
+    )["data"]["recordDisclosure"]["errors"]
+    assert expected["field"][-1] == "evidenceIds"
+    assert expected["message"] in _field(answer.text, "evidenceIds")
+    nodes = graph.post(DISCLOSURES, {"c": community})["data"]["attestedRecords"]["nodes"]
+    assert [n for n in nodes if tag in n["details"].get("topic", "")] == []
+
+
+def test_the_pages_speak_english_on_request(signed_in: SignIn, community: str) -> None:
+    client = signed_in("demo-secretary")
+    listed = client.get(f"/console/records/{community}?lang=en").text
+    assert LABELS["en"]["rec_title"] in listed and LABELS["zh"]["rec_title"] not in listed
+    form = client.get(f"/console/records/{community}/new/sitting?lang=en").text
+    assert LABELS["en"]["rec_f_minutes"] in form
+    assert '<input type="hidden" name="lang" value="en">' in form
