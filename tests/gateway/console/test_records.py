@@ -375,6 +375,8 @@ def test_outside_the_callers_community_is_refused(signed_in: SignIn, community: 
     other = community[:-1] + ("2" if community[-1] != "2" else "3")
     assert client.get(f"/console/records/{other}").status_code == 403
     assert client.get(f"/console/records/{community}/new/nothing").status_code == 404
+    assert client.get(f"/console/records/{community}/void/not-an-id").status_code == 404
+    assert client.get(f"/console/records/{community}/void/{uuid.uuid4()}").status_code == 404
     # A street's code, in the street user's region, is no community.
     assert signed_in("demo-street").get(f"/console/records/{community[:9]}").status_code == 404
     assert signed_in("demo-street").get(f"/console/records/{community}").status_code == 200
