@@ -41,7 +41,10 @@ ZH = {
     "rec_file_at": "上传时间",
     "rec_file_records": "所属记录",
     "rec_files": "佐证材料文件（可多选）",
-    "rec_files_hint": "接受PDF、JPEG、PNG、Word（.docx）和Excel（.xlsx），每个文件不超过{mb}MB，类型按文件内容判断。",
+    "rec_files_hint": (
+        "接受PDF、JPEG、PNG、Word（.docx）和Excel（.xlsx），每次最多{files}个文件，每个不超过{mb}MB，"
+        "类型按文件内容判断。"
+    ),
     "rec_files_images": "党务公开须上传公开栏照片（JPEG或PNG）。",
     "rec_files_required": "本类记录须至少上传一个佐证材料文件。",
     "rec_files_kept": "已上传（重新提交时无需再次选择）：",
@@ -150,8 +153,8 @@ EN = {
     "rec_file_records": "Records",
     "rec_files": "Evidence files (several allowed)",
     "rec_files_hint": (
-        "PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx), at most {mb} MB each; the type is "
-        "judged by the content."
+        "PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx), up to {files} files of at most {mb} MB "
+        "each; the type is judged by the content."
     ),
     "rec_files_images": "A disclosure needs a photo of the board (JPEG or PNG).",
     "rec_files_required": "This kind of record needs at least one evidence file.",

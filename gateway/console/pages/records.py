@@ -34,7 +34,7 @@ from starlette.responses import Response
 from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.labels.enums import enum_label
 from gateway.console.nav import RECORDS
-from gateway.console.page import Page, console_route
+from gateway.console.page import MAX_FILES, Page, console_route
 from gateway.console.permissions import may
 from gateway.files import send_evidence, too_large
 
@@ -455,6 +455,7 @@ async def _show_form(
         kept=kept or [],
         files_field=FILES,
         max_mb=page.request.app.state.settings.max_upload_bytes // (1024 * 1024),
+        max_files=MAX_FILES,
     )
 
 

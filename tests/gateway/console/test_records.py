@@ -441,3 +441,26 @@ def test_the_pages_speak_english_on_request(signed_in: SignIn, community: str) -
     form = client.get(f"/console/records/{community}/new/sitting?lang=en").text
     assert LABELS["en"]["rec_f_minutes"] in form
     assert '<input type="hidden" name="lang" value="en">' in form
+
+
+def test_several_files_each_within_the_cap_are_kept_together(
+    signed_in: SignIn, site: str, community: str, graph: Any, tag: str
+) -> None:
+    """The rule is per file: two files whose sum exceeds one file's cap go through."""
+    limit = 10 * 1024 * 1024  # the suite runs the gateway with the default cap
+    files = [pdf() + b"%" * (limit // 2 + 256 * 1024) for _ in range(2)]
+    answer = _post_sitting(
+        signed_in("demo-secretary"),
+        site,
+        community,
+        _sitting(tag),
+        [
+            ("evidenceIds", (f"第{n}部分.pdf", data, "application/pdf"))
+            for n, data in enumerate(files)
+        ],
+    )
+    assert answer.status_code == 303, answer.text[:2000]
+    (record,) = graph.sittings(tag)
+    assert sorted(f["sha256"] for f in record["evidence"]) == sorted(
+        hashlib.sha256(data).hexdigest() for data in files
+    )
