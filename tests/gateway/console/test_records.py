@@ -464,3 +464,134 @@ def test_several_files_each_within_the_cap_are_kept_together(
     assert sorted(f["sha256"] for f in record["evidence"]) == sorted(
         hashlib.sha256(data).hexdigest() for data in files
     )
+
+
+ALL = """query ($c: String!) { attestedRecords(communityCode: $c, includeVoided: true, first: 200) {
+  nodes { id kind voided details evidence { sha256 } } } }"""
+
+
+def _png() -> bytes:
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + uuid.uuid4().bytes + b"\x00" * 16
+
+
+def _option(html: str, name: str, text: str = "") -> str:
+    """The value of the first option of select `name` whose text holds `text`."""
+    select = re.search(rf'<select id="f-{name}" name="{name}".*?</select>', html, flags=re.S)
+    assert select, f"no select {name}"
+    for value, shown in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', select.group(0)):
+        if value and text in shown:
+            return value
+    raise AssertionError(f"no option of {name} with {text!r}")
+
+
+def test_every_kind_is_recorded_from_its_form(
+    signed_in: SignIn, site: str, community: str, graph: Any, tag: str
+) -> None:
+    """Each of the ten forms, made from the one table, writes its record (then voided)."""
+    client = signed_in("demo-secretary")
+    year = str(dt.date.today().year)
+    known = {n["id"] for n in graph.post(ALL, {"c": community})["data"]["attestedRecords"]["nodes"]}
+    written: list[dict[str, Any]] = []
+
+    def record(kind: str, fields: Any, files: tuple[tuple[str, bytes], ...] = ()) -> dict[str, Any]:
+        html = _form_page(client, community, kind)
+        answer = client.post(
+            f"/console/records/{community}/new/{kind}",
+            data={"csrf": csrf_of(html), **fields(html)},
+            files=[("evidenceIds", file) for file in files] or None,
+            headers={"origin": site},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, (
+            kind,
+            re.findall(r"field-error[^>]*>([^<]*)", answer.text),
+        )
+        nodes = graph.post(ALL, {"c": community})["data"]["attestedRecords"]["nodes"]
+        (new,) = [n for n in nodes if n["id"] not in known]
+        known.add(new["id"])
+        written.append(new)
+        assert new["kind"] == kind.upper()
+        assert [f["sha256"] for f in new["evidence"]] == [
+            hashlib.sha256(data).hexdigest() for _, data in files
+        ]
+        return new
+
+    try:
+        record(
+            "funds",
+            lambda html: {
+                "year": year,
+                "amount": "1000",
+                "source": f"区财政 {tag}",
+                "allocatedOn": YESTERDAY,
+            },
+        )
+        record(
+            "fund_use",
+            lambda html: {
+                "fundsId": _option(html, "fundsId", tag),
+                "spentOn": YESTERDAY,
+                "purpose": f"购置书籍 {tag}",
+                "amount": "200",
+            },
+        )
+        record(
+            "facility",
+            lambda html: {
+                "facility": "MEETING_ROOM",
+                "since": YESTERDAY,
+                "floorArea": "45.5",
+                "location": f"二楼 {tag}",
+            },
+        )
+        record("work_rule", lambda html: {"adoptedOn": YESTERDAY}, (("规则.pdf", pdf()),))
+        record(
+            "training",
+            lambda html: {
+                "heldOn": YESTERDAY,
+                "form": "CENTRALIZED",
+                "topic": f"党务 {tag}",
+                "hours": "2.5",
+                "attendees": "张三\n李四",
+            },
+        )
+        record(
+            "work_system",
+            lambda html: {"system": "DEMOCRATIC_EVALUATION", "adoptedOn": YESTERDAY},
+            (("制度.pdf", pdf()),),
+        )
+        record(
+            "activity",
+            lambda html: {
+                "kind": "THEME_PARTY_DAY",
+                "heldOn": YESTERDAY,
+                "title": f"主题党日 {tag}",
+                "participantCount": "12",
+            },
+        )
+        record(
+            "agreement",
+            lambda html: {
+                "residentUnitId": _option(html, "residentUnitId"),
+                "signedOn": YESTERDAY,
+                "summary": f"共建 {tag}",
+            },
+            (("协议.pdf", pdf()),),
+        )
+        record(
+            "disclosure",
+            lambda html: {
+                "postedOn": YESTERDAY,
+                "topic": f"公开 {tag}",
+                "postedAt": "社区党务公开栏",
+            },
+            (("公开栏.png", _png()),),
+        )
+        record(
+            "sitting",
+            lambda html: _sitting(tag),
+        )
+        assert len(written) == 10
+    finally:
+        for new in reversed(written):  # a fund use before its funds
+            graph.post(VOID, {"id": new["id"], "reason": "测试后作废"})
