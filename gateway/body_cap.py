@@ -18,6 +18,8 @@ FORM_BYTES = 16 * 1024
 # The console's forms: a monthly report's commentary or a self-assessment of every
 # indicator is a few kilobytes of text; evidence uploads have the file cap.
 CONSOLE_FORM_BYTES = 256 * 1024
+# The most evidence files one console form carries (gateway.console.page reads its forms so).
+CONSOLE_FILES = 4
 # Above the cap of a route that reads its body capped itself, so that route's own typed
 # answer is what clients see; this cap is the floor beneath it.
 HEADROOM = 64 * 1024
@@ -37,7 +39,8 @@ def gateway_caps(
         ("/maps/planner/", max_body_bytes),
         # The console's GraphiQL sends GraphQL bodies; its record forms carry evidence files.
         ("/console/graphql", max_body_bytes + HEADROOM),
-        ("/console/records/", max_upload_bytes + HEADROOM),
+        # Up to MAX_FILES files, each up to the file cap (checked one by one by the page).
+        ("/console/records/", CONSOLE_FILES * max_upload_bytes + HEADROOM),
         ("/console/", CONSOLE_FORM_BYTES),
     ]
 

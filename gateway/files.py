@@ -20,6 +20,10 @@ SameSite=Strict as well, so a cross-site request does not carry it in the first 
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any
+
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -66,9 +70,80 @@ def _unauthenticated() -> JSONResponse:
     return problem(401, "UNAUTHENTICATED", "请先登录", "Sign in first")
 
 
-async def upload(request: Request) -> Response:
+def too_large(limit: int) -> dict[str, Any]:
+    """The refusal of a file above the gateway's cap (this route and the console's forms)."""
+    return _error(
+        "INVALID",
+        f"文件过大：不能超过{limit // (1024 * 1024)}MB",
+        f"The file is too large: at most {limit} bytes",
+    )
+
+
+def _error(code: str, zh: str, en: str) -> dict[str, Any]:
+    return {"code": code, "message": zh, "messageEn": en, "field": None}
+
+
+@dataclass(frozen=True)
+class EvidenceAnswer:
+    """What assess (or this door) answered an upload: the status and the JSON body, either
+    `{"evidence": {...}}` (201) or `{"errors": [...]}`."""
+
+    status: int
+    content: bytes
+
+    def body(self) -> dict[str, Any]:
+        try:
+            parsed = json.loads(self.content)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+        return {
+            "errors": [_error("UNAVAILABLE", "评价服务未响应", "The assess service did not answer")]
+        }
+
+
+def _refused(status: int, error: dict[str, Any]) -> EvidenceAnswer:
+    return EvidenceAnswer(status, json.dumps({"errors": [error]}, ensure_ascii=False).encode())
+
+
+async def send_evidence(
+    request: Request, data: bytes, community: str | None, name: str | None
+) -> EvidenceAnswer:
+    """Pass one evidence file to assess as the caller of `request` (the one way a file
+    reaches assess: `/files/evidence` and the console's record forms). The gateway checks
+    the caller and the size; assess everything else (role, scope, type by content)."""
     headers = signed_headers(request)
     if headers is None:
+        return _refused(401, _error("UNAUTHENTICATED", "请先登录", "Sign in first"))
+    limit = request.app.state.settings.max_upload_bytes
+    if len(data) > limit:
+        return _refused(413, too_large(limit))
+    base = subgraph_base(request, "assess")
+    if base is None:
+        return _refused(
+            404, _error("NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
+        )
+    gateway = request.app.state.gateway
+    params = {k: v for k, v in (("community", community), ("name", name)) if v is not None}
+    try:
+        answer = await gateway.transport.client.post(
+            f"{base}/evidence",
+            params=params,
+            content=data,
+            headers={**headers, "content-type": "application/octet-stream"},
+            timeout=gateway.transport.fetch_timeout,
+        )
+    except httpx.HTTPError:
+        # No subgraph address or exception text goes back to the client.
+        return _refused(
+            502, _error("UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
+        )
+    return EvidenceAnswer(answer.status_code, answer.content)
+
+
+async def upload(request: Request) -> Response:
+    if signed_headers(request) is None:
         return _unauthenticated()
     refused = form_refusal(request)
     if refused is not None:
@@ -76,30 +151,14 @@ async def upload(request: Request) -> Response:
     limit = request.app.state.settings.max_upload_bytes
     body = await read_capped(request, limit)
     if body is None:
-        return problem(
-            413,
-            "INVALID",
-            f"文件过大：不能超过{limit // (1024 * 1024)}MB",
-            f"The file is too large: at most {limit} bytes",
-        )
-    base = subgraph_base(request, "assess")
-    if base is None:
-        return problem(404, "NOT_FOUND", "没有评价服务", "No assess subgraph in the supergraph")
-    gateway = request.app.state.gateway
-    try:
-        answer = await gateway.transport.client.post(
-            f"{base}/evidence",
-            params={k: v for k, v in request.query_params.items() if k in ("community", "name")},
-            content=body,
-            headers={**headers, "content-type": "application/octet-stream"},
-            timeout=gateway.transport.fetch_timeout,
-        )
-    except httpx.HTTPError:
-        # No subgraph address or exception text goes back to the client.
-        return problem(502, "UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
+        error = too_large(limit)
+        return problem(413, error["code"], error["message"], error["messageEn"])
+    answer = await send_evidence(
+        request, body, request.query_params.get("community"), request.query_params.get("name")
+    )
     return Response(
         answer.content,
-        status_code=answer.status_code,
+        status_code=answer.status,
         media_type="application/json",
         headers={"x-content-type-options": "nosniff"},
     )

@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from gateway.auth.web import access_expires_in, page_identity, same_origin, sign_in_first
+from gateway.body_cap import CONSOLE_FILES
 from gateway.console import graph
 from gateway.console.labels import labels_for
 from gateway.console.nav import nav_items
@@ -36,7 +37,7 @@ from services.common.auth import Identity, is_region_code
 _CSRF_PURPOSE = "console-csrf"
 # Forms of the console are small; evidence uploads are the one big part (records pages).
 MAX_FIELDS = 400
-MAX_FILES = 4
+MAX_FILES = CONSOLE_FILES
 
 Handler = Callable[["Page"], Awaitable[Response]]
 

@@ -12,6 +12,7 @@ from gateway.console.pages import (
     dual,
     home,
     members,
+    records,
     reports,
 )
 
@@ -28,4 +29,5 @@ ROUTES: list[BaseRoute] = [
     *dual.ROUTES,
     *reports.ROUTES,
     *assessment.ROUTES,
+    *records.ROUTES,
 ]

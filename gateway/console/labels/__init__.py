@@ -13,6 +13,7 @@ from gateway.console.labels import (
     assessment,
     common,
     members,
+    records,
     reports,
 )
 
@@ -21,6 +22,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     common,
     assessment,
     members,
+    records,
     reports,
 )
 
