@@ -22,6 +22,8 @@ WRITERS: dict[str, frozenset[Role]] = {
     "record": _SECRETARY_UP,  # services.assess.records.writes.RECORD_WRITERS
     "report": _STREET_UP,  # services.assess.reports.access.REPORT_WRITERS
     "report_return": _DISTRICT,  # services.assess.reports.access.REPORT_RETURNERS
+    "commend_street": _STREET_UP,  # services.assess.commendations.graph.stars.STREET_WRITERS
+    "commend_district": _DISTRICT,  # services.assess.commendations.graph.stars.DISTRICT_WRITERS
 }
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.console.permissions import WRITERS
+from services.assess.commendations.graph.stars import DISTRICT_WRITERS as COMMEND_DISTRICT
+from services.assess.commendations.graph.stars import STREET_WRITERS as COMMEND_STREET
 from services.assess.records.writes import RECORD_WRITERS
 from services.assess.reports.access import REPORT_RETURNERS, REPORT_WRITERS
 from services.common.auth import GRID_WRITERS, ORG_WRITERS, Role
@@ -18,6 +20,8 @@ SERVICE_SETS = {
     "record": RECORD_WRITERS,
     "report": REPORT_WRITERS,
     "report_return": REPORT_RETURNERS,
+    "commend_street": COMMEND_STREET,
+    "commend_district": COMMEND_DISTRICT,
 }
 
 
