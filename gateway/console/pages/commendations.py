@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from gateway.console.graph import ERRORS, WriteResult
+from gateway.console.graph import ERRORS, Answer, WriteResult
 from gateway.console.labels.enums import enum_label
 from gateway.console.nav import COMMENDATIONS
 from gateway.console.page import Page, console_route
@@ -26,35 +26,36 @@ from gateway.console.permissions import may
 
 COMMUNITY_LEVEL = 12
 
-COMMUNITIES = "query ($r: String!) { communities(regionCode: $r) { code name } }"
-STARS = """query ($r: String!, $y: Int!) {
-  starRatings(regionCode: $r, year: $y) {
-    unitId unitName unitKind leaderName computedStars awardedStars reason awardedBy
-    criteria { code name nameEn met }
-  }
-  commendationCriteria { maxStars starCriteria { code star name nameEn attested } }
-}"""
-EVALUATION = """query ($c: String!, $y: Int!) {
-  fiveGoodEvaluation(communityCode: $c, year: $y) {
-    organizationName meetsAll stage note nominatedBy decidedBy decisionReason
-    goods { code name nameEn met conditions { title titleEn met detail detailEn } }
-  }
-}"""
-NOMINATIONS = """query ($r: String!, $y: Int!) {
+# One read per page (the gateway fetches the subgraphs side by side): a community's page,
+# and the page of a street or the district.
+_NOMINATIONS_AND_LIST = """
   fiveGoodOrganizations(regionCode: $r, year: $y) {
     communityCode organizationName stage note nominatedBy decidedBy decisionReason
   }
-}"""
-LIST = """query ($r: String!, $y: Int!) {
   commendationList(regionCode: $r, year: $y) {
     id year state draftedAt publishedBy publishedAt
     entries { id category name communityCode management partTimeMember source reason
               basis { text textEn } }
-  }
-}"""
-MEMBERS = """query ($r: String!) {
-  members(filter: {regionCode: $r}, first: 200) { nodes { id name } }
-}"""
+  }"""
+COMMUNITY_PAGE = f"""query ($r: String!, $y: Int!, $members: Boolean!) {{
+  starRatings(regionCode: $r, year: $y) {{
+    unitId unitName unitKind leaderName computedStars awardedStars reason awardedBy
+    criteria {{ code name nameEn met }}
+  }}
+  commendationCriteria {{ maxStars starCriteria {{ code star name nameEn attested }} }}
+  fiveGoodEvaluation(communityCode: $r, year: $y) {{
+    organizationName meetsAll stage note nominatedBy decidedBy decisionReason
+    goods {{ code name nameEn met conditions {{ title titleEn met detail detailEn }} }}
+  }}
+  members(filter: {{regionCode: $r}}, first: 200) @include(if: $members) {{
+    nodes {{ id name }}
+  }}
+  {_NOMINATIONS_AND_LIST}
+}}"""
+REGION_PAGE = f"""query ($r: String!, $y: Int!) {{
+  communities(regionCode: $r) {{ code name }}
+  {_NOMINATIONS_AND_LIST}
+}}"""
 
 AWARD = f"""mutation ($unitId: ID!, $year: Int!, $stars: Int!, $reason: String!) {{
   awardStars(unitId: $unitId, year: $year, stars: $stars, reason: $reason) {{
@@ -115,14 +116,15 @@ async def _view(
         "done": page.request.query_params.get("done", ""),
         "base": f"{COMMENDATIONS}/{code}",
     }  # fmt: skip
-    region = {"r": code, "y": year}
     if community:
-        await _community_parts(page, code, year, values)
+        answer = await page.ask(
+            COMMUNITY_PAGE, {"r": code, "y": year, "members": values["street_forms"]}
+        )
+        _community_parts(page, answer, values)
     else:
-        found = await page.ask(COMMUNITIES, {"r": code})
-        values["communities"] = found.need("communities", page)
-    nominations = await page.ask(NOMINATIONS, region)
-    values["nominations"] = nominations.need("fiveGoodOrganizations", page)
+        answer = await page.ask(REGION_PAGE, {"r": code, "y": year})
+        values["communities"] = answer.need("communities", page)
+    values["nominations"] = answer.need("fiveGoodOrganizations", page)
     values["decide_options"] = [
         (n["communityCode"], f"{n['organizationName']}（{n['communityCode']}）")
         for n in values["nominations"]
@@ -132,19 +134,16 @@ async def _view(
     named = values["posted"].get("communityCode") or code
     if results and "decide-five" in results and named not in dict(values["decide_options"]):
         values["decide_options"].append((named, named))
-    listed = await page.ask(LIST, region)
-    values["july"] = listed.data.get("commendationList")
-    if listed.errors and values["july"] is None:
-        listed.need("commendationList", page)
+    values["july"] = answer.data.get("commendationList")  # null: not drafted yet
     return page.render("commendations/commendations.html", status=status, **values)
 
 
-async def _community_parts(page: Page, code: str, year: int, values: dict[str, Any]) -> None:
+def _community_parts(page: Page, answer: Answer, values: dict[str, Any]) -> None:
     """A community's star ratings and five-good evaluation, and its forms' choices."""
-    stars = await page.ask(STARS, {"r": code, "y": year})
-    ratings = stars.need("starRatings", page)
-    criteria = stars.data.get("commendationCriteria") or {"maxStars": 5, "starCriteria": []}
+    ratings = answer.need("starRatings", page)
+    criteria = answer.data.get("commendationCriteria") or {"maxStars": 5, "starCriteria": []}
     name = "nameEn" if page.lang == "en" else "name"
+    nodes = (answer.data.get("members") or {}).get("nodes") or []
     values.update(
         ratings=ratings,
         max_stars=criteria["maxStars"],
@@ -155,14 +154,9 @@ async def _community_parts(page: Page, code: str, year: int, values: dict[str, A
             if c["attested"]
         ],
         category_options=[(c, enum_label("CommendationCategory", c, page.lang)) for c in NOMINABLE],
-        member_options=[],
+        member_options=[(m["id"], m["name"]) for m in nodes],
+        evaluation=answer.data.get("fiveGoodEvaluation"),
     )
-    found = await page.ask(EVALUATION, {"c": code, "y": year})
-    values["evaluation"] = found.data.get("fiveGoodEvaluation")
-    if values["street_forms"]:
-        members = await page.ask(MEMBERS, {"r": code})
-        nodes = (members.data.get("members") or {}).get("nodes") or []
-        values["member_options"] = [(m["id"], m["name"]) for m in nodes]
 
 
 def _posted(page: Page) -> dict[str, str]:
