@@ -81,7 +81,7 @@ ZH = {
     "com_nominate_member_button": "提名",
     # GraphiQL
     "gql_title": "GraphQL 查询",
-    "gql_intro": "以当前登录身份查询，权限与辖区同其他页面；左侧标签页为常用操作示例。",
+    "gql_intro": "以当前登录身份查询，权限与辖区同其他页面；上方各标签页是常用操作的示例。",
     "gql_loading": "正在加载 GraphiQL…",
     "gql_noscript": "GraphiQL 需要启用脚本。",
 }
@@ -161,7 +161,7 @@ EN = {
     "com_member": "Member",
     "com_nominate_member_button": "Nominate",
     "gql_title": "GraphQL",
-    "gql_intro": "Runs as the signed-in user, with the same role and region as every page; the tabs hold examples of common tasks.",
+    "gql_intro": "Runs as the signed-in user, with the same role and region as every page; the tabs above hold examples of common tasks.",
     "gql_loading": "Loading GraphiQL…",
     "gql_noscript": "GraphiQL needs script.",
 }

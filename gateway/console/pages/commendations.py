@@ -29,6 +29,7 @@ COMMUNITY_LEVEL = 12
 # One read per page (the gateway fetches the subgraphs side by side): a community's page,
 # and the page of a street or the district.
 _NOMINATIONS_AND_LIST = """
+  region(code: $r) { name nameEn }
   fiveGoodOrganizations(regionCode: $r, year: $y) {
     communityCode organizationName stage note nominatedBy decidedBy decisionReason
   }
@@ -135,6 +136,8 @@ async def _view(
     if results and "decide-five" in results and named not in dict(values["decide_options"]):
         values["decide_options"].append((named, named))
     values["july"] = answer.data.get("commendationList")  # null: not drafted yet
+    place = answer.data.get("region") or {}
+    values["place"] = place.get("nameEn" if page.lang == "en" else "name") or code
     return page.render("commendations/commendations.html", status=status, **values)
 
 

@@ -48,6 +48,9 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultTabs: tabs,
+      // GraphiQL 3 fills the editors at start from these, not from the first tab.
+      query: tabs.length ? tabs[0].query : undefined,
+      variables: tabs.length ? tabs[0].variables : undefined,
       storage: memory,
       defaultEditorToolsVisibility: "variables",
     }),

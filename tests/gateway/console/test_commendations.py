@@ -147,8 +147,12 @@ def test_the_page_shows_each_units_computed_stars_from_the_graph(
         assert row, rating
         assert f'data-computed="{rating["computedStars"]}"' in row.group(1)
         assert str(escape(rating["unitName"])) in row.group(1)
+    name = gql(
+        running, "query ($c: String!) { region(code: $c) { name nameEn } }", {"c": community}
+    )
+    assert f"<h1>评星评优 · {escape(name['region']['name'])} · {YEAR}年度</h1>" in page
     english, _ = page_of(signed_in("demo-viewer"), f"/console/commendations/{community}?lang=en")
-    assert "Star ratings" in english
+    assert "Star ratings" in english and str(escape(name["region"]["nameEn"])) in english
 
 
 def test_a_street_user_awards_stars_and_the_reason_comes_back_escaped(
