@@ -129,6 +129,8 @@ def test_a_street_user_gets_the_street_forms_and_the_district_the_district_forms
     )
     base = f"/console/commendations/{DISTRICT_CODE}"
     assert {f"{base}/draft", f"{base}/publish"} <= set(forms_of(district_page))
+    english = signed_in("demo-district").get(f"{base}?lang=en")
+    assert english.status_code == 200 and "July-1 commendation list" in english.text
 
 
 def test_a_page_outside_the_callers_region_is_refused(signed_in: SignIn) -> None:
