@@ -26,6 +26,9 @@ from gateway.console.permissions import may
 
 COMMUNITY_LEVEL = 12
 
+# Members offered for a nomination at once; the page finds others by name (`?member=`).
+MEMBER_CHOICES = 200
+
 # One read per page (the gateway fetches the subgraphs side by side): a community's page,
 # and the page of a street or the district.
 _NOMINATIONS_AND_LIST = """
@@ -38,7 +41,7 @@ _NOMINATIONS_AND_LIST = """
     entries { id category name communityCode management partTimeMember source reason
               basis { text textEn } }
   }"""
-COMMUNITY_PAGE = f"""query ($r: String!, $y: Int!, $members: Boolean!) {{
+COMMUNITY_PAGE = f"""query ($r: String!, $y: Int!, $members: Boolean!, $name: String) {{
   starRatings(regionCode: $r, year: $y) {{
     unitId unitName unitKind leaderName computedStars awardedStars reason awardedBy
     criteria {{ code name nameEn met }}
@@ -48,8 +51,9 @@ COMMUNITY_PAGE = f"""query ($r: String!, $y: Int!, $members: Boolean!) {{
     organizationName meetsAll stage note nominatedBy decidedBy decisionReason
     goods {{ code name nameEn met conditions {{ title titleEn met detail detailEn }} }}
   }}
-  members(filter: {{regionCode: $r}}, first: 200) @include(if: $members) {{
-    nodes {{ id name }}
+  members(filter: {{regionCode: $r, nameContains: $name}}, first: {MEMBER_CHOICES})
+      @include(if: $members) {{
+    nodes {{ id name }} pageInfo {{ hasNextPage }}
   }}
   {_NOMINATIONS_AND_LIST}
 }}"""
@@ -118,8 +122,11 @@ async def _view(
         "base": f"{COMMENDATIONS}/{code}",
     }  # fmt: skip
     if community:
+        name = page.request.query_params.get("member", "").strip() or None
+        values["member_query"] = name or ""
         answer = await page.ask(
-            COMMUNITY_PAGE, {"r": code, "y": year, "members": values["street_forms"]}
+            COMMUNITY_PAGE,
+            {"r": code, "y": year, "members": values["street_forms"], "name": name},
         )
         _community_parts(page, answer, values)
     else:
@@ -146,7 +153,8 @@ def _community_parts(page: Page, answer: Answer, values: dict[str, Any]) -> None
     ratings = answer.need("starRatings", page)
     criteria = answer.data.get("commendationCriteria") or {"maxStars": 5, "starCriteria": []}
     name = "nameEn" if page.lang == "en" else "name"
-    nodes = (answer.data.get("members") or {}).get("nodes") or []
+    members = answer.data.get("members") or {}
+    nodes = members.get("nodes") or []
     values.update(
         ratings=ratings,
         max_stars=criteria["maxStars"],
@@ -158,6 +166,7 @@ def _community_parts(page: Page, answer: Answer, values: dict[str, Any]) -> None
         ],
         category_options=[(c, enum_label("CommendationCategory", c, page.lang)) for c in NOMINABLE],
         member_options=[(m["id"], m["name"]) for m in nodes],
+        more_members=bool((members.get("pageInfo") or {}).get("hasNextPage")),
         evaluation=answer.data.get("fiveGoodEvaluation"),
     )
 

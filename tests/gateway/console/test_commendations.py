@@ -314,3 +314,31 @@ def test_the_july_first_list_drafted_nominated_to_edited_and_published(
     page, _ = page_of(district, f"{district_path}?year={YEAR}")
     assert 'data-state="PUBLISHED"' in page
     assert f"{district_path}/draft" not in forms_of(page)  # a published list is locked
+
+
+FIND = """query ($r: String!, $n: String, $after: String) {
+  members(filter: {regionCode: $r, nameContains: $n}, first: 200, after: $after) {
+    nodes { id name } pageInfo { hasNextPage endCursor } } }"""
+
+
+def test_a_member_beyond_the_first_choices_is_found_by_name_for_a_nomination(
+    signed_in: SignIn, running: Running, community: str
+) -> None:
+    first = gql(running, FIND, {"r": community, "n": None, "after": None}, STREET)["members"]
+    # Someone not offered at first (the next page) when there are more; else the last.
+    if first["pageInfo"]["hasNextPage"]:
+        after = {"r": community, "n": None, "after": first["pageInfo"]["endCursor"]}
+        wanted = gql(running, FIND, after, STREET)["members"]["nodes"][0]
+    else:
+        wanted = first["nodes"][-1]
+    client = signed_in("demo-street")
+    page, _ = page_of(client, f"/console/commendations/{community}")
+    offered = re.findall(r'<option value="([^"]+)"', page.split('id="form-nominate-member"')[1])
+    assert offered[: len(first["nodes"])] == [m["id"] for m in first["nodes"]]
+    assert ("只列出前 200 名党员" in page) == first["pageInfo"]["hasNextPage"]
+    found, _ = page_of(client, f"/console/commendations/{community}?member={wanted['name']}")
+    expected = gql(running, FIND, {"r": community, "n": wanted["name"], "after": None}, STREET)
+    form = found.split('id="form-nominate-member"')[1].split("</form>")[0]
+    ids = re.findall(r'<option value="([^"]+)"', form.split('name="category"')[0])
+    assert ids == [m["id"] for m in expected["members"]["nodes"]]
+    assert wanted["id"] in ids
