@@ -107,13 +107,18 @@ def page_identity(request: Request) -> Identity:
 
 
 async def run_as(
-    request: Request, identity: Identity, query: str, variables: dict[str, Any]
+    request: Request,
+    identity: Identity,
+    query: str,
+    variables: dict[str, Any],
+    *,
+    operation_name: str | None = None,
 ) -> dict[str, Any]:
-    """One operation through the gateway, as `identity` (its whole GraphQL body)."""
+    """One operation through the gateway, as `identity` (its whole GraphQL body);
+    `operation_name` picks one of a document's operations (the console's GraphiQL)."""
+    params = GraphQLParams(query=query, variables=variables, operation_name=operation_name)
     with request.app.state.auth.serving(identity):
-        outcome = await request.app.state.gateway.run(
-            GraphQLParams(query=query, variables=variables), method="POST"
-        )
+        outcome = await request.app.state.gateway.run(params, method="POST")
     return outcome.body
 
 

@@ -4,7 +4,8 @@
 - on every POST refuses, before anything is read or written, a request from another site
   (`same_origin`, the check of every page's POST) or without the form's CSRF token (an HMAC
   of the user under a key derived from the access key, in a hidden field `csrf` or the
-  `X-CSRF-Token` header htmx sends), so the SameSite=Strict cookie is not the only guard;
+  `X-CSRF-Token` header htmx and the console's GraphiQL send), so the SameSite=Strict cookie
+  is not the only guard; a JSON POST (GraphiQL's) is refused as JSON in GraphQL's shape;
 - parses a region code in the path once (`Page.region`): not a code 404, outside the
   caller's region 403, before the graph is asked anything;
 - turns a refused read (`PageRefusalError`) into a plain page with its status.
@@ -22,7 +23,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.auth.web import access_expires_in, page_identity, same_origin, sign_in_first
@@ -158,12 +159,27 @@ async def _csrf_ok(request: Request, identity: Identity, form: FormData) -> bool
     return bool(expected) and same_origin(request) and hmac.compare_digest(token, expected)
 
 
+def _json_body(request: Request) -> bool:
+    """A script's JSON POST (the console's GraphiQL): its token comes in `X-CSRF-Token`
+    (the form parsed above is empty) and a refusal is answered in GraphQL's shape."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return request.method == "POST" and media == "application/json"
+
+
+def _json_refusal(status: int, code: str, key: str) -> JSONResponse:
+    zh, en = labels_for("zh")[key], labels_for("en")[key]
+    error = {"message": zh, "extensions": {"code": code, "messageEn": en}}
+    return JSONResponse({"errors": [error]}, status_code=status)
+
+
 def console_route(path: str, handler: Handler, *, methods: Sequence[str] = ("GET",)) -> Route:
     """A console route: `handler` runs only for a signed-in caller (and, for a POST, only
     for a same-origin request with the form's CSRF token)."""
 
     async def endpoint(request: Request) -> Response:
         identity = page_identity(request)
+        if identity.anonymous and _json_body(request):
+            return _json_refusal(401, "UNAUTHENTICATED", "session_expired")
         if identity.anonymous:
             redirect = sign_in_first(request)
             assert redirect is not None
@@ -176,6 +192,8 @@ def console_route(path: str, handler: Handler, *, methods: Sequence[str] = ("GET
         lang = _lang(request, form)
         page = Page(request, identity, lang, form, labels_for(lang))
         if form is not None and not await _csrf_ok(request, identity, form):
+            if _json_body(request):
+                return _json_refusal(403, "FORBIDDEN", "csrf_refused")
             return page.render("message.html", status=403, headline=page.t("csrf_refused"), hint="")
         try:
             return await handler(page)

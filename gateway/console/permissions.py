@@ -29,6 +29,8 @@ WRITERS: dict[str, frozenset[Role]] = {
     "grading_survey": _STREET_UP,  # SURVEY
     "grading_determine": _STREET_UP,  # DETERMINE
     "grading_goal": _SECRETARY_UP,  # EDIT_GOAL
+    "commend_street": _STREET_UP,  # services.assess.commendations.graph.stars.STREET_WRITERS
+    "commend_district": _DISTRICT,  # services.assess.commendations.graph.stars.DISTRICT_WRITERS
 }
 
 

@@ -9,7 +9,9 @@ from starlette.routing import BaseRoute, Route
 from gateway.console.nav import HOME
 from gateway.console.pages import (
     assessment,
+    commendations,
     dual,
+    graphiql,
     home,
     members,
     records,
@@ -30,4 +32,6 @@ ROUTES: list[BaseRoute] = [
     *reports.ROUTES,
     *assessment.ROUTES,
     *records.ROUTES,
+    *commendations.ROUTES,
+    *graphiql.ROUTES,
 ]

@@ -11,6 +11,7 @@ from types import ModuleType
 
 from gateway.console.labels import (
     assessment,
+    commendations,
     common,
     members,
     records,
@@ -21,6 +22,7 @@ from gateway.console.labels import (
 FAMILIES: tuple[ModuleType, ...] = (
     common,
     assessment,
+    commendations,
     members,
     records,
     reports,

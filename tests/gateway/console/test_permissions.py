@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.console.permissions import WRITERS
+from services.assess.commendations.graph.stars import DISTRICT_WRITERS as COMMEND_DISTRICT
+from services.assess.commendations.graph.stars import STREET_WRITERS as COMMEND_STREET
 from services.assess.grading.workflow import MAY, Step
 from services.assess.records.writes import RECORD_WRITERS
 from services.assess.reports.access import REPORT_RETURNERS, REPORT_WRITERS
@@ -26,6 +28,8 @@ SERVICE_SETS = {
     "grading_survey": MAY[Step.SURVEY].roles,
     "grading_determine": MAY[Step.DETERMINE].roles,
     "grading_goal": MAY[Step.EDIT_GOAL].roles,
+    "commend_street": COMMEND_STREET,
+    "commend_district": COMMEND_DISTRICT,
 }
 
 
