@@ -54,7 +54,7 @@ def teams(running: Running) -> dict[str, dict]:
 
 
 def post(client: httpx.Client, site: str, path: str, fields: dict[str, str]) -> httpx.Response:
-    token = csrf_of(client.get(PAGE).text)
+    token = csrf_of(client.get("/console").text)  # one token per user, on every page
     return client.post(
         PAGE + path,
         data={**fields, "csrf": token},
