@@ -18,7 +18,6 @@ from gateway.console.pages.community_reads import (
 )
 from gateway.console.pages.community_reads import (
     FINDINGS,
-    MEMBER_ORGS,
     ORGANIZATIONS,
     community_code,
     listing,
@@ -32,10 +31,9 @@ PLANNER = "/maps/planner"
 async def community(page: Page) -> Response:
     code = community_code(page, page.request.path_params["code"])
     variables = {"code": code}
-    answer, organizations, members, findings = await asyncio.gather(
+    answer, organizations, findings = await asyncio.gather(
         page.ask(COMMUNITY_QUERY, variables),
         listing(page, ORGANIZATIONS, variables, "organizations"),
-        listing(page, MEMBER_ORGS, variables, "members"),
         listing(page, FINDINGS, variables, "findings"),
     )
     place = answer.need("community", page)
@@ -43,7 +41,6 @@ async def community(page: Page) -> Response:
     tree = community_tree.build(
         organizations.nodes,
         place.get("organization"),
-        ((m.get("organization") or {}).get("id") for m in members.nodes),
         findings.nodes,
     )
     by_severity, by_rule = community_tree.summary(rules, findings.nodes)
@@ -57,7 +54,6 @@ async def community(page: Page) -> Response:
         by_rule=by_rule,
         findings_total=findings.total,
         findings_shown=len(findings.nodes),
-        members_total=members.total,
         links=_links(page, code),
     )
 

@@ -58,7 +58,7 @@ SEAT = "id role termStart termEnd member { id name }"
 COMMUNITY = f"""query ConsoleCommunity($code: String!) {{
   community(code: $code) {{
     code name nameEn isPilot
-    organization {{ id name kind parent {{ id }} committee {{ {SEAT} }} }}
+    organization {{ id name kind memberCount parent {{ id }} committee {{ {SEAT} }} }}
   }}
   rules {{ id severity title titleEn planClause }}
 }}"""
@@ -66,14 +66,7 @@ COMMUNITY = f"""query ConsoleCommunity($code: String!) {{
 ORGANIZATIONS = f"""query ConsoleCommunityOrganizations($code: String!, $after: String) {{
   organizations(regionCode: $code, first: {PAGE_SIZE}, after: $after) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
-    nodes {{ id name kind parent {{ id }} }}
-  }}
-}}"""
-
-MEMBER_ORGS = f"""query ConsoleCommunityMemberOrgs($code: String!, $after: String) {{
-  members(filter: {{ regionCode: $code }}, first: {PAGE_SIZE}, after: $after) {{
-    totalCount pageInfo {{ hasNextPage endCursor }}
-    nodes {{ organization {{ id }} }}
+    nodes {{ id name kind memberCount parent {{ id }} }}
   }}
 }}"""
 

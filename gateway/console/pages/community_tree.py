@@ -82,12 +82,10 @@ class CommunityTree:
 def build(
     organizations: Sequence[dict[str, Any]],
     top: dict[str, Any] | None,
-    member_orgs: Iterable[str | None],
     findings: Iterable[dict[str, Any]],
 ) -> CommunityTree:
-    """The tree of `organizations` (each with `parent {id}`), `top` the community
-    organization (with its `committee`), `member_orgs` the organization id of each member
-    of the community (None: not self-managed here), and every finding placed by its subject."""
+    """The tree of `organizations` (each with `parent {id}` and `memberCount`), `top` the
+    community organization (with its `committee`), and every finding placed by its subject."""
     nodes = {str(o["id"]): Node(o) for o in organizations}
     top_id = str(top["id"]) if top else None
     if top_id is not None and top_id not in nodes:
@@ -101,9 +99,8 @@ def build(
             roots.append(node)
     # The community organization first, then any organization whose parent is not live.
     roots.sort(key=lambda n: n.id != top_id)
-    counts = Counter(str(o) for o in member_orgs if o is not None)
     for node in nodes.values():
-        node.member_count = counts.get(node.id, 0)
+        node.member_count = int(node.org.get("memberCount") or 0)
     for root in roots:
         _sum_members(root)
 
