@@ -197,3 +197,26 @@ def page_text(html: str) -> str:
     parsed.handle_data = chunks.append  # type: ignore[method-assign]
     parsed.feed(html)
     return " ".join(" ".join(chunks).split())
+
+
+def test_a_code_outside_the_callers_region_or_not_a_community_is_refused(
+    signed_in: SignIn,
+) -> None:
+    for username, path, status in (
+        ("demo-secretary", "/console/community/410104001002", 403),  # another community
+        ("demo-secretary", "/console/community/410104001002/posts", 403),
+        ("demo-secretary", "/console/community/410104001", 403),  # above its own
+        ("demo-district", "/console/community/410104001", 404),  # a street, not a community
+        ("demo-district", "/console/community/41010400100x", 404),  # not a code
+    ):
+        assert signed_in(username).get(path).status_code == status, path
+
+
+def test_the_page_reads_in_english(signed_in: SignIn, running: Running) -> None:
+    place = ask(
+        running, USERS["demo-secretary"], '{ community(code: "410104001001") { nameEn } }', {}
+    )
+    html = signed_in("demo-secretary").get("/console/community/410104001001?lang=en").text
+    assert f"{place['community']['nameEn']} · Organizations" in html
+    assert "Rule findings" in html and "Plan clause" in html
+    assert 'href="/console/community/410104001001/posts?lang=en"' in html
