@@ -88,8 +88,8 @@ def build(
     community organization (with its `committee`), and every finding placed by its subject."""
     nodes = {str(o["id"]): Node(o) for o in organizations}
     top_id = str(top["id"]) if top else None
-    if top_id is not None and top_id not in nodes:
-        nodes[top_id] = Node(top)
+    if top is not None and str(top["id"]) not in nodes:
+        nodes[str(top["id"])] = Node(top)
     roots: list[Node] = []
     for node in nodes.values():
         parent = (node.org.get("parent") or {}).get("id")
@@ -105,7 +105,7 @@ def build(
         _sum_members(root)
 
     seats = [Seat(s) for s in (top or {}).get("committee") or []]
-    seat_of = {}
+    seat_of: dict[str, Seat] = {}
     for seat in seats:
         seat_of.setdefault(str(seat.seat["member"]["id"]), seat)
     tree = CommunityTree(roots, seats, [], [], {}, top_id)

@@ -105,15 +105,13 @@ async def _render(page: Page, code: str, failed: Failed | None) -> Response:
     name = str(params.get("q") or "").strip()
     after = str(params.get("after") or "") or None
     writer = may(page.identity, "org")
-    reads = [page.ask(PAGE, {"code": code, "name": name or None, "after": after})]
-    if writer:
-        reads.append(listing(page, ORGANIZATIONS, {"code": code}, "organizations"))
-    answers = await asyncio.gather(*reads)
-    answer = answers[0]
+    answer, organizations = await asyncio.gather(
+        page.ask(PAGE, {"code": code, "name": name or None, "after": after}),
+        _organizations(page, code, writer),
+    )
     place = answer.need("community", page)
     members = answer.need("members", page)
     teams = answer.data.get("volunteerTeams") or []
-    organizations = answers[1].nodes if writer else []
     done = page.request.query_params.get("done", "")
     return page.render(
         "community/posts.html",
@@ -135,6 +133,13 @@ async def _render(page: Page, code: str, failed: Failed | None) -> Response:
 
 
 _DONE = ("claim", "release", "team", "add", "remove")
+
+
+async def _organizations(page: Page, code: str, writer: bool) -> list[dict[str, Any]]:
+    """The community's organizations a post or team may name: for the forms only."""
+    if not writer:
+        return []
+    return (await listing(page, ORGANIZATIONS, {"code": code}, "organizations")).nodes
 
 
 @dataclass(frozen=True)
