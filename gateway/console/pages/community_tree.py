@@ -17,6 +17,7 @@ the building in its message), so those sit in that organization's block.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,57 @@ from typing import Any
 COMMITTEE_RULES = ("committee.", "deputy.", "leadership.", "secretary.", "big_committee.")
 
 
+# Siblings by level (the plan's order: branches, grid branches, groups, then the functional
+# and special ones), then by name with its numbers in order (第二片区 before 第十片区).
+KIND_ORDER = (
+    "COMMUNITY_COMMITTEE",
+    "GENERAL_BRANCH",
+    "BRANCH",
+    "GRID_BRANCH",
+    "PARTY_GROUP",
+    "FUNCTIONAL_BRANCH",
+    "FUNCTIONAL_GROUP",
+    "SPECIAL_BRANCH",
+    "SPECIAL_GROUP",
+)
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUMBER = re.compile(r"[0-9]+|[零一二三四五六七八九十百]+")
+
+
 def is_committee_rule(rule: str) -> bool:
     return rule.startswith(COMMITTEE_RULES)
+
+
+def _number(run: str) -> int:
+    """12 or 十二 -> 12 (Chinese numerals up to the hundreds, as names of zones use them)."""
+    if run.isascii():
+        return int(run)
+    total, digit = 0, 0
+    for char in run:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        else:  # 十 or 百: the digit before it (none: one) times ten or a hundred
+            total += (digit or 1) * (10 if char == "十" else 100)
+            digit = 0
+    return total + digit
+
+
+def name_key(name: str) -> tuple[tuple[int, str], ...]:
+    """A name's sort key with every number in it compared by value."""
+    parts: list[tuple[int, str]] = []
+    at = 0
+    for found in _NUMBER.finditer(name):
+        parts.append((-1, name[at : found.start()]))
+        parts.append((_number(found.group()), ""))
+        at = found.end()
+    parts.append((-1, name[at:]))
+    return tuple(parts)
+
+
+def _sibling_key(node: Node) -> tuple[int, tuple[tuple[int, str], ...]]:
+    kind = str(node.org.get("kind", ""))
+    level = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return level, name_key(str(node.org.get("name", "")))
 
 
 @dataclass
@@ -97,8 +147,10 @@ def build(
             nodes[str(parent)].children.append(node)
         else:
             roots.append(node)
+    for node in nodes.values():
+        node.children.sort(key=_sibling_key)
     # The community organization first, then any organization whose parent is not live.
-    roots.sort(key=lambda n: n.id != top_id)
+    roots.sort(key=lambda n: (n.id != top_id, _sibling_key(n)))
     for node in nodes.values():
         node.member_count = int(node.org.get("memberCount") or 0)
     for root in roots:
