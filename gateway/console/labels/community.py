@@ -5,6 +5,7 @@ from __future__ import annotations
 
 ZH = {
     "com_title": "组织体系",
+    "com_colon": "：",
     "com_pilot": "试点社区",
     "com_links": "本社区的其他页面",
     "com_link_members": "党员",
@@ -26,7 +27,7 @@ ZH = {
     "com_no_organization": "本社区尚未建立社区党组织",
     "com_tree": "组织树",
     "com_members_n": "党员 {n} 人",
-    "com_members_total": "含下级共 {n} 人",
+    "com_members_total": "（含下级共 {n} 人）",
     "com_leader": "负责人",
     "com_committee": "委员会",
     "com_committee_caption": "{name}委员会",
@@ -85,6 +86,7 @@ ZH = {
 
 EN = {
     "com_title": "Organizations",
+    "com_colon": ": ",
     "com_pilot": "pilot community",
     "com_links": "More about this community",
     "com_link_members": "Members",
@@ -106,7 +108,7 @@ EN = {
     "com_no_organization": "The community has no community Party organization yet",
     "com_tree": "Organization tree",
     "com_members_n": "{n} members",
-    "com_members_total": "{n} with those under it",
+    "com_members_total": "({n} with those under it)",
     "com_leader": "Led by",
     "com_committee": "Committee",
     "com_committee_caption": "Committee of {name}",
