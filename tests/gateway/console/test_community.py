@@ -5,6 +5,7 @@ the district."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from typing import Any
@@ -220,3 +221,26 @@ def test_the_page_reads_in_english(signed_in: SignIn, running: Running) -> None:
     assert f"{place['community']['nameEn']} · Organizations" in html
     assert "Rule findings" in html and "Plan clause" in html
     assert 'href="/console/community/410104001001/posts?lang=en"' in html
+
+
+def test_the_links_to_the_communitys_other_pages_follow_the_role(signed_in: SignIn) -> None:
+    code = "410104001001"
+    links = {
+        username: dict(
+            re.findall(
+                r'<li><a href="([^"]+)"( hx-boost="false")?>',
+                signed_in(username).get(f"/console/community/{code}").text,
+            )
+        )
+        for username in ("demo-secretary", "demo-planner")
+    }
+    for found in links.values():
+        for page in ("posts", "dual"):
+            assert found[f"/console/community/{code}/{page}"] == ""  # in-page (htmx)
+        assert found[f"/console/assessment/{code}"] == found[f"/console/records/{code}"] == ""
+        assert found[f"/maps/coverage/{code}"] == ' hx-boost="false"'  # a whole page
+    # The planner page admits grid writers; the members page is not the planner's.
+    assert links["demo-planner"][f"/maps/planner/{code}"] == ' hx-boost="false"'
+    assert f"/maps/planner/{code}" not in links["demo-secretary"]
+    assert f"/console/community/{code}/members" in links["demo-secretary"]
+    assert f"/console/community/{code}/members" not in links["demo-planner"]
