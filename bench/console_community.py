@@ -79,7 +79,7 @@ def main() -> None:
                     ("posts page", get(f"/console/community/{code}/posts")),
                     ("  findings read", ask(reads.FINDINGS, code)),
                     ("  organizations read", ask(reads.ORGANIZATIONS, code)),
-                    ("  community read", ask(reads.COMMUNITY, code)),
+                    ("  community read", ask(reads.TREE_HEAD, code)),
                 ]
                 print(f"{code}: /healthz p50 {base:.1f} ms (n={args.n})")
                 for name, fn in rows:

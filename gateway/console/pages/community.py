@@ -14,11 +14,9 @@ from gateway.console.nav import ASSESSMENT, COMMUNITY, MAPS, RECORDS
 from gateway.console.page import Page, console_route
 from gateway.console.pages import community_tree, posts
 from gateway.console.pages.community_reads import (
-    COMMUNITY as COMMUNITY_QUERY,
-)
-from gateway.console.pages.community_reads import (
     FINDINGS,
     ORGANIZATIONS,
+    TREE_HEAD,
     community_code,
     listing,
 )
@@ -32,7 +30,7 @@ async def community(page: Page) -> Response:
     code = community_code(page, page.request.path_params["code"])
     variables = {"code": code}
     answer, organizations, findings = await asyncio.gather(
-        page.ask(COMMUNITY_QUERY, variables),
+        page.ask(TREE_HEAD, variables),
         listing(page, ORGANIZATIONS, variables, "organizations"),
         listing(page, FINDINGS, variables, "findings"),
     )

@@ -55,7 +55,7 @@ def community_code(page: Page, code: str) -> str:
 
 SEAT = "id role termStart termEnd member { id name }"
 
-COMMUNITY = f"""query ConsoleCommunity($code: String!) {{
+TREE_HEAD = f"""query ConsoleCommunity($code: String!) {{
   community(code: $code) {{
     code name nameEn isPilot
     organization {{ id name kind memberCount parent {{ id }} committee {{ {SEAT} }} }}
