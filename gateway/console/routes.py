@@ -10,6 +10,7 @@ from gateway.console.nav import HOME
 from gateway.console.pages import (
     assessment,
     commendations,
+    community,
     dual,
     graphiql,
     home,
@@ -34,4 +35,5 @@ ROUTES: list[BaseRoute] = [
     *records.ROUTES,
     *commendations.ROUTES,
     *graphiql.ROUTES,
+    *community.ROUTES,
 ]

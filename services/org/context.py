@@ -22,6 +22,7 @@ class OrgLoaders(LoaderSet):
     organization = loader(organizations.organizations_by_id)
     organization_children = loader(organizations.children_of)
     community_organization = loader(organizations.community_organization_of)
+    organization_member_count = loader(organizations.member_counts)
     resident_count = loader(organizations.resident_member_counts)
     resident_counts = loader(organizations.resident_counts)
     member = loader(members.members_by_id)

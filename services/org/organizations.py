@@ -71,6 +71,17 @@ async def children_of(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[l
     return [grouped[i] for i in ids]
 
 
+async def member_counts(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[int]:
+    """How many members (who have not left) each organization holds the membership of."""
+    rows = await conn.execute(
+        select(member.c.organization_id, func.count())
+        .where(member.c.organization_id.in_(ids), member.c.left_on.is_(None))
+        .group_by(member.c.organization_id)
+    )
+    counts: dict[uuid.UUID, int] = dict(rows.tuples().all())
+    return [counts.get(i, 0) for i in ids]
+
+
 async def resident_member_counts(
     conn: AsyncConnection, building_ids: Sequence[uuid.UUID]
 ) -> list[int]:

@@ -172,6 +172,13 @@ class PartyOrganization:
         rows = await info.context.loaders.seats_of_organization.load(uuid_key(self.id))
         return [CommitteeSeat.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Members whose membership it holds (self-managed; those who left not "
+        "counted): the organizations under it not included."
+    )
+    async def member_count(self, info: Info) -> int:
+        return int(await info.context.loaders.organization_member_count.load(uuid_key(self.id)))
+
     @strawberry.field
     def community(self) -> Community:
         return Community(code=self.community_code)

@@ -1,0 +1,248 @@
+"""`/console/community/<code>/posts`: posts members hold (明岗定责: claimPost, releasePost) and
+the community's Party member volunteer teams (createVolunteerTeam, addVolunteer,
+removeVolunteer).
+
+Everyone in scope reads it; the forms are shown to the org writers only (the org subgraph
+decides every write). Members are listed a graph page at a time, filtered by name; the
+claim and add-volunteer forms offer the members of the page shown. A write that goes through
+leads back to the page (303); a refused one shows the page again with each typed error beside
+the field it names, in the form that was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import Response
+
+from gateway.console.graph import ERRORS, WriteResult
+from gateway.console.nav import COMMUNITY
+from gateway.console.page import Page, console_route
+from gateway.console.pages.community_reads import ORGANIZATIONS, community_code, listing
+from gateway.console.permissions import may
+
+MEMBERS_PER_PAGE = 50
+TEAM_MEMBERS = 200  # a team's volunteers shown (the graph's largest page)
+BASE = COMMUNITY + "/{code}/posts"
+
+POST_FIELDS = "id kind title claimedOn organization { id name }"
+TEAM_FIELDS = (
+    "id name foundedOn organization { id name } "
+    f"members(first: {TEAM_MEMBERS}) {{ totalCount nodes {{ id name management }} }} "
+    "managementMix { self nonSelf joint isJoint }"
+)
+PAGE = f"""query ConsolePosts($code: String!, $name: String, $after: String) {{
+  community(code: $code) {{ code name nameEn }}
+  members(filter: {{ regionCode: $code, nameContains: $name }}, first: {MEMBERS_PER_PAGE},
+          after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ id name management posts {{ {POST_FIELDS} }} }}
+  }}
+  volunteerTeams(communityCode: $code) {{ {TEAM_FIELDS} }}
+}}"""
+
+CLAIM = f"""mutation ConsoleClaimPost($memberId: ID!, $kind: PostKind!, $title: String!,
+    $claimedOn: Date!, $organizationId: ID) {{
+  claimPost(memberId: $memberId, kind: $kind, title: $title, claimedOn: $claimedOn,
+            organizationId: $organizationId) {{ post {{ id }} {ERRORS} }}
+}}"""
+RELEASE = f"""mutation ConsoleReleasePost($postId: ID!, $releasedOn: Date!) {{
+  releasePost(postId: $postId, releasedOn: $releasedOn) {{ post {{ id }} {ERRORS} }}
+}}"""
+CREATE_TEAM = f"""mutation ConsoleCreateTeam($communityCode: String!, $name: String!,
+    $organizationId: ID, $foundedOn: Date) {{
+  createVolunteerTeam(communityCode: $communityCode, name: $name,
+                      organizationId: $organizationId, foundedOn: $foundedOn) {{
+    volunteerTeam {{ id }} {ERRORS} }}
+}}"""
+ADD_VOLUNTEER = f"""mutation ConsoleAddVolunteer($teamId: ID!, $memberId: ID!, $joinedOn: Date) {{
+  addVolunteer(teamId: $teamId, memberId: $memberId, joinedOn: $joinedOn) {{
+    volunteerTeam {{ id }} {ERRORS} }}
+}}"""
+REMOVE_VOLUNTEER = f"""mutation ConsoleRemoveVolunteer($teamId: ID!, $memberId: ID!) {{
+  removeVolunteer(teamId: $teamId, memberId: $memberId) {{ volunteerTeam {{ id }} {ERRORS} }}
+}}"""
+
+POST_KINDS = ("JOB", "GRID_MANAGEMENT", "VOLUNTEER")  # the graph's PostKind, in its order
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A refused form: which one (its key on the page), its errors and what was posted."""
+
+    form: str
+    result: WriteResult
+    values: dict[str, str]
+
+
+def scoped(result: WriteResult, prefix: str, fields: tuple[str, ...]) -> WriteResult:
+    """`result`'s errors as the form `prefix` shows them: an error naming one of the form's
+    `fields` beside it (`prefix.field`), any other (an id the form does not show as a field)
+    for the whole form, so no error is lost."""
+    out = WriteResult(result.payload, {}, list(result.form_errors))
+    for key, messages in result.field_errors.items():
+        if key in fields:
+            out.field_errors[f"{prefix}.{key}"] = list(messages)
+        else:
+            out.form_errors.extend(messages)
+    return out
+
+
+def _optional(value: str) -> str | None:
+    return value.strip() or None
+
+
+async def posts_page(page: Page) -> Response:
+    code = community_code(page, page.request.path_params["code"])
+    return await _render(page, code, None)
+
+
+async def _render(page: Page, code: str, failed: Failed | None) -> Response:
+    params = page.form if page.form is not None else page.request.query_params
+    name = str(params.get("q") or "").strip()
+    after = str(params.get("after") or "") or None
+    writer = may(page.identity, "org")
+    answer, organizations = await asyncio.gather(
+        page.ask(PAGE, {"code": code, "name": name or None, "after": after}),
+        _organizations(page, code, writer),
+    )
+    place = answer.need("community", page)
+    members = answer.need("members", page)
+    teams = answer.data.get("volunteerTeams") or []
+    done = page.request.query_params.get("done", "")
+    return page.render(
+        "community/posts.html",
+        status=422 if failed is not None else 200,
+        community=place,
+        code=code,
+        members=members,
+        teams=teams,
+        organizations=organizations,
+        writer=writer,
+        q=name,
+        after=after or "",
+        next_after=members["pageInfo"]["endCursor"] if members["pageInfo"]["hasNextPage"] else None,
+        post_kinds=POST_KINDS,
+        today=dt.date.today().isoformat(),
+        failed=failed,
+        done=f"posts_done_{done}" if done in _DONE else "",
+    )
+
+
+_DONE = ("claim", "release", "team", "add", "remove")
+
+
+async def _organizations(page: Page, code: str, writer: bool) -> list[dict[str, Any]]:
+    """The community's organizations a post or team may name: for the forms only."""
+    if not writer:
+        return []
+    return (await listing(page, ORGANIZATIONS, {"code": code}, "organizations")).nodes
+
+
+@dataclass(frozen=True)
+class Form:
+    """One form of the page: its key (field names are `key.field`), the mutation arguments
+    it has fields for, and the word shown after it went through."""
+
+    key: str
+    fields: tuple[str, ...]
+    done: str
+
+
+async def _write(
+    page: Page, form: Form, mutation: str, variables: dict[str, Any], payload: str
+) -> Response:
+    """Send one form's mutation: back to the page on success, else the page again with the
+    errors in that form."""
+    code = community_code(page, page.request.path_params["code"])
+    result = await page.write(mutation, variables, payload)
+    if result.ok:
+        q, after = page.field("q"), page.field("after")
+        return page.redirect(BASE.format(code=code), q=q, after=after, done=form.done)
+    values = {k: v for k, v in (page.form or {}).items() if isinstance(v, str)}
+    return await _render(
+        page, code, Failed(form.key, scoped(result, form.key, form.fields), values)
+    )
+
+
+async def claim(page: Page) -> Response:
+    return await _write(
+        page,
+        Form("claim", ("memberId", "kind", "title", "claimedOn", "organizationId"), "claim"),
+        CLAIM,
+        {
+            "memberId": page.field("claim.memberId"),
+            "kind": page.field("claim.kind"),
+            "title": page.field("claim.title"),
+            "claimedOn": page.field("claim.claimedOn"),
+            "organizationId": _optional(page.field("claim.organizationId")),
+        },
+        payload="claimPost",
+    )
+
+
+async def release(page: Page) -> Response:
+    post_id = page.field("postId")
+    return await _write(
+        page,
+        Form(f"post-{post_id}", ("releasedOn",), "release"),
+        RELEASE,
+        {"postId": post_id, "releasedOn": page.field(f"post-{post_id}.releasedOn")},
+        payload="releasePost",
+    )
+
+
+async def create_team(page: Page) -> Response:
+    code = community_code(page, page.request.path_params["code"])
+    return await _write(
+        page,
+        Form("team", ("name", "organizationId", "foundedOn"), "team"),
+        CREATE_TEAM,
+        {
+            "communityCode": code,
+            "name": page.field("team.name"),
+            "organizationId": _optional(page.field("team.organizationId")),
+            "foundedOn": _optional(page.field("team.foundedOn")),
+        },
+        payload="createVolunteerTeam",
+    )
+
+
+async def add_volunteer(page: Page) -> Response:
+    team_id = page.field("teamId")
+    form = f"team-{team_id}"
+    return await _write(
+        page,
+        Form(form, ("memberId", "joinedOn"), "add"),
+        ADD_VOLUNTEER,
+        {
+            "teamId": team_id,
+            "memberId": page.field(f"{form}.memberId"),
+            "joinedOn": _optional(page.field(f"{form}.joinedOn")),
+        },
+        payload="addVolunteer",
+    )
+
+
+async def remove_volunteer(page: Page) -> Response:
+    team_id = page.field("teamId")
+    return await _write(
+        page,
+        Form(f"team-{team_id}", (), "remove"),
+        REMOVE_VOLUNTEER,
+        {"teamId": team_id, "memberId": page.field("memberId")},
+        payload="removeVolunteer",
+    )
+
+
+ROUTES = [
+    console_route(BASE, posts_page),
+    console_route(BASE + "/claim", claim, methods=("POST",)),
+    console_route(BASE + "/release", release, methods=("POST",)),
+    console_route(BASE + "/teams", create_team, methods=("POST",)),
+    console_route(BASE + "/teams/add", add_volunteer, methods=("POST",)),
+    console_route(BASE + "/teams/remove", remove_volunteer, methods=("POST",)),
+]
