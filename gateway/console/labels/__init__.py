@@ -10,9 +10,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from gateway.console.labels import common
+from gateway.console.labels import home as home_words
 
 # Each page family adds its module here (one line each).
-FAMILIES: tuple[ModuleType, ...] = (common,)
+FAMILIES: tuple[ModuleType, ...] = (
+    common,
+    home_words,
+)
 
 
 def _merge(attr: str) -> dict[str, str]:

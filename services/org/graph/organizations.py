@@ -150,14 +150,15 @@ class OrganizationMutations:
 class OrganizationQueries:
     @strawberry.field(
         description="Organizations under a region (a district, street or community), paged; "
-        "walk `children` for the tree."
+        "walk `children` for the tree. `nameContains`: only those whose name contains it."
     )
-    async def organizations(
+    async def organizations(  # noqa: PLR0913 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str,
         kind: OrganizationKind | None = None,
         include_dissolved: bool = False,
+        name_contains: str | None = None,
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[PartyOrganization]:
@@ -172,6 +173,10 @@ class OrganizationQueries:
                 query = query.where(party_organization.c.kind == kind.value)
             if not include_dissolved:
                 query = query.where(party_organization.c.dissolved_at.is_(None))
+            if name_contains:  # as members' nameContains: LIKE wildcards taken literally
+                query = query.where(
+                    party_organization.c.name.contains(name_contains, autoescape=True)
+                )
             page = await fetch_page(
                 conn,
                 query,
