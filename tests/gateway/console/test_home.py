@@ -253,3 +253,77 @@ def test_home_keeps_the_tiles_of_every_page(signed_in: SignIn) -> None:
     assert tiles
     for href in re.findall(r'<a href="([^"]+)" data-nav="(?!nav_home)', page):
         assert f'href="{href}"' in tiles.group(1)
+
+
+def _render_home(**parts: object) -> str:
+    """The home template with the frame a page gives it and these parts (the demo district
+    has no open improvement goal, so their table is rendered here from the graph's shape)."""
+    from gateway.console.pages.home import HIDDEN, OK, Part
+    from gateway.console.templating import render
+
+    frame = {
+        "t": ZH.__getitem__,
+        "url": lambda path, **params: path,
+        "lang": "zh",
+        "csrf": "token",
+        "nonce": "n",
+        "user": "u",
+        "role": "street",
+        "role_label": ZH["role_street"],
+        "nav": [],
+        "here": "/console",
+        "expires_in": None,
+        "other_lang_url": "/console?lang=en",
+        "today": "2026-12-07",
+        "region_code": "410104001",
+        "overview": None,
+        "assessment": "/console/assessment",
+        "reports_base": "/console/reports",
+        "community_base": "/console/community",
+        "names_shown": 30,
+        "community_names": {"410104001001": "书院街社区"},
+    }
+    hidden = Part(HIDDEN)
+    values = {
+        "who": Part(
+            OK, {"region": {"name": "北下街街道", "nameEn": "B", "level": "STREET", "parent": None}}
+        ),
+        "milestones": Part(OK, {"overdue": [], "coming": [], "year": 2026}),
+        "goals": hidden,
+        "reports": hidden,
+        "reporting": hidden,
+    }
+    values.update(parts)
+    return render("home/home.html", {**frame, **values})
+
+
+def test_open_goals_show_owner_due_date_and_link_escaped() -> None:
+    from gateway.console.pages.home import OK, Part
+
+    goal = {
+        "id": "g1",
+        "communityCode": "410104001001",
+        "year": 2026,
+        "indicatorCode": "A2",
+        "text": '<script>alert(1)</script>"><img src=x>',
+        "ownerUser": None,
+        "ownerRole": "SECRETARY",
+        "dueOn": "2026-12-01",
+        "overdue": True,
+    }
+    page = _render_home(goals=Part(OK, {"goals": [goal], "total": 1}))
+    row = re.search(r'<tr data-goal="g1">(.*?)</tr>', page, re.S)
+    assert row
+    assert 'href="/console/assessment/410104001001">书院街社区</a>' in row.group(1)
+    assert "社区党组织书记" in row.group(1) and "SECRETARY" not in row.group(1)
+    assert "2026-12-01" in row.group(1) and ZH["home_goal_overdue"] in row.group(1)
+    assert "<script>alert" not in page and '"><img' not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_a_part_that_failed_says_so_and_the_rest_renders() -> None:
+    from gateway.console.pages.home import UNAVAILABLE, Part
+
+    page = _render_home(milestones=Part(UNAVAILABLE), goals=Part(UNAVAILABLE))
+    assert page.count(ZH["home_unavailable"]) == 2
+    assert "北下街街道" in page and 'class="tiles"' in page
