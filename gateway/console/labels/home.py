@@ -77,7 +77,7 @@ EN = {
     "home_milestone": "Milestone",
     "home_due_on": "Due",
     "home_communities": "Communities",
-    "home_count": "Communities",
+    "home_count": "How many",
     "home_no_overdue": "No milestone is overdue",
     "home_no_coming": "No milestone left to do this year",
     "home_goals": "Open improvement goals",
