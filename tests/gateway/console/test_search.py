@@ -175,3 +175,32 @@ def test_search_keeps_english(signed_in: SignIn) -> None:
     )
     assert 'name="lang" value="en"' in page
     assert "/console/community/410104001001?lang=en" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        (
+            'query($q: String!) { organizations(regionCode: "410104001", nameContains: $q) '
+            "{ totalCount } }",
+            ["nameContains"],
+        ),
+        (
+            'query($q: String!) { members(filter: {regionCode: "410104001", nameContains: $q}) '
+            "{ totalCount } }",
+            ["filter", "nameContains"],
+        ),
+    ],
+)
+def test_the_graphs_name_filters_refuse_control_characters_typed(
+    running: Running, query: str, path: list[str]
+) -> None:
+    # Search text is taken in by the services' one text rule: a NUL is a typed INVALID in
+    # Chinese and English naming the argument, not a masked database error.
+    body = running.post(running.gateway, query, {"q": "张\x00"}, identity=STREET)
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "INVALID", error
+    assert (
+        "控制字符" in error["message"] and "control character" in error["extensions"]["messageEn"]
+    )
+    assert error["extensions"]["field"] == path
