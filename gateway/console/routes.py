@@ -17,6 +17,7 @@ from gateway.console.pages import (
     members,
     records,
     reports,
+    search,
 )
 
 
@@ -36,4 +37,5 @@ ROUTES: list[BaseRoute] = [
     *commendations.ROUTES,
     *graphiql.ROUTES,
     *community.ROUTES,
+    *search.ROUTES,
 ]

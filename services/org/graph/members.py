@@ -6,6 +6,7 @@ import strawberry
 
 from services.common.auth import caller
 from services.common.pagination import connection
+from services.common.text import MAX_NAME, clean_text
 from services.org import members
 from services.org.context import Info
 from services.org.graph.access import scoped_region
@@ -66,7 +67,10 @@ class MemberQueries:
                     category=f.category.value if f.category else None,
                     management=f.management.value if f.management else None,
                     reporting=f.reporting.value if f.reporting else None,
-                    name_contains=f.name_contains,
+                    # The one text rule: a NUL is INVALID, not a database error.
+                    name_contains=clean_text(
+                        f.name_contains, ["filter", "nameContains"], MAX_NAME, what_zh="姓名"
+                    ),
                     include_left=f.include_left,
                 ),
                 first=first,

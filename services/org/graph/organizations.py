@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.errors import UserError, run_write
 from services.common.pagination import Connection, connection, fetch_page
 from services.common.subgraph_client import SubgraphUnavailableError
+from services.common.text import MAX_NAME, clean_text
 from services.org import organization_changes as changes
 from services.org.context import Info
 from services.org.graph.access import OrgWriter, scoped_region
@@ -150,14 +151,15 @@ class OrganizationMutations:
 class OrganizationQueries:
     @strawberry.field(
         description="Organizations under a region (a district, street or community), paged; "
-        "walk `children` for the tree."
+        "walk `children` for the tree. `nameContains`: only those whose name contains it."
     )
-    async def organizations(
+    async def organizations(  # noqa: PLR0913 -- the field's GraphQL arguments (the schema fixes them)
         self,
         info: Info,
         region_code: str,
         kind: OrganizationKind | None = None,
         include_dissolved: bool = False,
+        name_contains: str | None = None,
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[PartyOrganization]:
@@ -172,6 +174,11 @@ class OrganizationQueries:
                 query = query.where(party_organization.c.kind == kind.value)
             if not include_dissolved:
                 query = query.where(party_organization.c.dissolved_at.is_(None))
+            # The one text rule (a NUL is INVALID, not a database error); LIKE wildcards
+            # are taken literally, as members' nameContains.
+            name = clean_text(name_contains, "nameContains", MAX_NAME, what_zh="名称")
+            if name:
+                query = query.where(party_organization.c.name.contains(name, autoescape=True))
             page = await fetch_page(
                 conn,
                 query,
