@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.console.nav import HOME
-from gateway.console.pages import home
+from gateway.console.pages import home, overview, rollup
 
 
 async def _root(request: Request) -> Response:
@@ -18,4 +18,6 @@ async def _root(request: Request) -> Response:
 ROUTES: list[BaseRoute] = [
     Route("/", _root, methods=["GET"]),
     *home.ROUTES,
+    *overview.ROUTES,
+    *rollup.ROUTES,
 ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gateway.console.labels import common
+from gateway.console.labels import common, overview
 
 # Each page family adds its module here (one line each).
-FAMILIES: tuple[ModuleType, ...] = (common,)
+FAMILIES: tuple[ModuleType, ...] = (common, overview)
 
 
 def _merge(attr: str) -> dict[str, str]:

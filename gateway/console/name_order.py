@@ -1,0 +1,66 @@
+"""Names in the order people read them: Chinese by pinyin (the zh-CN order), the numbers in
+them by value, as the planner page's `compareNames` does (gateway/static/planner/planner.js):
+第二社区 before 第十社区, 2号院 before 10号院, not by their pinyin or their digits.
+
+A name is compared first with every run of numerals masked, then by the runs' values, then
+whole (so the order is total).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+NUMERALS = re.compile(r"[0-9〇零一二两三四五六七八九十百千万]+")
+_DIGITS = "〇一二三四五六七八九"
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def numeral_value(run: str) -> int:
+    """The value of a run of numerals: "12" 12, "十二" 12, "二十" 20, "一百零五" 105,
+    "一〇二" 102 (digits without units read positionally)."""
+    if run.isascii():
+        return int(run[:12])
+    if not any(ch in _UNITS or ch == "万" for ch in run):
+        value = 0
+        for ch in run[:12]:
+            value = value * 10 + _digit(ch)
+        return value
+    value = section = digit = 0
+    for ch in run:
+        if ch in _UNITS:
+            section += max(digit, 1) * _UNITS[ch]
+            digit = 0
+        elif ch == "万":
+            value += (section + digit) * 10000
+            section = digit = 0
+        else:
+            digit = _digit(ch)
+    return value + section + digit
+
+
+def _digit(ch: str) -> int:
+    if ch == "两":
+        return 2
+    if ch == "零":
+        return 0
+    return max(_DIGITS.find(ch), 0)
+
+
+def _reading(text: str) -> tuple[tuple[str, str], ...]:
+    """Each character's pinyin with its tone (its reading, for Han; itself, lower-cased,
+    otherwise), paired with the character so that equal readings still order totally."""
+    readings = lazy_pinyin(text, style=Style.TONE3, errors=lambda chars: list(chars))
+    if len(readings) != len(text):  # pypinyin keeps runs of non-Han together: split them
+        readings = [lazy_pinyin(ch, style=Style.TONE3)[0] for ch in text]
+    return tuple((reading.lower(), ch) for reading, ch in zip(readings, text, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def name_key(name: str) -> tuple[object, ...]:
+    """The sort key of a name (see the module's docstring)."""
+    masked = NUMERALS.sub("#", name)
+    values = tuple(numeral_value(run) for run in NUMERALS.findall(name))
+    return (_reading(masked), values, _reading(name))
