@@ -3,15 +3,17 @@ office in one table (coverage, gaps with members, determined grade, 三有四化
 overdue milestones), sortable by every column on the server, with a totals row; a district's
 page also totals each street.
 
-Two graph reads make the whole table, whatever the number of communities: the region, its
-communities, their coverage, determined assessments and overdue milestones in one document,
-then the communities' findings (`communityCounts` takes community codes, known only after
-the first). What the caller may not read (a role the assess subgraph refuses) shows as "—"
+A fixed number of graph reads make the whole table, whatever the number of communities:
+the region and its communities, then at once their coverage, determined assessments and
+overdue milestones in one document and their findings in another (`communityCounts` takes
+the community codes the first read gives; alone, it stays within the gateway's work limit
+however many there are). What the caller may not read (a role the assess subgraph refuses) shows as "—"
 with a note, not as a broken page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,13 +29,15 @@ from gateway.maps.coverage import percent_text
 
 SEVERITIES = ("ERROR", "WARNING", "INFO")
 
-OVERVIEW_QUERY = """
-query ($r: String!, $y: Int!, $after: String) {
-  region(code: $r) { code name nameEn level children { code name nameEn } }
+# The region and its communities (cheap: org alone), then, at once, their figures and their
+# findings.
+REGION_QUERY = """
+query ($r: String!) {
+  region(code: $r) { code name nameEn level }
   communities(regionCode: $r) { code name nameEn region { parent { code name nameEn } } }
-  coverage(regionCode: $r) {
-    communities { code buildings covered gapCounts { buildingWithMembers } }
-  }
+}"""
+
+ASSESSMENTS = """
   assessments(regionCode: $r, state: DETERMINED, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -41,27 +45,26 @@ query ($r: String!, $y: Int!, $after: String) {
       determination { grade { id name nameEn minScore } }
       snapshots { step meetsStandard }
     }
-  }
-  overdueMilestones(regionCode: $r, year: $y) { streets { items { communityCode } } }
-}"""
+  }"""
+
+FIGURES_QUERY = f"""
+query ($r: String!, $y: Int!, $after: String) {{
+  coverage(regionCode: $r) {{
+    communities {{ code buildings covered gapCounts {{ buildingWithMembers }} }}
+  }}
+  {ASSESSMENTS}
+  overdueMilestones(regionCode: $r, year: $y) {{ streets {{ items {{ communityCode }} }} }}
+}}"""
+
+# Apart from the rest: alone, one call of any size is within the gateway's work limit
+# (gateway.limits: an operation may weigh as much as its heaviest single call).
+FINDINGS_QUERY = """
+query ($codes: [String!]!) { communityCounts(communityCodes: $codes) { code findings { severity } } }"""
 
 # More determined assessments than a page holds (several years of a big district).
-MORE_ASSESSMENTS = """
-query ($r: String!, $after: String) {
-  assessments(regionCode: $r, state: DETERMINED, first: 200, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      communityCode year
-      determination { grade { id name nameEn minScore } }
-      snapshots { step meetsStandard }
-    }
-  }
-}"""
-
-FINDINGS_QUERY = """
-query ($codes: [String!]!) {
-  communityCounts(communityCodes: $codes) { code findings { severity } }
-}"""
+MORE_ASSESSMENTS = f"""
+query ($r: String!, $after: String) {{ {ASSESSMENTS}
+}}"""
 
 
 @dataclass
@@ -125,10 +128,6 @@ class Totals:
         return percent_text({"buildings": self.buildings, "covered": self.covered})
 
 
-def _missing_last(value: Any) -> tuple[bool, Any]:
-    return (value is None, value)
-
-
 # column -> sort key of a row; None sorts last whichever the direction (see `sort_rows`).
 SORTS: dict[str, Callable[[Row], Any]] = {
     "name": lambda r: name_key(r.name),
@@ -157,8 +156,13 @@ def name_of(item: dict[str, Any], lang: str) -> str:
     return str(item.get("nameEn") or item["name"]) if lang == "en" else str(item["name"])
 
 
-def build_rows(data: dict[str, Any], assessments: list[dict[str, Any]], lang: str) -> list[Row]:
-    """The table's rows from the first read (and every page of determined assessments)."""
+def build_rows(
+    communities: list[dict[str, Any]],
+    data: dict[str, Any],
+    assessments: list[dict[str, Any]],
+    lang: str,
+) -> list[Row]:
+    """The table's rows from the reads (and every page of determined assessments)."""
     coverage = {c["code"]: c for c in (data.get("coverage") or {}).get("communities", [])}
     latest: dict[str, dict[str, Any]] = {}
     for node in assessments:
@@ -172,7 +176,7 @@ def build_rows(data: dict[str, Any], assessments: list[dict[str, Any]], lang: st
             for item in street["items"]:
                 overdue[item["communityCode"]] = overdue.get(item["communityCode"], 0) + 1
     rows = []
-    for community in data["communities"]:
+    for community in communities:
         code = community["code"]
         parent = (community.get("region") or {}).get("parent") or {"code": code[:9], "name": ""}
         row = Row(code, name_of(community, lang), parent["code"], name_of(parent, lang))
@@ -212,29 +216,34 @@ def street_totals(rows: list[Row]) -> list[Totals]:
 
 async def _read(page: Page, code: str, year: int) -> tuple[dict[str, Any], list[Row], list[str]]:
     """The region and its rows, and what could not be read (for the note)."""
-    first = await page.ask(OVERVIEW_QUERY, {"r": code, "y": year, "after": None})
+    first = await page.ask(REGION_QUERY, {"r": code})
     region = first.need("region", page)
-    if first.data.get("communities") is None:
-        first.need("communities", page)
-    missing = sorted({str(e.get("path", ["?"])[0]) for e in first.errors if e.get("path")})
+    communities = first.need("communities", page)
+    if not communities:
+        return region, [], []
+    codes = [c["code"] for c in communities]
+    figures, counts = await asyncio.gather(
+        page.ask(FIGURES_QUERY, {"r": code, "y": year, "after": None}),
+        page.ask(FINDINGS_QUERY, {"codes": codes}),
+    )
+    missing = {
+        str(e["path"][0]) if e.get("path") else page.message_of(e)
+        for e in [*figures.errors, *counts.errors]
+    }
     assessments: list[dict[str, Any]] = []
-    found = first.data.get("assessments")
+    found = figures.data.get("assessments")
     while found is not None:
         assessments.extend(found["nodes"])
         if not found["pageInfo"]["hasNextPage"]:
             break
-        more = await page.ask(
-            MORE_ASSESSMENTS, {"r": code, "after": found["pageInfo"]["endCursor"]}
+        after = found["pageInfo"]["endCursor"]
+        found = (await page.ask(MORE_ASSESSMENTS, {"r": code, "after": after})).data.get(
+            "assessments"
         )
-        found = more.data.get("assessments")
-    rows = build_rows(first.data, assessments, page.lang)
-    if rows:
-        counts = await page.ask(FINDINGS_QUERY, {"codes": [r.code for r in rows]})
-        if counts.data.get("communityCounts") is None:
-            missing.append("communityCounts")
-        else:
-            add_findings(rows, counts.data["communityCounts"])
-    return region, rows, missing
+    rows = build_rows(communities, figures.data, assessments, page.lang)
+    if counts.data.get("communityCounts") is not None:
+        add_findings(rows, counts.data["communityCounts"])
+    return region, rows, sorted(missing)
 
 
 async def overview(page: Page) -> Response:
