@@ -51,11 +51,23 @@ def _digit(ch: str) -> int:
 
 def _reading(text: str) -> tuple[tuple[str, str], ...]:
     """Each character's pinyin with its tone (its reading, for Han; itself, lower-cased,
-    otherwise), paired with the character so that equal readings still order totally."""
-    readings = lazy_pinyin(text, style=Style.TONE3, errors=lambda chars: list(chars))
-    if len(readings) != len(text):  # pypinyin keeps runs of non-Han together: split them
-        readings = [lazy_pinyin(ch, style=Style.TONE3)[0] for ch in text]
-    return tuple((reading.lower(), ch) for reading, ch in zip(readings, text, strict=True))
+    otherwise), paired with the character so that equal readings still order totally. The
+    whole name is read at once, so a character read differently in a word reads as there."""
+    out: list[tuple[str, str]] = []
+    at = 0
+    for item in lazy_pinyin(text, style=Style.TONE3, errors="default"):
+        if text.startswith(item, at) and not _is_han(text[at]):  # a run of other characters
+            out.extend((ch.lower(), ch) for ch in item)
+            at += len(item)
+        elif at < len(text):  # one Han character's reading
+            out.append((item.lower(), text[at]))
+            at += 1
+    out.extend((ch.lower(), ch) for ch in text[at:])  # nothing should be left; if so, as it is
+    return tuple(out)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 @lru_cache(maxsize=4096)

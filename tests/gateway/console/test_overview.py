@@ -181,6 +181,10 @@ def test_totals_row_and_the_streets_of_a_district(expected: dict, district_page:
     assert totals["cells"][2] == f"{100 * covered / buildings:.1f}%"
     assert totals["cells"][3] == str(sum(e["gaps"] for e in expected.values()))
     assert totals["cells"][7] == str(sum(e["overdue"] for e in expected.values()))
+    determined = sum(e["grade"] is not None for e in expected.values())
+    met = sum(bool(e["meets"]) for e in expected.values())
+    assert totals["cells"][4] == f"已认定{determined}个"
+    assert totals["cells"][5] == f"已认定的{determined}个中{met}个达标"
     streets = [r for r in table(district_page, "overview-streets") if "data-street" in r["attrs"]]
     by_street: dict[str, list[dict]] = {}
     for e in expected.values():
@@ -260,8 +264,8 @@ def test_a_street_sees_its_own_communities_only(running: Running, signed_in: Sig
         ("demo-district", "/console/overview/410104001001", 404),  # a community: its own pages
         ("demo-district", "/console/overview/41010x", 404),
         ("demo-district", "/console/overview/410105", 403),  # another district
-        ("demo-viewer", f"/console/overview/{DISTRICT_CODE}", 200),
-        ("demo-planner", f"/console/overview/{DISTRICT_CODE}", 200),
+        ("demo-viewer", "/console/overview/410104001", 200),  # a street: a cheaper page
+        ("demo-planner", "/console/overview/410104001", 200),
     ],
 )
 def test_scope(signed_in: SignIn, user: str, path: str, status: int) -> None:
