@@ -28,6 +28,13 @@ from gateway.console.page import Page, console_route
 from gateway.maps.coverage import percent_text
 
 SEVERITIES = ("ERROR", "WARNING", "INFO")
+# A read the caller was refused -> the column it leaves empty (named in the page's note).
+COLUMN_OF = {
+    "coverage": "ov_coverage",
+    "assessments": "ov_grade",
+    "overdueMilestones": "ov_overdue",
+    "communityCounts": "ov_findings",
+}
 
 # The region and its communities (cheap: org alone), then, at once, their figures and their
 # findings.
@@ -227,7 +234,9 @@ async def _read(page: Page, code: str, year: int) -> tuple[dict[str, Any], list[
         page.ask(FINDINGS_QUERY, {"codes": codes}),
     )
     missing = {
-        str(e["path"][0]) if e.get("path") else page.message_of(e)
+        page.t(COLUMN_OF[e["path"][0]])
+        if e.get("path") and e["path"][0] in COLUMN_OF
+        else page.message_of(e)
         for e in [*figures.errors, *counts.errors]
     }
     assessments: list[dict[str, Any]] = []

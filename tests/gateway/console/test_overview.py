@@ -318,3 +318,32 @@ def test_english_on_request(signed_in: SignIn) -> None:
     assert "Gaps with members" in html and "Buildings covered" in html
     assert "有党员居住的未覆盖点" not in html
     assert "lang=en" in re.search(r'data-sort="name"[^>]*><a href="([^"]+)"', html).group(1)
+
+
+def test_what_a_role_may_not_read_is_named_not_broken(running: Running, signed_in: SignIn) -> None:
+    """A planner reads the overview; the columns whose reads the graph refuses it are left
+    empty and named in the page's note, as the graph decides (asked here as a planner)."""
+    street = "410104001"
+    planner = Identity("test-planner", Role.PLANNER, DISTRICT_CODE)
+    body = running.post(
+        running.gateway, GRAPH, {"r": street, "y": dt.date.today().year}, identity=planner
+    )
+    counts = running.post(running.gateway, COUNTS, {"c": [f"{street}001"]}, identity=planner)
+    refused = {
+        e["path"][0] for e in [*body.get("errors", []), *counts.get("errors", [])] if e.get("path")
+    }
+    labels = {
+        "coverage": "楼栋覆盖率",
+        "assessments": "认定等次",
+        "overdueMilestones": "逾期节点",
+        "communityCounts": "规则问题",
+    }
+    html = signed_in("demo-planner").get(f"/console/overview/{street}").text
+    note = re.search(r'<p class="notice warn" role="status" data-missing="[^"]*">([^<]*)</p>', html)
+    if not refused:
+        assert note is None
+    else:
+        assert note, "the refused columns are named"
+        assert {
+            k for k, label in labels.items() if label in note.group(1)
+        } == refused & labels.keys()
