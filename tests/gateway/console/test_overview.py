@@ -347,3 +347,30 @@ def test_what_a_role_may_not_read_is_named_not_broken(running: Running, signed_i
         assert {
             k for k, label in labels.items() if label in note.group(1)
         } == refused & labels.keys()
+
+
+RENAME = """mutation ($code: String!, $name: String!) { renameRegion(code: $code, name: $name) {
+  region { name } errors { code message } } }"""
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>社区'
+
+
+def test_a_hostile_name_comes_back_as_text(running: Running, signed_in: SignIn) -> None:
+    """A community renamed (through the graph) to markup shows as its text: escaped in the
+    link, the cell and the caption, never as an element. The name is put back after."""
+    street = "410104200"  # a township of two communities: a small page
+    code = f"{street}002"
+    before = _expected(running, street)[code]["name"]
+    renamed = running.post(running.gateway, RENAME, {"code": code, "name": HOSTILE})
+    try:
+        assert renamed["data"]["renameRegion"]["errors"] == [], renamed
+        html = signed_in("demo-district").get(f"/console/overview/{street}?sort=name").text
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert (
+            "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;社区"
+            in html
+        )
+        (row,) = [r for r in community_rows(html) if r["attrs"]["data-code"] == code]
+        assert row["cells"][0] == HOSTILE  # the text itself, once unescaped
+    finally:
+        back = running.post(running.gateway, RENAME, {"code": code, "name": before})
+        assert back["data"]["renameRegion"]["errors"] == [], back
