@@ -141,7 +141,7 @@ def _expected(running: Running, code: str) -> dict[str, dict]:
 # One community graded through the gateway (open, self-assess, survey, determine), in a year
 # nobody else's tests grade, and removed afterwards: the grade and 三有四化 columns then have
 # something to show besides "not determined".
-GRADED, GRADED_YEAR = "410104003002", 2016
+GRADED, GRADED_YEAR = "410104003002", 2017  # grading tests use 2001-2010
 
 
 @pytest.fixture(scope="module")
