@@ -15,8 +15,10 @@ from gateway.console.pages import (
     graphiql,
     home,
     members,
+    overview,
     records,
     reports,
+    rollup,
     search,
 )
 
@@ -38,4 +40,6 @@ ROUTES: list[BaseRoute] = [
     *graphiql.ROUTES,
     *community.ROUTES,
     *search.ROUTES,
+    *overview.ROUTES,
+    *rollup.ROUTES,
 ]

@@ -3,7 +3,7 @@
 Links run district → street → community → planner, each only where the caller's role may
 go: a coverage map of a region node it covers, the planner of a community it may plan
 (gateway.maps.planner.may_plan: GRID_WRITERS whose node covers it). The page it is on is
-named without a link. Also the user, the role's label, and the seconds its access token has
+named without a link; the console (工作台) is linked apart. Also the user, the role's label, and the seconds its access token has
 left (the page refreshes its session before then).
 """
 
@@ -22,6 +22,7 @@ from gateway.maps.planner import may_plan
 from services.common.auth import REGION_CODE_LENGTHS, Identity, is_region_code
 
 COVERAGE_BASE = "/maps/coverage"
+CONSOLE = "/console"  # gateway.console.nav.HOME (the maps do not import the console)
 NAV = "/maps/nav"
 _LEVEL_KEYS = {6: "nav_district", 9: "nav_street", 12: "nav_community"}
 
@@ -70,6 +71,8 @@ async def navigation(request: Request) -> Response:
             "role": role,
             "roleLabel": labels.get(f"role_{role}", role),
             "links": links(identity, code, page=page, lang=lang),
+            "console": CONSOLE + ("?lang=en" if lang == "en" else ""),
+            "consoleLabel": labels["nav_console"],
             "signOut": f"{SESSION_PATH}/logout",
             "signOutLabel": labels["sign_out"],
             "refresh": f"{SESSION_PATH}/refresh",

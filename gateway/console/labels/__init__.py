@@ -16,6 +16,7 @@ from gateway.console.labels import (
     community,
     home,
     members,
+    overview,
     records,
     reports,
 )
@@ -28,6 +29,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     community,
     home,
     members,
+    overview,
     records,
     reports,
 )

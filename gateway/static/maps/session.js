@@ -98,6 +98,12 @@
       links.appendChild(item);
     });
     header.appendChild(links);
+    if (nav.console) {  // the console's pages (工作台): the work that is not a map
+      var console_ = el('a', nav.consoleLabel, 'pg-console');
+      console_.href = nav.console;
+      console_.dataset.nav = 'console';
+      header.appendChild(console_);
+    }
     var who = el('span', null, 'pg-user');
     who.appendChild(el('span', nav.user, 'pg-user-name'));
     who.appendChild(el('span', nav.roleLabel, 'pg-role'));
