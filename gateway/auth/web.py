@@ -116,10 +116,30 @@ async def run_as(
 ) -> dict[str, Any]:
     """One operation through the gateway, as `identity` (its whole GraphQL body);
     `operation_name` picks one of a document's operations (the console's GraphiQL)."""
-    params = GraphQLParams(query=query, variables=variables, operation_name=operation_name)
-    with request.app.state.auth.serving(identity):
-        outcome = await request.app.state.gateway.run(params, method="POST")
+    outcome = await run_outcome_as(request, identity, query, variables, operation_name)
     return outcome.body
+
+
+async def run_outcome_as(
+    request: Request,
+    identity: Identity,
+    query: str,
+    variables: dict[str, Any],
+    operation_name: str | None = None,
+) -> Any:
+    """`run_as`, answering the whole outcome (status and headers: a throttled operation's
+    429 and Retry-After; a gateway.runtime.Outcome, not imported: the runtime imports this
+    package). The page's client address goes to the access log, and the caller's state
+    decides introspection, as for `/graphql`."""
+    client = request.client.host if request.client else None
+    params = GraphQLParams(
+        query=query, variables=variables, operation_name=operation_name, client=client
+    )
+    auth = request.app.state.auth
+    with auth.serving(identity):
+        return await request.app.state.gateway.run(
+            params, method="POST", authenticated=auth.authenticated(identity)
+        )
 
 
 def sign_in_first(request: Request) -> Response | None:
@@ -350,6 +370,8 @@ async def logout(request: Request) -> Response:
             await sessions.revoke(conn, token=token)
     response = RedirectResponse("/login", status_code=303)
     _end_session(response)
+    # Pages already shown (the console's, with personal data) leave the browser's cache too.
+    response.headers["clear-site-data"] = '"cache"'
     return response
 
 

@@ -15,18 +15,27 @@ Handlers get a `Page`: the caller, the language, the words, the parsed form, and
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.auth.web import access_expires_in, page_identity, same_origin, sign_in_first
+from gateway.auth.web import (
+    COOKIE,
+    access_expires_in,
+    page_identity,
+    same_origin,
+    sign_in_first,
+)
 from gateway.body_cap import CONSOLE_FILES
 from gateway.console import graph
 from gateway.console.labels import labels_for
@@ -43,12 +52,25 @@ MAX_FILES = CONSOLE_FILES
 Handler = Callable[["Page"], Awaitable[Response]]
 
 
+def _session_version(request: Request) -> str:
+    """The `sv` claim of the caller's access token (already verified by `page_identity`):
+    it changes when the user's password changes or the user is disabled, so a page's token
+    dies with the sessions it was made for."""
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() or request.cookies.get(COOKIE, "")
+    with contextlib.suppress(jwt.PyJWTError):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return str(claims.get("sv", ""))
+    return ""
+
+
 def csrf_token(request: Request, identity: Identity) -> str:
     access = request.app.state.auth.access
     if access is None:
         return ""
     role = identity.role.value if identity.role else ""
-    return str(access.mac(_CSRF_PURPOSE, f"{identity.subject}|{role}|{identity.region}"))
+    message = f"{identity.subject}|{role}|{identity.region}|{_session_version(request)}"
+    return str(access.mac(_CSRF_PURPOSE, message))
 
 
 @dataclass
@@ -152,11 +174,16 @@ def refusal_page(page: Page, status: int, message: str | None = None) -> HTMLRes
     )
 
 
-async def _csrf_ok(request: Request, identity: Identity, form: FormData) -> bool:
+def _csrf_ok(request: Request, identity: Identity, form: FormData) -> bool:
     sent = form.get("csrf")
     token = sent if isinstance(sent, str) else request.headers.get("x-csrf-token", "")
     expected = csrf_token(request, identity)
-    return bool(expected) and same_origin(request) and hmac.compare_digest(token, expected)
+    # compare_digest refuses non-ASCII text (a TypeError, a 500): compare bytes of ASCII only.
+    return (
+        bool(expected)
+        and token.isascii()
+        and hmac.compare_digest(token.encode(), expected.encode())
+    )
 
 
 def _json_body(request: Request) -> bool:
@@ -172,29 +199,65 @@ def _json_refusal(status: int, code: str, key: str) -> JSONResponse:
     return JSONResponse({"errors": [error]}, status_code=status)
 
 
+def _not_signed_in(request: Request) -> Response:
+    """To the sign-in form (a script's JSON POST: a 401 in GraphQL's shape)."""
+    if _json_body(request):
+        return _json_refusal(401, "UNAUTHENTICATED", "session_expired")
+    redirect = sign_in_first(request)
+    assert redirect is not None
+    if request.method != "GET":  # back to the page the form was on, not the POST
+        redirect.headers["location"] = "/login?next=/console"
+    return redirect
+
+
+async def _read_form(request: Request, identity: Identity) -> FormData | Response:
+    """The posted form, or a 400 page when the parser's limits refuse it (too many files or
+    fields, a field too large) instead of Starlette's bare English answer."""
+    try:
+        return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
+    except HTTPException:
+        lang = _lang(request, None)
+        page = Page(request, identity, lang, None, labels_for(lang))
+        return page.render("message.html", status=400, headline=page.t("form_unreadable"), hint="")
+
+
+def _refused(request: Request, identity: Identity, form: FormData | None) -> Response:
+    """A POST from another site or without the page's token: 403, nothing read or written."""
+    if _json_body(request):
+        return _json_refusal(403, "FORBIDDEN", "csrf_refused")
+    lang = _lang(request, form)
+    page = Page(request, identity, lang, form, labels_for(lang))
+    return page.render("message.html", status=403, headline=page.t("csrf_refused"), hint="")
+
+
 def console_route(path: str, handler: Handler, *, methods: Sequence[str] = ("GET",)) -> Route:
     """A console route: `handler` runs only for a signed-in caller (and, for a POST, only
     for a same-origin request with the form's CSRF token)."""
 
     async def endpoint(request: Request) -> Response:
+        response = await _answer(request)
+        # Console pages carry personal data and the page's CSRF token: never kept by the
+        # browser's cache (a Back after signing out on a shared computer shows nothing).
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    async def _answer(request: Request) -> Response:
         identity = page_identity(request)
-        if identity.anonymous and _json_body(request):
-            return _json_refusal(401, "UNAUTHENTICATED", "session_expired")
         if identity.anonymous:
-            redirect = sign_in_first(request)
-            assert redirect is not None
-            if request.method != "GET":  # back to the page the form was on, not the POST
-                redirect.headers["location"] = "/login?next=/console"
-            return redirect
-        form = None
+            return _not_signed_in(request)
+        form: FormData | None = None
         if request.method == "POST":
-            form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
+            if not same_origin(request):
+                # Refused before the body is read (an upload is spooled only for this site).
+                return _refused(request, identity, None)
+            posted = await _read_form(request, identity)
+            if isinstance(posted, Response):
+                return posted
+            if not _csrf_ok(request, identity, posted):
+                return _refused(request, identity, posted)
+            form = posted
         lang = _lang(request, form)
         page = Page(request, identity, lang, form, labels_for(lang))
-        if form is not None and not await _csrf_ok(request, identity, form):
-            if _json_body(request):
-                return _json_refusal(403, "FORBIDDEN", "csrf_refused")
-            return page.render("message.html", status=403, headline=page.t("csrf_refused"), hint="")
         try:
             return await handler(page)
         except graph.PageRefusalError as refused:

@@ -52,6 +52,7 @@ ZH = {
     "not_found": "未找到",
     "not_found_hint": "地址有误，或该对象不在您的辖区内。",
     "csrf_refused": "表单已过期或来源不明，请刷新页面后重新提交",
+    "form_unreadable": "表单无法读取：文件或字段过多、过大",
     "unavailable": "服务暂不可用，请稍后重试",
     "session_expired": "登录已过期，请重新登录",
 }
@@ -95,6 +96,7 @@ EN = {
     "not_found": "Not found",
     "not_found_hint": "The address is wrong, or what it names is outside your region.",
     "csrf_refused": "The form expired or came from elsewhere; reload the page and submit again",
+    "form_unreadable": "The form could not be read: too many or too large files or fields",
     "unavailable": "A service did not answer; try again shortly",
     "session_expired": "The sign-in has expired; sign in again",
 }

@@ -5,7 +5,7 @@ The page never holds the access token: the sign-in cookie is HttpOnly and the fe
 (static/console/graphiql-init.js) sends the page's CSRF token (`<meta name="csrf-token">`) in
 `X-CSRF-Token`. `/console/graphql` is a console route, so the one chokepoint refuses a
 request without that token, from another site, or from nobody signed in, before the
-operation is read; the operation then runs as the caller (`run_as`), with the same role and
+operation is read; the operation then runs as the caller (`run_outcome_as`), with the same role and
 scope checks as `/graphql` for that user, and its GraphQL body comes back as JSON.
 
 GraphiQL opens with example operations of the common tasks (one tab each, commented in
@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from gateway.auth.web import run_as
+from gateway.auth.web import run_outcome_as
 from gateway.console.nav import BASE, GRAPHIQL
 from gateway.console.page import Page, console_route
 from gateway.graphiql import ASSETS
@@ -236,14 +236,13 @@ async def graphql(page: Page) -> Response:
         params = await read_params(page.request, max_body_bytes=settings.max_body_bytes)
     except HTTPRequestError as problem:
         return problem_response(problem, JSON)
-    body = await run_as(
-        page.request,
-        page.identity,
-        params.query,
-        params.variables,
-        operation_name=params.operation_name,
+    outcome = await run_outcome_as(
+        page.request, page.identity, params.query, params.variables, params.operation_name
     )
-    return render(body, status=200, media_type=JSON)
+    # The gateway's own status and headers (a throttled operation's 429 and Retry-After).
+    return render(
+        outcome.body, status=outcome.status or 200, media_type=JSON, headers=outcome.headers
+    )
 
 
 ROUTES = [

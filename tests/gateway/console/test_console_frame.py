@@ -14,6 +14,8 @@ from starlette.routing import Route
 
 from gateway.console.labels import LABELS
 from gateway.console.routes import ROUTES
+from infra.demo.users import PASSWORD_FILE
+from infra.settings import SuiteSettings
 from services.common.auth import ROLE_LABELS, Role
 
 USERS = {
@@ -75,6 +77,7 @@ def test_every_console_post_needs_the_forms_token_and_this_site(
     client = signed_in("demo-district")
     token = csrf_of(client.get("/console").text)
     paths = _post_routes()
+    assert len(paths) > 15, paths  # the sweep cannot pass empty
     for path in paths:
         for data, headers in (
             ({}, {"origin": site}),  # no token
@@ -91,3 +94,47 @@ def test_another_users_token_is_refused(signed_in: SignIn, site: str) -> None:
     viewer_token = csrf_of(signed_in("demo-viewer").get("/console").text)
     district_token = csrf_of(signed_in("demo-district").get("/console").text)
     assert viewer_token != district_token
+
+
+def test_console_pages_are_never_kept_by_the_browser_cache(signed_in: SignIn) -> None:
+    """Personal data and the page's token must not come back from the cache after sign-out
+    (review finding: a Back on a shared computer)."""
+    client = signed_in("demo-secretary")
+    for path in ("/console", "/console/community/410104001001/members"):
+        assert client.get(path).headers["cache-control"] == "no-store", path
+
+
+def test_signing_out_clears_the_browsers_cache(site: str, suite_settings: SuiteSettings) -> None:
+    password = (suite_settings.data_dir / PASSWORD_FILE).read_text().strip()
+    with httpx.Client(base_url=site, timeout=60) as client:  # its own session, ended here
+        token = csrf_of(client.get("/login").text)
+        fields = {"username": "demo-planner", "password": password, "csrf": token}
+        assert client.post("/login", data=fields).status_code in (200, 303)
+        answer = client.post("/session/logout", headers={"origin": site}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["clear-site-data"] == '"cache"'
+
+
+def test_a_token_that_is_no_ascii_is_refused_not_a_crash(signed_in: SignIn, site: str) -> None:
+    client = signed_in("demo-district")
+    path = _post_routes()[0]
+    answer = client.post(path, data={"csrf": "é"}, headers={"origin": site})
+    assert answer.status_code == 403
+    assert LABELS["zh"]["csrf_refused"] in answer.text
+
+
+def test_a_form_past_the_parsers_limits_gets_the_consoles_own_page(
+    signed_in: SignIn, site: str
+) -> None:
+    client = signed_in("demo-secretary")
+    token = csrf_of(client.get("/console").text)
+    files = [("files", (f"f{i}.pdf", b"%PDF-1.4\n", "application/pdf")) for i in range(9)]
+    answer = client.post(
+        "/console/records/410104001001/new/sitting",
+        data={"csrf": token},
+        files=files,
+        headers={"origin": site},
+    )
+    assert answer.status_code == 400
+    assert LABELS["zh"]["form_unreadable"] in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
