@@ -5,7 +5,6 @@ from __future__ import annotations
 
 ZH = {
     "com_title": "组织体系",
-    "com_colon": "：",
     "com_pilot": "试点社区",
     "com_links": "本社区的其他页面",
     "com_link_members": "党员",
@@ -86,7 +85,6 @@ ZH = {
 
 EN = {
     "com_title": "Organizations",
-    "com_colon": ": ",
     "com_pilot": "pilot community",
     "com_links": "More about this community",
     "com_link_members": "Members",

@@ -24,6 +24,7 @@ from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import ASSESSMENT, RECORDS
 from gateway.console.page import Page, console_route
 from gateway.console.permissions import may
+from gateway.console.templating import when
 
 PATH = ASSESSMENT + "/{code}"
 RESPONDENTS = ("MEMBERS", "RESIDENTS")  # the survey form's groups, in this order
@@ -52,7 +53,7 @@ _ASSESSMENT = f"""id year state stateName openedBy openedAt
   goals {{ {_GOAL} }}"""
 
 VIEW = f"""query ($code: String!, $year: Int!) {{
-  community(code: $code) {{ code name }}
+  community(code: $code) {{ code name nameEn }}
   communityAssessment(communityCode: $code, year: $year) {{ {_ASSESSMENT} }}
   gradingTransitions {{ action name nameEn fromState toState roles }}
 }}"""
@@ -178,20 +179,12 @@ def _history(
                 "action": action,
                 "name": named.get("nameEn" if lang == "en" else "name", action),
                 "by": part[by],
-                "at": local_time(part[at]),
+                "at": when(part[at]),
                 "snapshot": snapshots.get(step),
                 "part": part,
             }
         )
     return taken
-
-
-def local_time(stamp: str | None) -> str:
-    """An instant of the graph (ISO 8601) as the machine's local time, to the minute (the
-    services date their steps by the same clock)."""
-    if not stamp:
-        return ""
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _survey_values(recorded: dict[str, Any] | None) -> dict[str, str]:
@@ -258,7 +251,6 @@ def _render(
         saved=f"asm_saved_{saved}" if f"asm_saved_{saved}" in page.words else "",
         owner_roles=OWNER_ROLES,
         respondents=RESPONDENTS,
-        when=local_time,
     )
 
 
@@ -459,7 +451,6 @@ def _render_goal(
         posted=dict(page.form or {}),
         owner_roles=OWNER_ROLES,
         goal_statuses=GOAL_STATUSES,
-        when=local_time,
     )
 
 
