@@ -78,7 +78,24 @@ def file_size(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+# The evidence types assess accepts (services/assess/records/evidence.py ALLOWED; a test keeps
+# the two equal), each by the name users know it by.
+FILE_TYPES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+}
+
+
+def file_type(media_type: str | None) -> str:
+    """`{{ mediaType|file_type }}`: a file's type by its common name (the MIME type if unknown)."""
+    return FILE_TYPES.get(media_type or "", media_type or "")
+
+
 ENV.filters["when"] = when
+ENV.filters["file_type"] = file_type
 ENV.filters["file_size"] = file_size
 
 

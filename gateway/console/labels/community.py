@@ -89,7 +89,7 @@ EN = {
     "com_links": "More about this community",
     "com_link_members": "Members",
     "com_link_posts": "Posts and volunteer teams",
-    "com_link_dual": "Excellence awards (双争)",
+    "com_link_dual": "Excellent members (双争)",
     "com_link_assessment": "Grading",
     "com_link_records": "Work records",
     "com_link_map": "Coverage map",

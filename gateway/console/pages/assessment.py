@@ -30,6 +30,19 @@ PATH = ASSESSMENT + "/{code}"
 RESPONDENTS = ("MEMBERS", "RESIDENTS")  # the survey form's groups, in this order
 COUNT_FIELDS = ("satisfied", "basicallySatisfied", "dissatisfied")
 OWNER_ROLES = ("SECRETARY", "STREET", "DISTRICT")  # GoalOwnerRole
+# An attested indicator's `record` check (services/assess/records/checks.py RECORD_CHECKS) ->
+# the RecordKind it reads, so the indicator links to exactly those records (a test compares
+# the keys with assess's own checks and the values with its kinds).
+RECORD_KINDS = {
+    "training": "TRAINING",
+    "funds": "FUNDS",
+    "funds_use": "FUND_USE",
+    "facilities": "FACILITY",
+    "work_rule": "WORK_RULE",
+    "co_building_agreement": "AGREEMENT",
+    "work_system": "WORK_SYSTEM",
+    "activities": "ACTIVITY",
+}
 GOAL_STATUSES = ("OPEN", "DONE")  # GoalStatus
 
 _SCORE = """score passed meetsStandard asOf
@@ -146,7 +159,8 @@ async def _view(page: Page, code: str, year: int) -> dict[str, Any]:
             for s in ((assessment or {}).get("selfAssessment") or {}).get("scores", [])
         },
         "survey_values": _survey_values((assessment or {}).get("survey")),
-        "records_url": page.url(f"{RECORDS}/{code}"),
+        "records_path": f"{RECORDS}/{code}",
+        "record_kinds": RECORD_KINDS,
         "page_url": page.url(f"{ASSESSMENT}/{code}", year=year),
     }
 
