@@ -10,7 +10,7 @@ ZH = {
     "cmd_communities": "所辖社区",
     "cmd_communities_hint": "星级评定和“五好”测评按社区进行，请选择社区。",
     # 星级评定
-    "cmd_stars": "星级模范楼栋党支部（党小组）评定",
+    "cmd_stars": "星级评定：星级模范楼栋党支部（党小组）",
     "cmd_stars_caption": "各星级模范楼栋党支部（党小组）的测算星级与评定星级",
     "cmd_unit": "党组织",
     "cmd_unit_kind": "类别",
@@ -97,7 +97,7 @@ EN = {
     "cmd_saved": "Saved",
     "cmd_communities": "Communities",
     "cmd_communities_hint": "Star ratings and the five-good evaluation are per community: choose one.",
-    "cmd_stars": "Star model building branches (Party groups)",
+    "cmd_stars": "Star ratings: star model building branches (Party groups)",
     "cmd_stars_caption": "Computed and awarded stars of each star model building branch (Party group)",
     "cmd_unit": "Organization",
     "cmd_unit_kind": "Kind",
