@@ -398,6 +398,11 @@ def _kept_ids(page: Page) -> list[str]:
     return [item for item in page.form.getlist("kept") if isinstance(item, str) and item]
 
 
+def _file_error(page: Page, filename: str | None, error: dict[str, Any]) -> str:
+    """A refused file's message, named by the file (several may be chosen at once)."""
+    return f"{filename}{page.t('colon')}{page.message_of(error)}"
+
+
 async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, Any]]:
     """Send each chosen file to assess; the evidence kept. Every file is checked for its size
     before any is sent, so a form with one file too large sends none."""
@@ -406,7 +411,7 @@ async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, 
     for item in chosen:
         if item.size is not None and item.size > limit:
             result.field_errors.setdefault(FILES, []).append(
-                f"{item.filename}{page.t('colon')}{page.message_of(too_large(limit))}"
+                _file_error(page, item.filename, too_large(limit))
             )
     if result.field_errors.get(FILES):
         return []
@@ -419,7 +424,7 @@ async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, 
             continue
         for error in body.get("errors") or [{}]:
             result.field_errors.setdefault(FILES, []).append(
-                f"{item.filename}{page.t('colon')}{page.message_of(error)}"
+                _file_error(page, item.filename, error)
             )
     return kept
 
