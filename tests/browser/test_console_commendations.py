@@ -9,6 +9,7 @@ from pathlib import Path
 
 from browser_pages import Visit
 
+from gateway.console.labels import LABELS
 from services.common.auth import Identity, Role
 
 STREET = Identity("test-street", Role.STREET, "410104001")
@@ -20,7 +21,8 @@ def test_a_street_user_reads_the_commendations_of_a_community_by_year(
 ) -> None:
     seen = visit(f"/console/commendations/{COMMUNITY}", identity=STREET, height=1400)
     page = seen.page
-    assert page.locator("h2#stars-h").inner_text() == "星级评定（网格党支部、党小组）"
+    # The star units by their name (星级模范楼栋党支部（党小组）), as the labels give it.
+    assert page.locator("h2#stars-h").inner_text() == LABELS["zh"]["cmd_stars"]
     assert page.locator("form#form-award").count() == 1  # a street office awards stars
     assert page.locator("form#form-draft").count() == 0  # the district drafts the list
     # Keyboard: the year field, a new year, Enter (the GET form, swapped in by htmx).
@@ -31,10 +33,7 @@ def test_a_street_user_reads_the_commendations_of_a_community_by_year(
     page.wait_for_url("**year=2020**")
     page.locator("h1", has_text="2020").wait_for()
     assert page.locator("#f-pick-year").input_value() == "2020"
-    assert (
-        page.locator("table caption").first.inner_text()
-        == "各网格党支部、党小组的测算星级与评定星级"
-    )
+    assert page.locator("table caption").first.inner_text() == LABELS["zh"]["cmd_stars_caption"]
     page.screenshot(path=screenshots / "console-commendations.png", full_page=True)
     assert seen.external_requests() == []
     assert seen.errors == []

@@ -89,12 +89,6 @@ ZH = {
     "asm_not_a_date": "请填写日期（年-月-日）",
     "asm_choose": "请选择",
     # punctuation between the words of a line (full-width in Chinese)
-    "asm_colon": "：",
-    "asm_semicolon": "；",
-    "asm_comma": "，",
-    "asm_list": "、",
-    "asm_lp": "（",
-    "asm_rp": "）",
 }
 
 EN = {
@@ -183,10 +177,4 @@ EN = {
     "asm_not_a_whole_number": "Enter a whole number, 0 or more",
     "asm_not_a_date": "Enter a date (YYYY-MM-DD)",
     "asm_choose": "Choose",
-    "asm_colon": ": ",
-    "asm_semicolon": "; ",
-    "asm_comma": ", ",
-    "asm_list": ", ",
-    "asm_lp": " (",
-    "asm_rp": ")",
 }

@@ -55,6 +55,16 @@ ZH = {
     "form_unreadable": "表单无法读取：文件或字段过多、过大",
     "unavailable": "服务暂不可用，请稍后重试",
     "session_expired": "登录已过期，请重新登录",
+    # Punctuation and units: the one set every page joins its words with (full-width in
+    # Chinese, ASCII in English), so no English page shows a Chinese mark.
+    "colon": "：",
+    "list_sep": "、",
+    "part_sep": "；",
+    "comma": "，",
+    "lp": "（",
+    "rp": "）",
+    "err_sep": "；",
+    "yuan": "元",
 }
 
 EN = {
@@ -99,4 +109,12 @@ EN = {
     "form_unreadable": "The form could not be read: too many or too large files or fields",
     "unavailable": "A service did not answer; try again shortly",
     "session_expired": "The sign-in has expired; sign in again",
+    "colon": ": ",
+    "list_sep": ", ",
+    "part_sep": "; ",
+    "comma": ", ",
+    "lp": " (",
+    "rp": ")",
+    "err_sep": "; ",
+    "yuan": " yuan",
 }

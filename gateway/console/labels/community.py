@@ -5,7 +5,6 @@ from __future__ import annotations
 
 ZH = {
     "com_title": "组织体系",
-    "com_colon": "：",
     "com_pilot": "试点社区",
     "com_links": "本社区的其他页面",
     "com_link_members": "党员",
@@ -86,12 +85,11 @@ ZH = {
 
 EN = {
     "com_title": "Organizations",
-    "com_colon": ": ",
     "com_pilot": "pilot community",
     "com_links": "More about this community",
     "com_link_members": "Members",
     "com_link_posts": "Posts and volunteer teams",
-    "com_link_dual": "Excellence awards (双争)",
+    "com_link_dual": "Excellent members (双争)",
     "com_link_assessment": "Grading",
     "com_link_records": "Work records",
     "com_link_map": "Coverage map",

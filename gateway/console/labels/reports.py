@@ -79,8 +79,6 @@ ZH = {
     "rep_history_note": "退回只保留最近一次；当前为第{revision}次修订。",
     "rep_none_yet": "{month}尚未生成月报表。",
     "rep_empty": "—",
-    "rep_list_sep": "、",
-    "rep_part_sep": "；",
     "rep_with": "{what}（{detail}）",
 }
 
@@ -164,7 +162,5 @@ EN = {
     "rep_history_note": "Only the latest return is kept; this is revision {revision}.",
     "rep_none_yet": "No report of {month} has been generated.",
     "rep_empty": "—",
-    "rep_list_sep": ", ",
-    "rep_part_sep": "; ",
     "rep_with": "{what} ({detail})",
 }

@@ -24,11 +24,25 @@ from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import ASSESSMENT, RECORDS
 from gateway.console.page import Page, console_route
 from gateway.console.permissions import may
+from gateway.console.templating import when
 
 PATH = ASSESSMENT + "/{code}"
 RESPONDENTS = ("MEMBERS", "RESIDENTS")  # the survey form's groups, in this order
 COUNT_FIELDS = ("satisfied", "basicallySatisfied", "dissatisfied")
 OWNER_ROLES = ("SECRETARY", "STREET", "DISTRICT")  # GoalOwnerRole
+# An attested indicator's `record` check (services/assess/records/checks.py RECORD_CHECKS) ->
+# the RecordKind it reads, so the indicator links to exactly those records (a test compares
+# the keys with assess's own checks and the values with its kinds).
+RECORD_KINDS = {
+    "training": "TRAINING",
+    "funds": "FUNDS",
+    "funds_use": "FUND_USE",
+    "facilities": "FACILITY",
+    "work_rule": "WORK_RULE",
+    "co_building_agreement": "AGREEMENT",
+    "work_system": "WORK_SYSTEM",
+    "activities": "ACTIVITY",
+}
 GOAL_STATUSES = ("OPEN", "DONE")  # GoalStatus
 
 _SCORE = """score passed meetsStandard asOf
@@ -52,7 +66,7 @@ _ASSESSMENT = f"""id year state stateName openedBy openedAt
   goals {{ {_GOAL} }}"""
 
 VIEW = f"""query ($code: String!, $year: Int!) {{
-  community(code: $code) {{ code name }}
+  community(code: $code) {{ code name nameEn }}
   communityAssessment(communityCode: $code, year: $year) {{ {_ASSESSMENT} }}
   gradingTransitions {{ action name nameEn fromState toState roles }}
 }}"""
@@ -145,7 +159,8 @@ async def _view(page: Page, code: str, year: int) -> dict[str, Any]:
             for s in ((assessment or {}).get("selfAssessment") or {}).get("scores", [])
         },
         "survey_values": _survey_values((assessment or {}).get("survey")),
-        "records_url": page.url(f"{RECORDS}/{code}"),
+        "records_path": f"{RECORDS}/{code}",
+        "record_kinds": RECORD_KINDS,
         "page_url": page.url(f"{ASSESSMENT}/{code}", year=year),
     }
 
@@ -178,20 +193,12 @@ def _history(
                 "action": action,
                 "name": named.get("nameEn" if lang == "en" else "name", action),
                 "by": part[by],
-                "at": local_time(part[at]),
+                "at": when(part[at]),
                 "snapshot": snapshots.get(step),
                 "part": part,
             }
         )
     return taken
-
-
-def local_time(stamp: str | None) -> str:
-    """An instant of the graph (ISO 8601) as the machine's local time, to the minute (the
-    services date their steps by the same clock)."""
-    if not stamp:
-        return ""
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _survey_values(recorded: dict[str, Any] | None) -> dict[str, str]:
@@ -258,7 +265,6 @@ def _render(
         saved=f"asm_saved_{saved}" if f"asm_saved_{saved}" in page.words else "",
         owner_roles=OWNER_ROLES,
         respondents=RESPONDENTS,
-        when=local_time,
     )
 
 
@@ -459,7 +465,6 @@ def _render_goal(
         posted=dict(page.form or {}),
         owner_roles=OWNER_ROLES,
         goal_statuses=GOAL_STATUSES,
-        when=local_time,
     )
 
 

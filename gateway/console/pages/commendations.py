@@ -23,6 +23,7 @@ from gateway.console.labels.enums import enum_label
 from gateway.console.nav import COMMENDATIONS
 from gateway.console.page import Page, console_route
 from gateway.console.permissions import may
+from gateway.console.templating import local_name
 
 COMMUNITY_LEVEL = 12
 
@@ -33,6 +34,7 @@ MEMBER_CHOICES = 200
 # and the page of a street or the district.
 _NOMINATIONS_AND_LIST = """
   region(code: $r) { name nameEn }
+  communities(regionCode: $r) { code name nameEn }
   fiveGoodOrganizations(regionCode: $r, year: $y) {
     communityCode organizationName stage note nominatedBy decidedBy decisionReason
   }
@@ -58,7 +60,6 @@ COMMUNITY_PAGE = f"""query ($r: String!, $y: Int!, $members: Boolean!, $name: St
   {_NOMINATIONS_AND_LIST}
 }}"""
 REGION_PAGE = f"""query ($r: String!, $y: Int!) {{
-  communities(regionCode: $r) {{ code name }}
   {_NOMINATIONS_AND_LIST}
 }}"""
 
@@ -133,10 +134,18 @@ async def _view(
         answer = await page.ask(REGION_PAGE, {"r": code, "y": year})
         values["communities"] = answer.need("communities", page)
     values["nominations"] = answer.need("fiveGoodOrganizations", page)
+    # Communities are shown by name (the 五好 nominations and the 七一 list carry codes only).
+    values["community_names"] = {c["code"]: c for c in answer.data.get("communities") or []}
+    names = values["community_names"]
     values["decide_options"] = [
-        (n["communityCode"], f"{n['organizationName']}（{n['communityCode']}）")
+        (
+            c,
+            f"{n['organizationName']}{page.t('lp')}{local_name(page.lang, names.get(c), c)}"
+            f"{page.t('rp')}",
+        )
         for n in values["nominations"]
         if n["stage"] == "NOMINATED"
+        for c in [n["communityCode"]]
     ]
     # A refused decision shows the community it named, even one not (or no longer) nominated.
     named = values["posted"].get("communityCode") or code
@@ -160,7 +169,7 @@ def _community_parts(page: Page, answer: Answer, values: dict[str, Any]) -> None
         max_stars=criteria["maxStars"],
         unit_options=[(r["unitId"], r["unitName"]) for r in ratings],
         attest_options=[
-            (c["code"], f"{c[name]}（{c['star']}★）")
+            (c["code"], f"{c[name]}{page.t('lp')}{c['star']}★{page.t('rp')}")
             for c in criteria["starCriteria"]
             if c["attested"]
         ],

@@ -75,8 +75,8 @@ query CommunityCoverage($regionCode: String!) {
 """
 
 SITTING = """# 记录支部委员会会议：党委（总支、支部）集体决策制度的一次会议。
-# 社区党组织书记、办事处、区委组织部可记录本辖区社区的会议；会议纪要必填。
-# 证明材料（会议纪要 PDF、照片）先上传：POST /files/evidence?community=<社区代码>&name=<文件名>，
+# 社区党组织书记、办事处、区委组织部可记录本辖区社区的会议；会议记录必填。
+# 佐证材料（会议记录 PDF、照片）先上传：POST /files/evidence?community=<社区代码>&name=<文件名>，
 # 再把返回的编号填入 evidenceIds。
 # 出错时 errors 给出中文提示（message）和出错的字段（field），不写入任何数据。
 mutation RecordCommitteeMeeting($input: RecordSittingInput!) {
@@ -97,7 +97,8 @@ mutation RecordCommitteeMeeting($input: RecordSittingInput!) {
 """
 
 SELF_ASSESSMENT = """# 自查自评：社区党组织对照《分类定级参考标准》逐项打分。
-# 第一步：运行 ThisYearsAssessment，查看本年度的测评及各项指标（尚未开启时由街道开启）。
+# 第一步：运行 ThisYearsAssessment，查看本年度的测评及各项指标（尚未开启时，社区党组织书记、
+# 办事处或区委组织部均可开启）。
 # 第二步：把测评编号填入变量 assessmentId，按指标代码填写 scores，运行 SelfAssess。
 # 每项得分不得超过该指标的分值；出错时 errors 指明是哪一项。
 query ThisYearsAssessment($communityCode: String!, $year: Int!) {
@@ -131,7 +132,7 @@ mutation SelfAssess($assessmentId: ID!, $scores: [SelfScoreInput!]!) {
 """
 
 MONTHLY_REPORT = """# 生成月报：办事处生成本街道某月的月报表（实时数据快照，及与上月相比的变化）。
-# 生成后可修改三部分评述并提交；downloadPath 是 Excel 月报表的下载地址。
+# 生成后可修改三部分评述并报送；downloadPath 是 Excel 月报表的下载地址。
 # 变量 month 的格式为 YYYY-MM，不能晚于本月。
 mutation GenerateMonthlyReport($streetCode: String!, $month: String!) {
   generateMonthlyReport(streetCode: $streetCode, month: $month) {
@@ -151,7 +152,7 @@ mutation GenerateMonthlyReport($streetCode: String!, $month: String!) {
 }
 """
 
-STARS = """# 查看星级评定：辖区内各网格党支部、党小组本年度的测算星级和已评定星级。
+STARS = """# 查看星级评定：辖区内各星级模范楼栋党支部（党小组）本年度的测算星级和已评定星级。
 query StarRatings($regionCode: String!, $year: Int!) {
   starRatings(regionCode: $regionCode, year: $year) {
     unitName

@@ -218,10 +218,12 @@ RECORD_FIELDS = (
     f"voidedBy voidReason evidence {{ {EVIDENCE_FIELDS} }}"
 )
 LIST = f"""query ($c: String!, $kind: RecordKind, $voided: Boolean!, $after: String) {{
+  community(code: $c) {{ code name nameEn }}
   attestedRecords(communityCode: $c, kind: $kind, includeVoided: $voided, first: 100,
                   after: $after) {{
     totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {RECORD_FIELDS} }} }} }}"""
 ONE = f"query ($id: ID!) {{ attestedRecord(id: $id) {{ communityCode {RECORD_FIELDS} }} }}"
+COMMUNITY = "query ($c: String!) { community(code: $c) { code name nameEn } }"
 FUNDS = """query ($c: String!) { attestedRecords(communityCode: $c, kind: FUNDS, first: 200) {
   nodes { id year amount occurredOn details } } }"""
 UNITS = "query ($c: String!) { residentUnits(communityCode: $c) { id name } }"
@@ -248,18 +250,18 @@ def _details(page: Page, details: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in details.items():
         if key in _NOT_SHOWN or value is None or value == "" or value == []:
             continue
-        shown.append((page.words.get(f"rec_d_{key}", key), _text(value)))
+        shown.append((page.words.get(f"rec_d_{key}", key), _text(page, value)))
     return shown
 
 
-def _text(value: Any) -> str:
-    """A detail as text: people as "count：names", a list joined."""
+def _text(page: Page, value: Any) -> str:
+    """A detail as text: people as "count: names", a list joined (the page's punctuation)."""
     if isinstance(value, dict):
-        names = "、".join(str(n) for n in value.get("names") or [])
+        names = page.t("list_sep").join(str(n) for n in value.get("names") or [])
         count = value.get("count")
-        return f"{count}：{names}" if names else str(count)
+        return f"{count}{page.t('colon')}{names}" if names else str(count)
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return page.t("list_sep").join(str(v) for v in value)
     return str(value)
 
 
@@ -279,6 +281,7 @@ async def records_page(page: Page) -> Response:
     return page.render(
         "records/list.html",
         code=code,
+        community=answer.data.get("community"),
         records=records,
         total=found["totalCount"],
         next_after=found["pageInfo"]["endCursor"] if found["pageInfo"]["hasNextPage"] else None,
@@ -294,9 +297,11 @@ async def evidence_page(page: Page) -> Response:
     code = _community(page, page.request.path_params["code"])
     files: dict[str, dict[str, Any]] = {}
     after = None
+    community = None
     while True:  # every record, voided too: their files are kept as well
         answer = await page.ask(LIST, {"c": code, "kind": None, "voided": True, "after": after})
         found = answer.need("attestedRecords", page)
+        community = community or answer.data.get("community")
         for node in found["nodes"]:
             for file in node["evidence"]:
                 entry = files.setdefault(file["id"], {**file, "records": []})
@@ -305,7 +310,7 @@ async def evidence_page(page: Page) -> Response:
             break
         after = found["pageInfo"]["endCursor"]
     listed = sorted(files.values(), key=lambda f: f["uploadedAt"], reverse=True)
-    return page.render("records/evidence.html", code=code, files=listed)
+    return page.render("records/evidence.html", code=code, community=community, files=listed)
 
 
 # -- a new record ---------------------------------------------------------------------------------
@@ -393,6 +398,11 @@ def _kept_ids(page: Page) -> list[str]:
     return [item for item in page.form.getlist("kept") if isinstance(item, str) and item]
 
 
+def _file_error(page: Page, filename: str | None, error: dict[str, Any]) -> str:
+    """A refused file's message, named by the file (several may be chosen at once)."""
+    return f"{filename}{page.t('colon')}{page.message_of(error)}"
+
+
 async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, Any]]:
     """Send each chosen file to assess; the evidence kept. Every file is checked for its size
     before any is sent, so a form with one file too large sends none."""
@@ -401,7 +411,7 @@ async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, 
     for item in chosen:
         if item.size is not None and item.size > limit:
             result.field_errors.setdefault(FILES, []).append(
-                f"{item.filename}：{page.message_of(too_large(limit))}"
+                _file_error(page, item.filename, too_large(limit))
             )
     if result.field_errors.get(FILES):
         return []
@@ -414,7 +424,7 @@ async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, 
             continue
         for error in body.get("errors") or [{}]:
             result.field_errors.setdefault(FILES, []).append(
-                f"{item.filename}：{page.message_of(error)}"
+                _file_error(page, item.filename, error)
             )
     return kept
 
@@ -447,6 +457,7 @@ async def _show_form(
         "records/new.html",
         status=200 if result is None else 400,
         code=code,
+        community=(await page.ask(COMMUNITY, {"c": code})).data.get("community"),
         form=form,
         forms=FORMS,
         result=result,

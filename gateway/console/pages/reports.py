@@ -27,6 +27,7 @@ from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import REPORTS
 from gateway.console.page import Page, console_route
 from gateway.console.permissions import may
+from gateway.console.templating import when
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FIRST_YEAR = 2000  # the assess service takes no month before (services/assess/shared/dates.py)
@@ -95,13 +96,6 @@ def _year_months(year: int) -> list[str]:
     now_year, now_month = _this_month()
     last = 12 if year < now_year else now_month
     return [f"{year:04d}-{m:02d}" for m in range(last, 0, -1)]
-
-
-def when(value: str | None) -> str:
-    """A stored instant as the machine's local time, to the minute ('' for none)."""
-    if not value:
-        return ""
-    return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _name(page: Page, thing: dict[str, Any] | None, code: str) -> str:

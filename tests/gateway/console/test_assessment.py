@@ -24,7 +24,10 @@ from markupsafe import escape
 from sqlalchemy import create_engine, pool, text
 
 from gateway.console.labels import LABELS
+from gateway.console.pages.assessment import RECORD_KINDS
 from infra.setup import Prepared
+from services.assess.records import kinds
+from services.assess.records.checks import RECORD_CHECKS
 from stack import DISTRICT, Running
 
 COMMUNITY = "410104001001"  # demo-secretary's; under demo-street (410104001)
@@ -44,6 +47,8 @@ READ = """query ($code: String!, $year: Int!) {
     snapshots { step }
   }
 }"""
+STANDARD = """query ($code: String!) { community(code: $code) { name nameEn }
+  gradingStandard { indicators { code measured record } } }"""
 PREVIEW = """query ($code: String!, $year: Int!) {
   gradingStandard { indicators { code weight } }
   gradingPreview(communityCode: $code, year: $year) { results { indicatorCode passed } }
@@ -135,9 +140,35 @@ def test_the_indicators_with_their_computed_values_before_any_assessment(
         verdict = LABELS["zh"]["asm_meets_yes" if result["passed"] else "asm_meets_no"]
         assert verdict in row
     assert LABELS["zh"]["asm_no_assessment"] in page
+    assert "data-no-history" in page and LABELS["zh"]["asm_no_history"] in page
     assert _forms(page) == {"open"}
     assert _forms(_page(signed_in("demo-viewer"))) == set()
     assert LABELS["en"]["asm_indicators"] in _page(signed_in("demo-secretary"), lang="en")
+
+
+def test_each_record_check_names_a_record_kind_of_assess() -> None:
+    assert RECORD_KINDS.keys() == RECORD_CHECKS.keys()
+    assert {kind.lower() for kind in RECORD_KINDS.values()} <= set(kinds.CODES)
+
+
+def test_attested_indicators_link_their_kind_of_records_and_the_name_is_the_pages_language(
+    signed_in: SignIn, running: Running, own_year: None
+) -> None:
+    standard = _graph(running, STANDARD, {"code": COMMUNITY})
+    client = signed_in("demo-secretary")
+    for lang in ("zh", "en"):
+        page = _page(client, lang=lang)
+        name = standard["community"]["nameEn" if lang == "en" else "name"]
+        assert name in re.search(r"<h1>.*?</h1>", page, flags=re.S).group(0)  # type: ignore[union-attr]
+    page = _page(client)
+    attested = [i for i in standard["gradingStandard"]["indicators"] if i["measured"] == "ATTESTED"]
+    assert attested
+    for indicator in attested:
+        row = page.split(f'<tr data-indicator="{indicator["code"]}">')[1].split("</tr>")[0]
+        link = re.search(r'<a href="([^"]+)" data-records=', row)
+        assert link, indicator["code"]
+        kind = RECORD_KINDS[indicator["record"]]
+        assert html.unescape(link.group(1)) == f"/console/records/{COMMUNITY}?kind={kind}"
 
 
 def test_a_code_that_is_no_community_or_outside_the_region_is_refused(

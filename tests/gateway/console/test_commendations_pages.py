@@ -48,6 +48,7 @@ PUBLISH = f"""mutation ($r: String!, $y: Int!) {{ publishCommendationList(region
 MEMBERS = (
     "query ($r: String!) { members(filter: {regionCode: $r}, first: 5) { nodes { id name } } }"
 )
+NAMES = "query ($c: String!) { community(code: $c) { name nameEn } }"
 MARKUP = '<script>alert(1)</script>"><img src=x>'
 
 
@@ -295,6 +296,13 @@ def test_the_july_first_list_drafted_nominated_to_edited_and_published(
     assert entry["reason"] == MARKUP
     page, _ = page_of(district, f"{district_path}?year={YEAR}")
     assert f'<tr data-entry="{entry["id"]}">' in page
+    # The entry's community by its name in the page's language, never its code.
+    place = gql(running, NAMES, {"c": community})["community"]
+    for lang, name in (("zh", place["name"]), ("en", place["nameEn"])):
+        shown, _ = page_of(district, f"{district_path}?year={YEAR}&lang={lang}")
+        row = shown.split(f'<tr data-entry="{entry["id"]}">')[1].split("</tr>")[0]
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        assert cells[1] == str(escape(name))
     assert str(escape(MARKUP)) in page and "<script>alert(1)" not in page
     # The category by its label (labels/enums.py; the raw value until its labels are filled).
     assert (

@@ -5,6 +5,7 @@ its handler runs."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -14,8 +15,10 @@ from starlette.routing import Route
 
 from gateway.console.labels import LABELS
 from gateway.console.routes import ROUTES
+from gateway.console.templating import FILE_TYPES, file_size, file_type, when
 from infra.demo.users import PASSWORD_FILE
 from infra.settings import SuiteSettings
+from services.assess.records.evidence import ALLOWED
 from services.common.auth import ROLE_LABELS, Role
 
 USERS = {
@@ -138,3 +141,77 @@ def test_a_form_past_the_parsers_limits_gets_the_consoles_own_page(
     assert answer.status_code == 400
     assert LABELS["zh"]["form_unreadable"] in answer.text
     assert answer.headers["content-type"].startswith("text/html")
+
+
+# --- one set of words: English pages without Chinese punctuation, one time format ---------
+
+COMMUNITY_CODE, STREET_CODE = "410104001001", "410104001"
+# The main pages of a community secretary and of a street office, each read in English.
+ENGLISH_PAGES = {
+    "demo-secretary": [
+        "/console",
+        f"/console/community/{COMMUNITY_CODE}",
+        f"/console/community/{COMMUNITY_CODE}/members",
+        f"/console/records/{COMMUNITY_CODE}",
+        f"/console/records/{COMMUNITY_CODE}/evidence",
+        f"/console/records/{COMMUNITY_CODE}/new/sitting",
+        f"/console/assessment/{COMMUNITY_CODE}",
+        f"/console/commendations/{COMMUNITY_CODE}",
+    ],
+    "demo-street": [
+        f"/console/overview/{STREET_CODE}",
+        f"/console/reports/{STREET_CODE}",
+        f"/console/commendations/{STREET_CODE}",
+    ],
+}
+CHINESE_MARKS = re.compile("[：、；（）元]")
+
+
+def _words_of(page: str) -> str:
+    """The text a reader sees: no scripts, no tags, entities read, words in attributes
+    that are read aloud (aria-label, title) kept; a quotation marked Chinese (a plan's clause,
+    `lang="zh-CN"`) is the source's own text, not the page's words."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<(\w+)\b[^>]*\blang="zh-CN"[^>]*>.*?</\1>', " ", page, flags=re.S)
+    spoken = " ".join(re.findall(r'(?:aria-label|title)="([^"]*)"', page))
+    return html.unescape(re.sub(r"<[^>]+>", " ", page) + " " + spoken)
+
+
+@pytest.mark.parametrize("username", list(ENGLISH_PAGES))
+def test_english_pages_have_no_chinese_punctuation_or_yuan(
+    signed_in: SignIn, username: str
+) -> None:
+    client = signed_in(username)
+    found = {}
+    for path in ENGLISH_PAGES[username]:
+        answer = client.get(path, params={"lang": "en"})
+        assert answer.status_code == 200, path
+        words = _words_of(answer.text)
+        found.update(
+            {
+                f"{path} {m.group(0)}": words[max(0, m.start() - 40) : m.end() + 40]
+                for m in CHINESE_MARKS.finditer(words)
+            }
+        )
+    assert found == {}
+
+
+def test_times_are_shown_in_the_districts_zone_to_the_minute() -> None:
+    # The services store UTC; Beijing is 8 hours ahead, across a day's end too.
+    assert when("2026-01-31T17:05:59+00:00") == "2026-02-01 01:05"
+    assert when("2026-01-31T17:05:59") == "2026-02-01 01:05"  # no offset: UTC, as stored
+    assert when("2026-01-31T09:05:00+08:00") == "2026-01-31 09:05"
+    assert when(None) == "" and when("") == ""
+
+
+def test_file_sizes_and_types_read_as_people_name_them() -> None:
+    assert [file_size(n) for n in (0, 1023, 1024, 1536, 5 * 1024 * 1024)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KB",
+        "1.5 KB",
+        "5.0 MB",
+    ]
+    # Every type assess accepts has its name, and no other.
+    assert FILE_TYPES.keys() == ALLOWED.keys()
+    assert file_type("application/pdf") == "PDF"

@@ -334,7 +334,7 @@ def test_what_a_role_may_not_read_is_named_not_broken(running: Running, signed_i
     }
     labels = {
         "coverage": "楼栋覆盖率",
-        "assessments": "认定等次",
+        "assessments": "认定等级",
         "overdueMilestones": "逾期节点",
         "communityCounts": "规则问题",
     }

@@ -23,12 +23,14 @@ import pytest
 from console_client import SignIn, csrf_of
 
 from gateway.console.labels import LABELS
+from gateway.console.templating import file_size, when
 from services.common.auth import Identity, Role
 from stack import Running
 
 LIST = """query ($c: String!) { attestedRecords(communityCode: $c, kind: SITTING,
-  includeVoided: true, first: 200) { nodes { id details voided voidReason
-  evidence { id name sha256 mediaType } } } }"""
+  includeVoided: true, first: 200) { nodes { id details voided voidReason recordedAt
+  evidence { id name sha256 mediaType size uploadedAt } } } }"""
+PLACE = "query ($c: String!) { community(code: $c) { code name nameEn } }"
 SITTING = """mutation ($input: RecordSittingInput!) { recordSitting(input: $input) {
   record { id } errors { code message messageEn field } } }"""
 VOID = """mutation ($id: ID!, $reason: String!) { voidRecord(id: $id, reason: $reason) {
@@ -156,8 +158,14 @@ def test_a_sitting_with_a_pdf_is_recorded_and_its_file_kept(
     assert row, "the new record is not listed"
     assert f'href="/files/evidence/{file["id"]}" hx-boost="false"' in row.group(0)
     assert client.get(f"/files/evidence/{file['id']}").content == data
+    # Times in the district's zone to the minute, the file by its type's name and its size.
+    assert when(record["recordedAt"]) in row.group(0)
     evidence = client.get(f"/console/records/{community}/evidence").text
-    assert f'data-evidence="{file["id"]}"' in evidence
+    shown = re.search(rf'<tr data-evidence="{file["id"]}">.*?</tr>', evidence, flags=re.S)
+    assert shown, "the file is not listed"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", shown.group(0), flags=re.S)
+    assert cells[1:3] == ["PDF", file_size(file["size"])]
+    assert cells[4] == when(file["uploadedAt"])
 
 
 def test_a_file_of_a_wrong_type_is_refused_beside_the_file_field(
@@ -432,6 +440,18 @@ def test_a_refusal_of_the_records_evidence_is_shown_beside_the_file_field(
     assert expected["message"] in _field(answer.text, "evidenceIds")
     nodes = graph.post(DISCLOSURES, {"c": community})["data"]["attestedRecords"]["nodes"]
     assert [n for n in nodes if tag in n["details"].get("topic", "")] == []
+
+
+def test_the_pages_name_their_community_in_the_pages_language(
+    signed_in: SignIn, graph: Any, community: str
+) -> None:
+    place = graph.post(PLACE, {"c": community})["data"]["community"]
+    client = signed_in("demo-secretary")
+    for path in ("", "/evidence", "/new/sitting"):
+        for lang, name in (("zh", place["name"]), ("en", place["nameEn"])):
+            page = client.get(f"/console/records/{community}{path}", params={"lang": lang}).text
+            heading = re.search(r"<h1>.*?</h1>", page, flags=re.S)
+            assert heading and name in heading.group(0) and community not in heading.group(0)
 
 
 def test_the_pages_speak_english_on_request(signed_in: SignIn, community: str) -> None:

@@ -333,3 +333,18 @@ def test_the_download_answers_the_workbook(running: Running, signed_in: SignIn) 
 def test_the_pages_speak_english_when_asked(signed_in: SignIn) -> None:
     english = signed_in("demo-street").get(PAGE, params={"lang": "en", "year": "2015"}).text
     assert LABELS["en"]["rep_generate"] in english and ZH["rep_generate"] not in english
+
+
+def test_the_commentary_prints_for_a_writer_too(running: Running, signed_in: SignIn) -> None:
+    """Print CSS hides forms: a writer's page also carries the commentary as text, shown on
+    paper only; a reader's page shows that text on screen."""
+    report = generated(running, REFUSED)  # a draft, as the refusal tests leave it
+    for username, printed_only in (("demo-street", True), ("demo-viewer", False)):
+        page = signed_in(username).get(f"{PAGE}/{REFUSED}").text
+        text = re.search(r'<dl class="commentary( print-only)?">(.*?)</dl>', page, flags=re.S)
+        assert text, username
+        assert bool(text.group(1)) == printed_only
+        assert ('id="commentary-form" class="no-print"' in page) == printed_only
+        for part in ("progress", "problems", "nextPlan"):
+            written = report["commentary"][part] or ZH["rep_empty"]
+            assert f'data-part="{part}">{html.escape(written, quote=False)}</dd>' in text.group(2)
