@@ -1,0 +1,104 @@
+"""What a console walk needs (tests/browser/test_console_walks.py): a browser signed in
+through the real `/login` form with a demo account's password (never an injected cookie),
+what the page requested and logged, screenshots named per role and step, and what a page
+offers to write.
+
+A module of its own (not a conftest) so the walks import it by a name no other test folder
+uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page
+
+LOGOUT = "/session/logout"
+
+# Every form that sends something (method POST) but the header's sign-out, by its action.
+_WRITE_FORMS = """() => [...document.querySelectorAll('form')]
+  .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'post')
+  .map(f => new URL(f.action, location.href).pathname)
+  .filter(path => path !== '/session/logout')"""
+
+# Every button outside a GET form and the sign-out form: a button that would write.
+_WRITE_BUTTONS = """() => [...document.querySelectorAll('button, input[type=submit]')]
+  .filter(b => {
+    const f = b.form || b.closest('form');
+    if (!f) return true;
+    const post = (f.getAttribute('method') || 'get').toLowerCase() === 'post';
+    return post && new URL(f.action, location.href).pathname !== '/session/logout';
+  })
+  .map(b => (b.textContent || b.value || '').trim())"""
+
+
+@dataclass
+class Walk:
+    """One user's browser page from sign-in on, and what it did."""
+
+    page: Page
+    role: str
+    shots: Path
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)
+
+    def external_requests(self) -> list[str]:
+        """Requests leaving this machine (anything not 127.0.0.1, data: or blob:)."""
+        local = ("http://127.0.0.1", "data:", "blob:")
+        return [url for url in self.requests if not url.startswith(local)]
+
+    def shot(self, number: int, step: str) -> None:
+        """The screenshot `console-walk-<role>-<n>-<step>.png` of the whole page."""
+        name = f"console-walk-{self.role}-{number}-{step}.png"
+        self.page.screenshot(path=self.shots / name, full_page=True)
+        self.taken.append(name)
+
+    def nav(self, key: str) -> None:
+        """Follow the header's navigation link `key` (e.g. nav_records) from the keyboard."""
+        link = self.page.locator(f"header a[data-nav={key}]")
+        href = link.get_attribute("href") or ""
+        link.focus()
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_url(f"**{href.split('?')[0]}*")
+        self.page.wait_for_load_state("networkidle")
+
+    def write_forms(self) -> list[str]:
+        """The actions of the page's forms that write (all but sign-out)."""
+        return list(self.page.evaluate(_WRITE_FORMS))
+
+    def write_buttons(self) -> list[str]:
+        """The texts of the page's buttons that would send a write."""
+        return list(self.page.evaluate(_WRITE_BUTTONS))
+
+
+def sign_in(
+    browser: Browser,
+    site: str,
+    username: str,
+    password: str,
+    *,
+    role: str,
+    shots: Path,
+    contexts: list[BrowserContext],
+) -> Walk:
+    """A fresh browser at the console: sent to `/login` (nobody is signed in), the form
+    filled from the keyboard, and back on the console's home page."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
+    contexts.append(context)
+    page = context.new_page()
+    walk = Walk(page, role, shots)
+    page.on("request", lambda request: walk.requests.append(request.url))
+    page.on("console", lambda m: m.type == "error" and walk.errors.append(m.text))
+    page.on("pageerror", lambda error: walk.errors.append(str(error)))
+    page.goto(site + "/console", wait_until="networkidle")
+    assert "/login?next=" in page.url, page.url  # not signed in: the sign-in form first
+    page.focus("input[name=username]")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(site + "/console")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("header .who strong").inner_text() == username
+    return walk

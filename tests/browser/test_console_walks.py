@@ -1,0 +1,224 @@
+"""Issue 16 "Done when": each role's main task walked in Chromium FROM SIGN-IN (the `/login`
+form with the demo accounts' password, no injected cookie), keyboard where natural, nothing
+loaded from elsewhere, no console error, a screenshot per main step
+(console-walk-<role>-<n>-<step>.png):
+
+1. the secretary records a sitting with a PDF, sees it listed with its file, self-assesses;
+2. the street office surveys and determines that assessment's grade, then generates, edits,
+   submits (through the confirmation) and downloads a monthly report;
+3. the district sees that report submitted on the roll-up, returns it with a reason, sees the
+   street returned and opens the lowest-scoring community;
+4. the viewer goes through every page the nav offers and the main pages below them and is
+   offered nothing that writes.
+
+Data the walks own (no other test reads or writes them; see the brief's list of years and
+months in use): the demo community 410104001001's assessment of 2000 (the current year is
+the e2e cycle's), and the district's monthly reports of 2014-03. Both are deleted before and
+after the module; the sitting is voided (kept for audit, as records are).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from console_walk import Walk, sign_in
+from playwright.sync_api import Browser, BrowserContext
+from sqlalchemy import create_engine, pool, text
+
+from infra.demo.users import PASSWORD_FILE
+from infra.settings import SuiteSettings
+from infra.setup import Prepared
+from services.common.auth import Identity, Role
+from stack import Running
+
+COMMUNITY = "410104001001"  # demo-secretary's (infra/demo/users.py)
+STREET = COMMUNITY[:9]  # demo-street's
+YEAR = 2000  # the assessment year the walks own
+MONTH = "2014-03"  # the report month the walks own
+
+ERRORS = "errors { code message }"
+READ_ASSESSMENT = """query ($c: String!, $y: Int!) { communityAssessment(communityCode: $c,
+  year: $y) { id state selfAssessment { total score } survey { heldOn }
+  determination { grade { id name } reason determinedBy }
+  standard { grades { id name } indicators { code weight } } } }"""
+OPEN = f"""mutation ($c: String!, $y: Int!) {{ openAssessment(communityCode: $c, year: $y) {{
+  assessment {{ id standard {{ indicators {{ code weight }} }} }} {ERRORS} }} }}"""
+SELF_ASSESS = f"""mutation ($id: ID!, $scores: [SelfScoreInput!]!) {{
+  recordSelfAssessment(assessmentId: $id, scores: $scores) {{ assessment {{ id }} {ERRORS} }} }}"""
+RECORDS = """query ($c: String!) { attestedRecords(communityCode: $c, kind: SITTING, first: 200) {
+  nodes { id voided details evidence { id name mediaType } } } }"""
+VOID = f"""mutation ($id: ID!) {{ voidRecord(id: $id, reason: "走查测试后作废") {{ {ERRORS} }} }}"""
+REPORT = """query ($s: String!, $m: String!) { monthlyReport(streetCode: $s, month: $m) {
+  id status submittedBy returnedBy returnReason commentary { progress problems nextPlan } } }"""
+GENERATE = f"""mutation ($s: String!, $m: String!) {{ generateMonthlyReport(streetCode: $s,
+  month: $m) {{ report {{ id }} {ERRORS} }} }}"""
+SUBMIT = f"mutation ($id: ID!) {{ submitMonthlyReport(id: $id) {{ report {{ id }} {ERRORS} }} }}"
+STREETS = "query ($d: String!) { region(code: $d) { children { code } } }"
+ROLLUP = """query ($d: String!, $m: String!) { monthlyReportRollup(districtCode: $d, month: $m) {
+  communityRanking { rank community { code score } } } }"""
+
+
+def _street_user(code: str) -> Identity:
+    return Identity(f"test-walk-street-{code}", Role.STREET, code)
+
+
+def _delete_owned(url: str) -> None:
+    """What the walks write and the graph cannot take back: the year's assessment of the
+    community, the month's reports."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM assess.assessment WHERE year = :y AND community_code = :c"),
+            {"y": YEAR, "c": COMMUNITY},
+        )
+        conn.execute(text("DELETE FROM assess.monthly_report WHERE month = :m"), {"m": MONTH})
+    engine.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def owned(prepared: Prepared) -> Iterator[None]:
+    url = prepared.database.service_urls["assess"]
+    _delete_owned(url)
+    yield
+    _delete_owned(url)
+
+
+@pytest.fixture(scope="module")
+def site(running: Running) -> str:
+    return running.gateway.removesuffix("/graphql")
+
+
+@pytest.fixture
+def walk_as(
+    browser: Browser, site: str, suite_settings: SuiteSettings, screenshots: Path
+) -> Iterator[Callable[[str, str], Walk]]:
+    """`walk_as("demo-street", "street")`: a browser signed in as that demo account."""
+    password = (suite_settings.data_dir / PASSWORD_FILE).read_text().strip()
+    contexts: list[BrowserContext] = []
+
+    def start(username: str, role: str) -> Walk:
+        return sign_in(
+            browser, site, username, password, role=role, shots=screenshots, contexts=contexts
+        )
+
+    yield start
+    for context in contexts:
+        context.close()
+
+
+def _assessment(running: Running) -> dict | None:
+    body = running.post(running.gateway, READ_ASSESSMENT, {"c": COMMUNITY, "y": YEAR})
+    return body["data"]["communityAssessment"]
+
+
+def _report(running: Running, street: str = STREET) -> dict | None:
+    return running.post(running.gateway, REPORT, {"s": street, "m": MONTH})["data"]["monthlyReport"]
+
+
+def _pdf(tag: str) -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        + f"% {tag}\n".encode()
+        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def _assert_clean(walk: Walk) -> None:
+    assert walk.external_requests() == []
+    assert walk.errors == []
+
+
+# -- 1. the secretary -------------------------------------------------------------------------
+
+
+def _record_sitting(walk: Walk, running: Running, tag: str) -> None:
+    """The nav, the sitting's tile, the form with a PDF chosen as a browser does; the list."""
+    page = walk.page
+    walk.nav("nav_records")
+    page.locator("[data-new-records] a[data-kind=SITTING]").click()
+    page.wait_for_selector("form[data-record-form=SITTING]")
+    page.select_option("#f-system", index=1)
+    page.fill("#f-heldOn", (dt.date.today() - dt.timedelta(days=1)).isoformat())
+    page.fill("#f-minutes", f"党支部委员会会议 {tag}")
+    page.fill("#f-attendeeCount", "5")
+    page.set_input_files(
+        "#f-evidenceIds",
+        {"name": "会议纪要.pdf", "mimeType": "application/pdf", "buffer": _pdf(tag)},
+    )
+    page.focus("#f-evidenceIds")
+    page.keyboard.press("Tab")  # on to the save button
+    page.keyboard.press("Enter")
+    page.wait_for_selector("p.notice[role=status]")
+    assert page.url.endswith(f"/console/records/{COMMUNITY}?saved=SITTING")
+    nodes = running.post(running.gateway, RECORDS, {"c": COMMUNITY})["data"]
+    (record,) = [n for n in nodes["attestedRecords"]["nodes"] if tag in str(n["details"])]
+    (file,) = record["evidence"]
+    assert file["mediaType"] == "application/pdf"
+    row = page.locator(f'tr[data-record="{record["id"]}"]')
+    assert tag in row.inner_text()
+    assert row.locator(f'a[data-evidence="{file["id"]}"]').inner_text() == "会议纪要.pdf"
+
+
+def _pick_year(walk: Walk) -> None:
+    """The assessment page's year, typed and sent with Enter (a GET form)."""
+    year = walk.page.locator("#f-year")
+    year.focus()
+    year.fill(str(YEAR))
+    year.press("Enter")
+    walk.page.wait_for_url(f"**year={YEAR}*")
+    walk.page.locator("h2#h-state").wait_for()
+
+
+def _self_assess(walk: Walk, running: Running) -> None:
+    """Every indicator a score within its range, by keyboard; the score shown is the graph's."""
+    page = walk.page
+    opened = _assessment(running)
+    assert opened is not None and opened["state"] == "SELF_ASSESSMENT"
+    indicators = opened["standard"]["indicators"]
+    page.focus("#f-scores-0-score")
+    for indicator in indicators:  # a score within its range, Tab past its note
+        page.keyboard.type(f"{indicator['weight'] * 0.8:g}")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+    page.keyboard.type("走查：按标准逐项自查")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-self-score]")
+    assessed = _assessment(running)
+    assert assessed is not None and assessed["state"] == "OPINION_SURVEY"
+    assert assessed["selfAssessment"]["total"] == pytest.approx(
+        sum(i["weight"] * 0.8 for i in indicators)
+    )
+    shown = page.get_attribute("[data-self-score]", "data-self-score")
+    assert shown is not None
+    assert float(shown) == pytest.approx(assessed["selfAssessment"]["score"])
+
+
+def test_the_secretary_records_a_sitting_and_self_assesses(
+    walk_as: Callable[[str, str], Walk], running: Running
+) -> None:
+    walk = walk_as("demo-secretary", "secretary")
+    walk.shot(1, "home")
+    tag = f"走查-{uuid.uuid4().hex[:8]}"
+    try:
+        _record_sitting(walk, running, tag)
+        walk.shot(2, "sitting-listed")
+        walk.nav("nav_assessment")
+        _pick_year(walk)
+        walk.page.get_by_role("button", name="开始本年度分类定级").click()
+        walk.page.wait_for_selector("#self-form")
+        walk.shot(3, "opened")
+        _self_assess(walk, running)
+        walk.shot(4, "self-assessed")
+        _assert_clean(walk)
+    finally:
+        nodes = running.post(running.gateway, RECORDS, {"c": COMMUNITY})["data"]
+        for node in nodes["attestedRecords"]["nodes"]:
+            if tag in str(node["details"]) and not node["voided"]:
+                voided = running.post(running.gateway, VOID, {"id": node["id"]})
+                assert voided["data"]["voidRecord"]["errors"] == [], voided
