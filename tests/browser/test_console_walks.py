@@ -222,3 +222,122 @@ def test_the_secretary_records_a_sitting_and_self_assesses(
             if tag in str(node["details"]) and not node["voided"]:
                 voided = running.post(running.gateway, VOID, {"id": node["id"]})
                 assert voided["data"]["voidRecord"]["errors"] == [], voided
+
+
+# -- 2. the street office ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def self_assessed(running: Running) -> dict:
+    """The year's assessment at the opinion survey: the secretary's walk left it there; alone,
+    it is opened and self-assessed through the graph."""
+    assessment = _assessment(running)
+    if assessment is None:
+        body = running.post(running.gateway, OPEN, {"c": COMMUNITY, "y": YEAR})
+        assert body["data"]["openAssessment"]["errors"] == [], body
+        assessment = _assessment(running)
+    assert assessment is not None
+    if assessment["state"] == "SELF_ASSESSMENT":
+        scores = [
+            {"indicatorCode": i["code"], "score": i["weight"]}
+            for i in assessment["standard"]["indicators"]
+        ]
+        body = running.post(running.gateway, SELF_ASSESS, {"id": assessment["id"], "scores": scores})
+        assert body["data"]["recordSelfAssessment"]["errors"] == [], body
+        assessment = _assessment(running)
+    assert assessment is not None and assessment["state"] == "OPINION_SURVEY"
+    return assessment
+
+
+def _survey_and_determine(walk: Walk, running: Running, grade: dict) -> None:
+    page = walk.page
+    page.fill("#f-heldOn", f"{YEAR}-05-08")
+    for field, value in (("0-satisfied", "30"), ("0-basicallySatisfied", "8"),
+                         ("0-dissatisfied", "2"), ("1-satisfied", "50")):  # fmt: skip
+        page.fill(f"#f-counts-{field}", value)
+    page.locator("form[action*='/survey'] button[type=submit]").click()
+    page.wait_for_selector("[data-saved='asm_saved_survey']")
+    walk.shot(3, "surveyed")
+    page.select_option("#f-gradeId", label=grade["name"])
+    reason = "经民意测评和实地查看，认定如上"
+    page.fill("#f-reason", reason)
+    page.focus("form[action*='/determine'] button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"[data-grade='{grade['id']}']")
+    determined = _assessment(running)
+    assert determined is not None and determined["state"] == "DETERMINED"
+    assert determined["survey"]["heldOn"] == f"{YEAR}-05-08"
+    assert determined["determination"] == {
+        "grade": {"id": grade["id"], "name": grade["name"]},
+        "reason": reason,
+        "determinedBy": "demo-street",
+    }
+    assert page.locator("[data-reason]").inner_text() == reason
+
+
+def _generate_edit_submit(walk: Walk, running: Running) -> dict[str, str]:
+    """The month generated from the reports' list, its commentary edited, submitted through
+    the confirmation; the commentary typed."""
+    page = walk.page
+    walk.nav("nav_reports")
+    month = page.locator("#f-month")
+    month.fill(MONTH)
+    month.press("Enter")
+    page.wait_for_url(f"**/console/reports/{STREET}/{MONTH}*")
+    page.wait_for_selector("#commentary-form")
+    assert page.locator('dd[data-status="DRAFT"]').count() == 1
+    mark = uuid.uuid4().hex[:6]
+    typed = {
+        "progress": f"完成网格党支部调整{mark}",
+        "problems": f"两个片区尚无党小组{mark}",
+        "nextPlan": f"月底前组建党小组{mark}",
+    }
+    page.focus("#f-progress")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(typed["progress"])
+    for part in ("problems", "nextPlan"):
+        page.keyboard.press("Tab")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(typed[part])
+    page.locator("#commentary-form button[type=submit]").click()
+    page.wait_for_selector("p.notice[role=status]")
+    report = _report(running)
+    assert report is not None and report["commentary"] == typed
+    walk.shot(4, "report-edited")
+    page.focus("#submit-link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#submit-form button")
+    walk.shot(5, "submit-confirmation")
+    page.focus("#submit-form button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('dd[data-status="SUBMITTED"]')
+    report = _report(running)
+    assert report is not None
+    assert report["status"] == "SUBMITTED" and report["submittedBy"] == "demo-street"
+    return typed
+
+
+def test_the_street_determines_a_grade_and_submits_its_report(
+    walk_as: Callable[[str, str], Walk], running: Running, self_assessed: dict
+) -> None:
+    walk = walk_as("demo-street", "street")
+    page = walk.page
+    walk.shot(1, "home")
+    # The overview of the street, the community's assessment link, the walk's year.
+    walk.nav("nav_overview")
+    page.locator(f"tr[data-code='{COMMUNITY}'] a[href*='/console/assessment/']").click()
+    page.wait_for_url(f"**/console/assessment/{COMMUNITY}*")
+    _pick_year(walk)
+    walk.shot(2, "assessment")
+    _survey_and_determine(walk, running, self_assessed["standard"]["grades"][-1])
+
+    typed = _generate_edit_submit(walk, running)
+    assert page.locator("#commentary-form").count() == 0  # locked: no form
+    assert page.locator("dd[data-part=nextPlan]").inner_text() == typed["nextPlan"]
+    walk.shot(6, "report-submitted")
+    with page.expect_download() as downloading:
+        page.locator("#download").click()
+    saved = downloading.value.path()
+    assert saved is not None and saved.read_bytes()[:2] == b"PK"  # an xlsx (a zip)
+    assert downloading.value.suggested_filename.endswith(".xlsx")
+    _assert_clean(walk)
