@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -60,7 +61,8 @@ class Walk:
         href = link.get_attribute("href") or ""
         link.focus()
         self.page.keyboard.press("Enter")
-        self.page.wait_for_url(f"**{href.split('?')[0]}*")
+        path = href.split("?")[0]  # a redirect may go on below it (the roll-up's month)
+        self.page.wait_for_url(lambda url: urlsplit(url).path.startswith(path))
         self.page.wait_for_load_state("networkidle")
 
     def write_forms(self) -> list[str]:

@@ -39,6 +39,7 @@ COMMUNITY = "410104001001"  # demo-secretary's (infra/demo/users.py)
 STREET = COMMUNITY[:9]  # demo-street's
 YEAR = 2000  # the assessment year the walks own
 MONTH = "2014-03"  # the report month the walks own
+DISTRICT = COMMUNITY[:6]  # demo-district's
 
 ERRORS = "errors { code message }"
 READ_ASSESSMENT = """query ($c: String!, $y: Int!) { communityAssessment(communityCode: $c,
@@ -300,7 +301,7 @@ def _generate_edit_submit(walk: Walk, running: Running) -> dict[str, str]:
         page.keyboard.press("Control+A")
         page.keyboard.type(typed[part])
     page.locator("#commentary-form button[type=submit]").click()
-    page.wait_for_selector("p.notice[role=status]")
+    page.wait_for_url("**done=saved*")  # (the notice of "generated" is on the page already)
     report = _report(running)
     assert report is not None and report["commentary"] == typed
     walk.shot(4, "report-edited")
@@ -340,4 +341,81 @@ def test_the_street_determines_a_grade_and_submits_its_report(
     saved = downloading.value.path()
     assert saved is not None and saved.read_bytes()[:2] == b"PK"  # an xlsx (a zip)
     assert downloading.value.suggested_filename.endswith(".xlsx")
+    _assert_clean(walk)
+
+
+# -- 3. the district --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(running: Running) -> list[str]:
+    """Every street's report of the month submitted (the street's own walk submitted the demo
+    street's; alone, it is made here): the roll-up still ranks communities after one is
+    returned. The district's streets."""
+    children = running.post(running.gateway, STREETS, {"d": DISTRICT})["data"]["region"]
+    streets = sorted(c["code"] for c in children["children"])
+    for street in streets:
+        report = _report(running, street)
+        if report is not None and report["status"] == "SUBMITTED":
+            continue
+        who = _street_user(street)
+        made = running.post(running.gateway, GENERATE, {"s": street, "m": MONTH}, identity=who)
+        assert made["data"]["generateMonthlyReport"]["errors"] == [], made
+        report_id = made["data"]["generateMonthlyReport"]["report"]["id"]
+        sent = running.post(running.gateway, SUBMIT, {"id": report_id}, identity=who)
+        assert sent["data"]["submitMonthlyReport"]["errors"] == [], sent
+    assert STREET in streets and len(streets) > 1
+    return streets
+
+
+def _rollup_of_month(walk: Walk) -> None:
+    """The nav's roll-up (this month), the walk's month picked from the keyboard."""
+    walk.nav("nav_rollup")
+    picker = walk.page.locator("#ru-month")
+    picker.focus()
+    picker.fill(MONTH)
+    walk.page.keyboard.press("Enter")
+    walk.page.wait_for_url(f"**/console/rollup/{DISTRICT}/{MONTH}")
+    walk.page.wait_for_load_state("networkidle")
+
+
+def test_the_district_returns_a_report_and_opens_the_worst_community(
+    walk_as: Callable[[str, str], Walk], running: Running, submitted: list[str]
+) -> None:
+    walk = walk_as("demo-district", "district")
+    page = walk.page
+    walk.shot(1, "home")
+    _rollup_of_month(walk)
+    row = page.locator(f"table.rollup-status tr[data-street='{STREET}']")
+    assert row.get_attribute("data-status") == "submitted"
+    walk.shot(2, "rollup-submitted")
+
+    row.locator(f"a[href*='/console/reports/{STREET}/{MONTH}']").click()
+    page.wait_for_selector("#return-form")
+    reason = "退回：请核实第三社区的党员人数"
+    page.fill("#f-reason", reason)
+    page.focus("#return-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('dd[data-status="DRAFT"]')
+    report = _report(running)
+    assert report is not None and report["status"] == "DRAFT"
+    assert (report["returnedBy"], report["returnReason"]) == ("demo-district", reason)
+    walk.shot(3, "report-returned")
+
+    _rollup_of_month(walk)
+    row = page.locator(f"table.rollup-status tr[data-street='{STREET}']")
+    assert row.get_attribute("data-status") == "returned"
+    assert reason in row.inner_text()
+    walk.shot(4, "rollup-returned")
+
+    roll = running.post(running.gateway, ROLLUP, {"d": DISTRICT, "m": MONTH})["data"]
+    ranking = roll["monthlyReportRollup"]["communityRanking"]
+    lowest = min(r["community"]["score"] for r in ranking)
+    worst = max(ranking, key=lambda r: (r["rank"], r["community"]["code"]))["community"]
+    assert worst["score"] == lowest and not worst["code"].startswith(STREET)
+    page.locator("p.worst a").first.click()
+    page.wait_for_url(f"**/console/community/{worst['code']}")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.is_visible()
+    walk.shot(5, "worst-community")
     _assert_clean(walk)
