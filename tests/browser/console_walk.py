@@ -33,6 +33,13 @@ _WRITE_BUTTONS = """() => [...document.querySelectorAll('button, input[type=subm
   .map(b => (b.textContent || b.value || '').trim())"""
 
 
+# Every link to a page that is only a write's first step (a new record, voiding, submitting,
+# editing a goal).
+_WRITE_LINKS = """() => [...document.querySelectorAll('main a[href]')]
+  .map(a => new URL(a.href, location.href).pathname)
+  .filter(path => /\\/(new|void|submit|goals)(\\/|$)/.test(path))"""
+
+
 @dataclass
 class Walk:
     """One user's browser page from sign-in on, and what it did."""
@@ -68,6 +75,10 @@ class Walk:
     def write_forms(self) -> list[str]:
         """The actions of the page's forms that write (all but sign-out)."""
         return list(self.page.evaluate(_WRITE_FORMS))
+
+    def write_links(self) -> list[str]:
+        """The paths of the page's links to a write's own page."""
+        return list(self.page.evaluate(_WRITE_LINKS))
 
     def write_buttons(self) -> list[str]:
         """The texts of the page's buttons that would send a write."""

@@ -419,3 +419,83 @@ def test_the_district_returns_a_report_and_opens_the_worst_community(
     assert page.locator("h1").first.is_visible()
     walk.shot(5, "worst-community")
     _assert_clean(walk)
+
+
+# -- 4. the viewer ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def report_of_month(running: Running) -> None:
+    """The demo street's report of the month exists (the walks before left it returned, a
+    draft; alone, it is generated here), so the viewer reads a draft, whose page offers its
+    writers the most forms."""
+    if _report(running) is None:
+        who = _street_user(STREET)
+        made = running.post(running.gateway, GENERATE, {"s": STREET, "m": MONTH}, identity=who)
+        assert made["data"]["generateMonthlyReport"]["errors"] == [], made
+
+
+# Pages below the nav's, each with what a writer would find there to write.
+VIEWER_PAGES = (
+    ("street-overview", f"/console/overview/{STREET}"),
+    ("community", f"/console/community/{COMMUNITY}"),
+    ("posts", f"/console/community/{COMMUNITY}/posts"),
+    ("members", f"/console/community/{COMMUNITY}/members"),
+    ("dual", f"/console/community/{COMMUNITY}/dual"),
+    ("assessment", f"/console/assessment/{COMMUNITY}"),
+    ("assessment-year", f"/console/assessment/{COMMUNITY}?year={YEAR}"),
+    ("records", f"/console/records/{COMMUNITY}"),
+    ("evidence", f"/console/records/{COMMUNITY}/evidence"),
+    ("commendations", f"/console/commendations/{COMMUNITY}"),
+    ("reports", f"/console/reports/{STREET}"),
+    ("report", f"/console/reports/{STREET}/{MONTH}"),
+    ("rollup-month", f"/console/rollup/{DISTRICT}/{MONTH}"),
+)
+# Pages that are not the console's own: GraphiQL's buttons are its editor's, the map's its own.
+NOT_CONSOLE = ("nav_maps", "nav_graphiql")
+
+
+def _offers_nothing_to_write(walk: Walk, where: str, *, buttons: bool = True) -> None:
+    assert walk.write_forms() == [], where
+    assert walk.write_links() == [], where
+    if buttons:
+        assert walk.write_buttons() == [], where
+    assert walk.page.locator("header form[action='/session/logout'] button").count() == 1, where
+
+
+def test_the_viewer_is_offered_nothing_to_write(
+    walk_as: Callable[[str, str], Walk], site: str, report_of_month: None
+) -> None:
+    walk = walk_as("demo-viewer", "viewer")
+    page = walk.page
+    shot = 0
+    keys = page.locator("header nav a[data-nav]").evaluate_all(
+        "links => links.map(a => a.dataset.nav)"
+    )
+    assert {"nav_home", "nav_overview", "nav_rollup", "nav_commendations"} <= set(keys)
+    for key in keys:  # every page the nav offers, followed from the keyboard
+        if key in NOT_CONSOLE:
+            href = page.locator(f"header a[data-nav={key}]").get_attribute("href") or ""
+            answer = page.goto(site + href, wait_until="networkidle")
+            assert answer is not None and answer.status == 200, key
+            _offers_nothing_to_write(walk, key, buttons=False)
+            page.go_back(wait_until="networkidle")
+            continue
+        walk.nav(key)
+        assert page.context.request.get(page.url).status == 200, key
+        _offers_nothing_to_write(walk, key)
+        shot += 1
+        walk.shot(shot, key.removeprefix("nav_"))
+    for name, path in VIEWER_PAGES:
+        answer = page.goto(site + path, wait_until="networkidle")
+        assert answer is not None and answer.status == 200, path
+        _offers_nothing_to_write(walk, path)
+        shot += 1
+        walk.shot(shot, name)
+    # A member's own page, from the members' list.
+    page.goto(site + f"/console/community/{COMMUNITY}/members", wait_until="networkidle")
+    page.locator("tr[data-member] a").first.click()
+    page.wait_for_url("**/members/*")
+    page.wait_for_load_state("networkidle")
+    _offers_nothing_to_write(walk, page.url)
+    _assert_clean(walk)
