@@ -40,6 +40,12 @@ _WRITE_LINKS = """() => [...document.querySelectorAll('main a[href]')]
   .filter(path => /\\/(new|void|submit|goals)(\\/|$)/.test(path))"""
 
 
+# htmx is done: no request out, nothing being swapped in or settling (a swap replaces the
+# header too, so a link focused before it ends is gone afterwards).
+_SETTLED = """() => !document.querySelector(
+  '.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"""
+
+
 @dataclass
 class Walk:
     """One user's browser page from sign-in on, and what it did."""
@@ -49,6 +55,7 @@ class Walk:
     shots: Path
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # "<status> <url>" of answers >= 400
     taken: list[str] = field(default_factory=list)
 
     def external_requests(self) -> list[str]:
@@ -56,20 +63,26 @@ class Walk:
         local = ("http://127.0.0.1", "data:", "blob:")
         return [url for url in self.requests if not url.startswith(local)]
 
-    def shot(self, number: int, step: str) -> None:
-        """The screenshot `console-walk-<role>-<n>-<step>.png` of the whole page."""
+    def shot(self, number: int, step: str, *, full_page: bool = True) -> None:
+        """The screenshot `console-walk-<role>-<n>-<step>.png` (of the whole page)."""
         name = f"console-walk-{self.role}-{number}-{step}.png"
-        self.page.screenshot(path=self.shots / name, full_page=True)
+        self.page.screenshot(path=self.shots / name, full_page=full_page)
         self.taken.append(name)
 
     def nav(self, key: str) -> None:
         """Follow the header's navigation link `key` (e.g. nav_records) from the keyboard."""
+        self.settled()
         link = self.page.locator(f"header a[data-nav={key}]")
         href = link.get_attribute("href") or ""
         link.focus()
         self.page.keyboard.press("Enter")
         path = href.split("?")[0]  # a redirect may go on below it (the roll-up's month)
         self.page.wait_for_url(lambda url: urlsplit(url).path.startswith(path))
+        self.settled()
+
+    def settled(self) -> None:
+        """Wait until htmx has swapped in and settled what it fetched."""
+        self.page.wait_for_function(_SETTLED)
         self.page.wait_for_load_state("networkidle")
 
     def write_forms(self) -> list[str]:
@@ -104,6 +117,10 @@ def sign_in(
     page.on("request", lambda request: walk.requests.append(request.url))
     page.on("console", lambda m: m.type == "error" and walk.errors.append(m.text))
     page.on("pageerror", lambda error: walk.errors.append(str(error)))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and walk.refused.append(f"{r.status} {r.url}"),
+    )
     page.goto(site + "/console", wait_until="networkidle")
     assert "/login?next=" in page.url, page.url  # not signed in: the sign-in form first
     page.focus("input[name=username]")
