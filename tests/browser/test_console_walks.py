@@ -393,7 +393,7 @@ def test_the_district_returns_a_report_and_opens_the_worst_community(
 
     row.locator(f"a[href*='/console/reports/{STREET}/{MONTH}']").click()
     page.wait_for_selector("#return-form")
-    reason = "退回：请核实第三社区的党员人数"
+    reason = "请核实第三社区的党员人数"
     page.fill("#f-reason", reason)
     page.focus("#return-form button[type=submit]")
     page.keyboard.press("Enter")
