@@ -5,7 +5,7 @@ without a test of its own. A route with a parameter no slot here fills is an err
 it (`UnfilledRouteError`): add its slot to `SLOTS` and the page is proven like the others.
 
 Imported by tests/gateway/console/test_console_sweep.py (HTTP) and
-tests/browser/test_console_sweep.py (Chromium).
+tests/browser/test_console_sweep_chromium.py (Chromium).
 """
 
 from __future__ import annotations
@@ -122,6 +122,13 @@ def _remove(url: str, community: str, street: str) -> None:
         )
         conn.execute(
             text("DELETE FROM assess.record WHERE year = :y AND community_code = :c"), where
+        )
+        conn.execute(  # the files the sweep uploaded, now part of no record
+            text(
+                "DELETE FROM assess.evidence WHERE community_code = :c AND uploaded_by LIKE"
+                " 'sweep-%' AND id NOT IN (SELECT evidence_id FROM assess.record_evidence)"
+            ),
+            where,
         )
     engine.dispose()
 
