@@ -27,7 +27,6 @@ IMPORTER = Identity("import-page-test", Role.DISTRICT, "990000")
 PAYLOAD = '<img src=x id="pwn">'
 
 
-
 @pytest.fixture
 def grid_url(prepared: Prepared) -> Iterator[str]:
     with placeholder_communities(prepared.database.service_urls["grid"], {COMMUNITY: AREA}) as grid:
@@ -84,9 +83,7 @@ def test_check_then_import_buildings(
     assert PAYLOAD in page.locator("#import-file-name").inner_text()
     assert page.locator("#pwn").count() == 0
     page.screenshot(path=screenshots / "admin-import-refused.png")
-    assert (
-        sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
-    )
+    assert sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
 
     _upload(page, "buildings", "楼栋.geojson", _geojson(good))
     page.locator("#import-check").click()
@@ -94,9 +91,7 @@ def test_check_then_import_buildings(
     assert page.locator("#import-summary [data-field=imported]").inner_text() == "2"
     assert page.locator("#import-refused tbody tr").count() == 0
     assert page.locator("#import-commit").is_enabled()
-    assert (
-        sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
-    )
+    assert sql(grid_url, "SELECT 1 FROM grid.building WHERE community_code = :c", c=COMMUNITY) == []
     page.locator("#import-commit").click()
     page.wait_for_function(
         "() => document.querySelector('#import-report').dataset.state === 'written'"
