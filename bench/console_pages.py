@@ -13,6 +13,7 @@ Against a running suite (`./partygrid up`; keys from PARTYGRID_DATA_DIR, default
 Or on a stack of its own (a private cluster in PARTYGRID_DATA_DIR, the demo district, the
 three subgraphs and the gateway on free ports; everything is stopped at the end):
     PARTYGRID_DATA_DIR=/tmp/bench-console .venv/bin/python bench/console_pages.py --own-stack
+`--only district` (any part of "user path" or "user read") measures a few of them.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def _measure(
     return statistics.median(ours), _percentile(ours, 0.95), statistics.median(baseline)
 
 
-def run(site: str, access_key: str, n: int) -> bool:
+def run(site: str, access_key: str, n: int, only: str | None = None) -> bool:
     tokens = AccessTokens(access_key, ttl=dt.timedelta(hours=2))
     issued = {name: tokens.issue(identity).token for name, identity in USERS.items()}
     pages = {name: httpx.Client(timeout=60, cookies={COOKIE: t}) for name, t in issued.items()}
@@ -195,6 +196,8 @@ def run(site: str, access_key: str, n: int) -> bool:
     print(f"{'user':<10} {'page':<58} {'p50':>8} {'p95':>8} {'base p50':>9} {'ratio':>6}")
     for user, template in PAGES:
         path = template.format(**found)
+        if only and only not in f"{user} {path}":
+            continue
         page, graph = pages[user], graphs[user]
 
         def get(page: httpx.Client = page, path: str = path) -> httpx.Response:
@@ -213,6 +216,8 @@ def run(site: str, access_key: str, n: int) -> bool:
         f"\n{'user':<10} {'graph read alone':<58} {'p50':>8} {'p95':>8} {'base p50':>9} {'ratio':>6}"
     )
     for user, label, query, variables in READS:
+        if only and only not in f"{user} {label}":
+            continue
         graph = graphs[user]
 
         def read(
@@ -235,13 +240,14 @@ def main() -> None:
     parser.add_argument("gateway", nargs="?", help="the gateway's URL (without --own-stack)")
     parser.add_argument("--own-stack", action="store_true")
     parser.add_argument("-n", type=int, default=50)
+    parser.add_argument("--only", help="only the pages and reads whose 'user path' has this")
     args = parser.parse_args()
     with gateway_target(args.gateway, own_stack=args.own_stack, prefix="bench-console-") as (
         url,
         key,
     ):
         site = url.removesuffix("/graphql").rstrip("/")
-        raise SystemExit(0 if run(site, key, args.n) else 1)
+        raise SystemExit(0 if run(site, key, args.n, args.only) else 1)
 
 
 if __name__ == "__main__":
