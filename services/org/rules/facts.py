@@ -168,6 +168,8 @@ class CommunityFacts:
     grid_problem: tuple[str, str] | None = None  # (zh, en) why grid facts are missing
     # Organizations of other communities that grid assigns here (found by id).
     elsewhere: dict[uuid.UUID, OrganizationFact] = field(default_factory=dict)
+    # org.facts_version they were loaded at (None: inside a transaction that wrote).
+    version: int | None = field(default=None, compare=False)
 
     @property
     def community_organization(self) -> OrganizationFact | None:
@@ -247,7 +249,7 @@ async def load_facts(
         FACTS.keep(version, loaded)
     # Each caller fills in grid's part on its own copy: the kept facts stay as org's tables
     # had them (the copies share the org parts, which nothing changes after loading).
-    facts = {code: dataclasses.replace((kept | loaded)[code]) for code in known}
+    facts = {code: dataclasses.replace((kept | loaded)[code], version=version) for code in known}
     await _load_grid(conn, await asked, facts)
     return [facts[c] for c in known]
 

@@ -25,6 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.org.models import facts_version
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+    from services.org.rules.checker import Finding
     from services.org.rules.facts import CommunityFacts
 
 MAX_COMMUNITIES = 4000  # a city's worth at one version; beyond it nothing more is kept
@@ -34,6 +37,8 @@ class FactsCache:
     def __init__(self) -> None:
         self.version: int | None = None
         self.facts: dict[str, CommunityFacts] = {}
+        # A community's findings of some rules on a day under some settings, at `version`.
+        self.findings: dict[Hashable, list[Finding]] = {}
 
     async def current_version(self, conn: AsyncConnection) -> int | None:
         """The version `conn` sees; None when its transaction has written something (its
@@ -55,9 +60,23 @@ class FactsCache:
         if version is None:
             return
         if self.version is None or version > self.version:
-            self.version, self.facts = version, {}
+            self.version, self.facts, self.findings = version, {}, {}
         if version == self.version and len(self.facts) + len(loaded) <= MAX_COMMUNITIES:
             self.facts.update(loaded)
+
+    def findings_of(
+        self, version: int | None, key: Hashable, check: Callable[[], list[Finding]]
+    ) -> list[Finding]:
+        """`check()` once per `key` at the current version (facts loaded at an older one, or
+        inside a transaction that wrote, are checked every time)."""
+        if version is None or version != self.version:
+            return check()
+        found = self.findings.get(key)
+        if found is None:
+            found = check()
+            if len(self.findings) < MAX_COMMUNITIES:
+                self.findings[key] = found
+        return list(found)
 
 
 FACTS = FactsCache()

@@ -121,6 +121,8 @@ def test_a_committed_change_is_in_the_next_read_and_undoing_it_restores_it(
         pending = [f for f in found["nodes"] if f["rule"] == "reporting.pending"]
         before = [f for f in first[1]["nodes"] if f["rule"] == "reporting.pending"]
         assert len(pending) == len(before) - 1
+        counted = [f for f in counts["findings"] if f["rule"] == "reporting.pending"]
+        assert counted == pending  # counts' findings moved with the data too
     finally:
         with _committed(url) as conn:
             conn.execute(
