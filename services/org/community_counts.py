@@ -27,6 +27,7 @@ from services.org.rules.committee import (
     is_associate_or_higher,
 )
 from services.org.rules.facts import CommunityFacts, RuleContext, load_facts
+from services.org.rules.facts_cache import FACTS
 from services.org.rules.members import MANAGEMENT_NAMES
 from services.org.rules.placement import FUNCTIONAL_KINDS, FUNCTIONAL_UNITS
 from services.org.rules.settings import RulesSettings, rules_settings
@@ -96,7 +97,12 @@ class CommunityCounts:
         are run: counts for a district need none of them, and the post rules are the
         checker's dearest."""
         chosen = [r for r in COUNTED_RULES if rules is None or matches(r.id, rules)]
-        return check([self.facts], self.ctx, chosen)
+        # Once per community, rules, day and settings while org's data stays as it was.
+        settings = tuple(sorted(self.ctx.settings.model_dump().items()))
+        key = (self.code, self.ctx.as_of, settings, tuple(r.id for r in chosen))
+        return FACTS.findings_of(
+            self.facts.version, key, lambda: check([self.facts], self.ctx, chosen)
+        )
 
 
 def matches(rule_id: str, wanted: Sequence[str]) -> bool:

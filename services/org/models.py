@@ -7,6 +7,7 @@ References to grid objects (a member's home building) are ids only: no cross-sch
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -350,3 +351,14 @@ evaluation_feedback = Table(
     Column("content", Text, nullable=False),
 )
 Index("evaluation_feedback_evaluation_idx", evaluation_feedback.c.evaluation_id)
+
+# One row: bumped once by every committed transaction that changed a table the rule checker
+# reads (triggers of org_0008), so a reader can keep facts loaded at a version until it moves
+# (services/org/rules/facts_cache.py).
+facts_version = Table(
+    "facts_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("id = 1", name="facts_version_one_row"),
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 
 from services.assess.commendations import evaluation as commendations
+from services.assess.commendations.facts import Bases
 from services.assess.shared.context import AssessBaseContext
 from services.common.loaders import LoaderSet, loader
 
@@ -18,6 +19,9 @@ class CommendationLoaders(LoaderSet):
 @dataclass(kw_only=True)
 class CommendationsContext(AssessBaseContext):
     loaders: CommendationLoaders
+    # Communities' org and grid reads, once per request (a community's commendations page
+    # asks its star board and its five goods in one document).
+    community_bases: Bases = field(default_factory=dict)
 
 
 Info = strawberry.Info[CommendationsContext]

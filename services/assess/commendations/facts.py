@@ -11,7 +11,7 @@ from grid) so each stays small. The facts are pure functions of what was read; t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -344,22 +344,55 @@ async def _places(peers: Peers, code: str) -> list[BuildingState]:
     return _buildings(places, living)
 
 
-async def read_community(
-    peers: Peers, code: str, *, year: int | None = None, members: bool = True
-) -> CommunityGraph | None:
-    """A community's units, buildings and (optionally) members; None if there is none."""
+async def _base(peers: Peers, code: str) -> tuple[Any, ...]:
+    """What every read of a community reads: org's community, its places, its units."""
     org = peers.org
-    reads = [
-        org.query(COMMUNITY, {"c": code}),
-        _places(peers, code),
-        _pages(org, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
-        _pages(org, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
-    ]
+    return tuple(
+        await asyncio.gather(
+            org.query(COMMUNITY, {"c": code}),
+            _places(peers, code),
+            _pages(org, UNITS, {"c": code, "kind": "GRID_BRANCH"}, "organizations"),
+            _pages(org, UNITS, {"c": code, "kind": "PARTY_GROUP"}, "organizations"),
+        )
+    )
+
+
+# A request's reads of communities' bases (`CommendationsContext.community_bases`): a
+# community's star board and its five goods asked in one document read it once.
+Bases = dict[str, "asyncio.Future[tuple[Any, ...]]"]
+
+
+def _base_once(peers: Peers, code: str, once: Bases | None) -> Awaitable[tuple[Any, ...]]:
+    if once is None:
+        return _base(peers, code)
+    found = once.get(code)
+    if found is None:
+        found = once[code] = asyncio.ensure_future(_base(peers, code))
+    return found
+
+
+async def read_community(
+    peers: Peers,
+    code: str,
+    *,
+    year: int | None = None,
+    members: bool = True,
+    once: Bases | None = None,
+) -> CommunityGraph | None:
+    """A community's units, buildings and (optionally) members; None if there is none.
+    `once`: the request's bases, so its other reads of the community share them."""
+    org = peers.org
+
+    async def base() -> list[Any]:
+        return list(await _base_once(peers, code, once))
+
+    reads: list[Awaitable[Any]] = [base()]
     if members:
         reads.append(_pages(org, MEMBERS, {"c": code}, "members"))
     if year is not None:
         reads.append(org.query(CHOSEN_COUNT, {"r": code, "year": year}))
-    found: list[Any] = list(await asyncio.gather(*reads))
+    gathered: list[Any] = list(await asyncio.gather(*reads))
+    found = [*gathered[0], *gathered[1:]]
     known, buildings, branches, groups = found[0], found[1], found[2], found[3]
     community = known["community"]
     if community is None:

@@ -14,6 +14,7 @@ can be named.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ from services.org.models import (
     volunteer_team,
     volunteer_team_member,
 )
+from services.org.rules.facts_cache import FACTS
 from services.org.rules.settings import RulesSettings
 
 # plan (二): 社区党委、社区党总支、社区党支部 — the one community organization.
@@ -166,6 +168,8 @@ class CommunityFacts:
     grid_problem: tuple[str, str] | None = None  # (zh, en) why grid facts are missing
     # Organizations of other communities that grid assigns here (found by id).
     elsewhere: dict[uuid.UUID, OrganizationFact] = field(default_factory=dict)
+    # org.facts_version they were loaded at (None: inside a transaction that wrote).
+    version: int | None = field(default=None, compare=False)
 
     @property
     def community_organization(self) -> OrganizationFact | None:
@@ -214,28 +218,40 @@ async def load_facts(
     `grid` None, or grid unavailable, leaves `grid` empty with `grid_problem` saying why: the
     placement rules then report that they could not check, and nothing fails."""
     codes = sorted(set(community_codes))
-    query = select(region.c.code, region.c.name, region.c.is_pilot).where(
-        region.c.code.in_(codes), region.c.level == "community"
-    )
-    facts = {
-        code: CommunityFacts(code, name, pilot) for code, name, pilot in await _rows(conn, query)
-    }
-    codes = sorted(facts)
-    if not codes:
+    version = await FACTS.current_version(conn)
+    kept = FACTS.kept(version, codes)
+    missing = [c for c in codes if c not in kept]
+    loaded: dict[str, CommunityFacts] = {}
+    if missing:
+        query = select(region.c.code, region.c.name, region.c.is_pilot).where(
+            region.c.code.in_(missing), region.c.level == "community"
+        )
+        loaded = {
+            code: CommunityFacts(code, name, pilot)
+            for code, name, pilot in await _rows(conn, query)
+        }
+    known = sorted([*kept, *loaded])
+    if not known:
         return []
     # Grid answers from another process: ask it first and read our tables meanwhile.
-    asked = asyncio.ensure_future(_ask_grid(grid, codes))
-    try:
-        await _load_organizations(conn, facts, codes)
-        await _load_members(conn, facts, codes)
-        await _load_member_records(conn, facts, codes)
-        await _load_teams(conn, facts, codes)
-        await _load_resident_units(conn, facts, codes)
-    except BaseException:
-        asked.cancel()
-        raise
+    asked = asyncio.ensure_future(_ask_grid(grid, known))
+    if loaded:
+        fresh = sorted(loaded)
+        try:
+            await _load_organizations(conn, loaded, fresh)
+            await _load_members(conn, loaded, fresh)
+            await _load_member_records(conn, loaded, fresh)
+            await _load_teams(conn, loaded, fresh)
+            await _load_resident_units(conn, loaded, fresh)
+        except BaseException:
+            asked.cancel()
+            raise
+        FACTS.keep(version, loaded)
+    # Each caller fills in grid's part on its own copy: the kept facts stay as org's tables
+    # had them (the copies share the org parts, which nothing changes after loading).
+    facts = {code: dataclasses.replace((kept | loaded)[code], version=version) for code in known}
     await _load_grid(conn, await asked, facts)
-    return [facts[c] for c in codes]
+    return [facts[c] for c in known]
 
 
 # A row of any width: the loaders unpack each into its fact's fields.

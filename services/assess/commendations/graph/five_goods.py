@@ -104,7 +104,9 @@ async def _evaluate(
     info: Info, crit: domain.Criteria, code: str, year: int
 ) -> tuple[facts.CommunityGraph | None, list[domain.GoodResult]]:
     peers = info.context.peers
-    graph = await facts.read_community(peers, code, year=year, members=False)
+    graph = await facts.read_community(
+        peers, code, year=year, members=False, once=info.context.community_bases
+    )
     if graph is None:
         return None, []
     async with info.context.engine.connect() as conn:

@@ -235,7 +235,7 @@ async def _board(
 
     async def one(code: str) -> facts.CommunityGraph | None:
         async with room:
-            return await facts.read_community(peers, code)
+            return await facts.read_community(peers, code, once=info.context.community_bases)
 
     async def read() -> list[facts.CommunityGraph]:
         found = await asyncio.gather(*(one(code) for code in codes))

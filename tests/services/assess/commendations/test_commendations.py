@@ -267,6 +267,26 @@ def test_computed_stars_follow_the_graph(running: Running, community: str) -> No
     assert len({s for s, _ in expected.values()}) >= 2
 
 
+BOTH = f"""query ($c: String!, $y: Int!) {{
+  starRatings(regionCode: $c, year: $y) {{ {RATING} }}
+  fiveGoodEvaluation(communityCode: $c, year: $y) {{ {FIVE_GOOD} }} }}"""
+
+
+def test_stars_and_five_goods_in_one_document_read_as_each_alone(
+    running: Running, community: str
+) -> None:
+    """A community's commendations page asks both at once and they share the request's read of
+    the community (CommendationsContext.community_bases): the answers are those of each alone."""
+    variables = {"c": community, "y": 2021}
+    both = gql(running, BOTH, variables)
+    assert (
+        both["starRatings"]
+        == gql(running, STAR_RATINGS, {"r": community, "y": 2021})["starRatings"]
+    )
+    assert both["fiveGoodEvaluation"] == gql(running, EVALUATE, variables)["fiveGoodEvaluation"]
+    assert both["starRatings"] and both["fiveGoodEvaluation"]["goods"]
+
+
 def test_stars_awarded_with_and_without_a_reason(
     running: Running, prepared: Prepared, community: str
 ) -> None:

@@ -1,0 +1,82 @@
+"""Communities' facts kept between requests while org's data stays as it was.
+
+Loading a district's facts is most of what `communityCounts` and `findings` cost, and the
+console asks for them on every district page (home, overview) and assess on every live
+assessment. `org.facts_version` moves at the commit of any transaction that changed a table
+the facts are read from (migration org_0008's triggers), so facts loaded at a version are the
+facts of any later reader that sees the same version: a reader reads the version first, then
+takes what was loaded at it and loads only the rest. Facts loaded after the version was read
+are at least as new as it (a commit in between only makes them newer, and the next reader
+sees the new version and loads again), so nothing older than the version is ever served.
+
+Kept per process, per community, for the current version only (an older version's entries
+are dropped as soon as a newer one is seen). Grid's part of the facts is not kept: it is
+asked for on every load (`load_facts` gives each caller its own copy to fill in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.org.models import facts_version
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+    from services.org.rules.checker import Finding
+    from services.org.rules.facts import CommunityFacts
+
+MAX_COMMUNITIES = 4000  # a city's worth at one version; beyond it nothing more is kept
+
+
+class FactsCache:
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.facts: dict[str, CommunityFacts] = {}
+        # A community's findings of some rules on a day under some settings, at `version`.
+        self.findings: dict[Hashable, list[Finding]] = {}
+
+    async def current_version(self, conn: AsyncConnection) -> int | None:
+        """The version `conn` sees; None when its transaction has written something (its
+        own changes are not in any version yet: it neither takes nor keeps facts)."""
+        version, clean = (
+            await conn.execute(
+                select(facts_version.c.version, func.txid_current_if_assigned().is_(None))
+            )
+        ).one()
+        return int(version) if clean else None
+
+    def kept(self, version: int | None, codes: Iterable[str]) -> dict[str, CommunityFacts]:
+        """The communities among `codes` loaded at `version`."""
+        if version is None or version != self.version:
+            return {}
+        return {code: self.facts[code] for code in codes if code in self.facts}
+
+    def keep(self, version: int | None, loaded: dict[str, CommunityFacts]) -> None:
+        if version is None:
+            return
+        if self.version is None or version > self.version:
+            self.version, self.facts, self.findings = version, {}, {}
+        if version == self.version and len(self.facts) + len(loaded) <= MAX_COMMUNITIES:
+            self.facts.update(loaded)
+
+    def findings_of(
+        self, version: int | None, key: Hashable, check: Callable[[], list[Finding]]
+    ) -> list[Finding]:
+        """`check()` once per `key` at the current version (facts loaded at an older one, or
+        inside a transaction that wrote, are checked every time)."""
+        if version is None or version != self.version:
+            return check()
+        found = self.findings.get(key)
+        if found is None:
+            found = check()
+            if len(self.findings) < MAX_COMMUNITIES:
+                self.findings[key] = found
+        return list(found)
+
+
+FACTS = FactsCache()
