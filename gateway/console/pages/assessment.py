@@ -253,7 +253,7 @@ def _render(
         form=form,  # the form `result` belongs to
         # A refusal of a form this caller is not shown (a role the service refuses, a step
         # another user took meanwhile) is shown at the top, never lost.
-        unplaced=result if result and not shown.get(f"show_{form}") else None,
+        unplaced=result.placed(()) if result and not shown.get(f"show_{form}") else None,
         posted=dict(page.form or {}),
         saved=f"asm_saved_{saved}" if f"asm_saved_{saved}" in page.words else "",
         owner_roles=OWNER_ROLES,
@@ -268,14 +268,6 @@ async def show(page: Page) -> Response:
 
 
 # -- writes -----------------------------------------------------------------------------------
-
-
-def _placed(result: WriteResult, fields: set[str]) -> WriteResult:
-    """Errors naming a field the form does not show (an id, the whole list) go to the
-    form's own list, so none is lost."""
-    for key in [k for k in result.field_errors if k not in fields]:
-        result.form_errors.extend(result.field_errors.pop(key))
-    return result
 
 
 def _number(page: Page, name: str, problems: dict[str, list[str]]) -> float | None:
@@ -339,7 +331,7 @@ async def _write_step(
             return page.redirect(f"{ASSESSMENT}/{code}", year=year, saved=posted.form)
         if posted.rename is not None:
             result.field_errors = posted.rename(result.field_errors)
-    result = _placed(result, posted.fields)
+    result = result.placed(posted.fields)
     return _render(page, view, result=result, form=posted.form, status=422)
 
 
@@ -494,7 +486,7 @@ async def update_goal(page: Page) -> Response:
         code = view["community"]["code"]
         return page.redirect(f"{ASSESSMENT}/{code}", year=view["year"], saved="goal")
     fields = {"text", "owner", "dueOn", "status", "doneOn"}
-    return _render_goal(page, view, goal, _placed(result, fields))
+    return _render_goal(page, view, goal, result.placed(fields))
 
 
 ROUTES = [
