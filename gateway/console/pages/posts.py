@@ -151,7 +151,7 @@ async def _render(page: Page, code: str, failed: Failed | None) -> Response:
         unplaced, failed = failed.result.placed(()), None
     return page.render(
         "community/posts.html",
-        status=422 if failed is not None else 200,
+        status=422 if failed is not None or unplaced is not None else 200,
         community=place,
         code=code,
         members=members,
