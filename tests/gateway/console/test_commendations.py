@@ -17,7 +17,9 @@ import pytest
 from console_client import SignIn, csrf_of
 from markupsafe import escape
 
+from gateway.console.labels import LABELS
 from gateway.console.labels.enums import enum_label
+from gateway.console.pages.commendations import _shown
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
@@ -43,6 +45,8 @@ NOMINATE = f"""mutation ($y: Int!, $m: ID!, $c: CommendationCategory!, $why: Str
 DECIDE = f"""mutation ($c: String!, $y: Int!, $ok: Boolean!, $why: String!) {{
   decideFiveGood(communityCode: $c, year: $y, confirmed: $ok, reason: $why) {{
     evaluation {{ stage }} {ERRORS} }} }}"""
+NOMINATE_FIVE = f"""mutation ($c: String!, $y: Int!, $note: String!) {{
+  nominateFiveGood(communityCode: $c, year: $y, note: $note) {{ evaluation {{ stage }} {ERRORS} }} }}"""
 PUBLISH = f"""mutation ($r: String!, $y: Int!) {{ publishCommendationList(regionCode: $r, year: $y) {{
   commendationList {{ id }} {ERRORS} }} }}"""
 MEMBERS = (
@@ -342,3 +346,56 @@ def test_a_member_beyond_the_first_choices_is_found_by_name_for_a_nomination(
     ids = re.findall(r'<option value="([^"]+)"', form.split('name="category"')[0])
     assert ids == [m["id"] for m in expected["members"]["nodes"]]
     assert wanted["id"] in ids
+
+
+def test_a_unit_of_another_community_is_refused_beside_the_unit_and_nothing_written(
+    signed_in: SignIn, running: Running, site: str, community: str
+) -> None:
+    # The street may rate any unit of its street: the page of one community offers only its
+    # units, and the posted id is checked against them (never "saved" on A for B's unit).
+    found = gql(running, '{ communities(regionCode: "410104001") { code } }', {})
+    other = next(
+        (c["code"], ratings)
+        for c in found["communities"]
+        if c["code"] != community
+        and (ratings := gql(running, RATINGS, {"r": c["code"], "y": YEAR}, STREET)["starRatings"])
+    )
+    code, before = other
+    client = signed_in("demo-street")
+    path = f"/console/commendations/{community}"
+    _, token = page_of(client, path)
+    answer = post(client, site, f"{path}/award", token, unitId=before[0]["unitId"], stars="1",
+                  reason="跨社区")  # fmt: skip
+    assert answer.status_code == 422
+    assert error_beside(answer.text, "award", "unitId") == LABELS["zh"]["form_not_offered"]
+    assert gql(running, RATINGS, {"r": code, "y": YEAR}, STREET)["starRatings"] == before
+
+
+def test_a_secretarys_post_shows_the_services_refusal_text_at_the_top(
+    signed_in: SignIn, running: Running, site: str
+) -> None:
+    path = f"/console/commendations/{SECRETARY_COMMUNITY}"
+    client = signed_in("demo-secretary")
+    _, token = page_of(client, path)
+    secretary = Identity("test-secretary", Role.SECRETARY, SECRETARY_COMMUNITY)
+    note = {"c": SECRETARY_COMMUNITY, "y": YEAR, "note": "x"}
+    body = running.post(running.gateway, NOMINATE_FIVE, note, identity=secretary)
+    payload = (body.get("data") or {}).get("nominateFiveGood") or {}
+    expected = [e["message"] for e in payload.get("errors") or body.get("errors") or []]
+    assert expected, body
+    answer = post(client, site, f"{path}/nominate-five", token, note="x")
+    assert answer.status_code == 422
+    shown = re.findall(r"<li>([^<]*)</li>", answer.text.split('<section id="stars"')[0])
+    assert expected[0] in [html.unescape(m) for m in shown]
+
+
+def _five(stage: str | None) -> dict:
+    return {"street_forms": True, "district_forms": False, "community": True, "july": None,
+            "ratings": [], "attest_options": [], "decide_options": [], "member_options": [],
+            "evaluation": {"stage": stage}}  # fmt: skip
+
+
+def test_the_five_good_nomination_form_is_shown_only_before_a_nomination() -> None:
+    assert "nominate-five" in _shown(_five(None))
+    for stage in ("NOMINATED", "CONFIRMED", "REJECTED"):
+        assert "nominate-five" not in _shown(_five(stage))

@@ -373,9 +373,7 @@ def test_a_viewers_clear_shows_the_services_refusal_and_clears_nothing(
 ) -> None:
     cared = next(m for m in _all_members(running, SECRETARY) if m["categories"])
     category = cared["categories"][0]["category"]
-    body = running.post(
-        running.gateway, CLEAR, {"m": cared["id"], "c": category}, identity=VIEWER
-    )
+    body = running.post(running.gateway, CLEAR, {"m": cared["id"], "c": category}, identity=VIEWER)
     expected = body["errors"][0]["message"]
     viewer = signed_in("demo-viewer")
     detail = f"{LIST}/{cared['id']}"
