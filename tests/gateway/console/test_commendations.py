@@ -19,7 +19,6 @@ from markupsafe import escape
 
 from gateway.console.labels import LABELS
 from gateway.console.labels.enums import enum_label
-from gateway.console.pages.commendations import _shown
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
@@ -45,8 +44,6 @@ NOMINATE = f"""mutation ($y: Int!, $m: ID!, $c: CommendationCategory!, $why: Str
 DECIDE = f"""mutation ($c: String!, $y: Int!, $ok: Boolean!, $why: String!) {{
   decideFiveGood(communityCode: $c, year: $y, confirmed: $ok, reason: $why) {{
     evaluation {{ stage }} {ERRORS} }} }}"""
-NOMINATE_FIVE = f"""mutation ($c: String!, $y: Int!, $note: String!) {{
-  nominateFiveGood(communityCode: $c, year: $y, note: $note) {{ evaluation {{ stage }} {ERRORS} }} }}"""
 PUBLISH = f"""mutation ($r: String!, $y: Int!) {{ publishCommendationList(regionCode: $r, year: $y) {{
   commendationList {{ id }} {ERRORS} }} }}"""
 MEMBERS = (
@@ -371,24 +368,6 @@ def test_a_unit_of_another_community_is_refused_beside_the_unit_and_nothing_writ
     assert gql(running, RATINGS, {"r": code, "y": YEAR}, STREET)["starRatings"] == before
 
 
-def test_a_secretarys_post_shows_the_services_refusal_text_at_the_top(
-    signed_in: SignIn, running: Running, site: str
-) -> None:
-    path = f"/console/commendations/{SECRETARY_COMMUNITY}"
-    client = signed_in("demo-secretary")
-    _, token = page_of(client, path)
-    secretary = Identity("test-secretary", Role.SECRETARY, SECRETARY_COMMUNITY)
-    note = {"c": SECRETARY_COMMUNITY, "y": YEAR, "note": "x"}
-    body = running.post(running.gateway, NOMINATE_FIVE, note, identity=secretary)
-    payload = (body.get("data") or {}).get("nominateFiveGood") or {}
-    expected = [e["message"] for e in payload.get("errors") or body.get("errors") or []]
-    assert expected, body
-    answer = post(client, site, f"{path}/nominate-five", token, note="x")
-    assert answer.status_code == 422
-    shown = re.findall(r"<li>([^<]*)</li>", answer.text.split('<section id="stars"')[0])
-    assert expected[0] in [html.unescape(m) for m in shown]
-
-
 def _five(stage: str | None) -> dict:
     return {"street_forms": True, "district_forms": False, "community": True, "july": None,
             "ratings": [], "attest_options": [], "decide_options": [], "member_options": [],
@@ -396,6 +375,8 @@ def _five(stage: str | None) -> dict:
 
 
 def test_the_five_good_nomination_form_is_shown_only_before_a_nomination() -> None:
+    from gateway.console.pages.commendations import _shown  # the page's one rule
+
     assert "nominate-five" in _shown(_five(None))
     for stage in ("NOMINATED", "CONFIRMED", "REJECTED"):
         assert "nominate-five" not in _shown(_five(stage))

@@ -400,3 +400,30 @@ def test_each_clear_button_names_its_category_and_the_list_announces_only_its_co
     assert 'hx-trigger="change delay:500ms, submit"' in listed  # not one swap per arrow key
     assert '<div id="mem-results">' in listed
     assert re.search(r'<caption><span aria-live="polite">[^<]+</span></caption>', listed)
+
+
+def test_a_helper_of_another_community_is_refused_beside_the_helper(
+    running: Running, signed_in: SignIn, site: str
+) -> None:
+    # The form offers this community's members as helpers; an id of another is refused here.
+    member, _ = _plain_member(running)
+    street = Identity("test-street", Role.STREET, "410104001")  # demo-street's
+    found = _graph(running, street, 'query { communities(regionCode: "410104001") { code } }', {})
+    stranger = next(
+        nodes[0]
+        for c in found["communities"]
+        if c["code"] != CODE
+        and (nodes := _graph(running, street, MEMBERS, {"filter": {"regionCode": c["code"]},
+                                                        "first": 1})["members"]["nodes"])
+    )  # fmt: skip
+    client = signed_in("demo-street")
+    detail = f"{LIST}/{member['id']}"
+    token = csrf_of(client.get(detail).text)
+    answer = client.post(
+        f"{detail}/helper",
+        data={"csrf": token, "category": "MOBILE", "helperMemberId": stranger["id"]},
+        headers={"origin": site},
+    )
+    assert answer.status_code == 422
+    assert _field_error(answer.text, "helperMemberId") == LABELS["zh"]["dual_pick_member"]
+    assert _categories(running, member["id"]) == []
