@@ -441,13 +441,17 @@ async def _goal_view(page: Page) -> tuple[dict[str, Any], dict[str, Any]]:
 def _render_goal(
     page: Page, view: dict[str, Any], goal: dict[str, Any], result: WriteResult | None = None
 ) -> Response:
+    shown = _forms(page, view)
+    # A refusal of the form this caller is not shown (a viewer posting anyway) at the top.
+    in_form = bool(shown.get("show_goal_edit"))
     return page.render(
         "assessment/goal.html",
         status=200 if result is None else 422,
         **view,
-        **_forms(page, view),
+        **shown,
         goal=goal,
-        result=result,
+        result=result if in_form else None,
+        unplaced=result.placed(()) if result and not in_form else None,
         posted=dict(page.form or {}),
         owner_roles=OWNER_ROLES,
         goal_statuses=GOAL_STATUSES,
