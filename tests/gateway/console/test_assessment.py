@@ -25,7 +25,6 @@ from sqlalchemy import create_engine, pool, text
 
 from gateway.console.labels import LABELS
 from infra.setup import Prepared
-from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
 
 COMMUNITY = "410104001001"  # demo-secretary's; under demo-street (410104001)
@@ -274,6 +273,7 @@ def _a_viewers_goal_edit_shows_the_refusal(
 ) -> None:
     """A viewer is shown no form; posting one anyway gets the service's refusal, shown."""
     from gateway.console.pages.assessment import UPDATE_GOAL
+    from services.common.auth import Identity, Role
 
     viewer = Identity("test-viewer", Role.VIEWER, "410104")  # as demo-viewer
     body = running.post(
