@@ -9,6 +9,7 @@ field, in the page's language.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,6 +77,24 @@ class WriteResult:
 
     def for_field(self, name: str) -> list[str]:
         return self.field_errors.get(name, [])
+
+    def placed(self, fields: Iterable[str], prefix: str = "") -> WriteResult:
+        """This result as a form showing `fields` shows it, so that every refusal reaches the
+        user: an error naming a shown field stays beside it (one naming a list's item,
+        `attendees.2`, beside the list); any other (the `id` a service names, a field of a
+        form not shown — pass no fields then) joins the whole form's errors. With `prefix`,
+        the kept fields are the page's `prefix.field` names."""
+        shown = set(fields)
+        out = WriteResult(self.payload, {}, list(self.form_errors))
+        for key, messages in self.field_errors.items():
+            name = key if key in shown else key.split(".")[0]
+            if name in shown:
+                out.field_errors.setdefault(f"{prefix}.{name}" if prefix else name, []).extend(
+                    messages
+                )
+            else:
+                out.form_errors.extend(messages)
+        return out
 
 
 def field_key(path: list[Any] | None) -> str | None:

@@ -260,7 +260,7 @@ def _render(
         form=form,  # the form `result` belongs to
         # A refusal of a form this caller is not shown (a role the service refuses, a step
         # another user took meanwhile) is shown at the top, never lost.
-        unplaced=result if result and not shown.get(f"show_{form}") else None,
+        unplaced=result.placed(()) if result and not shown.get(f"show_{form}") else None,
         posted=dict(page.form or {}),
         saved=f"asm_saved_{saved}" if f"asm_saved_{saved}" in page.words else "",
         owner_roles=OWNER_ROLES,
@@ -274,14 +274,6 @@ async def show(page: Page) -> Response:
 
 
 # -- writes -----------------------------------------------------------------------------------
-
-
-def _placed(result: WriteResult, fields: set[str]) -> WriteResult:
-    """Errors naming a field the form does not show (an id, the whole list) go to the
-    form's own list, so none is lost."""
-    for key in [k for k in result.field_errors if k not in fields]:
-        result.form_errors.extend(result.field_errors.pop(key))
-    return result
 
 
 def _number(page: Page, name: str, problems: dict[str, list[str]]) -> float | None:
@@ -345,7 +337,7 @@ async def _write_step(
             return page.redirect(f"{ASSESSMENT}/{code}", year=year, saved=posted.form)
         if posted.rename is not None:
             result.field_errors = posted.rename(result.field_errors)
-    result = _placed(result, posted.fields)
+    result = result.placed(posted.fields)
     return _render(page, view, result=result, form=posted.form, status=422)
 
 
@@ -455,13 +447,17 @@ async def _goal_view(page: Page) -> tuple[dict[str, Any], dict[str, Any]]:
 def _render_goal(
     page: Page, view: dict[str, Any], goal: dict[str, Any], result: WriteResult | None = None
 ) -> Response:
+    shown = _forms(page, view)
+    # A refusal of the form this caller is not shown (a viewer posting anyway) at the top.
+    in_form = bool(shown.get("show_goal_edit"))
     return page.render(
         "assessment/goal.html",
         status=200 if result is None else 422,
         **view,
-        **_forms(page, view),
+        **shown,
         goal=goal,
-        result=result,
+        result=result if in_form else None,
+        unplaced=result.placed(()) if result and not in_form else None,
         posted=dict(page.form or {}),
         owner_roles=OWNER_ROLES,
         goal_statuses=GOAL_STATUSES,
@@ -499,7 +495,7 @@ async def update_goal(page: Page) -> Response:
         code = view["community"]["code"]
         return page.redirect(f"{ASSESSMENT}/{code}", year=view["year"], saved="goal")
     fields = {"text", "owner", "dueOn", "status", "doneOn"}
-    return _render_goal(page, view, goal, _placed(result, fields))
+    return _render_goal(page, view, goal, result.placed(fields))
 
 
 ROUTES = [

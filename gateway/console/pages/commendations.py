@@ -22,6 +22,7 @@ from gateway.console.graph import ERRORS, Answer, WriteResult
 from gateway.console.labels.enums import enum_label
 from gateway.console.nav import COMMENDATIONS
 from gateway.console.page import Page, console_route
+from gateway.console.pages.members import community_members
 from gateway.console.permissions import may
 from gateway.console.templating import local_name
 
@@ -113,6 +114,14 @@ async def _view(
     status: int = 200,
 ) -> Response:  # fmt: skip
     """The page of `code` and `year`; `results`: a refused form's outcome, by form name."""
+    values = await _values(page, code, year, results)
+    return page.render("commendations/commendations.html", status=status, **values)
+
+
+async def _values(
+    page: Page, code: str, year: int, results: dict[str, WriteResult] | None = None
+) -> dict[str, Any]:
+    """What the page shows: its reads, and the forms it shows (`shown`, by form name)."""
     community = len(code) == COMMUNITY_LEVEL
     values: dict[str, Any] = {
         "code": code, "year": year, "community": community,
@@ -154,7 +163,51 @@ async def _view(
     values["july"] = answer.data.get("commendationList")  # null: not drafted yet
     place = answer.data.get("region") or {}
     values["place"] = place.get("nameEn" if page.lang == "en" else "name") or code
-    return page.render("commendations/commendations.html", status=status, **values)
+    values["shown"] = _shown(values)
+    return values
+
+
+def _shown(values: dict[str, Any]) -> set[str]:
+    """The forms the page shows (the template draws these and no others): a refusal of any
+    other form is shown at the top of the page."""
+    street, district = values["street_forms"], values["district_forms"]
+    july = values["july"]
+    open_list = not july or july["state"] == "DRAFT"
+    evaluation = values.get("evaluation")
+    on_community = values["community"]
+    shown = {
+        "award": street and on_community and bool(values.get("ratings")),
+        "attest": street and on_community and bool(values.get("ratings"))
+        and bool(values.get("attest_options")),
+        # 推荐为五好 only while the community is not nominated (nor decided) this year
+        "nominate-five": street and on_community and not (evaluation and evaluation["stage"]),
+        "decide-five": district and bool(values["decide_options"]),
+        "nominate-member": street and on_community and open_list
+        and bool(values.get("member_options")),
+        "draft": district and open_list,
+        "publish": district and open_list,
+        "remove": district and bool(july) and july["state"] == "DRAFT" and bool(july["entries"]),
+    }  # fmt: skip
+    return {name for name, on in shown.items() if on}
+
+
+async def _offered(page: Page, name: str, code: str, values: dict[str, Any]) -> list[str]:
+    """The posted ids of form `name` that the page of `code` does not offer: a form of one
+    community never writes to another (a unit, a member, an entry of it)."""
+    picks: dict[str, tuple[str, set[str]]] = {}
+    if name in ("award", "attest"):
+        picks["unitId"] = ("unitId", {unit for unit, _ in values.get("unit_options") or []})
+    elif name == "decide-five":
+        nominated = {n["communityCode"] for n in values["nominations"]}
+        picks["communityCode"] = ("communityCode", nominated | {code})
+    elif name == "nominate-member":
+        # Any member of the community (the page finds one by name), as the members page has.
+        members = await community_members(page, code) if len(code) == COMMUNITY_LEVEL else []
+        picks["memberId"] = ("memberId", {m["id"] for m in members})
+    elif name == "remove":
+        july = values["july"] or {}
+        picks["entryId"] = ("entryId", {e["id"] for e in july.get("entries") or []})
+    return [arg for arg, (field, ids) in picks.items() if page.field(field) not in ids]
 
 
 def _community_parts(page: Page, answer: Answer, values: dict[str, Any]) -> None:
@@ -208,23 +261,25 @@ def _form(
         code = page.region(page.request.path_params["code"])
         year = _year(page.field("year"))
         sent = variables(page, code, year)
-        if sent is None:  # a field the browser must send is missing or malformed
+        writer = may(page.identity, family)
+        # Any other caller gets the service's own refusal; a writer's ids are the page's.
+        bad = await _offered(page, name, code, await _values(page, code, year)) if writer else []
+        if bad:
+            result = WriteResult(None, {arg: [page.t("form_not_offered")] for arg in bad})
+        elif sent is None:  # a field the browser must send is missing or malformed
             result = WriteResult(payload=None, form_errors=[page.t("form_problem")])
         else:
             result = await page.write(mutation, sent, payload)
         if result.ok:
             return page.redirect(f"{COMMENDATIONS}/{code}", year=year, done=name)
-        shown = name if may(page.identity, family) else "page"
-        return await _view(page, code, year, {shown: _placed(result, fields)}, status=422)
+        values = await _values(page, code, year, {name: result})
+        if name in values["shown"]:
+            values["results"] = {name: result.placed(fields)}
+        else:  # a role not shown the form, a step taken meanwhile: the top of the page
+            values["results"] = {"page": result.placed(())}
+        return page.render("commendations/commendations.html", status=422, **values)
 
     return handle
-
-
-def _placed(result: WriteResult, fields: tuple[str, ...]) -> WriteResult:
-    """Errors naming a field the form does not show go to the whole form."""
-    kept = {k: v for k, v in result.field_errors.items() if k in fields}
-    rest = [m for k, v in result.field_errors.items() if k not in fields for m in v]
-    return WriteResult(result.payload, kept, [*result.form_errors, *rest])
 
 
 def _award(page: Page, code: str, year: int) -> dict[str, Any] | None:

@@ -114,6 +114,8 @@ async def _dual_page(
     evaluations = answer.need("evaluations", page)
     writer = may(page.identity, "dual")
     posted_fields = ("year", "memberId", "title", "nominatedBy", "nominatedOn", "reason")
+    # A refusal of the form this caller is not shown (a viewer posting anyway) shows at the top.
+    placed = result.placed(posted_fields if writer else ()) if result else None
     return page.render(
         "community/dual.html",
         status=status,
@@ -128,7 +130,8 @@ async def _dual_page(
         titles=TITLES,
         next_step=NEXT_STEP,
         step_labels=STEP_LABELS,
-        result=result,
+        result=placed if writer else None,
+        unplaced=None if writer else placed,
         posted={name: page.field(name) for name in posted_fields} if result else {},
         today=_today().isoformat(),
         done=page.request.query_params.get("done"),
@@ -188,28 +191,46 @@ async def _evaluation_of(page: Page, code: str, evaluation_id: str) -> dict[str,
     return evaluation
 
 
+# The fields of each step's form (a refusal naming another, such as the evaluation's "id",
+# is shown for the whole form).
+STEP_FIELDS = {
+    "publicize": ("from", "until"),
+    "decide": ("chosen", "decidedOn"),
+    "feedback": ("sentOn", "content", "unitName", "unitPartyOrganization"),
+}
+
+_STEP_OF = {
+    "publicizeEvaluation": "publicize",
+    "decideEvaluation": "decide",
+    "recordEvaluationFeedback": "feedback",
+}
+
+
 async def _evaluation_page(
-    page: Page, code: str, evaluation_id: str, *, result: WriteResult | None = None
+    page: Page,
+    code: str,
+    evaluation_id: str,
+    *,
+    result: WriteResult | None = None,
+    posted_step: str | None = None,
 ) -> Response:
     evaluation = await _evaluation_of(page, code, evaluation_id)
-    step_fields = (
-        "from",
-        "until",
-        "chosen",
-        "decidedOn",
-        "sentOn",
-        "content",
-        "unitName",
-        "unitPartyOrganization",
-    )
+    step = NEXT_STEP.get(evaluation["stage"]) if may(page.identity, "dual") else None
+    # The refused step's form is shown again only if it is still the next step; else (a
+    # viewer posting anyway, a step someone took meanwhile) its refusal shows at the top.
+    in_form = result is not None and step is not None and step == posted_step
+    placed = result.placed(STEP_FIELDS[step] if in_form and step else ()) if result else None
     return page.render(
         "community/dual_evaluation.html",
         status=422 if result else 200,
         code=code,
         evaluation=evaluation,
-        step=NEXT_STEP.get(evaluation["stage"]) if may(page.identity, "dual") else None,
-        result=result,
-        posted={name: page.field(name) for name in step_fields} if result else {},
+        step=step,
+        result=placed if in_form else None,
+        unplaced=None if in_form else placed,
+        posted={name: page.field(name) for fields in STEP_FIELDS.values() for name in fields}
+        if in_form
+        else {},
         today=_today().isoformat(),
         done=page.request.query_params.get("done"),
         list_url=page.url(dual_path(code), year=evaluation["year"]),
@@ -235,15 +256,16 @@ async def _step(
     org."""
     code = page.region(page.request.path_params["code"])
     evaluation_id = page.request.path_params["id"]
+    step = _STEP_OF[payload]
     await _evaluation_of(page, code, evaluation_id)
     checked = checked or WriteResult(payload=None)
     for name, required in dates.items():
         values[name] = posted_date(page, name, checked, required=required)
     if checked.field_errors:
-        return await _evaluation_page(page, code, evaluation_id, result=checked)
+        return await _evaluation_page(page, code, evaluation_id, result=checked, posted_step=step)
     result = await page.write(mutation, {"id": evaluation_id, **values}, payload)
     if not result.ok:
-        return await _evaluation_page(page, code, evaluation_id, result=result)
+        return await _evaluation_page(page, code, evaluation_id, result=result, posted_step=step)
     return page.redirect(evaluation_path(code, evaluation_id), done=payload)
 
 

@@ -212,10 +212,21 @@ async def _member_page(
     member_id: str,
     *,
     result: WriteResult | None = None,
+    form: str = "",
     status: int = 200,
 ) -> Response:
+    """The member's page; `result`: the refusal of `form` ("assign", or "clear-<category>"),
+    shown in that form when the page shows it, else at the top (a viewer posting anyway, a
+    category someone cleared meanwhile), never lost."""
     member = await _member_of(page, code, member_id)
     writer = may(page.identity, "org")
+    shown = (
+        {"assign", *(f"clear-{c['category']}" for c in member["categories"])} if writer else set()
+    )
+    in_form = form in shown
+    placed = (
+        result.placed(_ASSIGN_FIELDS if form == "assign" and in_form else ()) if result else None
+    )
     return page.render(
         "community/members_detail.html",
         status=status,
@@ -224,8 +235,10 @@ async def _member_page(
         writer=writer,
         helpers=await community_members(page, code) if writer else [],
         categories=CATEGORIES,
-        result=result,
-        posted={name: page.field(name) for name in _ASSIGN_FIELDS} if result else {},
+        result=placed if in_form else None,
+        unplaced=None if in_form else placed,
+        failed_form=form if in_form else "",
+        posted={name: page.field(name) for name in _ASSIGN_FIELDS} if in_form else {},
         done=page.request.query_params.get("done"),
         list_url=page.url(members_path(code)),
         action=member_path(code, member_id),
@@ -265,21 +278,27 @@ async def assign_helper(page: Page) -> Response:
     await _member_of(page, code, member_id)  # 404 before writing for another community
     checked = WriteResult(payload=None)
     since = posted_date(page, "since", checked)
+    helper_id = page.field("helperMemberId") or None
+    if helper_id is not None and helper_id not in {
+        m["id"] for m in await community_members(page, code)
+    }:
+        # Only a member of this community, as the form offers, helps one of its members.
+        checked.field_errors.setdefault("helperMemberId", []).append(page.t("dual_pick_member"))
     if checked.field_errors:
-        return await _member_page(page, code, member_id, result=checked, status=422)
+        return await _member_page(page, code, member_id, result=checked, form="assign", status=422)
     result = await page.write(
         ASSIGN_HELPER,
         {
             "memberId": member_id,
             "category": page.field("category"),
-            "helperMemberId": page.field("helperMemberId") or None,
+            "helperMemberId": helper_id,
             "helperContact": page.field("helperContact") or None,
             "since": since,
         },
         "assignHelper",
     )
     if not result.ok:
-        return await _member_page(page, code, member_id, result=result, status=422)
+        return await _member_page(page, code, member_id, result=result, form="assign", status=422)
     return page.redirect(member_path(code, member_id), done="assigned")
 
 
@@ -293,7 +312,8 @@ async def clear_category(page: Page) -> Response:
         "clearMemberCategory",
     )
     if not result.ok:
-        return await _member_page(page, code, member_id, result=result, status=422)
+        form = f"clear-{page.field('category')}"
+        return await _member_page(page, code, member_id, result=result, form=form, status=422)
     return page.redirect(member_path(code, member_id), done="cleared")
 
 

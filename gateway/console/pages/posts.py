@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,19 +79,6 @@ class Failed:
     values: dict[str, str]
 
 
-def scoped(result: WriteResult, prefix: str, fields: tuple[str, ...]) -> WriteResult:
-    """`result`'s errors as the form `prefix` shows them: an error naming one of the form's
-    `fields` beside it (`prefix.field`), any other (an id the form does not show as a field)
-    for the whole form, so no error is lost."""
-    out = WriteResult(result.payload, {}, list(result.form_errors))
-    for key, messages in result.field_errors.items():
-        if key in fields:
-            out.field_errors[f"{prefix}.{key}"] = list(messages)
-        else:
-            out.form_errors.extend(messages)
-    return out
-
-
 def _optional(value: str) -> str | None:
     return value.strip() or None
 
@@ -100,22 +88,70 @@ async def posts_page(page: Page) -> Response:
     return await _render(page, code, None)
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What the page offers a writer to pick, by id: the members of the page shown, their
+    posts, the community's teams with their volunteers, its organizations. A posted id is
+    checked against it, so a form of community A never writes to community B."""
+
+    members: set[str]
+    posts: set[str]
+    volunteers: dict[str, set[str]]  # team id -> its volunteers' ids
+    organizations: set[str]
+
+
+async def _page_data(page: Page, code: str, writer: bool) -> tuple[Any, list[dict[str, Any]]]:
+    """The page's read as the posted (or asked) name filter and page give it."""
+    params = page.form if page.form is not None else page.request.query_params
+    name = str(params.get("q") or "").strip()
+    after = str(params.get("after") or "") or None
+    return await asyncio.gather(
+        page.ask(PAGE, {"code": code, "name": name or None, "after": after}),
+        _organizations(page, code, writer),
+    )
+
+
+def _offer(answer: Any, organizations: list[dict[str, Any]]) -> Offer:
+    nodes = (answer.data.get("members") or {}).get("nodes") or []
+    teams = answer.data.get("volunteerTeams") or []
+    return Offer(
+        members={m["id"] for m in nodes},
+        posts={p["id"] for m in nodes for p in m["posts"]},
+        volunteers={t["id"]: {v["id"] for v in t["members"]["nodes"]} for t in teams},
+        organizations={o["id"] for o in organizations},
+    )
+
+
+def _shown_forms(offer: Offer) -> set[str]:
+    """The keys of the forms a writer is shown (as posts.html draws them)."""
+    return {
+        "team",
+        *(f"team-{team}" for team in offer.volunteers),
+        *(f"post-{post}" for post in offer.posts),
+        *(["claim"] if offer.members else []),
+    }
+
+
 async def _render(page: Page, code: str, failed: Failed | None) -> Response:
     params = page.form if page.form is not None else page.request.query_params
     name = str(params.get("q") or "").strip()
     after = str(params.get("after") or "") or None
     writer = may(page.identity, "org")
-    answer, organizations = await asyncio.gather(
-        page.ask(PAGE, {"code": code, "name": name or None, "after": after}),
-        _organizations(page, code, writer),
-    )
+    answer, organizations = await _page_data(page, code, writer)
     place = answer.need("community", page)
     members = answer.need("members", page)
     teams = answer.data.get("volunteerTeams") or []
     done = page.request.query_params.get("done", "")
+    # A refusal of a form the page does not show (a viewer posting anyway, a post released
+    # meanwhile) is shown at the top, never lost.
+    unplaced = None
+    if failed is not None and (
+        not writer or failed.form not in _shown_forms(_offer(answer, organizations))
+    ):
+        unplaced, failed = failed.result.placed(()), None
     return page.render(
         "community/posts.html",
-        status=422 if failed is not None else 200,
+        status=422 if failed is not None or unplaced is not None else 200,
         community=place,
         code=code,
         members=members,
@@ -128,6 +164,7 @@ async def _render(page: Page, code: str, failed: Failed | None) -> Response:
         post_kinds=POST_KINDS,
         today=dt.date.today().isoformat(),
         failed=failed,
+        unplaced=unplaced,
         done=f"posts_done_{done}" if done in _DONE else "",
     )
 
@@ -145,33 +182,57 @@ async def _organizations(page: Page, code: str, writer: bool) -> list[dict[str, 
 @dataclass(frozen=True)
 class Form:
     """One form of the page: its key (field names are `key.field`), the mutation arguments
-    it has fields for, and the word shown after it went through."""
+    it has fields for, the word shown after it went through, and which posted ids must be
+    among those the page offers (`offered(offer)`: the mutation argument of each id that is
+    not)."""
 
     key: str
     fields: tuple[str, ...]
     done: str
+    offered: Callable[[Offer], list[str]] = lambda offer: []
 
 
 async def _write(
     page: Page, form: Form, mutation: str, variables: dict[str, Any], payload: str
 ) -> Response:
     """Send one form's mutation: back to the page on success, else the page again with the
-    errors in that form."""
+    errors in that form. An id the page did not offer is refused beside its field first."""
     code = community_code(page, page.request.path_params["code"])
-    result = await page.write(mutation, variables, payload)
+    bad: list[str] = []
+    if may(page.identity, "org"):  # any other caller gets the service's own refusal
+        answer, organizations = await _page_data(page, code, True)
+        answer.need("members", page)
+        bad = form.offered(_offer(answer, organizations))
+    if bad:
+        result = WriteResult(None, {name: [page.t("form_not_offered")] for name in bad})
+    else:
+        result = await page.write(mutation, variables, payload)
     if result.ok:
         q, after = page.field("q"), page.field("after")
         return page.redirect(BASE.format(code=code), q=q, after=after, done=form.done)
     values = {k: v for k, v in (page.form or {}).items() if isinstance(v, str)}
-    return await _render(
-        page, code, Failed(form.key, scoped(result, form.key, form.fields), values)
-    )
+    placed = result.placed(form.fields, prefix=form.key)
+    return await _render(page, code, Failed(form.key, placed, values))
+
+
+def _not_offered(*picks: tuple[str, str, set[str]]) -> list[str]:
+    """The arguments whose posted id (blank: none chosen, for the service to judge) is not
+    among the ids the page offers for it."""
+    return [name for name, value, offered in picks if value.strip() and value not in offered]
 
 
 async def claim(page: Page) -> Response:
     return await _write(
         page,
-        Form("claim", ("memberId", "kind", "title", "claimedOn", "organizationId"), "claim"),
+        Form(
+            "claim",
+            ("memberId", "kind", "title", "claimedOn", "organizationId"),
+            "claim",
+            lambda offer: _not_offered(
+                ("memberId", page.field("claim.memberId"), offer.members),
+                ("organizationId", page.field("claim.organizationId"), offer.organizations),
+            ),
+        ),
         CLAIM,
         {
             "memberId": page.field("claim.memberId"),
@@ -188,7 +249,12 @@ async def release(page: Page) -> Response:
     post_id = page.field("postId")
     return await _write(
         page,
-        Form(f"post-{post_id}", ("releasedOn",), "release"),
+        Form(
+            f"post-{post_id}",
+            ("releasedOn",),
+            "release",
+            lambda offer: _not_offered(("postId", post_id, offer.posts)),
+        ),
         RELEASE,
         {"postId": post_id, "releasedOn": page.field(f"post-{post_id}.releasedOn")},
         payload="releasePost",
@@ -199,7 +265,14 @@ async def create_team(page: Page) -> Response:
     code = community_code(page, page.request.path_params["code"])
     return await _write(
         page,
-        Form("team", ("name", "organizationId", "foundedOn"), "team"),
+        Form(
+            "team",
+            ("name", "organizationId", "foundedOn"),
+            "team",
+            lambda offer: _not_offered(
+                ("organizationId", page.field("team.organizationId"), offer.organizations)
+            ),
+        ),
         CREATE_TEAM,
         {
             "communityCode": code,
@@ -216,7 +289,15 @@ async def add_volunteer(page: Page) -> Response:
     form = f"team-{team_id}"
     return await _write(
         page,
-        Form(form, ("memberId", "joinedOn"), "add"),
+        Form(
+            form,
+            ("memberId", "joinedOn"),
+            "add",
+            lambda offer: _not_offered(
+                ("teamId", team_id, set(offer.volunteers)),
+                ("memberId", page.field(f"{form}.memberId"), offer.members),
+            ),
+        ),
         ADD_VOLUNTEER,
         {
             "teamId": team_id,
@@ -231,7 +312,15 @@ async def remove_volunteer(page: Page) -> Response:
     team_id = page.field("teamId")
     return await _write(
         page,
-        Form(f"team-{team_id}", (), "remove"),
+        Form(
+            f"team-{team_id}",
+            (),
+            "remove",
+            lambda offer: _not_offered(
+                ("teamId", team_id, set(offer.volunteers)),
+                ("memberId", page.field("memberId"), offer.volunteers.get(team_id, set())),
+            ),
+        ),
         REMOVE_VOLUNTEER,
         {"teamId": team_id, "memberId": page.field("memberId")},
         payload="removeVolunteer",

@@ -429,18 +429,10 @@ async def _upload(page: Page, code: str, result: WriteResult) -> list[dict[str, 
     return kept
 
 
-def _placed(result: WriteResult, form: RecordForm) -> WriteResult:
-    """Each error beside the form field it is about: a list's item (`attendees.2`) beside the
-    list, a file's beside the file input; one the form has no field for, for the whole form."""
-    names = {spec.name for spec in form.fields} | {FILES}
-    placed = WriteResult(result.payload, {}, list(result.form_errors))
-    for key, messages in result.field_errors.items():
-        head = key.split(".")[0]
-        if head in names:
-            placed.field_errors.setdefault(head, []).extend(messages)
-        else:
-            placed.form_errors.extend(messages)
-    return placed
+def _shown_fields(form: RecordForm) -> set[str]:
+    """The fields a record's form shows: an error about a list's item (`attendees.2`) goes
+    beside the list, a file's beside the file input."""
+    return {spec.name for spec in form.fields} | {FILES}
 
 
 async def _show_form(
@@ -475,6 +467,20 @@ async def new_record_page(page: Page) -> Response:
     return await _show_form(page, _form_of(page), code)
 
 
+async def _check_offered(
+    page: Page, form: RecordForm, code: str, values: dict[str, Any], result: WriteResult
+) -> None:
+    """A picked id (funds, a resident unit) must be one the form offers for this community:
+    a fund use is recorded in its funds' community, so funds of another would write there."""
+    picks = [s for s in form.fields if s.shape in ("funds", "unit") and values[s.name]]
+    if not picks:
+        return
+    choices = await _choices(page, form, code)
+    for spec in picks:
+        if values[spec.name] not in {value for value, _ in choices[spec.name]}:
+            result.field_errors.setdefault(spec.name, []).append(page.t("form_not_offered"))
+
+
 async def _kept_files(page: Page, ids: list[str]) -> list[dict[str, Any]]:
     """Files of an earlier try, as the graph describes them (unknown ids are dropped)."""
     if not ids:
@@ -494,11 +500,12 @@ async def record_new(page: Page) -> Response:
         raise PageRefusalError(403, page.t("rec_no_form"))
     checked = WriteResult(None)
     values = {spec.name: _value(page, spec, checked) for spec in form.fields}
+    await _check_offered(page, form, code, values, checked)
     kept = await _kept_files(page, _kept_ids(page)[:20])
     if not checked.field_errors:
         kept += await _upload(page, code, checked)
     if checked.field_errors:
-        return await _show_form(page, form, code, _placed(checked, form), kept)
+        return await _show_form(page, form, code, checked.placed(_shown_fields(form)), kept)
     ids = list(dict.fromkeys(file["id"] for file in kept))
     inputs = {k: v for k, v in values.items() if v is not None}
     inputs[FILES] = ids
@@ -506,7 +513,7 @@ async def record_new(page: Page) -> Response:
         inputs["communityCode"] = code
     result = await page.write(_mutation(form), {"input": inputs}, form.mutation)
     if not result.ok:
-        return await _show_form(page, form, code, _placed(result, form), kept)
+        return await _show_form(page, form, code, result.placed(_shown_fields(form)), kept)
     return page.redirect(f"{RECORDS}/{code}", saved=form.kind)
 
 
@@ -549,9 +556,8 @@ async def void_record(page: Page) -> Response:
         VOID, {"id": record["id"], "reason": page.field("reason")}, "voidRecord"
     )
     if not result.ok:
-        if "id" in result.field_errors:  # e.g. funds still in use: about the record itself
-            result.form_errors.extend(result.field_errors.pop("id"))
-        return await _show_void(page, code, record, result)
+        # e.g. funds still in use: about the record itself (its "id"), not the reason
+        return await _show_void(page, code, record, result.placed(("reason",)))
     return page.redirect(f"{RECORDS}/{code}", voided="1", done="void")
 
 

@@ -296,6 +296,37 @@ def test_a_whole_cycle_through_the_pages(  # noqa: PLR0915 -- one cycle, step by
     assert shown == [g["id"] for g in goals]
     if goals:
         _edit_a_goal(secretary, site, running, goals[0])
+        _a_viewers_goal_edit_shows_the_refusal(viewer, site, running, goals[0])
+
+
+def _a_viewers_goal_edit_shows_the_refusal(
+    client: httpx.Client, site: str, running: Running, goal: dict
+) -> None:
+    """A viewer is shown no form; posting one anyway gets the service's refusal, shown."""
+    from gateway.console.pages.assessment import UPDATE_GOAL
+    from services.common.auth import Identity, Role
+
+    viewer = Identity("test-viewer", Role.VIEWER, "410104")  # as demo-viewer
+    body = running.post(
+        running.gateway, UPDATE_GOAL, {"id": goal["id"], "text": "x"}, identity=viewer
+    )
+    payload = (body.get("data") or {}).get("updateImprovementGoal") or {}
+    expected = [e["message"] for e in payload.get("errors") or body.get("errors") or []]
+    assert expected, body
+    before = _assessment(running)["goals"]
+    path = f"{PAGE}/goals/{goal['id']}"
+    token = csrf_of(client.get("/console").text)
+    answer = client.post(
+        path, data={"text": "x", "year": str(YEAR), "csrf": token}, headers={"origin": site}
+    )
+    assert answer.status_code == 422
+    shown = re.findall(
+        r'<div class="form-errors" role="alert">.*?<ul>(.*?)</ul>', answer.text, re.S
+    )
+    assert expected[0] in [
+        html.unescape(m) for b in shown for m in re.findall(r"<li>(.*?)</li>", b)
+    ]
+    assert _assessment(running)["goals"] == before
 
 
 def _edit_a_goal(client: httpx.Client, site: str, running: Running, goal: dict) -> None:

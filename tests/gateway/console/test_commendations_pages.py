@@ -17,6 +17,7 @@ import pytest
 from console_client import SignIn, csrf_of
 from markupsafe import escape
 
+from gateway.console.labels import LABELS
 from gateway.console.labels.enums import enum_label
 from services.common.auth import Identity, Role
 from stack import DISTRICT, Running
@@ -350,3 +351,40 @@ def test_a_member_beyond_the_first_choices_is_found_by_name_for_a_nomination(
     ids = re.findall(r'<option value="([^"]+)"', form.split('name="category"')[0])
     assert ids == [m["id"] for m in expected["members"]["nodes"]]
     assert wanted["id"] in ids
+
+
+def test_a_unit_of_another_community_is_refused_beside_the_unit_and_nothing_written(
+    signed_in: SignIn, running: Running, site: str, community: str
+) -> None:
+    # The street may rate any unit of its street: the page of one community offers only its
+    # units, and the posted id is checked against them (never "saved" on A for B's unit).
+    found = gql(running, '{ communities(regionCode: "410104001") { code } }', {})
+    other = next(
+        (c["code"], ratings)
+        for c in found["communities"]
+        if c["code"] != community
+        and (ratings := gql(running, RATINGS, {"r": c["code"], "y": YEAR}, STREET)["starRatings"])
+    )
+    code, before = other
+    client = signed_in("demo-street")
+    path = f"/console/commendations/{community}"
+    _, token = page_of(client, path)
+    answer = post(client, site, f"{path}/award", token, unitId=before[0]["unitId"], stars="1",
+                  reason="跨社区")  # fmt: skip
+    assert answer.status_code == 422
+    assert error_beside(answer.text, "award", "unitId") == LABELS["zh"]["form_not_offered"]
+    assert gql(running, RATINGS, {"r": code, "y": YEAR}, STREET)["starRatings"] == before
+
+
+def _five(stage: str | None) -> dict:
+    return {"street_forms": True, "district_forms": False, "community": True, "july": None,
+            "ratings": [], "attest_options": [], "decide_options": [], "member_options": [],
+            "evaluation": {"stage": stage}}  # fmt: skip
+
+
+def test_the_five_good_nomination_form_is_shown_only_before_a_nomination() -> None:
+    from gateway.console.pages.commendations import _shown  # the page's one rule
+
+    assert "nominate-five" in _shown(_five(None))
+    for stage in ("NOMINATED", "CONFIRMED", "REJECTED"):
+        assert "nominate-five" not in _shown(_five(stage))

@@ -254,3 +254,57 @@ def test_roles_org_refuses_see_no_form(running: Running, signed_in: SignIn, user
     assert detail.status_code == 200
     assert one["member"]["name"] in detail.text
     assert '<form method="post" action="/console' not in detail.text
+
+
+PUBLICIZE = """mutation ($id: ID!, $from: Date!, $until: Date!) {
+  publicizeEvaluation(id: $id, from: $from, until: $until) {
+    evaluation { id } errors { code message messageEn field } } }"""
+VIEWER = Identity("test-viewer", Role.VIEWER, "410104")  # as demo-viewer
+
+
+def _form_errors(page: str) -> list[str]:
+    """The messages of the page's whole-form error lists."""
+    lists = re.findall(r'<div class="form-errors" role="alert">.*?<ul>(.*?)</ul>', page, re.S)
+    return [html.unescape(m) for block in lists for m in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def test_a_refusal_naming_no_field_of_the_form_shows_its_message(
+    running: Running, secretary: httpx.Client, site: str
+) -> None:
+    # A step another user took meanwhile: publicizing an evaluation already past it. org
+    # names the evaluation ("id"), no field of any form: its message must still be shown.
+    every = _graph(running, EVALUATIONS, {"r": CODE, "year": None})["evaluations"]["nodes"]
+    done = next(e for e in every if e["stage"] in ("PUBLICIZED", "CHOSEN", "NOT_CHOSEN"))
+    dates = {"from": "2011-03-05", "until": "2011-03-12"}
+    refused = _graph(running, PUBLICIZE, {"id": done["id"], **dates})["publicizeEvaluation"]
+    assert refused["errors"] and refused["errors"][0]["field"] not in (["from"], ["until"])
+    before = _graph(running, EVALUATION, {"id": done["id"]})
+    answer = _post(secretary, f"{DUAL}/{done['id']}/publicize", site, **dates)
+    assert answer.status_code == 422
+    assert refused["errors"][0]["message"] in _form_errors(answer.text)
+    assert _graph(running, EVALUATION, {"id": done["id"]}) == before
+
+
+def test_a_viewers_post_shows_the_services_refusal(
+    running: Running, signed_in: SignIn, site: str
+) -> None:
+    member = _graph(running, MEMBERS, {"r": CODE})["members"]["nodes"][0]["id"]
+    variables = {"m": member, "year": WALK_YEAR, "by": "社区党委", "on": f"{WALK_YEAR}-02-01"}
+    body = running.post(running.gateway, NOMINATE, variables, identity=VIEWER)
+    expected = body["errors"][0]["message"]
+    before = _graph(running, EVALUATIONS, {"r": CODE, "year": WALK_YEAR})["evaluations"]
+    answer = _post(
+        signed_in("demo-viewer"),
+        f"{DUAL}/nominate",
+        site,
+        year=str(WALK_YEAR),
+        memberId=member,
+        title="SERVICE_MODEL",
+        nominatedBy="社区党委",
+        nominatedOn=f"{WALK_YEAR}-02-01",
+        reason="",
+    )
+    assert answer.status_code == 422
+    assert expected in _form_errors(answer.text)
+    assert '<form method="post" action="/console' not in answer.text
+    assert _graph(running, EVALUATIONS, {"r": CODE, "year": WALK_YEAR})["evaluations"] == before

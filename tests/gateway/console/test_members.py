@@ -331,3 +331,99 @@ def test_a_member_of_another_community_is_not_found_here(
     assert district.get(f"/console/community/{other}/members/{someone}").status_code == 200
     assert district.get(f"{LIST}/{someone}").status_code == 404
     assert district.get(f"{LIST}/not-an-id").status_code == 404
+
+
+CLEAR = """mutation ($m: ID!, $c: SpecialCategory!) { clearMemberCategory(memberId: $m,
+  category: $c) { ok errors { code message messageEn field } } }"""
+
+
+def _form_errors(page: str) -> list[str]:
+    """The messages of the page's whole-form error lists."""
+    lists = re.findall(r'<div class="form-errors" role="alert">.*?<ul>(.*?)</ul>', page, re.S)
+    return [html.unescape(m) for block in lists for m in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def test_a_refused_clear_is_shown_as_its_own_not_beside_the_assign_form(
+    running: Running, secretary: httpx.Client, site: str
+) -> None:
+    # A category cleared meanwhile (the member has none): its clear form is gone, so org's
+    # refusal is shown at the top, never beside the assign form's category select.
+    member, _ = _plain_member(running)
+    detail = f"{LIST}/{member['id']}"
+    body = running.post(
+        running.gateway, CLEAR, {"m": member["id"], "c": "MOBILE"}, identity=SECRETARY
+    )
+    refusal = (body.get("data") or {}).get("clearMemberCategory") or {}
+    expected = [e["message"] for e in refusal.get("errors") or body.get("errors") or []]
+    assert expected, body
+    token = csrf_of(secretary.get(detail).text)
+    answer = secretary.post(
+        f"{detail}/clear",
+        data={"csrf": token, "category": "MOBILE"},
+        headers={"origin": site},
+    )
+    assert answer.status_code == 422
+    assert expected[0] in _form_errors(answer.text)
+    assert 'id="err-category"' not in answer.text and "aria-invalid" not in answer.text
+    assert _categories(running, member["id"]) == []
+
+
+def test_a_viewers_clear_shows_the_services_refusal_and_clears_nothing(
+    running: Running, signed_in: SignIn, site: str
+) -> None:
+    cared = next(m for m in _all_members(running, SECRETARY) if m["categories"])
+    category = cared["categories"][0]["category"]
+    body = running.post(running.gateway, CLEAR, {"m": cared["id"], "c": category}, identity=VIEWER)
+    expected = body["errors"][0]["message"]
+    viewer = signed_in("demo-viewer")
+    detail = f"{LIST}/{cared['id']}"
+    token = csrf_of(viewer.get(detail).text)
+    answer = viewer.post(
+        f"{detail}/clear", data={"csrf": token, "category": category}, headers={"origin": site}
+    )
+    assert answer.status_code == 422
+    assert expected in _form_errors(answer.text)
+    assert [c["category"] for c in _categories(running, cared["id"])] == [
+        c["category"] for c in cared["categories"]
+    ]
+
+
+def test_each_clear_button_names_its_category_and_the_list_announces_only_its_count(
+    running: Running, secretary: httpx.Client
+) -> None:
+    cared = next(m for m in _all_members(running, SECRETARY) if m["categories"])
+    page = secretary.get(f"{LIST}/{cared['id']}").text
+    for care in cared["categories"]:
+        label = enum_label("SpecialCategory", care["category"], "zh")
+        assert f'aria-label="{LABELS["zh"]["mem_clear"]}：{label}"' in page
+    listed = secretary.get(LIST).text
+    assert 'hx-trigger="change delay:500ms, submit"' in listed  # not one swap per arrow key
+    assert '<div id="mem-results">' in listed
+    assert re.search(r'<caption><span aria-live="polite">[^<]+</span></caption>', listed)
+
+
+def test_a_helper_of_another_community_is_refused_beside_the_helper(
+    running: Running, signed_in: SignIn, site: str
+) -> None:
+    # The form offers this community's members as helpers; an id of another is refused here.
+    member, _ = _plain_member(running)
+    street = Identity("test-street", Role.STREET, "410104001")  # demo-street's
+    found = _graph(running, street, 'query { communities(regionCode: "410104001") { code } }', {})
+    stranger = next(
+        nodes[0]
+        for c in found["communities"]
+        if c["code"] != CODE
+        and (nodes := _graph(running, street, MEMBERS, {"filter": {"regionCode": c["code"]},
+                                                        "first": 1})["members"]["nodes"])
+    )  # fmt: skip
+    client = signed_in("demo-street")
+    detail = f"{LIST}/{member['id']}"
+    token = csrf_of(client.get(detail).text)
+    answer = client.post(
+        f"{detail}/helper",
+        data={"csrf": token, "category": "MOBILE", "helperMemberId": stranger["id"]},
+        headers={"origin": site},
+    )
+    assert answer.status_code == 422
+    assert _field_error(answer.text, "helperMemberId") == LABELS["zh"]["dual_pick_member"]
+    assert _categories(running, member["id"]) == []

@@ -20,6 +20,7 @@ import httpx
 from console_client import SignIn, csrf_of
 from markupsafe import escape
 
+from gateway.console.labels import LABELS
 from services.common.auth import Identity, Role
 from stack import Running
 
@@ -215,3 +216,84 @@ def test_only_org_writers_see_forms_and_the_service_refuses_the_others(
     assert refused.status_code == 422
     assert "只读用户" in refused.text
     assert teams(running) == before
+
+
+VIEWER = Identity("test-viewer", Role.VIEWER, "410104")  # as demo-viewer
+COMMUNITIES = 'query { communities(regionCode: "410104") { code } }'
+
+
+def form_errors(page: str) -> list[str]:
+    """The messages of the page's whole-form error lists."""
+    lists = re.findall(r'<div class="form-errors" role="alert">.*?<ul>(.*?)</ul>', page, re.S)
+    return [html.unescape(m) for block in lists for m in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def _member_elsewhere(running: Running) -> dict:
+    """A member of another community of the district than the page's."""
+    for place in ask(running, COMMUNITIES, {})["communities"]:
+        if place["code"] != CODE:
+            found = ask(running, FIRST_MEMBERS, {"c": place["code"]})["members"]["nodes"]
+            if found:
+                return found[0]
+    raise AssertionError("the demo district has members in another community")
+
+
+def test_a_member_of_another_community_is_refused_beside_the_member_and_nothing_written(
+    signed_in: SignIn, running: Running, site: str
+) -> None:
+    # The org service would let the district claim a post for anyone in its district: the
+    # page of one community offers only its members, and the posted id is checked against it.
+    stranger = _member_elsewhere(running)
+    before = ask(running, MEMBER_POSTS, {"id": stranger["id"]})["member"]["posts"]
+    fields = {
+        "claim.memberId": stranger["id"],
+        "claim.kind": "VOLUNTEER",
+        "claim.title": "岗",
+        "claim.claimedOn": TODAY,
+    }
+    try:
+        refused = post(signed_in("demo-district"), site, "/claim", fields)
+        assert refused.status_code == 422
+        expected = LABELS["zh"]["form_not_offered"]
+        assert error_beside(refused.text, "claim.memberId") == expected
+    finally:  # on a page that wrote it anyway, undo it (never on this one)
+        after = ask(running, MEMBER_POSTS, {"id": stranger["id"]})["member"]["posts"]
+        for extra in [p for p in after if p not in before]:
+            ask(running, RELEASE, {"p": extra["id"], "on": TODAY})
+    assert after == before
+    # Nor is a volunteer added to a team of this community from another one.
+    team = next(iter(teams(running).values()), None)
+    if team is not None:
+        key = f"team-{team['id']}"
+        refused = post(
+            signed_in("demo-district"),
+            site,
+            "/teams/add",
+            {"teamId": team["id"], f"{key}.memberId": stranger["id"]},
+        )
+        assert refused.status_code == 422
+        assert error_beside(refused.text, f"{key}.memberId") == LABELS["zh"]["form_not_offered"]
+        assert teams(running)[team["id"]] == team
+
+
+def test_a_viewers_post_shows_the_services_refusal_text(
+    signed_in: SignIn, running: Running, site: str
+) -> None:
+    member = ask(running, FIRST_MEMBERS, {"c": CODE})["members"]["nodes"][0]
+    before = ask(running, MEMBER_POSTS, {"id": member["id"]})["member"]["posts"]
+    body = running.post(running.gateway, CLAIM, {"m": member["id"], "on": TODAY}, identity=VIEWER)
+    expected = body["errors"][0]["message"]
+    refused = post(
+        signed_in("demo-viewer"),
+        site,
+        "/claim",
+        {
+            "claim.memberId": member["id"],
+            "claim.kind": "VOLUNTEER",
+            "claim.title": "岗",
+            "claim.claimedOn": TODAY,
+        },
+    )
+    assert refused.status_code == 422
+    assert expected in form_errors(refused.text)
+    assert ask(running, MEMBER_POSTS, {"id": member["id"]})["member"]["posts"] == before

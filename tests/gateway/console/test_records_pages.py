@@ -615,3 +615,46 @@ def test_every_kind_is_recorded_from_its_form(
     finally:
         for new in reversed(written):  # a fund use before its funds
             graph.post(VOID, {"id": new["id"], "reason": "测试后作废"})
+
+
+DEMO_STREET = "410104001"  # demo-street's, holding demo-secretary's community
+FUNDS = """mutation ($input: RecordFundsInput!) { recordFunds(input: $input) {
+  record { id } errors { message field } } }"""
+
+
+def test_funds_of_another_community_are_refused_beside_the_funds_and_nothing_written(
+    running: Running, signed_in: SignIn, site: str, community: str, tag: str
+) -> None:
+    # A fund use is recorded in its funds' community: the street could post, on A's page,
+    # funds of B and write to B while A's page said "saved". The form offers A's funds only.
+    street = Identity("test-street", Role.STREET, DEMO_STREET)
+
+    def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        return running.post(running.gateway, query, variables, identity=street)
+
+    others = ask("query ($s: String!) { communities(regionCode: $s) { code } }", {"s": DEMO_STREET})
+    other = next(c["code"] for c in others["data"]["communities"] if c["code"] != community)
+    made = ask(FUNDS, {"input": {"communityCode": other, "year": dt.date.today().year,
+                                 "amount": 10.0, "source": f"测试 {tag}",
+                                 "allocatedOn": YESTERDAY, "evidenceIds": []}})  # fmt: skip
+    funds = made["data"]["recordFunds"]["record"]["id"]
+    before = ask(ALL, {"c": other})["data"]["attestedRecords"]["nodes"]
+    client = signed_in("demo-street")
+    html = _form_page(client, community, "fund_use")
+    fields = {"fundsId": funds, "spentOn": YESTERDAY, "purpose": f"购置 {tag}", "amount": "1"}
+    try:
+        answer = client.post(
+            f"/console/records/{community}/new/fund_use",
+            data={"csrf": csrf_of(html), **fields},
+            headers={"origin": site},
+            follow_redirects=False,
+        )
+        after = ask(ALL, {"c": other})["data"]["attestedRecords"]["nodes"]
+        assert answer.status_code == 400
+        assert LABELS["zh"]["form_not_offered"] in _field(answer.text, "fundsId")
+        assert after == before
+    finally:
+        after = ask(ALL, {"c": other})["data"]["attestedRecords"]["nodes"]
+        for new in [n for n in after if n not in before]:  # a use written anyway, first
+            ask(VOID, {"id": new["id"], "reason": "测试后作废"})
+        ask(VOID, {"id": funds, "reason": "测试后作废"})

@@ -204,3 +204,18 @@ def test_the_graphs_name_filters_refuse_control_characters_typed(
         "控制字符" in error["message"] and "control character" in error["extensions"]["messageEn"]
     )
     assert error["extensions"]["field"] == path
+
+
+def test_a_member_found_links_to_the_members_own_page(
+    signed_in: SignIn, running: Running, elsewhere: dict
+) -> None:
+    member = elsewhere["member"]
+    client = signed_in("demo-district")
+    page = client.get("/console/search", params={"q": member["name"]}).text
+    row = re.search(rf'<tr data-member="{member["id"]}">(.*?)</tr>', page, re.S)
+    assert row, "the member is found"
+    link = html.unescape(re.search(r'href="([^"]+)"', row.group(1)).group(1))
+    assert link.endswith(f"/members/{member['id']}"), link
+    shown = client.get(link)
+    assert shown.status_code == 200
+    assert member["name"] in shown.text and 'class="member"' in shown.text
