@@ -72,7 +72,9 @@ def test_the_district_page_links_down_and_a_viewer_sees_no_planner(
     code = sorted(c.code for c in demo.communities if c.code.startswith(street))[0]
     viewer = visit(f"/maps/coverage/{code}", identity=Identity("v", Role.VIEWER, code))
     assert "只读用户" in _header(viewer)
-    assert viewer.page.locator("#pg-header [data-nav]").count() == 1  # its own page only
+    # Its own page only among the region links, and the console (工作台) beside them.
+    assert viewer.page.locator("#pg-header [data-nav]:not([data-nav=console])").count() == 1
+    assert viewer.page.locator("#pg-header a[data-nav=console]").get_attribute("href") == "/console"
     assert seen.errors == [] and viewer.errors == []
 
 
