@@ -80,6 +80,10 @@ def probes(district: str, street: str, community: str, codes: list[str]) -> list
         "{ totalCount nodes { name } } }",
     )
     each_level(
+        "Query.postHoldings",
+        "query ($r: String!) { postHoldings(regionCode: $r) { organizationId withPosts } }",
+    )
+    each_level(
         "Query.communities + Community.coverage",
         "query ($r: String!) { communities(regionCode: $r) { code coverage { buildings covered } } }",
     )

@@ -73,6 +73,8 @@ FIELD_COSTS: Mapping[str, Weight] = {
     # Per code: one community 4.3; the district's 14 in one call 27.2.
     "Query.communityCounts": Weight(district=28, street=28, community=5),
     "Query.regionResidents": Weight(district=2, street=2, community=1),
+    # 2026-12-07, n=5, load 3.4: district 7.8, street 3.1, community 2.4 (one GROUP BY).
+    "Query.postHoldings": Weight(district=8, street=4, community=3),
     "Query.monthlyReportRollup": Weight.flat(4),
 }
 

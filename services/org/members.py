@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.pagination import Page, fetch_page
@@ -149,3 +149,35 @@ async def list_members(
         first=first,
         after=after,
     )
+
+
+@dataclass(frozen=True)
+class PostHolding:
+    """An organization's able members (有活动能力, not left) and how many hold a post."""
+
+    organization_id: uuid.UUID
+    able: int
+    with_posts: int
+
+
+async def post_holdings(conn: AsyncConnection, community_codes: Sequence[str]) -> list[PostHolding]:
+    """Per organization, the able members living in these communities and those holding a
+    current post, counted in one query (star ratings' 明岗定责 share, without member pages)."""
+    held = exists().where(post.c.member_id == member.c.id, post.c.released_on.is_(None))
+    query = (
+        select(
+            member.c.organization_id,
+            func.count().label("able"),
+            func.count().filter(held).label("with_posts"),
+        )
+        .where(
+            member.c.community_code.in_(community_codes),
+            member.c.left_on.is_(None),
+            member.c.is_able,
+            member.c.organization_id.is_not(None),
+        )
+        .group_by(member.c.organization_id)
+        .order_by(member.c.organization_id)
+    )
+    rows = (await conn.execute(query)).mappings()
+    return [PostHolding(r["organization_id"], r["able"], r["with_posts"]) for r in rows]

@@ -3,7 +3,7 @@ computed from it.
 
 Everything is read from the subgraph that owns it, directly, as the service itself (issue 7:
 "never by reading other services' tables"). A community is read in a few small documents (its
-units with their committees and its members page by page from org, its zones and buildings
+units with their committees and its members' post holdings per organization from org, its zones and buildings
 from grid) so each stays small. The facts are pure functions of what was read; the criteria document
 (services/assess/commendations/data/commendation_criteria.yaml) names them.
 """
@@ -61,10 +61,11 @@ class BuildingState:
 
 
 @dataclass(frozen=True)
-class MemberState:
-    organization_id: str | None
-    able: bool
-    has_post: bool
+class PostHolding:
+    """An organization's able members and how many of them hold a post (org's postHoldings)."""
+
+    able: int
+    with_posts: int
 
 
 @dataclass
@@ -78,7 +79,7 @@ class CommunityGraph:
     committee_roles: list[str] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     buildings: list[BuildingState] = field(default_factory=list)
-    members: list[MemberState] = field(default_factory=list)
+    holdings: dict[str, PostHolding] = field(default_factory=dict)  # by organization id
     resident_units: list[tuple[bool, bool]] = field(default_factory=list)  # (has org, signed)
     chosen_evaluations: int = 0  # 双争 chosen in the year
 
@@ -153,17 +154,16 @@ def _area_covered(unit: Unit, graph: CommunityGraph) -> Fact:
     )
 
 
-def unit_members(unit: Unit, graph: CommunityGraph) -> list[MemberState]:
-    """Able members of the unit, and of its groups for a grid branch."""
+def unit_holding(unit: Unit, graph: CommunityGraph) -> PostHolding:
+    """Able members of the unit, and of its groups for a grid branch, and those with a post."""
     ids = {unit.id} | {u.id for u in graph.units if u.parent_id == unit.id}
-    return [m for m in graph.members if m.able and m.organization_id in ids]
+    found = [graph.holdings[i] for i in ids if i in graph.holdings]
+    return PostHolding(sum(h.able for h in found), sum(h.with_posts for h in found))
 
 
 def _members_with_posts(unit: Unit, graph: CommunityGraph) -> Fact:
-    members = unit_members(unit, graph)
-    return _share(
-        sum(m.has_post for m in members), len(members), "党员认领岗位", "members with a post"
-    )
+    held = unit_holding(unit, graph)
+    return _share(held.with_posts, held.able, "党员认领岗位", "members with a post")
 
 
 UnitFact = Callable[[Unit, CommunityGraph], Fact]
@@ -256,10 +256,10 @@ PLACES = """query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on
 # still lives there. org's regionResidents counts a community's own members only.
 RESIDENTS = """query ($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Building { id residentMemberCount } } }"""
-MEMBERS = """query ($c: String!, $after: String) {
-  members(filter: {regionCode: $c}, first: 200, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    nodes { organization { id } isAble posts { kind } } } }"""
+# Per organization, its able members under the community and those holding a post: one
+# answer, not member pages (what the 明岗定责 share counts).
+HOLDINGS = """query ($c: String!) {
+  postHoldings(regionCode: $c) { organizationId ableMembers withPosts } }"""
 CHOSEN = """query ($r: String!, $year: Int!, $after: String) {
   evaluations(regionCode: $r, year: $year, stage: CHOSEN, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
@@ -388,7 +388,7 @@ async def read_community(
 
     reads: list[Awaitable[Any]] = [base()]
     if members:
-        reads.append(_pages(org, MEMBERS, {"c": code}, "members"))
+        reads.append(org.query(HOLDINGS, {"c": code}))
     if year is not None:
         reads.append(org.query(CHOSEN_COUNT, {"r": code, "year": year}))
     gathered: list[Any] = list(await asyncio.gather(*reads))
@@ -413,10 +413,10 @@ async def read_community(
     )
     rest = list(found[4:])
     if members:
-        graph.members = [
-            MemberState((m["organization"] or {}).get("id"), m["isAble"], bool(m["posts"]))
-            for m in rest.pop(0)
-        ]
+        graph.holdings = {
+            h["organizationId"]: PostHolding(h["ableMembers"], h["withPosts"])
+            for h in rest.pop(0)["postHoldings"]
+        }
     if year is not None:
         graph.chosen_evaluations = rest.pop(0)["evaluations"]["totalCount"]
     return graph

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from enum import Enum
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.assess.grading import assessing
 from services.assess.grading import reads as grading_reads
 from services.assess.grading import workflow as grading
+from services.assess.metrics import catalog as metrics
 from services.assess.milestones import schedule as milestones
 from services.assess.shared import dates, plan_schedule
 from services.assess.shared.community_check import (
@@ -200,24 +202,38 @@ async def _live(
     info: Info, codes: list[str], assessed: dict[str, dict], year: int, today: dt.date
 ) -> dict[str, dict]:
     """Live scores: under each community's assessment standard, else its district's current
-    one."""
+    one. Communities whose standards resolve to the same version are scored together, and the
+    graph (org's counts, grid's coverage) is read once for all of them: one request to each
+    service however many standards and districts the region holds."""
     engine, peers = info.context.engine, info.context.peers
     by_standard: dict[tuple[str | None, str], list[str]] = defaultdict(list)
     for code in codes:
         row = assessed.get(code)
         by_standard[row["standard_id"] if row else None, district_of(code)].append(code)
-    live: dict[str, dict] = {}
+    versions: dict[Any, tuple[assessing.StandardRows, list[str]]] = {}
     for (standard_id, district), group in by_standard.items():
         rows = await assessing.standard_rows(engine, standard_id, district)
-        if rows is None:
-            continue
-        try:
-            scores = await assessing.assess(engine, peers, rows, group, year, today)
-        except SubgraphUnavailableError as down:
-            raise down.refusal(
-                "无法读取组织和网格数据", "the organization and grid data cannot be read"
-            ) from down
-        live.update({c: grading.snapshot_values(s, today) for c, s in scores.items()})
+        if rows is not None:
+            versions.setdefault(rows.standard["id"], (rows, []))[1].extend(group)
+    if not versions:
+        return {}
+    computed = [
+        r for rows, _ in versions.values() for r in rows.indicators if r["measured"] == "computed"
+    ]
+    live: dict[str, dict] = {}
+    try:
+        graph = await metrics.read(
+            peers, computed, [c for _, group in versions.values() for c in group], today
+        )
+        for rows, group in versions.values():
+            scores = await assessing.assess(
+                engine, peers, rows, group, year, today, graph={c: graph[c] for c in group}
+            )
+            live.update({c: grading.snapshot_values(s, today) for c, s in scores.items()})
+    except SubgraphUnavailableError as down:
+        raise down.refusal(
+            "无法读取组织和网格数据", "the organization and grid data cannot be read"
+        ) from down
     return live
 
 

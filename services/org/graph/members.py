@@ -33,6 +33,15 @@ class MemberFilterInput:
     include_left: bool = False
 
 
+@strawberry.type(description="An organization's able members and those holding a post (明岗定责).")
+class PostHoldingCount:
+    organization_id: strawberry.ID
+    able_members: int = strawberry.field(
+        description="Members able to take part (有活动能力), not left, living under the region."
+    )
+    with_posts: int = strawberry.field(description="Of them, those holding a current post.")
+
+
 @strawberry.type
 class MemberQueries:
     @strawberry.field(description="A member by id.")
@@ -78,7 +87,26 @@ class MemberQueries:
             )
         return connection(page, lambda row: Member.from_row(row, identity), MemberConnection)
 
+    @strawberry.field(
+        description="Per organization, its able members living under a region and those "
+        "holding a post: what `members(filter: {regionCode})` pages would count, in one answer "
+        "(organizations with no able member left out; ordered by organization id)."
+    )
+    async def post_holdings(self, info: Info, region_code: str) -> list[PostHoldingCount]:
+        scoped = scoped_region(info, region_code)
+        async with info.context.engine.connect() as conn:
+            under = await regions.communities_under(conn, scoped) if scoped else []
+            found = await members.post_holdings(conn, [r["code"] for r in under])
+        return [
+            PostHoldingCount(
+                organization_id=strawberry.ID(str(h.organization_id)),
+                able_members=h.able,
+                with_posts=h.with_posts,
+            )
+            for h in found
+        ]
+
 
 QUERY_TYPES = (MemberQueries,)
 MUTATION_TYPES: tuple[type, ...] = ()
-TYPES = (Member,)
+TYPES = (Member, PostHoldingCount)

@@ -331,3 +331,23 @@ def test_a_plan_year_beyond_its_bounds_is_invalid(running: Running, query: str) 
         extensions = result["errors"][0]["extensions"]
         assert (extensions["code"], extensions["field"]) == ("INVALID", ["year"]), result
         assert result["errors"][0]["message"] and extensions["messageEn"]
+
+
+def test_a_region_reads_as_its_communities_alone(running: Running, rows: Rows) -> None:
+    """The live scores behind a district's statuses are read once for all its communities
+    (one org and one grid request, standards merged by version); each community must read
+    exactly as it does asked alone. In PAST (as of today, so live data counts) one community
+    has an assessment of its own (its standard's version) and the rest none."""
+    every = communities(running)
+    opened = running.post(
+        running.gateway, OPEN, {"code": every[-1].code, "year": PAST}, identity=DISTRICT
+    )  # opened here, or already open from an earlier test: either way assessed in PAST
+    assert "errors" not in opened, opened
+    today = dt.date.today()
+    for year in (PAST, AHEAD):
+        whole = _statuses(running, DISTRICT.region, year, today)
+        alone: dict[str, dict] = {}
+        for c in every:
+            alone |= _statuses(running, c.code, year, today)
+        assert sorted(whole) == [c.code for c in every]
+        assert whole == alone, year
