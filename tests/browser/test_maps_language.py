@@ -13,39 +13,12 @@ from pathlib import Path
 import pytest
 from browser_pages import Visit
 from map_expectations import streets
+from supergraph_enums import user_enum_values
 
 from infra.demo.model import Demo
-from infra.settings import ROOT
 from services.common.auth import Identity, Role
 
-# Enums whose values only machines read (error codes, formats, federation plumbing).
-_MACHINE_ENUMS = {
-    "link__Purpose",
-    "join__Graph",
-    "UserErrorCode",
-    "AuthErrorCode",
-    "Crs",
-    "ExportLayer",
-    "ImportFormat",
-}
-_ENUM = re.compile(r"^enum (\w+)[^{]*\{(.*?)^\}", re.M | re.S)
-
-
-def _enum_values() -> set[str]:
-    """Every value of the supergraph's enums a user could be shown."""
-    text = (ROOT / "supergraph.graphql").read_text()
-    values = set()
-    for name, body in _ENUM.findall(text):
-        if name in _MACHINE_ENUMS:
-            continue
-        for line in body.splitlines():
-            token = line.strip().split(" ", 1)[0]
-            if token and not token.startswith(('"', "#")) and token.isupper():
-                values.add(token)
-    return values
-
-
-RAW = re.compile(r"\b(" + "|".join(sorted(_enum_values(), key=len, reverse=True)) + r")\b")
+RAW = re.compile(r"\b(" + "|".join(sorted(user_enum_values(), key=len, reverse=True)) + r")\b")
 # Everything the page shows now: its text, its open tooltips and popups included.
 TEXT = "() => document.body.innerText"
 OPEN_A_BUILDING = """() => {
@@ -73,7 +46,7 @@ def _pages(demo: Demo) -> list[tuple[str, Identity | None]]:
 def test_no_raw_enum_value_and_no_leaflet_prefix_on_a_map_page(
     visit: Callable[..., Visit], demo: Demo, screenshots: Path, lang: str
 ) -> None:
-    assert {"GAP_WITH_MEMBERS", "PLANNER", "COVERED"} <= _enum_values()
+    assert {"GAP_WITH_MEMBERS", "PLANNER", "COVERED"} <= user_enum_values()
     for path, identity in _pages(demo):
         url = path + ("?lang=en" if lang == "en" else "")
         seen = visit(url) if identity is None else visit(url, identity=identity)

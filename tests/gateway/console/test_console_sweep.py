@@ -21,8 +21,8 @@ import httpx
 import pytest
 from console_client import SignIn
 from starlette.routing import Route
+from supergraph_enums import user_enum_values
 from sweep_targets import (
-    ROOT,
     Facts,
     Target,
     UnfilledRouteError,
@@ -44,37 +44,11 @@ from stack import Running
 
 SIGN_OUT = "/session/logout"
 
-# Enums a user is never shown (the same list as tests/browser/test_maps_language.py's: the
-# federation's own, error codes, machine formats).
-_MACHINE_ENUMS = {
-    "link__Purpose",
-    "join__Graph",
-    "UserErrorCode",
-    "AuthErrorCode",
-    "Crs",
-    "ExportLayer",
-    "ImportFormat",
-}
-_ENUM = re.compile(r"^enum (\w+)[^{]*\{(.*?)^\}", re.M | re.S)
-
-
-def _enum_values() -> set[str]:
-    values = set()
-    for name, body in _ENUM.findall((ROOT / "supergraph.graphql").read_text()):
-        if name in _MACHINE_ENUMS:
-            continue
-        for line in body.splitlines():
-            token = line.strip().split(" ", 1)[0]
-            if re.fullmatch(r"[A-Z][A-Z0-9_]*", token):
-                values.add(token)
-    return values
-
-
 # Not \b: a Chinese character is a word character, and 党员OPEN must be found too. A value
 # before a file's extension is a file's name (the demo's evidence is DELIBERATION.pdf).
 RAW_ENUM = re.compile(
     r"(?<![A-Za-z0-9_])("
-    + "|".join(sorted(_enum_values(), key=len, reverse=True))
+    + "|".join(sorted(user_enum_values(), key=len, reverse=True))
     + r")(?![A-Za-z0-9_]|\.[a-z])"
 )
 _POST_ROUTES = [

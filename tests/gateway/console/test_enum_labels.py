@@ -5,9 +5,9 @@ have words of their own (roster columns, record vocabularies, rule messages, rol
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from supergraph_enums import MACHINE_ENUMS, supergraph_enums
 
 from gateway.console.labels.enums import ENUMS, enum_label
 from services.assess.records import kinds, vocab
@@ -15,35 +15,7 @@ from services.common.auth import ROLE_LABELS, Role
 from services.org.roster import columns
 from services.org.rules.facts import KIND_NAMES
 
-ROOT = Path(__file__).resolve().parents[3]
-# Enums no user reads as words: federation plumbing, error codes (their messages are shown),
-# formats and layers of downloads (the same set as tests/browser/test_maps_language.py).
-MACHINE_ENUMS = {
-    "link__Purpose",
-    "join__Graph",
-    "UserErrorCode",
-    "AuthErrorCode",
-    "Crs",
-    "ExportLayer",
-    "ImportFormat",
-}
-_ENUM = re.compile(r"^enum (\w+)[^{]*\{(.*?)^\}", re.M | re.S)
-
-
-def _supergraph_enums() -> dict[str, set[str]]:
-    text = (ROOT / "supergraph.graphql").read_text()
-    found: dict[str, set[str]] = {}
-    for name, body in _ENUM.findall(text):
-        values = set()
-        for line in body.splitlines():
-            token = line.strip().split(" ", 1)[0]
-            if token and not token.startswith(('"', "#")) and token.isupper():
-                values.add(token)
-        found[name] = values
-    return found
-
-
-SUPERGRAPH = _supergraph_enums()
+SUPERGRAPH = supergraph_enums()
 USER_FACING = {name: values for name, values in SUPERGRAPH.items() if name not in MACHINE_ENUMS}
 
 
