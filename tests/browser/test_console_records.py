@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from browser_pages import Visit
+from evidence_files import pdf
 
 from infra.demo.model import Demo
 from services.common.auth import Identity, Role
@@ -22,16 +23,7 @@ VOID = """mutation ($id: ID!) { voidRecord(id: $id, reason: "浏览器测试后�
   errors { message } } }"""
 
 
-def _pdf(tag: str) -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        + f"% {tag}\n".encode()
-        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
-    )
-
-
-def test_a_secretary_records_a_sitting_with_a_pdf(
+def test_a_secretary_records_a_sitting_with_apdf(
     visit: Callable[..., Visit], running: Running, demo: Demo, screenshots: Path
 ) -> None:
     community = min(c.code for c in demo.communities)  # the demo secretary's (infra/demo/users)
@@ -46,7 +38,7 @@ def test_a_secretary_records_a_sitting_with_a_pdf(
         page.fill("#f-attendeeCount", "7")
         page.set_input_files(
             "#f-evidenceIds",
-            {"name": "联席会议纪要.pdf", "mimeType": "application/pdf", "buffer": _pdf(tag)},
+            {"name": "联席会议纪要.pdf", "mimeType": "application/pdf", "buffer": pdf(tag)},
         )
         # The keyboard: from the file field, Tab to the save button and press Enter.
         page.focus("#f-evidenceIds")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from console_walk import Walk, sign_in
+from evidence_files import pdf
 from playwright.sync_api import Browser, BrowserContext
 from sqlalchemy import create_engine, pool, text
 
@@ -120,15 +121,6 @@ def _report(running: Running, street: str = STREET) -> dict | None:
     return running.post(running.gateway, REPORT, {"s": street, "m": MONTH})["data"]["monthlyReport"]
 
 
-def _pdf(tag: str) -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        + f"% {tag}\n".encode()
-        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
-    )
-
-
 def _assert_clean(walk: Walk) -> None:
     assert walk.external_requests() == []
     assert walk.errors == []
@@ -150,7 +142,7 @@ def _record_sitting(walk: Walk, running: Running, tag: str) -> None:
     page.fill("#f-attendeeCount", "5")
     page.set_input_files(
         "#f-evidenceIds",
-        {"name": "会议纪要.pdf", "mimeType": "application/pdf", "buffer": _pdf(tag)},
+        {"name": "会议纪要.pdf", "mimeType": "application/pdf", "buffer": pdf(tag)},
     )
     page.focus("#f-evidenceIds")
     page.keyboard.press("Tab")  # on to the save button
@@ -244,7 +236,9 @@ def self_assessed(running: Running) -> dict:
             {"indicatorCode": i["code"], "score": i["weight"]}
             for i in assessment["standard"]["indicators"]
         ]
-        body = running.post(running.gateway, SELF_ASSESS, {"id": assessment["id"], "scores": scores})
+        body = running.post(
+            running.gateway, SELF_ASSESS, {"id": assessment["id"], "scores": scores}
+        )
         assert body["data"]["recordSelfAssessment"]["errors"] == [], body
         assessment = _assessment(running)
     assert assessment is not None and assessment["state"] == "OPINION_SURVEY"

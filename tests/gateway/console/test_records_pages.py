@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from console_client import SignIn, csrf_of
+from evidence_files import pdf
 
 from gateway.console.labels import LABELS
 from gateway.console.templating import file_size, when
@@ -36,28 +37,6 @@ SITTING = """mutation ($input: RecordSittingInput!) { recordSitting(input: $inpu
 VOID = """mutation ($id: ID!, $reason: String!) { voidRecord(id: $id, reason: $reason) {
   record { id } errors { message } } }"""
 YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-
-
-def pdf() -> bytes:
-    """A small, valid PDF (one empty page), new content each time."""
-    tag = uuid.uuid4().hex
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = b"%PDF-1.4\n%" + tag.encode() + b"\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return out
 
 
 @pytest.fixture(scope="module")
