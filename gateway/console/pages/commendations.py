@@ -22,7 +22,7 @@ from gateway.console.graph import ERRORS, Answer, WriteResult
 from gateway.console.labels.enums import enum_label
 from gateway.console.nav import COMMENDATIONS
 from gateway.console.page import Page, console_route
-from gateway.console.pages.members import community_members
+from gateway.console.pages.members import is_member_of
 from gateway.console.permissions import may
 from gateway.console.templating import local_name
 
@@ -201,9 +201,10 @@ async def _offered(page: Page, name: str, code: str, values: dict[str, Any]) -> 
         nominated = {n["communityCode"] for n in values["nominations"]}
         picks["communityCode"] = ("communityCode", nominated | {code})
     elif name == "nominate-member":
-        # Any member of the community (the page finds one by name), as the members page has.
-        members = await community_members(page, code) if len(code) == COMMUNITY_LEVEL else []
-        picks["memberId"] = ("memberId", {m["id"] for m in members})
+        # Any member of the community (the page finds one by name), however far down its list.
+        member = page.field("memberId")
+        mine = len(code) == COMMUNITY_LEVEL and await is_member_of(page, member, code)
+        picks["memberId"] = ("memberId", {member} if mine else set())
     elif name == "remove":
         july = values["july"] or {}
         picks["entryId"] = ("entryId", {e["id"] for e in july.get("entries") or []})

@@ -14,7 +14,12 @@ from starlette.responses import Response
 from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import COMMUNITY
 from gateway.console.page import Page, console_route
-from gateway.console.pages.members import community_members, path_uuid, posted_date
+from gateway.console.pages.members import (
+    community_members,
+    is_member_of,
+    path_uuid,
+    posted_date,
+)
 from gateway.console.permissions import may
 
 TITLES = ("MANAGEMENT_VANGUARD", "SERVICE_MODEL")
@@ -159,7 +164,7 @@ async def nominate(page: Page) -> Response:
     if year is None or checked.field_errors:
         return await _dual_page(page, code, year or _today().year, result=checked, status=422)
     member_id = page.field("memberId")
-    if member_id not in {m["id"] for m in await community_members(page, code)}:
+    if not await is_member_of(page, member_id, code):
         # Only a member of this community is nominated from its page.
         checked.field_errors["memberId"] = [page.t("dual_pick_member")]
         return await _dual_page(page, code, year, result=checked, status=422)

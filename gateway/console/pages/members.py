@@ -192,6 +192,21 @@ async def _member_of(page: Page, code: str, member_id: str) -> dict[str, Any]:
     return member
 
 
+MEMBER_COMMUNITY = "query ($id: ID!) { member(id: $id) { community { code } } }"
+
+
+async def is_member_of(page: Page, member_id: str, code: str) -> bool:
+    """Whether `member_id` names a member of community `code`, as the graph gives it to the
+    caller: the one check of a member id a form posts, wherever on a paged or searched list
+    it was picked (a list rebuilt from the post could have moved, or stop short)."""
+    try:
+        path_uuid(member_id)
+    except PageRefusalError:
+        return False
+    member = (await page.ask(MEMBER_COMMUNITY, {"id": member_id})).data.get("member") or {}
+    return bool(member) and member["community"]["code"] == code
+
+
 async def community_members(page: Page, code: str) -> list[dict[str, Any]]:
     """The community's members a helper may be chosen from (the graph's pages, in order)."""
     found: list[dict[str, Any]] = []
@@ -279,9 +294,7 @@ async def assign_helper(page: Page) -> Response:
     checked = WriteResult(payload=None)
     since = posted_date(page, "since", checked)
     helper_id = page.field("helperMemberId") or None
-    if helper_id is not None and helper_id not in {
-        m["id"] for m in await community_members(page, code)
-    }:
+    if helper_id is not None and not await is_member_of(page, helper_id, code):
         # Only a member of this community, as the form offers, helps one of its members.
         checked.field_errors.setdefault("helperMemberId", []).append(page.t("dual_pick_member"))
     if checked.field_errors:

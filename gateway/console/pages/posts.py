@@ -23,6 +23,7 @@ from gateway.console.graph import ERRORS, WriteResult
 from gateway.console.nav import COMMUNITY
 from gateway.console.page import Page, console_route
 from gateway.console.pages.community_reads import ORGANIZATIONS, community_code, listing
+from gateway.console.pages.members import is_member_of
 from gateway.console.permissions import may
 
 MEMBERS_PER_PAGE = 50
@@ -92,7 +93,9 @@ async def posts_page(page: Page) -> Response:
 class Offer:
     """What the page offers a writer to pick, by id: the members of the page shown, their
     posts, the community's teams with their volunteers, its organizations. A posted id is
-    checked against it, so a form of community A never writes to community B."""
+    checked against it, so a form of community A never writes to community B (a posted
+    member, picked from a list that may have moved since, is asked of the graph instead:
+    `Form.member_field`)."""
 
     members: set[str]
     posts: set[str]
@@ -190,6 +193,9 @@ class Form:
     fields: tuple[str, ...]
     done: str
     offered: Callable[[Offer], list[str]] = lambda offer: []
+    # The posted field naming a member that must be one of this community's, checked with
+    # the graph (the page it was picked from may have moved since it was shown).
+    member_field: str | None = None
 
 
 async def _write(
@@ -203,6 +209,9 @@ async def _write(
         answer, organizations = await _page_data(page, code, True)
         answer.need("members", page)
         bad = form.offered(_offer(answer, organizations))
+        member = page.field(form.member_field) if form.member_field else ""
+        if member.strip() and not await is_member_of(page, member, code):
+            bad.append("memberId")
     if bad:
         result = WriteResult(None, {name: [page.t("form_not_offered")] for name in bad})
     else:
@@ -229,9 +238,9 @@ async def claim(page: Page) -> Response:
             ("memberId", "kind", "title", "claimedOn", "organizationId"),
             "claim",
             lambda offer: _not_offered(
-                ("memberId", page.field("claim.memberId"), offer.members),
                 ("organizationId", page.field("claim.organizationId"), offer.organizations),
             ),
+            member_field="claim.memberId",
         ),
         CLAIM,
         {
@@ -293,10 +302,8 @@ async def add_volunteer(page: Page) -> Response:
             form,
             ("memberId", "joinedOn"),
             "add",
-            lambda offer: _not_offered(
-                ("teamId", team_id, set(offer.volunteers)),
-                ("memberId", page.field(f"{form}.memberId"), offer.members),
-            ),
+            lambda offer: _not_offered(("teamId", team_id, set(offer.volunteers))),
+            member_field=f"{form}.memberId",
         ),
         ADD_VOLUNTEER,
         {

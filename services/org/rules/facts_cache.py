@@ -16,19 +16,18 @@ asked for on every load (`load_facts` gives each caller its own copy to fill in)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.org.models import facts_version
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable
-
-    from services.org.rules.checker import Finding
-    from services.org.rules.facts import CommunityFacts
+# What is kept, by name only: facts.py and checker.py import this module, so it imports
+# neither (no cycle, even for the type checker's sake).
+CommunityFacts = Any  # services.org.rules.facts.CommunityFacts
+Finding = Any  # services.org.rules.checker.Finding
 
 MAX_COMMUNITIES = 4000  # a city's worth at one version; beyond it nothing more is kept
 
