@@ -132,7 +132,10 @@ async def _values(
         "base": f"{COMMENDATIONS}/{code}",
     }  # fmt: skip
     if community:
-        name = page.request.query_params.get("member", "").strip() or None
+        # The name search the member was picked from: the query, or (a form shown again
+        # after a refusal) the posted search, so the pick is still among the choices.
+        searched = page.field("member") if page.form is not None else None
+        name = (searched or page.request.query_params.get("member", "")).strip() or None
         values["member_query"] = name or ""
         answer = await page.ask(
             COMMUNITY_PAGE,
