@@ -78,6 +78,7 @@ def up(settings: SuiteSettings) -> int:
             )
             base = stack.base_url("gateway")
             print(f"partygrid: ready in {time.monotonic() - started:.1f} s", flush=True)
+            print(f"  Console:      {base}/console", flush=True)
             print(f"  GraphQL:      {base}/graphql", flush=True)
             print(f"  Coverage map: {base}/maps/coverage", flush=True)
             print("  Stop with Ctrl-C.", flush=True)

@@ -77,6 +77,7 @@ class Up:
             if "Coverage map:" in line:
                 text = "\n".join(self.lines)
                 return {
+                    "console": re.search(r"Console:\s+(\S+)", text).group(1),
                     "graphql": re.search(r"GraphQL:\s+(\S+)", text).group(1),
                     "map": re.search(r"Coverage map:\s+(\S+)", text).group(1),
                 }
@@ -143,6 +144,8 @@ def test_up_from_nothing_serves_the_demo_and_stops_cleanly(fresh: Fresh, demo: D
         zones = [z for z in demo.zones if z.community_code == community.code]
         assert {z["name"] for z in body["data"]["community"]["zones"]} == {z.name for z in zones}
         assert httpx.get(urls["map"], headers=signed_in, timeout=60).status_code == 200
+        console = httpx.get(urls["console"], headers=signed_in, timeout=60)
+        assert console.status_code == 200 and "工作台" in console.text
         assert any("loaded the demo district" in line for line in up.lines)
     finally:
         code = up.stop(signal.SIGTERM)
