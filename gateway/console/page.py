@@ -42,7 +42,7 @@ from gateway.console.labels import labels_for
 from gateway.console.nav import nav_items
 from gateway.console.templating import render
 from gateway.security_headers import nonce
-from services.common.auth import Identity, is_region_code
+from services.common.auth import REGION_CODE_LENGTHS, Identity, is_region_code
 
 _CSRF_PURPOSE = "console-csrf"
 # Forms of the console are small; evidence uploads are the one big part (records pages).
@@ -108,6 +108,14 @@ class Page:
             raise graph.PageRefusalError(404)
         if not self.identity.covers(code):
             raise graph.PageRefusalError(403)
+        return code
+
+    def community(self, code: str) -> str:
+        """A community's code from the path: checked as `region`, and 12 digits (a street's
+        or district's code on a community page is not found)."""
+        code = self.region(code)
+        if len(code) != REGION_CODE_LENGTHS[-1]:
+            raise graph.PageRefusalError(404)
         return code
 
     def field(self, name: str, default: str = "") -> str:

@@ -106,14 +106,6 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # -- reading the page's data ------------------------------------------------------------------
 
 
-def _community(page: Page, code: str) -> str:
-    """The path's code: a community's (12 digits) in the caller's region, else 404/403."""
-    page.region(code)
-    if len(code) != 12:
-        raise PageRefusalError(404)
-    return code
-
-
 def _year(page: Page) -> int:
     """The year the page is about (`year`, posted or in the query): the current one when
     absent; 404 when it is no year (the graph judges its range)."""
@@ -269,7 +261,7 @@ def _render(
 
 
 async def show(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return _render(page, await _view(page, code, _year(page)))
 
 
@@ -342,7 +334,7 @@ async def _write_step(
 
 
 async def _assessment_of(page: Page) -> tuple[dict[str, Any], dict[str, Any]]:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     view = await _view(page, code, _year(page))
     if view["assessment"] is None:
         raise PageRefusalError(404)
@@ -350,7 +342,7 @@ async def _assessment_of(page: Page) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def open_assessment(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     view = await _view(page, code, _year(page))
     send = (OPEN, {"code": code, "year": view["year"]}, "openAssessment")
     return await _write_step(page, view, Posted("open", set()), send)

@@ -17,7 +17,6 @@ from gateway.console.pages.community_reads import (
     FINDINGS,
     ORGANIZATIONS,
     TREE_HEAD,
-    community_code,
     listing,
 )
 from gateway.console.permissions import may
@@ -27,7 +26,7 @@ PLANNER = "/maps/planner"
 
 
 async def community(page: Page) -> Response:
-    code = community_code(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     variables = {"code": code}
     answer, organizations, findings = await asyncio.gather(
         page.ask(TREE_HEAD, variables),

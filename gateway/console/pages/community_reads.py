@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.console.graph import PageRefusalError
 from gateway.console.page import Page
 
 PAGE_SIZE = 200  # services.common.pagination.MAX_PAGE: the most one graph page holds
@@ -42,15 +41,6 @@ async def listing(
             return Listing(nodes, total, False)
         after = info["endCursor"]
     return Listing(nodes, total, True)
-
-
-def community_code(page: Page, code: str) -> str:
-    """A community's code from the path: checked by the page's one region parser, and a
-    community (12 digits), else not found."""
-    code = page.region(code)
-    if len(code) != 12:
-        raise PageRefusalError(404)
-    return code
 
 
 SEAT = "id role termStart termEnd member { id name }"

@@ -149,12 +149,12 @@ async def _dual_page(
 
 
 async def dual_list(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _dual_page(page, code, _year(page.request.query_params.get("year")))
 
 
 async def nominate(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     checked = WriteResult(payload=None)
     raw_year = page.field("year").strip()
     year = int(raw_year) if raw_year.isdigit() and int(raw_year) in _YEARS else None
@@ -245,7 +245,7 @@ async def _evaluation_page(
 
 
 async def evaluation_detail(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _evaluation_page(page, code, page.request.path_params["id"])
 
 
@@ -259,7 +259,7 @@ async def _step(
 ) -> Response:
     """One step on an evaluation: dates (and `checked`'s errors) checked here, the rest by
     org."""
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     evaluation_id = page.request.path_params["id"]
     step = _STEP_OF[payload]
     await _evaluation_of(page, code, evaluation_id)

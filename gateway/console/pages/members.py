@@ -129,7 +129,7 @@ def _buildings(community: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def members_list(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     filters = {
         "management": _choice(page, "management", MANAGEMENTS),
         "category": _choice(page, "category", CATEGORIES),
@@ -263,7 +263,7 @@ async def _member_page(
 
 
 async def member_detail(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _member_page(page, code, page.request.path_params["id"])
 
 
@@ -288,7 +288,7 @@ def posted_date(
 
 
 async def assign_helper(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     member_id = page.request.path_params["id"]
     await _member_of(page, code, member_id)  # 404 before writing for another community
     checked = WriteResult(payload=None)
@@ -316,7 +316,7 @@ async def assign_helper(page: Page) -> Response:
 
 
 async def clear_category(page: Page) -> Response:
-    code = page.region(page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     member_id = page.request.path_params["id"]
     await _member_of(page, code, member_id)
     result = await page.write(

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from gateway.console.graph import ERRORS, WriteResult
 from gateway.console.nav import COMMUNITY
 from gateway.console.page import Page, console_route
-from gateway.console.pages.community_reads import ORGANIZATIONS, community_code, listing
+from gateway.console.pages.community_reads import ORGANIZATIONS, listing
 from gateway.console.pages.members import is_member_of
 from gateway.console.permissions import may
 
@@ -85,7 +85,7 @@ def _optional(value: str) -> str | None:
 
 
 async def posts_page(page: Page) -> Response:
-    code = community_code(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _render(page, code, None)
 
 
@@ -203,7 +203,7 @@ async def _write(
 ) -> Response:
     """Send one form's mutation: back to the page on success, else the page again with the
     errors in that form. An id the page did not offer is refused beside its field first."""
-    code = community_code(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     bad: list[str] = []
     if may(page.identity, "org"):  # any other caller gets the service's own refusal
         answer, organizations = await _page_data(page, code, True)
@@ -271,7 +271,7 @@ async def release(page: Page) -> Response:
 
 
 async def create_team(page: Page) -> Response:
-    code = community_code(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _write(
         page,
         Form(

@@ -236,14 +236,6 @@ def _mutation(form: RecordForm) -> str:
   {form.mutation}(input: $input) {{ record {{ id }} {ERRORS} }} }}"""
 
 
-def _community(page: Page, code: str) -> str:
-    """The community of a records page: a 12-digit code in the caller's region."""
-    code = page.region(code)
-    if len(code) != 12:
-        raise PageRefusalError(404)
-    return code
-
-
 def _details(page: Page, details: dict[str, Any]) -> list[tuple[str, str]]:
     """A record's other fields, each by its label (a list as names joined)."""
     shown = []
@@ -266,7 +258,7 @@ def _text(page: Page, value: Any) -> str:
 
 
 async def records_page(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     kind = page.request.query_params.get("kind", "")
     kind = kind if kind in BY_KIND else ""
     voided = page.request.query_params.get("voided") == "1"
@@ -294,7 +286,7 @@ async def records_page(page: Page) -> Response:
 
 
 async def evidence_page(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     files: dict[str, dict[str, Any]] = {}
     after = None
     community = None
@@ -463,7 +455,7 @@ async def _show_form(
 
 
 async def new_record_page(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _show_form(page, _form_of(page), code)
 
 
@@ -494,7 +486,7 @@ async def _kept_files(page: Page, ids: list[str]) -> list[dict[str, Any]]:
 
 
 async def record_new(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     form = _form_of(page)
     if not may(page.identity, "record"):
         raise PageRefusalError(403, page.t("rec_no_form"))
@@ -545,12 +537,12 @@ async def _show_void(
 
 
 async def void_page(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     return await _show_void(page, code, await _record_of(page, code))
 
 
 async def void_record(page: Page) -> Response:
-    code = _community(page, page.request.path_params["code"])
+    code = page.community(page.request.path_params["code"])
     record = await _record_of(page, code)
     result = await page.write(
         VOID, {"id": record["id"], "reason": page.field("reason")}, "voidRecord"
