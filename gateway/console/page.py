@@ -16,7 +16,9 @@ Handlers get a `Page`: the caller, the language, the words, the parsed form, and
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hmac
+import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +52,20 @@ MAX_FIELDS = 400
 MAX_FILES = CONSOLE_FILES
 
 Handler = Callable[["Page"], Awaitable[Response]]
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(text: str) -> str | None:
+    """A date as a date input posts it (YYYY-MM-DD), or None when it is none: every console
+    form reads its dates through this one parser."""
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
 
 
 def _session_version(request: Request) -> str:

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import ASSESSMENT, RECORDS
-from gateway.console.page import Page, console_route
+from gateway.console.page import Page, console_route, iso_date
 from gateway.console.permissions import may
 from gateway.console.templating import when
 
@@ -100,7 +100,6 @@ UPDATE_GOAL = f"""mutation ($id: ID!, $text: String, $ownerRole: GoalOwnerRole, 
 }}"""
 
 _YEAR = re.compile(r"\d{4}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- reading the page's data ------------------------------------------------------------------
@@ -294,13 +293,10 @@ def _date(page: Page, name: str, problems: dict[str, list[str]]) -> str | None:
     text = page.field(name).strip()
     if not text:
         return None
-    try:
-        if not _DATE.fullmatch(text):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
+    day = iso_date(text)
+    if day is None:
         problems[name] = [page.t("asm_not_a_date")]
-        return None
+    return day
 
 
 @dataclass

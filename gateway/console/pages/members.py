@@ -9,7 +9,6 @@ contact) are null unless the member's `personalDataAccess` is GRANTED, and the p
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.responses import Response
 
 from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.nav import COMMUNITY
-from gateway.console.page import Page, console_route
+from gateway.console.page import Page, console_route, iso_date
 from gateway.console.permissions import may
 
 PAGE_SIZE = 50
@@ -280,11 +279,10 @@ def posted_date(
         if required:
             result.field_errors.setdefault(name, []).append(page.t("mem_missing"))
         return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
+    day = iso_date(value)
+    if day is None:
         result.field_errors.setdefault(name, []).append(page.t("mem_bad_date"))
-        return None
+    return day
 
 
 async def assign_helper(page: Page) -> Response:

@@ -23,7 +23,6 @@ so the corrected form does not need the files a second time.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,7 +33,7 @@ from starlette.responses import Response
 from gateway.console.graph import ERRORS, PageRefusalError, WriteResult
 from gateway.console.labels.enums import enum_label
 from gateway.console.nav import RECORDS
-from gateway.console.page import MAX_FILES, Page, console_route
+from gateway.console.page import MAX_FILES, Page, console_route, iso_date
 from gateway.console.permissions import may
 from gateway.files import send_evidence, too_large
 
@@ -360,9 +359,8 @@ def _value(page: Page, spec: FormField, result: WriteResult) -> Any:
         else:
             problem = "rec_not_a_number"
     elif spec.shape == "date":
-        try:
-            value = dt.date.fromisoformat(raw).isoformat()
-        except ValueError:
+        value = iso_date(raw)
+        if value is None:
             problem = "rec_not_a_date"
     elif spec.shape == "choice" and raw not in spec.options:
         problem = "rec_field_required"
