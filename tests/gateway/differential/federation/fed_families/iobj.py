@@ -19,6 +19,14 @@ from graphql import GraphQLError
 
 case = partial(_case, "iobj")
 
+# Hive asks `a` only, never the interface object's subgraph, for a field that an interface
+# object adds when it is asked on a root field typed as an implementation: null, no error.
+HIVE_SKIPS_ADDED = (
+    "Hive returns null without an error for a field an @interfaceObject adds when asked on an "
+    "implementation whose root field returns that implementation (it never asks the "
+    "interface object's subgraph)"
+)
+
 NODES: list[dict[str, Any]] = [
     {"__typename": "IobjBook", "id": "n1", "title": "Dune", "pages": 412},
     {"__typename": "IobjFilm", "id": "n2", "title": "Alien", "minutes": 117},
@@ -101,9 +109,7 @@ A = FixtureSubgraph(
         "iobjNode": lambda _p, id: _node(id),
         "iobjBook": lambda _p, id: next((n for n in _typed("IobjBook") if n["id"] == id), None),
         "iobjFilms": [*_typed("IobjFilm"), None],
-        "iobjShelves": [
-            {**s, "items": [_node(i) for i in s["items"]]} for s in SHELVES
-        ],
+        "iobjShelves": [{**s, "items": [_node(i) for i in s["items"]]} for s in SHELVES],
     },
     entities={
         "IobjNode": NODES,
@@ -149,13 +155,136 @@ FAMILY = Family(
     "iobj",
     (A, B, C),
     (
-        case("b field on a concrete root", '{ iobjBook(id: "n1") { id stock } }'),
+        case(
+            "b field on a concrete root",
+            '{ iobjBook(id: "n1") { id stock } }',
+            hive_wrong=HIVE_SKIPS_ADDED,
+            data={"iobjBook": {"id": "n1", "stock": 3}},
+        ),
+        case(
+            "b and c fields on a concrete root",
+            '{ iobjBook(id: "n1") { title stock rating votes } }',
+            hive_wrong=HIVE_SKIPS_ADDED,
+            data={"iobjBook": {"title": "Dune", "stock": 3, "rating": 4.5, "votes": 2}},
+        ),
+        case("concrete root missing", '{ iobjBook(id: "n2") { id stock } }'),
+        case(
+            "concrete list with null",
+            "{ iobjFilms { id minutes stock __typename } }",
+            hive_wrong=HIVE_SKIPS_ADDED,
+            data={
+                "iobjFilms": [
+                    {"id": "n2", "minutes": 117, "stock": 0, "__typename": "IobjFilm"},
+                    {"id": "n5", "minutes": None, "stock": 5, "__typename": "IobjFilm"},
+                    None,
+                ]
+            },
+        ),
         case("b field on interface list", "{ iobjNodes { id stock } }"),
+        case("b and c fields on interface list", "{ iobjNodes { id stock rating votes } }"),
+        case("b fields only", "{ iobjNodes { tags } }"),
+        case("b field on one implementation", "{ iobjNodes { id ... on IobjBook { stock } } }"),
+        case(
+            "b field on two implementations",
+            "{ iobjNodes { ... on IobjFilm { minutes stock } ... on IobjSong { seconds rating } } }",
+        ),
+        case("interface fragment with b field", "{ iobjNodes { ... on IobjNode { id stock } } }"),
+        case(
+            "named fragment on interface",
+            "query Q { iobjNodes { ...N } } fragment N on IobjNode { id tags __typename }",
+        ),
+        case(
+            "named fragment on implementation",
+            "query Q { iobjNodes { id ...B } } fragment B on IobjBook { pages stock rating }",
+        ),
+        case("aliases on b fields", "{ iobjNodes { i: id s: stock t: stock r: rating } }"),
+        case(
+            "typename everywhere",
+            "{ __typename iobjNodes { __typename id stock related { __typename id } } }",
+        ),
+        case("single interface", '{ iobjNode(id: "n4") { __typename id title stock rating } }'),
+        case("single interface missing", '{ iobjNode(id: "zz") { id stock } }'),
+        case(
+            "nested under entity",
+            "{ iobjShelves { label items { id stock ... on IobjFilm { minutes } } } }",
+        ),
+        case(
+            "b error on implementation",
+            "{ iobjNodes { id audit } }",
+            hive_wrong="Hive drops the list index from the path of an error an interface "
+            "object's subgraph raises for an implementation in a list (['iobjNodes', 'audit'])",
+            errors=(("audit of n2 is sealed", ("iobjNodes", 1, "audit")),),
+        ),
+        case("b error on b root", "{ iobjTops { id audit } }"),
+        case("non-null c field", "{ iobjNodes { id votes } }"),
+        case(
+            "skip b field",
+            "query Q($s: Boolean!) { iobjNodes { id stock @skip(if: $s) rating } }",
+            variables={"s": True},
+        ),
+        case(
+            "include b field",
+            "query Q($s: Boolean!) { iobjNodes { id stock @include(if: $s) } }",
+            variables={"s": True},
+        ),
+        case(
+            "include b field off",
+            "query Q($s: Boolean!) { iobjNodes { id stock @include(if: $s) } }",
+            variables={"s": False},
+        ),
         case(
             "b root returns interface",
             "{ iobjTop { id stock ... on IobjBook { pages } __typename } }",
         ),
         case("b root only b fields", "{ iobjTop { id stock tags } }"),
         case("b root typename only", "{ iobjTops { __typename } }"),
+        case(
+            "b root list implementation fields",
+            "{ iobjTops { id ... on IobjBook { pages title } ... on IobjFilm { minutes } ... on IobjSong { seconds } } }",
+        ),
+        case("b root interface field of a", "{ iobjTops { id title } }"),
+        case("b root c field", "{ iobjTop { id rating votes } }"),
+        case(
+            "b root b field under type condition",
+            "{ iobjTops { id ... on IobjSong { stock tags } } }",
+        ),
+        case(
+            "b root c field under type condition",
+            "{ iobjTops { ... on IobjFilm { rating } __typename } }",
+        ),
+        case("b root interface fragment", "{ iobjTops { ... on IobjNode { id stock } } }"),
+        case(
+            "b root argument variable",
+            "query Q($id: ID!) { iobjPick(id: $id) { __typename id title stock } }",
+            variables={"id": "n5"},
+        ),
+        case("b root unknown to a", '{ iobjPick(id: "n9") { id stock __typename } }'),
+        case("b root unknown to a nullable", '{ iobjTop { id } x: iobjPick(id: "n9") { id } }'),
+        case("b root missing in b", '{ iobjPick(id: "n7") { id } }'),
+        case("b related", "{ iobjTop { id related { id __typename title stock } } }"),
+        case("b related two levels", "{ iobjTops { id related { id related { id title } } } }"),
+        case("b related unknown to a", "{ iobjNodes { id related { id __typename } } }"),
+        case(
+            "b related on implementation",
+            '{ iobjBook(id: "n3") { related { ... on IobjBook { pages } id } } }',
+            hive_wrong=HIVE_SKIPS_ADDED,
+            data={"iobjBook": {"related": {"pages": 412, "id": "n1"}}},
+        ),
+        case(
+            "b related fragments",
+            "query Q { iobjTop { ...R } } fragment R on IobjNode { related { ...T } } "
+            "fragment T on IobjFilm { minutes rating }",
+            hive_wrong="Hive never asks iobj_a for the __typename of an interface object whose "
+            "only selection is a nested fragment spread, then fails with 'Abstract type "
+            '"IobjNode" was resolved to a non-object type\' and nulls the field',
+            data={"iobjTop": {"related": {"minutes": 117, "rating": 3.0}}},
+        ),
+        case("b root alias twice", "{ a: iobjTop { id s: stock } b: iobjTop { id t: title } }"),
+        case("b and a roots together", '{ iobjTop { id title } iobjNode(id: "n2") { id stock } }'),
+        case(
+            "b root skip typename",
+            "query Q($s: Boolean!) { iobjTops { __typename @skip(if: $s) id } }",
+            variables={"s": False},
+        ),
     ),
 )
