@@ -19,6 +19,10 @@ from graphql import GraphQLError
 
 case = partial(_case, "iobj")
 
+HIVE_SKIPS_SHARED_TYPE = (
+    "Hive answers null without an error for fields interface objects add on an implementation "
+    "that another subgraph (iobj_d) also defines as an entity: it never asks for them"
+)
 # Hive asks `a` only, never the interface object's subgraph, for a field that an interface
 # object adds when it is asked on a root field typed as an implementation: null, no error.
 HIVE_SKIPS_ADDED = (
@@ -33,6 +37,11 @@ NODES: list[dict[str, Any]] = [
     {"__typename": "IobjBook", "id": "n3", "title": None, "pages": None},
     {"__typename": "IobjSong", "id": "n4", "title": "Hey", "seconds": 181},
     {"__typename": "IobjFilm", "id": "n5", "title": "Heat", "minutes": None},
+]
+# Games are kept out of the lists above: `iobj_d` also defines IobjGame, which trips Hive.
+GAMES: list[dict[str, Any]] = [
+    {"__typename": "IobjGame", "id": "g1", "title": "Go", "players": 2},
+    {"__typename": "IobjGame", "id": "g2", "title": None, "players": None},
 ]
 SHELVES = [
     {"__typename": "IobjShelf", "id": "s1", "label": "Front", "items": ["n1", "n2"]},
@@ -57,8 +66,10 @@ STOCK = {
     "n4": {"stock": 12, "tags": ["live"], "related": "n4"},
     "n5": {"stock": 5, "tags": ["crime"], "related": "n9"},
     "n9": {"stock": 1, "tags": ["ghost"], "related": None},  # unknown to `a`
+    "g1": {"stock": 7, "tags": ["board"], "related": "n1"},
+    "g2": {"stock": None, "tags": [], "related": "g1"},
 }
-RATINGS = {"n1": 4.5, "n2": 3.0, "n4": None, "n5": 4.0}
+RATINGS = {"n1": 4.5, "n2": 3.0, "n4": None, "n5": 4.0, "g1": 2.5}
 
 
 def _b_object(id: str | None) -> dict[str, Any] | None:
@@ -97,11 +108,13 @@ A = FixtureSubgraph(
       iobjBook(id: ID!): IobjBook
       iobjFilms: [IobjFilm]
       iobjShelves: [IobjShelf!]!
+      iobjGames: [IobjGame!]!
     }
     interface IobjNode @key(fields: "id") { id: ID! title: String }
     type IobjBook implements IobjNode @key(fields: "id") { id: ID! title: String pages: Int }
     type IobjFilm implements IobjNode @key(fields: "id") { id: ID! title: String minutes: Int }
     type IobjSong implements IobjNode @key(fields: "id") { id: ID! title: String seconds: Int }
+    type IobjGame implements IobjNode @key(fields: "id") { id: ID! title: String players: Int }
     type IobjShelf @key(fields: "id") { id: ID! label: String items: [IobjNode!]! }
     """,
     roots={
@@ -109,10 +122,12 @@ A = FixtureSubgraph(
         "iobjNode": lambda _p, id: _node(id),
         "iobjBook": lambda _p, id: next((n for n in _typed("IobjBook") if n["id"] == id), None),
         "iobjFilms": [*_typed("IobjFilm"), None],
+        "iobjGames": GAMES,
         "iobjShelves": [{**s, "items": [_node(i) for i in s["items"]]} for s in SHELVES],
     },
     entities={
-        "IobjNode": NODES,
+        "IobjNode": NODES + GAMES,
+        "IobjGame": GAMES,
         "IobjBook": _typed("IobjBook"),
         "IobjFilm": _typed("IobjFilm"),
         "IobjSong": _typed("IobjSong"),
@@ -151,9 +166,18 @@ C = FixtureSubgraph(
     entities={"IobjNode": _c_object},
 )
 
+# An implementation that another subgraph also resolves (by its own key, as an entity).
+D = FixtureSubgraph(
+    "iobj_d",
+    """
+    type IobjGame @key(fields: "id") { id: ID! studio: String }
+    """,
+    entities={"IobjGame": [{"id": "g1", "studio": "Ion"}, {"id": "g2", "studio": None}]},
+)
+
 FAMILY = Family(
     "iobj",
-    (A, B, C),
+    (A, B, C, D),
     (
         case(
             "b field on a concrete root",
@@ -278,6 +302,39 @@ FAMILY = Family(
             "only selection is a nested fragment spread, then fails with 'Abstract type "
             '"IobjNode" was resolved to a non-object type\' and nulls the field',
             data={"iobjTop": {"related": {"minutes": 117, "rating": 3.0}}},
+        ),
+        case(
+            "c implementation field from b root",
+            '{ iobjPick(id: "g2") { id ... on IobjGame { studio players related { id } } } }',
+        ),
+        case(
+            "b root every subgraph",
+            '{ iobjPick(id: "g1") { __typename id title stock rating '
+            "... on IobjGame { players studio } } }",
+            hive_wrong="Hive never asks iobj_d for IobjGame.studio when the game comes from an "
+            "interface object's root field (iobj_b): null, no error",
+            data={
+                "iobjPick": {
+                    "__typename": "IobjGame",
+                    "id": "g1",
+                    "title": "Go",
+                    "stock": 7,
+                    "rating": 2.5,
+                    "players": 2,
+                    "studio": "Ion",
+                }
+            },
+        ),
+        case(
+            "implementation known to d",
+            "{ iobjGames { id studio stock rating } }",
+            hive_wrong=HIVE_SKIPS_SHARED_TYPE,
+            data={
+                "iobjGames": [
+                    {"id": "g1", "studio": "Ion", "stock": 7, "rating": 2.5},
+                    {"id": "g2", "studio": None, "stock": None, "rating": None},
+                ]
+            },
         ),
         case("b root alias twice", "{ a: iobjTop { id s: stock } b: iobjTop { id t: title } }"),
         case("b and a roots together", '{ iobjTop { id title } iobjNode(id: "n2") { id stock } }'),
