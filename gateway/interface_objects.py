@@ -79,6 +79,16 @@ class Walker(Protocol):
         avoid: str = "",
     ) -> tuple[tuple[KeyField, ...], list[int]]: ...
 
+    def add_requires(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        child: Fetch,
+        fields: FieldGroups,
+        path: tuple[str, ...],
+    ) -> None: ...
+
     def entity_fetch(
         self,
         graph: str,
@@ -160,6 +170,8 @@ def plan_added_fields(
         key_fields, after = builder.require(fetch, selection, type_name, field_set(key), path)
         child = builder.entity_fetch(graph, interface, path, key_fields, after)
         child.accepts.add(type_name)
+        # The interface object's `@requires` name the interface's fields: `fetch` has them.
+        builder.add_requires(fetch, selection, interface, child, fields, path)
         builder.plan_object(child, child.selection, interface, fields, path, required_ready=True)
 
 

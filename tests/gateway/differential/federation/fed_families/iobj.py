@@ -83,7 +83,14 @@ def _b_object(id: str | None) -> dict[str, Any] | None:
         "tags": stored["tags"],
         "related": lambda _p: _b_object(stored["related"]),
         "audit": lambda _p: _audit(id),
+        # `title` comes from `a` in the representation (@requires).
+        "blurb": lambda p: f"{p.get('title') or 'untitled'}: {stored['stock']} left",
     }
+
+
+def _b_entity(representation: dict[str, Any]) -> dict[str, Any] | None:
+    found = _b_object(representation.get("id"))
+    return None if found is None else {**representation, **found}
 
 
 def _audit(id: str | None) -> str:
@@ -148,6 +155,8 @@ B = FixtureSubgraph(
       tags: [String!]
       related: IobjNode
       audit: String
+      title: String @external
+      blurb: String @requires(fields: "title")
     }
     """,
     roots={
@@ -155,7 +164,7 @@ B = FixtureSubgraph(
         "iobjTops": lambda _p: [_b_object(i) for i in ("n2", "n4", "n3")] + [None],
         "iobjPick": lambda _p, id: _b_object(id),
     },
-    entities={"IobjNode": lambda r: _b_object(r.get("id"))},
+    entities={"IobjNode": _b_entity},
 )
 
 C = FixtureSubgraph(
@@ -336,6 +345,16 @@ FAMILY = Family(
                 ]
             },
         ),
+        case("b requires a field on implementations", "{ iobjNodes { id blurb } }"),
+        case(
+            "b requires on a concrete root",
+            '{ iobjBook(id: "n3") { blurb title } }',
+            hive_wrong=HIVE_SKIPS_ADDED,
+            data={"iobjBook": {"blurb": "untitled: None left", "title": None}},
+        ),
+        case("b requires from b root", "{ iobjTops { id blurb } }"),
+        case("b requires with type condition", "{ iobjTop { ... on IobjBook { blurb stock } } }"),
+        case("b requires nested", "{ iobjTop { related { blurb } } }"),
         case("b root alias twice", "{ a: iobjTop { id s: stock } b: iobjTop { id t: title } }"),
         case("b and a roots together", '{ iobjTop { id title } iobjNode(id: "n2") { id stock } }'),
         case(
