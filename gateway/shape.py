@@ -181,6 +181,8 @@ class Shaper:
 
     def _unresolved(self, typename: str, path: Path) -> None:
         keys = tuple(path_list(path))
+        if any(keys[:n] in self.covered for n in range(len(keys), 0, -1)):
+            return  # the failure that left it unresolved is already reported
         self.covered.add(keys)
         self.errors.append(
             {
