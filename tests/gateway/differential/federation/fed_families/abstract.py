@@ -106,8 +106,22 @@ B_SQUARES: list[dict[str, Any]] = [
     {"__typename": "AbstractSquare", "id": "q3", "area": 1.0, "color": "blue"},
 ]
 TRIANGLES: list[dict[str, Any]] = [
-    {"__typename": "AbstractTriangle", "id": "tr1", "area": 6.0, "base": 4, "flaw": _flaw},
-    {"__typename": "AbstractTriangle", "id": "tr2", "area": 0.5, "base": None, "flaw": _flaw},
+    {
+        "__typename": "AbstractTriangle",
+        "id": "tr1",
+        "area": 6.0,
+        "base": 4,
+        "flaw": _flaw,
+        "hypotenuse": 5.0,
+    },
+    {
+        "__typename": "AbstractTriangle",
+        "id": "tr2",
+        "area": 0.5,
+        "base": None,
+        "flaw": _flaw,
+        "hypotenuse": 1.5,
+    },
 ]
 NEIGHBOURS = {"q1": ["tr1", "q2"], "q2": [], "q3": ["tr2"]}
 
@@ -137,10 +151,10 @@ B = FixtureSubgraph(
       area: Float @shareable
       side: Int @external
       color: String
-      neighbours: [AbstractShape!]
+      neighbours: [AbstractShape!] @provides(fields: "... on AbstractTriangle { hypotenuse }")
     }
     type AbstractTriangle implements AbstractShape @key(fields: "id") {
-      id: ID! area: Float base: Int flaw: String
+      id: ID! area: Float base: Int flaw: String hypotenuse: Float @external
     }
     union AbstractItem = AbstractSquare | AbstractTriangle
     """,
@@ -300,6 +314,33 @@ FAMILY = Family(
             "skip inside fragment off",
             "query Q($s: Boolean!) { abstractBShapes { id ... on AbstractSquare @skip(if: $s) { color } ... on AbstractTriangle { base @include(if: $s) } } }",
             variables={"s": False},
+        ),
+        case(
+            "provides nested under an entity",
+            "{ abstractShapes { ... on AbstractSquare { id neighbours { id ... on AbstractTriangle "
+            "{ hypotenuse base } } } } }",
+        ),
+        case(
+            "external field outside provides",
+            "{ abstractBShapes { ... on AbstractTriangle { id hypotenuse } } }",
+        ),
+        case(
+            "entity interface by variable",
+            "query Q($id: ID!) { abstractThing(id: $id) { __typename ... on AbstractTool { price weight } } }",
+            variables={"id": "t-2"},
+        ),
+        case(
+            "entity interface fragments both levels",
+            "query Q { abstractThings { ...T ... on AbstractKit { parts ...T } } } "
+            "fragment T on AbstractThing { id name ... on AbstractTool { price } }",
+        ),
+        case(
+            "union and interface from three subgraphs",
+            "{ abstractFeed { __typename } abstractBItems { __typename } abstractCShape { __typename } }",
+        ),
+        case(
+            "interface list non-null member error",
+            "{ abstractBItems { ... on AbstractTriangle { id flaw } ... on AbstractSquare { id } } }",
         ),
         case(
             "typename at every level",
