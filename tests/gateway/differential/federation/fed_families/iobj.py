@@ -100,6 +100,13 @@ def _b_entity(representation: dict[str, Any]) -> dict[str, Any] | None:
     return None if found is None else {**representation, **found}
 
 
+def _restocked(id: str, by: int) -> dict[str, Any] | None:
+    found = _b_object(id)
+    if found is None:
+        return None
+    return {**found, "stock": (found["stock"] or 0) + by}
+
+
 def _audit(id: str | None) -> str:
     if id in {"n2", "n9"}:
         raise GraphQLError(f"audit of {id} is sealed", extensions={"code": "IOBJ_SEALED"})
@@ -157,6 +164,7 @@ B = FixtureSubgraph(
       iobjPick(id: ID!): IobjNode!
       iobjLocked: IobjNode
     }
+    type Mutation { iobjRestock(id: ID!, by: Int!): IobjNode }
     type IobjNode @key(fields: "id") @interfaceObject {
       id: ID!
       stock: Int
@@ -172,6 +180,8 @@ B = FixtureSubgraph(
         "iobjTops": lambda _p: [_b_object(i) for i in ("n2", "n4", "n3")] + [None],
         "iobjPick": lambda _p, id: _b_object(id),
         "iobjLocked": lambda _p: _b_object("n8"),
+        # Answers what the stock would be: fixture data stays the same for every case.
+        "iobjRestock": lambda _p, id, by: _restocked(id, by),
     },
     entities={"IobjNode": _b_entity},
 )
@@ -371,6 +381,17 @@ FAMILY = Family(
             hive_wrong="Hive drops the error iobj_a returns while telling an interface object's "
             "type: iobjLocked is null with no error at all",
             errors=(("n8 is locked in a", ("iobjLocked",)),),
+        ),
+        case(
+            "mutation returns interface object",
+            'mutation { iobjRestock(id: "n1", by: 2) { __typename id stock title '
+            "... on IobjBook { pages } } }",
+        ),
+        case(
+            "mutations in order",
+            'mutation M($by: Int!) { a: iobjRestock(id: "n5", by: $by) { id stock rating } '
+            'b: iobjRestock(id: "zz", by: 1) { id } }',
+            variables={"by": 4},
         ),
         case("b root alias twice", "{ a: iobjTop { id s: stock } b: iobjTop { id t: title } }"),
         case("b and a roots together", '{ iobjTop { id title } iobjNode(id: "n2") { id stock } }'),
