@@ -252,9 +252,14 @@ class Executor:
     ) -> None:
         """Merge each entity of `data[key]` into every object that shared its representation."""
         entities = data.get(key) if isinstance(data, dict) else None
+        # An interface object's subgraph answers its own name as `__typename`: the objects
+        # keep their real one.
+        typename_key = run.plan.prefix + "__typename" if fetch.accepts else None
         if isinstance(entities, list):
             for entity, group in zip(entities, groups, strict=False):
                 if isinstance(entity, dict):
+                    if typename_key is not None:
+                        entity.pop(typename_key, None)
                     for obj, _ in group:
                         deep_merge(obj, entity)
         else:
@@ -266,8 +271,9 @@ class Executor:
         representations: list[dict[str, Any]] = []
         groups: list[list[Located]] = []
         index: dict[bytes, int] = {}
+        wanted = fetch.accepts or {fetch.entity_type or ""}
         for obj, at in objects_at(run.data, fetch.path):
-            if obj.get(typename_key) != fetch.entity_type:
+            if obj.get(typename_key) not in wanted:
                 continue
             representation: dict[str, Any] = {"__typename": fetch.entity_type}
             for key in fetch.key_fields:

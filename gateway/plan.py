@@ -98,6 +98,9 @@ class Fetch:
     selection: Selection = field(default_factory=Selection)
     variables: set[str] = field(default_factory=set)
     depends_on: list[int] = field(default_factory=list)
+    # Object types whose objects this fetch sends as representations of `entity_type` (an
+    # interface object's); empty: objects of `entity_type` itself.
+    accepts: set[str] = field(default_factory=set)
     document: str = ""
     # The parts of `document` a batch reuses: the client's variable definitions it declares,
     # and (entity fetches) the `... on Type { ... }` inside `_entities`.

@@ -42,6 +42,7 @@ from gateway.collect import (
     condition_variables,
     sub_selections,
 )
+from gateway.interface_objects import InterfaceObjects, plan_added_fields, plan_interface_value
 from gateway.keys import MAX_HOPS, EntityKeys, field_set
 from gateway.plan import (
     Fetch,
@@ -109,6 +110,7 @@ class _Builder:
         self.supergraph = planner.supergraph
         self.schema = planner.schema
         self.keys = planner.keys
+        self.iobj = planner.iobj
         self.fragments = fragments
         self.variables = variables
         self.prefix = prefix
@@ -177,6 +179,7 @@ class _Builder:
         what the `@requires` of these fields need.
         """
         remote: dict[str, FieldGroups] = {}
+        added: dict[tuple[str, str, str], FieldGroups] = {}
         for key, nodes in groups.items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -185,6 +188,10 @@ class _Builder:
                 required_ready or not self.requires(fetch.graph, type_name, name)
             ):
                 self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
+            elif not self.supergraph.resolving_graphs(type_name, name) and (
+                route := self.iobj.route(type_name, name)
+            ):
+                added.setdefault(route, {})[key] = nodes  # an interface object adds it
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
@@ -198,6 +205,7 @@ class _Builder:
             child = self.jump(fetch, selection, type_name, target, path)
             self.add_requires(fetch, selection, type_name, child, fields, path)
             self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
+        plan_added_fields(self, fetch, selection, type_name, path, added)
 
     def local(self, graph: str, type_name: str, name: str, provided: Provided | None) -> bool:
         """Whether `graph` can resolve `type_name.name` in the fetch at hand."""
@@ -241,6 +249,17 @@ class _Builder:
             assert isinstance(named, GraphQLObjectType)  # composite, not abstract
             groups = self.collect(named, subsets)
             self.plan_object(fetch, children, named.name, groups, child_path, inner)
+            return
+        if isinstance(named, GraphQLInterfaceType) and self.iobj.is_interface_object(
+            named.name, fetch.graph
+        ):
+            if self.iobj.typename_source(named.name, fetch.graph) is None:
+                raise PlanningError(
+                    f"Cannot plan {parent}.{name}: {fetch.graph} returns {named.name} as an "
+                    f"interface object and no subgraph that knows {named.name} as an interface "
+                    "can be reached by its key to tell each object's type."
+                )
+            plan_interface_value(self, fetch, children, named, subsets, child_path, inner)
             return
         # Abstract: the runtime type decides, so plan each possible type the subgraph knows.
         children.add(self.typename_alias, "__typename")
@@ -441,6 +460,7 @@ class Planner:
         self.supergraph = supergraph
         self.schema = schema
         self.keys = EntityKeys(supergraph)
+        self.iobj = InterfaceObjects(supergraph)
         self.cache_size = cache_size
         self._plans: OrderedDict[tuple, QueryPlan] = OrderedDict()
         self._conditions: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()

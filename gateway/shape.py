@@ -152,6 +152,10 @@ class Shaper:
         if not isinstance(raw, dict):
             return None
         typename = raw.get(self.typename_key) if field.abstract else type_.name
+        if field.abstract and typename == type_.name:
+            # An interface object's subgraph returned it and no subgraph said which
+            # implementation it is (graphql-js words the same failure so).
+            return self._unresolved(typename, path)
         selected = field.by_type.get(typename) if isinstance(typename, str) else None
         if selected is None or not isinstance(typename, str):
             # A type the client cannot see (inaccessible) or a subgraph without a typename.
@@ -174,6 +178,19 @@ class Shaper:
                     return _BUBBLE
                 out[field.key] = value
         return out
+
+    def _unresolved(self, typename: str, path: Path) -> None:
+        keys = tuple(path_list(path))
+        if any(keys[:n] in self.covered for n in range(len(keys), 0, -1)):
+            return  # the failure that left it unresolved is already reported
+        self.covered.add(keys)
+        self.errors.append(
+            {
+                "message": f'Abstract type "{typename}" was resolved to a non-object type '
+                f'"{typename}".',
+                "path": list(keys),
+            }
+        )
 
     def _null_error(self, field: ShapeField, path: Path) -> None:
         keys = tuple(path_list(path))

@@ -144,6 +144,10 @@ class TypeInfo:
     inaccessible: bool = False
     graphs: frozenset[str] = field(default_factory=frozenset)
 
+    def is_interface_object_in(self, graph: str) -> bool:
+        """Whether `graph` declares this interface as an object (`@interfaceObject`)."""
+        return any(j.graph == graph and j.is_interface_object for j in self.joins)
+
     def keys(self, graph: str) -> tuple[str, ...]:
         """Keys by which `graph` can resolve this type as an entity (`_entities`)."""
         return tuple(j.key for j in self.joins if j.graph == graph and j.key and j.resolvable)
@@ -283,7 +287,11 @@ def _field_infos(
             for args in _directives(definition, names.join_directive("field"))
         )
         with_graph = [j for j in joins if j.graph is not None]
-        if with_graph:
+        if joins and not with_graph:
+            # A bare `@join__field` (an implementation's copy of a field an interface object
+            # adds): no subgraph resolves it on this type; see gateway.interface_objects.
+            graphs: frozenset[str] = frozenset()
+        elif with_graph:
             # External and overridden-away copies exist only to feed keys and @requires.
             graphs = frozenset(
                 j.graph
