@@ -84,7 +84,9 @@ class SubgraphApp:
         self.root: dict[str, Any] = {
             **subgraph.roots,
             "_service": {"sdl": subgraph.full_sdl},
-            "_entities": lambda _parent, representations: [self.entity(r) for r in representations],
+            "_entities": lambda _parent, representations: [
+                self.entity_or_error(r) for r in representations
+            ],
         }
 
     def entity(self, representation: dict[str, Any]) -> dict[str, Any] | None:
@@ -101,6 +103,14 @@ class SubgraphApp:
                 found.setdefault("__typename", typename)
                 return found
         return None
+
+    def entity_or_error(self, representation: dict[str, Any]) -> Any:
+        """As `entity`, but a lookup that raises fails its own item only (graphql-core raises an
+        Exception found in a list at that item's path), as a real subgraph's would."""
+        try:
+            return self.entity(representation)
+        except GraphQLError as error:
+            return error
 
     def execute(self, body: dict[str, Any]) -> dict[str, Any]:
         result = graphql_sync(
