@@ -1,0 +1,135 @@
+"""@override(from:) and progressive override (@override(from:, label:)).
+
+Each subgraph answers with its own values ("a:" / "b:"), so a case shows which subgraph the
+gateway asked. Our choice (gateway/override.py): `percent(0)` and a custom label resolve from
+the subgraph overridden (`from`, as the Apollo router does for labels not enabled), `percent(100)`
+from the overriding one; a percent between is only asked where both give the same data.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fed_model import Family, FixtureSubgraph
+from fed_model import case as _case
+
+case = partial(_case, "override")
+
+IDS = ("o1", "o2", "o3")
+
+
+def _objects(side: str, **fields: Any) -> list[dict[str, Any]]:
+    """One object per id; a field's value is its name with the side and id, or None for o3."""
+    rows = []
+    for index, ident in enumerate(IDS):
+        row: dict[str, Any] = {"__typename": "OverrideItem", "id": ident, "sku": f"sku-{ident}"}
+        for name, value in fields.items():
+            row[name] = (
+                value if value is not None else (None if index == 2 else f"{side}:{name}:{ident}")
+            )
+        rows.append(row)
+    return rows
+
+
+A_ITEMS = _objects("a", name=None, price=None, stock=None, tag=None, half="same", weight=None)
+B_ITEMS = _objects("b", name=None, price=None, stock=None, tag=None, half="same")
+
+FAMILY = Family(
+    "override",
+    (
+        FixtureSubgraph(
+            "override_a",
+            """
+            type Query {
+              overrideItems: [OverrideItem!]!
+              overrideItem(id: ID!): OverrideItem
+              overrideHello: String
+              overrideRamp: String
+            }
+            type OverrideItem @key(fields: "id") {
+              id: ID!
+              sku: String!
+              name: String
+              price: String
+              stock: String
+              tag: String
+              half: String
+              weight: String
+            }
+            """,
+            roots={
+                "overrideItems": A_ITEMS,
+                "overrideItem": lambda _p, id: next((i for i in A_ITEMS if i["id"] == id), None),
+                "overrideHello": "a:hello",
+                "overrideRamp": "a:ramp",
+            },
+            entities={"OverrideItem": A_ITEMS},
+        ),
+        FixtureSubgraph(
+            "override_b",
+            """
+            type Query {
+              overrideHello: String @override(from: "override_a")
+              overrideRamp: String @override(from: "override_a", label: "percent(100)")
+            }
+            type OverrideItem @key(fields: "id") {
+              id: ID!
+              name: String @override(from: "override_a")
+              price: String @override(from: "override_a", label: "percent(0)")
+              stock: String @override(from: "override_a", label: "percent(100)")
+              tag: String @override(from: "override_a", label: "beta")
+              half: String @override(from: "override_a", label: "percent(50)")
+            }
+            """,
+            roots={"overrideHello": "b:hello", "overrideRamp": "b:ramp"},
+            entities={"OverrideItem": B_ITEMS},
+        ),
+        FixtureSubgraph(
+            "override_c",
+            """
+            type OverrideItem @key(fields: "id") {
+              id: ID!
+              weight: String @override(from: "override_a", label: "percent(100)")
+              code: String @shareable
+            }
+            """,
+            entities={
+                "OverrideItem": [
+                    {"id": i, "weight": None if i == "o3" else f"c:weight:{i}", "code": f"c-{i}"}
+                    for i in IDS
+                ]
+            },
+        ),
+    ),
+    (
+        case("plain override", "{ overrideItems { id name } }"),
+        case("percent(0): the original", "{ overrideItems { id price } }"),
+        case("percent(100): the overriding", "{ overrideItems { id stock } }"),
+        case("custom label: the original", "{ overrideItems { id tag } }"),
+        case("percent(50): same data", "{ overrideItems { id half } }"),
+        case("all of them", "{ overrideItems { id name price stock tag half sku } }"),
+        case("all, typename first", "{ overrideItems { __typename tag stock price name } }"),
+        case("one by id", '{ overrideItem(id: "o2") { name price stock tag } }'),
+        case("one missing", '{ overrideItem(id: "nope") { name stock } }'),
+        case("one with nulls", '{ overrideItem(id: "o3") { id name price stock tag } }'),
+        case("aliases", "{ overrideItems { n: name p: price s: stock t: tag } }"),
+        case(
+            "fragments",
+            "{ overrideItems { ...F ... on OverrideItem { tag } } } "
+            "fragment F on OverrideItem { stock name }",
+        ),
+        case(
+            "skip and include",
+            "query($y: Boolean!, $n: Boolean!) { overrideItems { "
+            "name @include(if: $y) price @skip(if: $y) stock @include(if: $n) tag @skip(if: $n) } }",
+            variables={"y": True, "n": False},
+        ),
+        case("root field overridden", "{ overrideHello }"),
+        case("root field percent(100)", "{ overrideRamp }"),
+        case("root fields beside", "{ overrideHello overrideRamp overrideItems { id stock } }"),
+        case("percent(100) into a third subgraph", "{ overrideItems { id weight code } }"),
+        case("only the overridden field", "{ overrideItems { stock } }"),
+        case("typename and label", '{ overrideItem(id: "o1") { __typename tag } }'),
+    ),
+)
