@@ -181,7 +181,7 @@ class _Builder:
             name = nodes[0].name.value
             if name == "__typename":
                 continue  # the shaping pass writes typenames
-            if self.local(fetch.graph, type_name, name, provided) and (
+            if self.local(fetch.graph, type_name, name, provided, nodes) and (
                 required_ready or not self.requires(fetch.graph, type_name, name)
             ):
                 self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
@@ -190,7 +190,7 @@ class _Builder:
                 # own subgraph: only representations carry the required fields.
                 target = (
                     fetch.graph
-                    if self.local(fetch.graph, type_name, name, provided)
+                    if self.local(fetch.graph, type_name, name, provided, nodes)
                     else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
@@ -199,11 +199,50 @@ class _Builder:
             self.add_requires(fetch, selection, type_name, child, fields, path)
             self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
 
-    def local(self, graph: str, type_name: str, name: str, provided: Provided | None) -> bool:
+    def local(
+        self,
+        graph: str,
+        type_name: str,
+        name: str,
+        provided: Provided | None,
+        nodes: list[FieldNode] | None = None,
+    ) -> bool:
         """Whether `graph` can resolve `type_name.name` in the fetch at hand."""
-        return graph in self.supergraph.resolving_graphs(type_name, name) or bool(
-            provided and name in provided
-        )
+        if graph in self.supergraph.resolving_graphs(type_name, name):
+            return True
+        if not (provided and name in provided):
+            return False
+        return nodes is None or self.provided_covers(graph, type_name, name, provided, nodes)
+
+    def provided_covers(
+        self, graph: str, parent: str, name: str, provided: Provided, nodes: list[FieldNode]
+    ) -> bool:
+        """Whether what `graph` provides in `parent.name` covers the client's selection there.
+
+        Inside a provided value type (no key) a field only its owner resolves cannot be
+        reached: the whole field then goes to the owner. Inside a provided entity the walk
+        jumps by key as usual.
+        """
+        parent_type = self.schema.get_type(parent)
+        assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
+        named = get_named_type(parent_type.fields[name].type)
+        if not is_composite_type(named) or any(
+            join.key for join in self.supergraph.types[named.name].joins
+        ):
+            return True
+        inner = provided[name]
+        runtimes = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+        for runtime in runtimes:
+            assert isinstance(runtime, GraphQLObjectType)
+            if any(join.key for join in self.supergraph.types[runtime.name].joins):
+                continue  # an entity: the walk jumps by key for what is not provided
+            for child_nodes in self.collect(runtime, sub_selections(nodes)).values():
+                child = child_nodes[0].name.value
+                if child != "__typename" and not self.local(
+                    graph, runtime.name, child, inner, child_nodes
+                ):
+                    return False
+        return True
 
     def requires(self, graph: str, type_name: str, name: str) -> str | None:
         """The `@requires` field set of `type_name.name` in `graph`, if any."""
