@@ -35,6 +35,19 @@ def _objects(side: str, **fields: Any) -> list[dict[str, Any]]:
 A_ITEMS = _objects("a", name=None, price=None, stock=None, tag=None, half="same", weight=None)
 B_ITEMS = _objects("b", name=None, price=None, stock=None, tag=None, half="same")
 
+# A's copies of the moved card fields are wrong on purpose: only B's may be answered.
+CARDS_A: list[dict[str, Any] | None] = [
+    {"__typename": "OverrideCard", "code": "k1", "serial": "s1", "label": "a:one", "weight": 100},
+    None,
+    {"__typename": "OverrideCard", "code": "k2", "serial": "s2", "label": "a:two", "weight": 100},
+    {"__typename": "OverrideCard", "code": "k3", "serial": "s3", "label": None, "weight": None},
+]
+CARDS_B = [
+    {"code": "k1", "serial": "s1", "label": "b:one", "weight": 3},
+    {"code": "k2", "serial": "s2", "label": "b:two", "weight": 9},
+    {"code": "k3", "serial": "s3", "label": None, "weight": None},
+]
+
 FAMILY = Family(
     "override",
     (
@@ -46,6 +59,13 @@ FAMILY = Family(
               overrideItem(id: ID!): OverrideItem
               overrideHello: String
               overrideRamp: String
+              overrideCards: [OverrideCard]
+            }
+            type OverrideCard @key(fields: "code") @key(fields: "serial") {
+              code: String!
+              serial: String!
+              label: String
+              weight: Int
             }
             type OverrideItem @key(fields: "id") {
               id: ID!
@@ -63,8 +83,9 @@ FAMILY = Family(
                 "overrideItem": lambda _p, id: next((i for i in A_ITEMS if i["id"] == id), None),
                 "overrideHello": "a:hello",
                 "overrideRamp": "a:ramp",
+                "overrideCards": CARDS_A,
             },
-            entities={"OverrideItem": A_ITEMS},
+            entities={"OverrideItem": A_ITEMS, "OverrideCard": CARDS_A},
         ),
         FixtureSubgraph(
             "override_b",
@@ -72,6 +93,13 @@ FAMILY = Family(
             type Query {
               overrideHello: String @override(from: "override_a")
               overrideRamp: String @override(from: "override_a", label: "percent(100)")
+            }
+            type OverrideCard @key(fields: "code") {
+              code: String!
+              "Moved here; override_a keeps its copy for its own key (usedOverridden)"
+              serial: String! @override(from: "override_a")
+              label: String @override(from: "override_a")
+              weight: Int @override(from: "override_a")
             }
             type OverrideItem @key(fields: "id") {
               id: ID!
@@ -83,7 +111,7 @@ FAMILY = Family(
             }
             """,
             roots={"overrideHello": "b:hello", "overrideRamp": "b:ramp"},
-            entities={"OverrideItem": B_ITEMS},
+            entities={"OverrideItem": B_ITEMS, "OverrideCard": CARDS_B},
         ),
         FixtureSubgraph(
             "override_c",
@@ -93,12 +121,21 @@ FAMILY = Family(
               weight: String @override(from: "override_a", label: "percent(100)")
               code: String @shareable
             }
+            type OverrideCard @key(fields: "code") {
+              code: String!
+              weight: Int @external
+              heavy: Boolean @requires(fields: "weight")
+            }
             """,
             entities={
+                "OverrideCard": [
+                    {"code": c, "heavy": lambda p: None if p["weight"] is None else p["weight"] > 5}
+                    for c in ("k1", "k2", "k3")
+                ],
                 "OverrideItem": [
                     {"id": i, "weight": None if i == "o3" else f"c:weight:{i}", "code": f"c-{i}"}
                     for i in IDS
-                ]
+                ],
             },
         ),
     ),
@@ -130,6 +167,15 @@ FAMILY = Family(
         case("root fields beside", "{ overrideHello overrideRamp overrideItems { id stock } }"),
         case("percent(100) into a third subgraph", "{ overrideItems { id weight code } }"),
         case("only the overridden field", "{ overrideItems { stock } }"),
+        case("overridden field beside the key", "{ overrideCards { code label } }"),
+        case("overridden fields only", "{ overrideCards { label weight } }"),
+        case("overridden key field (usedOverridden)", "{ overrideCards { serial } }"),
+        case("overridden key field beside", "{ overrideCards { code serial label } }"),
+        case("requires an overridden field", "{ overrideCards { code heavy } }"),
+        case(
+            "requires an overridden field, beside it",
+            "{ overrideCards { __typename heavy weight l: label } }",
+        ),
         case("typename and label", '{ overrideItem(id: "o1") { __typename tag } }'),
     ),
 )
