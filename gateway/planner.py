@@ -239,7 +239,7 @@ class _Builder:
             for child_nodes in self.collect(runtime, sub_selections(nodes)).values():
                 child = child_nodes[0].name.value
                 if child != "__typename" and not self.local(
-                    graph, runtime.name, child, inner, child_nodes
+                    graph, runtime.name, child, provided_for(inner, runtime.name), child_nodes
                 ):
                     return False
         return True
@@ -279,7 +279,9 @@ class _Builder:
         if not is_abstract_type(named):
             assert isinstance(named, GraphQLObjectType)  # composite, not abstract
             groups = self.collect(named, subsets)
-            self.plan_object(fetch, children, named.name, groups, child_path, inner)
+            self.plan_object(
+                fetch, children, named.name, groups, child_path, provided_for(inner, named.name)
+            )
             return
         # Abstract: the runtime type decides, so plan each possible type the subgraph knows.
         children.add(self.typename_alias, "__typename")
@@ -289,7 +291,12 @@ class _Builder:
                 groups = self.collect(runtime, subsets)
                 if any(nodes[0].name.value != "__typename" for nodes in groups.values()):
                     self.plan_object(
-                        fetch, children.on(runtime.name), runtime.name, groups, child_path, inner
+                        fetch,
+                        children.on(runtime.name),
+                        runtime.name,
+                        groups,
+                        child_path,
+                        provided_for(inner, runtime.name),
                     )
 
     def provided_under(
@@ -468,8 +475,26 @@ def provides_map(fields: SelectionSetNode) -> dict[str, Provided | None]:
             found[node.name.value] = (
                 provides_map(node.selection_set) if node.selection_set is not None else None
             )
+        elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
+            # Kept apart: what is provided on one member of a union is not on the others.
+            found[_ON + node.type_condition.name.value] = provides_map(node.selection_set)
         elif isinstance(node, InlineFragmentNode):
             found.update(provides_map(node.selection_set))
+    return found
+
+
+_ON = "... on "  # provides_map's key for a type condition; never a field name
+
+
+def provided_for(provided: Provided | None, runtime: str) -> Provided | None:
+    """What is provided on an object of type `runtime`: the unconditioned fields and those
+    under `... on <runtime>`."""
+    if not provided:
+        return provided
+    found: dict[str, Provided | None] = {k: v for k, v in provided.items() if not k.startswith(_ON)}
+    typed = provided.get(_ON + runtime)
+    if typed:
+        found.update(provided_for(typed, runtime) or {})
     return found
 
 

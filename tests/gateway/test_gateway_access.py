@@ -8,8 +8,9 @@ import pytest
 from graphql import get_operation_ast, parse, print_schema, validate
 
 from gateway.api_schema import build_api_schema
+from gateway.keys import field_set
 from gateway.override import label_enabled
-from gateway.planner import Planner
+from gateway.planner import Planner, provided_for, provides_map
 from gateway.shape import Shaper, build_shape
 from gateway.supergraph import parse_supergraph
 
@@ -174,3 +175,11 @@ def test_object_of_a_hidden_type_is_a_field_error(supergraph):
     assert shaper.root(raw, shape, "Query") == {"search": [{"id": "1"}, None, None]}
     assert [e["path"] for e in errors] == [["search", 1], ["search", 2]]
     assert "Hidden" not in errors[0]["message"]
+
+
+def test_provides_on_a_union_member_is_for_that_member_only():
+    provided = provides_map(field_set("id ... on Book { title } ... on Film { cast { name } }"))
+    assert provided_for(provided, "Book") == {"id": None, "title": None}
+    assert provided_for(provided, "Film") == {"id": None, "cast": {"name": None}}
+    assert provided_for(provided, "Song") == {"id": None}
+    assert provided_for(None, "Book") is None

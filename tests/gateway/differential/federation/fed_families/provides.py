@@ -85,6 +85,14 @@ PRODUCTS = [
     {"upc": "p1", "name": "Pen", "price": 3, "maker": {"__typename": "ProvidesMaker", "id": "m1"}},
     {"upc": "p2", "name": "Ink", "price": None, "maker": None},
 ]
+FEED: list[dict[str, Any] | None] = [
+    {"__typename": "ProvidesBook", "id": "b1", "title": "a:Dune"},
+    {"__typename": "ProvidesFilm", "id": "f1", "title": "a:Heat"},
+    None,
+    {"__typename": "ProvidesBook", "id": "b2", "title": None},
+]
+BOOKS = [{"id": "b1", "title": "Dune", "pages": 412}, {"id": "b2", "title": "Emma", "pages": None}]
+FILMS = [{"id": "f1", "title": "Heat", "minutes": 170}]
 MAKERS = [{"id": "m1", "name": "maker m1", "country": "NO"}]
 
 FAMILY = Family(
@@ -97,7 +105,13 @@ FAMILY = Family(
               providesReviews: [ProvidesReview!]!
               providesTop: ProvidesReview
               providesAuthors: [ProvidesUser] @provides(fields: "name")
+              providesFeed: [ProvidesMedia]
+                @provides(fields: "... on ProvidesBook { title } ... on ProvidesFilm { title }")
+              providesBooks: [ProvidesMedia!]! @provides(fields: "... on ProvidesBook { title }")
             }
+            union ProvidesMedia = ProvidesBook | ProvidesFilm
+            type ProvidesBook @key(fields: "id") { id: ID! title: String @external }
+            type ProvidesFilm @key(fields: "id") { id: ID! title: String @external }
             type ProvidesReview @key(fields: "id") {
               id: ID!
               body: String
@@ -123,6 +137,8 @@ FAMILY = Family(
                 "providesReviews": REVIEWS,
                 "providesTop": REVIEWS[0],
                 "providesAuthors": [_user("u3", None, None), None, _user("u1", "Ann", None)],
+                "providesFeed": FEED,
+                "providesBooks": [FEED[0], FEED[1]],
             },
             entities={"ProvidesReview": REVIEWS},
         ),
@@ -136,8 +152,10 @@ FAMILY = Family(
               address: ProvidesAddress @shareable
             }
             type ProvidesAddress @shareable { city: String street: String }
+            type ProvidesBook @key(fields: "id") { id: ID! title: String @shareable pages: Int }
+            type ProvidesFilm @key(fields: "id") { id: ID! title: String @shareable minutes: Int }
             """,
-            entities={"ProvidesUser": USERS},
+            entities={"ProvidesUser": USERS, "ProvidesBook": BOOKS, "ProvidesFilm": FILMS},
         ),
         FixtureSubgraph(
             "provides_c",
@@ -228,6 +246,26 @@ FAMILY = Family(
         ),
         case("root field provides", "{ providesAuthors { id name } }"),
         case("root field provides, owner-only", "{ providesAuthors { name email } }"),
+        case(
+            "provides on a union",
+            "{ providesFeed { __typename ... on ProvidesBook { title } "
+            "... on ProvidesFilm { title } } }",
+        ),
+        case(
+            "provides on a union, owner-only beside",
+            "{ providesFeed { ... on ProvidesBook { id title pages } "
+            "... on ProvidesFilm { title minutes } } }",
+        ),
+        case(
+            "provides on a union, one member provided",
+            "{ providesBooks { __typename ... on ProvidesBook { title } "
+            "... on ProvidesFilm { title } } }",
+        ),
+        case(
+            "provides on a union, fragment spread",
+            "{ providesFeed { ...M } } fragment M on ProvidesMedia { "
+            "... on ProvidesBook { t: title } ... on ProvidesFilm { m: minutes } }",
+        ),
         case("nullable root", "{ providesTop { author { name email address { street } } } }"),
         case(
             "aliases",
