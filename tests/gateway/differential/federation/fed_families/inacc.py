@@ -56,7 +56,7 @@ SEARCH: list[dict[str, Any]] = [
 ]
 
 NODES: list[dict[str, Any]] = [
-    {"__typename": "InaccPublic", "id": "n1", "label": "one"},
+    {"__typename": "InaccPublic", "id": "n1", "label": "one", "hint": "h", "raw": "r"},
     {"__typename": "InaccGhost", "id": "n2", "label": "ghost"},
     {"__typename": "InaccPublic", "id": "n3", "label": None},
 ]
@@ -117,9 +117,14 @@ FAMILY = Family(
             }
             type InaccHidden @inaccessible { id: ID! note: String }
             union InaccResult = InaccItem | InaccHidden
-            interface InaccNode { id: ID! label: String }
-            type InaccPublic implements InaccNode { id: ID! label: String }
-            type InaccGhost implements InaccNode @inaccessible { id: ID! label: String }
+            interface InaccNode { id: ID! label: String hint: String @inaccessible }
+            type InaccPublic implements InaccNode {
+              id: ID! label: String hint: String @inaccessible raw: InaccCode @inaccessible
+            }
+            type InaccGhost implements InaccNode @inaccessible {
+              id: ID! label: String hint: String
+            }
+            scalar InaccCode @inaccessible
             type InaccAccount @key(fields: "code") { code: String! @inaccessible owner: String }
             """,
             roots={
@@ -144,6 +149,9 @@ FAMILY = Family(
               id: ID!
               weight: Int @external
               shipping: Int @requires(fields: "weight")
+              # Needs the color even where the client may not see it (SECRET).
+              color: InaccColor @external
+              tint: String @requires(fields: "color")
               shade: InaccColor
             }
             enum InaccColor { RED GREEN SECRET @inaccessible }
@@ -155,16 +163,19 @@ FAMILY = Family(
                         "id": "i1",
                         "shade": "SECRET",
                         "shipping": lambda p: None if p["weight"] is None else p["weight"] * 10,
+                        "tint": lambda p: f"tint of {p['color']}",
                     },
                     {
                         "id": "i2",
                         "shade": "GREEN",
                         "shipping": lambda p: None if p["weight"] is None else p["weight"] * 10,
+                        "tint": lambda p: f"tint of {p['color']}",
                     },
                     {
                         "id": "i3",
                         "shade": None,
                         "shipping": lambda p: None if p["weight"] is None else p["weight"] * 10,
+                        "tint": lambda p: f"tint of {p['color']}",
                     },
                 ],
                 "InaccAccount": [{"code": "c1", "balance": 10}, {"code": "c2", "balance": -4}],
@@ -272,6 +283,24 @@ FAMILY = Family(
         ),
         case("requires an inaccessible field", "{ inaccItems { id shipping } }"),
         case("requires an inaccessible field, alias", "{ inaccItems { s: shipping name } }"),
+        case("requires an enum field, inaccessible value", "{ inaccItems { id tint } }"),
+        case(
+            "requires an enum field beside it",
+            "{ inaccItems { tint color } }",
+            hive_wrong=HIVE_SILENT_ENUM,
+            errors=((COLOR, ("inaccItems", 1, "color")),),
+        ),
+        case("inaccessible interface field", "{ inaccNodes { id hint } }"),
+        case(
+            "inaccessible field of an implementation",
+            "{ inaccNodes { ... on InaccPublic { raw } } }",
+        ),
+        case("introspection: hidden scalar", '{ __type(name: "InaccCode") { name } }'),
+        case(
+            "introspection: interface fields",
+            '{ __type(name: "InaccNode") { fields { name } } '
+            'p: __type(name: "InaccPublic") { fields { name } interfaces { name } } }',
+        ),
         case("inaccessible field asked", "{ inaccItems { id weight } }"),
         case(
             "inaccessible field asked by fragment",
