@@ -51,8 +51,8 @@ CARDS_B = [
 HIVE_HALF = (
     'Hive, for a field with @override(label: "percent(50)") that both subgraphs answer alike, '
     "now and then answers null without an error for some or all objects (about one request "
-    "in fifteen: it plans with one roll, executes with another): it must answer from one "
-    "subgraph or the other, never drop the value"
+    "in fifteen, as if the label were rolled twice, once to plan and once to run): it "
+    "must answer from one subgraph or the other, never drop the value"
 )
 
 FAMILY = Family(
