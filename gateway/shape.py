@@ -162,12 +162,7 @@ class Shaper:
                 items.append(value)
             return items
         if field.by_type is None:
-            # Scalars and enums are already serialized by the subgraph; an enum value the API
-            # schema lacks (@inaccessible, or a value only a subgraph knows) must not leak.
-            if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
-                self._field_error(path, unrepresentable_enum(type_.name))
-                return None
-            return raw
+            return self._leaf(raw, type_, path)
         if not isinstance(raw, dict):
             return None
         typename = raw.get(self.typename_key) if field.abstract else type_.name
@@ -179,6 +174,14 @@ class Shaper:
             self._field_error(path, unresolved_abstract(type_.name, field.parent, field.name))
             return None
         return self._fields(raw, selected, typename, path)
+
+    def _leaf(self, raw: Any, type_: Any, path: Path) -> Any:
+        """Scalars and enums are already serialized by the subgraph; an enum value the API
+        schema lacks (@inaccessible, or a value only a subgraph knows) must not leak."""
+        if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
+            self._field_error(path, unrepresentable_enum(type_.name))
+            return None
+        return raw
 
     def _fields(
         self, raw: dict[str, Any], shape: tuple[ShapeField, ...], typename: str, path: Path
