@@ -20,6 +20,7 @@ from graphql import (
     TypeDefinitionNode,
     TypeExtensionNode,
     build_ast_schema,
+    is_specified_directive,
 )
 
 from gateway.supergraph import Supergraph
@@ -83,4 +84,16 @@ def api_document(supergraph: Supergraph) -> DocumentNode:
 
 def build_api_schema(supergraph: Supergraph) -> GraphQLSchema:
     """Build the client-facing GraphQL schema of `supergraph`."""
-    return build_ast_schema(api_document(supergraph), assume_valid_sdl=True)
+    schema = build_ast_schema(api_document(supergraph), assume_valid_sdl=True)
+    return _specified_directives_first(schema)
+
+
+def _specified_directives_first(schema: GraphQLSchema) -> GraphQLSchema:
+    """The built-in directives, then the composed ones (`@composeDirective`), in introspection:
+    the order Hive Gateway and graphql-js schemas give."""
+    custom = tuple(d for d in schema.directives if not is_specified_directive(d))
+    if not custom:
+        return schema
+    kwargs = schema.to_kwargs()
+    kwargs["directives"] = (*(d for d in schema.directives if is_specified_directive(d)), *custom)
+    return GraphQLSchema(**kwargs)

@@ -184,7 +184,7 @@ class _Builder:
             name = nodes[0].name.value
             if name == "__typename":
                 continue  # the shaping pass writes typenames
-            if self.local(fetch.graph, type_name, name, provided) and (
+            if self.local(fetch.graph, type_name, name, provided, nodes) and (
                 required_ready or not self.requires(fetch.graph, type_name, name)
             ):
                 self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
@@ -197,7 +197,7 @@ class _Builder:
                 # own subgraph: only representations carry the required fields.
                 target = (
                     fetch.graph
-                    if self.local(fetch.graph, type_name, name, provided)
+                    if self.local(fetch.graph, type_name, name, provided, nodes)
                     else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
@@ -207,11 +207,50 @@ class _Builder:
             self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
         plan_added_fields(self, fetch, selection, type_name, path, added)
 
-    def local(self, graph: str, type_name: str, name: str, provided: Provided | None) -> bool:
+    def local(
+        self,
+        graph: str,
+        type_name: str,
+        name: str,
+        provided: Provided | None,
+        nodes: list[FieldNode] | None = None,
+    ) -> bool:
         """Whether `graph` can resolve `type_name.name` in the fetch at hand."""
-        return graph in self.supergraph.resolving_graphs(type_name, name) or bool(
-            provided and name in provided
-        )
+        if graph in self.supergraph.resolving_graphs(type_name, name):
+            return True
+        if not (provided and name in provided):
+            return False
+        return nodes is None or self.provided_covers(graph, type_name, name, provided, nodes)
+
+    def provided_covers(
+        self, graph: str, parent: str, name: str, provided: Provided, nodes: list[FieldNode]
+    ) -> bool:
+        """Whether what `graph` provides in `parent.name` covers the client's selection there.
+
+        Inside a provided value type (no key) a field only its owner resolves cannot be
+        reached: the whole field then goes to the owner. Inside a provided entity the walk
+        jumps by key as usual.
+        """
+        parent_type = self.schema.get_type(parent)
+        assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
+        named = get_named_type(parent_type.fields[name].type)
+        if not is_composite_type(named) or any(
+            join.key for join in self.supergraph.types[named.name].joins
+        ):
+            return True
+        inner = provided[name]
+        runtimes = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+        for runtime in runtimes:
+            assert isinstance(runtime, GraphQLObjectType)
+            if any(join.key for join in self.supergraph.types[runtime.name].joins):
+                continue  # an entity: the walk jumps by key for what is not provided
+            for child_nodes in self.collect(runtime, sub_selections(nodes)).values():
+                child = child_nodes[0].name.value
+                if child != "__typename" and not self.local(
+                    graph, runtime.name, child, provided_for(inner, runtime.name), child_nodes
+                ):
+                    return False
+        return True
 
     def requires(self, graph: str, type_name: str, name: str) -> str | None:
         """The `@requires` field set of `type_name.name` in `graph`, if any."""
@@ -248,7 +287,9 @@ class _Builder:
         if not is_abstract_type(named):
             assert isinstance(named, GraphQLObjectType)  # composite, not abstract
             groups = self.collect(named, subsets)
-            self.plan_object(fetch, children, named.name, groups, child_path, inner)
+            self.plan_object(
+                fetch, children, named.name, groups, child_path, provided_for(inner, named.name)
+            )
             return
         if isinstance(named, GraphQLInterfaceType) and self.iobj.is_interface_object(
             named.name, fetch.graph
@@ -269,7 +310,12 @@ class _Builder:
                 groups = self.collect(runtime, subsets)
                 if any(nodes[0].name.value != "__typename" for nodes in groups.values()):
                     self.plan_object(
-                        fetch, children.on(runtime.name), runtime.name, groups, child_path, inner
+                        fetch,
+                        children.on(runtime.name),
+                        runtime.name,
+                        groups,
+                        child_path,
+                        provided_for(inner, runtime.name),
                     )
 
     def provided_under(
@@ -448,8 +494,26 @@ def provides_map(fields: SelectionSetNode) -> dict[str, Provided | None]:
             found[node.name.value] = (
                 provides_map(node.selection_set) if node.selection_set is not None else None
             )
+        elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
+            # Kept apart: what is provided on one member of a union is not on the others.
+            found[_ON + node.type_condition.name.value] = provides_map(node.selection_set)
         elif isinstance(node, InlineFragmentNode):
             found.update(provides_map(node.selection_set))
+    return found
+
+
+_ON = "... on "  # provides_map's key for a type condition; never a field name
+
+
+def provided_for(provided: Provided | None, runtime: str) -> Provided | None:
+    """What is provided on an object of type `runtime`: the unconditioned fields and those
+    under `... on <runtime>`."""
+    if not provided:
+        return provided
+    found: dict[str, Provided | None] = {k: v for k, v in provided.items() if not k.startswith(_ON)}
+    typed = provided.get(_ON + runtime)
+    if typed:
+        found.update(provided_for(typed, runtime) or {})
     return found
 
 

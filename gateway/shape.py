@@ -15,6 +15,7 @@ from typing import Any
 
 from graphql import (
     FragmentDefinitionNode,
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -92,6 +93,19 @@ def build_shape(
     return tuple(shape)
 
 
+def unrepresentable_enum(enum: str) -> str:
+    """The error for an enum value the API schema lacks (the value itself stays hidden)."""
+    return f'Enum "{enum}" cannot represent the value the subgraph returned.'
+
+
+def unresolved_abstract(abstract: str, parent: str, name: str) -> str:
+    """The error for an object whose type is not one of `abstract`'s (API schema) types."""
+    return (
+        f'Abstract type "{abstract}" must resolve to an Object type at runtime for field '
+        f'"{parent}.{name}": the subgraph returned a type the API schema lacks.'
+    )
+
+
 _BUBBLE = object()  # "this value is an invalid null": null the nearest nullable parent
 
 Path = tuple[Any, Any] | None  # (parent path, key): built per field, turned into a list on errors
@@ -148,7 +162,7 @@ class Shaper:
                 items.append(value)
             return items
         if field.by_type is None:
-            return raw  # scalars and enums are already serialized by the subgraph
+            return self._leaf(raw, type_, path)
         if not isinstance(raw, dict):
             return None
         typename = raw.get(self.typename_key) if field.abstract else type_.name
@@ -158,9 +172,20 @@ class Shaper:
             return self._unresolved(typename, path)
         selected = field.by_type.get(typename) if isinstance(typename, str) else None
         if selected is None or not isinstance(typename, str):
-            # A type the client cannot see (inaccessible) or a subgraph without a typename.
-            return {}
+            # A type the client cannot see (@inaccessible) or no typename: the abstract type
+            # does not resolve to one of its possible types, a field error (spec, Value
+            # Completion). The message names no hidden type.
+            self._field_error(path, unresolved_abstract(type_.name, field.parent, field.name))
+            return None
         return self._fields(raw, selected, typename, path)
+
+    def _leaf(self, raw: Any, type_: Any, path: Path) -> Any:
+        """Scalars and enums are already serialized by the subgraph; an enum value the API
+        schema lacks (@inaccessible, or a value only a subgraph knows) must not leak."""
+        if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
+            self._field_error(path, unrepresentable_enum(type_.name))
+            return None
+        return raw
 
     def _fields(
         self, raw: dict[str, Any], shape: tuple[ShapeField, ...], typename: str, path: Path
@@ -180,17 +205,18 @@ class Shaper:
         return out
 
     def _unresolved(self, typename: str, path: Path) -> None:
-        keys = tuple(path_list(path))
-        if any(keys[:n] in self.covered for n in range(len(keys), 0, -1)):
-            return  # the failure that left it unresolved is already reported
-        self.covered.add(keys)
-        self.errors.append(
-            {
-                "message": f'Abstract type "{typename}" was resolved to a non-object type '
-                f'"{typename}".',
-                "path": list(keys),
-            }
+        """No subgraph told the real type of an interface value: graphql-js's words."""
+        self._field_error(
+            path, f'Abstract type "{typename}" was resolved to a non-object type "{typename}".'
         )
+
+    def _field_error(self, path: Path, message: str) -> None:
+        """A value the API schema cannot represent: an error here, then null (propagated);
+        none when the failure that caused it is already reported at or above `path`."""
+        keys = tuple(path_list(path))
+        if not any(keys[:n] in self.covered for n in range(len(keys), 0, -1)):
+            self.covered.add(keys)
+            self.errors.append({"message": message, "path": list(keys)})
 
     def _null_error(self, field: ShapeField, path: Path) -> None:
         keys = tuple(path_list(path))

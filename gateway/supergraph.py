@@ -44,6 +44,8 @@ from graphql import (
 )
 from graphql.language import ListTypeNode, NonNullTypeNode
 
+from gateway.override import overridden_away
+
 _KINDS: dict[type, str] = {
     ObjectTypeDefinitionNode: "object",
     ObjectTypeExtensionNode: "object",
@@ -114,6 +116,7 @@ class FieldJoin:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    override_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ def _field_infos(
                 external=bool(args.get("external")),
                 override=args.get("override"),
                 used_overridden=bool(args.get("usedOverridden")),
+                override_label=args.get("overrideLabel"),
             )
             for args in _directives(definition, names.join_directive("field"))
         )
@@ -293,10 +297,14 @@ def _field_infos(
             graphs: frozenset[str] = frozenset()
         elif with_graph:
             # External and overridden-away copies exist only to feed keys and @requires.
+            away = overridden_away(with_graph)
             graphs = frozenset(
                 j.graph
                 for j in with_graph
-                if j.graph is not None and not j.external and not j.used_overridden
+                if j.graph is not None
+                and not j.external
+                and not j.used_overridden
+                and j.graph not in away
             )
         else:
             graphs = graphs_of_type
