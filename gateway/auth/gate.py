@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import httpx
 import orjson
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.revocation import SessionVersions
@@ -188,7 +189,14 @@ class GatewayAuth:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A sign-in (or a readiness probe) right after start-up waits for the subgraph.
-        await self.started()
+        try:
+            await self.started()
+        except Exception:
+            # It did not start (the log says why): down, as any subgraph can be; /readyz
+            # names it and fetches from it get SUBGRAPH_UNAVAILABLE.
+            refusal = JSONResponse({"errors": [{"message": "not started"}]}, status_code=503)
+            await refusal(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     async def started(self) -> None:
