@@ -15,6 +15,12 @@ shared: one round is noisy). `--workers N` runs our gateway as N uvicorn worker 
 (Hive is one process: the headline figures are with one). Before each fixture run the fixture
 subgraphs forget the requests they recorded, so no target pays for an earlier one's.
 
+`--federation` runs the same comparison over the federation corpus instead
+(tests/gateway/differential/federation): every family's subgraphs composed into one
+supergraph by the pinned composer, served by the corpus's `fed_server`, and the mix made of
+the corpus's operations (variables included) that both gateways answer without errors; there
+is no direct baseline there (the overhead rows are left out).
+
 Printed per target: requests, errors, p50 and p99 latency, throughput; and our overhead over
 calling the subgraph directly, on the mix's one-subgraph query, with one client (the pure
 per-request overhead; Hive's beside it) and with `--concurrency` clients (where both gateways share identical
@@ -38,6 +44,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "gateway" / "fixtures"
+CORPUS = ROOT / "tests" / "gateway" / "differential" / "federation"
 HIVE = ROOT / "infra" / "node_modules" / ".bin" / "hive-gateway"
 PORTS = {"org": 4651, "grid": 4652, "assess": 4653, "ours": 4654, "hive": 4655}
 
@@ -97,6 +104,54 @@ def start_fixture_subgraphs(logs: Path, started: list[subprocess.Popen]) -> dict
     return urls
 
 
+def start_federation(
+    logs: Path, started: list[subprocess.Popen]
+) -> tuple[dict[str, str], Path, list[Operation]]:
+    """The federation corpus's subgraphs (`fed_server`), their supergraph, and its mix."""
+    paths = [str(p) for p in (CORPUS, CORPUS.parent, CORPUS.parents[1], ROOT)]
+    sys.path[:0] = paths
+    from fed_families import FAMILIES
+
+    from infra.supergraph import Subgraph, compose
+
+    port = PORTS["org"]  # one process serves every subgraph
+    args = _uvicorn("fed_server:create_app", port, "--factory", "--app-dir", str(CORPUS))
+    started.append(_spawn(args, logs / "fed_server.log", {"PYTHONPATH": os.pathsep.join(paths)}))
+    _wait(f"http://127.0.0.1:{port}/ready")
+    subgraphs = [s for family in FAMILIES for s in family.subgraphs]
+    urls = {s.name: f"http://127.0.0.1:{port}/{s.name}/graphql" for s in subgraphs}
+    composition = compose([Subgraph(s.name, urls[s.name], s.full_sdl) for s in subgraphs])
+    path = logs / "supergraph-federation.graphql"
+    path.write_text(composition.supergraph_sdl, encoding="utf-8")
+    mix: list[Operation] = []
+    for family in FAMILIES:
+        for case in family.cases:
+            if case.errors or case.hive_wrong:
+                continue  # answers with errors would count as failures under load
+            body: dict[str, Any] = {"query": case.query}
+            if case.variables is not None:
+                body["variables"] = case.variables
+            if case.operation_name is not None:
+                body["operationName"] = case.operation_name
+            mix.append(body)
+    return urls, path, mix
+
+
+def answered_by_both(gateways: dict[str, str], mix: list[Operation]) -> list[Operation]:
+    """The operations both gateways answer with 200 and no errors (the rest would be
+    measured as failures: cases that document errors, or where Hive is wrong)."""
+    kept = []
+    with httpx.Client(timeout=30.0, trust_env=False) as client:
+        for operation in mix:
+            answers = [
+                client.post(url, json=_body(operation), headers={"accept": "application/json"})
+                for url in gateways.values()
+            ]
+            if all(a.status_code == 200 and b'"errors"' not in a.content for a in answers):
+                kept.append(operation)
+    return kept
+
+
 def compose_supergraph(urls: dict[str, str], path: Path) -> Path:
     """Compose the running subgraphs with their real URLs (Hive reads URLs from the file)."""
     sys.path.insert(0, str(ROOT))
@@ -138,12 +193,19 @@ def start_gateways(
 # The load generator (runs in its own process) ---------------------------------------------
 
 
+Operation = str | dict[str, Any]  # a query, or a whole request body (variables, name)
+
+
+def _body(operation: Operation) -> dict[str, Any]:
+    return {"query": operation} if isinstance(operation, str) else operation
+
+
 async def _load(
-    url: str, queries: list[str], headers: dict[str, str], seconds: float, concurrency: int
+    url: str, queries: list[Operation], headers: dict[str, str], seconds: float, concurrency: int
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
-    bodies = [json.dumps({"query": q}).encode() for q in queries]
+    bodies = [json.dumps(_body(q)).encode() for q in queries]
     headers = {"content-type": "application/json", "accept": "application/json", **headers}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30.0, trust_env=False) as client:
@@ -179,12 +241,15 @@ async def _load(
 
 
 def run_load(
-    url: str, queries: list[str], args: argparse.Namespace, concurrency: int | None = None
+    url: str, queries: list[Operation], args: argparse.Namespace, concurrency: int | None = None
 ) -> dict[str, Any]:
     """Run the load generator in a separate process and read its JSON result."""
     clients = str(concurrency or args.concurrency)
+    # A file, not an argument: the corpus's mix is longer than one argument may be.
+    mix = args.logs.resolve() / "mix.json"
+    mix.write_text(json.dumps(queries), encoding="utf-8")
     command = [sys.executable, __file__, "--load", url, "--seconds", str(args.seconds),
-               "--concurrency", clients, "--queries", json.dumps(queries)]  # fmt: skip
+               "--concurrency", clients, "--queries", str(mix)]  # fmt: skip
     for header in args.header:
         command += ["--header", header]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
@@ -195,7 +260,7 @@ def _headers(raw: list[str]) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (h.partition(":") for h in raw)}
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -207,15 +272,40 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds (medians)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of ours")
     parser.add_argument("--port-base", type=int, default=4650, help="ports base+1 .. base+5")
+    parser.add_argument(
+        "--federation", action="store_true", help="over the federation corpus's supergraph"
+    )
     parser.add_argument("--logs", type=Path, default=ROOT / ".data" / "bench-gateway-vs-hive")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--queries", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def _subgraphs(
+    args: argparse.Namespace, logs: Path, started: list[subprocess.Popen]
+) -> tuple[dict[str, str], Path, list[Operation], tuple[str, str] | None]:
+    """Subgraph URLs, the supergraph file, the mix and the direct baseline (subgraph, query)
+    of the run: running subgraphs, the federation corpus's, or the fixture subgraphs."""
+    if args.supergraph:
+        urls = json.loads(args.subgraph_urls)
+        queries = [q for q in args.mix.read_text().splitlines() if q.strip()]
+        graph, _, query = (args.direct or f"{next(iter(urls))}={queries[0]}").partition("=")
+        return urls, args.supergraph, list(queries), (query, graph)
+    if args.federation:
+        urls, supergraph, mix = start_federation(logs, started)
+        return urls, supergraph, mix, None
+    urls = start_fixture_subgraphs(logs, started)
+    supergraph = compose_supergraph(urls, logs / "supergraph.graphql")
+    return urls, supergraph, list(MIX), DIRECT
+
+
+def main() -> None:
+    args = _parser().parse_args()
     if args.load:  # the load generator process
         result = asyncio.run(
             _load(
                 args.load,
-                json.loads(args.queries),
+                json.loads(Path(args.queries).read_text(encoding="utf-8")),
                 _headers(args.header),
                 args.seconds,
                 args.concurrency,
@@ -228,23 +318,18 @@ def main() -> None:
     logs.mkdir(parents=True, exist_ok=True)
     started: list[subprocess.Popen] = []
     try:
-        if args.supergraph:
-            urls = json.loads(args.subgraph_urls)
-            mix = [q for q in args.mix.read_text().splitlines() if q.strip()]
-            graph, _, query = (args.direct or f"{next(iter(urls))}={mix[0]}").partition("=")
-            direct, supergraph = (query, graph), args.supergraph
-        else:
-            urls = start_fixture_subgraphs(logs, started)
-            mix, direct = MIX, DIRECT
-            supergraph = compose_supergraph(urls, logs / "supergraph.graphql")
+        urls, supergraph, mix, direct = _subgraphs(args, logs, started)
         gateways = start_gateways(supergraph, urls, logs, started, args.workers)
+        if args.federation:
+            mix = answered_by_both(gateways, mix)
+            print(f"federation corpus: {len(urls)} subgraphs, {len(mix)} operations in the mix")
         forget = (
             []
-            if args.supergraph
+            if args.supergraph or args.federation
             else [u.replace("/graphql", "/debug/requests") for u in urls.values()]
         )
 
-        def measure(url: str, queries: list[str], concurrency: int | None = None) -> dict:
+        def measure(url: str, queries: list[Operation], concurrency: int | None = None) -> dict:
             for recorder in forget:
                 httpx.delete(recorder, timeout=5.0)
             return run_load(url, queries, args, concurrency)
@@ -253,14 +338,16 @@ def main() -> None:
         for number in range(args.rounds):
             order = list(gateways) if number % 2 == 0 else list(reversed(gateways))
             rounds.append({name: measure(gateways[name], mix) for name in order})
-        one = [direct[0]]
-        overhead = {
-            "ours, one-subgraph, 1 client": measure(gateways["ours"], one, 1),
-            "hive, one-subgraph, 1 client": measure(gateways["hive"], one, 1),
-            "direct, one-subgraph, 1 client": measure(urls[direct[1]], one, 1),
-            "ours, one-subgraph query": measure(gateways["ours"], one),
-            "direct, one-subgraph query": measure(urls[direct[1]], one),
-        }
+        overhead = {}
+        if direct is not None:
+            one: list[Operation] = [direct[0]]
+            overhead = {
+                "ours, one-subgraph, 1 client": measure(gateways["ours"], one, 1),
+                "hive, one-subgraph, 1 client": measure(gateways["hive"], one, 1),
+                "direct, one-subgraph, 1 client": measure(urls[direct[1]], one, 1),
+                "ours, one-subgraph query": measure(gateways["ours"], one),
+                "direct, one-subgraph query": measure(urls[direct[1]], one),
+            }
         report(rounds, overhead, args)
     finally:
         for process in started:
@@ -301,6 +388,12 @@ def report(
         f"{ours['throughput']:.1f} req/s; hive p50 {hive['p50_ms']:.2f} ms, "
         f"{hive['throughput']:.1f} req/s"
     )
+    if not overhead:
+        print(
+            f"p50 ours/hive x{ours['p50_ms'] / hive['p50_ms']:.2f} (target <= 1), "
+            f"throughput ours/hive x{ours['throughput'] / hive['throughput']:.2f} (target >= 1)"
+        )
+        return
     single, alone = (
         overhead["ours, one-subgraph, 1 client"],
         overhead["direct, one-subgraph, 1 client"],

@@ -18,14 +18,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gateway.admin_page import ROUTES as ADMIN_ROUTES
 from gateway.auth.client import ClientAddress
-from gateway.auth.gate import GatewayAuth
+from gateway.auth.gate import AuthStarted, GatewayAuth
 from gateway.auth.tokens import InvalidAccessTokenError
-from gateway.auth.web import ROUTES as LOGIN_ROUTES
 from gateway.body_cap import FORM_BYTES, BodyCap, gateway_caps
-from gateway.console.routes import ROUTES as CONSOLE_ROUTES
-from gateway.files import ROUTES as FILE_ROUTES
 from gateway.graphiql import STATIC_DIR, graphiql_page
 from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.http import (
@@ -40,15 +36,11 @@ from gateway.http import (
     render,
     wants_html,
 )
-from gateway.imports_proxy import ROUTES as IMPORT_ROUTES
-from gateway.maps.basemaps import basemap_settings, tile_sources
-from gateway.maps.planner import ROUTES as PLANNER_ROUTES
-from gateway.maps.routes import ROUTES as MAP_ROUTES
-from gateway.reports_proxy import ROUTES as REPORT_ROUTES
+from gateway.lazy_routes import LazyRoutes
+from gateway.maps.basemap_config import basemap_settings, tile_sources
 from gateway.runtime import Gateway, Outcome
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
-from gateway.tiles_proxy import ROUTES as TILE_ROUTES
 from gateway.transport import make_client
 from gateway.write_keys import WriteKeys
 from services.common.auth import Identity
@@ -56,6 +48,18 @@ from services.common.auth_tokens import HEADER as INTERNAL_HEADER
 from services.common.http_body import BodyDeadline
 
 log = logging.getLogger("gateway")
+# Route groups after /graphql and the health routes, in their order (see `LazyRoutes`).
+PAGE_ROUTES = (
+    "auth.web",
+    "maps.routes",
+    "maps.planner",
+    "tiles_proxy",
+    "reports_proxy",
+    "files",
+    "imports_proxy",
+    "admin_page",
+    "console.routes",
+)
 _ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -77,6 +81,8 @@ async def _graphql(request: Request) -> Response:
             HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}."), JSON
         )
     auth: GatewayAuth = request.app.state.auth
+    if request.headers.get("authorization"):
+        await auth.started()  # a user's token is checked against the loaded session versions
     try:
         identity = auth.authenticate(
             request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)
@@ -161,15 +167,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *HEALTH_ROUTES,
             # Browsers ask for it on every page; an answer keeps their consoles clean.
             Route("/favicon.ico", _no_icon, methods=["GET"]),
-            *LOGIN_ROUTES,
-            *MAP_ROUTES,
-            *PLANNER_ROUTES,
-            *TILE_ROUTES,
-            *REPORT_ROUTES,
-            *FILE_ROUTES,
-            *IMPORT_ROUTES,
-            *ADMIN_ROUTES,
-            *CONSOLE_ROUTES,
+            # The pages and proxies: their modules are imported on first use (start-up
+            # need not import folium, jinja2 or the auth database layer to serve GraphQL).
+            *(LazyRoutes(f"gateway.{module}:ROUTES") for module in PAGE_ROUTES),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -187,6 +187,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Middleware(BodyDeadline),
             Middleware(ClientAddress),
             Middleware(WriteKeys),
+            # Innermost: the pages wait for the auth subgraph, started after the gateway.
+            Middleware(AuthStarted, auth=auth),
         ],
     )
     # Outermost: every response, errors included, carries the CSP and the other headers.

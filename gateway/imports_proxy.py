@@ -36,7 +36,7 @@ from starlette.routing import Route
 from gateway.auth.web import same_origin
 from gateway.files import form_refusal, problem
 from gateway.passthrough import pass_get, signed_headers, subgraph_base
-from services.common.idempotency import KEY_HEADER
+from services.common.write_protocol import KEY_HEADER
 
 # The import contract: which service owns each kind.
 OWNERS = {

@@ -31,7 +31,7 @@ import orjson
 
 from gateway.access_log import record_fetch
 from gateway.write_keys import next_key
-from services.common.idempotency import DEADLINE_HEADER, KEY_HEADER, MESSAGES
+from services.common.write_protocol import DEADLINE_HEADER, KEY_HEADER, MESSAGES
 
 log = logging.getLogger("gateway.transport")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.idempotency import KEY_HEADER, error_body, valid_key
+from services.common.write_protocol import KEY_HEADER, error_body, valid_key
 
 _KEY = KEY_HEADER.encode()
 

@@ -14,25 +14,17 @@ from starlette.applications import Starlette
 
 from gateway.auth.context import AuthContext
 from gateway.auth.schema import schema
-from gateway.auth.settings import AuthSettings
+from gateway.auth.settings import (  # noqa: F401 -- AUTH_URL, access_tokens re-exported
+    AUTH_URL,
+    AuthSettings,
+    access_tokens,
+)
 from gateway.auth.throttle import LoginThrottle
-from gateway.auth.tokens import AccessTokens
 from services.common.app import create_subgraph_app
 from services.common.auth_tokens import InternalTokens
 from services.common.settings import ServiceSettings
 
 NAME = "auth"
-# The URL the supergraph names for this subgraph; the gateway answers it in-process, so it
-# never reaches the network (".invalid" cannot resolve, RFC 2606).
-AUTH_URL = "http://auth.partygrid.invalid/graphql"
-
-
-def access_tokens(settings: AuthSettings) -> AccessTokens | None:
-    if settings.access_token_key is None:
-        return None
-    return AccessTokens(
-        settings.access_token_key.get_secret_value(), ttl=dt.timedelta(seconds=settings.access_ttl)
-    )
 
 
 def create_app(

@@ -9,23 +9,27 @@
 2. `serving(identity)`: the caller of the request being served (a context variable, so every
    subgraph fetch task started under it sees it).
 3. `subgraph_headers()`: the internal token for that caller, sent with each subgraph fetch.
-4. `mounts()` and `running()`: the auth subgraph served in-process at `AUTH_URL`.
+4. `mounts()` and `running()`: the auth subgraph served in-process at `AUTH_URL`, started
+   in the background once the gateway serves (`started()` waits for it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import orjson
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.auth.app import AUTH_URL, access_tokens, create_app
 from gateway.auth.revocation import SessionVersions
-from gateway.auth.settings import AuthSettings
+from gateway.auth.settings import AUTH_URL, AuthSettings, access_tokens
 from gateway.auth.tokens import AccessTokens, InvalidAccessTokenError
-from services.common.app import internal_tokens
 from services.common.auth import (
     ANONYMOUS,
     Identity,
@@ -35,7 +39,7 @@ from services.common.auth import (
     service_identity,
     set_current,
 )
-from services.common.auth_tokens import InternalTokens, InvalidInternalTokenError
+from services.common.auth_tokens import InternalTokens, InvalidInternalTokenError, internal_tokens
 
 REFUSALS = {
     "TOKEN_EXPIRED": ("访问令牌已过期，请刷新或重新登录", "The access token has expired."),
@@ -46,6 +50,18 @@ REFUSALS = {
     ),
 }
 AUTH_ORIGIN = httpx.URL(AUTH_URL).copy_with(path="/").__str__().rstrip("/")
+log = logging.getLogger("gateway.auth")
+
+
+def _auth_app(settings: AuthSettings, internal: InternalTokens | None) -> Starlette:
+    """The auth subgraph's app. Its imports (Strawberry, SQLAlchemy, the database driver)
+    are most of the gateway's start-up, so they happen here, off the event loop, after it."""
+    from sqlalchemy.engine import make_url
+
+    from gateway.auth.app import create_app
+
+    make_url(settings.database_url).get_dialect().import_dbapi()  # the lifespan's engine needs it
+    return create_app(settings, internal)
 
 
 class GatewayAuth:
@@ -53,15 +69,18 @@ class GatewayAuth:
         self,
         access: AccessTokens | None,
         internal: InternalTokens | None,
-        app: Starlette,
+        app: Starlette | Callable[[], Starlette],
         session_check_seconds: float = 2.0,
     ) -> None:
+        """`app`: the auth subgraph, or what builds it (called once, in a worker thread)."""
         self.access = access
         self.internal = internal
-        self.app = app
+        self._app = app if isinstance(app, Starlette) else None
+        self._make_app = None if isinstance(app, Starlette) else app
         self.sessions = SessionVersions()
         self._session_check_seconds = session_check_seconds
         self._probe = service_identity("gateway")
+        self._starting: asyncio.Future[None] | None = None
 
     @classmethod
     def from_env(cls) -> GatewayAuth:
@@ -71,9 +90,17 @@ class GatewayAuth:
         return cls(
             access_tokens(settings),
             internal,
-            create_app(settings, internal),
+            functools.partial(_auth_app, settings, internal),
             session_check_seconds=settings.session_check_seconds,
         )
+
+    @property
+    def app(self) -> Starlette:
+        """The auth subgraph's app (built on first use)."""
+        if self._app is None:
+            assert self._make_app is not None
+            self._app = self._make_app()
+        return self._app
 
     def authenticate(self, authorization: str | None, internal: str | None = None) -> Identity:
         """The caller named by an Authorization header (None or empty: anonymous), or by a
@@ -158,13 +185,71 @@ class GatewayAuth:
 
     def mounts(self) -> dict[str, httpx.AsyncBaseTransport]:
         """httpx mounts for the gateway's pooled client: the auth subgraph, in-process."""
-        return {AUTH_ORIGIN: httpx.ASGITransport(app=self.app)}
+        return {AUTH_ORIGIN: httpx.ASGITransport(app=self._serve)}
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A sign-in (or a readiness probe) right after start-up waits for the subgraph.
+        try:
+            await self.started()
+        except Exception:
+            # It did not start (the log says why): down, as any subgraph can be; /readyz
+            # names it and fetches from it get SUBGRAPH_UNAVAILABLE.
+            refusal = JSONResponse({"errors": [{"message": "not started"}]}, status_code=503)
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def started(self) -> None:
+        """Wait until the auth subgraph runs and the session versions are loaded (raise what
+        stopped it from starting). Whatever checks a user's token waits for this first, so a
+        revoked session is never let through because its version was not loaded yet."""
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The auth subgraph's lifespan (its database engine), inside the gateway's, and
-        the session versions reloaded from it."""
-        async with self.app.router.lifespan_context(self.app):
-            engine = self.app.state.engine
-            async with self.sessions.watching(engine, self._session_check_seconds):
+        the session versions reloaded from it. Started in the background: GraphQL without a
+        user's token needs none of it, and what does waits for `started()`."""
+        async with contextlib.AsyncExitStack() as stack:
+            self._starting = asyncio.ensure_future(self._start(stack))
+            try:
                 yield
+            finally:
+                self._starting.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await self._starting
+
+    async def _start(self, stack: contextlib.AsyncExitStack) -> None:
+        try:
+            app = await asyncio.to_thread(lambda: self.app)  # the imports, off the event loop
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            engine = app.state.engine
+            await stack.enter_async_context(
+                self.sessions.watching(engine, self._session_check_seconds)
+            )
+        except Exception:
+            log.exception("the auth subgraph did not start")
+            raise
+
+
+# Paths that never need the auth subgraph or a user's session (`/graphql` waits itself, and
+# only for a request with a token).
+_WITHOUT_AUTH = ("/graphql", "/healthz", "/readyz", "/favicon.ico")
+
+
+class AuthStarted:
+    """ASGI middleware: every request but GraphQL's, the health routes and static files
+    (the pages, sign-in, the proxies: all of them identify their caller) waits until the
+    auth subgraph has started, as none could be served before the gateway started it."""
+
+    def __init__(self, app: ASGIApp, auth: GatewayAuth) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path not in _WITHOUT_AUTH and not path.startswith("/static/"):
+                await self.auth.started()
+        await self.app(scope, receive, send)

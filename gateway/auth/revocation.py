@@ -14,13 +14,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from gateway.auth.models import user_account
 from gateway.auth.tokens import InvalidAccessTokenError
 from services.common.auth import Identity
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("gateway.auth")
 
@@ -49,6 +49,11 @@ class SessionVersions:
             raise InvalidAccessTokenError("TOKEN_REVOKED", "session ended")
 
     async def load(self, engine: AsyncEngine) -> None:
+        # Imported here: the gateway starts the auth database layer after it is serving.
+        from sqlalchemy import select
+
+        from gateway.auth.models import user_account
+
         query = select(
             user_account.c.username,
             user_account.c.session_version,

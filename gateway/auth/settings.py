@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.auth.tokens import AccessTokens
+
+# The URL the supergraph names for this subgraph; the gateway answers it in-process, so it
+# never reaches the network (".invalid" cannot resolve, RFC 2606).
+AUTH_URL = "http://auth.partygrid.invalid/graphql"
 
 
 class AuthSettings(BaseSettings):
@@ -31,4 +39,13 @@ class AuthSettings(BaseSettings):
     session_check_seconds: float = Field(default=2.0, gt=0, le=5)
     access_token_key: SecretStr | None = Field(
         default=None, validation_alias="PARTYGRID_ACCESS_TOKEN_KEY"
+    )
+
+
+def access_tokens(settings: AuthSettings) -> AccessTokens | None:
+    """The signer and checker of users' access tokens; None without a key (no logins)."""
+    if settings.access_token_key is None:
+        return None
+    return AccessTokens(
+        settings.access_token_key.get_secret_value(), ttl=dt.timedelta(seconds=settings.access_ttl)
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,15 +18,13 @@ from strawberry.asgi import GraphQL
 
 from services.common.auth import ANONYMOUS, Identity
 from services.common.auth_guard import InternalTokenGuard
-from services.common.auth_tokens import InternalTokens
+from services.common.auth_tokens import InternalTokens, internal_tokens
 from services.common.context import SubgraphContext
 from services.common.database import make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
-from services.common.settings import InternalTokenSettings, ServiceSettings
-
-log = logging.getLogger("partygrid.auth")
+from services.common.settings import ServiceSettings
 
 
 class _SubgraphGraphQL(GraphQL):
@@ -46,18 +43,6 @@ class _SubgraphGraphQL(GraphQL):
 
 
 Resources = Callable[[], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
-
-
-def internal_tokens(
-    name: str, settings: InternalTokenSettings | None = None
-) -> InternalTokens | None:
-    """This process's signer and checker of internal tokens; None when no key is set."""
-    settings = settings or InternalTokenSettings()
-    if settings.internal_token_key is None:
-        log.warning("%s: PARTYGRID_INTERNAL_TOKEN_KEY is unset; /graphql refuses every call", name)
-        return None
-    key = settings.internal_token_key.get_secret_value()
-    return InternalTokens(key, issuer=name, ttl=settings.internal_token_ttl)
 
 
 @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ Users' access tokens are signed with another key and audience, so neither passes
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from services.common.auth import (
     is_region_code,
     service_identity,
 )
+from services.common.settings import InternalTokenSettings
 
 HEADER = "partygrid-identity"
 AUDIENCE = "partygrid-subgraphs"
@@ -29,6 +31,7 @@ TTL_SECONDS = 60
 LEEWAY_SECONDS = 5  # clocks of one machine (or one deployment) agree this closely
 ANONYMOUS_ROLE = "anonymous"
 _CACHED = 4096
+log = logging.getLogger("partygrid.auth")
 
 
 class InvalidInternalTokenError(Exception):
@@ -138,3 +141,15 @@ def _identity(claims: dict) -> Identity:
     if role is not Role.SERVICE and not is_region_code(region):
         raise InvalidInternalTokenError("malformed region")
     return Identity(subject=subject, role=role, region=region)
+
+
+def internal_tokens(
+    name: str, settings: InternalTokenSettings | None = None
+) -> InternalTokens | None:
+    """This process's signer and checker of internal tokens; None when no key is set."""
+    settings = settings or InternalTokenSettings()
+    if settings.internal_token_key is None:
+        log.warning("%s: PARTYGRID_INTERNAL_TOKEN_KEY is unset; /graphql refuses every call", name)
+        return None
+    key = settings.internal_token_key.get_secret_value()
+    return InternalTokens(key, issuer=name, ttl=settings.internal_token_ttl)

@@ -1,0 +1,75 @@
+"""What the gateway does at start-up, and what it leaves for later (issue 17: start-up ≤ 1 s,
+measured in bench/gateway_startup.py; here only what keeps it so, never a time).
+
+Pages and proxies are routed through `LazyRoutes` (their modules imported on first use) and
+the auth subgraph starts after the gateway serves: routing must be what it was, every page
+group must load, and building the app must not import the libraries only they need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from gateway.app import PAGE_ROUTES
+from gateway.health import ROUTES as HEALTH_ROUTES
+from gateway.lazy_routes import LazyRoutes
+
+
+def _apps() -> tuple[Starlette, Starlette]:
+    """The health routes, eager and lazy, each before a catch-all-methods route."""
+
+    async def other(_request: object) -> None:
+        raise AssertionError("not reached")
+
+    after = Route("/after", other, methods=["PUT"])
+    eager = Starlette(routes=[*HEALTH_ROUTES, after])
+    lazy = Starlette(routes=[LazyRoutes("gateway.health:ROUTES"), after])
+    return eager, lazy
+
+
+async def _answers(app: Starlette, requests: list[tuple[str, str]]) -> list[tuple]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        answers = [await client.request(method, path) for method, path in requests]
+    return [(a.status_code, a.text, a.headers.get("allow")) for a in answers]
+
+
+def test_lazy_routes_route_as_the_routes_they_stand_for() -> None:
+    eager, lazy = _apps()
+    requests = [
+        ("GET", "/healthz"),  # full match
+        ("POST", "/healthz"),  # partial: 405 with Allow
+        ("GET", "/nowhere"),  # none: 404
+        ("GET", "/after"),  # a partial match of a later route
+    ]
+    answers = asyncio.run(_answers(lazy, requests))
+    assert [status for status, *_ in answers] == [200, 405, 404, 405]
+    assert answers == asyncio.run(_answers(eager, requests))
+    assert lazy.url_path_for("healthz") == eager.url_path_for("healthz") == "/healthz"
+
+
+def test_every_page_group_loads() -> None:
+    for module in PAGE_ROUTES:
+        assert LazyRoutes(f"gateway.{module}:ROUTES").load(), module
+
+
+def test_building_the_app_imports_no_page_or_database_library() -> None:
+    # A fresh interpreter: this one has imported them for other tests.
+    check = (
+        "import sys\n"
+        "from gateway.app import create_app\n"
+        "create_app()\n"
+        "heavy = ('folium', 'numpy', 'shapely', 'jinja2', 'pypinyin', 'sqlalchemy',\n"
+        "         'strawberry', 'psycopg')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stderr
