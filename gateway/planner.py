@@ -528,6 +528,8 @@ class Planner:
         self.cache_size = cache_size
         self._plans: OrderedDict[tuple, QueryPlan] = OrderedDict()
         self._conditions: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+        # One planner per other set of enabled progressive-override labels (gateway.override).
+        self._by_labels: dict[frozenset[str], Planner] = {}
 
     def plan(
         self,
@@ -535,8 +537,12 @@ class Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
+        labels: frozenset[str] | None = None,
     ) -> QueryPlan:
-        """The plan of `operation` (validated) for these `@skip`/`@include` variable values."""
+        """The plan of `operation` (validated) for these `@skip`/`@include` variable values,
+        routed with `labels` enabled (None: the supergraph's own choice)."""
+        if labels is not None and labels != self.supergraph.enabled_labels:
+            return self.with_labels(labels).plan(text, document, operation, variables)
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -551,6 +557,16 @@ class Planner:
             plan = self._build(document, operation, fragments, variables)
             self._remember(self._plans, cache_key, plan)
         return plan
+
+    def with_labels(self, labels: frozenset[str]) -> Planner:
+        """The planner routing with `labels` enabled (made once per set)."""
+        found = self._by_labels.get(labels)
+        if found is None:
+            found = Planner(
+                self.supergraph.with_labels(labels), self.schema, cache_size=self.cache_size
+            )
+            self._by_labels[labels] = found
+        return found
 
     def _remember(self, cache: OrderedDict, key: tuple, value: Any) -> Any:
         """LRU get (value None) or put."""

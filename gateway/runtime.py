@@ -40,6 +40,7 @@ from gateway.limits import (
     is_token_limit,
     measure,
 )
+from gateway.override import LabelRoll
 from gateway.planner import MAX_CACHED_CHARS, Planner, PlanningError
 from gateway.settings import GatewaySettings
 from gateway.supergraph import Supergraph, SupergraphError, parse_supergraph
@@ -138,6 +139,8 @@ class Gateway:
         self.limits = limits or Limits()
         self.documents = _DocumentCache(self.schema, cache_size, max_tokens=max_tokens)
         self.planner = Planner(supergraph, self.schema, cache_size=cache_size)
+        # Progressive-override labels drawn per request; from_settings adds the enabled ones.
+        self.labels = LabelRoll(supergraph.override_labels)
         self.executor = Executor(self.schema, transport)
         self.access_log = access_log or AccessLog(None)
         self.expensive = ExpensiveOperations(self.limits.max_expensive_in_flight)
@@ -164,7 +167,7 @@ class Gateway:
             headers=auth.subgraph_headers if auth else None,
             probe_headers=auth.probe_headers if auth else None,
         )
-        return cls(
+        gateway = cls(
             supergraph,
             transport,
             cache_size=settings.plan_cache_size,
@@ -172,6 +175,8 @@ class Gateway:
             max_tokens=settings.max_tokens,
             access_log=AccessLog.open(settings.access_log),
         )
+        gateway.labels = LabelRoll(supergraph.override_labels, settings.override_labels)
+        return gateway
 
     async def run(
         self, params: GraphQLParams, *, method: str = "POST", authenticated: bool | None = None
@@ -302,7 +307,7 @@ class Gateway:
         coerced: dict[str, Any],
     ) -> Outcome:
         try:
-            plan = self.planner.plan(params.query, document, operation, coerced)
+            plan = self.planner.plan(params.query, document, operation, coerced, self.labels.roll())
         except PlanningError as error:
             log.warning("cannot plan operation: %s", error)
             return Outcome({"errors": [{"message": str(error)}], "data": None})

@@ -40,6 +40,8 @@ class GatewaySettings(BaseSettings):
     `access_log`: "stderr", "off", or a file path to append JSON lines to.
     `max_upload_bytes`: the door's cap on an evidence file (`/files/evidence`); assess applies
     its own limit (the same by default).
+    `override_labels`: progressive-override labels (`@override(label:)`, not `percent(...)`)
+    this gateway enables; `percent(P)` labels are enabled for P percent of requests.
     `max_import_bytes`: the door's cap on a file imported through `/imports/{kind}`; by
     default the services' own cap (PARTYGRID_MAX_IMPORT_BYTES, 50 MiB), which they apply too.
     """
@@ -69,6 +71,7 @@ class GatewaySettings(BaseSettings):
     max_expensive_in_flight: int = Field(default=Limits.max_expensive_in_flight, ge=1)
     field_costs: dict[str, dict[str, int]] = Field(default_factory=dict)
     access_log: str = "stderr"
+    override_labels: list[str] = Field(default_factory=list)
 
     @field_validator("subgraph_timeouts")
     @classmethod

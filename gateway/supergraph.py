@@ -44,7 +44,7 @@ from graphql import (
 )
 from graphql.language import ListTypeNode, NonNullTypeNode
 
-from gateway.override import overridden_away
+from gateway.override import always_enabled, overridden_away
 
 _KINDS: dict[type, str] = {
     ObjectTypeDefinitionNode: "object",
@@ -172,6 +172,9 @@ class Supergraph:
     query_type: str = "Query"
     mutation_type: str | None = None
     subscription_type: str | None = None
+    # Every progressive-override label, and the ones this routing treats as enabled.
+    override_labels: frozenset[str] = frozenset()
+    enabled_labels: frozenset[str] = frozenset()
 
     def field(self, type_name: str, field_name: str) -> FieldInfo:
         """The field `type_name.field_name`; KeyError if the supergraph has none."""
@@ -193,6 +196,12 @@ class Supergraph:
             for t in self.types.values()
             if t.kind == "object" and (graph, abstract) in t.implements
         )
+
+    def with_labels(self, enabled: frozenset[str]) -> Supergraph:
+        """The same supergraph routed with `enabled` progressive-override labels."""
+        if enabled == self.enabled_labels:
+            return self
+        return replace(parse_supergraph(self.sdl, enabled), subgraphs=self.subgraphs)
 
     def with_urls(self, overrides: Mapping[str, str]) -> Supergraph:
         """A copy whose subgraph URLs are replaced by `overrides` (by subgraph name)."""
@@ -273,7 +282,11 @@ def _subgraphs(document: DocumentNode, names: LinkNames) -> dict[str, SubgraphIn
 
 
 def _field_infos(
-    node: Any, graphs_of_type: frozenset[str], names: LinkNames, by_enum: Mapping[str, str]
+    node: Any,
+    graphs_of_type: frozenset[str],
+    names: LinkNames,
+    by_enum: Mapping[str, str],
+    enabled: frozenset[str] | None,
 ) -> dict[str, FieldInfo]:
     fields: dict[str, FieldInfo] = {}
     for definition in getattr(node, "fields", None) or ():
@@ -297,7 +310,7 @@ def _field_infos(
             graphs: frozenset[str] = frozenset()
         elif with_graph:
             # External and overridden-away copies exist only to feed keys and @requires.
-            away = overridden_away(with_graph)
+            away = overridden_away(with_graph, enabled)
             graphs = frozenset(
                 j.graph
                 for j in with_graph
@@ -319,7 +332,11 @@ def _field_infos(
 
 
 def _type_info(
-    node: Any, names: LinkNames, by_enum: Mapping[str, str], previous: TypeInfo | None
+    node: Any,
+    names: LinkNames,
+    by_enum: Mapping[str, str],
+    previous: TypeInfo | None,
+    enabled: frozenset[str] | None,
 ) -> TypeInfo:
     joins = tuple(
         TypeJoin(
@@ -344,7 +361,7 @@ def _type_info(
         members = previous.union_members + members
     graphs = frozenset(j.graph for j in joins)
     fields = dict(previous.fields) if previous else {}
-    fields.update(_field_infos(node, graphs, names, by_enum))
+    fields.update(_field_infos(node, graphs, names, by_enum, enabled))
     return TypeInfo(
         name=node.name.value,
         kind=_KINDS[type(node)],
@@ -368,8 +385,11 @@ def _root_types(document: DocumentNode) -> dict[str, str]:
     return explicit or roots
 
 
-def parse_supergraph(sdl: str) -> Supergraph:
-    """Read a supergraph SDL into a `Supergraph`; raise SupergraphError if it is not one."""
+def parse_supergraph(sdl: str, enabled_labels: frozenset[str] | None = None) -> Supergraph:
+    """Read a supergraph SDL into a `Supergraph`; raise SupergraphError if it is not one.
+
+    `enabled_labels`: the progressive-override labels to route by (None: those enabled on
+    every request, `gateway.override.label_enabled`)."""
     document = parse(sdl, no_location=True)
     names = _link_names(document)
     subgraphs = _subgraphs(document, names)
@@ -379,7 +399,14 @@ def parse_supergraph(sdl: str) -> Supergraph:
         if type(node) in _KINDS:
             assert isinstance(node, TypeDefinitionNode | TypeExtensionNode)  # as _KINDS all are
             name = node.name.value
-            types[name] = _type_info(node, names, by_enum, types.get(name))
+            types[name] = _type_info(node, names, by_enum, types.get(name), enabled_labels)
+    labels = frozenset(
+        join.override_label
+        for info in types.values()
+        for found in info.fields.values()
+        for join in found.joins
+        if join.override_label
+    )
     roots = _root_types(document)
     present = {op: name for op, name in roots.items() if name in types}
     if "query" not in present:
@@ -393,6 +420,8 @@ def parse_supergraph(sdl: str) -> Supergraph:
         query_type=present["query"],
         mutation_type=present.get("mutation"),
         subscription_type=present.get("subscription"),
+        override_labels=labels,
+        enabled_labels=always_enabled(labels) if enabled_labels is None else enabled_labels,
     )
 
 

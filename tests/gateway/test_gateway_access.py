@@ -106,7 +106,7 @@ def test_override_labels_choose_the_resolving_subgraph(supergraph):
     resolving = supergraph.resolving_graphs
     assert resolving("Item", "early") == {"a"}  # percent(0): not moved yet
     assert resolving("Item", "done") == {"b"}  # percent(100): moved
-    assert resolving("Item", "half") == {"a"}  # between: stays until the ramp ends
+    assert resolving("Item", "half") == {"a"}  # between: the original unless a request draws it
     assert resolving("Item", "beta") == {"a"}  # a label nobody enabled
     assert resolving("Item", "moved") == {"b"}
     assert resolving("Item", "keyish") == {"b"}  # usedOverridden: only feeds keys
