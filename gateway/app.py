@@ -81,8 +81,11 @@ async def _graphql(request: Request) -> Response:
             HTTPRequestError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}."), JSON
         )
     auth: GatewayAuth = request.app.state.auth
-    if request.headers.get("authorization"):
-        await auth.started()  # a user's token is checked against the loaded session versions
+    # A user's token is checked against the loaded session versions: wait for them.
+    if request.headers.get("authorization") and not await auth.started():
+        return problem_response(
+            HTTPRequestError(503, "The sign-in service did not start."), media_type
+        )
     try:
         identity = auth.authenticate(
             request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import httpx
 import orjson
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.revocation import SessionVersions
@@ -189,9 +189,7 @@ class GatewayAuth:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A sign-in (or a readiness probe) right after start-up waits for the subgraph.
-        try:
-            await self.started()
-        except Exception:
+        if not await self.started():
             # It did not start (the log says why): down, as any subgraph can be; /readyz
             # names it and fetches from it get SUBGRAPH_UNAVAILABLE.
             refusal = JSONResponse({"errors": [{"message": "not started"}]}, status_code=503)
@@ -199,12 +197,18 @@ class GatewayAuth:
             return
         await self.app(scope, receive, send)
 
-    async def started(self) -> None:
-        """Wait until the auth subgraph runs and the session versions are loaded (raise what
-        stopped it from starting). Whatever checks a user's token waits for this first, so a
-        revoked session is never let through because its version was not loaded yet."""
-        if self._starting is not None:
+    async def started(self) -> bool:
+        """Wait until the auth subgraph runs and the session versions are loaded; False if it
+        failed to start (logged once, by `_start`). Whatever checks a user's token waits for
+        this first, so a revoked session is never let through because its version was not
+        loaded yet, and answers 503 when False."""
+        if self._starting is None:
+            return True
+        try:
             await asyncio.shield(self._starting)
+        except Exception:
+            return False
+        return True
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -233,6 +237,13 @@ class GatewayAuth:
             raise
 
 
+# What a request that needs the auth subgraph gets when it failed to start.
+AUTH_DOWN = PlainTextResponse(
+    "登录服务未能启动，请联系管理员 / The sign-in service did not start; tell the administrator.",
+    status_code=503,
+    headers={"retry-after": "30", "cache-control": "no-store"},
+)
+
 # Paths that never need the auth subgraph or a user's session (`/graphql` waits itself, and
 # only for a request with a token).
 _WITHOUT_AUTH = ("/graphql", "/healthz", "/readyz", "/favicon.ico")
@@ -250,6 +261,8 @@ class AuthStarted:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            if path not in _WITHOUT_AUTH and not path.startswith("/static/"):
-                await self.auth.started()
+            waits = path not in _WITHOUT_AUTH and not path.startswith("/static/")
+            if waits and not await self.auth.started():
+                await AUTH_DOWN(scope, receive, send)
+                return
         await self.app(scope, receive, send)

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from gateway.app import PAGE_ROUTES
+from gateway.auth.gate import AUTH_ORIGIN
 from gateway.health import ROUTES as HEALTH_ROUTES
 from gateway.lazy_routes import LazyRoutes
 
@@ -73,3 +74,35 @@ def test_building_the_app_imports_no_page_or_database_library() -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_an_auth_subgraph_that_did_not_start_answers_503_where_it_is_needed() -> None:
+    """The auth subgraph starts in the background: when it fails (its database is gone), what
+    needs it answers 503 with a reason, what does not (health, GraphQL without a token) runs."""
+    from starlette.responses import PlainTextResponse
+
+    from gateway.auth.gate import AuthStarted, GatewayAuth
+
+    def broken() -> Starlette:
+        raise RuntimeError("no auth database")
+
+    async def page(_request: object) -> PlainTextResponse:
+        return PlainTextResponse("page")
+
+    async def scenario() -> list[tuple[int, str]]:
+        auth = GatewayAuth(None, None, broken)
+        inner = Starlette(routes=[Route("/console", page), Route("/healthz", page)])
+        async with auth.running():
+            assert await auth.started() is False
+            transport = httpx.ASGITransport(app=AuthStarted(inner, auth))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                answers = [await client.get(path) for path in ("/console", "/healthz")]
+            mounted = httpx.AsyncClient(mounts=auth.mounts())
+            async with mounted:
+                answers.append(await mounted.post(f"{AUTH_ORIGIN}/graphql", json={}))
+        return [(a.status_code, a.text) for a in answers]
+
+    console, health, subgraph = asyncio.run(scenario())
+    assert console[0] == 503 and "登录服务未能启动" in console[1]
+    assert health == (200, "page")
+    assert subgraph[0] == 503
