@@ -32,6 +32,7 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     is_composite_type,
+    parse_type,
     print_ast,
 )
 
@@ -53,7 +54,8 @@ from gateway.plan import (
     fetch_document,
 )
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
-from gateway.supergraph import Supergraph, graphs_in_order
+from gateway.split import Part, Splitter, unserved
+from gateway.supergraph import Supergraph, graphs_in_order, named_type
 
 BASE_PREFIX = "_pgk"
 # Caches are keyed by document text: a huge one-off document is planned but not kept.
@@ -115,6 +117,7 @@ class _Builder:
         self.typename_alias = prefix + "__typename"
         self.fetches: list[Fetch] = []
         self.entity_fetches: dict[tuple[str, tuple[str, ...], str], Fetch] = {}
+        self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
         fetch = Fetch(id=len(self.fetches), graph=graph, **kwargs)
@@ -145,10 +148,33 @@ class _Builder:
         by_graph: dict[str, FieldGroups] = {}
         for key, nodes in groups.items():
             graphs = self.root_graphs(root, nodes)
-            # A field several subgraphs resolve joins a fetch already planned: fewer requests.
-            graph = next((g for g in by_graph if g in graphs), graphs[0])
-            by_graph.setdefault(graph, {})[key] = nodes
+            # A field several subgraphs resolve joins a fetch already planned (fewer requests)
+            # unless another serves more of its selection itself; a selection of value types
+            # no one subgraph serves whole is split between several.
+            for graph, part in self.cover_root(root, key, nodes, graphs, list(by_graph)):
+                by_graph.setdefault(graph, {})[key] = part
         return list(by_graph.items())
+
+    def cover_root(
+        self, root: str, key: str, nodes: list[FieldNode], graphs: list[str], planned: list[str]
+    ) -> list[tuple[str, list[FieldNode]]]:
+        """The root fetches (graph, nodes) that serve root field `key` together."""
+        if len(graphs) > 1:
+            total = self.splitter.size(root, {key: nodes})
+            graphs = sorted(
+                graphs,
+                key=lambda g: (
+                    total - self.splitter.local_size(g, root, {key: nodes}),
+                    g not in planned,
+                ),
+            )
+        try:
+            return self.splitter.cover(root, key, nodes, graphs)
+        except ValueError as error:
+            raise PlanningError(
+                f"Cannot plan {root}.{nodes[0].name.value}: no subgraph that resolves it "
+                f"serves {error}."
+            ) from None
 
     def root_graphs(self, root: str, nodes: list[FieldNode]) -> list[str]:
         name = nodes[0].name.value
@@ -177,6 +203,7 @@ class _Builder:
         what the `@requires` of these fields need.
         """
         remote: dict[str, FieldGroups] = {}
+        partial: FieldGroups = {}
         for key, nodes in groups.items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -184,7 +211,13 @@ class _Builder:
             if self.local(fetch.graph, type_name, name, provided) and (
                 required_ready or not self.requires(fetch.graph, type_name, name)
             ):
-                self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
+                part = self.local_part(fetch.graph, type_name, key, nodes, provided)
+                if part.rest:  # a value type this subgraph resolves only part of
+                    partial[key] = part.rest[key]
+                if key in part.served:
+                    self.plan_field(
+                        fetch, selection, type_name, key, part.served[key], path, provided
+                    )
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
@@ -194,10 +227,69 @@ class _Builder:
                     else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
+        for key, nodes in partial.items():
+            self.place_rest(fetch.graph, type_name, key, nodes, remote)
         for target, fields in remote.items():
             child = self.jump(fetch, selection, type_name, target, path)
             self.add_requires(fetch, selection, type_name, child, fields, path)
             self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
+
+    def local_part(
+        self,
+        graph: str,
+        type_name: str,
+        key: str,
+        nodes: list[FieldNode],
+        provided: Provided | None,
+    ) -> Part:
+        """What `graph` serves of field `key` here (all of it unless a value type's fields
+        live elsewhere; `@provides` decides on its own)."""
+        name = nodes[0].name.value
+        if (provided and name in provided) or self.provided_under(
+            graph, type_name, name, provided
+        ) is not None:
+            return Part({key: nodes}, 1, {})
+        return self.splitter.split(graph, type_name, {key: nodes})
+
+    def place_rest(
+        self,
+        source: str,
+        type_name: str,
+        key: str,
+        nodes: list[FieldNode],
+        remote: dict[str, FieldGroups],
+    ) -> None:
+        """Hand what `source` cannot serve of value-typed field `key` to entity fetches of
+        other subgraphs resolving it: ones already fetched at this path first, then the one
+        serving the most."""
+        name = nodes[0].name.value
+        if not self.splitter.is_entity(type_name):
+            raise PlanningError(
+                f"Cannot plan {type_name}.{name}: {source} resolves only part of its selection, "
+                f"and {type_name} has no key to fetch {unserved(self.splitter, type_name, {key: nodes})} "
+                "from another subgraph."
+            )
+        routes = {
+            g: route
+            for g in self.keys.helpers(type_name, name, exclude=source)
+            if (route := self.keys.route(type_name, source, g)) is not None
+        }
+        left: FieldGroups = {key: nodes}
+        while left:
+            parts = {g: self.splitter.split(g, type_name, left) for g in routes}
+            best = max(
+                routes,
+                key=lambda g: (not parts[g].rest, parts[g].count, g in remote, -routes[g][1]),
+                default=None,
+            )
+            if best is None or parts[best].count == 0:
+                raise PlanningError(
+                    f"Cannot plan {type_name}.{name}: no subgraph that can be reached from "
+                    f"{source} resolves {unserved(self.splitter, type_name, left)} there."
+                )
+            remote.setdefault(best, {})[key] = parts[best].served[key]
+            left = parts[best].rest
+            del routes[best]
 
     def local(self, graph: str, type_name: str, name: str, provided: Provided | None) -> bool:
         """Whether `graph` can resolve `type_name.name` in the fetch at hand."""
@@ -237,6 +329,12 @@ class _Builder:
         subsets = sub_selections(nodes)
         child_path = (*path, key)
         inner = self.provided_under(fetch.graph, parent, name, provided)
+        own = self.subgraph_type(fetch.graph, parent, name)
+        if own is not None and own is not named and is_abstract_type(named):
+            # The subgraph's field is an object type of the supergraph's abstract one: send it
+            # the selection of that type alone (a fragment on another type is invalid there).
+            children.add(self.typename_alias, "__typename")
+            named = own
         if not is_abstract_type(named):
             assert isinstance(named, GraphQLObjectType)  # composite, not abstract
             groups = self.collect(named, subsets)
@@ -252,6 +350,17 @@ class _Builder:
                     self.plan_object(
                         fetch, children.on(runtime.name), runtime.name, groups, child_path, inner
                     )
+
+    def subgraph_type(self, graph: str, parent: str, name: str) -> GraphQLObjectType | None:
+        """The object type `graph` gives `parent.name` where its `@join__field(type:)` names
+        one that differs from the supergraph's (an implementation or a union member)."""
+        info = self.supergraph.types.get(parent)
+        found = info.fields.get(name) if info else None
+        join = found.join_for(graph) if found else None
+        if join is None or not join.type:
+            return None
+        own = self.schema.get_type(named_type(parse_type(join.type)))
+        return own if isinstance(own, GraphQLObjectType) else None
 
     def provided_under(
         self, graph: str, parent: str, name: str, provided: Provided | None
