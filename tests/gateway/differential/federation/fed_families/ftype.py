@@ -14,6 +14,17 @@ from fed_model import case as _case
 
 case = partial(_case, "ftype")
 
+HIVE_INVALID_FRAGMENT = (
+    "Hive Gateway 2.15.1 sends ftype_b `... on FtypeMovie` inside a root field that ftype_b "
+    "types FtypeBook (@join__field(type:)); ftype_b rejects the query, so the client's valid "
+    "query gets a subgraph validation error and null."
+)
+HIVE_NO_TYPENAME = (
+    "Hive Gateway 2.15.1 does not ask ftype_b for __typename of a field that is abstract in "
+    "the supergraph but an object type in ftype_b (@join__field(type:)), then cannot resolve "
+    "the abstract type: an 'Abstract type must resolve' error and null for every object."
+)
+
 BOOKS: list[dict[str, Any]] = [
     {"__typename": "FtypeBook", "id": "b1", "title": "Dune", "pages": 412},
     {"__typename": "FtypeBook", "id": "b2", "title": None, "pages": 90},
@@ -122,6 +133,9 @@ FAMILY = Family(
         case(
             "interface root object in b",
             "{ ftypeFeatured { id ... on FtypeBook { pages } ... on FtypeMovie { rated } } }",
+            hive_wrong=HIVE_INVALID_FRAGMENT,
+            errors=(),
+            data={"ftypeFeatured": {"id": "b1", "pages": 412}},
         ),
         case(
             "interface root both sides",
@@ -132,6 +146,9 @@ FAMILY = Family(
         case(
             "union root object in b",
             "{ ftypeChoice { __typename ... on FtypeBook { pages } ... on FtypeMovie { id } } }",
+            hive_wrong=HIVE_INVALID_FRAGMENT,
+            errors=(),
+            data={"ftypeChoice": {"__typename": "FtypeBook", "pages": 90}},
         ),
         case(
             "union root named fragments",
@@ -142,6 +159,14 @@ FAMILY = Family(
             "shelves interface field",
             "{ ftypeShelves { id top { id ... on FtypeBook { pages } ... on FtypeMovie"
             " { rated } } } }",
+            hive_wrong=HIVE_NO_TYPENAME,
+            errors=(),
+            data={
+                "ftypeShelves": [
+                    {"id": "s1", "top": {"id": "b1", "pages": 412}},
+                    {"id": "s2", "top": {"id": "b2", "pages": 90}},
+                ]
+            },
         ),
         case(
             "shelves interface field needs a",
@@ -155,6 +180,14 @@ FAMILY = Family(
         case(
             "shelves union field needs a",
             "{ ftypeShelves { size pick { ... on FtypeBook { title } } } }",
+            hive_wrong=HIVE_NO_TYPENAME,
+            errors=(),
+            data={
+                "ftypeShelves": [
+                    {"size": 3, "pick": {"title": None}},
+                    {"size": None, "pick": {"title": "Dune"}},
+                ]
+            },
         ),
         case(
             "shelves interface fragment on interface",
@@ -165,11 +198,27 @@ FAMILY = Family(
             "shelves aliases",
             "{ ftypeShelves { t: top { i: id ... on FtypeBook { p: pages } } u: pick"
             " { ... on FtypeBook { i: id } } } }",
+            hive_wrong=HIVE_NO_TYPENAME,
+            errors=(),
+            data={
+                "ftypeShelves": [
+                    {"t": {"i": "b1", "p": 412}, "u": {"i": "b2"}},
+                    {"t": {"i": "b2", "p": 90}, "u": {"i": "b1"}},
+                ]
+            },
         ),
         case(
             "include on type-changed field",
             "query($on: Boolean!) { ftypeShelves { top @include(if: $on) { id } size } }",
             variables={"on": True},
+            hive_wrong=HIVE_NO_TYPENAME,
+            errors=(),
+            data={
+                "ftypeShelves": [
+                    {"top": {"id": "b1"}, "size": 3},
+                    {"top": {"id": "b2"}, "size": None},
+                ]
+            },
         ),
         case(
             "movie fields from both",
