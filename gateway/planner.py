@@ -173,7 +173,8 @@ class _Builder:
         except ValueError as error:
             raise PlanningError(
                 f"Cannot plan {root}.{nodes[0].name.value}: no subgraph that resolves it "
-                f"serves {error}."
+                f"also resolves {error}, and a value type has no key to fetch that by from "
+                "another subgraph."
             ) from None
 
     def root_graphs(self, root: str, nodes: list[FieldNode]) -> list[str]:
@@ -284,8 +285,9 @@ class _Builder:
             )
             if best is None or parts[best].count == 0:
                 raise PlanningError(
-                    f"Cannot plan {type_name}.{name}: no subgraph that can be reached from "
-                    f"{source} resolves {unserved(self.splitter, type_name, left)} there."
+                    f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
+                    f"a key of {type_name} resolves both {type_name}.{name} and "
+                    f"{unserved(self.splitter, type_name, left)}."
                 )
             remote.setdefault(best, {})[key] = parts[best].served[key]
             left = parts[best].rest

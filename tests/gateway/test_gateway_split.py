@@ -1,0 +1,111 @@
+"""Value types split between subgraphs, and what cannot be planned, on a hand-written
+supergraph (plain Python: no processes)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import get_operation_ast, parse, validate
+
+from gateway.api_schema import build_api_schema
+from gateway.planner import Planner, PlanningError
+from gateway.supergraph import parse_supergraph
+
+# Hand-written, so it can hold what composition would reject as unsatisfiable: Info.b and
+# Info.c are resolved where no path to them exists (Query.info is A's alone; Item.info is
+# A's and B's, and C resolves Info.c without resolving Item.info).
+SUPERGRAPH = """
+schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)
+{ query: Query }
+
+directive @join__field(graph: join__Graph, requires: join__FieldSet,
+  provides: join__FieldSet, type: String, external: Boolean, override: String,
+  usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false,
+  resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable
+  on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])
+  repeatable on SCHEMA
+scalar join__FieldSet
+scalar link__Import
+enum link__Purpose { SECURITY EXECUTION }
+
+enum join__Graph {
+  A @join__graph(name: "a", url: "http://a/graphql")
+  B @join__graph(name: "b", url: "http://b/graphql")
+  C @join__graph(name: "c", url: "http://c/graphql")
+}
+
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  info: Info @join__field(graph: A)
+  shared: Info @join__field(graph: A) @join__field(graph: B)
+  item: Item @join__field(graph: A)
+}
+
+type Info @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  a: String @join__field(graph: A)
+  b: String @join__field(graph: B)
+  c: String @join__field(graph: C)
+}
+
+type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
+  @join__type(graph: C, key: "id") {
+  id: ID!
+  info: Info @join__field(graph: A) @join__field(graph: B)
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def planner() -> Planner:
+    supergraph = parse_supergraph(SUPERGRAPH)
+    return Planner(supergraph, build_api_schema(supergraph))
+
+
+def plan(planner: Planner, text: str):
+    document = parse(text)
+    assert not validate(planner.schema, document)
+    operation = get_operation_ast(document)
+    assert operation is not None
+    return planner.plan(text, document, operation, {})
+
+
+def test_shared_root_value_type_split_between_subgraphs(planner):
+    query_plan = plan(planner, "{ shared { a b } }")
+    assert sorted((f.graph, f.document) for f in query_plan.fetches) == [
+        ("a", "query { shared { a } }"),
+        ("b", "query { shared { b } }"),
+    ]
+
+
+def test_shared_root_served_whole_by_one_subgraph(planner):
+    query_plan = plan(planner, "{ shared { b } }")
+    assert [(f.graph, f.document) for f in query_plan.fetches] == [("b", "query { shared { b } }")]
+
+
+def test_entity_value_field_split_by_key_jump(planner):
+    query_plan = plan(planner, "{ item { info { a b } } }")
+    root, entity = query_plan.fetches
+    assert (root.graph, entity.graph, entity.path) == ("a", "b", ("item",))
+    assert "info { a }" in root.document
+    assert "... on Item { info { b } }" in entity.document
+
+
+def test_unreachable_value_field_at_the_root_names_type_field_and_why(planner):
+    with pytest.raises(PlanningError) as raised:
+        plan(planner, "{ info { a b } }")
+    assert str(raised.value) == (
+        "Cannot plan Query.info: no subgraph that resolves it also resolves Info.b, and a "
+        "value type has no key to fetch that by from another subgraph."
+    )
+
+
+def test_unreachable_value_field_under_an_entity_names_type_field_and_why(planner):
+    with pytest.raises(PlanningError) as raised:
+        plan(planner, "{ item { info { a c } } }")
+    assert str(raised.value) == (
+        "Cannot plan Item.info: no subgraph reachable from a by a key of Item resolves both "
+        "Item.info and Info.c."
+    )
