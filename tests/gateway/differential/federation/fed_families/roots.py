@@ -14,9 +14,10 @@ from graphql import GraphQLError
 case = partial(_case, "roots")
 
 HIVE_ROOT_LIST = (
-    "Hive Gateway 2.15.1 answers null, with no error, for RootsProduct.price (roots_b) and "
-    "stock (roots_c) of the shared root list rootsTop when the selection also needs roots_a's "
-    "name: roots_b and roots_c have those values for every product."
+    "Hive Gateway 2.15.1 splits the shared root list rootsTop between roots_a (name) and "
+    "roots_b (price, id), fetches stock from roots_c by key, then answers price and stock "
+    "null with no error: it loses roots_b's and roots_c's fields of the list's entities, "
+    "though both subgraphs answered them."
 )
 
 PRODUCTS: list[dict[str, Any]] = [

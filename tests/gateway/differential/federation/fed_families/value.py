@@ -24,6 +24,12 @@ HIVE_THIRD_VALUE_PART = (
     "answers `meta { q }` as null, or q as null beside p, with no error, though value_c has q "
     "for every item."
 )
+HIVE_SPLIT_LIST_ENTITIES = (
+    "Hive Gateway 2.15.1 loses the fields of entities inside a shared root list it splits "
+    "between two subgraphs (valueInfos from value_a and value_b): the owner's ValueItem.name "
+    "and its info's ValueInfo.a, both value_a's, come back null with no error (Hive does not "
+    "fetch them at all), though value_a has them."
+)
 
 # The full objects; each subgraph serves the fields its SDL declares.
 INFOS: list[dict[str, Any]] = [
@@ -63,8 +69,22 @@ def _only(objects: Any, fields: dict[str, Any]) -> Any:
 
 A_INFO = {"id": None, "a": None, "deep": {"x": None}, "tags": {"label": None}}
 B_INFO = {"id": None, "b": None, "deep": {"y": None}, "tags": {"label": None, "weight": None}}
-B_INFOS = [{**_only(i, B_INFO), "b": _b} for i in INFOS]
+# ValueInfo.owner (value_b only): an entity under a value type, reached by key from there.
+OWNERS = {"i1": "v1", "i2": None, "i3": "v3"}
+B_INFOS = [
+    {**_only(i, B_INFO), "b": _b, "owner": lambda p: B_ITEMS.get(OWNERS[p["id"]] or "")}
+    for i in INFOS
+]
 B_BY_ID = {i["id"]: i for i in B_INFOS}
+B_ITEMS = {
+    i["id"]: {
+        "id": i["id"],
+        "price": i["price"],
+        "info": B_BY_ID[i["info"]["id"]] if i["info"] else None,
+        "meta": _only(i["meta"], {"p": None}),
+    }
+    for i in ITEMS
+}
 
 FAMILY = Family(
     "value",
@@ -108,7 +128,9 @@ FAMILY = Family(
               valueInfos: [ValueInfo!] @shareable
               valueNone: ValueInfo @shareable
             }
-            type ValueInfo @shareable { id: ID! b: Int deep: ValueDeep tags: [ValueTag!] }
+            type ValueInfo @shareable {
+              id: ID! b: Int deep: ValueDeep tags: [ValueTag!] owner: ValueItem
+            }
             type ValueDeep @shareable { y: String }
             type ValueTag @shareable { label: String weight: Int }
             type ValueMeta @shareable { p: String }
@@ -117,17 +139,7 @@ FAMILY = Family(
             }
             """,
             roots={"valueInfo": B_INFOS[0], "valueInfos": B_INFOS, "valueNone": None},
-            entities={
-                "ValueItem": [
-                    {
-                        "id": i["id"],
-                        "price": i["price"],
-                        "info": B_BY_ID[i["info"]["id"]] if i["info"] else None,
-                        "meta": _only(i["meta"], {"p": None}),
-                    }
-                    for i in ITEMS
-                ]
-            },
+            entities={"ValueItem": list(B_ITEMS.values())},
         ),
         FixtureSubgraph(
             "value_c",
@@ -281,6 +293,65 @@ FAMILY = Family(
             "entity skip false",
             "query($s: Boolean!) { valueItems { meta { p q @skip(if: $s) } } }",
             variables={"s": False},
+        ),
+        case("entity under value one side", "{ valueInfo { owner { id price } } }"),
+        case("entity under value split root", "{ valueInfo { a owner { name price } } }"),
+        case(
+            "entity under value in list",
+            "{ valueInfos { a b owner { __typename id name info { a b } } } }",
+            hive_wrong=HIVE_SPLIT_LIST_ENTITIES,
+            errors=(
+                ("b unavailable", ("valueInfos", 2, "b")),
+                ("b unavailable", ("valueInfos", 2, "owner", "info", "b")),
+            ),
+            data={
+                "valueInfos": [
+                    {
+                        "a": "alpha",
+                        "b": 1,
+                        "owner": {
+                            "__typename": "ValueItem",
+                            "id": "v1",
+                            "name": "Cup",
+                            "info": {"a": "alpha", "b": 1},
+                        },
+                    },
+                    {"a": None, "b": 2, "owner": None},
+                    {
+                        "a": "gamma",
+                        "b": None,
+                        "owner": {
+                            "__typename": "ValueItem",
+                            "id": "v3",
+                            "name": None,
+                            "info": {"a": "gamma", "b": None},
+                        },
+                    },
+                ]
+            },
+        ),
+        case(
+            "entity under value under entity",
+            "{ valueItems { id info { a owner { name meta { p q } } } } }",
+        ),
+        case(
+            "entity under value fragments",
+            "{ valueInfos { ...O } } fragment O on ValueInfo { owner { ... on ValueItem"
+            " { name } price } a }",
+            hive_wrong=HIVE_SPLIT_LIST_ENTITIES,
+            errors=(),
+            data={
+                "valueInfos": [
+                    {"owner": {"name": "Cup", "price": 5}, "a": "alpha"},
+                    {"owner": None, "a": None},
+                    {"owner": {"name": None, "price": 9}, "a": "gamma"},
+                ]
+            },
+        ),
+        case(
+            "entity under value skipped",
+            "query($s: Boolean!) { valueInfos { a owner @skip(if: $s) { name } } }",
+            variables={"s": True},
         ),
         case(
             "root and entity split together",
