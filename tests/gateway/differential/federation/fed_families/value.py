@@ -24,6 +24,12 @@ HIVE_THIRD_VALUE_PART = (
     "answers `meta { q }` as null, or q as null beside p, with no error, though value_c has q "
     "for every item."
 )
+HIVE_MASKS_SPLIT_ERROR = (
+    "Hive Gateway 2.15.1, merging a root list split between value_a and value_b where "
+    "value_b's half nulled the list (a non-null ValueInfo.strict failed), replaces value_b's "
+    "error ('strict failed' at valueInfos.0.strict) by a masked 'Unexpected error.' at "
+    "valueInfos.0.id: the client never sees the subgraph's error."
+)
 HIVE_SPLIT_LIST_ENTITIES = (
     "Hive Gateway 2.15.1 loses the fields of entities inside a shared root list it splits "
     "between two subgraphs (valueInfos from value_a and value_b): the owner's ValueItem.name "
@@ -55,6 +61,13 @@ def _b(parent: dict[str, Any]) -> int | None:
     return next(i["b"] for i in INFOS if i["id"] == parent["id"])
 
 
+def _strict(parent: dict[str, Any]) -> int:
+    # A non-null field failing in value_b's half nulls the object in value_b's answer.
+    if parent["id"] == "i1":
+        raise GraphQLError("strict failed", extensions={"code": "VALUE_STRICT"})
+    return len(parent["id"])
+
+
 def _only(objects: Any, fields: dict[str, Any]) -> Any:
     """`objects` cut to `fields` (name -> None for a leaf, or nested fields)."""
     if isinstance(objects, list):
@@ -72,7 +85,12 @@ B_INFO = {"id": None, "b": None, "deep": {"y": None}, "tags": {"label": None, "w
 # ValueInfo.owner (value_b only): an entity under a value type, reached by key from there.
 OWNERS = {"i1": "v1", "i2": None, "i3": "v3"}
 B_INFOS = [
-    {**_only(i, B_INFO), "b": _b, "owner": lambda p: B_ITEMS.get(OWNERS[p["id"]] or "")}
+    {
+        **_only(i, B_INFO),
+        "b": _b,
+        "strict": _strict,
+        "owner": lambda p: B_ITEMS.get(OWNERS[p["id"]] or ""),
+    }
     for i in INFOS
 ]
 B_BY_ID = {i["id"]: i for i in B_INFOS}
@@ -129,7 +147,7 @@ FAMILY = Family(
               valueNone: ValueInfo @shareable
             }
             type ValueInfo @shareable {
-              id: ID! b: Int deep: ValueDeep tags: [ValueTag!] owner: ValueItem
+              id: ID! b: Int deep: ValueDeep tags: [ValueTag!] owner: ValueItem strict: Int!
             }
             type ValueDeep @shareable { y: String }
             type ValueTag @shareable { label: String weight: Int }
@@ -353,6 +371,14 @@ FAMILY = Family(
             "query($s: Boolean!) { valueInfos { a owner @skip(if: $s) { name } } }",
             variables={"s": True},
         ),
+        case("non-null error in one half", "{ valueInfo { a strict } }"),
+        case(
+            "non-null error in a list half",
+            "{ valueInfos { id a strict } }",
+            hive_wrong=HIVE_MASKS_SPLIT_ERROR,
+            errors=(("strict failed", ("valueInfos", 0, "strict")),),
+        ),
+        case("non-null error under entity", "{ valueItems { id info { a strict } } }"),
         case(
             "root and entity split together",
             "{ valueInfo { a b } valueItems { info { a b } meta { p q } } }",
