@@ -32,7 +32,6 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     is_composite_type,
-    parse_type,
     print_ast,
 )
 
@@ -55,7 +54,7 @@ from gateway.plan import (
 )
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
 from gateway.split import Part, Splitter, unserved
-from gateway.supergraph import Supergraph, graphs_in_order, named_type
+from gateway.supergraph import Supergraph, graphs_in_order
 
 BASE_PREFIX = "_pgk"
 # Caches are keyed by document text: a huge one-off document is planned but not kept.
@@ -160,13 +159,9 @@ class _Builder:
     ) -> list[tuple[str, list[FieldNode]]]:
         """The root fetches (graph, nodes) that serve root field `key` together."""
         if len(graphs) > 1:
-            total = self.splitter.size(root, {key: nodes})
             graphs = sorted(
                 graphs,
-                key=lambda g: (
-                    total - self.splitter.local_size(g, root, {key: nodes}),
-                    g not in planned,
-                ),
+                key=lambda g: (self.splitter.missing(g, root, {key: nodes}), g not in planned),
             )
         try:
             return self.splitter.cover(root, key, nodes, graphs)
@@ -331,7 +326,7 @@ class _Builder:
         subsets = sub_selections(nodes)
         child_path = (*path, key)
         inner = self.provided_under(fetch.graph, parent, name, provided)
-        own = self.subgraph_type(fetch.graph, parent, name)
+        own = self.splitter.own_type(fetch.graph, parent, name)
         if own is not None and own is not named and is_abstract_type(named):
             # The subgraph's field is an object type of the supergraph's abstract one: send it
             # the selection of that type alone (a fragment on another type is invalid there).
@@ -352,17 +347,6 @@ class _Builder:
                     self.plan_object(
                         fetch, children.on(runtime.name), runtime.name, groups, child_path, inner
                     )
-
-    def subgraph_type(self, graph: str, parent: str, name: str) -> GraphQLObjectType | None:
-        """The object type `graph` gives `parent.name` where its `@join__field(type:)` names
-        one that differs from the supergraph's (an implementation or a union member)."""
-        info = self.supergraph.types.get(parent)
-        found = info.fields.get(name) if info else None
-        join = found.join_for(graph) if found else None
-        if join is None or not join.type:
-            return None
-        own = self.schema.get_type(named_type(parse_type(join.type)))
-        return own if isinstance(own, GraphQLObjectType) else None
 
     def provided_under(
         self, graph: str, parent: str, name: str, provided: Provided | None

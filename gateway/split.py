@@ -15,14 +15,18 @@ from dataclasses import dataclass
 
 from graphql import (
     FieldNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     SelectionSetNode,
     get_named_type,
+    is_abstract_type,
+    parse_type,
 )
 
 from gateway.collect import FieldGroups, sub_selections
-from gateway.supergraph import Supergraph
+from gateway.supergraph import Supergraph, named_type
 
 Collect = Callable[[GraphQLObjectType, list[SelectionSetNode]], FieldGroups]
 
@@ -75,35 +79,58 @@ class Splitter:
             return named
         return None
 
-    def object_child(self, type_name: str, name: str) -> GraphQLObjectType | None:
-        """The type of `type_name.name` when it is an object type (entity or value)."""
-        parent = self.schema.get_type(type_name)
-        fields = getattr(parent, "fields", None)
-        if not fields or name not in fields:
+    def own_type(self, graph: str, parent: str, name: str) -> GraphQLObjectType | None:
+        """The object type `graph` gives `parent.name` where its `@join__field(type:)` names
+        one that differs from the supergraph's (an implementation or a union member)."""
+        info = self.supergraph.types.get(parent)
+        found = info.fields.get(name) if info else None
+        join = found.join_for(graph) if found else None
+        if join is None or not join.type:
             return None
-        named = get_named_type(fields[name].type)
-        return named if isinstance(named, GraphQLObjectType) else None
+        own = self.schema.get_type(named_type(parse_type(join.type)))
+        return own if isinstance(own, GraphQLObjectType) else None
 
-    def local_size(self, graph: str | None, type_name: str, groups: FieldGroups) -> int:
-        """How many fields of `groups` (at any depth, through object types) `graph` resolves
-        without a jump; every field when `graph` is None. Ranks root subgraphs."""
+    def missing(self, graph: str | None, type_name: str, groups: FieldGroups) -> int:
+        """How many fields of `groups`, at any depth, `graph` would leave to other subgraphs
+        (every field when `graph` is None): ranks the subgraphs a root field could come from.
+        Below an abstract field only the types `graph` can return there count."""
         count = 0
         for nodes in groups.values():
             name = nodes[0].name.value
             if name == "__typename":
                 continue
             if graph is not None and graph not in self.supergraph.resolving_graphs(type_name, name):
+                count += self.missing(None, type_name, {"": nodes})  # all of it
                 continue
-            count += 1
-            child = self.object_child(type_name, name)
-            if child is not None:
-                inner = self.collect(child, sub_selections(nodes))
-                count += self.local_size(graph, child.name, inner)
+            count += 1 if graph is None else 0
+            for runtime in self.runtime_types(graph, type_name, name):
+                inner = self.collect(runtime, sub_selections(nodes))
+                count += self.missing(graph, runtime.name, inner)
         return count
 
-    def size(self, type_name: str, groups: FieldGroups) -> int:
-        """How many fields `groups` selects at any depth through object types."""
-        return self.local_size(None, type_name, groups)
+    def runtime_types(
+        self, graph: str | None, type_name: str, name: str
+    ) -> list[GraphQLObjectType]:
+        """The object types `type_name.name` can hold in `graph`'s answer (any, for None)."""
+        parent = self.schema.get_type(type_name)
+        fields = getattr(parent, "fields", None)
+        if not fields or name not in fields:
+            return []
+        named = get_named_type(fields[name].type)
+        own = self.own_type(graph, type_name, name) if graph is not None else None
+        if own is not None:
+            return [own]
+        if isinstance(named, GraphQLObjectType):
+            return [named]
+        if not is_abstract_type(named):
+            return []
+        assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)  # abstract
+        known = (
+            set(self.supergraph.possible_types(named.name, graph)) if graph is not None else None
+        )
+        return [
+            t for t in self.schema.get_possible_types(named) if known is None or t.name in known
+        ]
 
     def split(self, graph: str, type_name: str, groups: FieldGroups) -> Part:
         """The part of `groups` (fields of `type_name`) that `graph` serves from where it

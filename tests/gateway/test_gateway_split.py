@@ -26,6 +26,8 @@ directive @join__graph(name: String!, url: String!) on ENUM_VALUE
 directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false,
   resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable
   on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable
+  on OBJECT | INTERFACE
 directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])
   repeatable on SCHEMA
 scalar join__FieldSet
@@ -42,6 +44,23 @@ type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
   info: Info @join__field(graph: A)
   shared: Info @join__field(graph: A) @join__field(graph: B)
   item: Item @join__field(graph: A)
+  onlyB: Int @join__field(graph: B)
+  featured: Node @join__field(graph: A, type: "Node") @join__field(graph: B, type: "Book")
+}
+
+interface Node @join__type(graph: A) @join__type(graph: B) { id: ID! }
+
+type Book implements Node @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
+  @join__implements(graph: A, interface: "Node") @join__implements(graph: B, interface: "Node") {
+  id: ID!
+  title: String @join__field(graph: A)
+  pages: Int @join__field(graph: B)
+}
+
+type Movie implements Node @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
+  @join__implements(graph: A, interface: "Node") @join__implements(graph: B, interface: "Node") {
+  id: ID!
+  minutes: Int @join__field(graph: B)
 }
 
 type Info @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
@@ -83,6 +102,24 @@ def test_shared_root_value_type_split_between_subgraphs(planner):
 def test_shared_root_served_whole_by_one_subgraph(planner):
     query_plan = plan(planner, "{ shared { b } }")
     assert [(f.graph, f.document) for f in query_plan.fetches] == [("b", "query { shared { b } }")]
+
+
+def test_a_subgraph_already_fetched_that_serves_it_all_takes_a_shared_root(planner):
+    query_plan = plan(planner, "{ onlyB shared { b } info { a } }")
+    assert sorted((f.graph, f.document) for f in query_plan.fetches) == [
+        ("a", "query { info { a } }"),
+        ("b", "query { onlyB shared { b } }"),
+    ]
+
+
+def test_subgraph_object_type_of_an_abstract_field_gets_no_other_fragments(planner):
+    query_plan = plan(planner, "{ featured { id ... on Book { pages } ... on Movie { minutes } } }")
+    (fetch,) = query_plan.fetches
+    # B types `featured` as Book: `... on Movie` would be invalid there.
+    assert (fetch.graph, fetch.document) == (
+        "b",
+        "query { featured { _pgk___typename: __typename id pages } }",
+    )
 
 
 def test_entity_value_field_split_by_key_jump(planner):
