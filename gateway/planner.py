@@ -256,14 +256,15 @@ class _Builder:
         remote: dict[str, FieldGroups],
     ) -> None:
         """Hand what `source` cannot serve of value-typed field `key` to entity fetches of
-        other subgraphs resolving it: ones already fetched at this path first, then the one
-        serving the most."""
+        other subgraphs resolving it: one serving all that is left if any, else the one
+        serving the most; then one already fetched at this path, then the nearest."""
         name = nodes[0].name.value
         if not self.splitter.is_entity(type_name):
+            # Reached under an abstract type or a mutation: there the planner does not split.
+            missing = unserved(self.splitter, type_name, {key: nodes})
             raise PlanningError(
                 f"Cannot plan {type_name}.{name}: {source} resolves only part of its selection, "
-                f"and {type_name} has no key to fetch {unserved(self.splitter, type_name, {key: nodes})} "
-                "from another subgraph."
+                f"and {type_name} has no key to fetch {missing} by from another subgraph."
             )
         routes = {
             g: route
@@ -385,9 +386,14 @@ class _Builder:
             if (route := self.keys.route(type_name, source, g)) is not None
         }
         if not routes:
-            raise PlanningError(
-                f"Cannot plan {type_name}.{field}: no subgraph that resolves it can be reached."
+            why = (
+                "no subgraph that resolves it can be reached"
+                if self.splitter.is_entity(type_name)
+                else f"{source} does not resolve it and {type_name} has no key to fetch it by "
+                "from another subgraph (the planner splits value types below root fields and "
+                "entities only, not below abstract types)"
             )
+            raise PlanningError(f"Cannot plan {type_name}.{field}: {why}.")
         # Fields already going to a subgraph at this path pull more fields along: fewer
         # fetches; otherwise the fewest hops, then declaration order.
         already = [g for g in routes if g in remote]

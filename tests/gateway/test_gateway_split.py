@@ -28,6 +28,7 @@ directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boole
   on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
 directive @join__implements(graph: join__Graph!, interface: String!) repeatable
   on OBJECT | INTERFACE
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
 directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])
   repeatable on SCHEMA
 scalar join__FieldSet
@@ -45,8 +46,11 @@ type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
   shared: Info @join__field(graph: A) @join__field(graph: B)
   item: Item @join__field(graph: A)
   onlyB: Int @join__field(graph: B)
+  thing: Thing @join__field(graph: A)
   featured: Node @join__field(graph: A, type: "Node") @join__field(graph: B, type: "Book")
 }
+
+union Thing @join__type(graph: A) @join__unionMember(graph: A, member: "Info") = Info
 
 interface Node @join__type(graph: A) @join__type(graph: B) { id: ID! }
 
@@ -145,4 +149,14 @@ def test_unreachable_value_field_under_an_entity_names_type_field_and_why(planne
     assert str(raised.value) == (
         "Cannot plan Item.info: no subgraph reachable from a by a key of Item resolves both "
         "Item.info and Info.c."
+    )
+
+
+def test_value_type_below_an_abstract_type_is_not_split_and_says_so(planner):
+    with pytest.raises(PlanningError) as raised:
+        plan(planner, "{ thing { ... on Info { a b } } }")
+    assert str(raised.value) == (
+        "Cannot plan Info.b: a does not resolve it and Info has no key to fetch it by from "
+        "another subgraph (the planner splits value types below root fields and entities "
+        "only, not below abstract types)."
     )
