@@ -214,6 +214,10 @@ class _Builder:
                     self.plan_field(
                         fetch, selection, type_name, key, part.served[key], path, provided
                     )
+            elif not self.local(fetch.graph, type_name, name, provided) and self.splits(
+                type_name, name
+            ):
+                partial[key] = nodes  # a value type: to the subgraphs serving most of it
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
@@ -246,6 +250,13 @@ class _Builder:
         ) is not None:
             return Part({key: nodes}, 1, {})
         return self.splitter.split(graph, type_name, {key: nodes})
+
+    def splits(self, type_name: str, name: str) -> bool:
+        """Whether a value-typed field of entity `type_name` may be split between subgraphs."""
+        return (
+            self.splitter.is_entity(type_name)
+            and self.splitter.value_child(type_name, name) is not None
+        )
 
     def place_rest(
         self,

@@ -77,6 +77,7 @@ type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
   @join__type(graph: C, key: "id") {
   id: ID!
   info: Info @join__field(graph: A) @join__field(graph: B)
+  note: Info @join__field(graph: B) @join__field(graph: C)
 }
 """
 
@@ -132,6 +133,20 @@ def test_entity_value_field_split_by_key_jump(planner):
     assert (root.graph, entity.graph, entity.path) == ("a", "b", ("item",))
     assert "info { a }" in root.document
     assert "... on Item { info { b } }" in entity.document
+
+
+def test_value_field_elsewhere_goes_straight_to_the_subgraph_serving_it(planner):
+    # B resolves Item.note too, but none of `note { c }`: no fetch of B just for the key.
+    query_plan = plan(planner, "{ item { note { c } } }")
+    assert [(f.graph, f.path) for f in query_plan.fetches] == [("a", ()), ("c", ("item",))]
+
+
+def test_value_field_elsewhere_split_between_two_other_subgraphs(planner):
+    query_plan = plan(planner, "{ item { note { b c } } }")
+    assert sorted((f.graph, f.entity_selection) for f in query_plan.fetches[1:]) == [
+        ("b", "... on Item { note { b } }"),
+        ("c", "... on Item { note { c } }"),
+    ]
 
 
 def test_unreachable_value_field_at_the_root_names_type_field_and_why(planner):

@@ -20,15 +20,21 @@ case = partial(_case, "value")
 
 HIVE_THIRD_VALUE_PART = (
     "Hive Gateway 2.15.1 loses the part of a value type that a third subgraph resolves: "
-    "ValueItem.meta is resolved by value_b (ValueMeta.p) and value_c (ValueMeta.q), and Hive "
-    "answers `meta { q }` as null, or q as null beside p, with no error, though value_c has q "
-    "for every item."
+    "ValueItem.meta is resolved by value_b (ValueMeta.p) and value_c (ValueMeta.q); Hive never "
+    "asks value_c and answers `meta { q }` as null, or q as null beside p, with no error, "
+    "though value_c has q for every item."
 )
 HIVE_MASKS_SPLIT_ERROR = (
     "Hive Gateway 2.15.1, merging a root list split between value_a and value_b where "
     "value_b's half nulled the list (a non-null ValueInfo.strict failed), replaces value_b's "
     "error ('strict failed' at valueInfos.0.strict) by a masked 'Unexpected error.' at "
     "valueInfos.0.id: the client never sees the subgraph's error."
+)
+HIVE_SPLIT_ROOT_ALIASES = (
+    "Hive Gateway 2.15.1 answers the aliases l: label(prefix: $p) and m: label(prefix: $q) "
+    "with the value of the unaliased `label` ('#i1') when it splits the root field valueInfos "
+    "between value_a and value_b, though value_b answered l 'p-i1' and m 'null:i1' (Hive sent "
+    "it the right query and variables)."
 )
 HIVE_SPLIT_LIST_ENTITIES = (
     "Hive Gateway 2.15.1 loses the fields of entities inside a shared root list it splits "
@@ -68,6 +74,10 @@ def _strict(parent: dict[str, Any]) -> int:
     return len(parent["id"])
 
 
+def _label(parent: dict[str, Any], prefix: str | None) -> str:
+    return f"{'null:' if prefix is None else prefix}{parent['id']}"
+
+
 def _only(objects: Any, fields: dict[str, Any]) -> Any:
     """`objects` cut to `fields` (name -> None for a leaf, or nested fields)."""
     if isinstance(objects, list):
@@ -89,6 +99,7 @@ B_INFOS = [
         **_only(i, B_INFO),
         "b": _b,
         "strict": _strict,
+        "label": _label,
         "owner": lambda p: B_ITEMS.get(OWNERS[p["id"]] or ""),
     }
     for i in INFOS
@@ -148,6 +159,7 @@ FAMILY = Family(
             }
             type ValueInfo @shareable {
               id: ID! b: Int deep: ValueDeep tags: [ValueTag!] owner: ValueItem strict: Int!
+              label(prefix: String = "#"): String
             }
             type ValueDeep @shareable { y: String }
             type ValueTag @shareable { label: String weight: Int }
@@ -379,6 +391,27 @@ FAMILY = Family(
             errors=(("strict failed", ("valueInfos", 0, "strict")),),
         ),
         case("non-null error under entity", "{ valueItems { id info { a strict } } }"),
+        case("argument in split", '{ valueInfo { a label(prefix: "@") } }'),
+        case(
+            "variables in both halves",
+            "query($p: String, $q: String) { valueInfos { a l: label(prefix: $p)"
+            " m: label(prefix: $q) label } }",
+            variables={"p": "p-", "q": None},
+            hive_wrong=HIVE_SPLIT_ROOT_ALIASES,
+            errors=(),
+            data={
+                "valueInfos": [
+                    {"a": "alpha", "l": "p-i1", "m": "null:i1", "label": "#i1"},
+                    {"a": None, "l": "p-i2", "m": "null:i2", "label": "#i2"},
+                    {"a": "gamma", "l": "p-i3", "m": "null:i3", "label": "#i3"},
+                ]
+            },
+        ),
+        case(
+            "variable under entity split",
+            "query($p: String!) { valueItems { info { a label(prefix: $p) } } }",
+            variables={"p": ">"},
+        ),
         case(
             "root and entity split together",
             "{ valueInfo { a b } valueItems { info { a b } meta { p q } } }",
