@@ -192,6 +192,25 @@ FAMILY = Family(
             "query($s: Boolean!) { rootsStats { max @skip(if: $s) label } }",
             variables={"s": False},
         ),
+        case("typename only on shared", "{ rootsStats { __typename } rootsTop { __typename } }"),
+        case(
+            "shared root skipped",
+            "query($s: Boolean!) { rootsStats @skip(if: $s) { max } rootsVersion }",
+            variables={"s": True},
+        ),
+        case(
+            "same shared root two arguments",
+            '{ p: rootsProduct(id: "r1") { price } q: rootsProduct(id: "r3") { name stock } }',
+        ),
+        case(
+            "shared root entity and stats split",
+            '{ rootsStats { count label max } rootsProduct(id: "r2") { id name price stock } }',
+        ),
+        case(
+            "nested fragments on shared",
+            "{ ...Q } fragment Q on Query { rootsStats { ...S } } fragment S on RootsStats"
+            " { __typename max ... on RootsStats { label } }",
+        ),
         case(
             "mutations in order",
             'mutation { a: rootsSetA(value: "x") { ok echo } b: rootsSetB(value: 2) { ok echo }'
