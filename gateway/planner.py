@@ -54,6 +54,7 @@ from gateway.plan import (
     fetch_document,
 )
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
+from gateway.split import Part, Splitter, unserved
 from gateway.supergraph import Supergraph, graphs_in_order
 
 BASE_PREFIX = "_pgk"
@@ -117,6 +118,7 @@ class _Builder:
         self.typename_alias = prefix + "__typename"
         self.fetches: list[Fetch] = []
         self.entity_fetches: dict[tuple[str, tuple[str, ...], str], Fetch] = {}
+        self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
         fetch = Fetch(id=len(self.fetches), graph=graph, **kwargs)
@@ -147,10 +149,30 @@ class _Builder:
         by_graph: dict[str, FieldGroups] = {}
         for key, nodes in groups.items():
             graphs = self.root_graphs(root, nodes)
-            # A field several subgraphs resolve joins a fetch already planned: fewer requests.
-            graph = next((g for g in by_graph if g in graphs), graphs[0])
-            by_graph.setdefault(graph, {})[key] = nodes
+            # A field several subgraphs resolve joins a fetch already planned (fewer requests)
+            # unless another serves more of its selection itself; a selection of value types
+            # no one subgraph serves whole is split between several.
+            for graph, part in self.cover_root(root, key, nodes, graphs, list(by_graph)):
+                by_graph.setdefault(graph, {})[key] = part
         return list(by_graph.items())
+
+    def cover_root(
+        self, root: str, key: str, nodes: list[FieldNode], graphs: list[str], planned: list[str]
+    ) -> list[tuple[str, list[FieldNode]]]:
+        """The root fetches (graph, nodes) that serve root field `key` together."""
+        if len(graphs) > 1:
+            graphs = sorted(
+                graphs,
+                key=lambda g: (self.splitter.missing(g, root, {key: nodes}), g not in planned),
+            )
+        try:
+            return self.splitter.cover(root, key, nodes, graphs)
+        except ValueError as error:
+            raise PlanningError(
+                f"Cannot plan {root}.{nodes[0].name.value}: no subgraph that resolves it "
+                f"also resolves {error}, and a value type has no key to fetch that by from "
+                "another subgraph."
+            ) from None
 
     def root_graphs(self, root: str, nodes: list[FieldNode]) -> list[str]:
         name = nodes[0].name.value
@@ -180,6 +202,7 @@ class _Builder:
         """
         remote: dict[str, FieldGroups] = {}
         added: dict[tuple[str, str, str], FieldGroups] = {}
+        partial: FieldGroups = {}
         for key, nodes in groups.items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -187,11 +210,21 @@ class _Builder:
             if self.local(fetch.graph, type_name, name, provided, nodes) and (
                 required_ready or not self.requires(fetch.graph, type_name, name)
             ):
-                self.plan_field(fetch, selection, type_name, key, nodes, path, provided)
+                part = self.local_part(fetch.graph, type_name, key, nodes, provided)
+                if part.rest:  # a value type this subgraph resolves only part of
+                    partial[key] = part.rest[key]
+                if key in part.served:
+                    self.plan_field(
+                        fetch, selection, type_name, key, part.served[key], path, provided
+                    )
             elif not self.supergraph.resolving_graphs(type_name, name) and (
                 route := self.iobj.route(type_name, name)
             ):
                 added.setdefault(route, {})[key] = nodes  # an interface object adds it
+            elif not self.local(fetch.graph, type_name, name, provided) and self.splits(
+                type_name, name
+            ):
+                partial[key] = nodes  # a value type: to the subgraphs serving most of it
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
@@ -201,11 +234,79 @@ class _Builder:
                     else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
+        for key, nodes in partial.items():
+            self.place_rest(fetch.graph, type_name, key, nodes, remote)
         for target, fields in remote.items():
             child = self.jump(fetch, selection, type_name, target, path)
             self.add_requires(fetch, selection, type_name, child, fields, path)
             self.plan_object(child, child.selection, type_name, fields, path, required_ready=True)
         plan_added_fields(self, fetch, selection, type_name, path, added)
+
+    def local_part(
+        self,
+        graph: str,
+        type_name: str,
+        key: str,
+        nodes: list[FieldNode],
+        provided: Provided | None,
+    ) -> Part:
+        """What `graph` serves of field `key` here (all of it unless a value type's fields
+        live elsewhere; `@provides` decides on its own)."""
+        name = nodes[0].name.value
+        if (provided and name in provided) or self.provided_under(
+            graph, type_name, name, provided
+        ) is not None:
+            return Part({key: nodes}, 1, {})
+        return self.splitter.split(graph, type_name, {key: nodes})
+
+    def splits(self, type_name: str, name: str) -> bool:
+        """Whether a value-typed field of entity `type_name` may be split between subgraphs."""
+        return (
+            self.splitter.is_entity(type_name)
+            and self.splitter.value_child(type_name, name) is not None
+        )
+
+    def place_rest(
+        self,
+        source: str,
+        type_name: str,
+        key: str,
+        nodes: list[FieldNode],
+        remote: dict[str, FieldGroups],
+    ) -> None:
+        """Hand what `source` cannot serve of value-typed field `key` to entity fetches of
+        other subgraphs resolving it: one serving all that is left if any, else the one
+        serving the most; then one already fetched at this path, then the nearest."""
+        name = nodes[0].name.value
+        if not self.splitter.is_entity(type_name):
+            # Reached under an abstract type or a mutation: there the planner does not split.
+            missing = unserved(self.splitter, type_name, {key: nodes})
+            raise PlanningError(
+                f"Cannot plan {type_name}.{name}: {source} resolves only part of its selection, "
+                f"and {type_name} has no key to fetch {missing} by from another subgraph."
+            )
+        routes = {
+            g: route
+            for g in self.keys.helpers(type_name, name, exclude=source)
+            if (route := self.keys.route(type_name, source, g)) is not None
+        }
+        left: FieldGroups = {key: nodes}
+        while left:
+            parts = {g: self.splitter.split(g, type_name, left) for g in routes}
+            best = max(
+                routes,
+                key=lambda g: (not parts[g].rest, parts[g].count, g in remote, -routes[g][1]),
+                default=None,
+            )
+            if best is None or parts[best].count == 0:
+                raise PlanningError(
+                    f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
+                    f"a key of {type_name} resolves both {type_name}.{name} and "
+                    f"{unserved(self.splitter, type_name, left)}."
+                )
+            remote.setdefault(best, {})[key] = parts[best].served[key]
+            left = parts[best].rest
+            del routes[best]
 
     def local(
         self,
@@ -284,6 +385,12 @@ class _Builder:
         subsets = sub_selections(nodes)
         child_path = (*path, key)
         inner = self.provided_under(fetch.graph, parent, name, provided)
+        own = self.splitter.own_type(fetch.graph, parent, name)
+        if own is not None and own is not named and is_abstract_type(named):
+            # The subgraph's field is an object type of the supergraph's abstract one: send it
+            # the selection of that type alone (a fragment on another type is invalid there).
+            children.add(self.typename_alias, "__typename")
+            named = own
         if not is_abstract_type(named):
             assert isinstance(named, GraphQLObjectType)  # composite, not abstract
             groups = self.collect(named, subsets)
@@ -355,9 +462,14 @@ class _Builder:
             if (route := self.keys.route(type_name, source, g)) is not None
         }
         if not routes:
-            raise PlanningError(
-                f"Cannot plan {type_name}.{field}: no subgraph that resolves it can be reached."
+            why = (
+                "no subgraph that resolves it can be reached"
+                if self.splitter.is_entity(type_name)
+                else f"{source} does not resolve it and {type_name} has no key to fetch it by "
+                "from another subgraph (the planner splits value types below root fields and "
+                "entities only, not below abstract types)"
             )
+            raise PlanningError(f"Cannot plan {type_name}.{field}: {why}.")
         # Fields already going to a subgraph at this path pull more fields along: fewer
         # fetches; otherwise the fewest hops, then declaration order.
         already = [g for g in routes if g in remote]
