@@ -344,13 +344,27 @@ class _Builder:
             if not isinstance(node, FieldNode):
                 continue
             name = node.name.value
-            if fetch.graph in self.supergraph.resolving_graphs(type_name, name):
+            local = fetch.graph in self.supergraph.resolving_graphs(type_name, name)
+            if not optional and self.keys.returns_key_field(fetch.graph, type_name, name):
+                local = True
+            if local and not self.requires(fetch.graph, type_name, name):
                 found.append(
                     self.keys.select_field(selection, node, self.prefix, optional=optional)
                 )
                 continue
-            helper_graph = self.helper_graph(fetch.graph, type_name, name, avoid)
+            # A required field with a @requires of its own (a chain) is read through
+            # `_entities`, even from `fetch`'s own subgraph: only representations carry
+            # what it needs in turn.
+            helper_graph = (
+                fetch.graph if local else self.helper_graph(fetch.graph, type_name, name, avoid)
+            )
+            if (fetch.graph, fetch.path, fetch.entity_type) == (helper_graph, path, type_name):
+                raise PlanningError(
+                    f"Cannot plan {type_name}.{name}: it is required in {helper_graph} by a "
+                    "field of the same entity fetch and needs a @requires of its own."
+                )
             helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1)
+            self.add_requires(fetch, selection, type_name, helper, {name: [node]}, path)
             found.append(
                 self.keys.select_field(helper.selection, node, self.prefix, optional=optional)
             )

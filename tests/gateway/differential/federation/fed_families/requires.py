@@ -1,0 +1,345 @@
+"""@requires: chains across subgraphs, field arguments, nested object fields, fields of a third
+subgraph, several requires on one type, nulls, required fields the client selects too
+(aliased, under @skip/@include), in lists and under abstract types.
+
+requires_a owns the items (a, name, weight(unit), dims, tags); requires_b computes b from a,
+heavy from weight(unit: G), area from dims { w h }, ...; requires_c computes c from b (a
+chain: c <- b <- a); requires_d computes d from x (requires_c) and a, and e from c (c <- b <- a).
+A resolver whose required field did not arrive raises, so a missing requirement is an error,
+never a silent null.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fed_model import Family, FixtureSubgraph
+from fed_model import case as _case
+from graphql import GraphQLError
+
+case = partial(_case, "requires")
+
+
+def need(parent: dict[str, Any], *names: str) -> list[Any]:
+    """The required fields of `parent`; an error when the gateway did not send one."""
+    missing = [n for n in names if n not in parent]
+    if missing:
+        raise GraphQLError(f"required field(s) not sent: {', '.join(missing)}")
+    return [parent[n] for n in names]
+
+
+def _weight(parent: dict[str, Any], unit: str) -> float | None:
+    base = parent["w"]
+    return None if base is None else base * (1000 if unit == "G" else 1)
+
+
+def _item(ident: str, name: str | None, a: int | None, w: float | None, **rest: Any) -> dict:
+    return {
+        "__typename": "RequiresItem",
+        "id": ident,
+        "name": name,
+        "a": a,
+        "w": w,
+        "weight": _weight,
+        **rest,
+    }
+
+
+ITEMS = [
+    _item("i1", "One", 1, 2.5, dims={"w": 2, "h": 3}, tags=["x", "y"], rel=["i2", "i3"]),
+    _item("i2", "Two", None, 0.5, dims=None, tags=None, rel=[]),
+    _item("i3", None, 5, None, dims={"w": 4, "h": None}, tags=[], rel=["i1"]),
+]
+BY_ID = {i["id"]: i for i in ITEMS}
+for _stored in ITEMS:
+    _stored["related"] = lambda p: [BY_ID[i] for i in p["rel"]]
+
+THINGS = [
+    {"__typename": "RequiresBook", "id": "b1", "title": "Dune", "pages": 412},
+    {"__typename": "RequiresFilm", "id": "f1", "title": "Heat", "minutes": 90},
+    {"__typename": "RequiresBook", "id": "b2", "title": "Zine", "pages": None},
+    {"__typename": "RequiresFilm", "id": "f2", "title": "Ran", "minutes": 162},
+]
+
+
+def _b(p: dict) -> int | None:
+    (a,) = need(p, "a")
+    return None if a is None else a * 10
+
+
+def _heavy(p: dict) -> bool | None:
+    (weight,) = need(p, "weight")
+    return None if weight is None else weight > 1000
+
+
+def _area(p: dict) -> int | None:
+    (dims,) = need(p, "dims")
+    if dims is None or dims.get("w") is None or dims.get("h") is None:
+        return None
+    return dims["w"] * dims["h"]
+
+
+def _tag_count(p: dict) -> int | None:
+    (tags,) = need(p, "tags")
+    return None if tags is None else len(tags)
+
+
+def _label(p: dict) -> str:
+    name, a = need(p, "name", "a")
+    return f"{name}#{a}"
+
+
+def _c(p: dict) -> int | None:
+    (b,) = need(p, "b")
+    return None if b is None else b + 1
+
+
+def _d(p: dict) -> str:
+    x, a = need(p, "x", "a")
+    return f"{x}/{a}"
+
+
+def _e(p: dict) -> int | None:
+    (c,) = need(p, "c")
+    return None if c is None else c * 2
+
+
+def _long(field: str, over: int) -> Any:
+    def resolve(p: dict) -> bool | None:
+        (value,) = need(p, field)
+        return None if value is None else value > over
+
+    return resolve
+
+
+IDS = [i["id"] for i in ITEMS]
+
+FAMILY = Family(
+    "requires",
+    (
+        FixtureSubgraph(
+            "requires_a",
+            """
+            type Query {
+              requiresItems: [RequiresItem!]!
+              requiresItem(id: ID!): RequiresItem
+              requiresThings: [RequiresThing!]!
+              requiresBox: RequiresBox
+            }
+            enum RequiresUnit { KG G }
+            type RequiresDims @shareable { w: Int h: Int }
+            type RequiresItem @key(fields: "id") {
+              id: ID!
+              name: String
+              a: Int
+              weight(unit: RequiresUnit! = KG): Float
+              dims: RequiresDims
+              tags: [String!]
+              related: [RequiresItem!]!
+            }
+            interface RequiresThing { id: ID! title: String }
+            type RequiresBook implements RequiresThing @key(fields: "id") {
+              id: ID! title: String pages: Int
+            }
+            type RequiresFilm implements RequiresThing @key(fields: "id") {
+              id: ID! title: String minutes: Int
+            }
+            type RequiresBox { label: String items: [RequiresItem] }
+            """,
+            roots={
+                "requiresItems": ITEMS,
+                "requiresItem": lambda _p, id: BY_ID.get(id),
+                "requiresThings": THINGS,
+                "requiresBox": {"label": "box", "items": [BY_ID["i3"], None, BY_ID["i1"]]},
+            },
+            entities={"RequiresItem": ITEMS, "RequiresBook": THINGS, "RequiresFilm": THINGS},
+        ),
+        FixtureSubgraph(
+            "requires_b",
+            """
+            enum RequiresUnit { KG G }
+            type RequiresDims @shareable { w: Int h: Int }
+            type RequiresItem @key(fields: "id") {
+              id: ID!
+              a: Int @external
+              b: Int @requires(fields: "a")
+              name: String @external
+              label: String @requires(fields: "name a")
+              weight(unit: RequiresUnit! = KG): Float @external
+              heavy: Boolean @requires(fields: "weight(unit: G)")
+              dims: RequiresDims @external
+              area: Int @requires(fields: "dims { w h }")
+              tags: [String!] @external
+              tagCount: Int @requires(fields: "tags")
+            }
+            type RequiresBook @key(fields: "id") {
+              id: ID! pages: Int @external long: Boolean @requires(fields: "pages")
+            }
+            type RequiresFilm @key(fields: "id") {
+              id: ID! minutes: Int @external long: Boolean @requires(fields: "minutes")
+            }
+            """,
+            entities={
+                "RequiresItem": [
+                    {
+                        "id": i,
+                        "b": _b,
+                        "label": _label,
+                        "heavy": _heavy,
+                        "area": _area,
+                        "tagCount": _tag_count,
+                    }
+                    for i in IDS
+                ],
+                "RequiresBook": [
+                    {"id": t["id"], "long": _long("pages", 300)}
+                    for t in THINGS
+                    if t["__typename"] == "RequiresBook"
+                ],
+                "RequiresFilm": [
+                    {"id": t["id"], "long": _long("minutes", 100)}
+                    for t in THINGS
+                    if t["__typename"] == "RequiresFilm"
+                ],
+            },
+        ),
+        FixtureSubgraph(
+            "requires_c",
+            """
+            type RequiresItem @key(fields: "id") {
+              id: ID!
+              b: Int @external
+              c: Int @requires(fields: "b")
+              x: String
+            }
+            """,
+            entities={"RequiresItem": [{"id": i, "c": _c, "x": f"x-{i}"} for i in IDS]},
+        ),
+        FixtureSubgraph(
+            "requires_d",
+            """
+            type RequiresItem @key(fields: "id") {
+              id: ID!
+              x: String @external
+              a: Int @external
+              d: String @requires(fields: "x a")
+              c: Int @external
+              e: Int @requires(fields: "c")
+            }
+            """,
+            entities={"RequiresItem": [{"id": i, "d": _d, "e": _e} for i in IDS]},
+        ),
+    ),
+    (
+        case("one level", "{ requiresItems { id b } }"),
+        case("one level, required selected too", "{ requiresItems { id a b } }"),
+        case("required aliased by the client", "{ requiresItems { id first: a b } }"),
+        case("required under another alias twice", "{ requiresItems { a1: a b a2: a } }"),
+        case("requiring field aliased", "{ requiresItems { id bee: b } }"),
+        case("chain of two", "{ requiresItems { id c } }"),
+        case("chain of two with the middle", "{ requiresItems { id b c } }"),
+        case("chain of three", "{ requiresItems { id e } }"),
+        case("chain of three with all", "{ requiresItems { id a b c e } }"),
+        case("chain by id", '{ requiresItem(id: "i3") { c e } }'),
+        case("chain on a missing item", '{ requiresItem(id: "nope") { c e } }'),
+        case("field arguments", "{ requiresItems { id heavy } }"),
+        case(
+            "field arguments, client asks grams", "{ requiresItems { id heavy weight(unit: G) } }"
+        ),
+        case("field arguments, client asks kg", "{ requiresItems { heavy kg: weight(unit: KG) } }"),
+        case(
+            "field arguments from a variable",
+            "query($u: RequiresUnit!) { requiresItems { heavy weight(unit: $u) } }",
+            variables={"u": "G"},
+        ),
+        case("nested object fields", "{ requiresItems { id area } }"),
+        case("nested object fields, client asks part", "{ requiresItems { id area dims { h } } }"),
+        case(
+            "nested object fields, client aliases",
+            "{ requiresItems { area size: dims { width: w w } } }",
+        ),
+        case("list field required", "{ requiresItems { tags tagCount } }"),
+        case("several fields required", "{ requiresItems { id label } }"),
+        case(
+            "several requires on one type", "{ requiresItems { id b label heavy area tagCount } }"
+        ),
+        case("from a third subgraph", "{ requiresItems { id d } }"),
+        case("from a third subgraph and a chain", "{ requiresItems { d e x } }"),
+        case(
+            "every requiring field", "{ requiresItems { id a b c d e heavy area label tagCount } }"
+        ),
+        case("in nested lists", "{ requiresItems { id related { id c e } } }"),
+        case("in nested lists, two levels", "{ requiresItems { related { related { id b d } } } }"),
+        case("under a value type", "{ requiresBox { label items { id c heavy } } }"),
+        case(
+            "under an abstract type",
+            "{ requiresThings { id ... on RequiresBook { long } ... on RequiresFilm { long } } }",
+        ),
+        case(
+            "under an abstract type, required selected",
+            "{ requiresThings { __typename ... on RequiresBook { pages long } "
+            "... on RequiresFilm { long minutes } } }",
+        ),
+        case(
+            "under an abstract type, named fragment",
+            "fragment L on RequiresFilm { long } { requiresThings { title ...L } }",
+        ),
+        case(
+            "required field included",
+            "query($on: Boolean!) { requiresItems { id a @include(if: $on) b } }",
+            variables={"on": True},
+        ),
+        case(
+            "required field not included",
+            "query($on: Boolean!) { requiresItems { id a @include(if: $on) b } }",
+            variables={"on": False},
+            hive_wrong="Hive applies the client's @include(if: false) on `a` to the `a` that "
+            "b's @requires needs: the representations lack it (the subgraph says so)",
+            data={
+                "requiresItems": [
+                    {"id": "i1", "b": 10},
+                    {"id": "i2", "b": None},
+                    {"id": "i3", "b": 50},
+                ]
+            },
+        ),
+        case(
+            "required field skipped",
+            "query($off: Boolean!) { requiresItems { id a @skip(if: $off) c } }",
+            variables={"off": True},
+            hive_wrong="with the client's `a @skip(if: true)` and the chain c <- b <- a, Hive "
+            "sends requires_c an object in place of b's value in the representations",
+            data={
+                "requiresItems": [
+                    {"id": "i1", "c": 11},
+                    {"id": "i2", "c": None},
+                    {"id": "i3", "c": 51},
+                ]
+            },
+        ),
+        case(
+            "requiring field skipped",
+            "query($off: Boolean!) { requiresItems { id a b @skip(if: $off) } }",
+            variables={"off": True},
+        ),
+        case(
+            "requiring field included, required skipped",
+            "query($x: Boolean!) { requiresItems { id b @include(if: $x) a @skip(if: $x) } }",
+            variables={"x": True},
+        ),
+        case(
+            "nested required skipped in a fragment",
+            "query($x: Boolean!) { requiresItems { ...D @skip(if: $x) area } } "
+            "fragment D on RequiresItem { dims { w h } }",
+            variables={"x": True},
+        ),
+        case(
+            "requiring field in an included fragment",
+            "query($x: Boolean!) { requiresItems { id ... @include(if: $x) { c heavy } } }",
+            variables={"x": True},
+        ),
+        case("typename beside requires", "{ requiresItems { __typename c t: __typename } }"),
+        case("only the required field", "{ requiresItems { a } }"),
+    ),
+)
