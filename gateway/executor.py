@@ -63,6 +63,18 @@ def objects_at(root: dict[str, Any], path: tuple[str, ...]) -> list[Located]:
     return current
 
 
+def _without_internal(value: Any, prefix: str) -> Any:
+    """A key or `@requires` value without the fields the gateway added under its prefix
+    (typenames and keys of the entity fetches that completed it)."""
+    if isinstance(value, dict):
+        return {
+            k: _without_internal(v, prefix) for k, v in value.items() if not k.startswith(prefix)
+        }
+    if isinstance(value, list):
+        return [_without_internal(item, prefix) for item in value]
+    return value
+
+
 class _Run:
     """The state of one request's execution."""
 
@@ -274,6 +286,8 @@ class Executor:
                 value = obj.get(key.alias)
                 if value is None and not (key.optional and key.alias in obj):
                     break  # no key (its fetch failed or it is null): nothing to ask for
+                if key.composite and value is not None:
+                    value = _without_internal(value, run.plan.prefix)
                 representation[key.name] = value
             else:
                 ident = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)

@@ -167,15 +167,20 @@ class EntityKeys:
 
     @staticmethod
     def select_field(
-        selection: Selection, node: FieldNode, prefix: str, *, optional: bool = False
+        selection: Selection,
+        node: FieldNode,
+        prefix: str,
+        *,
+        optional: bool = False,
+        nested: bool = True,
     ) -> KeyField:
         """Add one field of a field set to `selection` under its internal alias (arguments, as
-        `@requires(fields: "weight(unit: KG)")` has them, are sent too)."""
+        `@requires(fields: "weight(unit: KG)")` has them, are sent too). `nested` False leaves
+        an object field's sub-selection for the caller to plan."""
         arguments = _arguments(node)
         alias = prefix + _key(node.name.value, arguments)
-        sub = selection.add(
-            alias, node.name.value, arguments, composite=node.selection_set is not None
-        )
-        if node.selection_set is not None and sub.children is not None:
+        composite = node.selection_set is not None
+        sub = selection.add(alias, node.name.value, arguments, composite=composite)
+        if nested and node.selection_set is not None and sub.children is not None:
             _copy(node.selection_set, sub.children)
-        return KeyField(node.name.value, alias, optional)
+        return KeyField(node.name.value, alias, optional, composite=composite)

@@ -348,9 +348,11 @@ class _Builder:
             if not optional and self.keys.returns_key_field(fetch.graph, type_name, name):
                 local = True
             if local and not self.requires(fetch.graph, type_name, name):
-                found.append(
-                    self.keys.select_field(selection, node, self.prefix, optional=optional)
+                key_field, nested = self.select_required(
+                    fetch, selection, type_name, node, path, optional=optional
                 )
+                found.append(key_field)
+                after.extend(nested)
                 continue
             # A required field with a @requires of its own (a chain) is read through
             # `_entities`, even from `fetch`'s own subgraph: only representations carry
@@ -365,11 +367,64 @@ class _Builder:
                 )
             helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1)
             self.add_requires(fetch, selection, type_name, helper, {name: [node]}, path)
-            found.append(
-                self.keys.select_field(helper.selection, node, self.prefix, optional=optional)
+            key_field, nested = self.select_required(
+                helper, helper.selection, type_name, node, path, optional=optional
             )
+            found.append(key_field)
             after.append(helper.id)
+            after.extend(nested)
         return tuple(found), after
+
+    def select_required(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        node: FieldNode,
+        path: tuple[str, ...],
+        *,
+        optional: bool,
+    ) -> tuple[KeyField, list[int]]:
+        """Select one field of a key or `@requires` field set in `fetch`. Its sub-fields that
+        `fetch`'s subgraph cannot resolve (`@requires(fields: "maker { country }")`, country
+        from a third subgraph) are planned like the client's fields, by entity fetches at
+        the internal alias's path; returns those fetches too."""
+        inner = self.supergraph.field(type_name, node.name.value).type_name
+        if node.selection_set is None or self.all_local(fetch.graph, inner, node.selection_set):
+            return self.keys.select_field(selection, node, self.prefix, optional=optional), []
+        named = self.schema.get_type(inner)
+        if not isinstance(named, GraphQLObjectType):
+            raise PlanningError(
+                f"Cannot plan {type_name}.{node.name.value}: its field set needs fields of "
+                f"{inner} that {fetch.graph} does not resolve, and {inner} is not an object type "
+                "clients can query."
+            )
+        key_field = self.keys.select_field(
+            selection, node, self.prefix, optional=optional, nested=False
+        )
+        children = selection.fields[key_field.alias].children
+        assert children is not None  # selected as a composite field
+        start = len(self.fetches)
+        groups = self.collect(named, [node.selection_set])
+        self.plan_object(fetch, children, inner, groups, (*path, key_field.alias))
+        return key_field, [f.id for f in self.fetches[start:]]
+
+    def all_local(self, graph: str, type_name: str, fields: SelectionSetNode) -> bool:
+        """Whether `graph` resolves every field of a field set on `type_name`, nested ones
+        included."""
+        for node in fields.selections:
+            if not isinstance(node, FieldNode):
+                return False  # type conditions: left to the subgraph as written
+            name = node.name.value
+            if graph not in self.supergraph.resolving_graphs(
+                type_name, name
+            ) and not self.keys.returns_key_field(graph, type_name, name):
+                return False
+            if node.selection_set is not None and not self.all_local(
+                graph, self.supergraph.field(type_name, name).type_name, node.selection_set
+            ):
+                return False
+        return True
 
     def helper_graph(self, source: str, type_name: str, field: str, avoid: str) -> str:
         """The nearest subgraph, other than `avoid`, that resolves `field` for `source`."""

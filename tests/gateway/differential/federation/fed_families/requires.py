@@ -35,9 +35,11 @@ def _weight(parent: dict[str, Any], unit: str) -> float | None:
 
 
 def _item(ident: str, name: str | None, a: int | None, w: float | None, **rest: Any) -> dict:
+    makers = {"i1": "m1", "i2": None, "i3": "m2", "i4": "m3"}
     return {
         "__typename": "RequiresItem",
         "id": ident,
+        "maker": makers[ident] and {"__typename": "RequiresMaker", "id": makers[ident]},
         "name": name,
         "a": a,
         "w": w,
@@ -50,6 +52,7 @@ ITEMS = [
     _item("i1", "One", 1, 2.5, dims={"w": 2, "h": 3}, tags=["x", "y"], rel=["i2", "i3"]),
     _item("i2", "Two", None, 0.5, dims=None, tags=None, rel=[]),
     _item("i3", None, 5, None, dims={"w": 4, "h": None}, tags=[], rel=["i1"]),
+    _item("i4", "Four", 2, 7.25, dims={"w": 1, "h": 1}, tags=["z"], rel=["i4"]),
 ]
 BY_ID = {i["id"]: i for i in ITEMS}
 for _stored in ITEMS:
@@ -105,6 +108,16 @@ def _e(p: dict) -> int | None:
     return None if c is None else c * 2
 
 
+def _origin(p: dict) -> str:
+    (maker,) = need(p, "maker")
+    return "unknown" if maker is None else f"made in {maker['country']}"
+
+
+def _kilos(p: dict) -> str:
+    (weight,) = need(p, "weight")
+    return f"{weight} kg"
+
+
 def _long(field: str, over: int) -> Any:
     def resolve(p: dict) -> bool | None:
         (value,) = need(p, field)
@@ -114,6 +127,13 @@ def _long(field: str, over: int) -> Any:
 
 
 IDS = [i["id"] for i in ITEMS]
+C_ITEMS = [{"__typename": "RequiresItem", "id": i, "c": _c, "x": f"x-{i}"} for i in IDS]
+MAKERS = [{"__typename": "RequiresMaker", "id": m} for m in ("m1", "m2", "m3")]
+COUNTRIES = [
+    {"__typename": "RequiresMaker", "id": "m1", "country": "CN"},
+    {"__typename": "RequiresMaker", "id": "m2", "country": None},
+    {"__typename": "RequiresMaker", "id": "m3", "country": "NZ"},
+]
 
 FAMILY = Family(
     "requires",
@@ -137,7 +157,9 @@ FAMILY = Family(
               dims: RequiresDims
               tags: [String!]
               related: [RequiresItem!]!
+              maker: RequiresMaker
             }
+            type RequiresMaker @key(fields: "id") { id: ID! }
             interface RequiresThing { id: ID! title: String }
             type RequiresBook implements RequiresThing @key(fields: "id") {
               id: ID! title: String pages: Int
@@ -153,7 +175,12 @@ FAMILY = Family(
                 "requiresThings": THINGS,
                 "requiresBox": {"label": "box", "items": [BY_ID["i3"], None, BY_ID["i1"]]},
             },
-            entities={"RequiresItem": ITEMS, "RequiresBook": THINGS, "RequiresFilm": THINGS},
+            entities={
+                "RequiresItem": ITEMS,
+                "RequiresBook": THINGS,
+                "RequiresFilm": THINGS,
+                "RequiresMaker": MAKERS,
+            },
         ),
         FixtureSubgraph(
             "requires_b",
@@ -172,7 +199,10 @@ FAMILY = Family(
               area: Int @requires(fields: "dims { w h }")
               tags: [String!] @external
               tagCount: Int @requires(fields: "tags")
+              maker: RequiresMaker @external
+              origin: String @requires(fields: "maker { country }")
             }
+            type RequiresMaker @key(fields: "id") { id: ID! country: String @external }
             type RequiresBook @key(fields: "id") {
               id: ID! pages: Int @external long: Boolean @requires(fields: "pages")
             }
@@ -189,6 +219,7 @@ FAMILY = Family(
                         "heavy": _heavy,
                         "area": _area,
                         "tagCount": _tag_count,
+                        "origin": _origin,
                     }
                     for i in IDS
                 ],
@@ -207,14 +238,17 @@ FAMILY = Family(
         FixtureSubgraph(
             "requires_c",
             """
+            type Query { requiresFromC: [RequiresItem!]! }
             type RequiresItem @key(fields: "id") {
               id: ID!
               b: Int @external
               c: Int @requires(fields: "b")
               x: String
             }
+            type RequiresMaker @key(fields: "id") { id: ID! country: String }
             """,
-            entities={"RequiresItem": [{"id": i, "c": _c, "x": f"x-{i}"} for i in IDS]},
+            roots={"requiresFromC": [C_ITEMS[2], C_ITEMS[0]]},
+            entities={"RequiresItem": C_ITEMS, "RequiresMaker": COUNTRIES},
         ),
         FixtureSubgraph(
             "requires_d",
@@ -226,9 +260,12 @@ FAMILY = Family(
               d: String @requires(fields: "x a")
               c: Int @external
               e: Int @requires(fields: "c")
+              weight(unit: RequiresUnit! = KG): Float @external
+              kilos: String @requires(fields: "weight(unit: KG)")
             }
+            enum RequiresUnit { KG G }
             """,
-            entities={"RequiresItem": [{"id": i, "d": _d, "e": _e} for i in IDS]},
+            entities={"RequiresItem": [{"id": i, "d": _d, "e": _e, "kilos": _kilos} for i in IDS]},
         ),
     ),
     (
@@ -301,6 +338,7 @@ FAMILY = Family(
                     {"id": "i1", "b": 10},
                     {"id": "i2", "b": None},
                     {"id": "i3", "b": 50},
+                    {"id": "i4", "b": 20},
                 ]
             },
         ),
@@ -315,6 +353,7 @@ FAMILY = Family(
                     {"id": "i1", "c": 11},
                     {"id": "i2", "c": None},
                     {"id": "i3", "c": 51},
+                    {"id": "i4", "c": 21},
                 ]
             },
         ),
@@ -341,5 +380,50 @@ FAMILY = Family(
         ),
         case("typename beside requires", "{ requiresItems { __typename c t: __typename } }"),
         case("only the required field", "{ requiresItems { a } }"),
+        case("nested field from a third subgraph", "{ requiresItems { id origin } }"),
+        case(
+            "nested field from a third subgraph, client asks it",
+            "{ requiresItems { origin maker { id country } } }",
+        ),
+        case(
+            "nested field from a third subgraph, chains too",
+            "{ requiresItems { origin e } }",
+            hive_wrong="Hive answers e (c <- b <- a) null for every item, with no error, when "
+            "origin (which requires maker { country } from requires_c) is asked beside it",
+            data={
+                "requiresItems": [
+                    {"origin": "made in CN", "e": 22},
+                    {"origin": "unknown", "e": None},
+                    {"origin": "made in None", "e": 102},
+                    {"origin": "made in NZ", "e": 42},
+                ]
+            },
+        ),
+        case("same field, two argument sets", "{ requiresItems { id heavy kilos } }"),
+        case(
+            "same field, two argument sets and the client's",
+            "{ requiresItems { kilos heavy w: weight(unit: G) weight } }",
+        ),
+        case("from another subgraph's root", "{ requiresFromC { id c x } }"),
+        case("from another subgraph's root, chain of three", "{ requiresFromC { e b } }"),
+        case(
+            "from another subgraph's root, nested",
+            "{ requiresFromC { origin area heavy } }",
+            hive_wrong="for items from requires_c's root, Hive answers area and heavy null, with "
+            "no error, for i1, whose dims { w: 2 h: 3 } and weight 2.5 kg make them 6 and true",
+            data={
+                "requiresFromC": [
+                    {"origin": "made in None", "area": None, "heavy": None},
+                    {"origin": "made in CN", "area": 6, "heavy": True},
+                ]
+            },
+        ),
+        case(
+            "self-related",
+            '{ requiresItem(id: "i4") { related { related { e origin } } } }',
+            hive_wrong="two levels down a list, Hive answers origin (requires maker { country }, "
+            "country from requires_c) null with no error; i4's maker m3 is in NZ",
+            data={"requiresItem": {"related": [{"related": [{"e": 42, "origin": "made in NZ"}]}]}},
+        ),
     ),
 )
