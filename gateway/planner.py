@@ -407,6 +407,8 @@ class _Builder:
         start = len(self.fetches)
         groups = self.collect(named, [node.selection_set])
         self.plan_object(fetch, children, inner, groups, (*path, key_field.alias))
+        if "__typename" in groups:  # the field set asks it: the representation carries it
+            children.add("__typename", "__typename")
         return key_field, [f.id for f in self.fetches[start:]]
 
     def all_local(self, graph: str, type_name: str, fields: SelectionSetNode) -> bool:
@@ -416,6 +418,8 @@ class _Builder:
             if not isinstance(node, FieldNode):
                 return False  # type conditions: left to the subgraph as written
             name = node.name.value
+            if name == "__typename":
+                continue
             if graph not in self.supergraph.resolving_graphs(
                 type_name, name
             ) and not self.keys.returns_key_field(graph, type_name, name):

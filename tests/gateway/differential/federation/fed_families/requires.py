@@ -36,7 +36,11 @@ def _weight(parent: dict[str, Any], unit: str) -> float | None:
 
 def _item(ident: str, name: str | None, a: int | None, w: float | None, **rest: Any) -> dict:
     makers = {"i1": "m1", "i2": None, "i3": "m2", "i4": "m3"}
+    parts = {"i1": ["m3", "m1"], "i2": [], "i3": None, "i4": ["m2"]}
     return {
+        "parts": None
+        if parts[ident] is None
+        else [{"__typename": "RequiresMaker", "id": m} for m in parts[ident]],
         "__typename": "RequiresItem",
         "id": ident,
         "maker": makers[ident] and {"__typename": "RequiresMaker", "id": makers[ident]},
@@ -113,6 +117,13 @@ def _origin(p: dict) -> str:
     return "unknown" if maker is None else f"made in {maker['country']}"
 
 
+def _origins(p: dict) -> list[str] | None:
+    (parts,) = need(p, "parts")
+    if parts is None:
+        return None
+    return [f"{m['__typename']}:{m['id']}:{m['country']}" for m in parts]
+
+
 def _kilos(p: dict) -> str:
     (weight,) = need(p, "weight")
     return f"{weight} kg"
@@ -158,6 +169,7 @@ FAMILY = Family(
               tags: [String!]
               related: [RequiresItem!]!
               maker: RequiresMaker
+              parts: [RequiresMaker!]
             }
             type RequiresMaker @key(fields: "id") { id: ID! }
             interface RequiresThing { id: ID! title: String }
@@ -201,6 +213,8 @@ FAMILY = Family(
               tagCount: Int @requires(fields: "tags")
               maker: RequiresMaker @external
               origin: String @requires(fields: "maker { country }")
+              parts: [RequiresMaker!] @external
+              origins: [String] @requires(fields: "parts { __typename id country }")
             }
             type RequiresMaker @key(fields: "id") { id: ID! country: String @external }
             type RequiresBook @key(fields: "id") {
@@ -220,6 +234,7 @@ FAMILY = Family(
                         "area": _area,
                         "tagCount": _tag_count,
                         "origin": _origin,
+                        "origins": _origins,
                     }
                     for i in IDS
                 ],
@@ -398,6 +413,25 @@ FAMILY = Family(
                     {"origin": "made in NZ", "e": 42},
                 ]
             },
+        ),
+        case(
+            "list of objects from a third subgraph",
+            "{ requiresItems { id origins } }",
+            hive_wrong="Hive answers origins (requires parts { __typename id country }, country "
+            "from requires_c) null for every item with no error, unless the client selects "
+            "parts { country } itself",
+            data={
+                "requiresItems": [
+                    {"id": "i1", "origins": ["RequiresMaker:m3:NZ", "RequiresMaker:m1:CN"]},
+                    {"id": "i2", "origins": []},
+                    {"id": "i3", "origins": None},
+                    {"id": "i4", "origins": ["RequiresMaker:m2:None"]},
+                ]
+            },
+        ),
+        case(
+            "list of objects from a third subgraph, client asks them",
+            "{ requiresItems { origins parts { country t: __typename } origin } }",
         ),
         case("same field, two argument sets", "{ requiresItems { id heavy kilos } }"),
         case(
