@@ -135,9 +135,7 @@ def test_a_nested_required_field_of_a_third_subgraph_is_fetched_there(planner):
     assert c_path == "items/_pgk_maker" and "country" in c_document
     [(_, _, b_after, _)] = fetches["b"]
     assert int(c_id[1:]) in b_after
-    assert "_pgk_maker: maker { _pgk___typename: __typename _pgk_id: id }" in (
-        fetches["a"][0][3]
-    )
+    assert "_pgk_maker: maker { _pgk___typename: __typename _pgk_id: id }" in (fetches["a"][0][3])
 
 
 def test_a_nested_required_field_of_an_abstract_type_elsewhere_is_refused(planner):
