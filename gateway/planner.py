@@ -469,6 +469,7 @@ class _Builder:
             )
             child.key_fields = tuple(dict.fromkeys(child.key_fields + key_fields))
             child.depends_on.extend(d for d in after if d not in child.depends_on)
+            _one_value_per_name(child, type_name)
 
     def entity_fetch(
         self,
@@ -488,6 +489,19 @@ class _Builder:
             found.key_fields = tuple(dict.fromkeys(found.key_fields + key_fields))
         found.depends_on.extend(d for d in after if d not in found.depends_on)
         return found
+
+
+def _one_value_per_name(fetch: Fetch, type_name: str) -> None:
+    """A representation holds one value per field: two `@requires` of one subgraph asking
+    the same field with other arguments (`weight(unit: G)`, `weight(unit: KG)`) cannot both
+    be sent."""
+    aliases: dict[str, str] = {}
+    for key in fetch.key_fields:
+        if aliases.setdefault(key.name, key.alias) != key.alias:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{key.name} for {fetch.graph}: its @requires ask it "
+                "with different arguments, and a representation carries one value."
+            )
 
 
 Provided = Mapping[str, "Provided | None"]

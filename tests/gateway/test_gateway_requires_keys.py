@@ -66,6 +66,7 @@ type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
   c: Int @join__field(graph: C, requires: "b")
   weight(unit: Unit! = KG): Float @join__field(graph: A) @join__field(graph: B, external: true)
   heavy: Boolean @join__field(graph: B, requires: "weight(unit: G)")
+  light: Boolean @join__field(graph: B, requires: "weight(unit: KG)")
   maker: Maker @join__field(graph: A) @join__field(graph: B, external: true)
   origin: String @join__field(graph: B, requires: "maker { country }")
   thing: Thing @join__field(graph: A) @join__field(graph: B, external: true)
@@ -155,3 +156,13 @@ def test_an_external_key_field_the_subgraph_provides_is_read_from_it(planner):
     assert "_pgk_id: id" in c_document
     [(_, path, after, _)] = fetches["a"]
     assert path == "reviews/account" and after == [0]
+
+
+def test_one_field_required_with_two_argument_sets_by_one_subgraph_is_refused(planner):
+    assert plan(planner, "{ items { light } }").fetches[1].graph == "b"
+    with pytest.raises(PlanningError) as refused:
+        plan(planner, "{ items { heavy light } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.weight for b: its @requires ask it with different arguments, "
+        "and a representation carries one value."
+    )
