@@ -178,9 +178,19 @@ class EntityKeys:
         `@requires(fields: "weight(unit: KG)")` has them, are sent too). `nested` False leaves
         an object field's sub-selection for the caller to plan."""
         arguments = _arguments(node)
-        alias = prefix + _key(node.name.value, arguments)
         composite = node.selection_set is not None
+        if optional and not composite:
+            # A required leaf the client selects here already is read from the client's
+            # field: one value, and one error should it fail.
+            for key, sub in selection.fields.items():
+                if (
+                    not key.startswith(prefix)
+                    and sub.children is None
+                    and (sub.name, sub.arguments) == (node.name.value, arguments)
+                ):
+                    return KeyField(node.name.value, key, optional, arguments=arguments)
+        alias = prefix + _key(node.name.value, arguments)
         sub = selection.add(alias, node.name.value, arguments, composite=composite)
         if nested and node.selection_set is not None and sub.children is not None:
             _copy(node.selection_set, sub.children)
-        return KeyField(node.name.value, alias, optional, composite=composite)
+        return KeyField(node.name.value, alias, optional, composite=composite, arguments=arguments)

@@ -495,9 +495,9 @@ def _one_value_per_name(fetch: Fetch, type_name: str) -> None:
     """A representation holds one value per field: two `@requires` of one subgraph asking
     the same field with other arguments (`weight(unit: G)`, `weight(unit: KG)`) cannot both
     be sent."""
-    aliases: dict[str, str] = {}
+    arguments: dict[str, str] = {}
     for key in fetch.key_fields:
-        if aliases.setdefault(key.name, key.alias) != key.alias:
+        if arguments.setdefault(key.name, key.arguments) != key.arguments:
             raise PlanningError(
                 f"Cannot plan {type_name}.{key.name} for {fetch.graph}: its @requires ask it "
                 "with different arguments, and a representation carries one value."

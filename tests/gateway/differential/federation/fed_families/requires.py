@@ -34,6 +34,12 @@ def _weight(parent: dict[str, Any], unit: str) -> float | None:
     return None if base is None else base * (1000 if unit == "G" else 1)
 
 
+def _risky(p: dict) -> int:
+    if p["id"] == "i2":
+        raise GraphQLError("risky failed", extensions={"code": "RISKY"})
+    return len(p["id"]) * 7
+
+
 def _item(ident: str, name: str | None, a: int | None, w: float | None, **rest: Any) -> dict:
     makers = {"i1": "m1", "i2": None, "i3": "m2", "i4": "m3"}
     parts = {"i1": ["m3", "m1"], "i2": [], "i3": None, "i4": ["m2"]}
@@ -48,6 +54,7 @@ def _item(ident: str, name: str | None, a: int | None, w: float | None, **rest: 
         "a": a,
         "w": w,
         "weight": _weight,
+        "risky": _risky,
         **rest,
     }
 
@@ -124,6 +131,18 @@ def _origins(p: dict) -> list[str] | None:
     return [f"{m['__typename']}:{m['id']}:{m['country']}" for m in parts]
 
 
+def _safe(p: dict) -> int | None:
+    (risky,) = need(p, "risky")
+    return None if risky is None else risky + 1
+
+
+def _shaky(p: dict) -> int:
+    (a,) = need(p, "a")
+    if a == 5:
+        raise GraphQLError("shaky failed", extensions={"code": "SHAKY"})
+    return -1 if a is None else a
+
+
 def _kilos(p: dict) -> str:
     (weight,) = need(p, "weight")
     return f"{weight} kg"
@@ -145,6 +164,11 @@ COUNTRIES = [
     {"__typename": "RequiresMaker", "id": "m2", "country": None},
     {"__typename": "RequiresMaker", "id": "m3", "country": "NZ"},
 ]
+
+FAILED_REQUIREMENT = (
+    "when requires_a fails i2's risky (which safe requires), Hive sends requires_b an object "
+    "in place of risky's null, and adds the error requires_b then raises"
+)
 
 FAMILY = Family(
     "requires",
@@ -170,6 +194,7 @@ FAMILY = Family(
               related: [RequiresItem!]!
               maker: RequiresMaker
               parts: [RequiresMaker!]
+              risky: Int
             }
             type RequiresMaker @key(fields: "id") { id: ID! }
             interface RequiresThing { id: ID! title: String }
@@ -215,6 +240,9 @@ FAMILY = Family(
               origin: String @requires(fields: "maker { country }")
               parts: [RequiresMaker!] @external
               origins: [String] @requires(fields: "parts { __typename id country }")
+              risky: Int @external
+              safe: Int @requires(fields: "risky")
+              shaky: Int @requires(fields: "a")
             }
             type RequiresMaker @key(fields: "id") { id: ID! country: String @external }
             type RequiresBook @key(fields: "id") {
@@ -235,6 +263,8 @@ FAMILY = Family(
                         "tagCount": _tag_count,
                         "origin": _origin,
                         "origins": _origins,
+                        "safe": _safe,
+                        "shaky": _shaky,
                     }
                     for i in IDS
                 ],
@@ -433,6 +463,41 @@ FAMILY = Family(
             "list of objects from a third subgraph, client asks them",
             "{ requiresItems { origins parts { country t: __typename } origin } }",
         ),
+        case(
+            "required field errs for one item",
+            "{ requiresItems { id safe } }",
+            hive_wrong=FAILED_REQUIREMENT,
+            errors=(("risky failed", ("requiresItems", 1)),),
+            data={"requiresItems": [{"id": i, "safe": None if i == "i2" else 15} for i in IDS]},
+        ),
+        case(
+            "required field errs, client asks it",
+            "{ requiresItems { id risky safe } }",
+            hive_wrong=FAILED_REQUIREMENT,
+            errors=(("risky failed", ("requiresItems", 1, "risky")),),
+            data={
+                "requiresItems": [
+                    {"id": i, "risky": None if i == "i2" else 14, "safe": None if i == "i2" else 15}
+                    for i in IDS
+                ]
+            },
+        ),
+        case(
+            "requiring field errs for one item",
+            "{ requiresItems { id shaky b } }",
+            hive_wrong="Hive gives the error requires_b raises for the third item's shaky at "
+            "path [requiresItems, shaky], without the list index",
+            errors=(("shaky failed", ("requiresItems", 2, "shaky")),),
+            data={
+                "requiresItems": [
+                    {"id": "i1", "shaky": 1, "b": 10},
+                    {"id": "i2", "shaky": -1, "b": None},
+                    {"id": "i3", "shaky": None, "b": 50},
+                    {"id": "i4", "shaky": 2, "b": 20},
+                ]
+            },
+        ),
+        case("requiring field errs, in a chain", '{ requiresItem(id: "i3") { shaky c e } }'),
         case("same field, two argument sets", "{ requiresItems { id heavy kilos } }"),
         case(
             "same field, two argument sets and the client's",
