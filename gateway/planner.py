@@ -4,7 +4,11 @@ Root fields are grouped per subgraph (query roots fetched concurrently, mutation
 order). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
 the type's key (and `__typename`) to that fetch, under internal aliases, and hand the field to
 an `_entities` fetch of a subgraph that can. There is one entity fetch per (subgraph, response
-path, type), so all objects at a path travel in one batch. Plans are cached per document,
+path, type), so all objects at a path travel in one batch. `@requires` fields join the
+representations: a required field with a `@requires` of its own is read through `_entities`
+with its requirement in turn (chains), arguments are sent as the field set gives them, and
+nested required fields another subgraph resolves are planned like the client's fields, at the
+internal alias's path. Plans are cached per document,
 operation and `@skip`/`@include` condition values.
 """
 

@@ -166,3 +166,11 @@ def test_one_field_required_with_two_argument_sets_by_one_subgraph_is_refused(pl
         "Cannot plan Item.weight for b: its @requires ask it with different arguments, "
         "and a representation carries one value."
     )
+
+
+def test_a_required_field_the_client_selects_is_read_from_the_clients_field(planner):
+    """One value and, should it fail, one error: no second copy under an internal alias."""
+    query_plan = plan(planner, "{ items { first: a b } }")
+    root, entity = query_plan.fetches
+    assert root.document.count(" a") == 1 and "first: a" in root.document
+    assert [(k.name, k.alias) for k in entity.key_fields] == [("id", "_pgk_id"), ("a", "first")]
