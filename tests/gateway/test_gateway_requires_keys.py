@@ -174,3 +174,16 @@ def test_a_required_field_the_client_selects_is_read_from_the_clients_field(plan
     root, entity = query_plan.fetches
     assert root.document.count(" a") == 1 and "first: a" in root.document
     assert [(k.name, k.alias) for k in entity.key_fields] == [("id", "_pgk_id"), ("a", "first")]
+
+
+def test_an_error_on_an_internal_copy_of_a_client_field_is_reported_once():
+    """A key field the client selects too fails twice in the subgraph's answer (its internal
+    copy and the client's): the client gets the one on its own field."""
+    from gateway.executor import _unshadowed
+
+    errors = [
+        {"message": "locked", "path": ["_entities", 3, "_pgk_vin"]},
+        {"message": "locked", "path": ["_entities", 3, "vin"]},
+        {"message": "other", "path": ["_entities", 1, "_pgk_vin"]},
+    ]
+    assert _unshadowed(errors, "_pgk_") == errors[1:]

@@ -13,6 +13,7 @@ from functools import partial
 
 from fed_model import Family, FixtureSubgraph
 from fed_model import case as _case
+from graphql import GraphQLError
 
 case = partial(_case, "nkeys")
 
@@ -59,11 +60,19 @@ BOOKINGS = [
 ]
 # nkeys_a knows vans by id only (Int values, served as ID strings); nkeys_c by id and vin;
 # nkeys_d by vin only; van 3 has no vin.
-VANS = [{"__typename": "NkeysVan", "id": n} for n in (1, 2, 3)]
+# Van 4's vin fails in nkeys_c; nkeys_c does not know van 5.
+VANS = [{"__typename": "NkeysVan", "id": n} for n in (1, 2, 3, 4, 5)]
+
+
+def _locked(_parent: dict) -> str:
+    raise GraphQLError("van 4 is locked", extensions={"code": "LOCKED"})
+
+
 VINS = [
     {"__typename": "NkeysVan", "id": "1", "vin": "V-1"},
     {"__typename": "NkeysVan", "id": "2", "vin": "V-2"},
     {"__typename": "NkeysVan", "id": "3", "vin": None},
+    {"__typename": "NkeysVan", "id": "4", "vin": _locked},
 ]
 MILES = [{"vin": "V-1", "miles": 1200}, {"vin": "V-2", "miles": None}]
 REVIEWS = [
@@ -103,6 +112,16 @@ SKIPPED_KEY = (
     "Hive applies the client's @skip on `id` and `org` to the key fields of the "
     "representations as well: nkeys_b is sent no key and finds no account"
 )
+
+
+KEY_ERROR = (
+    "Hive drops the error nkeys_c raises for van 4's vin, the key it fetches to reach "
+    "nkeys_d: miles is null with no error"
+)
+UNINDEXED = "Hive gives the error nkeys_c raises for van 4's vin at a path without the list index"
+MILES_BY_VAN = {"1": 1200, "2": None, "3": None, "4": None, "5": None}
+VIN_BY_VAN = {"1": "V-1", "2": "V-2", "3": None, "4": None, "5": None}
+LOCKED = (("van 4 is locked", ("nkeysVans", 3)),)
 
 
 FAMILY = Family(
@@ -217,10 +236,50 @@ FAMILY = Family(
         case("enum and int key", "{ nkeysSlots { day hour booked } }"),
         case("enum and int key, only remote", "{ nkeysSlots { booked topic } }"),
         case("enum and int key, typename", "{ nkeysSlots { __typename booked } }"),
-        case("hop through a third subgraph", "{ nkeysVans { id miles } }"),
-        case("hop, only the far field", "{ nkeysVans { miles } }"),
-        case("hop, middle field too", "{ nkeysVans { vin miles id } }"),
-        case("hop, aliases", "{ nkeysVans { m: miles v: vin } }"),
+        case(
+            "hop through a third subgraph",
+            "{ nkeysVans { id miles } }",
+            hive_wrong=KEY_ERROR,
+            errors=LOCKED,
+            data={"nkeysVans": [{"id": i, "miles": m} for i, m in MILES_BY_VAN.items()]},
+        ),
+        case(
+            "hop, only the far field",
+            "{ nkeysVans { miles } }",
+            hive_wrong=KEY_ERROR,
+            errors=LOCKED,
+            data={"nkeysVans": [{"miles": m} for m in MILES_BY_VAN.values()]},
+        ),
+        case(
+            "hop, middle field too",
+            "{ nkeysVans { vin miles id } }",
+            hive_wrong=UNINDEXED,
+            errors=(("van 4 is locked", ("nkeysVans", 3, "vin")),),
+            data={
+                "nkeysVans": [
+                    {"vin": VIN_BY_VAN[i], "miles": m, "id": i} for i, m in MILES_BY_VAN.items()
+                ]
+            },
+        ),
+        case(
+            "hop, aliases",
+            "{ nkeysVans { m: miles v: vin } }",
+            hive_wrong=UNINDEXED + " (and at the client's `v`, which nkeys_d answers)",
+            errors=LOCKED,
+            data={"nkeysVans": [{"m": m, "v": VIN_BY_VAN[i]} for i, m in MILES_BY_VAN.items()]},
+        ),
+        case("hop, typename and key only", "{ nkeysVans { __typename id } }"),
+        case(
+            "hop, fragments and typename",
+            "fragment V on NkeysVan { t: __typename miles } { nkeysVans { ...V id } }",
+            hive_wrong=KEY_ERROR,
+            errors=LOCKED,
+            data={
+                "nkeysVans": [
+                    {"t": "NkeysVan", "miles": m, "id": i} for i, m in MILES_BY_VAN.items()
+                ]
+            },
+        ),
         case(
             "external key given by provides",
             "{ nkeysReviews { id account { id balance } } }",
