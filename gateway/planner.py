@@ -419,8 +419,13 @@ class _Builder:
         """Whether `graph` resolves every field of a field set on `type_name`, nested ones
         included."""
         for node in fields.selections:
+            if isinstance(node, InlineFragmentNode):
+                condition = node.type_condition.name.value if node.type_condition else type_name
+                if not self.all_local(graph, condition, node.selection_set):
+                    return False
+                continue
             if not isinstance(node, FieldNode):
-                return False  # type conditions: left to the subgraph as written
+                return False
             name = node.name.value
             if name == "__typename":
                 continue

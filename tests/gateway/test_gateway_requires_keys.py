@@ -71,6 +71,7 @@ type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
   origin: String @join__field(graph: B, requires: "maker { country }")
   thing: Thing @join__field(graph: A) @join__field(graph: B, external: true)
   thingName: String @join__field(graph: B, requires: "thing { name }")
+  thingId: ID @join__field(graph: B, requires: "thing { ... on Part { id } }")
 }
 type Review @join__type(graph: C) {
   id: ID!
@@ -187,3 +188,8 @@ def test_an_error_on_an_internal_copy_of_a_client_field_is_reported_once():
         {"message": "other", "path": ["_entities", 1, "_pgk_vin"]},
     ]
     assert _unshadowed(errors, "_pgk_") == errors[1:]
+
+
+def test_a_nested_field_set_with_a_type_condition_the_subgraph_resolves_is_sent_as_is(planner):
+    root = plan(planner, "{ items { thingId } }").fetches[0]
+    assert "_pgk_thing: thing { ... on Part { id } }" in root.document
