@@ -304,7 +304,7 @@ class _Builder:
             return already[0]
         return min(routes, key=lambda g: routes[g][1])
 
-    def jump(
+    def jump(  # noqa: PLR0913 -- the planner's walk: where it is, the target, then hops and order
         self,
         fetch: Fetch,
         selection: Selection,
@@ -312,11 +312,13 @@ class _Builder:
         target: str,
         path: tuple[str, ...],
         depth: int = 0,
+        before: frozenset[int] = frozenset(),
     ) -> Fetch:
         """The entity fetch of `target` for the `type_name` objects `fetch` puts at `path`.
 
         `fetch` selects the key's fields it can resolve (and `__typename`); others come from
-        helper entity fetches at the same path, which the new fetch then waits for.
+        helper entity fetches at the same path, which the new fetch then waits for. `before`
+        names fetches the one returned must run before (it feeds their `@requires`).
         """
         route = self.keys.route(type_name, fetch.graph, target)
         if route is None or depth > MAX_HOPS:
@@ -325,7 +327,7 @@ class _Builder:
         key_fields, after = self.require(
             fetch, selection, type_name, field_set(route[0]), path, depth=depth
         )
-        return self.entity_fetch(target, type_name, path, key_fields, after)
+        return self.entity_fetch(target, type_name, path, key_fields, after, before)
 
     def require(  # noqa: PLR0913 -- the planner's walk: where it is, the field set, then keyword-only options
         self,
@@ -338,6 +340,7 @@ class _Builder:
         optional: bool = False,
         depth: int = 0,
         avoid: str = "",
+        before: frozenset[int] = frozenset(),
     ) -> tuple[tuple[KeyField, ...], list[int]]:
         """Have the fields of a field set put at `path` under internal aliases: by `fetch` when
         its subgraph resolves them, else by helper entity fetches. Returns how to read them and
@@ -369,8 +372,10 @@ class _Builder:
                     f"Cannot plan {type_name}.{name}: it is required in {helper_graph} by a "
                     "field of the same entity fetch and needs a @requires of its own."
                 )
-            helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1)
-            self.add_requires(fetch, selection, type_name, helper, {name: [node]}, path)
+            helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1, before)
+            self.add_requires(
+                fetch, selection, type_name, helper, {name: [node]}, path, before=before
+            )
             key_field, nested = self.select_required(
                 helper, helper.selection, type_name, node, path, optional=optional
             )
@@ -452,7 +457,7 @@ class _Builder:
             )
         return min(routes, key=lambda g: routes[g][1])
 
-    def add_requires(
+    def add_requires(  # noqa: PLR0913 -- the planner's walk: where it is, the fields, then order
         self,
         fetch: Fetch,
         selection: Selection,
@@ -460,9 +465,12 @@ class _Builder:
         child: Fetch,
         fields: FieldGroups,
         path: tuple[str, ...],
+        *,
+        before: frozenset[int] = frozenset(),
     ) -> None:
         """Add what `@requires` of `fields` in `child`'s subgraph needs to its representations
-        (required fields may be null, so they are optional there)."""
+        (required fields may be null, so they are optional there). `before`: fetches that
+        wait for `child` in turn, which the fetches feeding it must not be."""
         for nodes in fields.values():
             join = self.supergraph.field(type_name, nodes[0].name.value).join_for(child.graph)
             if join is None or not join.requires:
@@ -475,6 +483,7 @@ class _Builder:
                 path,
                 optional=True,
                 avoid=child.graph,
+                before=before | {child.id},
             )
             child.key_fields = tuple(dict.fromkeys(child.key_fields + key_fields))
             child.depends_on.extend(d for d in after if d not in child.depends_on)
@@ -487,17 +496,35 @@ class _Builder:
         path: tuple[str, ...],
         key_fields: tuple[KeyField, ...],
         after: list[int],
+        before: frozenset[int] = frozenset(),
     ) -> Fetch:
-        """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`."""
+        """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`; a
+        second one when that one waits for a fetch in `before` (a `@requires` chain that comes
+        back to a subgraph: c in C needs b from B, which needs x from C)."""
         ident = (graph, path, type_name)
         found = self.entity_fetches.get(ident)
-        if found is None:
+        if found is not None and self.waits_for(found, before):
+            found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
+        elif found is None:
             found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
             self.entity_fetches[ident] = found
         else:  # another parent at the same path: the batch sends what both need
             found.key_fields = tuple(dict.fromkeys(found.key_fields + key_fields))
         found.depends_on.extend(d for d in after if d not in found.depends_on)
         return found
+
+    def waits_for(self, fetch: Fetch, others: frozenset[int]) -> bool:
+        """Whether `fetch` is one of `others` or waits for one of them, directly or not."""
+        seen: set[int] = set()
+        stack = [fetch.id]
+        while stack:
+            current = stack.pop()
+            if current in others:
+                return True
+            if current not in seen:
+                seen.add(current)
+                stack.extend(self.fetches[current].depends_on)
+        return False
 
 
 def _one_value_per_name(fetch: Fetch, type_name: str) -> None:

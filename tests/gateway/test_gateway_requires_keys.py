@@ -64,6 +64,9 @@ type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
   a: Int @join__field(graph: A) @join__field(graph: B, external: true)
   b: Int @join__field(graph: B, requires: "a") @join__field(graph: C, external: true)
   c: Int @join__field(graph: C, requires: "b")
+  x: String @join__field(graph: C) @join__field(graph: B, external: true)
+  bx: String @join__field(graph: B, requires: "x") @join__field(graph: C, external: true)
+  cy: String @join__field(graph: C, requires: "bx")
   weight(unit: Unit! = KG): Float @join__field(graph: A) @join__field(graph: B, external: true)
   heavy: Boolean @join__field(graph: B, requires: "weight(unit: G)")
   light: Boolean @join__field(graph: B, requires: "weight(unit: KG)")
@@ -193,3 +196,14 @@ def test_an_error_on_an_internal_copy_of_a_client_field_is_reported_once():
 def test_a_nested_field_set_with_a_type_condition_the_subgraph_resolves_is_sent_as_is(planner):
     root = plan(planner, "{ items { thingId } }").fetches[0]
     assert "_pgk_thing: thing { ... on Part { id } }" in root.document
+
+
+def test_a_requires_chain_back_to_the_first_subgraph_fetches_it_twice(planner):
+    """cy (in c) requires bx (in b), which requires x from c: c is asked for x first, then
+    for cy, never in one fetch that would wait for itself."""
+    query_plan = plan(planner, "{ items { cy } }")
+    c_fetches = [f for f in query_plan.fetches if f.graph == "c"]
+    [b_fetch] = [f for f in query_plan.fetches if f.graph == "b"]
+    first, second = sorted(c_fetches, key=lambda f: "cy" in f.document)
+    assert "_pgk_x: x" in first.document and "cy" in second.document
+    assert first.id in b_fetch.depends_on and b_fetch.id in second.depends_on

@@ -114,6 +114,16 @@ def _c(p: dict) -> int | None:
     return None if b is None else b + 1
 
 
+def _bx(p: dict) -> str:
+    (x,) = need(p, "x")
+    return f"b({x})"
+
+
+def _cy(p: dict) -> str:
+    (bx,) = need(p, "bx")
+    return f"c({bx})"
+
+
 def _d(p: dict) -> str:
     x, a = need(p, "x", "a")
     return f"{x}/{a}"
@@ -162,7 +172,7 @@ def _long(field: str, over: int) -> Any:
 
 
 IDS = [i["id"] for i in ITEMS]
-C_ITEMS = [{"__typename": "RequiresItem", "id": i, "c": _c, "x": f"x-{i}"} for i in IDS]
+C_ITEMS = [{"__typename": "RequiresItem", "id": i, "c": _c, "x": f"x-{i}", "cy": _cy} for i in IDS]
 MAKERS = [{"__typename": "RequiresMaker", "id": m} for m in ("m1", "m2", "m3")]
 COUNTRIES = [
     {"__typename": "RequiresMaker", "id": "m1", "country": "CN"},
@@ -249,6 +259,8 @@ FAMILY = Family(
               risky: Int @external
               safe: Int @requires(fields: "risky")
               shaky: Int @requires(fields: "a")
+              x: String @external
+              bx: String @requires(fields: "x")
             }
             type RequiresMaker @key(fields: "id") { id: ID! country: String @external }
             type RequiresBook @key(fields: "id") {
@@ -271,6 +283,7 @@ FAMILY = Family(
                         "origins": _origins,
                         "safe": _safe,
                         "shaky": _shaky,
+                        "bx": _bx,
                     }
                     for i in IDS
                 ],
@@ -295,6 +308,8 @@ FAMILY = Family(
               b: Int @external
               c: Int @requires(fields: "b")
               x: String
+              bx: String @external
+              cy: String @requires(fields: "bx")
             }
             type RequiresMaker @key(fields: "id") { id: ID! country: String }
             """,
@@ -568,6 +583,9 @@ FAMILY = Family(
             "under an abstract type, title and long",
             "{ requiresThings { ... on RequiresBook { long title } ... on RequiresFilm { title } } }",
         ),
+        case("back to the first subgraph", "{ requiresItems { id cy } }"),
+        case("back to the first subgraph, with c", "{ requiresItems { c cy x bx } }"),
+        case("back to the first subgraph, from its root", "{ requiresFromC { cy } }"),
         case("same field, two argument sets", "{ requiresItems { id heavy kilos } }"),
         case(
             "same field, two argument sets and the client's",
