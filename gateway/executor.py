@@ -63,6 +63,49 @@ def objects_at(root: dict[str, Any], path: tuple[str, ...]) -> list[Located]:
     return current
 
 
+def _without_internal(value: Any, prefix: str) -> Any:
+    """A key or `@requires` value without the fields the gateway added under its prefix
+    (typenames and keys of the entity fetches that completed it)."""
+    if isinstance(value, dict):
+        return {
+            k: _without_internal(v, prefix) for k, v in value.items() if not k.startswith(prefix)
+        }
+    if isinstance(value, list):
+        return [_without_internal(item, prefix) for item in value]
+    return value
+
+
+def _unshadowed(errors: Any, prefix: str) -> list[Any]:
+    """A subgraph's errors without those on an internal field (a key or `@requires` copy)
+    that the same failure reports on the client's field at the same place: one error for
+    one failure."""
+    found = list(errors or ())
+    paths = [subgraph_path(e) or [] for e in found]
+    kept: list[Any] = []
+    for error, path in zip(found, paths, strict=True):
+        # From 1 on: a batch's own `_entities` keys (path[0]) carry the prefix too.
+        cut = next(
+            (
+                i
+                for i, k in enumerate(path)
+                if i > 0 and isinstance(k, str) and k.startswith(prefix)
+            ),
+            None,
+        )
+        shadowed = cut is not None and any(
+            other is not error
+            and other.get("message") == error.get("message")
+            and len(at) > cut
+            and at[:cut] == path[:cut]
+            and not (isinstance(at[cut], str) and at[cut].startswith(prefix))
+            for other, at in zip(found, paths, strict=True)
+            if isinstance(other, dict) and isinstance(error, dict)
+        )
+        if not shadowed:
+            kept.append(error)
+    return kept
+
+
 class _Run:
     """The state of one request's execution."""
 
@@ -179,7 +222,7 @@ class Executor:
             deep_merge(run.data, data)
         else:
             run.covered.update((key,) for key in root_keys)
-        for error in result.get("errors") or ():
+        for error in _unshadowed(result.get("errors"), run.plan.prefix):
             path = subgraph_path(error)
             run.report(
                 fetch.id, clean_error(error, client_path(path, run.plan.prefix) if path else None)
@@ -199,7 +242,7 @@ class Executor:
             return
         data = result.get("data")
         self._merge_entities(run, fetch, data, "_entities", groups)
-        for error in result.get("errors") or ():
+        for error in _unshadowed(result.get("errors"), run.plan.prefix):
             self._entity_error(run, fetch, error, "_entities", groups)
 
     async def _run_batch(self, run: _Run, batch: EntityBatch) -> None:
@@ -231,7 +274,7 @@ class Executor:
         for index, fetch, _, groups in members:
             self._merge_entities(run, fetch, data, batch.field(index), groups)
         fields = {batch.field(index): (fetch, groups) for index, fetch, _, groups in members}
-        for error in result.get("errors") or ():
+        for error in _unshadowed(result.get("errors"), run.plan.prefix):
             path = subgraph_path(error)
             key = path[0] if path else ""
             fetch, groups = fields.get(key) or (members[0][1], members[0][3])
@@ -280,6 +323,8 @@ class Executor:
                 value = obj.get(key.alias)
                 if value is None and not (key.optional and key.alias in obj):
                     break  # no key (its fetch failed or it is null): nothing to ask for
+                if key.composite and value is not None:
+                    value = _without_internal(value, run.plan.prefix)
                 representation[key.name] = value
             else:
                 ident = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)

@@ -9,6 +9,7 @@ A knows `card`, B only `id`, C both). Key fields are selected under internal ali
 
 from __future__ import annotations
 
+import zlib
 from functools import lru_cache
 
 from graphql import (
@@ -35,10 +36,28 @@ def field_set(text: str) -> SelectionSetNode:
     return operation.selection_set
 
 
+def _arguments(node: FieldNode) -> str:
+    """A field set field's arguments as GraphQL text (`(unit: KG)`), or ""."""
+    if not node.arguments:
+        return ""
+    return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
+
+
+def _key(name: str, arguments: str) -> str:
+    """A response key for `name` with these arguments: the same field with other arguments
+    (`weight(unit: G)` beside `weight(unit: KG)`) must not share one."""
+    if not arguments:
+        return name
+    return f"{name}_{zlib.crc32(arguments.encode()):08x}"
+
+
 def _copy(selection_set: SelectionSetNode, into: Selection) -> None:
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
-            sub = into.add(node.name.value, node.name.value, composite=bool(node.selection_set))
+            # Inside an object the representation carries the subgraph's answer as it is,
+            # so a nested field keeps its own name as its response key.
+            name = node.name.value
+            sub = into.add(name, name, _arguments(node), composite=bool(node.selection_set))
             if node.selection_set is not None and sub.children is not None:
                 _copy(node.selection_set, sub.children)
         elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
@@ -113,6 +132,21 @@ class EntityKeys:
                     best = (key, cost)
         return best
 
+    def returns_key_field(self, graph: str, type_name: str, field: str) -> bool:
+        """Whether `graph` returns `field` of a key it declares although the field is
+        `@external` there: composition accepts that only where the subgraph gives the key
+        fields (`@provides`), so they can be read from it."""
+        info = self.supergraph.types.get(type_name)
+        found = info.fields.get(field) if info else None
+        join = found.join_for(graph) if found else None
+        if info is None or join is None or not join.external:
+            return False
+        return any(
+            isinstance(node, FieldNode) and node.name.value == field
+            for key in info.all_keys(graph)
+            for node in field_set(key).selections
+        )
+
     def helpers(self, type_name: str, field: str, *, exclude: str = "") -> list[str]:
         """Subgraphs that resolve `type_name.field`, in declaration order."""
         graphs = self.supergraph.resolving_graphs(type_name, field) - {exclude}
@@ -133,11 +167,30 @@ class EntityKeys:
 
     @staticmethod
     def select_field(
-        selection: Selection, node: FieldNode, prefix: str, *, optional: bool = False
+        selection: Selection,
+        node: FieldNode,
+        prefix: str,
+        *,
+        optional: bool = False,
+        nested: bool = True,
     ) -> KeyField:
-        """Add one field of a field set to `selection` under its internal alias."""
-        alias = prefix + node.name.value
-        sub = selection.add(alias, node.name.value, composite=node.selection_set is not None)
-        if node.selection_set is not None and sub.children is not None:
+        """Add one field of a field set to `selection` under its internal alias (arguments, as
+        `@requires(fields: "weight(unit: KG)")` has them, are sent too). `nested` False leaves
+        an object field's sub-selection for the caller to plan."""
+        arguments = _arguments(node)
+        composite = node.selection_set is not None
+        if optional and not composite:
+            # A required leaf the client selects here already is read from the client's
+            # field: one value, and one error should it fail.
+            for key, sub in selection.fields.items():
+                if (
+                    not key.startswith(prefix)
+                    and sub.children is None
+                    and (sub.name, sub.arguments) == (node.name.value, arguments)
+                ):
+                    return KeyField(node.name.value, key, optional, arguments=arguments)
+        alias = prefix + _key(node.name.value, arguments)
+        sub = selection.add(alias, node.name.value, arguments, composite=composite)
+        if nested and node.selection_set is not None and sub.children is not None:
             _copy(node.selection_set, sub.children)
-        return KeyField(node.name.value, alias, optional)
+        return KeyField(node.name.value, alias, optional, composite=composite, arguments=arguments)

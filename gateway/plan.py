@@ -74,12 +74,16 @@ class Selection:
 class KeyField:
     """A field of a representation: `name` in `_entities`, `alias` in the parent result.
 
-    Key fields must have a value; `@requires` fields (`optional`) may be null.
+    Key fields must have a value; `@requires` fields (`optional`) may be null. A `composite`
+    value (an object, or a list) may hold the gateway's internal fields, which the
+    representation leaves out. `arguments` are those the field set gives the field.
     """
 
     name: str
     alias: str
     optional: bool = False
+    composite: bool = False
+    arguments: str = ""
 
 
 @dataclass

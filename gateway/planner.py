@@ -4,7 +4,11 @@ Root fields are grouped per subgraph (query roots fetched concurrently, mutation
 order). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
 the type's key (and `__typename`) to that fetch, under internal aliases, and hand the field to
 an `_entities` fetch of a subgraph that can. There is one entity fetch per (subgraph, response
-path, type), so all objects at a path travel in one batch. Plans are cached per document,
+path, type), so all objects at a path travel in one batch. `@requires` fields join the
+representations: a required field with a `@requires` of its own is read through `_entities`
+with its requirement in turn (chains), arguments are sent as the field set gives them, and
+nested required fields another subgraph resolves are planned like the client's fields, at the
+internal alias's path. Plans are cached per document,
 operation and `@skip`/`@include` condition values.
 """
 
@@ -477,7 +481,7 @@ class _Builder:
             return already[0]
         return min(routes, key=lambda g: routes[g][1])
 
-    def jump(
+    def jump(  # noqa: PLR0913 -- the planner's walk: where it is, the target, then hops and order
         self,
         fetch: Fetch,
         selection: Selection,
@@ -485,11 +489,13 @@ class _Builder:
         target: str,
         path: tuple[str, ...],
         depth: int = 0,
+        before: frozenset[int] = frozenset(),
     ) -> Fetch:
         """The entity fetch of `target` for the `type_name` objects `fetch` puts at `path`.
 
         `fetch` selects the key's fields it can resolve (and `__typename`); others come from
-        helper entity fetches at the same path, which the new fetch then waits for.
+        helper entity fetches at the same path, which the new fetch then waits for. `before`
+        names fetches the one returned must run before (it feeds their `@requires`).
         """
         route = self.keys.route(type_name, fetch.graph, target)
         if route is None or depth > MAX_HOPS:
@@ -498,7 +504,7 @@ class _Builder:
         key_fields, after = self.require(
             fetch, selection, type_name, field_set(route[0]), path, depth=depth
         )
-        return self.entity_fetch(target, type_name, path, key_fields, after)
+        return self.entity_fetch(target, type_name, path, key_fields, after, before)
 
     def require(  # noqa: PLR0913 -- the planner's walk: where it is, the field set, then keyword-only options
         self,
@@ -511,6 +517,7 @@ class _Builder:
         optional: bool = False,
         depth: int = 0,
         avoid: str = "",
+        before: frozenset[int] = frozenset(),
     ) -> tuple[tuple[KeyField, ...], list[int]]:
         """Have the fields of a field set put at `path` under internal aliases: by `fetch` when
         its subgraph resolves them, else by helper entity fetches. Returns how to read them and
@@ -521,18 +528,98 @@ class _Builder:
             if not isinstance(node, FieldNode):
                 continue
             name = node.name.value
-            if fetch.graph in self.supergraph.resolving_graphs(type_name, name):
-                found.append(
-                    self.keys.select_field(selection, node, self.prefix, optional=optional)
+            local = fetch.graph in self.supergraph.resolving_graphs(type_name, name)
+            if not optional and self.keys.returns_key_field(fetch.graph, type_name, name):
+                local = True
+            if local and not self.requires(fetch.graph, type_name, name):
+                key_field, nested = self.select_required(
+                    fetch, selection, type_name, node, path, optional=optional
                 )
+                found.append(key_field)
+                after.extend(nested)
                 continue
-            helper_graph = self.helper_graph(fetch.graph, type_name, name, avoid)
-            helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1)
-            found.append(
-                self.keys.select_field(helper.selection, node, self.prefix, optional=optional)
+            # A required field with a @requires of its own (a chain) is read through
+            # `_entities`, even from `fetch`'s own subgraph: only representations carry
+            # what it needs in turn.
+            helper_graph = (
+                fetch.graph if local else self.helper_graph(fetch.graph, type_name, name, avoid)
             )
+            if (fetch.graph, fetch.path, fetch.entity_type) == (helper_graph, path, type_name):
+                raise PlanningError(
+                    f"Cannot plan {type_name}.{name}: it is required in {helper_graph} by a "
+                    "field of the same entity fetch and needs a @requires of its own."
+                )
+            helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1, before)
+            self.add_requires(
+                fetch, selection, type_name, helper, {name: [node]}, path, before=before
+            )
+            key_field, nested = self.select_required(
+                helper, helper.selection, type_name, node, path, optional=optional
+            )
+            found.append(key_field)
             after.append(helper.id)
+            after.extend(nested)
         return tuple(found), after
+
+    def select_required(
+        self,
+        fetch: Fetch,
+        selection: Selection,
+        type_name: str,
+        node: FieldNode,
+        path: tuple[str, ...],
+        *,
+        optional: bool,
+    ) -> tuple[KeyField, list[int]]:
+        """Select one field of a key or `@requires` field set in `fetch`. Its sub-fields that
+        `fetch`'s subgraph cannot resolve (`@requires(fields: "maker { country }")`, country
+        from a third subgraph) are planned like the client's fields, by entity fetches at
+        the internal alias's path; returns those fetches too."""
+        inner = self.supergraph.field(type_name, node.name.value).type_name
+        if node.selection_set is None or self.all_local(fetch.graph, inner, node.selection_set):
+            return self.keys.select_field(selection, node, self.prefix, optional=optional), []
+        named = self.schema.get_type(inner)
+        if not isinstance(named, GraphQLObjectType):
+            raise PlanningError(
+                f"Cannot plan {type_name}.{node.name.value}: its field set needs fields of "
+                f"{inner} that {fetch.graph} does not resolve, and {inner} is not an object type "
+                "clients can query."
+            )
+        key_field = self.keys.select_field(
+            selection, node, self.prefix, optional=optional, nested=False
+        )
+        children = selection.fields[key_field.alias].children
+        assert children is not None  # selected as a composite field
+        start = len(self.fetches)
+        groups = self.collect(named, [node.selection_set])
+        self.plan_object(fetch, children, inner, groups, (*path, key_field.alias))
+        if "__typename" in groups:  # the field set asks it: the representation carries it
+            children.add("__typename", "__typename")
+        return key_field, [f.id for f in self.fetches[start:]]
+
+    def all_local(self, graph: str, type_name: str, fields: SelectionSetNode) -> bool:
+        """Whether `graph` resolves every field of a field set on `type_name`, nested ones
+        included."""
+        for node in fields.selections:
+            if isinstance(node, InlineFragmentNode):
+                condition = node.type_condition.name.value if node.type_condition else type_name
+                if not self.all_local(graph, condition, node.selection_set):
+                    return False
+                continue
+            if not isinstance(node, FieldNode):
+                return False
+            name = node.name.value
+            if name == "__typename":
+                continue
+            if graph not in self.supergraph.resolving_graphs(
+                type_name, name
+            ) and not self.keys.returns_key_field(graph, type_name, name):
+                return False
+            if node.selection_set is not None and not self.all_local(
+                graph, self.supergraph.field(type_name, name).type_name, node.selection_set
+            ):
+                return False
+        return True
 
     def helper_graph(self, source: str, type_name: str, field: str, avoid: str) -> str:
         """The nearest subgraph, other than `avoid`, that resolves `field` for `source`."""
@@ -547,7 +634,7 @@ class _Builder:
             )
         return min(routes, key=lambda g: routes[g][1])
 
-    def add_requires(
+    def add_requires(  # noqa: PLR0913 -- the planner's walk: where it is, the fields, then order
         self,
         fetch: Fetch,
         selection: Selection,
@@ -555,9 +642,12 @@ class _Builder:
         child: Fetch,
         fields: FieldGroups,
         path: tuple[str, ...],
+        *,
+        before: frozenset[int] = frozenset(),
     ) -> None:
         """Add what `@requires` of `fields` in `child`'s subgraph needs to its representations
-        (required fields may be null, so they are optional there)."""
+        (required fields may be null, so they are optional there). `before`: fetches that
+        wait for `child` in turn, which the fetches feeding it must not be."""
         for nodes in fields.values():
             join = self.supergraph.field(type_name, nodes[0].name.value).join_for(child.graph)
             if join is None or not join.requires:
@@ -570,9 +660,11 @@ class _Builder:
                 path,
                 optional=True,
                 avoid=child.graph,
+                before=before | {child.id},
             )
             child.key_fields = tuple(dict.fromkeys(child.key_fields + key_fields))
             child.depends_on.extend(d for d in after if d not in child.depends_on)
+            _one_value_per_name(child, type_name)
 
     def entity_fetch(
         self,
@@ -581,17 +673,48 @@ class _Builder:
         path: tuple[str, ...],
         key_fields: tuple[KeyField, ...],
         after: list[int],
+        before: frozenset[int] = frozenset(),
     ) -> Fetch:
-        """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`."""
+        """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`; a
+        second one when that one waits for a fetch in `before` (a `@requires` chain that comes
+        back to a subgraph: c in C needs b from B, which needs x from C)."""
         ident = (graph, path, type_name)
         found = self.entity_fetches.get(ident)
-        if found is None:
+        if found is not None and self.waits_for(found, before):
+            found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
+        elif found is None:
             found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
             self.entity_fetches[ident] = found
         else:  # another parent at the same path: the batch sends what both need
             found.key_fields = tuple(dict.fromkeys(found.key_fields + key_fields))
         found.depends_on.extend(d for d in after if d not in found.depends_on)
         return found
+
+    def waits_for(self, fetch: Fetch, others: frozenset[int]) -> bool:
+        """Whether `fetch` is one of `others` or waits for one of them, directly or not."""
+        seen: set[int] = set()
+        stack = [fetch.id]
+        while stack:
+            current = stack.pop()
+            if current in others:
+                return True
+            if current not in seen:
+                seen.add(current)
+                stack.extend(self.fetches[current].depends_on)
+        return False
+
+
+def _one_value_per_name(fetch: Fetch, type_name: str) -> None:
+    """A representation holds one value per field: two `@requires` of one subgraph asking
+    the same field with other arguments (`weight(unit: G)`, `weight(unit: KG)`) cannot both
+    be sent."""
+    arguments: dict[str, str] = {}
+    for key in fetch.key_fields:
+        if arguments.setdefault(key.name, key.arguments) != key.arguments:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{key.name} for {fetch.graph}: its @requires ask it "
+                "with different arguments, and a representation carries one value."
+            )
 
 
 Provided = Mapping[str, "Provided | None"]
