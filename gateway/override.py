@@ -10,8 +10,8 @@ when it is not. Which labels are enabled is decided per request, as the Apollo r
 - any other label is enabled only if the gateway's settings name it
   (PARTYGRID_GATEWAY_OVERRIDE_LABELS); nobody enabled it otherwise.
 
-The planner keeps one routing per set of enabled labels and caches plans per set, so a roll
-costs no planning once each set has been seen. A plain `@override(from:)` (no label) is settled
+The planner keeps a routing for each of the few most recent sets of enabled labels (made from
+the parsed supergraph by re-routing only the labelled fields) and caches plans per set. A plain `@override(from:)` (no label) is settled
 by composition: the overridden side has no `@join__field` left, or one with `usedOverridden`
 (kept to feed keys and @requires only).
 """

@@ -64,6 +64,8 @@ from gateway.supergraph import Supergraph, graphs_in_order
 BASE_PREFIX = "_pgk"
 # Caches are keyed by document text: a huge one-off document is planned but not kept.
 MAX_CACHED_CHARS = 100_000
+# Routings kept for other sets of progressive-override labels (each with its own plan cache).
+MAX_LABEL_ROUTINGS = 8
 
 
 class PlanningError(Exception):
@@ -763,8 +765,9 @@ class Planner:
         self.cache_size = cache_size
         self._plans: OrderedDict[tuple, QueryPlan] = OrderedDict()
         self._conditions: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
-        # One planner per other set of enabled progressive-override labels (gateway.override).
-        self._by_labels: dict[frozenset[str], Planner] = {}
+        # One planner per other set of enabled progressive-override labels (gateway.override),
+        # the most recently used few: r ramps could draw 2^r sets.
+        self._by_labels: OrderedDict[frozenset[str], Planner] = OrderedDict()
 
     def plan(
         self,
@@ -794,13 +797,19 @@ class Planner:
         return plan
 
     def with_labels(self, labels: frozenset[str]) -> Planner:
-        """The planner routing with `labels` enabled (made once per set)."""
+        """The planner routing with `labels` enabled (kept while among the recent few)."""
         found = self._by_labels.get(labels)
         if found is None:
             found = Planner(
-                self.supergraph.with_labels(labels), self.schema, cache_size=self.cache_size
+                self.supergraph.with_labels(labels),
+                self.schema,
+                cache_size=max(1, self.cache_size // MAX_LABEL_ROUTINGS),
             )
             self._by_labels[labels] = found
+            if len(self._by_labels) > MAX_LABEL_ROUTINGS:
+                self._by_labels.popitem(last=False)
+        else:
+            self._by_labels.move_to_end(labels)
         return found
 
     def _remember(self, cache: OrderedDict, key: tuple, value: Any) -> Any:

@@ -201,7 +201,16 @@ class Supergraph:
         """The same supergraph routed with `enabled` progressive-override labels."""
         if enabled == self.enabled_labels:
             return self
-        return replace(parse_supergraph(self.sdl, enabled), subgraphs=self.subgraphs)
+        types = dict(self.types)
+        for name, info in self.types.items():
+            moved = {
+                f.name: replace(f, graphs=_resolving(f.joins, enabled))
+                for f in info.fields.values()
+                if any(j.override_label for j in f.joins)
+            }
+            if moved:  # only labelled fields change: no second parse on the request path
+                types[name] = replace(info, fields=MappingProxyType({**info.fields, **moved}))
+        return replace(self, types=MappingProxyType(types), enabled_labels=enabled)
 
     def with_urls(self, overrides: Mapping[str, str]) -> Supergraph:
         """A copy whose subgraph URLs are replaced by `overrides` (by subgraph name)."""
@@ -281,6 +290,18 @@ def _subgraphs(document: DocumentNode, names: LinkNames) -> dict[str, SubgraphIn
     return found
 
 
+def _resolving(joins: tuple[FieldJoin, ...], enabled: frozenset[str] | None) -> frozenset[str]:
+    """The subgraphs that resolve a field by its `@join__field`s, `enabled` the override labels.
+    External and overridden-away copies exist only to feed keys and @requires."""
+    with_graph = [j for j in joins if j.graph is not None]
+    away = overridden_away(with_graph, enabled)
+    return frozenset(
+        j.graph
+        for j in with_graph
+        if j.graph is not None and not j.external and not j.used_overridden and j.graph not in away
+    )
+
+
 def _field_infos(
     node: Any,
     graphs_of_type: frozenset[str],
@@ -303,22 +324,12 @@ def _field_infos(
             )
             for args in _directives(definition, names.join_directive("field"))
         )
-        with_graph = [j for j in joins if j.graph is not None]
-        if joins and not with_graph:
+        if joins and not any(j.graph is not None for j in joins):
             # A bare `@join__field` (an implementation's copy of a field an interface object
             # adds): no subgraph resolves it on this type; see gateway.interface_objects.
             graphs: frozenset[str] = frozenset()
-        elif with_graph:
-            # External and overridden-away copies exist only to feed keys and @requires.
-            away = overridden_away(with_graph, enabled)
-            graphs = frozenset(
-                j.graph
-                for j in with_graph
-                if j.graph is not None
-                and not j.external
-                and not j.used_overridden
-                and j.graph not in away
-            )
+        elif joins:
+            graphs = _resolving(joins, enabled)
         else:
             graphs = graphs_of_type
         fields[definition.name.value] = FieldInfo(

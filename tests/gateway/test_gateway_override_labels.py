@@ -12,7 +12,7 @@ from test_gateway_access import SUPERGRAPH
 
 from gateway.api_schema import build_api_schema
 from gateway.override import LabelRoll
-from gateway.planner import Planner
+from gateway.planner import MAX_LABEL_ROUTINGS, Planner
 from gateway.supergraph import parse_supergraph
 
 LABELS = ("percent(0)", "percent(100)", "percent(50)", "beta")
@@ -59,3 +59,18 @@ def test_plans_follow_the_labels_drawn(planner):
     # percent(100) is moved whatever else is drawn; a set drawn twice reuses its planner.
     assert _graph_of(planner, "done", frozenset({"percent(50)", "percent(100)"})) == {"b"}
     assert planner.with_labels(frozenset({"beta"})) is planner.with_labels(frozenset({"beta"}))
+
+
+def test_label_routings_equal_a_parse_with_those_labels_and_stay_few():
+    supergraph = parse_supergraph(SUPERGRAPH)
+    for labels in (frozenset(), frozenset({"percent(50)"}), frozenset(LABELS)):
+        routed, parsed = supergraph.with_labels(labels), parse_supergraph(SUPERGRAPH, labels)
+        for name, info in parsed.types.items():
+            for field in info.fields:
+                assert routed.resolving_graphs(name, field) == parsed.resolving_graphs(
+                    name, field
+                ), (labels, name, field)
+    planner = Planner(supergraph, build_api_schema(supergraph))
+    for n in range(40):  # 40 distinct sets of labels, as many ramps could draw
+        planner.with_labels(frozenset({f"percent({n + 1})"}))
+    assert len(planner._by_labels) == MAX_LABEL_ROUTINGS
