@@ -52,6 +52,7 @@ from gateway.plan import (
     Fetch,
     Introspection,
     KeyField,
+    PlanningError,
     QueryPlan,
     Selection,
     entity_batches,
@@ -64,10 +65,6 @@ from gateway.supergraph import Supergraph, graphs_in_order
 BASE_PREFIX = "_pgk"
 # Caches are keyed by document text: a huge one-off document is planned but not kept.
 MAX_CACHED_CHARS = 100_000
-
-
-class PlanningError(Exception):
-    """The operation cannot be routed over this supergraph; the message is safe to show."""
 
 
 def _variables_in(value: ValueNode, found: set[str]) -> None:
@@ -121,7 +118,7 @@ class _Builder:
         self.prefix = prefix
         self.typename_alias = prefix + "__typename"
         self.fetches: list[Fetch] = []
-        self.entity_fetches: dict[tuple[str, tuple[str, ...], str], Fetch] = {}
+        self.entity_fetches: dict[tuple[str, tuple[str, ...], str, str], Fetch] = {}
         self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
@@ -666,7 +663,7 @@ class _Builder:
             child.depends_on.extend(d for d in after if d not in child.depends_on)
             _one_value_per_name(child, type_name)
 
-    def entity_fetch(
+    def entity_fetch(  # noqa: PLR0913 -- what is fetched, from where, then order and variant
         self,
         graph: str,
         type_name: str,
@@ -674,11 +671,15 @@ class _Builder:
         key_fields: tuple[KeyField, ...],
         after: list[int],
         before: frozenset[int] = frozenset(),
+        *,
+        variant: str = "",
     ) -> Fetch:
         """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`; a
         second one when that one waits for a fetch in `before` (a `@requires` chain that comes
-        back to a subgraph: c in C needs b from B, which needs x from C)."""
-        ident = (graph, path, type_name)
+        back to a subgraph: c in C needs b from B, which needs x from C). `variant` keeps
+        apart fetches whose selections must differ (an interface object's, per implementation
+        asking other fields under one response key)."""
+        ident = (graph, path, type_name, variant)
         found = self.entity_fetches.get(ident)
         if found is not None and self.waits_for(found, before):
             found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)
