@@ -130,3 +130,75 @@ def test_no_subgraph_to_tell_the_type_is_a_planning_error():
     assert unresolvable != SUPERGRAPH
     with pytest.raises(PlanningError, match=r"Query\.top: b returns Node as an interface object"):
         plan(planner_for(unresolvable), "{ top { id } }")
+
+
+# A second implementation, and a field with an argument the interface object adds.
+TWO_IMPLEMENTATIONS = SUPERGRAPH.replace(
+    "  stock: Int @join__field\n}",
+    "  stock: Int @join__field\n  rating(first: Int): Int @join__field\n}\n"
+    'type Movie implements Node @join__type(graph: A, key: "id") '
+    '@join__implements(graph: A, interface: "Node") {\n'
+    "  id: ID!\n  title: String\n  minutes: Int\n  stock: Int @join__field\n"
+    "  rating(first: Int): Int @join__field\n}",
+).replace(
+    "  stock: Int @join__field(graph: B)\n}",
+    "  stock: Int @join__field(graph: B)\n  rating(first: Int): Int @join__field(graph: B)\n}",
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "books", "movies"),
+    [
+        (
+            "{ nodes { ... on Book { x: stock } ... on Movie { x: rating } } }",
+            "x: stock",
+            "x: rating",
+        ),
+        (
+            "{ nodes { ... on Book { x: rating(first: 1) } ... on Movie { x: rating(first: 2) } } }",
+            "x: rating(first: 1)",
+            "x: rating(first: 2)",
+        ),
+    ],
+)
+def test_implementations_asking_other_added_fields_under_one_key_get_a_fetch_each(
+    query, books, movies
+):
+    assert TWO_IMPLEMENTATIONS.count("type Movie") == 1
+    query_plan = plan(planner_for(TWO_IMPLEMENTATIONS), query)
+    root, *added = query_plan.fetches
+    assert sorted((f.graph, tuple(f.accepts), f.document) for f in added) == [
+        (
+            "b",
+            (kind,),
+            "query($representations: [_Any!]!) { _entities(representations: $representations) "
+            f"{{ ... on Node {{ {selection} }} }} }}",
+        )
+        for kind, selection in (("Book", books), ("Movie", movies))
+    ]
+    # Still one request to b.
+    (batch,) = query_plan.batches
+    assert batch.fetches == tuple(added)
+
+
+def test_implementations_asking_the_same_added_fields_share_a_fetch():
+    query_plan = plan(
+        planner_for(TWO_IMPLEMENTATIONS),
+        "{ nodes { ... on Book { stock r: rating(first: 1) } ... on Movie { stock r: rating(first: 1) } } }",
+    )
+    root, added = query_plan.fetches
+    assert (added.graph, added.accepts) == ("b", {"Book", "Movie"})
+
+
+def test_interface_value_implementations_asking_other_added_fields_get_a_fetch_each():
+    query_plan = plan(
+        planner_for(TWO_IMPLEMENTATIONS),
+        "{ top { ... on Book { x: stock } ... on Movie { x: rating } } }",
+    )
+    root, typer, *added = query_plan.fetches
+    assert typer.graph == "a"
+    assert sorted((f.graph, tuple(f.accepts), f.depends_on) for f in added) == [
+        ("b", ("Book",), [typer.id]),
+        ("b", ("Movie",), [typer.id]),
+    ]
+    assert {"x: stock", "x: rating"} == {f.document.split("Node { ")[1][:-6] for f in added}
