@@ -140,9 +140,8 @@ class _Builder:
         if ordered:
             consecutive: list[tuple[str, FieldGroups]] = []
             for key, nodes in groups.items():
-                graphs = self.root_graphs(root, nodes)
                 previous = consecutive[-1][0] if consecutive else None
-                graph = previous if previous in graphs else graphs[0]
+                graph = self.mutation_graph(root, key, nodes, previous)
                 if graph != previous:
                     consecutive.append((graph, {}))
                 consecutive[-1][1][key] = nodes
@@ -156,6 +155,27 @@ class _Builder:
             for graph, part in self.cover_root(root, key, nodes, graphs, list(by_graph)):
                 by_graph.setdefault(graph, {})[key] = part
         return list(by_graph.items())
+
+    def mutation_graph(
+        self, root: str, key: str, nodes: list[FieldNode], previous: str | None
+    ) -> str:
+        """The subgraph to run mutation field `key` in: one serving its whole selection (a
+        mutation must run once, so it is never split), the previous group's if it does
+        (fewer requests), else the first in declaration order."""
+        graphs = self.root_graphs(root, nodes)
+        first = graphs[0]
+        if previous in graphs:
+            graphs = [previous, *(g for g in graphs if g != previous)]
+        parts = {g: self.splitter.split(g, root, {key: nodes}) for g in graphs}
+        for graph in graphs:
+            if not parts[graph].rest:
+                return graph
+        raise PlanningError(
+            f"Cannot plan {root}.{nodes[0].name.value}: no subgraph that resolves it resolves "
+            f"all of its selection ({first} does not resolve "
+            f"{unserved(self.splitter, root, parts[first].rest)}), and a mutation runs in one "
+            "subgraph only."
+        )
 
     def cover_root(
         self, root: str, key: str, nodes: list[FieldNode], graphs: list[str], planned: list[str]
@@ -280,7 +300,8 @@ class _Builder:
         serving the most; then one already fetched at this path, then the nearest."""
         name = nodes[0].name.value
         if not self.splitter.is_entity(type_name):
-            # Reached under an abstract type or a mutation: there the planner does not split.
+            # Reached under an abstract type: there the planner does not split. (Mutation root
+            # fields never get here: each goes whole to one subgraph, see `mutation_graph`.)
             missing = unserved(self.splitter, type_name, {key: nodes})
             raise PlanningError(
                 f"Cannot plan {type_name}.{name}: {source} resolves only part of its selection, "
