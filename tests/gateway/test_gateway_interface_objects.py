@@ -166,7 +166,7 @@ def test_implementations_asking_other_added_fields_under_one_key_get_a_fetch_eac
 ):
     assert TWO_IMPLEMENTATIONS.count("type Movie") == 1
     query_plan = plan(planner_for(TWO_IMPLEMENTATIONS), query)
-    root, *added = query_plan.fetches
+    _root, *added = query_plan.fetches
     assert sorted((f.graph, tuple(f.accepts), f.document) for f in added) == [
         (
             "b",
@@ -186,7 +186,7 @@ def test_implementations_asking_the_same_added_fields_share_a_fetch():
         planner_for(TWO_IMPLEMENTATIONS),
         "{ nodes { ... on Book { stock r: rating(first: 1) } ... on Movie { stock r: rating(first: 1) } } }",
     )
-    root, added = query_plan.fetches
+    _root, added = query_plan.fetches
     assert (added.graph, added.accepts) == ("b", {"Book", "Movie"})
 
 
@@ -195,7 +195,7 @@ def test_interface_value_implementations_asking_other_added_fields_get_a_fetch_e
         planner_for(TWO_IMPLEMENTATIONS),
         "{ top { ... on Book { x: stock } ... on Movie { x: rating } } }",
     )
-    root, typer, *added = query_plan.fetches
+    _root, typer, *added = query_plan.fetches
     assert typer.graph == "a"
     assert sorted((f.graph, tuple(f.accepts), f.depends_on) for f in added) == [
         ("b", ("Book",), [typer.id]),
