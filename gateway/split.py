@@ -93,7 +93,8 @@ class Splitter:
     def missing(self, graph: str | None, type_name: str, groups: FieldGroups) -> int:
         """How many fields of `groups`, at any depth, `graph` would leave to other subgraphs
         (every field when `graph` is None): ranks the subgraphs a root field could come from.
-        Below an abstract field only the types `graph` can return there count."""
+        Below an abstract field only the types `graph` can return there count (all of them
+        for an interface object)."""
         count = 0
         for nodes in groups.values():
             name = nodes[0].name.value
@@ -125,9 +126,13 @@ class Splitter:
         if not is_abstract_type(named):
             return []
         assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)  # abstract
-        known = (
-            set(self.supergraph.possible_types(named.name, graph)) if graph is not None else None
-        )
+        info = self.supergraph.types.get(named.name)
+        if graph is None or (info is not None and info.is_interface_object_in(graph)):
+            # An interface object's subgraph knows no implementations, yet its objects are
+            # each of one: what it cannot resolve of theirs counts as missing there.
+            known = None
+        else:
+            known = set(self.supergraph.possible_types(named.name, graph))
         return [
             t for t in self.schema.get_possible_types(named) if known is None or t.name in known
         ]

@@ -202,3 +202,25 @@ def test_interface_value_implementations_asking_other_added_fields_get_a_fetch_e
         ("b", ("Movie",), [typer.id]),
     ]
     assert {"x: stock", "x: rating"} == {f.document.split("Node { ")[1][:-6] for f in added}
+
+
+# `node` is shared: a knows Node as an interface, b as an interface object.
+SHARED_ROOT = SUPERGRAPH.replace(
+    "  top: Node @join__field(graph: B)\n",
+    "  top: Node @join__field(graph: B)\n  node: Node @join__field(graph: A) @join__field(graph: B)\n",
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ node { ... on Book { stock } } }",
+        "{ node { ... on Node { ... on Book { stock } } } }",
+        "{ node { id stock ... on Book { pages } } }",
+    ],
+)
+def test_shared_root_of_an_interface_starts_where_the_types_are_known(query):
+    # Starting in b would need a to tell the type, then b again for stock: three fetches.
+    assert SHARED_ROOT.count("node: Node") == 1
+    query_plan = plan(planner_for(SHARED_ROOT), query)
+    assert [(f.graph, f.entity_type) for f in query_plan.fetches] == [("a", None), ("b", "Node")]
