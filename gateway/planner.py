@@ -228,9 +228,9 @@ class _Builder:
             name = nodes[0].name.value
             if name == "__typename":
                 continue  # the shaping pass writes typenames
-            if self.local(fetch.graph, type_name, name, provided, nodes) and (
-                required_ready or not self.requires(fetch.graph, type_name, name)
-            ):
+            # Whether `fetch`'s subgraph resolves it, or provides all the client asks of it.
+            here = self.local(fetch.graph, type_name, name, provided, nodes)
+            if here and (required_ready or not self.requires(fetch.graph, type_name, name)):
                 part = self.local_part(fetch.graph, type_name, key, nodes, provided)
                 if part.rest:  # a value type this subgraph resolves only part of
                     partial[key] = part.rest[key]
@@ -242,17 +242,13 @@ class _Builder:
                 route := self.iobj.route(type_name, name)
             ):
                 added.setdefault(route, {})[key] = nodes  # an interface object adds it
-            elif not self.local(fetch.graph, type_name, name, provided) and self.splits(
-                type_name, name
-            ):
+            elif not here and not (provided and name in provided) and self.splits(type_name, name):
                 partial[key] = nodes  # a value type: to the subgraphs serving most of it
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
                 target = (
-                    fetch.graph
-                    if self.local(fetch.graph, type_name, name, provided, nodes)
-                    else self.choose_graph(fetch.graph, type_name, name, remote)
+                    fetch.graph if here else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
         for key, nodes in partial.items():
@@ -283,7 +279,7 @@ class _Builder:
     def splits(self, type_name: str, name: str) -> bool:
         """Whether a value-typed field of entity `type_name` may be split between subgraphs."""
         return (
-            self.splitter.is_entity(type_name)
+            self.supergraph.is_entity(type_name)
             and self.splitter.value_child(type_name, name) is not None
         )
 
@@ -299,7 +295,7 @@ class _Builder:
         other subgraphs resolving it: one serving all that is left if any, else the one
         serving the most; then one already fetched at this path, then the nearest."""
         name = nodes[0].name.value
-        if not self.splitter.is_entity(type_name):
+        if not self.supergraph.is_entity(type_name):
             # Reached under an abstract type: there the planner does not split. (Mutation root
             # fields never get here: each goes whole to one subgraph, see `mutation_graph`.)
             missing = unserved(self.splitter, type_name, {key: nodes})
@@ -312,23 +308,17 @@ class _Builder:
             for g in self.keys.helpers(type_name, name, exclude=source)
             if (route := self.keys.route(type_name, source, g)) is not None
         }
-        left: FieldGroups = {key: nodes}
-        while left:
-            parts = {g: self.splitter.split(g, type_name, left) for g in routes}
-            best = max(
-                routes,
-                key=lambda g: (not parts[g].rest, parts[g].count, g in remote, -routes[g][1]),
-                default=None,
+        try:
+            pieces = self.splitter.cover(
+                type_name, key, nodes, list(routes), lambda g: (g in remote, -routes[g][1])
             )
-            if best is None or parts[best].count == 0:
-                raise PlanningError(
-                    f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
-                    f"a key of {type_name} resolves both {type_name}.{name} and "
-                    f"{unserved(self.splitter, type_name, left)}."
-                )
-            remote.setdefault(best, {})[key] = parts[best].served[key]
-            left = parts[best].rest
-            del routes[best]
+        except ValueError as error:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
+                f"a key of {type_name} resolves both {type_name}.{name} and {error}."
+            ) from None
+        for graph, served in pieces:
+            remote.setdefault(graph, {})[key] = served
 
     def local(
         self,
@@ -357,15 +347,13 @@ class _Builder:
         parent_type = self.schema.get_type(parent)
         assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
         named = get_named_type(parent_type.fields[name].type)
-        if not is_composite_type(named) or any(
-            join.key for join in self.supergraph.types[named.name].joins
-        ):
+        if not is_composite_type(named) or self.supergraph.is_entity(named.name):
             return True
         inner = provided[name]
         runtimes = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
         for runtime in runtimes:
             assert isinstance(runtime, GraphQLObjectType)
-            if any(join.key for join in self.supergraph.types[runtime.name].joins):
+            if self.supergraph.is_entity(runtime.name):
                 continue  # an entity: the walk jumps by key for what is not provided
             for child_nodes in self.collect(runtime, sub_selections(nodes)).values():
                 child = child_nodes[0].name.value
@@ -486,7 +474,7 @@ class _Builder:
         if not routes:
             why = (
                 "no subgraph that resolves it can be reached"
-                if self.splitter.is_entity(type_name)
+                if self.supergraph.is_entity(type_name)
                 else f"{source} does not resolve it and {type_name} has no key to fetch it by "
                 "from another subgraph (the planner splits value types below root fields and "
                 "entities only, not below abstract types)"
