@@ -8,10 +8,11 @@ object's subgraph, and find an interface value's real type where that subgraph c
 from __future__ import annotations
 
 import pytest
-from graphql import get_operation_ast, parse, validate
+from graphql import GraphQLInterfaceType, get_operation_ast, parse, validate
 
 from gateway.api_schema import build_api_schema
-from gateway.planner import Planner, PlanningError
+from gateway.interface_objects import plan_interface_value
+from gateway.planner import Planner, PlanningError, _Builder
 from gateway.supergraph import parse_supergraph
 
 # Composed by @theguild/federation-composition from
@@ -224,3 +225,19 @@ def test_shared_root_of_an_interface_starts_where_the_types_are_known(query):
     assert SHARED_ROOT.count("node: Node") == 1
     query_plan = plan(planner_for(SHARED_ROOT), query)
     assert [(f.graph, f.entity_type) for f in query_plan.fetches] == [("a", None), ("b", "Node")]
+
+
+def test_interface_value_routing_without_a_type_source_raises_a_planning_error():
+    # plan_field checks first (the message above); the routing itself must not fail otherwise.
+    unresolvable = SUPERGRAPH.replace(
+        'interface Node @join__type(graph: A, key: "id")',
+        'interface Node @join__type(graph: A, key: "id", resolvable: false)',
+    )
+    planner = planner_for(unresolvable)
+    builder = _Builder(planner, {}, {}, "_pgk_")
+    fetch = builder.new_fetch("b")
+    node = planner.schema.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType)
+    subsets = [parse("{ id }").definitions[0].selection_set]  # type: ignore[attr-defined]
+    with pytest.raises(PlanningError, match="Cannot plan Node: b returns it as an interface"):
+        plan_interface_value(builder, fetch, fetch.selection, node, subsets, ("top",), None)
