@@ -1,10 +1,11 @@
 """Query planning over the supergraph's `@join__*` directives.
 
 Root fields are grouped per subgraph (query roots fetched concurrently, mutation roots in
-order). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
+order, each whole in one subgraph that serves its selection). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
 the type's key (and `__typename`) to that fetch, under internal aliases, and hand the field to
 an `_entities` fetch of a subgraph that can. There is one entity fetch per (subgraph, response
-path, type), so all objects at a path travel in one batch. `@requires` fields join the
+path, type), so all objects at a path travel in one batch (an interface object's fields asked
+otherwise per implementation get one fetch per selection, sent in one request). `@requires` fields join the
 representations: a required field with a `@requires` of its own is read through `_entities`
 with its requirement in turn (chains), arguments are sent as the field set gives them, and
 nested required fields another subgraph resolves are planned like the client's fields, at the
