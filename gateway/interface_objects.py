@@ -25,11 +25,12 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     SelectionSetNode,
+    print_ast,
 )
 
 from gateway.collect import FieldGroups
 from gateway.keys import field_set
-from gateway.plan import Fetch, KeyField, Selection
+from gateway.plan import Fetch, KeyField, PlanningError, Selection
 from gateway.supergraph import Supergraph, graphs_in_order
 
 Provided = Mapping[str, Any]
@@ -96,6 +97,8 @@ class Walker(Protocol):
         path: tuple[str, ...],
         key_fields: tuple[KeyField, ...],
         after: list[int],
+        *,
+        variant: str = "",
     ) -> Fetch: ...
 
     def collect(
@@ -168,11 +171,20 @@ def plan_added_fields(
     for (interface, graph, key), fields in routed.items():
         selection.add(builder.typename_alias, "__typename")
         key_fields, after = builder.require(fetch, selection, type_name, field_set(key), path)
-        child = builder.entity_fetch(graph, interface, path, key_fields, after)
+        # Implementations asked other fields under one response key (`... on Book { x: rating
+        # } ... on Movie { x: score }`) need fetches of their own; alike ones share one.
+        child = builder.entity_fetch(
+            graph, interface, path, key_fields, after, variant=selection_text(fields)
+        )
         child.accepts.add(type_name)
         # The interface object's `@requires` name the interface's fields: `fetch` has them.
         builder.add_requires(fetch, selection, interface, child, fields, path)
         builder.plan_object(child, child.selection, interface, fields, path, required_ready=True)
+
+
+def selection_text(fields: FieldGroups) -> str:
+    """`fields` as GraphQL text: implementations whose texts are equal ask the same."""
+    return " ".join(print_ast(node) for nodes in fields.values() for node in nodes)
 
 
 def plan_interface_value(  # noqa: PLR0913 -- plan_field's abstract branch, passed on as it is
@@ -193,7 +205,10 @@ def plan_interface_value(  # noqa: PLR0913 -- plan_field's abstract branch, pass
     name = interface.name
     source = builder.iobj.typename_source(name, fetch.graph)
     if source is None:
-        raise ValueError(f"{name} is not an entity interface {fetch.graph} can reach")
+        raise PlanningError(
+            f"Cannot plan {name}: {fetch.graph} returns it as an interface object and no "
+            f"subgraph that knows {name} as an interface can be reached by its key."
+        )
     graph, key = source
     children.add(builder.typename_alias, "__typename")
     key_fields, after = builder.require(fetch, children, name, field_set(key), path)

@@ -23,6 +23,10 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode, print_ast
 from gateway.shape import ShapeField
 
 
+class PlanningError(Exception):
+    """The operation cannot be routed over this supergraph; the message is safe to show."""
+
+
 @dataclass
 class SubField:
     """One field of a subgraph selection; `children` is None for a leaf."""

@@ -1,10 +1,11 @@
 """Query planning over the supergraph's `@join__*` directives.
 
 Root fields are grouped per subgraph (query roots fetched concurrently, mutation roots in
-order). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
+order, each whole in one subgraph that serves its selection). Walking a fetch's selection, a field its subgraph cannot resolve makes the planner add
 the type's key (and `__typename`) to that fetch, under internal aliases, and hand the field to
 an `_entities` fetch of a subgraph that can. There is one entity fetch per (subgraph, response
-path, type), so all objects at a path travel in one batch. `@requires` fields join the
+path, type), so all objects at a path travel in one batch (an interface object's fields asked
+otherwise per implementation get one fetch per selection, sent in one request). `@requires` fields join the
 representations: a required field with a `@requires` of its own is read through `_entities`
 with its requirement in turn (chains), arguments are sent as the field set gives them, and
 nested required fields another subgraph resolves are planned like the client's fields, at the
@@ -52,6 +53,7 @@ from gateway.plan import (
     Fetch,
     Introspection,
     KeyField,
+    PlanningError,
     QueryPlan,
     Selection,
     entity_batches,
@@ -66,10 +68,6 @@ BASE_PREFIX = "_pgk"
 MAX_CACHED_CHARS = 100_000
 # Routings kept for other sets of progressive-override labels (each with its own plan cache).
 MAX_LABEL_ROUTINGS = 8
-
-
-class PlanningError(Exception):
-    """The operation cannot be routed over this supergraph; the message is safe to show."""
 
 
 def _variables_in(value: ValueNode, found: set[str]) -> None:
@@ -123,7 +121,7 @@ class _Builder:
         self.prefix = prefix
         self.typename_alias = prefix + "__typename"
         self.fetches: list[Fetch] = []
-        self.entity_fetches: dict[tuple[str, tuple[str, ...], str], Fetch] = {}
+        self.entity_fetches: dict[tuple[str, tuple[str, ...], str, str], Fetch] = {}
         self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
@@ -145,9 +143,8 @@ class _Builder:
         if ordered:
             consecutive: list[tuple[str, FieldGroups]] = []
             for key, nodes in groups.items():
-                graphs = self.root_graphs(root, nodes)
                 previous = consecutive[-1][0] if consecutive else None
-                graph = previous if previous in graphs else graphs[0]
+                graph = self.mutation_graph(root, key, nodes, previous)
                 if graph != previous:
                     consecutive.append((graph, {}))
                 consecutive[-1][1][key] = nodes
@@ -161,6 +158,27 @@ class _Builder:
             for graph, part in self.cover_root(root, key, nodes, graphs, list(by_graph)):
                 by_graph.setdefault(graph, {})[key] = part
         return list(by_graph.items())
+
+    def mutation_graph(
+        self, root: str, key: str, nodes: list[FieldNode], previous: str | None
+    ) -> str:
+        """The subgraph to run mutation field `key` in: one serving its whole selection (a
+        mutation must run once, so it is never split), the previous group's if it does
+        (fewer requests), else the first in declaration order."""
+        graphs = self.root_graphs(root, nodes)
+        first = graphs[0]
+        if previous in graphs:
+            graphs = [previous, *(g for g in graphs if g != previous)]
+        parts = {g: self.splitter.split(g, root, {key: nodes}) for g in graphs}
+        for graph in graphs:
+            if not parts[graph].rest:
+                return graph
+        raise PlanningError(
+            f"Cannot plan {root}.{nodes[0].name.value}: no subgraph that resolves it resolves "
+            f"all of its selection ({first} does not resolve "
+            f"{unserved(self.splitter, root, parts[first].rest)}), and a mutation runs in one "
+            "subgraph only."
+        )
 
     def cover_root(
         self, root: str, key: str, nodes: list[FieldNode], graphs: list[str], planned: list[str]
@@ -213,9 +231,9 @@ class _Builder:
             name = nodes[0].name.value
             if name == "__typename":
                 continue  # the shaping pass writes typenames
-            if self.local(fetch.graph, type_name, name, provided, nodes) and (
-                required_ready or not self.requires(fetch.graph, type_name, name)
-            ):
+            # Whether `fetch`'s subgraph resolves it, or provides all the client asks of it.
+            here = self.local(fetch.graph, type_name, name, provided, nodes)
+            if here and (required_ready or not self.requires(fetch.graph, type_name, name)):
                 part = self.local_part(fetch.graph, type_name, key, nodes, provided)
                 if part.rest:  # a value type this subgraph resolves only part of
                     partial[key] = part.rest[key]
@@ -227,17 +245,13 @@ class _Builder:
                 route := self.iobj.route(type_name, name)
             ):
                 added.setdefault(route, {})[key] = nodes  # an interface object adds it
-            elif not self.local(fetch.graph, type_name, name, provided) and self.splits(
-                type_name, name
-            ):
+            elif not here and not (provided and name in provided) and self.splits(type_name, name):
                 partial[key] = nodes  # a value type: to the subgraphs serving most of it
             else:
                 # A field whose @requires is not at hand goes through `_entities` even to its
                 # own subgraph: only representations carry the required fields.
                 target = (
-                    fetch.graph
-                    if self.local(fetch.graph, type_name, name, provided, nodes)
-                    else self.choose_graph(fetch.graph, type_name, name, remote)
+                    fetch.graph if here else self.choose_graph(fetch.graph, type_name, name, remote)
                 )
                 remote.setdefault(target, {})[key] = nodes
         for key, nodes in partial.items():
@@ -268,7 +282,7 @@ class _Builder:
     def splits(self, type_name: str, name: str) -> bool:
         """Whether a value-typed field of entity `type_name` may be split between subgraphs."""
         return (
-            self.splitter.is_entity(type_name)
+            self.supergraph.is_entity(type_name)
             and self.splitter.value_child(type_name, name) is not None
         )
 
@@ -284,8 +298,9 @@ class _Builder:
         other subgraphs resolving it: one serving all that is left if any, else the one
         serving the most; then one already fetched at this path, then the nearest."""
         name = nodes[0].name.value
-        if not self.splitter.is_entity(type_name):
-            # Reached under an abstract type or a mutation: there the planner does not split.
+        if not self.supergraph.is_entity(type_name):
+            # Reached under an abstract type: there the planner does not split. (Mutation root
+            # fields never get here: each goes whole to one subgraph, see `mutation_graph`.)
             missing = unserved(self.splitter, type_name, {key: nodes})
             raise PlanningError(
                 f"Cannot plan {type_name}.{name}: {source} resolves only part of its selection, "
@@ -296,23 +311,17 @@ class _Builder:
             for g in self.keys.helpers(type_name, name, exclude=source)
             if (route := self.keys.route(type_name, source, g)) is not None
         }
-        left: FieldGroups = {key: nodes}
-        while left:
-            parts = {g: self.splitter.split(g, type_name, left) for g in routes}
-            best = max(
-                routes,
-                key=lambda g: (not parts[g].rest, parts[g].count, g in remote, -routes[g][1]),
-                default=None,
+        try:
+            pieces = self.splitter.cover(
+                type_name, key, nodes, list(routes), lambda g: (g in remote, -routes[g][1])
             )
-            if best is None or parts[best].count == 0:
-                raise PlanningError(
-                    f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
-                    f"a key of {type_name} resolves both {type_name}.{name} and "
-                    f"{unserved(self.splitter, type_name, left)}."
-                )
-            remote.setdefault(best, {})[key] = parts[best].served[key]
-            left = parts[best].rest
-            del routes[best]
+        except ValueError as error:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{name}: no subgraph reachable from {source} by "
+                f"a key of {type_name} resolves both {type_name}.{name} and {error}."
+            ) from None
+        for graph, served in pieces:
+            remote.setdefault(graph, {})[key] = served
 
     def local(
         self,
@@ -341,15 +350,13 @@ class _Builder:
         parent_type = self.schema.get_type(parent)
         assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
         named = get_named_type(parent_type.fields[name].type)
-        if not is_composite_type(named) or any(
-            join.key for join in self.supergraph.types[named.name].joins
-        ):
+        if not is_composite_type(named) or self.supergraph.is_entity(named.name):
             return True
         inner = provided[name]
         runtimes = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
         for runtime in runtimes:
             assert isinstance(runtime, GraphQLObjectType)
-            if any(join.key for join in self.supergraph.types[runtime.name].joins):
+            if self.supergraph.is_entity(runtime.name):
                 continue  # an entity: the walk jumps by key for what is not provided
             for child_nodes in self.collect(runtime, sub_selections(nodes)).values():
                 child = child_nodes[0].name.value
@@ -470,7 +477,7 @@ class _Builder:
         if not routes:
             why = (
                 "no subgraph that resolves it can be reached"
-                if self.splitter.is_entity(type_name)
+                if self.supergraph.is_entity(type_name)
                 else f"{source} does not resolve it and {type_name} has no key to fetch it by "
                 "from another subgraph (the planner splits value types below root fields and "
                 "entities only, not below abstract types)"
@@ -668,7 +675,7 @@ class _Builder:
             child.depends_on.extend(d for d in after if d not in child.depends_on)
             _one_value_per_name(child, type_name)
 
-    def entity_fetch(
+    def entity_fetch(  # noqa: PLR0913 -- what is fetched, from where, then order and variant
         self,
         graph: str,
         type_name: str,
@@ -676,11 +683,15 @@ class _Builder:
         key_fields: tuple[KeyField, ...],
         after: list[int],
         before: frozenset[int] = frozenset(),
+        *,
+        variant: str = "",
     ) -> Fetch:
         """The stage's one `_entities` fetch of `graph` for `type_name` objects at `path`; a
         second one when that one waits for a fetch in `before` (a `@requires` chain that comes
-        back to a subgraph: c in C needs b from B, which needs x from C)."""
-        ident = (graph, path, type_name)
+        back to a subgraph: c in C needs b from B, which needs x from C). `variant` keeps
+        apart fetches whose selections must differ (an interface object's, per implementation
+        asking other fields under one response key)."""
+        ident = (graph, path, type_name, variant)
         found = self.entity_fetches.get(ident)
         if found is not None and self.waits_for(found, before):
             found = self.new_fetch(graph, path=path, entity_type=type_name, key_fields=key_fields)

@@ -182,7 +182,10 @@ class Shaper:
     def _leaf(self, raw: Any, type_: Any, path: Path) -> Any:
         """Scalars and enums are already serialized by the subgraph; an enum value the API
         schema lacks (@inaccessible, or a value only a subgraph knows) must not leak."""
-        if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
+        # Not a string (a list or an object from a faulty subgraph): unhashable, and no value.
+        if isinstance(type_, GraphQLEnumType) and (
+            not isinstance(raw, str) or raw not in type_.values
+        ):
             self._field_error(path, unrepresentable_enum(type_.name))
             return None
         return raw

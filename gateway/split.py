@@ -62,11 +62,6 @@ class Splitter:
         self.schema = schema
         self.collect = collect
 
-    def is_entity(self, type_name: str) -> bool:
-        """Whether some subgraph declares a key for `type_name` (so it can be jumped to)."""
-        info = self.supergraph.types.get(type_name)
-        return info is not None and any(j.key for j in info.joins)
-
     def value_child(self, type_name: str, name: str) -> GraphQLObjectType | None:
         """The type of `type_name.name` when it is a value type: an object type without key.
         Entities are reached by key jumps and abstract types per runtime type, not here."""
@@ -75,7 +70,7 @@ class Splitter:
         if not fields or name not in fields:
             return None
         named = get_named_type(fields[name].type)
-        if isinstance(named, GraphQLObjectType) and not self.is_entity(named.name):
+        if isinstance(named, GraphQLObjectType) and not self.supergraph.is_entity(named.name):
             return named
         return None
 
@@ -93,7 +88,8 @@ class Splitter:
     def missing(self, graph: str | None, type_name: str, groups: FieldGroups) -> int:
         """How many fields of `groups`, at any depth, `graph` would leave to other subgraphs
         (every field when `graph` is None): ranks the subgraphs a root field could come from.
-        Below an abstract field only the types `graph` can return there count."""
+        Below an abstract field only the types `graph` can return there count (all of them
+        for an interface object)."""
         count = 0
         for nodes in groups.values():
             name = nodes[0].name.value
@@ -125,9 +121,13 @@ class Splitter:
         if not is_abstract_type(named):
             return []
         assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)  # abstract
-        known = (
-            set(self.supergraph.possible_types(named.name, graph)) if graph is not None else None
-        )
+        info = self.supergraph.types.get(named.name)
+        if graph is None or (info is not None and info.is_interface_object_in(graph)):
+            # An interface object's subgraph knows no implementations, yet its objects are
+            # each of one: what it cannot resolve of theirs counts as missing there.
+            known = None
+        else:
+            known = set(self.supergraph.possible_types(named.name, graph))
         return [
             t for t in self.schema.get_possible_types(named) if known is None or t.name in known
         ]
@@ -165,20 +165,27 @@ class Splitter:
         return Part(served, count, rest)
 
     def cover(
-        self, type_name: str, key: str, nodes: list[FieldNode], graphs: Sequence[str]
+        self,
+        type_name: str,
+        key: str,
+        nodes: list[FieldNode],
+        graphs: Sequence[str],
+        rank: Callable[[str], tuple] = lambda _graph: (),
     ) -> list[tuple[str, list[FieldNode]]]:
-        """(graph, nodes) pieces that together serve `key`, in `graphs`' order of preference:
-        one graph if one serves it all, else greedily the graph serving the most of what is
-        left. Raises ValueError naming what no graph serves."""
-        for graph in graphs:
-            if not self.split(graph, type_name, {key: nodes}).rest:
-                return [(graph, nodes)]
+        """(graph, nodes) pieces that together serve `key`, chosen greedily: each time a graph
+        serving all that is left if one does, else the one serving the most of it; ties go
+        by `rank` (higher first), then `graphs`' order. Raises ValueError naming what no
+        graph serves."""
         pieces: list[tuple[str, list[FieldNode]]] = []
         left = {key: nodes}
         unused = list(graphs)
         while left:
             parts = {g: self.split(g, type_name, left) for g in unused}
-            best = max(unused, key=lambda g: parts[g].count, default=None)
+            best = max(
+                unused,
+                key=lambda g: (not parts[g].rest, parts[g].count, *rank(g)),
+                default=None,
+            )
             if best is None or parts[best].count == 0:
                 raise ValueError(unserved(self, type_name, left))
             pieces.append((best, parts[best].served[key]))

@@ -197,6 +197,11 @@ class Supergraph:
             if t.kind == "object" and (graph, abstract) in t.implements
         )
 
+    def is_entity(self, type_name: str) -> bool:
+        """Whether some subgraph declares a key for `type_name` (so it can be jumped to)."""
+        info = self.types.get(type_name)
+        return info is not None and any(j.key for j in info.joins)
+
     def with_labels(self, enabled: frozenset[str]) -> Supergraph:
         """The same supergraph routed with `enabled` progressive-override labels."""
         if enabled == self.enabled_labels:

@@ -159,6 +159,21 @@ def test_enum_value_the_api_schema_lacks_is_a_field_error(supergraph):
     ]
 
 
+@pytest.mark.parametrize("returned", [["RED"], {"RED": 1}, 1, True])
+def test_enum_field_given_no_string_is_a_field_error(supergraph, returned):
+    errors: list[dict] = []
+    shaper = Shaper(typename_key="_t", errors=errors, covered=set())
+    shape = _shape(supergraph, "{ items { id color } }")
+    data = shaper.root({"items": [{"id": "1", "color": returned}]}, shape, "Query")
+    assert data == {"items": [{"id": "1", "color": None}]}
+    assert errors == [
+        {
+            "message": 'Enum "Color" cannot represent the value the subgraph returned.',
+            "path": ["items", 0, "color"],
+        }
+    ]
+
+
 def test_enum_value_in_a_non_null_field_nulls_the_parent(supergraph):
     errors: list[dict] = []
     shaper = Shaper(typename_key="_t", errors=errors, covered=set())

@@ -8,10 +8,11 @@ object's subgraph, and find an interface value's real type where that subgraph c
 from __future__ import annotations
 
 import pytest
-from graphql import get_operation_ast, parse, validate
+from graphql import GraphQLInterfaceType, get_operation_ast, parse, validate
 
 from gateway.api_schema import build_api_schema
-from gateway.planner import Planner, PlanningError
+from gateway.interface_objects import plan_interface_value
+from gateway.planner import Planner, PlanningError, _Builder
 from gateway.supergraph import parse_supergraph
 
 # Composed by @theguild/federation-composition from
@@ -130,3 +131,113 @@ def test_no_subgraph_to_tell_the_type_is_a_planning_error():
     assert unresolvable != SUPERGRAPH
     with pytest.raises(PlanningError, match=r"Query\.top: b returns Node as an interface object"):
         plan(planner_for(unresolvable), "{ top { id } }")
+
+
+# A second implementation, and a field with an argument the interface object adds.
+TWO_IMPLEMENTATIONS = SUPERGRAPH.replace(
+    "  stock: Int @join__field\n}",
+    "  stock: Int @join__field\n  rating(first: Int): Int @join__field\n}\n"
+    'type Movie implements Node @join__type(graph: A, key: "id") '
+    '@join__implements(graph: A, interface: "Node") {\n'
+    "  id: ID!\n  title: String\n  minutes: Int\n  stock: Int @join__field\n"
+    "  rating(first: Int): Int @join__field\n}",
+).replace(
+    "  stock: Int @join__field(graph: B)\n}",
+    "  stock: Int @join__field(graph: B)\n  rating(first: Int): Int @join__field(graph: B)\n}",
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "books", "movies"),
+    [
+        (
+            "{ nodes { ... on Book { x: stock } ... on Movie { x: rating } } }",
+            "x: stock",
+            "x: rating",
+        ),
+        (
+            "{ nodes { ... on Book { x: rating(first: 1) } ... on Movie { x: rating(first: 2) } } }",
+            "x: rating(first: 1)",
+            "x: rating(first: 2)",
+        ),
+    ],
+)
+def test_implementations_asking_other_added_fields_under_one_key_get_a_fetch_each(
+    query, books, movies
+):
+    assert TWO_IMPLEMENTATIONS.count("type Movie") == 1
+    query_plan = plan(planner_for(TWO_IMPLEMENTATIONS), query)
+    _root, *added = query_plan.fetches
+    assert sorted((f.graph, tuple(f.accepts), f.document) for f in added) == [
+        (
+            "b",
+            (kind,),
+            "query($representations: [_Any!]!) { _entities(representations: $representations) "
+            f"{{ ... on Node {{ {selection} }} }} }}",
+        )
+        for kind, selection in (("Book", books), ("Movie", movies))
+    ]
+    # Still one request to b.
+    (batch,) = query_plan.batches
+    assert batch.fetches == tuple(added)
+
+
+def test_implementations_asking_the_same_added_fields_share_a_fetch():
+    query_plan = plan(
+        planner_for(TWO_IMPLEMENTATIONS),
+        "{ nodes { ... on Book { stock r: rating(first: 1) } ... on Movie { stock r: rating(first: 1) } } }",
+    )
+    _root, added = query_plan.fetches
+    assert (added.graph, added.accepts) == ("b", {"Book", "Movie"})
+
+
+def test_interface_value_implementations_asking_other_added_fields_get_a_fetch_each():
+    query_plan = plan(
+        planner_for(TWO_IMPLEMENTATIONS),
+        "{ top { ... on Book { x: stock } ... on Movie { x: rating } } }",
+    )
+    _root, typer, *added = query_plan.fetches
+    assert typer.graph == "a"
+    assert sorted((f.graph, tuple(f.accepts), f.depends_on) for f in added) == [
+        ("b", ("Book",), [typer.id]),
+        ("b", ("Movie",), [typer.id]),
+    ]
+    assert {"x: stock", "x: rating"} == {f.document.split("Node { ")[1][:-6] for f in added}
+
+
+# `node` is shared: a knows Node as an interface, b as an interface object.
+SHARED_ROOT = SUPERGRAPH.replace(
+    "  top: Node @join__field(graph: B)\n",
+    "  top: Node @join__field(graph: B)\n  node: Node @join__field(graph: A) @join__field(graph: B)\n",
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ node { ... on Book { stock } } }",
+        "{ node { ... on Node { ... on Book { stock } } } }",
+        "{ node { id stock ... on Book { pages } } }",
+    ],
+)
+def test_shared_root_of_an_interface_starts_where_the_types_are_known(query):
+    # Starting in b would need a to tell the type, then b again for stock: three fetches.
+    assert SHARED_ROOT.count("node: Node") == 1
+    query_plan = plan(planner_for(SHARED_ROOT), query)
+    assert [(f.graph, f.entity_type) for f in query_plan.fetches] == [("a", None), ("b", "Node")]
+
+
+def test_interface_value_routing_without_a_type_source_raises_a_planning_error():
+    # plan_field checks first (the message above); the routing itself must not fail otherwise.
+    unresolvable = SUPERGRAPH.replace(
+        'interface Node @join__type(graph: A, key: "id")',
+        'interface Node @join__type(graph: A, key: "id", resolvable: false)',
+    )
+    planner = planner_for(unresolvable)
+    builder = _Builder(planner, {}, {}, "_pgk_")
+    fetch = builder.new_fetch("b")
+    node = planner.schema.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType)
+    subsets = [parse("{ id }").definitions[0].selection_set]  # type: ignore[attr-defined]
+    with pytest.raises(PlanningError, match="Cannot plan Node: b returns it as an interface"):
+        plan_interface_value(builder, fetch, fetch.selection, node, subsets, ("top",), None)

@@ -17,7 +17,7 @@ SUPERGRAPH = """
 schema
   @link(url: "https://specs.apollo.dev/link/v1.0")
   @link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)
-{ query: Query }
+{ query: Query mutation: Mutation }
 
 directive @join__field(graph: join__Graph, requires: join__FieldSet,
   provides: join__FieldSet, type: String, external: Boolean, override: String,
@@ -48,6 +48,12 @@ type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
   onlyB: Int @join__field(graph: B)
   thing: Thing @join__field(graph: A)
   featured: Node @join__field(graph: A, type: "Node") @join__field(graph: B, type: "Book")
+}
+
+type Mutation @join__type(graph: A) @join__type(graph: B) {
+  save: Info @join__field(graph: A) @join__field(graph: B)
+  setA: Int @join__field(graph: A)
+  setB: Int @join__field(graph: B)
 }
 
 union Thing @join__type(graph: A) @join__unionMember(graph: A, member: "Info") = Info
@@ -174,4 +180,43 @@ def test_value_type_below_an_abstract_type_is_not_split_and_says_so(planner):
         "Cannot plan Info.b: a does not resolve it and Info has no key to fetch it by from "
         "another subgraph (the planner splits value types below root fields and entities "
         "only, not below abstract types)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutation", "fetches"),
+    [
+        ("mutation { save { b } }", [("b", "mutation { save { b } }")]),
+        ("mutation { save { a } }", [("a", "mutation { save { a } }")]),
+        # The previous group's subgraph takes it when it serves the whole selection...
+        ("mutation { setB save { b } }", [("b", "mutation { setB save { b } }")]),
+        # ...else the first that does.
+        (
+            "mutation { setB save { a } setA }",
+            [("b", "mutation { setB }"), ("a", "mutation { save { a } setA }")],
+        ),
+        (
+            "mutation { setA save { b } setA2: setA }",
+            [
+                ("a", "mutation { setA }"),
+                ("b", "mutation { save { b } }"),
+                ("a", "mutation { setA2: setA }"),
+            ],
+        ),
+    ],
+)
+def test_shared_mutation_field_runs_in_a_subgraph_serving_its_whole_selection(
+    planner, mutation, fetches
+):
+    query_plan = plan(planner, mutation)
+    assert [(f.graph, f.document) for f in query_plan.fetches] == fetches
+    assert len(query_plan.stages) == len(fetches)
+
+
+def test_shared_mutation_field_no_subgraph_serves_whole_names_type_field_and_why(planner):
+    with pytest.raises(PlanningError) as raised:
+        plan(planner, "mutation { save { a b } }")
+    assert str(raised.value) == (
+        "Cannot plan Mutation.save: no subgraph that resolves it resolves all of its selection "
+        "(a does not resolve Info.b), and a mutation runs in one subgraph only."
     )

@@ -31,6 +31,13 @@ HIVE_SKIPS_ADDED = (
     "interface object's subgraph)"
 )
 
+HIVE_MERGES_IMPLEMENTATIONS = (
+    "Hive sends fields an @interfaceObject adds, asked on different implementations under "
+    "one response key (... on IobjBook { x: audit } ... on IobjFilm { x: blurb }), in one "
+    "`... on IobjNode` selection: iobj_b rejects the conflict ('Fields 'x' conflict') and "
+    "every x is null"
+)
+
 NODES: list[dict[str, Any]] = [
     {"__typename": "IobjBook", "id": "n1", "title": "Dune", "pages": 412},
     {"__typename": "IobjFilm", "id": "n2", "title": "Alien", "minutes": 117},
@@ -88,6 +95,7 @@ def _b_object(id: str | None) -> dict[str, Any] | None:
         "id": id,
         "stock": stored["stock"],
         "tags": stored["tags"],
+        "firstTags": lambda _p, n: None if stored["tags"] is None else stored["tags"][:n],
         "related": lambda _p: _b_object(stored["related"]),
         "audit": lambda _p: _audit(id),
         # `title` comes from `a` in the representation (@requires).
@@ -169,6 +177,7 @@ B = FixtureSubgraph(
       id: ID!
       stock: Int
       tags: [String!]
+      firstTags(n: Int!): [String!]
       related: IobjNode
       audit: String
       title: String @external
@@ -392,6 +401,64 @@ FAMILY = Family(
             'mutation M($by: Int!) { a: iobjRestock(id: "n5", by: $by) { id stock rating } '
             'b: iobjRestock(id: "zz", by: 1) { id } }',
             variables={"by": 4},
+        ),
+        # One response key, other fields or arguments per implementation: one entity fetch
+        # each (a shared one would send the first implementation's selection for all).
+        case(
+            "one key other b fields per implementation",
+            "{ iobjNodes { id ... on IobjBook { x: audit } ... on IobjFilm { x: blurb } } }",
+            hive_wrong=HIVE_MERGES_IMPLEMENTATIONS,
+            data={
+                "iobjNodes": [
+                    {"id": "n1", "x": "audited n1"},
+                    {"id": "n2", "x": "Alien: 0 left"},
+                    {"id": "n3", "x": "audited n3"},
+                    {"id": "n4"},
+                    {"id": "n5", "x": "Heat: 5 left"},
+                ]
+            },
+        ),
+        case(
+            "one key other b and c fields per implementation",
+            "{ iobjNodes { ... on IobjBook { x: tags } ... on IobjSong { x: tags } "
+            "... on IobjFilm { s: stock r: rating } } }",
+        ),
+        case(
+            "one key other arguments per implementation",
+            "query Q($n: Int!) { iobjNodes { id ... on IobjBook { t: firstTags(n: 1) } "
+            "... on IobjSong { t: firstTags(n: $n) } ... on IobjFilm { t: firstTags(n: 0) } } }",
+            variables={"n": 2},
+            hive_wrong="Hive sends one argument set to an interface object's subgraph for a "
+            "field asked with other arguments per implementation under one response key: "
+            "IobjFilm n5 gets firstTags(n: 1), ['crime'], instead of firstTags(n: 0), []",
+            data={
+                "iobjNodes": [
+                    {"id": "n1", "t": ["new"]},
+                    {"id": "n2", "t": []},
+                    {"id": "n3", "t": None},
+                    {"id": "n4", "t": ["live"]},
+                    {"id": "n5", "t": []},
+                ]
+            },
+        ),
+        case(
+            "one key other fields per implementation from b root",
+            "{ iobjTops { id ... on IobjSong { x: audit } ... on IobjBook { x: blurb } "
+            "... on IobjFilm { y: stock } } }",
+            hive_wrong=HIVE_MERGES_IMPLEMENTATIONS,
+            data={
+                "iobjTops": [
+                    {"id": "n2", "y": 0},
+                    {"id": "n4", "x": "audited n4"},
+                    {"id": "n3", "x": "untitled: None left"},
+                    None,
+                ]
+            },
+        ),
+        case(
+            "one key other arguments per implementation from b root",
+            "{ iobjTop { ... on IobjBook { t: firstTags(n: 1) } ... on IobjFilm { t: firstTags(n: 2) } "
+            "related { ... on IobjFilm { t: firstTags(n: 1) } ... on IobjBook { t: firstTags(n: 2) } } } }",
         ),
         case("b root alias twice", "{ a: iobjTop { id s: stock } b: iobjTop { id t: title } }"),
         case("b and a roots together", '{ iobjTop { id title } iobjNode(id: "n2") { id stock } }'),

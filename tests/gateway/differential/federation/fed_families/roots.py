@@ -69,6 +69,7 @@ FAMILY = Family(
             type Mutation {
               rootsSetA(value: String!): RootsResult
               rootsTouchA(id: ID!): RootsProduct
+              rootsSave(value: Int!): RootsStats @shareable
             }
             type RootsProduct @key(fields: "id") { id: ID! name: String }
             type RootsStats @shareable { count: Int label: String }
@@ -82,6 +83,7 @@ FAMILY = Family(
                 "rootsStats": {k: STATS[k] for k in ("count", "label")},
                 "rootsSetA": _set_a,
                 "rootsTouchA": _by_id(A_FIELDS),
+                "rootsSave": lambda _p, value: {"count": value, "label": f"saved {value}"},
             },
             entities={"RootsProduct": [_pick(A_FIELDS, p) for p in PRODUCTS]},
         ),
@@ -95,7 +97,10 @@ FAMILY = Family(
               rootsOnlyB: Int
               rootsStats: RootsStats @shareable
             }
-            type Mutation { rootsSetB(value: Int!): RootsResult }
+            type Mutation {
+              rootsSetB(value: Int!): RootsResult
+              rootsSave(value: Int!): RootsStats @shareable
+            }
             type RootsProduct @key(fields: "id") { id: ID! price: Int }
             type RootsStats @shareable { count: Int max: Int }
             type RootsResult @shareable { ok: Boolean! echo: String }
@@ -107,6 +112,7 @@ FAMILY = Family(
                 "rootsOnlyB": 42,
                 "rootsStats": {k: STATS[k] for k in ("count", "max")},
                 "rootsSetB": _set_b,
+                "rootsSave": lambda _p, value: {"count": value, "max": value * 2},
             },
             entities={"RootsProduct": [_pick(B_FIELDS, p) for p in PRODUCTS]},
         ),
@@ -234,6 +240,23 @@ FAMILY = Family(
             "mutation($v: String!, $n: Int!) { rootsSetA(value: $v) { echo }"
             " rootsSetB(value: $n) { echo } }",
             variables={"v": "vv", "n": 7},
+        ),
+        # A shared mutation field runs once, in a subgraph serving its whole selection.
+        case("shared mutation only b serves", "mutation { rootsSave(value: 2) { max } }"),
+        case(
+            "shared mutation a serves",
+            "mutation { rootsSave(value: 3) { __typename count label } }",
+        ),
+        case(
+            "shared mutation after b",
+            "mutation { rootsSetB(value: 1) { ok } s: rootsSave(value: 4) { count max } }",
+        ),
+        case(
+            "shared mutation between a fields",
+            'mutation M($n: Int!) { a: rootsSetA(value: "q") { echo } '
+            "s: rootsSave(value: $n) { m: max __typename } "
+            'z: rootsSetA(value: "z") { echo } }',
+            variables={"n": 5},
         ),
     ),
 )
