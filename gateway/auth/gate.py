@@ -93,6 +93,7 @@ class GatewayAuth:
         self._lifespan_entered = False
         self._ready = self._stopped = False
         self._failure: str | None = None
+        self._failure_kind: str | None = None
         self._wake: asyncio.Event | None = None  # set once started, or once stopping
 
     @classmethod
@@ -217,8 +218,9 @@ class GatewayAuth:
 
     @property
     def failure(self) -> str | None:
-        """Why the last attempt to start failed, while it is not started (for /readyz)."""
-        return None if self.ready else self._failure
+        """What the last attempt to start failed with, while it is not started (for /readyz,
+        which anyone may ask: the kind of error, the log has the rest)."""
+        return None if self.ready else self._failure_kind
 
     async def started(self, wait: float | None = None) -> bool:
         """Wait until the auth subgraph runs and the session versions are loaded, at most
@@ -244,7 +246,7 @@ class GatewayAuth:
         it runs: GraphQL without a user's token needs none of it, and what does waits for
         `started()`."""
         self._ready = self._stopped = self._lifespan_entered = False
-        self._failure = None
+        self._failure = self._failure_kind = None
         self._wake = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             starting = asyncio.ensure_future(self._start(stack))
@@ -266,6 +268,7 @@ class GatewayAuth:
                 await self._start_once(stack)
             except Exception as error:
                 self._failure = f"{type(error).__name__}: {error}"
+                self._failure_kind = f"not started ({type(error).__name__})"
                 if self._failure not in reported:
                     reported.add(self._failure)
                     log.error(
@@ -279,7 +282,7 @@ class GatewayAuth:
                 continue
             if reported:
                 log.warning("the auth subgraph started after failing: %s", self._failure)
-            self._failure = None
+            self._failure = self._failure_kind = None
             self._ready = True
             assert self._wake is not None  # set by `running()`, which runs this
             self._wake.set()
