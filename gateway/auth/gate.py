@@ -318,7 +318,8 @@ _WITHOUT_AUTH = ("/graphql", "/healthz", "/readyz", "/favicon.ico")
 class AuthStarted:
     """ASGI middleware: every request but GraphQL's, the health routes and static files
     (the pages, sign-in, the proxies: all of them identify their caller) waits until the
-    auth subgraph has started, as none could be served before the gateway started it."""
+    auth subgraph has started (a bounded time: `started()`), as none could be served before
+    the gateway started it; AUTH_DOWN (503) after that."""
 
     def __init__(self, app: ASGIApp, auth: GatewayAuth) -> None:
         self.app = app
