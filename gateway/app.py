@@ -19,7 +19,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.auth.client import ClientAddress
-from gateway.auth.gate import AuthStarted, GatewayAuth
+from gateway.auth.gate import AUTH_DOWN, AuthStarted, GatewayAuth
+from gateway.auth.revocation import SessionsNotLoadedError
 from gateway.auth.tokens import InvalidAccessTokenError
 from gateway.body_cap import FORM_BYTES, BodyCap, gateway_caps
 from gateway.graphiql import STATIC_DIR, graphiql_page
@@ -36,7 +37,7 @@ from gateway.http import (
     render,
     wants_html,
 )
-from gateway.lazy_routes import LazyRoutes
+from gateway.lazy_routes import LazyRoutes, PageGroups
 from gateway.maps.basemap_config import basemap_settings, tile_sources
 from gateway.runtime import Gateway, Outcome
 from gateway.security_headers import SecurityHeaders
@@ -67,6 +68,11 @@ async def _no_icon(_request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _auth_down(_request: Request, _error: Exception) -> Response:
+    # A page that checked a token before any session version was loaded: never let through.
+    return AUTH_DOWN
+
+
 async def _graphql(request: Request) -> Response:
     """`/graphql`: the method and media type checked, the caller authenticated, the
     operation run as that caller."""
@@ -82,14 +88,15 @@ async def _graphql(request: Request) -> Response:
         )
     auth: GatewayAuth = request.app.state.auth
     # A user's token is checked against the loaded session versions: wait for them.
+    auth_down = HTTPRequestError(503, "The sign-in service did not start.")
     if request.headers.get("authorization") and not await auth.started():
-        return problem_response(
-            HTTPRequestError(503, "The sign-in service did not start."), media_type
-        )
+        return problem_response(auth_down, media_type)
     try:
         identity = auth.authenticate(
             request.headers.get("authorization"), request.headers.get(INTERNAL_HEADER)
         )
+    except SessionsNotLoadedError:
+        return problem_response(auth_down, media_type)
     except InvalidAccessTokenError as bad:
         status, body, headers = auth.refusal(bad)  # 401: TOKEN_EXPIRED or TOKEN_INVALID
         return Response(body, status_code=status, media_type=media_type, headers=headers)
@@ -143,12 +150,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     # Base-map settings are checked now: a wrong one (Tianditu without its key) stops the
     # gateway at start with the reason, not every map page later with a 500.
     basemap = basemap_settings()
+    # The pages and proxies: their modules are imported after the gateway serves, in the
+    # import thread (start-up need not import folium, jinja2 or the auth database layer to
+    # serve GraphQL).
+    pages = PageGroups([LazyRoutes(f"gateway.{module}:ROUTES") for module in PAGE_ROUTES])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = make_client(timeout=settings.fetch_timeout, mounts=auth.mounts())
         try:
-            async with auth.running():  # the in-process auth subgraph and its database engine
+            # The in-process auth subgraph and its database engine, then the pages (so the
+            # import thread does the auth subgraph's imports first).
+            async with auth.running(), pages.loading():
                 app.state.settings = settings
                 app.state.auth = auth
                 app.state.gateway = Gateway.from_settings(settings, client, auth)
@@ -170,12 +183,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             *HEALTH_ROUTES,
             # Browsers ask for it on every page; an answer keeps their consoles clean.
             Route("/favicon.ico", _no_icon, methods=["GET"]),
-            # The pages and proxies: their modules are imported on first use (start-up
-            # need not import folium, jinja2 or the auth database layer to serve GraphQL).
-            *(LazyRoutes(f"gateway.{module}:ROUTES") for module in PAGE_ROUTES),
+            # Before the pages: a static file never waits for their imports.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *pages.groups,
         ],
         lifespan=lifespan,
+        exception_handlers={SessionsNotLoadedError: _auth_down},
         middleware=[
             # Every route's body is capped (413 beyond); a body that does not arrive in time
             # gets 408; sign-in throttling sees the client; a write's Idempotency-Key goes on

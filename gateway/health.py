@@ -1,7 +1,9 @@
 """Health routes of the gateway.
 
 `/healthz` says the process is up and serving (liveness: it asks nothing of the subgraphs);
-`/readyz` says whether every subgraph answers, 503 naming those that do not (readiness).
+`/readyz` says whether every subgraph answers, 503 naming those that do not (readiness). The
+in-process auth subgraph answers once it has started (it is started, and retried, after the
+gateway serves); until then `auth` says why it has not.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gateway.auth.gate import GatewayAuth
 from gateway.runtime import Gateway
 
 
@@ -22,8 +25,11 @@ async def readyz(request: Request) -> JSONResponse:
     subgraphs = await gateway.readiness()
     down = sorted(name for name, state in subgraphs.items() if state != "ok")
     if down:
-        body = {"status": "unavailable", "unavailable": down, "subgraphs": subgraphs}
-        return JSONResponse(body, status_code=503)
+        body: dict[str, object] = {"status": "unavailable", "unavailable": down}
+        auth: GatewayAuth | None = getattr(request.app.state, "auth", None)
+        if "auth" in down and auth is not None and auth.failure:
+            body["auth"] = auth.failure
+        return JSONResponse({**body, "subgraphs": subgraphs}, status_code=503)
     return JSONResponse({"status": "ready", "subgraphs": subgraphs})
 
 

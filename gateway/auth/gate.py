@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.auth.revocation import SessionVersions
 from gateway.auth.settings import AUTH_URL, AuthSettings, access_tokens
 from gateway.auth.tokens import AccessTokens, InvalidAccessTokenError
+from gateway.import_thread import in_import_thread
 from services.common.auth import (
     ANONYMOUS,
     Identity,
@@ -55,9 +56,10 @@ log = logging.getLogger("gateway.auth")
 
 def _auth_app(settings: AuthSettings, internal: InternalTokens | None) -> Starlette:
     """The auth subgraph's app. Its imports (Strawberry, SQLAlchemy, the database driver)
-    are most of the gateway's start-up, so they happen here, off the event loop, after it."""
+    are most of the gateway's start-up, so they happen here, in the import thread, after it."""
     from sqlalchemy.engine import make_url
 
+    from gateway.auth import models  # noqa: F401 -- for the session versions' first load
     from gateway.auth.app import create_app
 
     make_url(settings.database_url).get_dialect().import_dbapi()  # the lifespan's engine needs it
@@ -71,8 +73,14 @@ class GatewayAuth:
         internal: InternalTokens | None,
         app: Starlette | Callable[[], Starlette],
         session_check_seconds: float = 2.0,
+        *,
+        start_wait_seconds: float = 10.0,
+        retry_seconds: tuple[float, float] = (0.5, 30.0),
     ) -> None:
-        """`app`: the auth subgraph, or what builds it (called once, in a worker thread)."""
+        """`app`: the auth subgraph, or what builds it (in the import thread, until it
+        succeeds). `start_wait_seconds`: how long a request that needs the subgraph waits
+        for it to start before its 503. `retry_seconds`: the first and the longest pause
+        between attempts to start it."""
         self.access = access
         self.internal = internal
         self._app = app if isinstance(app, Starlette) else None
@@ -80,7 +88,13 @@ class GatewayAuth:
         self.sessions = SessionVersions()
         self._session_check_seconds = session_check_seconds
         self._probe = service_identity("gateway")
-        self._starting: asyncio.Future[None] | None = None
+        self._start_wait_seconds = start_wait_seconds
+        self._retry_seconds = retry_seconds
+        self._lifespan_entered = False
+        self._ready = self._stopped = False
+        self._failure: str | None = None
+        self._failure_kind: str | None = None
+        self._wake: asyncio.Event | None = None  # set once started, or once stopping
 
     @classmethod
     def from_env(cls) -> GatewayAuth:
@@ -190,51 +204,103 @@ class GatewayAuth:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A sign-in (or a readiness probe) right after start-up waits for the subgraph.
         if not await self.started():
-            # It did not start (the log says why): down, as any subgraph can be; /readyz
-            # names it and fetches from it get SUBGRAPH_UNAVAILABLE.
+            # Not started yet (the log says why; `_start` retries): down, as any subgraph can
+            # be; /readyz names it and fetches from it get SUBGRAPH_UNAVAILABLE.
             refusal = JSONResponse({"errors": [{"message": "not started"}]}, status_code=503)
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    async def started(self) -> bool:
-        """Wait until the auth subgraph runs and the session versions are loaded; False if it
-        failed to start (logged once, by `_start`). Whatever checks a user's token waits for
-        this first, so a revoked session is never let through because its version was not
-        loaded yet, and answers 503 when False."""
-        if self._starting is None:
-            return True
-        try:
-            await asyncio.shield(self._starting)
-        except Exception:
-            return False
-        return True
+    @property
+    def ready(self) -> bool:
+        """Whether the auth subgraph runs and the session versions are loaded."""
+        return self._ready and not self._stopped
+
+    @property
+    def failure(self) -> str | None:
+        """What the last attempt to start failed with, while it is not started (for /readyz,
+        which anyone may ask: the kind of error, the log has the rest)."""
+        return None if self.ready else self._failure_kind
+
+    async def started(self, wait: float | None = None) -> bool:
+        """Wait until the auth subgraph runs and the session versions are loaded, at most
+        `wait` seconds (default `start_wait_seconds`); False if it has not by then (`_start`
+        retries and logs why) or the gateway is stopping. Whatever checks a user's token
+        waits for this first, so a revoked session is never let through because its version
+        was not loaded yet, and answers 503 when False."""
+        if self._wake is None:  # not under `running()`: nothing to wait for
+            return self.sessions.loaded
+        if not self._ready and not self._stopped:
+            bound = self._start_wait_seconds if wait is None else wait
+            # The event, never the start task: that one is cancelled at shutdown, and its
+            # CancelledError must not reach the requests waiting here.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(bound):
+                    await self._wake.wait()
+        return self.ready
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The auth subgraph's lifespan (its database engine), inside the gateway's, and
-        the session versions reloaded from it. Started in the background: GraphQL without a
-        user's token needs none of it, and what does waits for `started()`."""
+        the session versions reloaded from it. Started in the background and retried until
+        it runs: GraphQL without a user's token needs none of it, and what does waits for
+        `started()`."""
+        self._ready = self._stopped = self._lifespan_entered = False
+        self._failure = self._failure_kind = None
+        self._wake = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
-            self._starting = asyncio.ensure_future(self._start(stack))
+            starting = asyncio.ensure_future(self._start(stack))
             try:
                 yield
             finally:
-                self._starting.cancel()
+                self._stopped = True
+                self._wake.set()  # the requests still waiting get False, at once
+                starting.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await self._starting
+                    await starting
 
     async def _start(self, stack: contextlib.AsyncExitStack) -> None:
-        try:
-            app = await asyncio.to_thread(lambda: self.app)  # the imports, off the event loop
+        """Start, retrying with backoff until it runs; each distinct failure logged once."""
+        delay = self._retry_seconds[0]
+        reported: set[str] = set()
+        while True:
+            try:
+                await self._start_once(stack)
+            except Exception as error:
+                self._failure = f"{type(error).__name__}: {error}"
+                self._failure_kind = f"not started ({type(error).__name__})"
+                if self._failure not in reported:
+                    reported.add(self._failure)
+                    log.error(
+                        "the auth subgraph did not start (retrying, every %.0f s at most): %s",
+                        self._retry_seconds[1],
+                        self._failure,
+                        exc_info=error,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_seconds[1])
+                continue
+            if reported:
+                log.warning("the auth subgraph started after failing: %s", self._failure)
+            self._failure = self._failure_kind = None
+            self._ready = True
+            assert self._wake is not None  # set by `running()`, which runs this
+            self._wake.set()
+            return
+
+    async def _start_once(self, stack: contextlib.AsyncExitStack) -> None:
+        # Each step entered into `stack` stays entered; a retry goes on from the failed one.
+        if self._app is None:
+            await in_import_thread(lambda: self.app)  # the imports, off the event loop
+        app = self.app
+        if not self._lifespan_entered:
             await stack.enter_async_context(app.router.lifespan_context(app))
-            engine = app.state.engine
-            await stack.enter_async_context(
-                self.sessions.watching(engine, self._session_check_seconds)
-            )
-        except Exception:
-            log.exception("the auth subgraph did not start")
-            raise
+            self._lifespan_entered = True
+        # The first load of the session versions is part of starting: it raises while the
+        # database is away (the engine connects only now), and the next attempt loads again.
+        await stack.enter_async_context(
+            self.sessions.watching(app.state.engine, self._session_check_seconds)
+        )
 
 
 # What a request that needs the auth subgraph gets when it failed to start.
@@ -252,7 +318,8 @@ _WITHOUT_AUTH = ("/graphql", "/healthz", "/readyz", "/favicon.ico")
 class AuthStarted:
     """ASGI middleware: every request but GraphQL's, the health routes and static files
     (the pages, sign-in, the proxies: all of them identify their caller) waits until the
-    auth subgraph has started, as none could be served before the gateway started it."""
+    auth subgraph has started (a bounded time: `started()`), as none could be served before
+    the gateway started it; AUTH_DOWN (503) after that."""
 
     def __init__(self, app: ASGIApp, auth: GatewayAuth) -> None:
         self.app = app

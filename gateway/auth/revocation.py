@@ -31,12 +31,22 @@ class _State:
     disabled: bool
 
 
+class SessionsNotLoadedError(Exception):
+    """No session versions loaded yet: whether a token's session has ended is unknown, so
+    it is neither accepted nor refused as invalid; the gateway answers 503 (AUTH_DOWN)."""
+
+
 class SessionVersions:
     def __init__(self) -> None:
         self._users: dict[str, _State] = {}
+        self.loaded = False
 
     def check(self, identity: Identity, version: int | None) -> None:
-        """Raise InvalidAccessTokenError (TOKEN_REVOKED) for a token of an ended session."""
+        """Raise InvalidAccessTokenError (TOKEN_REVOKED) for a token of an ended session, and
+        SessionsNotLoadedError before the first load (a revoked session is never let through
+        because its version was not known yet)."""
+        if not self.loaded:
+            raise SessionsNotLoadedError("the session versions are not loaded yet")
         state = self._users.get(identity.subject)
         if state is None:
             # Version None: not a user's session but a token minted with the access key
@@ -62,12 +72,13 @@ class SessionVersions:
         async with engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         self._users = {name: _State(version, disabled) for name, version, disabled in rows}
+        self.loaded = True
 
     @contextlib.asynccontextmanager
     async def watching(self, engine: AsyncEngine, every: float) -> AsyncIterator[None]:
-        """Load now, then every `every` seconds while the block runs."""
-        with contextlib.suppress(Exception):
-            await self.load(engine)
+        """Load now (an error raised: the caller retries, as starting needs a first load),
+        then every `every` seconds while the block runs."""
+        await self.load(engine)
 
         async def reload() -> None:
             while True:

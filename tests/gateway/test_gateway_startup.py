@@ -106,3 +106,71 @@ def test_an_auth_subgraph_that_did_not_start_answers_503_where_it_is_needed() ->
     assert console[0] == 503 and "登录服务未能启动" in console[1]
     assert health == (200, "page")
     assert subgraph[0] == 503
+
+
+def test_the_pages_load_in_the_import_thread_and_early_requests_wait_for_them(
+    tmp_path, monkeypatch
+) -> None:
+    """A request reaching a page group while the import thread loads it waits (the loop
+    serves other requests meanwhile) and is routed once loaded; nothing imports on the loop."""
+    import threading
+    import types
+    import uuid
+
+    from starlette.responses import PlainTextResponse
+
+    from gateway.import_thread import THREAD_NAME
+    from gateway.lazy_routes import PageGroups
+
+    gate = types.ModuleType(f"lazy_gate_{uuid.uuid4().hex}")
+    gate.release = threading.Event()  # type: ignore[attr-defined]
+    gate.threads = []  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, gate.__name__, gate)
+    pages = f"lazy_pages_{uuid.uuid4().hex}"
+    (tmp_path / f"{pages}.py").write_text(
+        "import threading\n"
+        "from starlette.responses import PlainTextResponse\n"
+        "from starlette.routing import Route\n"
+        f"import {gate.__name__} as gate\n"
+        "gate.threads.append(threading.current_thread().name)\n"
+        "gate.release.wait(5)  # a slow import\n"
+        "async def page(_request):\n"
+        "    return PlainTextResponse('page')\n"
+        "ROUTES = [Route('/page', page, methods=['GET'])]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    async def fast(_request: object) -> PlainTextResponse:
+        return PlainTextResponse("fast")
+
+    groups = PageGroups([LazyRoutes(f"{pages}:ROUTES")])
+    app = Starlette(routes=[Route("/fast", fast), *groups.groups])
+
+    async def scenario() -> list[tuple[int, str]]:
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            groups.loading(),
+            httpx.AsyncClient(transport=transport, base_url="http://gw") as client,
+        ):
+            early = asyncio.ensure_future(client.get("/page"))
+            wrong = asyncio.ensure_future(client.post("/page"))
+            answered = await client.get("/fast")  # while the import is under way
+            assert not early.done() and not wrong.done()
+            gate.release.set()  # type: ignore[attr-defined]
+            answers = [answered, await early, await wrong, await client.get("/nowhere")]
+        return [(a.status_code, a.text) for a in answers]
+
+    fast_answer, page, post, missing = asyncio.run(scenario())
+    assert fast_answer == (200, "fast") and page == (200, "page")
+    assert post[0] == 405 and missing[0] == 404
+    assert [name.startswith(THREAD_NAME) for name in gate.threads] == [True]  # type: ignore[attr-defined]
+
+
+def test_static_files_are_routed_before_the_page_groups() -> None:
+    from starlette.routing import Mount
+
+    from gateway.app import create_app
+
+    routes = create_app().routes
+    static = next(i for i, r in enumerate(routes) if isinstance(r, Mount) and r.path == "/static")
+    assert static < min(i for i, r in enumerate(routes) if isinstance(r, LazyRoutes))
