@@ -77,8 +77,9 @@ def _without_internal(value: Any, prefix: str) -> Any:
 
 def _unshadowed(errors: Any, prefix: str) -> list[Any]:
     """A subgraph's errors without those on an internal field (a key or `@requires` copy)
-    that the same failure reports on the client's field at the same place: one error for
-    one failure."""
+    that the same failure reports on the client's field it copies (same response key as
+    the field's name, so same field, no arguments) at the same place: one error for one
+    failure."""
     found = list(errors or ())
     paths = [subgraph_path(e) or [] for e in found]
     kept: list[Any] = []
@@ -92,14 +93,20 @@ def _unshadowed(errors: Any, prefix: str) -> list[Any]:
             ),
             None,
         )
-        shadowed = cut is not None and any(
-            other is not error
-            and other.get("message") == error.get("message")
-            and len(at) > cut
-            and at[:cut] == path[:cut]
-            and not (isinstance(at[cut], str) and at[cut].startswith(prefix))
-            for other, at in zip(found, paths, strict=True)
-            if isinstance(other, dict) and isinstance(error, dict)
+        shadowed = (
+            cut is not None
+            and any(
+                other is not error
+                and other.get("message") == error.get("message")
+                and len(at) > cut
+                and at[:cut] == path[:cut]
+                # The client's field must be the one the alias copies (`<prefix>id` copies `id`,
+                # `<prefix>weight_<crc>` a `weight(...)` with arguments the client's key cannot
+                # show): another field failing with the same message is another failure.
+                and at[cut] == path[cut][len(prefix) :]
+                for other, at in zip(found, paths, strict=True)
+                if isinstance(other, dict) and isinstance(error, dict)
+            )
         )
         if not shadowed:
             kept.append(error)
@@ -287,7 +294,7 @@ class Executor:
         affected = [at for group in groups for _, at in group]
         prefix = run.plan.prefix
         first = next((k for k in fetch.selection.fields if not k.startswith(prefix)), None)
-        where = [*affected[0], first] if first else list(affected[0])
+        where = client_path([*affected[0], first] if first else affected[0], prefix)
         run.fail(fetch.id, failure.error(where), affected)
 
     def _merge_entities(
@@ -344,8 +351,11 @@ class Executor:
         path = subgraph_path(error) or []
         index = path[1] if len(path) >= 2 and path[0] == key else None
         if isinstance(index, int) and 0 <= index < len(groups):
-            rest = client_path(path[2:], run.plan.prefix)
+            # The objects may lie below an internal alias themselves (an entity fetch that
+            # completes a required object): the client's path stops before it.
             for _, at in groups[index]:
-                run.report(fetch.id, clean_error(error, [*at, *rest]))
+                run.report(
+                    fetch.id, clean_error(error, client_path([*at, *path[2:]], run.plan.prefix))
+                )
             return
-        run.report(fetch.id, clean_error(error, list(groups[0][0][1])))
+        run.report(fetch.id, clean_error(error, client_path(groups[0][0][1], run.plan.prefix)))
