@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 from graphql import DocumentNode, GraphQLSchema, execute_sync
 
 from gateway.errors import clean_error, client_path, internal_error, subgraph_path
-from gateway.plan import EntityBatch, Fetch, QueryPlan
+from gateway.plan import EntityBatch, Fetch, QueryPlan, Selection, SubField
 from gateway.shape import Shaper
 from gateway.transport import SubgraphError, SubgraphTransport
 
@@ -75,11 +75,69 @@ def _without_internal(value: Any, prefix: str) -> Any:
     return value
 
 
-def _unshadowed(errors: Any, prefix: str) -> list[Any]:
+SelectionAt = Callable[[Sequence[Any]], tuple[Selection, int] | None]
+"""For an error path: the fetch's selection it runs through, and how many leading keys lie
+outside it (`_entities` and the index); None when unknown."""
+
+
+def _no_selection(_: Sequence[Any]) -> None:
+    return None
+
+
+def _members_at(fields: Mapping[str, tuple[Fetch, Any]]) -> SelectionAt:
+    """A batch's errors run through the selection of the member their first key names."""
+
+    def where(path: Sequence[Any]) -> tuple[Selection, int] | None:
+        member = fields.get(path[0]) if path and isinstance(path[0], str) else None
+        return (member[0].selection, 2) if member else None
+
+    return where
+
+
+def _sub_field(selection: Selection | None, keys: Sequence[Any]) -> SubField | None:
+    """The field a path of response keys (list indices skipped) ends at in `selection`."""
+    found: SubField | None = None
+    for key in keys:
+        if isinstance(key, int):
+            continue
+        found = _field_in(selection, key) if selection is not None else None
+        if found is None:
+            return None
+        selection = found.children
+    return found
+
+
+def _field_in(selection: Selection, key: str) -> SubField | None:
+    if key in selection.fields:
+        return selection.fields[key]
+    for part in selection.fragments.values():
+        found = _field_in(part, key)
+        if found is not None:
+            return found
+    return None
+
+
+def _copies(
+    path: Sequence[Any], at: Sequence[Any], cut: int, prefix: str, where: SelectionAt
+) -> bool:
+    """Whether the internal field ending `path[: cut + 1]` copies the client's field ending
+    `at[: cut + 1]`: the same field with the same arguments, as the fetch selects them (else,
+    without the selection, a client key that is the copied field's name)."""
+    located = where(path)
+    if located is not None:
+        selection, skip = located
+        copy = _sub_field(selection, path[skip : cut + 1])
+        client = _sub_field(selection, at[skip : cut + 1])
+        if copy is not None and client is not None:
+            return (copy.name, copy.arguments) == (client.name, client.arguments)
+    return at[cut] == path[cut][len(prefix) :]
+
+
+def _unshadowed(errors: Any, prefix: str, where: SelectionAt = _no_selection) -> list[Any]:
     """A subgraph's errors without those on an internal field (a key or `@requires` copy)
-    that the same failure reports on the client's field it copies (same response key as
-    the field's name, so same field, no arguments) at the same place: one error for one
-    failure."""
+    that the same failure reports on the client's field it copies (same field, same
+    arguments) at the same place: one error for one failure; a failure of another field
+    with the same message hides nothing."""
     found = list(errors or ())
     paths = [subgraph_path(e) or [] for e in found]
     kept: list[Any] = []
@@ -93,20 +151,16 @@ def _unshadowed(errors: Any, prefix: str) -> list[Any]:
             ),
             None,
         )
-        shadowed = (
-            cut is not None
-            and any(
-                other is not error
-                and other.get("message") == error.get("message")
-                and len(at) > cut
-                and at[:cut] == path[:cut]
-                # The client's field must be the one the alias copies (`<prefix>id` copies `id`,
-                # `<prefix>weight_<crc>` a `weight(...)` with arguments the client's key cannot
-                # show): another field failing with the same message is another failure.
-                and at[cut] == path[cut][len(prefix) :]
-                for other, at in zip(found, paths, strict=True)
-                if isinstance(other, dict) and isinstance(error, dict)
-            )
+        shadowed = cut is not None and any(
+            other is not error
+            and other.get("message") == error.get("message")
+            and len(at) > cut
+            and at[:cut] == path[:cut]
+            and isinstance(at[cut], str)
+            and not at[cut].startswith(prefix)
+            and _copies(path, at, cut, prefix, where)
+            for other, at in zip(found, paths, strict=True)
+            if isinstance(other, dict) and isinstance(error, dict)
         )
         if not shadowed:
             kept.append(error)
@@ -229,7 +283,9 @@ class Executor:
             deep_merge(run.data, data)
         else:
             run.covered.update((key,) for key in root_keys)
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(
+            result.get("errors"), run.plan.prefix, lambda _: (fetch.selection, 0)
+        ):
             path = subgraph_path(error)
             run.report(
                 fetch.id, clean_error(error, client_path(path, run.plan.prefix) if path else None)
@@ -249,7 +305,9 @@ class Executor:
             return
         data = result.get("data")
         self._merge_entities(run, fetch, data, "_entities", groups)
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(
+            result.get("errors"), run.plan.prefix, lambda _: (fetch.selection, 2)
+        ):
             self._entity_error(run, fetch, error, "_entities", groups)
 
     async def _run_batch(self, run: _Run, batch: EntityBatch) -> None:
@@ -281,7 +339,7 @@ class Executor:
         for index, fetch, _, groups in members:
             self._merge_entities(run, fetch, data, batch.field(index), groups)
         fields = {batch.field(index): (fetch, groups) for index, fetch, _, groups in members}
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(result.get("errors"), run.plan.prefix, _members_at(fields)):
             path = subgraph_path(error)
             key = path[0] if path else ""
             fetch, groups = fields.get(key) or (members[0][1], members[0][3])

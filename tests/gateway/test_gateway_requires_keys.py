@@ -367,3 +367,22 @@ def test_an_entity_error_below_a_required_object_has_no_internal_alias_in_its_pa
     result = asyncio.run(Executor(planner.schema, Transport()).execute(query_plan, {}))
     assert result["errors"] == [{"message": "country down", "path": ["items", 0]}]
     assert result["data"] == {"items": [{"origin": "x"}]}
+
+
+def test_an_internal_copy_is_matched_to_the_client_field_by_the_fetchs_selection():
+    """By the selection: `mine: vin` is the field `_pgk_vin` copies (one error); `vin: owner`
+    is another field failing with the same message (two errors)."""
+    from gateway.executor import _unshadowed
+    from gateway.plan import Selection
+
+    selection = Selection()
+    selection.add("_pgk_vin", "vin")
+    selection.on("Car").add("mine", "vin")
+    selection.add("vin", "owner")
+    errors = [
+        {"message": "locked", "path": ["_entities", 0, "_pgk_vin"]},
+        {"message": "locked", "path": ["_entities", 0, "mine"]},
+    ]
+    assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors[1:]
+    errors[1]["path"] = ["_entities", 0, "vin"]
+    assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors
