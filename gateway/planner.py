@@ -60,7 +60,7 @@ from gateway.plan import (
     entity_batches,
     fetch_document,
 )
-from gateway.required import required_fields
+from gateway.required import one_argument_set, required_fields
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
 from gateway.split import Part, Splitter, unserved
 from gateway.supergraph import Supergraph, graphs_in_order
@@ -130,6 +130,9 @@ class _Builder:
         self.required: dict[
             tuple[tuple[str, ...], str, str], tuple[Fetch, KeyField, list[int]]
         ] = {}
+        # (path, internal alias, nested field names) -> the arguments a required field set
+        # asks that nested field with: a second set would be merged silently.
+        self.nested_arguments: dict[tuple[str, ...], str] = {}
         self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
@@ -634,6 +637,12 @@ class _Builder:
         )
         children = selection.fields[key_field.alias].children
         assert children is not None  # selected as a composite field
+        one_argument_set(
+            self.nested_arguments,
+            (*path, key_field.alias),
+            f"{type_name}.{node.name.value}",
+            node.selection_set,
+        )
         start = len(self.fetches)
         groups = self.collect(named, [node.selection_set])
         self.plan_object(fetch, children, inner, groups, (*path, key_field.alias))

@@ -8,6 +8,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    print_ast,
 )
 
 from gateway.plan import PlanningError
@@ -51,3 +52,32 @@ def _applies(schema: GraphQLSchema, type_name: str, condition: str) -> bool:
     return isinstance(named, GraphQLObjectType) and any(
         i.name == condition for i in named.interfaces
     )
+
+
+def one_argument_set(
+    seen: dict[tuple[str, ...], str], at: tuple[str, ...], where: str, fields: SelectionSetNode
+) -> None:
+    """Record the arguments each nested field of a required field set is asked with at `at`
+    (`seen`: the builder's record); refuse a second set: inside an object the
+    representation carries the subgraph's answer under the field's own name, one value."""
+    for node in fields.selections:
+        if isinstance(node, InlineFragmentNode):
+            one_argument_set(seen, at, where, node.selection_set)
+        elif isinstance(node, FieldNode):
+            name = node.name.value
+            arguments = _arguments(node)
+            known = seen.setdefault((*at, name), arguments)
+            if known != arguments:
+                raise PlanningError(
+                    f"Cannot plan {where}.{name}: field sets ask it with different arguments "
+                    f"({known or 'none'} and {arguments or 'none'}) inside one object, and a "
+                    "representation carries one value."
+                )
+            if node.selection_set is not None:
+                one_argument_set(seen, (*at, name), f"{where}.{name}", node.selection_set)
+
+
+def _arguments(node: FieldNode) -> str:
+    if not node.arguments:
+        return ""
+    return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"

@@ -386,3 +386,29 @@ def test_an_internal_copy_is_matched_to_the_client_field_by_the_fetchs_selection
     assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors[1:]
     errors[1]["path"] = ["_entities", 0, "vin"]
     assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors
+
+
+def test_a_nested_required_field_of_a_third_subgraph_with_two_argument_sets_is_refused():
+    """country is c's: the nested sets are planned like the client's fields, and a second
+    argument set there would be merged into the first silently."""
+    planner = _planner(
+        LABELS.replace("label(lang", "country(lang")
+        .replace("{ label(", "{ country(")
+        .replace(
+            "@join__field(graph: A) @join__field(graph: B, external: true)\n}",
+            "@join__field(graph: C) @join__field(graph: B, external: true)\n}",
+        )
+        .replace(
+            '@join__type(graph: B, key: "id") {\n  id: ID!\n  country',
+            '@join__type(graph: B, key: "id")\n  @join__type(graph: C, key: "id") {\n'
+            "  id: ID!\n  country",
+        )
+    )
+    assert plan(planner, "{ items { fr } }").fetches[-1].graph == "c"
+    with pytest.raises(PlanningError) as refused:
+        plan(planner, "{ items { en fr } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.maker.country: field sets ask it with different arguments "
+        '((lang: "en") and (lang: "fr")) inside one object, and a representation carries '
+        "one value."
+    )
