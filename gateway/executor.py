@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 from graphql import DocumentNode, GraphQLSchema, execute_sync
 
 from gateway.errors import clean_error, client_path, internal_error, subgraph_path
-from gateway.plan import EntityBatch, Fetch, QueryPlan
+from gateway.plan import EntityBatch, Fetch, QueryPlan, Selection, SubField
 from gateway.shape import Shaper
 from gateway.transport import SubgraphError, SubgraphTransport
 
@@ -75,10 +75,69 @@ def _without_internal(value: Any, prefix: str) -> Any:
     return value
 
 
-def _unshadowed(errors: Any, prefix: str) -> list[Any]:
+SelectionAt = Callable[[Sequence[Any]], tuple[Selection, int] | None]
+"""For an error path: the fetch's selection it runs through, and how many leading keys lie
+outside it (`_entities` and the index); None when unknown."""
+
+
+def _no_selection(_: Sequence[Any]) -> None:
+    return None
+
+
+def _members_at(fields: Mapping[str, tuple[Fetch, Any]]) -> SelectionAt:
+    """A batch's errors run through the selection of the member their first key names."""
+
+    def where(path: Sequence[Any]) -> tuple[Selection, int] | None:
+        member = fields.get(path[0]) if path and isinstance(path[0], str) else None
+        return (member[0].selection, 2) if member else None
+
+    return where
+
+
+def _sub_field(selection: Selection | None, keys: Sequence[Any]) -> SubField | None:
+    """The field a path of response keys (list indices skipped) ends at in `selection`."""
+    found: SubField | None = None
+    for key in keys:
+        if isinstance(key, int):
+            continue
+        found = _field_in(selection, key) if selection is not None else None
+        if found is None:
+            return None
+        selection = found.children
+    return found
+
+
+def _field_in(selection: Selection, key: str) -> SubField | None:
+    if key in selection.fields:
+        return selection.fields[key]
+    for part in selection.fragments.values():
+        found = _field_in(part, key)
+        if found is not None:
+            return found
+    return None
+
+
+def _copies(
+    path: Sequence[Any], at: Sequence[Any], cut: int, prefix: str, where: SelectionAt
+) -> bool:
+    """Whether the internal field ending `path[: cut + 1]` copies the client's field ending
+    `at[: cut + 1]`: the same field with the same arguments, as the fetch selects them (else,
+    without the selection, a client key that is the copied field's name)."""
+    located = where(path)
+    if located is not None:
+        selection, skip = located
+        copy = _sub_field(selection, path[skip : cut + 1])
+        client = _sub_field(selection, at[skip : cut + 1])
+        if copy is not None and client is not None:
+            return (copy.name, copy.arguments) == (client.name, client.arguments)
+    return at[cut] == path[cut][len(prefix) :]
+
+
+def _unshadowed(errors: Any, prefix: str, where: SelectionAt = _no_selection) -> list[Any]:
     """A subgraph's errors without those on an internal field (a key or `@requires` copy)
-    that the same failure reports on the client's field at the same place: one error for
-    one failure."""
+    that the same failure reports on the client's field it copies (same field, same
+    arguments) at the same place: one error for one failure; a failure of another field
+    with the same message hides nothing."""
     found = list(errors or ())
     paths = [subgraph_path(e) or [] for e in found]
     kept: list[Any] = []
@@ -97,7 +156,9 @@ def _unshadowed(errors: Any, prefix: str) -> list[Any]:
             and other.get("message") == error.get("message")
             and len(at) > cut
             and at[:cut] == path[:cut]
-            and not (isinstance(at[cut], str) and at[cut].startswith(prefix))
+            and isinstance(at[cut], str)
+            and not at[cut].startswith(prefix)
+            and _copies(path, at, cut, prefix, where)
             for other, at in zip(found, paths, strict=True)
             if isinstance(other, dict) and isinstance(error, dict)
         )
@@ -222,7 +283,9 @@ class Executor:
             deep_merge(run.data, data)
         else:
             run.covered.update((key,) for key in root_keys)
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(
+            result.get("errors"), run.plan.prefix, lambda _: (fetch.selection, 0)
+        ):
             path = subgraph_path(error)
             run.report(
                 fetch.id, clean_error(error, client_path(path, run.plan.prefix) if path else None)
@@ -242,7 +305,9 @@ class Executor:
             return
         data = result.get("data")
         self._merge_entities(run, fetch, data, "_entities", groups)
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(
+            result.get("errors"), run.plan.prefix, lambda _: (fetch.selection, 2)
+        ):
             self._entity_error(run, fetch, error, "_entities", groups)
 
     async def _run_batch(self, run: _Run, batch: EntityBatch) -> None:
@@ -274,7 +339,7 @@ class Executor:
         for index, fetch, _, groups in members:
             self._merge_entities(run, fetch, data, batch.field(index), groups)
         fields = {batch.field(index): (fetch, groups) for index, fetch, _, groups in members}
-        for error in _unshadowed(result.get("errors"), run.plan.prefix):
+        for error in _unshadowed(result.get("errors"), run.plan.prefix, _members_at(fields)):
             path = subgraph_path(error)
             key = path[0] if path else ""
             fetch, groups = fields.get(key) or (members[0][1], members[0][3])
@@ -287,7 +352,7 @@ class Executor:
         affected = [at for group in groups for _, at in group]
         prefix = run.plan.prefix
         first = next((k for k in fetch.selection.fields if not k.startswith(prefix)), None)
-        where = [*affected[0], first] if first else list(affected[0])
+        where = client_path([*affected[0], first] if first else affected[0], prefix)
         run.fail(fetch.id, failure.error(where), affected)
 
     def _merge_entities(
@@ -344,8 +409,11 @@ class Executor:
         path = subgraph_path(error) or []
         index = path[1] if len(path) >= 2 and path[0] == key else None
         if isinstance(index, int) and 0 <= index < len(groups):
-            rest = client_path(path[2:], run.plan.prefix)
+            # The objects may lie below an internal alias themselves (an entity fetch that
+            # completes a required object): the client's path stops before it.
             for _, at in groups[index]:
-                run.report(fetch.id, clean_error(error, [*at, *rest]))
+                run.report(
+                    fetch.id, clean_error(error, client_path([*at, *path[2:]], run.plan.prefix))
+                )
             return
-        run.report(fetch.id, clean_error(error, list(groups[0][0][1])))
+        run.report(fetch.id, clean_error(error, client_path(groups[0][0][1], run.plan.prefix)))

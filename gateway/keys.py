@@ -21,7 +21,7 @@ from graphql import (
     print_ast,
 )
 
-from gateway.plan import KeyField, Selection
+from gateway.plan import KeyField, PlanningError, Selection
 from gateway.supergraph import Supergraph, graphs_in_order
 
 # How many subgraphs may stand between the one holding an object and the one it needs.
@@ -51,17 +51,26 @@ def _key(name: str, arguments: str) -> str:
     return f"{name}_{zlib.crc32(arguments.encode()):08x}"
 
 
-def _copy(selection_set: SelectionSetNode, into: Selection) -> None:
+def _copy(selection_set: SelectionSetNode, into: Selection, where: str) -> None:
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
             # Inside an object the representation carries the subgraph's answer as it is,
-            # so a nested field keeps its own name as its response key.
+            # so a nested field keeps its own name as its response key: one value, so one
+            # set of arguments (`maker { label(lang: "en") }` beside `label(lang: "fr")`).
             name = node.name.value
-            sub = into.add(name, name, _arguments(node), composite=bool(node.selection_set))
+            arguments = _arguments(node)
+            known = into.fields.get(name)
+            if known is not None and known.arguments != arguments:
+                raise PlanningError(
+                    f"Cannot plan {where}.{name}: field sets ask it with different arguments "
+                    f"({known.arguments or 'none'} and {arguments or 'none'}) inside one "
+                    "object, and a representation carries one value."
+                )
+            sub = into.add(name, name, arguments, composite=bool(node.selection_set))
             if node.selection_set is not None and sub.children is not None:
-                _copy(node.selection_set, sub.children)
+                _copy(node.selection_set, sub.children, f"{where}.{name}")
         elif isinstance(node, InlineFragmentNode) and node.type_condition is not None:
-            _copy(node.selection_set, into.on(node.type_condition.name.value))
+            _copy(node.selection_set, into.on(node.type_condition.name.value), where)
 
 
 class EntityKeys:
@@ -173,6 +182,7 @@ class EntityKeys:
         *,
         optional: bool = False,
         nested: bool = True,
+        owner: str = "",
     ) -> KeyField:
         """Add one field of a field set to `selection` under its internal alias (arguments, as
         `@requires(fields: "weight(unit: KG)")` has them, are sent too). `nested` False leaves
@@ -192,5 +202,5 @@ class EntityKeys:
         alias = prefix + _key(node.name.value, arguments)
         sub = selection.add(alias, node.name.value, arguments, composite=composite)
         if nested and node.selection_set is not None and sub.children is not None:
-            _copy(node.selection_set, sub.children)
+            _copy(node.selection_set, sub.children, f"{owner or 'the object'}.{node.name.value}")
         return KeyField(node.name.value, alias, optional, composite=composite, arguments=arguments)

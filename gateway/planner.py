@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from graphql import (
@@ -59,6 +60,7 @@ from gateway.plan import (
     entity_batches,
     fetch_document,
 )
+from gateway.required import one_argument_set, required_fields
 from gateway.shape import INTROSPECTION_ROOT_FIELDS, build_shape
 from gateway.split import Part, Splitter, unserved
 from gateway.supergraph import Supergraph, graphs_in_order
@@ -122,6 +124,15 @@ class _Builder:
         self.typename_alias = prefix + "__typename"
         self.fetches: list[Fetch] = []
         self.entity_fetches: dict[tuple[str, tuple[str, ...], str, str], Fetch] = {}
+        # (path, type, required field as text) -> the helper fetch that selects it, how to
+        # read it, and the fetches that write it: a chain whose links share inputs
+        # (f3 needs f2 f1, f2 needs f1) plans each input once, not once per use.
+        self.required: dict[
+            tuple[tuple[str, ...], str, str], tuple[Fetch, KeyField, list[int]]
+        ] = {}
+        # (path, internal alias, nested field names) -> the arguments a required field set
+        # asks that nested field with: a second set would be merged silently.
+        self.nested_arguments: dict[tuple[str, ...], str] = {}
         self.splitter = Splitter(self.supergraph, self.schema, self.collect)
 
     def new_fetch(self, graph: str, **kwargs: Any) -> Fetch:
@@ -132,6 +143,7 @@ class _Builder:
     def begin_stage(self) -> int:
         """Entity fetches are shared within a stage only; returns where the stage starts."""
         self.entity_fetches = {}
+        self.required = {}
         return len(self.fetches)
 
     # Root fields --------------------------------------------------------------------------
@@ -527,10 +539,12 @@ class _Builder:
         depth: int = 0,
         avoid: str = "",
         before: frozenset[int] = frozenset(),
+        requiring: frozenset[tuple[str, str, str]] = frozenset(),
     ) -> tuple[tuple[KeyField, ...], list[int]]:
         """Have the fields of a field set put at `path` under internal aliases: by `fetch` when
         its subgraph resolves them, else by helper entity fetches. Returns how to read them and
-        the fetches that write them."""
+        the fetches that write them. `requiring`: the (subgraph, type, field) whose
+        `@requires` are being planned, down to here."""
         found: list[KeyField] = []
         after = [fetch.id]
         for node in fields.selections:
@@ -550,6 +564,15 @@ class _Builder:
             # A required field with a @requires of its own (a chain) is read through
             # `_entities`, even from `fetch`'s own subgraph: only representations carry
             # what it needs in turn.
+            remembered = self.required.get((path, type_name, print_ast(node)))
+            if remembered is not None:
+                helper, key_field, writers = remembered
+                # Reused unless that makes a cycle: the helper must not wait for a fetch that
+                # waits for this one's reader.
+                if helper.graph != avoid and not self.waits_for(helper, before):
+                    found.append(replace(key_field, optional=optional))
+                    after.extend(writers)
+                    continue
             helper_graph = (
                 fetch.graph if local else self.helper_graph(fetch.graph, type_name, name, avoid)
             )
@@ -560,7 +583,14 @@ class _Builder:
                 )
             helper = self.jump(fetch, selection, type_name, helper_graph, path, depth + 1, before)
             self.add_requires(
-                fetch, selection, type_name, helper, {name: [node]}, path, before=before
+                fetch,
+                selection,
+                type_name,
+                helper,
+                {name: [node]},
+                path,
+                before=before,
+                requiring=requiring,
             )
             key_field, nested = self.select_required(
                 helper, helper.selection, type_name, node, path, optional=optional
@@ -568,6 +598,11 @@ class _Builder:
             found.append(key_field)
             after.append(helper.id)
             after.extend(nested)
+            self.required[(path, type_name, print_ast(node))] = (
+                helper,
+                key_field,
+                [helper.id, *nested],
+            )
         return tuple(found), after
 
     def select_required(
@@ -586,7 +621,10 @@ class _Builder:
         the internal alias's path; returns those fetches too."""
         inner = self.supergraph.field(type_name, node.name.value).type_name
         if node.selection_set is None or self.all_local(fetch.graph, inner, node.selection_set):
-            return self.keys.select_field(selection, node, self.prefix, optional=optional), []
+            key_field = self.keys.select_field(
+                selection, node, self.prefix, optional=optional, owner=type_name
+            )
+            return key_field, []
         named = self.schema.get_type(inner)
         if not isinstance(named, GraphQLObjectType):
             raise PlanningError(
@@ -599,6 +637,12 @@ class _Builder:
         )
         children = selection.fields[key_field.alias].children
         assert children is not None  # selected as a composite field
+        one_argument_set(
+            self.nested_arguments,
+            (*path, key_field.alias),
+            f"{type_name}.{node.name.value}",
+            node.selection_set,
+        )
         start = len(self.fetches)
         groups = self.collect(named, [node.selection_set])
         self.plan_object(fetch, children, inner, groups, (*path, key_field.alias))
@@ -653,23 +697,35 @@ class _Builder:
         path: tuple[str, ...],
         *,
         before: frozenset[int] = frozenset(),
+        requiring: frozenset[tuple[str, str, str]] = frozenset(),
     ) -> None:
         """Add what `@requires` of `fields` in `child`'s subgraph needs to its representations
         (required fields may be null, so they are optional there). `before`: fetches that
-        wait for `child` in turn, which the fetches feeding it must not be."""
+        wait for `child` in turn, which the fetches feeding it must not be. `requiring`: the
+        fields whose `@requires` are being planned, down to here: one that needs itself again
+        (x requires y, y requires x) cannot be planned."""
         for nodes in fields.values():
-            join = self.supergraph.field(type_name, nodes[0].name.value).join_for(child.graph)
+            name = nodes[0].name.value
+            join = self.supergraph.field(type_name, name).join_for(child.graph)
             if join is None or not join.requires:
                 continue
+            ident = (child.graph, type_name, name)
+            if ident in requiring:
+                raise PlanningError(
+                    f"Cannot plan {type_name}.{name} in {child.graph}: its @requires needs, "
+                    f"through a chain of @requires, {type_name}.{name} itself."
+                )
+            flat = required_fields(self.schema, type_name, name, field_set(join.requires))
             key_fields, after = self.require(
                 fetch,
                 selection,
                 type_name,
-                field_set(join.requires),
+                SelectionSetNode(selections=tuple(flat)),
                 path,
                 optional=True,
                 avoid=child.graph,
                 before=before | {child.id},
+                requiring=requiring | {ident},
             )
             child.key_fields = tuple(dict.fromkeys(child.key_fields + key_fields))
             child.depends_on.extend(d for d in after if d not in child.depends_on)

@@ -207,3 +207,208 @@ def test_a_requires_chain_back_to_the_first_subgraph_fetches_it_twice(planner):
     first, second = sorted(c_fetches, key=lambda f: "cy" in f.document)
     assert "_pgk_x: x" in first.document and "cy" in second.document
     assert first.id in b_fetch.depends_on and b_fetch.id in second.depends_on
+
+
+def _planner(body: str) -> Planner:
+    supergraph = parse_supergraph(HEADER + body)
+    return Planner(supergraph, build_api_schema(supergraph), cache_size=8)
+
+
+def _chain(n: int) -> str:
+    """Item fields f0..f(n-1) spread over a, b and c; each fi (i >= 2) requires f(i-1) and
+    f(i-2), f1 requires f0: every link shares an input with the next."""
+    owner = {i: "abc"[i % 3] if i > 1 else "ab"[i] for i in range(n)}
+    requires = {1: "f0", **{i: f"f{i - 1} f{i - 2}" for i in range(2, n)}}
+    external: dict[int, set[str]] = {i: set() for i in range(n)}
+    for i, fields in requires.items():
+        for name in fields.split():
+            if owner[int(name[1:])] != owner[i]:
+                external[int(name[1:])].add(owner[i])
+    lines = []
+    for i in range(n):
+        joins = f"@join__field(graph: {owner[i].upper()}"
+        joins += f', requires: "{requires[i]}")' if i in requires else ")"
+        joins += "".join(
+            f" @join__field(graph: {g.upper()}, external: true)" for g in sorted(external[i])
+        )
+        lines.append(f"  f{i}: Int {joins}")
+    return (
+        "type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {\n"
+        "  items: [Item!]! @join__field(graph: A)\n}\n"
+        'type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")\n'
+        '  @join__type(graph: C, key: "id") {\n  id: ID!\n' + "\n".join(lines) + "\n}\n"
+    )
+
+
+def test_a_requires_chain_whose_links_share_inputs_plans_each_input_once():
+    """f11 needs f10 and f9, f10 needs f9 and f8, ...: planned once per field, the fetch count
+    grows with the chain, not exponentially."""
+    n = 12
+    query_plan = plan(_planner(_chain(n)), f"{{ items {{ f{n - 1} }} }}")
+    assert len(query_plan.fetches) <= 2 * n
+    for fetch in query_plan.fetches[1:]:
+        required = [k.name for k in fetch.key_fields if k.optional]
+        # Each input a fetch reads is written by a fetch it waits for.
+        for name in required:
+            writers = [f for f in query_plan.fetches if f"_pgk_{name}: {name}" in f.document]
+            assert writers and all(w.id in fetch.depends_on for w in writers)
+
+
+MUTUAL = """
+type Query @join__type(graph: A) @join__type(graph: B) { items: [Item!]! @join__field(graph: A) }
+type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  x: Int @join__field(graph: A, requires: "y") @join__field(graph: B, external: true)
+  y: Int @join__field(graph: B, requires: "x") @join__field(graph: A, external: true)
+}
+"""
+
+
+def test_mutual_requires_are_refused():
+    with pytest.raises(PlanningError) as refused:
+        plan(_planner(MUTUAL), "{ items { x } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.x in a: its @requires needs, through a chain of @requires, Item.x itself."
+    )
+
+
+LABELS = """
+type Query @join__type(graph: A) @join__type(graph: B) { items: [Item!]! @join__field(graph: A) }
+type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  maker: Maker @join__field(graph: A) @join__field(graph: B, external: true)
+  en: String @join__field(graph: B, requires: "maker { label(lang: \\"en\\") }")
+  fr: String @join__field(graph: B, requires: "maker { label(lang: \\"fr\\") }")
+}
+type Maker @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  label(lang: String): String @join__field(graph: A) @join__field(graph: B, external: true)
+}
+"""
+
+
+def test_a_nested_required_field_with_two_argument_sets_in_one_object_is_refused():
+    planner = _planner(LABELS)
+    assert 'label(lang: "fr")' in plan(planner, "{ items { fr } }").fetches[0].document
+    with pytest.raises(PlanningError) as refused:
+        plan(planner, "{ items { en fr } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.maker.label: field sets ask it with different arguments "
+        '((lang: "en") and (lang: "fr")) inside one object, and a representation carries '
+        "one value."
+    )
+
+
+FRAGMENTS = """
+type Query @join__type(graph: A) @join__type(graph: B) { items: [Item!]! @join__field(graph: A) }
+interface Named @join__type(graph: A) @join__type(graph: B) { id: ID! }
+type Item implements Named @join__implements(graph: A, interface: "Named")
+  @join__implements(graph: B, interface: "Named")
+  @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  a: Int @join__field(graph: A) @join__field(graph: B, external: true)
+  n: Int @join__field(graph: A) @join__field(graph: B, external: true)
+  b: Int @join__field(graph: B, requires: "... on Item { a }")
+  c: Int @join__field(graph: B, requires: "__typename a ... on Named { ... { n } }")
+  d: Int @join__field(graph: B, requires: "... on Other { a }")
+}
+type Other @join__type(graph: A) { a: Int }
+"""
+
+
+@pytest.mark.parametrize(("field", "sent"), [("b", ["a"]), ("c", ["a", "n"])])
+def test_a_requires_fragment_on_the_type_or_its_interface_and_typename_are_flattened(field, sent):
+    root, entity = plan(_planner(FRAGMENTS), f"{{ items {{ {field} }} }}").fetches
+    assert [k.name for k in entity.key_fields] == ["id", *sent]
+    assert all(f"_pgk_{name}: {name}" in root.document for name in sent)
+
+
+def test_a_requires_fragment_on_another_type_is_refused():
+    with pytest.raises(PlanningError) as refused:
+        plan(_planner(FRAGMENTS), "{ items { d } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.d: its @requires has a fragment (on Other) that is not an "
+        "unconditional inline fragment on Item or an interface it implements."
+    )
+
+
+def test_an_error_on_another_client_field_does_not_hide_one_on_an_internal_copy():
+    """`_pgk_a` copies `a`, not `secret`: two failures, two errors."""
+    from gateway.executor import _unshadowed
+
+    errors = [
+        {"message": "Forbidden", "path": ["items", 0, "_pgk_a"]},
+        {"message": "Forbidden", "path": ["items", 0, "secret"]},
+    ]
+    assert _unshadowed(errors, "_pgk_") == errors
+
+
+def test_an_entity_error_below_a_required_object_has_no_internal_alias_in_its_path(planner):
+    """origin requires maker { country }; c fails country for the maker under `_pgk_maker`:
+    the client's path stops at the item."""
+    import asyncio
+
+    from gateway.executor import Executor
+
+    class Transport:
+        async def fetch(self, graph: str, body: dict, shared: bool = True) -> dict:
+            if graph == "a":
+                maker = {"_pgk___typename": "Maker", "_pgk_id": "m1"}
+                item = {"_pgk___typename": "Item", "_pgk_id": "1", "_pgk_maker": maker}
+                return {"data": {"items": [item]}}
+            if graph == "c":
+                return {
+                    "data": {"_entities": [{"country": None}]},
+                    "errors": [{"message": "country down", "path": ["_entities", 0, "country"]}],
+                }
+            return {"data": {"_entities": [{"origin": "x"}]}}
+
+    query_plan = plan(planner, "{ items { origin } }")
+    result = asyncio.run(Executor(planner.schema, Transport()).execute(query_plan, {}))
+    assert result["errors"] == [{"message": "country down", "path": ["items", 0]}]
+    assert result["data"] == {"items": [{"origin": "x"}]}
+
+
+def test_an_internal_copy_is_matched_to_the_client_field_by_the_fetchs_selection():
+    """By the selection: `mine: vin` is the field `_pgk_vin` copies (one error); `vin: owner`
+    is another field failing with the same message (two errors)."""
+    from gateway.executor import _unshadowed
+    from gateway.plan import Selection
+
+    selection = Selection()
+    selection.add("_pgk_vin", "vin")
+    selection.on("Car").add("mine", "vin")
+    selection.add("vin", "owner")
+    errors = [
+        {"message": "locked", "path": ["_entities", 0, "_pgk_vin"]},
+        {"message": "locked", "path": ["_entities", 0, "mine"]},
+    ]
+    assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors[1:]
+    errors[1]["path"] = ["_entities", 0, "vin"]
+    assert _unshadowed(errors, "_pgk_", lambda _: (selection, 2)) == errors
+
+
+def test_a_nested_required_field_of_a_third_subgraph_with_two_argument_sets_is_refused():
+    """country is c's: the nested sets are planned like the client's fields, and a second
+    argument set there would be merged into the first silently."""
+    planner = _planner(
+        LABELS.replace("label(lang", "country(lang")
+        .replace("{ label(", "{ country(")
+        .replace(
+            "@join__field(graph: A) @join__field(graph: B, external: true)\n}",
+            "@join__field(graph: C) @join__field(graph: B, external: true)\n}",
+        )
+        .replace(
+            '@join__type(graph: B, key: "id") {\n  id: ID!\n  country',
+            '@join__type(graph: B, key: "id")\n  @join__type(graph: C, key: "id") {\n'
+            "  id: ID!\n  country",
+        )
+    )
+    assert plan(planner, "{ items { fr } }").fetches[-1].graph == "c"
+    with pytest.raises(PlanningError) as refused:
+        plan(planner, "{ items { en fr } }")
+    assert str(refused.value) == (
+        "Cannot plan Item.maker.country: field sets ask it with different arguments "
+        '((lang: "en") and (lang: "fr")) inside one object, and a representation carries '
+        "one value."
+    )

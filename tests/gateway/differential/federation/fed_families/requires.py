@@ -171,6 +171,21 @@ def _long(field: str, over: int) -> Any:
     return resolve
 
 
+def _framed(p: dict) -> str:
+    name, a = need(p, "name", "a")
+    return f"[{name}|{a}]"
+
+
+def _typed(p: dict) -> str:
+    typename, a = need(p, "__typename", "a")
+    return f"{typename}:{a}"
+
+
+def _sum(p: dict) -> int | None:
+    c, b, a = need(p, "c", "b", "a")
+    return None if None in (c, b, a) else c + b + a
+
+
 IDS = [i["id"] for i in ITEMS]
 C_ITEMS = [{"__typename": "RequiresItem", "id": i, "c": _c, "x": f"x-{i}", "cy": _cy} for i in IDS]
 MAKERS = [{"__typename": "RequiresMaker", "id": m} for m in ("m1", "m2", "m3")]
@@ -328,10 +343,28 @@ FAMILY = Family(
               e: Int @requires(fields: "c")
               weight(unit: RequiresUnit! = KG): Float @external
               kilos: String @requires(fields: "weight(unit: KG)")
+              name: String @external
+              b: Int @external
+              framed: String @requires(fields: "... on RequiresItem { name a }")
+              typed: String @requires(fields: "__typename a")
+              sum: Int @requires(fields: "c b a")
             }
             enum RequiresUnit { KG G }
             """,
-            entities={"RequiresItem": [{"id": i, "d": _d, "e": _e, "kilos": _kilos} for i in IDS]},
+            entities={
+                "RequiresItem": [
+                    {
+                        "id": i,
+                        "d": _d,
+                        "e": _e,
+                        "kilos": _kilos,
+                        "framed": _framed,
+                        "typed": _typed,
+                        "sum": _sum,
+                    }
+                    for i in IDS
+                ]
+            },
         ),
     ),
     (
@@ -592,6 +625,34 @@ FAMILY = Family(
             "{ requiresItems { kilos heavy w: weight(unit: G) weight } }",
         ),
         case("from another subgraph's root", "{ requiresFromC { id c x } }"),
+        case("inline fragment on the type", "{ requiresItems { id framed } }"),
+        case(
+            "inline fragment on the type, required selected",
+            "{ requiresItems { framed nm: name a __typename } }",
+        ),
+        case("typename and a field", "{ requiresItems { typed t: __typename } }"),
+        case("chain sharing its inputs", "{ requiresItems { id sum } }"),
+        case("chain sharing its inputs, with the links", "{ requiresItems { sum c e b } }"),
+        case(
+            "chain sharing its inputs, nested",
+            '{ requiresItem(id: "i1") { sum related { sum typed framed } } }',
+            hive_wrong="in i1's related items Hive answers typed (requires __typename a) and "
+            "framed (requires ... on RequiresItem { name a }) null, with no error, beside sum; "
+            "i2 is Two with a null a, i3 has no name and a 5",
+            data={
+                "requiresItem": {
+                    "sum": 22,
+                    "related": [
+                        {"sum": None, "typed": "RequiresItem:None", "framed": "[Two|None]"},
+                        {"sum": 106, "typed": "RequiresItem:5", "framed": "[None|5]"},
+                    ],
+                }
+            },
+        ),
+        case(
+            "typename and a fragment, nested",
+            '{ requiresItem(id: "i3") { related { typed framed } } }',
+        ),
         case("from another subgraph's root, chain of three", "{ requiresFromC { e b } }"),
         case(
             "from another subgraph's root, nested",
