@@ -204,7 +204,11 @@ def open_planner(
     visit: Callable[..., Visit], code: str, lang: str | None = None, **kwargs
 ) -> Visit:
     query = f"?lang={lang}" if lang else ""
-    seen = visit(f"/maps/planner/{code}{query}", identity=planner_of(code), **kwargs)
+    # The planner says when it is ready (its grid and figures loaded): no need to wait for
+    # the network to fall silent too. Every request is recorded as it starts, either way.
+    seen = visit(
+        f"/maps/planner/{code}{query}", identity=planner_of(code), wait_until="load", **kwargs
+    )
     seen.page.wait_for_function("() => window.__pgPlanner && window.__pgPlanner.ready")
     return seen
 
