@@ -110,9 +110,10 @@ def _lonely_corners(demo: Demo) -> Iterator[Corner]:
                 yield Corner(zone, vertex, (centre.x, centre.y))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def corner(demo: Demo) -> Corner:
-    """The corner whose drag to the zone's centre uncovers the most buildings."""
+    """The corner whose drag to the zone's centre uncovers the most buildings (a frozen
+    value of the demo: found once, not again by each of the five modules using it)."""
 
     def loss(c: Corner) -> int:
         ring = [c.target if p == c.vertex else p for p in c.zone.boundary.exterior.coords]
