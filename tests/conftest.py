@@ -6,10 +6,13 @@ run while the suite is up. With DATABASE_URL set, tests use a `<name>_test` data
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx._transports.default as httpx_transports
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -20,6 +23,28 @@ from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
 from stack import Running, started
+
+# httpx builds a fresh TLS context for every client, so for every `httpx.post(...)`, loading
+# certifi's bundle each time (~30 ms of CPU): thousands of times a run, for requests that are
+# all plain HTTP to 127.0.0.1. The tests' clients with the default verification share one
+# context instead (made the same way, by httpx, once per setting of trust_env).
+_create_ssl_context = httpx_transports.create_ssl_context
+
+
+@functools.cache
+def _default_ssl_context(trust_env: bool) -> ssl.SSLContext:
+    return _create_ssl_context(verify=True, cert=None, trust_env=trust_env)
+
+
+def _shared_ssl_context(
+    verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
+) -> ssl.SSLContext:
+    if verify is True and cert is None:
+        return _default_ssl_context(trust_env)
+    return _create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
+
+
+httpx_transports.create_ssl_context = _shared_ssl_context  # type: ignore[assignment]
 
 # Parallel checkouts or workers can each have their own test cluster.
 TEST_DATA_DIR = Path(os.environ.get("PARTYGRID_TEST_DATA_DIR", ROOT / ".data" / "test"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from browser_pages import Visit
@@ -56,7 +57,9 @@ def screenshots(suite_settings: SuiteSettings) -> Path:
 def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
     """`visit(path, identity=DISTRICT)`: a fresh signed-in page at `path` on the gateway
     (identity None: nobody signed in). `gateway`: another gateway process's GraphQL URL
-    (the session's by default); `before(page)` runs before the page opens (routes, say)."""
+    (the session's by default); `before(page)` runs before the page opens (routes, say).
+    `wait_until`: "load" for a page whose test waits for a readiness of its own (networkidle
+    waits out half a second of silence after the last request besides)."""
     contexts = []
 
     def open_page(
@@ -67,6 +70,7 @@ def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
         height: int = 800,
         gateway: str | None = None,
         before: Callable[[Page], None] | None = None,
+        wait_until: Literal["load", "networkidle"] = "networkidle",
     ) -> Visit:
         base = (gateway or running.gateway).removesuffix("/graphql")
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -83,7 +87,7 @@ def visit(browser: Browser, running: Running) -> Iterator[Callable[..., Visit]]:
         page.on("pageerror", lambda error: seen.errors.append(str(error)))
         if before is not None:
             before(page)
-        page.goto(base + path, wait_until="networkidle")
+        page.goto(base + path, wait_until=wait_until)
         return seen
 
     yield open_page

@@ -110,9 +110,10 @@ def _lonely_corners(demo: Demo) -> Iterator[Corner]:
                 yield Corner(zone, vertex, (centre.x, centre.y))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def corner(demo: Demo) -> Corner:
-    """The corner whose drag to the zone's centre uncovers the most buildings."""
+    """The corner whose drag to the zone's centre uncovers the most buildings (a frozen
+    value of the demo: found once, not again by each of the five modules using it)."""
 
     def loss(c: Corner) -> int:
         ring = [c.target if p == c.vertex else p for p in c.zone.boundary.exterior.coords]
@@ -204,7 +205,11 @@ def open_planner(
     visit: Callable[..., Visit], code: str, lang: str | None = None, **kwargs
 ) -> Visit:
     query = f"?lang={lang}" if lang else ""
-    seen = visit(f"/maps/planner/{code}{query}", identity=planner_of(code), **kwargs)
+    # The planner says when it is ready (its grid and figures loaded): no need to wait for
+    # the network to fall silent too. Every request is recorded as it starts, either way.
+    seen = visit(
+        f"/maps/planner/{code}{query}", identity=planner_of(code), wait_until="load", **kwargs
+    )
     seen.page.wait_for_function("() => window.__pgPlanner && window.__pgPlanner.ready")
     return seen
 

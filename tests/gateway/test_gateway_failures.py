@@ -33,6 +33,9 @@ def fragile(stack: Stack) -> Iterator[tuple[Process, Process]]:
         wait_ready(gateway, "/healthz")
         yield assess, gateway
     finally:
+        # This assess is the test's own: killed, not stopped, since a graceful stop would
+        # wait out the slow resolver still sleeping (3 s) after the gateway gave up on it.
+        assess.popen.kill()
         for process in started:
             process.stop()
 

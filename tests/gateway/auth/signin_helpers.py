@@ -6,7 +6,7 @@ import re
 import uuid
 
 import httpx
-from test_sessions import user_command
+from test_sessions import add_user
 
 from infra.setup import Prepared
 from stack import Running
@@ -24,10 +24,7 @@ STRONG = "网格员的新密码-Quartz-Lantern-{}"
 
 def new_user(prepared: Prepared, role: str = "viewer", region: str = "410104") -> tuple[str, str]:
     name, password = f"si-{uuid.uuid4().hex[:10]}", STRONG.format(uuid.uuid4().hex[:6])
-    done = user_command(
-        prepared, "add", name, "--role", role, "--region", region, password=password
-    )
-    assert done.returncode == 0, done.stderr
+    add_user(prepared, name, password, role, region)  # the CLI's add has tests of its own
     return name, password
 
 

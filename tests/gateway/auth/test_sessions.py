@@ -3,6 +3,7 @@ the way a stand-in gateway would reach it) logs them in, refreshes and says who 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import subprocess
@@ -12,9 +13,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, pool, update
+from sqlalchemy import create_engine, pool, select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.auth.models import refresh_token
+from gateway.auth import users
+from gateway.auth.models import refresh_token, user_account
 from gateway.auth.sessions import REUSE_GRACE
 from gateway.auth.tokens import AccessTokens, refresh_token_hash
 from infra.settings import ROOT
@@ -73,6 +76,36 @@ def user_command(prepared: Prepared, *args: str, password: str = "") -> subproce
     )
 
 
+def add_user(prepared: Prepared, name: str, password: str, role: str, region: str) -> None:
+    """A user added the way `partygrid user add` adds one (gateway.auth.users), in this
+    process: the CLI's own tests here run the command; a user a test only needs to exist
+    does not pay for starting it."""
+
+    async def add() -> None:
+        engine = create_async_engine(prepared.database.auth_url)
+        try:
+            async with engine.begin() as conn:
+                await users.add_user(
+                    conn, username=name, password=password, role=role, region_code=region
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add())
+
+
+def stored(prepared: Prepared, name: str) -> bool:
+    """Whether the auth database holds a user of that name (what `partygrid user list`
+    lists, read directly: the CLI's listing has its own test)."""
+    engine = create_engine(prepared.database.auth_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            query = select(user_account.c.username).where(user_account.c.username == name)
+            return conn.execute(query).first() is not None
+    finally:
+        engine.dispose()
+
+
 def call(url: str, keys, query: str, variables=None, identity: Identity = ANONYMOUS) -> dict:
     headers = InternalTokens(keys["internal"], issuer="gateway").headers(identity)
     response = httpx.post(
@@ -82,9 +115,13 @@ def call(url: str, keys, query: str, variables=None, identity: Identity = ANONYM
     return response.json()
 
 
+SECRETARY_PASSWORD = "正确的密码-correct horse"
+
+
 @pytest.fixture
-def secretary(prepared: Prepared) -> tuple[str, str]:
-    name, password = f"sec-{uuid.uuid4().hex[:8]}", "正确的密码-correct horse"
+def cli_secretary(prepared: Prepared) -> tuple[str, str]:
+    """A secretary added by `partygrid user add`."""
+    name, password = f"sec-{uuid.uuid4().hex[:8]}", SECRETARY_PASSWORD
     done = user_command(
         prepared, "add", name, "--role", "secretary", "--region", "410104001001", password=password
     )
@@ -92,8 +129,16 @@ def secretary(prepared: Prepared) -> tuple[str, str]:
     return name, password
 
 
-def test_the_cli_adds_lists_and_disables(prepared: Prepared, secretary) -> None:
-    name, _ = secretary
+@pytest.fixture
+def secretary(prepared: Prepared) -> tuple[str, str]:
+    """A secretary for the auth subgraph's tests (added in-process: see `add_user`)."""
+    name, password = f"sec-{uuid.uuid4().hex[:8]}", SECRETARY_PASSWORD
+    add_user(prepared, name, password, "secretary", "410104001001")
+    return name, password
+
+
+def test_the_cli_adds_lists_and_disables(prepared: Prepared, cli_secretary) -> None:
+    name, _ = cli_secretary
     listed = user_command(prepared, "list").stdout.splitlines()
     assert f"{name}\tsecretary\t社区党组织书记\t410104001001\tactive" in listed
     assert user_command(prepared, "disable", name).returncode == 0
@@ -114,11 +159,11 @@ def test_the_cli_refuses_bad_users(prepared: Prepared, args, password, says) -> 
     name = f"bad-{uuid.uuid4().hex[:8]}"
     done = user_command(prepared, "add", name, *args, password=password)
     assert done.returncode == 1 and says in done.stderr
-    assert name not in user_command(prepared, "list").stdout
+    assert not stored(prepared, name)
 
 
-def test_the_cli_refuses_a_taken_name(prepared: Prepared, secretary) -> None:
-    name, password = secretary
+def test_the_cli_refuses_a_taken_name(prepared: Prepared, cli_secretary) -> None:
+    name, password = cli_secretary
     done = user_command(
         prepared, "add", name, "--role", "district", "--region", "410104", password=password
     )
