@@ -159,16 +159,17 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = make_client(timeout=settings.fetch_timeout, mounts=auth.mounts())
         try:
-            # The in-process auth subgraph and its database engine, then the pages (so the
-            # import thread does the auth subgraph's imports first).
+            app.state.settings = settings
+            app.state.auth = auth
+            app.state.gateway = Gateway.from_settings(settings, client, auth)
+            # Schema and supergraph live as long as the process: freezing them out of the
+            # collector's generations keeps full collections (latency spikes) short.
+            gc.collect()
+            gc.freeze()
+            # Only then the in-process auth subgraph and its database engine, then the pages
+            # (the import thread does the auth subgraph's imports first): started here, their
+            # imports would compete with the schema's build for the one interpreter.
             async with auth.running(), pages.loading():
-                app.state.settings = settings
-                app.state.auth = auth
-                app.state.gateway = Gateway.from_settings(settings, client, auth)
-                # Schema and supergraph live as long as the process: freezing them out of the
-                # collector's generations keeps full collections (latency spikes) short.
-                gc.collect()
-                gc.freeze()
                 yield
         finally:
             gateway = getattr(app.state, "gateway", None)
