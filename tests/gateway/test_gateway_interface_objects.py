@@ -8,11 +8,11 @@ object's subgraph, and find an interface value's real type where that subgraph c
 from __future__ import annotations
 
 import pytest
-from graphql import GraphQLInterfaceType, get_operation_ast, parse, validate
+from graphql import GraphQLInterfaceType, parse
+from hand_planning import plan, planner_for
 
-from gateway.api_schema import build_api_schema
 from gateway.interface_objects import plan_interface_value
-from gateway.planner import Planner, PlanningError, _Builder
+from gateway.planner import PlanningError, _Builder
 from gateway.supergraph import parse_supergraph
 
 # Composed by @theguild/federation-composition from
@@ -79,19 +79,6 @@ interface Node @join__type(graph: A, key: "id") @join__type(graph: B, key: "id",
   stock: Int @join__field(graph: B)
 }
 """
-
-
-def planner_for(sdl: str) -> Planner:
-    supergraph = parse_supergraph(sdl)
-    return Planner(supergraph, build_api_schema(supergraph))
-
-
-def plan(planner: Planner, text: str):
-    document = parse(text)
-    assert not validate(planner.schema, document)
-    operation = get_operation_ast(document)
-    assert operation is not None
-    return planner.plan(text, document, operation, {})
 
 
 def test_bare_join_field_loads_and_no_subgraph_resolves_it_directly():

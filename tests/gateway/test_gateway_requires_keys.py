@@ -4,7 +4,7 @@ gives although they are @external there, over a hand-written supergraph (no proc
 from __future__ import annotations
 
 import pytest
-from graphql import get_operation_ast, parse, validate
+from hand_planning import plan
 
 from gateway.api_schema import build_api_schema
 from gateway.plan import QueryPlan
@@ -92,14 +92,6 @@ type Account @join__type(graph: A, key: "id") @join__type(graph: C, key: "id", r
 def planner() -> Planner:
     supergraph = parse_supergraph(SUPERGRAPH)
     return Planner(supergraph, build_api_schema(supergraph), cache_size=8)
-
-
-def plan(planner: Planner, text: str) -> QueryPlan:
-    document = parse(text)
-    assert not validate(planner.schema, document)
-    operation = get_operation_ast(document)
-    assert operation is not None
-    return planner.plan(text, document, operation, {})
 
 
 def by_graph(query_plan: QueryPlan) -> dict[str, list[tuple[str, str, list[int], str]]]:

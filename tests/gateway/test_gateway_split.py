@@ -4,11 +4,9 @@ supergraph (plain Python: no processes)."""
 from __future__ import annotations
 
 import pytest
-from graphql import get_operation_ast, parse, validate
+from hand_planning import plan, planner_for
 
-from gateway.api_schema import build_api_schema
 from gateway.planner import Planner, PlanningError
-from gateway.supergraph import parse_supergraph
 
 # Hand-written, so it can hold what composition would reject as unsatisfiable: Info.b and
 # Info.c are resolved where no path to them exists (Query.info is A's alone; Item.info is
@@ -90,16 +88,7 @@ type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id")
 
 @pytest.fixture(scope="module")
 def planner() -> Planner:
-    supergraph = parse_supergraph(SUPERGRAPH)
-    return Planner(supergraph, build_api_schema(supergraph))
-
-
-def plan(planner: Planner, text: str):
-    document = parse(text)
-    assert not validate(planner.schema, document)
-    operation = get_operation_ast(document)
-    assert operation is not None
-    return planner.plan(text, document, operation, {})
+    return planner_for(SUPERGRAPH)
 
 
 def test_shared_root_value_type_split_between_subgraphs(planner):
