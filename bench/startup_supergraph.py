@@ -164,28 +164,6 @@ def api_types(public_sdl: str) -> int:
 
 def create_app() -> Any:
     """The generated subgraphs under `/<name>/graphql` (and `/ready`)."""
-    import json
+    from fed_server import serve
 
-    from fed_server import SubgraphApp
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    apps = {s.name: SubgraphApp(s) for s in subgraphs(int(os.environ.get("STARTUP_ENTITIES", 32)))}
-
-    async def graphql_endpoint(request: Request) -> JSONResponse:
-        app = apps.get(request.path_params["name"])
-        if app is None:
-            return JSONResponse({"errors": [{"message": "no such subgraph"}]}, status_code=404)
-        return JSONResponse(app.execute(json.loads(await request.body())))
-
-    async def ready(_: Request) -> JSONResponse:
-        return JSONResponse(sorted(apps))
-
-    return Starlette(
-        routes=[
-            Route("/{name}/graphql", graphql_endpoint, methods=["POST"]),
-            Route("/ready", ready, methods=["GET"]),
-        ]
-    )
+    return serve(subgraphs(int(os.environ.get("STARTUP_ENTITIES", 32))))

@@ -8,6 +8,7 @@ the tests as `uvicorn fed_server:create_app --factory`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from fed_families import FAMILIES
@@ -138,9 +139,9 @@ def _typename(value: Any, info: GraphQLResolveInfo, abstract: Any) -> str | None
     raise GraphQLError(f"fixture object without __typename for {abstract.name}")
 
 
-def create_app() -> Starlette:
-    """Every family's subgraphs under `/<name>/graphql`."""
-    apps = {s.name: SubgraphApp(s) for family in FAMILIES for s in family.subgraphs}
+def serve(subgraphs: Iterable[FixtureSubgraph]) -> Starlette:
+    """An app serving `subgraphs`, each under `/<name>/graphql`, and `/ready`."""
+    apps = {s.name: SubgraphApp(s) for s in subgraphs}
 
     async def graphql_endpoint(request: Request) -> JSONResponse:
         app = apps.get(request.path_params["name"])
@@ -158,3 +159,8 @@ def create_app() -> Starlette:
             Route("/ready", ready, methods=["GET"]),
         ]
     )
+
+
+def create_app() -> Starlette:
+    """Every family's subgraphs under `/<name>/graphql`."""
+    return serve(s for family in FAMILIES for s in family.subgraphs)
