@@ -360,5 +360,7 @@ facts_version = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False, server_default="0"),
+    # New at every bump (org_0009): a restored database counting up again names new states.
+    Column("token", Uuid(as_uuid=False), nullable=False, server_default=func.gen_random_uuid()),
     CheckConstraint("id = 1", name="facts_version_one_row"),
 )

@@ -169,7 +169,7 @@ class CommunityFacts:
     # Organizations of other communities that grid assigns here (found by id).
     elsewhere: dict[uuid.UUID, OrganizationFact] = field(default_factory=dict)
     # org.facts_version they were loaded at (None: inside a transaction that wrote).
-    version: int | None = field(default=None, compare=False)
+    version: tuple[int, str] | None = field(default=None, compare=False)
 
     @property
     def community_organization(self) -> OrganizationFact | None:

@@ -9,8 +9,11 @@ takes what was loaded at it and loads only the rest. Facts loaded after the vers
 are at least as new as it (a commit in between only makes them newer, and the next reader
 sees the new version and loads again), so nothing older than the version is ever served.
 
-Kept per process, per community, for the current version only (an older version's entries
-are dropped as soon as a newer one is seen). Grid's part of the facts is not kept: it is
+A version is the counter and the random token every bump draws (migration org_0009): a
+database restored to an earlier moment counts up again from there, and the token keeps the same
+number from naming the facts of the state that was left. Kept per process, per community, for
+the current version only (an older version's entries are dropped as soon as a newer one is
+seen; one with the same number and another token replaces it). Grid's part of the facts is not kept: it is
 asked for on every load (`load_facts` gives each caller its own copy to fill in).
 """
 
@@ -32,39 +35,47 @@ Finding = Any  # services.org.rules.checker.Finding
 MAX_COMMUNITIES = 4000  # a city's worth at one version; beyond it nothing more is kept
 
 
+Version = tuple[int, str]
+"""org.facts_version's counter and token."""
+
+
 class FactsCache:
     def __init__(self) -> None:
-        self.version: int | None = None
+        self.version: Version | None = None
         self.facts: dict[str, CommunityFacts] = {}
         # A community's findings of some rules on a day under some settings, at `version`.
         self.findings: dict[Hashable, list[Finding]] = {}
 
-    async def current_version(self, conn: AsyncConnection) -> int | None:
+    async def current_version(self, conn: AsyncConnection) -> Version | None:
         """The version `conn` sees; None when its transaction has written something (its
         own changes are not in any version yet: it neither takes nor keeps facts)."""
-        version, clean = (
+        version, token, clean = (
             await conn.execute(
-                select(facts_version.c.version, func.txid_current_if_assigned().is_(None))
+                select(
+                    facts_version.c.version,
+                    facts_version.c.token,
+                    func.txid_current_if_assigned().is_(None),
+                )
             )
         ).one()
-        return int(version) if clean else None
+        return (int(version), str(token)) if clean else None
 
-    def kept(self, version: int | None, codes: Iterable[str]) -> dict[str, CommunityFacts]:
+    def kept(self, version: Version | None, codes: Iterable[str]) -> dict[str, CommunityFacts]:
         """The communities among `codes` loaded at `version`."""
         if version is None or version != self.version:
             return {}
         return {code: self.facts[code] for code in codes if code in self.facts}
 
-    def keep(self, version: int | None, loaded: dict[str, CommunityFacts]) -> None:
+    def keep(self, version: Version | None, loaded: dict[str, CommunityFacts]) -> None:
         if version is None:
             return
-        if self.version is None or version > self.version:
+        if self.version is None or _newer(version, self.version):
             self.version, self.facts, self.findings = version, {}, {}
         if version == self.version and len(self.facts) + len(loaded) <= MAX_COMMUNITIES:
             self.facts.update(loaded)
 
     def findings_of(
-        self, version: int | None, key: Hashable, check: Callable[[], list[Finding]]
+        self, version: Version | None, key: Hashable, check: Callable[[], list[Finding]]
     ) -> list[Finding]:
         """`check()` once per `key` at the current version (facts loaded at an older one, or
         inside a transaction that wrote, are checked every time)."""
@@ -76,6 +87,13 @@ class FactsCache:
             if len(self.findings) < MAX_COMMUNITIES:
                 self.findings[key] = found
         return list(found)
+
+
+def _newer(seen: Version, kept: Version) -> bool:
+    """Whether facts seen at `seen` replace those kept at `kept`: a higher count, or the same
+    count drawn again after a restore (another token). A lower count is an older reader's,
+    or a restored database's until it counts past `kept`: not kept, never served."""
+    return seen[0] > kept[0] or (seen[0] == kept[0] and seen[1] != kept[1])
 
 
 FACTS = FactsCache()

@@ -130,3 +130,44 @@ def test_a_committed_change_is_in_the_next_read_and_undoing_it_restores_it(
                 {"id": member_id},
             )
     assert _read(running) == first
+
+
+def test_a_restored_database_counting_up_again_is_never_served_the_facts_it_left(
+    running: Running, service_urls: dict[str, str]
+) -> None:
+    """Restored to an earlier moment, the counter counts up again from there: the same number
+    then names another state. Here the change is undone and the counter set back in one
+    transaction, as a restore followed by one change would leave them (the same number as the
+    facts org keeps, other data); the token drawn at the bump (org_0009) tells them apart."""
+    url = service_urls["org"]
+    first = _read(running)
+    with _committed(url) as conn:
+        member_id = conn.execute(
+            text(
+                "SELECT id FROM org.member WHERE community_code = :c AND left_on IS NULL"
+                " AND management <> 'self' AND reporting_status = 'pending' ORDER BY id LIMIT 1"
+            ),
+            {"c": COMMUNITY},
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE org.member SET reporting_status = 'reported' WHERE id = :id"),
+            {"id": member_id},
+        )
+    try:
+        changed = _read(running)  # kept by org at this version
+        assert changed[0]["reportedIn"] == first[0]["reportedIn"] + 1
+        version = _version(url)
+        with _committed(url) as conn:  # the earlier state, counted up to the same number
+            conn.execute(
+                text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
+                {"id": member_id},
+            )
+            conn.execute(text("UPDATE org.facts_version SET version = version - 1"))
+        assert _version(url) == version
+        assert _read(running) == first
+    finally:
+        with _committed(url) as conn:
+            conn.execute(
+                text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
+                {"id": member_id},
+            )
