@@ -10,6 +10,7 @@ and `findings`, and that undoing it gives back the first answer exactly.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 
 from org_api import query
@@ -46,6 +47,29 @@ def _committed(url: str) -> Iterator[Connection]:
 def _version(url: str) -> int:
     with _committed(url) as conn:
         return int(conn.execute(text("SELECT version FROM org.facts_version")).scalar_one())
+
+
+def _report_in(conn: Connection) -> uuid.UUID:
+    """A non-self-managed member of COMMUNITY pending 报到 reports in; its id."""
+    member_id = conn.execute(
+        text(
+            "SELECT id FROM org.member WHERE community_code = :c AND left_on IS NULL"
+            " AND management <> 'self' AND reporting_status = 'pending' ORDER BY id LIMIT 1"
+        ),
+        {"c": COMMUNITY},
+    ).scalar_one()
+    conn.execute(
+        text("UPDATE org.member SET reporting_status = 'reported' WHERE id = :id"),
+        {"id": member_id},
+    )
+    return member_id
+
+
+def _put_back(conn: Connection, member_id: uuid.UUID) -> None:
+    conn.execute(
+        text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
+        {"id": member_id},
+    )
 
 
 def test_every_table_the_facts_are_read_from_moves_the_version(
@@ -104,17 +128,7 @@ def test_a_committed_change_is_in_the_next_read_and_undoing_it_restores_it(
     # A non-self-managed member pending 报到 reports in (then is put back): one more reported,
     # one `reporting.pending` finding fewer, in counts and findings alike.
     with _committed(url) as conn:
-        member_id = conn.execute(
-            text(
-                "SELECT id FROM org.member WHERE community_code = :c AND left_on IS NULL"
-                " AND management <> 'self' AND reporting_status = 'pending' ORDER BY id LIMIT 1"
-            ),
-            {"c": COMMUNITY},
-        ).scalar_one()
-        conn.execute(
-            text("UPDATE org.member SET reporting_status = 'reported' WHERE id = :id"),
-            {"id": member_id},
-        )
+        member_id = _report_in(conn)
     try:
         counts, found = _read(running)
         assert counts["reportedIn"] == first[0]["reportedIn"] + 1
@@ -125,10 +139,7 @@ def test_a_committed_change_is_in_the_next_read_and_undoing_it_restores_it(
         assert counted == pending  # counts' findings moved with the data too
     finally:
         with _committed(url) as conn:
-            conn.execute(
-                text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
-                {"id": member_id},
-            )
+            _put_back(conn, member_id)
     assert _read(running) == first
 
 
@@ -142,32 +153,16 @@ def test_a_restored_database_counting_up_again_is_never_served_the_facts_it_left
     url = service_urls["org"]
     first = _read(running)
     with _committed(url) as conn:
-        member_id = conn.execute(
-            text(
-                "SELECT id FROM org.member WHERE community_code = :c AND left_on IS NULL"
-                " AND management <> 'self' AND reporting_status = 'pending' ORDER BY id LIMIT 1"
-            ),
-            {"c": COMMUNITY},
-        ).scalar_one()
-        conn.execute(
-            text("UPDATE org.member SET reporting_status = 'reported' WHERE id = :id"),
-            {"id": member_id},
-        )
+        member_id = _report_in(conn)
     try:
         changed = _read(running)  # kept by org at this version
         assert changed[0]["reportedIn"] == first[0]["reportedIn"] + 1
         version = _version(url)
         with _committed(url) as conn:  # the earlier state, counted up to the same number
-            conn.execute(
-                text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
-                {"id": member_id},
-            )
+            _put_back(conn, member_id)
             conn.execute(text("UPDATE org.facts_version SET version = version - 1"))
         assert _version(url) == version
         assert _read(running) == first
     finally:
         with _committed(url) as conn:
-            conn.execute(
-                text("UPDATE org.member SET reporting_status = 'pending' WHERE id = :id"),
-                {"id": member_id},
-            )
+            _put_back(conn, member_id)
