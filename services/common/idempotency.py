@@ -17,6 +17,13 @@ guard, so the caller is known), installed for every subgraph by `services.common
   never looks given up). Each claim carries a random token: only the request that holds it
   may store its answer or give it up, so a request whose claim was taken over cannot answer
   for (or release) the one that took it.
+- Acknowledged or not, a write is applied once: the mutation's own transaction marks its
+  claim applied (`applied_at`, written at its commit by `_mark_applied`, a commit hook on the
+  service's engine, while `_applying` names the claim), so the write and its mark commit
+  together. The answer is stored just after, in a second transaction; if the process or the
+  database dies between the two, the claim stays applied and unanswered: it is never given
+  up by its lease nor released, and a retry with the key answers ALREADY_APPLIED ("the write
+  was applied; read the current state") instead of running the mutation a second time.
 
 Errors are GraphQL errors with a Chinese message and `extensions.code` / `messageEn`.
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import logging
@@ -36,7 +44,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +69,9 @@ LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is
 RENEW_SECONDS = 60.0  # a running request extends its lease this often
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
+# An applied claim's answer is stored milliseconds after the write commits: a retry waits
+# this long for it, then answers ALREADY_APPLIED (its first request died in between).
+_APPLIED_WAIT_SECONDS = 1.0
 TABLE = "idempotency_key"
 GONE = object()  # the claim was given up between our insert and read: claim again
 
@@ -75,6 +88,8 @@ def define_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claim", sa.Text),  # the running request's random token
+        # Set by the write's own transaction: its write committed (answered or not).
+        sa.Column("applied_at", sa.DateTime(timezone=True)),
         sa.Index("ix_idempotency_key_expires_at", "expires_at"),
     )
 
@@ -98,6 +113,52 @@ def create_table(op: Any, schema: str) -> None:
 def add_claim_column(op: Any, schema: str) -> None:
     """The migration step adding the claim token to `idempotency_key` in `schema`."""
     op.add_column(TABLE, sa.Column("claim", sa.Text), schema=schema)
+
+
+def add_applied_column(op: Any, schema: str) -> None:
+    """The migration step adding `applied_at` to `idempotency_key` in `schema`."""
+    op.add_column(TABLE, sa.Column("applied_at", sa.DateTime(timezone=True)), schema=schema)
+
+
+@dataclass(frozen=True)
+class _Applying:
+    table: sa.Table
+    claim: tuple[str, str]
+    token: str
+
+
+# The claim of the mutation running in this task (None outside a keyed mutation).
+_applying: contextvars.ContextVar[_Applying | None] = contextvars.ContextVar(
+    "partygrid_applying_claim", default=None
+)
+
+
+def _mark_applied(conn: Connection) -> None:
+    """At a commit inside a keyed mutation: when the transaction wrote anything (it has a
+    transaction id), mark its claim applied in that same transaction. A claim no longer held
+    (taken over after its lease ran out) raises ClaimLostError: the commit fails and the
+    write rolls back, rather than be applied twice under one key."""
+    applying = _applying.get()
+    if applying is None:
+        return
+    wrote = conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+    if not wrote.scalar():
+        return  # a read-only transaction applies nothing
+    table = applying.table
+    now = dt.datetime.now(dt.UTC)
+    marked = conn.execute(
+        sa.update(table)
+        .where(_held(table, applying.claim, applying.token))
+        .values(applied_at=now, expires_at=now + KEEP)  # kept like an answered key
+    )
+    if not marked.rowcount:
+        raise ClaimLostError("idempotency claim lost")  # no key in it: a user chose it
+
+
+def _watch_commits(engine: AsyncEngine) -> None:
+    """Install `_mark_applied` on `engine` (once)."""
+    if not event.contains(engine.sync_engine, "commit", _mark_applied):
+        event.listen(engine.sync_engine, "commit", _mark_applied)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -238,19 +299,31 @@ class WriteGuard:
                 headers = [(b"content-type", stored["type"].encode())]
                 await _respond(send, stored["body"].encode(), stored["status"], headers)
                 return
+            if found.applied_at is not None:
+                # Applied: never run again. Its answer comes at once, or never (it died).
+                wait_until = min(wait_until, loop.time() + _APPLIED_WAIT_SECONDS)
             if loop.time() + _POLL_SECONDS > wait_until:
-                await _respond(send, error_body("IN_PROGRESS"))
+                code = "IN_PROGRESS" if found.applied_at is None else "ALREADY_APPLIED"
+                await _respond(send, error_body(code))
                 return
             await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
         token = found.token
+        _watch_commits(self.engine())
         try:
             async with holding(self.engine(), self.table, claim, token, LEASE, RENEW_SECONDS):
-                captured, cut = await self._run(scope, receive, deadline, lambda: True)
+                # Set inside `holding`: its renewing task must not mark the claim applied.
+                applying = _applying.set(_Applying(self.table, claim, token))
+                try:
+                    captured, cut = await self._run(scope, receive, deadline, lambda: True)
+                finally:
+                    _applying.reset(applying)
         except BaseException:
             await asyncio.shield(self._release(claim, token))
             raise
         if cut:
-            # Cut off here: the write was rolled back with the task, so a retry runs it anew.
+            # Cut off here: the write was rolled back with the task, so a retry runs it
+            # anew (a write that had committed before the cut marked its claim applied: the
+            # release leaves that claim alone and a retry answers ALREADY_APPLIED).
             await asyncio.shield(self._release(claim, token))
         else:
             await asyncio.shield(self._store(claim, token, captured))
@@ -298,8 +371,9 @@ async def claim_key(
     lease: dt.timedelta = LEASE,
 ) -> Any:
     """`Claimed` when this request claimed (subject, key) for `lease`; else the row holding
-    it (`fingerprint`, `response`: None while the first request runs), or `GONE` when it was
-    given up between our insert and read (claim again)."""
+    it (`fingerprint`, `response`: None while the first request runs, `applied_at`: set once
+    its write committed), or `GONE` when it was given up between our insert and read (claim
+    again)."""
     subject, key = claim
     now = dt.datetime.now(dt.UTC)
     token = secrets.token_urlsafe(18)
@@ -321,7 +395,7 @@ async def claim_key(
         if inserted.first() is not None:
             return Claimed(token)
         held = await conn.execute(
-            sa.select(table.c.fingerprint, table.c.response).where(
+            sa.select(table.c.fingerprint, table.c.response, table.c.applied_at).where(
                 table.c.subject == subject, table.c.key == key
             )
         )
@@ -362,11 +436,12 @@ async def store_answer(
 async def renew_claim(
     engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str, lease: dt.timedelta
 ) -> bool:
-    """Extend the claim held with `token` to `lease` from now; False when it is not held."""
+    """Extend the claim held with `token` to `lease` from now; False when it is not held (or
+    applied: an applied claim is kept like an answer, never given up)."""
     async with engine.begin() as conn:
         renewed = await conn.execute(
             sa.update(table)
-            .where(_held(table, claim, token))
+            .where(_held(table, claim, token), table.c.applied_at.is_(None))
             .values(expires_at=dt.datetime.now(dt.UTC) + lease)
         )
     return bool(renewed.rowcount)
@@ -406,10 +481,13 @@ async def release_key(
     engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str
 ) -> None:
     """Give up the claim held with `token` that has no answer (its write rolled back): a
-    retry runs anew. Another request's claim on the same key is left alone."""
+    retry runs anew. Another request's claim on the same key is left alone, and so is an
+    applied one (its write committed: a retry must not run it again)."""
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.delete(table).where(_held(table, claim, token)))
+            await conn.execute(
+                sa.delete(table).where(_held(table, claim, token), table.c.applied_at.is_(None))
+            )
     except Exception:  # the lease gives the key up later
         log.exception("could not release idempotency key")
 
