@@ -44,13 +44,14 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import ANONYMOUS
+from services.common.database_errors import database_code, error_dict
 
 # The shared part lives in `write_protocol` (no database); re-exported for the subgraphs.
 from services.common.write_protocol import (  # noqa: F401 -- re-exported
@@ -283,30 +284,17 @@ class WriteGuard:
     ) -> None:
         """Run the write once per (subject, key); answer retries from the record."""
         assert self.table is not None
-        loop = asyncio.get_running_loop()
-        wait_until = loop.time() + (deadline if deadline is not None else _MAX_WAIT_SECONDS)
-        while True:
-            found = await self._claim(claim, fingerprint)
-            if isinstance(found, Claimed):
-                break  # ours to run
-            if found is GONE:
-                continue
-            if found.fingerprint != fingerprint:
-                await _respond(send, error_body("IDEMPOTENCY_KEY_REUSED"))
-                return
-            if found.response is not None:
-                stored = orjson.loads(found.response)
-                headers = [(b"content-type", stored["type"].encode())]
-                await _respond(send, stored["body"].encode(), stored["status"], headers)
-                return
-            if found.applied_at is not None:
-                # Applied: never run again. Its answer comes at once, or never (it died).
-                wait_until = min(wait_until, loop.time() + _APPLIED_WAIT_SECONDS)
-            if loop.time() + _POLL_SECONDS > wait_until:
-                code = "IN_PROGRESS" if found.applied_at is None else "ALREADY_APPLIED"
-                await _respond(send, error_body(code))
-                return
-            await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
+        try:
+            found = await self._settle(claim, fingerprint, deadline)
+        except exc.DBAPIError as failed:
+            # Read-only, full or gone: nothing ran; the writer is told why, typed.
+            if (code := database_code(failed)) is None:
+                raise
+            await _respond(send, orjson.dumps({"data": None, "errors": [error_dict(code)]}))
+            return
+        if not isinstance(found, Claimed):
+            await _respond(send, *found)
+            return
         token = found.token
         _watch_commits(self.engine())
         try:
@@ -326,8 +314,40 @@ class WriteGuard:
             # release leaves that claim alone and a retry answers ALREADY_APPLIED).
             await asyncio.shield(self._release(claim, token))
         else:
-            await asyncio.shield(self._store(claim, token, captured))
+            try:
+                await asyncio.shield(self._store(claim, token, captured))
+            except exc.DBAPIError:
+                # The write is done (and its claim marked applied): answer it all the same;
+                # a retry answers ALREADY_APPLIED.
+                log.exception("a mutation's answer could not be stored")
         await _respond(send, bytes(captured.body), captured.status, captured.headers)
+
+    async def _settle(
+        self, claim: tuple[str, str], fingerprint: str, deadline: float | None
+    ) -> Claimed | tuple[bytes, int, Any]:
+        """Our claim to run the write, or the answer to give instead: (body, status,
+        headers) of the first request's answer or of a refusal."""
+        loop = asyncio.get_running_loop()
+        wait_until = loop.time() + (deadline if deadline is not None else _MAX_WAIT_SECONDS)
+        while True:
+            found = await self._claim(claim, fingerprint)
+            if isinstance(found, Claimed):
+                return found  # ours to run
+            if found is GONE:
+                continue
+            if found.fingerprint != fingerprint:
+                return error_body("IDEMPOTENCY_KEY_REUSED"), 200, None
+            if found.response is not None:
+                stored = orjson.loads(found.response)
+                headers = [(b"content-type", stored["type"].encode())]
+                return stored["body"].encode(), stored["status"], headers
+            if found.applied_at is not None:
+                # Applied: never run again. Its answer comes at once, or never (it died).
+                wait_until = min(wait_until, loop.time() + _APPLIED_WAIT_SECONDS)
+            if loop.time() + _POLL_SECONDS > wait_until:
+                code = "IN_PROGRESS" if found.applied_at is None else "ALREADY_APPLIED"
+                return error_body(code), 200, None
+            await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
 
     async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
         assert self.table is not None
