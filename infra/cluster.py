@@ -18,10 +18,12 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 
 from infra.errors import SetupError
@@ -29,13 +31,31 @@ from infra.kept_secrets import kept_secret
 
 SOCKET_PORT = 5432  # names the socket file only: the cluster listens on no TCP port
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+PGBACKREST_PACKAGE = "pgbackrest"
 ADMIN = "postgres"  # the cluster's superuser
-# Socket only, password always: no `trust`, no `peer`, no TCP.
-PG_HBA = """\
+# Streams WAL to read replicas (pg_basebackup, streaming replication): it may do nothing else.
+REPLICATION_ROLE = "partygrid_replication"
+# Socket only, password always: no `trust`, no `peer`, no TCP. `all` does not match the
+# replication pseudo-database, so replicas get a line of their own, for their role alone.
+PG_HBA = f"""\
 # Written by partygrid (infra/cluster.py) at every start; edits here are replaced.
 # Every role, the superuser included, signs in with its password over the Unix socket.
-local   all   all   scram-sha-256
+local   all           all                scram-sha-256
+local   replication   {REPLICATION_ROLE}   scram-sha-256
 """
+# What a point-in-time restore leaves in postgresql.auto.conf: once the cluster is promoted
+# they must go, or a replica copied from it would replay to the old target and promote itself.
+RECOVERY_SETTINGS = (
+    "restore_command",
+    "recovery_target",
+    "recovery_target_time",
+    "recovery_target_lsn",
+    "recovery_target_xid",
+    "recovery_target_name",
+    "recovery_target_action",
+    "recovery_target_inclusive",
+    "recovery_target_timeline",
+)
 
 
 def find_bindir(configured: Path | None) -> Path:
@@ -66,23 +86,46 @@ def postgis_available(bindir: Path) -> bool:
     return bool(sharedir) and (Path(sharedir) / "extension" / "postgis.control").exists()
 
 
+def _apt_install(package: str, why: str) -> None:
+    print(f"partygrid: installing {package} ({why})", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+    ):
+        subprocess.run(cmd, check=False, env=env, stdout=subprocess.DEVNULL)
+
+
+def _may_install(install: bool) -> bool:
+    return install and os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
 def ensure_postgis(bindir: Path, *, install: bool) -> None:
     """Install Debian's PostGIS when it is missing and we may; otherwise say how to."""
     if postgis_available(bindir):
         return
-    if install and os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"partygrid: installing {POSTGIS_PACKAGE} (PostGIS is missing)", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (
-            ["apt-get", "update", "-qq"],
-            ["apt-get", "install", "-y", "-qq", POSTGIS_PACKAGE],
-        ):
-            subprocess.run(cmd, check=False, env=env, stdout=subprocess.DEVNULL)
+    if _may_install(install):
+        _apt_install(POSTGIS_PACKAGE, "PostGIS is missing")
         if postgis_available(bindir):
             return
     raise SetupError(
         f"PostGIS is not installed for the PostgreSQL server in {bindir}",
         f"sudo apt-get install {POSTGIS_PACKAGE}  (or set DATABASE_URL to a server with PostGIS)",
+    )
+
+
+def ensure_pgbackrest(*, install: bool) -> Path:
+    """pgBackRest (backups, WAL archiving, point-in-time restore): Debian's package, installed
+    when missing and we may, like PostGIS; otherwise say how to. Returns the program."""
+    if (found := shutil.which("pgbackrest")) is not None:
+        return Path(found)
+    if _may_install(install):
+        _apt_install(PGBACKREST_PACKAGE, "backups need it")
+        if (found := shutil.which("pgbackrest")) is not None:
+            return Path(found)
+    raise SetupError(
+        "pgBackRest is not installed (backups, WAL archiving and restores use it)",
+        f"sudo apt-get install {PGBACKREST_PACKAGE}  (Debian's package, 2.45 on bookworm)",
     )
 
 
@@ -94,6 +137,10 @@ class Cluster:
     bindir: Path
     run_as: str | None = None  # the system user that runs postgres when we are root
     fast_unsafe: bool = False  # no fsync: for throw-away test clusters only
+    # WAL archiving: the command PostgreSQL runs for each finished WAL segment (None: off).
+    archive_command: str | None = None
+    # More `-c name=value` server settings (a replica's, say), after ours.
+    extra_options: tuple[str, ...] = ()
 
     @property
     def data(self) -> Path:
@@ -117,8 +164,37 @@ class Cluster:
         """The service roles' password on this cluster (set by `infra.database`)."""
         return kept_secret(self.root, "role-password", 24)
 
+    @property
+    def replication_password(self) -> str:
+        """The replication role's password (replicas stream WAL with it)."""
+        return kept_secret(self.root, "replication-password", 24)
+
     def password_of(self, user: str) -> str:
-        return self.admin_password if user == ADMIN else self.role_password
+        if user == ADMIN:
+            return self.admin_password
+        if user == REPLICATION_ROLE:
+            return self.replication_password
+        return self.role_password
+
+    def pgpass_file(self) -> Path:
+        """A libpq password file (`<root>/pgpass`, 0600, the cluster user's) for tools that
+        have no password option of their own (pgBackRest, pg_basebackup): the superuser's and
+        the replication role's passwords on this cluster's socket. Rewritten on every call,
+        so it follows the kept passwords."""
+        path = self.root / "pgpass"
+        socket = _pgpass_escape(str(self.socket_dir))
+        lines = [
+            f"{socket}:{SOCKET_PORT}:*:{user}:{_pgpass_escape(self.password_of(user))}"
+            for user in (ADMIN, REPLICATION_ROLE)
+        ]
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        path.chmod(0o600)
+        if self.run_as:
+            entry = pwd.getpwnam(self.run_as)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        return path
 
     def url(self, *, user: str, database: str) -> str:
         """SQLAlchemy URL for a role over the Unix socket, with its password."""
@@ -189,6 +265,8 @@ class Cluster:
                 "-E",
                 "UTF8",
                 "--locale=C.UTF-8",
+                # Page checksums: corruption is found (by pgBackRest too) rather than copied.
+                "--data-checksums",
                 "--no-instructions",
             ]
         )
@@ -227,6 +305,16 @@ class Cluster:
         ]
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        if self.archive_command:
+            # A segment is archived when full or after a minute: at most a minute of
+            # committed work is only on this disk (the recovery point of a lost disk).
+            command = self.archive_command.replace("'", "''")
+            options += [
+                "-c archive_mode=on",
+                f"-c archive_command='{command}'",
+                "-c archive_timeout=60",
+            ]
+        options += [f"-c {option}" for option in self.extra_options]
         return options
 
     def _hba_is_ours(self) -> bool:
@@ -296,6 +384,31 @@ class Cluster:
             return
         self._run(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"])
 
+    def in_recovery(self) -> bool:
+        """True while the server replays WAL (a restore not yet promoted, or a replica)."""
+        with psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        return bool(row and row[0])
+
+    def wait_promoted(self, timeout: float = 600.0) -> None:
+        """Wait until recovery has ended. `pg_ctl start -w` returns once the server accepts
+        connections, which (hot standby) is while it still replays a restore's WAL."""
+        deadline = time.monotonic() + timeout
+        while self.in_recovery():
+            if time.monotonic() > deadline:
+                raise SetupError(
+                    f"the restored cluster is still recovering after {timeout:.0f} s",
+                    f"read {self.log}",
+                )
+            time.sleep(0.1)
+
+    def reset_recovery_settings(self) -> None:
+        """Remove what a restore wrote into postgresql.auto.conf (see RECOVERY_SETTINGS)."""
+        with psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=5) as conn:
+            for name in RECOVERY_SETTINGS:
+                conn.execute(f"ALTER SYSTEM RESET {name}")
+            conn.execute("SELECT pg_reload_conf()")
+
 
 def cluster_user(configured: str = "postgres") -> str | None:
     """None when we may run postgres ourselves; the configured user when we are root."""
@@ -337,6 +450,10 @@ def _is_postmaster_of(pid: int, data: Path) -> bool:
     except (FileNotFoundError, PermissionError, ProcessLookupError):
         return False
     return Path(exe).name in {"postgres", "postmaster"} and Path(cwd) == data.resolve()
+
+
+def _pgpass_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
 
 
 def _last_line(text: str) -> str:

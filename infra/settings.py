@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,19 @@ class SuiteSettings(BaseSettings):
     demo: bool = True  # load the demo district into an empty database
     demo_seed: int = 2020
     start_timeout: float = 60.0
+    # Backups (pgBackRest, infra/backup.py): the repository folder (default
+    # `<data_dir>/backups`; put it on another disk), how many full backups to keep (older ones
+    # expire with their WAL), an optional passphrase that encrypts the repository (without it
+    # an encrypted repository cannot be read: keep it off this machine too), and continuous WAL
+    # archiving of the private cluster (the point-in-time part of a restore).
+    backup_repo: Path | None = None
+    backup_retention_full: int = Field(default=2, ge=1)
+    backup_cipher_pass: SecretStr | None = None
+    archive: bool = True
 
     def port_of(self, name: str) -> int:
         return int(getattr(self, f"{name}_port"))
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_repo or self.data_dir / "backups"

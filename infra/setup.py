@@ -7,6 +7,7 @@ database the same way.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
         return
     cluster = private_cluster(settings)
     if fast_unsafe:
-        cluster = Cluster(cluster.root, cluster.bindir, cluster.run_as, fast_unsafe=True)
+        cluster = dataclasses.replace(cluster, fast_unsafe=True)
     ensure_postgis(cluster.bindir, install=settings.install_missing)
     cluster.initialize()
     if not cluster.start():

@@ -22,7 +22,7 @@ from infra.demo.model import Demo
 from infra.locking import RunLock
 from infra.settings import ROOT, SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
-from stack import Running, started
+from stack import TEST_DATA_DIR, Running, started
 
 # httpx builds a fresh TLS context for every client, so for every `httpx.post(...)`, loading
 # certifi's bundle each time (~30 ms of CPU): thousands of times a run, for requests that are
@@ -46,8 +46,6 @@ def _shared_ssl_context(
 
 httpx_transports.create_ssl_context = _shared_ssl_context  # type: ignore[assignment]
 
-# Parallel checkouts or workers can each have their own test cluster.
-TEST_DATA_DIR = Path(os.environ.get("PARTYGRID_TEST_DATA_DIR", ROOT / ".data" / "test"))
 TEST_DB = "partygrid_test"
 
 
@@ -121,6 +119,7 @@ SLOW_TIER = (
     "tests/browser/",
     "tests/e2e/",
     "tests/fuzz/",
+    "tests/ops/",
     "tests/gateway/auth/test_browser_sign_in.py",
     "tests/services/grid/transfer/test_import_phases.py",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,14 @@ from sqlalchemy import Connection, create_engine, pool
 
 from gateway.auth.tokens import AccessTokens
 from infra.database import Database, create_database, drop_database
+from infra.settings import ROOT
 from infra.stack import services
 from infra.supervisor import Supervisor
 from services.common.auth import Identity, Role
 from services.common.auth_tokens import InternalTokens
+
+# Parallel checkouts or workers can each have their own test cluster.
+TEST_DATA_DIR = Path(os.environ.get("PARTYGRID_TEST_DATA_DIR", ROOT / ".data" / "test"))
 
 # The demo district's code: tests that do not care about auth act for its 区委组织部.
 DISTRICT = Identity("test-district", Role.DISTRICT, "410104")

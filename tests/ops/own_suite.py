@@ -1,0 +1,78 @@
+"""A whole PartyGrid on a cluster of its own, for tests that kill, fill, copy or restore its
+database (tests/ops, the slow tier).
+
+The session's shared test cluster runs with fsync and synchronous_commit off (fast, and
+nothing there must survive a crash), and every other test needs it alive: these tests never
+touch it. Each own suite is a fresh private cluster with the product's settings (fsync,
+synchronous commits, full page writes, page checksums) under the test data folder, migrated
+and holding the demo district, made the way `partygrid up` makes it (`infra.setup.database`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.cluster import Cluster
+from infra.locking import RunLock
+from infra.settings import SuiteSettings
+from infra.setup import Prepared, database, private_cluster, token_keys
+from infra.stack import services
+from stack import TEST_DATA_DIR, Running
+
+OPS_DB = "partygrid"
+
+
+def ops_settings(name: str, **overrides: object) -> SuiteSettings:
+    """Settings of the own suite `name`: its data folder is `<test data>/ops-<name>`."""
+    values: dict[str, object] = {
+        "data_dir": TEST_DATA_DIR / f"ops-{name}",
+        "db_name": OPS_DB,
+        "archive": False,
+        **overrides,
+    }
+    return SuiteSettings(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class OwnDatabase:
+    settings: SuiteSettings
+    prepared: Prepared
+
+    @property
+    def cluster(self) -> Cluster:
+        assert self.prepared.cluster is not None
+        return self.prepared.cluster
+
+
+def _remove(settings: SuiteSettings) -> None:
+    root = private_cluster(settings).root
+    if root.exists() and not root.is_relative_to(settings.data_dir):
+        shutil.rmtree(root, ignore_errors=True)  # the cluster lives in the temp folder
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def own_database(settings: SuiteSettings) -> Iterator[OwnDatabase]:
+    """A brand-new cluster for `settings` (whatever an earlier run left is removed), prepared
+    like `partygrid up` prepares one; stopped and removed at the end. Not for DATABASE_URL."""
+    settings = settings.model_copy(update={"database_url": None})
+    cluster = private_cluster(settings)
+    cluster.stop()  # a run that died may have left it running
+    _remove(settings)
+    try:
+        with RunLock(settings.data_dir), database(settings) as prepared:
+            yield OwnDatabase(settings, prepared)
+    finally:
+        _remove(settings)
+
+
+@contextlib.contextmanager
+def own_services(own: OwnDatabase, logs: Path) -> Iterator[Running]:
+    """org, grid, assess and the gateway on the own database, on free 127.0.0.1 ports."""
+    keys = token_keys(own.settings)
+    with services(own.prepared.database, keys, logs) as stack:
+        yield Running(stack.subgraphs, stack.gateway, stack.supervisor, keys)
