@@ -144,7 +144,8 @@ class Supervisor:
 
     def restart(self, service: Service) -> None:
         """Start `service` again as it was started (same command, port and settings); the
-        old process must have exited (it is reaped here)."""
+        old process must have exited (it is reaped here). Call it from a thread that lasts
+        (`up`'s main thread): a child gets SIGTERM when the thread that started it ends."""
         if service.process is not None:
             service.process.wait()
         self._spawn(service, self._identity())

@@ -14,7 +14,8 @@ guard, so the caller is known), installed for every subgraph by `services.common
   another request is IDEMPOTENCY_KEY_REUSED; a retry while the first still runs waits for it
   (up to its deadline) and then answers IN_PROGRESS. An answered key is kept for `KEEP`; a
   claim whose process died is given up after `LEASE` (a running one renews its lease, so it
-  never looks given up). Each claim carries a random token: only the request that holds it
+  never looks given up), and so is at once an unanswered, unapplied claim made before the
+  database last started (its request died with the database's crash). Each claim carries a random token: only the request that holds it
   may store its answer or give it up, so a request whose claim was taken over cannot answer
   for (or release) the one that took it.
 - Acknowledged or not, a write is applied once: the mutation's own transaction marks its
@@ -24,6 +25,13 @@ guard, so the caller is known), installed for every subgraph by `services.common
   database dies between the two, the claim stays applied and unanswered: it is never given
   up by its lease nor released, and a retry with the key answers ALREADY_APPLIED ("the write
   was applied; read the current state") instead of running the mutation a second time.
+  The mark is also a fence: it is written only while the claim is still the request's own,
+  else the write rolls back (ClaimLostError), so a claim given up too early (a request still
+  running past its lease) can never lead to a second write; that is what lets `LEASE` be
+  short, so a retry after a crash settles within seconds.
+- A write refused for the database's state (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY,
+  DISK_FULL: `services.common.database_errors`) keeps no answer: its claim is given up, and
+  a retry with the same key, once the database can write, runs it.
 
 Errors are GraphQL errors with a Chinese message and `extensions.code` / `messageEn`.
 """
@@ -51,6 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import ANONYMOUS
+from services.common.database_errors import MESSAGES as DATABASE_CODES
 from services.common.database_errors import database_code, error_dict
 
 # The shared part lives in `write_protocol` (no database); re-exported for the subgraphs.
@@ -66,8 +75,8 @@ from services.common.write_protocol import (  # noqa: F401 -- re-exported
 log = logging.getLogger("partygrid.idempotency")
 
 KEEP = dt.timedelta(hours=24)  # an answered key replays its answer this long
-LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is given up
-RENEW_SECONDS = 60.0  # a running request extends its lease this often
+LEASE = dt.timedelta(seconds=10)  # a claim nobody finished (its process died) is given up
+RENEW_SECONDS = 3.0  # a running request extends its lease this often
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
 # An applied claim's answer is stored milliseconds after the write commits: a retry waits
@@ -160,6 +169,17 @@ def _watch_commits(engine: AsyncEngine) -> None:
     """Install `_mark_applied` on `engine` (once)."""
     if not event.contains(engine.sync_engine, "commit", _mark_applied):
         event.listen(engine.sync_engine, "commit", _mark_applied)
+
+
+def _refused_for_database(body: bytes | bytearray) -> bool:
+    """Whether an answer is a refusal for the database's state (kept for no retry)."""
+    if not any(code.encode() in body for code in DATABASE_CODES):
+        return False  # the common case, without parsing
+    try:
+        errors = orjson.loads(body).get("errors") or []
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return any((e.get("extensions") or {}).get("code") in DATABASE_CODES for e in errors)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -308,9 +328,9 @@ class WriteGuard:
         except BaseException:
             await asyncio.shield(self._release(claim, token))
             raise
-        if cut:
-            # Cut off here: the write was rolled back with the task, so a retry runs it
-            # anew (a write that had committed before the cut marked its claim applied: the
+        if cut or _refused_for_database(captured.body):
+            # Cut off here, or refused by the database: the write was rolled back, so a retry
+            # runs it anew (a write that had committed before marked its claim applied: the
             # release leaves that claim alone and a retry answers ALREADY_APPLIED).
             await asyncio.shield(self._release(claim, token))
         else:
@@ -398,7 +418,16 @@ async def claim_key(
     now = dt.datetime.now(dt.UTC)
     token = secrets.token_urlsafe(18)
     async with engine.begin() as conn:
-        await conn.execute(sa.delete(table).where(table.c.expires_at < now))
+        died_with_database = sa.and_(
+            table.c.subject == subject,
+            table.c.key == key,
+            table.c.response.is_(None),
+            table.c.applied_at.is_(None),
+            table.c.created_at < sa.func.pg_postmaster_start_time(),
+        )
+        await conn.execute(
+            sa.delete(table).where(sa.or_(table.c.expires_at < now, died_with_database))
+        )
         inserted = await conn.execute(
             insert(table)
             .values(

@@ -110,16 +110,20 @@ def test_a_killed_subgraph_is_started_again_and_answers(
         supervisor.wait_healthy(60)
         assert service.process is not None
         first = service.process.pid
-        watcher = threading.Thread(
-            target=watch, args=(supervisor.watched(),), kwargs={"say": said.append, "stop": stop}
-        )
-        watcher.start()
-        os.kill(first, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while not any("is back" in line for line in said) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        stop.set()
-        watcher.join()
+
+        def kill_and_wait() -> None:
+            try:
+                os.kill(first, signal.SIGKILL)
+                deadline = time.monotonic() + 60
+                while not any("is back" in line for line in said) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            finally:
+                stop.set()
+
+        # The watch runs in this thread, as in `partygrid up`: a child gets SIGTERM when the
+        # thread that started it ends (PR_SET_PDEATHSIG).
+        threading.Thread(target=kill_and_wait, daemon=True).start()
+        watch(supervisor.watched(), say=said.append, stop=stop)
         assert said[0] == "partygrid: org exited (signal 9), restarting in 0.5 s (restart 1)"
         assert said[1].startswith("partygrid: org is back (healthy in ")
         assert service.process.pid != first
