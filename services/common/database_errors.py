@@ -35,9 +35,9 @@ MESSAGES = {
         "an administrator to free space, then retry.",
     ),
     "DATABASE_UNAVAILABLE": (
-        "数据库暂时不可用，写入未完成；请稍后用同一 Idempotency-Key 重试",
-        "The database is unavailable for now; the write was not made. Retry later with the "
-        "same Idempotency-Key.",
+        "数据库暂时不可用，请稍后重试；写入请用同一 Idempotency-Key 重试，不会重复生效",
+        "The database is unavailable for now; retry later. Retry a write with the same "
+        "Idempotency-Key: it is never applied twice.",
     ),
 }
 # HTTP status of each, for routes that answer outside GraphQL.
