@@ -38,7 +38,7 @@ class Watched:
 
     name: str
     ended: Callable[[], str | None]  # None while it runs, else how it ended ("exited (...)")
-    restart: Callable[[], None]  # start it again (raises SetupError when it cannot)
+    restart: Callable[[], None]  # start it again (SetupError or OSError when it cannot)
     healthy: Callable[[], bool]  # answers again
     log_path: Path | None = None
     back: str = "healthy"  # the word of the "is back" line
@@ -75,7 +75,7 @@ def watch(  # noqa: C901, PLR0912 -- one loop over three phases reads best whole
                     continue
                 try:
                     item.restart()
-                except SetupError as failed:
+                except (SetupError, OSError) as failed:  # pg_ctl refused, or no fork
                     tell(f"partygrid: {item.name} did not start again: {failed}")
                     if not _schedule(item, state, clock(), "could not start", tell):
                         return item

@@ -1,8 +1,9 @@
 """When the database cannot take a write, the writer is told why, typed; readers go on.
 
 A database that is read-only (a standby, `default_transaction_read_only`), full, or gone (a
-restart, a crash, a lost connection) makes a write fail with a driver error. Unmapped, that
-is masked as INTERNAL_SERVER_ERROR; mapped here, the caller gets a code it can act on:
+restart, a crash, a lost connection) makes a write (or, gone, any request) fail with a
+driver error. Unmapped, that is masked as INTERNAL_SERVER_ERROR; mapped here, the caller
+gets a code it can act on:
 
 - DATABASE_READ_ONLY: SQLSTATE 25006 (read_only_sql_transaction);
 - DISK_FULL: 53100 (disk_full), 53000 (insufficient_resources), 53200 (out_of_memory);
@@ -11,15 +12,20 @@ is masked as INTERNAL_SERVER_ERROR; mapped here, the caller gets a code it can a
 
 The message is ours (Chinese, English in `messageEn`): never the server's, which may quote
 SQL or data. Used by the subgraphs' error masking (`services.common.masking`), the write
-guard (`services.common.idempotency`) and HTTP routes that write (evidence uploads).
+guard (`services.common.idempotency`) and HTTP routes (`told_database_failures`: evidence).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from graphql import GraphQLError
 from sqlalchemy import exc
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 log = logging.getLogger("partygrid.database")
 
@@ -93,3 +99,21 @@ def graphql_error(code: str, error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": code, "messageEn": message_en},
     )
+
+
+def told_database_failures(endpoint: Endpoint) -> Endpoint:
+    """An HTTP route's `endpoint`, answering a full, read-only or lost database typed (507
+    or 503, `{"errors": [{"code", "message", "messageEn", "field"}]}`), never with the
+    server's message."""
+
+    async def told(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except exc.DBAPIError as failed:
+            if (code := database_code(failed)) is None:
+                raise
+            message, message_en = MESSAGES[code]
+            error = {"code": code, "message": message, "messageEn": message_en, "field": None}
+            return JSONResponse({"errors": [error]}, status_code=STATUS[code])
+
+    return told

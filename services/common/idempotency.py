@@ -15,9 +15,9 @@ guard, so the caller is known), installed for every subgraph by `services.common
   (up to its deadline) and then answers IN_PROGRESS. An answered key is kept for `KEEP`; a
   claim whose process died is given up after `LEASE` (a running one renews its lease, so it
   never looks given up), and so is at once an unanswered, unapplied claim made before the
-  database last started (its request died with the database's crash). Each claim carries a random token: only the request that holds it
-  may store its answer or give it up, so a request whose claim was taken over cannot answer
-  for (or release) the one that took it.
+  database last started (its request died with the database's crash). Each claim carries a
+  random token: only the request that holds it may store its answer or give it up, so a
+  request whose claim was taken over cannot answer for (or release) the one that took it.
 - Acknowledged or not, a write is applied once: the mutation's own transaction marks its
   claim applied (`applied_at`, written at its commit by `_mark_applied`, a commit hook on the
   service's engine, while `_applying` names the claim), so the write and its mark commit

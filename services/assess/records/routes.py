@@ -13,10 +13,8 @@ or 507 (DISK_FULL: the database has no room left).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,7 +25,7 @@ from services.assess.records.writes import RECORD_WRITERS, may_read
 from services.assess.shared.community_check import check_community_code, community_or_refuse
 from services.assess.shared.graph import parse_id
 from services.common.auth import ANONYMOUS, Identity
-from services.common.database_errors import MESSAGES, STATUS, database_code
+from services.common.database_errors import told_database_failures
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 
@@ -72,25 +70,6 @@ def described(row: dict[str, Any]) -> dict[str, Any]:
         "uploadedAt": row["uploaded_at"].isoformat(),
         "url": f"/files/evidence/{row['id']}",
     }
-
-
-def _told_database_failures(
-    endpoint: Callable[[Request], Awaitable[Response]],
-) -> Callable[[Request], Awaitable[Response]]:
-    """`endpoint`, answering a full, read-only or lost database typed (507 or 503), never
-    with the server's message (`services.common.database_errors`)."""
-
-    async def told(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except DBAPIError as failed:
-            if (code := database_code(failed)) is None:
-                raise
-            message, message_en = MESSAGES[code]
-            error = {"code": code, "message": message, "messageEn": message_en, "field": None}
-            return JSONResponse({"errors": [error]}, status_code=STATUS[code])
-
-    return told
 
 
 def evidence_routes(max_bytes: int) -> list[Route]:
@@ -151,6 +130,6 @@ def evidence_routes(max_bytes: int) -> list[Route]:
         )
 
     return [
-        Route("/evidence", _told_database_failures(upload), methods=["POST"]),
-        Route("/evidence/{id}", _told_database_failures(download), methods=["GET"]),
+        Route("/evidence", told_database_failures(upload), methods=["POST"]),
+        Route("/evidence/{id}", told_database_failures(download), methods=["GET"]),
     ]
