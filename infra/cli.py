@@ -57,6 +57,7 @@ def up(settings: SuiteSettings) -> int:
     """Command 1: set up, start org, grid, assess and the gateway, serve until stopped."""
     from infra.setup import token_keys
     from infra.stack import configured_ports, prepared, services
+    from infra.watch import postmaster_watched, watch
 
     started = time.monotonic()
     ports = configured_ports(settings)
@@ -82,9 +83,11 @@ def up(settings: SuiteSettings) -> int:
             print(f"  GraphQL:      {base}/graphql", flush=True)
             print(f"  Coverage map: {base}/maps/coverage", flush=True)
             print("  Stop with Ctrl-C.", flush=True)
-            while (gone := stack.supervisor.exited()) is None:
-                time.sleep(0.5)
-            print(f"partygrid: {gone.name} stopped unexpectedly; see {gone.log_path}")
+            # A dead process is started again with backoff (the postmaster too); one that
+            # keeps dying is given up: everything stops (infra/watch.py).
+            database = [postmaster_watched(ready.cluster)] if ready.cluster else []
+            gone = watch([*database, *stack.supervisor.watched()])
+            print(f"partygrid: stopping, {gone.name if gone else 'a process'} keeps failing")
             return 1
         except KeyboardInterrupt:
             print("\npartygrid: stopping", flush=True)

@@ -21,7 +21,9 @@ from pathlib import Path
 import httpx
 
 from infra.errors import SetupError
+from infra.restart_policy import exit_reason
 from infra.unprivileged import account, ensure_can_run_python, service_user
+from infra.watch import Watched
 
 APPS = {
     "org": "services.org.app:create_app",
@@ -79,6 +81,7 @@ class Service:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     log_start: int = 0  # the log's size at start: what this run wrote comes after
+    command: list[str] = field(default_factory=list)  # what was started, to start it again
 
     @property
     def base_url(self) -> str:
@@ -114,14 +117,21 @@ class Supervisor:
             "--host", self.host, "--port", str(port),
             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
+        service.command = cmd
+        self._spawn(service, identity)
+        self.services.append(service)
+        return service
+
+    def _spawn(self, service: Service, identity: _Identity) -> None:
+        assert service.log_path is not None
         # Opened here (we may be root) and handed over: the service needs no right to it.
-        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(service.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(fd, 0o600)  # a log made by an earlier version was 0644
         service.log_start = os.fstat(fd).st_size
         with os.fdopen(fd, "ab") as log:
             service.process = subprocess.Popen(
-                cmd,
-                env={**os.environ, **identity.home, **env},
+                service.command,
+                env={**os.environ, **identity.home, **service.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -131,8 +141,40 @@ class Supervisor:
                 group=identity.group,
                 extra_groups=identity.extra_groups,
             )
-        self.services.append(service)
-        return service
+
+    def restart(self, service: Service) -> None:
+        """Start `service` again as it was started (same command, port and settings); the
+        old process must have exited (it is reaped here). Call it from a thread that lasts
+        (`up`'s main thread): a child gets SIGTERM when the thread that started it ends."""
+        if service.process is not None:
+            service.process.wait()
+        self._spawn(service, self._identity())
+
+    def healthy(self, service: Service) -> bool:
+        """Whether `service` answers /healthz with 200 now."""
+        try:
+            return httpx.get(f"{service.base_url}/healthz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def watched(self) -> list[Watched]:
+        """Each child as `watch` restarts it."""
+        return [self._watched(service) for service in self.services]
+
+    def _watched(self, service: Service) -> Watched:
+        def ended() -> str | None:
+            assert service.process is not None
+            code = service.process.poll()
+            return None if code is None else f"exited ({exit_reason(code)})"
+
+        return Watched(
+            service.name,
+            ended,
+            lambda: self.restart(service),
+            lambda: self.healthy(service),
+            log_path=service.log_path,
+            stop=lambda: service.process.kill() if service.process else None,
+        )
 
     def wait_healthy(self, timeout: float) -> None:
         """Poll each /healthz until 200; a child that exits, or is not healthy by the deadline,
@@ -172,13 +214,6 @@ class Supervisor:
                     )
                 if pending:
                     time.sleep(0.1)
-
-    def exited(self) -> Service | None:
-        """A child that has stopped on its own, if any."""
-        for service in self.services:
-            if service.process is not None and service.process.poll() is not None:
-                return service
-        return None
 
     def stop_all(self, grace: float = 10.0) -> None:
         """SIGTERM every child, then SIGKILL what is still there after `grace` seconds."""

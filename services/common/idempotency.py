@@ -14,9 +14,24 @@ guard, so the caller is known), installed for every subgraph by `services.common
   another request is IDEMPOTENCY_KEY_REUSED; a retry while the first still runs waits for it
   (up to its deadline) and then answers IN_PROGRESS. An answered key is kept for `KEEP`; a
   claim whose process died is given up after `LEASE` (a running one renews its lease, so it
-  never looks given up). Each claim carries a random token: only the request that holds it
-  may store its answer or give it up, so a request whose claim was taken over cannot answer
-  for (or release) the one that took it.
+  never looks given up), and so is at once an unanswered, unapplied claim made before the
+  database last started (its request died with the database's crash). Each claim carries a
+  random token: only the request that holds it may store its answer or give it up, so a
+  request whose claim was taken over cannot answer for (or release) the one that took it.
+- Acknowledged or not, a write is applied once: the mutation's own transaction marks its
+  claim applied (`applied_at`, written at its commit by `_mark_applied`, a commit hook on the
+  service's engine, while `_applying` names the claim), so the write and its mark commit
+  together. The answer is stored just after, in a second transaction; if the process or the
+  database dies between the two, the claim stays applied and unanswered: it is never given
+  up by its lease nor released, and a retry with the key answers ALREADY_APPLIED ("the write
+  was applied; read the current state") instead of running the mutation a second time.
+  The mark is also a fence: it is written only while the claim is still the request's own,
+  else the write rolls back (ClaimLostError), so a claim given up too early (a request still
+  running past its lease) can never lead to a second write; that is what lets `LEASE` be
+  short, so a retry after a crash settles within seconds.
+- A write refused for the database's state (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY,
+  DISK_FULL: `services.common.database_errors`) keeps no answer: its claim is given up, and
+  a retry with the same key, once the database can write, runs it.
 
 Errors are GraphQL errors with a Chinese message and `extensions.code` / `messageEn`.
 """
@@ -25,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import logging
@@ -36,11 +52,15 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from sqlalchemy import event, exc
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import ANONYMOUS
+from services.common.database_errors import MESSAGES as DATABASE_CODES
+from services.common.database_errors import database_code, error_dict
 
 # The shared part lives in `write_protocol` (no database); re-exported for the subgraphs.
 from services.common.write_protocol import (  # noqa: F401 -- re-exported
@@ -55,10 +75,13 @@ from services.common.write_protocol import (  # noqa: F401 -- re-exported
 log = logging.getLogger("partygrid.idempotency")
 
 KEEP = dt.timedelta(hours=24)  # an answered key replays its answer this long
-LEASE = dt.timedelta(minutes=5)  # a claim nobody finished (its process died) is given up
-RENEW_SECONDS = 60.0  # a running request extends its lease this often
+LEASE = dt.timedelta(seconds=10)  # a claim nobody finished (its process died) is given up
+RENEW_SECONDS = 3.0  # a running request extends its lease this often
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
+# An applied claim's answer is stored milliseconds after the write commits: a retry waits
+# this long for it, then answers ALREADY_APPLIED (its first request died in between).
+_APPLIED_WAIT_SECONDS = 1.0
 TABLE = "idempotency_key"
 GONE = object()  # the claim was given up between our insert and read: claim again
 
@@ -75,6 +98,8 @@ def define_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claim", sa.Text),  # the running request's random token
+        # Set by the write's own transaction: its write committed (answered or not).
+        sa.Column("applied_at", sa.DateTime(timezone=True)),
         sa.Index("ix_idempotency_key_expires_at", "expires_at"),
     )
 
@@ -98,6 +123,63 @@ def create_table(op: Any, schema: str) -> None:
 def add_claim_column(op: Any, schema: str) -> None:
     """The migration step adding the claim token to `idempotency_key` in `schema`."""
     op.add_column(TABLE, sa.Column("claim", sa.Text), schema=schema)
+
+
+def add_applied_column(op: Any, schema: str) -> None:
+    """The migration step adding `applied_at` to `idempotency_key` in `schema`."""
+    op.add_column(TABLE, sa.Column("applied_at", sa.DateTime(timezone=True)), schema=schema)
+
+
+@dataclass(frozen=True)
+class _Applying:
+    table: sa.Table
+    claim: tuple[str, str]
+    token: str
+
+
+# The claim of the mutation running in this task (None outside a keyed mutation).
+_applying: contextvars.ContextVar[_Applying | None] = contextvars.ContextVar(
+    "partygrid_applying_claim", default=None
+)
+
+
+def _mark_applied(conn: Connection) -> None:
+    """At a commit inside a keyed mutation: when the transaction wrote anything (it has a
+    transaction id), mark its claim applied in that same transaction. A claim no longer held
+    (taken over after its lease ran out) raises ClaimLostError: the commit fails and the
+    write rolls back, rather than be applied twice under one key."""
+    applying = _applying.get()
+    if applying is None:
+        return
+    wrote = conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+    if not wrote.scalar():
+        return  # a read-only transaction applies nothing
+    table = applying.table
+    now = dt.datetime.now(dt.UTC)
+    marked = conn.execute(
+        sa.update(table)
+        .where(_held(table, applying.claim, applying.token))
+        .values(applied_at=now, expires_at=now + KEEP)  # kept like an answered key
+    )
+    if not marked.rowcount:
+        raise ClaimLostError("idempotency claim lost")  # no key in it: a user chose it
+
+
+def _watch_commits(engine: AsyncEngine) -> None:
+    """Install `_mark_applied` on `engine` (once)."""
+    if not event.contains(engine.sync_engine, "commit", _mark_applied):
+        event.listen(engine.sync_engine, "commit", _mark_applied)
+
+
+def _refused_for_database(body: bytes | bytearray) -> bool:
+    """Whether an answer is a refusal for the database's state (kept for no retry)."""
+    if not any(code.encode() in body for code in DATABASE_CODES):
+        return False  # the common case, without parsing
+    try:
+        errors = orjson.loads(body).get("errors") or []
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return any((e.get("extensions") or {}).get("code") in DATABASE_CODES for e in errors)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -222,39 +304,70 @@ class WriteGuard:
     ) -> None:
         """Run the write once per (subject, key); answer retries from the record."""
         assert self.table is not None
+        try:
+            found = await self._settle(claim, fingerprint, deadline)
+        except exc.DBAPIError as failed:
+            # Read-only, full or gone: nothing ran; the writer is told why, typed.
+            if (code := database_code(failed)) is None:
+                raise
+            await _respond(send, orjson.dumps({"data": None, "errors": [error_dict(code)]}))
+            return
+        if not isinstance(found, Claimed):
+            await _respond(send, *found)
+            return
+        token = found.token
+        _watch_commits(self.engine())
+        try:
+            async with holding(self.engine(), self.table, claim, token, LEASE, RENEW_SECONDS):
+                # Set inside `holding`: its renewing task must not mark the claim applied.
+                applying = _applying.set(_Applying(self.table, claim, token))
+                try:
+                    captured, cut = await self._run(scope, receive, deadline, lambda: True)
+                finally:
+                    _applying.reset(applying)
+        except BaseException:
+            await asyncio.shield(self._release(claim, token))
+            raise
+        if cut or _refused_for_database(captured.body):
+            # Cut off here, or refused by the database: the write was rolled back, so a retry
+            # runs it anew (a write that had committed before marked its claim applied: the
+            # release leaves that claim alone and a retry answers ALREADY_APPLIED).
+            await asyncio.shield(self._release(claim, token))
+        else:
+            try:
+                await asyncio.shield(self._store(claim, token, captured))
+            except exc.DBAPIError:
+                # The write is done (and its claim marked applied): answer it all the same;
+                # a retry answers ALREADY_APPLIED.
+                log.exception("a mutation's answer could not be stored")
+        await _respond(send, bytes(captured.body), captured.status, captured.headers)
+
+    async def _settle(
+        self, claim: tuple[str, str], fingerprint: str, deadline: float | None
+    ) -> Claimed | tuple[bytes, int, Any]:
+        """Our claim to run the write, or the answer to give instead: (body, status,
+        headers) of the first request's answer or of a refusal."""
         loop = asyncio.get_running_loop()
         wait_until = loop.time() + (deadline if deadline is not None else _MAX_WAIT_SECONDS)
         while True:
             found = await self._claim(claim, fingerprint)
             if isinstance(found, Claimed):
-                break  # ours to run
+                return found  # ours to run
             if found is GONE:
                 continue
             if found.fingerprint != fingerprint:
-                await _respond(send, error_body("IDEMPOTENCY_KEY_REUSED"))
-                return
+                return error_body("IDEMPOTENCY_KEY_REUSED"), 200, None
             if found.response is not None:
                 stored = orjson.loads(found.response)
                 headers = [(b"content-type", stored["type"].encode())]
-                await _respond(send, stored["body"].encode(), stored["status"], headers)
-                return
+                return stored["body"].encode(), stored["status"], headers
+            if found.applied_at is not None:
+                # Applied: never run again. Its answer comes at once, or never (it died).
+                wait_until = min(wait_until, loop.time() + _APPLIED_WAIT_SECONDS)
             if loop.time() + _POLL_SECONDS > wait_until:
-                await _respond(send, error_body("IN_PROGRESS"))
-                return
+                code = "IN_PROGRESS" if found.applied_at is None else "ALREADY_APPLIED"
+                return error_body(code), 200, None
             await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
-        token = found.token
-        try:
-            async with holding(self.engine(), self.table, claim, token, LEASE, RENEW_SECONDS):
-                captured, cut = await self._run(scope, receive, deadline, lambda: True)
-        except BaseException:
-            await asyncio.shield(self._release(claim, token))
-            raise
-        if cut:
-            # Cut off here: the write was rolled back with the task, so a retry runs it anew.
-            await asyncio.shield(self._release(claim, token))
-        else:
-            await asyncio.shield(self._store(claim, token, captured))
-        await _respond(send, bytes(captured.body), captured.status, captured.headers)
 
     async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
         assert self.table is not None
@@ -298,13 +411,23 @@ async def claim_key(
     lease: dt.timedelta = LEASE,
 ) -> Any:
     """`Claimed` when this request claimed (subject, key) for `lease`; else the row holding
-    it (`fingerprint`, `response`: None while the first request runs), or `GONE` when it was
-    given up between our insert and read (claim again)."""
+    it (`fingerprint`, `response`: None while the first request runs, `applied_at`: set once
+    its write committed), or `GONE` when it was given up between our insert and read (claim
+    again)."""
     subject, key = claim
     now = dt.datetime.now(dt.UTC)
     token = secrets.token_urlsafe(18)
     async with engine.begin() as conn:
-        await conn.execute(sa.delete(table).where(table.c.expires_at < now))
+        died_with_database = sa.and_(
+            table.c.subject == subject,
+            table.c.key == key,
+            table.c.response.is_(None),
+            table.c.applied_at.is_(None),
+            table.c.created_at < sa.func.pg_postmaster_start_time(),
+        )
+        await conn.execute(
+            sa.delete(table).where(sa.or_(table.c.expires_at < now, died_with_database))
+        )
         inserted = await conn.execute(
             insert(table)
             .values(
@@ -321,7 +444,7 @@ async def claim_key(
         if inserted.first() is not None:
             return Claimed(token)
         held = await conn.execute(
-            sa.select(table.c.fingerprint, table.c.response).where(
+            sa.select(table.c.fingerprint, table.c.response, table.c.applied_at).where(
                 table.c.subject == subject, table.c.key == key
             )
         )
@@ -362,11 +485,12 @@ async def store_answer(
 async def renew_claim(
     engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str, lease: dt.timedelta
 ) -> bool:
-    """Extend the claim held with `token` to `lease` from now; False when it is not held."""
+    """Extend the claim held with `token` to `lease` from now; False when it is not held (or
+    applied: an applied claim is kept like an answer, never given up)."""
     async with engine.begin() as conn:
         renewed = await conn.execute(
             sa.update(table)
-            .where(_held(table, claim, token))
+            .where(_held(table, claim, token), table.c.applied_at.is_(None))
             .values(expires_at=dt.datetime.now(dt.UTC) + lease)
         )
     return bool(renewed.rowcount)
@@ -406,10 +530,13 @@ async def release_key(
     engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str
 ) -> None:
     """Give up the claim held with `token` that has no answer (its write rolled back): a
-    retry runs anew. Another request's claim on the same key is left alone."""
+    retry runs anew. Another request's claim on the same key is left alone, and so is an
+    applied one (its write committed: a retry must not run it again)."""
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.delete(table).where(_held(table, claim, token)))
+            await conn.execute(
+                sa.delete(table).where(_held(table, claim, token), table.c.applied_at.is_(None))
+            )
     except Exception:  # the lease gives the key up later
         log.exception("could not release idempotency key")
 

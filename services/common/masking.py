@@ -6,7 +6,9 @@ variables: they carry no path), GraphQLErrors a resolver raises, ValueErrors our
 raises for bad input (e.g. a malformed region code or bounding box), and DomainErrors. A
 DomainError a query raises reads like the refusal of a write: the Chinese message, with
 `extensions` {code, messageEn, field, rule}, so resolvers need not convert it themselves.
-Refused writes are typed payload errors (data, not errors) and are untouched.
+Refused writes are typed payload errors (data, not errors) and are untouched. A write the
+database could not take (read-only, full, gone) is told as DATABASE_READ_ONLY, DISK_FULL or
+DATABASE_UNAVAILABLE (`services.common.database_errors`), never as the server's message.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from services.common.database_errors import database_code, graphql_error
 from services.common.errors import DomainError
 
 MASKED_MESSAGE = "Internal server error."
@@ -41,12 +44,19 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_as_refusal(e) for e in super()._process_errors(errors)]
+        # The database's failures first: told typed, they are no longer unexpected.
+        told = [_database_failure(e) for e in errors]
+        return [_as_refusal(e) for e in super()._process_errors(told)]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": MASKED_CODE}
         return masked
+
+
+def _database_failure(error: GraphQLError) -> GraphQLError:
+    code = database_code(error.original_error) if error.path is not None else None
+    return error if code is None else graphql_error(code, error)
 
 
 def _as_refusal(error: GraphQLError) -> GraphQLError:

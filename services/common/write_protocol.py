@@ -26,6 +26,11 @@ MESSAGES = {
         "使用该 Idempotency-Key 的请求仍在处理中，请稍后用同一键重试",
         "A request with this Idempotency-Key is still running; retry later with the same key.",
     ),
+    "ALREADY_APPLIED": (
+        "该写入已经生效，但其答复未能保存：请查看当前状态，不要重复提交",
+        "The write was applied but its answer was not kept; read the current state instead "
+        "of sending it again.",
+    ),
     "INVALID_IDEMPOTENCY_KEY": (
         f"Idempotency-Key 须为 1 至 {MAX_KEY_LENGTH} 个可见 ASCII 字符",
         f"The Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters.",

@@ -7,7 +7,8 @@ guard as `/graphql`, see services/common/app.py) and check role and scope themse
 
 Upload: the raw file is the body; `community` (12-digit code) and `name` (shown to users
 only) are query parameters. Answers 201 with the evidence as JSON, or an error body
-`{"errors": [{"code", "message", "messageEn", "field"}]}` with 400, 403, 404, 413, 415 or 503.
+`{"errors": [{"code", "message", "messageEn", "field"}]}` with 400, 403, 404, 413, 415, 503
+or 507 (DISK_FULL: the database has no room left).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.assess.records.writes import RECORD_WRITERS, may_read
 from services.assess.shared.community_check import check_community_code, community_or_refuse
 from services.assess.shared.graph import parse_id
 from services.common.auth import ANONYMOUS, Identity
+from services.common.database_errors import told_database_failures
 from services.common.errors import DomainError, UserErrorCode
 from services.common.http_body import read_capped
 
@@ -128,6 +130,6 @@ def evidence_routes(max_bytes: int) -> list[Route]:
         )
 
     return [
-        Route("/evidence", upload, methods=["POST"]),
-        Route("/evidence/{id}", download, methods=["GET"]),
+        Route("/evidence", told_database_failures(upload), methods=["POST"]),
+        Route("/evidence/{id}", told_database_failures(download), methods=["GET"]),
     ]

@@ -2,8 +2,9 @@
 
 Each subgraph runs as a real process whose database URL points at a loopback port where
 nothing listens: every resolver that reaches the database fails inside the driver, whose
-message names the address. Clients must get a neutral message at the right path; errors
-about the request and the ValueErrors our domain code raises for bad input stay as they are.
+message names the address. Clients must get our own typed message at the right path
+(DATABASE_UNAVAILABLE: services/common/database_errors.py), never the driver's; errors about
+the request and the ValueErrors our domain code raises for bad input stay as they are.
 """
 
 from __future__ import annotations
@@ -73,15 +74,18 @@ def post(url: str, query: str) -> httpx.Response:
         ("assess", "{ gradingStandard { id } }", ["gradingStandard"]),
     ],
 )
-def test_unexpected_errors_are_masked(unreachable, service, query, path):
+def test_a_database_that_does_not_answer_is_told_typed_without_internals(
+    unreachable, service, query, path
+):
     response = post(unreachable[service], query)
     assert response.status_code == 200
     for internal in INTERNALS:
         assert internal.lower() not in response.text.lower(), internal
     (error,) = response.json()["errors"]
-    assert error["message"] == "Internal server error."
+    assert error["message"].startswith("数据库暂时不可用")
     assert error["path"] == path
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert error["extensions"]["messageEn"].startswith("The database is unavailable")
 
 
 def test_bad_input_errors_stay_readable(unreachable):
