@@ -41,6 +41,12 @@ class SuiteSettings(BaseSettings):
     demo: bool = True  # load the demo district into an empty database
     demo_seed: int = 2020
     start_timeout: float = 60.0
+    # Worker processes per service (uvicorn --workers): the supervisor reads each from the
+    # service's own environment, PARTYGRID_<NAME>_WORKERS (README "Workers").
+    gateway_workers: int = Field(default=1, ge=1)
+    org_workers: int = Field(default=1, ge=1)
+    grid_workers: int = Field(default=1, ge=1)
+    assess_workers: int = Field(default=1, ge=1)
 
     def port_of(self, name: str) -> int:
         return int(getattr(self, f"{name}_port"))
