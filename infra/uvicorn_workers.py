@@ -17,9 +17,11 @@ import ctypes
 import os
 import signal
 import sys
-from typing import Any
+from collections.abc import Callable
+from socket import socket
 
 import uvicorn._subprocess
+from uvicorn.config import Config
 from uvicorn.main import main as uvicorn_main
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -27,13 +29,15 @@ _PARENT = "PARTYGRID_UVICORN_PARENT"  # the parent's pid, as its workers inherit
 _started = uvicorn._subprocess.subprocess_started
 
 
-def worker_started(**kwargs: Any) -> None:
+def worker_started(
+    config: Config, target: Callable[..., None], sockets: list[socket], stdin_fileno: int | None
+) -> None:
     """Run in each spawned worker in place of uvicorn's own start (which it then calls)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if str(os.getppid()) != os.environ.get(_PARENT):  # the parent died before the request
         sys.exit(0)
-    _started(**kwargs)
+    _started(config, target, sockets, stdin_fileno)
 
 
 def main() -> None:
