@@ -74,7 +74,8 @@ class LoginThrottle:
         self._secret = secret
         self._forgotten_at = -math.inf  # when this process last deleted forgotten rows
 
-    def _key(self, kind: str, value: str) -> bytes:
+    def key(self, kind: str, value: str) -> bytes:
+        """The row of an "account" (its lower-cased name) or a "client" (its address)."""
         return hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256).digest()
 
     def _wait(self, free: int, failures: int, ago: float) -> float:
@@ -91,7 +92,7 @@ class LoginThrottle:
         """Refuse (RateLimitedError) or charge one failure to both keys, committed at once;
         await the yielded function once the credentials proved right, to take the charge
         back."""
-        account_key, client_key = self._key("account", account.lower()), self._key("client", client)
+        account_key, client_key = self.key("account", account.lower()), self.key("client", client)
         free = {account_key: self.account_free, client_key: self.client_free}
         forget = literal(dt.timedelta(seconds=self.forget))
         async with engine.begin() as conn:
