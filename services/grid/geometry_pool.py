@@ -44,7 +44,8 @@ T = TypeVar("T")
 # README "Workers"), as more would only queue inside GEOS. At least 2: the import gate keeps
 # one slot for planners (module docstring), which one slot could not (on 2 cores with 2 grid
 # workers: 4 geometry processes, a worker's started only once a job comes). At most 8: each
-# started worker holds GEOS and shapely (~60 MB), and a district plans a few shapes at a time.
+# started worker is a Python process with GEOS and shapely loaded, and a district plans a few
+# shapes at a time.
 MIN_SLOTS, MAX_SLOTS = 2, 8
 
 
