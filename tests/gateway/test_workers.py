@@ -27,10 +27,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.auth import users
 from gateway.auth.tokens import AccessTokens
+from gateway.in_flight import AdvisoryLocks, ExpensiveOperations
 from infra.setup import Prepared
 from infra.supervisor import Service, Supervisor, free_port, gateway_env
 from services.common.auth import Identity, Role
@@ -391,3 +393,39 @@ def test_grid_geometry_slots_share_the_cores_among_its_workers() -> None:
     assert slots_for(16, 4) == 4
     assert slots_for(2, 2) == 2  # at least 2: one kept for planners while imports run
     assert slots_for(2, 1) == 2
+
+
+def test_in_flight_slots_are_advisory_locks_and_counted_alone_without_the_database(
+    prepared: Prepared,
+) -> None:
+    """Two processes' counters (each its own connection) share a caller's slots; one that
+    cannot reach the database counts alone (the limit then holds per worker)."""
+    url = make_url(prepared.database.auth_url).set(drivername="postgresql")
+    caller = f"district:wk-{uuid.uuid4().hex[:8]}"
+
+    async def run() -> None:
+        one = ExpensiveOperations(2, AdvisoryLocks(url.render_as_string(hide_password=False)))
+        two = ExpensiveOperations(2, AdvisoryLocks(url.render_as_string(hide_password=False)))
+        away = ExpensiveOperations(2, AdvisoryLocks("host=/nonexistent dbname=x user=x"))
+        try:
+            async with one.slot(caller) as first, two.slot(caller) as second:
+                assert first and second
+                for counter in (one, two):
+                    async with counter.slot(caller) as third:
+                        assert not third
+                async with one.slot("district:someone-else") as other:
+                    assert other
+            async with two.slot(caller) as first, two.slot(caller) as second:
+                assert first and second  # given back when the blocks ended
+            async with (
+                away.slot(caller) as first,
+                away.slot(caller) as second,
+                away.slot(caller) as third,
+            ):
+                assert (first, second, third) == (True, True, False)
+        finally:
+            for counter in (one, two, away):
+                assert counter.locks is not None
+                await counter.locks.close()
+
+    asyncio.run(run())
