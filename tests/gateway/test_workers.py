@@ -49,6 +49,7 @@ VIEWER = "{ viewer { username } }"
 # Expensive (gateway/field_costs.py: 19 for a district, the limit's threshold is 10); grid
 # reads grid.building for it, which a test locks to hold the operations in flight.
 BUSY = 'query Busy { exportGeoJSON(regionCode: "410104", layer: BUILDINGS) }'
+ACCOUNT_FREE, CLIENT_FREE = 2, 4  # the workers' gateway's allowances
 WAIT = 30.0  # seconds any wait below gives up after: only a broken gateway waits that long
 
 
@@ -192,6 +193,9 @@ def _start(running: Running, prepared: Prepared, logs: Path) -> Workers:
     )
     env["PARTYGRID_GATEWAY_WORKERS"] = "2"
     env["PARTYGRID_AUTH_SESSION_CHECK_SECONDS"] = str(SESSION_CHECK_SECONDS)
+    # Fewer free failures than the product's 5 and 20: fewer password hashes to wait for.
+    env["PARTYGRID_AUTH_LOGIN_ACCOUNT_FREE_FAILURES"] = str(ACCOUNT_FREE)
+    env["PARTYGRID_AUTH_LOGIN_CLIENT_FREE_FAILURES"] = str(CLIENT_FREE)
     service = supervisor.start("gateway", port, env)
     try:
         supervisor.wait_healthy(60)
@@ -229,19 +233,20 @@ def _code(answer: Answer) -> str | None:
 
 
 def test_failed_sign_ins_on_both_workers_are_counted_together(workers: Workers) -> None:
-    # An account: 5 free failures, whichever worker each guess reaches (each from its own
-    # address, so only the account's count can refuse).
+    # An account: ACCOUNT_FREE failures, whichever worker each guess reaches (each from its
+    # own address, so only the account's count can refuse).
     account = f"nobody-{uuid.uuid4().hex[:8]}"
     answers = workers.until_both(
         lambda: workers.post(LOGIN, {"u": account, "p": "wrong"}, {"x-forwarded-for": _address()}),
-        at_least=8,
+        at_least=ACCOUNT_FREE + 3,
         most=100,
     )
     codes = [_code(a) for a in answers]
-    assert codes.count("INVALID_CREDENTIALS") == 5, codes  # two workers alone: up to 10
-    assert set(codes) == {"INVALID_CREDENTIALS", "RATE_LIMITED"}
-    assert all(a.status == 429 for a in answers if _code(a) == "RATE_LIMITED")
-    # An address: 20 free failures over many names (a password spray).
+    # Two workers counting alone would let in up to twice as many.
+    assert codes.count("INVALID_CREDENTIALS") == ACCOUNT_FREE, codes
+    assert codes[ACCOUNT_FREE:] == ["RATE_LIMITED"] * (len(codes) - ACCOUNT_FREE)
+    assert all(a.status == 429 for a in answers[ACCOUNT_FREE:])
+    # An address: CLIENT_FREE failures over many names (a password spray).
     address = _address()
     answers = workers.until_both(
         lambda: workers.post(
@@ -249,12 +254,12 @@ def test_failed_sign_ins_on_both_workers_are_counted_together(workers: Workers) 
             {"u": f"nobody-{uuid.uuid4().hex[:8]}", "p": "Summer2026!!x"},
             {"x-forwarded-for": address},
         ),
-        at_least=23,
+        at_least=CLIENT_FREE + 3,
         most=200,
     )
     codes = [_code(a) for a in answers]
-    assert codes.count("INVALID_CREDENTIALS") == 20, codes
-    assert codes[20:] == ["RATE_LIMITED"] * (len(codes) - 20)
+    assert codes.count("INVALID_CREDENTIALS") == CLIENT_FREE, codes
+    assert codes[CLIENT_FREE:] == ["RATE_LIMITED"] * (len(codes) - CLIENT_FREE)
 
 
 def _add_user(prepared: Prepared, name: str, password: str) -> None:
