@@ -66,7 +66,8 @@ class AdvisoryLocks:
     def from_env(cls) -> AdvisoryLocks | None:
         """For a gateway run as several workers (PARTYGRID_GATEWAY_WORKERS > 1) with its users'
         database (PARTYGRID_AUTH_DATABASE_URL, set by the supervisor); else None: one process
-        counts alone, exactly."""
+        counts alone, exactly (so does each worker of a uvicorn started by hand with
+        `--workers` but without the setting)."""
         url = os.environ.get("PARTYGRID_AUTH_DATABASE_URL")
         workers = os.environ.get("PARTYGRID_GATEWAY_WORKERS") or "1"
         if not url or not workers.isdigit() or int(workers) <= 1:
