@@ -30,7 +30,7 @@ from gateway.api_schema import build_api_schema
 from gateway.auth.gate import GatewayAuth
 from gateway.executor import Executor
 from gateway.http import GraphQLParams
-from gateway.in_flight import RETRY_AFTER, ExpensiveOperations, caller_key
+from gateway.in_flight import RETRY_AFTER, AdvisoryLocks, ExpensiveOperations, caller_key
 from gateway.limits import (
     TOKEN_LIMIT_CODE,
     Limits,
@@ -176,6 +176,8 @@ class Gateway:
             access_log=AccessLog.open(settings.access_log),
         )
         gateway.labels = LabelRoll(supergraph.override_labels, settings.override_labels)
+        # Several worker processes count callers' expensive operations together (in_flight.py).
+        gateway.expensive.locks = AdvisoryLocks.from_env()
         return gateway
 
     async def run(
@@ -246,7 +248,7 @@ class Gateway:
             return _request_error(coerced)
         if trusted or work < self.limits.expensive_work:
             return await self._execute(params, document, operation, coerced.coerced)
-        with self.expensive.slot(caller_key(identity, params.client)) as admitted:
+        async with self.expensive.slot(caller_key(identity, params.client)) as admitted:
             if not admitted:  # refused before any subgraph is asked
                 return replace(
                     _request_error([self.expensive.refusal()]),

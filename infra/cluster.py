@@ -302,6 +302,9 @@ class Cluster:
             f"-c unix_socket_directories='{self.socket_dir}'",
             "-c unix_socket_permissions=0700",
             f"-c port={SOCKET_PORT}",
+            # Each worker of each service has its own pool (README "Workers": up to 58
+            # connections per worker count at peak); the default 100 fits one worker each.
+            "-c max_connections=240",
         ]
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]

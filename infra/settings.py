@@ -38,6 +38,12 @@ class SuiteSettings(BaseSettings):
     org_port: int = 4001
     grid_port: int = 4002
     assess_port: int = 4003
+    # Worker processes per service (uvicorn --workers): the supervisor reads each from the
+    # service's own environment, PARTYGRID_<NAME>_WORKERS (README "Workers").
+    gateway_workers: int = Field(default=1, ge=1)
+    org_workers: int = Field(default=1, ge=1)
+    grid_workers: int = Field(default=1, ge=1)
+    assess_workers: int = Field(default=1, ge=1)
     demo: bool = True  # load the demo district into an empty database
     demo_seed: int = 2020
     start_timeout: float = 60.0

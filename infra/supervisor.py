@@ -117,6 +117,13 @@ class Supervisor:
             "--host", self.host, "--port", str(port),
             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
+        # PARTYGRID_<NAME>_WORKERS (infra/settings.py) as the service's own environment has
+        # it, so a restart with the same env keeps it: N processes sharing one socket.
+        workers = int({**os.environ, **env}.get(f"PARTYGRID_{name.upper()}_WORKERS") or 1)
+        if workers > 1:
+            # Its workers die with uvicorn's parent, as the parent dies with us.
+            cmd[2:3] = ["infra.uvicorn_workers"]
+            cmd += ["--workers", str(workers)]
         service.command = cmd
         self._spawn(service, identity)
         self.services.append(service)

@@ -34,6 +34,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def resources() -> AsyncIterator[dict[str, Any]]:
+        key = settings.access_token_key
         yield {
             "access_tokens": access_tokens(settings),
             "refresh_ttl": dt.timedelta(seconds=settings.refresh_ttl),
@@ -42,6 +43,9 @@ def create_app(
                 client_free=settings.login_client_free_failures,
                 base=settings.login_backoff_seconds,
                 cap=settings.login_backoff_max_seconds,
+                # Keys the hashes the failures are counted under (throttle.py); without an
+                # access key nobody can log in, so nothing is counted either.
+                secret=key.get_secret_value().encode() if key else b"",
             ),
         }
 

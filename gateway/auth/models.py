@@ -1,4 +1,4 @@
-"""Tables of the `auth` schema: users and their refresh tokens."""
+"""Tables of the `auth` schema: users, their refresh tokens and the sign-in failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -56,3 +57,14 @@ refresh_token = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("refresh_token_user", refresh_token.c.user_id)
+
+# Sign-in failures per account and per client address (gateway/auth/throttle.py), in the
+# database so that every worker process counts the same attempts.
+login_failure = Table(
+    "login_failure",
+    metadata,
+    Column("key", LargeBinary, primary_key=True),  # a keyed hash: no names or addresses kept
+    Column("failures", Integer, nullable=False),
+    Column("last", DateTime(timezone=True), nullable=False),
+)
+Index("login_failure_last", login_failure.c.last)  # the forgetting's DELETE

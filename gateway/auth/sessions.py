@@ -100,9 +100,9 @@ async def login(  # noqa: PLR0913 -- keyword-only: the credentials, the client a
     """A session for valid credentials of an enabled user; one refusal for every failure,
     so a caller cannot tell unknown names from wrong passwords. Throttled per account and
     per client (RateLimitedError before any hashing)."""
-    with throttle.attempt(username, client) as succeeded:
+    async with throttle.attempt(conn.engine, username, client) as succeeded:
         user = await _check_password(conn, username, password)
-        succeeded()
+        await succeeded()
     if needs_rehash(user.password_hash):
         await set_password_hash(conn, user.id, await hash_password_async(password))
     return await _open(conn, user, access, refresh_ttl)
@@ -129,9 +129,9 @@ async def change_password(  # noqa: PLR0913 -- keyword-only: as login, plus the 
 ) -> Session:
     """The signed-in user's new password (the current one proves it is them, throttled as
     a login); every other session ends, and this caller gets a new one."""
-    with throttle.attempt(username, client) as succeeded:
+    async with throttle.attempt(conn.engine, username, client) as succeeded:
         await _check_password(conn, username, current)
-        succeeded()
+        await succeeded()
     user = await set_password(conn, username, new)  # UserInputError if the policy refuses
     return await _open(conn, user, access, refresh_ttl)
 

@@ -4,8 +4,18 @@ Every attempt counts as a failure before the password is checked (so a burst of 
 guesses counts in full), and a success takes its charge back. Past a number of free
 failures, a key (an account, a client address) waits `base * 2**(extra failures)` seconds,
 at most `cap`, after its last failure; until then every attempt on it is refused before any
-hashing, with the seconds left. The counts live in the gateway's memory (one process) and
-are forgotten after `forget` seconds without a failure.
+hashing, with the seconds left. Failures are forgotten `forget` seconds after the last one.
+
+The counts live in the database (`auth.login_failure`), not in a process: the gateway may run
+as several worker processes, and an attacker spreading guesses over them must meet one count.
+An attempt's check and charge are one short transaction of its own (committed before the
+password is hashed, whatever the sign-in's transaction does): the rows of both keys are made
+or locked by one INSERT … ON CONFLICT DO UPDATE … RETURNING, in key order (so two attempts
+never deadlock), checked, and charged; a parallel attempt on the same key waits for that
+commit and sees the charge. The clock is the database's, which every worker shares. Keys are
+keyed hashes (HMAC-SHA-256 under the access-token key) of the account's name and the client's
+address: the table, and the backups that hold it, keep neither typed names (sometimes a
+password typed in the wrong box) nor addresses.
 
 Both doors, the GraphQL `login` mutation and the `/login` form (which runs that mutation),
 go through `LoginThrottle.attempt` in the auth subgraph; so does `changePassword`.
@@ -14,12 +24,23 @@ go through `LoginThrottle.attempt` in the auth subgraph; so does `changePassword
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
+import hmac
 import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from graphql import GraphQLError
+from sqlalchemy import case, delete, func, literal, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.auth.models import login_failure
+
+# Seconds between two deletions of forgotten rows by one process: the table stays about as
+# large as an hour of failures, and a sign-in seldom pays for the DELETE.
+FORGET_EVERY = 60.0
 
 
 class RateLimitedError(GraphQLError):
@@ -37,52 +58,6 @@ class RateLimitedError(GraphQLError):
         self.retry_after = retry_after
 
 
-@dataclass
-class _Record:
-    failures: int
-    last: float
-
-
-class _Counter:
-    """Failures per key, with the backoff that follows the free ones."""
-
-    MAX_KEYS = 100_000  # random usernames must not grow the table without bound
-
-    def __init__(self, free: int, base: float, cap: float, forget: float) -> None:
-        self.free, self.base, self.cap, self.forget = free, base, cap, forget
-        self._records: dict[str, _Record] = {}
-
-    def wait(self, key: str, now: float) -> float:
-        record = self._records.get(key)
-        if record is None or record.failures < self.free:
-            return 0.0
-        delay = min(self.cap, self.base * 2 ** min(record.failures - self.free, 32))
-        return max(0.0, record.last + delay - now)
-
-    def charge(self, key: str, now: float) -> None:
-        record = self._records.get(key)
-        if record is None or now - record.last > self.forget:
-            if len(self._records) >= self.MAX_KEYS:
-                self._prune(now)
-            self._records[key] = _Record(1, now)
-        else:
-            record.failures += 1
-            record.last = now
-
-    def refund(self, key: str, *, all_of_it: bool) -> None:
-        record = self._records.get(key)
-        if record is None:
-            return
-        record.failures = 0 if all_of_it else max(0, record.failures - 1)
-        if record.failures == 0:
-            del self._records[key]
-
-    def _prune(self, now: float) -> None:
-        stale = [k for k, r in self._records.items() if now - r.last > self.forget]
-        for key in stale or list(self._records)[: self.MAX_KEYS // 10]:
-            del self._records[key]
-
-
 class LoginThrottle:
     def __init__(
         self,
@@ -92,32 +67,91 @@ class LoginThrottle:
         base: float = 1.0,
         cap: float = 900.0,
         forget: float = 3600.0,
-        clock: Callable[[], float] = time.monotonic,
+        secret: bytes = b"",
     ) -> None:
-        self.accounts = _Counter(account_free, base, cap, forget)
-        self.clients = _Counter(client_free, base, cap, forget)
-        self.clock = clock
+        self.account_free, self.client_free = account_free, client_free
+        self.base, self.cap, self.forget = base, cap, forget
+        self._secret = secret
+        self._forgotten_at = -math.inf  # when this process last deleted forgotten rows
 
-    def retry_after(self, account: str, client: str) -> int:
-        """Whole seconds until an attempt on `account` from `client` may be made (0: now)."""
-        now = self.clock()
-        wait = max(self.accounts.wait(account.lower(), now), self.clients.wait(client, now))
-        return math.ceil(wait)
+    def key(self, kind: str, value: str) -> bytes:
+        """The row of an "account" (its lower-cased name) or a "client" (its address)."""
+        return hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256).digest()
 
-    @contextlib.contextmanager
-    def attempt(self, account: str, client: str) -> Iterator[Callable[[], None]]:
-        """Refuse (RateLimitedError) or charge one failure to both keys; call the yielded
-        function once the credentials proved right, to take the charge back."""
-        wait = self.retry_after(account, client)
-        if wait > 0:
-            raise RateLimitedError(wait)
-        now = self.clock()
-        key = account.lower()
-        self.accounts.charge(key, now)
-        self.clients.charge(client, now)
+    def _wait(self, free: int, failures: int, ago: float) -> float:
+        """Seconds a key with `failures`, the last `ago` seconds back, must still wait."""
+        if failures < free or ago > self.forget:
+            return 0.0
+        delay = min(self.cap, self.base * 2 ** min(failures - free, 32))
+        return max(0.0, delay - ago)
 
-        def succeeded() -> None:
-            self.accounts.refund(key, all_of_it=True)
-            self.clients.refund(client, all_of_it=False)
+    @contextlib.asynccontextmanager
+    async def attempt(
+        self, engine: AsyncEngine, account: str, client: str
+    ) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """Refuse (RateLimitedError) or charge one failure to both keys, committed at once;
+        await the yielded function once the credentials proved right, to take the charge
+        back."""
+        account_key, client_key = self.key("account", account.lower()), self.key("client", client)
+        free = {account_key: self.account_free, client_key: self.client_free}
+        forget = literal(dt.timedelta(seconds=self.forget))
+        async with engine.begin() as conn:
+            # Make the missing rows and lock both (a no-op update locks an existing one).
+            found = await conn.execute(
+                insert(login_failure)
+                .values([{"key": k, "failures": 0, "last": func.now()} for k in sorted(free)])
+                .on_conflict_do_update(
+                    index_elements=[login_failure.c.key],
+                    set_={"failures": login_failure.c.failures},
+                )
+                .returning(
+                    login_failure.c.key,
+                    login_failure.c.failures,
+                    func.extract("epoch", func.now() - login_failure.c.last),
+                )
+            )
+            wait = max(self._wait(free[key], n, float(ago)) for key, n, ago in found)
+            if wait > 0:
+                raise RateLimitedError(math.ceil(wait))  # rolled back: nothing charged
+            await conn.execute(
+                update(login_failure)
+                .where(login_failure.c.key.in_(sorted(free)))
+                .values(
+                    failures=case(
+                        (login_failure.c.last < func.now() - forget, 1),
+                        else_=login_failure.c.failures + 1,
+                    ),
+                    last=func.now(),
+                )
+            )
+        await self._forget_old(engine, forget)
+
+        async def succeeded() -> None:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(login_failure)
+                    .where(login_failure.c.key.in_(sorted(free)))
+                    .values(
+                        failures=case(
+                            (login_failure.c.key == account_key, 0),
+                            else_=login_failure.c.failures - 1,
+                        )
+                    )
+                )
+                await conn.execute(
+                    delete(login_failure).where(
+                        login_failure.c.key.in_(sorted(free)), login_failure.c.failures <= 0
+                    )
+                )
 
         yield succeeded
+
+    async def _forget_old(self, engine: AsyncEngine, forget: object) -> None:
+        now = time.monotonic()
+        if now - self._forgotten_at < FORGET_EVERY:
+            return
+        self._forgotten_at = now
+        async with engine.begin() as conn:
+            await conn.execute(
+                delete(login_failure).where(login_failure.c.last < func.now() - forget)
+            )

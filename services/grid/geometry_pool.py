@@ -40,7 +40,26 @@ from services.common.errors import DomainError, UserErrorCode
 
 T = TypeVar("T")
 
-WORKERS = 2  # the deployment's cores; more would only queue inside GEOS
+# Slots per grid process: the cores shared by grid's worker processes (PARTYGRID_GRID_WORKERS,
+# README "Workers"), as more would only queue inside GEOS. At least 2: the import gate keeps
+# one slot for planners (module docstring), which one slot could not (on 2 cores with 2 grid
+# workers: 4 geometry processes, a worker's started only once a job comes). At most 8: each
+# started worker is a Python process with GEOS and shapely loaded, and a district plans a few
+# shapes at a time.
+MIN_SLOTS, MAX_SLOTS = 2, 8
+
+
+def slots_for(cores: int, workers: int) -> int:
+    """Geometry slots of each of `workers` grid processes on `cores` cores."""
+    return max(MIN_SLOTS, min(MAX_SLOTS, cores // max(1, workers)))
+
+
+def _grid_workers() -> int:
+    found = os.environ.get("PARTYGRID_GRID_WORKERS", "")
+    return int(found) if found.isdigit() else 1
+
+
+WORKERS = slots_for(len(os.sched_getaffinity(0)), _grid_workers())
 PLAN_BUDGET = 5.0  # seconds of geometry work for one planner shape or overlay
 PLAN_WAIT = 10.0  # seconds a planner job waits for a free slot before it is answered busy
 # An import's budget grows with its file: 120 s was measured ample for 20 MB (a 20,000-

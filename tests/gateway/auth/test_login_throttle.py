@@ -4,11 +4,18 @@ through the real gateway."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import uuid
 
 import httpx
+import pytest
 from signin_helpers import LOGIN, form, gql, login, new_user, site
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from gateway.auth.models import login_failure
+from gateway.auth.throttle import LoginThrottle, RateLimitedError
 from infra.setup import Prepared
 from stack import Running
 
@@ -77,3 +84,56 @@ def test_the_form_answers_429_with_retry_after(running: Running, prepared: Prepa
         and "set-cookie: partygrid_access" not in str(response.headers).lower()
     )
     assert "partygrid_access" not in response.cookies
+
+
+def test_failures_are_counted_in_the_database_and_forgotten(prepared: Prepared) -> None:
+    """The counts are rows of auth.login_failure (so every gateway worker sees them), under
+    keyed hashes; a failure older than `forget` counts no more, and such rows are deleted."""
+    account, address = f"nobody-{uuid.uuid4().hex[:8]}", _address()
+
+    async def run() -> None:
+        engine = create_async_engine(prepared.database.auth_url)
+        throttle = LoginThrottle(account_free=1, client_free=1, secret=b"test key")
+        keys = [throttle.key("account", account), throttle.key("client", address)]
+
+        async def rows() -> dict[bytes, int]:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    select(login_failure.c.key, login_failure.c.failures).where(
+                        login_failure.c.key.in_(keys)
+                    )
+                )
+                return {row.key: row.failures for row in found}
+
+        async def age(hours: int) -> None:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(login_failure)
+                    .where(login_failure.c.key.in_(keys))
+                    .values(last=login_failure.c.last - dt.timedelta(hours=hours))
+                )
+
+        try:
+            async with throttle.attempt(engine, account.upper(), address):
+                pass  # a failure: never succeeded()
+            assert await rows() == dict.fromkeys(keys, 1)  # no name or address stored
+            with pytest.raises(RateLimitedError):
+                async with throttle.attempt(engine, account, address):
+                    raise AssertionError("let in while waiting")
+            assert await rows() == dict.fromkeys(keys, 1)  # a refusal charges nothing
+            await age(2)  # past `forget` (an hour): counted afresh
+            async with throttle.attempt(engine, account, address) as succeeded:
+                await succeeded()  # the right password takes the charge back
+            assert await rows() == {}
+            async with throttle.attempt(engine, account, address):
+                pass
+            await age(2)
+            # Any process's next attempt (at most once a minute each) deletes forgotten rows.
+            other = LoginThrottle(secret=b"test key")
+            async with other.attempt(engine, f"nobody-{uuid.uuid4().hex[:8]}", _address()):
+                pass
+            assert await rows() == {}
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
