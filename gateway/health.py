@@ -4,9 +4,17 @@
 `/readyz` says whether every subgraph answers, 503 naming those that do not (readiness). The
 in-process auth subgraph answers once it has started (it is started, and retried, after the
 gateway serves); until then `auth` says why it has not.
+
+A subgraph reading from a replica reports its lag in its /healthz; `/readyz` shows each as
+`replicas` (state ok|lagging|down, lagBytes, replaySeconds). A replica lagging or down takes
+no reads (its subgraph reads from the primary), so the gateway stays ready (200) and says
+so under `degraded`.
 """
 
 from __future__ import annotations
+
+import asyncio
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,7 +30,7 @@ async def healthz(_request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     gateway: Gateway = request.app.state.gateway
-    subgraphs = await gateway.readiness()
+    subgraphs, replicas = await asyncio.gather(gateway.readiness(), _replicas(gateway))
     down = sorted(name for name, state in subgraphs.items() if state != "ok")
     if down:
         body: dict[str, object] = {"status": "unavailable", "unavailable": down}
@@ -30,7 +38,25 @@ async def readyz(request: Request) -> JSONResponse:
         if "auth" in down and auth is not None and auth.failure:
             body["auth"] = auth.failure
         return JSONResponse({**body, "subgraphs": subgraphs}, status_code=503)
-    return JSONResponse({"status": "ready", "subgraphs": subgraphs})
+    ready: dict[str, Any] = {"status": "ready", "subgraphs": subgraphs}
+    if replicas:
+        ready["replicas"] = replicas
+        if degraded := [_degraded(n, r) for n, r in sorted(replicas.items()) if r["state"] != "ok"]:
+            ready["degraded"] = degraded
+    return JSONResponse(ready)
+
+
+async def _replicas(gateway: Gateway) -> dict[str, dict[str, Any]]:
+    """Each subgraph's replica, for those that read from one."""
+    names = [name for name in gateway.supergraph.subgraphs if name != "auth"]
+    found = await asyncio.gather(*(gateway.transport.replica(name) for name in names))
+    return {name: r for name, r in zip(names, found, strict=True) if r is not None}
+
+
+def _degraded(name: str, replica: dict[str, Any]) -> str:
+    if replica["state"] == "down":
+        return f"{name} replica down: reads on the primary"
+    return f"{name} replica lagging {replica.get('replaySeconds')} s: reads on the primary"
 
 
 ROUTES = [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
