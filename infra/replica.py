@@ -216,7 +216,7 @@ def add_replica(primary: Cluster, name: str) -> ReplicaCluster:
     with psycopg.connect(primary.conninfo(), autocommit=True, connect_timeout=5) as conn:
         conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
     try:
-        for folder in (replica.root.parent, replica.root):
+        for folder in (replica.root.parent, replica.root, replica.socket_dir):
             folder.mkdir(exist_ok=True)
             _own(folder, primary.run_as, 0o700)
         _copy_secrets(primary, replica)

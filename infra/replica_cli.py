@@ -35,11 +35,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     replica = subparsers.add_parser("replica", help="add, remove or list read replicas")
     actions = replica.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="copy the cluster into a streaming read replica")
-    add.add_argument("name", type=check_name)
+    add.add_argument("name", type=_name)
     remove = actions.add_parser("remove", help="stop a replica, drop its slot, delete it")
-    remove.add_argument("name", type=check_name)
+    remove.add_argument("name", type=_name)
     listing = actions.add_parser("list", help="replicas, their slots and lag")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _name(value: str) -> str:
+    try:
+        return check_name(value)
+    except SetupError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.cause}; {exc.fix}") from None
 
 
 @contextlib.contextmanager

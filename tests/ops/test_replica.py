@@ -49,13 +49,13 @@ FAMILIES = {
         '{ postHoldings(regionCode: "410104") { organizationId withPosts } }',
     ],
     "assess": [
-        '{ starRatings(regionCode: "410104", year: 2020) { unitId computedStars } }',
-        '{ milestoneStatuses(regionCode: "410104", year: 2020)'
+        '{ starRatings(regionCode: "410104002002", year: 2020) { unitId computedStars } }',
+        '{ milestoneStatuses(regionCode: "410104002", year: 2020)'
         " { communityCode milestones { status } } }",
-        '{ overdueMilestones(regionCode: "410104", year: 2020) { count } }',
+        '{ overdueMilestones(regionCode: "410104002", year: 2020) { count } }',
         '{ monthlyReportRollup(districtCode: "410104", month: "2020-05")'
         " { totals { communities } } }",
-        '{ commendationList(regionCode: "410104", year: 2020) { state entries { id } } }',
+        '{ commendationList(regionCode: "410104002", year: 2020) { state entries { id } } }',
         '{ fiveGoodEvaluation(communityCode: "410104002002", year: 2020) { communityCode } }',
     ],
 }
