@@ -47,9 +47,12 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def _replicas(gateway: Gateway) -> dict[str, dict[str, Any]]:
-    """Each subgraph's replica, for those that read from one."""
-    names = [name for name in gateway.supergraph.subgraphs if name != "auth"]
-    found = await asyncio.gather(*(gateway.transport.replica(name) for name in names))
+    """Each subgraph's replica, for those that read from one (asked beside the probes)."""
+    transport = getattr(gateway, "transport", None)  # a stand-in gateway may have none
+    if transport is None:
+        return {}
+    names = [name for name in transport.urls if name != "auth"]
+    found = await asyncio.gather(*(transport.replica(name) for name in names))
     return {name: r for name, r in zip(names, found, strict=True) if r is not None}
 
 

@@ -12,4 +12,4 @@ REPLICA_FIELDS = frozenset(
         "commendationList",
     }
 )
-REPLICA_ROUTES: tuple[str, ...] = ()
+REPLICA_ROUTES = ("/reports",)  # the monthly report workbooks (GET)
