@@ -119,9 +119,11 @@ class ReadAfter:
                 token = format_token(merged)
                 headers = MutableHeaders(scope=message)
                 headers.append(HEADER, token)
+                # Secure over https, as the session's cookies (gateway/auth/web.py).
+                secure = "; Secure" if scope.get("scheme") == "https" else ""
                 headers.append(
                     "set-cookie",
-                    f"{COOKIE}={token}; Max-Age={MAX_AGE}; Path=/; HttpOnly; SameSite=Lax",
+                    f"{COOKIE}={token}; Max-Age={MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{secure}",
                 )
             await send(message)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,8 +53,20 @@ def operation_kind(body: bytes, replica_fields: frozenset[str]) -> str:
     `replica_fields`) or "primary" (anything else, an unreadable request included)."""
     try:
         request = orjson.loads(body)
-        operation = get_operation_ast(parse(request["query"]), request.get("operationName"))
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, GraphQLError):
+        query, name = request["query"], request.get("operationName")
+        if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+            return "primary"
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "primary"
+    return _kind_of(query, name, replica_fields)
+
+
+@functools.lru_cache(maxsize=512)
+def _kind_of(query: str, name: str | None, replica_fields: frozenset[str]) -> str:
+    """Per document (the gateway sends the same few again and again: parsed once)."""
+    try:
+        operation = get_operation_ast(parse(query), name)
+    except GraphQLError:
         return "primary"
     if operation is None:
         return "primary"
