@@ -8,7 +8,8 @@ gateway serves); until then `auth` says why it has not.
 A subgraph reading from a replica reports its lag in its /healthz; `/readyz` shows each as
 `replicas` (state ok|lagging|down, lagBytes, replaySeconds). A replica lagging or down takes
 no reads (its subgraph reads from the primary), so the gateway stays ready (200) and says
-so under `degraded`.
+so under `degraded`, as it does for a replication slot no replica uses (it keeps WAL on the
+primary's disk for ever).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ async def healthz(_request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     gateway: Gateway = request.app.state.gateway
-    subgraphs, replicas = await asyncio.gather(gateway.readiness(), _replicas(gateway))
+    subgraphs, health = await asyncio.gather(gateway.readiness(), _healths(gateway))
     down = sorted(name for name, state in subgraphs.items() if state != "ok")
     if down:
         body: dict[str, object] = {"status": "unavailable", "unavailable": down}
@@ -39,21 +40,29 @@ async def readyz(request: Request) -> JSONResponse:
             body["auth"] = auth.failure
         return JSONResponse({**body, "subgraphs": subgraphs}, status_code=503)
     ready: dict[str, Any] = {"status": "ready", "subgraphs": subgraphs}
+    replicas = {n: h["replica"] for n, h in health.items() if isinstance(h.get("replica"), dict)}
+    degraded = [_degraded(n, r) for n, r in sorted(replicas.items()) if r.get("state") != "ok"]
+    slots = sorted({s for h in health.values() for s in h.get("inactiveSlots") or ()})
+    degraded += [
+        f"replication slot {slot} is not in use and keeps WAL on the primary "
+        f"(partygrid replica remove {slot.removeprefix('partygrid_')})"
+        for slot in slots
+    ]
     if replicas:
         ready["replicas"] = replicas
-        if degraded := [_degraded(n, r) for n, r in sorted(replicas.items()) if r["state"] != "ok"]:
-            ready["degraded"] = degraded
+    if degraded:
+        ready["degraded"] = degraded
     return JSONResponse(ready)
 
 
-async def _replicas(gateway: Gateway) -> dict[str, dict[str, Any]]:
-    """Each subgraph's replica, for those that read from one (asked beside the probes)."""
+async def _healths(gateway: Gateway) -> dict[str, dict[str, Any]]:
+    """Each subgraph's own /healthz (asked beside the probes): replicas' lag, slots."""
     transport = getattr(gateway, "transport", None)  # a stand-in gateway may have none
     if transport is None:
         return {}
     names = [name for name in transport.urls if name != "auth"]
-    found = await asyncio.gather(*(transport.replica(name) for name in names))
-    return {name: r for name, r in zip(names, found, strict=True) if r is not None}
+    found = await asyncio.gather(*(transport.health(name) for name in names))
+    return dict(zip(names, found, strict=True))
 
 
 def _degraded(name: str, replica: dict[str, Any]) -> str:

@@ -302,19 +302,19 @@ class SubgraphTransport:
         except (TimeoutError, httpx.HTTPError):
             return False
 
-    async def replica(self, graph: str) -> dict[str, Any] | None:
-        """The subgraph's read replica as its /healthz reports it (state, lag), or None: no
-        replica, or no answer (`probe` reports the subgraph itself)."""
+    async def health(self, graph: str) -> dict[str, Any]:
+        """The subgraph's own /healthz answer (its replica's lag, replication slots nobody
+        uses), or {} when it gives none (`probe` reports the subgraph itself)."""
         url = self.urls[graph]
         if not url.endswith("/graphql"):
-            return None
+            return {}
         try:
             async with asyncio.timeout(self.probe_timeout):
                 response = await self.client.get(url.removesuffix("/graphql") + "/healthz")
-            found = response.json().get("replica")
-        except (TimeoutError, httpx.HTTPError, ValueError, AttributeError):
-            return None
-        return found if isinstance(found, dict) else None
+            found = response.json()
+        except (TimeoutError, httpx.HTTPError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

@@ -22,7 +22,7 @@ from services.common.auth import ANONYMOUS, Identity
 from services.common.auth_guard import InternalTokenGuard
 from services.common.auth_tokens import InternalTokens, internal_tokens
 from services.common.context import SubgraphContext
-from services.common.database import make_engine, ping
+from services.common.database import inactive_slots, make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
@@ -121,6 +121,8 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
         body: dict[str, Any] = {"service": name, "status": "ok" if ok else "database unavailable"}
         if state["routing"] is not None:  # a replica down or behind takes no reads: still 200
             body["replica"] = (await state["routing"].monitor.state()).as_json()
+        if ok and (forgotten := await inactive_slots(state["engine"])):
+            body["inactiveSlots"] = forgotten
         return JSONResponse(body, status_code=200 if ok else 503)
 
     def context(request: Any, response: Any, identity: Identity) -> Any:

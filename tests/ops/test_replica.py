@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -19,7 +19,7 @@ import pytest
 from own_suite import OwnDatabase, ops_settings, own_database
 
 from infra.cluster import Cluster
-from infra.replica import add_replica, read_env, replica_names, slots
+from infra.replica import add_replica, read_env, replica_cluster, replica_names, slots
 from infra.setup import token_keys
 from infra.stack import services
 from services.common.auth import Identity, Role
@@ -230,6 +230,18 @@ def _cli(suite: Suite, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _readyz_until(suite: Suite, seen: Callable[[dict], bool]) -> dict:
+    """/readyz's answer once `seen` holds (a stopped replica's slot is let go a moment
+    after its server has stopped); the last answer after 10 s."""
+    for _ in range(100):
+        response = httpx.get(f"{suite.base}/readyz", timeout=10)
+        assert response.status_code == 200
+        if seen(body := response.json()):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(body)
+
+
 def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     refused = _cli(suite, "add", "R1!")
     assert refused.returncode == 2 and "not a replica name" in refused.stderr
@@ -240,6 +252,9 @@ def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     rows = {row["name"]: row for row in json.loads(listed.stdout)["replicas"]}
     assert sorted(rows) == ["r1", "r2"]
     assert rows["r2"]["running"] and rows["r2"]["slotActive"] and rows["r2"]["replayLsn"]
+    # A replica stopped for good and not removed: its slot keeps WAL; /readyz says so.
+    replica_cluster(suite.own.cluster, "r2").stop()
+    assert _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
     removed = _cli(suite, "remove", "r2")
     assert removed.returncode == 0, removed.stderr
     assert replica_names(suite.own.cluster) == ["r1"]
