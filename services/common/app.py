@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 import strawberry
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,6 +27,7 @@ from services.common.database import inactive_slots, make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
+from services.common.read_protocol import READ_AFTER_HEADER, parse_lsn
 from services.common.replica import (
     ON_REPLICA,
     ReadRouter,
@@ -189,11 +191,16 @@ def _guarded(
 
 
 def _on_replica_when_usable(app: ASGIApp, routing: Callable[[], ReadRouting | None]) -> ASGIApp:
-    """A GET route (grid's tiles) that reads from the replica while it keeps up."""
+    """A GET route (grid's tiles) that reads from the replica while it keeps up, and has
+    replayed the caller's `partygrid-read-after` position when one is sent."""
 
     async def routed(scope: Scope, receive: Receive, send: Send) -> None:
         chosen = routing()
-        if chosen is None or scope.get("method") != "GET" or not await chosen.usable(None):
+        if chosen is None or scope.get("method") != "GET":
+            await app(scope, receive, send)
+            return
+        read_after = parse_lsn(Headers(scope=scope).get(READ_AFTER_HEADER))
+        if not await chosen.usable(read_after):
             await app(scope, receive, send)
             return
         token = ON_REPLICA.set(True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -128,6 +129,29 @@ def _unowned(suite: Suite, **headers: str) -> int:
     return int(body["data"]["coverage"]["zonesWithoutOrganization"])
 
 
+def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
+    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route."""
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(boundary) c FROM grid.zone"
+            " WHERE id = %s) z",
+            (zone,),
+        ).fetchone()
+    assert row is not None
+    z, (lon, lat) = 12, row
+    x = int((lon + 180) / 360 * 2**z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    grid = suite.running.subgraphs["grid"]
+    response = httpx.get(
+        f"{grid.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
+        headers={**suite.running.headers(grid, DISTRICT), **headers},
+        timeout=30,
+    )
+    assert response.status_code in (200, 204), response.text
+    return response.content
+
+
 def test_the_replica_streams_through_its_slot(suite: Suite) -> None:
     assert replica_names(suite.own.cluster) == ["r1"]
     assert [(s.slot, s.active) for s in slots(suite.own.cluster)] == [("partygrid_r1", True)]
@@ -157,6 +181,7 @@ def test_heavy_reads_answer_the_same_on_the_replica(suite: Suite, service: str) 
 def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite: Suite) -> None:
     zone, org, version = _busiest_zone(suite)
     before = _unowned(suite)
+    tile_before = _gaps_tile(suite, zone)
     # Replay paused: what the primary commits now is not on the replica.
     suite.replica_sql("SELECT pg_wal_replay_pause()")
     try:
@@ -174,6 +199,10 @@ def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite:
         # Without the token the read goes to the (paused) replica: it does not have the write
         # yet, which proves that the replica really answers the reads routed to it.
         assert _unowned(suite) == before
+        # The map tiles too: the zone without an organization is in the gaps layer of the
+        # primary's tile, not yet in the replica's.
+        assert _gaps_tile(suite, zone) == tile_before
+        assert _gaps_tile(suite, zone, **{READ_AFTER_HEADER: FAR_AHEAD}) != tile_before
         ready = httpx.get(f"{suite.base}/readyz", timeout=10)
         assert ready.status_code == 200
         grid = ready.json()["replicas"]["grid"]
