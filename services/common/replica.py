@@ -100,7 +100,9 @@ class ReplicaState:
 
 @dataclass
 class ReplicaMonitor:
-    """How far the replica is behind the primary, measured at most once a second."""
+    """How far the replica is behind the primary, measured at most once a second: bytes of
+    WAL not yet replayed, and seconds behind (0 while caught up; else the age of the last
+    commit it replayed, bounded by how long ago it was last seen caught up)."""
 
     primary: AsyncEngine
     replica: AsyncEngine
@@ -109,6 +111,7 @@ class ReplicaMonitor:
     _at: float = 0.0
     _replayed: int = 0
     _replayed_at: float = 0.0
+    _caught_up_at: float | None = None  # when this process last saw it caught up (monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def measure(self) -> ReplicaState:
@@ -135,10 +138,17 @@ class ReplicaMonitor:
         if primary_at is None or replayed is None:
             return ReplicaState("down")
         lag = max(primary_at - replayed, 0)
-        # While caught up the last replayed commit only grows older: no lag then.
-        seconds = 0.0 if lag == 0 else round(float(row[1] or 0.0), 3)
+        if lag == 0:  # while caught up the last replayed commit only grows older: no lag
+            self._caught_up_at = time.monotonic()
+            return ReplicaState("ok", 0, 0.0)
+        # Behind: since the last commit it replayed, and no longer than since this process
+        # last saw it caught up (after a quiet hour the last replayed commit is an hour old,
+        # yet a replica that was caught up a second ago is a second behind at most).
+        seconds = float(row[1] or 0.0)
+        if self._caught_up_at is not None:
+            seconds = min(seconds, time.monotonic() - self._caught_up_at)
         state = "lagging" if seconds > self.max_lag_seconds else "ok"
-        return ReplicaState(state, lag, seconds)
+        return ReplicaState(state, lag, round(seconds, 3))
 
     async def state(self) -> ReplicaState:
         now = time.monotonic()
