@@ -113,6 +113,7 @@ class ReplicaMonitor:
     _replayed_at: float = 0.0
     _caught_up_at: float | None = None  # when this process last saw it caught up (monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def measure(self) -> ReplicaState:
         """The primary's position first, then the replica's: a replica that is caught up is
@@ -159,14 +160,20 @@ class ReplicaMonitor:
                     self._at = time.monotonic()
         return self._state
 
-    async def replayed(self, *, fresh: bool = False) -> int:
-        """The replica's replay position (asked at most every 20 ms unless `fresh`)."""
-        now = time.monotonic()
-        if fresh or now - self._replayed_at > _REPLAY_SECONDS:
-            async with self.replica.connect() as conn:
-                value = (await conn.execute(text("SELECT pg_last_wal_replay_lsn()::text"))).scalar()
-            self._replayed = parse_lsn(value) or 0
-            self._replayed_at = time.monotonic()
+    async def replayed(self, max_age: float = _REPLAY_SECONDS) -> int:
+        """The replica's replay position, asked again when older than `max_age`: one query
+        at a time per process, whoever waits (many waiting readers, or a caller sending a
+        position no replica reaches, cost the replica no more queries than one)."""
+        if time.monotonic() - self._replayed_at <= max_age:
+            return self._replayed
+        async with self._replay_lock:
+            if time.monotonic() - self._replayed_at > max_age:
+                async with self.replica.connect() as conn:
+                    value = (
+                        await conn.execute(text("SELECT pg_last_wal_replay_lsn()::text"))
+                    ).scalar()
+                self._replayed = parse_lsn(value) or 0
+                self._replayed_at = time.monotonic()
         return self._replayed
 
     async def caught_up(self, target: int, wait_seconds: float) -> bool:
@@ -177,7 +184,7 @@ class ReplicaMonitor:
                 return True
             while time.monotonic() < deadline:
                 await asyncio.sleep(_POLL_SECONDS)
-                if await self.replayed(fresh=True) >= target:
+                if await self.replayed(_POLL_SECONDS) >= target:
                     return True
         except Exception:  # the replica went away while we waited: the primary answers
             return False
