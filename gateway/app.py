@@ -39,6 +39,7 @@ from gateway.http import (
 )
 from gateway.lazy_routes import LazyRoutes, PageGroups
 from gateway.maps.basemap_config import basemap_settings, tile_sources
+from gateway.read_after import ReadAfter
 from gateway.runtime import Gateway, Outcome
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
@@ -204,6 +205,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             Middleware(BodyDeadline),
             Middleware(ClientAddress),
             Middleware(WriteKeys),
+            Middleware(ReadAfter),  # read-your-writes across replicas (gateway.read_after)
             # Innermost: the pages wait for the auth subgraph, started after the gateway.
             Middleware(AuthStarted, auth=auth),
         ],

@@ -30,7 +30,9 @@ import httpx
 import orjson
 
 from gateway.access_log import record_fetch
+from gateway.read_after import forwarded, noted
 from gateway.write_keys import next_key
+from services.common.read_protocol import LSN_HEADER
 from services.common.write_protocol import DEADLINE_HEADER, KEY_HEADER, MESSAGES
 
 log = logging.getLogger("gateway.transport")
@@ -128,12 +130,20 @@ class ConnectionPool:
         return self._session
 
     async def post(
-        self, url: str, body: bytes, headers: Headers, *, retry: bool = False
+        self,
+        url: str,
+        body: bytes,
+        headers: Headers,
+        *,
+        retry: bool = False,
+        seen: Callable[[Headers], None] | None = None,
     ) -> tuple[int, bytes]:
-        """POST `body` to `url`: (status, response body)."""
+        """POST `body` to `url`: (status, response body); `seen` gets the response headers."""
         for attempt in (1, 2):
             try:
                 async with self._client().post(url, data=body, headers=dict(headers)) as response:
+                    if seen is not None:
+                        seen(response.headers)
                     return response.status, await response.read()
             except aiohttp.ServerDisconnectedError:
                 if not retry or attempt == 2:
@@ -210,7 +220,8 @@ class SubgraphTransport:
 
     async def _fetch(self, graph: str, content: bytes, shared: bool, write: bool) -> dict[str, Any]:
         url = self.urls[graph]
-        headers = self._request_headers()
+        # The caller's read-after token for this subgraph (gateway.read_after).
+        headers = {**self._request_headers(), **forwarded(graph)}
         if write and (key := next_key(graph)) is not None:
             headers = {**headers, KEY_HEADER: key}
         try:
@@ -267,11 +278,16 @@ class SubgraphTransport:
         self, graph: str, content: bytes, headers: Headers, *, retry: bool
     ) -> tuple[int, bytes]:
         url = self.urls[graph]
+
+        def seen(answered: Headers) -> None:  # a write's primary position, for read-after
+            noted(graph, answered.get(LSN_HEADER))
+
         if graph not in self.via_client:
-            return await self.pool.post(url, content, headers, retry=retry)
+            return await self.pool.post(url, content, headers, retry=retry, seen=seen)
         response = await self.client.post(
             url, content=content, headers=headers, timeout=self.timeouts[graph]
         )
+        seen(response.headers)
         return response.status_code, response.content
 
     async def probe(self, graph: str) -> bool:
@@ -285,6 +301,20 @@ class SubgraphTransport:
             return response.status_code == 200
         except (TimeoutError, httpx.HTTPError):
             return False
+
+    async def health(self, graph: str) -> dict[str, Any]:
+        """The subgraph's own /healthz answer (its replica's lag, replication slots nobody
+        uses), or {} when it gives none (`probe` reports the subgraph itself)."""
+        url = self.urls[graph]
+        if not url.endswith("/graphql"):
+            return {}
+        try:
+            async with asyncio.timeout(self.probe_timeout):
+                response = await self.client.get(url.removesuffix("/graphql") + "/healthz")
+            found = response.json()
+        except (TimeoutError, httpx.HTTPError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

@@ -35,6 +35,7 @@ _LAZY_COMMANDS = {
     "infra.assess_cli": {
         "assess-demo": "run a full assessment cycle of the demo district through the gateway",
     },
+    "infra.replica_cli": {"replica": "add, remove or list read replicas (streaming replication)"},
 }
 
 
@@ -55,6 +56,7 @@ def _stop_on_signals() -> Iterator[None]:
 
 def up(settings: SuiteSettings) -> int:
     """Command 1: set up, start org, grid, assess and the gateway, serve until stopped."""
+    from infra.replica import read_replicas
     from infra.setup import token_keys
     from infra.stack import configured_ports, prepared, services
     from infra.watch import postmaster_watched, watch
@@ -67,6 +69,7 @@ def up(settings: SuiteSettings) -> int:
         contextlib.ExitStack() as running,  # exited after `stopping` is printed
     ):
         try:
+            reads = running.enter_context(read_replicas(settings, ready))  # PARTYGRID_REPLICAS
             stack = running.enter_context(
                 services(
                     ready.database,
@@ -74,6 +77,7 @@ def up(settings: SuiteSettings) -> int:
                     settings.data_dir / "logs",
                     host=settings.host,
                     ports=ports,
+                    env=reads,
                     timeout=settings.start_timeout,
                 )
             )

@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import sqlalchemy as sa
 import strawberry
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, request_response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from services.common.auth import ANONYMOUS, Identity
 from services.common.auth_guard import InternalTokenGuard
 from services.common.auth_tokens import InternalTokens, internal_tokens
 from services.common.context import SubgraphContext
-from services.common.database import make_engine, ping
+from services.common.database import inactive_slots, make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
+from services.common.read_protocol import READ_AFTER_HEADER, parse_lsn
+from services.common.replica import (
+    ON_REPLICA,
+    ReadRouter,
+    ReadRouting,
+    ReplicaMonitor,
+    RoutedEngine,
+)
 from services.common.settings import ServiceSettings
 
 
@@ -77,17 +88,25 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
     (`services.common.idempotency`); a body that does not arrive in time is answered 408
     (`services.common.http_body.BodyDeadline`).
     """
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"routing": None}
     tokens = tokens or internal_tokens(name)
+    replica_fields, replica_routes = _replica_fields(name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state["engine"] = make_engine(settings.database_url, pool_size=settings.pool_size)
+        if settings.read_database_url:
+            read = make_engine(settings.read_database_url, pool_size=settings.pool_size)
+            monitor = ReplicaMonitor(state["engine"], read, settings.read_max_lag_seconds)
+            state["routing"] = ReadRouting(
+                read, monitor, replica_fields, settings.read_after_wait_ms / 1000
+            )
         try:
             async with resources() as extra:
                 state["extra"] = extra
-                # Extra routes (e.g. grid's tiles) reach the same engine and resources.
-                app.state.engine = state["engine"]
+                # Extra routes (e.g. grid's tiles) reach the same engine and resources; those
+                # named in REPLICA_ROUTES read from the replica when it may answer.
+                app.state.engine = RoutedEngine(state["engine"], state["routing"])
                 app.state.resources = extra
                 # The schema and modules live as long as the process: moving them out of the
                 # collector's generations keeps full collections (latency spikes) short.
@@ -96,16 +115,21 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
                 yield
         finally:
             await state["engine"].dispose()
+            if state["routing"] is not None:
+                await state["routing"].engine.dispose()
 
     async def healthz(_request: Request) -> JSONResponse:
         ok = await ping(state["engine"])
-        return JSONResponse(
-            {"service": name, "status": "ok" if ok else "database unavailable"},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, Any] = {"service": name, "status": "ok" if ok else "database unavailable"}
+        if state["routing"] is not None:  # a replica down or behind takes no reads: still 200
+            body["replica"] = (await state["routing"].monitor.state()).as_json()
+        if ok and (forgotten := await inactive_slots(state["engine"])):
+            body["inactiveSlots"] = forgotten
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     def context(request: Any, response: Any, identity: Identity) -> Any:
-        engine = state["engine"]
+        # The read router chose the replica for this request, or it runs on the primary.
+        engine = request.scope.get("state", {}).get("read_engine") or state["engine"]
         made = {"loaders": loaders(engine)} if loaders is not None else {}
         return context_type(
             request=request,
@@ -119,26 +143,70 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
     graphql = _SubgraphGraphQL(schema, context)
     keys = define_table(sa.MetaData(schema=name)) if idempotent_writes else None
     guarded = WriteGuard(graphql, lambda: state["engine"], keys)
+    routed = ReadRouter(guarded, lambda: state["routing"], lambda: state["engine"])
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route(
                 "/graphql",
-                InternalTokenGuard(guarded, tokens, allow_anonymous=allow_anonymous),
+                InternalTokenGuard(routed, tokens, allow_anonymous=allow_anonymous),
                 methods=["GET", "POST"],
             ),
             # Extra routes (grid's tiles) answer only the same signed callers as /graphql.
-            *(_guarded(route, tokens) for route in routes or []),
+            *(
+                _guarded(route, tokens, lambda: state["routing"], replica_routes)
+                for route in routes or []
+            ),
         ],
         middleware=[Middleware(BodyDeadline)],
         lifespan=lifespan,
     )
 
 
-def _guarded(route: Route, tokens: InternalTokens | None) -> Route:
+def _replica_fields(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The service's `REPLICA_FIELDS` and `REPLICA_ROUTES` (`services/<name>/replica_fields.py`,
+    next to its schema); none for a subgraph without that module (the gateway's auth)."""
+    try:
+        module = importlib.import_module(f"services.{name}.replica_fields")
+    except ModuleNotFoundError:
+        return frozenset(), ()
+    return frozenset(module.REPLICA_FIELDS), tuple(module.REPLICA_ROUTES)
+
+
+def _guarded(
+    route: Route,
+    tokens: InternalTokens | None,
+    routing: Callable[[], ReadRouting | None],
+    replica_routes: tuple[str, ...],
+) -> Route:
+    endpoint = request_response(route.endpoint)
+    if any(route.path.startswith(prefix) for prefix in replica_routes):
+        endpoint = _on_replica_when_usable(endpoint, routing)
     return Route(
         route.path,
-        InternalTokenGuard(request_response(route.endpoint), tokens),
+        InternalTokenGuard(endpoint, tokens),
         methods=sorted(route.methods or ()),
         name=route.name,
     )
+
+
+def _on_replica_when_usable(app: ASGIApp, routing: Callable[[], ReadRouting | None]) -> ASGIApp:
+    """A GET route (grid's tiles) that reads from the replica while it keeps up, and has
+    replayed the caller's `partygrid-read-after` position when one is sent."""
+
+    async def routed(scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = routing()
+        if chosen is None or scope.get("method") != "GET":
+            await app(scope, receive, send)
+            return
+        read_after = parse_lsn(Headers(scope=scope).get(READ_AFTER_HEADER))
+        if not await chosen.usable(read_after):
+            await app(scope, receive, send)
+            return
+        token = ON_REPLICA.set(True)
+        try:
+            await app(scope, receive, send)
+        finally:
+            ON_REPLICA.reset(token)
+
+    return routed

@@ -19,3 +19,16 @@ async def ping(engine: AsyncEngine) -> bool:
     except Exception:  # any failure means "not healthy"; /healthz reports, never raises
         return False
     return True
+
+
+async def inactive_slots(engine: AsyncEngine) -> list[str]:
+    """Replication slots no replica uses: each keeps WAL on the primary's disk until dropped
+    (`partygrid replica remove`). Empty when it cannot be read; /healthz reports, never raises."""
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT slot_name FROM pg_replication_slots WHERE NOT active ORDER BY 1")
+            )
+            return [str(row[0]) for row in rows]
+    except Exception:  # the database is down: ping says so
+        return []

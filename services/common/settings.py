@@ -16,7 +16,10 @@ class ServiceSettings(BaseSettings):
     """Where a subgraph listens and which database role it uses.
 
     `database_url` is the service's own role (e.g. `partygrid_org`), never an admin login:
-    a service's role can touch only its schema.
+    a service's role can touch only its schema. `read_database_url`, when set, is the same
+    role on a streaming replica: heavy reads go there (`services.common.replica`) while it is
+    at most `read_max_lag_seconds` behind; a read after its caller's own write waits up to
+    `read_after_wait_ms` for the replica to replay it, else runs on the primary.
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTYGRID_SERVICE_", extra="ignore")
@@ -25,6 +28,9 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 4001
     pool_size: int = 5
+    read_database_url: str | None = None
+    read_max_lag_seconds: float = Field(default=30.0, gt=0)
+    read_after_wait_ms: int = Field(default=100, ge=0, le=5000)
 
 
 class InternalTokenSettings(BaseSettings):

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.replica import per_engine
 from services.org.models import facts_version
 
 # What is kept, by name only: facts.py and checker.py import this module, so it imports
@@ -96,4 +97,4 @@ def _newer(seen: Version, kept: Version) -> bool:
     return seen[0] > kept[0] or (seen[0] == kept[0] and seen[1] != kept[1])
 
 
-FACTS = FactsCache()
+FACTS = per_engine(FactsCache)  # a replica's older version must not churn the primary's

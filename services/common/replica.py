@@ -1,0 +1,327 @@
+"""Reads on a replica: which requests go there, how far behind it is, and read-your-writes.
+
+A subgraph with `PARTYGRID_<SERVICE>_READ_DATABASE_URL` has a second engine on a streaming
+replica (infra/replica.py). `ReadRouter` (ASGI, around `/graphql`) sends a QUERY whose root
+fields are all in the service's `REPLICA_FIELDS` (heavy read-only work: coverage, exports,
+findings, reports) to it; every mutation and every other read stays on the primary.
+
+Read-your-writes, without shared state (several workers, several gateway processes): after a
+mutation the router answers header `partygrid-lsn`, the primary's WAL position after the
+commit; the gateway returns it to the caller and sends it back with the caller's next
+requests as `partygrid-read-after`. A read routed to the replica first checks the replica
+has replayed that far, waits up to `read_after_wait_ms` for it, and otherwise runs on the
+primary.
+
+`ReplicaMonitor` measures the lag (bytes behind, seconds since the last replayed commit while
+behind); over `read_max_lag_seconds`, or unreachable, the replica takes no reads until it
+catches up. /healthz shows it, and the gateway's /readyz gathers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import orjson
+from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast, parse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.read_protocol import (  # noqa: F401 -- re-exported
+    LSN_HEADER,
+    READ_AFTER_HEADER,
+    format_lsn,
+    parse_lsn,
+)
+
+_STATE_SECONDS = 1.0  # the lag is measured at most this often per process
+_REPLAY_SECONDS = 0.02  # a replica's replay position is asked at most this often
+_POLL_SECONDS = 0.005
+
+# Whether this request reads from the replica (for caches keyed per engine, e.g. org's facts).
+ON_REPLICA: contextvars.ContextVar[bool] = contextvars.ContextVar("on_replica", default=False)
+
+
+def operation_kind(body: bytes, replica_fields: frozenset[str]) -> str:
+    """ "write" (a mutation), "replica" (a query whose root fields are all in
+    `replica_fields`) or "primary" (anything else, an unreadable request included)."""
+    try:
+        request = orjson.loads(body)
+        query, name = request["query"], request.get("operationName")
+        if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+            return "primary"
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "primary"
+    return _kind_of(query, name, replica_fields)
+
+
+@functools.lru_cache(maxsize=512)
+def _kind_of(query: str, name: str | None, replica_fields: frozenset[str]) -> str:
+    """Per document (the gateway sends the same few again and again: parsed once)."""
+    try:
+        operation = get_operation_ast(parse(query), name)
+    except GraphQLError:
+        return "primary"
+    if operation is None:
+        return "primary"
+    if operation.operation == OperationType.MUTATION:
+        return "write"
+    if operation.operation != OperationType.QUERY:
+        return "primary"
+    names = [
+        s.name.value if isinstance(s, FieldNode) else None
+        for s in operation.selection_set.selections
+    ]  # a fragment at the root: not looked into, the primary answers
+    fields = {n for n in names if n != "__typename"}
+    if fields and None not in fields and fields <= replica_fields:
+        return "replica"
+    return "primary"
+
+
+@dataclass
+class ReplicaState:
+    state: str  # ok | lagging | down
+    lag_bytes: int | None = None
+    replay_seconds: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "lagBytes": self.lag_bytes,
+            "replaySeconds": self.replay_seconds,
+        }
+
+
+@dataclass
+class ReplicaMonitor:
+    """How far the replica is behind the primary, measured at most once a second: bytes of
+    WAL not yet replayed, and seconds behind (0 while caught up; else the age of the last
+    commit it replayed, bounded by how long ago it was last seen caught up)."""
+
+    primary: AsyncEngine
+    replica: AsyncEngine
+    max_lag_seconds: float = 30.0
+    _state: ReplicaState | None = None
+    _at: float = 0.0
+    _replayed: int = 0
+    _replayed_at: float = 0.0
+    _caught_up_at: float | None = None  # when this process last saw it caught up (monotonic)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def measure(self) -> ReplicaState:
+        """The primary's position first, then the replica's: a replica that is caught up is
+        then never seen behind."""
+        try:
+            async with self.primary.connect() as conn:
+                current = (await conn.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar()
+        except Exception:  # the primary down: nothing to compare, say nothing about lag
+            return ReplicaState("ok")
+        try:
+            async with self.replica.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text(
+                            "SELECT pg_last_wal_replay_lsn()::text,"
+                            " extract(epoch from now() - pg_last_xact_replay_timestamp())"
+                        )
+                    )
+                ).one()
+        except Exception:  # unreachable, or not a replica any more: no reads there
+            return ReplicaState("down")
+        primary_at, replayed = parse_lsn(current), parse_lsn(row[0])
+        if primary_at is None or replayed is None:
+            return ReplicaState("down")
+        lag = max(primary_at - replayed, 0)
+        if lag == 0:  # while caught up the last replayed commit only grows older: no lag
+            self._caught_up_at = time.monotonic()
+            return ReplicaState("ok", 0, 0.0)
+        # Behind: since the last commit it replayed, and no longer than since this process
+        # last saw it caught up (after a quiet hour the last replayed commit is an hour old,
+        # yet a replica that was caught up a second ago is a second behind at most).
+        seconds = float(row[1] or 0.0)
+        if self._caught_up_at is not None:
+            seconds = min(seconds, time.monotonic() - self._caught_up_at)
+        state = "lagging" if seconds > self.max_lag_seconds else "ok"
+        return ReplicaState(state, lag, round(seconds, 3))
+
+    async def state(self) -> ReplicaState:
+        now = time.monotonic()
+        if self._state is None or now - self._at > _STATE_SECONDS:
+            async with self._lock:
+                if self._state is None or time.monotonic() - self._at > _STATE_SECONDS:
+                    self._state = await self.measure()
+                    self._at = time.monotonic()
+        return self._state
+
+    async def replayed(self, max_age: float = _REPLAY_SECONDS) -> int:
+        """The replica's replay position, asked again when older than `max_age`: one query
+        at a time per process, whoever waits (many waiting readers, or a caller sending a
+        position no replica reaches, cost the replica no more queries than one)."""
+        if time.monotonic() - self._replayed_at <= max_age:
+            return self._replayed
+        async with self._replay_lock:
+            if time.monotonic() - self._replayed_at > max_age:
+                async with self.replica.connect() as conn:
+                    value = (
+                        await conn.execute(text("SELECT pg_last_wal_replay_lsn()::text"))
+                    ).scalar()
+                self._replayed = parse_lsn(value) or 0
+                self._replayed_at = time.monotonic()
+        return self._replayed
+
+    async def caught_up(self, target: int, wait_seconds: float) -> bool:
+        """Whether the replica has replayed `target`, waiting up to `wait_seconds`."""
+        deadline = time.monotonic() + wait_seconds
+        try:
+            if await self.replayed() >= target:
+                return True
+            while time.monotonic() < deadline:
+                await asyncio.sleep(_POLL_SECONDS)
+                if await self.replayed(_POLL_SECONDS) >= target:
+                    return True
+        except Exception:  # the replica went away while we waited: the primary answers
+            return False
+        return False
+
+
+@dataclass(frozen=True)
+class ReadRouting:
+    """A subgraph's replica: its engine, the lag monitor, the fields it serves."""
+
+    engine: AsyncEngine
+    monitor: ReplicaMonitor
+    fields: frozenset[str]
+    wait_seconds: float = 0.1
+
+    async def usable(self, read_after: int | None) -> bool:
+        """Whether a replica-worthy read may run there now (lag, and the caller's token)."""
+        if (await self.monitor.state()).state != "ok":
+            return False
+        return read_after is None or await self.monitor.caught_up(read_after, self.wait_seconds)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _whole_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    body, messages = bytearray(), []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    return bytes(body), messages
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+async def current_lsn(engine: AsyncEngine) -> str | None:
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar()
+    except Exception:  # the write is done; without a token its author may read stale once
+        return None
+
+
+class ReadRouter:
+    """ASGI middleware around a subgraph's `/graphql`: sets `scope["state"]["read_engine"]`
+    for a read the replica may answer, and answers `partygrid-lsn` after a mutation.
+    `routing` gives the app's `ReadRouting` (None: no replica, nothing is done)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routing: Callable[[], ReadRouting | None],
+        primary: Callable[[], AsyncEngine],
+    ) -> None:
+        self.app = app
+        self.routing = routing
+        self.primary = primary
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = self.routing()
+        if routing is None or scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body, messages = await _whole_body(receive)
+        receive = _replaying(messages, receive)
+        kind = operation_kind(body, routing.fields)
+        if kind == "write":
+            await self.app(scope, receive, self._with_lsn(send))
+            return
+        read_after = parse_lsn(_header(scope, READ_AFTER_HEADER.encode()))
+        if kind == "replica" and await routing.usable(read_after):
+            scope.setdefault("state", {})["read_engine"] = routing.engine
+            token = ON_REPLICA.set(True)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                ON_REPLICA.reset(token)
+            return
+        await self.app(scope, receive, send)
+
+    def _with_lsn(self, send: Send) -> Send:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Sent once the mutation's transactions have committed (the answer is whole).
+                lsn = await current_lsn(self.primary())
+                if lsn is not None:
+                    headers = [*message.get("headers", []), (LSN_HEADER.encode(), lsn.encode())]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        return sending
+
+
+T = TypeVar("T")
+
+
+class PerEngine(Generic[T]):
+    """One `T` for reads on the primary and one for reads on the replica (ON_REPLICA): a
+    cache keyed by what it saw must not mix an older replica's view with the primary's."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._primary = make()
+        self._replica = make()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._replica if ON_REPLICA.get() else self._primary, name)
+
+
+def per_engine(make: Callable[[], T]) -> T:
+    """`make()` per engine, used like one `T` (see `PerEngine`)."""
+    return PerEngine(make)  # type: ignore[return-value]
+
+
+class RoutedEngine:
+    """The engine extra routes find on `app.state.engine`: the replica's while the request
+    reads on it (ON_REPLICA, set for REPLICA_ROUTES), the primary's otherwise."""
+
+    def __init__(self, primary: AsyncEngine, routing: ReadRouting | None) -> None:
+        self._primary = primary
+        self._routing = routing
+
+    def __getattr__(self, name: str) -> Any:
+        chosen = self._routing.engine if self._routing and ON_REPLICA.get() else self._primary
+        return getattr(chosen, name)

@@ -1,0 +1,290 @@
+"""A suite reading from a streaming replica (infra/replica.py, services/common/replica.py): the
+heavy reads answer the same there, a planner reads their own write at once, a paused replica
+is noticed and read around, and the replica really answers the reads routed to it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+import pytest
+from own_suite import OwnDatabase, ops_settings, own_database
+
+from infra.cluster import Cluster
+from infra.replica import add_replica, read_env, replica_cluster, replica_names, slots
+from infra.setup import token_keys
+from infra.stack import services
+from services.common.auth import Identity, Role
+from services.common.read_protocol import READ_AFTER_HEADER
+from stack import DISTRICT, Running
+
+COMMUNITY = "410104002002"
+PLANNER = Identity("test-planner", Role.PLANNER, "410104")
+COVERAGE = "query ($r: String!) { coverage(regionCode: $r) { zones zonesWithoutOrganization } }"
+ASSIGN_ZONE = """mutation($z: ID!, $o: ID, $v: Int!) {
+  assignZone(zoneId: $z, organizationId: $o, expectedVersion: $v, dryRun: false) {
+    errors { code messageEn } currentVersion } }"""
+# One query of each heavy family the replicas serve (services/*/replica_fields.py).
+FAMILIES = {
+    "grid": [
+        '{ coverage(regionCode: "410104") { buildings covered percent zones'
+        " gapCounts { building zone } gaps(first: 20) { totalCount } } }",
+        '{ coverage(regionCode: "410104002002") { gapsGeoJSON } }',
+        '{ exportGeoJSON(regionCode: "410104002002", layer: BUILDINGS) }',
+        '{ exportCSV(regionCode: "410104002002", layer: ZONES) }',
+    ],
+    "org": [
+        '{ findings(regionCode: "410104", first: 50) { totalCount nodes { rule message } } }',
+        '{ communityCounts(communityCodes: ["410104002002", "410104001001"])'
+        " { code reportingDue reportedIn findings { rule } } }",
+        '{ regionResidents(regionCodes: ["410104"]) { total notReportedIn } }',
+        '{ postHoldings(regionCode: "410104") { organizationId withPosts } }',
+    ],
+    "assess": [
+        '{ starRatings(regionCode: "410104002002", year: 2020) { unitId computedStars } }',
+        '{ milestoneStatuses(regionCode: "410104002", year: 2020)'
+        " { communityCode milestones { status } } }",
+        '{ overdueMilestones(regionCode: "410104002", year: 2020) { count } }',
+        '{ monthlyReportRollup(districtCode: "410104", month: "2020-05")'
+        " { totals { communities } } }",
+        '{ commendationList(regionCode: "410104002", year: 2020) { state entries { id } } }',
+        '{ fiveGoodEvaluation(communityCode: "410104002002", year: 2020) { communityCode } }',
+    ],
+}
+FAR_AHEAD = "FFFFFFFF/FFFFFFFF"  # a position no replica reaches: the primary answers
+
+
+@dataclass(frozen=True)
+class Suite:
+    own: OwnDatabase
+    replica: Cluster
+    running: Running
+
+    @property
+    def base(self) -> str:
+        return self.running.gateway.removesuffix("/graphql")
+
+    def gateway(self, query: str, variables: dict | None = None, **headers: str) -> httpx.Response:
+        return httpx.post(
+            self.running.gateway,
+            json={"query": query, "variables": variables or {}},
+            headers={**self.running.headers(self.running.gateway, PLANNER), **headers},
+            timeout=30,
+        )
+
+    def replica_sql(self, statement: str) -> object:
+        with psycopg.connect(self.replica.conninfo(), autocommit=True) as conn:
+            row = conn.execute(statement).fetchone()
+        return row[0] if row else None
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    logs = tmp_path_factory.mktemp("logs")
+    with own_database(ops_settings("replica")) as own, contextlib.ExitStack() as stack:
+        replica = add_replica(own.cluster, "r1")
+        stack.callback(replica.stop)  # before own_database stops the primary and removes all
+        env = read_env(replica, own.settings.db_name)
+        keys = token_keys(own.settings)
+        started = stack.enter_context(services(own.prepared.database, keys, logs, env=env))
+        running = Running(started.subgraphs, started.gateway, started.supervisor, keys)
+        yield Suite(own, replica, running)
+
+
+def _busiest_zone(suite: Suite) -> tuple[str, str | None, int]:
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "SELECT z.id::text, z.organization_id::text, z.version FROM grid.zone z"
+            " WHERE z.community_code = %s AND z.organization_id IS NOT NULL"
+            " ORDER BY z.id LIMIT 1",
+            (COMMUNITY,),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def _assign(
+    suite: Suite, zone: str, org: str | None, version: int, **headers: str
+) -> httpx.Response:
+    response = suite.gateway(ASSIGN_ZONE, {"z": zone, "o": org, "v": version}, **headers)
+    body = response.json()
+    assert not body.get("errors") and body["data"]["assignZone"]["errors"] == [], body
+    return response
+
+
+def _unowned(suite: Suite, **headers: str) -> int:
+    response = suite.gateway(COVERAGE, {"r": COMMUNITY}, **headers)
+    body = response.json()
+    assert not body.get("errors"), body
+    return int(body["data"]["coverage"]["zonesWithoutOrganization"])
+
+
+def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
+    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route."""
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(boundary) c FROM grid.zone"
+            " WHERE id = %s) z",
+            (zone,),
+        ).fetchone()
+    assert row is not None
+    z, (lon, lat) = 12, row
+    x = int((lon + 180) / 360 * 2**z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    grid = suite.running.subgraphs["grid"]
+    response = httpx.get(
+        f"{grid.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
+        headers={**suite.running.headers(grid, DISTRICT), **headers},
+        timeout=30,
+    )
+    assert response.status_code in (200, 204), response.text
+    return response.content
+
+
+def test_the_replica_streams_through_its_slot(suite: Suite) -> None:
+    assert replica_names(suite.own.cluster) == ["r1"]
+    assert [(s.slot, s.active) for s in slots(suite.own.cluster)] == [("partygrid_r1", True)]
+    assert suite.replica_sql("SELECT pg_is_in_recovery()") is True
+    mode = os.stat(suite.replica.data).st_mode & 0o777
+    assert mode == 0o700
+
+
+@pytest.mark.parametrize("service", sorted(FAMILIES))
+def test_heavy_reads_answer_the_same_on_the_replica(suite: Suite, service: str) -> None:
+    url = suite.running.subgraphs[service]
+    for query in FAMILIES[service]:
+        on_replica = suite.running.post(url, query, identity=DISTRICT)
+        forced = httpx.post(
+            url,
+            json={"query": query},
+            headers={
+                **suite.running.headers(url, DISTRICT),
+                READ_AFTER_HEADER: FAR_AHEAD,  # the replica can never be this far: primary
+            },
+            timeout=30,
+        ).json()
+        assert "errors" not in on_replica, (query, on_replica)
+        assert on_replica == forced, query
+
+
+def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite: Suite) -> None:
+    zone, org, version = _busiest_zone(suite)
+    before = _unowned(suite)
+    tile_before = _gaps_tile(suite, zone)
+    # Replay paused: what the primary commits now is not on the replica.
+    suite.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        written = _assign(suite, zone, None, version)
+        token = written.headers["partygrid-read-after"]
+        assert token.startswith("grid=")
+        cookie = written.cookies.get("partygrid_read_after")
+        assert cookie == token
+        set_cookie = written.headers["set-cookie"]
+        assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+        # The planner's next read carries the token: the replica is behind it, the primary
+        # answers, and the write is there on the first read (header or cookie alike).
+        assert _unowned(suite, **{"partygrid-read-after": token}) == before + 1
+        assert _unowned(suite, cookie=f"partygrid_read_after={cookie}") == before + 1
+        # Without the token the read goes to the (paused) replica: it does not have the write
+        # yet, which proves that the replica really answers the reads routed to it.
+        assert _unowned(suite) == before
+        # The map tiles too: the zone without an organization is in the gaps layer of the
+        # primary's tile, not yet in the replica's.
+        assert _gaps_tile(suite, zone) == tile_before
+        assert _gaps_tile(suite, zone, **{READ_AFTER_HEADER: FAR_AHEAD}) != tile_before
+        ready = httpx.get(f"{suite.base}/readyz", timeout=10)
+        assert ready.status_code == 200
+        grid = ready.json()["replicas"]["grid"]
+        assert grid["state"] == "ok" and grid["lagBytes"] > 0, ready.json()
+    finally:
+        suite.replica_sql("SELECT pg_wal_replay_resume()")
+    _assign(suite, zone, org, version + 1)  # as it was
+
+
+def test_a_lagging_replica_takes_no_reads_and_readyz_says_so(suite: Suite) -> None:
+    """The grid subgraph again, with a lag limit the paused replica passes: reads go to the
+    primary at once (no token needed) and /readyz reports it degraded, still 200."""
+    zone, org, version = _busiest_zone(suite)
+    own = suite.own
+    replica_env = read_env(suite.replica, own.settings.db_name)["grid"]
+    env = {"grid": {**replica_env, "PARTYGRID_GRID_READ_MAX_LAG_SECONDS": "0.001"}}
+    keys = token_keys(own.settings)
+    logs = suite.running.supervisor.log_dir / "strict"
+    with services(own.prepared.database, keys, logs, env=env) as strict:
+        running = Running(strict.subgraphs, strict.gateway, strict.supervisor, keys)
+        before = running.post(running.gateway, COVERAGE, {"r": COMMUNITY})
+        suite.replica_sql("SELECT pg_wal_replay_pause()")
+        try:
+            written = running.post(
+                running.gateway, ASSIGN_ZONE, {"z": zone, "o": None, "v": version}
+            )
+            assert written["data"]["assignZone"]["errors"] == []
+            time.sleep(1.1)  # the lag is measured at most once a second
+            after = running.post(running.gateway, COVERAGE, {"r": COMMUNITY})
+            unowned = after["data"]["coverage"]["zonesWithoutOrganization"]
+            assert unowned == before["data"]["coverage"]["zonesWithoutOrganization"] + 1
+            ready = httpx.get(strict.base_url("gateway") + "/readyz", timeout=10)
+            assert ready.status_code == 200
+            body = ready.json()
+            assert body["replicas"]["grid"]["state"] == "lagging", body
+            assert any(d.startswith("grid replica lagging") for d in body["degraded"]), body
+        finally:
+            suite.replica_sql("SELECT pg_wal_replay_resume()")
+        running.post(running.gateway, ASSIGN_ZONE, {"z": zone, "o": org, "v": version + 1})
+
+
+def _cli(suite: Suite, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PARTYGRID_DATA_DIR": str(suite.own.settings.data_dir),
+        "PARTYGRID_DB_NAME": suite.own.settings.db_name,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", "replica", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _readyz_until(suite: Suite, seen: Callable[[dict], bool]) -> dict:
+    """/readyz's answer once `seen` holds (a stopped replica's slot is let go a moment
+    after its server has stopped); the last answer after 10 s."""
+    for _ in range(100):
+        response = httpx.get(f"{suite.base}/readyz", timeout=10)
+        assert response.status_code == 200
+        if seen(body := response.json()):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(body)
+
+
+def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
+    refused = _cli(suite, "add", "R1!")
+    assert refused.returncode == 2 and "not a replica name" in refused.stderr
+    added = _cli(suite, "add", "r2")
+    assert added.returncode == 0, added.stderr
+    listed = _cli(suite, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)["replicas"]}
+    assert sorted(rows) == ["r1", "r2"]
+    assert rows["r2"]["running"] and rows["r2"]["slotActive"] and rows["r2"]["replayLsn"]
+    # A replica stopped for good and not removed: its slot keeps WAL; /readyz says so.
+    replica_cluster(suite.own.cluster, "r2").stop()
+    assert _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
+    removed = _cli(suite, "remove", "r2")
+    assert removed.returncode == 0, removed.stderr
+    assert replica_names(suite.own.cluster) == ["r1"]
+    assert [s.slot for s in slots(suite.own.cluster)] == ["partygrid_r1"]  # no WAL kept for r2
