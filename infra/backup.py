@@ -349,7 +349,7 @@ def _newest_timeline(
     return int(names[-1].split(".")[0], 16), timelines.history_ends(history.stdout)
 
 
-def _restore_args(
+def restore_args(
     backups: list[BackupInfo],
     newest: tuple[int, dict[int, int]],
     to: dt.datetime | None,
@@ -414,6 +414,36 @@ def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
         engine.dispose()
 
 
+def archive_tail(cluster: Cluster, timeout: float = 60.0) -> None:
+    """Before a restore replaces data/: the WAL written since the last archived segment is
+    archived too (the cluster started, its segment switched, waited for), so the restore can
+    reach the last commit, and nothing of the replaced timeline is lost. Best effort: a cluster
+    that cannot start (often why one restores) is restored from what the archive holds."""
+    if not (cluster.data / "PG_VERSION").exists():
+        return  # a new machine, or a lost disk
+    problem = f"not archived within {timeout:.0f} s"
+    try:
+        cluster.start()
+        with psycopg.connect(cluster.conninfo(), autocommit=True, connect_timeout=5) as conn:
+            switched = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
+            assert switched is not None
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                row = conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()
+                if row is not None and row[0] is not None and str(row[0]) >= str(switched[0]):
+                    return
+                time.sleep(0.2)
+    except (SetupError, psycopg.Error) as exc:
+        problem = str(exc).splitlines()[0]
+    finally:
+        cluster.stop()
+    print(
+        f"partygrid: the newest WAL of the cluster being replaced could not be archived "
+        f"({problem}); the restore reaches what the repository holds",
+        flush=True,
+    )
+
+
 def restore(
     settings: SuiteSettings, *, to: dt.datetime | None = None, label: str | None = None
 ) -> Restored:
@@ -428,8 +458,9 @@ def restore(
         paths = pgbackrest.prepare(settings, cluster)
         info = _stanza_info(cluster, paths)
         newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
-        args = _restore_args(_backups_of(info), newest, to, label)
-        cluster.stop()
+        args = restore_args(_backups_of(info), newest, to, label)
+        archiving = dataclasses.replace(cluster, archive_command=paths.archive_command())
+        archive_tail(archiving)
         if (paths.data / "PG_VERSION").exists():
             args.append("--delta")  # rewrite only the files that differ
         pgbackrest.checked(
@@ -439,9 +470,7 @@ def restore(
             *args,
             fix=f"see the message above; pgBackRest's log is in {paths.work / 'log'}",
         )
-        replayed = wal_replay.replay(
-            dataclasses.replace(cluster, archive_command=paths.archive_command())
-        )
+        replayed = wal_replay.replay(archiving)
         with database(settings, recovering=True) as prepared:
             ended = end_sessions(settings, prepared.database.auth_url)
     finally:
