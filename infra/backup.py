@@ -414,36 +414,6 @@ def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
         engine.dispose()
 
 
-def archive_tail(cluster: Cluster, timeout: float = 60.0) -> None:
-    """Before a restore replaces data/: the WAL written since the last archived segment is
-    archived too (the cluster started, its segment switched, waited for), so the restore can
-    reach the last commit, and nothing of the replaced timeline is lost. Best effort: a cluster
-    that cannot start (often why one restores) is restored from what the archive holds."""
-    if not (cluster.data / "PG_VERSION").exists():
-        return  # a new machine, or a lost disk
-    problem = f"not archived within {timeout:.0f} s"
-    try:
-        cluster.start()
-        with psycopg.connect(cluster.conninfo(), autocommit=True, connect_timeout=5) as conn:
-            switched = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
-            assert switched is not None
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                row = conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()
-                if row is not None and row[0] is not None and str(row[0]) >= str(switched[0]):
-                    return
-                time.sleep(0.2)
-    except (SetupError, psycopg.Error) as exc:
-        problem = str(exc).splitlines()[0]
-    finally:
-        cluster.stop()
-    print(
-        f"partygrid: the newest WAL of the cluster being replaced could not be archived "
-        f"({problem}); the restore reaches what the repository holds",
-        flush=True,
-    )
-
-
 def restore(
     settings: SuiteSettings, *, to: dt.datetime | None = None, label: str | None = None
 ) -> Restored:
@@ -459,10 +429,11 @@ def restore(
         info = _stanza_info(cluster, paths)
         newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
         args = restore_args(_backups_of(info), newest, to, label)
-        archiving = dataclasses.replace(cluster, archive_command=paths.archive_command())
-        archive_tail(archiving)
+        cluster.stop()
         if (paths.data / "PG_VERSION").exists():
-            args.append("--delta")  # rewrite only the files that differ
+            # Rewrite only the files that differ. pg_wal is kept: WAL not yet archived (up to
+            # archive_timeout of commits) is replayed from there after the archive's.
+            args.append("--delta")
         pgbackrest.checked(
             cluster,
             paths,
@@ -470,7 +441,9 @@ def restore(
             *args,
             fix=f"see the message above; pgBackRest's log is in {paths.work / 'log'}",
         )
-        replayed = wal_replay.replay(archiving)
+        replayed = wal_replay.replay(
+            dataclasses.replace(cluster, archive_command=paths.archive_command())
+        )
         with database(settings, recovering=True) as prepared:
             ended = end_sessions(settings, prepared.database.auth_url)
     finally:

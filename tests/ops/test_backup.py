@@ -219,7 +219,7 @@ def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timel
     assert "(timeline 3)" in out
     assert _rows() == [1]
     with started() as prepared:
-        _commit(prepared, 6)  # not archived yet: the restore archives it first
+        _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
     # The incremental backup lies on timeline 1 after the fork of timeline 2: the latest
     # state is reached from the full backup along timeline 3.
     out = _cli(capsys, "restore", "--yes")
