@@ -79,8 +79,8 @@ def _commit(prepared: Prepared, row: int) -> dt.datetime:
     return moment[0]
 
 
-def _rows() -> list[int]:
-    with started() as prepared, _connect(prepared) as conn:
+def _rows(prepared: Prepared) -> list[int]:
+    with _connect(prepared) as conn:
         return [r[0] for r in conn.execute("SELECT id FROM public.drill ORDER BY id")]
 
 
@@ -134,15 +134,15 @@ async def _refresh(auth_url: str, token: str, key: str) -> None:
 def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # Backups of the running cluster, as under `partygrid up`.
     with started() as prepared:
         with _connect(prepared) as conn:
             conn.execute("CREATE TABLE public.drill (id int PRIMARY KEY)")
         _commit(prepared, 1)
         assert prepared.database.auth_url is not None
         state["token"] = asyncio.run(_issue_refresh_token(prepared.database.auth_url))
-    out = _cli(capsys, "backup", "--full")
-    assert "(full)" in out and "verified" in out
-    with started() as prepared:
+        out = _cli(capsys, "backup", "--full")
+        assert "(full)" in out and "verified" in out
         _commit(prepared, 2)
         time.sleep(0.2)  # the moment restored to lies clearly between the two commits
         with _connect(prepared) as conn:
@@ -151,9 +151,8 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
         state["between"] = between[0]
         time.sleep(0.2)
         _commit(prepared, 3)
-    out = _cli(capsys, "backup")  # the default: incremental
-    assert "(incr)" in out and "verified" in out
-    with started() as prepared:
+        out = _cli(capsys, "backup")  # the default: incremental
+        assert "(incr)" in out and "verified" in out
         _commit(prepared, 4)  # in no backup, and not yet archived: the tail
         listed = json.loads(_cli(capsys, "backups", "--json"))
     assert [b["type"] for b in listed["backups"]] == ["full", "incr"]
@@ -173,8 +172,8 @@ def test_a_restore_to_a_moment_holds_exactly_its_rows_and_ends_every_session(
 ) -> None:
     out = _cli(capsys, "restore", "--to", state["between"].isoformat(), "--yes")
     assert "restored to" in out and "(timeline 2)" in out and "take a new backup" in out
-    assert _rows() == [1, 2]
     with started() as prepared:
+        assert _rows(prepared) == [1, 2]
         with _connect(prepared) as conn:
             left = dict(
                 conn.execute(
@@ -217,11 +216,12 @@ def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timel
 ) -> None:
     out = _cli(capsys, "restore", "--backup", state["full"], "--yes")
     assert "(timeline 3)" in out
-    assert _rows() == [1]
     with started() as prepared:
+        assert _rows(prepared) == [1]
         _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
     # The incremental backup lies on timeline 1 after the fork of timeline 2: the latest
     # state is reached from the full backup along timeline 3.
     out = _cli(capsys, "restore", "--yes")
     assert "the end of the WAL archive" in out and "(timeline 4)" in out
-    assert _rows() == [1, 6]
+    with started() as prepared:
+        assert _rows(prepared) == [1, 6]
