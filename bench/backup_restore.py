@@ -137,6 +137,18 @@ def _dumps(prepared: Prepared, settings: SuiteSettings, times: dict[str, list[fl
     return {"pg_dump -Fc": _size(custom), "pg_dump -Fd": _size(directory)}
 
 
+def _restore(
+    times: dict[str, list[float]], name: str, settings: SuiteSettings, to: dt.datetime | None
+) -> backup.Restored:
+    """`partygrid restore` as a whole, and its steps apart."""
+    started = time.perf_counter()
+    done = backup.restore(settings, to=to)
+    times[name].append(time.perf_counter() - started)
+    for step, seconds in done.steps.items():
+        times.setdefault(f"{name}: {step}", []).append(seconds)
+    return done
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -170,13 +182,13 @@ def rounds(settings: SuiteSettings, n: int) -> None:
             sizes.update(_dumps(prepared, settings, times))
         sizes["repository"] = _size(settings.backup_folder)
     for _ in range(n):
-        times["restore latest"].append(_timed(lambda: backup.restore(settings)))
+        _restore(times, "restore latest", settings, None)
         # Each restore starts a timeline; the moment (after the last round's change, on the
         # first timeline) is reached through the newest timeline's history.
-        times["restore --to"].append(_timed(lambda: backup.restore(settings, to=moments[-1])))
+        _restore(times, "restore --to", settings, moments[-1])
     print(f"\n== rounds (n={n}), medians; database {_mib(sizes['database'])}")
     for name, values in times.items():
-        print(f"  {name:18} {_median(values):7.2f} s   ({', '.join(f'{v:.2f}' for v in values)})")
+        print(f"  {name:24} {_median(values):7.2f} s   ({', '.join(f'{v:.2f}' for v in values)})")
     ratio = _median(times["backup full"]) / _median(times["pg_dump -Fc"])
     print(f"  backup full / pg_dump -Fc:   ×{ratio:.2f}")
     ratio = _median(times["backup full"]) / _median(times["pg_dump -Fd -j2"])
@@ -245,7 +257,9 @@ def drills(settings: SuiteSettings, seconds: float) -> None:
         last, last_at = _commit_stream(prepared, seconds)
         _kill(cluster)
     shutil.rmtree(cluster.data)
-    restore_s = _timed(lambda: backup.restore(settings))
+    steps: dict[str, list[float]] = {"restore": []}
+    _restore(steps, "restore", settings, None)
+    restore_s = steps["restore"][0]
     started = time.perf_counter()
     logs = settings.data_dir / "logs"
     with _started(settings) as prepared:

@@ -304,6 +304,9 @@ class Restored:
     point: str  # what the database now holds: up to when
     timeline: int
     sessions_ended: int
+    # Seconds of each step: pgBackRest's copy, the WAL replayed to promotion, the usual start
+    # (passwords, migrations, sessions ended) and stop.
+    steps: dict[str, float]
 
 
 def _take_lock(settings: SuiteSettings) -> RunLock:
@@ -430,6 +433,7 @@ def restore(
         newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
         args = restore_args(_backups_of(info), newest, to, label)
         cluster.stop()
+        clock = time.monotonic()
         if (paths.data / "PG_VERSION").exists():
             # Rewrite only the files that differ. pg_wal is kept: WAL not yet archived (up to
             # archive_timeout of commits) is replayed from there after the archive's.
@@ -441,11 +445,16 @@ def restore(
             *args,
             fix=f"see the message above; pgBackRest's log is in {paths.work / 'log'}",
         )
+        steps = {"copy": time.monotonic() - clock}
+        clock = time.monotonic()
         replayed = wal_replay.replay(
             dataclasses.replace(cluster, archive_command=paths.archive_command())
         )
+        steps["replay"] = time.monotonic() - clock
+        clock = time.monotonic()
         with database(settings, recovering=True) as prepared:
             ended = end_sessions(settings, prepared.database.auth_url)
+        steps["start"] = time.monotonic() - clock
     finally:
         lock.release()
     if to is not None:
@@ -456,4 +465,4 @@ def restore(
         point = "the end of the WAL archive"
     if replayed.last_commit:
         point += f" (last commit replayed at {replayed.last_commit})"
-    return Restored(point, replayed.timeline, ended)
+    return Restored(point, replayed.timeline, ended, steps)

@@ -43,12 +43,16 @@ def _private_folder(folder: Path, user: str | None) -> None:
 
 
 def _private_file(path: Path, text: str, user: str | None) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Written whole or not at all (archive-push may read it at any moment), 0600, the
+    cluster user's."""
+    part = path.with_name(f".{path.name}.part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(text)
-    path.chmod(0o600)
+    part.chmod(0o600)
     if (owner := _owner(user)) is not None:
-        os.chown(path, *owner)
+        os.chown(part, *owner)
+    part.replace(path)
 
 
 def _prepare_repo(repo: Path, user: str | None) -> None:
@@ -79,7 +83,12 @@ def _writable_by(user: str | None, folder: Path) -> bool:
 def prepare(settings: SuiteSettings, cluster: Cluster) -> BackupPaths:
     """pgBackRest installed, the cluster's folders, the repository and pgbackrest.conf (from
     the template, every time): what archiving, backups and restores need."""
-    ensure_pgbackrest(install=settings.install_missing)
+    try:
+        ensure_pgbackrest(install=settings.install_missing)
+    except SetupError as exc:
+        raise SetupError(
+            exc.cause, f"{exc.fix}; or PARTYGRID_ARCHIVE=false (no WAL archiving, no backups)"
+        ) from None
     paths = backup_paths(settings, cluster)
     user = cluster.run_as
     for folder in (paths.root, paths.socket_dir, paths.work, paths.work / "log", paths.include):

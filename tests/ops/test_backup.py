@@ -33,6 +33,10 @@ from infra.settings import SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
 
 SETTINGS = ops_settings("backup", archive=True, demo=False)
+# A second machine that has only a copy of the repository (here: the same folder).
+NEW_MACHINE = ops_settings(
+    "backup-new", archive=True, demo=False, backup_repo=SETTINGS.backup_folder
+)
 state: dict[str, Any] = {}  # what the earlier tests of the module saw
 
 
@@ -46,6 +50,7 @@ def _remove(settings: SuiteSettings) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def drill() -> Iterator[SuiteSettings]:
     """The CLI sees this cluster's settings in its environment."""
+    _remove(NEW_MACHINE)
     _remove(SETTINGS)
     with pytest.MonkeyPatch.context() as env:
         env.delenv("DATABASE_URL", raising=False)
@@ -56,6 +61,7 @@ def drill() -> Iterator[SuiteSettings]:
         try:
             yield SETTINGS
         finally:
+            _remove(NEW_MACHINE)
             _remove(SETTINGS)
 
 
@@ -225,3 +231,16 @@ def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timel
     assert "the end of the WAL archive" in out and "(timeline 4)" in out
     with started() as prepared:
         assert _rows(prepared) == [1, 6]
+
+
+def test_a_new_machine_with_only_the_repository_restores_the_latest_state(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not NEW_MACHINE.data_dir.exists()
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(NEW_MACHINE.data_dir))
+    monkeypatch.setenv("PARTYGRID_BACKUP_REPO", str(NEW_MACHINE.backup_folder))
+    _cli(capsys, "restore", "--yes")  # no initdb: the restore makes the cluster's data
+    new = private_cluster(NEW_MACHINE)
+    assert new.admin_password != private_cluster(SETTINGS).admin_password
+    with RunLock(NEW_MACHINE.data_dir), database(NEW_MACHINE) as prepared:
+        assert _rows(prepared) == [1, 6]  # signed in with this machine's own passwords
