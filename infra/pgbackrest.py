@@ -20,7 +20,16 @@ from infra.settings import SuiteSettings
 
 
 def backup_paths(settings: SuiteSettings, cluster: Cluster) -> BackupPaths:
-    return BackupPaths(root=cluster.root, repo=settings.backup_folder.absolute())
+    return BackupPaths(root=cluster.root, repo=repo_folder(settings, cluster))
+
+
+def repo_folder(settings: SuiteSettings, cluster: Cluster) -> Path:
+    """PARTYGRID_BACKUP_REPO, else `<data folder>/backups`; but when the cluster's user cannot
+    reach the data folder (its cluster then lives in the temp folder), nor could it reach
+    that: the default is then inside the cluster's own folder."""
+    if settings.backup_repo is None and not cluster.root.is_relative_to(settings.data_dir):
+        return cluster.root / "backups"
+    return settings.backup_folder.absolute()
 
 
 def archive_command(settings: SuiteSettings, cluster: Cluster) -> str:
@@ -67,7 +76,8 @@ def _prepare_repo(repo: Path, user: str | None) -> None:
             f"the backup repository {repo} cannot be reached or written by {who}, who runs "
             "the cluster and pgBackRest",
             "set PARTYGRID_BACKUP_REPO to a folder that user can write (on another disk), "
-            f"or let it through: chown {user or '$USER'} {repo}; chmod o+x on the folders above",
+            f"or let it through (chown {user or '$USER'} {repo}; chmod o+x on the folders "
+            "above), or PARTYGRID_ARCHIVE=false to run without WAL archiving and backups",
         )
 
 

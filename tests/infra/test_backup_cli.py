@@ -107,6 +107,23 @@ def test_a_repository_the_cluster_user_cannot_reach_is_refused(
     assert "PARTYGRID_BACKUP_REPO" in refused.value.fix
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a cluster user other than ourselves")
+def test_a_cluster_in_the_temp_folder_keeps_its_default_repository_beside_it(
+    tmp_path: Path,
+) -> None:
+    # A data folder the cluster's user cannot reach (a checkout in /root, say): its cluster
+    # lives in the temp folder, and the default repository with it, so `up` still starts.
+    settings = SuiteSettings(data_dir=tmp_path / "data", archive=True)
+    cluster = private_cluster(settings)
+    try:
+        assert not cluster.root.is_relative_to(settings.data_dir)
+        paths = pgbackrest.prepare(settings, cluster)
+        assert paths.repo == cluster.root / "backups"
+        assert f"repo1-path={cluster.root / 'backups'}" in paths.config.read_text()
+    finally:
+        shutil.rmtree(cluster.root, ignore_errors=True)
+
+
 @pytest.mark.parametrize(
     ("given", "problem"),
     [
