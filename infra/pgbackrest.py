@@ -131,7 +131,7 @@ def run(cluster: Cluster, paths: BackupPaths, *args: str) -> subprocess.Complete
     cmd = ["env", f"PGPASSFILE={passfile}", "pgbackrest", *paths.options(), *args]
     if cluster.run_as:
         cmd = ["runuser", "-u", cluster.run_as, "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd="/")
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd="/", umask=0o077)
 
 
 def error_of(done: subprocess.CompletedProcess[str]) -> str:

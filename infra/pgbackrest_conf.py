@@ -81,6 +81,9 @@ repo1-retention-full={retention_full}
 {cipher}lock-path={paths.work / "lock"}
 log-path={paths.work / "log"}
 spool-path={paths.work / "spool"}
+# Files made with the maker's umask (0077: PostgreSQL's, and ours for these calls), not
+# pgBackRest's group-readable 0640: nothing here is readable by anyone but the cluster's user.
+neutral-umask=n
 log-level-console=warn
 log-level-file=info
 start-fast=y

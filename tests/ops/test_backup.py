@@ -169,6 +169,15 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
     assert dt.datetime.fromisoformat(window["to"]) >= dt.datetime.fromisoformat(incr["stop"])
     archiver = listed["archiver"]  # read from the running cluster
     assert archiver["archivedCount"] > 0 and archiver["failedCount"] == 0
+    # The repository and pgBackRest's lock, log and spool are the cluster user's alone.
+    cluster = private_cluster(SETTINGS)
+    for folder in (SETTINGS.backup_folder, cluster.root / "backup"):
+        opened = [
+            str(p)
+            for p in [folder, *folder.rglob("*")]
+            if not p.is_symlink() and p.stat().st_mode & 0o077
+        ]
+        assert opened == [], opened
     state["full"] = full["label"]
     state["access_key"] = token_keys(SETTINGS)["access"]
 
