@@ -275,8 +275,9 @@ def drills(settings: SuiteSettings, seconds: float) -> None:
         else "  nothing present"
     )
     print(f"  RPO: {last - present} commits, {lost:.1f} s of work (bound: archive_timeout 60 s)")
+    parts = ", ".join(f"{k.split(': ')[-1]} {v[0]:.2f}" for k, v in steps.items() if ": " in k)
     print(
-        f"  RTO: restore to promoted {restore_s:.2f} s + start and migrate {db_s:.2f} s "
+        f"  RTO: restore {restore_s:.2f} s ({parts}) + start and migrate {db_s:.2f} s "
         f"+ services ready {ready_s - db_s:.2f} s = {restore_s + ready_s:.2f} s"
     )
 
