@@ -12,6 +12,10 @@ A restore replaces the whole database, so it runs only with the suite stopped (t
 folder's RunLock): every in-process cache then starts empty. It ends every session after,
 because a restore brings back refresh tokens used since and access tokens' session versions.
 
+Beside it: infra/pgbackrest.py (files, folders, running pgBackRest), infra/pgbackrest_conf.py
+(the configuration), infra/wal_replay.py (a restored cluster replayed to promotion with
+archiving on), infra/timelines.py (which backups lie on the archive's newest timeline).
+
 DATABASE_URL servers are not backed up here: pgBackRest must run on the database's host, as
 the owner of its data directory (see README "Backups and restore").
 """
@@ -425,6 +429,11 @@ def restore(
     machine): restore makes data/."""
     if to is not None and label is not None:
         raise SetupError("--to and --backup were both given", "give one of them")
+    if to is not None and to > dt.datetime.now(dt.UTC):
+        raise SetupError(
+            f"{to.isoformat()} is in the future",
+            "give a past moment (partygrid backups shows the window), or no --to for the latest",
+        )
     cluster = _private_only(settings)
     lock = _take_lock(settings)
     try:

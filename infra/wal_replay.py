@@ -59,7 +59,8 @@ def replay(cluster: Cluster, timeout: float = 3600.0) -> Replayed:
     if done.returncode != 0:
         raise SetupError(
             f"the restored cluster did not start: {_failure(_log_since(cluster, offset))}",
-            f"read {cluster.log}; a --to time later than the archive's end cannot be reached",
+            f"read {cluster.log}; the restore is unfinished: run partygrid restore again, with "
+            "an earlier --to (past the archive's end is out of reach) or none for the latest",
         )
     deadline = time.monotonic() + timeout
     try:

@@ -146,6 +146,16 @@ def test_a_restore_time_needs_its_offset(
     assert not settings.data_dir.exists()  # refused before anything was made
 
 
+def test_a_restore_to_a_future_moment_is_refused_before_anything_is_touched(
+    settings: SuiteSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    assert main(["restore", "--to", later, "--yes"]) == 2
+    assert "is in the future" in capsys.readouterr().err
+    assert not (private_cluster(settings).root / "pgbackrest.conf").exists()
+
+
 def test_a_restore_time_with_its_offset_is_taken_as_that_moment() -> None:
     assert backup.parse_time("2026-12-07T16:30:00+08:00") == dt.datetime(
         2026, 12, 7, 8, 30, tzinfo=dt.UTC
