@@ -35,6 +35,11 @@ _LAZY_COMMANDS = {
     "infra.assess_cli": {
         "assess-demo": "run a full assessment cycle of the demo district through the gateway",
     },
+    "infra.backup_cli": {
+        "backup": "back up the database with pgBackRest (verified), expire old backups",
+        "backups": "list backups, the restorable window and the WAL archiver's state",
+        "restore": "restore the database from the backups (stop partygrid up first)",
+    },
 }
 
 

@@ -58,10 +58,16 @@ def token_keys(settings: SuiteSettings) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[Prepared]:
+def database(
+    settings: SuiteSettings, *, fast_unsafe: bool = False, recovering: bool = False
+) -> Iterator[Prepared]:
     """Yield a migrated database; the private cluster is stopped on exit.
 
     Call it holding the data folder's RunLock: the cluster then belongs to this run alone.
+    The private cluster archives its WAL with pgBackRest (`infra.backup`) unless
+    PARTYGRID_ARCHIVE is off or it is a throw-away test cluster (`fast_unsafe`).
+    `recovering`: the cluster was just restored; wait for its promotion and remove the
+    restore's recovery settings before migrating.
     """
     if settings.database_url:
         db = external_database(settings.database_url, role_password=role_password(settings))
@@ -72,12 +78,23 @@ def database(settings: SuiteSettings, *, fast_unsafe: bool = False) -> Iterator[
     if fast_unsafe:
         cluster = dataclasses.replace(cluster, fast_unsafe=True)
     ensure_postgis(cluster.bindir, install=settings.install_missing)
+    backup_paths = None
+    if settings.archive and not fast_unsafe:
+        from infra import pgbackrest  # only for clusters that archive
+
+        backup_paths = pgbackrest.prepare(settings, cluster)
+        cluster = dataclasses.replace(cluster, archive_command=backup_paths.archive_command())
     cluster.initialize()
     if not cluster.start():
         # Callers hold the data folder's run lock, so a running cluster here was left by a
         # run that died (SIGKILL, power loss): adopt it, and stop it like our own.
         print("partygrid: reusing the cluster an earlier run left running", flush=True)
     try:
+        if recovering:
+            cluster.wait_promoted()
+            cluster.reset_recovery_settings()
+        if backup_paths is not None:
+            pgbackrest.start_archiving(cluster, backup_paths)
         create_database(cluster.conninfo(), settings.db_name)
         db = Database(
             admin_conninfo=cluster.conninfo(database=settings.db_name),

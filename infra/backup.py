@@ -1,0 +1,459 @@
+"""Backups, WAL archiving and point-in-time restores of the private cluster, with pgBackRest.
+
+pgBackRest (Debian's package, installed like PostGIS) copies the whole cluster (full,
+differential or incremental backups, zst-compressed, optionally encrypted) into a repository
+folder, receives every finished WAL segment from PostgreSQL's archive_command, expires old
+backups with their WAL, verifies what it stored, and restores to the end of the archive, to a
+moment, or to a backup. Every call runs as the cluster's user (`runuser` when we are root),
+with libpq's password file for the superuser's password: no password in argv or the
+environment (see infra/pgbackrest_conf.py for where each file lives).
+
+A restore replaces the whole database, so it runs only with the suite stopped (the data
+folder's RunLock): every in-process cache then starts empty. It ends every session after,
+because a restore brings back refresh tokens used since and access tokens' session versions.
+
+DATABASE_URL servers are not backed up here: pgBackRest must run on the database's host, as
+the owner of its data directory (see README "Backups and restore").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+
+from infra import pgbackrest, timelines, wal_replay
+from infra.cluster import Cluster
+from infra.errors import SetupError
+from infra.kept_secrets import kept_secret
+from infra.locking import RunLock
+from infra.pgbackrest_conf import STANZA, BackupPaths
+from infra.settings import SuiteSettings
+from infra.setup import database, private_cluster
+
+BackupKind = Literal["full", "diff", "incr"]
+ACCESS_KEY_FILE = "access-token-key"  # infra.setup.token_keys keeps it in the data folder
+REMOTE_REFUSAL = (
+    "pgBackRest must run on the database's host, as the owner of its data directory: "
+    "DATABASE_URL's server is not backed up or restored by partygrid",
+    "run pgBackRest (or your provider's backups) where that server runs, or unset "
+    "DATABASE_URL to use the private cluster",
+)
+
+
+# -- the repository's catalogue ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    label: str
+    kind: str  # full, diff, incr
+    start: dt.datetime
+    stop: dt.datetime
+    database_size: int  # bytes of the cluster when backed up
+    repo_size: int  # bytes this backup added to the repository
+    wal_start: str
+    wal_stop: str
+    stop_lsn: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "type": self.kind,
+            "start": self.start.isoformat(),
+            "stop": self.stop.isoformat(),
+            "databaseSize": self.database_size,
+            "repoSize": self.repo_size,
+            "walStart": self.wal_start,
+            "walStop": self.wal_stop,
+        }
+
+
+@dataclass(frozen=True)
+class Archiver:
+    """pg_stat_archiver of the running cluster."""
+
+    archived_count: int
+    last_archived_wal: str | None
+    last_archived_time: dt.datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    repo: Path
+    backups: list[BackupInfo]
+    archive_min: str | None
+    archive_max: str | None
+    archive_end: dt.datetime | None  # when the newest archived WAL arrived
+    archiver: Archiver | None  # None: the cluster is not running
+    status: str  # pgBackRest's word on the stanza ("ok", "no valid backups", ...)
+
+    @property
+    def window(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The moments a `restore --to` can reach: from the end of the oldest backup (a
+        restore is consistent only past it) to the newest archived WAL."""
+        if not self.backups:
+            return None
+        first = self.backups[0].stop
+        last = max(self.backups[-1].stop, self.archive_end or self.backups[-1].stop)
+        return first, last
+
+    def as_json(self) -> dict[str, Any]:
+        window = self.window
+        archiver = self.archiver
+        return {
+            "repo": str(self.repo),
+            "status": self.status,
+            "backups": [b.as_json() for b in self.backups],
+            "window": None
+            if window is None
+            else {"from": window[0].isoformat(), "to": window[1].isoformat()},
+            "archive": {"min": self.archive_min, "max": self.archive_max},
+            "archiver": None
+            if archiver is None
+            else {
+                "archivedCount": archiver.archived_count,
+                "lastArchivedWal": archiver.last_archived_wal,
+                "lastArchivedTime": _iso(archiver.last_archived_time),
+                "failedCount": archiver.failed_count,
+                "lastFailedWal": archiver.last_failed_wal,
+                "lastFailedTime": _iso(archiver.last_failed_time),
+            },
+        }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _epoch(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _stanza_info(cluster: Cluster, paths: BackupPaths) -> dict[str, Any]:
+    done = pgbackrest.checked(
+        cluster,
+        paths,
+        "info",
+        "--output=json",
+        fix=f"see the message above; repository {paths.repo}",
+    )
+    stanzas = json.loads(done.stdout or "[]")
+    return next((s for s in stanzas if s.get("name") == STANZA), {})
+
+
+def _backups_of(info: dict[str, Any]) -> list[BackupInfo]:
+    return [
+        BackupInfo(
+            label=b["label"],
+            kind=b["type"],
+            start=_epoch(b["timestamp"]["start"]),
+            stop=_epoch(b["timestamp"]["stop"]),
+            database_size=int(b["info"]["size"]),
+            repo_size=int(b["info"]["repository"]["delta"]),
+            wal_start=b["archive"]["start"],
+            wal_stop=b["archive"]["stop"],
+            stop_lsn=b["lsn"]["stop"],
+        )
+        for b in info.get("backup", [])
+    ]
+
+
+def _archive_end(paths: BackupPaths) -> dt.datetime | None:
+    """When the newest WAL file reached the repository (its modification time)."""
+    newest = 0.0
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        for path in (paths.repo / "archive" / STANZA).rglob("*-*"):
+            if path.is_file() and len(path.name) > 24:  # segments: 24 hex digits + checksum
+                newest = max(newest, path.stat().st_mtime)
+    return dt.datetime.fromtimestamp(newest, dt.UTC) if newest else None
+
+
+def _archiver(cluster: Cluster) -> Archiver | None:
+    if cluster.running_pid() is None:
+        return None
+    with psycopg.connect(cluster.conninfo(), autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute(
+            "SELECT archived_count, last_archived_wal, last_archived_time, failed_count,"
+            " last_failed_wal, last_failed_time FROM pg_stat_archiver"
+        ).fetchone()
+    assert row is not None
+    return Archiver(*row)
+
+
+def listing(settings: SuiteSettings) -> Listing:
+    """The repository's backups, the restorable window, and how archiving goes."""
+    cluster = _private_only(settings)
+    paths = pgbackrest.prepare(settings, cluster)
+    info = _stanza_info(cluster, paths)
+    archives = info.get("archive") or [{}]
+    return Listing(
+        repo=paths.repo,
+        backups=_backups_of(info),
+        archive_min=archives[-1].get("min"),
+        archive_max=archives[-1].get("max"),
+        archive_end=_archive_end(paths),
+        archiver=_archiver(cluster),
+        status=str(info.get("status", {}).get("message", "missing stanza")),
+    )
+
+
+# -- taking a backup --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Taken:
+    backup: BackupInfo
+    repo_total: int  # bytes of the whole repository after it
+    seconds: float
+    verified: bool
+
+
+def _private_only(settings: SuiteSettings) -> Cluster:
+    if settings.database_url:
+        raise SetupError(*REMOTE_REFUSAL)
+    return private_cluster(settings)
+
+
+@contextlib.contextmanager
+def running_cluster(settings: SuiteSettings) -> Iterator[Cluster]:
+    """The running private cluster (under `partygrid up`), else the cluster started for the
+    command, under the data folder's RunLock, and stopped after."""
+    cluster = _private_only(settings)
+    if cluster.running_pid() is not None:
+        yield cluster
+        return
+    with RunLock(settings.data_dir), database(settings) as prepared:
+        assert prepared.cluster is not None
+        yield prepared.cluster
+
+
+def _repo_total(repo: Path) -> int:
+    total = 0
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        total = sum(p.stat().st_size for p in repo.rglob("*") if p.is_file())
+    return total
+
+
+def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
+    """A backup of the private cluster (an incr or diff with no full before it becomes a
+    full), verified after, older ones expired per retention."""
+    if not settings.archive:
+        raise SetupError(
+            "backups need WAL archiving, which PARTYGRID_ARCHIVE turns off",
+            "unset PARTYGRID_ARCHIVE (archiving is on by default) and start the suite again",
+        )
+    started = time.monotonic()
+    with running_cluster(settings) as cluster:
+        paths = pgbackrest.prepare(settings, cluster)
+        if (problem := pgbackrest.ensure_stanza(cluster, paths)) is not None:
+            raise SetupError(
+                f"the backup repository {paths.repo} cannot take this cluster: {problem}",
+                "if it belonged to another cluster, move it aside or set PARTYGRID_BACKUP_REPO",
+            )
+        fix = (
+            f"see the message above; pgBackRest's log is in {paths.work / 'log'}; if the "
+            "cluster runs without archiving, restart `partygrid up`"
+        )
+        pgbackrest.checked(cluster, paths, "backup", f"--type={kind}", fix=fix)
+        newest = _backups_of(_stanza_info(cluster, paths))[-1]
+        pgbackrest.checked(
+            cluster,
+            paths,
+            "verify",
+            f"--set={newest.label}",
+            fix=f"the backup {newest.label} did not verify: take a full backup (--full)",
+        )
+    return Taken(newest, _repo_total(paths.repo), time.monotonic() - started, verified=True)
+
+
+# -- restoring --------------------------------------------------------------------------------
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO-8601 moment with its UTC offset (a naive time is refused: which zone it meant
+    decides what is restored)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SetupError(
+            f"{text!r} is not an ISO-8601 time",
+            "give a time with its offset, e.g. --to 2026-12-07T16:30:00+08:00",
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise SetupError(
+            f"the time {text!r} has no UTC offset",
+            "add it, e.g. --to 2026-12-07T16:30:00+08:00 (or Z for UTC)",
+        )
+    return moment
+
+
+@dataclass(frozen=True)
+class Restored:
+    point: str  # what the database now holds: up to when
+    timeline: int
+    sessions_ended: int
+
+
+def _take_lock(settings: SuiteSettings) -> RunLock:
+    lock = RunLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except SetupError as exc:
+        raise SetupError(
+            f"{exc.cause}: a restore replaces the database and needs it to itself",
+            "stop partygrid up first (Ctrl-C in its terminal), then restore",
+        ) from None
+    return lock
+
+
+def _newest_timeline(
+    cluster: Cluster, paths: BackupPaths, info: dict[str, Any]
+) -> tuple[int, dict[int, int]]:
+    """The archive's newest timeline and where its ancestors ended (from its history file,
+    read through pgBackRest: the repository may be encrypted)."""
+    archives = info.get("archive") or []
+    if not archives:
+        return 1, {}
+    folder = f"archive/{STANZA}/{archives[-1]['id']}"
+    listed = pgbackrest.checked(
+        cluster,
+        paths,
+        "repo-ls",
+        folder,
+        r"--filter=\.history$",
+        "--output=json",
+        fix=f"see the message above; repository {paths.repo}",
+    )
+    names = sorted(json.loads(listed.stdout or "{}"))
+    if not names:
+        return 1, {}
+    history = pgbackrest.checked(
+        cluster,
+        paths,
+        "repo-get",
+        f"{folder}/{names[-1]}",
+        fix=f"see the message above; repository {paths.repo}",
+    )
+    return int(names[-1].split(".")[0], 16), timelines.history_ends(history.stdout)
+
+
+def restore_args(
+    backups: list[BackupInfo],
+    newest: tuple[int, dict[int, int]],
+    to: dt.datetime | None,
+    label: str | None,
+) -> list[str]:
+    if not backups:
+        raise SetupError(
+            "the backup repository holds no backup to restore",
+            "point PARTYGRID_BACKUP_REPO at the repository (copied from the old machine), "
+            "or take one first: partygrid backup",
+        )
+    if label is not None:
+        if label not in {b.label for b in backups}:
+            known = ", ".join(b.label for b in backups)
+            raise SetupError(
+                f"no backup is labelled {label!r}",
+                f"pick one of {known} (partygrid backups lists them)",
+            )
+        return [f"--set={label}", "--type=immediate", "--target-action=promote"]
+    timeline, ends = newest
+    usable = [
+        b
+        for b in backups
+        if timelines.on_history(
+            timelines.timeline_of(b.wal_start), timelines.lsn(b.stop_lsn), timeline, ends
+        )
+        and (to is None or b.stop <= to)
+    ]
+    if not usable:
+        first = backups[0].stop.isoformat()
+        raise SetupError(
+            f"no backup ends before {to.isoformat() if to else 'the archive'} on the archive's newest timeline (the oldest ends {first})",
+            "pick a later time (partygrid backups shows the window), or --backup LABEL",
+        )
+    # The newest backup that can reach the target: least WAL to replay.
+    chosen = [f"--set={usable[-1].label}"]
+    if to is None:
+        return chosen  # the end of the archive: every WAL segment there is replayed
+    target = to.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    return [*chosen, "--type=time", f"--target={target}", "--target-action=promote"]
+
+
+def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
+    """After a restore: refresh tokens used since the restored moment are unused again, and
+    session versions went back. End every session: a new access-token key (when it is the kept
+    file; one set in the environment is the operator's to change) and every refresh token
+    spent. Returns how many refresh tokens were live."""
+    if settings.access_token_key is None:
+        (settings.data_dir / ACCESS_KEY_FILE).unlink(missing_ok=True)
+        kept_secret(settings.data_dir, ACCESS_KEY_FILE, 48)
+    if auth_url is None:
+        return 0
+    from sqlalchemy import create_engine, pool
+
+    from gateway.auth.end_sessions import end_every_session
+
+    engine = create_engine(auth_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            return end_every_session(conn)
+    finally:
+        engine.dispose()
+
+
+def restore(
+    settings: SuiteSettings, *, to: dt.datetime | None = None, label: str | None = None
+) -> Restored:
+    """Replace the private cluster with a backup's: the end of the archive, the moment `to`,
+    or the backup `label`. Needs the suite stopped; works where no cluster exists yet (a new
+    machine): restore makes data/."""
+    if to is not None and label is not None:
+        raise SetupError("--to and --backup were both given", "give one of them")
+    cluster = _private_only(settings)
+    lock = _take_lock(settings)
+    try:
+        paths = pgbackrest.prepare(settings, cluster)
+        info = _stanza_info(cluster, paths)
+        newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
+        args = restore_args(_backups_of(info), newest, to, label)
+        cluster.stop()
+        if (paths.data / "PG_VERSION").exists():
+            # Rewrite only the files that differ. pg_wal is kept: WAL not yet archived (up to
+            # archive_timeout of commits) is replayed from there after the archive's.
+            args.append("--delta")
+        pgbackrest.checked(
+            cluster,
+            paths,
+            "restore",
+            *args,
+            fix=f"see the message above; pgBackRest's log is in {paths.work / 'log'}",
+        )
+        replayed = wal_replay.replay(
+            dataclasses.replace(cluster, archive_command=paths.archive_command())
+        )
+        with database(settings, recovering=True) as prepared:
+            ended = end_sessions(settings, prepared.database.auth_url)
+    finally:
+        lock.release()
+    if to is not None:
+        point = to.astimezone(dt.UTC).isoformat()
+    elif label is not None:
+        point = f"the end of backup {label}"
+    else:
+        point = "the end of the WAL archive"
+    if replayed.last_commit:
+        point += f" (last commit replayed at {replayed.last_commit})"
+    return Restored(point, replayed.timeline, ended)

@@ -1,0 +1,135 @@
+"""`partygrid backup | backups | restore`: pgBackRest backups of the private cluster.
+
+    partygrid backup [--full|--diff|--incr]     a backup (default incr; the first is a full),
+                                                 verified, older ones expired per retention
+    partygrid backups [--json]                  the backups, the restorable window, archiving
+    partygrid restore [--to TIME | --backup LABEL] [--yes]
+                                                 replace the database (the suite stopped):
+                                                 the end of the archive, a moment, or a backup
+
+Wired into infra/cli.py through `_LAZY_COMMANDS`: `add_parsers(commands)` and
+`COMMANDS[args.command](args)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from infra import backup
+from infra.errors import SetupError
+from infra.settings import SuiteSettings
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    take = subparsers.add_parser(
+        "backup", help="back up the database with pgBackRest (verified), expire old backups"
+    )
+    kinds = take.add_mutually_exclusive_group()
+    for kind, text in (
+        ("full", "a full copy of the cluster"),
+        ("diff", "what changed since the last full backup"),
+        ("incr", "what changed since the last backup (the default; a full when none exists)"),
+    ):
+        kinds.add_argument(f"--{kind}", dest="kind", action="store_const", const=kind, help=text)
+    take.set_defaults(kind="incr")
+    shown = subparsers.add_parser(
+        "backups", help="list backups, the restorable window and the WAL archiver's state"
+    )
+    shown.add_argument("--json", action="store_true", help="print JSON")
+    back = subparsers.add_parser(
+        "restore",
+        help="restore the database from the backups (stop partygrid up first)",
+        description="Without --to or --backup: the latest state the WAL archive holds.",
+    )
+    point = back.add_mutually_exclusive_group()
+    point.add_argument(
+        "--to", metavar="TIME", help="a moment with its UTC offset: 2026-12-07T16:30:00+08:00"
+    )
+    point.add_argument("--backup", metavar="LABEL", help="the end of this backup (see backups)")
+    back.add_argument("--yes", action="store_true", help="do not ask before replacing the data")
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
+def take_backup(args: argparse.Namespace) -> int:
+    taken = backup.take(SuiteSettings(), args.kind)
+    made = taken.backup
+    print(
+        f"partygrid: backup {made.label} ({made.kind}) of a {_mib(made.database_size)} cluster "
+        f"added {_mib(made.repo_size)}; repository {_mib(taken.repo_total)}; "
+        f"verified; {taken.seconds:.1f} s",
+        flush=True,
+    )
+    return 0
+
+
+def _when(moment: object) -> str:
+    return "-" if moment is None else str(moment).replace("+00:00", "Z")
+
+
+def show_backups(args: argparse.Namespace) -> int:
+    found = backup.listing(SuiteSettings())
+    if args.json:
+        print(json.dumps(found.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"repository {found.repo}: {found.status}")
+    if found.backups:
+        print(f"{'label':36} {'type':5} {'start':20} {'stop':20} {'database':>12} {'added':>12}")
+    for b in found.backups:
+        print(
+            f"{b.label:36} {b.kind:5} {_when(b.start):20} {_when(b.stop):20} "
+            f"{_mib(b.database_size):>12} {_mib(b.repo_size):>12}"
+        )
+    if (window := found.window) is not None:
+        print(f"restorable (restore --to): {_when(window[0])} .. {_when(window[1])}")
+    print(f"WAL archive: {found.archive_min or '-'} .. {found.archive_max or '-'}")
+    if (archiver := found.archiver) is None:
+        print("archiver: the cluster is not running")
+    else:
+        print(
+            f"archiver: {archiver.archived_count} archived, last {archiver.last_archived_wal or '-'}"
+            f" at {_when(archiver.last_archived_time)}; {archiver.failed_count} failed"
+            + (
+                f", last {archiver.last_failed_wal} at {_when(archiver.last_failed_time)}"
+                if archiver.failed_count
+                else ""
+            )
+        )
+    return 0
+
+
+def _confirmed(settings: SuiteSettings, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise SetupError(
+            "restore replaces the whole database and asks first, but there is no terminal",
+            "add --yes",
+        )
+    answer = input(
+        f"partygrid: restore replaces the database in {settings.data_dir} "
+        "(everything after the restored moment is lost). Type yes to go on: "
+    )
+    return answer.strip().lower() == "yes"
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    settings = SuiteSettings()
+    to = backup.parse_time(args.to) if args.to else None  # refused before anything is asked
+    if not _confirmed(settings, args.yes):
+        print("partygrid: nothing restored", flush=True)
+        return 1
+    done = backup.restore(settings, to=to, label=args.backup)
+    print(
+        f"partygrid: restored to {done.point} (timeline {done.timeline}); every session "
+        f"ended (users sign in again); take a new backup: partygrid backup --full",
+        flush=True,
+    )
+    return 0
+
+
+COMMANDS = {"backup": take_backup, "backups": show_backups, "restore": run_restore}

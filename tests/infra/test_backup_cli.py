@@ -1,0 +1,216 @@
+"""`partygrid backup | backups | restore` without taking a backup: pgBackRest's configuration
+as written for a cluster, the arguments refused before anything is touched, and the refusal
+to restore under a running suite. (Real backups and restores: tests/ops/test_backup.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pwd
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pydantic import SecretStr
+
+from infra import backup, pgbackrest, timelines
+from infra.cli import main
+from infra.errors import SetupError
+from infra.locking import RunLock
+from infra.settings import SuiteSettings
+from infra.setup import Prepared, private_cluster
+from stack import TEST_DATA_DIR
+
+CIPHER = "a-cipher-pass-for-the-test"
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest) -> Iterator[SuiteSettings]:
+    """Settings of a data folder of its own (no cluster is made in it)."""
+    data_dir = TEST_DATA_DIR / f"backup-{request.node.name[:40]}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    yield SuiteSettings(data_dir=data_dir, archive=True)
+    root = private_cluster(SuiteSettings(data_dir=data_dir)).root
+    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _cluster_uid(settings: SuiteSettings) -> int:
+    user = private_cluster(settings).run_as
+    return pwd.getpwnam(user).pw_uid if user else os.geteuid()
+
+
+def test_the_configuration_keeps_every_path_inside_the_cluster_or_the_repository(
+    settings: SuiteSettings,
+) -> None:
+    settings = settings.model_copy(update={"backup_retention_full": 3})
+    cluster = private_cluster(settings)
+    paths = pgbackrest.prepare(settings, cluster)
+    text = paths.config.read_text()
+    values = dict(
+        line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#"
+    )
+    for name in ("lock-path", "log-path", "spool-path", "pg1-path", "pg1-socket-path"):
+        assert Path(values[name]).is_relative_to(cluster.root), name
+    assert values["repo1-path"] == str(settings.backup_folder.absolute())
+    assert values["repo1-retention-full"] == "3"
+    assert values["archive-push-queue-max"] == "4GiB"  # an unreachable repo never fills the disk
+    assert values["archive-async"] == "y"
+    assert "cipher" not in "".join(values)  # no encryption unless a pass is set
+    assert cluster.admin_password not in text
+    assert not (paths.include / "cipher.conf").exists()
+    # PostgreSQL's archive command names the files, never a secret.
+    assert paths.archive_command() == (
+        f"pgbackrest --config={paths.config} --config-include-path={paths.include} "
+        "--stanza=partygrid archive-push %p"
+    )
+
+
+def test_the_cipher_pass_goes_to_its_own_private_file_never_the_configuration(
+    settings: SuiteSettings,
+) -> None:
+    settings = settings.model_copy(update={"backup_cipher_pass": SecretStr(CIPHER)})
+    cluster = private_cluster(settings)
+    paths = pgbackrest.prepare(settings, cluster)
+    text = paths.config.read_text()
+    assert "repo1-cipher-type=aes-256-cbc" in text
+    assert CIPHER not in text
+    assert CIPHER not in paths.archive_command()
+    cipher = paths.include / "cipher.conf"
+    assert f"repo1-cipher-pass={CIPHER}" in cipher.read_text()
+    for path in (paths.config, cipher):
+        info = path.stat()
+        assert stat.S_IMODE(info.st_mode) == 0o600, path
+        assert info.st_uid == _cluster_uid(settings), path
+    for folder in (paths.repo, paths.work, paths.include):
+        info = folder.stat()
+        assert stat.S_IMODE(info.st_mode) == 0o700, folder
+        assert info.st_uid == _cluster_uid(settings), folder
+    # Unset again: the pass is removed with the next start.
+    pgbackrest.prepare(settings.model_copy(update={"backup_cipher_pass": None}), cluster)
+    assert not cipher.exists()
+    assert "repo1-cipher-type" not in paths.config.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a cluster user other than ourselves")
+def test_a_repository_the_cluster_user_cannot_reach_is_refused(
+    settings: SuiteSettings, tmp_path: Path
+) -> None:
+    hidden = tmp_path / "private"
+    hidden.mkdir(mode=0o700)  # root's, and closed to the cluster's user
+    settings = settings.model_copy(update={"backup_repo": hidden / "repo"})
+    with pytest.raises(SetupError, match="cannot be reached or written") as refused:
+        pgbackrest.prepare(settings, private_cluster(settings))
+    assert "PARTYGRID_BACKUP_REPO" in refused.value.fix
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("2026-12-07T16:30:00", "has no UTC offset"),
+        ("2026-12-07 16:30", "has no UTC offset"),
+        ("yesterday", "is not an ISO-8601 time"),
+    ],
+)
+def test_a_restore_time_needs_its_offset(
+    settings: SuiteSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    assert main(["restore", "--to", given, "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and "+08:00" in err
+    assert not settings.data_dir.exists()  # refused before anything was made
+
+
+def test_a_restore_time_with_its_offset_is_taken_as_that_moment() -> None:
+    assert backup.parse_time("2026-12-07T16:30:00+08:00") == dt.datetime(
+        2026, 12, 7, 8, 30, tzinfo=dt.UTC
+    )
+    assert backup.parse_time("2026-12-07T08:30:00Z") == dt.datetime(
+        2026, 12, 7, 8, 30, tzinfo=dt.UTC
+    )
+
+
+def _made(label: str, stop: str, wal: str, stop_lsn: str) -> backup.BackupInfo:
+    moment = dt.datetime.fromisoformat(stop)
+    return backup.BackupInfo(label, "full", moment, moment, 1, 1, wal, wal, stop_lsn)
+
+
+FULL = _made("20261207-100000F", "2026-12-07T10:00:00+00:00", "0" * 7 + "1" + "0" * 16, "0/4000100")
+INCR = _made(
+    "20261207-100000F_20261207-110000I",
+    "2026-12-07T11:00:00+00:00",
+    "00000001000000000000000A",
+    "0/A000100",
+)
+
+
+def test_an_unknown_backup_label_is_refused_with_the_labels_there_are() -> None:
+    with pytest.raises(SetupError, match="no backup is labelled 'nope'") as refused:
+        backup.restore_args([FULL, INCR], (1, {}), None, "nope")
+    assert FULL.label in refused.value.fix and INCR.label in refused.value.fix
+    assert backup.restore_args([FULL, INCR], (1, {}), None, FULL.label) == [
+        f"--set={FULL.label}",
+        "--type=immediate",
+        "--target-action=promote",
+    ]
+
+
+def test_a_time_before_the_oldest_backup_ended_is_refused() -> None:
+    with pytest.raises(SetupError, match="no backup ends before"):
+        backup.restore_args([FULL, INCR], (1, {}), dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC), None)
+    with pytest.raises(SetupError, match="holds no backup"):
+        backup.restore_args([], (1, {}), None, None)
+
+
+def test_a_restore_picks_the_newest_backup_before_the_time_on_the_newest_timeline() -> None:
+    at = dt.datetime(2026, 12, 7, 10, 30, tzinfo=dt.UTC)
+    assert backup.restore_args([FULL, INCR], (1, {}), at, None)[0] == f"--set={FULL.label}"
+    assert backup.restore_args([FULL, INCR], (1, {}), None, None) == [f"--set={INCR.label}"]
+    # Timeline 2 forked from 1 at 0/5000000 (a restore to 10:30): the incr, taken on 1 after
+    # the fork, cannot be replayed along 2.
+    ends = timelines.history_ends("1\t0/5000000\tbefore 2026-12-07 10:30:00+00\n")
+    assert ends == {1: 0x5000000}
+    assert backup.restore_args([FULL, INCR], (2, ends), None, None) == [f"--set={FULL.label}"]
+
+
+def test_a_restore_is_refused_while_a_run_holds_the_data_folder(
+    settings: SuiteSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    with RunLock(settings.data_dir):  # as `partygrid up` holds it
+        assert main(["restore", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "stop partygrid up first" in err
+    assert not (private_cluster(settings).root / "pgbackrest.conf").exists()  # nothing done
+
+
+def test_a_restore_without_a_terminal_asks_for_yes(
+    settings: SuiteSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    assert main(["restore"]) == 2
+    assert "add --yes" in capsys.readouterr().err
+
+
+def test_a_database_url_server_is_not_backed_up_here(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://admin@db.example/partygrid")
+    assert main(["backup"]) == 2
+    assert "pgBackRest must run on the database's host" in capsys.readouterr().err
+
+
+def test_the_tests_session_cluster_never_archives(prepared: Prepared) -> None:
+    if prepared.cluster is None:
+        pytest.skip("DATABASE_URL: no private cluster")
+    with psycopg.connect(prepared.database.admin_conninfo) as conn:
+        row = conn.execute("SHOW archive_mode").fetchone()
+    assert row is not None and row[0] == "off"

@@ -1,0 +1,227 @@
+"""Backups and restores for real (slow tier): a cluster of its own with WAL archiving, backed
+up with `partygrid backup`, changed, and restored with `partygrid restore` to a moment, to a
+backup and to the latest state, each time checked row by row.
+
+The tests run in order on one cluster (each restore starts from what the one before left).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from own_suite import ops_settings
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gateway.auth import users
+from gateway.auth.models import refresh_token
+from gateway.auth.sessions import SessionRefusedError, refresh
+from gateway.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
+from infra.cli import main
+from infra.locking import RunLock
+from infra.settings import SuiteSettings
+from infra.setup import Prepared, database, private_cluster, token_keys
+
+SETTINGS = ops_settings("backup", archive=True, demo=False)
+state: dict[str, Any] = {}  # what the earlier tests of the module saw
+
+
+def _remove(settings: SuiteSettings) -> None:
+    cluster = private_cluster(settings)
+    cluster.stop()
+    shutil.rmtree(cluster.root, ignore_errors=True)
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def drill() -> Iterator[SuiteSettings]:
+    """The CLI sees this cluster's settings in its environment."""
+    _remove(SETTINGS)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("DATABASE_URL", raising=False)
+        env.setenv("PARTYGRID_DATA_DIR", str(SETTINGS.data_dir))
+        env.setenv("PARTYGRID_DB_NAME", SETTINGS.db_name)
+        env.setenv("PARTYGRID_DEMO", "false")
+        env.setenv("PARTYGRID_ARCHIVE", "true")
+        try:
+            yield SETTINGS
+        finally:
+            _remove(SETTINGS)
+
+
+@contextlib.contextmanager
+def started() -> Iterator[Prepared]:
+    """The cluster started the way `partygrid up` starts it, stopped after."""
+    with RunLock(SETTINGS.data_dir), database(SETTINGS) as prepared:
+        yield prepared
+
+
+def _connect(prepared: Prepared) -> psycopg.Connection:
+    return psycopg.connect(prepared.database.admin_conninfo, autocommit=True)
+
+
+def _commit(prepared: Prepared, row: int) -> dt.datetime:
+    """Insert `row`; the database's clock just after its commit."""
+    with _connect(prepared) as conn:
+        conn.execute("INSERT INTO public.drill (id) VALUES (%s)", (row,))
+        moment = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert moment is not None
+    return moment[0]
+
+
+def _rows(prepared: Prepared) -> list[int]:
+    with _connect(prepared) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM public.drill ORDER BY id")]
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+async def _issue_refresh_token(auth_url: str) -> str:
+    """A user's live refresh token, stored as a login stores it."""
+    engine = create_async_engine(auth_url)
+    token = new_refresh_token()
+    try:
+        async with engine.begin() as conn:
+            user = await users.add_user(
+                conn,
+                username="backup-drill",
+                password="Drill-password-2026",
+                role="viewer",
+                region_code="410104",
+            )
+            await conn.execute(
+                insert(refresh_token).values(
+                    id=uuid.uuid4(),
+                    user_id=user.id,
+                    token_hash=refresh_token_hash(token),
+                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+                )
+            )
+    finally:
+        await engine.dispose()
+    return token
+
+
+async def _refresh(auth_url: str, token: str, key: str) -> None:
+    engine = create_async_engine(auth_url)
+    try:
+        async with engine.begin() as conn:
+            await refresh(
+                conn,
+                token=token,
+                access=AccessTokens(key, ttl=dt.timedelta(minutes=5)),
+                refresh_ttl=dt.timedelta(days=1),
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Backups of the running cluster, as under `partygrid up`.
+    with started() as prepared:
+        with _connect(prepared) as conn:
+            conn.execute("CREATE TABLE public.drill (id int PRIMARY KEY)")
+        _commit(prepared, 1)
+        assert prepared.database.auth_url is not None
+        state["token"] = asyncio.run(_issue_refresh_token(prepared.database.auth_url))
+        out = _cli(capsys, "backup", "--full")
+        assert "(full)" in out and "verified" in out
+        _commit(prepared, 2)
+        time.sleep(0.2)  # the moment restored to lies clearly between the two commits
+        with _connect(prepared) as conn:
+            between = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert between is not None
+        state["between"] = between[0]
+        time.sleep(0.2)
+        _commit(prepared, 3)
+        out = _cli(capsys, "backup")  # the default: incremental
+        assert "(incr)" in out and "verified" in out
+        _commit(prepared, 4)  # in no backup, and not yet archived: the tail
+        listed = json.loads(_cli(capsys, "backups", "--json"))
+    assert [b["type"] for b in listed["backups"]] == ["full", "incr"]
+    full, incr = listed["backups"]
+    assert incr["label"].startswith(full["label"] + "_")  # the incr rests on the full
+    window = listed["window"]
+    assert window["from"] == full["stop"]
+    assert dt.datetime.fromisoformat(window["to"]) >= dt.datetime.fromisoformat(incr["stop"])
+    archiver = listed["archiver"]  # read from the running cluster
+    assert archiver["archivedCount"] > 0 and archiver["failedCount"] == 0
+    state["full"] = full["label"]
+    state["access_key"] = token_keys(SETTINGS)["access"]
+
+
+def test_a_restore_to_a_moment_holds_exactly_its_rows_and_ends_every_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _cli(capsys, "restore", "--to", state["between"].isoformat(), "--yes")
+    assert "restored to" in out and "(timeline 2)" in out and "take a new backup" in out
+    with started() as prepared:
+        assert _rows(prepared) == [1, 2]
+        with _connect(prepared) as conn:
+            left = dict(
+                conn.execute(
+                    "SELECT name, setting FROM pg_settings"
+                    " WHERE name IN ('restore_command', 'recovery_target_time')"
+                ).fetchall()
+            )
+        assert left == {"restore_command": "", "recovery_target_time": ""}
+        auto_conf = (private_cluster(SETTINGS).data / "postgresql.auto.conf").read_text()
+        assert "restore_command" not in auto_conf and "recovery_target" not in auto_conf
+        # Sessions ended: a refresh token issued before no longer refreshes, and access
+        # tokens signed with the old key are worth nothing.
+        keys = token_keys(SETTINGS)
+        assert keys["access"] != state["access_key"]
+        assert prepared.database.auth_url is not None
+        with pytest.raises(SessionRefusedError):
+            asyncio.run(_refresh(prepared.database.auth_url, state["token"], keys["access"]))
+
+
+def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() -> None:
+    with started() as prepared, _connect(prepared) as conn:
+        conn.execute("INSERT INTO public.drill (id) VALUES (5)")
+        row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
+        assert row is not None
+        switched = str(row[0])
+        for _ in range(300):  # the archiver's pace, not a timing: up to 60 s
+            archiver = conn.execute(
+                "SELECT last_archived_wal, failed_count FROM pg_stat_archiver"
+            ).fetchone()
+            assert archiver is not None
+            if archiver[0] is not None and archiver[0] >= switched:
+                break
+            time.sleep(0.2)
+    assert switched.startswith("00000002")  # the restore's timeline
+    assert archiver[0] >= switched and archiver[1] == 0
+
+
+def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _cli(capsys, "restore", "--backup", state["full"], "--yes")
+    assert "(timeline 3)" in out
+    with started() as prepared:
+        assert _rows(prepared) == [1]
+        _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
+    # The incremental backup lies on timeline 1 after the fork of timeline 2: the latest
+    # state is reached from the full backup along timeline 3.
+    out = _cli(capsys, "restore", "--yes")
+    assert "the end of the WAL archive" in out and "(timeline 4)" in out
+    with started() as prepared:
+        assert _rows(prepared) == [1, 6]
