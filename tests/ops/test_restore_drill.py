@@ -104,6 +104,7 @@ def partygrid(settings: SuiteSettings, *args: str) -> str:
         "PARTYGRID_DATA_DIR": str(settings.data_dir),
         "PARTYGRID_DB_NAME": settings.db_name,
         "PARTYGRID_ARCHIVE": "true" if settings.archive else "false",
+        "PARTYGRID_BACKUP_REPO": str(settings.backup_folder),
     }
     done = subprocess.run(
         [sys.executable, "-m", "infra.cli", *args],
@@ -312,7 +313,10 @@ ENDED_SESSIONS = {"auth.refresh_token": frozenset({"used_at", "expires_at"})}
 
 @pytest.fixture(scope="module")
 def folder() -> Iterator[SuiteSettings]:
-    with own_folder(ops_settings("drill", archive=True)) as settings:
+    settings = ops_settings("drill", archive=True)
+    # The drill's repository lies in its own folder, whatever repository this machine uses.
+    settings = settings.model_copy(update={"backup_repo": settings.data_dir / "backups"})
+    with own_folder(settings) as settings:
         yield settings
 
 
