@@ -366,6 +366,7 @@ def test_a_restore_gives_back_the_moment_asked_for_exactly(
     ):
         assert table in changed, f"the second batch changed nothing in {table}"
     assert final.evidence.files == at_t1.evidence.files + 2
+    assert drill.graded == ["SELF_ASSESSMENT", "OPINION_SURVEY", "OPINION_SURVEY", "DETERMINED"]
 
     # The latest point, from the repository alone: the cluster's data folder is lost (a dead
     # disk) after the suite stopped. Every acknowledged change is there.
@@ -378,7 +379,8 @@ def test_a_restore_gives_back_the_moment_asked_for_exactly(
     assert restored.differences(final) == {}
     assert_evidence_intact(restored)
 
-    # T1: exactly the state fingerprinted at T1.
+    # T1 (the database's clock at the fingerprint's snapshot, to the microsecond, with its
+    # offset): exactly the state fingerprinted then.
     started = time.monotonic()
     print(partygrid(folder, "restore", "--to", at_t1.taken_at.isoformat(), "--yes"))
     timings["restore to T1"] = time.monotonic() - started
