@@ -76,3 +76,33 @@ def own_services(own: OwnDatabase, logs: Path) -> Iterator[Running]:
     keys = token_keys(own.settings)
     with services(own.prepared.database, keys, logs) as stack:
         yield Running(stack.subgraphs, stack.gateway, stack.supervisor, keys)
+
+
+# -- an own suite whose cluster is stopped, restored and started again --------------------------
+# `own_database` holds the run lock for its whole life and removes the cluster when it ends;
+# `partygrid restore` refuses to run while a run holds the lock. A restore drill keeps the
+# data folder across runs instead: `own_folder` for the whole drill, `own_run` for each life
+# of the cluster between restores.
+
+
+@contextlib.contextmanager
+def own_folder(settings: SuiteSettings) -> Iterator[SuiteSettings]:
+    """A brand-new data folder for `settings` (whatever an earlier run left is removed),
+    holding no cluster yet; at the end its cluster is stopped and everything removed."""
+    settings = settings.model_copy(update={"database_url": None})
+    private_cluster(settings).stop()  # a run that died may have left it running
+    _remove(settings)
+    try:
+        yield settings
+    finally:
+        private_cluster(settings).stop()
+        _remove(settings)
+
+
+@contextlib.contextmanager
+def own_run(settings: SuiteSettings) -> Iterator[OwnDatabase]:
+    """One run on an `own_folder`: the run lock taken and the cluster made or started and
+    migrated, like `partygrid up`; at the end the cluster is stopped and the lock released,
+    its files kept for the next run (or a restore)."""
+    with RunLock(settings.data_dir), database(settings) as prepared:
+        yield OwnDatabase(settings, prepared)
