@@ -140,6 +140,8 @@ def _restore_into(args: argparse.Namespace, settings: SuiteSettings) -> int:
         "DATABASE_URL set: partygrid up",
         flush=True,
     )
+    steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in done.steps.items())
+    print(f"partygrid: {steps}", flush=True)
     return 0
 
 

@@ -107,7 +107,8 @@ def _cli(env: pytest.MonkeyPatch, database_url: str | None, *argv: str) -> tuple
 
 
 def _owners(conninfo: str) -> list[tuple[str, str, str]]:
-    """Every schema of PartyGrid and every relation and function in them, with its owner."""
+    """Every schema of PartyGrid and every relation, function and type in them, with its
+    owner."""
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute(
             """
@@ -120,6 +121,10 @@ def _owners(conninfo: str) -> list[tuple[str, str, str]]:
             UNION ALL
             SELECT 'function', n.nspname || '.' || p.proname, pg_get_userbyid(p.proowner)
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = ANY(%(s)s)
+            UNION ALL
+            SELECT 'type', n.nspname || '.' || t.typname, pg_get_userbyid(t.typowner)
+              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
              WHERE n.nspname = ANY(%(s)s)
             """,
             {"s": list(SCHEMAS)},
