@@ -100,10 +100,29 @@ def _discard(scratch: Cluster) -> None:
     shutil.rmtree(scratch.root, ignore_errors=True)
 
 
-def _no_libpq_env() -> dict[str, str]:
-    """Our environment without the operator's PG* variables: a PGPASSWORD or PGHOST set for
-    something else would override what each call names."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+# libpq's variables that would sign in elsewhere or otherwise than each call says (a
+# PGPASSWORD beats the password file; PGHOSTADDR, a service file, beat or add to the host named).
+# The rest (PGSSLROOTCERT, PGSSLMODE, PGCONNECT_TIMEOUT...) stay: a managed server may need them.
+_NOT_PASSED = frozenset(
+    {
+        "PGPASSWORD",
+        "PGPASSFILE",
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGSERVICE",
+        "PGSERVICEFILE",
+    }
+)
+
+
+def _client_env(**values: str) -> dict[str, str]:
+    """Our environment for a client program, without what would override the call, plus
+    `values`."""
+    kept = {key: value for key, value in os.environ.items() if key not in _NOT_PASSED}
+    return {**kept, **values}
 
 
 def _run_as(cluster: Cluster, args: list[str], env: dict[str, str]) -> str | None:
@@ -160,7 +179,7 @@ def _dump(scratch: Cluster, db_name: str, folder: Path) -> None:
     conninfo = make_conninfo(
         host=str(scratch.socket_dir), port=SOCKET_PORT, user=ADMIN, dbname=db_name
     )
-    env = {**_no_libpq_env(), "PGPASSFILE": str(scratch.pgpass_file())}
+    env = _client_env(PGPASSFILE=str(scratch.pgpass_file()))
     args = ["pg_dump", "--format=directory", "--jobs=2", "--no-sync", f"--file={folder}"]
     problem = _run_as(
         scratch, [*args, *(f"--schema={name}" for name in SCHEMAS), f"--dbname={conninfo}"], env
@@ -211,7 +230,7 @@ def _role_uri(url: str) -> str:
 def _load(scratch: Cluster, db: Database, folder: Path) -> None:
     """pg_restore of each schema as its own role: everything it makes is that role's."""
     assert db.role_password is not None  # external_database always has one
-    env = {**_no_libpq_env(), "PGPASSWORD": db.role_password}
+    env = _client_env(PGPASSWORD=db.role_password)
     urls = {**db.service_urls, AUTH_SCHEMA: db.auth_url}
     for name in SCHEMAS:
         args = ["pg_restore", "--format=directory", "--jobs=2", "--no-owner", "--exit-on-error"]
