@@ -6,6 +6,9 @@
     partygrid restore [--to TIME | --backup LABEL] [--yes]
                                                  replace the database (the suite stopped):
                                                  the end of the archive, a moment, or a backup
+    partygrid restore [--to TIME | --backup LABEL] --into-database-url [--yes]
+                                                 the same point copied into DATABASE_URL's
+                                                 server (infra/restore_into.py)
 
 Wired into infra/cli.py through `_LAZY_COMMANDS`: `add_parsers(commands)` and
 `COMMANDS[args.command](args)`.
@@ -17,7 +20,7 @@ import argparse
 import json
 import sys
 
-from infra import backup
+from infra import backup, restore_into
 from infra.errors import SetupError
 from infra.settings import SuiteSettings
 
@@ -48,6 +51,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--to", metavar="TIME", help="a moment with its UTC offset: 2026-12-07T16:30:00+08:00"
     )
     point.add_argument("--backup", metavar="LABEL", help="the end of this backup (see backups)")
+    back.add_argument(
+        "--into-database-url",
+        action="store_true",
+        help="restore into the server DATABASE_URL names (PartyGrid's schemas there are "
+        "replaced), from the private cluster's repository",
+    )
     back.add_argument("--yes", action="store_true", help="do not ask before replacing the data")
 
 
@@ -102,7 +111,7 @@ def show_backups(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirmed(settings: SuiteSettings, yes: bool) -> bool:
+def _confirmed(replaced: str, yes: bool) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
@@ -111,16 +120,44 @@ def _confirmed(settings: SuiteSettings, yes: bool) -> bool:
             "add --yes",
         )
     answer = input(
-        f"partygrid: restore replaces the database in {settings.data_dir} "
+        f"partygrid: restore replaces {replaced} "
         "(everything after the restored moment is lost). Type yes to go on: "
     )
     return answer.strip().lower() == "yes"
 
 
+def _restore_into(args: argparse.Namespace, settings: SuiteSettings) -> int:
+    target = restore_into.target_name(settings)  # refused before anything is asked
+    to = backup.parse_time(args.to) if args.to else None
+    replaced = f"PartyGrid's schemas (org, grid, assess, auth) on {target}"
+    if not _confirmed(replaced, args.yes):
+        print("partygrid: nothing restored", flush=True)
+        return 1
+    done = restore_into.restore_into(settings, to=to, label=args.backup)
+    print(
+        f"partygrid: restored {done.target} to {done.point} from the private cluster's "
+        "backups; every session ended (users sign in again); start the suite on it with "
+        "DATABASE_URL set: partygrid up",
+        flush=True,
+    )
+    steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in done.steps.items())
+    print(f"partygrid: {steps}", flush=True)
+    return 0
+
+
 def run_restore(args: argparse.Namespace) -> int:
     settings = SuiteSettings()
+    if args.into_database_url:
+        return _restore_into(args, settings)
+    if settings.database_url:
+        raise SetupError(
+            "DATABASE_URL is set: partygrid restore replaces the private cluster, and a "
+            "restore into that server must be asked for by name",
+            "add --into-database-url to copy the backups' point into DATABASE_URL's server "
+            "(its PartyGrid schemas are replaced), or unset DATABASE_URL",
+        )
     to = backup.parse_time(args.to) if args.to else None  # refused before anything is asked
-    if not _confirmed(settings, args.yes):
+    if not _confirmed(f"the database in {settings.data_dir}", args.yes):
         print("partygrid: nothing restored", flush=True)
         return 1
     done = backup.restore(settings, to=to, label=args.backup)
