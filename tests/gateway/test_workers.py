@@ -196,6 +196,11 @@ def _start(running: Running, prepared: Prepared, logs: Path) -> Workers:
     # Fewer free failures than the product's 5 and 20: fewer password hashes to wait for.
     env["PARTYGRID_AUTH_LOGIN_ACCOUNT_FREE_FAILURES"] = str(ACCOUNT_FREE)
     env["PARTYGRID_AUTH_LOGIN_CLIENT_FREE_FAILURES"] = str(CLIENT_FREE)
+    # A refusal's wait far longer than the test: whatever the machine's speed, no attempt
+    # after the free ones can come late enough to be let through (not the product default,
+    # which a test environment might lower).
+    env["PARTYGRID_AUTH_LOGIN_BACKOFF_SECONDS"] = "600"
+    env["PARTYGRID_AUTH_LOGIN_BACKOFF_MAX_SECONDS"] = "3600"
     service = supervisor.start("gateway", port, env)
     try:
         supervisor.wait_healthy(60)
