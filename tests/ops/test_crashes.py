@@ -29,6 +29,7 @@ import pytest
 from evidence_files import pdf
 from own_suite import OwnDatabase, ops_settings, own_database, own_services
 
+from infra.cluster import processes_in
 from infra.database import role_of
 from infra.supervisor import Service
 from infra.watch import Watched, postmaster_watched, watch
@@ -266,6 +267,43 @@ def test_a_database_killed_under_commits_loses_no_acknowledged_write(suite: Suit
     )
     # Writes cut by the crash were told typed (never a masked internal error).
     assert set().union(*(w.told for w in writers)) <= RETRYABLE | {"ALREADY_APPLIED"}
+
+
+def test_the_watch_starts_no_server_beside_a_backend_of_the_killed_one(suite: Suite) -> None:
+    """A backend outlives its postmaster killed with SIGKILL until it notices (here it is
+    stopped with SIGSTOP, as busy as a long query): while it runs, the watch keeps the dead
+    server's postmaster.pid (PostgreSQL's own guard against two servers on one folder) and
+    starts nothing; once it is gone, the database is started again and answers."""
+    cluster = suite.own.cluster
+    pid_file = cluster.data / "postmaster.pid"
+    with suite.admin() as session:
+        backend = session.info.backend_pid
+        postmaster = cluster.running_pid()
+        assert postmaster is not None
+        before = set(processes_in(cluster.data))
+        assert {backend, postmaster} <= before
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            os.kill(postmaster, signal.SIGKILL)
+
+            def scenario(said: list[str]) -> None:
+                _until(lambda: sum("did not start again" in line for line in said) >= 2,
+                       "two restarts refused")  # fmt: skip
+                # The dead server's lock is kept, and every process working in the folder is
+                # one of the dead server's: no second server was started.
+                assert pid_file.read_text().split("\n", 1)[0] == str(postmaster)
+                assert backend in processes_in(cluster.data)
+                assert set(processes_in(cluster.data)) <= before
+                os.kill(backend, signal.SIGKILL)  # the last of the dead server ends
+                _until(lambda: any("the database is back" in line for line in said), "restart")
+
+            _, said = _watched_while([postmaster_watched(cluster)], scenario)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(backend, signal.SIGKILL)
+    refused = [line for line in said if "did not start again" in line]
+    assert str(backend) in refused[-1], said  # the console says what it waits for
+    assert suite.scalar("SELECT 1") == 1  # it answers again
 
 
 def test_a_subgraph_killed_under_commits_is_restarted_and_loses_nothing(suite: Suite) -> None:
