@@ -439,3 +439,45 @@ def test_in_flight_slots_are_advisory_locks_and_counted_alone_without_the_databa
                 await counter.locks.close()
 
     asyncio.run(run())
+
+
+def test_in_flight_slots_are_counted_alone_while_the_database_does_not_answer(
+    prepared: Prepared,
+) -> None:
+    """A database that stops answering (here the counter's backend is frozen with SIGSTOP)
+    holds no expensive operation back: a take waits at most `answer_seconds`, drops the
+    connection (and with it the locks it held) and counts alone, the limit then per worker."""
+    name = f"wk-{uuid.uuid4().hex[:8]}"
+    plain = make_url(prepared.database.auth_url).set(drivername="postgresql")
+    url = plain.update_query_dict({"application_name": name})
+    caller = f"district:{name}"
+
+    async def run() -> None:
+        counter = ExpensiveOperations(
+            2, AdvisoryLocks(url.render_as_string(hide_password=False), answer_seconds=0.5)
+        )
+        assert counter.locks is not None
+        backend = None
+        try:
+            async with counter.slot(caller) as first:
+                assert first  # locked in the database
+                with psycopg.connect(plain.render_as_string(hide_password=False)) as admin:
+                    row = admin.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+                    ).fetchone()
+                assert row is not None
+                backend = row[0]
+                os.kill(backend, signal.SIGSTOP)
+                # A generous bound, not a speed check: without a bound of its own, the take
+                # waits for the frozen backend forever.
+                async with asyncio.timeout(60):
+                    async with counter.slot(caller) as second, counter.slot(caller) as third:
+                        assert (second, third) == (True, False)  # counted alone
+                    assert counter.in_flight(caller) == 1
+            assert counter.in_flight(caller) == 0
+        finally:
+            if backend is not None:
+                os.kill(backend, signal.SIGCONT)
+            await counter.locks.close()
+
+    asyncio.run(run())
