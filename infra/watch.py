@@ -149,8 +149,7 @@ def postmaster_watched(cluster: Cluster) -> Watched:
             raise SetupError(
                 f"{len(left)} process(es) of the stopped server still run "
                 f"(pid {', '.join(map(str, left))})",
-                "they end once they notice their postmaster is gone; PostgreSQL starts "
-                "after that",
+                "they end once they notice their postmaster is gone; PostgreSQL starts after that",
             )
         try:
             cluster.start()
