@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from gateway.auth.models import login_failure
-from gateway.auth.throttle import LoginThrottle, RateLimitedError
+from gateway.auth.throttle import LoginThrottle, RateLimitedError, throttle_secret
 from infra.setup import Prepared
 from stack import Running
 
@@ -214,3 +214,30 @@ async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
     )
     await conn.rollback()
     return bool(waiting.scalar())
+
+
+def test_the_counts_are_keyed_apart_from_the_access_token_key(
+    running: Running, prepared: Prepared
+) -> None:
+    """The throttle's hashes are keyed with a key derived from the access-token key, never
+    with the signing key itself (one secret, one purpose): a failed sign-in through the
+    gateway is counted under the derived key's hash."""
+    account, address = f"nobody-{uuid.uuid4().hex[:8]}", _address()
+    body = login(running, account, "wrong", client=address)
+    assert body["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}], body
+    access = running.keys["access"].encode()
+    derived = LoginThrottle(secret=throttle_secret(access)).key("account", account)
+    signing = LoginThrottle(secret=access).key("account", account)
+
+    async def stored() -> set[bytes]:
+        engine = create_async_engine(prepared.database.auth_url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    select(login_failure.c.key).where(login_failure.c.key.in_([derived, signing]))
+                )
+                return {row.key for row in found}
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(stored()) == {derived}
