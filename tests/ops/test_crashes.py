@@ -164,11 +164,24 @@ class Writer(threading.Thread):
                 time.sleep(0.2)
                 continue
             self.assigned = target is not None
-            self.version = int(
-                self.suite.scalar("SELECT version FROM grid.zone WHERE id = %s", self.zone)
-            )
+            self.version = int(_while_down(
+                lambda: self.suite.scalar("SELECT version FROM grid.zone WHERE id = %s", self.zone)
+            ))  # fmt: skip
             return
         self.failure = f"{variables} unsettled after {SETTLE_SECONDS:.0f} s"
+
+
+def _while_down(read: Callable[[], T]) -> T:
+    """`read()`, tried again while the database is down (a writer's own read of what it
+    wrote may come just as the postmaster is killed)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        try:
+            return read()
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _writers(suite: Suite, stop: threading.Event) -> list[Writer]:
