@@ -55,6 +55,10 @@ def caller_key(identity: Identity, client: str | None) -> str:
     return f"{identity.role.value if identity.role else ''}:{identity.subject}"
 
 
+class _NotYetError(ConnectionError):
+    """The database failed less than RETRY_CONNECT seconds ago: not tried again yet."""
+
+
 class AdvisoryLocks:
     """Session advisory locks of this process on one autocommit connection (made on first
     use, made again after a failure), one query at a time."""
@@ -105,6 +109,8 @@ class AdvisoryLocks:
                     row = await cursor.fetchone()
                     if row and row[0]:
                         return slot
+        except _NotYetError:
+            raise  # counting alone until RETRY_CONNECT has passed: not a new failure
         except Exception:
             await self._broken()
             raise
@@ -128,7 +134,7 @@ class AdvisoryLocks:
         if self._conn is not None and not self._conn.closed:
             return self._conn
         if time.monotonic() - self._failed_at < self._retry_connect:
-            raise ConnectionError("the database failed a moment ago")
+            raise _NotYetError("the database failed a moment ago")
         import psycopg
 
         try:
