@@ -40,6 +40,10 @@ TOO_MANY = "TOO_MANY_EXPENSIVE_OPERATIONS"
 # (bench/field_costs.py).
 RETRY_AFTER = 2
 RETRY_CONNECT = 5.0  # seconds a worker counts alone after the database failed it
+# Seconds a take or give may wait for the database (a lock taken or not is answered in
+# milliseconds): past that, the connection is dropped and the worker counts alone, rather
+# than hold every expensive operation of the worker behind a frozen database.
+ANSWER_SECONDS = 1.0
 _LOCK_SPACE = "partygrid.in_flight:"  # hashed with the caller: the lock's first key
 log = logging.getLogger("gateway.in_flight")
 
@@ -51,14 +55,27 @@ def caller_key(identity: Identity, client: str | None) -> str:
     return f"{identity.role.value if identity.role else ''}:{identity.subject}"
 
 
+class _NotYetError(ConnectionError):
+    """The database failed less than RETRY_CONNECT seconds ago: not tried again yet."""
+
+
 class AdvisoryLocks:
     """Session advisory locks of this process on one autocommit connection (made on first
     use, made again after a failure), one query at a time."""
 
-    def __init__(self, conninfo: str, *, retry_connect: float = RETRY_CONNECT) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        retry_connect: float = RETRY_CONNECT,
+        answer_seconds: float = ANSWER_SECONDS,
+    ) -> None:
         self._conninfo = conninfo
         self._retry_connect = retry_connect
+        self._answer_seconds = answer_seconds
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        # Counts the connections made: a lock taken on an earlier one is gone with it.
+        self.generation = 0
         self._failed_at = -RETRY_CONNECT - 1.0
         self._lock = asyncio.Lock()
 
@@ -79,10 +96,11 @@ class AdvisoryLocks:
 
     async def take(self, caller: str, slots: Iterable[int]) -> int | None:
         """The first of `slots` whose lock this process got, or None when others hold them
-        all. Raises (psycopg.Error, OSError) when the database cannot answer."""
-        async with self._lock:
-            conn = await self._connection()
-            try:
+        all. Raises (psycopg.Error, OSError, TimeoutError) when the database cannot answer
+        within `ANSWER_SECONDS`: the connection is then dropped (so is any lock it got)."""
+        try:
+            async with asyncio.timeout(self._answer_seconds), self._lock:
+                conn = await self._connection()
                 for slot in slots:
                     cursor = await conn.execute(
                         "SELECT pg_try_advisory_lock(hashtext(%s), %s)",
@@ -91,29 +109,32 @@ class AdvisoryLocks:
                     row = await cursor.fetchone()
                     if row and row[0]:
                         return slot
-            except Exception:
-                await self._broken()
-                raise
+        except _NotYetError:
+            raise  # counting alone until RETRY_CONNECT has passed: not a new failure
+        except Exception:
+            await self._broken()
+            raise
         return None
 
-    async def give(self, caller: str, slot: int) -> None:
-        """Release a slot taken by `take` (a lost connection has released it already)."""
-        async with self._lock:
-            if self._conn is None or self._conn.closed:
-                return
-            try:
+    async def give(self, caller: str, slot: int, generation: int) -> None:
+        """Release a slot taken by `take` on connection `generation` (a lost connection has
+        released it already)."""
+        try:
+            async with asyncio.timeout(self._answer_seconds), self._lock:
+                if self._conn is None or self._conn.closed or generation != self.generation:
+                    return
                 await self._conn.execute(
                     "SELECT pg_advisory_unlock(hashtext(%s), %s)", (_LOCK_SPACE + caller, slot)
                 )
-            except Exception as error:
-                log.warning("could not release an in-flight slot: %s", type(error).__name__)
-                await self._broken()
+        except Exception as error:
+            log.warning("could not release an in-flight slot: %s", type(error).__name__)
+            await self._broken()
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is not None and not self._conn.closed:
             return self._conn
         if time.monotonic() - self._failed_at < self._retry_connect:
-            raise ConnectionError("the database failed a moment ago")
+            raise _NotYetError("the database failed a moment ago")
         import psycopg
 
         try:
@@ -123,9 +144,12 @@ class AdvisoryLocks:
         except Exception:
             self._failed_at = time.monotonic()
             raise
+        self.generation += 1
         return self._conn
 
     async def _broken(self) -> None:
+        # Closing the connection releases every lock it held: `generation` moves on with the
+        # next one, so the slots recorded under this one are no longer taken as locked.
         self._failed_at = time.monotonic()
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -143,8 +167,10 @@ class ExpensiveOperations:
     def __init__(self, limit: int, locks: AdvisoryLocks | None = None) -> None:
         self.limit = limit
         self.locks = locks
-        # Per caller, the slots this process holds: True for a slot locked in the database.
-        self._held: dict[str, dict[int, bool]] = {}
+        # Per caller, the slots this process holds: for a slot locked in the database, the
+        # generation of the connection holding it (None: counted here alone). A slot stays
+        # counted here until its operation ends, whatever becomes of its lock.
+        self._held: dict[str, dict[int, int | None]] = {}
         self._releasing: set[asyncio.Future[None]] = set()
         self._taking = asyncio.Lock()
         self._warned = False
@@ -185,11 +211,11 @@ class ExpensiveOperations:
         held = self._held.setdefault(caller, {})
         free = [slot for slot in range(self.limit) if slot not in held]
         found: int | None = None
-        locked = False
+        locked: int | None = None
         if free and self.locks is not None:
             try:
                 found = await self.locks.take(caller, free)
-                locked = found is not None
+                locked = self.locks.generation if found is not None else None
                 if found is None:
                     free = []  # other workers hold the rest
                 self._warned = False
@@ -211,11 +237,11 @@ class ExpensiveOperations:
 
     async def _give(self, caller: str, slot: int) -> None:
         held = self._held.get(caller, {})
-        locked = held.pop(slot, False)
+        locked = held.pop(slot, None)
         if not held:
             self._held.pop(caller, None)
-        if locked and self.locks is not None:
-            await self.locks.give(caller, slot)
+        if locked is not None and self.locks is not None:
+            await self.locks.give(caller, slot, locked)
 
     def _give_later(self, caller: str, taking: asyncio.Future[int | None]) -> None:
         if taking.cancelled() or taking.exception() is not None:

@@ -278,9 +278,14 @@ class Cluster:
             )
         return True
 
-    def running_pid(self) -> int | None:
-        """The pid of this cluster's postmaster, or None; a pid file naming another
-        process (a stale lock after a crash or reboot) is removed here."""
+    def running_pid(self, *, clean: bool = True) -> int | None:
+        """The pid of this cluster's postmaster, or None.
+
+        A pid file naming another process (a stale lock after a crash or reboot) is removed
+        when `clean`, but never while a process of the dead server still runs (a backend
+        outlives a postmaster killed with SIGKILL until it notices, and may still write):
+        the pid file is what lets PostgreSQL refuse to start beside it ("pre-existing shared
+        memory block is still in use"). `partygrid up`'s watch looks with `clean=False`."""
         pid_file = self.data / "postmaster.pid"
         try:
             pid = int(pid_file.read_text().split("\n", 1)[0])
@@ -288,6 +293,8 @@ class Cluster:
             return None
         if _is_postmaster_of(pid, self.data):
             return pid
+        if not clean or processes_in(self.data):
+            return None
         pid_file.unlink(missing_ok=True)
         for lock in self.socket_dir.glob(".s.PGSQL.*"):
             lock.unlink(missing_ok=True)
@@ -453,6 +460,24 @@ def _is_postmaster_of(pid: int, data: Path) -> bool:
     except (FileNotFoundError, PermissionError, ProcessLookupError):
         return False
     return Path(exe).name in {"postgres", "postmaster"} and Path(cwd) == data.resolve()
+
+
+def processes_in(data: Path) -> list[int]:
+    """The PostgreSQL processes working in `data`: a server's postmaster and backends, also
+    those a dead postmaster left behind. As root every process is seen; else the cluster
+    user's own (the server's)."""
+    folder = str(data.resolve())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd, exe = os.readlink(entry / "cwd"), os.readlink(entry / "exe")
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if cwd == folder and Path(exe).name in {"postgres", "postmaster"}:
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def _pgpass_escape(value: str) -> str:

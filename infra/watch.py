@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infra.cluster import processes_in
 from infra.errors import SetupError
 from infra.restart_policy import RestartPolicy
 
@@ -129,21 +130,53 @@ def _print(line: str) -> None:
 def postmaster_watched(cluster: Cluster) -> Watched:
     """The private cluster's postmaster as `watch` keeps it: a dead one is started again by
     `Cluster.start` (PostgreSQL's crash recovery replays its WAL before it accepts
-    connections), which waits until it does."""
+    connections), which waits until it does.
+
+    Never beside what is left of the dead one: a backend outlives a postmaster killed with
+    SIGKILL until it notices (a long query may run, and write, for a while), and a second
+    server on the same folder would corrupt it. So the watch never removes the dead server's
+    postmaster.pid (PostgreSQL's own guard against that) and starts nothing while any of its
+    processes runs: the restart is refused and tried again with the backoff, and the console
+    says why."""
 
     def ended() -> str | None:
-        if cluster.running_pid() is not None:
+        if cluster.running_pid(clean=False) is not None:
             return None
         return "stopped (PostgreSQL recovers from its WAL on start)"
 
     def restart() -> None:
-        cluster.start()
+        if left := processes_in(cluster.data):
+            raise SetupError(
+                f"{len(left)} process(es) of the stopped server still run "
+                f"(pid {', '.join(map(str, left))})",
+                "they end once they notice their postmaster is gone; PostgreSQL starts after that",
+            )
+        try:
+            cluster.start()
+        except KeyboardInterrupt:
+            # Ctrl-C ended pg_ctl, not the postmaster it started (in a session of its own):
+            # wait until it has written its pid file, so that the stop that follows finds it.
+            _until_settled(cluster)
+            raise
 
     return Watched(
         "the database",
         ended,
         restart,
-        lambda: cluster.running_pid() is not None,
+        lambda: cluster.running_pid(clean=False) is not None,
         log_path=cluster.log,
         back="accepting connections",
     )
+
+
+def _until_settled(cluster: Cluster, timeout: float = 10.0) -> None:
+    """Until a postmaster being started has written its pid file, or none is starting."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if cluster.running_pid(clean=False) is not None:
+            return
+        # A postmaster works in the data folder from its first steps; give pg_ctl's fork a
+        # moment to get there before deciding nothing was started.
+        if time.monotonic() - began > 1.0 and not processes_in(cluster.data):
+            return
+        time.sleep(0.05)

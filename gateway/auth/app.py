@@ -19,7 +19,7 @@ from gateway.auth.settings import (  # noqa: F401 -- AUTH_URL, access_tokens re-
     AuthSettings,
     access_tokens,
 )
-from gateway.auth.throttle import LoginThrottle
+from gateway.auth.throttle import LoginThrottle, throttle_secret
 from services.common.app import create_subgraph_app
 from services.common.auth_tokens import InternalTokens
 from services.common.settings import ServiceSettings
@@ -45,7 +45,7 @@ def create_app(
                 cap=settings.login_backoff_max_seconds,
                 # Keys the hashes the failures are counted under (throttle.py); without an
                 # access key nobody can log in, so nothing is counted either.
-                secret=key.get_secret_value().encode() if key else b"",
+                secret=throttle_secret(key.get_secret_value().encode() if key else b""),
             ),
         }
 

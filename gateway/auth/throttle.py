@@ -13,7 +13,7 @@ password is hashed, whatever the sign-in's transaction does): the rows of both k
 or locked by one INSERT … ON CONFLICT DO UPDATE … RETURNING, in key order (so two attempts
 never deadlock), checked, and charged; a parallel attempt on the same key waits for that
 commit and sees the charge. The clock is the database's, which every worker shares. Keys are
-keyed hashes (HMAC-SHA-256 under the access-token key) of the account's name and the client's
+keyed hashes (HMAC-SHA-256 under a key derived from the access-token key, `throttle_secret`) of the account's name and the client's
 address: the table, and the backups that hold it, keep neither typed names (sometimes a
 password typed in the wrong box) nor addresses.
 
@@ -32,7 +32,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from graphql import GraphQLError
-from sqlalchemy import case, delete, func, literal, update
+from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,6 +56,17 @@ class RateLimitedError(GraphQLError):
             },
         )
         self.retry_after = retry_after
+
+
+def throttle_secret(access_key: bytes) -> bytes:
+    """The key of the throttle's hashes, derived from the access-token key (HMAC with a
+    label), so that one secret does not serve two purposes: a hash in the table tells nothing
+    about the signing key. Without an access key nobody can sign in: b"" (nothing counted).
+    A new access key (rotated, or after a restore onto a new machine) starts the counts
+    afresh: failures are forgotten within an hour anyway."""
+    if not access_key:
+        return b""
+    return hmac.new(access_key, b"partygrid login-throttle", hashlib.sha256).digest()
 
 
 class LoginThrottle:
@@ -128,6 +139,15 @@ class LoginThrottle:
 
         async def succeeded() -> None:
             async with engine.begin() as conn:
+                # Lock both rows in key order first, as `attempt` does: an UPDATE alone locks
+                # them in scan order, and two sign-ins of one account from one address
+                # (one charging, one refunding) would deadlock.
+                await conn.execute(
+                    select(login_failure.c.key)
+                    .where(login_failure.c.key.in_(sorted(free)))
+                    .order_by(login_failure.c.key)
+                    .with_for_update()
+                )
                 await conn.execute(
                     update(login_failure)
                     .where(login_failure.c.key.in_(sorted(free)))
@@ -152,6 +172,11 @@ class LoginThrottle:
             return
         self._forgotten_at = now
         async with engine.begin() as conn:
-            await conn.execute(
-                delete(login_failure).where(login_failure.c.last < func.now() - forget)
+            # Rows a sign-in holds are skipped (forgotten next time): waiting for them, in
+            # scan order, could deadlock with it.
+            old = (
+                select(login_failure.c.key)
+                .where(login_failure.c.last < func.now() - forget)
+                .with_for_update(skip_locked=True)
             )
+            await conn.execute(delete(login_failure).where(login_failure.c.key.in_(old)))

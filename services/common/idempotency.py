@@ -23,12 +23,19 @@ guard, so the caller is known), installed for every subgraph by `services.common
   service's engine, while `_applying` names the claim), so the write and its mark commit
   together. The answer is stored just after, in a second transaction; if the process or the
   database dies between the two, the claim stays applied and unanswered: it is never given
-  up by its lease nor released, and a retry with the key answers ALREADY_APPLIED ("the write
-  was applied; read the current state") instead of running the mutation a second time.
+  up by its lease nor released, and a retry with the key, once the claim's lease has lapsed
+  (or at once when its request died with the database; while the request still runs, a
+  retry waits for its answer, then answers IN_PROGRESS), answers ALREADY_APPLIED ("the
+  write was applied; read the current state") instead of running the mutation a second time.
+  A request may hold several root mutation fields (the gateway sends a subgraph's
+  consecutive mutation fields in one request under one key), each committing its own
+  transaction: the mark records each committed field's response key (`applied_fields`, named
+  by `NameRootFields` while the field resolves), and ALREADY_APPLIED names them
+  (`extensions.appliedFields`; the other fields were not run). Recording rather than refusing
+  a second commit keeps such requests working as before; only their loss is told precisely.
   The mark is also a fence: it is written only while the claim is still the request's own,
   else the write rolls back (ClaimLostError), so a claim given up too early (a request still
-  running past its lease) can never lead to a second write; that is what lets `LEASE` be
-  short, so a retry after a crash settles within seconds.
+  running past its lease) can never lead to a second write.
 - A write refused for the database's state (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY,
   DISK_FULL: `services.common.database_errors`) keeps no answer: its claim is given up, and
   a retry with the same key, once the database can write, runs it.
@@ -43,20 +50,22 @@ import contextlib
 import contextvars
 import datetime as dt
 import hashlib
+import inspect
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, GraphQLResolveInfo, OperationType, get_operation_ast, parse
 from sqlalchemy import event, exc
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
 
 from services.common.auth import ANONYMOUS
 from services.common.database_errors import MESSAGES as DATABASE_CODES
@@ -75,13 +84,16 @@ from services.common.write_protocol import (  # noqa: F401 -- re-exported
 log = logging.getLogger("partygrid.idempotency")
 
 KEEP = dt.timedelta(hours=24)  # an answered key replays its answer this long
-LEASE = dt.timedelta(seconds=10)  # a claim nobody finished (its process died) is given up
-RENEW_SECONDS = 3.0  # a running request extends its lease this often
+# A claim nobody finished (its process died) is given up after its lease. A running request
+# renews it every RENEW_SECONDS on the service's pool, each try bounded by RENEW_SECONDS (a
+# try stuck waiting for a busy pool gives way to the next): a live claim lapses only when six
+# tries in a row fail, a pool starved as long as its own checkout timeout (30 s), when the
+# mutations fail too. A subgraph's crash leaves its running writes IN_PROGRESS this long; a
+# claim that died with the database is settled at once (made before the postmaster started).
+LEASE = dt.timedelta(seconds=30)
+RENEW_SECONDS = 5.0
 _POLL_SECONDS = 0.1
 _MAX_WAIT_SECONDS = 10.0  # a retry without a deadline waits this long for the first one
-# An applied claim's answer is stored milliseconds after the write commits: a retry waits
-# this long for it, then answers ALREADY_APPLIED (its first request died in between).
-_APPLIED_WAIT_SECONDS = 1.0
 TABLE = "idempotency_key"
 GONE = object()  # the claim was given up between our insert and read: claim again
 
@@ -100,6 +112,8 @@ def define_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("claim", sa.Text),  # the running request's random token
         # Set by the write's own transaction: its write committed (answered or not).
         sa.Column("applied_at", sa.DateTime(timezone=True)),
+        # The response keys of the root fields whose transactions committed, in order.
+        sa.Column("applied_fields", ARRAY(sa.Text)),
         sa.Index("ix_idempotency_key_expires_at", "expires_at"),
     )
 
@@ -130,6 +144,11 @@ def add_applied_column(op: Any, schema: str) -> None:
     op.add_column(TABLE, sa.Column("applied_at", sa.DateTime(timezone=True)), schema=schema)
 
 
+def add_applied_fields_column(op: Any, schema: str) -> None:
+    """The migration step adding `applied_fields` to `idempotency_key` in `schema`."""
+    op.add_column(TABLE, sa.Column("applied_fields", ARRAY(sa.Text)), schema=schema)
+
+
 @dataclass(frozen=True)
 class _Applying:
     table: sa.Table
@@ -143,11 +162,48 @@ _applying: contextvars.ContextVar[_Applying | None] = contextvars.ContextVar(
 )
 
 
+# The response key of the root mutation field resolving in this task (`NameRootFields`).
+_root_field: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "partygrid_root_field", default=None
+)
+
+
+class NameRootFields(SchemaExtension):
+    """Names the root field resolving during a keyed mutation, so that `_mark_applied`
+    records which fields' writes committed. The gateway sends several mutation fields of one
+    subgraph in one request (run one after the other, each committing its own transaction):
+    a request that dies between two leaves some applied and the rest not, and a retry must
+    say which. Other fields, and requests without a claim, pass untouched."""
+
+    def resolve(
+        self, _next: Callable, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+    ) -> Any:
+        if info.path.prev is not None or _applying.get() is None:
+            return _next(root, info, *args, **kwargs)
+        name = str(info.path.key)
+        named = _root_field.set(name)
+        try:
+            result = _next(root, info, *args, **kwargs)
+        finally:
+            _root_field.reset(named)
+        return _resolving_as(name, result) if inspect.isawaitable(result) else result
+
+
+async def _resolving_as(name: str, result: Awaitable[Any]) -> Any:
+    named = _root_field.set(name)
+    try:
+        return await result
+    finally:
+        _root_field.reset(named)
+
+
 def _mark_applied(conn: Connection) -> None:
     """At a commit inside a keyed mutation: when the transaction wrote anything (it has a
-    transaction id), mark its claim applied in that same transaction. A claim no longer held
-    (taken over after its lease ran out) raises ClaimLostError: the commit fails and the
-    write rolls back, rather than be applied twice under one key."""
+    transaction id), mark its claim applied in that same transaction, with the root field
+    it ran for. A claim no longer held (taken over after its lease ran out) raises
+    ClaimLostError: the commit fails and the write rolls back, rather than be applied twice
+    under one key. The lease runs on (renewed while the request runs): a retry answers
+    ALREADY_APPLIED only once it has lapsed, or the request died with the database."""
     applying = _applying.get()
     if applying is None:
         return
@@ -155,11 +211,14 @@ def _mark_applied(conn: Connection) -> None:
     if not wrote.scalar():
         return  # a read-only transaction applies nothing
     table = applying.table
-    now = dt.datetime.now(dt.UTC)
+    values: dict[str, Any] = {"applied_at": sa.func.coalesce(table.c.applied_at, sa.func.now())}
+    if (field := _root_field.get()) is not None:
+        values["applied_fields"] = sa.case(
+            (sa.literal(field, sa.Text) == sa.any_(table.c.applied_fields), table.c.applied_fields),
+            else_=sa.func.array_append(table.c.applied_fields, sa.literal(field, sa.Text)),
+        )
     marked = conn.execute(
-        sa.update(table)
-        .where(_held(table, applying.claim, applying.token))
-        .values(applied_at=now, expires_at=now + KEEP)  # kept like an answered key
+        sa.update(table).where(_held(table, applying.claim, applying.token)).values(**values)
     )
     if not marked.rowcount:
         raise ClaimLostError("idempotency claim lost")  # no key in it: a user chose it
@@ -361,12 +420,12 @@ class WriteGuard:
                 stored = orjson.loads(found.response)
                 headers = [(b"content-type", stored["type"].encode())]
                 return stored["body"].encode(), stored["status"], headers
-            if found.applied_at is not None:
-                # Applied: never run again. Its answer comes at once, or never (it died).
-                wait_until = min(wait_until, loop.time() + _APPLIED_WAIT_SECONDS)
+            if found.applied_at is not None and found.lapsed:
+                # Applied, never answered, and its request is gone (its lease lapsed, or it
+                # died with the database): never run again; say what was applied.
+                return already_applied(found.applied_fields), 200, None
             if loop.time() + _POLL_SECONDS > wait_until:
-                code = "IN_PROGRESS" if found.applied_at is None else "ALREADY_APPLIED"
-                return error_body(code), 200, None
+                return error_body("IN_PROGRESS"), 200, None
             await asyncio.sleep(_POLL_SECONDS)  # the first one still runs: wait for it
 
     async def _claim(self, claim: tuple[str, str], fingerprint: str) -> Any:
@@ -412,22 +471,36 @@ async def claim_key(
 ) -> Any:
     """`Claimed` when this request claimed (subject, key) for `lease`; else the row holding
     it (`fingerprint`, `response`: None while the first request runs, `applied_at`: set once
-    its write committed), or `GONE` when it was given up between our insert and read (claim
-    again)."""
+    its write committed, `applied_fields`, `lapsed`: its request is gone, its lease having
+    lapsed or the database having started since), or `GONE` when it was given up between
+    our insert and read (claim again). Every time is the database's clock (`now()`, the
+    transaction's start), the one `pg_postmaster_start_time()` is told on."""
     subject, key = claim
-    now = dt.datetime.now(dt.UTC)
     token = secrets.token_urlsafe(18)
+    now = sa.func.now()
+    died_with_database = table.c.created_at < sa.func.pg_postmaster_start_time()
     async with engine.begin() as conn:
-        died_with_database = sa.and_(
-            table.c.subject == subject,
-            table.c.key == key,
-            table.c.response.is_(None),
-            table.c.applied_at.is_(None),
-            table.c.created_at < sa.func.pg_postmaster_start_time(),
+        gone = sa.or_(
+            # Past its expiry (found by its index): an unapplied claim's lease, an answer's
+            # KEEP; an applied claim never answered is kept KEEP after its write.
+            sa.and_(
+                table.c.expires_at < now,
+                sa.or_(
+                    table.c.applied_at.is_(None),
+                    table.c.response.is_not(None),
+                    table.c.applied_at < now - KEEP,
+                ),
+            ),
+            # This key's unapplied claim whose request died with the database.
+            sa.and_(
+                table.c.subject == subject,
+                table.c.key == key,
+                table.c.response.is_(None),
+                table.c.applied_at.is_(None),
+                died_with_database,
+            ),
         )
-        await conn.execute(
-            sa.delete(table).where(sa.or_(table.c.expires_at < now, died_with_database))
-        )
+        await conn.execute(sa.delete(table).where(gone))
         inserted = await conn.execute(
             insert(table)
             .values(
@@ -444,11 +517,30 @@ async def claim_key(
         if inserted.first() is not None:
             return Claimed(token)
         held = await conn.execute(
-            sa.select(table.c.fingerprint, table.c.response, table.c.applied_at).where(
-                table.c.subject == subject, table.c.key == key
-            )
+            sa.select(
+                table.c.fingerprint,
+                table.c.response,
+                table.c.applied_at,
+                table.c.applied_fields,
+                sa.or_(table.c.expires_at < now, died_with_database).label("lapsed"),
+            ).where(table.c.subject == subject, table.c.key == key)
         )
         return held.first() or GONE
+
+
+def already_applied(fields: list[str] | None) -> bytes:
+    """ALREADY_APPLIED, naming the root fields whose writes committed (`appliedFields`) when
+    known: the request's other fields were not run (a retry with a new key may send them)."""
+    message, message_en = MESSAGES["ALREADY_APPLIED"]
+    extensions: dict[str, Any] = {"code": "ALREADY_APPLIED", "messageEn": message_en}
+    if fields:
+        names = ", ".join(fields)
+        message += f"（已生效：{names}；本请求的其余字段未执行）"
+        extensions["messageEn"] = (
+            f"{message_en} Applied: {names}; the request's other fields were not run."
+        )
+        extensions["appliedFields"] = list(fields)
+    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]})
 
 
 def answer_record(status: int, content_type: str, body: bytes | bytearray) -> bytes:
@@ -477,7 +569,7 @@ async def store_answer(
     stored = await conn.execute(
         sa.update(table)
         .where(_held(table, claim, token))
-        .values(response=record, expires_at=dt.datetime.now(dt.UTC) + KEEP)
+        .values(response=record, expires_at=sa.func.now() + KEEP)
     )
     return bool(stored.rowcount)
 
@@ -485,13 +577,13 @@ async def store_answer(
 async def renew_claim(
     engine: AsyncEngine, table: sa.Table, claim: tuple[str, str], token: str, lease: dt.timedelta
 ) -> bool:
-    """Extend the claim held with `token` to `lease` from now; False when it is not held (or
-    applied: an applied claim is kept like an answer, never given up)."""
+    """Extend the claim held with `token` to `lease` from now (applied or not: the lease
+    tells a retry whether the request still runs); False when it is not held."""
     async with engine.begin() as conn:
         renewed = await conn.execute(
             sa.update(table)
-            .where(_held(table, claim, token), table.c.applied_at.is_(None))
-            .values(expires_at=dt.datetime.now(dt.UTC) + lease)
+            .where(_held(table, claim, token))
+            .values(expires_at=sa.func.now() + lease)
         )
     return bool(renewed.rowcount)
 
@@ -512,8 +604,10 @@ async def holding(
         while True:
             await asyncio.sleep(every)
             try:
-                if not await renew_claim(engine, table, claim, token, lease):
-                    return  # answered or taken over: storing the answer will tell
+                # Bounded: a try stuck waiting for a busy pool gives way to the next round.
+                async with asyncio.timeout(every):
+                    if not await renew_claim(engine, table, claim, token, lease):
+                        return  # answered or taken over: storing the answer will tell
             except Exception:  # the next round tries again; the lease has room
                 log.exception("could not renew an idempotency claim")
 

@@ -14,6 +14,7 @@ from services.common.auth_codes import ParseRegionCodes
 from services.common.auth_permissions import HideForeignIds
 from services.common.columns import SCALARS
 from services.common.documents import document_caches
+from services.common.idempotency import NameRootFields
 from services.common.masking import MaskUnexpectedErrors
 from services.org.graph import (
     core,
@@ -50,6 +51,12 @@ schema = strawberry.federation.Schema(
     mutation=merge_types("Mutation", _mutations) if _mutations else None,
     types=[t for m in MODULES for t in m.TYPES],
     federation_version="2.9",
-    extensions=[*document_caches(), ParseRegionCodes, HideForeignIds, MaskUnexpectedErrors],
+    extensions=[
+        *document_caches(),
+        ParseRegionCodes,
+        HideForeignIds,
+        NameRootFields,
+        MaskUnexpectedErrors,
+    ],
     config=StrawberryConfig(scalar_map=SCALARS),
 )

@@ -223,3 +223,65 @@ def _waiting_for_lock(grid_db) -> bool:
                 )
             ).scalar_one()
         )
+
+
+TWO_ZONES = """mutation($z1: ID!, $v1: Int!, $z2: ID!, $v2: Int!) {
+  first: assignZone(zoneId: $z1, organizationId: null, expectedVersion: $v1) {
+    changeSet { id } errors { code } }
+  second: assignZone(zoneId: $z2, organizationId: null, expectedVersion: $v2) {
+    changeSet { id } errors { code } } }"""
+
+
+def test_a_retry_names_the_fields_a_request_applied_before_it_was_lost(
+    running: Running, grid_db, impatient_gateway: str
+) -> None:
+    """Two mutation fields of one subgraph go in one request under one key, each committing
+    its own transaction. While the second waits, a retry is IN_PROGRESS (the request runs,
+    though the first field's write committed); once the claim's lease has lapsed (its
+    process gone, as far as the record tells), a retry answers ALREADY_APPLIED naming the
+    field that was applied: the other was not."""
+    with grid_db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, version FROM grid.zone WHERE community_code = :c "
+                "AND organization_id IS NOT NULL ORDER BY id LIMIT 2"
+            ),
+            {"c": COMMUNITY},
+        ).all()
+    (z1, v1), (z2, v2) = rows
+    variables = {"z1": str(z1), "v1": v1, "z2": str(z2), "v2": v2}
+    key, sets = str(uuid.uuid4()), _change_sets(grid_db)
+    try:
+        with grid_db.connect() as blocker, ThreadPoolExecutor(1) as pool:
+            blocker.execute(text("SELECT 1 FROM grid.zone WHERE id = :z FOR UPDATE"), {"z": z2})
+            sent = pool.submit(_post, running, running.gateway, TWO_ZONES, variables, key)
+            while not sent.done() and not _waiting_for_lock(grid_db):
+                time.sleep(0.05)
+            assert not sent.done(), sent.result()
+            assert _change_sets(grid_db) == sets + 1  # the first field's write committed
+            running_still = _post(running, impatient_gateway, TWO_ZONES, variables, key)
+            assert [e["extensions"]["code"] for e in running_still["errors"]] == ["IN_PROGRESS"], (
+                running_still
+            )
+            # Its lease lapsed, as far as the record can tell (as when its process died).
+            with grid_db.begin() as conn:
+                conn.execute(
+                    text(
+                        "UPDATE grid.idempotency_key SET expires_at = now() - interval '1 s' "
+                        "WHERE key LIKE :k"
+                    ),
+                    {"k": f"{key}:%"},
+                )
+            lost = _post(running, impatient_gateway, TWO_ZONES, variables, key)
+            (error,) = lost["errors"]
+            assert error["extensions"]["code"] == "ALREADY_APPLIED", lost
+            assert error["extensions"]["appliedFields"] == ["first"], lost
+            assert "first" in error["message"] and "not run" in error["extensions"]["messageEn"]
+            assert _change_sets(grid_db) == sets + 1  # the retry ran nothing
+            blocker.rollback()
+            answered = sent.result(timeout=60)
+        assert [answered["data"][f]["errors"] for f in ("first", "second")] == [[], []], answered
+    finally:
+        for _ in range(_change_sets(grid_db) - sets):
+            body = _post(running, running.gateway, UNDO, {"c": COMMUNITY}, None)
+            assert body["data"]["undoLatest"]["errors"] == [], body

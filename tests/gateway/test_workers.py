@@ -196,6 +196,11 @@ def _start(running: Running, prepared: Prepared, logs: Path) -> Workers:
     # Fewer free failures than the product's 5 and 20: fewer password hashes to wait for.
     env["PARTYGRID_AUTH_LOGIN_ACCOUNT_FREE_FAILURES"] = str(ACCOUNT_FREE)
     env["PARTYGRID_AUTH_LOGIN_CLIENT_FREE_FAILURES"] = str(CLIENT_FREE)
+    # A refusal's wait far longer than the test: whatever the machine's speed, no attempt
+    # after the free ones can come late enough to be let through (not the product default,
+    # which a test environment might lower).
+    env["PARTYGRID_AUTH_LOGIN_BACKOFF_SECONDS"] = "600"
+    env["PARTYGRID_AUTH_LOGIN_BACKOFF_MAX_SECONDS"] = "3600"
     service = supervisor.start("gateway", port, env)
     try:
         supervisor.wait_healthy(60)
@@ -432,5 +437,47 @@ def test_in_flight_slots_are_advisory_locks_and_counted_alone_without_the_databa
             for counter in (one, two, away):
                 assert counter.locks is not None
                 await counter.locks.close()
+
+    asyncio.run(run())
+
+
+def test_in_flight_slots_are_counted_alone_while_the_database_does_not_answer(
+    prepared: Prepared,
+) -> None:
+    """A database that stops answering (here the counter's backend is frozen with SIGSTOP)
+    holds no expensive operation back: a take waits at most `answer_seconds`, drops the
+    connection (and with it the locks it held) and counts alone, the limit then per worker."""
+    name = f"wk-{uuid.uuid4().hex[:8]}"
+    plain = make_url(prepared.database.auth_url).set(drivername="postgresql")
+    url = plain.update_query_dict({"application_name": name})
+    caller = f"district:{name}"
+
+    async def run() -> None:
+        counter = ExpensiveOperations(
+            2, AdvisoryLocks(url.render_as_string(hide_password=False), answer_seconds=0.5)
+        )
+        assert counter.locks is not None
+        backend = None
+        try:
+            async with counter.slot(caller) as first:
+                assert first  # locked in the database
+                with psycopg.connect(plain.render_as_string(hide_password=False)) as admin:
+                    row = admin.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+                    ).fetchone()
+                assert row is not None
+                backend = row[0]
+                os.kill(backend, signal.SIGSTOP)
+                # A generous bound, not a speed check: without a bound of its own, the take
+                # waits for the frozen backend forever.
+                async with asyncio.timeout(60):
+                    async with counter.slot(caller) as second, counter.slot(caller) as third:
+                        assert (second, third) == (True, False)  # counted alone
+                    assert counter.in_flight(caller) == 1
+            assert counter.in_flight(caller) == 0
+        finally:
+            if backend is not None:
+                os.kill(backend, signal.SIGCONT)
+            await counter.locks.close()
 
     asyncio.run(run())

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import uuid
 
 import httpx
 import pytest
 from signin_helpers import LOGIN, form, gql, login, new_user, site
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from gateway.auth.models import login_failure
-from gateway.auth.throttle import LoginThrottle, RateLimitedError
+from gateway.auth.throttle import LoginThrottle, RateLimitedError, throttle_secret
 from infra.setup import Prepared
 from stack import Running
 
@@ -137,3 +138,106 @@ def test_failures_are_counted_in_the_database_and_forgotten(prepared: Prepared) 
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def test_a_refund_locks_its_rows_in_key_order(prepared: Prepared) -> None:
+    """`succeeded` locks the account's and the address's rows in key order, as `attempt`
+    does: locked in scan order (the table's physical order), a refund and a parallel attempt
+    of the same account and address could each hold one row and wait for the other
+    (a deadlock: a right password answered with an internal error). The rows are laid out
+    so that scan order is not key order: the address's row is older than the account's and
+    its key is the higher, and the table is read by a sequential scan (the plan PostgreSQL
+    picks for a table of a few rows)."""
+    throttle = LoginThrottle(secret=b"test key")
+    address = _address()
+    client_key = throttle.key("client", address)
+    first, account = itertools.islice(
+        (
+            name
+            for name in (f"nobody-{uuid.uuid4().hex[:8]}" for _ in range(1000))
+            if throttle.key("account", name) < client_key
+        ),
+        2,
+    )
+    account_key = throttle.key("account", account)
+
+    async def run() -> None:
+        engine = create_async_engine(prepared.database.auth_url)
+        scanning = create_async_engine(
+            prepared.database.auth_url,
+            connect_args={"options": "-c enable_indexscan=off -c enable_bitmapscan=off"},
+        )
+        try:
+            async with throttle.attempt(engine, first, address):
+                pass  # the address's row
+            async with throttle.attempt(scanning, account, address) as succeeded:
+                pass
+            async with engine.begin() as conn:  # the account's row now after the address's
+                await conn.execute(
+                    update(login_failure)
+                    .where(login_failure.c.key == account_key)
+                    .values(failures=login_failure.c.failures)
+                )
+            async with engine.connect() as holder, engine.connect() as prober:
+                # Another sign-in holds the account's row (the lower key).
+                await holder.execute(
+                    select(login_failure.c.key)
+                    .where(login_failure.c.key == account_key)
+                    .with_for_update()
+                )
+                refund = asyncio.ensure_future(succeeded())
+                while not await _waits_for_a_lock(prober):  # noqa: ASYNC110 -- the database's state
+                    await asyncio.sleep(0.05)
+                # The refund waits for the lower key; it must hold no lock on the higher one.
+                free = await prober.execute(
+                    select(login_failure.c.key)
+                    .where(login_failure.c.key == client_key)
+                    .with_for_update(nowait=True)
+                )
+                assert free.scalar() == client_key
+                await prober.rollback()
+                await holder.rollback()
+                await refund
+        finally:
+            await engine.dispose()
+            await scanning.dispose()
+
+    asyncio.run(run())
+
+
+async def _waits_for_a_lock(conn: AsyncConnection) -> bool:
+    waiting = await conn.execute(
+        text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE '%login_failure%'"
+        )
+    )
+    await conn.rollback()
+    return bool(waiting.scalar())
+
+
+def test_the_counts_are_keyed_apart_from_the_access_token_key(
+    running: Running, prepared: Prepared
+) -> None:
+    """The throttle's hashes are keyed with a key derived from the access-token key, never
+    with the signing key itself (one secret, one purpose): a failed sign-in through the
+    gateway is counted under the derived key's hash."""
+    account, address = f"nobody-{uuid.uuid4().hex[:8]}", _address()
+    body = login(running, account, "wrong", client=address)
+    assert body["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}], body
+    access = running.keys["access"].encode()
+    derived = LoginThrottle(secret=throttle_secret(access)).key("account", account)
+    signing = LoginThrottle(secret=access).key("account", account)
+
+    async def stored() -> set[bytes]:
+        engine = create_async_engine(prepared.database.auth_url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    select(login_failure.c.key).where(login_failure.c.key.in_([derived, signing]))
+                )
+                return {row.key for row in found}
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(stored()) == {derived}
