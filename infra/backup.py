@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from typing import Any, Literal
 
 import psycopg
 
-from infra import pgbackrest, timelines, wal_replay
+from infra import pgbackrest, replica, timelines, wal_replay
 from infra.cluster import Cluster
 from infra.errors import SetupError
 from infra.kept_secrets import kept_secret
@@ -308,6 +309,7 @@ class Restored:
     point: str  # what the database now holds: up to when
     timeline: int
     sessions_ended: int
+    replicas_removed: list[str]  # copies of the old timeline, deleted: to be added again
     # Seconds of each step: pgBackRest's copy, the WAL replayed to promotion, the usual start
     # (passwords, migrations, sessions ended) and stop.
     steps: dict[str, float]
@@ -441,6 +443,11 @@ def restore(
         info = _stanza_info(cluster, paths)
         newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
         args = restore_args(_backups_of(info), newest, to, label)
+        # Replicas follow the old timeline and their slots do not survive a restore: they
+        # would serve undone data. Stopped now, deleted once the restore has copied its files.
+        replicas = [replica.replica_cluster(cluster, name) for name in _replica_folders(cluster)]
+        for follower in replicas:
+            follower.stop()
         cluster.stop()
         clock = time.monotonic()
         if (paths.data / "PG_VERSION").exists():
@@ -455,6 +462,8 @@ def restore(
             fix=f"see the message above; pgBackRest's log is in {paths.work / 'log'}",
         )
         steps = {"copy": time.monotonic() - clock}
+        for follower in replicas:
+            shutil.rmtree(follower.root, ignore_errors=True)
         clock = time.monotonic()
         replayed = wal_replay.replay(
             dataclasses.replace(cluster, archive_command=paths.archive_command())
@@ -474,4 +483,10 @@ def restore(
         point = "the end of the WAL archive"
     if replayed.last_commit:
         point += f" (last commit replayed at {replayed.last_commit})"
-    return Restored(point, replayed.timeline, ended, steps)
+    return Restored(point, replayed.timeline, ended, [r.root.name for r in replicas], steps)
+
+
+def _replica_folders(cluster: Cluster) -> list[str]:
+    """Every replica's folder, a half-made one (no PG_VERSION) too."""
+    folder = replica.replicas_folder(cluster)
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

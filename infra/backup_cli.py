@@ -129,6 +129,12 @@ def run_restore(args: argparse.Namespace) -> int:
         f"ended (users sign in again); take a new backup: partygrid backup --full",
         flush=True,
     )
+    for name in done.replicas_removed:
+        print(
+            f"partygrid: replica {name} held the old timeline and was removed; "
+            f"re-add replicas: partygrid replica add {name}",
+            flush=True,
+        )
     return 0
 
 

@@ -29,6 +29,7 @@ from gateway.auth.sessions import SessionRefusedError, refresh
 from gateway.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
 from infra.cli import main
 from infra.locking import RunLock
+from infra.replica import add_replica
 from infra.settings import SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
 
@@ -229,8 +230,15 @@ def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() ->
 def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # A replica of timeline 2: after the restore it would serve undone rows.
+    with started() as prepared:
+        assert prepared.cluster is not None
+        follower = add_replica(prepared.cluster, "r1")
+        follower.stop()  # as `partygrid up` stops its replicas
     out = _cli(capsys, "restore", "--backup", state["full"], "--yes")
     assert "(timeline 3)" in out
+    assert "re-add replicas: partygrid replica add r1" in out
+    assert not follower.root.exists()
     with started() as prepared:
         assert _rows(prepared) == [1]
         _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
