@@ -200,8 +200,8 @@ def _archiver(cluster: Cluster) -> Archiver | None:
 def listing(settings: SuiteSettings) -> Listing:
     """The repository's backups, the restorable window, and how archiving goes."""
     cluster = _private_only(settings)
-    paths = pgbackrest.prepare(settings, cluster)
-    info = _stanza_info(cluster, paths)
+    with _configured(settings, cluster) as paths:
+        info = _stanza_info(cluster, paths)
     archives = info.get("archive") or [{}]
     return Listing(
         repo=paths.repo,
@@ -232,16 +232,34 @@ def _private_only(settings: SuiteSettings) -> Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(settings: SuiteSettings) -> Iterator[Cluster]:
-    """The running private cluster (under `partygrid up`), else the cluster started for the
-    command, under the data folder's RunLock, and stopped after."""
+def _configured(settings: SuiteSettings, cluster: Cluster) -> Iterator[BackupPaths]:
+    """pgBackRest's configuration: written from these settings when the data folder's RunLock
+    is free (nothing runs the cluster but maybe a dead run's leftover), else the one the
+    running suite wrote, refused when these settings differ from it."""
+    lock = RunLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except SetupError:
+        yield pgbackrest.written(settings, cluster)
+        return
+    try:
+        yield pgbackrest.prepare(settings, cluster)
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def running_cluster(settings: SuiteSettings) -> Iterator[tuple[Cluster, BackupPaths]]:
+    """The running private cluster (under `partygrid up`) with the configuration it archives
+    with, else the cluster started for the command, under the data folder's RunLock (which
+    writes the configuration), and stopped after."""
     cluster = _private_only(settings)
     if cluster.running_pid() is not None:
-        yield cluster
+        yield cluster, pgbackrest.written(settings, cluster)
         return
     with RunLock(settings.data_dir), database(settings) as prepared:
         assert prepared.cluster is not None
-        yield prepared.cluster
+        yield prepared.cluster, pgbackrest.backup_paths(settings, prepared.cluster)
 
 
 def _repo_total(repo: Path) -> int:
@@ -260,8 +278,7 @@ def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
             "unset PARTYGRID_ARCHIVE (archiving is on by default) and start the suite again",
         )
     started = time.monotonic()
-    with running_cluster(settings) as cluster:
-        paths = pgbackrest.prepare(settings, cluster)
+    with running_cluster(settings) as (cluster, paths):
         if (problem := pgbackrest.ensure_stanza(cluster, paths)) is not None:
             raise SetupError(
                 f"the backup repository {paths.repo} cannot take this cluster: {problem}",

@@ -95,6 +95,33 @@ def test_the_cipher_pass_goes_to_its_own_private_file_never_the_configuration(
     assert "repo1-cipher-type" not in paths.config.read_text()
 
 
+def test_backups_under_a_running_suite_with_another_repository_refuse_and_change_nothing(
+    settings: SuiteSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # `partygrid up` wrote the configuration its cluster archives with, and holds the lock; a
+    # cron job's environment names another repository, then has no cipher pass.
+    settings = settings.model_copy(update={"backup_cipher_pass": SecretStr(CIPHER)})
+    paths = pgbackrest.prepare(settings, private_cluster(settings))
+    before = paths.config.read_text()
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PARTYGRID_BACKUP_CIPHER_PASS", CIPHER)
+    with RunLock(settings.data_dir):
+        monkeypatch.setenv("PARTYGRID_BACKUP_REPO", str(tmp_path / "elsewhere"))
+        assert main(["backups"]) == 2
+        err = capsys.readouterr().err
+        assert f"archives into {paths.repo}" in err and "PARTYGRID_BACKUP_REPO" in err
+        monkeypatch.delenv("PARTYGRID_BACKUP_REPO")
+        monkeypatch.delenv("PARTYGRID_BACKUP_CIPHER_PASS")
+        assert main(["backups"]) == 2
+        assert "encrypts its repository, but this command has no" in capsys.readouterr().err
+    assert paths.config.read_text() == before
+    assert (paths.include / "cipher.conf").exists()
+    assert not (tmp_path / "elsewhere").exists()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs a cluster user other than ourselves")
 def test_a_repository_the_cluster_user_cannot_reach_is_refused(
     settings: SuiteSettings, tmp_path: Path
