@@ -16,6 +16,7 @@ from pathlib import Path
 from infra.cluster import ADMIN, SOCKET_PORT, Cluster, ensure_pgbackrest, reachable_by
 from infra.errors import SetupError
 from infra.pgbackrest_conf import CIPHER_FILE, BackupPaths, cipher_text, config_text
+from infra.private_files import replace_private
 from infra.settings import SuiteSettings
 
 
@@ -53,15 +54,8 @@ def _private_folder(folder: Path, user: str | None) -> None:
 
 def _private_file(path: Path, text: str, user: str | None) -> None:
     """Written whole or not at all (archive-push may read it at any moment), 0600, the
-    cluster user's."""
-    part = path.with_name(f".{path.name}.part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    part.chmod(0o600)
-    if (owner := _owner(user)) is not None:
-        os.chown(part, *owner)
-    part.replace(path)
+    cluster user's, never through a link that user planted (infra/private_files.py)."""
+    replace_private(path, text, user)
 
 
 def _prepare_repo(repo: Path, user: str | None) -> None:
