@@ -14,7 +14,7 @@ because a restore brings back refresh tokens used since and access tokens' sessi
 
 Beside it: infra/pgbackrest.py (files, folders, running pgBackRest), infra/pgbackrest_conf.py
 (the configuration), infra/wal_replay.py (a restored cluster replayed to promotion with
-archiving on), infra/timelines.py (which backups lie on the archive's newest timeline).
+archiving on), infra/timelines.py (which timeline ran at a moment, which backups lie on it).
 
 DATABASE_URL servers are not backed up here: pgBackRest must run on the database's host, as
 the owner of its data directory (see README "Backups and restore").
@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -110,8 +110,8 @@ class Listing:
         restore is consistent only past it) to the newest archived WAL."""
         if not self.backups:
             return None
-        first = self.backups[0].stop
-        last = max(self.backups[-1].stop, self.archive_end or self.backups[-1].stop)
+        first = _ended(self.backups[0])
+        last = max(_ended(self.backups[-1]), self.archive_end or self.backups[-1].stop)
         return first, last
 
     def as_json(self) -> dict[str, Any]:
@@ -321,6 +321,10 @@ def parse_time(text: str) -> dt.datetime:
     return moment
 
 
+class RestoreDeclined(Exception):  # noqa: N818 (a refusal, not an error)
+    """The question before a restore was answered no: nothing was changed."""
+
+
 @dataclass(frozen=True)
 class Restored:
     point: str  # what the database now holds: up to when
@@ -330,6 +334,12 @@ class Restored:
     # Seconds of each step: pgBackRest's copy, the WAL replayed to promotion, the usual start
     # (passwords, migrations, sessions ended) and stop.
     steps: dict[str, float]
+    # False: the access-token key is PARTYGRID_ACCESS_TOKEN_KEY, the operator's to change;
+    # access tokens signed with it stay valid until it is.
+    key_rotated: bool = True
+    # The cluster had died and could not be started to archive its last WAL: commits not
+    # archived before it died are not in the restored database.
+    tail_lost: bool = False
 
 
 def _take_lock(settings: SuiteSettings) -> RunLock:
@@ -344,15 +354,8 @@ def _take_lock(settings: SuiteSettings) -> RunLock:
     return lock
 
 
-def _newest_timeline(
-    cluster: Cluster, paths: BackupPaths, info: dict[str, Any]
-) -> tuple[int, dict[int, int]]:
-    """The archive's newest timeline and where its ancestors ended (from its history file,
-    read through pgBackRest: the repository may be encrypted)."""
-    archives = info.get("archive") or []
-    if not archives:
-        return 1, {}
-    folder = f"archive/{STANZA}/{archives[-1]['id']}"
+def _history_times(cluster: Cluster, paths: BackupPaths, folder: str) -> dict[int, float]:
+    """Each timeline's history file in the archive and when it was stored there."""
     listed = pgbackrest.checked(
         cluster,
         paths,
@@ -362,25 +365,73 @@ def _newest_timeline(
         "--output=json",
         fix=f"see the message above; repository {paths.repo}",
     )
-    names = sorted(json.loads(listed.stdout or "{}"))
-    if not names:
-        return 1, {}
+    found: dict[str, dict[str, Any]] = json.loads(listed.stdout or "{}")
+    return {
+        int(name.split(".")[0], 16): float(entry.get("time", 0)) for name, entry in found.items()
+    }
+
+
+def _history_ends(
+    cluster: Cluster, paths: BackupPaths, folder: str, timeline: int
+) -> dict[int, int]:
+    """Where timeline's ancestors ended (its history file, read through pgBackRest: the
+    repository may be encrypted)."""
+    if timeline == 1:
+        return {}
     history = pgbackrest.checked(
         cluster,
         paths,
         "repo-get",
-        f"{folder}/{names[-1]}",
+        f"{folder}/{timeline:08X}.history",
         fix=f"see the message above; repository {paths.repo}",
     )
-    return int(names[-1].split(".")[0], 16), timelines.history_ends(history.stdout)
+    return timelines.history_ends(history.stdout)
+
+
+def _timeline_for(
+    cluster: Cluster,
+    paths: BackupPaths,
+    info: dict[str, Any],
+    to: dt.datetime | None,
+) -> tuple[int, dict[int, int]]:
+    """The timeline to recover along, and where its ancestors ended: the newest for the end
+    of the archive; for a moment, the timeline the database ran on then (an earlier restore's
+    timeline holds none of what was committed on its parent between that restore's target
+    and the restore itself)."""
+    archives = info.get("archive") or []
+    if not archives:
+        return 1, {}
+    folder = f"archive/{STANZA}/{archives[-1]['id']}"
+    began = _history_times(cluster, paths, folder)
+    if to is None:
+        timeline = max(began, default=1)
+    else:
+        first: dict[int, float] = {}
+        for b in _backups_of(info):
+            on = timelines.timeline_of(b.wal_start)
+            first[on] = min(first.get(on, b.start.timestamp()), b.start.timestamp())
+        try:
+            timeline = timelines.in_use_at(began, to.timestamp(), first)
+        except timelines.UndecidableError as exc:
+            newest = max(began, default=1)
+            since = _epoch(int(began[newest]) + 1).isoformat() if newest in began else "-"
+            raise SetupError(
+                f"cannot tell which timeline the database ran on at {to.isoformat()}: {exc}",
+                f"restore --backup LABEL, or a moment after {since} (the newest timeline); "
+                "a repository moved to another machine must keep its files' times "
+                "(cp -a, rsync -a)",
+            ) from None
+    return timeline, _history_ends(cluster, paths, folder, timeline)
 
 
 def restore_args(
     backups: list[BackupInfo],
-    newest: tuple[int, dict[int, int]],
+    history: tuple[int, dict[int, int]],
     to: dt.datetime | None,
     label: str | None,
 ) -> list[str]:
+    """pgBackRest's restore arguments: the backup set and the target. `history`: the
+    timeline to recover along and where its ancestors ended (`_timeline_for`)."""
     if not backups:
         raise SetupError(
             "the backup repository holds no backup to restore",
@@ -395,19 +446,20 @@ def restore_args(
                 f"pick one of {known} (partygrid backups lists them)",
             )
         return [f"--set={label}", "--type=immediate", "--target-action=promote"]
-    timeline, ends = newest
+    timeline, ends = history
     usable = [
         b
         for b in backups
         if timelines.on_history(
             timelines.timeline_of(b.wal_start), timelines.lsn(b.stop_lsn), timeline, ends
         )
-        and (to is None or b.stop <= to)
+        and (to is None or _ended(b) <= to)
     ]
     if not usable:
-        first = backups[0].stop.isoformat()
+        first = _ended(backups[0]).isoformat()
         raise SetupError(
-            f"no backup ends before {to.isoformat() if to else 'the archive'} on the archive's newest timeline (the oldest ends {first})",
+            f"no backup ends before {to.isoformat() if to else 'the archive'} on timeline "
+            f"{timeline}, the one the database ran on then (the oldest backup ends {first})",
             "pick a later time (partygrid backups shows the window), or --backup LABEL",
         )
     # The newest backup that can reach the target: least WAL to replay.
@@ -415,19 +467,32 @@ def restore_args(
     if to is None:
         return chosen  # the end of the archive: every WAL segment there is replayed
     target = to.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-    return [*chosen, "--type=time", f"--target={target}", "--target-action=promote"]
+    return [
+        *chosen,
+        "--type=time",
+        f"--target={target}",
+        "--target-action=promote",
+        f"--target-timeline={timeline}",
+    ]
 
 
-def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
+def _ended(made: BackupInfo) -> dt.datetime:
+    """When a backup is surely consistent: pgBackRest gives its stop time in whole seconds
+    (cut down), so a target within that second may lie before its true end."""
+    return made.stop + dt.timedelta(seconds=1)
+
+
+def end_sessions(settings: SuiteSettings, auth_url: str | None) -> tuple[int, bool]:
     """After a restore: refresh tokens used since the restored moment are unused again, and
     session versions went back. End every session: a new access-token key (when it is the kept
     file; one set in the environment is the operator's to change) and every refresh token
-    spent. Returns how many refresh tokens were live."""
-    if settings.access_token_key is None:
+    spent. Returns how many refresh tokens were live, and whether the key was rotated."""
+    rotated = settings.access_token_key is None
+    if rotated:
         (settings.data_dir / ACCESS_KEY_FILE).unlink(missing_ok=True)
         kept_secret(settings.data_dir, ACCESS_KEY_FILE, 48)
     if auth_url is None:
-        return 0
+        return 0, rotated
     from sqlalchemy import create_engine, pool
 
     from gateway.auth.end_sessions import end_every_session
@@ -435,17 +500,36 @@ def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
     engine = create_engine(auth_url, poolclass=pool.NullPool)
     try:
         with engine.begin() as conn:
-            return end_every_session(conn)
+            return end_every_session(conn), rotated
     finally:
         engine.dispose()
 
 
+def _what(backups: list[BackupInfo], args: list[str], to: dt.datetime | None, timeline: int) -> str:
+    """What a restore with `args` brings back, in words, for the question before it."""
+    chosen = next(a.removeprefix("--set=") for a in args if a.startswith("--set="))
+    made = next(b for b in backups if b.label == chosen)
+    base = f"backup {chosen} ({made.kind}, ended {_ended(made).isoformat()})"
+    if to is not None:
+        return (
+            f"the moment {to.isoformat()} on timeline {timeline}, from {base} and the WAL archive"
+        )
+    if "--type=immediate" in args:
+        return f"the end of {base}"
+    return f"the end of the WAL archive (timeline {timeline}), from {base}"
+
+
 def restore(
-    settings: SuiteSettings, *, to: dt.datetime | None = None, label: str | None = None
+    settings: SuiteSettings,
+    *,
+    to: dt.datetime | None = None,
+    label: str | None = None,
+    confirm: Callable[[str], bool] = lambda _what: True,
 ) -> Restored:
     """Replace the private cluster with a backup's: the end of the archive, the moment `to`,
     or the backup `label`. Needs the suite stopped; works where no cluster exists yet (a new
-    machine): restore makes data/."""
+    machine): restore makes data/. `confirm` is asked, with what would be restored, before
+    anything changes; RestoreDeclined when it says no."""
     if to is not None and label is not None:
         raise SetupError("--to and --backup were both given", "give one of them")
     if to is not None and to > dt.datetime.now(dt.UTC):
@@ -458,18 +542,24 @@ def restore(
     try:
         paths = pgbackrest.prepare(settings, cluster)
         info = _stanza_info(cluster, paths)
-        newest = _newest_timeline(cluster, paths, info) if label is None else (1, {})
-        args = restore_args(_backups_of(info), newest, to, label)
+        history = _timeline_for(cluster, paths, info, to) if label is None else (1, {})
+        backups = _backups_of(info)
+        args = restore_args(backups, history, to, label)
+        if not confirm(_what(backups, args, to, history[0])):
+            raise RestoreDeclined
         # Replicas follow the old timeline and their slots do not survive a restore: they
         # would serve undone data. Stopped now, deleted once the restore has copied its files.
         replicas = [replica.replica_cluster(cluster, name) for name in _replica_folders(cluster)]
         for follower in replicas:
             follower.stop()
-        cluster.stop()
+        cluster.stop()  # a clean shutdown archives the last WAL segment
+        archiving = dataclasses.replace(cluster, archive_command=paths.archive_command())
+        tail_lost = wal_replay.save_tail(archiving) is False
         clock = time.monotonic()
         if (paths.data / "PG_VERSION").exists():
-            # Rewrite only the files that differ. pg_wal is kept: WAL not yet archived (up to
-            # archive_timeout of commits) is replayed from there after the archive's.
+            # Rewrite only the files that differ. pg_wal is emptied too: the restore replays
+            # the archive's WAL only, which is why a cluster that died was started and shut
+            # down cleanly first (`save_tail`).
             args.append("--delta")
         pgbackrest.checked(
             cluster,
@@ -482,13 +572,11 @@ def restore(
         for follower in replicas:
             shutil.rmtree(follower.root, ignore_errors=True)
         clock = time.monotonic()
-        replayed = wal_replay.replay(
-            dataclasses.replace(cluster, archive_command=paths.archive_command())
-        )
+        replayed = wal_replay.replay(archiving)
         steps["replay"] = time.monotonic() - clock
         clock = time.monotonic()
         with database(settings, recovering=True) as prepared:
-            ended = end_sessions(settings, prepared.database.auth_url)
+            ended, rotated = end_sessions(settings, prepared.database.auth_url)
         steps["start"] = time.monotonic() - clock
     finally:
         lock.release()
@@ -500,7 +588,15 @@ def restore(
         point = "the end of the WAL archive"
     if replayed.last_commit:
         point += f" (last commit replayed at {replayed.last_commit})"
-    return Restored(point, replayed.timeline, ended, [r.root.name for r in replicas], steps)
+    return Restored(
+        point,
+        replayed.timeline,
+        ended,
+        [r.root.name for r in replicas],
+        steps,
+        key_rotated=rotated,
+        tail_lost=tail_lost,
+    )
 
 
 def _replica_folders(cluster: Cluster) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from infra import backup
 from infra.errors import SetupError
@@ -102,33 +103,55 @@ def show_backups(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirmed(settings: SuiteSettings, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
+def _asker(settings: SuiteSettings, yes: bool) -> Callable[[str], bool]:
+    """The question before a restore, naming what it brings back; refused up front when
+    there is no terminal to answer it."""
+    if not yes and not sys.stdin.isatty():
         raise SetupError(
             "restore replaces the whole database and asks first, but there is no terminal",
             "add --yes",
         )
-    answer = input(
-        f"partygrid: restore replaces the database in {settings.data_dir} "
-        "(everything after the restored moment is lost). Type yes to go on: "
-    )
-    return answer.strip().lower() == "yes"
+
+    def ask(what: str) -> bool:
+        print(f"partygrid: restoring {what}", flush=True)
+        if yes:
+            return True
+        answer = input(
+            f"partygrid: restore replaces the database in {settings.data_dir} "
+            "(everything after the restored moment is lost). Type yes to go on: "
+        )
+        return answer.strip().lower() == "yes"
+
+    return ask
 
 
 def run_restore(args: argparse.Namespace) -> int:
     settings = SuiteSettings()
     to = backup.parse_time(args.to) if args.to else None  # refused before anything is asked
-    if not _confirmed(settings, args.yes):
+    try:
+        done = backup.restore(
+            settings, to=to, label=args.backup, confirm=_asker(settings, args.yes)
+        )
+    except backup.RestoreDeclined:
         print("partygrid: nothing restored", flush=True)
         return 1
-    done = backup.restore(settings, to=to, label=args.backup)
+    sessions = (
+        "every session ended (users sign in again)"
+        if done.key_rotated
+        else "every refresh token ended; access tokens stay valid until "
+        "PARTYGRID_ACCESS_TOKEN_KEY is changed (change it, then restart)"
+    )
     print(
-        f"partygrid: restored to {done.point} (timeline {done.timeline}); every session "
-        f"ended (users sign in again); take a new backup: partygrid backup --full",
+        f"partygrid: restored to {done.point} (timeline {done.timeline}); {sessions}; "
+        "take a new backup: partygrid backup --full",
         flush=True,
     )
+    if done.tail_lost:
+        print(
+            "partygrid: the cluster had died and did not start again before the restore: "
+            "commits it had not archived yet are not in the restored database",
+            flush=True,
+        )
     for name in done.replicas_removed:
         print(
             f"partygrid: replica {name} held the old timeline and was removed; "

@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import shutil
+import signal
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -150,6 +153,9 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
         state["token"] = asyncio.run(_issue_refresh_token(prepared.database.auth_url))
         out = _cli(capsys, "backup", "--full")
         assert "(full)" in out and "verified" in out
+        # The backup's stop time is cut to the second: a moment is restorable from it only
+        # a second after that (the restore refuses one it cannot be sure of).
+        time.sleep(1.0)
         _commit(prepared, 2)
         time.sleep(0.2)  # the moment restored to lies clearly between the two commits
         with _connect(prepared) as conn:
@@ -160,13 +166,19 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
         _commit(prepared, 3)
         out = _cli(capsys, "backup")  # the default: incremental
         assert "(incr)" in out and "verified" in out
+        with _connect(prepared) as conn:
+            after_incr = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert after_incr is not None
+        state["after_incr"] = after_incr[0]  # rows 1, 2, 3 on timeline 1
         _commit(prepared, 4)  # in no backup, and not yet archived: the tail
         listed = json.loads(_cli(capsys, "backups", "--json"))
     assert [b["type"] for b in listed["backups"]] == ["full", "incr"]
     full, incr = listed["backups"]
     assert incr["label"].startswith(full["label"] + "_")  # the incr rests on the full
     window = listed["window"]
-    assert window["from"] == full["stop"]
+    # Stop times are whole seconds, cut down: consistent surely only a second later.
+    stop = dt.datetime.fromisoformat(full["stop"])
+    assert dt.datetime.fromisoformat(window["from"]) == stop + dt.timedelta(seconds=1)
     assert dt.datetime.fromisoformat(window["to"]) >= dt.datetime.fromisoformat(incr["stop"])
     archiver = listed["archiver"]  # read from the running cluster
     assert archiver["archivedCount"] > 0 and archiver["failedCount"] == 0
@@ -227,6 +239,51 @@ def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() ->
     assert archiver[0] >= switched and archiver[1] == 0
 
 
+def test_a_moment_before_an_earlier_restore_ran_is_restored_along_the_timeline_of_then(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the incremental backup, timeline 1 held rows 1, 2, 3 until the restore to
+    # `between` started timeline 2 (rows 1, 2, then 5): that moment is on timeline 1.
+    kept_key = token_keys(SETTINGS)["access"]
+    monkeypatch.setenv("PARTYGRID_ACCESS_TOKEN_KEY", "an-access-key-the-operator-set-0123456789")
+    out = _cli(capsys, "restore", "--to", state["after_incr"].isoformat(), "--yes")
+    assert "on timeline 1, from backup" in out  # what is restored, named before it is
+    assert "(timeline 3)" in out
+    # The operator's key is not rotated here: the restore says access tokens stay valid.
+    assert "access tokens stay valid until PARTYGRID_ACCESS_TOKEN_KEY is changed" in out
+    assert "every session ended" not in out
+    assert token_keys(SETTINGS)["access"] == kept_key
+    with started() as prepared:
+        assert _rows(prepared) == [1, 2, 3]
+
+
+def _kill_cluster(prepared: Prepared) -> None:
+    """SIGKILL the postmaster and its processes, as a power loss would stop them."""
+    assert prepared.cluster is not None
+    pid = prepared.cluster.running_pid()
+    assert pid is not None
+    children = [
+        int(stat.name)
+        for stat in Path("/proc").iterdir()
+        if stat.name.isdigit() and _parent_of(stat) == pid
+    ]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    for victim in (pid, *children):
+        while Path(f"/proc/{victim}").exists() and _parent_of(Path(f"/proc/{victim}")) != 0:
+            time.sleep(0.05)  # gone, or a zombie waiting for its parent
+
+
+def _parent_of(proc: Path) -> int:
+    try:
+        text = (proc / "stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    fields = text.rsplit(")", 1)[1].split()
+    return 0 if fields[0] == "Z" else int(fields[1])
+
+
 def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -236,16 +293,18 @@ def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timel
         follower = add_replica(prepared.cluster, "r1")
         follower.stop()  # as `partygrid up` stops its replicas
     out = _cli(capsys, "restore", "--backup", state["full"], "--yes")
-    assert "(timeline 3)" in out
+    assert "(timeline 4)" in out
     assert "re-add replicas: partygrid replica add r1" in out
     assert not follower.root.exists()
     with started() as prepared:
         assert _rows(prepared) == [1]
-        _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
-    # The incremental backup lies on timeline 1 after the fork of timeline 2: the latest
-    # state is reached from the full backup along timeline 3.
+        _commit(prepared, 6)  # in no archived WAL segment yet: only in pg_wal
+        _kill_cluster(prepared)  # no clean shutdown, which would archive it
+    # The restore starts the dead cluster and stops it cleanly first, so row 6 reaches the
+    # archive. The incremental backup lies on timeline 1 after the fork of timeline 2 (and
+    # 3): the latest state is reached from the full backup along timeline 4.
     out = _cli(capsys, "restore", "--yes")
-    assert "the end of the WAL archive" in out and "(timeline 4)" in out
+    assert "the end of the WAL archive" in out and "(timeline 5)" in out
     with started() as prepared:
         assert _rows(prepared) == [1, 6]
 
