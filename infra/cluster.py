@@ -26,6 +26,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from infra.child_env import inherited
 from infra.errors import SetupError
 from infra.kept_secrets import kept_secret
 from infra.private_files import replace_private
@@ -218,7 +219,11 @@ class Cluster:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.run_as:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
-        return subprocess.run(cmd, input=input, capture_output=True, text=True, check=False)
+        # The postmaster keeps this environment (its archiver's pgBackRest too): no secret of
+        # ours in it.
+        return subprocess.run(
+            cmd, input=input, capture_output=True, text=True, check=False, env=inherited()
+        )
 
     def _prepare_folders(self) -> None:
         socket_path = self.socket_dir / f".s.PGSQL.{SOCKET_PORT}"

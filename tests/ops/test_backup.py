@@ -221,8 +221,17 @@ def test_a_restore_to_a_moment_holds_exactly_its_rows_and_ends_every_session(
             asyncio.run(_refresh(prepared.database.auth_url, state["token"], keys["access"]))
 
 
-def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() -> None:
+def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PARTYGRID_BACKUP_CIPHER_PASS", "a-pass-the-postmaster-must-not-see")
     with started() as prepared, _connect(prepared) as conn:
+        # The postmaster (and the archiver's pgBackRest under it) never inherits it.
+        assert prepared.cluster is not None
+        pid = prepared.cluster.running_pid()
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        assert b"PATH=" in environ and b"PARTYGRID_BACKUP_CIPHER_PASS" not in environ
+
         conn.execute("INSERT INTO public.drill (id) VALUES (5)")
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
         assert row is not None
