@@ -103,6 +103,8 @@ class Listing:
     archive_end: dt.datetime | None  # when the newest archived WAL arrived
     archiver: Archiver | None  # None: the cluster is not running
     status: str  # pgBackRest's word on the stanza ("ok", "no valid backups", ...)
+    # Holes in the WAL archive (first and last missing segment): archiving was interrupted.
+    gaps: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def window(self) -> tuple[dt.datetime, dt.datetime] | None:
@@ -124,7 +126,11 @@ class Listing:
             "window": None
             if window is None
             else {"from": window[0].isoformat(), "to": window[1].isoformat()},
-            "archive": {"min": self.archive_min, "max": self.archive_max},
+            "archive": {
+                "min": self.archive_min,
+                "max": self.archive_max,
+                "gaps": [{"from": first, "to": last} for first, last in self.gaps],
+            },
             "archiver": None
             if archiver is None
             else {
@@ -202,6 +208,7 @@ def listing(settings: SuiteSettings) -> Listing:
     cluster = _private_only(settings)
     with _configured(settings, cluster) as paths:
         info = _stanza_info(cluster, paths)
+        holes = archive_gaps(cluster, paths, info)
     archives = info.get("archive") or [{}]
     return Listing(
         repo=paths.repo,
@@ -211,7 +218,30 @@ def listing(settings: SuiteSettings) -> Listing:
         archive_end=_archive_end(paths),
         archiver=_archiver(cluster),
         status=str(info.get("status", {}).get("message", "missing stanza")),
+        gaps=holes,
     )
+
+
+def archive_gaps(
+    cluster: Cluster, paths: BackupPaths, info: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Holes in the WAL archive (pgBackRest's verify checks the WAL a backup needs, not the
+    archive's continuity after it). Listed through pgBackRest: names only, never contents."""
+    archives = info.get("archive") or []
+    if not archives:
+        return []
+    listed = pgbackrest.checked(
+        cluster,
+        paths,
+        "repo-ls",
+        f"archive/{STANZA}/{archives[-1]['id']}",
+        "--recurse",
+        r"--filter=[0-9A-F]{24}-[0-9a-f]{40}",
+        "--output=json",
+        fix=f"see the message above; repository {paths.repo}",
+    )
+    names = [name.rsplit("/", 1)[-1][:24] for name in json.loads(listed.stdout or "{}")]
+    return timelines.gaps(names)
 
 
 # -- taking a backup --------------------------------------------------------------------------
@@ -223,6 +253,7 @@ class Taken:
     repo_total: int  # bytes of the whole repository after it
     seconds: float
     verified: bool
+    gaps: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # the archive's
 
 
 def _private_only(settings: SuiteSettings) -> Cluster:
@@ -290,6 +321,7 @@ def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
         )
         pgbackrest.checked(cluster, paths, "backup", f"--type={kind}", fix=fix)
         newest = _backups_of(_stanza_info(cluster, paths))[-1]
+        # The set, and the WAL it needs to be consistent (pgBackRest's verify)...
         pgbackrest.checked(
             cluster,
             paths,
@@ -297,7 +329,11 @@ def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
             f"--set={newest.label}",
             fix=f"the backup {newest.label} did not verify: take a full backup (--full)",
         )
-    return Taken(newest, _repo_total(paths.repo), time.monotonic() - started, verified=True)
+        # ...and the archive after it, which verify does not check for holes.
+        holes = archive_gaps(cluster, paths, _stanza_info(cluster, paths))
+    return Taken(
+        newest, _repo_total(paths.repo), time.monotonic() - started, verified=True, gaps=holes
+    )
 
 
 # -- restoring --------------------------------------------------------------------------------

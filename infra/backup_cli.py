@@ -65,7 +65,18 @@ def take_backup(args: argparse.Namespace) -> int:
         f"verified; {taken.seconds:.1f} s",
         flush=True,
     )
+    _say_gaps(taken.gaps)
     return 0
+
+
+def _say_gaps(gaps: list[tuple[str, str]]) -> None:
+    for first, last in gaps:
+        print(
+            f"partygrid: WAL archive gap {first} .. {last}: archiving was interrupted; no "
+            "moment after it can be restored from a backup older than it (take a full "
+            "backup: partygrid backup --full)",
+            flush=True,
+        )
 
 
 def _when(moment: object) -> str:
@@ -88,6 +99,7 @@ def show_backups(args: argparse.Namespace) -> int:
     if (window := found.window) is not None:
         print(f"restorable (restore --to): {_when(window[0])} .. {_when(window[1])}")
     print(f"WAL archive: {found.archive_min or '-'} .. {found.archive_max or '-'}")
+    _say_gaps(found.gaps)
     if (archiver := found.archiver) is None:
         print("archiver: the cluster is not running")
     else:

@@ -66,3 +66,32 @@ def in_use_at(began: dict[int, float], moment: float, backups: dict[int, float])
                 f"a backup on timeline {timeline} began before its history file was stored"
             )
     return max((n for n in order if began[n] <= moment), default=1)
+
+
+SEGMENTS_PER_LOG = 0x100  # 16 MiB segments: a log file number holds 256 of them
+
+
+def _position(segment: str) -> int:
+    return int(segment[8:16], 16) * SEGMENTS_PER_LOG + int(segment[16:24], 16)
+
+
+def _name(timeline: int, position: int) -> str:
+    log, seg = divmod(position, SEGMENTS_PER_LOG)
+    return f"{timeline:08X}{log:08X}{seg:08X}"
+
+
+def gaps(segments: list[str]) -> list[tuple[str, str]]:
+    """The holes in an archive's WAL: on each timeline, the first and last segment missing
+    between its first and last archived one. WAL dropped while the repository could not be
+    reached (archive-push-queue-max) leaves such a hole, and pgBackRest calls the push a
+    success: no moment in or after it can be restored from a backup older than it."""
+    by_timeline: dict[int, set[int]] = {}
+    for name in segments:
+        by_timeline.setdefault(timeline_of(name), set()).add(_position(name))
+    holes: list[tuple[str, str]] = []
+    for timeline, present in sorted(by_timeline.items()):
+        ordered = sorted(present)
+        for before, after in itertools.pairwise(ordered):
+            if after > before + 1:
+                holes.append((_name(timeline, before + 1), _name(timeline, after - 1)))
+    return holes

@@ -343,3 +343,16 @@ def test_history_times_that_cannot_be_right_are_undecidable(
 ) -> None:
     with pytest.raises(timelines.UndecidableError):
         timelines.in_use_at(began, 1000.0, backups)
+
+
+def test_holes_in_the_wal_archive_are_found_per_timeline_across_log_files() -> None:
+    names = [
+        "0000000100000000000000FE",
+        "0000000100000000000000FF",
+        "000000010000000100000000",  # the next after FF: no hole
+        "000000010000000100000003",  # 1 and 2 missing
+        "000000020000000100000002",  # timeline 2 starts at its fork: no hole before it
+        "000000020000000100000003",
+    ]
+    assert timelines.gaps(names) == [("000000010000000100000001", "000000010000000100000002")]
+    assert timelines.gaps(names[:3]) == []

@@ -329,3 +329,19 @@ def test_a_new_machine_with_only_the_repository_restores_the_latest_state(
     assert new.admin_password != private_cluster(SETTINGS).admin_password
     with RunLock(NEW_MACHINE.data_dir), database(NEW_MACHINE) as prepared:
         assert _rows(prepared) == [1, 6]  # signed in with this machine's own passwords
+
+
+def test_a_hole_in_the_wal_archive_is_shown_by_backups(capsys: pytest.CaptureFixture[str]) -> None:
+    # As when WAL past archive-push-queue-max was dropped (pgBackRest calls that a success).
+    segments = sorted(
+        p
+        for p in SETTINGS.backup_folder.joinpath("archive").rglob("00000001*-*")
+        if len(p.name.split("-")[0]) == 24
+    )
+    assert len(segments) >= 3
+    lost = segments[1].name[:24]
+    segments[1].unlink()
+    out = _cli(capsys, "backups")
+    assert f"WAL archive gap {lost} .. {lost}: archiving was interrupted" in out
+    listed = json.loads(_cli(capsys, "backups", "--json"))
+    assert listed["archive"]["gaps"] == [{"from": lost, "to": lost}]
