@@ -99,17 +99,19 @@ def test_backups_under_a_running_suite_with_another_repository_refuse_and_change
     settings: SuiteSettings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
 ) -> None:
     # `partygrid up` wrote the configuration its cluster archives with, and holds the lock; a
-    # cron job's environment names another repository, then has no cipher pass.
+    # cron job's environment names another repository (one the cluster's user could use),
+    # then has no cipher pass.
+    elsewhere = settings.data_dir.with_name(settings.data_dir.name + "-elsewhere")
+    shutil.rmtree(elsewhere, ignore_errors=True)
     settings = settings.model_copy(update={"backup_cipher_pass": SecretStr(CIPHER)})
     paths = pgbackrest.prepare(settings, private_cluster(settings))
     before = paths.config.read_text()
     monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("PARTYGRID_BACKUP_CIPHER_PASS", CIPHER)
     with RunLock(settings.data_dir):
-        monkeypatch.setenv("PARTYGRID_BACKUP_REPO", str(tmp_path / "elsewhere"))
+        monkeypatch.setenv("PARTYGRID_BACKUP_REPO", str(elsewhere))
         assert main(["backups"]) == 2
         err = capsys.readouterr().err
         assert f"archives into {paths.repo}" in err and "PARTYGRID_BACKUP_REPO" in err
@@ -119,7 +121,7 @@ def test_backups_under_a_running_suite_with_another_repository_refuse_and_change
         assert "encrypts its repository, but this command has no" in capsys.readouterr().err
     assert paths.config.read_text() == before
     assert (paths.include / "cipher.conf").exists()
-    assert not (tmp_path / "elsewhere").exists()
+    assert not elsewhere.exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root writing into the cluster user's folder")
