@@ -424,6 +424,14 @@ def _history_ends(
     return timelines.history_ends(history.stdout)
 
 
+def _newest_timeline(
+    cluster: Cluster, paths: BackupPaths, info: dict[str, Any]
+) -> tuple[int, dict[int, int]]:
+    """The archive's newest timeline and where its ancestors ended (the end of the archive's
+    timeline; for a moment, `_timeline_for`)."""
+    return _timeline_for(cluster, paths, info, None)
+
+
 def _timeline_for(
     cluster: Cluster,
     paths: BackupPaths,
@@ -518,17 +526,16 @@ def _ended(made: BackupInfo) -> dt.datetime:
     return made.stop + dt.timedelta(seconds=1)
 
 
-def end_sessions(settings: SuiteSettings, auth_url: str | None) -> tuple[int, bool]:
+def end_sessions(settings: SuiteSettings, auth_url: str | None) -> int:
     """After a restore: refresh tokens used since the restored moment are unused again, and
     session versions went back. End every session: a new access-token key (when it is the kept
     file; one set in the environment is the operator's to change) and every refresh token
-    spent. Returns how many refresh tokens were live, and whether the key was rotated."""
-    rotated = settings.access_token_key is None
-    if rotated:
+    spent. Returns how many refresh tokens were live."""
+    if settings.access_token_key is None:
         (settings.data_dir / ACCESS_KEY_FILE).unlink(missing_ok=True)
         kept_secret(settings.data_dir, ACCESS_KEY_FILE, 48)
     if auth_url is None:
-        return 0, rotated
+        return 0
     from sqlalchemy import create_engine, pool
 
     from gateway.auth.end_sessions import end_every_session
@@ -536,7 +543,7 @@ def end_sessions(settings: SuiteSettings, auth_url: str | None) -> tuple[int, bo
     engine = create_engine(auth_url, poolclass=pool.NullPool)
     try:
         with engine.begin() as conn:
-            return end_every_session(conn), rotated
+            return end_every_session(conn)
     finally:
         engine.dispose()
 
@@ -612,7 +619,7 @@ def restore(
         steps["replay"] = time.monotonic() - clock
         clock = time.monotonic()
         with database(settings, recovering=True) as prepared:
-            ended, rotated = end_sessions(settings, prepared.database.auth_url)
+            ended = end_sessions(settings, prepared.database.auth_url)
         steps["start"] = time.monotonic() - clock
     finally:
         lock.release()
@@ -630,7 +637,7 @@ def restore(
         ended,
         [r.root.name for r in replicas],
         steps,
-        key_rotated=rotated,
+        key_rotated=settings.access_token_key is None,  # as end_sessions rotates it
         tail_lost=tail_lost,
     )
 
