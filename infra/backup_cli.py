@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from infra import backup, restore_into
 from infra.errors import SetupError
@@ -73,7 +74,18 @@ def take_backup(args: argparse.Namespace) -> int:
         f"verified; {taken.seconds:.1f} s",
         flush=True,
     )
+    _say_gaps(taken.gaps)
     return 0
+
+
+def _say_gaps(gaps: list[tuple[str, str]]) -> None:
+    for first, last in gaps:
+        print(
+            f"partygrid: WAL archive gap {first} .. {last}: archiving was interrupted; no "
+            "moment after it can be restored from a backup older than it (take a full "
+            "backup: partygrid backup --full)",
+            flush=True,
+        )
 
 
 def _when(moment: object) -> str:
@@ -96,6 +108,7 @@ def show_backups(args: argparse.Namespace) -> int:
     if (window := found.window) is not None:
         print(f"restorable (restore --to): {_when(window[0])} .. {_when(window[1])}")
     print(f"WAL archive: {found.archive_min or '-'} .. {found.archive_max or '-'}")
+    _say_gaps(found.gaps)
     if (archiver := found.archiver) is None:
         print("archiver: the cluster is not running")
     else:
@@ -111,33 +124,49 @@ def show_backups(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirmed(replaced: str, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
+def _asker(replaced: str, yes: bool) -> Callable[[str], bool]:
+    """The question before a restore, naming what it brings back and what it replaces;
+    refused up front when there is no terminal to answer it."""
+    if not yes and not sys.stdin.isatty():
         raise SetupError(
             "restore replaces the whole database and asks first, but there is no terminal",
             "add --yes",
         )
-    answer = input(
-        f"partygrid: restore replaces {replaced} "
-        "(everything after the restored moment is lost). Type yes to go on: "
+
+    def ask(what: str) -> bool:
+        print(f"partygrid: restoring {what}", flush=True)
+        if yes:
+            return True
+        answer = input(
+            f"partygrid: restore replaces {replaced} "
+            "(everything after the restored moment is lost). Type yes to go on: "
+        )
+        return answer.strip().lower() == "yes"
+
+    return ask
+
+
+def _sessions_ended(key_rotated: bool) -> str:
+    if key_rotated:
+        return "every session ended (users sign in again)"
+    return (
+        "every refresh token ended; access tokens stay valid until "
+        "PARTYGRID_ACCESS_TOKEN_KEY is changed (change it, then restart)"
     )
-    return answer.strip().lower() == "yes"
 
 
 def _restore_into(args: argparse.Namespace, settings: SuiteSettings) -> int:
     target = restore_into.target_name(settings)  # refused before anything is asked
     to = backup.parse_time(args.to) if args.to else None
     replaced = f"PartyGrid's schemas (org, grid, assess, auth) on {target}"
-    if not _confirmed(replaced, args.yes):
+    if not _asker(replaced, args.yes)("the private cluster's backups into that server"):
         print("partygrid: nothing restored", flush=True)
         return 1
     done = restore_into.restore_into(settings, to=to, label=args.backup)
     print(
         f"partygrid: restored {done.target} to {done.point} from the private cluster's "
-        "backups; every session ended (users sign in again); start the suite on it with "
-        "DATABASE_URL set: partygrid up",
+        f"backups; {_sessions_ended(settings.access_token_key is None)}; start the suite on "
+        "it with DATABASE_URL set: partygrid up",
         flush=True,
     )
     steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in done.steps.items())
@@ -157,15 +186,34 @@ def run_restore(args: argparse.Namespace) -> int:
             "(its PartyGrid schemas are replaced), or unset DATABASE_URL",
         )
     to = backup.parse_time(args.to) if args.to else None  # refused before anything is asked
-    if not _confirmed(f"the database in {settings.data_dir}", args.yes):
+    try:
+        done = backup.restore(
+            settings,
+            to=to,
+            label=args.backup,
+            confirm=_asker(f"the database in {settings.data_dir}", args.yes),
+        )
+    except backup.RestoreDeclined:
         print("partygrid: nothing restored", flush=True)
         return 1
-    done = backup.restore(settings, to=to, label=args.backup)
     print(
-        f"partygrid: restored to {done.point} (timeline {done.timeline}); every session "
-        f"ended (users sign in again); take a new backup: partygrid backup --full",
+        f"partygrid: restored to {done.point} (timeline {done.timeline}); "
+        f"{_sessions_ended(done.key_rotated)}; "
+        "take a new backup: partygrid backup --full",
         flush=True,
     )
+    if done.tail_lost:
+        print(
+            "partygrid: the cluster had died and did not start again before the restore: "
+            "commits it had not archived yet are not in the restored database",
+            flush=True,
+        )
+    for name in done.replicas_removed:
+        print(
+            f"partygrid: replica {name} held the old timeline and was removed; "
+            f"re-add replicas: partygrid replica add {name}",
+            flush=True,
+        )
     return 0
 
 

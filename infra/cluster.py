@@ -26,8 +26,10 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from infra.child_env import inherited
 from infra.errors import SetupError
 from infra.kept_secrets import kept_secret
+from infra.private_files import replace_private
 
 SOCKET_PORT = 5432  # names the socket file only: the cluster listens on no TCP port
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
@@ -187,13 +189,8 @@ class Cluster:
             f"{socket}:{SOCKET_PORT}:*:{user}:{_pgpass_escape(self.password_of(user))}"
             for user in (ADMIN, REPLICATION_ROLE)
         ]
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write("\n".join(lines) + "\n")
-        path.chmod(0o600)
-        if self.run_as:
-            entry = pwd.getpwnam(self.run_as)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+        # The folder is the cluster user's: never follow a link planted there (we may be root).
+        replace_private(path, "\n".join(lines) + "\n", self.run_as)
         return path
 
     def url(self, *, user: str, database: str) -> str:
@@ -222,7 +219,11 @@ class Cluster:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.run_as:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
-        return subprocess.run(cmd, input=input, capture_output=True, text=True, check=False)
+        # The postmaster keeps this environment (its archiver's pgBackRest too): no secret of
+        # ours in it.
+        return subprocess.run(
+            cmd, input=input, capture_output=True, text=True, check=False, env=inherited()
+        )
 
     def _prepare_folders(self) -> None:
         socket_path = self.socket_dir / f".s.PGSQL.{SOCKET_PORT}"

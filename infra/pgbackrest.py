@@ -13,9 +13,11 @@ import pwd
 import subprocess
 from pathlib import Path
 
+from infra.child_env import inherited
 from infra.cluster import ADMIN, SOCKET_PORT, Cluster, ensure_pgbackrest, reachable_by
 from infra.errors import SetupError
 from infra.pgbackrest_conf import CIPHER_FILE, BackupPaths, cipher_text, config_text
+from infra.private_files import replace_private
 from infra.settings import SuiteSettings
 
 
@@ -53,15 +55,8 @@ def _private_folder(folder: Path, user: str | None) -> None:
 
 def _private_file(path: Path, text: str, user: str | None) -> None:
     """Written whole or not at all (archive-push may read it at any moment), 0600, the
-    cluster user's."""
-    part = path.with_name(f".{path.name}.part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    part.chmod(0o600)
-    if (owner := _owner(user)) is not None:
-        os.chown(part, *owner)
-    part.replace(path)
+    cluster user's, never through a link that user planted (infra/private_files.py)."""
+    replace_private(path, text, user)
 
 
 def _prepare_repo(repo: Path, user: str | None) -> None:
@@ -92,13 +87,11 @@ def _writable_by(user: str | None, folder: Path) -> bool:
 
 def prepare(settings: SuiteSettings, cluster: Cluster) -> BackupPaths:
     """pgBackRest installed, the cluster's folders, the repository and pgbackrest.conf (from
-    the template, every time): what archiving, backups and restores need."""
-    try:
-        ensure_pgbackrest(install=settings.install_missing)
-    except SetupError as exc:
-        raise SetupError(
-            exc.cause, f"{exc.fix}; or PARTYGRID_ARCHIVE=false (no WAL archiving, no backups)"
-        ) from None
+    the template, every time): what archiving, backups and restores need. Only for a caller
+    holding the data folder's RunLock (the cluster starting, or stopped): the running
+    cluster's archive_command reads this configuration, so another command rewriting it from
+    its own environment would send the archive elsewhere. Others call `written`."""
+    _ensure_installed(settings)
     paths = backup_paths(settings, cluster)
     user = cluster.run_as
     for folder in (paths.root, paths.socket_dir, paths.work, paths.work / "log", paths.include):
@@ -124,6 +117,62 @@ def prepare(settings: SuiteSettings, cluster: Cluster) -> BackupPaths:
     return paths
 
 
+def _ensure_installed(settings: SuiteSettings) -> None:
+    try:
+        ensure_pgbackrest(install=settings.install_missing)
+    except SetupError as exc:
+        raise SetupError(
+            exc.cause, f"{exc.fix}; or PARTYGRID_ARCHIVE=false (no WAL archiving, no backups)"
+        ) from None
+
+
+def _values(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#")
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def written(settings: SuiteSettings, cluster: Cluster) -> BackupPaths:
+    """The configuration the running cluster archives with, read and left as it is; refused
+    when this command's settings name another repository or another cipher pass (a cron job
+    with its own PARTYGRID_BACKUP_REPO, a shell without the pass) than `partygrid up` had."""
+    _ensure_installed(settings)
+    paths = backup_paths(settings, cluster)
+    config = _values(paths.config)
+    restart = (
+        "run this command with the settings partygrid up runs with (PARTYGRID_BACKUP_REPO, "
+        "PARTYGRID_BACKUP_CIPHER_PASS), or stop partygrid up and start it with the new ones"
+    )
+    if not config:
+        raise SetupError(
+            f"the running cluster was started without WAL archiving (no {paths.config})",
+            "stop partygrid up and start it with PARTYGRID_ARCHIVE unset (archiving is on "
+            "by default)",
+        )
+    if config.get("repo1-path") != str(paths.repo):
+        raise SetupError(
+            f"the running cluster archives into {config.get('repo1-path')}, but this "
+            f"command's repository is {paths.repo}",
+            restart,
+        )
+    written_pass = _values(paths.include / CIPHER_FILE).get("repo1-cipher-pass")
+    wanted = settings.backup_cipher_pass
+    if (wanted.get_secret_value() if wanted else None) != written_pass:
+        if written_pass is None:
+            cause = "the running cluster's repository is not encrypted, but this command has a cipher pass"
+        elif wanted is None:
+            cause = (
+                "the running cluster encrypts its repository, but this command has no cipher pass"
+            )
+        else:
+            cause = "the running cluster encrypts its repository with another cipher pass"
+        raise SetupError(cause + " (PARTYGRID_BACKUP_CIPHER_PASS)", restart)
+    return paths
+
+
 def run(cluster: Cluster, paths: BackupPaths, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `pgbackrest <command> ...` as the cluster's user; the superuser's password comes
     from libpq's password file (PGPASSFILE), never argv."""
@@ -131,7 +180,9 @@ def run(cluster: Cluster, paths: BackupPaths, *args: str) -> subprocess.Complete
     cmd = ["env", f"PGPASSFILE={passfile}", "pgbackrest", *paths.options(), *args]
     if cluster.run_as:
         cmd = ["runuser", "-u", cluster.run_as, "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd="/", umask=0o077)
+    return subprocess.run(
+        cmd, capture_output=True, text=True, check=False, cwd="/", umask=0o077, env=inherited()
+    )
 
 
 def error_of(done: subprocess.CompletedProcess[str]) -> str:

@@ -1,8 +1,10 @@
 """pgBackRest's configuration for the private cluster: every path inside the cluster's folder
 or the backup repository, nothing in /etc or /var.
 
-Written from this template whenever the cluster starts or a backup command runs, like
-pg_hba.conf: edits are replaced. The file holds no secret: pgBackRest signs in with libpq's
+Written from this template whenever the cluster is prepared under the data folder's RunLock
+(`partygrid up`, `setup`, `restore`, or a backup command that starts the cluster itself), like
+pg_hba.conf: edits are replaced. A backup command under a running suite reads it and refuses
+settings that differ (`infra.pgbackrest.written`). The file holds no secret: pgBackRest signs in with libpq's
 password file (`Cluster.pgpass_file`), and the repository's cipher pass, when one is set, goes
 into a file of its own beside it (`cipher.conf` in the include folder, owner-only), so the
 configuration can be shown or copied without giving anything away.
@@ -20,8 +22,9 @@ CIPHER_FILE = "cipher.conf"
 CIPHER_TYPE = "aes-256-cbc"
 # When the repository cannot be reached, PostgreSQL keeps its WAL until it is archived and
 # the disk fills (then it stops). Past this much queued WAL, pgBackRest drops it and says the
-# push succeeded: the database keeps running, and point-in-time restores stay broken until
-# the next full backup (`partygrid backups` shows the archiver's failures).
+# push succeeded: the database keeps running, and no moment after the hole can be restored
+# from a backup older than it. The archiver counts no failure then: `partygrid backups` and
+# `partygrid backup` find the hole in the archive itself (infra/timelines.py `gaps`).
 ARCHIVE_QUEUE_MAX = "4GiB"
 
 
@@ -72,7 +75,7 @@ def config_text(
     """pgbackrest.conf for the cluster in `paths.root`, backing up into `paths.repo`."""
     cipher = f"repo1-cipher-type={CIPHER_TYPE}\n" if encrypted else ""
     return f"""\
-# Written by partygrid (infra/pgbackrest_conf.py) whenever the cluster starts; edits here are
+# Written by partygrid (infra/pgbackrest_conf.py) whenever the cluster is prepared; edits here are
 # replaced. Secrets are elsewhere: the database password in {paths.root / "pgpass"}, the
 # repository's cipher pass (when set) in {paths.include / CIPHER_FILE}.
 [global]

@@ -152,9 +152,11 @@ def _restore_scratch(
     promotion."""
     repo = pgbackrest.repo_folder(settings, private_cluster(settings))
     paths = pgbackrest.prepare(settings.model_copy(update={"backup_repo": repo}), scratch)
-    info = backup._stanza_info(scratch, paths)
-    newest = backup._newest_timeline(scratch, paths, info) if label is None else (1, {})
-    args = backup.restore_args(backup._backups_of(info), newest, to, label)
+    info = backup.stanza_info(scratch, paths)
+    # The timeline the database ran on at `to` (an earlier restore's timeline lacks what its
+    # parent committed after that restore's target), as `partygrid restore` follows it.
+    history = backup.timeline_for(scratch, paths, info, to) if label is None else (1, {})
+    args = backup.restore_args(backup.backups_of(info), history, to, label)
     clock = time.monotonic()
     pgbackrest.checked(
         scratch,
@@ -262,7 +264,7 @@ def restore_into(
     db = external_database(settings.database_url or "", role_password=role_password(settings))
     _check_target(db)
     scratch = scratch_cluster(settings)
-    lock = backup._take_lock(settings)
+    lock = backup.take_lock(settings)
     try:
         _discard(scratch)
         replayed, steps = _restore_scratch(settings, scratch, to, label)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from infra.child_env import inherited
 from infra.errors import SetupError
 from infra.restart_policy import exit_reason
 from infra.unprivileged import account, ensure_can_run_python, service_user
@@ -138,7 +139,7 @@ class Supervisor:
         with os.fdopen(fd, "ab") as log:
             service.process = subprocess.Popen(
                 service.command,
-                env={**os.environ, **identity.home, **service.env},
+                env={**inherited(), **identity.home, **service.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -49,21 +49,50 @@ def _failure(text: str) -> str:
     return lines[-1] if lines else (text.strip().splitlines() or ["no message"])[-1]
 
 
+def _pg_ctl_start(cluster: Cluster, timeout: float) -> bool:
+    """`pg_ctl start` with the very options `Cluster.start` uses (archive_command included),
+    without setting passwords; whether it started."""
+    options = " ".join(cluster._options())
+    pg_ctl = ["pg_ctl", "-D", str(cluster.data), "-l", str(cluster.log), "-w"]
+    done = cluster._run([*pg_ctl, "-t", str(max(1, int(timeout))), "-o", options, "start"])
+    return done.returncode == 0
+
+
+# The states of a cluster that stopped without a clean shutdown: its last WAL (commits not
+# yet archived) is only in pg_wal.
+_UNCLEAN = {"in production", "shutting down", "in crash recovery"}
+
+
+def save_tail(cluster: Cluster, timeout: float = 600.0) -> bool | None:
+    """Before a restore replaces pg_wal: a cluster that died (SIGKILL, power loss) is started
+    (crash recovery) and shut down cleanly, which with archiving on switches to a new WAL
+    segment and archives the last one, so commits not archived yet reach the repository and
+    a restore to the latest state holds them. None when the cluster had stopped cleanly (its
+    shutdown archived the tail), else whether its tail was saved."""
+    if not (cluster.data / "PG_VERSION").exists():
+        return None
+    if _control(cluster).get("Database cluster state") not in _UNCLEAN:
+        return None
+    try:
+        return _pg_ctl_start(cluster, timeout)
+    finally:
+        cluster.stop()
+
+
 def replay(cluster: Cluster, timeout: float = 3600.0) -> Replayed:
     """Start the restored `cluster` (with its archive_command), wait until recovery ended and
     it was promoted, stop it; what it replayed up to, and its new timeline."""
     offset = cluster.log.stat().st_size if cluster.log.exists() else 0
-    options = " ".join(cluster._options())  # the very options `start` uses
-    pg_ctl = ["pg_ctl", "-D", str(cluster.data), "-l", str(cluster.log), "-w", "-t", "600"]
-    done = cluster._run([*pg_ctl, "-o", options, "start"])  # as the cluster's user
-    if done.returncode != 0:
-        raise SetupError(
-            f"the restored cluster did not start: {_failure(_log_since(cluster, offset))}",
-            f"read {cluster.log}; the restore is unfinished: run partygrid restore again, with "
-            "an earlier --to (past the archive's end is out of reach) or none for the latest",
-        )
     deadline = time.monotonic() + timeout
     try:
+        # Inside the try: a start that times out leaves a recovering server behind.
+        if not _pg_ctl_start(cluster, timeout):
+            raise SetupError(
+                f"the restored cluster did not start: {_failure(_log_since(cluster, offset))}",
+                f"read {cluster.log}; the restore is unfinished: run partygrid restore again, "
+                "with an earlier --to (past the archive's end is out of reach) or none for "
+                "the latest",
+            )
         while _control(cluster).get("Database cluster state") != "in production":
             if cluster.running_pid() is None:
                 raise SetupError(

@@ -95,6 +95,70 @@ def test_the_cipher_pass_goes_to_its_own_private_file_never_the_configuration(
     assert "repo1-cipher-type" not in paths.config.read_text()
 
 
+def test_backups_under_a_running_suite_with_another_repository_refuse_and_change_nothing(
+    settings: SuiteSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `partygrid up` wrote the configuration its cluster archives with, and holds the lock; a
+    # cron job's environment names another repository (one the cluster's user could use),
+    # then has no cipher pass.
+    elsewhere = settings.data_dir.with_name(settings.data_dir.name + "-elsewhere")
+    shutil.rmtree(elsewhere, ignore_errors=True)
+    settings = settings.model_copy(update={"backup_cipher_pass": SecretStr(CIPHER)})
+    paths = pgbackrest.prepare(settings, private_cluster(settings))
+    before = paths.config.read_text()
+    monkeypatch.setenv("PARTYGRID_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PARTYGRID_BACKUP_CIPHER_PASS", CIPHER)
+    with RunLock(settings.data_dir):
+        monkeypatch.setenv("PARTYGRID_BACKUP_REPO", str(elsewhere))
+        assert main(["backups"]) == 2
+        err = capsys.readouterr().err
+        assert f"archives into {paths.repo}" in err and "PARTYGRID_BACKUP_REPO" in err
+        monkeypatch.delenv("PARTYGRID_BACKUP_REPO")
+        monkeypatch.delenv("PARTYGRID_BACKUP_CIPHER_PASS")
+        assert main(["backups"]) == 2
+        assert "encrypts its repository, but this command has no" in capsys.readouterr().err
+    assert paths.config.read_text() == before
+    assert (paths.include / "cipher.conf").exists()
+    assert not elsewhere.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root writing into the cluster user's folder")
+def test_links_planted_in_the_cluster_folder_are_replaced_never_followed(
+    settings: SuiteSettings, tmp_path: Path
+) -> None:
+    # A taken-over cluster user links the names root writes to a file of root's.
+    victim = tmp_path / "shadow"
+    victim.write_text("root's own\n")
+    victim.chmod(0o640)
+    before = victim.stat()
+    cluster = private_cluster(settings)
+    paths = pgbackrest.backup_paths(settings, cluster)
+    cluster.root.mkdir(parents=True, exist_ok=True)
+    planted = [
+        cluster.root / "pgpass",
+        paths.config,
+        paths.config.with_name(f".{paths.config.name}.part"),  # the name used until now
+    ]
+    for link in planted:
+        link.symlink_to(victim)
+    written = cluster.pgpass_file()
+    pgbackrest.prepare(settings, cluster)
+    after = victim.stat()
+    assert victim.read_text() == "root's own\n"
+    assert (after.st_uid, after.st_mode, after.st_size) == (
+        before.st_uid,
+        before.st_mode,
+        before.st_size,
+    )
+    for path in (written, paths.config):
+        assert not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.stat().st_uid == _cluster_uid(settings)
+    assert cluster.admin_password in written.read_text()
+    assert "repo1-path=" in paths.config.read_text()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs a cluster user other than ourselves")
 def test_a_repository_the_cluster_user_cannot_reach_is_refused(
     settings: SuiteSettings, tmp_path: Path
@@ -241,3 +305,56 @@ def test_the_tests_session_cluster_never_archives(prepared: Prepared) -> None:
     with psycopg.connect(prepared.database.admin_conninfo) as conn:
         row = conn.execute("SHOW archive_mode").fetchone()
     assert row is not None and row[0] == "off"
+
+
+def test_a_time_within_a_backups_last_second_is_reached_from_the_backup_before() -> None:
+    # pgBackRest's stop time is cut to the second: at 11:00:00.5 the incr may not have ended.
+    within = dt.datetime(2026, 12, 7, 11, 0, 0, 500000, tzinfo=dt.UTC)
+    assert backup.restore_args([FULL, INCR], (1, {}), within, None)[0] == f"--set={FULL.label}"
+    after = dt.datetime(2026, 12, 7, 11, 0, 1, tzinfo=dt.UTC)
+    assert backup.restore_args([FULL, INCR], (1, {}), after, None)[0] == f"--set={INCR.label}"
+
+
+def test_a_moment_is_restored_along_the_timeline_the_database_ran_on_then() -> None:
+    # Timeline 2 began at 12:00 (a restore to 10:30 ran then), timeline 3 at 13:00.
+    began = {2: 12 * 3600.0, 3: 13 * 3600.0}
+    assert timelines.in_use_at(began, 11 * 3600.0, {1: 10 * 3600.0}) == 1
+    assert timelines.in_use_at(began, 12.5 * 3600, {1: 10 * 3600.0}) == 2
+    assert timelines.in_use_at(began, 14 * 3600.0, {1: 10 * 3600.0}) == 3
+    # Timeline 1 at 11:00: the incr (on 1 after timeline 2's fork) is usable along it.
+    at = dt.datetime(2026, 12, 7, 11, 30, tzinfo=dt.UTC)
+    assert backup.restore_args([FULL, INCR], (1, {}), at, None) == [
+        f"--set={INCR.label}",
+        "--type=time",
+        "--target=2026-12-07 11:30:00.000000+00",
+        "--target-action=promote",
+        "--target-timeline=1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("began", "backups"),
+    [
+        ({2: 500.0, 3: 500.0}, {}),  # a copy without its times: all alike
+        ({2: 900.0, 3: 500.0}, {}),
+        ({2: 900.0}, {1: 100.0, 2: 800.0}),  # a backup on 2 before 2 began
+    ],
+)
+def test_history_times_that_cannot_be_right_are_undecidable(
+    began: dict[int, float], backups: dict[int, float]
+) -> None:
+    with pytest.raises(timelines.UndecidableError):
+        timelines.in_use_at(began, 1000.0, backups)
+
+
+def test_holes_in_the_wal_archive_are_found_per_timeline_across_log_files() -> None:
+    names = [
+        "0000000100000000000000FE",
+        "0000000100000000000000FF",
+        "000000010000000100000000",  # the next after FF: no hole
+        "000000010000000100000003",  # 1 and 2 missing
+        "000000020000000100000002",  # timeline 2 starts at its fork: no hole before it
+        "000000020000000100000003",
+    ]
+    assert timelines.gaps(names) == [("000000010000000100000001", "000000010000000100000002")]
+    assert timelines.gaps(names[:3]) == []

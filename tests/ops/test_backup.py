@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import shutil
+import signal
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -29,6 +32,7 @@ from gateway.auth.sessions import SessionRefusedError, refresh
 from gateway.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
 from infra.cli import main
 from infra.locking import RunLock
+from infra.replica import add_replica
 from infra.settings import SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
 
@@ -149,6 +153,9 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
         state["token"] = asyncio.run(_issue_refresh_token(prepared.database.auth_url))
         out = _cli(capsys, "backup", "--full")
         assert "(full)" in out and "verified" in out
+        # The backup's stop time is cut to the second: a moment is restorable from it only
+        # a second after that (the restore refuses one it cannot be sure of).
+        time.sleep(1.0)
         _commit(prepared, 2)
         time.sleep(0.2)  # the moment restored to lies clearly between the two commits
         with _connect(prepared) as conn:
@@ -159,13 +166,19 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
         _commit(prepared, 3)
         out = _cli(capsys, "backup")  # the default: incremental
         assert "(incr)" in out and "verified" in out
+        with _connect(prepared) as conn:
+            after_incr = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert after_incr is not None
+        state["after_incr"] = after_incr[0]  # rows 1, 2, 3 on timeline 1
         _commit(prepared, 4)  # in no backup, and not yet archived: the tail
         listed = json.loads(_cli(capsys, "backups", "--json"))
     assert [b["type"] for b in listed["backups"]] == ["full", "incr"]
     full, incr = listed["backups"]
     assert incr["label"].startswith(full["label"] + "_")  # the incr rests on the full
     window = listed["window"]
-    assert window["from"] == full["stop"]
+    # Stop times are whole seconds, cut down: consistent surely only a second later.
+    stop = dt.datetime.fromisoformat(full["stop"])
+    assert dt.datetime.fromisoformat(window["from"]) == stop + dt.timedelta(seconds=1)
     assert dt.datetime.fromisoformat(window["to"]) >= dt.datetime.fromisoformat(incr["stop"])
     archiver = listed["archiver"]  # read from the running cluster
     assert archiver["archivedCount"] > 0 and archiver["failedCount"] == 0
@@ -208,8 +221,17 @@ def test_a_restore_to_a_moment_holds_exactly_its_rows_and_ends_every_session(
             asyncio.run(_refresh(prepared.database.auth_url, state["token"], keys["access"]))
 
 
-def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() -> None:
+def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PARTYGRID_BACKUP_CIPHER_PASS", "a-pass-the-postmaster-must-not-see")
     with started() as prepared, _connect(prepared) as conn:
+        # The postmaster (and the archiver's pgBackRest under it) never inherits it.
+        assert prepared.cluster is not None
+        pid = prepared.cluster.running_pid()
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        assert b"PATH=" in environ and b"PARTYGRID_BACKUP_CIPHER_PASS" not in environ
+
         conn.execute("INSERT INTO public.drill (id) VALUES (5)")
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
         assert row is not None
@@ -226,18 +248,72 @@ def test_the_restored_cluster_starts_as_usual_and_archives_its_new_timeline() ->
     assert archiver[0] >= switched and archiver[1] == 0
 
 
+def test_a_moment_before_an_earlier_restore_ran_is_restored_along_the_timeline_of_then(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the incremental backup, timeline 1 held rows 1, 2, 3 until the restore to
+    # `between` started timeline 2 (rows 1, 2, then 5): that moment is on timeline 1.
+    kept_key = token_keys(SETTINGS)["access"]
+    monkeypatch.setenv("PARTYGRID_ACCESS_TOKEN_KEY", "an-access-key-the-operator-set-0123456789")
+    out = _cli(capsys, "restore", "--to", state["after_incr"].isoformat(), "--yes")
+    assert "on timeline 1, from backup" in out  # what is restored, named before it is
+    assert "(timeline 3)" in out
+    # The operator's key is not rotated here: the restore says access tokens stay valid.
+    assert "access tokens stay valid until PARTYGRID_ACCESS_TOKEN_KEY is changed" in out
+    assert "every session ended" not in out
+    assert token_keys(SETTINGS)["access"] == kept_key
+    with started() as prepared:
+        assert _rows(prepared) == [1, 2, 3]
+
+
+def _kill_cluster(prepared: Prepared) -> None:
+    """SIGKILL the postmaster and its processes, as a power loss would stop them."""
+    assert prepared.cluster is not None
+    pid = prepared.cluster.running_pid()
+    assert pid is not None
+    children = [
+        int(stat.name)
+        for stat in Path("/proc").iterdir()
+        if stat.name.isdigit() and _parent_of(stat) == pid
+    ]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    for victim in (pid, *children):
+        while Path(f"/proc/{victim}").exists() and _parent_of(Path(f"/proc/{victim}")) != 0:
+            time.sleep(0.05)  # gone, or a zombie waiting for its parent
+
+
+def _parent_of(proc: Path) -> int:
+    try:
+        text = (proc / "stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    fields = text.rsplit(")", 1)[1].split()
+    return 0 if fields[0] == "Z" else int(fields[1])
+
+
 def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # A replica of timeline 2: after the restore it would serve undone rows.
+    with started() as prepared:
+        assert prepared.cluster is not None
+        follower = add_replica(prepared.cluster, "r1")
+        follower.stop()  # as `partygrid up` stops its replicas
     out = _cli(capsys, "restore", "--backup", state["full"], "--yes")
-    assert "(timeline 3)" in out
+    assert "(timeline 4)" in out
+    assert "re-add replicas: partygrid replica add r1" in out
+    assert not follower.root.exists()
     with started() as prepared:
         assert _rows(prepared) == [1]
-        _commit(prepared, 6)  # not archived yet: replayed from pg_wal, which the restore keeps
-    # The incremental backup lies on timeline 1 after the fork of timeline 2: the latest
-    # state is reached from the full backup along timeline 3.
+        _commit(prepared, 6)  # in no archived WAL segment yet: only in pg_wal
+        _kill_cluster(prepared)  # no clean shutdown, which would archive it
+    # The restore starts the dead cluster and stops it cleanly first, so row 6 reaches the
+    # archive. The incremental backup lies on timeline 1 after the fork of timeline 2 (and
+    # 3): the latest state is reached from the full backup along timeline 4.
     out = _cli(capsys, "restore", "--yes")
-    assert "the end of the WAL archive" in out and "(timeline 4)" in out
+    assert "the end of the WAL archive" in out and "(timeline 5)" in out
     with started() as prepared:
         assert _rows(prepared) == [1, 6]
 
@@ -253,3 +329,19 @@ def test_a_new_machine_with_only_the_repository_restores_the_latest_state(
     assert new.admin_password != private_cluster(SETTINGS).admin_password
     with RunLock(NEW_MACHINE.data_dir), database(NEW_MACHINE) as prepared:
         assert _rows(prepared) == [1, 6]  # signed in with this machine's own passwords
+
+
+def test_a_hole_in_the_wal_archive_is_shown_by_backups(capsys: pytest.CaptureFixture[str]) -> None:
+    # As when WAL past archive-push-queue-max was dropped (pgBackRest calls that a success).
+    segments = sorted(
+        p
+        for p in SETTINGS.backup_folder.joinpath("archive").rglob("00000001*-*")
+        if len(p.name.split("-")[0]) == 24
+    )
+    assert len(segments) >= 3
+    lost = segments[1].name[:24]
+    segments[1].unlink()
+    out = _cli(capsys, "backups")
+    assert f"WAL archive gap {lost} .. {lost}: archiving was interrupted" in out
+    listed = json.loads(_cli(capsys, "backups", "--json"))
+    assert listed["archive"]["gaps"] == [{"from": lost, "to": lost}]
