@@ -554,6 +554,19 @@ def _what(backups: list[BackupInfo], args: list[str], to: dt.datetime | None, ti
     return f"the end of the WAL archive (timeline {timeline}), from {base}"
 
 
+def restored_point(to: dt.datetime | None, label: str | None, replayed: wal_replay.Replayed) -> str:
+    """What a restore brought back, in words: the moment, the backup or the archive's end."""
+    if to is not None:
+        point = to.astimezone(dt.UTC).isoformat()
+    elif label is not None:
+        point = f"the end of backup {label}"
+    else:
+        point = "the end of the WAL archive"
+    if replayed.last_commit:
+        point += f" (last commit replayed at {replayed.last_commit})"
+    return point
+
+
 def restore(
     settings: SuiteSettings,
     *,
@@ -615,16 +628,8 @@ def restore(
         steps["start"] = time.monotonic() - clock
     finally:
         lock.release()
-    if to is not None:
-        point = to.astimezone(dt.UTC).isoformat()
-    elif label is not None:
-        point = f"the end of backup {label}"
-    else:
-        point = "the end of the WAL archive"
-    if replayed.last_commit:
-        point += f" (last commit replayed at {replayed.last_commit})"
     return Restored(
-        point,
+        restored_point(to, label, replayed),
         replayed.timeline,
         ended,
         [r.root.name for r in replicas],

@@ -286,12 +286,4 @@ def restore_into(
     finally:
         _discard(scratch)
         lock.release()
-    if to is not None:
-        point = to.astimezone(dt.UTC).isoformat()
-    elif label is not None:
-        point = f"the end of backup {label}"
-    else:
-        point = "the end of the WAL archive"
-    if replayed.last_commit:
-        point += f" (last commit replayed at {replayed.last_commit})"
-    return RestoredInto(point, target, ended, steps)
+    return RestoredInto(backup.restored_point(to, label, replayed), target, ended, steps)

@@ -11,11 +11,19 @@ and holding the demo district, made the way `partygrid up` makes it (`infra.setu
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gateway.auth import users
+from gateway.auth.models import refresh_token
+from gateway.auth.tokens import new_refresh_token, refresh_token_hash
 from infra.cluster import Cluster
 from infra.locking import RunLock
 from infra.settings import SuiteSettings
@@ -106,3 +114,26 @@ def own_run(settings: SuiteSettings) -> Iterator[OwnDatabase]:
     its files kept for the next run (or a restore)."""
     with RunLock(settings.data_dir), database(settings) as prepared:
         yield OwnDatabase(settings, prepared)
+
+
+async def user_with_refresh_token(auth_url: str, username: str, password: str, role: str) -> str:
+    """A user of the demo district, and a live refresh token of theirs stored as a sign-in
+    stores it (a restore must spend it)."""
+    engine = create_async_engine(auth_url)
+    token = new_refresh_token()
+    try:
+        async with engine.begin() as conn:
+            user = await users.add_user(
+                conn, username=username, password=password, role=role, region_code="410104"
+            )
+            await conn.execute(
+                insert(refresh_token).values(
+                    id=uuid.uuid4(),
+                    user_id=user.id,
+                    token_hash=refresh_token_hash(token),
+                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+                )
+            )
+    finally:
+        await engine.dispose()
+    return token

@@ -15,21 +15,17 @@ import os
 import shutil
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from own_suite import ops_settings
-from sqlalchemy import insert
+from own_suite import ops_settings, user_with_refresh_token
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.auth import users
-from gateway.auth.models import refresh_token
 from gateway.auth.sessions import SessionRefusedError, refresh
-from gateway.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
+from gateway.auth.tokens import AccessTokens
 from infra.cli import main
 from infra.locking import RunLock
 from infra.replica import add_replica
@@ -101,32 +97,6 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return out
 
 
-async def _issue_refresh_token(auth_url: str) -> str:
-    """A user's live refresh token, stored as a login stores it."""
-    engine = create_async_engine(auth_url)
-    token = new_refresh_token()
-    try:
-        async with engine.begin() as conn:
-            user = await users.add_user(
-                conn,
-                username="backup-drill",
-                password="Drill-password-2026",
-                role="viewer",
-                region_code="410104",
-            )
-            await conn.execute(
-                insert(refresh_token).values(
-                    id=uuid.uuid4(),
-                    user_id=user.id,
-                    token_hash=refresh_token_hash(token),
-                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
-                )
-            )
-    finally:
-        await engine.dispose()
-    return token
-
-
 async def _refresh(auth_url: str, token: str, key: str) -> None:
     engine = create_async_engine(auth_url)
     try:
@@ -150,7 +120,11 @@ def test_a_full_and_an_incremental_backup_are_listed_with_the_restorable_window(
             conn.execute("CREATE TABLE public.drill (id int PRIMARY KEY)")
         _commit(prepared, 1)
         assert prepared.database.auth_url is not None
-        state["token"] = asyncio.run(_issue_refresh_token(prepared.database.auth_url))
+        state["token"] = asyncio.run(
+            user_with_refresh_token(
+                prepared.database.auth_url, "backup-drill", "Drill-password-2026", "viewer"
+            )
+        )
         out = _cli(capsys, "backup", "--full")
         assert "(full)" in out and "verified" in out
         # The backup's stop time is cut to the second: a moment is restorable from it only

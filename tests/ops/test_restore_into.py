@@ -16,20 +16,21 @@ import contextlib
 import datetime as dt
 import io
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from own_suite import OwnDatabase, ops_settings, own_database, own_folder, own_run
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import create_async_engine
+from own_suite import (
+    OwnDatabase,
+    ops_settings,
+    own_database,
+    own_folder,
+    own_run,
+    user_with_refresh_token,
+)
 
-from gateway.auth import users
-from gateway.auth.models import refresh_token
-from gateway.auth.tokens import new_refresh_token, refresh_token_hash
 from infra.cli import main
 from infra.database import SCHEMAS, external_database, role_of
 from infra.setup import role_password, token_keys
@@ -69,28 +70,6 @@ def _region(conninfo: str, code: str, name: str, parent: str | None) -> dt.datet
         moment = conn.execute("SELECT clock_timestamp()").fetchone()
     assert moment is not None
     return moment[0]
-
-
-async def _refresh_token(auth_url: str) -> str:
-    """A user, and a live refresh token of theirs stored as a login stores it."""
-    engine = create_async_engine(auth_url)
-    token = new_refresh_token()
-    try:
-        async with engine.begin() as conn:
-            user = await users.add_user(
-                conn, username=USER, password=PASSWORD, role="district", region_code="410104"
-            )
-            await conn.execute(
-                insert(refresh_token).values(
-                    id=uuid.uuid4(),
-                    user_id=user.id,
-                    token_hash=refresh_token_hash(token),
-                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
-                )
-            )
-    finally:
-        await engine.dispose()
-    return token
 
 
 def _cli(env: pytest.MonkeyPatch, database_url: str | None, *argv: str) -> tuple[int, str]:
@@ -155,7 +134,9 @@ def moved() -> Iterator[Moved]:
         with own_run(source) as run:
             admin = run.prepared.database.admin_conninfo
             assert run.prepared.database.auth_url
-            token = asyncio.run(_refresh_token(run.prepared.database.auth_url))
+            token = asyncio.run(
+                user_with_refresh_token(run.prepared.database.auth_url, USER, PASSWORD, "district")
+            )
             _region(admin, "410104", "管城回族区", None)
             assert _cli(env, None, "backup", "--full")[0] == 0
             _region(admin, "410104001", "北下街街道", "410104")
