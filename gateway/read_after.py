@@ -58,11 +58,20 @@ def format_token(positions: dict[str, int]) -> str:
 
 
 def forwarded(graph: str) -> dict[str, str]:
-    """The header for a fetch from `graph`: how far its replica must have replayed."""
+    """The header for a fetch from `graph`: how far its replica must have replayed. The
+    newest of the caller's positions, whichever subgraph wrote: every service lives in one
+    cluster (one WAL), and a read of `graph` may rest on another's data (grid's coverage
+    reads org's residents; assess's grading reads org and grid), which it then asks of that
+    subgraph with this same position (services/common/read_protocol.py)."""
+    return forwarded_position()
+
+
+def forwarded_position() -> dict[str, str]:
+    """The caller's newest position as the header to a subgraph (none: no token)."""
     positions = _CALLER.get()
-    if not positions or graph not in positions:
+    if not positions:
         return {}
-    return {READ_AFTER_HEADER: format_lsn(positions[graph])}
+    return {READ_AFTER_HEADER: format_lsn(max(positions.values()))}
 
 
 def noted(graph: str, lsn: str | None) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 import strawberry
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -27,13 +26,15 @@ from services.common.database import inactive_slots, make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
-from services.common.read_protocol import READ_AFTER_HEADER, parse_lsn
+from services.common.read_protocol import SERVING
 from services.common.replica import (
     ON_REPLICA,
     ReadRouter,
     ReadRouting,
     ReplicaMonitor,
     RoutedEngine,
+    serving_of,
+    with_lsn,
 )
 from services.common.settings import ServiceSettings
 
@@ -154,7 +155,9 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
             ),
             # Extra routes (grid's tiles) answer only the same signed callers as /graphql.
             *(
-                _guarded(route, tokens, lambda: state["routing"], replica_routes)
+                _guarded(
+                    route, tokens, lambda: state["routing"], replica_routes, lambda: state["engine"]
+                )
                 for route in routes or []
             ),
         ],
@@ -178,29 +181,52 @@ def _guarded(
     tokens: InternalTokens | None,
     routing: Callable[[], ReadRouting | None],
     replica_routes: tuple[str, ...],
+    primary: Callable[[], Any],
 ) -> Route:
     endpoint = request_response(route.endpoint)
     if any(route.path.startswith(prefix) for prefix in replica_routes):
         endpoint = _on_replica_when_usable(endpoint, routing)
     return Route(
         route.path,
-        InternalTokenGuard(endpoint, tokens),
+        InternalTokenGuard(_serving(endpoint, routing, primary), tokens),
         methods=sorted(route.methods or ()),
         name=route.name,
     )
 
 
+def _serving(
+    app: ASGIApp, routing: Callable[[], ReadRouting | None], primary: Callable[[], Any]
+) -> ASGIApp:
+    """An extra route as /graphql is served: a GET reads (its reads of other subgraphs carry
+    the caller's position), anything else writes (imports, evidence: its reads of other
+    subgraphs go to their primaries, and with a replica its answer carries `partygrid-lsn`,
+    the primary's position after the write, for the author's next reads)."""
+
+    async def served(scope: Scope, receive: Receive, send: Send) -> None:
+        write = scope.get("method") not in ("GET", "HEAD")
+        token = SERVING.set(serving_of(scope, write=write))
+        try:
+            if write and routing() is not None:
+                send = with_lsn(send, primary)
+            await app(scope, receive, send)
+        finally:
+            SERVING.reset(token)
+
+    return served
+
+
 def _on_replica_when_usable(app: ASGIApp, routing: Callable[[], ReadRouting | None]) -> ASGIApp:
     """A GET route (grid's tiles) that reads from the replica while it keeps up, and has
-    replayed the caller's `partygrid-read-after` position when one is sent."""
+    replayed the caller's `partygrid-read-after` position when one is sent (never for a
+    subgraph serving a write: `partygrid-read-primary`)."""
 
     async def routed(scope: Scope, receive: Receive, send: Send) -> None:
         chosen = routing()
         if chosen is None or scope.get("method") != "GET":
             await app(scope, receive, send)
             return
-        read_after = parse_lsn(Headers(scope=scope).get(READ_AFTER_HEADER))
-        if not await chosen.usable(read_after):
+        serving = serving_of(scope, write=False)
+        if serving.write or not await chosen.usable(serving.read_after):
             await app(scope, receive, send)
             return
         token = ON_REPLICA.set(True)

@@ -36,6 +36,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.common.read_protocol import (  # noqa: F401 -- re-exported
     LSN_HEADER,
     READ_AFTER_HEADER,
+    READ_PRIMARY_HEADER,
+    SERVING,
+    Serving,
     format_lsn,
     parse_lsn,
 )
@@ -207,6 +210,14 @@ class ReadRouting:
         return read_after is None or await self.monitor.caught_up(read_after, self.wait_seconds)
 
 
+def serving_of(scope: Scope, *, write: bool) -> Serving:
+    """The request's `Serving`: a write, or a read asked to run on the primary by a subgraph
+    serving a write (`partygrid-read-primary`, trusted behind the internal-token guard), or a
+    read with the caller's read-after position."""
+    primary = _header(scope, READ_PRIMARY_HEADER.encode()) == "1"
+    return Serving(write or primary, parse_lsn(_header(scope, READ_AFTER_HEADER.encode())))
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers") or ():
         if key == name:
@@ -260,38 +271,63 @@ class ReadRouter:
         self.primary = primary
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        routing = self.routing()
-        if routing is None or scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        routing = self.routing()
         body, messages = await _whole_body(receive)
         receive = _replaying(messages, receive)
-        kind = operation_kind(body, routing.fields)
-        if kind == "write":
-            await self.app(scope, receive, self._with_lsn(send))
-            return
-        read_after = parse_lsn(_header(scope, READ_AFTER_HEADER.encode()))
-        if kind == "replica" and await routing.usable(read_after):
-            scope.setdefault("state", {})["read_engine"] = routing.engine
-            token = ON_REPLICA.set(True)
-            try:
+        kind = operation_kind(body, routing.fields if routing else frozenset())
+        serving = serving_of(scope, write=kind == "write")
+        # What this request's own reads of other subgraphs ask for (read_protocol.SERVING).
+        token = SERVING.set(serving)
+        try:
+            if routing is None:
                 await self.app(scope, receive, send)
-            finally:
-                ON_REPLICA.reset(token)
+            elif kind == "write":
+                await self.app(scope, receive, self._with_lsn(send))
+            elif kind == "replica" and not serving.write:
+                await self._read(routing, serving.read_after, scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            SERVING.reset(token)
+
+    async def _read(
+        self,
+        routing: ReadRouting,
+        read_after: int | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        if not await routing.usable(read_after):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        scope.setdefault("state", {})["read_engine"] = routing.engine
+        token = ON_REPLICA.set(True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ON_REPLICA.reset(token)
 
     def _with_lsn(self, send: Send) -> Send:
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # Sent once the mutation's transactions have committed (the answer is whole).
-                lsn = await current_lsn(self.primary())
-                if lsn is not None:
-                    headers = [*message.get("headers", []), (LSN_HEADER.encode(), lsn.encode())]
-                    message = {**message, "headers": headers}
-            await send(message)
+        return with_lsn(send, self.primary)
 
-        return sending
+
+def with_lsn(send: Send, primary: Callable[[], AsyncEngine]) -> Send:
+    """`send` adding header `partygrid-lsn` (the primary's WAL position) to the answer of a
+    write: sent once the write's transactions have committed (the answer is whole)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            lsn = await current_lsn(primary())
+            if lsn is not None:
+                headers = [*message.get("headers", []), (LSN_HEADER.encode(), lsn.encode())]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 T = TypeVar("T")

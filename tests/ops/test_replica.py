@@ -129,8 +129,9 @@ def _unowned(suite: Suite, **headers: str) -> int:
     return int(body["data"]["coverage"]["zonesWithoutOrganization"])
 
 
-def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
-    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route."""
+def _gaps_tile(suite: Suite, zone: str, *, via_gateway: bool = False, **headers: str) -> bytes:
+    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route (or the
+    gateway's, which passes it on for the signed-in caller)."""
     conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
     with psycopg.connect(conninfo) as conn:
         row = conn.execute(
@@ -142,10 +143,10 @@ def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
     z, (lon, lat) = 12, row
     x = int((lon + 180) / 360 * 2**z)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
-    grid = suite.running.subgraphs["grid"]
+    url = suite.running.gateway if via_gateway else suite.running.subgraphs["grid"]
     response = httpx.get(
-        f"{grid.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
-        headers={**suite.running.headers(grid, DISTRICT), **headers},
+        f"{url.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
+        headers={**suite.running.headers(url, DISTRICT), **headers},
         timeout=30,
     )
     assert response.status_code in (200, 204), response.text
@@ -203,6 +204,12 @@ def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite:
         # primary's tile, not yet in the replica's.
         assert _gaps_tile(suite, zone) == tile_before
         assert _gaps_tile(suite, zone, **{READ_AFTER_HEADER: FAR_AHEAD}) != tile_before
+        # Through the gateway's own tile route the planner's token goes on to grid: the
+        # primary draws the tile with the write; without it the replica's tile is as before.
+        assert _gaps_tile(suite, zone, via_gateway=True, **{"partygrid-read-after": token}) != (
+            tile_before
+        )
+        assert _gaps_tile(suite, zone, via_gateway=True) == tile_before
         ready = httpx.get(f"{suite.base}/readyz", timeout=10)
         assert ready.status_code == 200
         grid = ready.json()["replicas"]["grid"]
@@ -210,6 +217,65 @@ def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite:
     finally:
         suite.replica_sql("SELECT pg_wal_replay_resume()")
     _assign(suite, zone, org, version + 1)  # as it was
+
+
+MOVE_MEMBER = """mutation($id: ID!, $b: ID!, $v: Int) {
+  updateMember(id: $id, input: { homeBuildingId: $b }, expectedVersion: $v) {
+    errors { code messageEn } member { id } } }"""
+MEMBER_BUILDINGS = "query ($r: String!) { coverage(regionCode: $r) { memberBuildings } }"
+
+
+def _a_move(suite: Suite) -> tuple[str, int, str, str]:
+    """A member living in a building with other members, and a building of the same
+    community where nobody lives: moving them adds one building with a member."""
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "WITH lived AS (SELECT home_building_id b, count(*) n FROM org.member"
+            "  WHERE left_on IS NULL AND home_building_id IS NOT NULL GROUP BY 1)"
+            " SELECT m.id::text, m.version, m.home_building_id::text, e.id::text"
+            " FROM org.member m JOIN lived l ON l.b = m.home_building_id AND l.n >= 2"
+            " JOIN grid.building e ON e.community_code = m.community_code"
+            "  AND e.zone_id IS NOT NULL AND e.id NOT IN (SELECT b FROM lived)"
+            " WHERE m.left_on IS NULL AND m.community_code = %s ORDER BY m.id, e.id LIMIT 1",
+            (COMMUNITY,),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
+
+
+def _member_buildings(suite: Suite, **headers: str) -> int:
+    body = suite.gateway(MEMBER_BUILDINGS, {"r": COMMUNITY}, **headers).json()
+    assert not body.get("errors"), body
+    return int(body["data"]["coverage"]["memberBuildings"])
+
+
+def _move(suite: Suite, member: str, building: str, version: int) -> httpx.Response:
+    response = httpx.post(
+        suite.running.gateway,
+        json={"query": MOVE_MEMBER, "variables": {"id": member, "b": building, "v": version}},
+        headers=suite.running.headers(suite.running.gateway, DISTRICT),
+        timeout=30,
+    )
+    body = response.json()
+    assert not body.get("errors") and body["data"]["updateMember"]["errors"] == [], body
+    return response
+
+
+def test_a_read_resting_on_another_services_write_sees_it(suite: Suite) -> None:
+    """An org write, then grid's coverage (which asks org for the residents): with the
+    caller's token grid reads on the primary AND asks org's primary, so the move is seen."""
+    member, version, home, empty = _a_move(suite)
+    before = _member_buildings(suite)
+    suite.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        token = _move(suite, member, empty, version).headers["partygrid-read-after"]
+        assert token.startswith("org=")
+        assert _member_buildings(suite, **{"partygrid-read-after": token}) == before + 1
+        assert _member_buildings(suite) == before  # the replicas, grid's and org's: paused
+    finally:
+        suite.replica_sql("SELECT pg_wal_replay_resume()")
+    _move(suite, member, home, version + 1)  # as it was
 
 
 def test_a_lagging_replica_takes_no_reads_and_readyz_says_so(suite: Suite) -> None:
