@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -19,12 +20,12 @@ import psycopg
 import pytest
 from own_suite import OwnDatabase, ops_settings, own_database
 
-from infra.cluster import Cluster
+from infra.cluster import REPLICATION_ROLE, Cluster
 from infra.replica import add_replica, read_env, replica_cluster, replica_names, slots
 from infra.setup import token_keys
 from infra.stack import services
 from services.common.auth import Identity, Role
-from services.common.read_protocol import READ_AFTER_HEADER
+from services.common.read_protocol import READ_AFTER_HEADER, READ_PRIMARY_HEADER
 from stack import DISTRICT, Running
 
 COMMUNITY = "410104002002"
@@ -60,7 +61,8 @@ FAMILIES = {
         '{ fiveGoodEvaluation(communityCode: "410104002002", year: 2020) { communityCode } }',
     ],
 }
-FAR_AHEAD = "FFFFFFFF/FFFFFFFF"  # a position no replica reaches: the primary answers
+PRIMARY = {READ_PRIMARY_HEADER: "1"}  # what a subgraph serving a write asks: the primary
+FORGED = "FFFFFFFF/FFFFFFFF"  # a position no write reached: ignored
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def _unowned(suite: Suite, **headers: str) -> int:
     return int(body["data"]["coverage"]["zonesWithoutOrganization"])
 
 
-def _gaps_tile(suite: Suite, zone: str, *, via_gateway: bool = False, **headers: str) -> bytes:
+def _gaps_tile(
+    suite: Suite, zone: str, headers: dict[str, str] | None = None, *, via_gateway: bool = False
+) -> bytes:
     """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route (or the
     gateway's, which passes it on for the signed-in caller)."""
     conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
@@ -146,7 +150,7 @@ def _gaps_tile(suite: Suite, zone: str, *, via_gateway: bool = False, **headers:
     url = suite.running.gateway if via_gateway else suite.running.subgraphs["grid"]
     response = httpx.get(
         f"{url.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
-        headers={**suite.running.headers(url, DISTRICT), **headers},
+        headers={**suite.running.headers(url, DISTRICT), **(headers or {})},
         timeout=30,
     )
     assert response.status_code in (200, 204), response.text
@@ -161,22 +165,55 @@ def test_the_replica_streams_through_its_slot(suite: Suite) -> None:
     assert mode == 0o700
 
 
+def _reads_started(suite: Suite, service: str) -> set[tuple[int, object]]:
+    """(backend, when its last query started) of `service`'s read pool on the replica (the
+    lag monitor has a pool of its own: these run only the reads routed there)."""
+    with psycopg.connect(suite.replica.conninfo(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid, query_start FROM pg_stat_activity WHERE application_name = %s",
+            (f"partygrid-{service}-reads",),
+        ).fetchall()
+    return {(row[0], row[1]) for row in rows}
+
+
 @pytest.mark.parametrize("service", sorted(FAMILIES))
 def test_heavy_reads_answer_the_same_on_the_replica(suite: Suite, service: str) -> None:
     url = suite.running.subgraphs[service]
     for query in FAMILIES[service]:
+        before = _reads_started(suite, service)
         on_replica = suite.running.post(url, query, identity=DISTRICT)
+        assert _reads_started(suite, service) - before, (
+            "not read on the replica",
+            query,
+            httpx.get(url.removesuffix("/graphql") + "/healthz").json(),
+        )
+        before = _reads_started(suite, service)
         forced = httpx.post(
             url,
             json={"query": query},
-            headers={
-                **suite.running.headers(url, DISTRICT),
-                READ_AFTER_HEADER: FAR_AHEAD,  # the replica can never be this far: primary
-            },
+            headers={**suite.running.headers(url, DISTRICT), **PRIMARY},
             timeout=30,
         ).json()
+        assert _reads_started(suite, service) == before, ("read on the replica", query)
         assert "errors" not in on_replica, (query, on_replica)
         assert on_replica == forced, query
+
+
+def test_a_position_no_write_reached_is_ignored(suite: Suite) -> None:
+    """A forged read-after position (past the primary's own) sends nothing to the primary:
+    the replica answers at once, as for a caller without a token."""
+    url = suite.running.subgraphs["grid"]
+    query = FAMILIES["grid"][0]
+    suite.running.post(url, query, identity=DISTRICT)  # the monitor has seen the primary
+    before = _reads_started(suite, "grid")
+    forged = httpx.post(
+        url,
+        json={"query": query},
+        headers={**suite.running.headers(url, DISTRICT), READ_AFTER_HEADER: FORGED},
+        timeout=30,
+    ).json()
+    assert "errors" not in forged, forged
+    assert _reads_started(suite, "grid") - before
 
 
 def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite: Suite) -> None:
@@ -203,17 +240,16 @@ def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite:
         # The map tiles too: the zone without an organization is in the gaps layer of the
         # primary's tile, not yet in the replica's.
         assert _gaps_tile(suite, zone) == tile_before
-        assert _gaps_tile(suite, zone, **{READ_AFTER_HEADER: FAR_AHEAD}) != tile_before
+        assert _gaps_tile(suite, zone, PRIMARY) != tile_before
         # Through the gateway's own tile route the planner's token goes on to grid: the
         # primary draws the tile with the write; without it the replica's tile is as before.
-        assert _gaps_tile(suite, zone, via_gateway=True, **{"partygrid-read-after": token}) != (
+        assert _gaps_tile(suite, zone, {"partygrid-read-after": token}, via_gateway=True) != (
             tile_before
         )
         assert _gaps_tile(suite, zone, via_gateway=True) == tile_before
-        ready = httpx.get(f"{suite.base}/readyz", timeout=10)
-        assert ready.status_code == 200
-        grid = ready.json()["replicas"]["grid"]
-        assert grid["state"] == "ok" and grid["lagBytes"] > 0, ready.json()
+        # /readyz shows the replica behind (once measured again), yet taking reads.
+        ready = _readyz_until(suite, lambda body: body["replicas"]["grid"]["lagBytes"] > 0)
+        assert ready["replicas"]["grid"]["state"] == "ok", ready
     finally:
         suite.replica_sql("SELECT pg_wal_replay_resume()")
     _assign(suite, zone, org, version + 1)  # as it was
@@ -296,15 +332,14 @@ def test_a_lagging_replica_takes_no_reads_and_readyz_says_so(suite: Suite) -> No
                 running.gateway, ASSIGN_ZONE, {"z": zone, "o": None, "v": version}
             )
             assert written["data"]["assignZone"]["errors"] == []
-            time.sleep(1.1)  # the lag is measured at most once a second
+            body = _readyz_until(
+                strict.base_url("gateway"),
+                lambda body: body["replicas"]["grid"]["state"] == "lagging",
+            )
+            assert any(d.startswith("grid replica lagging") for d in body["degraded"]), body
             after = running.post(running.gateway, COVERAGE, {"r": COMMUNITY})
             unowned = after["data"]["coverage"]["zonesWithoutOrganization"]
             assert unowned == before["data"]["coverage"]["zonesWithoutOrganization"] + 1
-            ready = httpx.get(strict.base_url("gateway") + "/readyz", timeout=10)
-            assert ready.status_code == 200
-            body = ready.json()
-            assert body["replicas"]["grid"]["state"] == "lagging", body
-            assert any(d.startswith("grid replica lagging") for d in body["degraded"]), body
         finally:
             suite.replica_sql("SELECT pg_wal_replay_resume()")
         running.post(running.gateway, ASSIGN_ZONE, {"z": zone, "o": org, "v": version + 1})
@@ -325,16 +360,88 @@ def _cli(suite: Suite, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _readyz_until(suite: Suite, seen: Callable[[dict], bool]) -> dict:
-    """/readyz's answer once `seen` holds (a stopped replica's slot is let go a moment
-    after its server has stopped); the last answer after 10 s."""
-    for _ in range(100):
-        response = httpx.get(f"{suite.base}/readyz", timeout=10)
+def _readyz_until(suite: Suite | str, seen: Callable[[dict], bool]) -> dict:
+    """/readyz's answer (of the suite's gateway, or the one at this base URL) once `seen`
+    holds (the lag is measured again at most once a second, in the background; a stopped
+    replica's slot is let go a moment after its server has stopped); fails after 30 s."""
+    base = suite if isinstance(suite, str) else suite.base
+    body: dict = {}
+    for _ in range(300):
+        response = httpx.get(f"{base}/readyz", timeout=10)
         assert response.status_code == 200
         if seen(body := response.json()):
             return body
         time.sleep(0.1)
     raise AssertionError(body)
+
+
+def _poll(ask: Callable[[], object], what: str) -> object:
+    """`ask()`'s first truthy answer, asked every 0.1 s for up to 30 s."""
+    for _ in range(300):
+        if found := ask():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(what)
+
+
+def _one(conn: psycopg.Connection, query: str) -> object:
+    row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
+def test_a_replica_that_cannot_stream_is_down(suite: Suite) -> None:
+    """Behind and no WAL coming (its replication role refused): down at once, not "ok"
+    until the lag limit, and /readyz says so; streaming again, it is ok."""
+    zone, org, version = _busiest_zone(suite)
+    primary = suite.own.cluster.conninfo()
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {REPLICATION_ROLE} NOLOGIN")
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication")
+    try:
+        _assign(suite, zone, None, version)  # the primary moves on without the replica
+        body = _readyz_until(suite, lambda body: body["replicas"]["grid"]["state"] == "down")
+        assert "grid replica down: reads on the primary" in body["degraded"], body
+    finally:
+        with psycopg.connect(primary, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {REPLICATION_ROLE} LOGIN")
+    _readyz_until(suite, lambda body: body["replicas"]["grid"] == _CAUGHT_UP)
+    _assign(suite, zone, org, version + 1)  # as it was
+
+
+_CAUGHT_UP = {"state": "ok", "lagBytes": 0, "replaySeconds": 0.0}
+
+
+def test_a_replica_failing_under_a_read_hands_it_to_the_primary(suite: Suite) -> None:
+    """A read waiting on the replica (behind a lock replayed from the primary) has its
+    connection ended: the primary answers it, and the caller never sees the failure."""
+    url = suite.running.subgraphs["grid"]
+    query = FAMILIES["grid"][0]
+    headers = suite.running.headers(url, DISTRICT)
+    expected = httpx.post(url, json={"query": query}, headers={**headers, **PRIMARY}, timeout=30)
+    locked = (
+        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock'"
+        " AND relation = 'grid.building'::regclass"
+    )
+    waiting = (
+        "SELECT pid FROM pg_stat_activity WHERE usename = 'partygrid_grid'"
+        " AND wait_event_type = 'Lock'"
+    )
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as lock, ThreadPoolExecutor(1) as pool:
+        lock.execute("LOCK TABLE grid.building IN ACCESS EXCLUSIVE MODE")
+        with psycopg.connect(
+            suite.replica.conninfo(database=suite.own.settings.db_name)
+        ) as replica:
+            replica.autocommit = True
+            _poll(lambda: _one(replica, locked), "the lock on the replica")
+            asked = pool.submit(httpx.post, url, json={"query": query}, headers=headers, timeout=60)
+            pid = _poll(lambda: _one(replica, waiting), "a read waiting there")
+            replica.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        lock.rollback()
+        answer = asked.result()
+    assert answer.status_code == 200
+    assert "errors" not in answer.json(), answer.json()
+    assert answer.json() == expected.json()
 
 
 def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
