@@ -21,7 +21,16 @@ import pytest
 from own_suite import OwnDatabase, ops_settings, own_database
 
 from infra.cluster import REPLICATION_ROLE, Cluster
-from infra.replica import add_replica, read_env, replica_cluster, replica_names, slots
+from infra.replica import (
+    add_replica,
+    read_env,
+    remove_replica,
+    replica_cluster,
+    replica_names,
+    running_replicas,
+    slots,
+    spread_env,
+)
 from infra.setup import token_keys
 from infra.stack import services
 from services.common.auth import Identity, Role
@@ -400,7 +409,8 @@ def test_a_replica_that_cannot_stream_is_down(suite: Suite) -> None:
     try:
         _assign(suite, zone, None, version)  # the primary moves on without the replica
         body = _readyz_until(suite, lambda body: body["replicas"]["grid"]["state"] == "down")
-        assert "grid replica down: reads on the primary" in body["degraded"], body
+        down = [d for d in body["degraded"] if d.startswith("grid replica down: reads on")]
+        assert down and "holds back vacuum" in down[0], body
     finally:
         with psycopg.connect(primary, autocommit=True) as conn:
             conn.execute(f"ALTER ROLE {REPLICATION_ROLE} LOGIN")
@@ -461,3 +471,37 @@ def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     assert removed.returncode == 0, removed.stderr
     assert replica_names(suite.own.cluster) == ["r1"]
     assert [s.slot for s in slots(suite.own.cluster)] == ["partygrid_r1"]  # no WAL kept for r2
+
+
+def test_a_slot_keeps_a_bounded_amount_of_wal(suite: Suite) -> None:
+    """A replica away for long costs the primary at most 8GB of WAL, not its whole disk."""
+    with psycopg.connect(suite.own.cluster.conninfo(), autocommit=True) as conn:
+        row = conn.execute("SHOW max_slot_wal_keep_size").fetchone()
+    assert row is not None and row[0] == "8GB"
+
+
+def test_services_are_spread_over_the_replicas(suite: Suite) -> None:
+    r2 = replica_cluster(suite.own.cluster, "r2")  # not started: its URLs are what counts
+    env = spread_env([suite.replica, r2], suite.own.settings.db_name)
+    on = {
+        name: str(r2.socket_dir) in env[name][f"PARTYGRID_{name.upper()}_READ_DATABASE_URL"]
+        for name in env
+    }
+    assert on == {"org": False, "grid": True, "assess": False}
+    assert spread_env([], suite.own.settings.db_name) == {}
+
+
+def test_up_stops_every_replica_when_it_ends(suite: Suite) -> None:
+    """The last test of the module (it stops r1, then starts it again): `partygrid up`'s
+    replicas stop when it ends, one added by `partygrid replica add` meanwhile too."""
+    primary = suite.own.cluster
+    try:
+        with running_replicas(primary, 0) as started:
+            assert [r.root.name for r in started] == ["r1"]
+            extra = add_replica(primary, "r3")  # as `partygrid replica add r3` while up runs
+            assert extra.running_pid() is not None
+        assert extra.running_pid() is None
+        assert suite.replica.running_pid() is None
+    finally:
+        suite.replica.start()
+        remove_replica(primary, "r3")
