@@ -281,7 +281,8 @@ def _a_move(suite: Suite) -> tuple[str, int, str, str]:
             " SELECT m.id::text, m.version, m.home_building_id::text, e.id::text"
             " FROM org.member m JOIN lived l ON l.b = m.home_building_id AND l.n >= 2"
             " JOIN grid.building e ON e.community_code = m.community_code"
-            "  AND e.zone_id IS NOT NULL AND e.id NOT IN (SELECT b FROM lived)"
+            "  AND e.zone_id IS NOT NULL AND e.party_group_id IS NULL"
+            "  AND e.id NOT IN (SELECT b FROM lived)"
             " WHERE m.left_on IS NULL AND m.community_code = %s ORDER BY m.id, e.id LIMIT 1",
             (COMMUNITY,),
         ).fetchone()
@@ -318,6 +319,30 @@ def test_a_read_resting_on_another_services_write_sees_it(suite: Suite) -> None:
         assert token.startswith("org=")
         assert _member_buildings(suite, **{"partygrid-read-after": token}) == before + 1
         assert _member_buildings(suite) == before  # the replicas, grid's and org's: paused
+    finally:
+        suite.replica_sql("SELECT pg_wal_replay_resume()")
+    _move(suite, member, home, version + 1)  # as it was
+
+
+DELETE_BUILDING = """mutation($b: ID!, $v: Int!) {
+  deleteBuilding(buildingId: $b, expectedVersion: $v, dryRun: true) { errors { code } } }"""
+
+
+def test_a_write_checks_another_service_on_its_primary(suite: Suite) -> None:
+    """grid deleting a building asks org who lives there: while serving the mutation it asks
+    org's primary, so a member just moved in is seen (replicas paused, and no token)."""
+    member, version, home, empty = _a_move(suite)
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT version FROM grid.building WHERE id = %s", (empty,)).fetchone()
+    assert row is not None
+    delete = {"b": empty, "v": row[0]}
+    assert suite.gateway(DELETE_BUILDING, delete).json()["data"]["deleteBuilding"] == {"errors": []}
+    suite.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        _move(suite, member, empty, version)
+        refused = suite.gateway(DELETE_BUILDING, delete).json()
+        assert refused["data"]["deleteBuilding"] == {"errors": [{"code": "IN_USE"}]}, refused
     finally:
         suite.replica_sql("SELECT pg_wal_replay_resume()")
     _move(suite, member, home, version + 1)  # as it was
