@@ -12,9 +12,17 @@ requests as `partygrid-read-after`. A read routed to the replica first checks th
 has replayed that far, waits up to `read_after_wait_ms` for it, and otherwise runs on the
 primary.
 
+Reads one service makes of another (services/common/subgraph_client.py) follow the request
+being served (`read_protocol.SERVING`): while serving a mutation they ask the callee's primary
+(`partygrid-read-primary`: a write's checks must see every commit), otherwise they carry the
+caller's position. A position past the primary's own was never written: ignored.
+
 `ReplicaMonitor` measures the lag (bytes behind, seconds since the last replayed commit while
-behind); over `read_max_lag_seconds`, or unreachable, the replica takes no reads until it
-catches up. /healthz shows it, and the gateway's /readyz gathers it.
+behind) in the background, on a pool of its own with bounded queries; over
+`read_max_lag_seconds`, unreachable, behind with no WAL coming, ahead of the primary or from
+another cluster or timeline (the primary was restored), the replica takes no reads until it
+is well again. A replica failing under a read (`on_replica`) is marked down at once and the
+primary answers the read. /healthz shows it, and the gateway's /readyz gathers it.
 """
 
 from __future__ import annotations
