@@ -498,8 +498,18 @@ def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     assert sorted(rows) == ["r1", "r2"]
     assert rows["r2"]["running"] and rows["r2"]["slotActive"] and rows["r2"]["replayLsn"]
     # A replica stopped for good and not removed: its slot keeps WAL; /readyz says so.
-    replica_cluster(suite.own.cluster, "r2").stop()
-    assert _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
+    # A slot that is not ours (another tool's, on the same server) is not named by the
+    # public /readyz.
+    primary = suite.own.cluster.conninfo()
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute("SELECT pg_create_physical_replication_slot('someone_elses')")
+    try:
+        replica_cluster(suite.own.cluster, "r2").stop()
+        body = _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
+        assert "someone_elses" not in str(body), body
+    finally:
+        with psycopg.connect(primary, autocommit=True) as conn:
+            conn.execute("SELECT pg_drop_replication_slot('someone_elses')")
     removed = _cli(suite, "remove", "r2")
     assert removed.returncode == 0, removed.stderr
     assert replica_names(suite.own.cluster) == ["r1"]
