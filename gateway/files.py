@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.passthrough import pass_get, signed_headers, subgraph_base
+from gateway.passthrough import note_write, pass_get, signed_headers, subgraph_base
 from services.common.http_body import read_capped
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
@@ -139,6 +139,7 @@ async def send_evidence(
         return _refused(
             502, _error("UNAVAILABLE", "评价服务未响应", "The assess service did not answer")
         )
+    note_write("assess", answer)  # its primary's position: the author's read-after token
     return EvidenceAnswer(answer.status_code, answer.content)
 
 

@@ -67,7 +67,12 @@ async def _healths(gateway: Gateway) -> dict[str, dict[str, Any]]:
 
 def _degraded(name: str, replica: dict[str, Any]) -> str:
     if replica["state"] == "down":
-        return f"{name} replica down: reads on the primary"
+        # hot_standby_feedback: its slot also keeps vacuum from removing old rows (bloat).
+        return (
+            f"{name} replica down: reads on the primary; until it streams again or is "
+            "removed, its replication slot keeps WAL on the primary's disk (up to 8GB) "
+            "and holds back vacuum"
+        )
     return f"{name} replica lagging {replica.get('replaySeconds')} s: reads on the primary"
 
 

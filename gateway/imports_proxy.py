@@ -35,7 +35,7 @@ from starlette.routing import Route
 # The page routes' one same-origin rule (the planner's JSON routes use it too).
 from gateway.auth.web import same_origin
 from gateway.files import form_refusal, problem
-from gateway.passthrough import pass_get, signed_headers, subgraph_base
+from gateway.passthrough import note_write, pass_get, signed_headers, subgraph_base
 from services.common.write_protocol import KEY_HEADER
 
 # The import contract: which service owns each kind.
@@ -150,6 +150,7 @@ async def _forward(
             return _too_large(limit)
         # No service address or exception text goes back to the client.
         return problem(502, "UNAVAILABLE", "服务未响应", f"The {owner} service did not answer")
+    note_write(owner, answer)
     media_type = answer.headers.get("content-type", "application/json")
     return Response(answer.content, status_code=answer.status_code, media_type=media_type)
 

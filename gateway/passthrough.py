@@ -12,16 +12,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.auth.web import page_identity
+from gateway.read_after import forwarded_position, noted
+from services.common.read_protocol import LSN_HEADER
 
 
 def signed_headers(request: Request) -> dict[str, str] | None:
-    """The caller's internal token for a subgraph; None when nobody is signed in."""
+    """The caller's internal token for a subgraph, with the caller's read-after position (a
+    replica that has not replayed the caller's own writes does not answer: gateway.read_after);
+    None when nobody is signed in."""
     identity = page_identity(request)
     if identity.anonymous:
         return None
     auth = request.app.state.auth
     with auth.serving(identity):
-        return auth.subgraph_headers()
+        signed: dict[str, str] = auth.subgraph_headers()
+    return {**signed, **forwarded_position()}
+
+
+def note_write(subgraph: str, answer: httpx.Response) -> None:
+    """A write route's answer (imports, evidence) names the primary's position after the
+    write: the caller gets it back as their read-after token (gateway.read_after)."""
+    noted(subgraph, answer.headers.get(LSN_HEADER))
 
 
 def subgraph_base(request: Request, name: str) -> str | None:

@@ -11,16 +11,18 @@ header or cookie — is read on every request and sent to each subgraph as
 that caller's reads. Any gateway worker can serve any request: the token travels with the
 caller.
 
-A token is a hint, never trusted for anything else: a malformed one is ignored.
+A token is a hint, never trusted for anything else: a malformed one is ignored, and a
+position past the primary's own (no write reached it: forged) is ignored by the subgraph
+(services/common/replica.py `ReplicaMonitor.forged`), so it cannot push reads to the primary.
 """
 
 from __future__ import annotations
 
 import contextvars
 import re
-from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.read_protocol import READ_AFTER_HEADER, format_lsn, parse_lsn
@@ -58,11 +60,20 @@ def format_token(positions: dict[str, int]) -> str:
 
 
 def forwarded(graph: str) -> dict[str, str]:
-    """The header for a fetch from `graph`: how far its replica must have replayed."""
+    """The header for a fetch from `graph`: how far its replica must have replayed. The
+    newest of the caller's positions, whichever subgraph wrote: every service lives in one
+    cluster (one WAL), and a read of `graph` may rest on another's data (grid's coverage
+    reads org's residents; assess's grading reads org and grid), which it then asks of that
+    subgraph with this same position (services/common/read_protocol.py)."""
+    return forwarded_position()
+
+
+def forwarded_position() -> dict[str, str]:
+    """The caller's newest position as the header to a subgraph (none: no token)."""
     positions = _CALLER.get()
-    if not positions or graph not in positions:
+    if not positions:
         return {}
-    return {READ_AFTER_HEADER: format_lsn(positions[graph])}
+    return {READ_AFTER_HEADER: format_lsn(max(positions.values()))}
 
 
 def noted(graph: str, lsn: str | None) -> None:
@@ -78,21 +89,9 @@ def noted(graph: str, lsn: str | None) -> None:
 
 
 def _caller_token(scope: Scope) -> dict[str, int]:
-    header: str | None = None
-    cookie: str | None = None
-    for key, value in scope.get("headers") or ():
-        if key == HEADER.encode():
-            header = value.decode("latin-1")
-        elif key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a cookie header we cannot read: no token from it
-                continue
-            if COOKIE in jar:
-                cookie = jar[COOKIE].value
-    positions = parse_token(cookie)
-    for graph, lsn in parse_token(header).items():
+    connection = HTTPConnection(scope)  # Starlette's own reading of the cookie header
+    positions = parse_token(connection.cookies.get(COOKIE))
+    for graph, lsn in parse_token(connection.headers.get(HEADER)).items():
         positions[graph] = max(lsn, positions.get(graph, 0))
     return positions
 

@@ -35,6 +35,7 @@ SOCKET_PORT = 5432  # names the socket file only: the cluster listens on no TCP 
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
 PGBACKREST_PACKAGE = "pgbackrest"
 ADMIN = "postgres"  # the cluster's superuser
+MAX_SLOT_WAL_KEEP = "8GB"  # the most WAL a replica's slot may keep on the primary's disk
 # Streams WAL to read replicas (pg_basebackup, streaming replication): it may do nothing else.
 REPLICATION_ROLE = "partygrid_replication"
 # Socket only, password always: no `trust`, no `peer`, no TCP. `all` does not match the
@@ -313,6 +314,10 @@ class Cluster:
             # Each worker of each service has its own pool (README "Workers": up to 58
             # connections per worker count at peak); the default 100 fits one worker each.
             "-c max_connections=240",
+            # A replication slot keeps WAL for its replica while the replica is away; past
+            # this much the slot is given up (the replica must be added again) rather than
+            # the primary's disk filling up.
+            f"-c max_slot_wal_keep_size={MAX_SLOT_WAL_KEEP}",
         ]
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]

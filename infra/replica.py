@@ -10,8 +10,10 @@ reports are not cancelled by vacuum) and `archive_mode=off` (WAL is archived by 
 
 Removing a replica drops its slot: a forgotten slot keeps WAL on the primary's disk forever
 (`list` and the gateway's /readyz name inactive ones). The services read from a replica
-through `PARTYGRID_<SERVICE>_READ_DATABASE_URL` (`read_env`), which `partygrid up` fills for
-the first replica when any runs (`PARTYGRID_REPLICAS=N` makes N of them, r1..rN).
+through `PARTYGRID_<SERVICE>_READ_DATABASE_URL` (`read_env`), which `partygrid up` fills when
+any runs (`PARTYGRID_REPLICAS=N` makes N of them, r1..rN), the services spread over them: service
+i reads from replica i mod N (`spread_env`). A slot keeps at most `max_slot_wal_keep_size` (8GB)
+of WAL for a replica that is away; past it the replica must be added again.
 """
 
 from __future__ import annotations
@@ -99,6 +101,17 @@ def check_name(name: str) -> str:
             "use lower-case letters, digits and _ (up to 30, starting with a letter), e.g. r1",
         )
     return name
+
+
+def spread_env(replicas: list[ReplicaCluster], db_name: str) -> dict[str, dict[str, str]]:
+    """Each service's read URL on one of `replicas`, in turn (service i on replica i mod N:
+    with two replicas org and assess read from r1, grid from r2); none without replicas."""
+    if not replicas:
+        return {}
+    return {
+        name: read_env(replicas[number % len(replicas)], db_name)[name]
+        for number, name in enumerate(SERVICES)
+    }
 
 
 def read_env(replica: Cluster, db_name: str) -> dict[str, dict[str, str]]:
@@ -271,25 +284,34 @@ def slots(primary: Cluster) -> list[SlotState]:
 @contextlib.contextmanager
 def running_replicas(primary: Cluster, wanted: int) -> Iterator[list[ReplicaCluster]]:
     """For `partygrid up`: at least `wanted` replicas (r1..rN made when missing), every one
-    started; stopped on exit (the primary they follow stops after them)."""
-    for number in range(1, wanted + 1):
-        if f"r{number}" not in replica_names(primary):
-            print(f"partygrid: making read replica r{number}", flush=True)
-            add_replica(primary, f"r{number}")
-    started = [replica_cluster(primary, name) for name in replica_names(primary)]
-    try:
+    started; on exit every replica of the primary is stopped (the primary they follow stops
+    after them): those made or started here, one that failed half-way, and any added by
+    `partygrid replica add` while `up` ran."""
+    with contextlib.ExitStack() as stop:
+        stop.callback(_stop_all, primary)  # whatever happens below, and after the yield
+        for number in range(1, wanted + 1):
+            if f"r{number}" not in replica_names(primary):
+                print(f"partygrid: making read replica r{number}", flush=True)
+                add_replica(primary, f"r{number}")
+        started = [replica_cluster(primary, name) for name in replica_names(primary)]
         for replica in started:
             replica.start()
         yield started
-    finally:
-        for replica in started:
-            replica.stop()
+
+
+def _stop_all(primary: Cluster) -> None:
+    for name in replica_names(primary):
+        try:
+            replica_cluster(primary, name).stop()
+        except Exception as exc:  # stop the others whatever one says
+            print(f"partygrid: replica {name} did not stop: {exc}", flush=True)
 
 
 @contextlib.contextmanager
 def read_replicas(settings: SuiteSettings, ready: Prepared) -> Iterator[dict[str, dict[str, str]]]:
     """`partygrid up`'s replicas (`PARTYGRID_REPLICAS`, and any added before): started, and
-    the services' read URLs on the first; nothing for a DATABASE_URL server."""
+    the services' read URLs spread over them (`spread_env`); nothing for a DATABASE_URL
+    server."""
     wanted = ReplicaSettings().replicas
     if ready.cluster is None:
         if wanted:
@@ -299,4 +321,4 @@ def read_replicas(settings: SuiteSettings, ready: Prepared) -> Iterator[dict[str
     with running_replicas(ready.cluster, wanted) as started:
         if started:
             print(f"partygrid: read replicas {', '.join(r.root.name for r in started)}")
-        yield read_env(started[0], settings.db_name) if started else {}
+        yield spread_env(started, settings.db_name)

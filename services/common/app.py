@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import sqlalchemy as sa
 import strawberry
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -27,15 +27,21 @@ from services.common.database import inactive_slots, make_engine, ping
 from services.common.http_body import BodyDeadline
 from services.common.idempotency import WriteGuard, define_table
 from services.common.loaders import LoaderSet
-from services.common.read_protocol import READ_AFTER_HEADER, parse_lsn
+from services.common.read_protocol import SERVING
 from services.common.replica import (
-    ON_REPLICA,
     ReadRouter,
     ReadRouting,
     ReplicaMonitor,
     RoutedEngine,
+    on_replica,
+    serving_of,
+    with_lsn,
 )
 from services.common.settings import ServiceSettings
+
+_REPLICA_CONNECT_SECONDS = 2  # a read: the primary answers it instead (on_replica)
+_MONITOR_CONNECT_SECONDS = 5  # the lag measure: a busy machine is not a replica down
+_SLOTS_SECONDS = 5.0
 
 
 class _SubgraphGraphQL(GraphQL):
@@ -96,8 +102,22 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state["engine"] = make_engine(settings.database_url, pool_size=settings.pool_size)
         if settings.read_database_url:
-            read = make_engine(settings.read_database_url, pool_size=settings.pool_size)
-            monitor = ReplicaMonitor(state["engine"], read, settings.read_max_lag_seconds)
+            # The reads and the lag monitor each their own pool (a busy read pool never
+            # delays the measure), named in the replica's pg_stat_activity; a replica that
+            # does not answer a read's connection in 2 s leaves it to the primary.
+            read = make_engine(
+                settings.read_database_url,
+                pool_size=settings.pool_size,
+                connect_timeout=_REPLICA_CONNECT_SECONDS,
+                application_name=f"partygrid-{name}-reads",
+            )
+            watch = make_engine(
+                settings.read_database_url,
+                pool_size=1,
+                connect_timeout=_MONITOR_CONNECT_SECONDS,
+                application_name=f"partygrid-{name}-monitor",
+            )
+            monitor = ReplicaMonitor(state["engine"], watch, settings.read_max_lag_seconds)
             state["routing"] = ReadRouting(
                 read, monitor, replica_fields, settings.read_after_wait_ms / 1000
             )
@@ -117,13 +137,22 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
             await state["engine"].dispose()
             if state["routing"] is not None:
                 await state["routing"].engine.dispose()
+                await state["routing"].monitor.replica.dispose()
+
+    async def _slots() -> list[str]:
+        # /healthz is behind the public /readyz: the server is asked every few seconds at most.
+        at, found = state.get("slots", (-_SLOTS_SECONDS, []))
+        if time.monotonic() - at >= _SLOTS_SECONDS:
+            found = await inactive_slots(state["engine"])
+            state["slots"] = (time.monotonic(), found)
+        return list(found)
 
     async def healthz(_request: Request) -> JSONResponse:
         ok = await ping(state["engine"])
         body: dict[str, Any] = {"service": name, "status": "ok" if ok else "database unavailable"}
         if state["routing"] is not None:  # a replica down or behind takes no reads: still 200
             body["replica"] = (await state["routing"].monitor.state()).as_json()
-        if ok and (forgotten := await inactive_slots(state["engine"])):
+        if ok and (forgotten := await _slots()):
             body["inactiveSlots"] = forgotten
         return JSONResponse(body, status_code=200 if ok else 503)
 
@@ -154,7 +183,9 @@ def create_subgraph_app(  # noqa: PLR0913 -- a subgraph's whole make-up, keyword
             ),
             # Extra routes (grid's tiles) answer only the same signed callers as /graphql.
             *(
-                _guarded(route, tokens, lambda: state["routing"], replica_routes)
+                _guarded(
+                    route, tokens, lambda: state["routing"], replica_routes, lambda: state["engine"]
+                )
                 for route in routes or []
             ),
         ],
@@ -178,35 +209,55 @@ def _guarded(
     tokens: InternalTokens | None,
     routing: Callable[[], ReadRouting | None],
     replica_routes: tuple[str, ...],
+    primary: Callable[[], Any],
 ) -> Route:
     endpoint = request_response(route.endpoint)
     if any(route.path.startswith(prefix) for prefix in replica_routes):
         endpoint = _on_replica_when_usable(endpoint, routing)
     return Route(
         route.path,
-        InternalTokenGuard(endpoint, tokens),
+        InternalTokenGuard(_serving(endpoint, routing, primary), tokens),
         methods=sorted(route.methods or ()),
         name=route.name,
     )
 
 
+def _serving(
+    app: ASGIApp, routing: Callable[[], ReadRouting | None], primary: Callable[[], Any]
+) -> ASGIApp:
+    """An extra route as /graphql is served: a GET reads (its reads of other subgraphs carry
+    the caller's position), anything else writes (imports, evidence: its reads of other
+    subgraphs go to their primaries, and with a replica its answer carries `partygrid-lsn`,
+    the primary's position after the write, for the author's next reads)."""
+
+    async def served(scope: Scope, receive: Receive, send: Send) -> None:
+        write = scope.get("method") not in ("GET", "HEAD")
+        token = SERVING.set(serving_of(scope, write=write))
+        try:
+            if write and routing() is not None:
+                send = with_lsn(send, primary)
+            await app(scope, receive, send)
+        finally:
+            SERVING.reset(token)
+
+    return served
+
+
 def _on_replica_when_usable(app: ASGIApp, routing: Callable[[], ReadRouting | None]) -> ASGIApp:
     """A GET route (grid's tiles) that reads from the replica while it keeps up, and has
-    replayed the caller's `partygrid-read-after` position when one is sent."""
+    replayed the caller's `partygrid-read-after` position when one is sent (never for a
+    subgraph serving a write: `partygrid-read-primary`); a replica failing under it: the
+    primary answers (`on_replica`)."""
 
     async def routed(scope: Scope, receive: Receive, send: Send) -> None:
         chosen = routing()
         if chosen is None or scope.get("method") != "GET":
             await app(scope, receive, send)
             return
-        read_after = parse_lsn(Headers(scope=scope).get(READ_AFTER_HEADER))
-        if not await chosen.usable(read_after):
+        serving = serving_of(scope, write=False)
+        if serving.write or not await chosen.usable(serving.read_after):
             await app(scope, receive, send)
             return
-        token = ON_REPLICA.set(True)
-        try:
-            await app(scope, receive, send)
-        finally:
-            ON_REPLICA.reset(token)
+        await on_replica(app, chosen, scope, [], receive, send)
 
     return routed

@@ -5,10 +5,28 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+_SLOTS = text(
+    "SELECT slot_name FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical'"
+    r" AND slot_name LIKE 'partygrid\_%' ORDER BY 1"
+)
 
-def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
-    """One pooled engine per process; `pool_pre_ping` survives a database restart."""
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    connect_timeout: int | None = None,
+    application_name: str | None = None,
+) -> AsyncEngine:
+    """One pooled engine per process; `pool_pre_ping` survives a database restart.
+    `connect_timeout` (seconds) bounds a connection attempt (a replica that hangs must not
+    hang requests); `application_name` names the connections in pg_stat_activity."""
+    args: dict[str, object] = {}
+    if connect_timeout is not None:
+        args["connect_timeout"] = connect_timeout
+    if application_name is not None:
+        args["application_name"] = application_name
+    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, connect_args=args)
 
 
 async def ping(engine: AsyncEngine) -> bool:
@@ -22,13 +40,12 @@ async def ping(engine: AsyncEngine) -> bool:
 
 
 async def inactive_slots(engine: AsyncEngine) -> list[str]:
-    """Replication slots no replica uses: each keeps WAL on the primary's disk until dropped
-    (`partygrid replica remove`). Empty when it cannot be read; /healthz reports, never raises."""
+    """Our replicas' slots (physical, `partygrid_*`) no replica uses: each keeps WAL on the
+    primary's disk until dropped (`partygrid replica remove`). Other slots on the server are
+    not ours to name (the public /readyz shows these). Empty when it cannot be read: /healthz
+    reports, never raises."""
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT slot_name FROM pg_replication_slots WHERE NOT active ORDER BY 1")
-            )
-            return [str(row[0]) for row in rows]
+            return [str(row[0]) for row in await conn.execute(_SLOTS)]
     except Exception:  # the database is down: ping says so
         return []

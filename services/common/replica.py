@@ -12,9 +12,17 @@ requests as `partygrid-read-after`. A read routed to the replica first checks th
 has replayed that far, waits up to `read_after_wait_ms` for it, and otherwise runs on the
 primary.
 
+Reads one service makes of another (services/common/subgraph_client.py) follow the request
+being served (`read_protocol.SERVING`): while serving a mutation they ask the callee's primary
+(`partygrid-read-primary`: a write's checks must see every commit), otherwise they carry the
+caller's position. A position past the primary's own was never written: ignored.
+
 `ReplicaMonitor` measures the lag (bytes behind, seconds since the last replayed commit while
-behind); over `read_max_lag_seconds`, or unreachable, the replica takes no reads until it
-catches up. /healthz shows it, and the gateway's /readyz gathers it.
+behind) in the background, on a pool of its own with bounded queries; over
+`read_max_lag_seconds`, unreachable, behind with no WAL coming, ahead of the primary or from
+another cluster or timeline (the primary was restored), the replica takes no reads until it
+is well again. A replica failing under a read (`on_replica`) is marked down at once and the
+primary answers the read. /healthz shows it, and the gateway's /readyz gathers it.
 """
 
 from __future__ import annotations
@@ -22,27 +30,38 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import orjson
+import psycopg
 from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast, parse
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.read_protocol import (  # noqa: F401 -- re-exported
     LSN_HEADER,
     READ_AFTER_HEADER,
+    READ_PRIMARY_HEADER,
+    SERVING,
+    Serving,
     format_lsn,
     parse_lsn,
 )
 
+log = logging.getLogger(__name__)
+
 _STATE_SECONDS = 1.0  # the lag is measured at most this often per process
 _REPLAY_SECONDS = 0.02  # a replica's replay position is asked at most this often
 _POLL_SECONDS = 0.005
+_STALE_SECONDS = 5.0  # a measure older than this is waited for, not used
+_INSERT_LSN = text("SELECT pg_current_wal_insert_lsn()::text")
 
 # Whether this request reads from the replica (for caches keyed per engine, e.g. org's facts).
 ON_REPLICA: contextvars.ContextVar[bool] = contextvars.ContextVar("on_replica", default=False)
@@ -98,67 +117,146 @@ class ReplicaState:
         }
 
 
+# The primary's side: its position, and which cluster and timeline it is.
+_PRIMARY_SQL = text(
+    "SELECT pg_current_wal_lsn()::text, (SELECT system_identifier FROM pg_control_system()),"
+    " (SELECT timeline_id FROM pg_control_checkpoint())"
+)
+# The replica's: how far it replayed, its last replayed commit, whether a WAL receiver runs
+# (its status is shown to monitoring roles only: NULL for a service role), its cluster.
+_REPLICA_SQL = text(
+    "SELECT pg_last_wal_replay_lsn()::text,"
+    " extract(epoch from now() - pg_last_xact_replay_timestamp()),"
+    " (SELECT count(*) FROM pg_stat_wal_receiver),"
+    " (SELECT status FROM pg_stat_wal_receiver),"
+    " (SELECT system_identifier FROM pg_control_system()),"
+    " (SELECT timeline_id FROM pg_control_checkpoint())"
+)
+
+
 @dataclass
 class ReplicaMonitor:
     """How far the replica is behind the primary, measured at most once a second: bytes of
     WAL not yet replayed, and seconds behind (0 while caught up; else the age of the last
-    commit it replayed, bounded by how long ago it was last seen caught up)."""
+    commit it replayed, bounded by how long ago it was last seen caught up).
+
+    Down (no reads there): unreachable, not a replica, a copy of another cluster or another
+    timeline (the primary was restored: the replica holds a future that was undone), AHEAD of
+    the primary (the same), or behind while not streaming (it will never catch up by itself).
+    Every query is bounded (`timeout`): a hung replica is down, never a hung request."""
 
     primary: AsyncEngine
     replica: AsyncEngine
     max_lag_seconds: float = 30.0
+    timeout: float = 5.0  # seconds; generous: a busy machine is not a replica down
     _state: ReplicaState | None = None
     _at: float = 0.0
     _replayed: int = 0
     _replayed_at: float = 0.0
+    _primary_at: int = 0  # the primary's position last seen (forged read-after positions)
     _caught_up_at: float | None = None  # when this process last saw it caught up (monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _primary_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _primary_asked: float = 0.0
+    _refresh: asyncio.Task | None = None
 
     async def measure(self) -> ReplicaState:
         """The primary's position first, then the replica's: a replica that is caught up is
         then never seen behind."""
         try:
-            async with self.primary.connect() as conn:
-                current = (await conn.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar()
+            async with asyncio.timeout(self.timeout), self.primary.connect() as conn:
+                primary = (await conn.execute(_PRIMARY_SQL)).one()
         except Exception:  # the primary down: nothing to compare, say nothing about lag
             return ReplicaState("ok")
         try:
-            async with self.replica.connect() as conn:
-                row = (
-                    await conn.execute(
-                        text(
-                            "SELECT pg_last_wal_replay_lsn()::text,"
-                            " extract(epoch from now() - pg_last_xact_replay_timestamp())"
-                        )
-                    )
-                ).one()
-        except Exception:  # unreachable, or not a replica any more: no reads there
+            async with asyncio.timeout(self.timeout), self.replica.connect() as conn:
+                row = (await conn.execute(_REPLICA_SQL)).one()
+        except Exception:  # unreachable, hung, or not a replica any more: no reads there
             return ReplicaState("down")
-        primary_at, replayed = parse_lsn(current), parse_lsn(row[0])
+        primary_at, replayed = parse_lsn(primary[0]), parse_lsn(row[0])
         if primary_at is None or replayed is None:
             return ReplicaState("down")
-        lag = max(primary_at - replayed, 0)
+        self._primary_at = max(self._primary_at, primary_at)
+        if (row[4], row[5]) != (primary[1], primary[2]):  # another cluster, or timeline
+            return ReplicaState("down")
+        lag = primary_at - replayed
+        if lag < 0:  # past where the primary was a moment ago: past where it is now?
+            now_at = await self._primary_position()
+            if now_at is None or replayed > now_at:  # the primary was restored to before it
+                return ReplicaState("down", lag, None)
+            lag = 0  # WAL written since the primary was asked: caught up
         if lag == 0:  # while caught up the last replayed commit only grows older: no lag
             self._caught_up_at = time.monotonic()
             return ReplicaState("ok", 0, 0.0)
+        if row[2] == 0 or row[3] not in (None, "streaming"):  # behind, and nothing coming
+            return ReplicaState("down", lag, None)
+        return self._behind(lag, row[1])
+
+    def _behind(self, lag: int, replay_age: object) -> ReplicaState:
+        """A streaming replica `lag` bytes behind, its last replayed commit `replay_age`
+        seconds old (None: none replayed since it started)."""
         # Behind: since the last commit it replayed, and no longer than since this process
         # last saw it caught up (after a quiet hour the last replayed commit is an hour old,
-        # yet a replica that was caught up a second ago is a second behind at most).
-        seconds = float(row[1] or 0.0)
+        # yet a replica that was caught up a second ago is a second behind at most). Neither
+        # known (no commit replayed since it started): lagging, for all we know.
+        known = [float(replay_age)] if isinstance(replay_age, (int, float, Decimal)) else []
         if self._caught_up_at is not None:
-            seconds = min(seconds, time.monotonic() - self._caught_up_at)
+            known.append(time.monotonic() - self._caught_up_at)
+        if not known:
+            return ReplicaState("lagging", lag, None)
+        seconds = min(known)
         state = "lagging" if seconds > self.max_lag_seconds else "ok"
         return ReplicaState(state, lag, round(seconds, 3))
 
-    async def state(self) -> ReplicaState:
-        now = time.monotonic()
-        if self._state is None or now - self._at > _STATE_SECONDS:
-            async with self._lock:
-                if self._state is None or time.monotonic() - self._at > _STATE_SECONDS:
-                    self._state = await self.measure()
-                    self._at = time.monotonic()
+    async def _primary_position(self) -> int | None:
+        try:
+            async with asyncio.timeout(self.timeout), self.primary.connect() as conn:
+                value = (await conn.execute(_INSERT_LSN)).scalar()
+        except Exception:  # cannot tell
+            return None
+        return parse_lsn(value)
+
+    async def _measured(self) -> ReplicaState:
+        async with self._lock:
+            if self._state is None or time.monotonic() - self._at > _STATE_SECONDS:
+                self._state = await self.measure()
+                self._at = time.monotonic()
         return self._state
+
+    async def state(self) -> ReplicaState:
+        """The last measure, renewed in the background once older than a second (requests
+        do not wait for it); waited for when there is none, or it is too old to trust."""
+        age = time.monotonic() - self._at
+        if self._state is None or age > _STALE_SECONDS:
+            return await self._measured()
+        if age > _STATE_SECONDS and (self._refresh is None or self._refresh.done()):
+            self._refresh = asyncio.ensure_future(self._measured())
+        return self._state
+
+    def mark_down(self) -> None:
+        """A read on the replica failed (connection lost, recovery conflict): no reads there
+        until the next measure says otherwise."""
+        self._state = ReplicaState("down")
+        self._at = time.monotonic()
+
+    async def forged(self, target: int) -> bool:
+        """Whether `target` is past the primary's own position: no write made it (a forged
+        or garbled token), so it is ignored rather than sending the read to the primary
+        after a wait. Asked of the primary when past the last position seen, one query at a
+        time per process and at most every 20 ms; when it cannot be asked, it is honoured."""
+        if target <= self._primary_at:
+            return False
+        async with self._primary_lock:
+            if target > self._primary_at and time.monotonic() - self._primary_asked > (
+                _REPLAY_SECONDS
+            ):
+                self._primary_asked = time.monotonic()
+                now_at = await self._primary_position()
+                if now_at is None:  # cannot tell: honoured (the primary answers)
+                    return False
+                self._primary_at = max(self._primary_at, now_at)
+        return target > self._primary_at
 
     async def replayed(self, max_age: float = _REPLAY_SECONDS) -> int:
         """The replica's replay position, asked again when older than `max_age`: one query
@@ -168,7 +266,7 @@ class ReplicaMonitor:
             return self._replayed
         async with self._replay_lock:
             if time.monotonic() - self._replayed_at > max_age:
-                async with self.replica.connect() as conn:
+                async with asyncio.timeout(self.timeout), self.replica.connect() as conn:
                     value = (
                         await conn.execute(text("SELECT pg_last_wal_replay_lsn()::text"))
                     ).scalar()
@@ -200,11 +298,24 @@ class ReadRouting:
     fields: frozenset[str]
     wait_seconds: float = 0.1
 
+    def __post_init__(self) -> None:
+        watch_failures(self.engine)
+
     async def usable(self, read_after: int | None) -> bool:
         """Whether a replica-worthy read may run there now (lag, and the caller's token)."""
         if (await self.monitor.state()).state != "ok":
             return False
-        return read_after is None or await self.monitor.caught_up(read_after, self.wait_seconds)
+        if read_after is None or await self.monitor.forged(read_after):
+            return True
+        return await self.monitor.caught_up(read_after, self.wait_seconds)
+
+
+def serving_of(scope: Scope, *, write: bool) -> Serving:
+    """The request's `Serving`: a write, or a read asked to run on the primary by a subgraph
+    serving a write (`partygrid-read-primary`, trusted behind the internal-token guard), or a
+    read with the caller's read-after position."""
+    primary = _header(scope, READ_PRIMARY_HEADER.encode()) == "1"
+    return Serving(write or primary, parse_lsn(_header(scope, READ_AFTER_HEADER.encode())))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -236,10 +347,78 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
+# The replica failures seen by the request being served on a replica (see `on_replica`).
+_FAILURES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "replica_failures", default=None
+)
+# A connection lost or refused (08xxx), the server shutting down (57P0x), or a query cancelled
+# by a conflict with recovery (40001 on a standby): the read is safe to run again elsewhere.
+_FAILED_STATES = ("08", "57P01", "57P02", "57P03", "40001")
+
+
+def watch_failures(engine: AsyncEngine) -> None:
+    """Note each failure of `engine` (a replica's) for the request that met it, however the
+    code above handles the exception (a resolver's error becomes a GraphQL error)."""
+
+    def noted(context: ExceptionContext) -> None:
+        failures = _FAILURES.get()
+        if failures is None or context.is_pre_ping:  # a stale pooled connection: replaced
+            return
+        error = context.original_exception
+        state = getattr(error, "sqlstate", None) or ""
+        lost = isinstance(error, psycopg.OperationalError) and not state
+        if context.is_disconnect or lost or state.startswith(_FAILED_STATES):
+            failures.append(state or type(error).__name__)
+
+    event.listen(engine.sync_engine, "handle_error", noted)
+
+
+async def on_replica(
+    app: ASGIApp,
+    routing: ReadRouting,
+    scope: Scope,
+    messages: list[Message],
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Run a read on the replica; when the replica fails under it (connection lost, server
+    shutting down, a recovery conflict), the replica is marked down at once and the read runs
+    again on the primary (a read: safe to run twice), its first answer never sent."""
+    held: list[Message] = []
+
+    async def hold(message: Message) -> None:
+        held.append(message)
+
+    failures: list[str] = []
+    tokens = (ON_REPLICA.set(True), _FAILURES.set(failures))
+    scope.setdefault("state", {})["read_engine"] = routing.engine
+    try:
+        await app(scope, _replaying(messages, receive), hold)
+    except Exception:
+        if not failures:
+            raise
+    finally:
+        _FAILURES.reset(tokens[1])
+        ON_REPLICA.reset(tokens[0])
+        scope["state"].pop("read_engine", None)
+    if failures:
+        log.warning(
+            "replica failed under a read (%s): marked down, read on the primary", failures[0]
+        )
+        routing.monitor.mark_down()
+        await app(scope, _replaying(messages, receive), send)
+        return
+    for message in held:
+        await send(message)
+
+
 async def current_lsn(engine: AsyncEngine) -> str | None:
+    """The primary's WAL position after a write: the insert position, which covers every
+    record inserted so far (the write position may still be short of a commit just made
+    under synchronous_commit=off)."""
     try:
         async with engine.connect() as conn:
-            return (await conn.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar()
+            return (await conn.execute(_INSERT_LSN)).scalar()
     except Exception:  # the write is done; without a token its author may read stale once
         return None
 
@@ -260,38 +439,58 @@ class ReadRouter:
         self.primary = primary
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        routing = self.routing()
-        if routing is None or scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        routing = self.routing()
         body, messages = await _whole_body(receive)
-        receive = _replaying(messages, receive)
-        kind = operation_kind(body, routing.fields)
-        if kind == "write":
-            await self.app(scope, receive, self._with_lsn(send))
+        kind = operation_kind(body, routing.fields if routing else frozenset())
+        serving = serving_of(scope, write=kind == "write")
+        # What this request's own reads of other subgraphs ask for (read_protocol.SERVING).
+        token = SERVING.set(serving)
+        try:
+            if routing is None:
+                await self.app(scope, _replaying(messages, receive), send)
+            elif kind == "write":
+                await self.app(scope, _replaying(messages, receive), self._with_lsn(send))
+            elif kind == "replica" and not serving.write:
+                await self._read(routing, serving.read_after, scope, messages, receive, send)
+            else:
+                await self.app(scope, _replaying(messages, receive), send)
+        finally:
+            SERVING.reset(token)
+
+    async def _read(
+        self,
+        routing: ReadRouting,
+        read_after: int | None,
+        scope: Scope,
+        messages: list[Message],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        if not await routing.usable(read_after):
+            await self.app(scope, _replaying(messages, receive), send)
             return
-        read_after = parse_lsn(_header(scope, READ_AFTER_HEADER.encode()))
-        if kind == "replica" and await routing.usable(read_after):
-            scope.setdefault("state", {})["read_engine"] = routing.engine
-            token = ON_REPLICA.set(True)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                ON_REPLICA.reset(token)
-            return
-        await self.app(scope, receive, send)
+        await on_replica(self.app, routing, scope, messages, receive, send)
 
     def _with_lsn(self, send: Send) -> Send:
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # Sent once the mutation's transactions have committed (the answer is whole).
-                lsn = await current_lsn(self.primary())
-                if lsn is not None:
-                    headers = [*message.get("headers", []), (LSN_HEADER.encode(), lsn.encode())]
-                    message = {**message, "headers": headers}
-            await send(message)
+        return with_lsn(send, self.primary)
 
-        return sending
+
+def with_lsn(send: Send, primary: Callable[[], AsyncEngine]) -> Send:
+    """`send` adding header `partygrid-lsn` (the primary's WAL position) to the answer of a
+    write: sent once the write's transactions have committed (the answer is whole)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            lsn = await current_lsn(primary())
+            if lsn is not None:
+                headers = [*message.get("headers", []), (LSN_HEADER.encode(), lsn.encode())]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 T = TypeVar("T")

@@ -25,6 +25,7 @@ import httpx
 from services.common.auth import service_identity
 from services.common.auth_tokens import InternalTokens, outgoing_headers
 from services.common.errors import DomainError, UserErrorCode, field_path
+from services.common.read_protocol import onward_headers
 
 # How users read a service's name (Chinese, English) in an UNAVAILABLE answer.
 SERVICE_NAMES = {
@@ -82,9 +83,13 @@ class SubgraphClient:
     batch: int = BATCH
 
     def _headers(self) -> dict[str, str]:
+        # A read made while serving a mutation goes to the callee's primary; one made for a
+        # read carries its caller's read-after position (services/common/read_protocol.py).
         if self.identity is Sender.SERVICE:
-            return self.tokens.headers(service_identity(self.sender)) if self.tokens else {}
-        return outgoing_headers(self.tokens, self.sender)
+            signed = self.tokens.headers(service_identity(self.sender)) if self.tokens else {}
+        else:
+            signed = outgoing_headers(self.tokens, self.sender)
+        return {**signed, **onward_headers()}
 
     async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict:
         """The `data` of a read, or SubgraphUnavailableError (the one error rule)."""

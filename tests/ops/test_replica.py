@@ -12,19 +12,30 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 import psycopg
 import pytest
+from evidence_files import pdf
 from own_suite import OwnDatabase, ops_settings, own_database
 
-from infra.cluster import Cluster
-from infra.replica import add_replica, read_env, replica_cluster, replica_names, slots
+from infra.cluster import REPLICATION_ROLE, Cluster
+from infra.replica import (
+    add_replica,
+    read_env,
+    remove_replica,
+    replica_cluster,
+    replica_names,
+    running_replicas,
+    slots,
+    spread_env,
+)
 from infra.setup import token_keys
 from infra.stack import services
 from services.common.auth import Identity, Role
-from services.common.read_protocol import READ_AFTER_HEADER
+from services.common.read_protocol import READ_AFTER_HEADER, READ_PRIMARY_HEADER
 from stack import DISTRICT, Running
 
 COMMUNITY = "410104002002"
@@ -60,7 +71,8 @@ FAMILIES = {
         '{ fiveGoodEvaluation(communityCode: "410104002002", year: 2020) { communityCode } }',
     ],
 }
-FAR_AHEAD = "FFFFFFFF/FFFFFFFF"  # a position no replica reaches: the primary answers
+PRIMARY = {READ_PRIMARY_HEADER: "1"}  # what a subgraph serving a write asks: the primary
+FORGED = "FFFFFFFF/FFFFFFFF"  # a position no write reached: ignored
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,11 @@ def _unowned(suite: Suite, **headers: str) -> int:
     return int(body["data"]["coverage"]["zonesWithoutOrganization"])
 
 
-def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
-    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route."""
+def _gaps_tile(
+    suite: Suite, zone: str, headers: dict[str, str] | None = None, *, via_gateway: bool = False
+) -> bytes:
+    """The z12 `gaps` tile around `zone`, from the grid subgraph's tile route (or the
+    gateway's, which passes it on for the signed-in caller)."""
     conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
     with psycopg.connect(conninfo) as conn:
         row = conn.execute(
@@ -142,10 +157,10 @@ def _gaps_tile(suite: Suite, zone: str, **headers: str) -> bytes:
     z, (lon, lat) = 12, row
     x = int((lon + 180) / 360 * 2**z)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
-    grid = suite.running.subgraphs["grid"]
+    url = suite.running.gateway if via_gateway else suite.running.subgraphs["grid"]
     response = httpx.get(
-        f"{grid.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
-        headers={**suite.running.headers(grid, DISTRICT), **headers},
+        f"{url.removesuffix('/graphql')}/tiles/gaps/{z}/{x}/{y}.pbf",
+        headers={**suite.running.headers(url, DISTRICT), **(headers or {})},
         timeout=30,
     )
     assert response.status_code in (200, 204), response.text
@@ -160,22 +175,55 @@ def test_the_replica_streams_through_its_slot(suite: Suite) -> None:
     assert mode == 0o700
 
 
+def _reads_started(suite: Suite, service: str) -> set[tuple[int, object]]:
+    """(backend, when its last query started) of `service`'s read pool on the replica (the
+    lag monitor has a pool of its own: these run only the reads routed there)."""
+    with psycopg.connect(suite.replica.conninfo(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid, query_start FROM pg_stat_activity WHERE application_name = %s",
+            (f"partygrid-{service}-reads",),
+        ).fetchall()
+    return {(row[0], row[1]) for row in rows}
+
+
 @pytest.mark.parametrize("service", sorted(FAMILIES))
 def test_heavy_reads_answer_the_same_on_the_replica(suite: Suite, service: str) -> None:
     url = suite.running.subgraphs[service]
     for query in FAMILIES[service]:
+        before = _reads_started(suite, service)
         on_replica = suite.running.post(url, query, identity=DISTRICT)
+        assert _reads_started(suite, service) - before, (
+            "not read on the replica",
+            query,
+            httpx.get(url.removesuffix("/graphql") + "/healthz").json(),
+        )
+        before = _reads_started(suite, service)
         forced = httpx.post(
             url,
             json={"query": query},
-            headers={
-                **suite.running.headers(url, DISTRICT),
-                READ_AFTER_HEADER: FAR_AHEAD,  # the replica can never be this far: primary
-            },
+            headers={**suite.running.headers(url, DISTRICT), **PRIMARY},
             timeout=30,
         ).json()
+        assert _reads_started(suite, service) == before, ("read on the replica", query)
         assert "errors" not in on_replica, (query, on_replica)
         assert on_replica == forced, query
+
+
+def test_a_position_no_write_reached_is_ignored(suite: Suite) -> None:
+    """A forged read-after position (past the primary's own) sends nothing to the primary:
+    the replica answers at once, as for a caller without a token."""
+    url = suite.running.subgraphs["grid"]
+    query = FAMILIES["grid"][0]
+    suite.running.post(url, query, identity=DISTRICT)  # the monitor has seen the primary
+    before = _reads_started(suite, "grid")
+    forged = httpx.post(
+        url,
+        json={"query": query},
+        headers={**suite.running.headers(url, DISTRICT), READ_AFTER_HEADER: FORGED},
+        timeout=30,
+    ).json()
+    assert "errors" not in forged, forged
+    assert _reads_started(suite, "grid") - before
 
 
 def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite: Suite) -> None:
@@ -202,14 +250,103 @@ def test_a_planner_reads_their_own_write_and_the_replica_answers_the_rest(suite:
         # The map tiles too: the zone without an organization is in the gaps layer of the
         # primary's tile, not yet in the replica's.
         assert _gaps_tile(suite, zone) == tile_before
-        assert _gaps_tile(suite, zone, **{READ_AFTER_HEADER: FAR_AHEAD}) != tile_before
-        ready = httpx.get(f"{suite.base}/readyz", timeout=10)
-        assert ready.status_code == 200
-        grid = ready.json()["replicas"]["grid"]
-        assert grid["state"] == "ok" and grid["lagBytes"] > 0, ready.json()
+        assert _gaps_tile(suite, zone, PRIMARY) != tile_before
+        # Through the gateway's own tile route the planner's token goes on to grid: the
+        # primary draws the tile with the write; without it the replica's tile is as before.
+        assert _gaps_tile(suite, zone, {"partygrid-read-after": token}, via_gateway=True) != (
+            tile_before
+        )
+        assert _gaps_tile(suite, zone, via_gateway=True) == tile_before
+        # /readyz shows the replica behind (once measured again), yet taking reads.
+        ready = _readyz_until(suite, lambda body: (_grid(body).get("lagBytes") or 0) > 0)
+        assert _grid(ready)["state"] == "ok", ready
     finally:
         suite.replica_sql("SELECT pg_wal_replay_resume()")
     _assign(suite, zone, org, version + 1)  # as it was
+
+
+MOVE_MEMBER = """mutation($id: ID!, $b: ID!, $v: Int) {
+  updateMember(id: $id, input: { homeBuildingId: $b }, expectedVersion: $v) {
+    errors { code messageEn } member { id } } }"""
+MEMBER_BUILDINGS = "query ($r: String!) { coverage(regionCode: $r) { memberBuildings } }"
+
+
+def _a_move(suite: Suite) -> tuple[str, int, str, str]:
+    """A member living in a building with other members, and a building of the same
+    community where nobody lives: moving them adds one building with a member."""
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "WITH lived AS (SELECT home_building_id b, count(*) n FROM org.member"
+            "  WHERE left_on IS NULL AND home_building_id IS NOT NULL GROUP BY 1)"
+            " SELECT m.id::text, m.version, m.home_building_id::text, e.id::text"
+            " FROM org.member m JOIN lived l ON l.b = m.home_building_id AND l.n >= 2"
+            " JOIN grid.building e ON e.community_code = m.community_code"
+            "  AND e.zone_id IS NOT NULL AND e.party_group_id IS NULL"
+            "  AND e.id NOT IN (SELECT b FROM lived)"
+            " WHERE m.left_on IS NULL AND m.community_code = %s ORDER BY m.id, e.id LIMIT 1",
+            (COMMUNITY,),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
+
+
+def _member_buildings(suite: Suite, **headers: str) -> int:
+    body = suite.gateway(MEMBER_BUILDINGS, {"r": COMMUNITY}, **headers).json()
+    assert not body.get("errors"), body
+    return int(body["data"]["coverage"]["memberBuildings"])
+
+
+def _move(suite: Suite, member: str, building: str, version: int) -> httpx.Response:
+    response = httpx.post(
+        suite.running.gateway,
+        json={"query": MOVE_MEMBER, "variables": {"id": member, "b": building, "v": version}},
+        headers=suite.running.headers(suite.running.gateway, DISTRICT),
+        timeout=30,
+    )
+    body = response.json()
+    assert not body.get("errors") and body["data"]["updateMember"]["errors"] == [], body
+    return response
+
+
+def test_a_read_resting_on_another_services_write_sees_it(suite: Suite) -> None:
+    """An org write, then grid's coverage (which asks org for the residents): with the
+    caller's token grid reads on the primary AND asks org's primary, so the move is seen."""
+    member, version, home, empty = _a_move(suite)
+    before = _member_buildings(suite)
+    suite.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        token = _move(suite, member, empty, version).headers["partygrid-read-after"]
+        assert token.startswith("org=")
+        assert _member_buildings(suite, **{"partygrid-read-after": token}) == before + 1
+        assert _member_buildings(suite) == before  # the replicas, grid's and org's: paused
+    finally:
+        suite.replica_sql("SELECT pg_wal_replay_resume()")
+    _move(suite, member, home, version + 1)  # as it was
+
+
+DELETE_BUILDING = """mutation($b: ID!, $v: Int!) {
+  deleteBuilding(buildingId: $b, expectedVersion: $v, dryRun: true) { errors { code } } }"""
+
+
+def test_a_write_checks_another_service_on_its_primary(suite: Suite) -> None:
+    """grid deleting a building asks org who lives there: while serving the mutation it asks
+    org's primary, so a member just moved in is seen (replicas paused, and no token)."""
+    member, version, home, empty = _a_move(suite)
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT version FROM grid.building WHERE id = %s", (empty,)).fetchone()
+    assert row is not None
+    delete = {"b": empty, "v": row[0]}
+    assert suite.gateway(DELETE_BUILDING, delete).json()["data"]["deleteBuilding"] == {"errors": []}
+    suite.replica_sql("SELECT pg_wal_replay_pause()")
+    try:
+        _move(suite, member, empty, version)
+        refused = suite.gateway(DELETE_BUILDING, delete).json()
+        assert refused["data"]["deleteBuilding"] == {"errors": [{"code": "IN_USE"}]}, refused
+    finally:
+        suite.replica_sql("SELECT pg_wal_replay_resume()")
+    _move(suite, member, home, version + 1)  # as it was
 
 
 def test_a_lagging_replica_takes_no_reads_and_readyz_says_so(suite: Suite) -> None:
@@ -230,15 +367,14 @@ def test_a_lagging_replica_takes_no_reads_and_readyz_says_so(suite: Suite) -> No
                 running.gateway, ASSIGN_ZONE, {"z": zone, "o": None, "v": version}
             )
             assert written["data"]["assignZone"]["errors"] == []
-            time.sleep(1.1)  # the lag is measured at most once a second
+            body = _readyz_until(
+                strict.base_url("gateway"),
+                lambda body: _grid(body).get("state") == "lagging",
+            )
+            assert any(d.startswith("grid replica lagging") for d in body["degraded"]), body
             after = running.post(running.gateway, COVERAGE, {"r": COMMUNITY})
             unowned = after["data"]["coverage"]["zonesWithoutOrganization"]
             assert unowned == before["data"]["coverage"]["zonesWithoutOrganization"] + 1
-            ready = httpx.get(strict.base_url("gateway") + "/readyz", timeout=10)
-            assert ready.status_code == 200
-            body = ready.json()
-            assert body["replicas"]["grid"]["state"] == "lagging", body
-            assert any(d.startswith("grid replica lagging") for d in body["degraded"]), body
         finally:
             suite.replica_sql("SELECT pg_wal_replay_resume()")
         running.post(running.gateway, ASSIGN_ZONE, {"z": zone, "o": org, "v": version + 1})
@@ -259,16 +395,96 @@ def _cli(suite: Suite, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _readyz_until(suite: Suite, seen: Callable[[dict], bool]) -> dict:
-    """/readyz's answer once `seen` holds (a stopped replica's slot is let go a moment
-    after its server has stopped); the last answer after 10 s."""
-    for _ in range(100):
-        response = httpx.get(f"{suite.base}/readyz", timeout=10)
+def _grid(body: dict) -> dict:
+    """grid's replica in a /readyz answer ({} when grid's /healthz did not answer in time)."""
+    return (body.get("replicas") or {}).get("grid") or {}
+
+
+def _readyz_until(suite: Suite | str, seen: Callable[[dict], bool]) -> dict:
+    """/readyz's answer (of the suite's gateway, or the one at this base URL) once `seen`
+    holds (the lag is measured again at most once a second, in the background; a stopped
+    replica's slot is let go a moment after its server has stopped); fails after 30 s."""
+    base = suite if isinstance(suite, str) else suite.base
+    body: dict = {}
+    for _ in range(300):
+        response = httpx.get(f"{base}/readyz", timeout=10)
         assert response.status_code == 200
         if seen(body := response.json()):
             return body
         time.sleep(0.1)
     raise AssertionError(body)
+
+
+def _poll(ask: Callable[[], object], what: str) -> object:
+    """`ask()`'s first truthy answer, asked every 0.1 s for up to 30 s."""
+    for _ in range(300):
+        if found := ask():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(what)
+
+
+def _one(conn: psycopg.Connection, query: str) -> object:
+    row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
+def test_a_replica_that_cannot_stream_is_down(suite: Suite) -> None:
+    """Behind and no WAL coming (its replication role refused): down at once, not "ok"
+    until the lag limit, and /readyz says so; streaming again, it is ok."""
+    zone, org, version = _busiest_zone(suite)
+    primary = suite.own.cluster.conninfo()
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {REPLICATION_ROLE} NOLOGIN")
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication")
+    try:
+        _assign(suite, zone, None, version)  # the primary moves on without the replica
+        body = _readyz_until(suite, lambda body: _grid(body).get("state") == "down")
+        down = [d for d in body["degraded"] if d.startswith("grid replica down: reads on")]
+        assert down and "holds back vacuum" in down[0], body
+    finally:
+        with psycopg.connect(primary, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {REPLICATION_ROLE} LOGIN")
+    _readyz_until(suite, lambda body: _grid(body) == _CAUGHT_UP)
+    _assign(suite, zone, org, version + 1)  # as it was
+
+
+_CAUGHT_UP = {"state": "ok", "lagBytes": 0, "replaySeconds": 0.0}
+
+
+def test_a_replica_failing_under_a_read_hands_it_to_the_primary(suite: Suite) -> None:
+    """A read waiting on the replica (behind a lock replayed from the primary) has its
+    connection ended: the primary answers it, and the caller never sees the failure."""
+    url = suite.running.subgraphs["grid"]
+    query = FAMILIES["grid"][0]
+    headers = suite.running.headers(url, DISTRICT)
+    expected = httpx.post(url, json={"query": query}, headers={**headers, **PRIMARY}, timeout=30)
+    locked = (
+        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock'"
+        " AND relation = 'grid.building'::regclass"
+    )
+    waiting = (
+        "SELECT pid FROM pg_stat_activity WHERE usename = 'partygrid_grid'"
+        " AND wait_event_type = 'Lock'"
+    )
+    conninfo = suite.own.cluster.conninfo(database=suite.own.settings.db_name)
+    with psycopg.connect(conninfo) as lock, ThreadPoolExecutor(1) as pool:
+        lock.execute("LOCK TABLE grid.building IN ACCESS EXCLUSIVE MODE")
+        with psycopg.connect(conninfo, autocommit=True) as other:  # a commit flushes the
+            other.execute("SELECT pg_current_xact_id()")  # lock's WAL record to the replica
+        with psycopg.connect(
+            suite.replica.conninfo(database=suite.own.settings.db_name)
+        ) as replica:
+            replica.autocommit = True
+            _poll(lambda: _one(replica, locked), "the lock on the replica")
+            asked = pool.submit(httpx.post, url, json={"query": query}, headers=headers, timeout=60)
+            pid = _poll(lambda: _one(replica, waiting), "a read waiting there")
+            replica.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        lock.rollback()
+        answer = asked.result()
+    assert answer.status_code == 200
+    assert "errors" not in answer.json(), answer.json()
+    assert answer.json() == expected.json()
 
 
 def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
@@ -282,9 +498,67 @@ def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     assert sorted(rows) == ["r1", "r2"]
     assert rows["r2"]["running"] and rows["r2"]["slotActive"] and rows["r2"]["replayLsn"]
     # A replica stopped for good and not removed: its slot keeps WAL; /readyz says so.
-    replica_cluster(suite.own.cluster, "r2").stop()
-    assert _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
+    # A slot that is not ours (another tool's, on the same server) is not named by the
+    # public /readyz.
+    primary = suite.own.cluster.conninfo()
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute("SELECT pg_create_physical_replication_slot('someone_elses')")
+    try:
+        replica_cluster(suite.own.cluster, "r2").stop()
+        body = _readyz_until(suite, lambda body: "partygrid_r2" in str(body.get("degraded")))
+        assert "someone_elses" not in str(body), body
+    finally:
+        with psycopg.connect(primary, autocommit=True) as conn:
+            conn.execute("SELECT pg_drop_replication_slot('someone_elses')")
     removed = _cli(suite, "remove", "r2")
     assert removed.returncode == 0, removed.stderr
     assert replica_names(suite.own.cluster) == ["r1"]
     assert [s.slot for s in slots(suite.own.cluster)] == ["partygrid_r1"]  # no WAL kept for r2
+
+
+def test_a_slot_keeps_a_bounded_amount_of_wal(suite: Suite) -> None:
+    """A replica away for long costs the primary at most 8GB of WAL, not its whole disk."""
+    with psycopg.connect(suite.own.cluster.conninfo(), autocommit=True) as conn:
+        row = conn.execute("SHOW max_slot_wal_keep_size").fetchone()
+    assert row is not None and row[0] == "8GB"
+
+
+def test_services_are_spread_over_the_replicas(suite: Suite) -> None:
+    r2 = replica_cluster(suite.own.cluster, "r2")  # not started: its URLs are what counts
+    env = spread_env([suite.replica, r2], suite.own.settings.db_name)
+    on = {
+        name: str(r2.socket_dir) in env[name][f"PARTYGRID_{name.upper()}_READ_DATABASE_URL"]
+        for name in env
+    }
+    assert on == {"org": False, "grid": True, "assess": False}
+    assert spread_env([], suite.own.settings.db_name) == {}
+
+
+def test_up_stops_every_replica_when_it_ends(suite: Suite) -> None:
+    """The last test of the module (it stops r1, then starts it again): `partygrid up`'s
+    replicas stop when it ends, one added by `partygrid replica add` meanwhile too."""
+    primary = suite.own.cluster
+    try:
+        with running_replicas(primary, 0) as started:
+            assert [r.root.name for r in started] == ["r1"]
+            extra = add_replica(primary, "r3")  # as `partygrid replica add r3` while up runs
+            assert extra.running_pid() is not None
+        assert extra.running_pid() is None
+        assert suite.replica.running_pid() is None
+    finally:
+        suite.replica.start()
+        remove_replica(primary, "r3")
+
+
+def test_an_evidence_upload_returns_the_authors_position(suite: Suite) -> None:
+    """A write through a plain-HTTP route (not GraphQL) answers the primary's position too:
+    the author's next reads wait for it."""
+    files = suite.base + "/files/evidence"
+    headers = {
+        **suite.running.headers(suite.running.gateway, DISTRICT),
+        "content-type": "application/octet-stream",
+    }
+    kept = httpx.post(files, params={"community": COMMUNITY}, content=pdf(), headers=headers)
+    assert kept.status_code == 201, kept.text
+    token = kept.headers.get("partygrid-read-after", "")
+    assert token.startswith("assess=") and kept.cookies.get("partygrid_read_after") == token
