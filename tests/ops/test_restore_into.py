@@ -139,6 +139,9 @@ def moved() -> Iterator[Moved]:
             )
             _region(admin, "410104", "管城回族区", None)
             assert _cli(env, None, "backup", "--full")[0] == 0
+            # Backups' stop times are whole seconds: a moment is restorable from one second
+            # after the listed stop, so the second row comes after it.
+            time.sleep(1.1)
             _region(admin, "410104001", "北下街街道", "410104")
             time.sleep(0.2)  # the moment lies clearly between the two commits
             with psycopg.connect(admin) as conn:
