@@ -26,7 +26,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from infra.child_env import inherited
+from infra.child_env import for_postgres
 from infra.errors import SetupError
 from infra.kept_secrets import kept_secret
 from infra.private_files import replace_private
@@ -223,7 +223,7 @@ class Cluster:
         # The postmaster keeps this environment (its archiver's pgBackRest too): no secret of
         # ours in it.
         return subprocess.run(
-            cmd, input=input, capture_output=True, text=True, check=False, env=inherited()
+            cmd, input=input, capture_output=True, text=True, check=False, env=for_postgres()
         )
 
     def _prepare_folders(self) -> None:

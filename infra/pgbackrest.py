@@ -13,7 +13,7 @@ import pwd
 import subprocess
 from pathlib import Path
 
-from infra.child_env import inherited
+from infra.child_env import for_postgres
 from infra.cluster import ADMIN, SOCKET_PORT, Cluster, ensure_pgbackrest, reachable_by
 from infra.errors import SetupError
 from infra.pgbackrest_conf import CIPHER_FILE, BackupPaths, cipher_text, config_text
@@ -181,7 +181,7 @@ def run(cluster: Cluster, paths: BackupPaths, *args: str) -> subprocess.Complete
     if cluster.run_as:
         cmd = ["runuser", "-u", cluster.run_as, "--", *cmd]
     return subprocess.run(
-        cmd, capture_output=True, text=True, check=False, cwd="/", umask=0o077, env=inherited()
+        cmd, capture_output=True, text=True, check=False, cwd="/", umask=0o077, env=for_postgres()
     )
 
 

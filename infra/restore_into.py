@@ -25,7 +25,6 @@ never argv.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import time
@@ -38,6 +37,7 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from infra import backup, pgbackrest, wal_replay
+from infra.child_env import for_postgres
 from infra.cluster import ADMIN, SOCKET_PORT, Cluster
 from infra.database import (
     SCHEMAS,
@@ -121,15 +121,19 @@ _NOT_PASSED = frozenset(
 def _client_env(**values: str) -> dict[str, str]:
     """Our environment for a client program, without what would override the call, plus
     `values`."""
-    kept = {key: value for key, value in os.environ.items() if key not in _NOT_PASSED}
+    kept = {key: value for key, value in for_postgres().items() if key not in _NOT_PASSED}
     return {**kept, **values}
 
 
-def _run_as(cluster: Cluster, args: list[str], env: dict[str, str]) -> str | None:
+def _run_as(
+    cluster: Cluster, args: list[str], env: dict[str, str], *, as_owner: bool = True
+) -> str | None:
     """Run a PostgreSQL client program of the cluster's bindir as the cluster's user (it owns
-    the scratch folder and its socket); None when it succeeded, else its last error line."""
+    the scratch folder and its socket), or as ourselves (`as_owner=False`: a program holding
+    the target's password, which no other process of that user may read, and reading
+    whatever TLS files the target needs); None when it succeeded, else its last error line."""
     cmd = [str(cluster.bindir / args[0]), *args[1:]]
-    if cluster.run_as:
+    if cluster.run_as and as_owner:
         cmd = ["runuser", "-u", cluster.run_as, "--", *cmd]  # keeps the environment
     done = subprocess.run(
         cmd, env=env, capture_output=True, text=True, check=False, cwd="/", umask=0o077
@@ -212,6 +216,19 @@ def _check_target(db: Database) -> None:
 
 def _drop_schemas(db: Database) -> None:
     with connect_admin(db.admin_conninfo, what=WHAT) as conn:
+        # Idle pools hold no lock, so the lock timeout alone would not see a suite still
+        # running on the server (another machine's `partygrid up`): its sessions are.
+        connected = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename LIKE 'partygrid\\_%'"
+            " AND datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+        if connected and connected[0]:
+            raise SetupError(
+                f"{connected[0]} session(s) of PartyGrid's services are connected to the {WHAT} "
+                "server",
+                "stop the services using that server (partygrid up, on any machine), then "
+                "restore again; nothing was changed",
+            )
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         names = sql.SQL(", ").join(sql.Identifier(name) for name in SCHEMAS)
         try:
@@ -240,6 +257,7 @@ def _load(scratch: Cluster, db: Database, folder: Path) -> None:
             scratch,
             [*args, f"--schema={name}", f"--dbname={_role_uri(urls[name])}", str(folder)],
             env,
+            as_owner=False,
         )
         if problem is not None:
             raise SetupError(

@@ -36,10 +36,18 @@ OPS_DB = "partygrid"
 
 def ops_settings(name: str, **overrides: object) -> SuiteSettings:
     """Settings of the own suite `name`: its data folder is `<test data>/ops-<name>`."""
+    data_dir = TEST_DATA_DIR / f"ops-{name}"
     values: dict[str, object] = {
-        "data_dir": TEST_DATA_DIR / f"ops-{name}",
+        "data_dir": data_dir,
         "db_name": OPS_DB,
         "archive": False,
+        # Never the operator's: these tests delete, restore and spend what they reach.
+        "database_url": None,
+        "backup_repo": data_dir / "backups",
+        "backup_cipher_pass": None,
+        "access_token_key": None,
+        "internal_token_key": None,
+        "role_password": None,
         **overrides,
     }
     return SuiteSettings(**values)  # type: ignore[arg-type]

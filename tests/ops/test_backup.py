@@ -31,6 +31,7 @@ from infra.locking import RunLock
 from infra.replica import add_replica
 from infra.settings import SuiteSettings
 from infra.setup import Prepared, database, private_cluster, token_keys
+from stack import TEST_DATA_DIR
 
 SETTINGS = ops_settings("backup", archive=True, demo=False)
 # A second machine that has only a copy of the repository (here: the same folder).
@@ -314,6 +315,7 @@ def test_a_hole_in_the_wal_archive_is_shown_by_backups(capsys: pytest.CaptureFix
     )
     assert len(segments) >= 3
     lost = segments[1].name[:24]
+    assert segments[1].is_relative_to(TEST_DATA_DIR)  # never an operator's repository
     segments[1].unlink()
     out = _cli(capsys, "backups")
     assert f"WAL archive gap {lost} .. {lost}: archiving was interrupted" in out

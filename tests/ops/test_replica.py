@@ -491,6 +491,14 @@ def test_replica_commands_add_list_and_remove(suite: Suite) -> None:
     refused = _cli(suite, "add", "R1!")
     assert refused.returncode == 2 and "not a replica name" in refused.stderr
     added = _cli(suite, "add", "r2")
+    try:
+        _r2_listed_stopped_and_removed(suite, added)
+    finally:
+        if "r2" in replica_names(suite.own.cluster):  # a failure above: leave nothing running
+            _cli(suite, "remove", "r2")
+
+
+def _r2_listed_stopped_and_removed(suite: Suite, added: subprocess.CompletedProcess[str]) -> None:
     assert added.returncode == 0, added.stderr
     listed = _cli(suite, "list", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -219,4 +219,6 @@ def test_a_restore_into_names_its_target_or_is_refused(moved: Moved) -> None:
         # DATABASE_URL set, no --into-database-url: the private restore refuses, naming it.
         code, out = _cli(env, moved.database_url, "restore", "--yes")
         assert code == 2 and "--into-database-url" in out, out
-    assert moved.target.cluster.admin_password not in out
+    for said in (out, moved.output):
+        assert moved.target.cluster.admin_password not in said
+        assert role_password(SOURCE) not in said
