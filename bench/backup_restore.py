@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -228,23 +227,13 @@ def _present(prepared: Prepared) -> tuple[int, dt.datetime | None]:
     return int(row[0]), row[1]
 
 
-def _kill(cluster: Cluster) -> None:
-    pid = cluster.running_pid()
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
-    while cluster.running_pid() is not None:
-        time.sleep(0.05)
-    # Its children leave when they notice the postmaster is gone; the shared memory with them.
-    time.sleep(1.0)
-
-
 def drills(settings: SuiteSettings, seconds: float) -> None:
     cluster = private_cluster(settings)
     print(f"\n== crash: commits for {seconds:.0f} s, then SIGKILL of the postmaster")
     with _started(settings) as prepared:
         backup.take(settings, "incr")
         last, _ = _commit_stream(prepared, seconds)
-        _kill(cluster)
+        cluster.kill()
     with _started(settings) as prepared:
         present, _ = _present(prepared)
     print(
@@ -255,7 +244,7 @@ def drills(settings: SuiteSettings, seconds: float) -> None:
     print(f"\n== lost disk: commits for {seconds:.0f} s, SIGKILL, data/ removed, restore latest")
     with _started(settings) as prepared:
         last, last_at = _commit_stream(prepared, seconds)
-        _kill(cluster)
+        cluster.kill()
     shutil.rmtree(cluster.data)
     steps: dict[str, list[float]] = {"restore": []}
     _restore(steps, "restore", settings, None)

@@ -320,7 +320,8 @@ def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
             "cluster runs without archiving, restart `partygrid up`"
         )
         pgbackrest.checked(cluster, paths, "backup", f"--type={kind}", fix=fix)
-        newest = backups_of(stanza_info(cluster, paths))[-1]
+        info = stanza_info(cluster, paths)  # the new set; verify changes nothing listed
+        newest = backups_of(info)[-1]
         # The set, and the WAL it needs to be consistent (pgBackRest's verify)...
         pgbackrest.checked(
             cluster,
@@ -330,7 +331,7 @@ def take(settings: SuiteSettings, kind: BackupKind = "incr") -> Taken:
             fix=f"the backup {newest.label} did not verify: take a full backup (--full)",
         )
         # ...and the archive after it, which verify does not check for holes.
-        holes = archive_gaps(cluster, paths, stanza_info(cluster, paths))
+        holes = archive_gaps(cluster, paths, info)
     return Taken(
         newest, _repo_total(paths.repo), time.monotonic() - started, verified=True, gaps=holes
     )

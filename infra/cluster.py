@@ -12,10 +12,12 @@ trusted the socket) are upgraded on their next start.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -215,15 +217,21 @@ class Cluster:
     # -- life cycle -------------------------------------------------------------------------
 
     def _run(
-        self, args: list[str], *, input: str | None = None
+        self, args: list[str], *, input: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """A program of the server's bindir as the cluster's user, with `env` added."""
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.run_as:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
         # The postmaster keeps this environment (its archiver's pgBackRest too): no secret of
         # ours in it.
         return subprocess.run(
-            cmd, input=input, capture_output=True, text=True, check=False, env=for_postgres()
+            cmd,
+            input=input,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**for_postgres(), **(env or {})},
         )
 
     def _prepare_folders(self) -> None:
@@ -399,6 +407,15 @@ class Cluster:
         if self.running_pid() is None:
             return
         self._run(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"])
+
+    def kill(self) -> None:
+        """SIGKILL every process of this server — the postmaster and its backends — as a power
+        loss stops them, and wait until none is left (drills and benchmarks)."""
+        while victims := processes_in(self.data):
+            for pid in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
 
     def in_recovery(self) -> bool:
         """True while the server replays WAL (a restore not yet promoted, or a replica)."""

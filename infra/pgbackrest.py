@@ -34,11 +34,6 @@ def repo_folder(settings: SuiteSettings, cluster: Cluster) -> Path:
     return settings.backup_folder.absolute()
 
 
-def archive_command(settings: SuiteSettings, cluster: Cluster) -> str:
-    """PostgreSQL's archive_command for `cluster`: pgBackRest's archive-push."""
-    return backup_paths(settings, cluster).archive_command()
-
-
 def _owner(user: str | None) -> tuple[int, int] | None:
     if user is None:
         return None

@@ -23,7 +23,6 @@ import os
 import pwd
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from infra.cluster import REPLICATION_ROLE, SOCKET_PORT, Cluster
 from infra.database import role_of
 from infra.errors import SetupError
+from infra.private_files import replace_private
 from infra.settings import SERVICES, SuiteSettings
 from infra.setup import Prepared
 
@@ -153,11 +153,8 @@ def _copy_secrets(primary: Cluster, replica: Cluster) -> None:
         source = primary.root / name
         if not source.exists():
             continue
-        target = replica.root / name
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(source.read_text())
-        _own(target, primary.run_as, 0o600)
+        # Never through a link the cluster's user planted (we may be root).
+        replace_private(replica.root / name, source.read_text(), primary.run_as)
 
 
 def _drop_slot(primary: Cluster, slot: str) -> None:
@@ -179,31 +176,28 @@ def _drop_slot(primary: Cluster, slot: str) -> None:
 def _base_backup(primary: Cluster, replica: Cluster, slot: str) -> None:
     """pg_basebackup as the replication role over the primary's socket; its password comes
     from the primary's libpq password file (never argv), `-R` writes the standby settings."""
-    passfile = primary.pgpass_file()
-    cmd = [
-        "env",
-        f"PGPASSFILE={passfile}",
-        str(primary.bindir / "pg_basebackup"),
-        "-h",
-        str(primary.socket_dir),
-        "-p",
-        str(SOCKET_PORT),
-        "-U",
-        REPLICATION_ROLE,
-        "-D",
-        str(replica.data),
-        "-Fp",
-        "-Xstream",
-        "-R",
-        "-S",
-        slot,
-        "-c",
-        "fast",
-        "-w",
-    ]
-    if primary.run_as:
-        cmd = ["runuser", "-u", primary.run_as, "--", *cmd]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = primary._run(
+        [
+            "pg_basebackup",
+            "-h",
+            str(primary.socket_dir),
+            "-p",
+            str(SOCKET_PORT),
+            "-U",
+            REPLICATION_ROLE,
+            "-D",
+            str(replica.data),
+            "-Fp",
+            "-Xstream",
+            "-R",
+            "-S",
+            slot,
+            "-c",
+            "fast",
+            "-w",
+        ],
+        env={"PGPASSFILE": str(primary.pgpass_file())},
+    )
     if done.returncode != 0:
         lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
         raise SetupError(

@@ -11,9 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import os
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,33 +239,6 @@ def test_a_moment_before_an_earlier_restore_ran_is_restored_along_the_timeline_o
         assert _rows(prepared) == [1, 2, 3]
 
 
-def _kill_cluster(prepared: Prepared) -> None:
-    """SIGKILL the postmaster and its processes, as a power loss would stop them."""
-    assert prepared.cluster is not None
-    pid = prepared.cluster.running_pid()
-    assert pid is not None
-    children = [
-        int(stat.name)
-        for stat in Path("/proc").iterdir()
-        if stat.name.isdigit() and _parent_of(stat) == pid
-    ]
-    for victim in (pid, *children):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
-    for victim in (pid, *children):
-        while Path(f"/proc/{victim}").exists() and _parent_of(Path(f"/proc/{victim}")) != 0:
-            time.sleep(0.05)  # gone, or a zombie waiting for its parent
-
-
-def _parent_of(proc: Path) -> int:
-    try:
-        text = (proc / "stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-    fields = text.rsplit(")", 1)[1].split()
-    return 0 if fields[0] == "Z" else int(fields[1])
-
-
 def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -283,7 +254,7 @@ def test_a_restore_to_a_backup_then_to_the_latest_state_follows_the_newest_timel
     with started() as prepared:
         assert _rows(prepared) == [1]
         _commit(prepared, 6)  # in no archived WAL segment yet: only in pg_wal
-        _kill_cluster(prepared)  # no clean shutdown, which would archive it
+        private_cluster(SETTINGS).kill()  # no clean shutdown, which would archive it
     # The restore starts the dead cluster and stops it cleanly first, so row 6 reaches the
     # archive. The incremental backup lies on timeline 1 after the fork of timeline 2 (and
     # 3): the latest state is reached from the full backup along timeline 4.
