@@ -59,17 +59,12 @@ def format_token(positions: dict[str, int]) -> str:
     return ".".join(f"{name}={format_lsn(lsn)}" for name, lsn in sorted(positions.items()))
 
 
-def forwarded(graph: str) -> dict[str, str]:
-    """The header for a fetch from `graph`: how far its replica must have replayed. The
-    newest of the caller's positions, whichever subgraph wrote: every service lives in one
-    cluster (one WAL), and a read of `graph` may rest on another's data (grid's coverage
-    reads org's residents; assess's grading reads org and grid), which it then asks of that
-    subgraph with this same position (services/common/read_protocol.py)."""
-    return forwarded_position()
-
-
 def forwarded_position() -> dict[str, str]:
-    """The caller's newest position as the header to a subgraph (none: no token)."""
+    """The caller's newest position as the header to a subgraph (none: no token): the
+    newest whichever subgraph wrote, since every service lives in one cluster (one WAL) and a
+    read of one subgraph may rest on another's data (grid's coverage reads org's residents;
+    assess's grading reads org and grid), which it then asks of that subgraph with this same
+    position (services/common/read_protocol.py)."""
     positions = _CALLER.get()
     if not positions:
         return {}
@@ -107,6 +102,11 @@ class ReadAfter:
             await self.app(scope, receive, send)
             return
         caller = _caller_token(scope)
+        if not caller and scope.get("method") in ("GET", "HEAD"):
+            # Most requests (pages, tiles, files): nothing to forward, and a read writes
+            # nothing to answer a position for.
+            await self.app(scope, receive, send)
+            return
         written: dict[str, int] = {}
         tokens = (_CALLER.set(dict(caller)), _WRITTEN.set(written))
 

@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from gateway.access_log import record_fetch
-from gateway.read_after import forwarded, noted
+from gateway.read_after import forwarded_position, noted
 from gateway.write_keys import next_key
 from services.common.read_protocol import LSN_HEADER
 from services.common.write_protocol import DEADLINE_HEADER, KEY_HEADER, MESSAGES
@@ -221,7 +221,7 @@ class SubgraphTransport:
     async def _fetch(self, graph: str, content: bytes, shared: bool, write: bool) -> dict[str, Any]:
         url = self.urls[graph]
         # The caller's read-after token for this subgraph (gateway.read_after).
-        headers = {**self._request_headers(), **forwarded(graph)}
+        headers = {**self._request_headers(), **forwarded_position()}
         if write and (key := next_key(graph)) is not None:
             headers = {**headers, KEY_HEADER: key}
         try:

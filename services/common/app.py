@@ -258,6 +258,6 @@ def _on_replica_when_usable(app: ASGIApp, routing: Callable[[], ReadRouting | No
         if serving.write or not await chosen.usable(serving.read_after):
             await app(scope, receive, send)
             return
-        await on_replica(app, chosen, scope, [], receive, send)
+        await on_replica(app, chosen, scope, lambda: receive, send)
 
     return routed

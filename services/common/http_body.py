@@ -3,6 +3,10 @@
 `read_capped`: the gateway's doors and assess's evidence route all refuse a body that is too
 large before holding more than the cap in memory.
 
+`header`, `whole_body`, `replaying`: middleware that must see a body before the app (the
+write guard's fingerprint, the read router's operation kind) reads it whole and hands the
+app a receive that gives it again.
+
 `BodyDeadline`: ASGI middleware in front of every app of the suite (the gateway and each
 subgraph). A body that does not arrive in time — shorter than its Content-Length, or
 trickling — is answered 408 and its connection closed, instead of holding the connection
@@ -137,3 +141,40 @@ class _TimedBody:
         if message["type"] == "http.response.start":
             self.started = True
         await self._send(message)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (the first), or None."""
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def whole_body(receive: Receive) -> tuple[bytes, Message | None]:
+    """The request body (the body deadline in front bounds how long this takes), and a
+    disconnect message if one came instead."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def replaying(body: bytes, ended: Message | None, receive: Receive) -> Receive:
+    """A receive that gives the app the body read already, then the real channel."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            if ended is not None:
+                return ended
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

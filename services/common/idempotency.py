@@ -70,6 +70,7 @@ from strawberry.extensions import SchemaExtension
 from services.common.auth import ANONYMOUS
 from services.common.database_errors import MESSAGES as DATABASE_CODES
 from services.common.database_errors import database_code, error_dict
+from services.common.http_body import header, replaying, whole_body
 
 # The shared part lives in `write_protocol` (no database); re-exported for the subgraphs.
 from services.common.write_protocol import (  # noqa: F401 -- re-exported
@@ -241,17 +242,10 @@ def _refused_for_database(body: bytes | bytearray) -> bool:
     return any((e.get("extensions") or {}).get("code") in DATABASE_CODES for e in errors)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
 def deadline_seconds(scope: Scope) -> float | None:
     """How long this request may run: the gateway's remaining deadline less a margin for
     the answer's way back (None: no deadline was sent)."""
-    raw = _header(scope, DEADLINE_HEADER.encode())
+    raw = header(scope, DEADLINE_HEADER.encode())
     if raw is None or not raw.strip().isdigit():
         return None
     seconds = int(raw) / 1000
@@ -312,13 +306,13 @@ class WriteGuard:
         self.table = table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, KEY_HEADER.encode())
+        key = header(scope, KEY_HEADER.encode())
         deadline = deadline_seconds(scope)
         if scope["type"] != "http" or scope["method"] != "POST" or (key, deadline) == (None, None):
             await self.app(scope, receive, send)
             return
-        body, more = await _whole_body(receive)
-        replay = _replaying(body, more, receive)
+        body, more = await whole_body(receive)
+        replay = replaying(body, more, receive)
         # Parsing costs: only a keyed request needs to know here whether it is a mutation.
         fingerprint = _mutation_fingerprint(body) if key is not None else None
         if key is not None and fingerprint is not None and self.table is not None:
@@ -633,32 +627,3 @@ async def release_key(
             )
     except Exception:  # the lease gives the key up later
         log.exception("could not release idempotency key")
-
-
-async def _whole_body(receive: Receive) -> tuple[bytes, Message | None]:
-    """The request body (the body deadline in front bounds how long this takes), and a
-    disconnect message if one came instead."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), message
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), None
-
-
-def _replaying(body: bytes, ended: Message | None, receive: Receive) -> Receive:
-    """A receive that gives the app the body read already, then the real channel."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            if ended is not None:
-                return ended
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

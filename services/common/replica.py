@@ -45,6 +45,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.http_body import header, replaying, whole_body
 from services.common.read_protocol import (  # noqa: F401 -- re-exported
     LSN_HEADER,
     READ_AFTER_HEADER,
@@ -314,37 +315,8 @@ def serving_of(scope: Scope, *, write: bool) -> Serving:
     """The request's `Serving`: a write, or a read asked to run on the primary by a subgraph
     serving a write (`partygrid-read-primary`, trusted behind the internal-token guard), or a
     read with the caller's read-after position."""
-    primary = _header(scope, READ_PRIMARY_HEADER.encode()) == "1"
-    return Serving(write or primary, parse_lsn(_header(scope, READ_AFTER_HEADER.encode())))
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-async def _whole_body(receive: Receive) -> tuple[bytes, list[Message]]:
-    body, messages = bytearray(), []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
-    return bytes(body), messages
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
+    primary = header(scope, READ_PRIMARY_HEADER.encode()) == "1"
+    return Serving(write or primary, parse_lsn(header(scope, READ_AFTER_HEADER.encode())))
 
 
 # The replica failures seen by the request being served on a replica (see `on_replica`).
@@ -377,11 +349,11 @@ async def on_replica(
     app: ASGIApp,
     routing: ReadRouting,
     scope: Scope,
-    messages: list[Message],
-    receive: Receive,
+    receive: Callable[[], Receive],
     send: Send,
 ) -> None:
-    """Run a read on the replica; when the replica fails under it (connection lost, server
+    """Run a read on the replica (`receive` gives the request's channel afresh: a body read
+    already is given again); when the replica fails under it (connection lost, server
     shutting down, a recovery conflict), the replica is marked down at once and the read runs
     again on the primary (a read: safe to run twice), its first answer never sent."""
     held: list[Message] = []
@@ -393,7 +365,7 @@ async def on_replica(
     tokens = (ON_REPLICA.set(True), _FAILURES.set(failures))
     scope.setdefault("state", {})["read_engine"] = routing.engine
     try:
-        await app(scope, _replaying(messages, receive), hold)
+        await app(scope, receive(), hold)
     except Exception:
         if not failures:
             raise
@@ -406,7 +378,7 @@ async def on_replica(
             "replica failed under a read (%s): marked down, read on the primary", failures[0]
         )
         routing.monitor.mark_down()
-        await app(scope, _replaying(messages, receive), send)
+        await app(scope, receive(), send)
         return
     for message in held:
         await send(message)
@@ -443,20 +415,26 @@ class ReadRouter:
             await self.app(scope, receive, send)
             return
         routing = self.routing()
-        body, messages = await _whole_body(receive)
+        body, ended = await whole_body(receive)
         kind = operation_kind(body, routing.fields if routing else frozenset())
         serving = serving_of(scope, write=kind == "write")
         # What this request's own reads of other subgraphs ask for (read_protocol.SERVING).
         token = SERVING.set(serving)
         try:
             if routing is None:
-                await self.app(scope, _replaying(messages, receive), send)
+                await self.app(scope, replaying(body, ended, receive), send)
             elif kind == "write":
-                await self.app(scope, _replaying(messages, receive), self._with_lsn(send))
+                await self.app(scope, replaying(body, ended, receive), self._with_lsn(send))
             elif kind == "replica" and not serving.write:
-                await self._read(routing, serving.read_after, scope, messages, receive, send)
+                await self._read(
+                    routing,
+                    serving.read_after,
+                    scope,
+                    lambda: replaying(body, ended, receive),
+                    send,
+                )
             else:
-                await self.app(scope, _replaying(messages, receive), send)
+                await self.app(scope, replaying(body, ended, receive), send)
         finally:
             SERVING.reset(token)
 
@@ -465,14 +443,13 @@ class ReadRouter:
         routing: ReadRouting,
         read_after: int | None,
         scope: Scope,
-        messages: list[Message],
-        receive: Receive,
+        receive: Callable[[], Receive],
         send: Send,
     ) -> None:
         if not await routing.usable(read_after):
-            await self.app(scope, _replaying(messages, receive), send)
+            await self.app(scope, receive(), send)
             return
-        await on_replica(self.app, routing, scope, messages, receive, send)
+        await on_replica(self.app, routing, scope, receive, send)
 
     def _with_lsn(self, send: Send) -> Send:
         return with_lsn(send, self.primary)
