@@ -31,6 +31,7 @@ from own_suite import OwnDatabase, ops_settings, own_database, own_services
 
 from infra.cluster import processes_in
 from infra.database import role_of
+from infra.demo.model import Demo
 from infra.supervisor import Service
 from infra.watch import Watched, postmaster_watched, watch
 from stack import DISTRICT, Running
@@ -83,6 +84,29 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     logs = tmp_path_factory.mktemp("logs")
     with own_database(ops_settings("crashes")) as own, own_services(own, logs) as running:
         yield Suite(own, running)
+
+
+def test_an_own_suite_keeps_every_acknowledged_commit(suite: Suite) -> None:
+    """Own suites run with the product's durability settings, apart from the session's
+    shared test cluster (which has them off, for speed)."""
+    shown = {
+        name: suite.scalar(f"SHOW {name}")
+        for name in ("fsync", "synchronous_commit", "full_page_writes", "data_checksums")
+    }
+    assert shown == {
+        "fsync": "on",
+        "synchronous_commit": "on",
+        "full_page_writes": "on",
+        "data_checksums": "on",
+    }
+
+
+def test_an_own_suite_answers_through_its_gateway(suite: Suite, demo: Demo) -> None:
+    answer = suite.running.post(
+        suite.running.gateway, '{ communities(regionCode: "410104") { code } }'
+    )
+    assert "errors" not in answer, answer
+    assert len(answer["data"]["communities"]) == len(demo.communities)  # the demo district
 
 
 def _post(
